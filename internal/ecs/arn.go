@@ -1,0 +1,156 @@
+package ecs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Default account and region of the local engine.
+const (
+	DefaultAccount = "000000000000"
+	DefaultRegion  = "us-east-1"
+)
+
+// DefaultCluster is the name of the cluster that exists out of the box.
+const DefaultCluster = "default"
+
+// Account identifies the partition, region and account ARNs are built in.
+type Account struct {
+	Partition string
+	Region    string
+	ID        string
+}
+
+// DefaultAccountInfo returns the local engine's default account.
+func DefaultAccountInfo() Account {
+	return Account{Partition: "aws", Region: DefaultRegion, ID: DefaultAccount}
+}
+
+func (a Account) arn(resource string) string {
+	p := a.Partition
+	if p == "" {
+		p = "aws"
+	}
+	return fmt.Sprintf("arn:%s:ecs:%s:%s:%s", p, a.Region, a.ID, resource)
+}
+
+// ClusterARN returns the ARN of the named cluster.
+func (a Account) ClusterARN(name string) string { return a.arn("cluster/" + name) }
+
+// TaskDefinitionARN returns the ARN of a task definition revision.
+func (a Account) TaskDefinitionARN(family string, revision int) string {
+	return a.arn(fmt.Sprintf("task-definition/%s:%d", family, revision))
+}
+
+// TaskARN returns the ARN of a task in a cluster (the long ARN format).
+func (a Account) TaskARN(cluster, id string) string { return a.arn("task/" + cluster + "/" + id) }
+
+// ContainerARN returns the ARN of a container of a task.
+func (a Account) ContainerARN(cluster, taskID, containerID string) string {
+	return a.arn("container/" + cluster + "/" + taskID + "/" + containerID)
+}
+
+// ContainerInstanceARN returns the ARN of a container instance.
+func (a Account) ContainerInstanceARN(cluster, id string) string {
+	return a.arn("container-instance/" + cluster + "/" + id)
+}
+
+// ResourceName returns the last path segment of an ECS ARN's resource
+// ("task/c/abc" -> "abc"), or s itself when s is not an ARN.
+func ResourceName(s string) string {
+	if !strings.HasPrefix(s, "arn:") {
+		return s
+	}
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 {
+		return s
+	}
+	res := parts[5]
+	if i := strings.LastIndexByte(res, '/'); i >= 0 {
+		return res[i+1:]
+	}
+	return res
+}
+
+// ClusterName returns the cluster name of a name or cluster ARN; "" means the
+// default cluster.
+func ClusterName(nameOrARN string) string {
+	if nameOrARN == "" {
+		return DefaultCluster
+	}
+	return ResourceName(nameOrARN)
+}
+
+// TaskDefinitionRef is a reference to a task definition: a family alone (its
+// latest ACTIVE revision) or a family and revision.
+type TaskDefinitionRef struct {
+	Family   string
+	Revision int // 0: latest ACTIVE
+}
+
+// String formats the reference as family or family:revision.
+func (r TaskDefinitionRef) String() string {
+	if r.Revision == 0 {
+		return r.Family
+	}
+	return r.Family + ":" + strconv.Itoa(r.Revision)
+}
+
+// ParseTaskDefinitionRef parses "family", "family:revision" or a task
+// definition ARN.
+func ParseTaskDefinitionRef(s string) (TaskDefinitionRef, error) {
+	if strings.HasPrefix(s, "arn:") {
+		parts := strings.SplitN(s, ":", 6)
+		if len(parts) < 6 || parts[2] != "ecs" || !strings.HasPrefix(parts[5], "task-definition/") {
+			return TaskDefinitionRef{}, Errorf(ErrClient, "Invalid revision number or task definition ARN: %s", s)
+		}
+		s = strings.TrimPrefix(parts[5], "task-definition/")
+		if !strings.Contains(s, ":") {
+			return TaskDefinitionRef{}, Errorf(ErrClient, "Invalid revision number or task definition ARN: %s", s)
+		}
+	}
+	family, rev, hasRev := strings.Cut(s, ":")
+	if err := ValidateFamily(family); err != nil {
+		return TaskDefinitionRef{}, err
+	}
+	if !hasRev {
+		return TaskDefinitionRef{Family: family}, nil
+	}
+	n, err := strconv.Atoi(rev)
+	if err != nil || n < 1 {
+		return TaskDefinitionRef{}, Errorf(ErrClient, "Invalid revision number. Number: %s", rev)
+	}
+	return TaskDefinitionRef{Family: family, Revision: n}, nil
+}
+
+// ValidateFamily checks a task definition family name: 1 to 255 letters,
+// digits, hyphens and underscores.
+func ValidateFamily(family string) error {
+	if family == "" {
+		return Errorf(ErrClient, "Family should not be null or empty.")
+	}
+	if len(family) > 255 {
+		return Errorf(ErrClient, "Family name can be up to 255 characters long; %q has %d.", family[:32]+"...", len(family))
+	}
+	for _, r := range family {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return Errorf(ErrClient, "Family contains invalid characters: %q. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.", family)
+		}
+	}
+	return nil
+}
+
+// ValidateClusterName checks a cluster name: 1 to 255 letters, digits,
+// hyphens and underscores.
+func ValidateClusterName(name string) error {
+	if len(name) == 0 || len(name) > 255 {
+		return Errorf(ErrInvalidParameter, "Cluster name must be 1 to 255 characters long.")
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return Errorf(ErrInvalidParameter, "Cluster name %q is invalid: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.", name)
+		}
+	}
+	return nil
+}

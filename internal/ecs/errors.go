@@ -1,0 +1,49 @@
+package ecs
+
+import "fmt"
+
+// Kind classifies a domain error. The API layer maps each kind to the ECS
+// error type of the same name; inside ecsrun, test kinds with errors.Is.
+type Kind string
+
+// Error makes a Kind usable as an errors.Is target.
+func (k Kind) Error() string { return string(k) }
+
+// Error kinds.
+const (
+	// ErrClient: the request is wrong in a way the caller must fix.
+	ErrClient Kind = "ClientException"
+	// ErrInvalidParameter: a parameter has a value ECS does not accept.
+	ErrInvalidParameter Kind = "InvalidParameterException"
+	// ErrClusterNotFound: the named cluster does not exist.
+	ErrClusterNotFound Kind = "ClusterNotFoundException"
+	// ErrClusterContainsTasks: a cluster with tasks cannot be deleted.
+	ErrClusterContainsTasks Kind = "ClusterContainsTasksException"
+	// ErrClusterContainsInstances: a cluster with instances cannot be deleted.
+	ErrClusterContainsInstances Kind = "ClusterContainsContainerInstancesException"
+	// ErrConflict: an idempotency token was reused with other parameters.
+	ErrConflict Kind = "ConflictException"
+	// ErrUnsupportedFeature: ecsrun cannot do what the request asks (yet).
+	ErrUnsupportedFeature Kind = "UnsupportedFeatureException"
+	// ErrResourceNotFound: a named resource does not exist.
+	ErrResourceNotFound Kind = "ResourceNotFoundException"
+	// ErrServer: ecsrun failed internally.
+	ErrServer Kind = "ServerException"
+)
+
+// Error is a domain error of a given kind with a message for the user.
+type Error struct {
+	Kind    Kind
+	Message string
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the kind, so errors.Is(err, ecs.ErrClient) works.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Errorf returns an *Error of kind k.
+func Errorf(k Kind, format string, args ...any) error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
