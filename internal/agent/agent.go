@@ -1,0 +1,484 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+// Options configures an Agent.
+type Options struct {
+	Runtime  runtime.Runtime
+	Logs     LogSink
+	Reporter Reporter
+	// Region is put in every container's AWS_REGION and AWS_DEFAULT_REGION.
+	Region string
+	// PullBehavior is the image pull behaviour (runtime.PullDefault when "").
+	PullBehavior runtime.PullBehavior
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Agent runs tasks on the local host.
+type Agent struct {
+	opts   Options
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	tasks map[string]*runner
+}
+
+// New returns an agent; Close stops following its tasks.
+func New(opts Options) *Agent {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.PullBehavior == "" {
+		opts.PullBehavior = runtime.PullDefault
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Agent{opts: opts, ctx: ctx, cancel: cancel, tasks: map[string]*runner{}}
+}
+
+// Launch starts running a new task in its own goroutine.
+func (a *Agent) Launch(spec TaskSpec) { a.start(spec) }
+
+// Adopt resumes a task that was running when the engine stopped: containers
+// still running are followed again, those that exited meanwhile get their
+// real exit codes, and those that vanished are stopped with
+// ContainerVanishedError.
+func (a *Agent) Adopt(spec TaskSpec) { a.start(spec) }
+
+func (a *Agent) start(spec TaskSpec) {
+	r := newRunner(a, spec)
+	a.mu.Lock()
+	a.tasks[spec.ID] = r
+	a.mu.Unlock()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		r.run(a.ctx)
+		a.mu.Lock()
+		delete(a.tasks, spec.ID)
+		a.mu.Unlock()
+	}()
+}
+
+// Stop asks a task to stop with the given stop code and reason. It reports
+// false when the agent does not run that task.
+func (a *Agent) Stop(taskID, code, reason string) bool {
+	a.mu.Lock()
+	r := a.tasks[taskID]
+	a.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	select {
+	case r.stop <- stopRequest{code, reason}:
+	case <-r.done:
+	}
+	return true
+}
+
+// Close stops following tasks without stopping their containers, so a later
+// Adopt can resume them, and waits for the task goroutines to return.
+func (a *Agent) Close() {
+	a.cancel()
+	a.wg.Wait()
+}
+
+type stopRequest struct{ code, reason string }
+
+type exitEvent struct {
+	name   string
+	status runtime.ExitStatus
+	err    error
+}
+
+// runner owns one task: it is the only writer of state.
+type runner struct {
+	a     *Agent
+	spec  TaskSpec
+	rt    runtime.Runtime
+	state taskstate.Task
+	info  map[string]ContainerInfo
+	defs  map[string]*ecsmodel.ContainerDefinition
+
+	pullStartedAt, pullStoppedAt time.Time
+
+	stop     chan stopRequest
+	done     chan struct{}
+	exits    chan exitEvent
+	stopping map[string]bool
+}
+
+func newRunner(a *Agent, spec TaskSpec) *runner {
+	r := &runner{
+		a: a, spec: spec, rt: a.opts.Runtime,
+		info:     map[string]ContainerInfo{},
+		defs:     map[string]*ecsmodel.ContainerDefinition{},
+		stop:     make(chan stopRequest),
+		done:     make(chan struct{}),
+		exits:    make(chan exitEvent, len(spec.Definition.ContainerDefinitions)),
+		stopping: map[string]bool{},
+	}
+	var cs []taskstate.Container
+	for i := range spec.Definition.ContainerDefinitions {
+		cd := &spec.Definition.ContainerDefinitions[i]
+		r.defs[cd.Name] = cd
+		cs = append(cs, taskstate.Container{Name: cd.Name, Essential: essential(cd)})
+	}
+	if spec.State != nil {
+		r.state = *spec.State
+	} else {
+		r.state = taskstate.New(cs, a.opts.Now())
+	}
+	for k, v := range spec.Containers {
+		r.info[k] = v
+	}
+	return r
+}
+
+func (r *runner) now() time.Time { return r.a.opts.Now() }
+
+// report advances the task as far as it can go, publishing every status.
+func (r *runner) report(ctx context.Context) {
+	for {
+		next, moved := r.state.Advance(r.now())
+		if !moved {
+			break
+		}
+		r.state = next
+		r.publish(ctx)
+	}
+	r.publish(ctx)
+}
+
+func (r *runner) publish(ctx context.Context) {
+	info := make(map[string]ContainerInfo, len(r.info))
+	for k, v := range r.info {
+		info[k] = v
+	}
+	r.a.opts.Reporter.Report(ctx, Report{
+		TaskID:        r.spec.ID,
+		State:         r.state,
+		Containers:    info,
+		PullStartedAt: r.pullStartedAt,
+		PullStoppedAt: r.pullStoppedAt,
+	})
+}
+
+func (r *runner) run(ctx context.Context) {
+	defer close(r.done)
+	// Reports must land even while the agent shuts down mid-step, so they use
+	// a context that is not cancelled with the agent.
+	rep := context.WithoutCancel(ctx)
+	adopting := r.spec.State != nil
+	if adopting {
+		r.adopt(ctx, rep)
+	} else {
+		r.state.Provisioned = true
+		r.report(rep)
+		r.pull(ctx, rep)
+	}
+	r.startPending(ctx, rep)
+	r.loop(ctx, rep)
+}
+
+// pull makes every image available, recording pullStartedAt/pullStoppedAt.
+func (r *runner) pull(ctx, rep context.Context) {
+	r.pullStartedAt = r.now()
+	pulled := map[string]error{}
+	for _, cd := range r.spec.Definition.ContainerDefinitions {
+		if r.state.Desired == taskstate.Stopped {
+			break
+		}
+		err, seen := pulled[cd.Image]
+		if !seen {
+			var res runtime.PullResult
+			res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
+			pulled[cd.Image] = err
+			if err == nil {
+				ci := r.info[cd.Name]
+				ci.ImageDigest = res.Digest
+				r.info[cd.Name] = ci
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.state = r.state.ContainerFailedToStart(cd.Name, "CannotPullContainerError: "+err.Error(), r.now())
+		}
+	}
+	r.pullStoppedAt = r.now()
+	r.report(rep)
+}
+
+// startPending creates and starts every container still PENDING, in
+// definition order, unless the task should stop.
+func (r *runner) startPending(ctx, rep context.Context) {
+	for i := range r.spec.Definition.ContainerDefinitions {
+		cd := &r.spec.Definition.ContainerDefinitions[i]
+		if ctx.Err() != nil {
+			return
+		}
+		if r.state.Desired == taskstate.Stopped {
+			break
+		}
+		if r.containerStatus(cd.Name) != taskstate.ContainerPending {
+			continue
+		}
+		cs := containerSpec(&r.spec, cd, r.a.opts.Region)
+		ci := r.info[cd.Name]
+		ci.RuntimeName = cs.Name
+		id, err := r.rt.Create(ctx, cs)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.state = r.state.ContainerFailedToStart(cd.Name, failureReason("CannotCreateContainerError", err), r.now())
+			r.report(rep)
+			break
+		}
+		ci.RuntimeID = id
+		ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, cd, r.spec.ID, id)
+		r.info[cd.Name] = ci
+		// The id is saved before the container starts, so a restart finds it.
+		r.publish(rep)
+		if err := r.rt.Start(ctx, id); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.state = r.state.ContainerFailedToStart(cd.Name, failureReason("CannotStartContainerError", err), r.now())
+			r.report(rep)
+			break
+		}
+		if st, err := r.rt.Inspect(ctx, id); err == nil {
+			ci.Bindings = bindings(st.Ports)
+			r.info[cd.Name] = ci
+		}
+		r.state = r.state.ContainerStarted(cd.Name)
+		r.follow(ctx, cd.Name, id, time.Time{})
+		r.report(rep)
+	}
+}
+
+func failureReason(kind string, err error) string {
+	msg := err.Error()
+	if errors.Is(err, runtime.ErrImageNotFound) {
+		kind = "CannotPullContainerError"
+	}
+	return kind + ": " + msg
+}
+
+func bindings(ports []runtime.PortBinding) []ecsmodel.NetworkBinding {
+	var out []ecsmodel.NetworkBinding
+	for _, p := range ports {
+		cp, hp := int32(p.ContainerPort), int32(p.HostPort)
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		out = append(out, ecsmodel.NetworkBinding{BindIP: ip, ContainerPort: &cp, HostPort: &hp, Protocol: ecsmodel.TransportProtocol(p.Protocol)})
+	}
+	return out
+}
+
+func (r *runner) containerStatus(name string) taskstate.ContainerStatus {
+	for _, c := range r.state.Containers {
+		if c.Name == name {
+			return c.Status
+		}
+	}
+	return taskstate.ContainerStopped
+}
+
+// follow copies a container's output into the log sink and, once the
+// container has exited and its output is drained, sends its exit event.
+func (r *runner) follow(ctx context.Context, name, id string, since time.Time) {
+	ci := r.info[name]
+	go func() {
+		logErr := r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, since)
+		st, err := r.rt.Wait(ctx, id)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && logErr != nil {
+			r.a.opts.Log.Warn("container output", "task", r.spec.ID, "container", name, "err", logErr)
+		}
+		r.exits <- exitEvent{name: name, status: st, err: err}
+	}()
+}
+
+// copyLogs follows a container's output until it exits, appending lines to
+// the sink in batches of whatever has arrived.
+func (r *runner) copyLogs(ctx context.Context, group, stream, id string, since time.Time) error {
+	lines := make(chan runtime.LogLine, 1024)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: since, Follow: true}, func(l runtime.LogLine) { lines <- l })
+		close(lines)
+	}()
+	var batch []LogEvent
+	var appendErr error
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch); err != nil && appendErr == nil {
+			appendErr = err
+		}
+		batch = batch[:0]
+	}
+	for l := range lines {
+		batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
+	drain:
+		for len(batch) < 1000 {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
+			default:
+				break drain
+			}
+		}
+		flush()
+	}
+	flush()
+	if err := <-errc; err != nil {
+		return err
+	}
+	return appendErr
+}
+
+// loop handles exits and stop requests until every container has stopped,
+// then deprovisions the task.
+func (r *runner) loop(ctx, rep context.Context) {
+	for !r.state.AllStopped() {
+		r.stopIfDesired(ctx, rep)
+		if r.state.AllStopped() {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-r.exits:
+			code := ev.status.ExitCode
+			reason := ""
+			if ev.err != nil {
+				reason = "ContainerVanishedError: " + ev.err.Error()
+				r.state = r.state.ContainerStopped(ev.name, nil, reason, r.now())
+			} else {
+				if ev.status.OOMKilled {
+					reason = "OutOfMemoryError: Container killed due to memory usage"
+				}
+				r.state = r.state.ContainerStopped(ev.name, &code, reason, r.now())
+			}
+			r.report(rep)
+		case s := <-r.stop:
+			r.state = r.state.RequestStop(s.code, s.reason, r.now())
+			r.report(rep)
+		}
+	}
+	r.state.Deprovisioned = true
+	r.report(rep)
+}
+
+// stopIfDesired stops every running container once the task should stop;
+// containers never started are marked stopped.
+func (r *runner) stopIfDesired(ctx, rep context.Context) {
+	if r.state.Desired != taskstate.Stopped {
+		return
+	}
+	changed := false
+	for _, c := range r.state.Containers {
+		switch c.Status {
+		case taskstate.ContainerPending:
+			r.state = r.state.ContainerStopped(c.Name, nil, "", r.now())
+			changed = true
+		case taskstate.ContainerRunning:
+			if r.stopping[c.Name] {
+				continue
+			}
+			r.stopping[c.Name] = true
+			id, timeout := r.info[c.Name].RuntimeID, stopTimeout(r.defs[c.Name])
+			go func() {
+				if err := r.rt.Stop(ctx, id, timeout); err != nil && ctx.Err() == nil {
+					r.a.opts.Log.Warn("stop container", "task", r.spec.ID, "container", c.Name, "err", err)
+				}
+			}()
+		}
+	}
+	if changed {
+		r.report(rep)
+	}
+}
+
+// adopt re-attaches to the containers of a task after a restart.
+func (r *runner) adopt(ctx, rep context.Context) {
+	for _, c := range r.state.Containers {
+		if c.Status == taskstate.ContainerStopped {
+			continue
+		}
+		ci := r.info[c.Name]
+		id := ci.RuntimeID
+		if id == "" {
+			id = ci.RuntimeName
+		}
+		if id == "" {
+			continue // never created: startPending creates it
+		}
+		st, err := r.rt.Inspect(ctx, id)
+		if errors.Is(err, runtime.ErrNotFound) {
+			if c.Status == taskstate.ContainerPending {
+				ci.RuntimeID = ""
+				r.info[c.Name] = ci
+				continue
+			}
+			r.state = r.state.ContainerStopped(c.Name, nil, "ContainerVanishedError: No container matching saved ID found", r.now())
+			continue
+		}
+		if err != nil {
+			r.state = r.state.ContainerStopped(c.Name, nil, fmt.Sprintf("ContainerVanishedError: cannot inspect container: %v", err), r.now())
+			continue
+		}
+		ci.RuntimeID = st.ID
+		r.info[c.Name] = ci
+		if !st.Running && !st.Exited {
+			// Created but never started: start it as a pending container.
+			if err := r.rt.Remove(ctx, st.ID); err == nil {
+				ci.RuntimeID = ""
+				r.info[c.Name] = ci
+				continue
+			}
+		}
+		since := time.Time{}
+		if last, err := r.a.opts.Logs.LastEventTime(ctx, ci.LogGroup, ci.LogStream); err == nil && !last.IsZero() {
+			since = last.Add(time.Millisecond)
+		}
+		r.state = r.state.ContainerStarted(c.Name)
+		r.follow(ctx, c.Name, st.ID, since)
+	}
+	r.report(rep)
+}
+
+// Check reports what in spec the agent cannot run yet (see the package
+// function Check).
+func (a *Agent) Check(spec *TaskSpec) error { return Check(spec) }

@@ -1,0 +1,65 @@
+package agent
+
+import (
+	"context"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+// TaskSpec is what the agent needs to run (or re-adopt) a task.
+type TaskSpec struct {
+	ID      string
+	ARN     string
+	Cluster string
+	// LaunchType is "EC2" or "FARGATE"; it sets AWS_EXECUTION_ENV.
+	LaunchType string
+	Definition *ecsmodel.TaskDefinition
+	Overrides  *ecsmodel.TaskOverride
+	// State is the last reported state when re-adopting; nil for a new task.
+	State *taskstate.Task
+	// Containers holds what was reported about each container, by name, when
+	// re-adopting.
+	Containers map[string]ContainerInfo
+}
+
+// ContainerInfo is what the agent knows about one container beyond its status.
+type ContainerInfo struct {
+	RuntimeID   string                    `json:"runtimeId,omitempty"`
+	RuntimeName string                    `json:"runtimeName,omitempty"`
+	ImageDigest string                    `json:"imageDigest,omitempty"`
+	Bindings    []ecsmodel.NetworkBinding `json:"networkBindings,omitempty"`
+	// LogGroup and LogStream name where the container's output goes.
+	LogGroup  string `json:"logGroup,omitempty"`
+	LogStream string `json:"logStream,omitempty"`
+}
+
+// Report is a snapshot of a task sent to the control plane after every change.
+type Report struct {
+	TaskID        string
+	State         taskstate.Task
+	Containers    map[string]ContainerInfo
+	PullStartedAt time.Time
+	PullStoppedAt time.Time
+}
+
+// Reporter receives task reports. Report must persist the snapshot before it
+// returns; the agent calls it from the task's goroutine, in order.
+type Reporter interface {
+	Report(ctx context.Context, r Report)
+}
+
+// LogEvent is one line of container output.
+type LogEvent struct {
+	Time    time.Time
+	Message string
+}
+
+// LogSink stores container output. Append creates the group and stream when
+// they do not exist. LastEventTime returns the time of the newest stored event
+// of a stream (zero when there is none), used to resume after a restart.
+type LogSink interface {
+	Append(ctx context.Context, group, stream string, events []LogEvent) error
+	LastEventTime(ctx context.Context, group, stream string) (time.Time, error)
+}

@@ -1,0 +1,192 @@
+package controlplane
+
+import (
+	"context"
+	"sort"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+type clusterRecord struct {
+	Name     string                    `json:"name"`
+	Status   string                    `json:"status"`
+	Tags     []ecsmodel.Tag            `json:"tags,omitempty"`
+	Settings []ecsmodel.ClusterSetting `json:"settings,omitempty"`
+}
+
+func (cp *ControlPlane) saveCluster(ctx context.Context, c *clusterRecord) error {
+	return cp.exec(ctx, `INSERT INTO clusters(name, body) VALUES(?, ?)
+		ON CONFLICT(name) DO UPDATE SET body = excluded.body`, c.Name, mustJSON(c))
+}
+
+// clusterWire builds the Cluster answer; callers hold cp.mu.
+func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel.Cluster {
+	var running, pending int32
+	for _, t := range cp.tasks {
+		if t.Cluster != c.Name {
+			continue
+		}
+		switch t.State.Status {
+		case taskstate.Running:
+			running++
+		case taskstate.Provisioning, taskstate.Pending, taskstate.Activating:
+			pending++
+		}
+	}
+	out := ecsmodel.Cluster{
+		ClusterArn:                      cp.acct.ClusterARN(c.Name),
+		ClusterName:                     c.Name,
+		Status:                          c.Status,
+		RunningTasksCount:               running,
+		PendingTasksCount:               pending,
+		Settings:                        c.Settings,
+		CapacityProviders:               []string{},
+		DefaultCapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{},
+	}
+	if out.Settings == nil {
+		out.Settings = []ecsmodel.ClusterSetting{{Name: ecsmodel.ClusterSettingNameContainerInsights, Value: "disabled"}}
+	}
+	if tags {
+		out.Tags = c.Tags
+		if out.Tags == nil {
+			out.Tags = []ecsmodel.Tag{}
+		}
+	}
+	if stats {
+		out.Statistics = []ecsmodel.KeyValuePair{}
+	}
+	return out
+}
+
+// cluster returns the ACTIVE cluster named by nameOrARN; callers hold cp.mu.
+func (cp *ControlPlane) cluster(nameOrARN string) (*clusterRecord, error) {
+	c := cp.clusters[ecs.ClusterName(nameOrARN)]
+	if c == nil || c.Status != "ACTIVE" {
+		return nil, ecs.Errorf(ecs.ErrClusterNotFound, "Cluster not found.")
+	}
+	return c, nil
+}
+
+// CreateCluster creates a cluster, or returns the existing one of that name
+// (re-activating it if it was deleted).
+func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateClusterRequest) (*ecsmodel.CreateClusterResponse, error) {
+	name := in.ClusterName
+	if name == "" {
+		name = ecs.DefaultCluster
+	}
+	if err := ecs.ValidateClusterName(name); err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c := cp.clusters[name]
+	if c == nil || c.Status != "ACTIVE" {
+		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: in.Settings}
+		if err := cp.saveCluster(ctx, c); err != nil {
+			return nil, err
+		}
+		cp.clusters[name] = c
+	}
+	w := cp.clusterWire(c, true, false)
+	return &ecsmodel.CreateClusterResponse{Cluster: &w}, nil
+}
+
+// DescribeClusters describes clusters by name or ARN (the default cluster
+// when none is named); unknown ones come back as MISSING failures.
+func (cp *ControlPlane) DescribeClusters(ctx context.Context, in *ecsmodel.DescribeClustersRequest) (*ecsmodel.DescribeClustersResponse, error) {
+	names := in.Clusters
+	if len(names) == 0 {
+		names = []string{ecs.DefaultCluster}
+	}
+	if len(names) > 100 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clusters can have at most 100 entries; got %d.", len(names))
+	}
+	var tags, stats bool
+	for _, f := range in.Include {
+		tags = tags || f == ecsmodel.ClusterFieldTAGS
+		stats = stats || f == ecsmodel.ClusterFieldSTATISTICS
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	out := &ecsmodel.DescribeClustersResponse{Clusters: []ecsmodel.Cluster{}, Failures: []ecsmodel.Failure{}}
+	for _, n := range names {
+		c := cp.clusters[ecs.ClusterName(n)]
+		if c == nil {
+			out.Failures = append(out.Failures, ecsmodel.Failure{Arn: cp.acct.ClusterARN(ecs.ClusterName(n)), Reason: "MISSING"})
+			continue
+		}
+		out.Clusters = append(out.Clusters, cp.clusterWire(c, tags, stats))
+	}
+	return out, nil
+}
+
+// ListClusters lists the ARNs of ACTIVE clusters, by name.
+func (cp *ControlPlane) ListClusters(ctx context.Context, in *ecsmodel.ListClustersRequest) (*ecsmodel.ListClustersResponse, error) {
+	cp.mu.Lock()
+	var names []string
+	for n, c := range cp.clusters {
+		if c.Status == "ACTIVE" {
+			names = append(names, n)
+		}
+	}
+	cp.mu.Unlock()
+	sort.Strings(names)
+	max := int32(0)
+	if in.MaxResults != nil {
+		max = *in.MaxResults
+	}
+	start, end, next, err := page(names, in.NextToken, max, 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := &ecsmodel.ListClustersResponse{ClusterArns: []string{}, NextToken: next}
+	for _, n := range names[start:end] {
+		out.ClusterArns = append(out.ClusterArns, cp.acct.ClusterARN(n))
+	}
+	return out, nil
+}
+
+// DeleteCluster marks a cluster INACTIVE; it fails while tasks are active.
+func (cp *ControlPlane) DeleteCluster(ctx context.Context, in *ecsmodel.DeleteClusterRequest) (*ecsmodel.DeleteClusterResponse, error) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c, err := cp.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range cp.tasks {
+		if t.Cluster == c.Name && !t.State.Status.Terminal() {
+			return nil, ecs.Errorf(ecs.ErrClusterContainsTasks, "The Cluster cannot be deleted while Tasks are active.")
+		}
+	}
+	upd := *c
+	upd.Status = "INACTIVE"
+	if err := cp.saveCluster(ctx, &upd); err != nil {
+		return nil, err
+	}
+	*c = upd
+	w := cp.clusterWire(c, false, false)
+	return &ecsmodel.DeleteClusterResponse{Cluster: &w}, nil
+}
+
+func validateTags(tags []ecsmodel.Tag) error {
+	if len(tags) > 50 {
+		return ecs.Errorf(ecs.ErrInvalidParameter, "A resource can have at most 50 tags; got %d.", len(tags))
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if t.Key == "" {
+			return ecs.Errorf(ecs.ErrInvalidParameter, "Tag keys must not be empty.")
+		}
+		if seen[t.Key] {
+			return ecs.Errorf(ecs.ErrInvalidParameter, "Tag key %q appears more than once.", t.Key)
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package controlplane
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/store"
+)
+
+// Launcher runs tasks: the agent.
+type Launcher interface {
+	// Check reports what in spec cannot be run.
+	Check(spec *agent.TaskSpec) error
+	// Launch starts a new task.
+	Launch(spec agent.TaskSpec)
+	// Adopt resumes a task after a restart.
+	Adopt(spec agent.TaskSpec)
+	// Stop asks a running task to stop; false when it is not running here.
+	Stop(taskID, code, reason string) bool
+}
+
+// Options configures a ControlPlane.
+type Options struct {
+	DB      *sql.DB
+	Account ecs.Account
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// TaskRetention is how long stopped tasks stay describable (1 h when 0).
+	TaskRetention time.Duration
+	Log           *slog.Logger
+}
+
+// ControlPlane holds the state of the local ECS.
+type ControlPlane struct {
+	db       *sql.DB
+	acct     ecs.Account
+	now      func() time.Time
+	keep     time.Duration
+	log      *slog.Logger
+	launcher Launcher
+
+	mu       sync.Mutex
+	clusters map[string]*clusterRecord
+	families map[string][]*taskDefRecord // by family, index revision-1
+	tasks    map[string]*taskRecord
+	taskSeq  int64
+	tokens   map[string]string // RunTask clientToken -> request fingerprint and task ids
+}
+
+var migrations = []string{
+	`CREATE TABLE clusters (
+		name TEXT PRIMARY KEY,
+		body TEXT NOT NULL
+	);
+	CREATE TABLE task_definitions (
+		family   TEXT NOT NULL,
+		revision INTEGER NOT NULL,
+		body     TEXT NOT NULL,
+		PRIMARY KEY (family, revision)
+	);
+	CREATE TABLE tasks (
+		id      TEXT PRIMARY KEY,
+		seq     INTEGER NOT NULL,
+		cluster TEXT NOT NULL,
+		stopped INTEGER NOT NULL DEFAULT 0,
+		body    TEXT NOT NULL
+	);
+	CREATE INDEX tasks_seq ON tasks(seq);`,
+}
+
+// Open loads the control plane's state from opts.DB, creating the default
+// cluster on first use. Call Start to hand unfinished tasks to the agent.
+func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.TaskRetention == 0 {
+		opts.TaskRetention = time.Hour
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := store.Migrate(ctx, opts.DB, "controlplane", migrations); err != nil {
+		return nil, err
+	}
+	cp := &ControlPlane{
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
+		clusters: map[string]*clusterRecord{},
+		families: map[string][]*taskDefRecord{},
+		tasks:    map[string]*taskRecord{},
+		tokens:   map[string]string{},
+	}
+	if err := cp.load(ctx); err != nil {
+		return nil, err
+	}
+	if _, ok := cp.clusters[ecs.DefaultCluster]; !ok {
+		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: ecs.DefaultCluster}); err != nil {
+			return nil, err
+		}
+	}
+	return cp, nil
+}
+
+// Start hands every task that had not stopped to the launcher for adoption;
+// from then on new tasks are launched there too.
+func (cp *ControlPlane) Start(l Launcher) {
+	cp.mu.Lock()
+	cp.launcher = l
+	var adopt []agent.TaskSpec
+	for _, t := range cp.tasks {
+		if t.State.Status.Terminal() {
+			continue
+		}
+		spec, err := cp.specFor(t)
+		if err != nil {
+			cp.log.Error("cannot adopt task", "task", t.ID, "err", err)
+			continue
+		}
+		st := t.State
+		spec.State = &st
+		spec.Containers = t.Containers
+		adopt = append(adopt, spec)
+	}
+	cp.mu.Unlock()
+	for _, s := range adopt {
+		l.Adopt(s)
+	}
+}
+
+func (cp *ControlPlane) load(ctx context.Context) error {
+	rows, err := cp.db.QueryContext(ctx, `SELECT body FROM clusters`)
+	if err != nil {
+		return fmt.Errorf("controlplane: load clusters: %w", err)
+	}
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			rows.Close()
+			return err
+		}
+		c := new(clusterRecord)
+		if err := json.Unmarshal(body, c); err != nil {
+			rows.Close()
+			return fmt.Errorf("controlplane: load cluster: %w", err)
+		}
+		cp.clusters[c.Name] = c
+	}
+	rows.Close()
+
+	rows, err = cp.db.QueryContext(ctx, `SELECT body FROM task_definitions ORDER BY family, revision`)
+	if err != nil {
+		return fmt.Errorf("controlplane: load task definitions: %w", err)
+	}
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			rows.Close()
+			return err
+		}
+		td := new(taskDefRecord)
+		if err := json.Unmarshal(body, td); err != nil {
+			rows.Close()
+			return fmt.Errorf("controlplane: load task definition: %w", err)
+		}
+		cp.families[td.Def.Family] = append(cp.families[td.Def.Family], td)
+	}
+	rows.Close()
+
+	cutoff := cp.now().Add(-cp.keep)
+	rows, err = cp.db.QueryContext(ctx, `SELECT body FROM tasks ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("controlplane: load tasks: %w", err)
+	}
+	var expired []string
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			rows.Close()
+			return err
+		}
+		t := new(taskRecord)
+		if err := json.Unmarshal(body, t); err != nil {
+			rows.Close()
+			return fmt.Errorf("controlplane: load task: %w", err)
+		}
+		if t.Seq > cp.taskSeq {
+			cp.taskSeq = t.Seq
+		}
+		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
+			expired = append(expired, t.ID)
+			continue
+		}
+		cp.tasks[t.ID] = t
+		if t.ClientToken != "" {
+			cp.tokens[t.ClientToken] = t.TokenKey
+		}
+	}
+	rows.Close()
+	for _, id := range expired {
+		if _, err := cp.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("controlplane: expire task: %w", err)
+		}
+	}
+	return nil
+}
+
+// put writes one JSON row inside its own statement.
+func (cp *ControlPlane) exec(ctx context.Context, query string, args ...any) error {
+	if _, err := cp.db.ExecContext(context.WithoutCancel(ctx), query, args...); err != nil {
+		return fmt.Errorf("controlplane: store: %w", err)
+	}
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("controlplane: marshal %T: %v", v, err))
+	}
+	return b
+}

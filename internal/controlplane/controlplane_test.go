@@ -1,0 +1,359 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/store"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+// recorder is a Launcher that records what it is asked to run.
+type recorder struct {
+	mu       sync.Mutex
+	launched []agent.TaskSpec
+	adopted  []agent.TaskSpec
+	stopped  []string
+	running  map[string]bool
+}
+
+func (r *recorder) Check(*agent.TaskSpec) error { return nil }
+func (r *recorder) Launch(s agent.TaskSpec) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.launched = append(r.launched, s)
+	if r.running == nil {
+		r.running = map[string]bool{}
+	}
+	r.running[s.ID] = true
+}
+func (r *recorder) Adopt(s agent.TaskSpec) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.adopted = append(r.adopted, s)
+}
+func (r *recorder) Stop(id, code, reason string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = append(r.stopped, id+":"+reason)
+	return r.running[id]
+}
+
+type fixture struct {
+	t   *testing.T
+	dir string
+	cp  *ControlPlane
+	rec *recorder
+	now time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f.open()
+	return f
+}
+
+func (f *fixture) open() {
+	ctx := context.Background()
+	db, err := store.Open(ctx, f.dir)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { db.Close() })
+	cp, err := Open(ctx, Options{DB: db, Account: ecs.DefaultAccountInfo(), Now: func() time.Time { return f.now }})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.rec = &recorder{}
+	cp.Start(f.rec)
+	f.cp = cp
+}
+
+func (f *fixture) register(family string) *ecsmodel.TaskDefinition {
+	f.t.Helper()
+	out, err := f.cp.RegisterTaskDefinition(context.Background(), &ecsmodel.RegisterTaskDefinitionRequest{
+		Family: family,
+		ContainerDefinitions: []ecsmodel.ContainerDefinition{
+			{Name: "app", Image: "busybox", Memory: ptr32(64)},
+			{Name: "sidecar", Image: "busybox", Memory: ptr32(32), Essential: ptrBool(false)},
+		},
+		Tags: []ecsmodel.Tag{{Key: "team", Value: "a"}},
+	})
+	if err != nil {
+		f.t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	return out.TaskDefinition
+}
+
+func ptr32(i int32) *int32 { return &i }
+func ptrBool(b bool) *bool { return &b }
+func ptrInt(i int) *int    { return &i }
+
+func TestRegisterTaskDefinition_Revisions(t *testing.T) {
+	f := newFixture(t)
+	for want := int32(1); want <= 3; want++ {
+		td := f.register("web")
+		if td.Revision != want {
+			t.Errorf("revision = %d; want %d", td.Revision, want)
+		}
+		if got, wantARN := td.TaskDefinitionArn, fmt.Sprintf("arn:aws:ecs:us-east-1:000000000000:task-definition/web:%d", want); got != wantARN {
+			t.Errorf("arn = %s; want %s", got, wantARN)
+		}
+		if td.Status != ecsmodel.TaskDefinitionStatusACTIVE {
+			t.Errorf("status = %s; want ACTIVE", td.Status)
+		}
+	}
+	ctx := context.Background()
+	d, err := f.cp.DescribeTaskDefinition(ctx, &ecsmodel.DescribeTaskDefinitionRequest{TaskDefinition: "web"})
+	if err != nil || d.TaskDefinition.Revision != 3 {
+		t.Fatalf("Describe(web) = %v, %v; want revision 3", d, err)
+	}
+	if _, err := f.cp.DeregisterTaskDefinition(ctx, &ecsmodel.DeregisterTaskDefinitionRequest{TaskDefinition: "web:3"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = f.cp.DescribeTaskDefinition(ctx, &ecsmodel.DescribeTaskDefinitionRequest{TaskDefinition: "web"})
+	if err != nil || d.TaskDefinition.Revision != 2 {
+		t.Fatalf("Describe(web) after deregistering 3 = %v, %v; want revision 2", d, err)
+	}
+	_, err = f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "web:3"})
+	if !errors.Is(err, ecs.ErrInvalidParameter) {
+		t.Errorf("RunTask(inactive) error = %v; want InvalidParameterException", err)
+	}
+	_, err = f.cp.DescribeTaskDefinition(ctx, &ecsmodel.DescribeTaskDefinitionRequest{TaskDefinition: "nope"})
+	if !errors.Is(err, ecs.ErrClient) {
+		t.Errorf("Describe(nope) error = %v; want ClientException", err)
+	}
+}
+
+func TestListTaskDefinitions_PagesInOrder(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < 5; i++ {
+		f.register("a")
+	}
+	f.register("b")
+	ctx := context.Background()
+	var got []string
+	token := ""
+	for {
+		out, err := f.cp.ListTaskDefinitions(ctx, &ecsmodel.ListTaskDefinitionsRequest{MaxResults: ptr32(2), NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, out.TaskDefinitionArns...)
+		if out.NextToken == "" {
+			break
+		}
+		// A registration between pages must not disturb paging.
+		if len(got) == 2 {
+			f.register("c")
+		}
+		token = out.NextToken
+	}
+	want := []string{"a:1", "a:2", "a:3", "a:4", "a:5", "b:1", "c:1"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d arns %v; want %v", len(got), got, want)
+	}
+	for i, w := range want {
+		if ecs.ResourceName(got[i]) != "task-definition/"+w && got[i][len(got[i])-len(w):] != w {
+			t.Errorf("arn %d = %s; want …/%s", i, got[i], w)
+		}
+	}
+	out, err := f.cp.ListTaskDefinitions(ctx, &ecsmodel.ListTaskDefinitionsRequest{FamilyPrefix: "a", Sort: ecsmodel.SortOrderDESC, MaxResults: ptr32(1)})
+	if err != nil || len(out.TaskDefinitionArns) != 1 || out.TaskDefinitionArns[0][len(out.TaskDefinitionArns[0])-3:] != "a:5" {
+		t.Errorf("DESC first = %v, %v; want a:5", out, err)
+	}
+}
+
+func TestRunTask_RecordsAndLaunches(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(3), StartedBy: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Tasks) != 3 || len(f.rec.launched) != 3 {
+		t.Fatalf("tasks = %d, launched = %d; want 3 and 3", len(out.Tasks), len(f.rec.launched))
+	}
+	task := out.Tasks[0]
+	if task.LastStatus != "PROVISIONING" || task.DesiredStatus != "RUNNING" || task.Group != "family:job" || task.StartedBy != "me" {
+		t.Errorf("task = %s/%s group %q startedBy %q; want PROVISIONING/RUNNING family:job me", task.LastStatus, task.DesiredStatus, task.Group, task.StartedBy)
+	}
+	if len(task.Containers) != 2 || task.Containers[0].LastStatus != "PENDING" {
+		t.Errorf("containers = %+v; want two PENDING", task.Containers)
+	}
+	list, err := f.cp.ListTasks(ctx, &ecsmodel.ListTasksRequest{StartedBy: "me"})
+	if err != nil || len(list.TaskArns) != 3 || list.TaskArns[0] != task.TaskArn {
+		t.Errorf("ListTasks = %v, %v; want the 3 tasks in start order", list, err)
+	}
+}
+
+func TestRunTask_Errors(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	tests := []struct {
+		name string
+		in   ecsmodel.RunTaskRequest
+		want error
+	}{
+		{"unknown cluster", ecsmodel.RunTaskRequest{TaskDefinition: "job", Cluster: "nope"}, ecs.ErrClusterNotFound},
+		{"count 11", ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(11)}, ecs.ErrInvalidParameter},
+		{"count 0", ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(0)}, ecs.ErrInvalidParameter},
+		{"unknown definition", ecsmodel.RunTaskRequest{TaskDefinition: "nope"}, ecs.ErrClient},
+		{"override of unknown container", ecsmodel.RunTaskRequest{TaskDefinition: "job", Overrides: &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "ghost"}}}}, ecs.ErrInvalidParameter},
+		{"launch type and capacity providers", ecsmodel.RunTaskRequest{TaskDefinition: "job", LaunchType: ecsmodel.LaunchTypeEC2, CapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{{CapacityProvider: "x"}}}, ecs.ErrInvalidParameter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.cp.RunTask(context.Background(), &tt.in)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("RunTask error = %v; want %v", err, tt.want)
+			}
+		})
+	}
+	if len(f.rec.launched) != 0 {
+		t.Errorf("launched %d tasks from failed requests", len(f.rec.launched))
+	}
+}
+
+func TestRunTask_ClientToken(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	in := ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(2), ClientToken: "tok"}
+	a, err := f.cp.RunTask(ctx, &in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.cp.RunTask(ctx, &in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Tasks) != 2 || a.Tasks[0].TaskArn != b.Tasks[0].TaskArn || a.Tasks[1].TaskArn != b.Tasks[1].TaskArn {
+		t.Errorf("repeated RunTask started other tasks: %v vs %v", a.Tasks, b.Tasks)
+	}
+	in.Count = ptr32(1)
+	if _, err := f.cp.RunTask(ctx, &in); !errors.Is(err, ecs.ErrConflict) {
+		t.Errorf("same token, other parameters: error = %v; want ConflictException", err)
+	}
+	if len(f.rec.launched) != 2 {
+		t.Errorf("launched %d tasks; want 2", len(f.rec.launched))
+	}
+}
+
+func TestReport_PersistsAndReloads(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ecs.ResourceName(out.Tasks[0].TaskArn)
+	// A running task, then one that stopped.
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+	st.Provisioned = true
+	st = st.ContainerStarted("app").ContainerStarted("sidecar")
+	for moved := true; moved; {
+		st, moved = st.Advance(f.now)
+	}
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
+	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
+	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Containers[0].RuntimeId != "abc" {
+		t.Fatalf("Describe after report = %+v, %v; want RUNNING with runtime id abc", d, err)
+	}
+
+	// Reopen: the running task is handed to the launcher for adoption.
+	f.open()
+	if len(f.rec.adopted) != 1 || f.rec.adopted[0].ID != id || f.rec.adopted[0].State.Status != taskstate.Running {
+		t.Fatalf("adopted = %+v; want task %s in RUNNING", f.rec.adopted, id)
+	}
+	st = st.ContainerStopped("app", ptrInt(7), "", f.now).ContainerStopped("sidecar", ptrInt(143), "", f.now)
+	st.Deprovisioned = true
+	for moved := true; moved; {
+		st, moved = st.Advance(f.now)
+	}
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st})
+
+	f.open()
+	if len(f.rec.adopted) != 0 {
+		t.Errorf("a stopped task was adopted again")
+	}
+	d, err = f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id, "missing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.Tasks[0]
+	if got.LastStatus != "STOPPED" || got.StopCode != "EssentialContainerExited" || got.StoppedReason != "Essential container in task exited" || *got.Containers[0].ExitCode != 7 {
+		t.Errorf("stopped task = %s %s %q exit %v; want STOPPED EssentialContainerExited exit 7", got.LastStatus, got.StopCode, got.StoppedReason, got.Containers[0].ExitCode)
+	}
+	if len(d.Failures) != 1 || d.Failures[0].Reason != "MISSING" {
+		t.Errorf("failures = %+v; want one MISSING", d.Failures)
+	}
+
+	// After the retention period the stopped task is gone.
+	f.now = f.now.Add(2 * time.Hour)
+	f.open()
+	d, _ = f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
+	if len(d.Tasks) != 0 {
+		t.Errorf("task still describable after the retention period")
+	}
+}
+
+func TestStopTask(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, _ := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	arn := out.Tasks[0].TaskArn
+	s, err := f.cp.StopTask(ctx, &ecsmodel.StopTaskRequest{Task: arn, Reason: "enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Task.DesiredStatus != "STOPPED" {
+		t.Errorf("desiredStatus = %s; want STOPPED", s.Task.DesiredStatus)
+	}
+	if len(f.rec.stopped) != 1 || f.rec.stopped[0] != ecs.ResourceName(arn)+":enough" {
+		t.Errorf("launcher stops = %v; want the task with reason 'enough'", f.rec.stopped)
+	}
+	if _, err := f.cp.StopTask(ctx, &ecsmodel.StopTaskRequest{Task: "nope"}); !errors.Is(err, ecs.ErrInvalidParameter) {
+		t.Errorf("StopTask(nope) error = %v; want InvalidParameterException", err)
+	}
+}
+
+func TestClusters(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d, err := f.cp.DescribeClusters(ctx, &ecsmodel.DescribeClustersRequest{})
+	if err != nil || len(d.Clusters) != 1 || d.Clusters[0].ClusterName != "default" {
+		t.Fatalf("default cluster = %+v, %v", d, err)
+	}
+	if _, err := f.cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: "bad name"}); !errors.Is(err, ecs.ErrInvalidParameter) {
+		t.Errorf("CreateCluster(bad name) error = %v; want InvalidParameterException", err)
+	}
+	if _, err := f.cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: "ci"}); err != nil {
+		t.Fatal(err)
+	}
+	f.register("job")
+	if _, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", Cluster: "ci"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cp.DeleteCluster(ctx, &ecsmodel.DeleteClusterRequest{Cluster: "ci"}); !errors.Is(err, ecs.ErrClusterContainsTasks) {
+		t.Errorf("DeleteCluster with a task error = %v; want ClusterContainsTasksException", err)
+	}
+	l, _ := f.cp.ListClusters(ctx, &ecsmodel.ListClustersRequest{})
+	if len(l.ClusterArns) != 2 {
+		t.Errorf("ListClusters = %v; want 2", l.ClusterArns)
+	}
+	d, _ = f.cp.DescribeClusters(ctx, &ecsmodel.DescribeClustersRequest{Clusters: []string{"ci", "ghost"}})
+	if len(d.Clusters) != 1 || d.Clusters[0].PendingTasksCount != 1 || len(d.Failures) != 1 || d.Failures[0].Reason != "MISSING" {
+		t.Errorf("DescribeClusters = %+v; want ci with one pending task and ghost MISSING", d)
+	}
+}

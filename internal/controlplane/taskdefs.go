@@ -1,0 +1,231 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/wire"
+)
+
+type taskDefRecord struct {
+	Def  ecsmodel.TaskDefinition `json:"def"`
+	Tags []ecsmodel.Tag          `json:"tags,omitempty"`
+}
+
+func (cp *ControlPlane) saveTaskDef(ctx context.Context, td *taskDefRecord) error {
+	return cp.exec(ctx, `INSERT INTO task_definitions(family, revision, body) VALUES(?, ?, ?)
+		ON CONFLICT(family, revision) DO UPDATE SET body = excluded.body`, td.Def.Family, td.Def.Revision, mustJSON(td))
+}
+
+// RegisterTaskDefinition validates a task definition and stores it as the
+// next revision of its family.
+func (cp *ControlPlane) RegisterTaskDefinition(ctx context.Context, in *ecsmodel.RegisterTaskDefinitionRequest) (*ecsmodel.RegisterTaskDefinitionResponse, error) {
+	def, err := ecs.NewTaskDefinition(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	revs := cp.families[def.Family]
+	def.Revision = int32(len(revs) + 1)
+	def.TaskDefinitionArn = cp.acct.TaskDefinitionARN(def.Family, int(def.Revision))
+	def.Status = ecsmodel.TaskDefinitionStatusACTIVE
+	def.RegisteredAt = wire.At(cp.now())
+	def.RegisteredBy = fmt.Sprintf("arn:aws:iam::%s:root", cp.acct.ID)
+	td := &taskDefRecord{Def: *def, Tags: in.Tags}
+	if err := cp.saveTaskDef(ctx, td); err != nil {
+		return nil, err
+	}
+	cp.families[def.Family] = append(revs, td)
+	out := td.Def
+	return &ecsmodel.RegisterTaskDefinitionResponse{TaskDefinition: &out, Tags: tagsOrEmpty(td.Tags)}, nil
+}
+
+func tagsOrEmpty(t []ecsmodel.Tag) []ecsmodel.Tag {
+	if t == nil {
+		return []ecsmodel.Tag{}
+	}
+	return t
+}
+
+// taskDef resolves a family, family:revision or ARN; a bare family means its
+// latest ACTIVE revision. Callers hold cp.mu.
+func (cp *ControlPlane) taskDef(ref string) (*taskDefRecord, error) {
+	r, err := ecs.ParseTaskDefinitionRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	revs := cp.families[r.Family]
+	if r.Revision == 0 {
+		for i := len(revs) - 1; i >= 0; i-- {
+			if revs[i].Def.Status == ecsmodel.TaskDefinitionStatusACTIVE {
+				return revs[i], nil
+			}
+		}
+		return nil, ecs.Errorf(ecs.ErrClient, "Unable to describe task definition.")
+	}
+	if r.Revision > len(revs) || revs[r.Revision-1] == nil {
+		return nil, ecs.Errorf(ecs.ErrClient, "Unable to describe task definition.")
+	}
+	return revs[r.Revision-1], nil
+}
+
+// DescribeTaskDefinition returns one revision (with its tags when asked).
+func (cp *ControlPlane) DescribeTaskDefinition(ctx context.Context, in *ecsmodel.DescribeTaskDefinitionRequest) (*ecsmodel.DescribeTaskDefinitionResponse, error) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	td, err := cp.taskDef(in.TaskDefinition)
+	if err != nil {
+		return nil, err
+	}
+	def := td.Def
+	out := &ecsmodel.DescribeTaskDefinitionResponse{TaskDefinition: &def}
+	for _, f := range in.Include {
+		if f == ecsmodel.TaskDefinitionFieldTAGS {
+			out.Tags = tagsOrEmpty(td.Tags)
+		}
+	}
+	return out, nil
+}
+
+// DeregisterTaskDefinition marks a revision INACTIVE. Running tasks keep
+// running; new RunTask calls with it fail.
+func (cp *ControlPlane) DeregisterTaskDefinition(ctx context.Context, in *ecsmodel.DeregisterTaskDefinitionRequest) (*ecsmodel.DeregisterTaskDefinitionResponse, error) {
+	r, err := ecs.ParseTaskDefinitionRef(in.TaskDefinition)
+	if err != nil {
+		return nil, err
+	}
+	if r.Revision == 0 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Invalid revision number or task definition ARN: give family:revision or the full ARN, not %q.", in.TaskDefinition)
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	td, err := cp.taskDef(in.TaskDefinition)
+	if err != nil {
+		return nil, err
+	}
+	if td.Def.Status == ecsmodel.TaskDefinitionStatusACTIVE {
+		upd := *td
+		upd.Def.Status = ecsmodel.TaskDefinitionStatusINACTIVE
+		upd.Def.DeregisteredAt = wire.At(cp.now())
+		if err := cp.saveTaskDef(ctx, &upd); err != nil {
+			return nil, err
+		}
+		*td = upd
+	}
+	def := td.Def
+	return &ecsmodel.DeregisterTaskDefinitionResponse{TaskDefinition: &def}, nil
+}
+
+// ListTaskDefinitions lists revision ARNs, filtered by family prefix... as
+// ECS does: familyPrefix is an exact family name.
+func (cp *ControlPlane) ListTaskDefinitions(ctx context.Context, in *ecsmodel.ListTaskDefinitionsRequest) (*ecsmodel.ListTaskDefinitionsResponse, error) {
+	status := in.Status
+	if status == "" {
+		status = ecsmodel.TaskDefinitionStatusACTIVE
+	}
+	cp.mu.Lock()
+	type item struct {
+		key, arn string
+	}
+	var items []item
+	for fam, revs := range cp.families {
+		if in.FamilyPrefix != "" && fam != in.FamilyPrefix {
+			continue
+		}
+		for _, td := range revs {
+			if td.Def.Status != status {
+				continue
+			}
+			// Sortable key: family, then zero-padded revision.
+			items = append(items, item{fmt.Sprintf("%s:%010d", fam, td.Def.Revision), td.Def.TaskDefinitionArn})
+		}
+	}
+	cp.mu.Unlock()
+	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
+	desc := in.Sort == ecsmodel.SortOrderDESC
+	if desc {
+		// Paging keys must ascend; invert the revision order for DESC.
+		for i := range items {
+			fam, rev, _ := strings.Cut(items[i].key, ":")
+			var n int
+			fmt.Sscanf(rev, "%d", &n)
+			items[i].key = fmt.Sprintf("%s:%010d", invert(fam), 9999999999-n)
+		}
+		sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
+	}
+	keys := make([]string, len(items))
+	for i := range items {
+		keys[i] = items[i].key
+	}
+	max := int32(0)
+	if in.MaxResults != nil {
+		max = *in.MaxResults
+	}
+	start, end, next, err := page(keys, in.NextToken, max, 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := &ecsmodel.ListTaskDefinitionsResponse{TaskDefinitionArns: []string{}, NextToken: next}
+	for _, it := range items[start:end] {
+		out.TaskDefinitionArns = append(out.TaskDefinitionArns, it.arn)
+	}
+	return out, nil
+}
+
+// invert maps a string to one that sorts in the opposite order (for the
+// printable ASCII family names ECS allows).
+func invert(s string) string {
+	b := make([]byte, len(s)+1)
+	for i := 0; i < len(s); i++ {
+		b[i] = 0x7f - s[i]
+	}
+	b[len(s)] = 0x7f // shorter names sort after their extensions when descending
+	return string(b)
+}
+
+// ListTaskDefinitionFamilies lists family names by prefix and status.
+func (cp *ControlPlane) ListTaskDefinitionFamilies(ctx context.Context, in *ecsmodel.ListTaskDefinitionFamiliesRequest) (*ecsmodel.ListTaskDefinitionFamiliesResponse, error) {
+	status := in.Status
+	if status == "" {
+		status = ecsmodel.TaskDefinitionFamilyStatusACTIVE
+	}
+	cp.mu.Lock()
+	var names []string
+	for fam, revs := range cp.families {
+		if !strings.HasPrefix(fam, in.FamilyPrefix) {
+			continue
+		}
+		active := false
+		for _, td := range revs {
+			if td.Def.Status == ecsmodel.TaskDefinitionStatusACTIVE {
+				active = true
+			}
+		}
+		switch {
+		case status == ecsmodel.TaskDefinitionFamilyStatusALL,
+			status == ecsmodel.TaskDefinitionFamilyStatusACTIVE && active,
+			status == ecsmodel.TaskDefinitionFamilyStatusINACTIVE && !active:
+			names = append(names, fam)
+		}
+	}
+	cp.mu.Unlock()
+	sort.Strings(names)
+	max := int32(0)
+	if in.MaxResults != nil {
+		max = *in.MaxResults
+	}
+	start, end, next, err := page(names, in.NextToken, max, 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := &ecsmodel.ListTaskDefinitionFamiliesResponse{Families: append([]string{}, names[start:end]...), NextToken: next}
+	return out, nil
+}

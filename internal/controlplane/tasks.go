@@ -1,0 +1,527 @@
+package controlplane
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+	"github.com/ecsrun/ecsrun/internal/wire"
+)
+
+// taskRecord is everything the control plane keeps about a task.
+type taskRecord struct {
+	ID       string `json:"id"`
+	Seq      int64  `json:"seq"`
+	Cluster  string `json:"cluster"`
+	ARN      string `json:"arn"`
+	DefARN   string `json:"taskDefinitionArn"`
+	Family   string `json:"family"`
+	Revision int32  `json:"revision"`
+	// Request holds the RunTask members the task was started with.
+	LaunchType           string                         `json:"launchType,omitempty"`
+	Group                string                         `json:"group,omitempty"`
+	StartedBy            string                         `json:"startedBy,omitempty"`
+	Overrides            *ecsmodel.TaskOverride         `json:"overrides,omitempty"`
+	Tags                 []ecsmodel.Tag                 `json:"tags,omitempty"`
+	EnableExecuteCommand bool                           `json:"enableExecuteCommand,omitempty"`
+	ContainerARNs        map[string]string              `json:"containerArns"`
+	ClientToken          string                         `json:"clientToken,omitempty"`
+	TokenKey             string                         `json:"tokenKey,omitempty"`
+	Version              int64                          `json:"version"`
+	State                taskstate.Task                 `json:"state"`
+	Containers           map[string]agent.ContainerInfo `json:"containers,omitempty"`
+	PullStartedAt        *wire.Time                     `json:"pullStartedAt,omitempty"`
+	PullStoppedAt        *wire.Time                     `json:"pullStoppedAt,omitempty"`
+}
+
+func (cp *ControlPlane) saveTasks(ctx context.Context, ts ...*taskRecord) error {
+	if len(ts) == 1 {
+		t := ts[0]
+		return cp.exec(ctx, `INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
+			ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`,
+			t.ID, t.Seq, t.Cluster, t.State.Status.Terminal(), mustJSON(t))
+	}
+	tx, err := cp.db.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return fmt.Errorf("controlplane: store: %w", err)
+	}
+	for _, t := range ts {
+		if _, err := tx.Exec(`INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
+			ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`,
+			t.ID, t.Seq, t.Cluster, t.State.Status.Terminal(), mustJSON(t)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("controlplane: store: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("controlplane: store: %w", err)
+	}
+	return nil
+}
+
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func newUUID() string {
+	h := newID()
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// MaxOverridesSize is the largest overrides document RunTask accepts, in
+// characters of JSON.
+const MaxOverridesSize = 8192
+
+// RunTask starts count tasks from a task definition.
+func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest) (*ecsmodel.RunTaskResponse, error) {
+	count := int32(1)
+	if in.Count != nil {
+		count = *in.Count
+	}
+	if count < 1 || count > 10 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "count must be between 1 and 10; got %d. Run larger batches with several RunTask calls.", count)
+	}
+	if in.LaunchType != "" && len(in.CapacityProviderStrategy) > 0 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+	}
+	if len(in.StartedBy) > 128 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "startedBy can be up to 128 characters long; got %d.", len(in.StartedBy))
+	}
+	if len(in.ClientToken) > 64 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clientToken can be up to 64 characters long; got %d.", len(in.ClientToken))
+	}
+	if len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0 {
+		if in.LaunchType == ecsmodel.LaunchTypeFARGATE {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Task placement constraints and strategies are not supported with the FARGATE launch type.")
+		}
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if in.Overrides != nil {
+		if b, _ := json.Marshal(in.Overrides); len(b) > MaxOverridesSize {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Container Overrides length must be at most %d; got %d characters.", MaxOverridesSize, len(b))
+		}
+	}
+	tokenKey := ""
+	if in.ClientToken != "" {
+		fp := *in
+		fp.ClientToken = ""
+		sum := sha256.Sum256(mustJSON(&fp))
+		tokenKey = hex.EncodeToString(sum[:])
+	}
+
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c, err := cp.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	if in.ClientToken != "" {
+		if prev, ok := cp.tokens[in.ClientToken]; ok {
+			if prev != tokenKey {
+				return nil, ecs.Errorf(ecs.ErrConflict, "The clientToken %q was already used with different parameters.", in.ClientToken)
+			}
+			return cp.replay(in.ClientToken), nil
+		}
+	}
+	td, err := cp.taskDef(in.TaskDefinition)
+	if err != nil {
+		return nil, err
+	}
+	def := &td.Def
+	if def.Status != ecsmodel.TaskDefinitionStatusACTIVE {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "TaskDefinition is inactive")
+	}
+	if def.NetworkMode == ecsmodel.NetworkModeAwsvpc && in.NetworkConfiguration == nil {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+	}
+	if in.Overrides != nil {
+		for _, o := range in.Overrides.ContainerOverrides {
+			if !hasContainer(def, o.Name) {
+				return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Override for container named %s is not a container in the TaskDefinition.", o.Name)
+			}
+		}
+	}
+	launchType := string(in.LaunchType)
+	if launchType == "" {
+		launchType = string(ecsmodel.LaunchTypeEC2)
+		if len(def.RequiresCompatibilities) == 1 && def.RequiresCompatibilities[0] == ecsmodel.CompatibilityFARGATE {
+			launchType = string(ecsmodel.LaunchTypeFARGATE)
+		}
+	}
+	if launchType == string(ecsmodel.LaunchTypeFARGATE) && def.NetworkMode != ecsmodel.NetworkModeAwsvpc {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Task definition does not support launch_type FARGATE: networkMode must be awsvpc.")
+	}
+	group := in.Group
+	if group == "" {
+		group = "family:" + def.Family
+	}
+	tags := in.Tags
+	if in.PropagateTags == ecsmodel.PropagateTagsTASKDEFINITION && len(td.Tags) > 0 {
+		tags = append(append([]ecsmodel.Tag{}, td.Tags...), tags...)
+	}
+	now := cp.now()
+	var recs []*taskRecord
+	for i := int32(0); i < count; i++ {
+		id := newID()
+		cp.taskSeq++
+		t := &taskRecord{
+			ID: id, Seq: cp.taskSeq, Cluster: c.Name,
+			ARN: cp.acct.TaskARN(c.Name, id), DefARN: def.TaskDefinitionArn,
+			Family: def.Family, Revision: def.Revision,
+			LaunchType: launchType, Group: group, StartedBy: in.StartedBy,
+			Overrides: in.Overrides, Tags: tags, EnableExecuteCommand: in.EnableExecuteCommand,
+			ContainerARNs: map[string]string{},
+			ClientToken:   in.ClientToken, TokenKey: tokenKey,
+			Version: 1,
+		}
+		var cs []taskstate.Container
+		for _, cd := range def.ContainerDefinitions {
+			t.ContainerARNs[cd.Name] = cp.acct.ContainerARN(c.Name, id, newUUID())
+			cs = append(cs, taskstate.Container{Name: cd.Name, Essential: cd.Essential == nil || *cd.Essential})
+		}
+		t.State = taskstate.New(cs, now)
+		spec, _ := cp.specFor(t)
+		if cp.launcher != nil {
+			if err := cp.launcher.Check(&spec); err != nil {
+				return nil, err
+			}
+		}
+		recs = append(recs, t)
+	}
+	if err := cp.saveTasks(ctx, recs...); err != nil {
+		return nil, err
+	}
+	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
+	for _, t := range recs {
+		cp.tasks[t.ID] = t
+		out.Tasks = append(out.Tasks, cp.taskWire(t, true))
+	}
+	if in.ClientToken != "" {
+		cp.tokens[in.ClientToken] = tokenKey
+	}
+	if cp.launcher != nil {
+		for _, t := range recs {
+			spec, _ := cp.specFor(t)
+			cp.launcher.Launch(spec)
+		}
+	}
+	return out, nil
+}
+
+// replay answers a repeated RunTask with the tasks its token started.
+func (cp *ControlPlane) replay(token string) *ecsmodel.RunTaskResponse {
+	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
+	var ts []*taskRecord
+	for _, t := range cp.tasks {
+		if t.ClientToken == token {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Seq < ts[j].Seq })
+	for _, t := range ts {
+		out.Tasks = append(out.Tasks, cp.taskWire(t, true))
+	}
+	return out
+}
+
+func hasContainer(def *ecsmodel.TaskDefinition, name string) bool {
+	for _, cd := range def.ContainerDefinitions {
+		if cd.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// specFor builds the agent's view of a task; callers hold cp.mu.
+func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
+	revs := cp.families[t.Family]
+	if int(t.Revision) > len(revs) || t.Revision < 1 {
+		return agent.TaskSpec{}, fmt.Errorf("controlplane: task %s: task definition %s:%d is gone", t.ID, t.Family, t.Revision)
+	}
+	def := revs[t.Revision-1].Def
+	return agent.TaskSpec{
+		ID: t.ID, ARN: t.ARN, Cluster: t.Cluster, LaunchType: t.LaunchType,
+		Definition: &def, Overrides: t.Overrides,
+	}, nil
+}
+
+// Report folds an agent report into the task and commits it.
+func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	t := cp.tasks[r.TaskID]
+	if t == nil {
+		return
+	}
+	upd := *t
+	upd.State = r.State
+	upd.Containers = r.Containers
+	upd.PullStartedAt = wire.At(r.PullStartedAt)
+	upd.PullStoppedAt = wire.At(r.PullStoppedAt)
+	upd.Version++
+	if err := cp.saveTasks(ctx, &upd); err != nil {
+		cp.log.Error("cannot store task report", "task", t.ID, "err", err)
+		return
+	}
+	*t = upd
+}
+
+// StopTask asks a task to stop; the answer shows desiredStatus STOPPED.
+func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskRequest) (*ecsmodel.StopTaskResponse, error) {
+	if len(in.Reason) > 255 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "reason can be up to 255 characters long; got %d.", len(in.Reason))
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = taskstate.ReasonUserStopped
+	}
+	cp.mu.Lock()
+	c, err := cp.cluster(in.Cluster)
+	if err != nil {
+		cp.mu.Unlock()
+		return nil, err
+	}
+	t := cp.tasks[ecs.ResourceName(in.Task)]
+	if t == nil || t.Cluster != c.Name {
+		cp.mu.Unlock()
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The referenced task was not found.")
+	}
+	id := t.ID
+	launcher := cp.launcher
+	cp.mu.Unlock()
+
+	// The agent owns the task's state; it records the stop and reports it.
+	handled := launcher != nil && launcher.Stop(id, taskstate.StopUserInitiated, reason)
+
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if !handled && !t.State.Status.Terminal() {
+		// No agent runs it (it never launched): stop it here.
+		upd := *t
+		upd.State = upd.State.RequestStop(taskstate.StopUserInitiated, reason, cp.now())
+		for _, ct := range upd.State.Containers {
+			upd.State = upd.State.ContainerStopped(ct.Name, nil, "", cp.now())
+		}
+		upd.State.Provisioned, upd.State.Deprovisioned = true, true
+		for {
+			next, moved := upd.State.Advance(cp.now())
+			if !moved {
+				break
+			}
+			upd.State = next
+		}
+		upd.Version++
+		if err := cp.saveTasks(ctx, &upd); err != nil {
+			return nil, err
+		}
+		*t = upd
+	}
+	w := cp.taskWire(t, false)
+	if w.DesiredStatus != "STOPPED" {
+		// The agent's report may still be on its way; the request is accepted.
+		w.DesiredStatus = "STOPPED"
+	}
+	return &ecsmodel.StopTaskResponse{Task: &w}, nil
+}
+
+// DescribeTasks describes up to 100 tasks of a cluster; unknown ones come
+// back as MISSING failures.
+func (cp *ControlPlane) DescribeTasks(ctx context.Context, in *ecsmodel.DescribeTasksRequest) (*ecsmodel.DescribeTasksResponse, error) {
+	if len(in.Tasks) == 0 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Tasks cannot be empty.")
+	}
+	if len(in.Tasks) > 100 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "At most 100 tasks can be described at once; got %d.", len(in.Tasks))
+	}
+	tags := false
+	for _, f := range in.Include {
+		tags = tags || f == ecsmodel.TaskFieldTAGS
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c, err := cp.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	out := &ecsmodel.DescribeTasksResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
+	for _, ref := range in.Tasks {
+		t := cp.tasks[ecs.ResourceName(ref)]
+		if t == nil || t.Cluster != c.Name {
+			arn := ref
+			if !strings.HasPrefix(ref, "arn:") {
+				arn = cp.acct.TaskARN(c.Name, ref)
+			}
+			out.Failures = append(out.Failures, ecsmodel.Failure{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		out.Tasks = append(out.Tasks, cp.taskWire(t, tags))
+	}
+	return out, nil
+}
+
+// ListTasks lists task ARNs of a cluster by filters, oldest first.
+func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error) {
+	desired := in.DesiredStatus
+	if desired == "" {
+		desired = ecsmodel.DesiredStatusRUNNING
+	}
+	if desired == ecsmodel.DesiredStatusPENDING {
+		desired = ecsmodel.DesiredStatusRUNNING
+	}
+	cp.mu.Lock()
+	c, err := cp.cluster(in.Cluster)
+	if err != nil {
+		cp.mu.Unlock()
+		return nil, err
+	}
+	type item struct {
+		key, arn string
+	}
+	var items []item
+	for _, t := range cp.tasks {
+		if t.Cluster != c.Name || t.State.Desired.String() != string(desired) {
+			continue
+		}
+		if in.Family != "" && t.Family != in.Family {
+			continue
+		}
+		if in.StartedBy != "" && t.StartedBy != in.StartedBy {
+			continue
+		}
+		if in.LaunchType != "" && t.LaunchType != string(in.LaunchType) {
+			continue
+		}
+		if in.ServiceName != "" || in.ContainerInstance != "" {
+			continue // no services or container instances yet: nothing matches
+		}
+		items = append(items, item{fmt.Sprintf("%020d", t.Seq), t.ARN})
+	}
+	cp.mu.Unlock()
+	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
+	keys := make([]string, len(items))
+	for i := range items {
+		keys[i] = items[i].key
+	}
+	max := int32(0)
+	if in.MaxResults != nil {
+		max = *in.MaxResults
+	}
+	start, end, next, err := page(keys, in.NextToken, max, 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := &ecsmodel.ListTasksResponse{TaskArns: []string{}, NextToken: next}
+	for _, it := range items[start:end] {
+		out.TaskArns = append(out.TaskArns, it.arn)
+	}
+	return out, nil
+}
+
+// taskWire builds the Task answer; callers hold cp.mu.
+func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
+	st := t.State
+	revs := cp.families[t.Family]
+	var def *ecsmodel.TaskDefinition
+	if int(t.Revision) <= len(revs) && t.Revision > 0 {
+		def = &revs[t.Revision-1].Def
+	}
+	w := ecsmodel.Task{
+		Attachments:          []ecsmodel.Attachment{},
+		Attributes:           []ecsmodel.Attribute{},
+		AvailabilityZone:     cp.acct.Region + "a",
+		ClusterArn:           cp.acct.ClusterARN(t.Cluster),
+		Connectivity:         ecsmodel.ConnectivityCONNECTED,
+		ConnectivityAt:       wire.At(st.CreatedAt),
+		CreatedAt:            wire.At(st.CreatedAt),
+		DesiredStatus:        st.Desired.String(),
+		EnableExecuteCommand: t.EnableExecuteCommand,
+		ExecutionStoppedAt:   wire.At(st.ExecutionStoppedAt),
+		Group:                t.Group,
+		HealthStatus:         ecsmodel.HealthStatusUNKNOWN,
+		LastStatus:           st.Status.String(),
+		LaunchType:           ecsmodel.LaunchType(t.LaunchType),
+		PullStartedAt:        t.PullStartedAt,
+		PullStoppedAt:        t.PullStoppedAt,
+		StartedAt:            wire.At(st.StartedAt),
+		StartedBy:            t.StartedBy,
+		StopCode:             ecsmodel.TaskStopCode(st.StopCode),
+		StoppedAt:            wire.At(st.StoppedAt),
+		StoppedReason:        st.StoppedReason,
+		StoppingAt:           wire.At(st.StoppingAt),
+		TaskArn:              t.ARN,
+		TaskDefinitionArn:    t.DefARN,
+		Version:              t.Version,
+		Overrides:            t.Overrides,
+	}
+	if w.Overrides == nil {
+		w.Overrides = &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{}, InferenceAcceleratorOverrides: []ecsmodel.InferenceAcceleratorOverride{}}
+	}
+	if def != nil {
+		w.Cpu, w.Memory = def.Cpu, def.Memory
+		if t.Overrides != nil {
+			if t.Overrides.Cpu != "" {
+				w.Cpu = t.Overrides.Cpu
+			}
+			if t.Overrides.Memory != "" {
+				w.Memory = t.Overrides.Memory
+			}
+		}
+	}
+	if withTags {
+		w.Tags = tagsOrEmpty(t.Tags)
+	}
+	w.Containers = []ecsmodel.Container{}
+	for _, c := range st.Containers {
+		info := t.Containers[c.Name]
+		wc := ecsmodel.Container{
+			ContainerArn:    t.ContainerARNs[c.Name],
+			TaskArn:         t.ARN,
+			Name:            c.Name,
+			ImageDigest:     info.ImageDigest,
+			RuntimeId:       info.RuntimeID,
+			LastStatus:      c.Status.String(),
+			Reason:          c.Reason,
+			NetworkBindings: info.Bindings,
+			HealthStatus:    ecsmodel.HealthStatusUNKNOWN,
+		}
+		if wc.NetworkBindings == nil {
+			wc.NetworkBindings = []ecsmodel.NetworkBinding{}
+		}
+		wc.NetworkInterfaces = []ecsmodel.NetworkInterface{}
+		if c.ExitCode != nil {
+			code := int32(*c.ExitCode)
+			wc.ExitCode = &code
+		}
+		if def != nil {
+			for _, cd := range def.ContainerDefinitions {
+				if cd.Name != c.Name {
+					continue
+				}
+				wc.Image = cd.Image
+				wc.Cpu = fmt.Sprint(cd.Cpu)
+				if cd.Memory != nil {
+					wc.Memory = fmt.Sprint(*cd.Memory)
+				}
+				if cd.MemoryReservation != nil {
+					wc.MemoryReservation = fmt.Sprint(*cd.MemoryReservation)
+				}
+			}
+		}
+		w.Containers = append(w.Containers, wc)
+	}
+	return w
+}

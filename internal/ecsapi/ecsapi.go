@@ -1,0 +1,77 @@
+package ecsapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/wire"
+)
+
+// ControlPlane is what the API needs from the control plane.
+type ControlPlane interface {
+	CreateCluster(context.Context, *ecsmodel.CreateClusterRequest) (*ecsmodel.CreateClusterResponse, error)
+	DescribeClusters(context.Context, *ecsmodel.DescribeClustersRequest) (*ecsmodel.DescribeClustersResponse, error)
+	ListClusters(context.Context, *ecsmodel.ListClustersRequest) (*ecsmodel.ListClustersResponse, error)
+	DeleteCluster(context.Context, *ecsmodel.DeleteClusterRequest) (*ecsmodel.DeleteClusterResponse, error)
+	RegisterTaskDefinition(context.Context, *ecsmodel.RegisterTaskDefinitionRequest) (*ecsmodel.RegisterTaskDefinitionResponse, error)
+	DescribeTaskDefinition(context.Context, *ecsmodel.DescribeTaskDefinitionRequest) (*ecsmodel.DescribeTaskDefinitionResponse, error)
+	DeregisterTaskDefinition(context.Context, *ecsmodel.DeregisterTaskDefinitionRequest) (*ecsmodel.DeregisterTaskDefinitionResponse, error)
+	ListTaskDefinitions(context.Context, *ecsmodel.ListTaskDefinitionsRequest) (*ecsmodel.ListTaskDefinitionsResponse, error)
+	ListTaskDefinitionFamilies(context.Context, *ecsmodel.ListTaskDefinitionFamiliesRequest) (*ecsmodel.ListTaskDefinitionFamiliesResponse, error)
+	RunTask(context.Context, *ecsmodel.RunTaskRequest) (*ecsmodel.RunTaskResponse, error)
+	StopTask(context.Context, *ecsmodel.StopTaskRequest) (*ecsmodel.StopTaskResponse, error)
+	DescribeTasks(context.Context, *ecsmodel.DescribeTasksRequest) (*ecsmodel.DescribeTasksResponse, error)
+	ListTasks(context.Context, *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error)
+}
+
+// op adapts a typed control-plane method to an awsjson.Handler.
+func op[I wire.Input, O any](f func(context.Context, I) (O, error)) awsjson.Handler {
+	return func(ctx context.Context, in wire.Input) (any, error) {
+		return f(ctx, in.(I))
+	}
+}
+
+// New returns the ECS service bound to cp.
+func New(cp ControlPlane) *awsjson.Service {
+	return &awsjson.Service{
+		TargetPrefix:      ecsmodel.TargetPrefix,
+		JSONVersion:       ecsmodel.JSONVersion,
+		Operations:        ecsmodel.Operations,
+		ValidationType:    string(ecs.ErrInvalidParameter),
+		UnimplementedType: string(ecs.ErrUnsupportedFeature),
+		InternalType:      string(ecs.ErrServer),
+		Classify:          Classify,
+		Handlers: map[string]awsjson.Handler{
+			"CreateCluster":              op(cp.CreateCluster),
+			"DescribeClusters":           op(cp.DescribeClusters),
+			"ListClusters":               op(cp.ListClusters),
+			"DeleteCluster":              op(cp.DeleteCluster),
+			"RegisterTaskDefinition":     op(cp.RegisterTaskDefinition),
+			"DescribeTaskDefinition":     op(cp.DescribeTaskDefinition),
+			"DeregisterTaskDefinition":   op(cp.DeregisterTaskDefinition),
+			"ListTaskDefinitions":        op(cp.ListTaskDefinitions),
+			"ListTaskDefinitionFamilies": op(cp.ListTaskDefinitionFamilies),
+			"RunTask":                    op(cp.RunTask),
+			"StopTask":                   op(cp.StopTask),
+			"DescribeTasks":              op(cp.DescribeTasks),
+			"ListTasks":                  op(cp.ListTasks),
+		},
+	}
+}
+
+// Classify translates a domain error to its ECS wire form.
+func Classify(err error) (awsjson.Fault, bool) {
+	var e *ecs.Error
+	if !errors.As(err, &e) {
+		return awsjson.Fault{}, false
+	}
+	status := http.StatusBadRequest
+	if e.Kind == ecs.ErrServer {
+		status = http.StatusInternalServerError
+	}
+	return awsjson.Fault{Type: string(e.Kind), Status: status, Message: e.Message}, true
+}
