@@ -1,0 +1,1044 @@
+package ecs
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/wire"
+)
+
+// Limits ECS applies to a task definition.
+const (
+	// MaxContainersPerTaskDefinition is the ECS quota of containers in one
+	// task definition.
+	MaxContainersPerTaskDefinition = 10
+	// MaxPlacementConstraints is the most placement constraints a task may
+	// have (task definition and RunTask together).
+	MaxPlacementConstraints = 10
+	// MaxTags is the most tags a resource may carry.
+	MaxTags = 50
+)
+
+// Health check defaults and ranges, in seconds (retries: a count).
+const (
+	DefaultHealthCheckInterval = 30
+	DefaultHealthCheckTimeout  = 5
+	DefaultHealthCheckRetries  = 3
+)
+
+// Fargate's bounds for container startTimeout and stopTimeout, in seconds.
+const (
+	MinFargateTimeout = 2
+	MaxFargateTimeout = 120
+)
+
+// EffectiveNetworkMode returns the network mode a task of td runs with:
+// the one registered, or bridge when none was given (ECS stores and
+// describes the definition without a networkMode in that case).
+func EffectiveNetworkMode(td *ecsmodel.TaskDefinition) ecsmodel.NetworkMode {
+	if td == nil || td.NetworkMode == "" {
+		return ecsmodel.NetworkModeBridge
+	}
+	return td.NetworkMode
+}
+
+// IsEssential reports whether c is an essential container: essential is true
+// when omitted.
+func IsEssential(c *ecsmodel.ContainerDefinition) bool {
+	return c.Essential == nil || *c.Essential
+}
+
+// ValidateContainerName checks a container name: 1 to 255 letters, digits,
+// hyphens and underscores.
+func ValidateContainerName(name string) error {
+	if name == "" {
+		return Errorf(ErrClient, "Container.name should not be null or empty.")
+	}
+	if !validName(name) {
+		return Errorf(ErrClient, "Invalid container name %q. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.", clipName(name))
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:61] + "..."
+	}
+	return s
+}
+
+// NewTaskDefinition checks a RegisterTaskDefinition request against the rules
+// ECS applies on registration, beyond the model's own constraints (which it
+// checks too), and builds the task definition ECS would store: every member
+// of the request the TaskDefinition shape has, with task cpu and memory
+// normalised to units ("1 vCPU" -> "1024", "2GB" -> "2048"), ECS's defaults
+// filled in (essential true, port mapping protocol tcp and host ports, health
+// check interval/timeout/retries, empty lists ECS always returns),
+// compatibilities and requiresAttributes derived from the definition.
+//
+// It leaves taskDefinitionArn, revision, status, registeredAt and
+// registeredBy for the control plane to set. Tags are not part of a
+// TaskDefinition; they are validated here and kept by the caller.
+//
+// Errors are *Error values, mostly of kind ErrClient, whose messages name
+// what to fix.
+func NewTaskDefinition(in *ecsmodel.RegisterTaskDefinitionRequest) (*ecsmodel.TaskDefinition, error) {
+	if in == nil {
+		return nil, Errorf(ErrClient, "Family should not be null or empty.")
+	}
+	if err := ValidateFamily(in.Family); err != nil {
+		return nil, err
+	}
+	var v wire.Violations
+	in.Validate("", &v)
+	if v.Len() > 0 {
+		return nil, Errorf(ErrClient, "%s", v.Error())
+	}
+	td, err := copyRequest(in)
+	if err != nil {
+		return nil, err
+	}
+	r := &registration{td: td, tags: in.Tags}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	r.applyDefaults()
+	td.Compatibilities = r.compatibilities()
+	td.RequiresAttributes = requiresAttributes(td)
+	return td, nil
+}
+
+// copyRequest copies every member of the request that the TaskDefinition
+// shape has (same JSON names), deeply, so the request is never modified.
+func copyRequest(in *ecsmodel.RegisterTaskDefinitionRequest) (*ecsmodel.TaskDefinition, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, Errorf(ErrClient, "The task definition cannot be encoded: %v", err)
+	}
+	td := new(ecsmodel.TaskDefinition)
+	if err := json.Unmarshal(b, td); err != nil {
+		return nil, Errorf(ErrServer, "copying the task definition: %v", err)
+	}
+	return td, nil
+}
+
+// registration holds the state of one RegisterTaskDefinition check.
+type registration struct {
+	td   *ecsmodel.TaskDefinition
+	tags []ecsmodel.Tag
+
+	mode      ecsmodel.NetworkMode
+	taskCPU   int // 0: not set
+	taskMem   int // 0: not set
+	byName    map[string]*ecsmodel.ContainerDefinition
+	volumeSet map[string]bool
+}
+
+func (r *registration) check() error {
+	td := r.td
+	r.mode = EffectiveNetworkMode(td)
+	if td.Cpu != "" {
+		n, err := ParseCPU(td.Cpu)
+		if err != nil {
+			return err
+		}
+		if n < MinTaskCPU || n > MaxTaskCPU {
+			return Errorf(ErrClient, "Invalid 'cpu' setting for task: %s CPU units. Task-level CPU must be between %d and %d CPU units (0.125 to 192 vCPU).", td.Cpu, MinTaskCPU, MaxTaskCPU)
+		}
+		r.taskCPU = n
+	}
+	if td.Memory != "" {
+		n, err := ParseMemory(td.Memory)
+		if err != nil {
+			return err
+		}
+		if n < MinContainerMemory {
+			return Errorf(ErrClient, "Invalid 'memory' setting for task: %s. Task-level memory must be at least %d MiB.", td.Memory, MinContainerMemory)
+		}
+		r.taskMem = n
+	}
+	if len(td.ContainerDefinitions) == 0 {
+		return Errorf(ErrClient, "Container list cannot be empty.")
+	}
+	if len(td.ContainerDefinitions) > MaxContainersPerTaskDefinition {
+		return Errorf(ErrClient, "Too many containers: %d. A task definition can have at most %d container definitions.", len(td.ContainerDefinitions), MaxContainersPerTaskDefinition)
+	}
+	if err := r.checkVolumes(); err != nil {
+		return err
+	}
+	r.byName = make(map[string]*ecsmodel.ContainerDefinition, len(td.ContainerDefinitions))
+	for i := range td.ContainerDefinitions {
+		c := &td.ContainerDefinitions[i]
+		if err := ValidateContainerName(c.Name); err != nil {
+			return err
+		}
+		if r.byName[c.Name] != nil {
+			return Errorf(ErrClient, "Duplicate container name '%s'. Container names must be unique within a task definition.", c.Name)
+		}
+		r.byName[c.Name] = c
+	}
+	for i := range td.ContainerDefinitions {
+		if err := r.checkContainer(&td.ContainerDefinitions[i]); err != nil {
+			return err
+		}
+	}
+	for _, check := range []func() error{
+		r.checkEssential, r.checkDependencies, r.checkHostPorts, r.checkTotals,
+		r.checkPlacementConstraints, r.checkTags, r.checkProxy, r.checkTaskOptions,
+		r.checkRequiredCompatibilities,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *registration) checkVolumes() error {
+	r.volumeSet = make(map[string]bool, len(r.td.Volumes))
+	for _, vol := range r.td.Volumes {
+		if vol.Name == "" {
+			return Errorf(ErrClient, "Volume.name should not be null or empty.")
+		}
+		if !validName(vol.Name) {
+			return Errorf(ErrClient, "Invalid volume name %q. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.", clipName(vol.Name))
+		}
+		if r.volumeSet[vol.Name] {
+			return Errorf(ErrClient, "Duplicate volume name '%s'. Volume names must be unique within a task definition.", vol.Name)
+		}
+		r.volumeSet[vol.Name] = true
+		n := 0
+		if vol.Host != nil {
+			n++
+		}
+		if vol.DockerVolumeConfiguration != nil {
+			n++
+		}
+		if vol.EfsVolumeConfiguration != nil {
+			n++
+		}
+		if vol.FsxWindowsFileServerVolumeConfiguration != nil {
+			n++
+		}
+		if vol.S3filesVolumeConfiguration != nil {
+			n++
+		}
+		if n > 1 {
+			return Errorf(ErrClient, "Invalid volume '%s'. Specify only one of host, dockerVolumeConfiguration, efsVolumeConfiguration, fsxWindowsFileServerVolumeConfiguration and s3filesVolumeConfiguration.", vol.Name)
+		}
+		if e := vol.EfsVolumeConfiguration; e != nil && e.FileSystemId == "" {
+			return Errorf(ErrClient, "Invalid volume '%s'. efsVolumeConfiguration.fileSystemId should not be null or empty.", vol.Name)
+		}
+	}
+	return nil
+}
+
+var healthRanges = []struct {
+	name     string
+	min, max int32
+	get      func(*ecsmodel.HealthCheck) *int32
+}{
+	{"interval", 5, 300, func(h *ecsmodel.HealthCheck) *int32 { return h.Interval }},
+	{"timeout", 2, 60, func(h *ecsmodel.HealthCheck) *int32 { return h.Timeout }},
+	{"retries", 1, 10, func(h *ecsmodel.HealthCheck) *int32 { return h.Retries }},
+	{"startPeriod", 0, 300, func(h *ecsmodel.HealthCheck) *int32 { return h.StartPeriod }},
+}
+
+func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
+	name := c.Name
+	bad := func(format string, args ...any) error {
+		return Errorf(ErrClient, "Invalid setting for container '%s'. %s", name, fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(c.Image) == "" {
+		return Errorf(ErrClient, "Container.image should not be null or empty.")
+	}
+	if len(c.Image) > 255 {
+		return bad("'image' can be up to 255 characters long.")
+	}
+	if c.Memory == nil && c.MemoryReservation == nil && r.taskMem == 0 {
+		return Errorf(ErrClient, "Invalid setting for container '%s'. At least one of 'memory' or 'memoryReservation' must be specified.", name)
+	}
+	if c.Memory != nil && *c.Memory < MinContainerMemory {
+		return bad("'memory' is %d MiB; the minimum is %d MiB.", *c.Memory, MinContainerMemory)
+	}
+	if c.MemoryReservation != nil && *c.MemoryReservation < MinContainerMemory {
+		return bad("'memoryReservation' is %d MiB; the minimum is %d MiB.", *c.MemoryReservation, MinContainerMemory)
+	}
+	if c.Memory != nil && c.MemoryReservation != nil && *c.MemoryReservation >= *c.Memory {
+		return bad("'memoryReservation' (%d MiB) must be lower than 'memory' (%d MiB).", *c.MemoryReservation, *c.Memory)
+	}
+	if r.taskMem > 0 && c.Memory != nil && int(*c.Memory) > r.taskMem {
+		return bad("'memory' (%d MiB) must not be greater than the task memory (%d MiB).", *c.Memory, r.taskMem)
+	}
+	if c.Cpu < 0 {
+		return bad("'cpu' must not be negative.")
+	}
+	if c.StopTimeout != nil && *c.StopTimeout < 0 {
+		return bad("'stopTimeout' must not be negative.")
+	}
+	if c.StartTimeout != nil && *c.StartTimeout < 0 {
+		return bad("'startTimeout' must not be negative.")
+	}
+	if err := r.checkPorts(c, bad); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, e := range c.Environment {
+		if e.Name == "" {
+			return bad("Environment variable names should not be null or empty.")
+		}
+		if seen[e.Name] {
+			return bad("Duplicate environment variable '%s'.", e.Name)
+		}
+		seen[e.Name] = true
+	}
+	seen = map[string]bool{}
+	for _, s := range c.Secrets {
+		if s.Name == "" {
+			return bad("Secret names should not be null or empty.")
+		}
+		if s.ValueFrom == "" {
+			return bad("Secret '%s' needs a valueFrom (a Secrets Manager secret or SSM parameter ARN or name).", s.Name)
+		}
+		if seen[s.Name] {
+			return bad("Duplicate secret '%s'.", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	if h := c.HealthCheck; h != nil {
+		if len(h.Command) == 0 {
+			return bad("healthCheck.command should not be empty.")
+		}
+		if h.Command[0] != "CMD" && h.Command[0] != "CMD-SHELL" {
+			return bad("healthCheck.command must start with \"CMD\" or \"CMD-SHELL\", as in [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]; it starts with %q.", clipName(h.Command[0]))
+		}
+		if len(h.Command) < 2 {
+			return bad("healthCheck.command needs the command to run after %q.", h.Command[0])
+		}
+		for _, hr := range healthRanges {
+			if p := hr.get(h); p != nil && (*p < hr.min || *p > hr.max) {
+				return bad("healthCheck.%s is %d; it must be between %d and %d.", hr.name, *p, hr.min, hr.max)
+			}
+		}
+	}
+	if lc := c.LogConfiguration; lc != nil {
+		switch lc.LogDriver {
+		case "":
+			return bad("logConfiguration.logDriver should not be null or empty.")
+		case ecsmodel.LogDriverAwslogs:
+			if lc.Options["awslogs-group"] == "" {
+				return bad("The awslogs log driver requires the option 'awslogs-group'.")
+			}
+			if v, ok := lc.Options["awslogs-create-group"]; ok && v != "true" && v != "false" {
+				return bad("The awslogs option 'awslogs-create-group' must be \"true\" or \"false\", not %q.", v)
+			}
+		case ecsmodel.LogDriverAwsfirelens:
+			if !slices.ContainsFunc(r.td.ContainerDefinitions, func(o ecsmodel.ContainerDefinition) bool { return o.FirelensConfiguration != nil }) {
+				return bad("The awsfirelens log driver needs a container with a firelensConfiguration in the task definition.")
+			}
+		}
+	}
+	for _, l := range c.Links {
+		if r.mode != ecsmodel.NetworkModeBridge {
+			return Errorf(ErrClient, "Links are not supported when networkMode=%s. Container '%s' has links; use networkMode bridge or reach other containers over localhost.", r.mode, name)
+		}
+		target, _, _ := strings.Cut(l, ":")
+		if target == name {
+			return bad("A container cannot link to itself ('%s').", l)
+		}
+		if r.byName[target] == nil {
+			return bad("Link '%s' names container '%s', which is not in the task definition.", l, target)
+		}
+	}
+	for _, mp := range c.MountPoints {
+		if mp.SourceVolume == "" {
+			return bad("mountPoints.sourceVolume should not be null or empty.")
+		}
+		if !r.volumeSet[mp.SourceVolume] {
+			return bad("The mount point source volume '%s' is not a volume of the task definition; declare it under 'volumes'.", mp.SourceVolume)
+		}
+		if mp.ContainerPath == "" {
+			return bad("mountPoints.containerPath should not be null or empty (source volume '%s').", mp.SourceVolume)
+		}
+	}
+	for _, vf := range c.VolumesFrom {
+		if vf.SourceContainer == "" {
+			return bad("volumesFrom.sourceContainer should not be null or empty.")
+		}
+		if vf.SourceContainer == name {
+			return bad("A container cannot mount volumes from itself.")
+		}
+		if r.byName[vf.SourceContainer] == nil {
+			return bad("volumesFrom.sourceContainer '%s' is not a container of the task definition.", vf.SourceContainer)
+		}
+	}
+	return nil
+}
+
+func (r *registration) checkPorts(c *ecsmodel.ContainerDefinition, bad func(string, ...any) error) error {
+	if len(c.PortMappings) > 0 && r.mode == ecsmodel.NetworkModeNone {
+		return bad("Port mappings are not supported when networkMode=none.")
+	}
+	for _, pm := range c.PortMappings {
+		if pm.ContainerPortRange != "" {
+			if pm.ContainerPort != nil || pm.HostPort != nil {
+				return bad("A port mapping with a containerPortRange (%s) takes neither containerPort nor hostPort.", pm.ContainerPortRange)
+			}
+			if r.mode != ecsmodel.NetworkModeBridge && r.mode != ecsmodel.NetworkModeAwsvpc {
+				return bad("containerPortRange needs networkMode bridge or awsvpc, not %s.", r.mode)
+			}
+			lo, hi, ok := parsePortRange(pm.ContainerPortRange)
+			if !ok || lo >= hi {
+				return bad("Invalid containerPortRange %q: use \"first-last\" with 1 <= first < last <= 65535.", pm.ContainerPortRange)
+			}
+			continue
+		}
+		if pm.ContainerPort == nil {
+			return bad("Each port mapping needs a containerPort (or a containerPortRange).")
+		}
+		cp := *pm.ContainerPort
+		if cp < 1 || cp > 65535 {
+			return bad("containerPort %d is out of range; it must be between 1 and 65535.", cp)
+		}
+		if pm.HostPort != nil {
+			hp := *pm.HostPort
+			if hp < 0 || hp > 65535 {
+				return bad("hostPort %d is out of range; it must be between 0 and 65535.", hp)
+			}
+			if (r.mode == ecsmodel.NetworkModeAwsvpc || r.mode == ecsmodel.NetworkModeHost) && hp != 0 && hp != cp {
+				return bad("When networkMode=%s, the host ports and container ports in port mappings must match: hostPort %d, containerPort %d. Omit hostPort or set it to %d.", r.mode, hp, cp, cp)
+			}
+		}
+	}
+	return nil
+}
+
+func parsePortRange(s string) (lo, hi int, ok bool) {
+	a, b, found := strings.Cut(s, "-")
+	if !found {
+		return 0, 0, false
+	}
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+func (r *registration) checkEssential() error {
+	for i := range r.td.ContainerDefinitions {
+		if IsEssential(&r.td.ContainerDefinitions[i]) {
+			return nil
+		}
+	}
+	return Errorf(ErrClient, "Task definition does not have any essential container. Mark at least one container \"essential\": true (essential is true when omitted).")
+}
+
+func (r *registration) checkDependencies() error {
+	for i := range r.td.ContainerDefinitions {
+		c := &r.td.ContainerDefinitions[i]
+		seen := map[string]bool{}
+		for _, d := range c.DependsOn {
+			bad := func(format string, args ...any) error {
+				return Errorf(ErrClient, "Invalid dependsOn for container '%s'. %s", c.Name, fmt.Sprintf(format, args...))
+			}
+			if d.ContainerName == "" {
+				return bad("dependsOn.containerName should not be null or empty.")
+			}
+			if d.Condition == "" {
+				return bad("dependsOn.condition for '%s' should not be null or empty; use one of %s.", d.ContainerName, strings.Join(d.Condition.Values(), ", "))
+			}
+			if d.ContainerName == c.Name {
+				return bad("A container cannot depend on itself.")
+			}
+			target := r.byName[d.ContainerName]
+			if target == nil {
+				return bad("Container '%s' is not in the task definition.", d.ContainerName)
+			}
+			if seen[d.ContainerName] {
+				return bad("Container '%s' is listed more than once.", d.ContainerName)
+			}
+			seen[d.ContainerName] = true
+			switch d.Condition {
+			case ecsmodel.ContainerConditionCOMPLETE, ecsmodel.ContainerConditionSUCCESS:
+				if IsEssential(target) {
+					return bad("The %s condition needs a non-essential container, but '%s' is essential; set \"essential\": false on it.", d.Condition, d.ContainerName)
+				}
+			case ecsmodel.ContainerConditionHEALTHY:
+				if target.HealthCheck == nil {
+					return bad("The HEALTHY condition needs a health check on '%s'; add a healthCheck to it.", d.ContainerName)
+				}
+			}
+		}
+	}
+	// Cycles: depth-first search over dependsOn edges.
+	const (
+		unvisited = iota
+		active
+		done
+	)
+	state := make(map[string]int, len(r.byName))
+	var path []string
+	var visit func(name string) error
+	visit = func(name string) error {
+		state[name] = active
+		path = append(path, name)
+		for _, d := range r.byName[name].DependsOn {
+			switch state[d.ContainerName] {
+			case active:
+				i := slices.Index(path, d.ContainerName)
+				cycle := append(slices.Clone(path[i:]), d.ContainerName)
+				return Errorf(ErrClient, "Invalid dependsOn: the container dependencies form a cycle: %s.", strings.Join(cycle, " -> "))
+			case unvisited:
+				if err := visit(d.ContainerName); err != nil {
+					return err
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = done
+		return nil
+	}
+	for i := range r.td.ContainerDefinitions {
+		if n := r.td.ContainerDefinitions[i].Name; state[n] == unvisited {
+			if err := visit(n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *registration) checkHostPorts() error {
+	type key struct {
+		port  int32
+		proto ecsmodel.TransportProtocol
+	}
+	owner := map[key]string{}
+	for i := range r.td.ContainerDefinitions {
+		c := &r.td.ContainerDefinitions[i]
+		for _, pm := range c.PortMappings {
+			if pm.ContainerPort == nil {
+				continue
+			}
+			hp := int32(0)
+			if pm.HostPort != nil {
+				hp = *pm.HostPort
+			}
+			if r.mode == ecsmodel.NetworkModeAwsvpc || r.mode == ecsmodel.NetworkModeHost {
+				hp = *pm.ContainerPort
+			}
+			if hp == 0 {
+				continue
+			}
+			proto := pm.Protocol
+			if proto == "" {
+				proto = ecsmodel.TransportProtocolTcp
+			}
+			k := key{hp, proto}
+			if prev, ok := owner[k]; ok {
+				if prev == c.Name {
+					return Errorf(ErrClient, "Invalid setting for container '%s'. Host port %d/%s is mapped more than once.", c.Name, hp, proto)
+				}
+				return Errorf(ErrClient, "Host port %d/%s is used by both container '%s' and container '%s'. Each host port can be mapped only once per task.", hp, proto, prev, c.Name)
+			}
+			owner[k] = c.Name
+		}
+	}
+	return nil
+}
+
+func (r *registration) checkTotals() error {
+	var mem, cpu int
+	for i := range r.td.ContainerDefinitions {
+		c := &r.td.ContainerDefinitions[i]
+		switch {
+		case c.MemoryReservation != nil:
+			mem += int(*c.MemoryReservation)
+		case c.Memory != nil:
+			mem += int(*c.Memory)
+		}
+		cpu += int(c.Cpu)
+	}
+	if r.taskMem > 0 && mem > r.taskMem {
+		return Errorf(ErrClient, "The containers reserve %d MiB of memory in total, more than the task memory (%d MiB). Lower the containers' memory or memoryReservation, or raise the task memory.", mem, r.taskMem)
+	}
+	if r.taskCPU > 0 && cpu > r.taskCPU {
+		return Errorf(ErrClient, "The containers reserve %d CPU units in total, more than the task cpu (%d). Lower the containers' cpu or raise the task cpu.", cpu, r.taskCPU)
+	}
+	return nil
+}
+
+func (r *registration) checkPlacementConstraints() error {
+	pcs := r.td.PlacementConstraints
+	if len(pcs) > MaxPlacementConstraints {
+		return Errorf(ErrClient, "Too many placement constraints: %d. A task can have at most %d.", len(pcs), MaxPlacementConstraints)
+	}
+	for _, pc := range pcs {
+		if pc.Type != ecsmodel.TaskDefinitionPlacementConstraintTypeMemberOf {
+			return Errorf(ErrClient, "Invalid placement constraint type %q: task definitions accept only memberOf.", pc.Type)
+		}
+		if strings.TrimSpace(pc.Expression) == "" {
+			return Errorf(ErrClient, "A memberOf placement constraint needs an expression, for example \"attribute:ecs.instance-type =~ t3.*\".")
+		}
+		if len(pc.Expression) > 2000 {
+			return Errorf(ErrClient, "Placement constraint expressions can be up to 2000 characters long; this one has %d.", len(pc.Expression))
+		}
+	}
+	return nil
+}
+
+func (r *registration) checkTags() error {
+	return ValidateTags(r.tags)
+}
+
+// ValidateTags checks the tags of a resource: at most 50, keys 1 to 128
+// characters and unique, values up to 256, and no key with the reserved
+// "aws:" prefix in any case.
+func ValidateTags(tags []ecsmodel.Tag) error {
+	if len(tags) > MaxTags {
+		return Errorf(ErrInvalidParameter, "Too many tags: %d. A resource can have at most %d tags.", len(tags), MaxTags)
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		if t.Key == "" {
+			return Errorf(ErrInvalidParameter, "Tag keys should not be null or empty.")
+		}
+		if len(t.Key) > 128 {
+			return Errorf(ErrInvalidParameter, "Tag key %q is too long: keys can be up to 128 characters.", clipName(t.Key))
+		}
+		if len(t.Value) > 256 {
+			return Errorf(ErrInvalidParameter, "The value of tag %q is too long: values can be up to 256 characters.", clipName(t.Key))
+		}
+		if len(t.Key) >= 4 && strings.EqualFold(t.Key[:4], "aws:") {
+			return Errorf(ErrInvalidParameter, "Tag key %q uses the reserved prefix 'aws:'; choose another key.", clipName(t.Key))
+		}
+		if seen[t.Key] {
+			return Errorf(ErrInvalidParameter, "Duplicate tag key %q: each tag key can appear only once.", clipName(t.Key))
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
+
+func (r *registration) checkProxy() error {
+	p := r.td.ProxyConfiguration
+	if p == nil {
+		return nil
+	}
+	if r.mode != ecsmodel.NetworkModeAwsvpc {
+		return Errorf(ErrClient, "proxyConfiguration requires networkMode awsvpc; this task definition uses %s.", r.mode)
+	}
+	if p.ContainerName == "" {
+		return Errorf(ErrClient, "proxyConfiguration.containerName should not be null or empty.")
+	}
+	if r.byName[p.ContainerName] == nil {
+		return Errorf(ErrClient, "proxyConfiguration.containerName '%s' is not a container of the task definition.", p.ContainerName)
+	}
+	return nil
+}
+
+func (r *registration) checkTaskOptions() error {
+	if e := r.td.EphemeralStorage; e != nil && (e.SizeInGiB < 21 || e.SizeInGiB > 200) {
+		return Errorf(ErrClient, "Invalid ephemeralStorage.sizeInGiB %d: it must be between 21 and 200 GiB.", e.SizeInGiB)
+	}
+	return nil
+}
+
+func (r *registration) checkRequiredCompatibilities() error {
+	for _, c := range r.td.RequiresCompatibilities {
+		switch c {
+		case ecsmodel.CompatibilityFARGATE:
+			if reason := r.fargateIncompatibility(); reason != "" {
+				return Errorf(ErrClient, "%s", reason)
+			}
+			if r.td.ExecutionRoleArn == "" {
+				for i := range r.td.ContainerDefinitions {
+					if lc := r.td.ContainerDefinitions[i].LogConfiguration; lc != nil && lc.LogDriver == ecsmodel.LogDriverAwslogs {
+						return Errorf(ErrClient, "Fargate requires task definition to have execution role ARN to support log driver awslogs.")
+					}
+				}
+			}
+		case ecsmodel.CompatibilityEXTERNAL:
+			if reason := r.externalIncompatibility(); reason != "" {
+				return Errorf(ErrClient, "%s", reason)
+			}
+		}
+	}
+	return nil
+}
+
+// fargateIncompatibility says why the definition cannot run on Fargate, or
+// returns "".
+func (r *registration) fargateIncompatibility() string {
+	td := r.td
+	if r.mode != ecsmodel.NetworkModeAwsvpc {
+		return "Fargate only supports network mode 'awsvpc'."
+	}
+	if r.taskCPU == 0 {
+		return "Fargate requires that 'cpu' be defined at the task level."
+	}
+	if r.taskMem == 0 {
+		return "Fargate requires that 'memory' be defined at the task level."
+	}
+	if !FargateConfigurationValid(r.taskCPU, r.taskMem) {
+		return fmt.Sprintf("No Fargate configuration exists for given values. Task cpu %d and memory %d MiB: %s.", r.taskCPU, r.taskMem, fargateMemoryHint(r.taskCPU))
+	}
+	if len(td.PlacementConstraints) > 0 {
+		return "Task definition placement constraints are not supported on Fargate."
+	}
+	if len(td.InferenceAccelerators) > 0 {
+		return "Inference accelerators are not supported on Fargate."
+	}
+	if td.IpcMode != "" {
+		return "The 'ipcMode' parameter is not supported on Fargate."
+	}
+	if td.PidMode == ecsmodel.PidModeHost {
+		return "Fargate supports only pidMode 'task'."
+	}
+	for _, v := range td.Volumes {
+		switch {
+		case v.Host != nil && v.Host.SourcePath != "":
+			return fmt.Sprintf("Volume '%s': host volumes with a sourcePath are not supported on Fargate.", v.Name)
+		case v.DockerVolumeConfiguration != nil:
+			return fmt.Sprintf("Volume '%s': dockerVolumeConfiguration is not supported on Fargate.", v.Name)
+		case v.FsxWindowsFileServerVolumeConfiguration != nil:
+			return fmt.Sprintf("Volume '%s': FSx for Windows File Server volumes are not supported on Fargate.", v.Name)
+		}
+	}
+	for i := range td.ContainerDefinitions {
+		c := &td.ContainerDefinitions[i]
+		if c.Privileged != nil && *c.Privileged {
+			return fmt.Sprintf("Container '%s': privileged containers are not supported on Fargate.", c.Name)
+		}
+		if len(c.DockerSecurityOptions) > 0 {
+			return fmt.Sprintf("Container '%s': dockerSecurityOptions are not supported on Fargate.", c.Name)
+		}
+		if lp := c.LinuxParameters; lp != nil {
+			switch {
+			case len(lp.Devices) > 0:
+				return fmt.Sprintf("Container '%s': linuxParameters.devices are not supported on Fargate.", c.Name)
+			case lp.SharedMemorySize != nil:
+				return fmt.Sprintf("Container '%s': linuxParameters.sharedMemorySize is not supported on Fargate.", c.Name)
+			case len(lp.Tmpfs) > 0:
+				return fmt.Sprintf("Container '%s': linuxParameters.tmpfs is not supported on Fargate.", c.Name)
+			case lp.MaxSwap != nil || lp.Swappiness != nil:
+				return fmt.Sprintf("Container '%s': linuxParameters.maxSwap and swappiness are not supported on Fargate.", c.Name)
+			}
+		}
+		if lc := c.LogConfiguration; lc != nil {
+			switch lc.LogDriver {
+			case ecsmodel.LogDriverAwslogs, ecsmodel.LogDriverSplunk, ecsmodel.LogDriverAwsfirelens:
+			default:
+				return fmt.Sprintf("Container '%s': log driver %s is not supported on Fargate; use awslogs, splunk or awsfirelens.", c.Name, lc.LogDriver)
+			}
+		}
+		for _, t := range []struct {
+			name string
+			v    *int32
+		}{{"stopTimeout", c.StopTimeout}, {"startTimeout", c.StartTimeout}} {
+			if t.v != nil && (*t.v < MinFargateTimeout || *t.v > MaxFargateTimeout) {
+				return fmt.Sprintf("Container '%s': %s is %d; on Fargate it must be between %d and %d seconds.", c.Name, t.name, *t.v, MinFargateTimeout, MaxFargateTimeout)
+			}
+		}
+		for _, rr := range c.ResourceRequirements {
+			if rr.Type == ecsmodel.ResourceTypeGPU {
+				return fmt.Sprintf("Container '%s': GPUs are not supported on Fargate.", c.Name)
+			}
+		}
+	}
+	return ""
+}
+
+// externalIncompatibility says why the definition cannot run on external
+// instances (ECS Anywhere), or returns "".
+func (r *registration) externalIncompatibility() string {
+	if r.mode == ecsmodel.NetworkModeAwsvpc {
+		return "The EXTERNAL launch type does not support networkMode 'awsvpc'; use bridge, host or none."
+	}
+	for _, v := range r.td.Volumes {
+		if v.EfsVolumeConfiguration != nil {
+			return fmt.Sprintf("Volume '%s': EFS volumes are not supported by the EXTERNAL launch type.", v.Name)
+		}
+	}
+	return ""
+}
+
+// compatibilities lists the launch types the definition can run with: EC2
+// always, EXTERNAL unless it uses awsvpc (or EFS), FARGATE when it fits
+// Fargate, and MANAGED_INSTANCES when it was asked for.
+func (r *registration) compatibilities() []ecsmodel.Compatibility {
+	out := []ecsmodel.Compatibility{ecsmodel.CompatibilityEC2}
+	if r.externalIncompatibility() == "" {
+		out = append(out, ecsmodel.CompatibilityEXTERNAL)
+	}
+	if r.fargateIncompatibility() == "" {
+		out = append(out, ecsmodel.CompatibilityFARGATE)
+	}
+	if slices.Contains(r.td.RequiresCompatibilities, ecsmodel.CompatibilityMANAGEDINSTANCES) {
+		out = append(out, ecsmodel.CompatibilityMANAGEDINSTANCES)
+	}
+	return out
+}
+
+func (r *registration) applyDefaults() {
+	td := r.td
+	if r.taskCPU > 0 {
+		td.Cpu = strconv.Itoa(r.taskCPU)
+	}
+	if r.taskMem > 0 {
+		td.Memory = strconv.Itoa(r.taskMem)
+	}
+	if td.Volumes == nil {
+		td.Volumes = []ecsmodel.Volume{}
+	}
+	for i := range td.Volumes {
+		v := &td.Volumes[i]
+		if v.Host == nil && v.DockerVolumeConfiguration == nil && v.EfsVolumeConfiguration == nil &&
+			v.FsxWindowsFileServerVolumeConfiguration == nil && v.S3filesVolumeConfiguration == nil &&
+			(v.ConfiguredAtLaunch == nil || !*v.ConfiguredAtLaunch) {
+			v.Host = &ecsmodel.HostVolumeProperties{}
+		}
+		if d := v.DockerVolumeConfiguration; d != nil && d.Driver == "" {
+			d.Driver = "local"
+		}
+		if d := v.DockerVolumeConfiguration; d != nil && d.Scope == "" {
+			d.Scope = ecsmodel.ScopeTask
+		}
+	}
+	if td.PlacementConstraints == nil {
+		td.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{}
+	}
+	for i := range td.ContainerDefinitions {
+		c := &td.ContainerDefinitions[i]
+		if c.Essential == nil {
+			t := true
+			c.Essential = &t
+		}
+		if c.PortMappings == nil {
+			c.PortMappings = []ecsmodel.PortMapping{}
+		}
+		for j := range c.PortMappings {
+			pm := &c.PortMappings[j]
+			if pm.Protocol == "" {
+				pm.Protocol = ecsmodel.TransportProtocolTcp
+			}
+			if pm.ContainerPort == nil {
+				continue
+			}
+			switch {
+			case r.mode == ecsmodel.NetworkModeAwsvpc || r.mode == ecsmodel.NetworkModeHost:
+				hp := *pm.ContainerPort
+				pm.HostPort = &hp
+			case pm.HostPort == nil:
+				hp := int32(0)
+				pm.HostPort = &hp
+			}
+		}
+		if c.Environment == nil {
+			c.Environment = []ecsmodel.KeyValuePair{}
+		}
+		if c.MountPoints == nil {
+			c.MountPoints = []ecsmodel.MountPoint{}
+		}
+		if c.VolumesFrom == nil {
+			c.VolumesFrom = []ecsmodel.VolumeFrom{}
+		}
+		if c.SystemControls == nil {
+			c.SystemControls = []ecsmodel.SystemControl{}
+		}
+		if h := c.HealthCheck; h != nil {
+			if h.Interval == nil {
+				h.Interval = ptr32(DefaultHealthCheckInterval)
+			}
+			if h.Timeout == nil {
+				h.Timeout = ptr32(DefaultHealthCheckTimeout)
+			}
+			if h.Retries == nil {
+				h.Retries = ptr32(DefaultHealthCheckRetries)
+			}
+		}
+	}
+}
+
+func ptr32(v int32) *int32 { return &v }
+
+// Container instance attributes a task definition can require.
+const (
+	attrTaskENI              = "ecs.capability.task-eni"
+	attrTaskIAMRole          = "com.amazonaws.ecs.capability.task-iam-role"
+	attrTaskIAMRoleHost      = "com.amazonaws.ecs.capability.task-iam-role-network-host"
+	attrLoggingDriverPrefix  = "com.amazonaws.ecs.capability.logging-driver."
+	attrDockerAPIPrefix      = "com.amazonaws.ecs.capability.docker-remote-api."
+	attrExecRoleAwslogs      = "ecs.capability.execution-role-awslogs"
+	attrExecRoleECRPull      = "ecs.capability.execution-role-ecr-pull"
+	attrECRAuth              = "com.amazonaws.ecs.capability.ecr-auth"
+	attrHealthCheck          = "ecs.capability.container-health-check"
+	attrContainerOrdering    = "ecs.capability.container-ordering"
+	attrSecretsASMEnv        = "ecs.capability.secrets.asm.environment-variables"
+	attrSecretsSSMEnv        = "ecs.capability.secrets.ssm.environment-variables"
+	attrSecretsASMLog        = "ecs.capability.secrets.asm.bootstrap.log-driver"
+	attrSecretsSSMLog        = "ecs.capability.secrets.ssm.bootstrap.log-driver"
+	attrPrivateRegistryAuth  = "com.amazonaws.ecs.capability.private-registry-authentication.secretsmanager"
+	attrEnvFilesS3           = "ecs.capability.env-files.s3"
+	attrEFS                  = "ecs.capability.efs"
+	attrEFSAuth              = "ecs.capability.efsAuth"
+	attrAppMesh              = "ecs.capability.aws-appmesh"
+	attrFirelensPrefix       = "ecs.capability.firelens."
+	attrDockerPluginPrefix   = "ecs.capability.docker-plugin."
+	attrContainerRestart     = "ecs.capability.container-restart-policy"
+	attrCPUArchitecture      = "ecs.cpu-architecture"
+	attrOSFamily             = "ecs.os-family"
+	attrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
+)
+
+var ecrImage = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
+
+// requiresAttributes derives the container instance attributes a task of td
+// needs, the way ECS does: a Docker Remote API version per feature, and an
+// ECS capability per agent feature. The list is sorted by name.
+func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
+	set := map[string]string{}
+	add := func(name string) { set[name] = "" }
+	api := func(v string) { add(attrDockerAPIPrefix + v) }
+	mode := EffectiveNetworkMode(td)
+	if mode == ecsmodel.NetworkModeAwsvpc {
+		add(attrTaskENI)
+	}
+	if td.TaskRoleArn != "" {
+		add(attrTaskIAMRole)
+		if mode == ecsmodel.NetworkModeHost {
+			add(attrTaskIAMRoleHost)
+		}
+	}
+	if td.ProxyConfiguration != nil {
+		add(attrAppMesh)
+	}
+	if rp := td.RuntimePlatform; rp != nil {
+		if rp.CpuArchitecture != "" {
+			set[attrCPUArchitecture] = strings.ToLower(string(rp.CpuArchitecture))
+		}
+		if rp.OperatingSystemFamily != "" {
+			set[attrOSFamily] = string(rp.OperatingSystemFamily)
+		}
+	}
+	for _, v := range td.Volumes {
+		if e := v.EfsVolumeConfiguration; e != nil {
+			add(attrEFS)
+			if a := e.AuthorizationConfig; a != nil && (a.AccessPointId != "" || a.Iam == ecsmodel.EFSAuthorizationConfigIAMENABLED) {
+				add(attrEFSAuth)
+			}
+		}
+		if d := v.DockerVolumeConfiguration; d != nil {
+			api("1.25")
+			driver := d.Driver
+			if driver == "" {
+				driver = "local"
+			}
+			add(attrDockerPluginPrefix + driver)
+		}
+		if v.FsxWindowsFileServerVolumeConfiguration != nil {
+			add(attrFSxWindowsFileServer)
+		}
+	}
+	for i := range td.ContainerDefinitions {
+		c := &td.ContainerDefinitions[i]
+		if ecrImage.MatchString(c.Image) {
+			add(attrECRAuth)
+			if td.ExecutionRoleArn != "" {
+				add(attrExecRoleECRPull)
+			}
+		}
+		if c.RepositoryCredentials != nil {
+			add(attrPrivateRegistryAuth)
+		}
+		if c.MemoryReservation != nil {
+			api("1.21")
+		}
+		if c.ReadonlyRootFilesystem != nil && *c.ReadonlyRootFilesystem {
+			api("1.17")
+		}
+		if len(c.DockerLabels) > 0 || len(c.Ulimits) > 0 {
+			api("1.18")
+		}
+		if lc := c.LogConfiguration; lc != nil {
+			api("1.18")
+			add(attrLoggingDriverPrefix + string(lc.LogDriver))
+			if lc.LogDriver == ecsmodel.LogDriverAwslogs {
+				api("1.19")
+				if td.ExecutionRoleArn != "" {
+					add(attrExecRoleAwslogs)
+				}
+			}
+			for _, s := range lc.SecretOptions {
+				if isASM(s.ValueFrom) {
+					add(attrSecretsASMLog)
+				} else {
+					add(attrSecretsSSMLog)
+				}
+			}
+		}
+		if c.HealthCheck != nil {
+			add(attrHealthCheck)
+			api("1.24")
+		}
+		if len(c.DependsOn) > 0 || c.StartTimeout != nil || c.StopTimeout != nil {
+			add(attrContainerOrdering)
+		}
+		for _, s := range c.Secrets {
+			if isASM(s.ValueFrom) {
+				add(attrSecretsASMEnv)
+			} else {
+				add(attrSecretsSSMEnv)
+			}
+		}
+		if len(c.EnvironmentFiles) > 0 {
+			add(attrEnvFilesS3)
+		}
+		if f := c.FirelensConfiguration; f != nil {
+			add(attrFirelensPrefix + string(f.Type))
+		}
+		if c.RestartPolicy != nil && c.RestartPolicy.Enabled != nil && *c.RestartPolicy.Enabled {
+			add(attrContainerRestart)
+		}
+		if lp := c.LinuxParameters; lp != nil {
+			if lp.InitProcessEnabled != nil && *lp.InitProcessEnabled {
+				api("1.25")
+			}
+			if lp.SharedMemorySize != nil || len(lp.Tmpfs) > 0 {
+				api("1.22")
+			}
+		}
+	}
+	out := make([]ecsmodel.Attribute, 0, len(set))
+	for name, value := range set {
+		out = append(out, ecsmodel.Attribute{Name: name, Value: value})
+	}
+	slices.SortFunc(out, func(a, b ecsmodel.Attribute) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// isASM reports whether a secret reference names a Secrets Manager secret
+// (otherwise it is an SSM parameter).
+func isASM(valueFrom string) bool {
+	return strings.HasPrefix(valueFrom, "arn:") && strings.Contains(valueFrom, ":secretsmanager:")
+}
