@@ -140,7 +140,7 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 	for i := range spec.Definition.ContainerDefinitions {
 		cd := &spec.Definition.ContainerDefinitions[i]
 		r.defs[cd.Name] = cd
-		cs = append(cs, taskstate.Container{Name: cd.Name, Essential: essential(cd)})
+		cs = append(cs, taskstate.Container{Name: cd.Name, Essential: ecs.IsEssential(cd)})
 	}
 	if spec.State != nil {
 		r.state = *spec.State

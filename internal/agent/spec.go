@@ -261,8 +261,3 @@ func stopTimeout(cd *ecsmodel.ContainerDefinition) time.Duration {
 	}
 	return DefaultStopTimeout
 }
-
-// essential reports whether a container is essential (the default).
-func essential(cd *ecsmodel.ContainerDefinition) bool {
-	return cd.Essential == nil || *cd.Essential
-}

@@ -79,7 +79,7 @@ func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateCl
 	if err := ecs.ValidateClusterName(name); err != nil {
 		return nil, err
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := ecs.ValidateTags(in.Tags); err != nil {
 		return nil, err
 	}
 	cp.mu.Lock()
@@ -172,21 +172,4 @@ func (cp *ControlPlane) DeleteCluster(ctx context.Context, in *ecsmodel.DeleteCl
 	*c = upd
 	w := cp.clusterWire(c, false, false)
 	return &ecsmodel.DeleteClusterResponse{Cluster: &w}, nil
-}
-
-func validateTags(tags []ecsmodel.Tag) error {
-	if len(tags) > 50 {
-		return ecs.Errorf(ecs.ErrInvalidParameter, "A resource can have at most 50 tags; got %d.", len(tags))
-	}
-	seen := map[string]bool{}
-	for _, t := range tags {
-		if t.Key == "" {
-			return ecs.Errorf(ecs.ErrInvalidParameter, "Tag keys must not be empty.")
-		}
-		if seen[t.Key] {
-			return ecs.Errorf(ecs.ErrInvalidParameter, "Tag key %q appears more than once.", t.Key)
-		}
-		seen[t.Key] = true
-	}
-	return nil
 }

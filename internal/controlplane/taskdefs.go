@@ -28,7 +28,7 @@ func (cp *ControlPlane) RegisterTaskDefinition(ctx context.Context, in *ecsmodel
 	if err != nil {
 		return nil, err
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := ecs.ValidateTags(in.Tags); err != nil {
 		return nil, err
 	}
 	cp.mu.Lock()

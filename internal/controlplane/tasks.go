@@ -106,7 +106,7 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Task placement constraints and strategies are not supported with the FARGATE launch type.")
 		}
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := ecs.ValidateTags(in.Tags); err != nil {
 		return nil, err
 	}
 	if in.Overrides != nil {
@@ -190,7 +190,7 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 		var cs []taskstate.Container
 		for _, cd := range def.ContainerDefinitions {
 			t.ContainerARNs[cd.Name] = cp.acct.ContainerARN(c.Name, id, newUUID())
-			cs = append(cs, taskstate.Container{Name: cd.Name, Essential: cd.Essential == nil || *cd.Essential})
+			cs = append(cs, taskstate.Container{Name: cd.Name, Essential: ecs.IsEssential(&cd)})
 		}
 		t.State = taskstate.New(cs, now)
 		spec, _ := cp.specFor(t)
