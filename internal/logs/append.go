@@ -1,0 +1,241 @@
+package logs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Event is a log event to store.
+type Event struct {
+	// Timestamp is when the event happened, in milliseconds since the epoch.
+	Timestamp int64
+	// Message is the line, without its trailing newline.
+	Message string
+}
+
+// Append stores events at the end of a stream, creating the group and the
+// stream first if they do not exist (the awslogs driver's behaviour with
+// awslogs-create-group). It is the agent's fast path: one transaction and a
+// few prepared multi-row inserts per call, so pass lines in batches. Events
+// keep the order given, whatever their timestamps; empty messages are
+// dropped, as CloudWatch Logs refuses them. Every event gets the same
+// ingestion time.
+func (s *Store) Append(ctx context.Context, group, stream string, events []Event) error {
+	if slices.ContainsFunc(events, func(e Event) bool { return e.Message == "" }) {
+		events = slices.DeleteFunc(slices.Clone(events), func(e Event) bool { return e.Message == "" })
+	}
+	key := streamKey{group, stream}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, cached := s.streams[key]; !cached {
+		if err := checkGroupName(group); err != nil {
+			return err
+		}
+		if err := checkStreamName(stream); err != nil {
+			return err
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("logs: append to %s/%s: begin: %w", group, stream, err)
+	}
+	id, err := s.ensureStream(ctx, tx, group, stream)
+	if err == nil && len(events) > 0 {
+		_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
+		if errors.Is(err, errStaleStream) {
+			// The stream was deleted since it was cached: create it again.
+			delete(s.streams, key)
+			if id, err = s.ensureStream(ctx, tx, group, stream); err == nil {
+				_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
+			}
+		}
+	}
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("logs: append to %s/%s: %w", group, stream, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("logs: append to %s/%s: commit: %w", group, stream, err)
+	}
+	s.streams[key] = id
+	return nil
+}
+
+var errStaleStream = errors.New("log stream vanished")
+
+// insertEvents stores events in stream id and updates the stream's
+// statistics; it returns the stream's new sequence number.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events []Event, now int64) (int64, error) {
+	first, last := events[0].Timestamp, events[0].Timestamp
+	var bytes int64
+	for _, e := range events {
+		first = min(first, e.Timestamp)
+		last = max(last, e.Timestamp)
+		bytes += int64(len(e.Message))
+	}
+	var seq int64
+	err := tx.StmtContext(ctx, s.updStream).QueryRowContext(ctx, first, last, now, bytes, len(events), id).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errStaleStream
+	}
+	if err != nil {
+		return 0, fmt.Errorf("update stream: %w", err)
+	}
+	args := make([]any, 0, 4<<(insertSizes-1))
+	for rest := events; len(rest) > 0; {
+		k := insertSizes - 1
+		for 1<<k > len(rest) {
+			k--
+		}
+		chunk := rest[:1<<k]
+		rest = rest[1<<k:]
+		args = args[:0]
+		for _, e := range chunk {
+			args = append(args, id, e.Timestamp, now, e.Message)
+		}
+		if _, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...); err != nil {
+			return 0, fmt.Errorf("insert events: %w", err)
+		}
+	}
+	return seq, nil
+}
+
+// PutResult is what PutLogEvents answers.
+type PutResult struct {
+	// NextSequenceToken is the deprecated sequence token.
+	NextSequenceToken string
+	// Rejected is nil when every event was stored.
+	Rejected *Rejected
+}
+
+// Rejected tells which events of a PutLogEvents batch were refused; each
+// index is nil when no event was refused for that reason.
+type Rejected struct {
+	// TooNewStart is the index of the first event more than two hours in
+	// the future; it and all later events were refused.
+	TooNewStart *int
+	// TooOldEnd is the index of the last event older than 14 days; it and
+	// all earlier events were refused.
+	TooOldEnd *int
+	// ExpiredEnd is the index of the last event older than the group's
+	// retention; it and all earlier events were refused.
+	ExpiredEnd *int
+}
+
+// Limits of PutLogEvents.
+const (
+	maxFuture = 2 * time.Hour
+	maxPast   = 14 * 24 * time.Hour
+	maxSpan   = 24 * time.Hour
+)
+
+// PutLogEvents stores a batch in an existing stream with the rules of the
+// PutLogEvents API: the batch must be in chronological order, at most
+// MaxBatchBytes and MaxEvents events, and span at most 24 hours; events more
+// than two hours ahead, older than 14 days or older than the group's
+// retention are refused (and reported in Rejected) while the others are
+// stored.
+func (s *Store) PutLogEvents(ctx context.Context, group, stream string, events []Event) (PutResult, error) {
+	if len(events) == 0 || len(events) > MaxEvents {
+		return PutResult{}, errf(ErrInvalid, "A batch must hold 1 to %d log events; this one has %d.", MaxEvents, len(events))
+	}
+	var size int
+	for i, e := range events {
+		if e.Message == "" {
+			return PutResult{}, errf(ErrInvalid, "Log event %d has an empty message.", i)
+		}
+		if i > 0 && e.Timestamp < events[i-1].Timestamp {
+			return PutResult{}, errf(ErrInvalid, "Log events in a single PutLogEvents request must be in chronological order.")
+		}
+		size += len(e.Message) + EventOverhead
+	}
+	if size > MaxBatchBytes {
+		return PutResult{}, errf(ErrInvalid, "Upload too large: %d bytes exceeds limit of %d", size, MaxBatchBytes)
+	}
+	var res PutResult
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var retention int32
+		gid, err := s.groupID(ctx, tx, group)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT retention_days FROM logs_groups WHERE id = ?`, gid).Scan(&retention); err != nil {
+			return fmt.Errorf("logs: put log events: %w", err)
+		}
+		if id, err = s.streamID(ctx, tx, group, stream); err != nil {
+			return err
+		}
+		now := s.now()
+		lo, hi, rej := acceptWindow(events, now, retention)
+		res.Rejected = rej
+		accepted := events[lo:hi]
+		if len(accepted) > 0 && time.Duration(accepted[len(accepted)-1].Timestamp-accepted[0].Timestamp)*time.Millisecond > maxSpan {
+			return errf(ErrInvalid, "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
+		}
+		seq, err := s.streamSeq(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if len(accepted) > 0 {
+			if seq, err = s.insertEvents(ctx, tx, id, accepted, now.UnixMilli()); err != nil {
+				return fmt.Errorf("logs: put log events: %w", err)
+			}
+		}
+		res.NextSequenceToken = sequenceToken(seq)
+		return nil
+	})
+	return res, err
+}
+
+// acceptWindow returns the range events[lo:hi] of a chronological batch that
+// the service accepts at now, and what it refuses.
+func acceptWindow(events []Event, now time.Time, retentionDays int32) (lo, hi int, rej *Rejected) {
+	tooOld := now.Add(-maxPast).UnixMilli()
+	tooNew := now.Add(maxFuture).UnixMilli()
+	expired := int64(-1 << 63)
+	if retentionDays > 0 {
+		expired = now.Add(-time.Duration(retentionDays) * 24 * time.Hour).UnixMilli()
+	}
+	oldEnd, expEnd := -1, -1
+	for i, e := range events {
+		if e.Timestamp < tooOld {
+			oldEnd = i
+		}
+		if e.Timestamp < expired {
+			expEnd = i
+		}
+	}
+	hi = len(events)
+	for hi > 0 && events[hi-1].Timestamp > tooNew {
+		hi--
+	}
+	var r Rejected
+	if oldEnd >= 0 {
+		r.TooOldEnd = &oldEnd
+	}
+	if expEnd >= 0 {
+		r.ExpiredEnd = &expEnd
+	}
+	if hi < len(events) {
+		r.TooNewStart = &hi
+	}
+	if r != (Rejected{}) {
+		rej = &r
+	}
+	lo = min(max(oldEnd, expEnd)+1, hi)
+	return lo, hi, rej
+}
+
+// streamSeq returns the stream's sequence number.
+func (s *Store) streamSeq(ctx context.Context, q querier, id int64) (int64, error) {
+	var seq int64
+	if err := q.QueryRowContext(ctx, `SELECT seq FROM logs_streams WHERE id = ?`, id).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("logs: read stream sequence: %w", err)
+	}
+	return seq, nil
+}
