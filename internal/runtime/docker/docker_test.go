@@ -1,0 +1,680 @@
+package docker_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/image"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/testimage"
+)
+
+// harness is one test's runtime, toolbox image and deadline.
+type harness struct {
+	t     *testing.T
+	rt    *docker.Runtime
+	image string
+	ctx   context.Context
+	label string // unique value of the ecsrun.test label on its containers
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	img := testimage.Image(t)
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return &harness{t: t, rt: rt, image: img, ctx: ctx, label: randHex(8)}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// spec returns a spec running the toolbox with args, labelled for this test.
+func (h *harness) spec(args ...string) runtime.ContainerSpec {
+	return runtime.ContainerSpec{
+		Name:    "ecsrun-test-" + randHex(10),
+		Image:   h.image,
+		Command: args,
+		Labels:  map[string]string{"ecsrun.test": h.label},
+	}
+}
+
+// create creates a container and removes it when the test ends.
+func (h *harness) create(spec runtime.ContainerSpec) string {
+	h.t.Helper()
+	id, err := h.rt.Create(h.ctx, spec)
+	if err != nil {
+		h.t.Fatalf("Create: %v", err)
+	}
+	h.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := h.rt.Remove(ctx, id); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			h.t.Errorf("Remove: %v", err)
+		}
+	})
+	return id
+}
+
+func (h *harness) run(spec runtime.ContainerSpec) string {
+	h.t.Helper()
+	id := h.create(spec)
+	if err := h.rt.Start(h.ctx, id); err != nil {
+		h.t.Fatalf("Start: %v", err)
+	}
+	return id
+}
+
+func (h *harness) wait(id string) runtime.ExitStatus {
+	h.t.Helper()
+	st, err := h.rt.Wait(h.ctx, id)
+	if err != nil {
+		h.t.Fatalf("Wait: %v", err)
+	}
+	return st
+}
+
+func (h *harness) logs(id string, opts runtime.LogOptions) []runtime.LogLine {
+	h.t.Helper()
+	var lines []runtime.LogLine
+	if err := h.rt.Logs(h.ctx, id, opts, func(l runtime.LogLine) { lines = append(lines, l) }); err != nil {
+		h.t.Fatalf("Logs: %v", err)
+	}
+	return lines
+}
+
+// follow follows id's logs in the background; ready is closed when a line
+// equal to readyText appears, and the returned func waits for Logs to end
+// and returns every line.
+func (h *harness) follow(id, readyText string) (ready <-chan struct{}, done func() []runtime.LogLine) {
+	var (
+		mu    sync.Mutex
+		lines []runtime.LogLine
+		once  sync.Once
+		errC  = make(chan error, 1)
+	)
+	r := make(chan struct{})
+	go func() {
+		errC <- h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) {
+			mu.Lock()
+			lines = append(lines, l)
+			mu.Unlock()
+			if l.Text == readyText {
+				once.Do(func() { close(r) })
+			}
+		})
+	}()
+	return r, func() []runtime.LogLine {
+		h.t.Helper()
+		if err := <-errC; err != nil {
+			h.t.Fatalf("Logs(Follow): %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return lines
+	}
+}
+
+func (h *harness) await(c <-chan struct{}, what string) {
+	h.t.Helper()
+	select {
+	case <-c:
+	case <-h.ctx.Done():
+		h.t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+func texts(lines []runtime.LogLine) []string {
+	var out []string
+	for _, l := range lines {
+		out = append(out, string(l.Stream)+":"+l.Text)
+	}
+	return out
+}
+
+func TestRuntime_ExitCodeAndStreams(t *testing.T) {
+	h := newHarness(t)
+	// The sleeps inside the container keep the engine's per-stream copiers
+	// from reordering lines written back to back on two pipes.
+	id := h.run(h.spec("out", "hello", "--", "sleep", "50ms", "--", "err", "oops", "--", "sleep", "50ms", "--", "out", "bye", "--", "exit", "7"))
+	st := h.wait(id)
+	if st.ExitCode != 7 || st.OOMKilled {
+		t.Fatalf("Wait = %+v; want exit 7, not OOM", st)
+	}
+	if st.FinishedAt.IsZero() {
+		t.Errorf("FinishedAt is zero")
+	}
+	lines := h.logs(id, runtime.LogOptions{})
+	want := []string{"stdout:hello", "stderr:oops", "stdout:bye"}
+	if got := texts(lines); !slices.Equal(got, want) {
+		t.Fatalf("Logs = %q; want %q", got, want)
+	}
+	for _, l := range lines {
+		if l.Time.IsZero() || l.Time.After(st.FinishedAt) {
+			t.Errorf("line %q time %v; want non-zero, before FinishedAt %v", l.Text, l.Time, st.FinishedAt)
+		}
+	}
+	// Wait again on the stopped container returns the same at once.
+	again := h.wait(id)
+	if again.ExitCode != 7 {
+		t.Fatalf("second Wait = %+v; want exit 7", again)
+	}
+	info, err := h.rt.Inspect(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Running || !info.Exited || info.ExitCode != 7 || info.Labels["ecsrun.test"] != h.label || info.ImageID == "" {
+		t.Fatalf("Inspect = %+v; want exited with 7, our label and an image id", info)
+	}
+}
+
+func TestRuntime_WaitAfterExit(t *testing.T) {
+	h := newHarness(t)
+	id := h.run(h.spec("exit", "3"))
+	// Make sure the container has exited before Wait is called.
+	_, done := h.follow(id, "")
+	done()
+	if st := h.wait(id); st.ExitCode != 3 {
+		t.Fatalf("Wait = %+v; want exit 3", st)
+	}
+}
+
+func TestRuntime_FollowBeforeStart(t *testing.T) {
+	h := newHarness(t)
+	id := h.create(h.spec("lines", "100", "line", "--", "sleep", "200ms", "--", "out", "last"))
+	_, done := h.follow(id, "")
+	if err := h.rt.Start(h.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	lines := done()
+	if len(lines) != 101 || lines[0].Text != "line 1" || lines[100].Text != "last" {
+		t.Fatalf("Follow delivered %d lines (%q...); want 101 from \"line 1\" to \"last\"", len(lines), texts(lines[:min(3, len(lines))]))
+	}
+}
+
+func TestRuntime_LongAndPartialLines(t *testing.T) {
+	h := newHarness(t)
+	id := h.run(h.spec("longline", "40000", "--", "out", "short", "--", "outraw", "no newline"))
+	h.wait(id)
+	lines := h.logs(id, runtime.LogOptions{})
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines; want 3", len(lines))
+	}
+	if len(lines[0].Text) != 40000 || strings.Trim(lines[0].Text, "x") != "" {
+		t.Errorf("long line has %d bytes; want 40000 x", len(lines[0].Text))
+	}
+	if lines[1].Text != "short" || lines[2].Text != "no newline" {
+		t.Errorf("lines = %q; want short, no newline", texts(lines[1:]))
+	}
+}
+
+func TestRuntime_LogsSince(t *testing.T) {
+	h := newHarness(t)
+	id := h.run(h.spec("out", "old", "--", "sleep", "300ms", "--", "out", "new"))
+	h.wait(id)
+	all := h.logs(id, runtime.LogOptions{})
+	if got := texts(all); !slices.Equal(got, []string{"stdout:old", "stdout:new"}) {
+		t.Fatalf("Logs = %q; want old, new", got)
+	}
+	since := all[0].Time.Add(all[1].Time.Sub(all[0].Time) / 2)
+	got := texts(h.logs(id, runtime.LogOptions{Since: since}))
+	if !slices.Equal(got, []string{"stdout:new"}) {
+		t.Fatalf("Logs(Since %v) = %q; want only new", since, got)
+	}
+}
+
+func TestRuntime_StopDeliversSIGTERM(t *testing.T) {
+	h := newHarness(t)
+	id := h.run(h.spec("trap", "TERM", "0", "got", "SIGTERM", "--", "out", "ready", "--", "forever"))
+	ready, done := h.follow(id, "ready")
+	h.await(ready, "ready")
+	start := time.Now()
+	if err := h.rt.Stop(h.ctx, id, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Stop took %v; want well under the 20s timeout", d)
+	}
+	if st := h.wait(id); st.ExitCode != 0 {
+		t.Fatalf("Wait = %+v; want exit 0 from the trap", st)
+	}
+	if got := texts(done()); !slices.Equal(got, []string{"stdout:ready", "stdout:got SIGTERM"}) {
+		t.Fatalf("Logs = %q; want ready, got SIGTERM", got)
+	}
+	// Stopping a stopped container is not an error.
+	if err := h.rt.Stop(h.ctx, id, time.Second); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+}
+
+func TestRuntime_StopKillsAfterTimeout(t *testing.T) {
+	h := newHarness(t)
+	id := h.run(h.spec("ignore", "TERM", "--", "out", "ready", "--", "forever"))
+	ready, _ := h.follow(id, "ready")
+	h.await(ready, "ready")
+	start := time.Now()
+	if err := h.rt.Stop(h.ctx, id, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("Stop returned after %v; want the 1s timeout to pass first", d)
+	}
+	if st := h.wait(id); st.ExitCode != 137 {
+		t.Fatalf("Wait = %+v; want exit 137 (SIGKILL)", st)
+	}
+}
+
+func TestRuntime_OOMKilled(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("alloc", "256", "--", "out", "survived", "--", "exit", "0")
+	spec.MemoryBytes = 16 << 20
+	id := h.run(spec)
+	st := h.wait(id)
+	if !st.OOMKilled || st.ExitCode != 137 {
+		t.Fatalf("Wait = %+v; want OOMKilled with exit 137", st)
+	}
+	info, err := h.rt.Inspect(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.OOMKilled {
+		t.Fatalf("Inspect = %+v; want OOMKilled", info)
+	}
+}
+
+func TestRuntime_SpecIsApplied(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("getenv", "GREETING", "--", "pwd", "--", "id", "--", "hostname")
+	spec.Env = []string{"GREETING=hello world"}
+	spec.WorkingDir = "/tmp"
+	spec.User = "1234:5678"
+	spec.Hostname = "toolbox-host"
+	spec.Init = true
+	spec.Mounts = []runtime.Mount{{Target: "/data"}}
+	spec.Ulimits = []runtime.Ulimit{{Name: "nofile", Soft: 1000, Hard: 2000}}
+	spec.CPUShares = 256
+	spec.MemoryReservationBytes = 32 << 20
+	spec.StopSignal = "SIGUSR1"
+	id := h.run(spec)
+	st := h.wait(id)
+	got := texts(h.logs(id, runtime.LogOptions{}))
+	want := []string{"stdout:hello world", "stdout:/tmp", "stdout:uid=1234 gid=5678", "stdout:toolbox-host"}
+	if st.ExitCode != 0 || !slices.Equal(got, want) {
+		t.Fatalf("Wait = %+v, Logs = %q; want 0 and %q", st, got, want)
+	}
+	info, err := h.rt.Client().ContainerInspect(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := info.HostConfig
+	if hc.CPUShares != 256 || hc.MemoryReservation != 32<<20 || hc.Init == nil || !*hc.Init ||
+		len(hc.Ulimits) != 1 || hc.Ulimits[0].Soft != 1000 || info.Config.StopSignal != "SIGUSR1" {
+		t.Fatalf("HostConfig = %+v, StopSignal %q; want the spec's resources, init, ulimits and stop signal", hc, info.Config.StopSignal)
+	}
+}
+
+func TestRuntime_ReadonlyRootfs(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("write", "/tmp/f", "x")
+	spec.ReadonlyRootfs = true
+	id := h.run(spec)
+	if st := h.wait(id); st.ExitCode != 125 {
+		t.Fatalf("Wait = %+v; want 125 (write refused on a read-only root)", st)
+	}
+}
+
+func TestRuntime_BindMount(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	spec := h.spec("write", "/data/f", "from", "container", "--", "cat", "/ro/f")
+	spec.Mounts = []runtime.Mount{{Source: dir, Target: "/data"}, {Source: dir, Target: "/ro", ReadOnly: true}}
+	id := h.run(spec)
+	st := h.wait(id)
+	got := texts(h.logs(id, runtime.LogOptions{}))
+	if st.ExitCode != 0 || !slices.Equal(got, []string{"stdout:from container"}) {
+		t.Fatalf("Wait = %+v, logs %q; want 0 and the file's text", st, got)
+	}
+	spec = h.spec("write", "/ro/g", "x")
+	spec.Mounts = []runtime.Mount{{Source: dir, Target: "/ro", ReadOnly: true}}
+	if st := h.wait(h.run(spec)); st.ExitCode != 125 {
+		t.Fatalf("write to read-only mount: Wait = %+v; want 125", st)
+	}
+}
+
+func TestRuntime_DynamicHostPort(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("serve", ":8080", "hi", "from", "toolbox", "--", "out", "ready", "--", "forever")
+	spec.PortBindings = []runtime.PortBinding{{ContainerPort: 8080, Protocol: "tcp"}}
+	id := h.run(spec)
+	ready, _ := h.follow(id, "ready")
+	h.await(ready, "ready")
+	info, err := h.rt.Inspect(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Ports) == 0 {
+		t.Fatalf("Inspect Ports empty; want a resolved binding")
+	}
+	p := info.Ports[0]
+	if p.ContainerPort != 8080 || p.Protocol != "tcp" || p.HostPort == 0 {
+		t.Fatalf("Ports = %+v; want 8080/tcp with a host port", info.Ports)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", p.HostPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "hi from toolbox\n" {
+		t.Fatalf("GET / = %q; want %q", b, "hi from toolbox\n")
+	}
+}
+
+func TestRuntime_ListByLabel(t *testing.T) {
+	h := newHarness(t)
+	a := h.spec("exit", "0")
+	b := h.spec("exit", "0")
+	b.Labels["ecsrun.role"] = "b"
+	idA := h.create(a)
+	idB := h.run(b)
+	h.wait(idB)
+
+	all, err := h.rt.List(h.ctx, map[string]string{"ecsrun.test": h.label})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range all {
+		ids = append(ids, s.ID)
+	}
+	slices.Sort(ids)
+	want := []string{idA, idB}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Fatalf("List = %q; want %q", ids, want)
+	}
+	onlyB, err := h.rt.List(h.ctx, map[string]string{"ecsrun.test": h.label, "ecsrun.role": "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(onlyB) != 1 || onlyB[0].ID != idB || !onlyB[0].Exited {
+		t.Fatalf("List(both labels) = %+v; want only the exited %s", onlyB, idB)
+	}
+}
+
+func TestRuntime_RemoveAndNotFound(t *testing.T) {
+	h := newHarness(t)
+	id := h.run(h.spec("forever"))
+	if err := h.rt.Remove(h.ctx, id); err != nil {
+		t.Fatalf("Remove of a running container: %v", err)
+	}
+	if _, err := h.rt.Inspect(h.ctx, id); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatalf("Inspect after Remove: %v; want ErrNotFound", err)
+	}
+	missing := "ecsrun-test-missing-" + randHex(6)
+	checks := map[string]error{
+		"Start":  h.rt.Start(h.ctx, missing),
+		"Stop":   h.rt.Stop(h.ctx, missing, time.Second),
+		"Remove": h.rt.Remove(h.ctx, missing),
+		"Logs":   h.rt.Logs(h.ctx, missing, runtime.LogOptions{}, func(runtime.LogLine) {}),
+	}
+	_, checks["Wait"] = h.rt.Wait(h.ctx, missing)
+	_, checks["Inspect"] = h.rt.Inspect(h.ctx, missing)
+	for op, err := range checks {
+		if !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("%s(missing) = %v; want ErrNotFound", op, err)
+		}
+	}
+}
+
+func TestRuntime_CreateMissingImage(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("exit", "0")
+	spec.Image = "ecsrun-test/missing-" + randHex(6) + ":latest"
+	_, err := h.rt.Create(h.ctx, spec)
+	if !errors.Is(err, runtime.ErrImageNotFound) || !errors.Is(err, runtime.ErrCreate) {
+		t.Fatalf("Create with a missing image = %v; want ErrImageNotFound and ErrCreate", err)
+	}
+}
+
+// tagToolbox gives the toolbox image a second, never-pushed name.
+func (h *harness) tagToolbox() (ref, id string) {
+	h.t.Helper()
+	ref = "ecsrun-test/pull-" + randHex(6) + ":latest"
+	cli := h.rt.Client()
+	if err := cli.ImageTag(h.ctx, h.image, ref); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() {
+		cli.ImageRemove(context.Background(), ref, image.RemoveOptions{})
+	})
+	img, err := cli.ImageInspect(h.ctx, ref)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ref, img.ID
+}
+
+func TestRuntime_PullFallsBackToCache(t *testing.T) {
+	h := newHarness(t)
+	ref, id := h.tagToolbox()
+	for _, b := range []runtime.PullBehavior{runtime.PullDefault, "", runtime.PullOnce, runtime.PullPreferCached} {
+		start := time.Now()
+		res, err := h.rt.Pull(h.ctx, ref, b)
+		d := time.Since(start)
+		if err != nil {
+			t.Fatalf("Pull(%q) = %v; want the cached image", b, err)
+		}
+		if res.ImageID != id || !res.Cached {
+			t.Errorf("Pull(%q) = %+v; want cached %s", b, res, id)
+		}
+		if d > 5*time.Second {
+			t.Errorf("Pull(%q) took %v; want a quick fallback", b, d)
+		}
+		t.Logf("Pull(%q) of a local-only image: %v", b, d)
+	}
+	if _, err := h.rt.Pull(h.ctx, ref, runtime.PullAlways); !errors.Is(err, runtime.ErrPull) {
+		t.Fatalf("Pull(always) = %v; want ErrPull (no registry)", err)
+	}
+	if _, err := h.rt.Pull(h.ctx, ref, "sometimes"); err == nil {
+		t.Fatalf("Pull with an unknown behaviour succeeded")
+	}
+}
+
+func TestRuntime_PullMissingImage(t *testing.T) {
+	h := newHarness(t)
+	ref := "ecsrun-test/missing-" + randHex(6) + ":latest"
+	for _, b := range []runtime.PullBehavior{runtime.PullDefault, runtime.PullOnce, runtime.PullPreferCached} {
+		start := time.Now()
+		_, err := h.rt.Pull(h.ctx, ref, b)
+		d := time.Since(start)
+		if !errors.Is(err, runtime.ErrImageNotFound) || !errors.Is(err, runtime.ErrPull) {
+			t.Fatalf("Pull(%q) of a missing image = %v; want ErrImageNotFound and ErrPull", b, err)
+		}
+		if d > 6*time.Second {
+			t.Errorf("Pull(%q) took %v; want a quick failure", b, d)
+		}
+		t.Logf("Pull(%q) of a missing image: %v (%v)", b, d, err)
+	}
+}
+
+func TestRuntime_Unavailable(t *testing.T) {
+	rt, err := docker.New(docker.Options{Host: "unix:///nonexistent/ecsrun/docker.sock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := rt.Inspect(ctx, "x"); !errors.Is(err, runtime.ErrUnavailable) {
+		t.Errorf("Inspect = %v; want ErrUnavailable", err)
+	}
+	if _, err := rt.Pull(ctx, "busybox", runtime.PullDefault); !errors.Is(err, runtime.ErrUnavailable) {
+		t.Errorf("Pull = %v; want ErrUnavailable", err)
+	}
+	if err := rt.Ping(ctx); !errors.Is(err, runtime.ErrUnavailable) {
+		t.Errorf("Ping = %v; want ErrUnavailable", err)
+	}
+}
+
+// silentRegistry listens on loopback, accepts connections and never
+// answers, and returns its host:port.
+func silentRegistry(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestRuntime_PullStartTimeout(t *testing.T) {
+	testimage.RequireDocker(t)
+	host := silentRegistry(t)
+	rt, err := docker.New(docker.Options{PullStartTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ref := host + "/ecsrun-test/hang:latest"
+	for i := range 2 { // the second attempt is not skipped: nothing is cached
+		start := time.Now()
+		_, err = rt.Pull(ctx, ref, runtime.PullDefault)
+		d := time.Since(start)
+		if !errors.Is(err, runtime.ErrImageNotFound) {
+			t.Fatalf("Pull #%d = %v; want ErrImageNotFound", i, err)
+		}
+		if !strings.Contains(err.Error(), "no answer from the registry") {
+			t.Errorf("Pull #%d = %v; want the start timeout's message", i, err)
+		}
+		if d > 5*time.Second {
+			t.Fatalf("Pull #%d took %v; want the 500ms start timeout to end it", i, d)
+		}
+		t.Logf("Pull #%d from a silent registry: %v (%v)", i, d, err)
+	}
+}
+
+func TestRuntime_PullRemembersUnreachableRegistry(t *testing.T) {
+	h := newHarness(t)
+	host := silentRegistry(t)
+	ref := host + "/ecsrun-test/cached:latest"
+	cli := h.rt.Client()
+	if err := cli.ImageTag(h.ctx, h.image, ref); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, image.RemoveOptions{}) })
+
+	for _, tc := range []struct {
+		ttl        time.Duration
+		secondFast bool
+	}{{time.Minute, true}, {-1, false}} {
+		rt, err := docker.New(docker.Options{PullStartTimeout: 500 * time.Millisecond, UnreachableTTL: tc.ttl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close()
+		for i := range 2 {
+			start := time.Now()
+			res, err := rt.Pull(h.ctx, ref, runtime.PullDefault)
+			d := time.Since(start)
+			if err != nil || !res.Cached {
+				t.Fatalf("TTL %v: Pull #%d = %+v, %v; want the cached image", tc.ttl, i, res, err)
+			}
+			fast := i == 1 && tc.secondFast
+			if fast && d >= 400*time.Millisecond {
+				t.Errorf("TTL %v: Pull #%d took %v; want the known-down registry skipped", tc.ttl, i, d)
+			}
+			if !fast && d < 500*time.Millisecond {
+				t.Errorf("TTL %v: Pull #%d took %v; want a real attempt cut by the 500ms start timeout", tc.ttl, i, d)
+			}
+		}
+		// PullAlways never skips the attempt.
+		start := time.Now()
+		if _, err := rt.Pull(h.ctx, ref, runtime.PullAlways); !errors.Is(err, runtime.ErrPull) {
+			t.Fatalf("Pull(always) = %v; want ErrPull", err)
+		}
+		if d := time.Since(start); d < 500*time.Millisecond {
+			t.Errorf("Pull(always) took %v; want a real attempt", d)
+		}
+	}
+}
+
+// BenchmarkRuntime_RunToCompletion measures what the agent does for one
+// trivial container: pull (default behaviour, falling back to the cache),
+// create, start, wait, read the logs, remove.
+func BenchmarkRuntime_RunToCompletion(b *testing.B) {
+	img := testimage.Image(b)
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := rt.Pull(ctx, img, runtime.PullDefault); err != nil {
+			b.Fatal(err)
+		}
+		id, err := rt.Create(ctx, runtime.ContainerSpec{Image: img, Command: []string{"out", "hi"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rt.Start(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+		if st, err := rt.Wait(ctx, id); err != nil || st.ExitCode != 0 {
+			b.Fatal(st, err)
+		}
+		n := 0
+		if err := rt.Logs(ctx, id, runtime.LogOptions{}, func(runtime.LogLine) { n++ }); err != nil || n != 1 {
+			b.Fatal(n, err)
+		}
+		if err := rt.Remove(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package docker
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/go-connections/nat"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+func TestLineWriter_JoinsPartialMessages(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	ts := func(d time.Duration) string { return t0.Add(d).Format(time.RFC3339Nano) + " " }
+	var got []runtime.LogLine
+	w := &lineWriter{stream: runtime.Stdout, emit: func(l runtime.LogLine) { got = append(got, l) }}
+	frames := []string{
+		ts(0) + "one\n",
+		ts(1) + "par",    // a partial message
+		ts(2) + "tial\n", // its end
+		ts(3) + "\n",     // an empty line
+		ts(4) + "a\nb\n", // two lines in one frame (not sent by the engine, but handled)
+		ts(5) + "no-end", // output without a final newline
+	}
+	for _, f := range frames {
+		if n, err := w.Write([]byte(f)); n != len(f) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", f, n, err)
+		}
+	}
+	w.flush()
+	want := []runtime.LogLine{
+		{Stream: runtime.Stdout, Time: t0, Text: "one"},
+		{Stream: runtime.Stdout, Time: t0.Add(1), Text: "partial"},
+		{Stream: runtime.Stdout, Time: t0.Add(3), Text: ""},
+		{Stream: runtime.Stdout, Time: t0.Add(4), Text: "a"},
+		{Stream: runtime.Stdout, Time: t0.Add(4), Text: "b"},
+		{Stream: runtime.Stdout, Time: t0.Add(5), Text: "no-end"},
+	}
+	if !slices.EqualFunc(got, want, func(a, b runtime.LogLine) bool {
+		return a.Stream == b.Stream && a.Text == b.Text && a.Time.Equal(b.Time)
+	}) {
+		t.Fatalf("lines = %+v; want %+v", got, want)
+	}
+}
+
+func TestLineWriter_CutsOverlongLines(t *testing.T) {
+	var got []string
+	w := &lineWriter{stream: runtime.Stderr, emit: func(l runtime.LogLine) { got = append(got, l.Text) }}
+	ts := time.Now().UTC().Format(time.RFC3339Nano) + " "
+	chunk := strings.Repeat("y", 16*1024)
+	for range MaxLineBytes/len(chunk) + 1 {
+		w.Write([]byte(ts + chunk))
+	}
+	w.Write([]byte(ts + "\n"))
+	w.flush()
+	if len(got) != 2 || len(got[0]) != MaxLineBytes || len(got[1]) != len(chunk) {
+		t.Fatalf("got %d lines; want one of %d bytes and one of %d", len(got), MaxLineBytes, len(chunk))
+	}
+}
+
+func TestDedup_SkipsRepeatedLines(t *testing.T) {
+	t0 := time.Now()
+	var got []string
+	d := &dedup{fn: func(l runtime.LogLine) { got = append(got, l.Text) }}
+	d.emit(runtime.LogLine{Time: t0, Text: "a"})
+	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "b"})
+	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "c"})
+	// A resumed stream from t0+1 repeats b and c.
+	d.skip = d.atLast
+	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "b"})
+	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "c"})
+	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "d"})
+	d.emit(runtime.LogLine{Time: t0.Add(2), Text: "e"})
+	if want := []string{"a", "b", "c", "d", "e"}; !slices.Equal(got, want) {
+		t.Fatalf("delivered %q; want %q", got, want)
+	}
+}
+
+func TestConfigs_MapsSpec(t *testing.T) {
+	spec := runtime.ContainerSpec{
+		Name: "n", Image: "img", EntryPoint: []string{"/bin/x"}, Command: []string{"a", "b"},
+		Env: []string{"A=1"}, WorkingDir: "/w", User: "1:2", Hostname: "h",
+		Labels:      map[string]string{"k": "v"},
+		MemoryBytes: 64 << 20, MemoryReservationBytes: 32 << 20, CPUShares: 512,
+		Ulimits:        []runtime.Ulimit{{Name: "nofile", Soft: 10, Hard: 20}},
+		ReadonlyRootfs: true, Privileged: true, Init: true,
+		NetworkMode: "bridge",
+		PortBindings: []runtime.PortBinding{
+			{ContainerPort: 80, HostPort: 8080},
+			{ContainerPort: 53, Protocol: "udp", HostIP: "127.0.0.1"},
+		},
+		Mounts: []runtime.Mount{
+			{Source: "/host", Target: "/c", ReadOnly: true},
+			{Source: "vol", Target: "/v", Volume: true},
+			{Target: "/anon"},
+		},
+		ExtraHosts: []string{"db:10.0.0.1"}, DNSServers: []string{"1.1.1.1"}, StopSignal: "SIGINT",
+	}
+	cfg, hc, err := configs(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Image != "img" || !slices.Equal(cfg.Entrypoint, []string{"/bin/x"}) || !slices.Equal(cfg.Cmd, []string{"a", "b"}) ||
+		cfg.WorkingDir != "/w" || cfg.User != "1:2" || cfg.Hostname != "h" || cfg.Labels["k"] != "v" || cfg.StopSignal != "SIGINT" ||
+		!slices.Equal(cfg.Env, []string{"A=1"}) {
+		t.Errorf("Config = %+v", cfg)
+	}
+	if _, ok := cfg.Volumes["/anon"]; !ok {
+		t.Errorf("Volumes = %v; want /anon", cfg.Volumes)
+	}
+	if hc.Memory != 64<<20 || hc.MemoryReservation != 32<<20 || hc.CPUShares != 512 || !hc.ReadonlyRootfs ||
+		!hc.Privileged || hc.Init == nil || !*hc.Init || hc.NetworkMode != "bridge" ||
+		!slices.Equal(hc.ExtraHosts, spec.ExtraHosts) || !slices.Equal(hc.DNS, spec.DNSServers) {
+		t.Errorf("HostConfig = %+v", hc)
+	}
+	if len(hc.Ulimits) != 1 || *hc.Ulimits[0] != (container.Ulimit{Name: "nofile", Soft: 10, Hard: 20}) {
+		t.Errorf("Ulimits = %v", hc.Ulimits)
+	}
+	if want := []string{"/host:/c:ro", "vol:/v"}; !slices.Equal(hc.Binds, want) {
+		t.Errorf("Binds = %q; want %q", hc.Binds, want)
+	}
+	wantPorts := nat.PortMap{
+		"80/tcp": {{HostPort: "8080"}},
+		"53/udp": {{HostIP: "127.0.0.1"}},
+	}
+	if len(hc.PortBindings) != 2 || !slices.Equal(hc.PortBindings["80/tcp"], wantPorts["80/tcp"]) ||
+		!slices.Equal(hc.PortBindings["53/udp"], wantPorts["53/udp"]) {
+		t.Errorf("PortBindings = %v; want %v", hc.PortBindings, wantPorts)
+	}
+	if len(cfg.ExposedPorts) != 2 {
+		t.Errorf("ExposedPorts = %v; want 80/tcp and 53/udp", cfg.ExposedPorts)
+	}
+
+	spec.NetworkMode = "host"
+	_, hc, _ = configs(spec)
+	if len(hc.PortBindings) != 0 {
+		t.Errorf("host mode PortBindings = %v; want none", hc.PortBindings)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	rds := []string{"other/x@sha256:1", "busybox@sha256:2"}
+	for _, tc := range []struct{ ref, want string }{
+		{"busybox", "sha256:2"},
+		{"busybox:1.36", "sha256:2"},
+		{"docker.io/library/busybox:latest", "sha256:1"}, // no exact match: the first
+		{"nothing", "sha256:1"},
+	} {
+		if got := digest(tc.ref, rds); got != tc.want {
+			t.Errorf("digest(%q) = %q; want %q", tc.ref, got, tc.want)
+		}
+	}
+	if got := digest("x", nil); got != "" {
+		t.Errorf("digest without repo digests = %q; want empty", got)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want bool
+	}{
+		{`Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.0.0.1:53: no such host`, true},
+		{`dial tcp 127.0.0.1:5000: connect: connection refused`, true},
+		{`manifest for x:latest not found: manifest unknown`, false},
+		{`pull access denied for x, repository does not exist`, false},
+	} {
+		if got := unreachable(errorString(tc.msg)); got != tc.want {
+			t.Errorf("unreachable(%q) = %v; want %v", tc.msg, got, tc.want)
+		}
+	}
+	if registry("busybox") != "docker.io" || registry("127.0.0.1:5000/a/b:c") != "127.0.0.1:5000" {
+		t.Errorf("registry() wrong: %q %q", registry("busybox"), registry("127.0.0.1:5000/a/b:c"))
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

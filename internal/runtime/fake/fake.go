@@ -1,0 +1,525 @@
+package fake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// Behavior scripts one container. The zero value runs until stopped and
+// exits 143 when stopped.
+type Behavior struct {
+	// Stdout and Stderr are printed when the container starts, stdout first.
+	Stdout []string
+	Stderr []string
+	// Exit makes the container exit by itself with ExitCode, Delay after it
+	// started; without it the container runs until stopped.
+	Exit     bool
+	ExitCode int
+	Delay    time.Duration
+	// OOMKilled marks the container's own exit as an out-of-memory kill.
+	OOMKilled bool
+	// Error is the runtime error text reported with the exit.
+	Error string
+
+	// OnStopOutput is printed on stdout when the stop signal arrives.
+	OnStopOutput []string
+	// TrapsStop makes the container exit with StopExitCode after the stop
+	// signal; otherwise it exits 143, as a process ended by SIGTERM.
+	TrapsStop    bool
+	StopExitCode int
+	// StopDelay is how long the container takes to exit after the stop signal.
+	StopDelay time.Duration
+	// IgnoreStop makes the container ignore the stop signal, so Stop kills it
+	// (exit code 137) when the timeout passes.
+	IgnoreStop bool
+
+	// PullErr, CreateErr and StartErr make those operations fail. The error
+	// is returned wrapped ("fake: pull <image>: ..."); if it is not already a
+	// runtime error kind, ErrPull, ErrCreate or ErrStart is added.
+	PullErr, CreateErr, StartErr error
+}
+
+// Exits returns a Behavior that prints lines on stdout and exits with code
+// at once.
+func Exits(code int, lines ...string) Behavior {
+	return Behavior{Exit: true, ExitCode: code, Stdout: lines}
+}
+
+// RunsUntilStopped returns a Behavior that prints lines on stdout and runs
+// until stopped.
+func RunsUntilStopped(lines ...string) Behavior {
+	return Behavior{Stdout: lines}
+}
+
+// IgnoresStop returns a Behavior that runs until killed at the Stop timeout.
+func IgnoresStop() Behavior {
+	return Behavior{IgnoreStop: true}
+}
+
+// After returns b exiting d after it started.
+func (b Behavior) After(d time.Duration) Behavior { b.Delay = d; return b }
+
+// OOM returns b with its own exit reported as an out-of-memory kill (usually
+// with exit code 137).
+func (b Behavior) OOM() Behavior { b.OOMKilled = true; return b }
+
+// Errors returns b also printing lines on stderr.
+func (b Behavior) Errors(lines ...string) Behavior {
+	b.Stderr = append(slices.Clip(b.Stderr), lines...)
+	return b
+}
+
+// OnStop returns b printing lines when the stop signal arrives.
+func (b Behavior) OnStop(lines ...string) Behavior {
+	b.OnStopOutput = append(slices.Clip(b.OnStopOutput), lines...)
+	return b
+}
+
+// StopsWith returns b trapping the stop signal and exiting with code, delay
+// after it.
+func (b Behavior) StopsWith(code int, delay time.Duration) Behavior {
+	b.TrapsStop, b.StopExitCode, b.StopDelay = true, code, delay
+	return b
+}
+
+type rule struct {
+	match func(runtime.ContainerSpec) bool
+	b     Behavior
+}
+
+// Runtime is the scripted runtime. It is safe for concurrent use.
+type Runtime struct {
+	mu    sync.RWMutex
+	rules []rule
+	def   Behavior
+
+	cmu   sync.RWMutex
+	byID  map[string]*ctr
+	names map[string]string
+}
+
+// New returns a Runtime whose containers run until stopped.
+func New() *Runtime {
+	return &Runtime{byID: map[string]*ctr{}, names: map[string]string{}}
+}
+
+// Name returns "fake".
+func (r *Runtime) Name() string { return "fake" }
+
+// Default sets the Behavior of containers no rule matches.
+func (r *Runtime) Default(b Behavior) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.def = b
+}
+
+// On adds a rule: containers whose spec satisfies match behave as b. The
+// most recently added matching rule wins. For Pull, match sees a spec with
+// only Image set.
+func (r *Runtime) On(match func(runtime.ContainerSpec) bool, b Behavior) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rules = append(r.rules, rule{match, b})
+}
+
+// OnImage adds a rule for containers of image.
+func (r *Runtime) OnImage(image string, b Behavior) {
+	r.On(func(s runtime.ContainerSpec) bool { return s.Image == image }, b)
+}
+
+// OnCommand adds a rule for containers whose first Command word (or, with no
+// Command, first EntryPoint word) is word.
+func (r *Runtime) OnCommand(word string, b Behavior) {
+	r.On(func(s runtime.ContainerSpec) bool {
+		switch {
+		case len(s.Command) > 0:
+			return s.Command[0] == word
+		case len(s.EntryPoint) > 0:
+			return s.EntryPoint[0] == word
+		}
+		return false
+	}, b)
+}
+
+func (r *Runtime) behavior(spec runtime.ContainerSpec) Behavior {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for i := len(r.rules) - 1; i >= 0; i-- {
+		if r.rules[i].match(spec) {
+			return r.rules[i].b
+		}
+	}
+	return r.def
+}
+
+type status int
+
+const (
+	created status = iota
+	running
+	exited
+)
+
+// ctr is one container; the fields after b are guarded by mu.
+type ctr struct {
+	id   string
+	spec runtime.ContainerSpec
+	b    Behavior
+
+	mu       sync.Mutex
+	status   status
+	started  time.Time
+	exit     runtime.ExitStatus
+	lines    []runtime.LogLine
+	changed  chan struct{} // closed and replaced on new output or exit
+	done     chan struct{} // closed at exit
+	timers   []*time.Timer
+	stopping bool
+}
+
+func (c *ctr) notifyLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+func (c *ctr) printLocked(stream runtime.Stream, texts []string) {
+	if len(texts) == 0 {
+		return
+	}
+	now := time.Now()
+	for _, t := range texts {
+		c.lines = append(c.lines, runtime.LogLine{Stream: stream, Time: now, Text: t})
+	}
+	c.notifyLocked()
+}
+
+// exitLocked ends a running container; it reports whether it did.
+func (c *ctr) exitLocked(st runtime.ExitStatus) bool {
+	if c.status != running {
+		return false
+	}
+	for _, t := range c.timers {
+		t.Stop()
+	}
+	c.timers = nil
+	if st.FinishedAt.IsZero() {
+		st.FinishedAt = time.Now()
+	}
+	c.status, c.exit = exited, st
+	c.notifyLocked()
+	close(c.done)
+	return true
+}
+
+// exitAfterLocked schedules an exit; the first exit to come wins.
+func (c *ctr) exitAfterLocked(d time.Duration, st runtime.ExitStatus) {
+	if d <= 0 {
+		c.exitLocked(st)
+		return
+	}
+	c.timers = append(c.timers, time.AfterFunc(d, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.exitLocked(st)
+	}))
+}
+
+func newID() string {
+	return fmt.Sprintf("%016x%016x%016x%016x", rand.Uint64(), rand.Uint64(), rand.Uint64(), rand.Uint64())
+}
+
+func (r *Runtime) lookup(op, id string) (*ctr, error) {
+	r.cmu.RLock()
+	defer r.cmu.RUnlock()
+	if c, ok := r.byID[id]; ok {
+		return c, nil
+	}
+	if full, ok := r.names[id]; ok {
+		return r.byID[full], nil
+	}
+	return nil, fmt.Errorf("fake: %s %s: %w", op, id, runtime.ErrNotFound)
+}
+
+// wrapKind wraps err, adding kind unless err already is a runtime kind.
+func wrapKind(op, name string, kind, err error) error {
+	for _, k := range []error{runtime.ErrNotFound, runtime.ErrImageNotFound, runtime.ErrPull,
+		runtime.ErrCreate, runtime.ErrStart, runtime.ErrUnavailable} {
+		if errors.Is(err, k) {
+			return fmt.Errorf("fake: %s %s: %w", op, name, err)
+		}
+	}
+	return fmt.Errorf("fake: %s %s: %w: %w", op, name, kind, err)
+}
+
+// Pull succeeds unless the image's Behavior has a PullErr.
+func (r *Runtime) Pull(ctx context.Context, image string, behavior runtime.PullBehavior) (runtime.PullResult, error) {
+	b := r.behavior(runtime.ContainerSpec{Image: image})
+	if b.PullErr != nil {
+		return runtime.PullResult{}, wrapKind("pull", image, runtime.ErrPull, b.PullErr)
+	}
+	return runtime.PullResult{ImageID: "sha256:fake", Cached: behavior != runtime.PullAlways}, nil
+}
+
+// Create records a container and picks its Behavior.
+func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (string, error) {
+	b := r.behavior(spec)
+	if b.CreateErr != nil {
+		return "", wrapKind("create", spec.Name, runtime.ErrCreate, b.CreateErr)
+	}
+	c := &ctr{id: newID(), spec: spec, b: b, changed: make(chan struct{}), done: make(chan struct{})}
+	c.spec.Labels = maps.Clone(spec.Labels)
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
+	if spec.Name != "" {
+		if _, dup := r.names[spec.Name]; dup {
+			return "", fmt.Errorf("fake: create %s: %w: name already in use", spec.Name, runtime.ErrCreate)
+		}
+		r.names[spec.Name] = c.id
+	}
+	r.byID[c.id] = c
+	return c.id, nil
+}
+
+// Start runs the script: prints the output and, for an exiting Behavior,
+// exits after its Delay (at once, before Start returns, when it is zero).
+func (r *Runtime) Start(ctx context.Context, id string) error {
+	c, err := r.lookup("start", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.status {
+	case running:
+		return nil
+	case exited:
+		return fmt.Errorf("fake: start %s: %w: container already ran", id, runtime.ErrStart)
+	}
+	if c.b.StartErr != nil {
+		c.status = exited
+		c.exit = runtime.ExitStatus{ExitCode: 128, Error: c.b.StartErr.Error(), FinishedAt: time.Now()}
+		c.notifyLocked()
+		close(c.done)
+		return wrapKind("start", id, runtime.ErrStart, c.b.StartErr)
+	}
+	c.status = running
+	c.started = time.Now()
+	c.printLocked(runtime.Stdout, c.b.Stdout)
+	c.printLocked(runtime.Stderr, c.b.Stderr)
+	if c.b.Exit {
+		c.exitAfterLocked(c.b.Delay, runtime.ExitStatus{ExitCode: c.b.ExitCode, OOMKilled: c.b.OOMKilled, Error: c.b.Error})
+	}
+	return nil
+}
+
+// Wait blocks until the container has exited.
+func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, error) {
+	c, err := r.lookup("wait", id)
+	if err != nil {
+		return runtime.ExitStatus{}, err
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return runtime.ExitStatus{}, fmt.Errorf("fake: wait %s: %w", id, ctx.Err())
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exit, nil
+}
+
+// Stop delivers the stop signal as scripted and returns once the container
+// exited: after StopDelay with StopExitCode, or killed (137) at timeout when
+// it ignores the signal or takes longer.
+func (r *Runtime) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	c, err := r.lookup("stop", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.status != running {
+		c.mu.Unlock()
+		return nil
+	}
+	if !c.stopping {
+		c.stopping = true
+		c.printLocked(runtime.Stdout, c.b.OnStopOutput)
+		if !c.b.IgnoreStop && c.b.StopDelay <= max(timeout, 0) {
+			code := 143
+			if c.b.TrapsStop {
+				code = c.b.StopExitCode
+			}
+			c.exitAfterLocked(c.b.StopDelay, runtime.ExitStatus{ExitCode: code})
+		} else {
+			c.exitAfterLocked(timeout, runtime.ExitStatus{ExitCode: 137})
+		}
+	}
+	done := c.done
+	c.mu.Unlock()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("fake: stop %s: %w", id, ctx.Err())
+	}
+}
+
+// Exit ends a running container now with st, as if its process ended; it
+// reports whether the container was running. Tests use it to script exits
+// from outside.
+func (r *Runtime) Exit(id string, st runtime.ExitStatus) (bool, error) {
+	c, err := r.lookup("exit", id)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exitLocked(st), nil
+}
+
+// Print adds output lines to a running container.
+func (r *Runtime) Print(id string, stream runtime.Stream, lines ...string) error {
+	c, err := r.lookup("print", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.status != running {
+		return fmt.Errorf("fake: print %s: container is not running", id)
+	}
+	c.printLocked(stream, lines)
+	return nil
+}
+
+// Logs delivers the container's output; with Follow it returns once the
+// container exited and all output was delivered.
+func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, fn func(runtime.LogLine)) error {
+	c, err := r.lookup("logs", id)
+	if err != nil {
+		return err
+	}
+	next := 0
+	for {
+		c.mu.Lock()
+		batch := c.lines[next:len(c.lines):len(c.lines)]
+		next = len(c.lines)
+		ended := c.status == exited
+		changed := c.changed
+		c.mu.Unlock()
+		for _, l := range batch {
+			if opts.Since.IsZero() || !l.Time.Before(opts.Since) {
+				fn(l)
+			}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		if !opts.Follow || ended {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("fake: logs %s: %w", id, ctx.Err())
+		}
+	}
+}
+
+// Inspect reports a container's state.
+func (r *Runtime) Inspect(ctx context.Context, id string) (runtime.State, error) {
+	c, err := r.lookup("inspect", id)
+	if err != nil {
+		return runtime.State{}, err
+	}
+	return c.state(), nil
+}
+
+func (c *ctr) state() runtime.State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := runtime.State{
+		ID:         c.id,
+		Name:       c.spec.Name,
+		Image:      c.spec.Image,
+		ImageID:    "sha256:fake",
+		Labels:     maps.Clone(c.spec.Labels),
+		Running:    c.status == running,
+		Exited:     c.status == exited,
+		ExitCode:   c.exit.ExitCode,
+		OOMKilled:  c.exit.OOMKilled,
+		Error:      c.exit.Error,
+		StartedAt:  c.started,
+		FinishedAt: c.exit.FinishedAt,
+	}
+	for i, b := range c.spec.PortBindings {
+		if b.HostPort == 0 {
+			b.HostPort = 32768 + i // a stable stand-in for a dynamic port
+		}
+		if b.Protocol == "" {
+			b.Protocol = "tcp"
+		}
+		st.Ports = append(st.Ports, b)
+	}
+	return st
+}
+
+// List returns the containers carrying every label in labels.
+func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime.State, error) {
+	r.cmu.RLock()
+	var match []*ctr
+next:
+	for _, c := range r.byID {
+		for k, v := range labels {
+			if got, ok := c.spec.Labels[k]; !ok || got != v {
+				continue next
+			}
+		}
+		match = append(match, c)
+	}
+	r.cmu.RUnlock()
+	out := make([]runtime.State, 0, len(match))
+	for _, c := range match {
+		out = append(out, c.state())
+	}
+	return out, nil
+}
+
+// Remove forgets a container, ending it first (exit 137) if it runs.
+func (r *Runtime) Remove(ctx context.Context, id string) error {
+	c, err := r.lookup("remove", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	switch c.status {
+	case running:
+		c.exitLocked(runtime.ExitStatus{ExitCode: 137})
+	case created:
+		c.status = exited
+		c.exit = runtime.ExitStatus{Error: "container removed before it started", FinishedAt: time.Now()}
+		c.notifyLocked()
+		close(c.done)
+	}
+	c.mu.Unlock()
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
+	if _, ok := r.byID[c.id]; !ok {
+		return fmt.Errorf("fake: remove %s: %w", id, runtime.ErrNotFound)
+	}
+	delete(r.byID, c.id)
+	if c.spec.Name != "" && r.names[c.spec.Name] == c.id {
+		delete(r.names, c.spec.Name)
+	}
+	return nil
+}

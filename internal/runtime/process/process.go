@@ -1,0 +1,494 @@
+package process
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// MaxLineBytes is the longest line captured; longer output is cut into lines
+// of this size.
+const MaxLineBytes = 256 * 1024
+
+// outputGrace is how long output is still read after the main process ended,
+// from descendants that left its process group.
+const outputGrace = time.Second
+
+// Runtime runs containers as host processes. It is safe for concurrent use.
+type Runtime struct {
+	mu    sync.Mutex
+	byID  map[string]*proc
+	names map[string]string // name -> id
+}
+
+// New returns an empty Runtime.
+func New() *Runtime {
+	return &Runtime{byID: map[string]*proc{}, names: map[string]string{}}
+}
+
+// Name returns "process".
+func (r *Runtime) Name() string { return "process" }
+
+type status int
+
+const (
+	created status = iota
+	running
+	exited
+)
+
+// proc is one container. Its fields after spec are guarded by mu.
+type proc struct {
+	id   string
+	spec runtime.ContainerSpec
+
+	mu      sync.Mutex
+	status  status
+	cmd     *exec.Cmd
+	started time.Time
+	exit    runtime.ExitStatus
+	lines   []runtime.LogLine
+	changed chan struct{} // closed and replaced when lines grow or the process ends
+	done    chan struct{} // closed once exited and all output is captured
+}
+
+func (p *proc) notifyLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// lookup finds a container by id or name.
+func (r *Runtime) lookup(op, id string) (*proc, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.byID[id]; ok {
+		return p, nil
+	}
+	if full, ok := r.names[id]; ok {
+		return r.byID[full], nil
+	}
+	return nil, fmt.Errorf("process: %s %s: %w", op, id, runtime.ErrNotFound)
+}
+
+// Pull does nothing: processes need no image.
+func (r *Runtime) Pull(ctx context.Context, image string, behavior runtime.PullBehavior) (runtime.PullResult, error) {
+	return runtime.PullResult{}, nil
+}
+
+// Create records a container; EntryPoint plus Command must name a program.
+func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (string, error) {
+	argv := append(append([]string(nil), spec.EntryPoint...), spec.Command...)
+	if len(argv) == 0 {
+		return "", fmt.Errorf("process: create %s: %w: no entry point or command", spec.Name, runtime.ErrCreate)
+	}
+	if _, err := credential(spec.User); err != nil {
+		return "", fmt.Errorf("process: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
+	}
+	p := &proc{
+		id:      newID(),
+		spec:    spec,
+		changed: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	p.spec.Labels = cloneMap(spec.Labels)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if spec.Name != "" {
+		if _, dup := r.names[spec.Name]; dup {
+			return "", fmt.Errorf("process: create %s: %w: name already in use", spec.Name, runtime.ErrCreate)
+		}
+		r.names[spec.Name] = p.id
+	}
+	r.byID[p.id] = p
+	return p.id, nil
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// credential resolves a user name or uid[:gid]; "" means the current user.
+func credential(spec string) (*syscall.Credential, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	name, group, hasGroup := strings.Cut(spec, ":")
+	uid, err := strconv.ParseUint(name, 10, 32)
+	gid := uint64(0)
+	if err != nil {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return nil, fmt.Errorf("user %q: %w", spec, err)
+		}
+		uid, _ = strconv.ParseUint(u.Uid, 10, 32)
+		gid, _ = strconv.ParseUint(u.Gid, 10, 32)
+	}
+	if hasGroup {
+		if gid, err = strconv.ParseUint(group, 10, 32); err != nil {
+			g, err := user.LookupGroup(group)
+			if err != nil {
+				return nil, fmt.Errorf("group %q: %w", group, err)
+			}
+			gid, _ = strconv.ParseUint(g.Gid, 10, 32)
+		}
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// Start starts the process. A program that cannot be started leaves the
+// container exited with code 127 and the reason in its Error.
+func (r *Runtime) Start(ctx context.Context, id string) error {
+	p, err := r.lookup("start", id)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.status {
+	case running:
+		return nil
+	case exited:
+		return fmt.Errorf("process: start %s: %w: container already ran", id, runtime.ErrStart)
+	}
+	argv := append(append([]string(nil), p.spec.EntryPoint...), p.spec.Command...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = p.spec.WorkingDir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, p.spec.Env...)
+	cred, _ := credential(p.spec.User)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("process: start %s: %w: %w", id, runtime.ErrStart, err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return fmt.Errorf("process: start %s: %w: %w", id, runtime.ErrStart, err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		p.status = exited
+		p.exit = runtime.ExitStatus{ExitCode: 127, Error: err.Error(), FinishedAt: time.Now()}
+		p.notifyLocked()
+		close(p.done)
+		return fmt.Errorf("process: start %s: %w: %w", id, runtime.ErrStart, err)
+	}
+	p.cmd = cmd
+	p.status = running
+	p.started = time.Now()
+	p.notifyLocked()
+	go p.supervise(outR, errR)
+	return nil
+}
+
+// supervise captures the output and records the exit.
+func (p *proc) supervise(outR, errR *os.File) {
+	var readers sync.WaitGroup
+	readers.Go(func() { p.capture(outR, runtime.Stdout) })
+	readers.Go(func() { p.capture(errR, runtime.Stderr) })
+
+	err := p.cmd.Wait()
+	finished := time.Now()
+	// Like a container: once the main process ends, so does the rest.
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	captured := make(chan struct{})
+	go func() { readers.Wait(); close(captured) }()
+	select {
+	case <-captured:
+	case <-time.After(outputGrace):
+		// A descendant outside the group still holds the pipes.
+		outR.Close()
+		errR.Close()
+		<-captured
+	}
+	outR.Close()
+	errR.Close()
+
+	st := runtime.ExitStatus{FinishedAt: finished}
+	ws, _ := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled():
+		st.ExitCode = 128 + int(ws.Signal())
+	case p.cmd.ProcessState != nil:
+		st.ExitCode = p.cmd.ProcessState.ExitCode()
+	}
+	if err != nil && p.cmd.ProcessState == nil {
+		st.Error = err.Error()
+	}
+	p.mu.Lock()
+	p.status = exited
+	p.exit = st
+	p.notifyLocked()
+	p.mu.Unlock()
+	close(p.done)
+}
+
+// capture reads one stream line by line.
+func (p *proc) capture(f *os.File, stream runtime.Stream) {
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), MaxLineBytes+1)
+	sc.Split(splitLines(MaxLineBytes))
+	for sc.Scan() {
+		l := runtime.LogLine{Stream: stream, Time: time.Now(), Text: sc.Text()}
+		p.mu.Lock()
+		p.lines = append(p.lines, l)
+		p.notifyLocked()
+		p.mu.Unlock()
+	}
+}
+
+// splitLines is bufio.ScanLines without the '\r' handling and with lines cut
+// at max bytes.
+func splitLines(max int) bufio.SplitFunc {
+	return func(data []byte, atEOF bool) (int, []byte, error) {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 && i <= max {
+			return i + 1, data[:i], nil
+		}
+		if len(data) >= max {
+			return max, data[:max], nil
+		}
+		if atEOF && len(data) > 0 {
+			return len(data), data, nil
+		}
+		return 0, nil, nil
+	}
+}
+
+// Wait blocks until the container has stopped; for a container not started
+// yet it waits for it to start and stop.
+func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, error) {
+	p, err := r.lookup("wait", id)
+	if err != nil {
+		return runtime.ExitStatus{}, err
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return runtime.ExitStatus{}, fmt.Errorf("process: wait %s: %w", id, ctx.Err())
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.exit, nil
+}
+
+// Stop sends the stop signal (SIGTERM unless StopSignal says otherwise) to
+// the container's process group, then SIGKILL after timeout, and returns once
+// the container has stopped.
+func (r *Runtime) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	p, err := r.lookup("stop", id)
+	if err != nil {
+		return err
+	}
+	sig, err := parseSignal(p.spec.StopSignal)
+	if err != nil {
+		return fmt.Errorf("process: stop %s: %w", id, err)
+	}
+	p.mu.Lock()
+	if p.status != running {
+		p.mu.Unlock()
+		return nil
+	}
+	pid := p.cmd.Process.Pid
+	p.mu.Unlock()
+
+	syscall.Kill(-pid, sig)
+	t := time.NewTimer(max(timeout, 0))
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("process: stop %s: %w", id, ctx.Err())
+	case <-t.C:
+	}
+	syscall.Kill(-pid, syscall.SIGKILL)
+	select {
+	case <-p.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("process: stop %s: %w", id, ctx.Err())
+	}
+}
+
+var signalNames = map[string]syscall.Signal{
+	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "KILL": syscall.SIGKILL,
+	"QUIT": syscall.SIGQUIT, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "WINCH": syscall.SIGWINCH,
+}
+
+// parseSignal reads "SIGTERM", "TERM" or "15"; "" is SIGTERM.
+func parseSignal(s string) (syscall.Signal, error) {
+	if s == "" {
+		return syscall.SIGTERM, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
+		return syscall.Signal(n), nil
+	}
+	if sig, ok := signalNames[strings.TrimPrefix(strings.ToUpper(s), "SIG")]; ok {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("unknown stop signal %q", s)
+}
+
+// Logs delivers the captured lines in the order they were read; with Follow
+// it keeps delivering until the container has stopped and all of its output
+// was delivered.
+func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, fn func(runtime.LogLine)) error {
+	p, err := r.lookup("logs", id)
+	if err != nil {
+		return err
+	}
+	next := 0
+	for {
+		p.mu.Lock()
+		batch := p.lines[next:len(p.lines):len(p.lines)]
+		next = len(p.lines)
+		ended := p.status == exited
+		changed := p.changed
+		p.mu.Unlock()
+		for _, l := range batch {
+			if !opts.Since.IsZero() && l.Time.Before(opts.Since) {
+				continue
+			}
+			fn(l)
+		}
+		if len(batch) > 0 {
+			continue // more may have arrived meanwhile
+		}
+		if !opts.Follow || ended {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("process: logs %s: %w", id, ctx.Err())
+		}
+	}
+}
+
+// Inspect reports a container's state.
+func (r *Runtime) Inspect(ctx context.Context, id string) (runtime.State, error) {
+	p, err := r.lookup("inspect", id)
+	if err != nil {
+		return runtime.State{}, err
+	}
+	return p.state(), nil
+}
+
+func (p *proc) state() runtime.State {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := runtime.State{
+		ID:         p.id,
+		Name:       p.spec.Name,
+		Image:      p.spec.Image,
+		Labels:     cloneMap(p.spec.Labels),
+		Running:    p.status == running,
+		Exited:     p.status == exited,
+		ExitCode:   p.exit.ExitCode,
+		Error:      p.exit.Error,
+		StartedAt:  p.started,
+		FinishedAt: p.exit.FinishedAt,
+	}
+	for _, b := range p.spec.PortBindings {
+		if b.HostPort == 0 {
+			b.HostPort = b.ContainerPort
+		}
+		if b.Protocol == "" {
+			b.Protocol = "tcp"
+		}
+		st.Ports = append(st.Ports, b)
+	}
+	return st
+}
+
+// List returns the containers carrying every label in labels.
+func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime.State, error) {
+	r.mu.Lock()
+	procs := make([]*proc, 0, len(r.byID))
+	for _, p := range r.byID {
+		procs = append(procs, p)
+	}
+	r.mu.Unlock()
+	var out []runtime.State
+next:
+	for _, p := range procs {
+		for k, v := range labels {
+			if got, ok := p.spec.Labels[k]; !ok || got != v {
+				continue next
+			}
+		}
+		out = append(out, p.state())
+	}
+	return out, nil
+}
+
+// Remove kills the container's processes if they still run and forgets it
+// and its output.
+func (r *Runtime) Remove(ctx context.Context, id string) error {
+	p, err := r.lookup("remove", id)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	switch p.status {
+	case running:
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	case created:
+		// Never started: end it so that waiters return.
+		p.status = exited
+		p.exit = runtime.ExitStatus{Error: "container removed before it started", FinishedAt: time.Now()}
+		p.notifyLocked()
+		close(p.done)
+	}
+	p.mu.Unlock()
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return fmt.Errorf("process: remove %s: %w", id, ctx.Err())
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byID[p.id]; !ok {
+		return fmt.Errorf("process: remove %s: %w", id, runtime.ErrNotFound)
+	}
+	delete(r.byID, p.id)
+	if p.spec.Name != "" && r.names[p.spec.Name] == p.id {
+		delete(r.names, p.spec.Name)
+	}
+	return nil
+}

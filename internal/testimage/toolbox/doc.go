@@ -1,0 +1,38 @@
+// Toolbox is a tiny static program that test images and examples run instead
+// of a shell, so that they need nothing but this one binary (FROM scratch).
+//
+// Its arguments are a list of steps separated by "--", run in order:
+//
+//	toolbox out hello world -- err oops -- exit 7
+//
+// Steps:
+//
+//	out WORDS...          print WORDS joined by spaces and a newline to stdout
+//	err WORDS...          the same on stderr
+//	outraw WORDS...       print WORDS to stdout without a trailing newline
+//	lines N PREFIX        print N lines "PREFIX 1" .. "PREFIX N" to stdout
+//	longline N            print one line of N 'x' characters to stdout
+//	exit CODE             exit with CODE at once
+//	sleep DURATION        sleep (Go duration syntax: 100ms, 2s, 1h)
+//	forever               block until a signal ends the program
+//	trap SIG CODE WORDS...  on signal SIG (TERM, INT, HUP, USR1, USR2, QUIT)
+//	                      print WORDS to stdout and exit with CODE
+//	ignore SIG            ignore signal SIG
+//	env                   print the environment, one KEY=VALUE per line, sorted
+//	getenv NAME           print the value of NAME (exit 1 when unset)
+//	id                    print "uid=U gid=G"
+//	pid                   print the process id
+//	pwd                   print the working directory
+//	hostname              print the host name
+//	cat PATH              copy the file at PATH to stdout
+//	write PATH WORDS...   write WORDS joined by spaces and a newline to PATH
+//	alloc MIB             allocate and touch MIB mebibytes, keeping them alive
+//	serve ADDR WORDS...   serve HTTP on ADDR in the background: GET / answers
+//	                      WORDS, /env answers the environment, /exit?code=N
+//	                      exits the program with N
+//	fetch URL             GET URL and print the body to stdout; exit 1 on
+//	                      an error or a non-2xx status
+//
+// Without arguments toolbox prints "toolbox" and exits 0. A step it does not
+// understand makes it print a message on stderr and exit 125.
+package main

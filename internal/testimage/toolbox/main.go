@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// mu serialises writes so that concurrent steps (a trap, the HTTP server)
+// never interleave inside a line; memory keeps allocations alive.
+var (
+	mu     sync.Mutex
+	memory [][]byte
+)
+
+func main() {
+	args := os.Args[1:]
+	if len(args) == 0 {
+		fmt.Println("toolbox")
+		return
+	}
+	for _, step := range split(args) {
+		if err := run(step); err != nil {
+			fmt.Fprintf(os.Stderr, "toolbox: %s: %v\n", step[0], err)
+			os.Exit(125)
+		}
+	}
+}
+
+// split cuts args at each "--".
+func split(args []string) [][]string {
+	var steps [][]string
+	var cur []string
+	for _, a := range args {
+		if a == "--" {
+			if len(cur) > 0 {
+				steps = append(steps, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, a)
+	}
+	if len(cur) > 0 {
+		steps = append(steps, cur)
+	}
+	return steps
+}
+
+var signals = map[string]os.Signal{
+	"TERM": syscall.SIGTERM,
+	"INT":  syscall.SIGINT,
+	"HUP":  syscall.SIGHUP,
+	"USR1": syscall.SIGUSR1,
+	"USR2": syscall.SIGUSR2,
+	"QUIT": syscall.SIGQUIT,
+}
+
+func signalNamed(name string) (os.Signal, error) {
+	s, ok := signals[strings.TrimPrefix(strings.ToUpper(name), "SIG")]
+	if !ok {
+		return nil, fmt.Errorf("unknown signal %q", name)
+	}
+	return s, nil
+}
+
+func need(step []string, n int) error {
+	if len(step)-1 < n {
+		return fmt.Errorf("needs %d argument(s)", n)
+	}
+	return nil
+}
+
+func write(w io.Writer, s string) {
+	mu.Lock()
+	defer mu.Unlock()
+	io.WriteString(w, s)
+}
+
+func run(step []string) error {
+	words := strings.Join(step[1:], " ")
+	switch step[0] {
+	case "out":
+		write(os.Stdout, words+"\n")
+	case "err":
+		write(os.Stderr, words+"\n")
+	case "outraw":
+		write(os.Stdout, words)
+	case "lines":
+		if err := need(step, 2); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(os.Stdout)
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(w, "%s %d\n", step[2], i)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return w.Flush()
+	case "longline":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, strings.Repeat("x", n)+"\n")
+	case "exit":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		code, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		os.Exit(code)
+	case "sleep":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		d, err := time.ParseDuration(step[1])
+		if err != nil {
+			return err
+		}
+		time.Sleep(d)
+	case "forever":
+		// Not select{}: with no other goroutine the runtime would call that
+		// a deadlock and exit 2.
+		for {
+			time.Sleep(time.Hour)
+		}
+	case "trap":
+		if err := need(step, 2); err != nil {
+			return err
+		}
+		sig, err := signalNamed(step[1])
+		if err != nil {
+			return err
+		}
+		code, err := strconv.Atoi(step[2])
+		if err != nil {
+			return err
+		}
+		msg := strings.Join(step[3:], " ")
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, sig)
+		go func() {
+			<-ch
+			if msg != "" {
+				write(os.Stdout, msg+"\n")
+			}
+			os.Exit(code)
+		}()
+	case "ignore":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		sig, err := signalNamed(step[1])
+		if err != nil {
+			return err
+		}
+		signal.Ignore(sig)
+	case "env":
+		write(os.Stdout, environ())
+	case "getenv":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		v, ok := os.LookupEnv(step[1])
+		if !ok {
+			fmt.Fprintf(os.Stderr, "%s is not set\n", step[1])
+			os.Exit(1)
+		}
+		write(os.Stdout, v+"\n")
+	case "id":
+		write(os.Stdout, fmt.Sprintf("uid=%d gid=%d\n", os.Getuid(), os.Getgid()))
+	case "pid":
+		write(os.Stdout, strconv.Itoa(os.Getpid())+"\n")
+	case "pwd":
+		wd, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, wd+"\n")
+	case "hostname":
+		h, err := os.Hostname()
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, h+"\n")
+	case "cat":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(step[1])
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, string(b))
+	case "write":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		return os.WriteFile(step[1], []byte(strings.Join(step[2:], " ")+"\n"), 0o644)
+	case "alloc":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		for range n {
+			b := make([]byte, 1<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			memory = append(memory, b)
+		}
+	case "serve":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", step[1])
+		if err != nil {
+			return err
+		}
+		body := strings.Join(step[2:], " ") + "\n"
+		mux := http.NewServeMux()
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, body)
+		})
+		mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, environ())
+		})
+		mux.HandleFunc("/exit", func(w http.ResponseWriter, r *http.Request) {
+			code, _ := strconv.Atoi(r.URL.Query().Get("code"))
+			os.Exit(code)
+		})
+		go http.Serve(ln, mux)
+	case "fetch":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		c := &http.Client{Timeout: 30 * time.Second}
+		resp, err := c.Get(step[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, string(b))
+		if resp.StatusCode/100 != 2 {
+			fmt.Fprintf(os.Stderr, "status %s\n", resp.Status)
+			os.Exit(1)
+		}
+	default:
+		return fmt.Errorf("unknown step (see the package documentation)")
+	}
+	return nil
+}
+
+func environ() string {
+	env := os.Environ()
+	sort.Strings(env)
+	var b strings.Builder
+	for _, e := range env {
+		b.WriteString(e)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
