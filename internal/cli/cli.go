@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of ecsrun itself (the run-task exit codes are in runtask.go).
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// env is what every command shares: the streams and the global flags.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	stateDir       string
+	region         string
+	accountID      string
+	// signal is the signal that cancelled the context, if any.
+	signal func() os.Signal
+}
+
+// Main runs the ecsrun command line with args and returns the exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Remember which signal ended the run: 130 for SIGINT, 143 for SIGTERM.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var got os.Signal
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case s := <-sigs:
+			got = s
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, signal: func() os.Signal { return got }}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "ecsrun:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "ecsrun:", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+type usageError struct{ error }
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ecsrun",
+		Short: "Run Amazon ECS tasks locally, in CI, or on Amazon ECS",
+		Long: `ecsrun runs Amazon ECS task definitions.
+
+Without an AWS account it runs them on a local ECS engine that speaks the real
+ECS and CloudWatch Logs APIs and runs every container with Docker. The same
+files work against any ECS endpoint (--endpoint-url).
+
+  ecsrun run-task --task-definition taskdef.json   run a task, stream its logs,
+                                                   exit with its exit code
+  ecsrun serve                                     run the local engine as a
+                                                   daemon for the AWS CLI, boto3
+                                                   and the AWS SDKs`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&e.stateDir, "state-dir", defaultStateDir(), "directory holding the local engine's state (database, lock)")
+	pf.StringVar(&e.region, "region", "us-east-1", "region of the local engine's ARNs (and of --endpoint-url clients)")
+	pf.StringVar(&e.accountID, "account-id", "000000000000", "account id of the local engine's ARNs")
+	root.AddCommand(newServe(e), newRunTask(e), newVersion(e))
+	return root
+}
+
+// defaultStateDir is $XDG_STATE_HOME/ecsrun, or ~/.local/state/ecsrun.
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "ecsrun")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "ecsrun")
+	}
+	return filepath.Join(os.TempDir(), "ecsrun-state")
+}
+
+// Version is the ecsrun version, set at build time with
+// -ldflags "-X github.com/ecsrun/ecsrun/internal/cli.Version=...".
+var Version = "dev"
+
+func newVersion(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the ecsrun version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(e.stdout, "ecsrun", Version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/spf13/pflag"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/runtime/process"
+)
+
+// engineFlags choose how the local engine runs containers.
+type engineFlags struct {
+	runtime       string
+	pull          string
+	taskRetention time.Duration
+}
+
+func (f *engineFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.runtime, "runtime", "docker", `how containers run: "docker" (the Docker Engine), or "process" (entryPoint+command run as host processes, no image; for machines without Docker)`)
+	fs.StringVar(&f.pull, "pull", "default", `image pull behaviour, like the ECS agent's ECS_IMAGE_PULL_BEHAVIOR: "default" (pull, fall back to a cached image), "always", "once", "prefer-cached"`)
+	fs.DurationVar(&f.taskRetention, "task-retention", time.Hour, "how long stopped tasks stay describable")
+}
+
+func (f *engineFlags) newRuntime(ctx context.Context) (runtime.Runtime, func(), error) {
+	switch f.runtime {
+	case "docker":
+		r, err := docker.New(docker.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := r.Ping(pctx); err != nil {
+			r.Close()
+			return nil, nil, fmt.Errorf("the Docker engine is not reachable (%v); start Docker, set DOCKER_HOST, or use --runtime process to run commands as host processes", err)
+		}
+		return r, func() { r.Close() }, nil
+	case "process":
+		return process.New(), func() {}, nil
+	}
+	return nil, nil, &usageError{fmt.Errorf("--runtime must be docker or process, not %q", f.runtime)}
+}
+
+func (f *engineFlags) pullBehavior() (runtime.PullBehavior, error) {
+	switch p := runtime.PullBehavior(f.pull); p {
+	case runtime.PullDefault, runtime.PullAlways, runtime.PullOnce, runtime.PullPreferCached:
+		return p, nil
+	}
+	return "", &usageError{fmt.Errorf("--pull must be default, always, once or prefer-cached, not %q", f.pull)}
+}
+
+// openEngine starts the local engine in this process.
+func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger) (*engine.Engine, func(), error) {
+	pull, err := f.pullBehavior()
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, closeRT, err := f.newRuntime(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.Open(ctx, engine.Options{
+		StateDir:      e.stateDir,
+		Account:       ecs.Account{Partition: "aws", Region: e.region, ID: e.accountID},
+		Runtime:       rt,
+		PullBehavior:  pull,
+		TaskRetention: f.taskRetention,
+		Log:           log,
+	})
+	if err != nil {
+		closeRT()
+		return nil, nil, err
+	}
+	return eng, func() { eng.Close(); closeRT() }, nil
+}
+
+// clients are the AWS SDK clients a command talks through.
+type clients struct {
+	ECS  *awsecs.Client
+	Logs *cloudwatchlogs.Client
+	// Where describes the target for messages.
+	Where string
+	// Local is true for the local engine (in-process or a daemon).
+	Local bool
+	close func()
+}
+
+// localClients returns clients for the local engine: the `ecsrun serve`
+// daemon holding the state directory if there is one, otherwise an engine
+// started in this process for the length of the command.
+func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string) (*clients, error) {
+	if endpoint != "" {
+		return e.endpointClients(ctx, endpoint)
+	}
+	eng, closeEng, err := e.openEngine(ctx, f, nil)
+	if errors.Is(err, engine.ErrLocked) {
+		if info, ok := engine.Discover(e.stateDir); ok {
+			c, err := e.endpointClients(ctx, info.Endpoint)
+			if err != nil {
+				return nil, err
+			}
+			c.Where = "ecsrun serve at " + info.Endpoint
+			c.Local = true
+			return c, nil
+		}
+		return nil, fmt.Errorf("state directory %s is in use by another ecsrun command; wait for it, use another --state-dir, or run `ecsrun serve` once and every command will share it", e.stateDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg := aws.Config{
+		Region:      e.region,
+		Credentials: credentials.NewStaticCredentialsProvider("ecsrun", "ecsrun", ""),
+		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
+	}
+	base := aws.String("http://ecsrun.embedded")
+	return &clients{
+		ECS:   awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
+		Logs:  cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
+		Where: "embedded engine (state " + e.stateDir + ")",
+		Local: true,
+		close: closeEng,
+	}, nil
+}
+
+// endpointClients returns clients for an ECS endpoint URL, with the standard
+// AWS configuration chain for credentials (dummy ones when none is set, which
+// an unauthenticated local endpoint accepts).
+func (e *env) endpointClients(ctx context.Context, endpoint string) (*clients, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(e.region))
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider("ecsrun", "ecsrun", "")
+	}
+	return &clients{
+		ECS:   awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		Logs:  cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		Where: endpoint,
+		close: func() {},
+	}, nil
+}
+
+func (c *clients) Close() {
+	if c.close != nil {
+		c.close()
+	}
+}

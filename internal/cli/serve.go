@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecsrun/ecsrun/internal/engine"
+)
+
+// DefaultListen is the address `ecsrun serve` listens on by default.
+const DefaultListen = "127.0.0.1:5757"
+
+func newServe(e *env) *cobra.Command {
+	var (
+		listen string
+		ef     engineFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the local ECS engine as a daemon",
+		Long: `Run the local ECS engine as a daemon that serves the Amazon ECS API and the
+CloudWatch Logs API on one endpoint, so the AWS CLI, boto3 and the AWS SDKs
+work against it unmodified:
+
+  ecsrun serve &
+  export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:5757
+  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:5757
+  aws ecs list-clusters
+
+While it runs, other ecsrun commands using the same --state-dir talk to it.
+It listens on loopback only. Stopping it (SIGINT, SIGTERM) leaves running
+containers alone; the next start re-adopts them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if err := loopbackOnly(listen); err != nil {
+				return &usageError{err}
+			}
+			log := slog.New(slog.NewTextHandler(e.stderr, nil))
+			eng, closeEng, err := e.openEngine(ctx, &ef, log)
+			if errors.Is(err, engine.ErrLocked) {
+				if info, ok := engine.Discover(e.stateDir); ok {
+					return fmt.Errorf("ecsrun serve (pid %d) already serves %s at %s", info.PID, e.stateDir, info.Endpoint)
+				}
+				return fmt.Errorf("state directory %s is in use by another ecsrun command", e.stateDir)
+			}
+			if err != nil {
+				return err
+			}
+			defer closeEng()
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return err
+			}
+			endpoint := "http://" + ln.Addr().String()
+			if err := engine.WriteServeInfo(e.stateDir, engine.ServeInfo{Endpoint: endpoint, PID: os.Getpid()}); err != nil {
+				ln.Close()
+				return err
+			}
+			defer engine.RemoveServeInfo(e.stateDir)
+			srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime)
+			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS and CloudWatch Logs APIs at %s\n", endpoint)
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+			log.Info("ecsrun serve: stopped")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to listen on (loopback only; port 0 picks a free port)")
+	ef.add(cmd.Flags())
+	return cmd
+}
+
+// loopbackOnly refuses addresses outside the loopback range: without SigV4
+// verification the API must not be reachable from other machines.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %v", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("--listen %q: ecsrun serve listens on loopback addresses only (127.0.0.1, ::1, localhost)", addr)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/controlplane"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsapi"
+	"github.com/ecsrun/ecsrun/internal/logs"
+	"github.com/ecsrun/ecsrun/internal/logsapi"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/store"
+)
+
+// Options configures an Engine.
+type Options struct {
+	// StateDir holds the database and the lock.
+	StateDir string
+	// Account sets the region and account id of ARNs.
+	Account ecs.Account
+	// Runtime runs the containers.
+	Runtime runtime.Runtime
+	// PullBehavior is the image pull behaviour.
+	PullBehavior runtime.PullBehavior
+	// TaskRetention is how long stopped tasks stay describable.
+	TaskRetention time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Engine is a running local ECS.
+type Engine struct {
+	lock    *os.File
+	db      *sql.DB
+	cp      *controlplane.ControlPlane
+	agent   *agent.Agent
+	logs    *logs.Store
+	handler *awsjson.Server
+}
+
+// Open takes the state directory's lock (ErrLocked when another process
+// has it), loads the state and re-adopts unfinished tasks.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Runtime == nil {
+		return nil, errors.New("engine: no runtime")
+	}
+	if opts.Account.ID == "" {
+		opts.Account = ecs.DefaultAccountInfo()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	lk, err := lock(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{lock: lk}
+	fail := func(err error) (*Engine, error) {
+		e.Close()
+		return nil, err
+	}
+	e.db, err = store.Open(ctx, opts.StateDir)
+	if err != nil {
+		return fail(err)
+	}
+	e.logs, err = logs.Open(ctx, e.db, logs.Options{Region: opts.Account.Region, Account: opts.Account.ID, Now: opts.Now})
+	if err != nil {
+		return fail(err)
+	}
+	e.cp, err = controlplane.Open(ctx, controlplane.Options{
+		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	e.agent = agent.New(agent.Options{
+		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
+		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
+	})
+	e.cp.Start(e.agent)
+	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
+	e.handler.Log = opts.Log
+	return e, nil
+}
+
+// Handler serves the ECS and CloudWatch Logs APIs.
+func (e *Engine) Handler() http.Handler { return e.handler }
+
+// Close stops following tasks (their containers keep running and are
+// re-adopted by the next Open), closes the store and releases the lock.
+func (e *Engine) Close() error {
+	if e.agent != nil {
+		e.agent.Close()
+	}
+	var err error
+	if e.logs != nil {
+		err = errors.Join(err, e.logs.Close())
+	}
+	if e.db != nil {
+		err = errors.Join(err, e.db.Close())
+	}
+	if e.lock != nil {
+		err = errors.Join(err, e.lock.Close())
+	}
+	return err
+}
+
+// logSink adapts the log store to the agent.
+type logSink struct{ s *logs.Store }
+
+func (l logSink) Append(ctx context.Context, group, stream string, events []agent.LogEvent) error {
+	evs := make([]logs.Event, len(events))
+	for i, ev := range events {
+		evs[i] = logs.Event{Timestamp: ev.Time.UnixMilli(), Message: ev.Message}
+	}
+	if err := l.s.Append(ctx, group, stream, evs); err != nil {
+		return fmt.Errorf("engine: store log events: %w", err)
+	}
+	return nil
+}
+
+func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, error) {
+	p, err := l.s.GetLogEvents(ctx, logs.EventQuery{Group: group, Stream: stream, Limit: 1})
+	if err != nil {
+		if errors.Is(err, logs.ErrNotFound) {
+			return time.Time{}, nil
+		}
+		return time.Time{}, err
+	}
+	if len(p.Events) == 0 {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(p.Events[len(p.Events)-1].Timestamp), nil
+}

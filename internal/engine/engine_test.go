@@ -1,0 +1,320 @@
+package engine
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/testimage"
+)
+
+// harness is an engine on Docker with SDK clients talking to it in-process.
+type harness struct {
+	t    *testing.T
+	dir  string
+	rt   runtime.Runtime
+	eng  *Engine
+	ecs  *awsecs.Client
+	logs *cloudwatchlogs.Client
+}
+
+func newHarness(t *testing.T) (*harness, string) {
+	t.Helper()
+	image := testimage.Image(t)
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	h := &harness{t: t, dir: t.TempDir(), rt: rt}
+	h.open()
+	t.Cleanup(func() {
+		if h.eng != nil {
+			h.eng.Close()
+		}
+		removeTestContainers(rt)
+	})
+	return h, image
+}
+
+func removeTestContainers(rt runtime.Runtime) {
+	ctx := context.Background()
+	cs, _ := rt.List(ctx, map[string]string{"com.amazonaws.ecs.cluster": "default"})
+	for _, c := range cs {
+		if strings.Contains(c.Image, testimage.DefaultTag) || strings.HasPrefix(c.Image, "sha256:") {
+			rt.Remove(ctx, c.ID)
+		}
+	}
+}
+
+func (h *harness) open() {
+	h.t.Helper()
+	eng, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: h.rt, PullBehavior: runtime.PullPreferCached})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.eng = eng
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
+	}
+	h.ecs = awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	h.logs = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+}
+
+func (h *harness) close() {
+	h.t.Helper()
+	if err := h.eng.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.eng = nil
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// run registers containers as family and runs one task.
+func (h *harness) run(family string, containers ...types.ContainerDefinition) string {
+	h.t.Helper()
+	c := ctx(h.t)
+	_, err := h.ecs.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String(family)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if len(out.Tasks) != 1 {
+		h.t.Fatalf("RunTask started %d tasks, failures %+v", len(out.Tasks), out.Failures)
+	}
+	return aws.ToString(out.Tasks[0].TaskArn)
+}
+
+// waitFor polls the task until cond holds or the deadline passes.
+func (h *harness) waitFor(arn string, what string, cond func(types.Task) bool) types.Task {
+	h.t.Helper()
+	c := ctx(h.t)
+	for {
+		out, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if len(out.Tasks) == 1 && cond(out.Tasks[0]) {
+			return out.Tasks[0]
+		}
+		select {
+		case <-c.Done():
+			h.t.Fatalf("task %s: timed out waiting for %s; last %+v", arn, what, out.Tasks)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (h *harness) waitStopped(arn string) types.Task {
+	return h.waitFor(arn, "STOPPED", func(t types.Task) bool { return aws.ToString(t.LastStatus) == "STOPPED" })
+}
+
+func (h *harness) waitRunning(arn string) types.Task {
+	return h.waitFor(arn, "RUNNING", func(t types.Task) bool { return aws.ToString(t.LastStatus) == "RUNNING" })
+}
+
+func (h *harness) logLines(group, stream string) []string {
+	h.t.Helper()
+	out, err := h.logs.GetLogEvents(ctx(h.t), &cloudwatchlogs.GetLogEventsInput{
+		LogGroupName: aws.String(group), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true),
+	})
+	if err != nil {
+		h.t.Fatalf("GetLogEvents(%s, %s): %v", group, stream, err)
+	}
+	var lines []string
+	for _, e := range out.Events {
+		lines = append(lines, aws.ToString(e.Message))
+	}
+	return lines
+}
+
+func container(name, image string, essential bool, cmd ...string) types.ContainerDefinition {
+	return types.ContainerDefinition{
+		Name: aws.String(name), Image: aws.String(image), Memory: aws.Int32(64),
+		Essential: aws.Bool(essential), Command: cmd,
+	}
+}
+
+func taskID(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:] }
+
+func exitCode(t types.Task, name string) *int32 {
+	for _, c := range t.Containers {
+		if aws.ToString(c.Name) == name {
+			return c.ExitCode
+		}
+	}
+	return nil
+}
+
+func TestEngine_ExitCodeAndLogs(t *testing.T) {
+	h, image := newHarness(t)
+	app := container("app", image, true, "out", "to stdout", "--", "err", "to stderr", "--", "exit", "7")
+	app.LogConfiguration = &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
+		"awslogs-group": "/ecs/exit7", "awslogs-stream-prefix": "ecs", "awslogs-region": "us-east-1",
+	}}
+	arn := h.run("exit7", app)
+	task := h.waitStopped(arn)
+	if got := exitCode(task, "app"); got == nil || *got != 7 {
+		t.Errorf("exit code = %v; want 7", got)
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited || aws.ToString(task.StoppedReason) != "Essential container in task exited" {
+		t.Errorf("stop = %s %q; want EssentialContainerExited", task.StopCode, aws.ToString(task.StoppedReason))
+	}
+	for _, ts := range []*time.Time{task.CreatedAt, task.PullStartedAt, task.PullStoppedAt, task.StartedAt, task.StoppingAt, task.ExecutionStoppedAt, task.StoppedAt} {
+		if ts == nil {
+			t.Fatalf("a lifecycle timestamp is missing: %+v", task)
+		}
+	}
+	if task.StoppedAt.Before(*task.StartedAt) || task.StartedAt.Before(*task.CreatedAt) {
+		t.Errorf("timestamps out of order: created %v started %v stopped %v", task.CreatedAt, task.StartedAt, task.StoppedAt)
+	}
+	lines := strings.Join(h.logLines("/ecs/exit7", "ecs/app/"+taskID(arn)), "\n")
+	if !strings.Contains(lines, "to stdout") || !strings.Contains(lines, "to stderr") {
+		t.Errorf("log stream = %q; want both stdout and stderr lines", lines)
+	}
+}
+
+func TestEngine_DefaultLogGroup(t *testing.T) {
+	h, image := newHarness(t)
+	arn := h.run("plain", container("main", image, true, "out", "hi"))
+	h.waitStopped(arn)
+	if got := h.logLines("/ecsrun/tasks", "plain/main/"+taskID(arn)); len(got) != 1 || got[0] != "hi" {
+		t.Errorf("default log stream = %q; want [hi]", got)
+	}
+}
+
+func TestEngine_EssentialExitStopsOthers(t *testing.T) {
+	h, image := newHarness(t)
+	arn := h.run("sidecars",
+		container("sidecar", image, false, "trap", "TERM", "0", "sidecar got SIGTERM", "--", "forever"),
+		container("app", image, true, "sleep", "200ms", "--", "exit", "3"),
+	)
+	task := h.waitStopped(arn)
+	if got := exitCode(task, "app"); got == nil || *got != 3 {
+		t.Errorf("app exit code = %v; want 3", got)
+	}
+	if got := exitCode(task, "sidecar"); got == nil || *got != 0 {
+		t.Errorf("sidecar exit code = %v; want 0 (it trapped SIGTERM)", got)
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited", task.StopCode)
+	}
+	if got := h.logLines("/ecsrun/tasks", "sidecars/sidecar/"+taskID(arn)); len(got) != 1 || got[0] != "sidecar got SIGTERM" {
+		t.Errorf("sidecar log = %q; want the trap's line", got)
+	}
+}
+
+func TestEngine_NonEssentialExitKeepsRunning(t *testing.T) {
+	h, image := newHarness(t)
+	arn := h.run("batch",
+		container("init", image, false, "exit", "0"),
+		container("app", image, true, "trap", "TERM", "143", "app stopping", "--", "forever"),
+	)
+	h.waitFor(arn, "init stopped while the task runs", func(t types.Task) bool {
+		return aws.ToString(t.LastStatus) == "RUNNING" && exitCode(t, "init") != nil
+	})
+	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn), Reason: aws.String("test done")}); err != nil {
+		t.Fatal(err)
+	}
+	task := h.waitStopped(arn)
+	if task.StopCode != types.TaskStopCodeUserInitiated || aws.ToString(task.StoppedReason) != "test done" {
+		t.Errorf("stop = %s %q; want UserInitiated \"test done\"", task.StopCode, aws.ToString(task.StoppedReason))
+	}
+	if got := exitCode(task, "app"); got == nil || *got != 143 {
+		t.Errorf("app exit code = %v; want 143 from its SIGTERM trap", got)
+	}
+}
+
+func TestEngine_StopTaskKillsAfterStopTimeout(t *testing.T) {
+	h, image := newHarness(t)
+	app := container("stubborn", image, true, "ignore", "TERM", "--", "out", "ready", "--", "forever")
+	app.StopTimeout = aws.Int32(2)
+	arn := h.run("stubborn", app)
+	h.waitRunning(arn)
+	start := time.Now()
+	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	task := h.waitStopped(arn)
+	if got := exitCode(task, "stubborn"); got == nil || *got != 137 {
+		t.Errorf("exit code = %v; want 137 (SIGKILL after the stop timeout)", got)
+	}
+	if d := time.Since(start); d < 2*time.Second {
+		t.Errorf("stopped after %v; want at least the 2 s stopTimeout", d)
+	}
+	if aws.ToString(task.StoppedReason) != "Task stopped by user" {
+		t.Errorf("stoppedReason = %q; want the default user reason", aws.ToString(task.StoppedReason))
+	}
+}
+
+func TestEngine_RestartKeepsStoppedTasksAndAdoptsRunningOnes(t *testing.T) {
+	h, image := newHarness(t)
+	done := h.run("finished", container("app", image, true, "exit", "4"))
+	h.waitStopped(done)
+	running := h.run("longrun", container("app", image, true, "out", "before restart", "--", "trap", "TERM", "42", "after restart", "--", "forever"))
+	h.waitRunning(running)
+
+	h.close()
+	h.open()
+
+	task := h.waitStopped(done)
+	if got := exitCode(task, "app"); got == nil || *got != 4 {
+		t.Errorf("stopped task after restart: exit code %v; want 4", got)
+	}
+	h.waitRunning(running)
+	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(running)}); err != nil {
+		t.Fatal(err)
+	}
+	task = h.waitStopped(running)
+	if got := exitCode(task, "app"); got == nil || *got != 42 {
+		t.Errorf("adopted task: exit code %v; want 42 from its trap", got)
+	}
+	if got := h.logLines("/ecsrun/tasks", "longrun/app/"+taskID(running)); strings.Join(got, "|") != "before restart|after restart" {
+		t.Errorf("adopted task log = %q; want each line once, in order", got)
+	}
+}
+
+func TestEngine_UnpullableImageFailsToStart(t *testing.T) {
+	h, _ := newHarness(t)
+	arn := h.run("ghost", container("app", "ecsrun-test/does-not-exist:never", true))
+	task := h.waitStopped(arn)
+	if task.StopCode != types.TaskStopCodeTaskFailedToStart {
+		t.Errorf("stopCode = %s; want TaskFailedToStart", task.StopCode)
+	}
+	reason := aws.ToString(task.Containers[0].Reason)
+	if !strings.HasPrefix(reason, "CannotPullContainerError: ") {
+		t.Errorf("container reason = %q; want CannotPullContainerError", reason)
+	}
+	if task.Containers[0].ExitCode != nil {
+		t.Errorf("exit code = %d; want none", *task.Containers[0].ExitCode)
+	}
+}
+
+func TestEngine_SecondOpenIsLocked(t *testing.T) {
+	h, _ := newHarness(t)
+	_, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: h.rt})
+	if err != ErrLocked {
+		t.Fatalf("second Open error = %v; want ErrLocked", err)
+	}
+}
