@@ -1,0 +1,22 @@
+// Package workflow parses, validates and interprets Amazon States Language
+// (ASL) state machines in JSONPath mode.
+//
+// It is a pure core: the clock, the randomness, the task handlers (what a
+// Task state's Resource does) and the sink that receives the execution's
+// history events are all injected. Nothing here touches the network or disk.
+//
+// The main entry points are [Parse] (definition to [StateMachine], with
+// statelint-style errors that name the offending field) and [Run] /
+// [Start] (one execution, emitting Step Functions history events).
+//
+// The life of a state, as the interpreter drives it:
+//
+//	entered ──► InputPath ──► Parameters ──► (Task/Map/Parallel work) ──►
+//	ResultSelector ──► ResultPath ──► OutputPath ──► exited ──► Next | End
+//	                         │ error
+//	                         ▼
+//	                Retry (delay on the clock) ──► again
+//	                         │ exhausted / no match
+//	                         ▼
+//	                Catch ──► Next (error output via ResultPath) | execution fails
+package workflow

@@ -1,0 +1,119 @@
+package workflow
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/sfnmodel"
+	"github.com/ecsrun/ecsrun/internal/wire"
+)
+
+// EventSink receives the history events of an execution, in id order.
+// Emit is called from the execution's goroutines one at a time (never
+// concurrently for one execution).
+type EventSink interface {
+	Emit(ev sfnmodel.HistoryEvent)
+}
+
+// EventSinkFunc adapts a function to EventSink.
+type EventSinkFunc func(ev sfnmodel.HistoryEvent)
+
+// Emit calls f.
+func (f EventSinkFunc) Emit(ev sfnmodel.HistoryEvent) { f(ev) }
+
+// History is an in-memory EventSink.
+type History struct {
+	mu     sync.Mutex
+	events []sfnmodel.HistoryEvent
+}
+
+var _ EventSink = (*History)(nil)
+
+// Emit appends ev.
+func (h *History) Emit(ev sfnmodel.HistoryEvent) {
+	h.mu.Lock()
+	h.events = append(h.events, ev)
+	h.mu.Unlock()
+}
+
+// Events returns a copy of the recorded events.
+func (h *History) Events() []sfnmodel.HistoryEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]sfnmodel.HistoryEvent(nil), h.events...)
+}
+
+// recorder numbers events and hands them to the sink.
+type recorder struct {
+	mu    sync.Mutex
+	sink  EventSink
+	clock Clock
+	next  int64
+}
+
+// lane is one sequential strand of events (the execution, a branch or a
+// map iteration); previousEventId links events within it.
+type lane struct {
+	prev int64
+}
+
+func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	ev.Id = r.next
+	if l != nil {
+		ev.PreviousEventId = l.prev
+		l.prev = ev.Id
+	}
+	ev.Timestamp = wire.At(r.clock.Now())
+	if r.sink != nil {
+		r.sink.Emit(ev)
+	}
+	return ev.Id
+}
+
+func dataDetails() *sfnmodel.HistoryEventExecutionDataDetails {
+	return &sfnmodel.HistoryEventExecutionDataDetails{}
+}
+
+func stateEntered(typ, name string, input any) sfnmodel.HistoryEvent {
+	return sfnmodel.HistoryEvent{
+		Type: sfnmodel.HistoryEventType(typ + "StateEntered"),
+		StateEnteredEventDetails: &sfnmodel.StateEnteredEventDetails{
+			Name: name, Input: EncodeJSON(input), InputDetails: dataDetails(),
+		},
+	}
+}
+
+func stateExited(typ, name string, output any) sfnmodel.HistoryEvent {
+	return sfnmodel.HistoryEvent{
+		Type: sfnmodel.HistoryEventType(typ + "StateExited"),
+		StateExitedEventDetails: &sfnmodel.StateExitedEventDetails{
+			Name: name, Output: EncodeJSON(output), OutputDetails: dataDetails(),
+		},
+	}
+}
+
+func plain(typ string) sfnmodel.HistoryEvent {
+	return sfnmodel.HistoryEvent{Type: sfnmodel.HistoryEventType(typ)}
+}
+
+// splitResource splits "arn:aws:states:::ecs:runTask.sync" into the
+// resourceType "ecs" and resource "runTask.sync" as Task events show them.
+func splitResource(arn string) (string, string) {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:states:::")
+	if !ok {
+		return "", arn
+	}
+	typ, res, ok := strings.Cut(rest, ":")
+	if !ok {
+		return rest, ""
+	}
+	return typ, res
+}
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}

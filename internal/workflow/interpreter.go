@@ -1,0 +1,721 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/sfnmodel"
+)
+
+// Execution status values, as DescribeExecution reports them.
+const (
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
+)
+
+// Options configure one execution.
+type Options struct {
+	// Clock drives Wait states, retry delays and timeouts (RealClock{}
+	// when nil).
+	Clock Clock
+	// Tasks resolves Task resources to handlers.
+	Tasks TaskRegistry
+	// Sink receives the history events (may be nil).
+	Sink EventSink
+	// Rand is the source of randomness for retry jitter, States.MathRandom,
+	// States.UUID and task tokens. Nil means a randomly seeded source.
+	Rand rand.Source
+
+	// Identity of the execution, for the context object.
+	ExecutionArn     string
+	ExecutionName    string
+	StateMachineArn  string
+	StateMachineName string
+	RoleArn          string
+}
+
+// Result is the outcome of an execution.
+type Result struct {
+	Status string
+	Output any          // when SUCCEEDED
+	Error  *StatesError // otherwise
+}
+
+// Run executes sm with input (JSON text) until it ends or ctx is
+// cancelled (which aborts the execution).
+func Run(ctx context.Context, sm *StateMachine, input []byte, opts Options) (*Result, error) {
+	in, err := DecodeJSON(input)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: execution input is not valid JSON: %w", err)
+	}
+	return RunValue(ctx, sm, in, opts), nil
+}
+
+// RunValue is Run with an already decoded input value.
+func RunValue(ctx context.Context, sm *StateMachine, input any, opts Options) *Result {
+	if opts.Clock == nil {
+		opts.Clock = RealClock{}
+	}
+	src := opts.Rand
+	if src == nil {
+		src = rand.NewPCG(rand.Uint64(), rand.Uint64())
+	}
+	ex := &execution{
+		sm:    sm,
+		opts:  opts,
+		rec:   &recorder{sink: opts.Sink, clock: opts.Clock},
+		rnd:   rand.New(src),
+		input: input,
+	}
+	return ex.run(ctx)
+}
+
+type execution struct {
+	sm    *StateMachine
+	opts  Options
+	rec   *recorder
+	rndMu sync.Mutex
+	rnd   *rand.Rand
+	input any
+	start time.Time
+}
+
+func (ex *execution) hold() {
+	if t, ok := ex.opts.Clock.(IdleTracker); ok {
+		t.Hold()
+	}
+}
+
+func (ex *execution) release() {
+	if t, ok := ex.opts.Clock.(IdleTracker); ok {
+		t.Release()
+	}
+}
+
+// sleep waits d on the clock; it returns false when ctx ended first.
+func (ex *execution) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := ex.opts.Clock.NewTimer(d)
+	ex.release()
+	defer ex.hold()
+	select {
+	case <-t.C():
+		return true
+	case <-ctx.Done():
+		t.Stop()
+		return false
+	}
+}
+
+func (ex *execution) float64() float64 {
+	ex.rndMu.Lock()
+	defer ex.rndMu.Unlock()
+	return ex.rnd.Float64()
+}
+
+func (ex *execution) uuid() string {
+	ex.rndMu.Lock()
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(ex.rnd.UintN(256))
+	}
+	ex.rndMu.Unlock()
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func (ex *execution) random(lo, hi int64, seed *int64) int64 {
+	if seed != nil {
+		return lo + javaRandom(*seed, hi-lo)
+	}
+	ex.rndMu.Lock()
+	defer ex.rndMu.Unlock()
+	return lo + ex.rnd.Int64N(hi-lo)
+}
+
+type runOutcome struct {
+	out any
+	err *StatesError
+}
+
+func (ex *execution) run(ctx context.Context) *Result {
+	ex.hold()
+	defer ex.release()
+	ex.start = ex.opts.Clock.Now()
+	top := &lane{}
+	ex.rec.emit(top, sfnmodel.HistoryEvent{
+		Type: sfnmodel.HistoryEventTypeExecutionStarted,
+		ExecutionStartedEventDetails: &sfnmodel.ExecutionStartedEventDetails{
+			Input: EncodeJSON(ex.input), InputDetails: dataDetails(), RoleArn: ex.opts.RoleArn,
+		},
+	})
+	top.prev = 0 // AWS links the first state to event 0
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan runOutcome, 1)
+	ex.hold()
+	go func() {
+		defer ex.release()
+		out, err := ex.runMachine(runCtx, top, ex.sm, ex.input, nil)
+		done <- runOutcome{out, err}
+	}()
+
+	var timeout <-chan time.Time
+	if ex.sm.TimeoutSeconds > 0 {
+		t := ex.opts.Clock.NewTimer(time.Duration(ex.sm.TimeoutSeconds) * time.Second)
+		defer t.Stop()
+		timeout = t.C()
+	}
+	ex.release()
+	var res *Result
+	select {
+	case o := <-done:
+		ex.hold()
+		res = ex.finish(top, o)
+	case <-timeout:
+		ex.hold()
+		cancel()
+		ex.release()
+		<-done
+		ex.hold()
+		se := &StatesError{Name: ErrTimeout, Cause: "The execution timed out."}
+		ex.rec.emit(top, sfnmodel.HistoryEvent{
+			Type:                          sfnmodel.HistoryEventTypeExecutionTimedOut,
+			ExecutionTimedOutEventDetails: &sfnmodel.ExecutionTimedOutEventDetails{Error: se.Name, Cause: se.Cause},
+		})
+		res = &Result{Status: StatusTimedOut, Error: se}
+	case <-ctx.Done():
+		ex.hold()
+		cancel()
+		ex.release()
+		<-done
+		ex.hold()
+		se := &StatesError{Name: "States.Aborted", Cause: "The execution was stopped."}
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
+			var s *StatesError
+			if errors.As(c, &s) {
+				se = s
+			}
+		}
+		ex.rec.emit(top, sfnmodel.HistoryEvent{
+			Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
+			ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
+		})
+		res = &Result{Status: StatusAborted, Error: se}
+	}
+	return res
+}
+
+func (ex *execution) finish(top *lane, o runOutcome) *Result {
+	if o.err != nil {
+		ex.rec.emit(top, sfnmodel.HistoryEvent{
+			Type:                        sfnmodel.HistoryEventTypeExecutionFailed,
+			ExecutionFailedEventDetails: &sfnmodel.ExecutionFailedEventDetails{Error: o.err.Name, Cause: o.err.Cause},
+		})
+		return &Result{Status: StatusFailed, Error: o.err}
+	}
+	ex.rec.emit(top, sfnmodel.HistoryEvent{
+		Type: sfnmodel.HistoryEventTypeExecutionSucceeded,
+		ExecutionSucceededEventDetails: &sfnmodel.ExecutionSucceededEventDetails{
+			Output: EncodeJSON(o.out), OutputDetails: dataDetails(),
+		},
+	})
+	return &Result{Status: StatusSucceeded, Output: o.out}
+}
+
+// mapItem is the $$.Map.Item of an iteration.
+type mapItem struct {
+	index int
+	value any
+}
+
+// stateRun holds what one visit of a state needs.
+type stateRun struct {
+	ex         *execution
+	lane       *lane
+	st         *State
+	enteredID  int64
+	enteredAt  time.Time
+	retryCount int
+	item       *mapItem
+	token      string
+}
+
+// runtimeError is a States.Runtime error with AWS's cause prefix.
+func (r *stateRun) runtimeError(name, format string, a ...any) *StatesError {
+	return &StatesError{Name: name, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", r.st.Name, r.enteredID) + fmt.Sprintf(format, a...)}
+}
+
+func (r *stateRun) context() any {
+	ex := r.ex
+	c := map[string]any{
+		"Execution": map[string]any{
+			"Id":           ex.opts.ExecutionArn,
+			"Input":        ex.input,
+			"Name":         ex.opts.ExecutionName,
+			"RoleArn":      ex.opts.RoleArn,
+			"StartTime":    formatTime(ex.start),
+			"RedriveCount": json0,
+		},
+		"StateMachine": map[string]any{"Id": ex.opts.StateMachineArn, "Name": ex.opts.StateMachineName},
+	}
+	state := map[string]any{"Name": r.st.Name, "EnteredTime": formatTime(r.enteredAt)}
+	if r.st.Type == TypeTask || r.st.Type == TypeMap || r.st.Type == TypeParallel {
+		state["RetryCount"] = numberOf(float64(r.retryCount))
+	}
+	c["State"] = state
+	if r.token != "" {
+		c["Task"] = map[string]any{"Token": r.token}
+	}
+	if r.item != nil {
+		c["Map"] = map[string]any{"Item": map[string]any{"Index": numberOf(float64(r.item.index)), "Value": r.item.value}}
+	}
+	return c
+}
+
+const json0 = jsonNumberZero
+
+func (ex *execution) runMachine(ctx context.Context, l *lane, sm *StateMachine, input any, item *mapItem) (any, *StatesError) {
+	name := sm.StartAt
+	cur := input
+	for {
+		if ctx.Err() != nil {
+			return nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+		}
+		st := sm.States[name]
+		if st == nil {
+			return nil, &StatesError{Name: ErrRuntime, Cause: fmt.Sprintf("state %q does not exist", name)}
+		}
+		r := &stateRun{ex: ex, lane: l, st: st, item: item}
+		next, out, err := r.visit(ctx, cur)
+		if err != nil {
+			return nil, err
+		}
+		if next == "" {
+			return out, nil
+		}
+		name, cur = next, out
+	}
+}
+
+// eventPrefix is the prefix of the state's event types.
+func eventPrefix(typ string) string { return typ }
+
+// visit runs one state; it returns the next state's name ("" at the end)
+// and the state output.
+func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesError) {
+	st := r.st
+	ex := r.ex
+	r.enteredAt = ex.opts.Clock.Now()
+	r.enteredID = ex.rec.emit(r.lane, stateEntered(eventPrefix(st.Type), st.Name, input))
+	if r.item != nil {
+		r.item = &mapItem{index: r.item.index, value: r.item.value}
+	}
+
+	switch st.Type {
+	case TypeFail:
+		return "", nil, r.fail(input)
+	case TypeSucceed:
+		out, err := r.inputOutput(input, input, true)
+		if err != nil {
+			return "", nil, err
+		}
+		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		return "", out, nil
+	case TypeChoice:
+		eff, err := r.applyInputPath(input)
+		if err != nil {
+			return "", nil, err
+		}
+		next, err := r.choose(eff)
+		if err != nil {
+			return "", nil, err
+		}
+		out, err := r.applyOutputPath(eff)
+		if err != nil {
+			return "", nil, err
+		}
+		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		return next, out, nil
+	case TypeWait:
+		eff, err := r.applyInputPath(input)
+		if err != nil {
+			return "", nil, err
+		}
+		d, err := r.waitDuration(eff)
+		if err != nil {
+			return "", nil, err
+		}
+		if !ex.sleep(ctx, d) {
+			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+		}
+		out, err := r.applyOutputPath(eff)
+		if err != nil {
+			return "", nil, err
+		}
+		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		return st.Next, out, nil
+	case TypePass:
+		eff, err := r.applyInputPath(input)
+		if err != nil {
+			return "", nil, err
+		}
+		var result any
+		switch {
+		case st.HasResult:
+			result = deepCopy(st.Result)
+		case st.Parameters != nil:
+			result, err = r.applyTemplate(st.Parameters, eff, "Parameters")
+			if err != nil {
+				return "", nil, err
+			}
+		default:
+			result = eff
+		}
+		out, err := r.applyResultPath(st.ResultPath, input, result)
+		if err != nil {
+			return "", nil, err
+		}
+		out, err = r.applyOutputPath(out)
+		if err != nil {
+			return "", nil, err
+		}
+		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		return st.Next, out, nil
+	}
+	return r.visitWithRetry(ctx, input)
+}
+
+// visitWithRetry runs Task, Parallel and Map states with Retry and Catch.
+func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, *StatesError) {
+	st, ex := r.st, r.ex
+	attempts := make([]int64, len(st.Retry))
+	for {
+		out, err := r.work(ctx, input)
+		if err == nil {
+			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+			return st.Next, out, nil
+		}
+		if err.Name == ErrRuntime || ctx.Err() != nil {
+			return "", nil, err
+		}
+		retried := false
+		for i, rt := range st.Retry {
+			if !matchesError(rt.ErrorEquals, err.Name) {
+				continue
+			}
+			if attempts[i] < rt.MaxAttempts {
+				d := RetryDelay(rt, int(attempts[i]), ex.float64)
+				attempts[i]++
+				r.retryCount++
+				if !ex.sleep(ctx, d) {
+					return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+				}
+				retried = true
+			}
+			break
+		}
+		if retried {
+			continue
+		}
+		for _, c := range st.Catch {
+			if !matchesError(c.ErrorEquals, err.Name) {
+				continue
+			}
+			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
+			out, rerr := r.applyResultPath(c.ResultPath, input, errOut)
+			if rerr != nil {
+				return "", nil, rerr
+			}
+			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+			return c.Next, out, nil
+		}
+		return "", nil, err
+	}
+}
+
+// RetryDelay is the wait before retry number attempt+1 of retrier rt:
+// IntervalSeconds x BackoffRate^attempt, capped by MaxDelaySeconds, and
+// with FULL jitter drawn uniformly from [0, delay] using rnd (which returns
+// values in [0, 1)).
+func RetryDelay(rt Retrier, attempt int, rnd func() float64) time.Duration {
+	secs := rt.IntervalSeconds * math.Pow(rt.BackoffRate, float64(attempt))
+	if rt.MaxDelaySeconds > 0 && secs > rt.MaxDelaySeconds {
+		secs = rt.MaxDelaySeconds
+	}
+	if rt.JitterStrategy == "FULL" && rnd != nil {
+		secs *= rnd()
+	}
+	return time.Duration(secs * float64(time.Second))
+}
+
+// work does one attempt of a Task, Parallel or Map state up to and
+// including OutputPath.
+func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
+	st := r.st
+	eff, err := r.applyInputPath(input)
+	if err != nil {
+		return nil, err
+	}
+	var result any
+	switch st.Type {
+	case TypeTask:
+		r.token = r.ex.uuid()
+		params := eff
+		if st.Parameters != nil {
+			if params, err = r.applyTemplate(st.Parameters, eff, "Parameters"); err != nil {
+				return nil, err
+			}
+		}
+		result, err = r.task(ctx, params)
+	case TypeParallel:
+		params := eff
+		if st.Parameters != nil {
+			if params, err = r.applyTemplate(st.Parameters, eff, "Parameters"); err != nil {
+				return nil, err
+			}
+		}
+		result, err = r.parallel(ctx, params)
+	case TypeMap:
+		result, err = r.mapState(ctx, eff)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.ResultSelector != nil {
+		if result, err = r.applyTemplate(st.ResultSelector, result, "ResultSelector"); err != nil {
+			return nil, err
+		}
+	}
+	out, err := r.applyResultPath(st.ResultPath, input, result)
+	if err != nil {
+		return nil, err
+	}
+	return r.applyOutputPath(out)
+}
+
+func (r *stateRun) fail(input any) *StatesError {
+	st := r.st
+	se := &StatesError{Name: st.Error, Cause: st.Cause}
+	eval := func(t *Template, field string) (string, *StatesError) {
+		var v any
+		var err *StatesError
+		if t.path != nil {
+			root := input
+			if t.path.context {
+				root = r.context()
+			}
+			var perr error
+			v, perr = t.path.Eval(root)
+			if perr != nil {
+				return "", r.runtimeError(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", t.path.raw, field, EncodeJSON(input))
+			}
+		} else {
+			v, err = r.evalIntrinsic(t.intrinsic, input, field)
+			if err != nil {
+				return "", err
+			}
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", r.runtimeError(ErrRuntime, "The JSONPath '%s' specified for the field '%s' returned a %s, expected a string", templateText(t), field, typeName(v))
+		}
+		return s, nil
+	}
+	if st.ErrorPath != nil {
+		s, err := eval(st.ErrorPath, "ErrorPath")
+		if err != nil {
+			return err
+		}
+		se.Name = s
+	}
+	if st.CausePath != nil {
+		s, err := eval(st.CausePath, "CausePath")
+		if err != nil {
+			return err
+		}
+		se.Cause = s
+	}
+	return se
+}
+
+func templateText(t *Template) string {
+	if t.path != nil {
+		return t.path.raw
+	}
+	if t.intrinsic != nil {
+		return t.intrinsic.raw
+	}
+	return ""
+}
+
+func (r *stateRun) inputOutput(input, _ any, _ bool) (any, *StatesError) {
+	eff, err := r.applyInputPath(input)
+	if err != nil {
+		return nil, err
+	}
+	return r.applyOutputPath(eff)
+}
+
+func (r *stateRun) evalPath(p *Path, input any) (any, error) {
+	if p.context {
+		return p.Eval(r.context())
+	}
+	return p.Eval(input)
+}
+
+func (r *stateRun) applyInputPath(input any) (any, *StatesError) {
+	ip := r.st.InputPath
+	if ip.Null {
+		return map[string]any{}, nil
+	}
+	if ip.Path == nil {
+		return input, nil
+	}
+	v, err := r.evalPath(ip.Path, input)
+	if err != nil {
+		return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", ip.Path.raw, err)
+	}
+	return v, nil
+}
+
+func (r *stateRun) applyOutputPath(v any) (any, *StatesError) {
+	op := r.st.OutputPath
+	if op.Null {
+		return map[string]any{}, nil
+	}
+	if op.Path == nil {
+		return v, nil
+	}
+	out, err := r.evalPath(op.Path, v)
+	if err != nil {
+		return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", op.Path.raw, err)
+	}
+	return out, nil
+}
+
+func (r *stateRun) applyResultPath(rp OptPath, input, result any) (any, *StatesError) {
+	if rp.Null {
+		return input, nil
+	}
+	if rp.Path == nil || len(rp.Path.segs) == 0 {
+		return result, nil
+	}
+	out, err := rp.Path.Set(deepCopy(input), result)
+	if err != nil {
+		return nil, r.runtimeError(ErrResultPathMatchFailure, "Unable to apply ResultPath '%s' to input '%s': %v", rp.Path.raw, EncodeJSON(input), err)
+	}
+	return out, nil
+}
+
+func (r *stateRun) evalIntrinsic(c *Intrinsic, input any, field string) (any, *StatesError) {
+	env := &intrinsicEnv{input: input, random: r.ex.random, uuid: r.ex.uuid}
+	env.context = r.context()
+	v, err := c.eval(env)
+	if err != nil {
+		var ie *intrinsicError
+		if errors.As(err, &ie) {
+			if ie.path != nil {
+				return nil, r.runtimeError(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", ie.path.raw, field, EncodeJSON(input))
+			}
+			return nil, r.runtimeError(ie.err.Name, "%s", ie.err.Cause)
+		}
+		return nil, r.runtimeError(ErrIntrinsicFailure, "%v", err)
+	}
+	return v, nil
+}
+
+// applyTemplate evaluates a payload template against input.
+func (r *stateRun) applyTemplate(t *Template, input any, _ string) (any, *StatesError) {
+	switch t.kind {
+	case 0:
+		return deepCopy(t.lit), nil
+	case 2:
+		out := make([]any, len(t.items))
+		for i, it := range t.items {
+			v, err := r.applyTemplate(it, input, "")
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case 1:
+		out := make(map[string]any, len(t.fields))
+		for _, f := range t.fields {
+			var v any
+			var err *StatesError
+			switch f.val.kind {
+			case 3:
+				var perr error
+				v, perr = r.evalPath(f.val.path, input)
+				if perr != nil {
+					in := input
+					if f.val.path.context {
+						in = r.context()
+					}
+					return nil, r.runtimeError(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.val.path.raw, f.field, EncodeJSON(in))
+				}
+				v = deepCopy(v)
+			case 4:
+				v, err = r.evalIntrinsic(f.val.intrinsic, input, f.field)
+			default:
+				v, err = r.applyTemplate(f.val, input, "")
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[f.key] = v
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
+	st := r.st
+	now := r.ex.opts.Clock.Now()
+	switch {
+	case st.Seconds != nil:
+		return time.Duration(*st.Seconds) * time.Second, nil
+	case st.Timestamp != nil:
+		return st.Timestamp.Sub(now), nil
+	case st.SecondsPath != nil:
+		v, err := r.evalPath(st.SecondsPath, input)
+		if err != nil {
+			return 0, r.runtimeError(ErrRuntime, "The SecondsPath parameter does not reference an input value: %s", st.SecondsPath.raw)
+		}
+		n, ok := isInteger(v)
+		if !ok {
+			return 0, r.runtimeError(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.SecondsPath.raw, EncodeJSON(v))
+		}
+		if n < 0 {
+			return 0, r.runtimeError(ErrRuntime, "The SecondsPath parameter references a negative value: %s == %d", st.SecondsPath.raw, n)
+		}
+		return time.Duration(n) * time.Second, nil
+	case st.TimestampPath != nil:
+		v, err := r.evalPath(st.TimestampPath, input)
+		if err != nil {
+			return 0, r.runtimeError(ErrRuntime, "The TimestampPath parameter does not reference an input value: %s", st.TimestampPath.raw)
+		}
+		s, _ := v.(string)
+		ts, perr := parseTimestamp(s)
+		if perr != nil {
+			return 0, r.runtimeError(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath.raw, strings.Trim(EncodeJSON(v), "\""))
+		}
+		return ts.Sub(now), nil
+	}
+	return 0, nil
+}

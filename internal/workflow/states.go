@@ -1,0 +1,317 @@
+package workflow
+
+import (
+	"context"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/sfnmodel"
+)
+
+// children runs fn for n indexes, at most limit at once (0: no limit),
+// handing the clock's idle hold from each finished child to the waiting
+// parent so a FakeClock in auto-advance mode only moves when everyone is
+// blocked. It stops starting new children once one fails, and returns the
+// first failure's index (or -1).
+func (ex *execution) children(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) *StatesError) (int, *StatesError) {
+	if limit <= 0 || limit > n {
+		limit = n
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type done struct {
+		i   int
+		err *StatesError
+	}
+	ch := make(chan done, n)
+	started, finished := 0, 0
+	failIdx, firstErr := -1, (*StatesError)(nil)
+	start := func() {
+		i := started
+		started++
+		ex.hold()
+		go func() {
+			// The child's hold is handed to the parent with the result.
+			ch <- done{i, fn(cctx, i)}
+		}()
+	}
+	for started < limit {
+		start()
+	}
+	for finished < started {
+		ex.release()
+		d := <-ch // inherits the child's hold
+		finished++
+		if d.err != nil && failIdx < 0 {
+			failIdx, firstErr = d.i, d.err
+			cancel()
+		}
+		if failIdx < 0 && started < n {
+			start()
+		}
+	}
+	return failIdx, firstErr
+}
+
+func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
+	st, ex := r.st, r.ex
+	var h TaskHandler
+	if ex.opts.Tasks != nil {
+		h, _ = ex.opts.Tasks.Lookup(st.Resource)
+	}
+	if h == nil {
+		return nil, r.runtimeError(ErrRuntime, "The resource '%s' is not supported.", st.Resource)
+	}
+	timeout, heartbeat := st.TimeoutSeconds, st.HeartbeatSeconds
+	if st.TimeoutSecondsPath != nil {
+		n, err := r.positivePath(st.TimeoutSecondsPath, params, "TimeoutSecondsPath")
+		if err != nil {
+			return nil, err
+		}
+		timeout = n
+	}
+	if st.HeartbeatSecondsPath != nil {
+		n, err := r.positivePath(st.HeartbeatSecondsPath, params, "HeartbeatSecondsPath")
+		if err != nil {
+			return nil, err
+		}
+		heartbeat = n
+	}
+	rtype, resName := splitResource(st.Resource)
+	sched := &sfnmodel.TaskScheduledEventDetails{
+		ResourceType: rtype, Resource: resName, Region: "us-east-1", Parameters: EncodeJSON(params),
+	}
+	if timeout > 0 {
+		sched.TimeoutInSeconds = &timeout
+	}
+	if heartbeat > 0 {
+		sched.HeartbeatInSeconds = &heartbeat
+	}
+	ex.rec.emit(r.lane, sfnmodel.HistoryEvent{Type: sfnmodel.HistoryEventTypeTaskScheduled, TaskScheduledEventDetails: sched})
+	ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
+		Type:                    sfnmodel.HistoryEventTypeTaskStarted,
+		TaskStartedEventDetails: &sfnmodel.TaskStartedEventDetails{ResourceType: rtype, Resource: resName},
+	})
+
+	hctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hb := make(chan struct{}, 1)
+	req := &TaskRequest{
+		Resource: st.Resource, StateName: st.Name, Parameters: params, Token: r.token,
+		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
+		Heartbeat: func() {
+			select {
+			case hb <- struct{}{}:
+			default:
+			}
+		},
+		Submitted: func(output any) {
+			ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
+				Type: sfnmodel.HistoryEventTypeTaskSubmitted,
+				TaskSubmittedEventDetails: &sfnmodel.TaskSubmittedEventDetails{
+					ResourceType: rtype, Resource: resName, Output: EncodeJSON(normalize(output)), OutputDetails: dataDetails(),
+				},
+			})
+		},
+	}
+	type result struct {
+		out any
+		err *StatesError
+	}
+	resCh := make(chan result, 1)
+	ex.hold()
+	go func() {
+		out, err := h.Invoke(hctx, req)
+		resCh <- result{out, err} // hands the hold to the receiver
+	}()
+	var timeoutC, hbC <-chan time.Time
+	if timeout > 0 {
+		t := ex.opts.Clock.NewTimer(time.Duration(timeout) * time.Second)
+		defer t.Stop()
+		timeoutC = t.C()
+	}
+	var hbTimer Timer
+	if heartbeat > 0 {
+		hbTimer = ex.opts.Clock.NewTimer(time.Duration(heartbeat) * time.Second)
+		hbC = hbTimer.C()
+	}
+	defer func() {
+		if hbTimer != nil {
+			hbTimer.Stop()
+		}
+	}()
+	ex.release()
+	var se *StatesError
+	for se == nil {
+		select {
+		case res := <-resCh:
+			if res.err != nil {
+				ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
+					Type: sfnmodel.HistoryEventTypeTaskFailed,
+					TaskFailedEventDetails: &sfnmodel.TaskFailedEventDetails{
+						ResourceType: rtype, Resource: resName, Error: res.err.Name, Cause: res.err.Cause,
+					},
+				})
+				return nil, res.err
+			}
+			out := normalize(res.out)
+			ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
+				Type: sfnmodel.HistoryEventTypeTaskSucceeded,
+				TaskSucceededEventDetails: &sfnmodel.TaskSucceededEventDetails{
+					ResourceType: rtype, Resource: resName, Output: EncodeJSON(out), OutputDetails: dataDetails(),
+				},
+			})
+			return out, nil
+		case <-hb:
+			if hbTimer != nil {
+				hbTimer.Stop()
+				hbTimer = ex.opts.Clock.NewTimer(time.Duration(heartbeat) * time.Second)
+				hbC = hbTimer.C()
+			}
+		case <-timeoutC:
+			ex.hold()
+			se = &StatesError{Name: ErrTimeout}
+		case <-hbC:
+			ex.hold()
+			hbTimer = nil
+			se = &StatesError{Name: ErrHeartbeatTimeout}
+		case <-ctx.Done():
+			ex.hold()
+			se = &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+		}
+	}
+	// Stop the handler and wait for it (inheriting, then dropping, its hold).
+	cancel()
+	ex.release()
+	<-resCh
+	if ctx.Err() == nil {
+		ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
+			Type: sfnmodel.HistoryEventTypeTaskTimedOut,
+			TaskTimedOutEventDetails: &sfnmodel.TaskTimedOutEventDetails{
+				ResourceType: rtype, Resource: resName, Error: se.Name, Cause: se.Cause,
+			},
+		})
+	}
+	return nil, se
+}
+
+func (r *stateRun) positivePath(p *Path, input any, field string) (int64, *StatesError) {
+	v, err := r.evalPath(p, input)
+	if err != nil {
+		return 0, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", p.raw, err)
+	}
+	n, ok := isInteger(v)
+	if !ok || n <= 0 {
+		return 0, r.runtimeError(ErrRuntime, "The %s field refers to value \"%s\" which is not a valid positive integer: %s", field, EncodeJSON(v), p.raw)
+	}
+	return n, nil
+}
+
+func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) {
+	st, ex := r.st, r.ex
+	startedID := ex.rec.emit(r.lane, plain("ParallelStateStarted"))
+	results := make([]any, len(st.Branches))
+	_, err := ex.children(ctx, len(st.Branches), 0, func(ctx context.Context, i int) *StatesError {
+		l := &lane{prev: startedID}
+		out, err := ex.runMachine(ctx, l, st.Branches[i], deepCopy(input), nil)
+		results[i] = out
+		return err
+	})
+	if err != nil {
+		ex.rec.emit(r.lane, plain("ParallelStateFailed"))
+		return nil, err
+	}
+	ex.rec.emit(r.lane, plain("ParallelStateSucceeded"))
+	return results, nil
+}
+
+func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) {
+	st, ex := r.st, r.ex
+	items := input
+	if st.ItemsPath.Path != nil {
+		v, err := r.evalPath(st.ItemsPath.Path, input)
+		if err != nil {
+			return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", st.ItemsPath.Path.raw, err)
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		return nil, r.runtimeError(ErrRuntime, "Map state input must be an array but was: %s", EncodeJSON(items))
+	}
+	limit := int(st.MaxConcurrency)
+	if st.MaxConcurrencyPath != nil {
+		v, err := r.evalPath(st.MaxConcurrencyPath, input)
+		if err != nil {
+			return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", st.MaxConcurrencyPath.raw, err)
+		}
+		n, isInt := isInteger(v)
+		if !isInt {
+			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.MaxConcurrencyPath.raw)
+		}
+		if n < 0 {
+			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%d\" which is not a valid integer: %s", n, st.MaxConcurrencyPath.raw)
+		}
+		limit = int(n)
+	}
+	startedID := ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
+		Type:                        sfnmodel.HistoryEventTypeMapStateStarted,
+		MapStateStartedEventDetails: &sfnmodel.MapStateStartedEventDetails{Length: int32(len(arr))},
+	})
+	// Item inputs are computed up front, in order.
+	inputs := make([]any, len(arr))
+	for i, it := range arr {
+		inputs[i] = it
+		if st.ItemSelector != nil {
+			saved := r.item
+			r.item = &mapItem{index: i, value: it}
+			v, err := r.applyTemplate(st.ItemSelector, input, "ItemSelector")
+			r.item = saved
+			if err != nil {
+				return nil, err
+			}
+			inputs[i] = v
+		}
+	}
+	results := make([]any, len(arr))
+	_, err := ex.children(ctx, len(arr), limit, func(ctx context.Context, i int) *StatesError {
+		l := &lane{prev: startedID}
+		ex.rec.emit(l, sfnmodel.HistoryEvent{
+			Type:                            sfnmodel.HistoryEventTypeMapIterationStarted,
+			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+		})
+		out, err := ex.runMachine(ctx, l, st.Processor, inputs[i], nil)
+		if err != nil {
+			if ctx.Err() == nil || err.Name != "States.Aborted" {
+				ex.rec.emit(l, sfnmodel.HistoryEvent{
+					Type:                           sfnmodel.HistoryEventTypeMapIterationFailed,
+					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+				})
+			} else {
+				ex.rec.emit(l, sfnmodel.HistoryEvent{
+					Type:                            sfnmodel.HistoryEventTypeMapIterationAborted,
+					MapIterationAbortedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+				})
+			}
+			return err
+		}
+		results[i] = out
+		ex.rec.emit(l, sfnmodel.HistoryEvent{
+			Type:                              sfnmodel.HistoryEventTypeMapIterationSucceeded,
+			MapIterationSucceededEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+		})
+		return nil
+	})
+	if err != nil {
+		ex.rec.emit(r.lane, plain("MapStateFailed"))
+		return nil, err
+	}
+	ex.rec.emit(r.lane, plain("MapStateSucceeded"))
+	return results, nil
+}
+
+func stringOf(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return EncodeJSON(v)
+}
