@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -59,6 +60,10 @@ Exit codes:
 			ctx := cmd.Context()
 			c, err := e.localClients(ctx, &ef, endpoint)
 			if err != nil {
+				var ue *usageError
+				if errors.As(err, &ue) {
+					return err
+				}
 				return &exitError{code: ExitNeverStarted, err: err}
 			}
 			defer c.Close()

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/testimage"
+)
+
+// run runs the command line in-process and returns its exit code and output.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const exit7YAML = `family: exit7
+containerDefinitions:
+  - name: app
+    image: %s
+    essential: true
+    memory: 64
+    command: ["out", "hello on stdout", "--", "err", "hello on stderr", "--", "exit", "7"]
+`
+
+const exit7JSON = `{"family": "exit7json", "containerDefinitions": [{"name": "app", "image": %q, "memory": 64,
+  "command": ["out", "hello on stdout", "--", "err", "hello on stderr", "--", "exit", "7"]}]}`
+
+func TestRunTask_PassesExitCodeAndStreamsOutput(t *testing.T) {
+	image := testimage.Image(t)
+	for _, tc := range []struct{ name, file string }{
+		{"yaml", writeFile(t, "td.yaml", fmt.Sprintf(exit7YAML, image))},
+		{"json", writeFile(t, "td.json", fmt.Sprintf(exit7JSON, image))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, "run-task", "--state-dir", t.TempDir(), "--pull", "prefer-cached", "--task-definition", tc.file)
+			if code != 7 {
+				t.Fatalf("exit code = %d; want 7\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			for _, want := range []string{"app | hello on stdout", "app | hello on stderr"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+			if !strings.Contains(errOut, "STOPPED (EssentialContainerExited") || !strings.Contains(errOut, "container app: exit code 7") {
+				t.Errorf("stderr lacks the summary:\n%s", errOut)
+			}
+		})
+	}
+}
+
+func TestRunTask_ThroughServeEndpoint(t *testing.T) {
+	image := testimage.Image(t)
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	dir := t.TempDir()
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: dir, Runtime: rt, PullBehavior: runtime.PullPreferCached})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(eng.Handler())
+	defer srv.Close()
+	file := writeFile(t, "td.yaml", fmt.Sprintf(exit7YAML, image))
+
+	code, out, errOut := run(t, "run-task", "--endpoint-url", srv.URL, "--task-definition", file)
+	if code != 7 || !strings.Contains(out, "hello on stdout") || !strings.Contains(out, "hello on stderr") {
+		t.Fatalf("via --endpoint-url: exit %d; want 7 with both streams\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	// The registered family is now usable by name, through the daemon found
+	// in the state directory.
+	if err := engine.WriteServeInfo(dir, engine.ServeInfo{Endpoint: srv.URL, PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "run-task", "--state-dir", dir, "--task-definition", "exit7")
+	if code != 7 || !strings.Contains(out, "hello on stdout") {
+		t.Fatalf("via the state directory's daemon: exit %d; want 7\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestRunTask_Errors(t *testing.T) {
+	testimage.RequireDocker(t)
+	bad := writeFile(t, "bad.json", `{"family": "x", "containerDefinitions": [{"name": "a", "imagee": "busybox"}]}`)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"missing flag", []string{"run-task"}, ExitUsage, "--task-definition is required"},
+		{"unknown flag", []string{"run-task", "--nope"}, ExitUsage, "unknown flag"},
+		{"typo in file", []string{"run-task", "--task-definition", bad}, ExitNeverStarted, `did you mean "image"`},
+		{"missing file", []string{"run-task", "--task-definition", "./nope.json"}, ExitNeverStarted, "nope.json"},
+		{"unknown family", []string{"run-task", "--task-definition", "never-registered"}, ExitNeverStarted, "Unable to describe task definition"},
+		{"bad runtime", []string{"run-task", "--runtime", "vm", "--task-definition", "x"}, ExitUsage, "--runtime must be docker or process"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(tt.args, "--state-dir", t.TempDir())
+			code, _, errOut := run(t, args...)
+			if code != tt.wantCode || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestServe_RefusesNonLoopback(t *testing.T) {
+	code, _, errOut := run(t, "serve", "--state-dir", t.TempDir(), "--listen", "0.0.0.0:0")
+	if code != ExitUsage || !strings.Contains(errOut, "loopback") {
+		t.Errorf("exit %d, stderr %q; want a usage error about loopback", code, errOut)
+	}
+}
+
+func TestHelp_TeachesExitCodes(t *testing.T) {
+	code, out, _ := run(t, "run-task", "--help")
+	if code != 0 || !strings.Contains(out, "124") || !strings.Contains(out, "125") || !strings.Contains(out, "--task-definition") {
+		t.Errorf("run-task --help: exit %d\n%s", code, out)
+	}
+}
