@@ -430,6 +430,9 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 		if retried {
 			continue
 		}
+		if st.Type == TypeMap || st.Type == TypeParallel {
+			ex.rec.emit(r.lane, plain(st.Type+"StateFailed"))
+		}
 		for _, c := range st.Catch {
 			if !matchesError(c.ErrorEquals, err.Name) {
 				continue

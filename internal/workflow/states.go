@@ -217,10 +217,8 @@ func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) 
 		return err
 	})
 	if err != nil {
-		ex.rec.emit(r.lane, plain("ParallelStateFailed"))
 		return nil, err
 	}
-	ex.rec.emit(r.lane, plain("ParallelStateSucceeded"))
 	return results, nil
 }
 
@@ -302,7 +300,6 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		return nil
 	})
 	if err != nil {
-		ex.rec.emit(r.lane, plain("MapStateFailed"))
 		return nil, err
 	}
 	ex.rec.emit(r.lane, plain("MapStateSucceeded"))

@@ -1,0 +1,677 @@
+package workflow
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/sfnmodel"
+)
+
+// conformanceDir is the AWS-recorded Step Functions data, relative to this
+// package's directory.
+const conformanceDir = "../../../shared/conformance/stepfunctions"
+
+// conformanceSnapshots are the recordings that need no AWS service other
+// than ECS (tasks of other services are replayed from the recording).
+var conformanceSnapshots = []string{
+	"v2/base/test_base.snapshot.json",
+	"v2/base/test_wait.snapshot.json",
+	"v2/scenarios/test_base_scenarios.snapshot.json",
+	"v2/error_handling/test_states_errors.snapshot.json",
+	"v2/error_handling/test_task_lambda.snapshot.json",
+	"v2/error_handling/test_task_service_lambda.snapshot.json",
+	"v2/context_object/test_context_object.snapshot.json",
+	"v2/comments/test_comments.snapshot.json",
+	"v2/intrinsic_functions/test_array.snapshot.json",
+	"v2/intrinsic_functions/test_encode_decode.snapshot.json",
+	"v2/intrinsic_functions/test_generic.snapshot.json",
+	"v2/intrinsic_functions/test_hash_calculations.snapshot.json",
+	"v2/intrinsic_functions/test_json_manipulation.snapshot.json",
+	"v2/intrinsic_functions/test_math_operations.snapshot.json",
+	"v2/intrinsic_functions/test_string_operations.snapshot.json",
+	"v2/intrinsic_functions/test_unique_id_generation.snapshot.json",
+	"v2/timeouts/test_heartbeats.snapshot.json",
+	"v2/timeouts/test_timeouts.snapshot.json",
+	"v2/services/test_ecs_task_service.snapshot.json",
+}
+
+type confResult struct {
+	id     string
+	ok     bool
+	skip   string
+	detail string
+}
+
+func conformanceRoot(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(conformanceDir); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("conformance data %s is absent (set CI to make this a failure)", conformanceDir)
+		}
+		t.Fatalf("conformance data %s is absent and CI is set: %v", conformanceDir, err)
+	}
+	return conformanceDir
+}
+
+func loadKnownFailures(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open("testdata/conformance_known_failures.txt")
+	if err != nil {
+		t.Fatalf("known failures: %v", err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, reason, _ := strings.Cut(line, " # ")
+		out[strings.TrimSpace(id)] = strings.TrimSpace(reason)
+	}
+	return out
+}
+
+type templateIndex struct {
+	byName map[string][]string // lower-case base name -> files
+	states map[string]map[string]bool
+	start  map[string]string
+}
+
+func loadTemplates(t *testing.T, root string) *templateIndex {
+	t.Helper()
+	idx := &templateIndex{byName: map[string][]string{}, states: map[string]map[string]bool{}, start: map[string]string{}}
+	err := filepath.WalkDir(filepath.Join(root, "templates"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json5") {
+			return err
+		}
+		name := strings.ToLower(strings.TrimSuffix(filepath.Base(p), ".json5"))
+		idx.byName[name] = append(idx.byName[name], p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		v, err := DecodeJSON(JSON5ToJSON(data))
+		if err != nil {
+			return nil
+		}
+		names := map[string]bool{}
+		collectStateNames(v, names)
+		idx.states[p] = names
+		if m, ok := v.(map[string]any); ok {
+			idx.start[p], _ = m["StartAt"].(string)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+func collectStateNames(v any, out map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if st, ok := x["States"].(map[string]any); ok {
+			for k := range st {
+				out[k] = true
+			}
+		}
+		for _, e := range x {
+			collectStateNames(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			collectStateNames(e, out)
+		}
+	}
+}
+
+var bracketParam = regexp.MustCompile(`\[(.*)\]$`)
+
+// findTemplate picks the definition a recorded test ran.
+func (idx *templateIndex) findTemplate(test string, events []any) (string, string) {
+	base := strings.TrimPrefix(bracketParam.ReplaceAllString(test, ""), "test_")
+	var param string
+	if m := bracketParam.FindStringSubmatch(test); m != nil {
+		param = m[1]
+	}
+	// The parameter often names the template constant.
+	if param != "" {
+		cand := strings.ToLower(param)
+		if i := strings.Index(cand, ".json5"); i >= 0 {
+			cand = cand[:i]
+		}
+		cand = strings.TrimPrefix(cand, "st.")
+		if files := idx.byName[cand]; len(files) == 1 {
+			return files[0], param
+		}
+	}
+	entered := map[string]bool{}
+	first := ""
+	for _, e := range events {
+		em, _ := e.(map[string]any)
+		if d, ok := em["stateEnteredEventDetails"].(map[string]any); ok {
+			n, _ := d["name"].(string)
+			entered[n] = true
+			if first == "" {
+				first = n
+			}
+		}
+	}
+	fits := func(f string) bool {
+		for n := range entered {
+			if !idx.states[f][n] {
+				return false
+			}
+		}
+		return first == "" || idx.start[f] == first
+	}
+	if files := idx.byName[base]; len(files) == 1 && fits(files[0]) {
+		return files[0], param
+	}
+	// Otherwise the best-named template whose states cover the history.
+	words := strings.Split(base, "_")
+	best, bestScore := "", -1
+	var all []string
+	for _, files := range idx.byName {
+		all = append(all, files...)
+	}
+	sort.Strings(all)
+	for _, f := range all {
+		if len(entered) == 0 || !fits(f) {
+			continue
+		}
+		name := strings.ToLower(strings.TrimSuffix(filepath.Base(f), ".json5"))
+		score := 0
+		for _, w := range words {
+			if strings.Contains(name, w) {
+				score += 2
+			}
+		}
+		score -= len(strings.Split(name, "_"))
+		if score > bestScore {
+			best, bestScore = f, score
+		}
+	}
+	return best, param
+}
+
+// replay is a TaskRegistry that answers every Task from the recording.
+type replay struct {
+	mu       sync.Mutex
+	outcomes map[string][]outcome
+}
+
+type outcome struct {
+	out any
+	err *StatesError
+}
+
+func (r *replay) Supports(string) bool  { return true }
+func (r *replay) Supported() []string   { return []string{"(replayed)"} }
+func (r *replay) Lookup(string) (TaskHandler, bool) {
+	return TaskHandlerFunc(func(ctx context.Context, req *TaskRequest) (any, *StatesError) {
+		r.mu.Lock()
+		q := r.outcomes[req.StateName]
+		if len(q) == 0 {
+			r.mu.Unlock()
+			return nil, &StatesError{Name: "Replay.NoOutcome", Cause: "no recorded outcome left for " + req.StateName}
+		}
+		o := q[0]
+		r.outcomes[req.StateName] = q[1:]
+		r.mu.Unlock()
+		return o.out, o.err
+	}), true
+}
+
+func recordedString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return EncodeJSON(v)
+}
+
+func recordedValue(v any) any {
+	if s, ok := v.(string); ok {
+		if d, err := DecodeJSON([]byte(s)); err == nil {
+			return d
+		}
+	}
+	return v
+}
+
+func newReplay(events []any) (*replay, string) {
+	r := &replay{outcomes: map[string][]outcome{}}
+	cur := ""
+	for _, e := range events {
+		em, _ := e.(map[string]any)
+		typ, _ := em["type"].(string)
+		switch typ {
+		case "TaskStateEntered":
+			d := em["stateEnteredEventDetails"].(map[string]any)
+			cur, _ = d["name"].(string)
+		case "TaskSucceeded", "LambdaFunctionSucceeded":
+			key := "taskSucceededEventDetails"
+			if typ != "TaskSucceeded" {
+				key = "lambdaFunctionSucceededEventDetails"
+			}
+			d, _ := em[key].(map[string]any)
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{out: recordedValue(d["output"])})
+		case "TaskFailed", "LambdaFunctionFailed", "TaskStartFailed", "TaskSubmitFailed", "LambdaFunctionStartFailed":
+			var d map[string]any
+			for k, v := range em {
+				if strings.HasSuffix(k, "EventDetails") {
+					d, _ = v.(map[string]any)
+				}
+			}
+			name, _ := d["error"].(string)
+			cause := ""
+			if c, ok := d["cause"]; ok {
+				cause = recordedString(c)
+			}
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{err: &StatesError{Name: name, Cause: cause}})
+		case "TaskTimedOut", "LambdaFunctionTimedOut", "ActivityScheduled", "LambdaFunctionScheduleFailed", "TaskSubmitted":
+			return nil, "needs " + typ + " (real task timing, activities or callbacks)"
+		}
+	}
+	return r, ""
+}
+
+var placeholderRe = regexp.MustCompile(`<[^<>]+>`)
+
+// recordedMatch compares a recorded value (with LocalStack's normalised
+// placeholders) with what the interpreter produced.
+func recordedMatch(rec, got any) bool {
+	switch x := rec.(type) {
+	case string:
+		if x == "date" || x == "timestamp" || x == "RandomNumberGenerated" {
+			_, ok := got.(string)
+			return ok || x == "RandomNumberGenerated"
+		}
+		gs, ok := got.(string)
+		if !ok {
+			return false
+		}
+		if placeholderRe.MatchString(x) {
+			parts := placeholderRe.Split(x, -1)
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(parts[i])
+			}
+			return regexp.MustCompile("^(?s)" + strings.Join(parts, ".*") + "$").MatchString(gs)
+		}
+		if strings.Contains(x, "date") || strings.Contains(x, "timestamp") {
+			return true
+		}
+		return x == gs
+	case map[string]any:
+		y, ok := got.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if !recordedMatch(v, y[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := got.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !recordedMatch(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return jsonEqual(rec, got)
+}
+
+var eventAliases = map[string]string{
+	"LambdaFunctionScheduled": "TaskScheduled",
+	"LambdaFunctionStarted":   "TaskStarted",
+	"LambdaFunctionSucceeded": "TaskSucceeded",
+	"LambdaFunctionFailed":    "TaskFailed",
+}
+
+func recordedTypes(events []any) []string {
+	var out []string
+	for _, e := range events {
+		em, _ := e.(map[string]any)
+		typ, _ := em["type"].(string)
+		if a, ok := eventAliases[typ]; ok {
+			typ = a
+		}
+		out = append(out, typ)
+	}
+	return out
+}
+
+func runConformanceCase(root string, idx *templateIndex, test string, events []any) confResult {
+	res := confResult{}
+	tmpl, param := idx.findTemplate(test, events)
+	if tmpl == "" {
+		res.skip = "no template matches the recorded states"
+		return res
+	}
+	data, err := os.ReadFile(tmpl)
+	if err != nil {
+		res.detail = err.Error()
+		return res
+	}
+	def := string(JSON5ToJSON(data))
+	if strings.HasPrefix(param, "$") && strings.Contains(def, `"$.items[0]"`) {
+		// test_json_path_array_*: the test substitutes the path under test.
+		def = strings.Replace(def, `"$.items[0]"`, strconvQuote(param), 1)
+	}
+	if strings.Contains(def, "%") {
+		ph := regexp.MustCompile(`%[A-Z_]+%`).FindAllString(def, -1)
+		if len(ph) > 0 {
+			if param == "" || len(uniq(ph)) != 1 {
+				res.skip = "template placeholders filled by the test code: " + strings.Join(uniq(ph), ",")
+				return res
+			}
+			def = strings.ReplaceAll(def, ph[0], param)
+		}
+	}
+	for _, ev := range events {
+		em, _ := ev.(map[string]any)
+		if d, ok := em["stateExitedEventDetails"].(map[string]any); ok {
+			if _, ok := d["assignedVariables"]; ok {
+				res.skip = "uses variables (Assign)"
+				return res
+			}
+		}
+		if typ, _ := em["type"].(string); strings.HasPrefix(typ, "MapRun") {
+			res.skip = "distributed Map (MapRun events)"
+			return res
+		}
+	}
+	rep, why := newReplay(events)
+	if why != "" {
+		res.skip = why
+		return res
+	}
+	sm, perr := Parse([]byte(def), ParseOptions{Resources: rep})
+	if perr != nil {
+		msg := perr.Error()
+		switch {
+		case strings.Contains(msg, "JSONata"):
+			res.skip = "JSONata"
+		case strings.Contains(msg, "Assign") || strings.Contains(msg, "/Arguments") || strings.Contains(msg, "/Output"):
+			res.skip = "JSONata/variables fields"
+		case strings.Contains(msg, "ItemReader") || strings.Contains(msg, "ItemBatcher") || strings.Contains(msg, "ResultWriter"):
+			res.skip = "distributed Map features"
+		default:
+			res.detail = fmt.Sprintf("%s: parse: %v", filepath.Base(tmpl), perr)
+		}
+		return res
+	}
+	first, _ := events[0].(map[string]any)
+	sd, _ := first["executionStartedEventDetails"].(map[string]any)
+	input := recordedValue(sd["input"])
+	if input == nil {
+		input = map[string]any{}
+	}
+	clock := NewFakeClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	clock.SetAutoAdvance(true)
+	hist := &History{}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	result := RunValue(ctx, sm, input, Options{
+		Clock: clock, Tasks: rep, Sink: hist, Rand: rand.NewPCG(1, 2),
+		ExecutionArn:     "arn:aws:states:us-east-1:111111111111:execution:sm-name:exec-name",
+		ExecutionName:    "exec-name",
+		StateMachineArn:  "arn:aws:states:us-east-1:111111111111:stateMachine:sm-name",
+		StateMachineName: "sm-name",
+		RoleArn:          "snf_role_arn",
+	})
+	last, _ := events[len(events)-1].(map[string]any)
+	typ, _ := last["type"].(string)
+	var problems []string
+	switch typ {
+	case "ExecutionSucceeded":
+		d, _ := last["executionSucceededEventDetails"].(map[string]any)
+		want := recordedValue(d["output"])
+		if result.Status != StatusSucceeded {
+			problems = append(problems, fmt.Sprintf("status %s (%v), want SUCCEEDED", result.Status, result.Error))
+		} else if !recordedMatch(want, result.Output) {
+			problems = append(problems, fmt.Sprintf("output %s, want %s", EncodeJSON(result.Output), EncodeJSON(want)))
+		}
+	case "ExecutionFailed":
+		d, _ := last["executionFailedEventDetails"].(map[string]any)
+		if result.Status != StatusFailed || result.Error == nil {
+			problems = append(problems, fmt.Sprintf("status %s (output %s), want FAILED", result.Status, EncodeJSON(result.Output)))
+			break
+		}
+		wantErr, _ := d["error"].(string)
+		if result.Error.Name != wantErr {
+			problems = append(problems, fmt.Sprintf("error %q, want %q", result.Error.Name, wantErr))
+		}
+		if c, ok := d["cause"]; ok && !recordedMatch(recordedValue(c), recordedValue(result.Error.Cause)) {
+			problems = append(problems, fmt.Sprintf("cause %q, want %q", result.Error.Cause, recordedString(c)))
+		}
+	case "ExecutionTimedOut":
+		if result.Status != StatusTimedOut {
+			problems = append(problems, fmt.Sprintf("status %s, want TIMED_OUT", result.Status))
+		}
+	default:
+		res.skip = "recording does not end the execution (" + typ + ")"
+		return res
+	}
+	if len(problems) == 0 {
+		wantTypes := recordedTypes(events)
+		var gotTypes []string
+		for _, e := range hist.Events() {
+			gotTypes = append(gotTypes, string(e.Type))
+		}
+		if strings.Contains(def, `"Parallel"`) || strings.Contains(def, `"Map"`) {
+			sort.Strings(wantTypes)
+			sort.Strings(gotTypes)
+		}
+		if strings.Join(wantTypes, ",") != strings.Join(gotTypes, ",") {
+			problems = append(problems, fmt.Sprintf("event types\n got  %v\n want %v", gotTypes, wantTypes))
+		}
+	}
+	res.ok = len(problems) == 0
+	res.detail = filepath.Base(tmpl) + ": " + strings.Join(problems, "; ")
+	return res
+}
+
+func uniq(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func choiceOperatorName(test string) string {
+	var b strings.Builder
+	for w := range strings.SplitSeq(strings.TrimPrefix(test, "test_"), "_") {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}
+
+func runChoiceCases(root string, file, test string, cases []any) []confResult {
+	data, err := os.ReadFile(filepath.Join(root, "templates/choiceoperators/statemachines/template.json5"))
+	if err != nil {
+		return []confResult{{id: file + "::" + test, detail: err.Error()}}
+	}
+	tmpl := string(JSON5ToJSON(data))
+	op := choiceOperatorName(test)
+	var out []confResult
+	for i, c := range cases {
+		cm, _ := c.(map[string]any)
+		in, _ := cm["input"].(map[string]any)
+		want := cm["output"]
+		id := fmt.Sprintf("%s::%s::case%d", file, test, i)
+		def := tmpl
+		if strings.HasSuffix(op, "Path") {
+			def = strings.Replace(def, `"%ComparisonOperatorType%"`, `"`+op+`"`, 1)
+		} else {
+			def = strings.Replace(def, `"%ComparisonOperatorType%": "$.Value"`, `"`+op+`": `+EncodeJSON(in["Value"]), 1)
+		}
+		res := confResult{id: id}
+		if strings.Contains(EncodeJSON(in), `"date"`) {
+			res.skip = "timestamps normalised to \"date\" in the recording"
+			out = append(out, res)
+			continue
+		}
+		sm, perr := Parse([]byte(def), ParseOptions{})
+		if perr != nil {
+			res.detail = "parse: " + perr.Error()
+			out = append(out, res)
+			continue
+		}
+		r := RunValue(context.Background(), sm, in, Options{Clock: NewFakeClock(time.Unix(0, 0))})
+		if r.Status != StatusSucceeded || !recordedMatch(want, r.Output) {
+			res.detail = fmt.Sprintf("input %s: got %s %s %v, want %s", EncodeJSON(in), r.Status, EncodeJSON(r.Output), r.Error, EncodeJSON(want))
+		} else {
+			res.ok = true
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func TestConformance(t *testing.T) {
+	root := conformanceRoot(t)
+	known := loadKnownFailures(t)
+	idx := loadTemplates(t, root)
+	var results []confResult
+
+	choiceFiles, _ := filepath.Glob(filepath.Join(root, "v2/choice_operators/*.snapshot.json"))
+	for _, f := range choiceFiles {
+		snap := readSnapshot(t, f)
+		rel, _ := filepath.Rel(root, f)
+		for _, key := range sortedKeys(snap) {
+			test := key[strings.LastIndex(key, "::")+2:]
+			rc, _ := snap[key].(map[string]any)["recorded-content"].(map[string]any)
+			cases, _ := rc["cases"].([]any)
+			results = append(results, runChoiceCases(root, rel, test, cases)...)
+		}
+	}
+	for _, rel := range conformanceSnapshots {
+		snap := readSnapshot(t, filepath.Join(root, rel))
+		for _, key := range sortedKeys(snap) {
+			test := key[strings.LastIndex(key, "::")+2:]
+			rc, _ := snap[key].(map[string]any)["recorded-content"].(map[string]any)
+			for _, hk := range sortedKeys(rc) {
+				h, ok := rc[hk].(map[string]any)
+				if !ok {
+					continue
+				}
+				events, ok := h["events"].([]any)
+				if !ok || len(events) == 0 {
+					continue
+				}
+				if strings.Contains(hk, "reverseOrder[True]") {
+					continue
+				}
+				r := runConformanceCase(root, idx, test, events)
+				r.id = rel + "::" + test + "::" + hk
+				results = append(results, r)
+			}
+		}
+	}
+
+	passed, failed, skipped := 0, 0, 0
+	skipReasons := map[string]int{}
+	for _, r := range results {
+		switch {
+		case r.skip != "":
+			skipped++
+			skipReasons[r.skip]++
+		case r.ok:
+			passed++
+			if reason, ok := known[r.id]; ok {
+				t.Logf("known failure now passes, remove it from testdata/conformance_known_failures.txt: %s (%s)", r.id, reason)
+			}
+		default:
+			failed++
+			if _, ok := known[r.id]; !ok {
+				t.Errorf("conformance regression %s: %s", r.id, r.detail)
+			} else if os.Getenv("CONFORMANCE_VERBOSE") != "" {
+				t.Logf("known failure %s: %s", r.id, r.detail)
+			}
+		}
+	}
+	applicable := passed + failed
+	t.Logf("conformance: %d/%d applicable recorded cases pass (%.1f%%), %d failing, %d skipped as not applicable",
+		passed, applicable, 100*float64(passed)/float64(max(applicable, 1)), failed, skipped)
+	for _, k := range sortedKeysInt(skipReasons) {
+		t.Logf("  skipped %3d: %s", skipReasons[k], k)
+	}
+	if os.Getenv("CONFORMANCE_WRITE_KNOWN") != "" {
+		var b strings.Builder
+		b.WriteString("# Conformance cases known to fail: <case id> # <reason>. The test fails when\n# a case not listed here fails. Regenerate with CONFORMANCE_WRITE_KNOWN=1.\n")
+		for _, r := range results {
+			if r.skip == "" && !r.ok {
+				reason := known[r.id]
+				if reason == "" {
+					reason = strings.ReplaceAll(r.detail, "\n", " ")
+					if len(reason) > 200 {
+						reason = reason[:200] + "..."
+					}
+				}
+				fmt.Fprintf(&b, "%s # %s\n", r.id, reason)
+			}
+		}
+		if err := os.WriteFile("testdata/conformance_known_failures.txt", []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func sortedKeysInt(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func readSnapshot(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	v, err := DecodeJSON(data)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	m, _ := v.(map[string]any)
+	return m
+}
+
+var _ = json.Number("")
+var _ sfnmodel.HistoryEvent
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
