@@ -221,8 +221,8 @@ type outcome struct {
 	err *StatesError
 }
 
-func (r *replay) Supports(string) bool  { return true }
-func (r *replay) Supported() []string   { return []string{"(replayed)"} }
+func (r *replay) Supports(string) bool { return true }
+func (r *replay) Supported() []string  { return []string{"(replayed)"} }
 func (r *replay) Lookup(string) (TaskHandler, bool) {
 	return TaskHandlerFunc(func(ctx context.Context, req *TaskRequest) (any, *StatesError) {
 		r.mu.Lock()

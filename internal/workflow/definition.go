@@ -166,6 +166,7 @@ func Parse(definition []byte, opts ParseOptions) (*StateMachine, error) {
 		return nil, &ValidationError{Problems: []Problem{{Message: "definition is not valid JSON: " + err.Error()}}}
 	}
 	p := &parser{opts: opts}
+	p.probs.list = append(p.probs.list, duplicateStates(definition)...)
 	sm := p.machine(v, "", true)
 	if len(p.probs.list) > 0 {
 		return nil, &ValidationError{Problems: p.probs.list}

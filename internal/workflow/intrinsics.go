@@ -152,6 +152,9 @@ func (p *intrinsicParser) arg() (intrinsicArg, error) {
 		for p.i < len(p.s) {
 			c := p.s[p.i]
 			if c == '\\' && p.i+1 < len(p.s) {
+				if n := p.s[p.i+1]; n == '{' || n == '}' {
+					sb.WriteByte('\\') // kept for States.Format
+				}
 				sb.WriteByte(p.s[p.i+1])
 				p.i += 2
 				continue
