@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"strings"
-	"time"
 )
 
 // choose evaluates the Choice rules in order and returns the next state.
@@ -200,5 +199,3 @@ func stringMatches(s, pattern string) bool {
 	}
 	return match(0, 0)
 }
-
-var _ = time.Now

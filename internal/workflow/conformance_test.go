@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
 
 // conformanceDir is the AWS-recorded Step Functions data, relative to this
@@ -667,9 +665,6 @@ func readSnapshot(t *testing.T, path string) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
 }
-
-var _ = json.Number("")
-var _ sfnmodel.HistoryEvent
 
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)

@@ -1,9 +1,7 @@
 package workflow
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -992,6 +990,3 @@ func (p *parser) template(v any, at string) *Template {
 	}
 	return &Template{kind: 0, lit: v}
 }
-
-var _ = json.Number("")
-var _ = math.Inf

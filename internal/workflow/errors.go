@@ -33,6 +33,7 @@ type StatesError struct {
 	Cause string
 }
 
+// Error renders "Name: Cause".
 func (e *StatesError) Error() string {
 	if e.Cause == "" {
 		return e.Name
@@ -57,6 +58,7 @@ type Problem struct {
 	Message string
 }
 
+// String renders "path: message".
 func (p Problem) String() string {
 	if p.Path == "" {
 		return p.Message
@@ -69,6 +71,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists every problem, one per line.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	b.WriteString("workflow: invalid state machine definition")

@@ -244,6 +244,7 @@ type PathError struct {
 	Msg string
 }
 
+// Error returns the Jayway-style message.
 func (e *PathError) Error() string { return e.Msg }
 
 // Unwrap makes errors.Is(err, errPathNotFound) work.
