@@ -268,9 +268,11 @@ func (r *runner) startPending(ctx, rep context.Context) {
 			r.report(rep)
 			break
 		}
-		if st, err := r.rt.Inspect(ctx, id); err == nil {
-			ci.Bindings = bindings(st.Ports)
-			r.info[cd.Name] = ci
+		if len(cs.PortBindings) > 0 || cs.NetworkMode == "host" && len(cd.PortMappings) > 0 {
+			if st, err := r.rt.Inspect(ctx, id); err == nil {
+				ci.Bindings = bindings(st.Ports)
+				r.info[cd.Name] = ci
+			}
 		}
 		r.state = r.state.ContainerStarted(cd.Name)
 		r.follow(ctx, cd.Name, id, time.Time{})

@@ -224,6 +224,7 @@ type watcher struct {
 
 func (w *watcher) wait(ctx context.Context, cluster string, arns []string) ([]types.Task, error) {
 	interval := w.opts.Poll
+	started := time.Now()
 	w.last = map[string]string{}
 	for {
 		out, err := w.r.ECS.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns})
@@ -253,8 +254,12 @@ func (w *watcher) wait(ctx context.Context, cluster string, arns []string) ([]ty
 			return w.stopAll(ctx, cluster, arns)
 		case <-time.After(interval):
 		}
-		if interval = interval * 3 / 2; interval > w.opts.MaxPoll {
-			interval = w.opts.MaxPoll
+		// Poll at the first interval while tasks are young (most local tasks
+		// are short), then back off towards MaxPoll.
+		if time.Since(started) > 5*time.Second {
+			if interval = interval * 3 / 2; interval > w.opts.MaxPoll {
+				interval = w.opts.MaxPoll
+			}
 		}
 	}
 }
