@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/inproc"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/runtime/process"
 	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
@@ -316,5 +319,66 @@ func TestEngine_SecondOpenIsLocked(t *testing.T) {
 	_, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: h.rt})
 	if err != ErrLocked {
 		t.Fatalf("second Open error = %v; want ErrLocked", err)
+	}
+}
+
+func TestEngine_PortMappingsReportNetworkBindings(t *testing.T) {
+	h, image := newHarness(t)
+	app := container("web", image, true, "serve", ":8080", "hello", "--", "forever")
+	app.PortMappings = []types.PortMapping{{ContainerPort: aws.Int32(8080), HostPort: aws.Int32(0)}}
+	arn := h.run("web", app)
+	task := h.waitRunning(arn)
+	// Docker binds IPv4 and, where enabled, IPv6 (bindIP "::").
+	var v4 *types.NetworkBinding
+	for i, b := range task.Containers[0].NetworkBindings {
+		if aws.ToString(b.BindIP) == "0.0.0.0" {
+			v4 = &task.Containers[0].NetworkBindings[i]
+		}
+	}
+	if v4 == nil || aws.ToInt32(v4.ContainerPort) != 8080 || aws.ToInt32(v4.HostPort) == 0 || v4.Protocol != types.TransportProtocolTcp {
+		t.Fatalf("networkBindings = %+v; want 8080 bound on 0.0.0.0 to a dynamic host port over tcp", task.Containers[0].NetworkBindings)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", aws.ToInt32(v4.HostPort)))
+	if err != nil {
+		t.Fatalf("GET the dynamic host port: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.TrimSpace(string(body)) != "hello" {
+		t.Errorf("body = %q; want hello", body)
+	}
+	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitStopped(arn)
+}
+
+func TestEngine_ProcessRuntime(t *testing.T) {
+	bin := testimage.HostBinary(t)
+	dir := t.TempDir()
+	eng, err := Open(context.Background(), Options{StateDir: dir, Runtime: process.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	h := &harness{t: t, dir: dir, eng: eng}
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
+	}
+	h.ecs = awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	h.logs = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	app := container("app", "unused", true)
+	app.EntryPoint = []string{bin}
+	app.Command = []string{"getenv", "GREETING", "--", "exit", "5"}
+	app.Environment = []types.KeyValuePair{{Name: aws.String("GREETING"), Value: aws.String("from the host")}}
+	arn := h.run("proc", app)
+	task := h.waitStopped(arn)
+	if got := exitCode(task, "app"); got == nil || *got != 5 {
+		t.Errorf("exit code = %v; want 5", got)
+	}
+	if got := h.logLines("/ecsrun/tasks", "proc/app/"+taskID(arn)); len(got) != 1 || got[0] != "from the host" {
+		t.Errorf("log = %q; want the environment variable's value", got)
 	}
 }
