@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/smithy-go"
 
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -141,5 +147,60 @@ func TestHelp_TeachesExitCodes(t *testing.T) {
 	code, out, _ := run(t, "run-task", "--help")
 	if code != 0 || !strings.Contains(out, "124") || !strings.Contains(out, "125") || !strings.Contains(out, "--task-definition") {
 		t.Errorf("run-task --help: exit %d\n%s", code, out)
+	}
+}
+
+func TestServe_VerifiesSignaturesWhenCredentialsAreConfigured(t *testing.T) {
+	testimage.RequireDocker(t)
+	t.Setenv("ECSRUN_ACCESS_KEY_ID", "AKIDLOCAL")
+	t.Setenv("ECSRUN_SECRET_ACCESS_KEY", "local-secret")
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out, errOut bytes.Buffer
+	go func() {
+		done <- Main(ctx, []string{"serve", "--state-dir", dir, "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exit %d: %s", code, errOut.String())
+		}
+	}()
+	var info engine.ServeInfo
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var ok bool
+		if info, ok = engine.Discover(dir); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s", errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling for the daemon's record, bounded by the deadline
+	}
+	client := func(id, secret string) *awsecs.Client {
+		return awsecs.New(awsecs.Options{
+			Region: "us-east-1", BaseEndpoint: aws.String(info.Endpoint),
+			Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""),
+		})
+	}
+	if _, err := client("AKIDLOCAL", "local-secret").ListClusters(ctx, &awsecs.ListClustersInput{}); err != nil {
+		t.Fatalf("correctly signed request: %v", err)
+	}
+	for _, tc := range []struct{ id, secret, want string }{
+		{"AKIDLOCAL", "wrong", "InvalidSignatureException"},
+		{"AKIDOTHER", "local-secret", "UnrecognizedClientException"},
+	} {
+		_, err := client(tc.id, tc.secret).ListClusters(ctx, &awsecs.ListClustersInput{})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != tc.want {
+			t.Errorf("signed with %s/%s: error %v; want %s", tc.id, tc.secret, err, tc.want)
+		}
+	}
+	// run-task finds the daemon and signs with the same keys.
+	code, _, stderr := run(t, "run-task", "--state-dir", dir, "--task-definition", "never-registered")
+	if code != ExitNeverStarted || !strings.Contains(stderr, "Unable to describe task definition") {
+		t.Errorf("run-task through the signing daemon: exit %d, %s", code, stderr)
 	}
 }

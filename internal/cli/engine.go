@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,12 +16,14 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/spf13/pflag"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/inproc"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
+	"github.com/ecsrun/ecsrun/internal/sigv4"
 )
 
 // engineFlags choose how the local engine runs containers.
@@ -65,7 +68,7 @@ func (f *engineFlags) pullBehavior() (runtime.PullBehavior, error) {
 }
 
 // openEngine starts the local engine in this process.
-func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger) (*engine.Engine, func(), error) {
+func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, auth awsjson.Authenticator) (*engine.Engine, func(), error) {
 	pull, err := f.pullBehavior()
 	if err != nil {
 		return nil, nil, err
@@ -80,6 +83,7 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger) 
 		Runtime:       rt,
 		PullBehavior:  pull,
 		TaskRetention: f.taskRetention,
+		Auth:          auth,
 		Log:           log,
 	})
 	if err != nil {
@@ -107,12 +111,16 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 	if endpoint != "" {
 		return e.endpointClients(ctx, endpoint)
 	}
-	eng, closeEng, err := e.openEngine(ctx, f, nil)
+	eng, closeEng, err := e.openEngine(ctx, f, nil, nil)
 	if errors.Is(err, engine.ErrLocked) {
 		if info, ok := engine.Discover(e.stateDir); ok {
 			c, err := e.endpointClients(ctx, info.Endpoint)
 			if err != nil {
 				return nil, err
+			}
+			if id, secret := os.Getenv(sigv4.EnvAccessKeyID), os.Getenv(sigv4.EnvSecretAccessKey); id != "" && secret != "" {
+				// A daemon that verifies signatures knows these keys.
+				c.useCredentials(id, secret)
 			}
 			c.Where = "ecsrun serve at " + info.Endpoint
 			c.Local = true
@@ -155,6 +163,13 @@ func (e *env) endpointClients(ctx context.Context, endpoint string) (*clients, e
 		Where: endpoint,
 		close: func() {},
 	}, nil
+}
+
+// useCredentials rebuilds the clients with static credentials.
+func (c *clients) useCredentials(id, secret string) {
+	p := credentials.NewStaticCredentialsProvider(id, secret, "")
+	c.ECS = awsecs.New(c.ECS.Options(), func(o *awsecs.Options) { o.Credentials = p })
+	c.Logs = cloudwatchlogs.New(c.Logs.Options(), func(o *cloudwatchlogs.Options) { o.Credentials = p })
 }
 
 func (c *clients) Close() {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/sigv4"
 )
 
 // DefaultListen is the address `ecsrun serve` listens on by default.
@@ -20,8 +22,9 @@ const DefaultListen = "127.0.0.1:5757"
 
 func newServe(e *env) *cobra.Command {
 	var (
-		listen string
-		ef     engineFlags
+		listen    string
+		credsFile string
+		ef        engineFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -36,16 +39,33 @@ work against it unmodified:
   aws ecs list-clusters
 
 While it runs, other ecsrun commands using the same --state-dir talk to it.
-It listens on loopback only. Stopping it (SIGINT, SIGTERM) leaves running
-containers alone; the next start re-adopts them.`,
+Stopping it (SIGINT, SIGTERM) leaves running containers alone; the next start
+re-adopts them.
+
+Security: with credentials configured (ECSRUN_ACCESS_KEY_ID and
+ECSRUN_SECRET_ACCESS_KEY, or --credentials-file in the layout of
+~/.aws/credentials) every request must carry a valid AWS Signature Version 4
+made with one of those keys, and serve may listen on any address. Without
+credentials it accepts any signature and listens on loopback only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := loopbackOnly(listen); err != nil {
+			creds, err := sigv4.Load(os.LookupEnv, credsFile)
+			if err != nil {
+				return &usageError{err}
+			}
+			var auth awsjson.Authenticator
+			if creds != nil {
+				v, err := sigv4.NewVerifier(sigv4.Options{Credentials: creds})
+				if err != nil {
+					return err
+				}
+				auth = v
+			} else if err := loopbackOnly(listen); err != nil {
 				return &usageError{err}
 			}
 			log := slog.New(slog.NewTextHandler(e.stderr, nil))
-			eng, closeEng, err := e.openEngine(ctx, &ef, log)
+			eng, closeEng, err := e.openEngine(ctx, &ef, log, auth)
 			if errors.Is(err, engine.ErrLocked) {
 				if info, ok := engine.Discover(e.stateDir); ok {
 					return fmt.Errorf("ecsrun serve (pid %d) already serves %s at %s", info.PID, e.stateDir, info.Endpoint)
@@ -67,7 +87,7 @@ containers alone; the next start re-adopts them.`,
 			}
 			defer engine.RemoveServeInfo(e.stateDir)
 			srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
-			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime)
+			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime, "sigv4", auth != nil)
 			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS and CloudWatch Logs APIs at %s\n", endpoint)
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
@@ -83,13 +103,14 @@ containers alone; the next start re-adopts them.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to listen on (loopback only; port 0 picks a free port)")
+	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to listen on (loopback only unless credentials are configured; port 0 picks a free port)")
+	cmd.Flags().StringVar(&credsFile, "credentials-file", os.Getenv("ECSRUN_CREDENTIALS_FILE"), "file of access keys ([name] sections with aws_access_key_id and aws_secret_access_key) whose SigV4 signatures are accepted (default $ECSRUN_CREDENTIALS_FILE)")
 	ef.add(cmd.Flags())
 	return cmd
 }
 
-// loopbackOnly refuses addresses outside the loopback range: without SigV4
-// verification the API must not be reachable from other machines.
+// loopbackOnly refuses addresses outside the loopback range: without
+// configured credentials the API must not be reachable from other machines.
 func loopbackOnly(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

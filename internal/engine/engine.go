@@ -35,7 +35,9 @@ type Options struct {
 	TaskRetention time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	Log *slog.Logger
+	// Auth, when set, authenticates every API request (SigV4).
+	Auth awsjson.Authenticator
+	Log  *slog.Logger
 }
 
 // Engine is a running local ECS.
@@ -93,6 +95,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.cp.Start(e.agent)
 	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
 	e.handler.Log = opts.Log
+	e.handler.Auth = opts.Auth
 	return e, nil
 }
 
