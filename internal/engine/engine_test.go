@@ -338,14 +338,24 @@ func TestEngine_PortMappingsReportNetworkBindings(t *testing.T) {
 	if v4 == nil || aws.ToInt32(v4.ContainerPort) != 8080 || aws.ToInt32(v4.HostPort) == 0 || v4.Protocol != types.TransportProtocolTcp {
 		t.Fatalf("networkBindings = %+v; want 8080 bound on 0.0.0.0 to a dynamic host port over tcp", task.Containers[0].NetworkBindings)
 	}
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", aws.ToInt32(v4.HostPort)))
-	if err != nil {
-		t.Fatalf("GET the dynamic host port: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.TrimSpace(string(body)) != "hello" {
-		t.Errorf("body = %q; want hello", body)
+	// RUNNING means started, not listening yet: retry until the server answers.
+	url := fmt.Sprintf("http://127.0.0.1:%d/", aws.ToInt32(v4.HostPort))
+	c := ctx(t)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.TrimSpace(string(body)) != "hello" {
+				t.Errorf("body = %q; want hello", body)
+			}
+			break
+		}
+		select {
+		case <-c.Done():
+			t.Fatalf("GET the dynamic host port: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
 		t.Fatal(err)
