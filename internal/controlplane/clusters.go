@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"sort"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
@@ -128,27 +127,18 @@ func (cp *ControlPlane) DescribeClusters(ctx context.Context, in *ecsmodel.Descr
 // ListClusters lists the ARNs of ACTIVE clusters, by name.
 func (cp *ControlPlane) ListClusters(ctx context.Context, in *ecsmodel.ListClustersRequest) (*ecsmodel.ListClustersResponse, error) {
 	cp.mu.Lock()
-	var names []string
+	var items []keyed
 	for n, c := range cp.clusters {
 		if c.Status == "ACTIVE" {
-			names = append(names, n)
+			items = append(items, keyed{n, cp.acct.ClusterARN(n)})
 		}
 	}
 	cp.mu.Unlock()
-	sort.Strings(names)
-	max := int32(0)
-	if in.MaxResults != nil {
-		max = *in.MaxResults
-	}
-	start, end, next, err := page(names, in.NextToken, max, 100, 100)
+	arns, next, err := pageValues(items, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
-	out := &ecsmodel.ListClustersResponse{ClusterArns: []string{}, NextToken: next}
-	for _, n := range names[start:end] {
-		out.ClusterArns = append(out.ClusterArns, cp.acct.ClusterARN(n))
-	}
-	return out, nil
+	return &ecsmodel.ListClustersResponse{ClusterArns: arns, NextToken: next}, nil
 }
 
 // DeleteCluster marks a cluster INACTIVE; it fails while tasks are active.

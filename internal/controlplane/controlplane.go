@@ -212,7 +212,8 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 	return nil
 }
 
-// put writes one JSON row inside its own statement.
+// exec runs one write statement; it completes even when ctx is cancelled,
+// because the caller has already decided to commit.
 func (cp *ControlPlane) exec(ctx context.Context, query string, args ...any) error {
 	if _, err := cp.db.ExecContext(context.WithoutCancel(ctx), query, args...); err != nil {
 		return fmt.Errorf("controlplane: store: %w", err)

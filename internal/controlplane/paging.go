@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"encoding/base64"
+	"sort"
 	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
@@ -41,4 +42,30 @@ func page(keys []string, token string, max, maxDefault, maxLimit int32) (start, 
 		return start, len(keys), "", nil
 	}
 	return start, end, base64.RawURLEncoding.EncodeToString([]byte("ecsrun:" + keys[end-1])), nil
+}
+
+// keyed is a list item with the key it pages by.
+type keyed struct{ key, value string }
+
+// pageValues sorts items by key and returns the values of the page after
+// token (at most *max of them, 100 when max is nil) and the next token.
+func pageValues(items []keyed, token string, max *int32) ([]string, string, error) {
+	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
+	keys := make([]string, len(items))
+	for i := range items {
+		keys[i] = items[i].key
+	}
+	var n int32
+	if max != nil {
+		n = *max
+	}
+	start, end, next, err := page(keys, token, n, 100, 100)
+	if err != nil {
+		return nil, "", err
+	}
+	values := make([]string, 0, end-start)
+	for _, it := range items[start:end] {
+		values = append(values, it.value)
+	}
+	return values, next, nil
 }

@@ -3,7 +3,6 @@ package controlplane
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
@@ -131,11 +130,9 @@ func (cp *ControlPlane) ListTaskDefinitions(ctx context.Context, in *ecsmodel.Li
 	if status == "" {
 		status = ecsmodel.TaskDefinitionStatusACTIVE
 	}
+	desc := in.Sort == ecsmodel.SortOrderDESC
 	cp.mu.Lock()
-	type item struct {
-		key, arn string
-	}
-	var items []item
+	var items []keyed
 	for fam, revs := range cp.families {
 		if in.FamilyPrefix != "" && fam != in.FamilyPrefix {
 			continue
@@ -144,40 +141,21 @@ func (cp *ControlPlane) ListTaskDefinitions(ctx context.Context, in *ecsmodel.Li
 			if td.Def.Status != status {
 				continue
 			}
-			// Sortable key: family, then zero-padded revision.
-			items = append(items, item{fmt.Sprintf("%s:%010d", fam, td.Def.Revision), td.Def.TaskDefinitionArn})
+			// Paging keys ascend: family then zero-padded revision, both
+			// inverted for DESC.
+			key := fmt.Sprintf("%s:%010d", fam, td.Def.Revision)
+			if desc {
+				key = fmt.Sprintf("%s:%010d", invert(fam), 9999999999-int(td.Def.Revision))
+			}
+			items = append(items, keyed{key, td.Def.TaskDefinitionArn})
 		}
 	}
 	cp.mu.Unlock()
-	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
-	desc := in.Sort == ecsmodel.SortOrderDESC
-	if desc {
-		// Paging keys must ascend; invert the revision order for DESC.
-		for i := range items {
-			fam, rev, _ := strings.Cut(items[i].key, ":")
-			var n int
-			fmt.Sscanf(rev, "%d", &n)
-			items[i].key = fmt.Sprintf("%s:%010d", invert(fam), 9999999999-n)
-		}
-		sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
-	}
-	keys := make([]string, len(items))
-	for i := range items {
-		keys[i] = items[i].key
-	}
-	max := int32(0)
-	if in.MaxResults != nil {
-		max = *in.MaxResults
-	}
-	start, end, next, err := page(keys, in.NextToken, max, 100, 100)
+	arns, next, err := pageValues(items, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
-	out := &ecsmodel.ListTaskDefinitionsResponse{TaskDefinitionArns: []string{}, NextToken: next}
-	for _, it := range items[start:end] {
-		out.TaskDefinitionArns = append(out.TaskDefinitionArns, it.arn)
-	}
-	return out, nil
+	return &ecsmodel.ListTaskDefinitionsResponse{TaskDefinitionArns: arns, NextToken: next}, nil
 }
 
 // invert maps a string to one that sorts in the opposite order (for the
@@ -198,7 +176,7 @@ func (cp *ControlPlane) ListTaskDefinitionFamilies(ctx context.Context, in *ecsm
 		status = ecsmodel.TaskDefinitionFamilyStatusACTIVE
 	}
 	cp.mu.Lock()
-	var names []string
+	var items []keyed
 	for fam, revs := range cp.families {
 		if !strings.HasPrefix(fam, in.FamilyPrefix) {
 			continue
@@ -213,19 +191,13 @@ func (cp *ControlPlane) ListTaskDefinitionFamilies(ctx context.Context, in *ecsm
 		case status == ecsmodel.TaskDefinitionFamilyStatusALL,
 			status == ecsmodel.TaskDefinitionFamilyStatusACTIVE && active,
 			status == ecsmodel.TaskDefinitionFamilyStatusINACTIVE && !active:
-			names = append(names, fam)
+			items = append(items, keyed{fam, fam})
 		}
 	}
 	cp.mu.Unlock()
-	sort.Strings(names)
-	max := int32(0)
-	if in.MaxResults != nil {
-		max = *in.MaxResults
-	}
-	start, end, next, err := page(names, in.NextToken, max, 100, 100)
+	families, next, err := pageValues(items, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
-	out := &ecsmodel.ListTaskDefinitionFamiliesResponse{Families: append([]string{}, names[start:end]...), NextToken: next}
-	return out, nil
+	return &ecsmodel.ListTaskDefinitionFamiliesResponse{Families: families, NextToken: next}, nil
 }

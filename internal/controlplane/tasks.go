@@ -388,10 +388,7 @@ func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksReq
 		cp.mu.Unlock()
 		return nil, err
 	}
-	type item struct {
-		key, arn string
-	}
-	var items []item
+	var items []keyed
 	for _, t := range cp.tasks {
 		if t.Cluster != c.Name || t.State.Desired.String() != string(desired) {
 			continue
@@ -408,27 +405,14 @@ func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksReq
 		if in.ServiceName != "" || in.ContainerInstance != "" {
 			continue // no services or container instances yet: nothing matches
 		}
-		items = append(items, item{fmt.Sprintf("%020d", t.Seq), t.ARN})
+		items = append(items, keyed{fmt.Sprintf("%020d", t.Seq), t.ARN})
 	}
 	cp.mu.Unlock()
-	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
-	keys := make([]string, len(items))
-	for i := range items {
-		keys[i] = items[i].key
-	}
-	max := int32(0)
-	if in.MaxResults != nil {
-		max = *in.MaxResults
-	}
-	start, end, next, err := page(keys, in.NextToken, max, 100, 100)
+	arns, next, err := pageValues(items, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
-	out := &ecsmodel.ListTasksResponse{TaskArns: []string{}, NextToken: next}
-	for _, it := range items[start:end] {
-		out.TaskArns = append(out.TaskArns, it.arn)
-	}
-	return out, nil
+	return &ecsmodel.ListTasksResponse{TaskArns: arns, NextToken: next}, nil
 }
 
 // taskWire builds the Task answer; callers hold cp.mu.
