@@ -87,9 +87,10 @@ func (a *Agent) Stop(taskID, code, reason string) bool {
 	if r == nil {
 		return false
 	}
+	// The first stop request wins; a later one while it is pending is moot.
 	select {
 	case r.stop <- stopRequest{code, reason}:
-	case <-r.done:
+	default:
 	}
 	return true
 }
@@ -131,7 +132,7 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 		a: a, spec: spec, rt: a.opts.Runtime,
 		info:     map[string]ContainerInfo{},
 		defs:     map[string]*ecsmodel.ContainerDefinition{},
-		stop:     make(chan stopRequest),
+		stop:     make(chan stopRequest, 1),
 		done:     make(chan struct{}),
 		exits:    make(chan exitEvent, len(spec.Definition.ContainerDefinitions)),
 		stopping: map[string]bool{},
@@ -236,6 +237,12 @@ func (r *runner) startPending(ctx, rep context.Context) {
 		cd := &r.spec.Definition.ContainerDefinitions[i]
 		if ctx.Err() != nil {
 			return
+		}
+		select {
+		case s := <-r.stop:
+			r.state = r.state.RequestStop(s.code, s.reason, r.now())
+			r.report(rep)
+		default:
 		}
 		if r.state.Desired == taskstate.Stopped {
 			break
