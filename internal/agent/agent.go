@@ -491,3 +491,28 @@ func (r *runner) adopt(ctx, rep context.Context) {
 // Check reports what in spec the agent cannot run yet (see the package
 // function Check).
 func (a *Agent) Check(spec *TaskSpec) error { return Check(spec) }
+
+// DefaultContainerRetention is how long stopped containers are kept before
+// RemoveExpired deletes them (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION).
+const DefaultContainerRetention = 3 * time.Hour
+
+// RemoveExpired deletes the containers of ECS tasks on this host that
+// stopped more than retention ago, and returns how many it removed.
+func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int, error) {
+	states, err := a.opts.Runtime.List(ctx, map[string]string{LabelTaskARN: ""})
+	if err != nil {
+		return 0, err
+	}
+	cutoff := a.opts.Now().Add(-retention)
+	removed := 0
+	for _, st := range states {
+		if st.Running || !st.Exited || st.FinishedAt.IsZero() || st.FinishedAt.After(cutoff) {
+			continue
+		}
+		if err := a.opts.Runtime.Remove(ctx, st.ID); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			return removed, err
+		}
+		removed++
+	}
+	return removed, nil
+}

@@ -16,6 +16,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/spf13/pflag"
 
+	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/engine"
@@ -31,12 +32,14 @@ type engineFlags struct {
 	runtime       string
 	pull          string
 	taskRetention time.Duration
+	keep          time.Duration
 }
 
 func (f *engineFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", "docker", `how containers run: "docker" (the Docker Engine), or "process" (entryPoint+command run as host processes, no image; for machines without Docker)`)
 	fs.StringVar(&f.pull, "pull", "default", `image pull behaviour, like the ECS agent's ECS_IMAGE_PULL_BEHAVIOR: "default" (pull, fall back to a cached image), "always", "once", "prefer-cached"`)
 	fs.DurationVar(&f.taskRetention, "task-retention", time.Hour, "how long stopped tasks stay describable")
+	fs.DurationVar(&f.keep, "container-retention", agent.DefaultContainerRetention, "how long stopped containers are kept before they are removed (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION)")
 }
 
 func (f *engineFlags) newRuntime(ctx context.Context) (runtime.Runtime, func(), error) {
@@ -78,13 +81,14 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		return nil, nil, err
 	}
 	eng, err := engine.Open(ctx, engine.Options{
-		StateDir:      e.stateDir,
-		Account:       ecs.Account{Partition: "aws", Region: e.region, ID: e.accountID},
-		Runtime:       rt,
-		PullBehavior:  pull,
-		TaskRetention: f.taskRetention,
-		Auth:          auth,
-		Log:           log,
+		StateDir:           e.stateDir,
+		Account:            ecs.Account{Partition: "aws", Region: e.region, ID: e.accountID},
+		Runtime:            rt,
+		PullBehavior:       pull,
+		TaskRetention:      f.taskRetention,
+		ContainerRetention: f.keep,
+		Auth:               auth,
+		Log:                log,
 	})
 	if err != nil {
 		closeRT()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
@@ -33,6 +34,9 @@ type Options struct {
 	PullBehavior runtime.PullBehavior
 	// TaskRetention is how long stopped tasks stay describable.
 	TaskRetention time.Duration
+	// ContainerRetention is how long stopped containers are kept before they
+	// are removed (agent.DefaultContainerRetention when 0).
+	ContainerRetention time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Auth, when set, authenticates every API request (SigV4).
@@ -42,6 +46,9 @@ type Options struct {
 
 // Engine is a running local ECS.
 type Engine struct {
+	opts    Options
+	stop    context.CancelFunc
+	janitor sync.WaitGroup
 	lock    *os.File
 	db      *sql.DB
 	cp      *controlplane.ControlPlane
@@ -65,11 +72,14 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.ContainerRetention == 0 {
+		opts.ContainerRetention = agent.DefaultContainerRetention
+	}
 	lk, err := lock(opts.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{lock: lk}
+	e := &Engine{lock: lk, opts: opts}
 	fail := func(err error) (*Engine, error) {
 		e.Close()
 		return nil, err
@@ -96,7 +106,35 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
+	jctx, stop := context.WithCancel(context.Background())
+	e.stop = stop
+	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorInterval) })
 	return e, nil
+}
+
+// JanitorInterval is how often the engine removes expired containers.
+const JanitorInterval = 10 * time.Minute
+
+func (e *Engine) removeExpiredEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := e.RemoveExpiredContainers(ctx); err != nil && ctx.Err() == nil {
+			e.opts.Log.Warn("remove expired containers", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RemoveExpiredContainers removes the containers of tasks that stopped more
+// than the container retention ago; the engine also does it on open and
+// every JanitorInterval.
+func (e *Engine) RemoveExpiredContainers(ctx context.Context) (int, error) {
+	return e.agent.RemoveExpired(ctx, e.opts.ContainerRetention)
 }
 
 // Handler serves the ECS and CloudWatch Logs APIs.
@@ -105,6 +143,10 @@ func (e *Engine) Handler() http.Handler { return e.handler }
 // Close stops following tasks (their containers keep running and are
 // re-adopted by the next Open), closes the store and releases the lock.
 func (e *Engine) Close() error {
+	if e.stop != nil {
+		e.stop()
+		e.janitor.Wait()
+	}
 	if e.agent != nil {
 		e.agent.Close()
 	}

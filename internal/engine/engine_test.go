@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -390,5 +391,37 @@ func TestEngine_ProcessRuntime(t *testing.T) {
 	}
 	if got := h.logLines("/ecsrun/tasks", "proc/app/"+taskID(arn)); len(got) != 1 || got[0] != "from the host" {
 		t.Errorf("log = %q; want the environment variable's value", got)
+	}
+}
+
+func TestEngine_RemovesExpiredContainers(t *testing.T) {
+	h, image := newHarness(t)
+	h.close()
+	eng, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: h.rt, PullBehavior: runtime.PullPreferCached, ContainerRetention: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng = eng
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
+	}
+	h.ecs = awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	arn := h.run("cleanup", container("app", image, true, "exit", "0"))
+	task := h.waitStopped(arn)
+	id := aws.ToString(task.Containers[0].RuntimeId)
+	if _, err := h.rt.Inspect(ctx(t), id); err != nil {
+		t.Fatalf("the stopped container is already gone: %v", err)
+	}
+	if _, err := eng.RemoveExpiredContainers(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.rt.Inspect(ctx(t), id); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("Inspect after the retention = %v; want ErrNotFound", err)
+	}
+	// The task itself stays describable.
+	if got := h.waitStopped(arn); aws.ToString(got.LastStatus) != "STOPPED" {
+		t.Errorf("task = %s; want STOPPED", aws.ToString(got.LastStatus))
 	}
 }

@@ -182,7 +182,8 @@ type Runtime interface {
 	Logs(ctx context.Context, id string, opts LogOptions, fn func(LogLine)) error
 	// Inspect reports a container's state.
 	Inspect(ctx context.Context, id string) (State, error)
-	// List returns the containers carrying every label in labels.
+	// List returns the containers carrying every label in labels; an empty
+	// value matches any value of that label.
 	List(ctx context.Context, labels map[string]string) ([]State, error)
 	// Remove deletes a stopped container (forcefully if it still runs).
 	Remove(ctx context.Context, id string) error

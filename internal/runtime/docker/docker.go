@@ -400,7 +400,11 @@ func state(info container.InspectResponse) runtime.State {
 func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime.State, error) {
 	args := filters.NewArgs()
 	for k, v := range labels {
-		args.Add("label", k+"="+v)
+		if v == "" {
+			args.Add("label", k) // any value
+		} else {
+			args.Add("label", k+"="+v)
+		}
 	}
 	cs, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
 	if err != nil {

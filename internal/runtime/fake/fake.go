@@ -481,7 +481,7 @@ func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime
 next:
 	for _, c := range r.byID {
 		for k, v := range labels {
-			if got, ok := c.spec.Labels[k]; !ok || got != v {
+			if got, ok := c.spec.Labels[k]; !ok || v != "" && got != v {
 				continue next
 			}
 		}

@@ -448,7 +448,7 @@ func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime
 next:
 	for _, p := range procs {
 		for k, v := range labels {
-			if got, ok := p.spec.Labels[k]; !ok || got != v {
+			if got, ok := p.spec.Labels[k]; !ok || v != "" && got != v {
 				continue next
 			}
 		}
