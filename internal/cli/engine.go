@@ -42,24 +42,32 @@ func (f *engineFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.keep, "container-retention", agent.DefaultContainerRetention, "how long stopped containers are kept before they are removed (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION)")
 }
 
-func (f *engineFlags) newRuntime(ctx context.Context) (runtime.Runtime, func(), error) {
+// newRuntime returns the runtime and a check that it is reachable, which
+// runs in the background so the engine can open meanwhile.
+func (f *engineFlags) newRuntime(ctx context.Context) (runtime.Runtime, func() error, func(), error) {
 	switch f.runtime {
 	case "docker":
 		r, err := docker.New(docker.Options{})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := r.Ping(pctx); err != nil {
-			r.Close()
-			return nil, nil, fmt.Errorf("the Docker engine is not reachable (%v); start Docker, set DOCKER_HOST, or use --runtime process to run commands as host processes", err)
+		ping := make(chan error, 1)
+		go func() {
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			ping <- r.Ping(pctx)
+		}()
+		check := func() error {
+			if err := <-ping; err != nil {
+				return fmt.Errorf("the Docker engine is not reachable (%v); start Docker, set DOCKER_HOST, or use --runtime process to run commands as host processes", err)
+			}
+			return nil
 		}
-		return r, func() { r.Close() }, nil
+		return r, check, func() { r.Close() }, nil
 	case "process":
-		return process.New(), func() {}, nil
+		return process.New(), func() error { return nil }, func() {}, nil
 	}
-	return nil, nil, &usageError{fmt.Errorf("--runtime must be docker or process, not %q", f.runtime)}
+	return nil, nil, nil, &usageError{fmt.Errorf("--runtime must be docker or process, not %q", f.runtime)}
 }
 
 func (f *engineFlags) pullBehavior() (runtime.PullBehavior, error) {
@@ -76,7 +84,7 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 	if err != nil {
 		return nil, nil, err
 	}
-	rt, closeRT, err := f.newRuntime(ctx)
+	rt, check, closeRT, err := f.newRuntime(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,6 +98,11 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		Auth:               auth,
 		Log:                log,
 	})
+	if err == nil {
+		if err = check(); err != nil {
+			eng.Close()
+		}
+	}
 	if err != nil {
 		closeRT()
 		return nil, nil, err

@@ -108,31 +108,37 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
-	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorInterval) })
+	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
 	return e, nil
 }
 
-// JanitorInterval is how often the engine removes expired containers.
-const JanitorInterval = 10 * time.Minute
+// JanitorDelay is how long after opening the engine first removes expired
+// containers (not at once, so a short command does not pay for it), and
+// JanitorInterval how often it does so after that.
+const (
+	JanitorDelay    = time.Minute
+	JanitorInterval = 10 * time.Minute
+)
 
-func (e *Engine) removeExpiredEvery(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+func (e *Engine) removeExpiredEvery(ctx context.Context, delay, every time.Duration) {
+	t := time.NewTimer(delay)
 	defer t.Stop()
 	for {
-		if _, err := e.RemoveExpiredContainers(ctx); err != nil && ctx.Err() == nil {
-			e.opts.Log.Warn("remove expired containers", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		if _, err := e.RemoveExpiredContainers(ctx); err != nil && ctx.Err() == nil {
+			e.opts.Log.Warn("remove expired containers", "err", err)
+		}
+		t.Reset(every)
 	}
 }
 
 // RemoveExpiredContainers removes the containers of tasks that stopped more
-// than the container retention ago; the engine also does it on open and
-// every JanitorInterval.
+// than the container retention ago; the engine also does it JanitorDelay
+// after it opens and every JanitorInterval.
 func (e *Engine) RemoveExpiredContainers(ctx context.Context) (int, error) {
 	return e.agent.RemoveExpired(ctx, e.opts.ContainerRetention)
 }

@@ -51,7 +51,7 @@ type Options struct {
 	// StartedBy is recorded on the tasks (default "ecsrun").
 	StartedBy string
 	// Poll is the first interval between DescribeTasks calls; it grows to
-	// MaxPoll. Defaults: 20 ms and 1 s.
+	// MaxPoll. Defaults: 10 ms and 1 s.
 	Poll, MaxPoll time.Duration
 	// Output receives container log lines; Progress receives status lines.
 	Output, Progress io.Writer
@@ -97,7 +97,7 @@ type Runner struct {
 // result (with its exit code) could be determined.
 func (r *Runner) Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Poll == 0 {
-		opts.Poll = 20 * time.Millisecond
+		opts.Poll = 10 * time.Millisecond
 	}
 	if opts.MaxPoll == 0 {
 		opts.MaxPoll = time.Second
