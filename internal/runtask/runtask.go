@@ -231,6 +231,10 @@ func (w *watcher) wait(ctx context.Context, cluster string, arns []string) ([]ty
 		if err != nil {
 			return nil, fmt.Errorf("describe tasks: %w", err)
 		}
+		if len(out.Failures) > 0 {
+			f := out.Failures[0]
+			return nil, fmt.Errorf("describe tasks: %s: %s", aws.ToString(f.Arn), aws.ToString(f.Reason))
+		}
 		done := len(out.Tasks) == len(arns)
 		for _, t := range out.Tasks {
 			w.progress(t)
