@@ -1,0 +1,76 @@
+"""boto3 against a running `ecsrun serve`: the client, its paginators and
+waiters work unmodified. Run by test/compat/run.sh, which starts the server.
+
+Usage: python3 boto3_compat.py ENDPOINT IMAGE
+"""
+import sys
+
+import boto3
+import botocore.exceptions
+
+endpoint, image = sys.argv[1], sys.argv[2]
+session = boto3.session.Session(aws_access_key_id="AKIDCOMPAT", aws_secret_access_key="compat-secret", region_name="us-east-1")
+ecs = session.client("ecs", endpoint_url=endpoint)
+logs = session.client("logs", endpoint_url=endpoint)
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def error_code(fn, **kw):
+    try:
+        fn(**kw)
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+# Cluster lifecycle.
+ecs.create_cluster(clusterName="boto3")
+check("arn:aws:ecs:us-east-1:000000000000:cluster/boto3" in ecs.list_clusters()["clusterArns"], "create_cluster/list_clusters")
+check(error_code(ecs.run_task, cluster="ghost", taskDefinition="x") == "ClusterNotFoundException", "unknown cluster -> ClusterNotFoundException")
+
+# Many revisions through the paginator.
+for i in range(12):
+    ecs.register_task_definition(family="boto3-pages", containerDefinitions=[{"name": "app", "image": image, "memory": 32, "command": ["exit", "0"]}])
+arns = [a for page in ecs.get_paginator("list_task_definitions").paginate(familyPrefix="boto3-pages", PaginationConfig={"PageSize": 5}) for a in page["taskDefinitionArns"]]
+check(len(arns) == 12 and arns[0].endswith(":1") and arns[-1].endswith(":12"), "list_task_definitions paginator over 12 revisions in 3 pages")
+check(error_code(ecs.register_task_definition, family="bad", containerDefinitions=[{"name": "app", "image": image}]) == "ClientException", "definition without memory -> ClientException")
+
+# Run with count, wait with the waiter, read the logs.
+ecs.register_task_definition(family="boto3-run", containerDefinitions=[{"name": "app", "image": image, "memory": 32, "command": ["out", "hello from boto3", "--", "exit", "3"]}])
+run = ecs.run_task(cluster="boto3", taskDefinition="boto3-run", count=3)
+task_arns = [t["taskArn"] for t in run["tasks"]]
+check(len(task_arns) == 3 and run["failures"] == [], "run_task count=3")
+ecs.get_waiter("tasks_stopped").wait(cluster="boto3", tasks=task_arns, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+described = ecs.describe_tasks(cluster="boto3", tasks=task_arns + ["0123456789abcdef0123456789abcdef"])
+codes = [c["exitCode"] for t in described["tasks"] for c in t["containers"]]
+check(codes == [3, 3, 3], "tasks_stopped waiter, then exit codes 3")
+check([f["reason"] for f in described["failures"]] == ["MISSING"], "describe_tasks of an unknown task -> failures MISSING")
+task_id = task_arns[0].rsplit("/", 1)[1]
+events = logs.get_log_events(logGroupName="/ecsrun/tasks", logStreamName="boto3-run/app/" + task_id, startFromHead=True)["events"]
+check([e["message"] for e in events] == ["hello from boto3"], "get_log_events of the task's container")
+
+# Stop with a reason.
+ecs.register_task_definition(family="boto3-long", containerDefinitions=[{"name": "app", "image": image, "memory": 32, "command": ["forever"], "stopTimeout": 2}])
+long_arn = ecs.run_task(cluster="boto3", taskDefinition="boto3-long")["tasks"][0]["taskArn"]
+ecs.get_waiter("tasks_running").wait(cluster="boto3", tasks=[long_arn], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+ecs.stop_task(cluster="boto3", task=long_arn, reason="compat test")
+ecs.get_waiter("tasks_stopped").wait(cluster="boto3", tasks=[long_arn], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+t = ecs.describe_tasks(cluster="boto3", tasks=[long_arn])["tasks"][0]
+check(t["stopCode"] == "UserInitiated" and t["stoppedReason"] == "compat test", "stop_task with a reason")
+
+# Inactive revisions.
+ecs.deregister_task_definition(taskDefinition="boto3-run:1")
+check(error_code(ecs.run_task, cluster="boto3", taskDefinition="boto3-run:1") == "InvalidParameterException", "run_task of an inactive revision -> InvalidParameterException")
+
+# A wrongly signed request.
+bad = boto3.session.Session(aws_access_key_id="AKIDCOMPAT", aws_secret_access_key="wrong", region_name="us-east-1").client("ecs", endpoint_url=endpoint)
+check(error_code(bad.list_clusters) == "InvalidSignatureException", "wrong secret -> InvalidSignatureException")
+
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts `ecsrun serve` with SigV4 credentials on a free loopback port and
+# drives it with the AWS CLI and boto3 (test/compat/*). Needs bin/ecsrun and
+# the toolbox image (ecsrun-test/toolbox:latest, built by the Go tests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+image=ecsrun-test/toolbox:latest
+state=$(mktemp -d)
+export ECSRUN_ACCESS_KEY_ID=AKIDCOMPAT ECSRUN_SECRET_ACCESS_KEY=compat-secret
+./bin/ecsrun serve --state-dir "$state" --listen 127.0.0.1:0 --pull prefer-cached >"$state/serve.out" 2>"$state/serve.err" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$state"' EXIT
+for _ in $(seq 1 100); do
+  [ -f "$state/serve.json" ] && break
+  sleep 0.1
+done
+endpoint=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$state/serve.json")
+echo "ecsrun serve at $endpoint"
+status=0
+echo "-- AWS CLI ($(aws --version 2>&1))"
+bash test/compat/cli_compat.sh "$endpoint" "$image" || status=1
+echo "-- boto3"
+python3 test/compat/boto3_compat.py "$endpoint" "$image" || status=1
+if [ $status != 0 ]; then cat "$state/serve.err"; fi
+exit $status
