@@ -25,7 +25,10 @@ type Options struct {
 	PullBehavior runtime.PullBehavior
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	Log *slog.Logger
+	// Engine identifies this engine's containers (label LabelEngine), so
+	// engines sharing one Docker host clean up only their own.
+	Engine string
+	Log    *slog.Logger
 }
 
 // Agent runs tasks on the local host.
@@ -251,6 +254,7 @@ func (r *runner) startPending(ctx, rep context.Context) {
 			continue
 		}
 		cs := containerSpec(&r.spec, cd, r.a.opts.Region)
+		cs.Labels[LabelEngine] = r.a.opts.Engine
 		ci := r.info[cd.Name]
 		ci.RuntimeName = cs.Name
 		id, err := r.rt.Create(ctx, cs)
@@ -322,25 +326,63 @@ func (r *runner) containerStatus(name string) taskstate.ContainerStatus {
 func (r *runner) follow(ctx context.Context, name, id string, since time.Time) {
 	ci := r.info[name]
 	go func() {
-		logErr := r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, since)
+		cur := &logCursor{last: since}
+		logErr := r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, true, cur)
 		st, err := r.rt.Wait(ctx, id)
 		if ctx.Err() != nil {
 			return
 		}
 		if err == nil && logErr != nil {
-			r.a.opts.Log.Warn("container output", "task", r.spec.ID, "container", name, "err", logErr)
+			// The follow broke off: now that the container has stopped, read
+			// what it wrote after the last line stored.
+			r.a.opts.Log.Warn("container output: resuming", "task", r.spec.ID, "container", name, "err", logErr)
+			if logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, false, cur); logErr != nil {
+				r.a.opts.Log.Error("container output lost", "task", r.spec.ID, "container", name, "err", logErr)
+			}
 		}
 		r.exits <- exitEvent{name: name, status: st, err: err}
 	}()
 }
 
-// copyLogs follows a container's output until it exits, appending lines to
-// the sink in batches of whatever has arrived.
-func (r *runner) copyLogs(ctx context.Context, group, stream, id string, since time.Time) error {
+// logCursor remembers how far a container's output was stored: the newest
+// timestamp and how many lines carried it, so a re-read from that time skips
+// what was stored already.
+type logCursor struct {
+	last   time.Time
+	atLast int
+	skip   int
+}
+
+// keep reports whether l is new, and advances the cursor past it.
+func (c *logCursor) keep(l runtime.LogLine) bool {
+	if l.Time.Before(c.last) {
+		return false
+	}
+	if l.Time.Equal(c.last) {
+		if c.skip > 0 {
+			c.skip--
+			return false
+		}
+		c.atLast++
+		return true
+	}
+	c.last, c.atLast, c.skip = l.Time, 1, 0
+	return true
+}
+
+// appendRetries is how often a failed append of container output is retried
+// before the batch is given up.
+const appendRetries = 5
+
+// copyLogs copies a container's output into the sink, in batches of
+// whatever has arrived: with follow until the container exits, otherwise what
+// it has written so far, starting after cur.
+func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow bool, cur *logCursor) error {
+	cur.skip = cur.atLast
 	lines := make(chan runtime.LogLine, 1024)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: since, Follow: true}, func(l runtime.LogLine) { lines <- l })
+		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: cur.last, Follow: follow}, func(l runtime.LogLine) { lines <- l })
 		close(lines)
 	}()
 	var batch []LogEvent
@@ -349,13 +391,28 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, since t
 		if len(batch) == 0 {
 			return
 		}
-		if err := r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch); err != nil && appendErr == nil {
+		var err error
+		for try := 0; try < appendRetries; try++ {
+			if err = r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch); err == nil {
+				break
+			}
+			select {
+			case <-time.After(time.Duration(try+1) * 50 * time.Millisecond):
+			case <-ctx.Done():
+			}
+		}
+		if err != nil && appendErr == nil {
 			appendErr = err
 		}
 		batch = batch[:0]
 	}
+	add := func(l runtime.LogLine) {
+		if cur.keep(l) {
+			batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
+		}
+	}
 	for l := range lines {
-		batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
+		add(l)
 	drain:
 		for len(batch) < 1000 {
 			select {
@@ -363,7 +420,7 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, since t
 				if !ok {
 					break drain
 				}
-				batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
+				add(l)
 			default:
 				break drain
 			}
@@ -499,7 +556,7 @@ const DefaultContainerRetention = 3 * time.Hour
 // RemoveExpired deletes the containers of ECS tasks on this host that
 // stopped more than retention ago, and returns how many it removed.
 func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int, error) {
-	states, err := a.opts.Runtime.List(ctx, map[string]string{LabelTaskARN: ""})
+	states, err := a.opts.Runtime.List(ctx, map[string]string{LabelTaskARN: "", LabelEngine: a.opts.Engine})
 	if err != nil {
 		return 0, err
 	}

@@ -21,6 +21,9 @@ const (
 	LabelFamily         = "com.amazonaws.ecs.task-definition-family"
 	LabelFamilyRevision = "com.amazonaws.ecs.task-definition-version"
 	LabelCluster        = "com.amazonaws.ecs.cluster"
+	// LabelEngine names the ecsrun engine (state directory) that runs the
+	// container; it is ecsrun's own, not the ECS agent's.
+	LabelEngine = "io.ecsrun.engine"
 )
 
 // DefaultStopTimeout is how long a container gets between its stop signal

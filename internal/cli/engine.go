@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/spf13/pflag"
@@ -167,7 +170,12 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 // AWS configuration chain for credentials (dummy ones when none is set, which
 // an unauthenticated local endpoint accepts).
 func (e *env) endpointClients(ctx context.Context, endpoint string) (*clients, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(e.region))
+	opts := []func(*config.LoadOptions) error{config.WithRegion(e.region)}
+	if u, err := url.Parse(endpoint); err == nil && isLoopback(u.Hostname()) {
+		// A local endpoint: never ask an EC2 metadata service for credentials.
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
@@ -193,4 +201,12 @@ func (c *clients) Close() {
 	if c.close != nil {
 		c.close()
 	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -116,12 +116,8 @@ func loopbackOnly(addr string) error {
 	if err != nil {
 		return fmt.Errorf("--listen %q: %v", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("--listen %q: ecsrun serve listens on loopback addresses only (127.0.0.1, ::1, localhost)", addr)
+	if !isLoopback(host) {
+		return fmt.Errorf("--listen %q: without credentials ecsrun serve listens on loopback addresses only (127.0.0.1, ::1, localhost); configure ECSRUN_ACCESS_KEY_ID and ECSRUN_SECRET_ACCESS_KEY or --credentials-file to listen elsewhere", addr)
 	}
 	return nil
 }

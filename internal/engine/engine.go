@@ -2,12 +2,15 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -101,6 +104,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.agent = agent.New(agent.Options{
 		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
 		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
+		Engine: engineID(opts.StateDir),
 	})
 	e.cp.Start(e.agent)
 	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
@@ -195,4 +199,13 @@ func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.
 		return time.Time{}, nil
 	}
 	return time.UnixMilli(p.Events[len(p.Events)-1].Timestamp), nil
+}
+
+// engineID names an engine by its state directory, for container labels.
+func engineID(stateDir string) string {
+	if abs, err := filepath.Abs(stateDir); err == nil {
+		stateDir = abs
+	}
+	sum := sha256.Sum256([]byte(stateDir))
+	return hex.EncodeToString(sum[:6])
 }

@@ -31,6 +31,7 @@ type harness struct {
 	eng  *Engine
 	ecs  *awsecs.Client
 	logs *cloudwatchlogs.Client
+	arns []string // tasks run, for clean-up
 }
 
 func newHarness(t *testing.T) (*harness, string) {
@@ -47,17 +48,19 @@ func newHarness(t *testing.T) (*harness, string) {
 		if h.eng != nil {
 			h.eng.Close()
 		}
-		removeTestContainers(rt)
+		h.removeContainers()
 	})
 	return h, image
 }
 
-func removeTestContainers(rt runtime.Runtime) {
+// removeContainers removes the containers of the tasks this harness ran
+// (and only those: other test packages run tasks on the same engine).
+func (h *harness) removeContainers() {
 	ctx := context.Background()
-	cs, _ := rt.List(ctx, map[string]string{"com.amazonaws.ecs.cluster": "default"})
-	for _, c := range cs {
-		if strings.Contains(c.Image, testimage.DefaultTag) || strings.HasPrefix(c.Image, "sha256:") {
-			rt.Remove(ctx, c.ID)
+	for _, arn := range h.arns {
+		cs, _ := h.rt.List(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+		for _, c := range cs {
+			h.rt.Remove(ctx, c.ID)
 		}
 	}
 }
@@ -107,7 +110,9 @@ func (h *harness) run(family string, containers ...types.ContainerDefinition) st
 	if len(out.Tasks) != 1 {
 		h.t.Fatalf("RunTask started %d tasks, failures %+v", len(out.Tasks), out.Failures)
 	}
-	return aws.ToString(out.Tasks[0].TaskArn)
+	arn := aws.ToString(out.Tasks[0].TaskArn)
+	h.arns = append(h.arns, arn)
+	return arn
 }
 
 // waitFor polls the task until cond holds or the deadline passes.
