@@ -71,6 +71,11 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	h.connect(eng)
+}
+
+// connect points the harness's SDK clients at eng, in-process.
+func (h *harness) connect(eng *Engine) {
 	h.eng = eng
 	cfg := aws.Config{
 		Region:      "us-east-1",
@@ -377,14 +382,8 @@ func TestEngine_ProcessRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	h := &harness{t: t, dir: dir, eng: eng}
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
-	}
-	h.ecs = awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
-	h.logs = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	h := &harness{t: t, dir: dir}
+	h.connect(eng)
 	app := container("app", "unused", true)
 	app.EntryPoint = []string{bin}
 	app.Command = []string{"getenv", "GREETING", "--", "exit", "5"}
@@ -406,13 +405,7 @@ func TestEngine_RemovesExpiredContainers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.eng = eng
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
-	}
-	h.ecs = awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	h.connect(eng)
 	arn := h.run("cleanup", container("app", image, true, "exit", "0"))
 	task := h.waitStopped(arn)
 	id := aws.ToString(task.Containers[0].RuntimeId)
