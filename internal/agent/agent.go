@@ -159,8 +159,10 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 
 func (r *runner) now() time.Time { return r.a.opts.Now() }
 
-// report advances the task as far as it can go, publishing every status.
+// report advances the task as far as it can go, publishing every status it
+// passes (or the unchanged status once, for changes within it).
 func (r *runner) report(ctx context.Context) {
+	published := false
 	for {
 		next, moved := r.state.Advance(r.now())
 		if !moved {
@@ -168,8 +170,11 @@ func (r *runner) report(ctx context.Context) {
 		}
 		r.state = next
 		r.publish(ctx)
+		published = true
 	}
-	r.publish(ctx)
+	if !published {
+		r.publish(ctx)
+	}
 }
 
 func (r *runner) publish(ctx context.Context) {
