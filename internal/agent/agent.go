@@ -125,7 +125,6 @@ type runner struct {
 	pullStartedAt, pullStoppedAt time.Time
 
 	stop     chan stopRequest
-	done     chan struct{}
 	exits    chan exitEvent
 	stopping map[string]bool
 }
@@ -136,7 +135,6 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 		info:     map[string]ContainerInfo{},
 		defs:     map[string]*ecsmodel.ContainerDefinition{},
 		stop:     make(chan stopRequest, 1),
-		done:     make(chan struct{}),
 		exits:    make(chan exitEvent, len(spec.Definition.ContainerDefinitions)),
 		stopping: map[string]bool{},
 	}
@@ -192,7 +190,6 @@ func (r *runner) publish(ctx context.Context) {
 }
 
 func (r *runner) run(ctx context.Context) {
-	defer close(r.done)
 	// Reports must land even while the agent shuts down mid-step, so they use
 	// a context that is not cancelled with the agent.
 	rep := context.WithoutCancel(ctx)
@@ -284,11 +281,17 @@ func (r *runner) startPending(ctx, rep context.Context) {
 			r.report(rep)
 			break
 		}
-		if len(cs.PortBindings) > 0 || cs.NetworkMode == "host" && len(cd.PortMappings) > 0 {
+		switch {
+		case len(cs.PortBindings) > 0:
+			// Dynamic host ports are known only once the container started.
 			if st, err := r.rt.Inspect(ctx, id); err == nil {
 				ci.Bindings = bindings(st.Ports)
 				r.info[cd.Name] = ci
 			}
+		case cs.NetworkMode == "host":
+			// Host networking: each container port is the host port.
+			ci.Bindings = hostBindings(cd.PortMappings)
+			r.info[cd.Name] = ci
 		}
 		r.state = r.state.ContainerStarted(cd.Name)
 		r.follow(ctx, cd.Name, id, time.Time{})
@@ -315,6 +318,23 @@ func bindings(ports []runtime.PortBinding) []ecsmodel.NetworkBinding {
 		out = append(out, ecsmodel.NetworkBinding{BindIP: ip, ContainerPort: &cp, HostPort: &hp, Protocol: ecsmodel.TransportProtocol(p.Protocol)})
 	}
 	return out
+}
+
+// hostBindings reports a host-mode container's port mappings, whose host
+// ports are their container ports.
+func hostBindings(pms []ecsmodel.PortMapping) []ecsmodel.NetworkBinding {
+	var ports []runtime.PortBinding
+	for _, pm := range pms {
+		if pm.ContainerPort == nil {
+			continue
+		}
+		proto := "tcp"
+		if pm.Protocol != "" {
+			proto = string(pm.Protocol)
+		}
+		ports = append(ports, runtime.PortBinding{ContainerPort: int(*pm.ContainerPort), HostPort: int(*pm.ContainerPort), Protocol: proto})
+	}
+	return bindings(ports)
 }
 
 func (r *runner) containerStatus(name string) taskstate.ContainerStatus {
