@@ -119,8 +119,6 @@ type clients struct {
 	Logs *cloudwatchlogs.Client
 	// Where describes the target for messages.
 	Where string
-	// Local is true for the local engine (in-process or a daemon).
-	Local bool
 	close func()
 }
 
@@ -143,7 +141,6 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 				c.useCredentials(id, secret)
 			}
 			c.Where = "ecsrun serve at " + info.Endpoint
-			c.Local = true
 			return c, nil
 		}
 		return nil, fmt.Errorf("state directory %s is in use by another ecsrun command; wait for it, use another --state-dir, or run `ecsrun serve` once and every command will share it", e.stateDir)
@@ -161,7 +158,6 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 		ECS:   awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
 		Logs:  cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
 		Where: "embedded engine (state " + e.stateDir + ")",
-		Local: true,
 		close: closeEng,
 	}, nil
 }

@@ -67,6 +67,7 @@ Exit codes:
 				return &exitError{code: ExitNeverStarted, err: err}
 			}
 			defer c.Close()
+			fmt.Fprintf(e.stderr, "Target: %s\n", c.Where)
 			opts.Output = e.stdout
 			opts.Progress = e.stderr
 			r := &runtask.Runner{ECS: c.ECS, Logs: c.Logs}

@@ -423,3 +423,18 @@ func TestEngine_RemovesExpiredContainers(t *testing.T) {
 		t.Errorf("task = %s; want STOPPED", aws.ToString(got.LastStatus))
 	}
 }
+
+func TestEngine_OutOfMemory(t *testing.T) {
+	h, image := newHarness(t)
+	app := container("hog", image, true, "alloc", "256", "--", "forever")
+	app.Memory = aws.Int32(16)
+	arn := h.run("oom", app)
+	task := h.waitStopped(arn)
+	c := task.Containers[0]
+	if aws.ToString(c.Reason) != "OutOfMemoryError: Container killed due to memory usage" {
+		t.Errorf("reason = %q; want OutOfMemoryError", aws.ToString(c.Reason))
+	}
+	if c.ExitCode == nil || *c.ExitCode != 137 {
+		t.Errorf("exit code = %v; want 137", c.ExitCode)
+	}
+}
