@@ -27,6 +27,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
 )
 
@@ -36,6 +37,8 @@ type engineFlags struct {
 	pull          string
 	taskRetention time.Duration
 	keep          time.Duration
+	// config declares clusters and container instances (serve --config).
+	config *serveconfig.Config
 }
 
 func (f *engineFlags) add(fs *pflag.FlagSet) {
@@ -100,6 +103,7 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		ContainerRetention: f.keep,
 		Auth:               auth,
 		Log:                log,
+		Config:             f.config,
 	})
 	if err == nil {
 		if err = check(); err != nil {

@@ -26,6 +26,14 @@ type ControlPlane interface {
 	StopTask(context.Context, *ecsmodel.StopTaskRequest) (*ecsmodel.StopTaskResponse, error)
 	DescribeTasks(context.Context, *ecsmodel.DescribeTasksRequest) (*ecsmodel.DescribeTasksResponse, error)
 	ListTasks(context.Context, *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error)
+	RegisterContainerInstance(context.Context, *ecsmodel.RegisterContainerInstanceRequest) (*ecsmodel.RegisterContainerInstanceResponse, error)
+	DeregisterContainerInstance(context.Context, *ecsmodel.DeregisterContainerInstanceRequest) (*ecsmodel.DeregisterContainerInstanceResponse, error)
+	DescribeContainerInstances(context.Context, *ecsmodel.DescribeContainerInstancesRequest) (*ecsmodel.DescribeContainerInstancesResponse, error)
+	ListContainerInstances(context.Context, *ecsmodel.ListContainerInstancesRequest) (*ecsmodel.ListContainerInstancesResponse, error)
+	UpdateContainerInstancesState(context.Context, *ecsmodel.UpdateContainerInstancesStateRequest) (*ecsmodel.UpdateContainerInstancesStateResponse, error)
+	PutAttributes(context.Context, *ecsmodel.PutAttributesRequest) (*ecsmodel.PutAttributesResponse, error)
+	DeleteAttributes(context.Context, *ecsmodel.DeleteAttributesRequest) (*ecsmodel.DeleteAttributesResponse, error)
+	ListAttributes(context.Context, *ecsmodel.ListAttributesRequest) (*ecsmodel.ListAttributesResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -59,6 +67,15 @@ func New(cp ControlPlane) *awsjson.Service {
 			"StopTask":                   op(cp.StopTask),
 			"DescribeTasks":              op(cp.DescribeTasks),
 			"ListTasks":                  op(cp.ListTasks),
+
+			"RegisterContainerInstance":     op(cp.RegisterContainerInstance),
+			"DeregisterContainerInstance":   op(cp.DeregisterContainerInstance),
+			"DescribeContainerInstances":    op(cp.DescribeContainerInstances),
+			"ListContainerInstances":        op(cp.ListContainerInstances),
+			"UpdateContainerInstancesState": op(cp.UpdateContainerInstancesState),
+			"PutAttributes":                 op(cp.PutAttributes),
+			"DeleteAttributes":              op(cp.DeleteAttributes),
+			"ListAttributes":                op(cp.ListAttributes),
 		},
 	}
 }

@@ -252,6 +252,13 @@ func (s *State) Instances() []Instance {
 	return out
 }
 
+// Len returns the number of instances.
+func (s *State) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.nodes)
+}
+
 // TaskInstance returns the ARN of the instance a task was placed on.
 func (s *State) TaskInstance(taskID string) (string, bool) {
 	s.mu.Lock()
