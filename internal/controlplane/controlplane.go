@@ -50,6 +50,7 @@ type ControlPlane struct {
 	keep     time.Duration
 	log      *slog.Logger
 	launcher Launcher
+	batch    *batcher
 
 	mu       sync.Mutex
 	clusters map[string]*clusterRecord
@@ -107,6 +108,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	cp := &ControlPlane{
 		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
+		batch:    &batcher{db: opts.DB},
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
 		tasks:    map[string]*taskRecord{},

@@ -47,29 +47,14 @@ type taskRecord struct {
 	GPUs              []string `json:"gpus,omitempty"`
 }
 
+// saveTasks commits tasks, in one transaction, shared with other callers'
+// (see batcher).
 func (cp *ControlPlane) saveTasks(ctx context.Context, ts ...*taskRecord) error {
-	if len(ts) == 1 {
-		t := ts[0]
-		return cp.exec(ctx, `INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`,
-			t.ID, t.Seq, t.Cluster, t.State.Status.Terminal(), mustJSON(t))
+	rows := make([]taskRow, len(ts))
+	for i, t := range ts {
+		rows[i] = rowOf(t)
 	}
-	tx, err := cp.db.BeginTx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return fmt.Errorf("controlplane: store: %w", err)
-	}
-	for _, t := range ts {
-		if _, err := tx.Exec(`INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`,
-			t.ID, t.Seq, t.Cluster, t.State.Status.Terminal(), mustJSON(t)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("controlplane: store: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("controlplane: store: %w", err)
-	}
-	return nil
+	return cp.batch.commit(ctx, rows...)
 }
 
 func newID() string {
@@ -283,15 +268,20 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	}, nil
 }
 
-// Report folds an agent report into the task and commits it.
+// Report folds an agent report into the task and commits it. The commit
+// happens without holding the control plane's lock, so that reports of
+// many tasks share transactions (the agent reports each task's changes in
+// order, one at a time, and is the only writer of a launched task's
+// state); the task changes in memory once committed.
 func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 	cp.mu.Lock()
-	defer cp.mu.Unlock()
 	t := cp.tasks[r.TaskID]
 	if t == nil {
+		cp.mu.Unlock()
 		return
 	}
 	upd := *t
+	cp.mu.Unlock()
 	upd.State = r.State
 	upd.Containers = r.Containers
 	upd.PullStartedAt = wire.At(r.PullStartedAt)
@@ -301,6 +291,8 @@ func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 		cp.log.Error("cannot store task report", "task", t.ID, "err", err)
 		return
 	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
 	*t = upd
 	if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 		cp.release(t)

@@ -136,6 +136,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	jctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
 	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
+	e.janitor.Go(func() { store.Checkpoint(jctx, e.db, CheckpointInterval) })
 	return e, nil
 }
 
@@ -146,6 +147,10 @@ const (
 	JanitorDelay    = time.Minute
 	JanitorInterval = 10 * time.Minute
 )
+
+// CheckpointInterval is how often the engine checkpoints the database's
+// WAL in the background (see store.Checkpoint).
+const CheckpointInterval = 200 * time.Millisecond
 
 func (e *Engine) removeExpiredEvery(ctx context.Context, delay, every time.Duration) {
 	t := time.NewTimer(delay)
