@@ -946,3 +946,59 @@ func (c *cluster) waitTick(cx context.Context) {
 	case <-time.After(10 * time.Millisecond):
 	}
 }
+
+// TestEngine_TaskOnVirtualInstanceRunsInDocker shows that a task placed on
+// a virtual container instance really runs, on the local Docker engine.
+func TestEngine_TaskOnVirtualInstanceRunsInDocker(t *testing.T) {
+	h, image := newHarness(t)
+	c := ctx(t)
+	if _, err := h.ecs.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("virtual")}); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := h.ecs.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+		Cluster: aws.String("virtual"), TotalResources: resources(1024, 512),
+		Attributes: attrs("ecs.availability-zone", "us-east-1c", "ecs.instance-type", "t3.small"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	instance := aws.ToString(reg.ContainerInstance.ContainerInstanceArn)
+	if _, err := h.ecs.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{Family: aws.String("virtual"),
+		ContainerDefinitions: []types.ContainerDefinition{container("app", image, true, "out", "hello from a virtual instance", "--", "exit", "3")}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("virtual"), TaskDefinition: aws.String("virtual"),
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type =~ t3.*")}}})
+	if err != nil || len(out.Tasks) != 1 {
+		t.Fatalf("RunTask = %+v, %v", out, err)
+	}
+	arn := aws.ToString(out.Tasks[0].TaskArn)
+	h.arns = append(h.arns, arn)
+	var task types.Task
+	for {
+		d, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("virtual"), Tasks: []string{arn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task = d.Tasks[0]; aws.ToString(task.LastStatus) == "STOPPED" {
+			break
+		}
+		select {
+		case <-c.Done():
+			t.Fatalf("task did not stop: %+v", task)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if got := exitCode(task, "app"); got == nil || *got != 3 {
+		t.Errorf("exit code = %v; want 3", got)
+	}
+	if aws.ToString(task.ContainerInstanceArn) != instance || aws.ToString(task.AvailabilityZone) != "us-east-1c" {
+		t.Errorf("task ran on %s in %s; want %s in us-east-1c", aws.ToString(task.ContainerInstanceArn), aws.ToString(task.AvailabilityZone), instance)
+	}
+	if id := aws.ToString(task.Containers[0].RuntimeId); id == "" {
+		t.Errorf("no Docker container id: the task did not run")
+	}
+	if got := h.logLines("/ecsrun/tasks", "virtual/app/"+taskID(arn)); len(got) != 1 || got[0] != "hello from a virtual instance" {
+		t.Errorf("log = %q; want the container's line", got)
+	}
+}
