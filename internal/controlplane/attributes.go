@@ -103,40 +103,7 @@ func echoAttributes(attrs []ecsmodel.Attribute, withValues bool) []ecsmodel.Attr
 // instances (at most 10 per call, and 10 custom attributes per instance).
 // The whole request is checked before anything changes.
 func (cp *ControlPlane) PutAttributes(ctx context.Context, in *ecsmodel.PutAttributesRequest) (*ecsmodel.PutAttributesResponse, error) {
-	cp.mu.Lock()
-	defer cp.mu.Unlock()
-	c, err := cp.cluster(in.Cluster)
-	if err != nil {
-		return nil, err
-	}
-	targets, err := cp.attributeTargets(c, in.Attributes, true)
-	if err != nil {
-		return nil, err
-	}
-	next := map[*instanceRecord]map[string]string{}
-	var order []*instanceRecord
-	for i, a := range in.Attributes {
-		r := targets[i]
-		m, ok := next[r]
-		if !ok {
-			m = maps.Clone(r.Attributes)
-			next[r] = m
-			order = append(order, r)
-		}
-		m[a.Name] = a.Value
-	}
-	for _, r := range order {
-		custom := 0
-		for name := range next[r] {
-			if ecs.IsCustomAttribute(name) {
-				custom++
-			}
-		}
-		if custom > ecs.MaxCustomAttributes {
-			return nil, ecs.Errorf(ecs.ErrAttributeLimitExceeded, "Container instance %s would have %d custom attributes; the limit is %d. Remove some with DeleteAttributes first.", r.ARN, custom, ecs.MaxCustomAttributes)
-		}
-	}
-	if err := cp.setAttributes(ctx, order, next); err != nil {
+	if err := cp.changeAttributes(ctx, in.Cluster, in.Attributes, true); err != nil {
 		return nil, err
 	}
 	return &ecsmodel.PutAttributesResponse{Attributes: echoAttributes(in.Attributes, true)}, nil
@@ -146,19 +113,28 @@ func (cp *ControlPlane) PutAttributes(ctx context.Context, in *ecsmodel.PutAttri
 // (at most 10 per call); removing an attribute an instance does not have
 // is not an error.
 func (cp *ControlPlane) DeleteAttributes(ctx context.Context, in *ecsmodel.DeleteAttributesRequest) (*ecsmodel.DeleteAttributesResponse, error) {
-	cp.mu.Lock()
-	defer cp.mu.Unlock()
-	c, err := cp.cluster(in.Cluster)
-	if err != nil {
+	if err := cp.changeAttributes(ctx, in.Cluster, in.Attributes, false); err != nil {
 		return nil, err
 	}
-	targets, err := cp.attributeTargets(c, in.Attributes, false)
+	return &ecsmodel.DeleteAttributesResponse{Attributes: echoAttributes(in.Attributes, false)}, nil
+}
+
+// changeAttributes puts (or deletes) attributes of a cluster's container
+// instances, checking the whole request first.
+func (cp *ControlPlane) changeAttributes(ctx context.Context, cluster string, attrs []ecsmodel.Attribute, put bool) error {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c, err := cp.cluster(cluster)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	targets, err := cp.attributeTargets(c, attrs, put)
+	if err != nil {
+		return err
 	}
 	next := map[*instanceRecord]map[string]string{}
 	var order []*instanceRecord
-	for i, a := range in.Attributes {
+	for i, a := range attrs {
 		r := targets[i]
 		m, ok := next[r]
 		if !ok {
@@ -166,12 +142,24 @@ func (cp *ControlPlane) DeleteAttributes(ctx context.Context, in *ecsmodel.Delet
 			next[r] = m
 			order = append(order, r)
 		}
-		delete(m, a.Name)
+		if put {
+			m[a.Name] = a.Value
+		} else {
+			delete(m, a.Name)
+		}
 	}
-	if err := cp.setAttributes(ctx, order, next); err != nil {
-		return nil, err
+	for _, r := range order {
+		custom := 0
+		for name := range next[r] {
+			if ecs.IsCustomAttribute(name) {
+				custom++
+			}
+		}
+		if put && custom > ecs.MaxCustomAttributes {
+			return ecs.Errorf(ecs.ErrAttributeLimitExceeded, "Container instance %s would have %d custom attributes; the limit is %d. Remove some with DeleteAttributes first.", r.ARN, custom, ecs.MaxCustomAttributes)
+		}
 	}
-	return &ecsmodel.DeleteAttributesResponse{Attributes: echoAttributes(in.Attributes, false)}, nil
+	return cp.setAttributes(ctx, order, next)
 }
 
 // ListAttributes lists the attributes (built-in and custom) of a cluster's
