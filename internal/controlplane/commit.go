@@ -14,10 +14,13 @@ type taskRow struct {
 	seq         int64
 	stopped     bool
 	body        []byte
+	// update: the row exists (a task's later versions), so an UPDATE,
+	// cheaper than an upsert, stores it.
+	update bool
 }
 
 func rowOf(t *taskRecord) taskRow {
-	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), body: mustJSON(t)}
+	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), body: mustJSON(t), update: t.Version > 1}
 }
 
 // batcher commits task rows written by many goroutines in shared
@@ -36,7 +39,9 @@ type batcher struct {
 	leading bool
 	queue   []taskRow
 	waiters []chan error
-	upsert  *sql.Stmt // prepared on first use; used by the leader only
+	// upsert and update are prepared on first use; only the leader uses
+	// them.
+	upsert, update *sql.Stmt
 }
 
 // errLead tells a waiting caller to lead the next commit.
@@ -77,35 +82,57 @@ func (b *batcher) commit(ctx context.Context, rows ...taskRow) error {
 	return err
 }
 
-const upsertTask = `INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
+const (
+	upsertTask = `INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
 	ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`
+	updateTask = `UPDATE tasks SET stopped = ?, body = ? WHERE id = ?`
+)
+
+// exec stores one row: with update when the row says it exists (and it
+// does), otherwise with upsert.
+func (r *taskRow) exec(ctx context.Context, upsert, update *sql.Stmt) error {
+	if r.update {
+		res, err := update.ExecContext(ctx, r.stopped, r.body, r.id)
+		if err != nil {
+			return fmt.Errorf("controlplane: store: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			return nil
+		}
+	}
+	if _, err := upsert.ExecContext(ctx, r.id, r.seq, r.cluster, r.stopped, r.body); err != nil {
+		return fmt.Errorf("controlplane: store: %w", err)
+	}
+	return nil
+}
 
 // write commits rows in one transaction. Only the leader calls it, so the
 // prepared statement needs no lock.
 func (b *batcher) write(ctx context.Context, rows []taskRow) error {
 	if b.upsert == nil {
-		stmt, err := b.db.PrepareContext(ctx, upsertTask)
+		upsert, err := b.db.PrepareContext(ctx, upsertTask)
 		if err != nil {
 			return fmt.Errorf("controlplane: store: %w", err)
 		}
-		b.upsert = stmt
-	}
-	if len(rows) == 1 {
-		r := rows[0]
-		if _, err := b.upsert.ExecContext(ctx, r.id, r.seq, r.cluster, r.stopped, r.body); err != nil {
+		update, err := b.db.PrepareContext(ctx, updateTask)
+		if err != nil {
+			upsert.Close()
 			return fmt.Errorf("controlplane: store: %w", err)
 		}
-		return nil
+		b.upsert, b.update = upsert, update
+	}
+	if len(rows) == 1 {
+		return rows[0].exec(ctx, b.upsert, b.update)
 	}
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("controlplane: store: %w", err)
 	}
-	stmt := tx.StmtContext(ctx, b.upsert)
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r.id, r.seq, r.cluster, r.stopped, r.body); err != nil {
+	upsert, update := tx.StmtContext(ctx, b.upsert), tx.StmtContext(ctx, b.update)
+	for i := range rows {
+		if err := rows[i].exec(ctx, upsert, update); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("controlplane: store: %w", err)
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
