@@ -49,6 +49,25 @@ func chooseCapacity(asked ecsmodel.LaunchType, effective string, providers bool,
 	return hostCapacity, nil
 }
 
+// hostPlacementCheck refuses placement constraints for tasks that run on
+// the host's own capacity (strategies, best effort, have nothing to choose
+// between there): FARGATE as ECS words it, otherwise naming the way out.
+func hostPlacementCheck(where capacity, launchType string, in *ecsmodel.RunTaskRequest) error {
+	if where != hostCapacity {
+		return nil
+	}
+	if launchType == string(ecsmodel.LaunchTypeFARGATE) {
+		if len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0 {
+			return ecs.Errorf(ecs.ErrInvalidParameter, "Task placement constraints and strategies are not supported with the FARGATE launch type.")
+		}
+		return nil
+	}
+	if len(in.PlacementConstraints) > 0 {
+		return ecs.Errorf(ecs.ErrInvalidParameter, "Placement constraints need container instances, and these tasks run on the local host's own capacity (the cluster has no container instances, or a capacity provider strategy was given). Register container instances (RegisterContainerInstance, or ecsrun serve --config) or drop the constraints.")
+	}
+	return nil
+}
+
 // placementRequest builds the placement request of a RunTask: the task
 // definition's requiresAttributes and memberOf constraints, the request's
 // constraints (at most 10 in all) and strategies (at most 5; random when

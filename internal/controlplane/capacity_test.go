@@ -48,6 +48,31 @@ func TestChooseCapacity(t *testing.T) {
 	}
 }
 
+func TestHostPlacementCheck(t *testing.T) {
+	constraint := []ecsmodel.PlacementConstraint{{Type: "distinctInstance"}}
+	strategy := []ecsmodel.PlacementStrategy{{Type: "random"}}
+	tests := []struct {
+		name       string
+		where      capacity
+		launchType string
+		in         ecsmodel.RunTaskRequest
+		err        string
+	}{
+		{"placement takes anything", instancePlacement, "EC2", ecsmodel.RunTaskRequest{PlacementConstraints: constraint, PlacementStrategy: strategy}, ""},
+		{"host, nothing asked", hostCapacity, "EC2", ecsmodel.RunTaskRequest{}, ""},
+		{"host ignores strategies", hostCapacity, "EC2", ecsmodel.RunTaskRequest{PlacementStrategy: strategy}, ""},
+		{"host refuses constraints", hostCapacity, "EC2", ecsmodel.RunTaskRequest{PlacementConstraints: constraint}, "need container instances"},
+		{"FARGATE refuses strategies", hostCapacity, "FARGATE", ecsmodel.RunTaskRequest{PlacementStrategy: strategy}, "not supported with the FARGATE launch type"},
+		{"FARGATE refuses constraints", hostCapacity, "FARGATE", ecsmodel.RunTaskRequest{PlacementConstraints: constraint}, "not supported with the FARGATE launch type"},
+	}
+	for _, tt := range tests {
+		err := hostPlacementCheck(tt.where, tt.launchType, &tt.in)
+		if tt.err == "" && err != nil || tt.err != "" && (!errors.Is(err, ecs.ErrInvalidParameter) || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%s: hostPlacementCheck = %v; want %q", tt.name, err, tt.err)
+		}
+	}
+}
+
 func TestPlacementRequest(t *testing.T) {
 	def := &ecsmodel.TaskDefinition{
 		RequiresAttributes:   []ecsmodel.Attribute{{Name: "com.amazonaws.ecs.capability.logging-driver.awslogs"}, {Name: "ecs.cpu-architecture", Value: "arm64"}},

@@ -165,8 +165,8 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 	if err != nil {
 		return nil, err
 	}
-	if where == hostCapacity && launchType == string(ecsmodel.LaunchTypeFARGATE) && (len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0) {
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Task placement constraints and strategies are not supported with the FARGATE launch type.")
+	if err := hostPlacementCheck(where, launchType, in); err != nil {
+		return nil, err
 	}
 	now := cp.now()
 	var recs []*taskRecord

@@ -607,6 +607,9 @@ func TestRunTask_CapacityRules(t *testing.T) {
 	if len(out.Tasks) != 1 || out.Tasks[0].ContainerInstanceArn != nil {
 		t.Fatalf("default capacity without instances: %+v; want one task without a container instance", out.Tasks)
 	}
+	_, err = c.ecs.RunTask(ctx(t), &awsecs.RunTaskInput{Cluster: aws.String(c.name), TaskDefinition: aws.String("where"),
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeDistinctInstance}}})
+	apiError(t, "a constraint without instances", err, "InvalidParameterException", "Register container instances")
 	arn := c.register(1024, 1024)
 	out = c.run(&awsecs.RunTaskInput{TaskDefinition: aws.String("where")})
 	if len(out.Tasks) != 1 || aws.ToString(out.Tasks[0].ContainerInstanceArn) != arn {
