@@ -82,6 +82,23 @@ type Server struct {
 	Auth Authenticator
 	// Log receives a line per internal error; nil discards.
 	Log *slog.Logger
+	// Inspect, when set, sees every answer just before it is written. Tests
+	// set it to check answers against the service model.
+	Inspect func(Answer)
+}
+
+// Answer is one answer of the server, as Inspect sees it.
+type Answer struct {
+	// Service is the service the target named; nil when none matched.
+	Service *Service
+	// Operation is the operation part of the target ("" when absent).
+	Operation string
+	// Status is the HTTP status code.
+	Status int
+	// Header holds the answer's headers.
+	Header http.Header
+	// Body is the answer's body.
+	Body []byte
 }
 
 // NewServer returns a server for the given services.
@@ -109,7 +126,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if svc != nil {
 		ctype = "application/x-amz-json-" + svc.JSONVersion
 	}
-	fail := func(f Fault) { writeFault(w, ctype, f) }
+	write := func(status int, body []byte) {
+		w.Header().Set("Content-Type", ctype)
+		if s.Inspect != nil {
+			s.Inspect(Answer{Service: svc, Operation: op, Status: status, Header: w.Header().Clone(), Body: body})
+		}
+		w.WriteHeader(status)
+		w.Write(body)
+	}
+	fail := func(f Fault) { writeFault(w, write, f) }
 	defer func() {
 		if p := recover(); p != nil {
 			s.logf("panic serving %s: %v", target, p)
@@ -211,9 +236,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(Fault{Type: "ServerException", Status: http.StatusInternalServerError, Message: "cannot encode the answer"})
 		return
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	write(http.StatusOK, b)
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -222,7 +245,7 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-func writeFault(w http.ResponseWriter, ctype string, f Fault) {
+func writeFault(w http.ResponseWriter, write func(int, []byte), f Fault) {
 	if f.Status == 0 {
 		f.Status = http.StatusBadRequest
 	}
@@ -230,11 +253,8 @@ func writeFault(w http.ResponseWriter, ctype string, f Fault) {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{f.Type, f.Message})
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("X-Amzn-Errortype", f.Type)
-	w.WriteHeader(f.Status)
-	w.Write(b)
+	w.Header().Set("X-Amzn-Errortype", f.Type)
+	write(f.Status, b)
 }
 
 // Decode reads a JSON request body into in. An empty body is an empty object.

@@ -21,6 +21,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/store"
 )
 
@@ -45,7 +46,9 @@ func newServer(t *testing.T) (*httptest.Server, *awsecs.Client) {
 		t.Fatal(err)
 	}
 	cp.Start(idle{})
-	srv := httptest.NewServer(awsjson.NewServer(ecsapi.New(cp)))
+	api := awsjson.NewServer(ecsapi.New(cp))
+	modelcheck.Attach(t, api)
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	client := awsecs.New(awsecs.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
