@@ -258,7 +258,8 @@ func writeFault(w http.ResponseWriter, write func(int, []byte), f Fault) {
 }
 
 // Decode reads a JSON request body into in. An empty body is an empty object.
-// Errors say where the body is malformed or which member has the wrong type.
+// Errors say where the body is malformed, which member has the wrong type,
+// or which member the shape does not define.
 func Decode(body []byte, in any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -274,7 +275,7 @@ func Decode(body []byte, in any) error {
 	if dec.More() {
 		return errors.New("request body has data after the JSON object")
 	}
-	return nil
+	return checkMembers(trimmed, in)
 }
 
 func describeDecodeError(err error) error {
@@ -304,7 +305,9 @@ func goKind(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case reflect.Int32:
+		return "an integer from -2147483648 to 2147483647"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer in range"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
