@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/wire"
@@ -111,6 +112,16 @@ func NewServer(services ...*Service) *Server {
 }
 
 var _ http.Handler = (*Server)(nil)
+
+// Services returns the services the server routes to, by target prefix.
+func (s *Server) Services() []*Service {
+	out := make([]*Service, 0, len(s.services))
+	for _, svc := range s.services {
+		out = append(out, svc)
+	}
+	slices.SortFunc(out, func(a, b *Service) int { return strings.Compare(a.TargetPrefix, b.TargetPrefix) })
+	return out
+}
 
 // RequestIDHeader is the header carrying each answer's request id.
 const RequestIDHeader = "X-Amzn-Requestid"

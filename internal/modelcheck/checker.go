@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -33,12 +33,18 @@ type Checker struct {
 
 	mu         sync.Mutex
 	violations []string
-	seen       map[string]int
+	seen       map[string]Counts
+}
+
+// Counts is how many answers of one operation were checked, by outcome.
+type Counts struct {
+	// OK counts success answers, Errors error answers.
+	OK, Errors int
 }
 
 // NewChecker returns a Checker for the given models.
 func NewChecker(models ...*Model) *Checker {
-	c := &Checker{models: map[string]*Model{}, seen: map[string]int{}}
+	c := &Checker{models: map[string]*Model{}, seen: map[string]Counts{}}
 	for _, m := range models {
 		c.models[m.TargetPrefix] = m
 	}
@@ -54,7 +60,13 @@ func (c *Checker) Check(a awsjson.Answer) {
 	errs := c.check(a)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.seen[name]++
+	n := c.seen[name]
+	if a.Status == http.StatusOK {
+		n.OK++
+	} else {
+		n.Errors++
+	}
+	c.seen[name] = n
 	for _, e := range errs {
 		c.violations = append(c.violations, fmt.Sprintf("%s answer %d %s: %s", name, a.Status, clip(a.Body), e))
 	}
@@ -67,17 +79,12 @@ func (c *Checker) Violations() []string {
 	return slices.Clone(c.violations)
 }
 
-// Seen returns the operations answered so far ("prefix.Operation") with
-// the number of answers checked, sorted by name.
-func (c *Checker) Seen() []string {
+// Seen returns, per operation ("prefix.Operation"), how many answers were
+// checked.
+func (c *Checker) Seen() map[string]Counts {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]string, 0, len(c.seen))
-	for k, n := range c.seen {
-		out = append(out, fmt.Sprintf("%s×%d", k, n))
-	}
-	sort.Strings(out)
-	return out
+	return maps.Clone(c.seen)
 }
 
 func (c *Checker) check(a awsjson.Answer) []string {
