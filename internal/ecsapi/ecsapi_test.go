@@ -17,11 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
-	"github.com/ecsrun/ecsrun/internal/awsjson"
-	"github.com/ecsrun/ecsrun/internal/controlplane"
-	"github.com/ecsrun/ecsrun/internal/ecs"
-	"github.com/ecsrun/ecsrun/internal/ecsapi"
-	"github.com/ecsrun/ecsrun/internal/store"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 )
 
 // idle is a launcher that accepts tasks and never runs them.
@@ -34,18 +30,9 @@ func (idle) Stop(string, string, string) bool { return false }
 
 func newServer(t *testing.T) (*httptest.Server, *awsecs.Client) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cp, err := controlplane.Open(ctx, controlplane.Options{DB: db, Account: ecs.DefaultAccountInfo()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp.Start(idle{})
-	srv := httptest.NewServer(awsjson.NewServer(ecsapi.New(cp)))
+	api := newAPI(t)
+	modelcheck.Attach(t, api)
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	client := awsecs.New(awsecs.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),

@@ -16,7 +16,9 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
@@ -77,6 +79,7 @@ func (h *harness) open() {
 // connect points the harness's SDK clients at eng, in-process.
 func (h *harness) connect(eng *Engine) {
 	h.eng = eng
+	modelcheck.Attach(h.t, eng.Handler().(*awsjson.Server))
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
