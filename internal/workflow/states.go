@@ -253,7 +253,7 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	}
 	startedID := ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
 		Type:                        sfnmodel.HistoryEventTypeMapStateStarted,
-		MapStateStartedEventDetails: &sfnmodel.MapStateStartedEventDetails{Length: int32(len(arr))},
+		MapStateStartedEventDetails: &sfnmodel.MapStateStartedEventDetails{Length: int32p(len(arr))},
 	})
 	// Item inputs are computed up front, in order.
 	inputs := make([]any, len(arr))
@@ -275,19 +275,19 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		l := &lane{prev: startedID}
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                            sfnmodel.HistoryEventTypeMapIterationStarted,
-			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 		})
 		out, err := ex.runMachine(ctx, l, st.Processor, inputs[i], nil)
 		if err != nil {
 			if ctx.Err() == nil || err.Name != "States.Aborted" {
 				ex.rec.emit(l, sfnmodel.HistoryEvent{
 					Type:                           sfnmodel.HistoryEventTypeMapIterationFailed,
-					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 				})
 			} else {
 				ex.rec.emit(l, sfnmodel.HistoryEvent{
 					Type:                            sfnmodel.HistoryEventTypeMapIterationAborted,
-					MapIterationAbortedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+					MapIterationAbortedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 				})
 			}
 			return err
@@ -295,7 +295,7 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		results[i] = out
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                              sfnmodel.HistoryEventTypeMapIterationSucceeded,
-			MapIterationSucceededEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+			MapIterationSucceededEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 		})
 		return nil
 	})
