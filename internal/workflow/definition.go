@@ -570,6 +570,12 @@ func (p *parser) task(st *State, obj map[string]any, at string) {
 	if c, ok := obj["Credentials"]; ok {
 		st.Credentials = c
 	}
+	if pc, ok := p.opts.Resources.(ParameterChecker); ok && st.Resource != "" && p.opts.Resources.Supports(st.Resource) {
+		params, _ := obj["Parameters"].(map[string]any)
+		for _, pr := range pc.CheckParameters(st.Resource, params) {
+			p.probs.add(at+"/Parameters"+pr.Path, "%s", pr.Message)
+		}
+	}
 }
 
 func (p *parser) retry(st *State, obj map[string]any, at string) {

@@ -34,6 +34,13 @@ type Options struct {
 	// States.UUID and task tokens. Nil means a randomly seeded source.
 	Rand rand.Source
 
+	// Region is the region TaskScheduled events name ("us-east-1" when
+	// empty).
+	Region string
+	// DelayScale multiplies the delays of Wait states and retries (not
+	// timeouts), so tests and demos can run long waits quickly; 0 means 1.
+	DelayScale float64
+
 	// Identity of the execution, for the context object.
 	ExecutionArn     string
 	ExecutionName    string
@@ -98,6 +105,21 @@ func (ex *execution) release() {
 	if t, ok := ex.opts.Clock.(IdleTracker); ok {
 		t.Release()
 	}
+}
+
+func (ex *execution) region() string {
+	if ex.opts.Region == "" {
+		return "us-east-1"
+	}
+	return ex.opts.Region
+}
+
+// delay sleeps d scaled by DelayScale (Wait states and retry delays).
+func (ex *execution) delay(ctx context.Context, d time.Duration) bool {
+	if s := ex.opts.DelayScale; s > 0 && s != 1 {
+		d = time.Duration(float64(d) * s)
+	}
+	return ex.sleep(ctx, d)
 }
 
 // sleep waits d on the clock; it returns false when ctx ended first.
@@ -358,7 +380,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		if !ex.sleep(ctx, d) {
+		if !ex.delay(ctx, d) {
 			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
 		out, err := r.applyOutputPath(eff)
@@ -420,7 +442,7 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 				d := RetryDelay(rt, int(attempts[i]), ex.float64)
 				attempts[i]++
 				r.retryCount++
-				if !ex.sleep(ctx, d) {
+				if !ex.delay(ctx, d) {
 					return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 				}
 				retried = true

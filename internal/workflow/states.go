@@ -76,9 +76,12 @@ func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
 		}
 		heartbeat = n
 	}
+	if a, ok := h.(ParameterAdjuster); ok {
+		params = a.AdjustParameters(st.Resource, params)
+	}
 	rtype, resName := splitResource(st.Resource)
 	sched := &sfnmodel.TaskScheduledEventDetails{
-		ResourceType: rtype, Resource: resName, Region: "us-east-1", Parameters: EncodeJSON(params),
+		ResourceType: rtype, Resource: resName, Region: ex.region(), Parameters: EncodeJSON(params),
 	}
 	if timeout > 0 {
 		sched.TimeoutInSeconds = &timeout
@@ -92,11 +95,11 @@ func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
 		TaskStartedEventDetails: &sfnmodel.TaskStartedEventDetails{ResourceType: rtype, Resource: resName},
 	})
 
-	hctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	hb := make(chan struct{}, 1)
 	req := &TaskRequest{
-		Resource: st.Resource, StateName: st.Name, Parameters: params, Token: r.token,
+		Resource: st.Resource, ExecutionArn: ex.opts.ExecutionArn, StateName: st.Name, Parameters: params, Token: r.token,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		Heartbeat: func() {
 			select {
@@ -180,7 +183,7 @@ func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
 		}
 	}
 	// Stop the handler and wait for it (inheriting, then dropping, its hold).
-	cancel()
+	cancel(se)
 	ex.release()
 	<-resCh
 	if ctx.Err() == nil {
