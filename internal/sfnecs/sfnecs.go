@@ -34,10 +34,12 @@ var _ ECS = (*awsecs.Client)(nil)
 // Callbacks delivers the outcome of a task token (SendTaskSuccess,
 // SendTaskFailure) to the Task state waiting for it.
 type Callbacks interface {
-	// Await blocks until token gets an outcome or ctx ends, calling
-	// heartbeat on every SendTaskHeartbeat. It returns the output
-	// SendTaskSuccess gave, or the error SendTaskFailure gave.
-	Await(ctx context.Context, token string, heartbeat func()) (any, *workflow.StatesError)
+	// Register starts listening for token (before the task that will
+	// answer it runs). wait blocks until the token gets an outcome or ctx
+	// ends, calling heartbeat on every SendTaskHeartbeat, and returns the
+	// output SendTaskSuccess gave or the error SendTaskFailure gave; done
+	// stops listening.
+	Register(token string) (wait func(ctx context.Context, heartbeat func()) (any, *workflow.StatesError), done func())
 }
 
 // The ECS resources.
@@ -146,6 +148,12 @@ func (g *Integration) Invoke(ctx context.Context, req *workflow.TaskRequest) (an
 	if err != nil {
 		return nil, workflow.NewStatesError(workflow.ErrRuntime, err.Error())
 	}
+	var wait func(context.Context, func()) (any, *workflow.StatesError)
+	if req.Resource == ResourceRunTaskWait {
+		var done func()
+		wait, done = g.callbacks.Register(req.Token)
+		defer done()
+	}
 	out, err := g.ecs.RunTask(ctx, in)
 	if err != nil {
 		return nil, callError(err)
@@ -161,7 +169,7 @@ func (g *Integration) Invoke(ctx context.Context, req *workflow.TaskRequest) (an
 		req.Submitted(resp)
 	}
 	if req.Resource == ResourceRunTaskWait {
-		return g.callbacks.Await(ctx, req.Token, req.Heartbeat)
+		return wait(ctx, req.Heartbeat)
 	}
 	return g.waitStopped(ctx, req, out.Tasks[0])
 }
@@ -230,11 +238,17 @@ func StopReason(executionArn, why string) string {
 }
 
 // stop stops a running .sync task whose state ended (timeout, heartbeat
-// timeout, execution stopped or failed elsewhere).
+// timeout, execution stopped or failed elsewhere: ctx's cause is then a
+// *workflow.StatesError).
 func (g *Integration) stop(ctx context.Context, req *workflow.TaskRequest, t types.Task) {
-	why := "was aborted"
 	var se *workflow.StatesError
-	if errors.As(context.Cause(ctx), &se) && (se.Name == workflow.ErrTimeout || se.Name == workflow.ErrHeartbeatTimeout) {
+	if !errors.As(context.Cause(ctx), &se) {
+		// Not a state's end but the engine's: the execution stays
+		// RUNNING, and its next start stops the task.
+		return
+	}
+	why := "was aborted"
+	if se.Name == workflow.ErrTimeout || se.Name == workflow.ErrHeartbeatTimeout {
 		why = "timed out"
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

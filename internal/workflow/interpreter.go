@@ -184,8 +184,8 @@ func (ex *execution) run(ctx context.Context) *Result {
 	})
 	top.prev = 0 // AWS links the first state to event 0
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	done := make(chan runOutcome, 1)
 	ex.hold()
 	go func() {
@@ -208,11 +208,11 @@ func (ex *execution) run(ctx context.Context) *Result {
 		res = ex.finish(top, o)
 	case <-timeout:
 		ex.hold()
-		cancel()
+		se := &StatesError{Name: ErrTimeout, Cause: "The execution timed out."}
+		cancel(se)
 		ex.release()
 		<-done
 		ex.hold()
-		se := &StatesError{Name: ErrTimeout, Cause: "The execution timed out."}
 		ex.rec.emit(top, sfnmodel.HistoryEvent{
 			Type:                          sfnmodel.HistoryEventTypeExecutionTimedOut,
 			ExecutionTimedOutEventDetails: &sfnmodel.ExecutionTimedOutEventDetails{Error: se.Name, Cause: se.Cause},
@@ -220,18 +220,19 @@ func (ex *execution) run(ctx context.Context) *Result {
 		res = &Result{Status: StatusTimedOut, Error: se}
 	case <-ctx.Done():
 		ex.hold()
-		cancel()
+		cancel(context.Cause(ctx))
 		ex.release()
 		<-done
 		ex.hold()
-		se := &StatesError{Name: "States.Aborted", Cause: "The execution was stopped."}
-		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
-			var s *StatesError
-			if errors.As(c, &s) {
-				se = s
-			}
+		// StopExecution's error and cause, when it gave them (cancel ctx
+		// with a *StatesError as its cause); AWS links the event to no
+		// other (previousEventId 0).
+		se := &StatesError{}
+		var s *StatesError
+		if errors.As(context.Cause(ctx), &s) {
+			se = s
 		}
-		ex.rec.emit(top, sfnmodel.HistoryEvent{
+		ex.rec.emit(&lane{}, sfnmodel.HistoryEvent{
 			Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
 			ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
 		})

@@ -16,8 +16,8 @@ func (ex *execution) children(ctx context.Context, n, limit int, fn func(ctx con
 	if limit <= 0 || limit > n {
 		limit = n
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	type done struct {
 		i   int
 		err *StatesError
@@ -43,7 +43,8 @@ func (ex *execution) children(ctx context.Context, n, limit int, fn func(ctx con
 		finished++
 		if d.err != nil && failIdx < 0 {
 			failIdx, firstErr = d.i, d.err
-			cancel()
+			// The other children are aborted (their tasks are stopped).
+			cancel(&StatesError{Name: "States.Aborted", Cause: "another branch failed"})
 		}
 		if failIdx < 0 && started < n {
 			start()
