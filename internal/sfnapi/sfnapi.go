@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/executions"
@@ -65,21 +66,22 @@ func New(m Manager, tokens Tokens) *awsjson.Service {
 		JSONVersion:  JSONVersion,
 		Operations:   sm.Operations,
 		Handlers: map[string]awsjson.Handler{
-			"CreateStateMachine":             a.createStateMachine,
-			"DescribeStateMachine":           a.describeStateMachine,
-			"ListStateMachines":              a.listStateMachines,
-			"UpdateStateMachine":             a.updateStateMachine,
-			"DeleteStateMachine":             a.deleteStateMachine,
-			"ValidateStateMachineDefinition": a.validate,
-			"StartExecution":                 a.startExecution,
-			"StartSyncExecution":             a.startSyncExecution,
-			"DescribeExecution":              a.describeExecution,
-			"ListExecutions":                 a.listExecutions,
-			"StopExecution":                  a.stopExecution,
-			"GetExecutionHistory":            a.getExecutionHistory,
-			"SendTaskSuccess":                a.sendTaskSuccess,
-			"SendTaskFailure":                a.sendTaskFailure,
-			"SendTaskHeartbeat":              a.sendTaskHeartbeat,
+			"CreateStateMachine":               a.createStateMachine,
+			"DescribeStateMachine":             a.describeStateMachine,
+			"ListStateMachines":                a.listStateMachines,
+			"UpdateStateMachine":               a.updateStateMachine,
+			"DeleteStateMachine":               a.deleteStateMachine,
+			"ValidateStateMachineDefinition":   a.validate,
+			"StartExecution":                   a.startExecution,
+			"StartSyncExecution":               a.startSyncExecution,
+			"DescribeExecution":                a.describeExecution,
+			"DescribeStateMachineForExecution": a.describeStateMachineForExecution,
+			"ListExecutions":                   a.listExecutions,
+			"StopExecution":                    a.stopExecution,
+			"GetExecutionHistory":              a.getExecutionHistory,
+			"SendTaskSuccess":                  a.sendTaskSuccess,
+			"SendTaskFailure":                  a.sendTaskFailure,
+			"SendTaskHeartbeat":                a.sendTaskHeartbeat,
 		},
 		ValidationType:    typeValidation,
 		UnimplementedType: typeUnsupported,
@@ -281,6 +283,21 @@ func (a *api) describeExecution(ctx context.Context, in wire.Input) (any, error)
 		return nil, err
 	}
 	return describeExecution(ex), nil
+}
+
+// describeStateMachineForExecution answers with the definition the
+// execution runs (the state machine may have changed since).
+func (a *api) describeStateMachineForExecution(ctx context.Context, in wire.Input) (any, error) {
+	ex, err := a.m.DescribeExecution(ctx, in.(*sm.DescribeStateMachineForExecutionInput).ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	name := ex.StateMachineArn[strings.LastIndexByte(ex.StateMachineArn, ':')+1:]
+	return &sm.DescribeStateMachineForExecutionOutput{
+		StateMachineArn: ex.StateMachineArn, Name: name, Definition: ex.Definition, RoleArn: ex.RoleArn, UpdateDate: wire.At(ex.Start),
+		LoggingConfiguration: &sm.LoggingConfiguration{Level: sm.LogLevelOFF, IncludeExecutionData: boolp(false)},
+		TracingConfiguration: &sm.TracingConfiguration{Enabled: boolp(false)},
+	}, nil
 }
 
 func (a *api) listExecutions(ctx context.Context, in wire.Input) (any, error) {

@@ -2,10 +2,12 @@ package sfnecs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
@@ -204,7 +207,7 @@ func (g *Integration) waitStopped(ctx context.Context, req *workflow.TaskRequest
 			errs = 0
 			task := out.Tasks[0]
 			if aws.ToString(task.LastStatus) == "STOPPED" {
-				v := toStates(&task)
+				v := sdkjson.Value(&task, sdkjson.Pascal)
 				if TaskFailed(task) {
 					return nil, workflow.NewStatesError(workflow.ErrTaskFailed, workflow.EncodeJSON(v))
 				}
@@ -275,11 +278,8 @@ func truncate(s string, n int) string {
 }
 
 func failuresCause(fs []types.Failure) string {
-	v, _ := statesValue(valueOf(fs))
-	if v == nil {
-		v = []any{}
-	}
-	return workflow.EncodeJSON(map[string]any{"Failures": v})
+	v := sdkjson.Value(&struct{ Failures []types.Failure }{fs}, sdkjson.Pascal)
+	return workflow.EncodeJSON(v)
 }
 
 // callError is how Step Functions reports a failed ECS call: the error
@@ -301,7 +301,7 @@ func callError(err error) *workflow.StatesError {
 // responseValue is an SDK response as Step Functions shows it: its members
 // plus the HTTP metadata the AWS Java SDK adds.
 func responseValue(out any, md middleware.Metadata) any {
-	v, _ := toStates(out).(map[string]any)
+	v, _ := sdkjson.Value(out, sdkjson.Pascal).(map[string]any)
 	if v == nil {
 		v = map[string]any{}
 	}
@@ -320,7 +320,7 @@ func responseValue(out any, md middleware.Metadata) any {
 		v["SdkHttpMetadata"] = map[string]any{
 			"AllHttpHeaders": all,
 			"HttpHeaders":    single,
-			"HttpStatusCode": numberOf(raw.StatusCode),
+			"HttpStatusCode": json.Number(strconv.Itoa(raw.StatusCode)),
 		}
 	}
 	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok {

@@ -20,28 +20,6 @@ import (
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
-func TestStatesValue(t *testing.T) {
-	at := time.UnixMilli(1700000000123).UTC()
-	tests := []struct {
-		name string
-		in   any
-		want string
-	}{
-		{"absent members are left out", &types.Task{TaskArn: aws.String("arn:t")}, `{"EnableExecuteCommand":false,"TaskArn":"arn:t","Version":0}`},
-		{"empty lists the service sent are kept", &types.Container{GpuIds: []string{}, Name: aws.String("c")}, `{"GpuIds":[],"Name":"c"}`},
-		{"timestamps are epoch milliseconds", &types.Task{CreatedAt: &at}, `{"CreatedAt":1700000000123,"EnableExecuteCommand":false,"Version":0}`},
-		{"enums by value", &types.Task{LaunchType: types.LaunchTypeFargate, StopCode: ""}, `{"EnableExecuteCommand":false,"LaunchType":"FARGATE","Version":0}`},
-		{"nested structures and numbers", &types.Container{ExitCode: aws.Int32(3), NetworkBindings: []types.NetworkBinding{{HostPort: aws.Int32(80)}}}, `{"ExitCode":3,"NetworkBindings":[{"HostPort":80}]}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := workflow.EncodeJSON(toStates(tt.in)); got != tt.want {
-				t.Errorf("toStates = %s; want %s", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestCheckParameters(t *testing.T) {
 	tests := []struct {
 		name   string
