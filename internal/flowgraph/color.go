@@ -85,7 +85,7 @@ func (g *Graph) Color(evs []Event) {
 				if n.failed {
 					n.Status = Caught
 				}
-				if n.terminal {
+				if n.terminal && !n.failed { // after a Catch it goes on elsewhere
 					g.take(n.ID, strings.TrimSuffix(n.ID, n.Name)+"#end")
 				}
 			})

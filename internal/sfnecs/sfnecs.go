@@ -80,6 +80,7 @@ type Integration struct {
 	ecs       ECS
 	callbacks Callbacks
 	maxPoll   time.Duration
+	checkOnly bool
 }
 
 var (
@@ -97,10 +98,16 @@ func New(opts Options) *Integration {
 	return &Integration{ecs: opts.ECS, callbacks: opts.Callbacks, maxPoll: opts.MaxPoll}
 }
 
+// Checker validates definitions as an engine with the integration does,
+// without running anything (its Lookup finds nothing).
+func Checker() workflow.ResourceChecker {
+	return &Integration{checkOnly: true}
+}
+
 // Supported lists the resources the integration runs.
 func (g *Integration) Supported() []string {
 	out := []string{ResourceRunTask, ResourceRunTaskSync}
-	if g.callbacks != nil {
+	if g.callbacks != nil || g.checkOnly {
 		out = append(out, ResourceRunTaskWait)
 	}
 	sort.Strings(out)
@@ -119,7 +126,7 @@ func (g *Integration) Supports(resource string) bool {
 
 // Lookup returns the integration for its resources.
 func (g *Integration) Lookup(resource string) (workflow.TaskHandler, bool) {
-	if !g.Supports(resource) {
+	if g.checkOnly || !g.Supports(resource) {
 		return nil, false
 	}
 	return g, true

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/testimage"
+)
+
+const exampleWorkflow = "../../examples/workflows/retry-catch.json"
+
+func TestWorkflowValidate(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"Nowhere"}}}`)
+	code, out, _ := run(t, "workflow", "validate", exampleWorkflow, bad)
+	if code != ExitError {
+		t.Errorf("exit code %d; want %d", code, ExitError)
+	}
+	for _, want := range []string{
+		exampleWorkflow + ": valid",
+		bad + `: /States/Run/Resource: resource "arn:aws:states:::lambda:invoke" is not supported; supported resources: arn:aws:states:::ecs:runTask, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask.waitForTaskToken`,
+		bad + `: /States/Run/Next: "Nowhere" is not a state of this state machine`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, out, _ := run(t, "workflow", "validate", exampleWorkflow); code != 0 {
+		t.Errorf("validate of a valid file: exit %d\n%s", code, out)
+	}
+}
+
+func TestWorkflowGraph_file(t *testing.T) {
+	code, out, errOut := run(t, "workflow", "graph", exampleWorkflow)
+	if code != 0 || !strings.HasPrefix(out, "<svg") || !strings.Contains(out, ">ParseFailure<") {
+		t.Fatalf("exit %d, stderr %s, stdout:\n%.300s", code, errOut, out)
+	}
+	code, out, _ = run(t, "workflow", "graph", "--format", "dot", exampleWorkflow)
+	if code != 0 || !strings.Contains(out, `"RunTask" -> "ParseFailure" [label="catch States.ALL", style=dashed];`) {
+		t.Errorf("DOT: exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := run(t, "workflow", "graph", "--format", "png", exampleWorkflow); code != ExitUsage || !strings.Contains(errOut, "--format must be svg or dot") {
+		t.Errorf("--format png: exit %d, %s", code, errOut)
+	}
+}
+
+// The example state machine with the toolbox image standing in for the
+// example image: the job exits with the code its input gives.
+const toolboxJob = `{"family": "workflow-job", "containerDefinitions": [{"name": "app", "image": %q, "essential": true, "memory": 64,
+  "command": ["out", "working", "--", "exitenv", "EXIT_CODE"]}]}`
+
+var taskArnRe = regexp.MustCompile(`arn:aws:ecs:[^"\s]+:task/[^"\s]+/[0-9a-f]+`)
+
+// removeTaskContainers removes the containers of the tasks named in text.
+func removeTaskContainers(t *testing.T, text string) {
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		return
+	}
+	defer rt.Close()
+	ctx := context.Background()
+	for _, arn := range taskArnRe.FindAllString(text, -1) {
+		cs, _ := rt.List(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+		for _, c := range cs {
+			rt.Remove(ctx, c.ID)
+		}
+	}
+}
+
+func TestWorkflowRun_Example(t *testing.T) {
+	image := testimage.Image(t)
+	state := t.TempDir()
+	job := writeFile(t, "job.json", fmt.Sprintf(toolboxJob, image))
+	graph := t.TempDir() + "/run.svg"
+	var histories strings.Builder
+	t.Cleanup(func() { removeTaskContainers(t, histories.String()) })
+
+	// A job that keeps failing: four tasks, then the Catch and the Fail state.
+	code, out, errOut := run(t, "workflow", "run", "--state-dir", state, "--pull", "prefer-cached", exampleWorkflow,
+		"--task-definition", job, "--input", `{"exitCode": "3"}`, "--time-scale", "0.01", "--graph", graph, "--output", "json")
+	histories.WriteString(errOut)
+	if code != ExitWorkflowFailed {
+		t.Fatalf("exit code %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitWorkflowFailed, out, errOut)
+	}
+	for _, want := range []string{"RunTask: retry 3, ecs:runTask.sync", "exit codes app=3", "RunTask: error caught, going on", "ParseFailure: entered", "execution FAILED: JobFailed: task arn:aws:ecs:"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("progress lacks %q:\n%s", want, errOut)
+		}
+	}
+	if n := strings.Count(errOut, "ECS task ") / 2; n != 4 {
+		t.Errorf("%d ECS tasks ran; want 4\n%s", n, errOut)
+	}
+	var ex struct{ ExecutionArn, Status, Error, Cause string }
+	if err := json.Unmarshal([]byte(out), &ex); err != nil {
+		t.Fatalf("--output json: %v\n%s", err, out)
+	}
+	if ex.Status != "FAILED" || ex.Error != "JobFailed" || !strings.Contains(ex.Cause, "exited with code 3 after 4 attempts") {
+		t.Errorf("execution %+v", ex)
+	}
+
+	// History and graph of that execution, by its ARN.
+	code, hist, errOut := run(t, "workflow", "history", "--state-dir", state, ex.ExecutionArn)
+	histories.WriteString(hist)
+	if code != 0 || !strings.Contains(hist, "   1 [   0.00s] execution started") || !strings.Contains(hist, "JobFailed: entered (Fail state)") {
+		t.Errorf("history: exit %d %s\n%s", code, errOut, hist)
+	}
+	code, hj, _ := run(t, "workflow", "history", "--state-dir", state, "--output", "json", ex.ExecutionArn)
+	var events struct {
+		Events []struct {
+			ID   int64  `json:"id"`
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(hj), &events); code != 0 || err != nil || len(events.Events) == 0 || events.Events[0].Type != "ExecutionStarted" {
+		t.Errorf("history --output json: exit %d, %v\n%.500s", code, err, hj)
+	}
+	code, svg, errOut := run(t, "workflow", "graph", "--state-dir", state, ex.ExecutionArn)
+	if code != 0 || !strings.Contains(svg, "4 attempts · caught") || !strings.Contains(svg, "Fail · failed") {
+		t.Errorf("graph of the execution: exit %d %s\n%.800s", code, errOut, svg)
+	}
+
+	// The same job succeeding: one task, exit 0, the output on stdout.
+	code, out, errOut = run(t, "workflow", "run", "--state-dir", state, "--pull", "prefer-cached", exampleWorkflow, "--input", `{"exitCode": "0"}`)
+	histories.WriteString(errOut)
+	if code != 0 || !strings.Contains(out, `"exitCode": 0`) || strings.Contains(errOut, "RunTask: retry") {
+		t.Errorf("succeeding run: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestWorkflowRun_Usage(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"StartAt":"X","States":{}}`)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"workflow", "run", bad}, "must contain at least one state"},
+		{[]string{"workflow", "run", exampleWorkflow, "--input", "{nope"}, "--input is not valid JSON"},
+		{[]string{"workflow", "run", exampleWorkflow, "--time-scale", "0"}, "--time-scale must be positive"},
+		{[]string{"workflow", "run", exampleWorkflow, "--output", "yaml"}, "--output must be text or json"},
+	} {
+		code, _, errOut := run(t, append(tc.args, "--state-dir", t.TempDir())...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, ExitUsage, tc.want)
+		}
+	}
+}
