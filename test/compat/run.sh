@@ -21,5 +21,9 @@ echo "-- AWS CLI ($(aws --version 2>&1))"
 bash test/compat/cli_compat.sh "$endpoint" "$image" || status=1
 echo "-- boto3"
 python3 test/compat/boto3_compat.py "$endpoint" "$image" || status=1
+echo "-- AWS CLI: Step Functions"
+bash test/compat/sfn_cli_compat.sh "$endpoint" "$image" || status=1
+echo "-- boto3: Step Functions"
+python3 test/compat/sfn_boto3_compat.py "$endpoint" "$image" || status=1
 if [ $status != 0 ]; then cat "$state/serve.err"; fi
 exit $status
