@@ -136,7 +136,9 @@ func (t *Tokens) Succeed(token, output string) error {
 
 // Fail answers token with an error, as SendTaskFailure.
 func (t *Tokens) Fail(token, errName, cause string) error {
-	return t.answer(token, tokenOutcome{err: workflow.NewStatesError(errName, cause)})
+	// What SendTaskFailure leaves out a Catch shows as null.
+	se := &workflow.StatesError{Name: errName, Cause: cause, NullName: errName == "", NullCause: cause == ""}
+	return t.answer(token, tokenOutcome{err: se})
 }
 
 // Heartbeat reports that the work on token is alive, as SendTaskHeartbeat.

@@ -56,6 +56,10 @@ type recorder struct {
 // map iteration); previousEventId links events within it.
 type lane struct {
 	prev int64
+	// nested: a Parallel branch or a Map iteration, where a state that
+	// ends the lane with an error (or is cut short) records
+	// <Type>StateAborted.
+	nested bool
 }
 
 func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {

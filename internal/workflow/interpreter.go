@@ -431,8 +431,11 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
 			return st.Next, out, nil
 		}
-		if err.Name == ErrRuntime || ctx.Err() != nil {
+		if err.Name == ErrRuntime {
 			return "", nil, err
+		}
+		if ctx.Err() != nil {
+			return "", nil, r.aborted(err)
 		}
 		retried := false
 		for i, rt := range st.Retry {
@@ -461,6 +464,12 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 				continue
 			}
 			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
+			if err.NullName {
+				errOut["Error"] = nil
+			}
+			if err.NullCause {
+				errOut["Cause"] = nil
+			}
 			out, rerr := r.applyResultPath(c.ResultPath, input, errOut)
 			if rerr != nil {
 				return "", nil, rerr
@@ -468,8 +477,17 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
 			return c.Next, out, nil
 		}
-		return "", nil, err
+		return "", nil, r.aborted(err)
 	}
+}
+
+// aborted records that a state of a branch or iteration ends it without
+// going on (an uncaught error, or a sibling's failure), and returns err.
+func (r *stateRun) aborted(err *StatesError) *StatesError {
+	if r.lane.nested {
+		r.ex.rec.emit(r.lane, plain(r.st.Type+"StateAborted"))
+	}
+	return err
 }
 
 // RetryDelay is the wait before retry number attempt+1 of retrier rt:
@@ -505,7 +523,7 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 				return nil, err
 			}
 		}
-		result, err = r.task(ctx, params)
+		result, err = r.task(ctx, eff, params)
 	case TypeParallel:
 		params := eff
 		if st.Parameters != nil {
