@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
@@ -146,5 +150,43 @@ func TestWorkflowRun_Usage(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, ExitUsage, tc.want)
 		}
+	}
+}
+
+// TestWorkflowRun_Endpoint runs state machines through a Step Functions
+// endpoint (--endpoint-url) and through the daemon found in the state
+// directory, with the delay scale, stop and the exit codes; no task runs.
+func TestWorkflowRun_Endpoint(t *testing.T) {
+	dir := t.TempDir()
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: dir, Runtime: fake.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(eng.Handler())
+	defer srv.Close()
+
+	// A long Wait, scaled down: 100000 s x 0.00001 = 1 s.
+	wait := writeFile(t, "wait.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"Next":"P"},"P":{"Type":"Pass","Parameters":{"in.$":"$"},"End":true}}}`)
+	code, out, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, wait, "--input", `{"a":1}`, "--time-scale", "0.00001")
+	if code != 0 || !strings.Contains(out, `"a": 1`) || !strings.Contains(errOut, "W: entered (Wait state)") {
+		t.Fatalf("through --endpoint-url: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	fail := writeFile(t, "fail.json", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Nope","Cause":"because"}}}`)
+	if code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, fail); code != ExitWorkflowFailed || !strings.Contains(errOut, "execution FAILED: Nope: because") {
+		t.Errorf("failing machine: exit %d; want %d\n%s", code, ExitWorkflowFailed, errOut)
+	}
+	timeout := writeFile(t, "timeout.json", `{"StartAt":"W","TimeoutSeconds":1,"States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`)
+	if code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, timeout); code != ExitWorkflowTimedOut {
+		t.Errorf("timing-out machine: exit %d; want %d\n%s", code, ExitWorkflowTimedOut, errOut)
+	}
+	// Through the daemon of the state directory, updating the machine.
+	if err := engine.WriteServeInfo(dir, engine.ServeInfo{Endpoint: srv.URL, PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	changed := writeFile(t, "wait.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"changed","End":true}}}`)
+	code, out, errOut = run(t, "workflow", "run", "--state-dir", dir, changed)
+	if code != 0 || strings.TrimSpace(out) != `"changed"` {
+		t.Errorf("through the daemon: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }

@@ -90,6 +90,9 @@ func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
 			if e.Kind == "catch" {
 				colour = catchColour
 			}
+			if from := g.ids[e.From]; from != nil && from.Status == Failed {
+				colour = colours[Failed][1] // the way out of a Fail state
+			}
 		}
 		d, lx, ly := l.path(e, ox, oy)
 		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s marker-end="url(#arrow)"/>`+"\n", d, colour, width, dash)
@@ -98,9 +101,10 @@ func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
 			if len([]rune(label)) > 40 {
 				label = string([]rune(label)[:39]) + "…"
 			}
+			// Beside the edge, to its right.
 			w := textWidth(label) * 0.85
-			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="#fafafa" opacity="0.9"/><text x="%.1f" y="%.1f" font-size="10" text-anchor="middle" fill="%s">%s</text>`+"\n",
-				lx-w/2-3, ly-10, w+6, lx, ly, colour, esc(label))
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="#fafafa" opacity="0.9"/><text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n",
+				lx+4, ly-10, w+6, lx+7, ly, colour, esc(label))
 		}
 	}
 	for _, n := range g.Nodes {

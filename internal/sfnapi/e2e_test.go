@@ -363,3 +363,61 @@ func TestWorkflow_RunTaskRequestResponse(t *testing.T) {
 		t.Errorf("output %v", out)
 	}
 }
+
+func TestWorkflow_RestartFailsRunningExecutionAndStopsItsTask(t *testing.T) {
+	h := newHarness(t)
+	h.register("long", "sleep", "300s")
+	arn := h.start("interrupted", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
+		"Parameters":{"TaskDefinition":"long"},"End":true}}}`, `{}`, 1)
+	c := ctxT(t)
+	var taskArn string
+	for taskArn == "" {
+		for _, ev := range h.history(arn) {
+			if ev.Type == sfntypes.HistoryEventTypeTaskSubmitted {
+				o := decode(t, aws.ToString(ev.TaskSubmittedEventDetails.Output))
+				taskArn = o["Tasks"].([]any)[0].(map[string]any)["TaskArn"].(string)
+			}
+		}
+		select {
+		case <-c.Done():
+			t.Fatal("no TaskSubmitted event")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// The engine stops (its containers keep running) and starts again.
+	if err := h.eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	ex, err := h.sfn.DescribeExecution(c, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != sfntypes.ExecutionStatusFailed || aws.ToString(ex.Error) != "Ecsrun.EngineRestarted" {
+		t.Errorf("after the restart: %s %s %s", ex.Status, aws.ToString(ex.Error), aws.ToString(ex.Cause))
+	}
+	evs := h.history(arn)
+	if last := evs[len(evs)-1]; last.Type != sfntypes.HistoryEventTypeExecutionFailed {
+		t.Errorf("history ends with %s; want ExecutionFailed", last.Type)
+	}
+	// Its task is stopped (the agent that re-adopted it carries the stop
+	// out, so wait for it).
+	for {
+		dt, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{taskArn}})
+		if err != nil || len(dt.Tasks) != 1 {
+			t.Fatalf("DescribeTasks = %+v, %v", dt, err)
+		}
+		task := dt.Tasks[0]
+		if aws.ToString(task.DesiredStatus) == "STOPPED" {
+			if !strings.Contains(aws.ToString(task.StoppedReason), arn) {
+				t.Errorf("the execution's task stopped with reason %q; want it to name the execution", aws.ToString(task.StoppedReason))
+			}
+			return
+		}
+		select {
+		case <-c.Done():
+			t.Fatalf("the task of the interrupted execution still runs: %s", aws.ToString(task.LastStatus))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
