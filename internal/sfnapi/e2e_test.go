@@ -384,7 +384,22 @@ func TestWorkflow_RestartFailsRunningExecutionAndStopsItsTask(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	// The engine stops (its containers keep running) and starts again.
+	// Once the task runs, the engine stops (its containers keep running)
+	// and starts again.
+	for {
+		dt, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{taskArn}})
+		if err != nil || len(dt.Tasks) != 1 {
+			t.Fatalf("DescribeTasks = %+v, %v", dt, err)
+		}
+		if aws.ToString(dt.Tasks[0].LastStatus) == "RUNNING" {
+			break
+		}
+		select {
+		case <-c.Done():
+			t.Fatal("the task never ran")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	if err := h.eng.Close(); err != nil {
 		t.Fatal(err)
 	}
