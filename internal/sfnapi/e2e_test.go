@@ -168,6 +168,48 @@ func (h *harness) history(arn string) []sfntypes.HistoryEvent {
 	return out
 }
 
+// submitted waits for the execution's first TaskSubmitted event and
+// returns its output's first task.
+func (h *harness) submitted(arn string) map[string]any {
+	h.t.Helper()
+	c := ctxT(h.t)
+	for {
+		for _, ev := range h.history(arn) {
+			if ev.Type == sfntypes.HistoryEventTypeTaskSubmitted {
+				o := decode(h.t, aws.ToString(ev.TaskSubmittedEventDetails.Output))
+				return o["Tasks"].([]any)[0].(map[string]any)
+			}
+		}
+		select {
+		case <-c.Done():
+			h.t.Fatalf("execution %s submitted no task", arn)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitTask polls DescribeTasks until cond holds for the task.
+func (h *harness) waitTask(arn, what string, cond func(ecstypes.Task) bool) ecstypes.Task {
+	h.t.Helper()
+	c := ctxT(h.t)
+	for {
+		dt, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+		if err != nil || len(dt.Tasks) != 1 {
+			h.t.Fatalf("DescribeTasks(%s) = %+v, %v", arn, dt, err)
+		}
+		if cond(dt.Tasks[0]) {
+			return dt.Tasks[0]
+		}
+		select {
+		case <-c.Done():
+			h.t.Fatalf("task %s: %s: still %s", arn, what, aws.ToString(dt.Tasks[0].LastStatus))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func stopped(t ecstypes.Task) bool { return aws.ToString(t.DesiredStatus) == "STOPPED" }
+
 func decode(t *testing.T, s string) map[string]any {
 	t.Helper()
 	var v map[string]any
@@ -280,32 +322,10 @@ func TestWorkflow_TimeoutStopsTheTask(t *testing.T) {
 	if ex.Status != sfntypes.ExecutionStatusFailed || aws.ToString(ex.Error) != "States.Timeout" {
 		t.Fatalf("execution %s %s; want FAILED States.Timeout", ex.Status, aws.ToString(ex.Error))
 	}
-	var taskArn string
-	for _, ev := range h.history(arn) {
-		if ev.Type == sfntypes.HistoryEventTypeTaskSubmitted {
-			o := decode(t, aws.ToString(ev.TaskSubmittedEventDetails.Output))
-			taskArn = o["Tasks"].([]any)[0].(map[string]any)["TaskArn"].(string)
-		}
-	}
-	c := ctxT(t)
-	for {
-		dt, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{taskArn}})
-		if err != nil || len(dt.Tasks) != 1 {
-			t.Fatalf("DescribeTasks(%s) = %+v, %v", taskArn, dt, err)
-		}
-		task := dt.Tasks[0]
-		if aws.ToString(task.DesiredStatus) == "STOPPED" {
-			want := "The Task state in AWS Step Functions execution [" + arn + "] which was managing this resource timed out"
-			if task.StopCode != ecstypes.TaskStopCodeUserInitiated || aws.ToString(task.StoppedReason) != want {
-				t.Errorf("task stopped with %s %q; want UserInitiated %q", task.StopCode, aws.ToString(task.StoppedReason), want)
-			}
-			return
-		}
-		select {
-		case <-c.Done():
-			t.Fatal("the task of the timed-out state was not stopped")
-		case <-time.After(100 * time.Millisecond):
-		}
+	task := h.waitTask(h.submitted(arn)["TaskArn"].(string), "stop after the timeout", stopped)
+	want := "The Task state in AWS Step Functions execution [" + arn + "] which was managing this resource timed out"
+	if task.StopCode != ecstypes.TaskStopCodeUserInitiated || aws.ToString(task.StoppedReason) != want {
+		t.Errorf("task stopped with %s %q; want UserInitiated %q", task.StopCode, aws.ToString(task.StoppedReason), want)
 	}
 }
 
@@ -316,22 +336,9 @@ func TestWorkflow_WaitForTaskToken(t *testing.T) {
 		"Parameters":{"TaskDefinition":"worker","Overrides":{"ContainerOverrides":[{"Name":"app","Environment":[{"Name":"TASK_TOKEN","Value.$":"$$.Task.Token"}]}]}},
 		"HeartbeatSeconds":60,"End":true}}}`, `{}`, 1)
 	c := ctxT(t)
-	var token string
-	for token == "" {
-		for _, ev := range h.history(arn) {
-			if ev.Type == sfntypes.HistoryEventTypeTaskSubmitted {
-				o := decode(t, aws.ToString(ev.TaskSubmittedEventDetails.Output))
-				task := o["Tasks"].([]any)[0].(map[string]any)
-				env := task["Overrides"].(map[string]any)["ContainerOverrides"].([]any)[0].(map[string]any)["Environment"].([]any)
-				token = env[0].(map[string]any)["Value"].(string)
-			}
-		}
-		select {
-		case <-c.Done():
-			t.Fatal("no TaskSubmitted event")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	task := h.submitted(arn)
+	env := task["Overrides"].(map[string]any)["ContainerOverrides"].([]any)[0].(map[string]any)["Environment"].([]any)
+	token := env[0].(map[string]any)["Value"].(string)
 	if _, err := h.sfn.SendTaskHeartbeat(c, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)}); err != nil {
 		t.Fatal(err)
 	}
@@ -370,36 +377,10 @@ func TestWorkflow_RestartFailsRunningExecutionAndStopsItsTask(t *testing.T) {
 	arn := h.start("interrupted", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
 		"Parameters":{"TaskDefinition":"long"},"End":true}}}`, `{}`, 1)
 	c := ctxT(t)
-	var taskArn string
-	for taskArn == "" {
-		for _, ev := range h.history(arn) {
-			if ev.Type == sfntypes.HistoryEventTypeTaskSubmitted {
-				o := decode(t, aws.ToString(ev.TaskSubmittedEventDetails.Output))
-				taskArn = o["Tasks"].([]any)[0].(map[string]any)["TaskArn"].(string)
-			}
-		}
-		select {
-		case <-c.Done():
-			t.Fatal("no TaskSubmitted event")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 	// Once the task runs, the engine stops (its containers keep running)
 	// and starts again.
-	for {
-		dt, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{taskArn}})
-		if err != nil || len(dt.Tasks) != 1 {
-			t.Fatalf("DescribeTasks = %+v, %v", dt, err)
-		}
-		if aws.ToString(dt.Tasks[0].LastStatus) == "RUNNING" {
-			break
-		}
-		select {
-		case <-c.Done():
-			t.Fatal("the task never ran")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	taskArn := h.submitted(arn)["TaskArn"].(string)
+	h.waitTask(taskArn, "run", func(t ecstypes.Task) bool { return aws.ToString(t.LastStatus) == "RUNNING" })
 	if err := h.eng.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -417,22 +398,8 @@ func TestWorkflow_RestartFailsRunningExecutionAndStopsItsTask(t *testing.T) {
 	}
 	// Its task is stopped (the agent that re-adopted it carries the stop
 	// out, so wait for it).
-	for {
-		dt, err := h.ecs.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: []string{taskArn}})
-		if err != nil || len(dt.Tasks) != 1 {
-			t.Fatalf("DescribeTasks = %+v, %v", dt, err)
-		}
-		task := dt.Tasks[0]
-		if aws.ToString(task.DesiredStatus) == "STOPPED" {
-			if !strings.Contains(aws.ToString(task.StoppedReason), arn) {
-				t.Errorf("the execution's task stopped with reason %q; want it to name the execution", aws.ToString(task.StoppedReason))
-			}
-			return
-		}
-		select {
-		case <-c.Done():
-			t.Fatalf("the task of the interrupted execution still runs: %s", aws.ToString(task.LastStatus))
-		case <-time.After(100 * time.Millisecond):
-		}
+	task := h.waitTask(taskArn, "stop after the restart", stopped)
+	if !strings.Contains(aws.ToString(task.StoppedReason), arn) {
+		t.Errorf("the execution's task stopped with reason %q; want it to name the execution", aws.ToString(task.StoppedReason))
 	}
 }
