@@ -8,7 +8,9 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
@@ -188,5 +190,60 @@ func TestWorkflowRun_Endpoint(t *testing.T) {
 	code, out, errOut = run(t, "workflow", "run", "--state-dir", dir, changed)
 	if code != 0 || strings.TrimSpace(out) != `"changed"` {
 		t.Errorf("through the daemon: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+// signalWriter collects output and closes seen once it contains want.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestWorkflowRun_Interrupted: cancelling the command (what SIGINT does)
+// stops the execution before ecsrun exits 130.
+func TestWorkflowRun_Interrupted(t *testing.T) {
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(eng.Handler())
+	defer srv.Close()
+	wait := writeFile(t, "long.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	errOut := &signalWriter{want: "W: entered", seen: make(chan struct{})}
+	go func() {
+		<-errOut.seen
+		cancel()
+	}()
+	var out strings.Builder
+	code := Main(ctx, []string{"workflow", "run", "--endpoint-url", srv.URL, wait}, strings.NewReader(""), &out, errOut)
+	if code != ExitInterrupted || !strings.Contains(errOut.String(), "the execution was stopped") {
+		t.Fatalf("exit %d; want %d\n%s", code, ExitInterrupted, errOut.String())
+	}
+	arn := regexp.MustCompile(`Execution: (\S+)`).FindStringSubmatch(errOut.String())[1]
+	code, hist, _ := run(t, "workflow", "history", "--endpoint-url", srv.URL, arn)
+	if code != 0 || !strings.Contains(hist, "execution ABORTED Ecsrun.Interrupted") {
+		t.Errorf("history of the interrupted execution: exit %d\n%s", code, hist)
 	}
 }

@@ -31,6 +31,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.Msg }
 
 // Unwrap returns the kind, for errors.Is.
