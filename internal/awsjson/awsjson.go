@@ -217,7 +217,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := h(r.Context(), in)
+	out, err := h(context.WithValue(r.Context(), headerKey{}, r.Header), in)
 	if err != nil {
 		var f *Fault
 		if errors.As(err, &f) {
@@ -248,6 +248,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write(http.StatusOK, b)
+}
+
+type headerKey struct{}
+
+// Header returns the HTTP headers of the request a handler serves (nil
+// outside a handler), for operations that honour ecsrun-specific headers.
+func Header(ctx context.Context) http.Header {
+	h, _ := ctx.Value(headerKey{}).(http.Header)
+	return h
 }
 
 func (s *Server) logf(format string, args ...any) {

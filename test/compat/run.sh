@@ -28,5 +28,9 @@ if command -v moto_server >/dev/null; then
 else
   echo "moto_server is not installed: comparison skipped"
 fi
+echo "-- AWS CLI: Step Functions"
+bash test/compat/sfn_cli_compat.sh "$endpoint" "$image" || status=1
+echo "-- boto3: Step Functions"
+python3 test/compat/sfn_boto3_compat.py "$endpoint" "$image" || status=1
 if [ $status != 0 ]; then cat "$state/serve.err"; fi
 exit $status

@@ -13,6 +13,7 @@
 //	lines N PREFIX        print N lines "PREFIX 1" .. "PREFIX N" to stdout
 //	longline N            print one line of N 'x' characters to stdout
 //	exit CODE             exit with CODE at once
+//	exitenv NAME          exit with the code in $NAME (0 when unset)
 //	sleep DURATION        sleep (Go duration syntax: 100ms, 2s, 1h)
 //	forever               block until a signal ends the program
 //	trap SIG CODE WORDS...  on signal SIG (TERM, INT, HUP, USR1, USR2, QUIT)

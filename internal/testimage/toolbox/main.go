@@ -129,6 +129,14 @@ func run(step []string) error {
 			return err
 		}
 		os.Exit(code)
+	case "exitenv":
+		// The exit code comes from an environment variable (0 when unset),
+		// as a container override sets it.
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		code, _ := strconv.Atoi(os.Getenv(step[1]))
+		os.Exit(code)
 	case "sleep":
 		if err := need(step, 1); err != nil {
 			return err
