@@ -93,16 +93,24 @@ func binary(ctx context.Context, goos, goarch string) (string, error) {
 // compiles the toolbox, and imports a new image only when no image with that
 // tag carries the same binary hash.
 func Build(ctx context.Context, tag string) error {
-	_, err := do("image/"+tag, func() (string, error) { return "", build(ctx, tag) })
+	return BuildOn(ctx, "", tag)
+}
+
+// BuildOn is Build on the engine at host (a DOCKER_HOST value; "" means
+// the environment's engine).
+func BuildOn(ctx context.Context, host, tag string) error {
+	_, err := do("image/"+host+"/"+tag, func() (string, error) {
+		cli, err := newClient(host)
+		if err != nil {
+			return "", err
+		}
+		defer cli.Close()
+		return "", build(ctx, cli, tag)
+	})
 	return err
 }
 
-func build(ctx context.Context, tag string) error {
-	cli, err := newClient()
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
+func build(ctx context.Context, cli *client.Client, tag string) error {
 	info, err := cli.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("testimage: docker info: %w", err)
@@ -177,8 +185,12 @@ func build(ctx context.Context, tag string) error {
 	return nil
 }
 
-func newClient() (*client.Client, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+func newClient(host string) (*client.Client, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("testimage: docker client: %w", err)
 	}
@@ -187,7 +199,7 @@ func newClient() (*client.Client, error) {
 
 // Available reports whether a Docker engine answers within a few seconds.
 func Available(ctx context.Context) error {
-	cli, err := newClient()
+	cli, err := newClient("")
 	if err != nil {
 		return err
 	}
@@ -236,4 +248,17 @@ func HostBinary(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// ImageOn builds the toolbox image under DefaultTag on the engine at host
+// (a DOCKER_HOST value) and returns the tag; it fails the test when the
+// build fails.
+func ImageOn(t testing.TB, host string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := BuildOn(ctx, host, DefaultTag); err != nil {
+		t.Fatal(err)
+	}
+	return DefaultTag
 }

@@ -10,7 +10,7 @@ func TestBuild_ImageRunsToolbox(t *testing.T) {
 	tag := Image(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cli, err := newClient()
+	cli, err := newClient("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestBuild_ImageRunsToolbox(t *testing.T) {
 		t.Fatalf("label %s missing: %v", HashLabel, img.Config.Labels)
 	}
 	// A second Build in a fresh once reuses the image (same hash).
-	if err := build(ctx, tag); err != nil {
+	if err := build(ctx, cli, tag); err != nil {
 		t.Fatal(err)
 	}
 	again, err := cli.ImageInspect(ctx, tag)

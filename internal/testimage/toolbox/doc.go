@@ -26,6 +26,8 @@
 //	hostname              print the host name
 //	cat PATH              copy the file at PATH to stdout
 //	write PATH WORDS...   write WORDS joined by spaces and a newline to PATH
+//	exists PATH           exit 1 (with a message on stderr) unless PATH exists
+//	waitfile PATH         block until PATH exists
 //	alloc MIB             allocate and touch MIB mebibytes, keeping them alive
 //	serve ADDR WORDS...   serve HTTP on ADDR in the background: GET / answers
 //	                      WORDS, /env answers the environment, /exit?code=N

@@ -212,6 +212,24 @@ func run(step []string) error {
 			return err
 		}
 		write(os.Stdout, string(b))
+	case "exists":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		if _, err := os.Stat(step[1]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case "waitfile":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		for {
+			if _, err := os.Stat(step[1]); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	case "write":
 		if err := need(step, 1); err != nil {
 			return err
