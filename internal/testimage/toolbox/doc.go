@@ -34,6 +34,8 @@
 //	                      exits the program with N
 //	fetch URL             GET URL and print the body to stdout; exit 1 on
 //	                      an error or a non-2xx status
+//	fetchwait URL DURATION  like fetch, retrying every 50ms until it works or
+//	                      DURATION has passed
 //
 // Without arguments toolbox prints "toolbox" and exits 0. A step it does not
 // understand makes it print a message on stderr and exit 125.
