@@ -346,3 +346,38 @@ func TestLogCursor_SkipsWhatWasStoredAtMillisecondPrecision(t *testing.T) {
 		t.Errorf("cursor = %v/%d; want the 6th millisecond, 1 line", cur.last, cur.atLast)
 	}
 }
+
+func TestAgent_AdoptionResumesOutputWithoutLossOrRepeat(t *testing.T) {
+	h := newAgentHarness(t)
+	d := def(cdef("app", "app", true))
+	// Four lines printed in the same instant; the engine stored two of them
+	// before it died, and the container exited meanwhile.
+	h.rt.OnImage("app", fake.Exits(3, "one", "two", "three", "four"))
+	name := RuntimeName(d, "app", "task1")
+	id, err := h.rt.Create(context.Background(), runtime.ContainerSpec{Name: name, Image: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rt.Start(context.Background(), id)
+	var stored []runtime.LogLine
+	h.rt.Logs(context.Background(), id, runtime.LogOptions{}, func(l runtime.LogLine) { stored = append(stored, l) })
+	logs := h.ag.opts.Logs.(*memLogs)
+	logs.Append(context.Background(), "g", "s", []LogEvent{{Time: stored[0].Time, Message: "one"}, {Time: stored[1].Time, Message: "two"}})
+
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
+	st.Provisioned = true
+	st = st.ContainerStarted("app")
+	h.ag.Adopt(TaskSpec{ID: "task1", ARN: "arn:task1", Definition: d, State: &st, PullStoppedAt: time.Now(),
+		Containers: map[string]ContainerInfo{"app": {RuntimeName: name, RuntimeID: id, LogGroup: "g", LogStream: "s"}}})
+	rep := h.waitFor("STOPPED", stopped)
+	if c := ctr(rep, "app"); c.ExitCode == nil || *c.ExitCode != 3 {
+		t.Errorf("app = %+v; want exit 3", c)
+	}
+	var got []string
+	for _, e := range logs.events["g|s"] {
+		got = append(got, e.Message)
+	}
+	if strings.Join(got, ",") != "one,two,three,four" {
+		t.Errorf("stored output = %q; want each line once, in order", got)
+	}
+}
