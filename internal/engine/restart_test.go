@@ -187,7 +187,6 @@ func (h *harness) allLogLines(group, stream string) []string {
 	}
 }
 
-
 // dockerRestartEnv forces (1) or skips (0) the test that restarts a
 // private Docker daemon; by default it runs when this process may start
 // dockerd (root, dockerd on PATH).
