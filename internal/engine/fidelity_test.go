@@ -353,3 +353,45 @@ func TestEngine_TaskMemoryLimitHoldsForAllContainers(t *testing.T) {
 		t.Errorf("%d containers exited 137; want exactly one killed by the task's memory limit", killed)
 	}
 }
+
+func TestEngine_FailureReasons(t *testing.T) {
+	t.Parallel()
+	h, image := newHarness(t)
+	badCreate := container("app", image, true, "out", "hi")
+	badCreate.DockerSecurityOptions = []string{"bogus"}
+	badStart := container("app", image, true)
+	badStart.EntryPoint = []string{"/no/such/program"}
+	tests := []struct {
+		family     string
+		def        types.ContainerDefinition
+		wantReason string
+	}{
+		{"ghostimage", container("app", "ecsrun-test/does-not-exist:never", true), "CannotPullContainerError: "},
+		{"badcreate", badCreate, "CannotCreateContainerError: "},
+		{"badstart", badStart, "CannotStartContainerError: "},
+	}
+	for _, tt := range tests {
+		arn := h.run(tt.family, tt.def)
+		task := h.waitStopped(arn)
+		c := task.Containers[0]
+		if !strings.HasPrefix(aws.ToString(c.Reason), tt.wantReason) || c.ExitCode != nil {
+			t.Errorf("%s: container reason %q exit %v; want %q... and no exit code", tt.family, aws.ToString(c.Reason), c.ExitCode, tt.wantReason)
+		}
+		if task.StopCode != types.TaskStopCodeTaskFailedToStart || aws.ToString(task.StoppedReason) != aws.ToString(c.Reason) {
+			t.Errorf("%s: stop %s %q; want TaskFailedToStart with the container's reason", tt.family, task.StopCode, aws.ToString(task.StoppedReason))
+		}
+		for name, ts := range map[string]*time.Time{"createdAt": task.CreatedAt, "pullStartedAt": task.PullStartedAt, "pullStoppedAt": task.PullStoppedAt,
+			"stoppingAt": task.StoppingAt, "executionStoppedAt": task.ExecutionStoppedAt, "stoppedAt": task.StoppedAt} {
+			if ts == nil {
+				t.Errorf("%s: %s missing", tt.family, name)
+			}
+		}
+		if task.StartedAt != nil {
+			t.Errorf("%s: startedAt = %v; want none for a task that never ran", tt.family, task.StartedAt)
+		}
+		if task.PullStartedAt != nil && task.PullStoppedAt != nil && task.StoppedAt != nil &&
+			(task.PullStoppedAt.Before(*task.PullStartedAt) || task.StoppedAt.Before(*task.PullStoppedAt)) {
+			t.Errorf("%s: timestamps out of order: pull %v..%v stopped %v", tt.family, task.PullStartedAt, task.PullStoppedAt, task.StoppedAt)
+		}
+	}
+}

@@ -193,8 +193,8 @@ func (h *harness) allLogLines(group, stream string) []string {
 const dockerRestartEnv = "ECSRUN_TEST_DOCKER_RESTART"
 
 // privateDocker is a Docker daemon of the test's own (own socket, data
-// root, exec root and pid file, no bridge network), so restarting it
-// disturbs nobody.
+// root, exec root, pid file and network namespace, no bridge network), so
+// restarting it disturbs nobody.
 type privateDocker struct {
 	t    *testing.T
 	dir  string
@@ -252,6 +252,9 @@ func (p *privateDocker) start(path string) {
 		"--pidfile", filepath.Join(p.dir, "docker.pid"), "--bridge", "none", "--iptables=false", "--ip-masq=false",
 		"--live-restore")
 	p.cmd.Stdout, p.cmd.Stderr = log, log
+	// Its own network namespace: dockerd with --bridge=none deletes any
+	// "docker0" it sees, which on the host is the shared daemon's bridge.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
