@@ -108,6 +108,13 @@ func Check(spec *TaskSpec) error {
 	if len(problems) > 0 {
 		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot run this task definition yet; it uses: %s", strings.Join(problems, "; "))
 	}
+	if def.NetworkMode == ecsmodel.NetworkModeAwsvpc {
+		for _, cd := range def.ContainerDefinitions {
+			if cd.Hostname != "" {
+				return ecs.Errorf(ecs.ErrClient, "Container '%s': hostname is not supported when networkMode=awsvpc (the task's containers share one network namespace). Remove hostname.", cd.Name)
+			}
+		}
+	}
 	if _, err := depgraph.New(graphNodes(def)); err != nil {
 		return ecs.Errorf(ecs.ErrClient, "The containers of this task definition cannot be started in any order (dependsOn, links and volumesFrom): %v", err)
 	}
@@ -410,6 +417,8 @@ func network(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsm
 	case ecsmodel.NetworkModeAwsvpc:
 		if pause != "" {
 			cs.NetworkMode = pause
+			// Check refuses hostname here; name servers and extra hosts
+			// belong to the pause container.
 			cs.Hostname, cs.DNSServers, cs.ExtraHosts = "", nil, nil
 		}
 	}

@@ -113,6 +113,13 @@ func TestCheck_NamesEveryUnsupportedMember(t *testing.T) {
 	}
 }
 
+func TestCheck_RefusesHostnameWithAwsvpc(t *testing.T) {
+	def := &ecsmodel.TaskDefinition{Family: "f", NetworkMode: ecsmodel.NetworkModeAwsvpc, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", Hostname: "h"}}}
+	if err := Check(&TaskSpec{Definition: def}); !errors.Is(err, ecs.ErrClient) || !strings.Contains(err.Error(), "hostname") {
+		t.Fatalf("Check = %v; want a ClientException about hostname", err)
+	}
+}
+
 func TestCheck_RefusesACycleThroughLinksAndVolumesFrom(t *testing.T) {
 	def := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{
 		{Name: "a", Links: []string{"b:db"}},
