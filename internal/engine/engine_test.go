@@ -36,8 +36,20 @@ type harness struct {
 
 func newHarness(t *testing.T) (*harness, string) {
 	t.Helper()
-	image := testimage.Image(t)
-	rt, err := docker.New(docker.Options{})
+	return newHarnessOn(t, "")
+}
+
+// newHarnessOn is newHarness on the Docker engine at host ("" for the
+// environment's).
+func newHarnessOn(t *testing.T, host string) (*harness, string) {
+	t.Helper()
+	var image string
+	if host == "" {
+		image = testimage.Image(t)
+	} else {
+		image = testimage.ImageOn(t, host)
+	}
+	rt, err := docker.New(docker.Options{Host: host})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,21 +115,7 @@ func ctx(t *testing.T) context.Context {
 // run registers containers as family and runs one task.
 func (h *harness) run(family string, containers ...types.ContainerDefinition) string {
 	h.t.Helper()
-	c := ctx(h.t)
-	_, err := h.ecs.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String(family)})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if len(out.Tasks) != 1 {
-		h.t.Fatalf("RunTask started %d tasks, failures %+v", len(out.Tasks), out.Failures)
-	}
-	arn := aws.ToString(out.Tasks[0].TaskArn)
-	h.arns = append(h.arns, arn)
-	return arn
+	return h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers}, nil)
 }
 
 // waitFor polls the task until cond holds or the deadline passes.

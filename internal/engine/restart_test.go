@@ -21,7 +21,6 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
-	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
 // engineDirEnv makes the test binary serve an engine on its state directory
@@ -295,20 +294,8 @@ func (p *privateDocker) stop() {
 func TestEngine_SurvivesADockerDaemonRestart(t *testing.T) {
 	pd := startPrivateDocker(t)
 	dockerd, _ := exec.LookPath("dockerd")
-	image := testimage.ImageOn(t, pd.host)
-	rt, err := docker.New(docker.Options{Host: pd.host})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close() })
-	h := &harness{t: t, dir: t.TempDir(), rt: rt}
-	h.open()
-	t.Cleanup(func() {
-		if h.eng != nil {
-			h.eng.Close()
-		}
-		h.removeContainers()
-	})
+	h, image := newHarnessOn(t, pd.host)
+	rt := h.rt.(*docker.Runtime)
 	none := func(family string, cs ...types.ContainerDefinition) string {
 		return h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), NetworkMode: types.NetworkModeNone, ContainerDefinitions: cs}, nil)
 	}
