@@ -135,7 +135,7 @@ func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
 	}
 	for _, cd := range def.ContainerDefinitions {
 		if rt.Name() != "process" {
-			continue
+			break // the process runtime is the one without these
 		}
 		if cd.HealthCheck != nil {
 			add("container %q: healthCheck (no health checks)", cd.Name)

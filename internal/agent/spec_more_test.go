@@ -1,12 +1,17 @@
 package agent
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/runtime/process"
 )
 
 func boolp(b bool) *bool { return &b }
@@ -128,5 +133,24 @@ func TestContainerSpec_LinuxParameters(t *testing.T) {
 		cs.MemorySwapBytes != 160<<20 || cs.Swappiness == nil || *cs.Swappiness != 10 ||
 		cs.Tmpfs["/run"] != "size=16m,noexec" || cs.Sysctls["net.core.somaxconn"] != "1024" || !slices.Equal(cs.SecurityOpt, []string{"no-new-privileges"}) {
 		t.Errorf("spec = %+v; want every linuxParameter, systemControl and security option mapped", cs)
+	}
+}
+
+func TestAgentCheck_RefusesWhatTheProcessRuntimeCannotDo(t *testing.T) {
+	def := &ecsmodel.TaskDefinition{Family: "f",
+		Volumes: []ecsmodel.Volume{{Name: "v", Host: &ecsmodel.HostVolumeProperties{}}},
+		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "x"}},
+			MountPoints: []ecsmodel.MountPoint{{SourceVolume: "v", ContainerPath: "/v"}}}}}
+	err := New(Options{Runtime: process.New()}).Check(&TaskSpec{Definition: def})
+	if !errors.Is(err, ecs.ErrUnsupportedFeature) {
+		t.Fatalf("Check on the process runtime = %v; want ErrUnsupportedFeature", err)
+	}
+	for _, want := range []string{"the process runtime", `volume "v"`, `container "a": healthCheck`, `container "a": mountPoints`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if err := New(Options{Runtime: fake.New()}).Check(&TaskSpec{Definition: def}); err != nil {
+		t.Errorf("Check on a runtime with volumes and health checks: %v", err)
 	}
 }
