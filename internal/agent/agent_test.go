@@ -296,7 +296,7 @@ func TestAgent_AdoptsAContainerCreatedButNotRecorded(t *testing.T) {
 	h := newAgentHarness(t)
 	d := def(cdef("app", "app", true))
 	spec := TaskSpec{ID: "task1", ARN: "arn:task1", Definition: d}
-	// The engine died after Create: the name was saved, the id was not.
+	// The engine died after Create, before it saved the id.
 	name := RuntimeName(d, "app", "task1")
 	id, err := h.rt.Create(context.Background(), runtime.ContainerSpec{Name: name, Image: "app"})
 	if err != nil {
@@ -306,7 +306,7 @@ func TestAgent_AdoptsAContainerCreatedButNotRecorded(t *testing.T) {
 	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
 	st.Provisioned = true
 	spec.State = &st
-	spec.Containers = map[string]ContainerInfo{"app": {RuntimeName: name}}
+	spec.Containers = map[string]ContainerInfo{}
 	spec.PullStartedAt, spec.PullStoppedAt = time.Now(), time.Now()
 	h.ag.Adopt(spec)
 	rep := h.waitFor("app running", running("app"))

@@ -157,7 +157,6 @@ func (r *runner) run(ctx context.Context) {
 		}
 	}
 	if !r.state.Provisioned && r.state.Desired != taskstate.Stopped {
-		r.report(rep)
 		if err := r.provision(ctx); err != nil {
 			if ctx.Err() != nil {
 				return
@@ -344,9 +343,9 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	ci := r.info[name]
 	ci.RuntimeName = cs.Name
 	r.info[name] = ci
-	// The name is saved before the container is created, so a restart finds
-	// a container created just before it (as the ECS agent does).
-	r.publish(rep)
+	// No report before Create: the name is derived from the task id, so a
+	// restarted agent finds a container created just before it died (the
+	// ECS agent, whose names are random, saves the name first instead).
 	id, err := r.rt.Create(ctx, cs)
 	if errors.Is(err, runtime.ErrCreate) && r.spec.State != nil {
 		// Re-adopted: a container of that name may be left from before.
@@ -482,10 +481,8 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 		ci := r.info[c.Name]
 		id := ci.RuntimeID
 		if id == "" {
-			id = ci.RuntimeName
-		}
-		if id == "" {
-			continue // never created: it starts when the graph allows
+			// Perhaps created just before the engine died: find it by name.
+			id = RuntimeName(r.spec.Definition, c.Name, r.spec.ID)
 		}
 		st, err := r.inspectRetry(ctx, id)
 		if ctx.Err() != nil {
