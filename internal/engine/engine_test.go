@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,7 +264,10 @@ func TestEngine_StopTaskKillsAfterStopTimeout(t *testing.T) {
 	app := container("stubborn", image, true, "ignore", "TERM", "--", "out", "ready", "--", "forever")
 	app.StopTimeout = aws.Int32(2)
 	arn := h.run("stubborn", app)
-	h.waitRunning(arn)
+	// RUNNING means started, not that the SIGTERM handler is installed yet.
+	h.waitFor(arn, "ready", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "stubborn/stubborn/"+taskID(arn)), "ready")
+	})
 	start := time.Now()
 	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
 		t.Fatal(err)
