@@ -364,8 +364,6 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	ci.RuntimeID = id
 	ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, cd, r.spec.ID, id)
 	r.info[name] = ci
-	// The id is saved before the container starts, so a restart finds it.
-	r.publish(rep)
 	if err := r.rt.Start(ctx, id); err != nil {
 		if ctx.Err() != nil {
 			return false
