@@ -75,6 +75,12 @@ func (h *harness) removeContainers() {
 		for _, c := range cs {
 			h.rt.Remove(ctx, c.ID)
 		}
+		if vr, ok := h.rt.(runtime.Volumes); ok {
+			vs, _ := vr.ListVolumes(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+			for _, v := range vs {
+				vr.RemoveVolume(ctx, v.Name)
+			}
+		}
 	}
 }
 
