@@ -349,8 +349,11 @@ func TestEngine_TaskMemoryLimitHoldsForAllContainers(t *testing.T) {
 			killed++
 		}
 	}
-	if killed != 1 {
-		t.Errorf("%d containers exited 137; want exactly one killed by the task's memory limit", killed)
+	// Without the task limit neither would be killed (they have no limits of
+	// their own); with it one is, or both when the kernel's OOM killer takes
+	// a second before the first victim's memory is freed.
+	if killed == 0 {
+		t.Errorf("no container exited 137; want one killed by the task's memory limit")
 	}
 }
 

@@ -199,6 +199,8 @@ func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
 			t.Fatalf("CgroupParent = %q; want %q", info.HostConfig.CgroupParent, parent)
 		}
 	}
+	// Without the task limit neither would be killed; with it one is (or
+	// both, when the OOM killer takes a second before the first is gone).
 	killed := 0
 	deadline := time.Now().Add(30 * time.Second)
 	for killed == 0 && time.Now().Before(deadline) {
@@ -212,8 +214,8 @@ func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	if killed != 1 {
-		t.Fatalf("%d containers were killed; want exactly one killed by the task's memory limit", killed)
+	if killed == 0 {
+		t.Fatalf("no container was killed; want the task's memory limit to hold for both together")
 	}
 	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory/ecsrun", name, "memory.limit_in_bytes")); err == nil {
 		if strings.TrimSpace(string(b)) != "50331648" {
