@@ -69,7 +69,7 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 	}
 	_, err = client.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
 		Family:               aws.String("web"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(32), HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}}}},
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(32), RestartPolicy: &types.ContainerRestartPolicy{Enabled: aws.Bool(true)}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,8 +81,8 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 	}
 	_, err = client.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("web")})
 	var ufe *types.UnsupportedFeatureException
-	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": healthCheck`) {
-		t.Errorf("RunTask of a definition with a healthCheck: %v; want UnsupportedFeatureException naming it", err)
+	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": restartPolicy`) {
+		t.Errorf("RunTask of a definition with a restartPolicy: %v; want UnsupportedFeatureException naming it", err)
 	}
 	_, err = client.CreateService(c, &awsecs.CreateServiceInput{ServiceName: aws.String("s")})
 	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), "CreateService") {

@@ -197,18 +197,33 @@ func (l logSink) Append(ctx context.Context, group, stream string, events []agen
 	return nil
 }
 
-func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, error) {
+func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, int, error) {
 	p, err := l.s.GetLogEvents(ctx, logs.EventQuery{Group: group, Stream: stream, Limit: 1})
 	if err != nil {
 		if errors.Is(err, logs.ErrNotFound) {
-			return time.Time{}, nil
+			return time.Time{}, 0, nil
 		}
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	if len(p.Events) == 0 {
-		return time.Time{}, nil
+		return time.Time{}, 0, nil
 	}
-	return time.UnixMilli(p.Events[len(p.Events)-1].Timestamp), nil
+	last := p.Events[len(p.Events)-1].Timestamp
+	// Count the events stored within that millisecond.
+	n := 0
+	q := logs.EventQuery{Group: group, Stream: stream, StartTime: last, EndTime: last + 1, StartFromHead: true}
+	for {
+		p, err := l.s.GetLogEvents(ctx, q)
+		if err != nil {
+			return time.Time{}, 0, err
+		}
+		n += len(p.Events)
+		if len(p.Events) == 0 || p.NextForwardToken == q.NextToken {
+			break
+		}
+		q.NextToken = p.NextForwardToken
+	}
+	return time.UnixMilli(last), n, nil
 }
 
 // engineID names an engine by its state directory, for container labels.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,20 @@ type harness struct {
 
 func newHarness(t *testing.T) (*harness, string) {
 	t.Helper()
-	image := testimage.Image(t)
-	rt, err := docker.New(docker.Options{})
+	return newHarnessOn(t, "")
+}
+
+// newHarnessOn is newHarness on the Docker engine at host ("" for the
+// environment's).
+func newHarnessOn(t *testing.T, host string) (*harness, string) {
+	t.Helper()
+	var image string
+	if host == "" {
+		image = testimage.Image(t)
+	} else {
+		image = testimage.ImageOn(t, host)
+	}
+	rt, err := docker.New(docker.Options{Host: host})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +76,12 @@ func (h *harness) removeContainers() {
 		cs, _ := h.rt.List(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
 		for _, c := range cs {
 			h.rt.Remove(ctx, c.ID)
+		}
+		if vr, ok := h.rt.(runtime.Volumes); ok {
+			vs, _ := vr.ListVolumes(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+			for _, v := range vs {
+				vr.RemoveVolume(ctx, v.Name)
+			}
 		}
 	}
 }
@@ -106,21 +125,7 @@ func ctx(t *testing.T) context.Context {
 // run registers containers as family and runs one task.
 func (h *harness) run(family string, containers ...types.ContainerDefinition) string {
 	h.t.Helper()
-	c := ctx(h.t)
-	_, err := h.ecs.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String(family)})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if len(out.Tasks) != 1 {
-		h.t.Fatalf("RunTask started %d tasks, failures %+v", len(out.Tasks), out.Failures)
-	}
-	arn := aws.ToString(out.Tasks[0].TaskArn)
-	h.arns = append(h.arns, arn)
-	return arn
+	return h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers}, nil)
 }
 
 // waitFor polls the task until cond holds or the deadline passes.
@@ -268,7 +273,10 @@ func TestEngine_StopTaskKillsAfterStopTimeout(t *testing.T) {
 	app := container("stubborn", image, true, "ignore", "TERM", "--", "out", "ready", "--", "forever")
 	app.StopTimeout = aws.Int32(2)
 	arn := h.run("stubborn", app)
-	h.waitRunning(arn)
+	// RUNNING means started, not that the SIGTERM handler is installed yet.
+	h.waitFor(arn, "ready", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "stubborn/stubborn/"+taskID(arn)), "ready")
+	})
 	start := time.Now()
 	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
 		t.Fatal(err)
