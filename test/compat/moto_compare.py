@@ -275,7 +275,7 @@ CHECKS = [
     ("essential container exits: non-essential one is stopped", "STOPPED, app 0, side 143", "§3, §4", c_essential_exit, None),
     ("non-essential container exits: task keeps running", "task RUNNING, side STOPPED exit 1", "§3, §4", c_non_essential_exit, None),
     ("dependsOn SUCCESS: app starts after init exits 0", "STOPPED, app 0, init 0", "§4 dependsOn",
-     c_depends_on, "known gap: dependsOn is refused with UnsupportedFeatureException until the runtime fidelity issue lands"),
+     c_depends_on, None),
     ("DescribeTaskDefinition of an unknown family", "ClientException", "§2 RunTask errors", c_unknown_taskdef, None),
     ("RunTask on an unknown cluster", "ClusterNotFoundException", "§2 RunTask errors", c_unknown_cluster, None),
     ("ListTasks on an unknown cluster", "ClusterNotFoundException", "model: ListTasks errors", c_list_unknown_cluster, None),
