@@ -13,8 +13,10 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 )
 
@@ -27,6 +29,7 @@ func apiClient(t *testing.T) *sfn.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })
+	modelcheck.Attach(t, eng.Handler().(*awsjson.Server))
 	return sfn.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),

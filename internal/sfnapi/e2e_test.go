@@ -18,8 +18,10 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/sfnapi"
@@ -63,6 +65,7 @@ func (h *harness) open() {
 		h.t.Fatal(err)
 	}
 	h.eng = eng
+	modelcheck.Attach(h.t, eng.Handler().(*awsjson.Server))
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
