@@ -24,7 +24,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for _, r := range m.Roles {
-			if r.RoleArn == "" || (r.Profile == "") == (r.AccessKeyID == "" || r.SecretAccessKey == "") && r.Profile == "" {
+			if r.RoleArn == "" || r.Profile == "" && (r.AccessKeyID == "" || r.SecretAccessKey == "") {
 				t.Fatalf("Parse(%q) accepted %+v", data, r)
 			}
 		}
