@@ -29,6 +29,9 @@ type Options struct {
 	// engines sharing one Docker host clean up only their own.
 	Engine string
 	Log    *slog.Logger
+	// Resources provides task roles, secrets and environment files (nil:
+	// tasks using them are refused).
+	Resources TaskResources
 }
 
 // Agent runs tasks on the local host.
@@ -196,10 +199,14 @@ func (r *runner) run(ctx context.Context) {
 	adopting := r.spec.State != nil
 	if adopting {
 		r.adopt(ctx, rep)
+		r.prepare(ctx, rep, true)
 	} else {
 		r.state.Provisioned = true
 		r.report(rep)
-		r.pull(ctx, rep)
+		r.prepare(ctx, rep, false)
+		if r.state.Desired != taskstate.Stopped {
+			r.pull(ctx, rep)
+		}
 	}
 	r.startPending(ctx, rep)
 	r.loop(ctx, rep)
@@ -488,6 +495,7 @@ func (r *runner) loop(ctx, rep context.Context) {
 			r.report(rep)
 		}
 	}
+	r.release()
 	r.state.Deprovisioned = true
 	r.report(rep)
 }
@@ -572,7 +580,7 @@ func (r *runner) adopt(ctx, rep context.Context) {
 
 // Check reports what in spec the agent cannot run yet (see the package
 // function Check).
-func (a *Agent) Check(spec *TaskSpec) error { return Check(spec) }
+func (a *Agent) Check(spec *TaskSpec) error { return a.check(spec) }
 
 // DefaultContainerRetention is how long stopped containers are kept before
 // RemoveExpired deletes them (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION).

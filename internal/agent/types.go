@@ -22,6 +22,9 @@ type TaskSpec struct {
 	// Containers holds what was reported about each container, by name, when
 	// re-adopting.
 	Containers map[string]ContainerInfo
+	// Env is the environment Options.Resources adds to each container, by
+	// name; the agent sets it when it prepares the task.
+	Env map[string]ContainerEnv
 }
 
 // ContainerInfo is what the agent knows about one container beyond its status.
