@@ -86,14 +86,7 @@ func newResourcesHarness(t *testing.T) (*harness, string, *syncBuffer) {
 	h := &harness{t: t, dir: t.TempDir(), rt: rt}
 	h.writeFile(TaskRolesFileName, rolesYML)
 	logs := &syncBuffer{}
-	eng, err := Open(context.Background(), Options{
-		StateDir: h.dir, Runtime: rt, PullBehavior: runtime.PullPreferCached,
-		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.connect(eng)
+	h.openLogged(logs)
 	t.Cleanup(func() {
 		if h.eng != nil {
 			h.eng.Close()
@@ -101,6 +94,19 @@ func newResourcesHarness(t *testing.T) (*harness, string, *syncBuffer) {
 		h.removeContainers()
 	})
 	return h, image, logs
+}
+
+// openLogged opens the engine with its log going to logs.
+func (h *harness) openLogged(logs *syncBuffer) {
+	h.t.Helper()
+	eng, err := Open(context.Background(), Options{
+		StateDir: h.dir, Runtime: h.rt, PullBehavior: runtime.PullPreferCached,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.connect(eng)
 }
 
 func (h *harness) writeFile(name, content string) string {
@@ -296,6 +302,18 @@ func TestEngine_TaskRoleCredentialsThroughTheSDK(t *testing.T) {
 	}
 	if creds.AccessKeyID != "AKIDTASKA" || creds.SecretAccessKey != "secret-of-task-a" || creds.SessionToken != "token-of-task-a" || !creds.CanExpire {
 		t.Errorf("credentials = %+v; want task A's, expiring", creds)
+	}
+
+	// After an engine restart the adopted task's URI and token still work.
+	h.close()
+	h.openLogged(&syncBuffer{})
+	h.waitRunning(arn)
+	cfg, err = config.LoadDefaultConfig(ctx(t), config.WithRegion("us-east-1"), config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds, err := cfg.Credentials.Retrieve(ctx(t)); err != nil || creds.AccessKeyID != "AKIDTASKA" {
+		t.Errorf("credentials after an engine restart: %+v, %v; want task A's", creds, err)
 	}
 
 	// Once the task has stopped, its credentials are revoked.

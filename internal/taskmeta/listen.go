@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 )
 
 // Mode says where the endpoints listen.
@@ -72,26 +73,32 @@ func listenLinkLocal(port int) (net.Listener, Endpoint, error) {
 	if err := ensureAddress(); err != nil {
 		return nil, Endpoint{}, err
 	}
-	ports := []int{80}
-	if port > 0 && port != 80 {
-		ports = append(ports, port)
+	listen := func(p int) (net.Listener, error) {
+		return net.Listen("tcp", net.JoinHostPort(LinkLocalIP, strconv.Itoa(p)))
 	}
-	ports = append(ports, 0)
-	var lastErr error
-	for _, p := range ports {
-		ln, err := net.Listen("tcp", net.JoinHostPort(LinkLocalIP, strconv.Itoa(p)))
-		if err != nil {
-			lastErr = err
-			continue
+	ln, err := listen(80)
+	if err == nil && port > 0 && port != 80 {
+		// Containers adopted from the previous run use its port: keep
+		// answering there too when it is free.
+		if prev, perr := listen(port); perr == nil {
+			ln = mergeListeners(ln, prev)
 		}
-		got := ln.Addr().(*net.TCPAddr).Port
-		ep := Endpoint{Mode: ModeLinkLocal, Port: got, Relative: got == 80, URL: "http://" + LinkLocalIP}
-		if got != 80 {
-			ep.URL += ":" + strconv.Itoa(got)
-		}
-		return ln, ep, nil
 	}
-	return nil, Endpoint{}, fmt.Errorf("listen on %s: %w", LinkLocalIP, lastErr)
+	if err != nil && port > 0 && port != 80 {
+		ln, err = listen(port)
+	}
+	if err != nil {
+		ln, err = listen(0)
+	}
+	if err != nil {
+		return nil, Endpoint{}, fmt.Errorf("listen on %s: %w", LinkLocalIP, err)
+	}
+	got := ln.Addr().(*net.TCPAddr).Port
+	ep := Endpoint{Mode: ModeLinkLocal, Port: got, Relative: got == 80, URL: "http://" + LinkLocalIP}
+	if got != 80 {
+		ep.URL += ":" + strconv.Itoa(got)
+	}
+	return ln, ep, nil
 }
 
 // ensureAddress makes 169.254.170.2 an address of this host.
@@ -125,3 +132,67 @@ func listenLoopback(port int, why string) (net.Listener, Endpoint, error) {
 	got := ln.Addr().(*net.TCPAddr).Port
 	return ln, Endpoint{Mode: ModeLoopback, Port: got, URL: "http://127.0.0.1:" + strconv.Itoa(got), Fallback: why}, nil
 }
+
+// multiListener accepts the connections of several listeners; its address
+// is the first's.
+type multiListener struct {
+	lns   []net.Listener
+	conns chan net.Conn
+	errs  chan error
+	done  chan struct{}
+	once  sync.Once
+}
+
+// mergeListeners returns one listener for all of lns.
+func mergeListeners(lns ...net.Listener) net.Listener {
+	m := &multiListener{lns: lns, conns: make(chan net.Conn), errs: make(chan error, len(lns)), done: make(chan struct{})}
+	for _, ln := range lns {
+		go m.accept(ln)
+	}
+	return m
+}
+
+func (m *multiListener) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			m.errs <- err
+			return
+		}
+		select {
+		case m.conns <- c:
+		case <-m.done:
+			c.Close()
+			return
+		}
+	}
+}
+
+// Accept returns the next connection of any of the listeners.
+func (m *multiListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-m.conns:
+		return c, nil
+	case <-m.done:
+		return nil, net.ErrClosed
+	case err := <-m.errs:
+		return nil, err
+	}
+}
+
+// Close closes every listener.
+func (m *multiListener) Close() error {
+	var err error
+	m.once.Do(func() {
+		close(m.done)
+		for _, ln := range m.lns {
+			if cerr := ln.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
+	})
+	return err
+}
+
+// Addr is the first listener's address.
+func (m *multiListener) Addr() net.Addr { return m.lns[0].Addr() }

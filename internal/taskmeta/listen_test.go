@@ -94,3 +94,42 @@ func TestParseMode(t *testing.T) {
 		t.Error("ParseMode accepted an address")
 	}
 }
+
+func TestMergeListeners(t *testing.T) {
+	a, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mergeListeners(a, b)
+	if m.Addr().String() != a.Addr().String() {
+		t.Errorf("Addr %s; want the first listener's %s", m.Addr(), a.Addr())
+	}
+	for _, ln := range []net.Listener{a, b} {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Accept()
+		if err != nil {
+			t.Fatalf("Accept of a connection to %s: %v", ln.Addr(), err)
+		}
+		if got.LocalAddr().String() != ln.Addr().String() {
+			t.Errorf("accepted a connection to %s; want %s", got.LocalAddr(), ln.Addr())
+		}
+		got.Close()
+		c.Close()
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Accept(); err == nil {
+		t.Error("Accept after Close succeeded")
+	}
+	if _, err := net.Dial("tcp", b.Addr().String()); err == nil {
+		t.Error("the second listener still accepts after Close")
+	}
+}
