@@ -29,6 +29,9 @@ type Options struct {
 	// is read (DefaultHealthPoll when 0).
 	HealthPoll time.Duration
 	Log        *slog.Logger
+	// Resources provides task roles, secrets and environment files (nil:
+	// tasks using them are refused).
+	Resources TaskResources
 }
 
 // DefaultHealthPoll is how often container health is read by default.
@@ -121,7 +124,7 @@ func (a *Agent) Close() {
 // Check reports what in spec this agent cannot run: what no runtime
 // supports (see the package function Check), and what its runtime lacks.
 func (a *Agent) Check(spec *TaskSpec) error {
-	if err := Check(spec); err != nil {
+	if err := a.check(spec); err != nil {
 		return err
 	}
 	return checkRuntime(spec, a.opts.Runtime)

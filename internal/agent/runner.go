@@ -151,17 +151,27 @@ func (r *runner) run(ctx context.Context) {
 	// Reports must land even while the agent shuts down mid-step, so they use
 	// a context that is not cancelled with the agent.
 	rep := context.WithoutCancel(ctx)
-	if r.spec.State != nil {
+	adopting := r.spec.State != nil
+	if adopting {
 		if !r.adopt(ctx, rep) {
 			return
 		}
 	}
+	if adopting {
+		// Adopted tasks get their credentials and endpoints back.
+		r.prepare(ctx, rep, true)
+	}
 	if !r.state.Provisioned && r.state.Desired != taskstate.Stopped {
-		if err := r.provision(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
+		if !adopting {
+			r.prepare(ctx, rep, false)
+		}
+		if r.state.Desired != taskstate.Stopped {
+			if err := r.provision(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				r.state = r.state.FailedToStart(failureReason("ResourceInitializationError", err), r.now())
 			}
-			r.state = r.state.FailedToStart(failureReason("ResourceInitializationError", err), r.now())
 		}
 		r.state.Provisioned = true
 		r.report(rep)
@@ -259,6 +269,7 @@ func (r *runner) loop(ctx, rep context.Context) {
 			}
 		}
 	}
+	r.release()
 	r.deprovision(ctx)
 	r.state.Deprovisioned = true
 	r.report(rep)
@@ -364,6 +375,10 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	ci.RuntimeID = id
 	ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, cd, r.spec.ID, id)
 	r.info[name] = ci
+	// The id is published before the container starts: from its first
+	// instruction the container may ask the task metadata and credentials
+	// endpoints, which find it (and check the caller's address) by this id.
+	r.publish(rep)
 	if err := r.rt.Start(ctx, id); err != nil {
 		if ctx.Err() != nil {
 			return false

@@ -463,8 +463,9 @@ func network(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsm
 	}
 }
 
-// environment merges the definition's environment, the override's (which
-// wins) and the variables the ECS agent sets, sorted by name.
+// environment merges, each winning over the ones before it, the variables
+// the ECS agent sets, the environment files', the definition's environment,
+// the override's, and the secrets and endpoint variables; sorted by name.
 func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.ContainerOverride, region string) []string {
 	env := map[string]string{}
 	execEnv := "AWS_ECS_EC2"
@@ -474,6 +475,10 @@ func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.
 	env["AWS_EXECUTION_ENV"] = execEnv
 	env["AWS_REGION"] = region
 	env["AWS_DEFAULT_REGION"] = region
+	extra := spec.Env[cd.Name]
+	for k, v := range extra.Files {
+		env[k] = v
+	}
 	for _, kv := range cd.Environment {
 		env[kv.Name] = kv.Value
 	}
@@ -481,6 +486,9 @@ func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.
 		for _, kv := range ov.Environment {
 			env[kv.Name] = kv.Value
 		}
+	}
+	for k, v := range extra.Set {
+		env[k] = v
 	}
 	keys := make([]string, 0, len(env))
 	for k := range env {

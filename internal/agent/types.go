@@ -26,6 +26,9 @@ type TaskSpec struct {
 	// about the task, when re-adopting.
 	Resources                    Resources
 	PullStartedAt, PullStoppedAt time.Time
+	// Env is the environment Options.Resources adds to each container, by
+	// name; the agent sets it when it prepares the task.
+	Env map[string]ContainerEnv
 }
 
 // Resources are what the agent set up for a task besides its containers.

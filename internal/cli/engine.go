@@ -28,6 +28,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
 
 // engineFlags choose how the local engine runs containers.
@@ -36,6 +37,9 @@ type engineFlags struct {
 	pull          string
 	taskRetention time.Duration
 	keep          time.Duration
+	taskRoles     string
+	s3Dir         string
+	taskEndpoint  string
 }
 
 func (f *engineFlags) add(fs *pflag.FlagSet) {
@@ -43,6 +47,9 @@ func (f *engineFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pull, "pull", "default", `image pull behaviour, like the ECS agent's ECS_IMAGE_PULL_BEHAVIOR: "default" (pull, fall back to a cached image), "always", "once", "prefer-cached"`)
 	fs.DurationVar(&f.taskRetention, "task-retention", time.Hour, "how long stopped tasks stay describable")
 	fs.DurationVar(&f.keep, "container-retention", agent.DefaultContainerRetention, "how long stopped containers are kept before they are removed (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION)")
+	fs.StringVar(&f.taskRoles, "task-roles", os.Getenv("ECSRUN_TASK_ROLES"), "file mapping task roles to AWS profiles or keys (default $ECSRUN_TASK_ROLES, else task-roles.yaml in --state-dir)")
+	fs.StringVar(&f.s3Dir, "s3-dir", os.Getenv("ECSRUN_S3_DIR"), "directory standing in for S3: environment file arn:aws:s3:::BUCKET/KEY is DIR/BUCKET/KEY (default $ECSRUN_S3_DIR, else s3 in --state-dir)")
+	fs.StringVar(&f.taskEndpoint, "task-endpoint", "auto", `where the task metadata and credentials endpoints listen: "link-local" (169.254.170.2, as on ECS; may add the address to the loopback interface, which needs root once), "loopback" (127.0.0.1), or "auto" (link-local when possible)`)
 }
 
 // newRuntime returns the runtime and a check that it is reachable, which
@@ -87,6 +94,10 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 	if err != nil {
 		return nil, nil, err
 	}
+	endpointMode, err := taskmeta.ParseMode(f.taskEndpoint)
+	if err != nil {
+		return nil, nil, &usageError{fmt.Errorf("--task-endpoint: %w", err)}
+	}
 	rt, check, closeRT, err := f.newRuntime(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -100,6 +111,9 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		ContainerRetention: f.keep,
 		Auth:               auth,
 		Log:                log,
+		TaskRolesFile:      f.taskRoles,
+		S3Dir:              f.s3Dir,
+		TaskEndpoint:       endpointMode,
 	})
 	if err == nil {
 		if err = check(); err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/store"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
 
 // Options configures an Engine.
@@ -46,6 +47,15 @@ type Options struct {
 	// Auth, when set, authenticates every API request (SigV4).
 	Auth awsjson.Authenticator
 	Log  *slog.Logger
+	// TaskRolesFile maps task roles to credentials (default
+	// <StateDir>/task-roles.yaml; see internal/taskroles).
+	TaskRolesFile string
+	// S3Dir holds the local copies of environment files in S3, as
+	// <S3Dir>/<bucket>/<key> (default <StateDir>/s3).
+	S3Dir string
+	// TaskEndpoint is where the task metadata and credentials endpoints
+	// listen (taskmeta.ModeAuto when "").
+	TaskEndpoint taskmeta.Mode
 }
 
 // Engine is a running local ECS.
@@ -60,6 +70,9 @@ type Engine struct {
 	logs    *logs.Store
 	flows   *executions.Manager
 	handler *awsjson.Server
+	// The task metadata and credentials endpoints.
+	meta     *http.Server
+	endpoint taskmeta.Endpoint
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -80,6 +93,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.ContainerRetention == 0 {
 		opts.ContainerRetention = agent.DefaultContainerRetention
 	}
+	defaultTaskEnvPaths(&opts)
 	lk, err := lock(opts.StateDir)
 	if err != nil {
 		return nil, err
@@ -103,10 +117,14 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return fail(err)
 	}
+	resources, err := e.openTaskResources()
+	if err != nil {
+		return fail(err)
+	}
 	e.agent = agent.New(agent.Options{
 		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
 		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
-		Engine: engineID(opts.StateDir),
+		Engine: engineID(opts.StateDir), Resources: resources,
 	})
 	e.cp.Start(e.agent)
 	sfn, err := e.openWorkflows(ctx)
@@ -170,6 +188,7 @@ func (e *Engine) Close() error {
 	if e.agent != nil {
 		e.agent.Close()
 	}
+	e.closeTaskEndpoint()
 	var err error
 	if e.logs != nil {
 		err = errors.Join(err, e.logs.Close())

@@ -21,6 +21,8 @@
 //	ignore SIG            ignore signal SIG
 //	env                   print the environment, one KEY=VALUE per line, sorted
 //	getenv NAME           print the value of NAME (exit 1 when unset)
+//	envsha NAME           print "NAME sha256:<hex of its value>" (exit 1 when
+//	                      unset), to check a secret without printing it
 //	id                    print "uid=U gid=G"
 //	pid                   print the process id
 //	pwd                   print the working directory
@@ -33,8 +35,17 @@
 //	serve ADDR WORDS...   serve HTTP on ADDR in the background: GET / answers
 //	                      WORDS, /env answers the environment, /exit?code=N
 //	                      exits the program with N
-//	fetch URL             GET URL and print the body to stdout; exit 1 on
-//	                      an error or a non-2xx status
+//	fetch URL [NAME=VALUE...]  GET URL (with those headers) and print the
+//	                      body to stdout; exit 1 on an error or a non-2xx status
+//	                      (after printing the body, with a final newline, and
+//	                      the status on stderr)
+//	fetchenv VAR [SUFFIX...]  fetch the URL in $VAR followed by SUFFIX
+//	                      (exit 1 when VAR is unset)
+//	awscreds              fetch the task role's credentials as the AWS SDKs
+//	                      do: http://169.254.170.2 plus
+//	                      $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, else
+//	                      $AWS_CONTAINER_CREDENTIALS_FULL_URI with the header
+//	                      Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN
 //	fetchwait URL DURATION  like fetch, retrying every 50ms until it works or
 //	                      DURATION has passed
 //
