@@ -119,6 +119,8 @@ type clients struct {
 	Logs *cloudwatchlogs.Client
 	// Where describes the target for messages.
 	Where string
+	// aws is set for Amazon ECS (--target aws).
+	aws   bool
 	close func()
 }
 
