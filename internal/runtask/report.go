@@ -49,9 +49,9 @@ type Report struct {
 	// DryRun is set for --dry-run, which prints the resolved
 	// TaskDefinition and the RunTask Batches it would send instead of
 	// running anything.
-	DryRun         bool                     `json:"dryRun,omitempty"`
-	TaskDefinition any                      `json:"taskDefinition,omitempty"`
-	Batches        []int                    `json:"batches,omitempty"`
+	DryRun         bool  `json:"dryRun,omitempty"`
+	TaskDefinition any   `json:"taskDefinition,omitempty"`
+	Batches        []int `json:"batches,omitempty"`
 	// ExitCode is the exit code of the run; ExitReason says why.
 	ExitCode   int    `json:"exitCode"`
 	ExitReason string `json:"exitReason"`
