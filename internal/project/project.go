@@ -323,7 +323,7 @@ func (f *File) Environment(name string) (Environment, string, error) {
 	return e, name, nil
 }
 
-// Tasks returns the tasks of a comma-separated list of names, in order.
+// TasksNamed returns the named tasks, in order.
 func (f *File) TasksNamed(list []string) ([]string, []Task, error) {
 	var names []string
 	var tasks []Task

@@ -9,8 +9,9 @@ import (
 )
 
 // Merge overlays src onto dst: every member src sets replaces dst's, except
-// tags (merged by key, src winning) and overrides (merged as MergeOverrides
-// does). Lists other than tags are replaced whole.
+// tags (merged by key, src winning), the awsvpc network configuration
+// (merged by member: subnets, securityGroups, assignPublicIp) and overrides
+// (merged as MergeOverrides does). Other lists are replaced whole.
 func Merge(dst, src *ecsmodel.RunTaskRequest) {
 	if src == nil {
 		return
@@ -32,7 +33,7 @@ func Merge(dst, src *ecsmodel.RunTaskRequest) {
 		dst.CapacityProviderStrategy = nil
 	}
 	if src.NetworkConfiguration != nil {
-		dst.NetworkConfiguration = cloneNetwork(src.NetworkConfiguration)
+		mergeNetwork(dst, src.NetworkConfiguration)
 	}
 	if src.Overrides != nil {
 		if dst.Overrides == nil {
@@ -66,16 +67,33 @@ func setString(dst *string, src string) {
 	}
 }
 
-func cloneNetwork(n *ecsmodel.NetworkConfiguration) *ecsmodel.NetworkConfiguration {
-	out := &ecsmodel.NetworkConfiguration{}
-	if a := n.AwsvpcConfiguration; a != nil {
-		out.AwsvpcConfiguration = &ecsmodel.AwsVpcConfiguration{
-			Subnets:        slices.Clone(a.Subnets),
-			SecurityGroups: slices.Clone(a.SecurityGroups),
-			AssignPublicIp: a.AssignPublicIp,
-		}
+// mergeNetwork overlays the awsvpc members n sets (subnets, security
+// groups, assignPublicIp), keeping the others.
+func mergeNetwork(dst *ecsmodel.RunTaskRequest, n *ecsmodel.NetworkConfiguration) {
+	a := n.AwsvpcConfiguration
+	if a == nil {
+		return
 	}
-	return out
+	if dst.NetworkConfiguration == nil {
+		dst.NetworkConfiguration = &ecsmodel.NetworkConfiguration{}
+	} else {
+		c := *dst.NetworkConfiguration
+		dst.NetworkConfiguration = &c
+	}
+	d := &ecsmodel.AwsVpcConfiguration{}
+	if old := dst.NetworkConfiguration.AwsvpcConfiguration; old != nil {
+		*d = *old
+	}
+	if len(a.Subnets) > 0 {
+		d.Subnets = slices.Clone(a.Subnets)
+	}
+	if len(a.SecurityGroups) > 0 {
+		d.SecurityGroups = slices.Clone(a.SecurityGroups)
+	}
+	if a.AssignPublicIp != "" {
+		d.AssignPublicIp = a.AssignPublicIp
+	}
+	dst.NetworkConfiguration.AwsvpcConfiguration = d
 }
 
 // MergeTags returns base with each tag of over set (replacing a tag of the

@@ -139,6 +139,7 @@ func TestMerge(t *testing.T) {
 		Count:                    &three,
 		CapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{{CapacityProvider: "FARGATE_SPOT", Weight: 1}},
 		Tags:                     []ecsmodel.Tag{{Key: "env", Value: "prod"}, {Key: "new", Value: "x"}},
+		NetworkConfiguration:     &ecsmodel.NetworkConfiguration{AwsvpcConfiguration: &ecsmodel.AwsVpcConfiguration{SecurityGroups: []string{"sg-1"}}},
 		Overrides: &ecsmodel.TaskOverride{Memory: "1024", ContainerOverrides: []ecsmodel.ContainerOverride{
 			{Name: "app", Environment: []ecsmodel.KeyValuePair{{Name: "B", Value: "20"}, {Name: "C", Value: "3"}}},
 			{Name: "side", Command: []string{"run"}},
@@ -150,7 +151,9 @@ func TestMerge(t *testing.T) {
 		Count:                    &three,
 		CapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{{CapacityProvider: "FARGATE_SPOT", Weight: 1}},
 		Tags:                     []ecsmodel.Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "prod"}, {Key: "new", Value: "x"}},
-		NetworkConfiguration:     dst.NetworkConfiguration,
+		NetworkConfiguration: &ecsmodel.NetworkConfiguration{AwsvpcConfiguration: &ecsmodel.AwsVpcConfiguration{
+			Subnets: []string{"subnet-1"}, SecurityGroups: []string{"sg-1"}, AssignPublicIp: ecsmodel.AssignPublicIpDISABLED,
+		}},
 		Overrides: &ecsmodel.TaskOverride{Cpu: "256", Memory: "1024", ContainerOverrides: []ecsmodel.ContainerOverride{
 			{Name: "app", Command: []string{"old"}, Environment: []ecsmodel.KeyValuePair{{Name: "A", Value: "1"}, {Name: "B", Value: "20"}, {Name: "C", Value: "3"}}},
 			{Name: "side", Command: []string{"run"}},
