@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -266,9 +267,15 @@ func flagSettings(fs *pflag.FlagSet, f *runTaskFlags) (project.Settings, error) 
 		s.Count = &f.count
 	}
 	if set("wait") {
+		if _, err := runtask.ParseWait(f.wait); err != nil {
+			return s, err
+		}
 		s.Wait = f.wait
 	}
 	if set("logs") {
+		if _, err := runtask.ParseLogMode(f.logs); err != nil {
+			return s, err
+		}
 		s.Logs = f.logs
 	}
 	for _, d := range []struct {
@@ -561,7 +568,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 			return nil, err
 		}
 		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where}
-		if cl.aws {
+		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()
 		}
 	}
@@ -701,12 +708,12 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 	if t.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(t.Profile))
 	}
-	if httpClient != nil {
-		opts = append(opts, config.WithHTTPClient(httpClient))
-	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if httpClient != nil {
+		cfg.HTTPClient = httpClient
 	}
 	if cfg.Region == "" {
 		return nil, &usageError{errors.New("--target aws needs a region: set AWS_REGION, region in the profile, --region, or region in the project environment")}
@@ -722,11 +729,16 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 	if t.Profile != "" {
 		where += ", profile " + t.Profile
 	}
+	loopback := false
+	if u, err := url.Parse(t.Endpoint); err == nil && t.Endpoint != "" {
+		loopback = isLoopback(u.Hostname())
+	}
 	return &clients{
-		ECS:   awsecs.NewFromConfig(cfg, ecsOpts),
-		Logs:  cloudwatchlogs.NewFromConfig(cfg, logOpts),
-		Where: where,
-		aws:   true,
-		close: func() {},
+		ECS:      awsecs.NewFromConfig(cfg, ecsOpts),
+		Logs:     cloudwatchlogs.NewFromConfig(cfg, logOpts),
+		Where:    where,
+		aws:      true,
+		loopback: loopback,
+		close:    func() {},
 	}, nil
 }
