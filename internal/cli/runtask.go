@@ -204,7 +204,7 @@ func newRunTask(e *env) *cobra.Command {
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "ECS endpoint URL, which also serves CloudWatch Logs (default $AWS_ENDPOINT_URL_ECS)")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared-config profile (--target aws; default $AWS_PROFILE)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", 0, "first interval between DescribeTasks calls (default 10ms locally, 2s on AWS)")
-	fs.DurationVar(&f.maxPollInterval, "max-poll-interval", 0, "longest interval between DescribeTasks calls (default 1s locally, 6s on AWS)")
+	fs.DurationVar(&f.maxPollInterval, "max-poll-interval", 0, "longest interval between DescribeTasks calls (default 250ms locally, 6s on AWS)")
 	f.ef.add(fs)
 	return cmd
 }
@@ -430,6 +430,11 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 	}
 	wd, _ := os.Getwd()
 	path := project.Find(f.projectFile, wd)
+	if path == "" && len(args) == 1 {
+		if st, err := os.Stat(args[0]); err == nil && !st.IsDir() {
+			return nil, &usageError{fmt.Errorf("%s is a file, and positional arguments name tasks of a project file; did you mean --task-definition %s?", args[0], args[0])}
+		}
+	}
 	if path == "" {
 		return nil, &usageError{fmt.Errorf("no project file: task names and --environment need %s in the working directory, or --project FILE", project.DefaultFile)}
 	}

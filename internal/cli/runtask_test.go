@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -669,6 +668,7 @@ func TestRunTaskCLI_UsageErrors(t *testing.T) {
 		{[]string{"--command", `echo "open`}, "unterminated"},
 		{[]string{"--target", "gcp", "--dry-run", "--reuse-if-unchanged"}, "--target must be local or aws"},
 		{[]string{"--environment", "x", "--project", filepath.Join(t.TempDir(), "none.yaml")}, "project file"},
+		{[]string{def}, "did you mean --task-definition " + def},
 	}
 	for _, tt := range tests {
 		args := append([]string{"run-task", "--state-dir", t.TempDir(), "--task-definition", def}, tt.args...)
@@ -693,4 +693,3 @@ func TestRunTaskCLI_HelpTeaches(t *testing.T) {
 	}
 }
 
-var _ = sync.Mutex{}

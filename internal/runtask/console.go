@@ -60,14 +60,14 @@ func NewConsole(out, info io.Writer, colour Colour) *Console {
 	if info == nil {
 		info = io.Discard
 	}
-	st := &consoleState{out: out, info: info, live: isTerminal(info)}
-	switch colour {
-	case ColourAlways:
-		st.colour = true
-	case ColourAuto:
-		st.colour = isTerminal(out) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	}
-	return &Console{shared: st}
+	auto := isTerminal(out) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	return newConsole(out, info, colour == ColourAlways || colour == ColourAuto && auto, isTerminal(info))
+}
+
+// newConsole returns a console with colour and the live status line chosen
+// by the caller.
+func newConsole(out, info io.Writer, colour, live bool) *Console {
+	return &Console{shared: &consoleState{out: out, info: info, colour: colour, live: live}}
 }
 
 func isTerminal(w io.Writer) bool {

@@ -100,12 +100,12 @@ type Options struct {
 	DryRun bool
 
 	// Poll is the first interval between DescribeTasks calls (default
-	// 10 ms); it is scaled up with the number of tasks, and after the first
-	// seconds grows to MaxPoll (default 1 s).
+	// 10 ms); it is scaled up with the number of tasks (x1 per 10 tasks),
+	// and after the first second grows to MaxPoll (default 250 ms).
 	Poll, MaxPoll time.Duration
 	// LogPoll is the interval at which each log stream is read while its
 	// container runs (default 250 ms); LogRate caps GetLogEvents calls per
-	// second (default 100; 0 keeps the default, a negative value removes
+	// second (default 40; 0 keeps the default, a negative value removes
 	// the cap).
 	LogPoll time.Duration
 	LogRate float64
@@ -156,7 +156,7 @@ func (o *Options) defaults() {
 		o.Poll = 10 * time.Millisecond
 	}
 	if o.MaxPoll == 0 {
-		o.MaxPoll = time.Second
+		o.MaxPoll = 250 * time.Millisecond
 	}
 	if o.MaxPoll < o.Poll {
 		o.MaxPoll = o.Poll
@@ -165,7 +165,7 @@ func (o *Options) defaults() {
 		o.LogPoll = 250 * time.Millisecond
 	}
 	if o.LogRate == 0 {
-		o.LogRate = 100
+		o.LogRate = 40
 	}
 	d := retry.Default()
 	if o.Retry.BackoffRate == 0 {

@@ -217,13 +217,13 @@ func printHeader(c *Console, td *taskDef, req *ecsmodel.RunTaskRequest) {
 		c.Infof("TaskDefinition: %s (unchanged: reused)", arn)
 	case SourceRegistered:
 		if td.note != "" {
-			c.Infof("TaskDefinition: %s (registered: the file %s)", arn, td.note)
+			c.Infof("TaskDefinition: %s (registered: %s)", arn, td.note)
 		} else {
 			c.Infof("TaskDefinition: %s (registered)", arn)
 		}
 	case SourceFile:
 		if td.note != "" {
-			c.Infof("TaskDefinition: family %s from the file (would be registered: the file %s)", aws.ToString(td.def.Family), td.note)
+			c.Infof("TaskDefinition: family %s from the file (would be registered: %s)", aws.ToString(td.def.Family), td.note)
 		} else {
 			c.Infof("TaskDefinition: family %s from the file (would be registered)", aws.ToString(td.def.Family))
 		}

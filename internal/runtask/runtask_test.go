@@ -459,3 +459,43 @@ func TestRun_DryRunTouchesNothing(t *testing.T) {
 		t.Errorf("a dry run registered %v", out.Families)
 	}
 }
+
+func TestRun_StopGraceBoundsTheWait(t *testing.T) {
+	h := newHarness(t, nil)
+	h.rt.OnImage("stubborn", fake.IgnoresStop())
+	start := time.Now()
+	rep, o := h.run(testCtx(t), Options{TaskDefinition: h.taskDef("stubborn", "stubborn"), Timeout: 100 * time.Millisecond, StopGrace: 300 * time.Millisecond})
+	defer h.stopAll(rep)
+	if d := time.Since(start); rep.ExitCode != ExitTimeout || d > 10*time.Second {
+		t.Errorf("exit %d after %s; want 124 soon after the stop grace", rep.ExitCode, d)
+	}
+	if !strings.Contains(o.Info(), "did not stop within 300ms") {
+		t.Errorf("the log does not say the task did not stop:\n%s", o.Info())
+	}
+}
+
+func TestRun_SecondInterruptAbortsTheWait(t *testing.T) {
+	h := newHarness(t, nil)
+	h.rt.OnImage("stubborn", fake.IgnoresStop().Errors("up"))
+	ctx, cancel := context.WithCancel(testCtx(t))
+	abort, abortNow := context.WithCancel(context.Background())
+	defer abortNow()
+	o := &output{}
+	opts := Options{TaskDefinition: h.taskDef("stubborn", "stubborn"), Abort: abort}
+	var once atomic.Bool
+	opts.Console = o.console(func(s string) {
+		if strings.Contains(s, "| up") && once.CompareAndSwap(false, true) {
+			cancel()                                       // the first interrupt: the task is stopped
+			time.AfterFunc(200*time.Millisecond, abortNow) // the second: stop waiting
+		}
+	})
+	start := time.Now()
+	rep, _ := h.run(ctx, opts)
+	defer h.stopAll(rep)
+	if d := time.Since(start); rep.Interrupted == "" || d > 10*time.Second {
+		t.Errorf("interrupted %q after %s; want a prompt return (the task ignores SIGTERM for 30 s)\n%s", rep.Interrupted, d, o.Info())
+	}
+	if rep.Attempts[0].StopRequested == "" {
+		t.Error("StopTask was not called before giving up")
+	}
+}

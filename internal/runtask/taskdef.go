@@ -97,9 +97,9 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 			if same {
 				return &taskDef{def: out.TaskDefinition, source: SourceReused, file: file}, nil
 			}
-			td.note = fmt.Sprintf("differs from %s (%s)", aws.ToString(out.TaskDefinition.TaskDefinitionArn), diff)
+			td.note = fmt.Sprintf("the file differs from %s: %s", aws.ToString(out.TaskDefinition.TaskDefinitionArn), diff)
 		case isNotFound(err):
-			td.note = fmt.Sprintf("family %s has no ACTIVE revision", file.Family)
+			td.note = fmt.Sprintf("family %s had no ACTIVE revision", file.Family)
 		default:
 			return nil, fmt.Errorf("describe task definition %s: %w", file.Family, err)
 		}
