@@ -692,4 +692,3 @@ func TestRunTaskCLI_HelpTeaches(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
-
