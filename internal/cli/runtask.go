@@ -49,6 +49,7 @@ type runTaskFlags struct {
 	successContainer                      string
 	timeout, startTimeout, attemptTimeout time.Duration
 	stopGrace, logSettle                  time.Duration
+	logSettleSet                          bool
 	pollInterval, maxPollInterval         time.Duration
 	maxAttempts                           int
 	retryInterval, maxDelay               time.Duration
@@ -182,7 +183,7 @@ func newRunTask(e *env) *cobra.Command {
 
 	fs.StringVar(&f.logs, "logs", "all", "containers whose logs are followed: all, essential or none")
 	fs.StringVar(&f.colour, "color", "auto", "colour the log prefixes: auto (on a terminal, unless NO_COLOR is set), always or never")
-	fs.DurationVar(&f.logSettle, "log-settle", -1, "how long streams of stopped containers are still read for late events (default 0 locally, 5s on AWS)")
+	fs.DurationVar(&f.logSettle, "log-settle", 0, "how long streams of stopped containers are still read for late events (0 locally, 5s on AWS when not set)")
 	fs.StringVar(&f.successContainer, "success-container", "", "the container whose exit code alone decides each task's success (for sidecar set-ups)")
 
 	fs.IntVar(&f.maxAttempts, "max-attempts", 0, "retries after the first attempt of a failed task (Step Functions' MaxAttempts; 0: none)")
@@ -341,6 +342,7 @@ func runTaskCommand(cmd *cobra.Command, e *env, f *runTaskFlags, args []string) 
 	if err != nil {
 		return &usageError{err}
 	}
+	f.logSettleSet = fs.Changed("log-settle")
 	flagLayer, err := flagSettings(fs, f)
 	if err != nil {
 		return &usageError{err}
@@ -583,7 +585,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 	if c.f.maxPollInterval > 0 {
 		r.opts.MaxPoll = c.f.maxPollInterval
 	}
-	if c.f.logSettle >= 0 {
+	if c.f.logSettleSet {
 		r.opts.LogSettle = c.f.logSettle
 	}
 	r.opts.Console.Infof("Target: %s", runner.Target)
