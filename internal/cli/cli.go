@@ -120,7 +120,10 @@ files work against any ECS endpoint (--endpoint-url).
                                                    exit with its exit code
   ecsrun serve                                     run the local engine as a
                                                    daemon for the AWS CLI, boto3
-                                                   and the AWS SDKs`,
+                                                   and the AWS SDKs
+  ecsrun workflow run flow.json                    run a Step Functions state
+                                                   machine whose tasks are ECS
+                                                   tasks`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -131,7 +134,7 @@ files work against any ECS endpoint (--endpoint-url).
 	pf.StringVar(&e.stateDir, "state-dir", defaultStateDir(), "directory holding the local engine's state (database, lock)")
 	pf.StringVar(&e.region, "region", "us-east-1", "region of the local engine's ARNs (and of --endpoint-url clients)")
 	pf.StringVar(&e.accountID, "account-id", "000000000000", "account id of the local engine's ARNs")
-	root.AddCommand(newServe(e), newRunTask(e), newVersion(e))
+	root.AddCommand(newServe(e), newRunTask(e), newVersion(e), newWorkflow(e))
 	return root
 }
 

@@ -41,6 +41,10 @@ type taskRecord struct {
 	Containers           map[string]agent.ContainerInfo `json:"containers,omitempty"`
 	PullStartedAt        *wire.Time                     `json:"pullStartedAt,omitempty"`
 	PullStoppedAt        *wire.Time                     `json:"pullStoppedAt,omitempty"`
+	// Resources are what the agent set up for the task (network address,
+	// volumes, pause container); Subnet is the awsvpc subnet asked for.
+	Resources agent.Resources `json:"resources,omitzero"`
+	Subnet    string          `json:"subnet,omitempty"`
 }
 
 func (cp *ControlPlane) saveTasks(ctx context.Context, ts ...*taskRecord) error {
@@ -187,6 +191,9 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 			ClientToken:   in.ClientToken, TokenKey: tokenKey,
 			Version: 1,
 		}
+		if nc := in.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.Subnets) > 0 {
+			t.Subnet = nc.AwsvpcConfiguration.Subnets[0]
+		}
 		var cs []taskstate.Container
 		for _, cd := range def.ContainerDefinitions {
 			t.ContainerARNs[cd.Name] = cp.acct.ContainerARN(c.Name, id, newUUID())
@@ -272,6 +279,7 @@ func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 	upd.Containers = r.Containers
 	upd.PullStartedAt = wire.At(r.PullStartedAt)
 	upd.PullStoppedAt = wire.At(r.PullStoppedAt)
+	upd.Resources = r.Resources
 	upd.Version++
 	if err := cp.saveTasks(ctx, &upd); err != nil {
 		cp.log.Error("cannot store task report", "task", t.ID, "err", err)
@@ -435,7 +443,7 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		EnableExecuteCommand: t.EnableExecuteCommand,
 		ExecutionStoppedAt:   wire.At(st.ExecutionStoppedAt),
 		Group:                t.Group,
-		HealthStatus:         ecsmodel.HealthStatusUNKNOWN,
+		HealthStatus:         ecsmodel.HealthStatus(st.Health()),
 		LastStatus:           st.Status.String(),
 		LaunchType:           ecsmodel.LaunchType(t.LaunchType),
 		PullStartedAt:        t.PullStartedAt,
@@ -468,6 +476,12 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 	if withTags {
 		w.Tags = tagsOrEmpty(t.Tags)
 	}
+	var eni *ecsmodel.Attachment
+	if def != nil && def.NetworkMode == ecsmodel.NetworkModeAwsvpc {
+		a := cp.eniAttachment(t)
+		w.Attachments = append(w.Attachments, a)
+		eni = &a
+	}
 	w.Containers = []ecsmodel.Container{}
 	for _, c := range st.Containers {
 		info := t.Containers[c.Name]
@@ -480,12 +494,15 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 			LastStatus:      c.Status.String(),
 			Reason:          c.Reason,
 			NetworkBindings: info.Bindings,
-			HealthStatus:    ecsmodel.HealthStatusUNKNOWN,
+			HealthStatus:    ecsmodel.HealthStatus(c.Health.String()),
 		}
 		if wc.NetworkBindings == nil {
 			wc.NetworkBindings = []ecsmodel.NetworkBinding{}
 		}
 		wc.NetworkInterfaces = []ecsmodel.NetworkInterface{}
+		if eni != nil && t.Resources.PrivateIPv4 != "" {
+			wc.NetworkInterfaces = append(wc.NetworkInterfaces, ecsmodel.NetworkInterface{AttachmentId: eni.Id, PrivateIpv4Address: t.Resources.PrivateIPv4})
+		}
 		if c.ExitCode != nil {
 			code := int32(*c.ExitCode)
 			wc.ExitCode = &code

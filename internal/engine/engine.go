@@ -19,6 +19,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
+	"github.com/ecsrun/ecsrun/internal/executions"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -57,6 +58,7 @@ type Engine struct {
 	cp      *controlplane.ControlPlane
 	agent   *agent.Agent
 	logs    *logs.Store
+	flows   *executions.Manager
 	handler *awsjson.Server
 }
 
@@ -107,7 +109,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		Engine: engineID(opts.StateDir),
 	})
 	e.cp.Start(e.agent)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
+	sfn, err := e.openWorkflows(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	e.recoverWorkflows(ctx)
+	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -147,7 +154,7 @@ func (e *Engine) RemoveExpiredContainers(ctx context.Context) (int, error) {
 	return e.agent.RemoveExpired(ctx, e.opts.ContainerRetention)
 }
 
-// Handler serves the ECS and CloudWatch Logs APIs.
+// Handler serves the ECS, CloudWatch Logs and Step Functions APIs.
 func (e *Engine) Handler() http.Handler { return e.handler }
 
 // Close stops following tasks (their containers keep running and are
@@ -156,6 +163,9 @@ func (e *Engine) Close() error {
 	if e.stop != nil {
 		e.stop()
 		e.janitor.Wait()
+	}
+	if e.flows != nil {
+		e.flows.Close()
 	}
 	if e.agent != nil {
 		e.agent.Close()
@@ -187,18 +197,33 @@ func (l logSink) Append(ctx context.Context, group, stream string, events []agen
 	return nil
 }
 
-func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, error) {
+func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, int, error) {
 	p, err := l.s.GetLogEvents(ctx, logs.EventQuery{Group: group, Stream: stream, Limit: 1})
 	if err != nil {
 		if errors.Is(err, logs.ErrNotFound) {
-			return time.Time{}, nil
+			return time.Time{}, 0, nil
 		}
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	if len(p.Events) == 0 {
-		return time.Time{}, nil
+		return time.Time{}, 0, nil
 	}
-	return time.UnixMilli(p.Events[len(p.Events)-1].Timestamp), nil
+	last := p.Events[len(p.Events)-1].Timestamp
+	// Count the events stored within that millisecond.
+	n := 0
+	q := logs.EventQuery{Group: group, Stream: stream, StartTime: last, EndTime: last + 1, StartFromHead: true}
+	for {
+		p, err := l.s.GetLogEvents(ctx, q)
+		if err != nil {
+			return time.Time{}, 0, err
+		}
+		n += len(p.Events)
+		if len(p.Events) == 0 || p.NextForwardToken == q.NextToken {
+			break
+		}
+		q.NextToken = p.NextForwardToken
+	}
+	return time.UnixMilli(last), n, nil
 }
 
 // engineID names an engine by its state directory, for container labels.

@@ -129,6 +129,14 @@ func run(step []string) error {
 			return err
 		}
 		os.Exit(code)
+	case "exitenv":
+		// The exit code comes from an environment variable (0 when unset),
+		// as a container override sets it.
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		code, _ := strconv.Atoi(os.Getenv(step[1]))
+		os.Exit(code)
 	case "sleep":
 		if err := need(step, 1); err != nil {
 			return err
@@ -212,6 +220,24 @@ func run(step []string) error {
 			return err
 		}
 		write(os.Stdout, string(b))
+	case "exists":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		if _, err := os.Stat(step[1]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case "waitfile":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		for {
+			if _, err := os.Stat(step[1]); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	case "write":
 		if err := need(step, 1); err != nil {
 			return err
@@ -272,6 +298,33 @@ func run(step []string) error {
 		if resp.StatusCode/100 != 2 {
 			fmt.Fprintf(os.Stderr, "status %s\n", resp.Status)
 			os.Exit(1)
+		}
+	case "fetchwait":
+		if err := need(step, 2); err != nil {
+			return err
+		}
+		d, err := time.ParseDuration(step[2])
+		if err != nil {
+			return err
+		}
+		c := &http.Client{Timeout: 5 * time.Second}
+		deadline := time.Now().Add(d)
+		for {
+			resp, err := c.Get(step[1])
+			if err == nil {
+				b, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if rerr == nil && resp.StatusCode/100 == 2 {
+					write(os.Stdout, string(b))
+					break
+				}
+				err = fmt.Errorf("status %s", resp.Status)
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	default:
 		return fmt.Errorf("unknown step (see the package documentation)")
