@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -612,6 +613,14 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 				rc = ExitUsage
 			}
 			fmt.Fprintf(e.stderr, "ecsrun: %s%v\n", labelFor(runs, i), err)
+			if sig != nil {
+				rc = ExitInterrupted
+				if sig == syscall.SIGTERM {
+					rc = ExitTerminated
+				}
+			}
+			// --output json prints a document even when nothing ran.
+			reports[i] = failedReport(runs[i], rc, err)
 		case rep == nil:
 			continue // not run: an earlier task failed
 		default:
@@ -635,10 +644,7 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 		}
 		if rc != 0 && code == 0 {
 			code = rc
-			reason = fmt.Sprintf("%sexit code %d", labelFor(runs, i), rc)
-			if rep != nil {
-				reason = fmt.Sprintf("%s%s", labelFor(runs, i), rep.ExitReason)
-			}
+			reason = fmt.Sprintf("%s%s", labelFor(runs, i), reports[i].ExitReason)
 		}
 	}
 	if sig != nil {
@@ -653,6 +659,8 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 			switch {
 			case errs[i] != nil:
 				fmt.Fprintf(e.stderr, "  %s: did not run (%v)\n", r.name, errs[i])
+			case reports[i] == nil && sig != nil:
+				fmt.Fprintf(e.stderr, "  %s: not run (interrupted)\n", r.name)
 			case reports[i] == nil:
 				fmt.Fprintf(e.stderr, "  %s: skipped (an earlier task failed; --keep-going runs it anyway)\n", r.name)
 			default:
@@ -693,6 +701,22 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// failedReport is the report of a run that could not begin.
+func failedReport(r plannedRun, code int, err error) *runtask.Report {
+	now := time.Now()
+	rep := &runtask.Report{
+		Version: runtask.ReportVersion, Task: r.name, Environment: r.environment,
+		Target: "none (the run did not begin)", Request: &r.opts.Request,
+		Count: max(r.opts.Count, 1), Wait: cmp.Or(string(r.opts.Wait), string(runtask.WaitStopped)), StartedAt: now, FinishedAt: now,
+		Attempts: []runtask.Attempt{}, APICalls: map[string]int{},
+		ExitCode: code, ExitReason: err.Error(),
+	}
+	for i := 1; i <= rep.Count; i++ {
+		rep.Tasks = append(rep.Tasks, runtask.TaskSummary{Task: i, Outcome: runtask.OutcomeNeverStarted, ExitCode: code, Reason: "not launched"})
+	}
+	return rep
 }
 
 func labelFor(runs []plannedRun, i int) string {

@@ -204,15 +204,15 @@ func validateReport(t *testing.T, doc map[string]any) {
 	firstFailure := 0
 	for i, s := range tasks {
 		sum := s.(map[string]any)
+		if o := sum["outcome"].(string); firstFailure == 0 && o != "succeeded" && o != "running" && o != "launched" {
+			firstFailure = int(sum["exitCode"].(float64))
+		}
 		a := last[i+1]
 		if a == nil {
-			continue
+			continue // never launched
 		}
 		if sum["outcome"] != a["outcome"] || sum["exitCode"] != a["exitCode"] || int(sum["attempts"].(float64)) != next[i+1] {
 			t.Errorf("tasks[%d] %v disagrees with its last attempt %v", i, sum, a)
-		}
-		if o := sum["outcome"].(string); firstFailure == 0 && o != "succeeded" && o != "running" && o != "launched" {
-			firstFailure = int(sum["exitCode"].(float64))
 		}
 	}
 	if doc["timedOut"] != true && doc["interrupted"] == nil && int(doc["exitCode"].(float64)) != firstFailure {
@@ -690,5 +690,17 @@ func TestRunTaskCLI_HelpTeaches(t *testing.T) {
 	}
 	if code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+func TestRunTaskCLI_JSONDocumentEvenWhenNothingRan(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"family": "x", "containerDefinitions": [{"name": "a", "imagee": "busybox"}]}`)
+	code, out, errOut := run(t, "run-task", "--state-dir", t.TempDir(), "--task-definition", bad, "--output", "json")
+	if code != ExitNeverStarted || !strings.Contains(errOut, `did you mean "image"`) {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	doc := decodeReport(t, out)
+	if doc["exitCode"] != float64(ExitNeverStarted) || !strings.Contains(doc["exitReason"].(string), `did you mean "image"`) || len(doc["attempts"].([]any)) != 0 {
+		t.Errorf("report of a run that did not begin: %v", doc)
 	}
 }

@@ -177,6 +177,9 @@ func (l *loop) run(ctx context.Context) {
 		l.sleep(ctx)
 	}
 	l.c.EndStatus()
+	if l.o.Wait == WaitNone {
+		l.c.Infof("Skipped the steady-state check (--wait none).")
+	}
 	// Read what remains of every stream (bounded: at most the stop grace
 	// after an interrupt or a timeout).
 	dctx := context.WithoutCancel(ctx)
