@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,8 @@ type env struct {
 	accountID      string
 	// signal is the signal that cancelled the context, if any.
 	signal func() os.Signal
+	// abort is cancelled by a second signal: stop waiting for cleanup.
+	abort context.Context
 }
 
 // Main runs the ecsrun command line with args and returns the exit code.
@@ -52,18 +55,31 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	var got os.Signal
+	var got atomic.Pointer[os.Signal]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	abort, abortNow := context.WithCancel(context.WithoutCancel(ctx))
+	defer abortNow()
 	go func() {
 		select {
 		case s := <-sigs:
-			got = s
+			got.Store(&s)
 			cancel()
 		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-sigs: // a second signal: stop waiting for cleanup
+			abortNow()
+		case <-abort.Done():
 		}
 	}()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, signal: func() os.Signal { return got }}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, signal: func() os.Signal {
+		if s := got.Load(); s != nil {
+			return *s
+		}
+		return nil
+	}, abort: abort}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

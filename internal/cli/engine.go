@@ -133,7 +133,10 @@ type clients struct {
 	Logs *cloudwatchlogs.Client
 	// Where describes the target for messages.
 	Where string
-	close func()
+	// aws is set for --target aws; loopback when its endpoint is local
+	// (then the local engine's polling and log settings apply).
+	aws, loopback bool
+	close         func()
 }
 
 // localClients returns clients for the local engine: the `ecsrun serve`
