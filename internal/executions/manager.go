@@ -388,12 +388,15 @@ func (s *sink) Emit(ev sfnmodel.HistoryEvent) {
 }
 
 // finish records how an execution ended.
+// The execution leaves m.running only once its end is stored, so Wait and
+// DescribeExecution never see it RUNNING after it ended.
 func (m *Manager) finish(ex *Execution, res *workflow.Result) {
-	m.mu.Lock()
-	delete(m.running, ex.Arn)
-	closing := m.closing
-	m.mu.Unlock()
-	if closing {
+	defer func() {
+		m.mu.Lock()
+		delete(m.running, ex.Arn)
+		m.mu.Unlock()
+	}()
+	if m.isClosing() {
 		return
 	}
 	done := *ex
