@@ -189,8 +189,9 @@ func (ex *execution) run(ctx context.Context) *Result {
 	done := make(chan runOutcome, 1)
 	ex.hold()
 	go func() {
-		defer ex.release()
 		out, err := ex.runMachine(runCtx, top, ex.sm, ex.input, nil)
+		// Hands the hold to the receiver: were it released first, an
+		// auto-advancing clock could fire the execution timeout meanwhile.
 		done <- runOutcome{out, err}
 	}()
 
@@ -203,16 +204,14 @@ func (ex *execution) run(ctx context.Context) *Result {
 	ex.release()
 	var res *Result
 	select {
-	case o := <-done:
-		ex.hold()
+	case o := <-done: // inherits the machine's hold
 		res = ex.finish(top, o)
 	case <-timeout:
 		ex.hold()
 		se := &StatesError{Name: ErrTimeout, Cause: "The execution timed out."}
 		cancel(se)
 		ex.release()
-		<-done
-		ex.hold()
+		<-done // inherits the machine's hold
 		ex.rec.emit(top, sfnmodel.HistoryEvent{
 			Type:                          sfnmodel.HistoryEventTypeExecutionTimedOut,
 			ExecutionTimedOutEventDetails: &sfnmodel.ExecutionTimedOutEventDetails{Error: se.Name, Cause: se.Cause},
@@ -222,8 +221,7 @@ func (ex *execution) run(ctx context.Context) *Result {
 		ex.hold()
 		cancel(context.Cause(ctx))
 		ex.release()
-		<-done
-		ex.hold()
+		<-done // inherits the machine's hold
 		// StopExecution's error and cause, when it gave them (cancel ctx
 		// with a *StatesError as its cause); AWS links the event to no
 		// other (previousEventId 0).
