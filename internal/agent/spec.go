@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/depgraph"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -39,15 +40,26 @@ func RuntimeName(def *ecsmodel.TaskDefinition, container, taskID string) string 
 	return fmt.Sprintf("ecs-%s-%d-%s-%s", def.Family, def.Revision, container, hex.EncodeToString(sum[:10]))
 }
 
-// Check reports what in spec the agent cannot run yet, as an
+// Check reports what in spec the agent cannot run, as an
 // ecs.ErrUnsupportedFeature error naming the container and the member, so a
-// task never runs with part of its definition silently ignored.
+// task never runs with part of its definition silently ignored; a
+// dependency graph that cannot be resolved (a cycle through links or
+// volumesFrom) is an ecs.ErrClient error.
 func Check(spec *TaskSpec) error {
 	def := spec.Definition
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	if len(def.Volumes) > 0 {
-		add("volumes")
+	for _, v := range def.Volumes {
+		switch {
+		case v.EfsVolumeConfiguration != nil:
+			add("volume %q: efsVolumeConfiguration", v.Name)
+		case v.FsxWindowsFileServerVolumeConfiguration != nil:
+			add("volume %q: fsxWindowsFileServerVolumeConfiguration", v.Name)
+		case v.S3filesVolumeConfiguration != nil:
+			add("volume %q: s3filesVolumeConfiguration", v.Name)
+		case v.ConfiguredAtLaunch != nil && *v.ConfiguredAtLaunch:
+			add("volume %q: configuredAtLaunch", v.Name)
+		}
 	}
 	if def.TaskRoleArn != "" || (spec.Overrides != nil && spec.Overrides.TaskRoleArn != "") {
 		add("taskRoleArn (task role credentials)")
@@ -55,59 +67,32 @@ func Check(spec *TaskSpec) error {
 	if def.ProxyConfiguration != nil {
 		add("proxyConfiguration")
 	}
-	if def.PidMode != "" {
-		add("pidMode")
-	}
-	if def.IpcMode != "" {
-		add("ipcMode")
-	}
-	if def.NetworkMode == ecsmodel.NetworkModeAwsvpc && len(def.ContainerDefinitions) > 1 {
-		add("networkMode awsvpc with more than one container (a shared network namespace)")
-	}
 	for i := range def.ContainerDefinitions {
 		cd := &def.ContainerDefinitions[i]
 		c := func(member string) { add("container %q: %s", cd.Name, member) }
-		if len(cd.DependsOn) > 0 {
-			c("dependsOn")
-		}
-		if cd.HealthCheck != nil {
-			c("healthCheck")
-		}
 		if len(cd.Secrets) > 0 {
 			c("secrets")
 		}
 		if len(cd.EnvironmentFiles) > 0 {
 			c("environmentFiles")
 		}
-		if len(cd.MountPoints) > 0 {
-			c("mountPoints")
-		}
-		if len(cd.VolumesFrom) > 0 {
-			c("volumesFrom")
-		}
-		if len(cd.Links) > 0 {
-			c("links")
-		}
-		if cd.LinuxParameters != nil {
-			c("linuxParameters")
-		}
 		if cd.FirelensConfiguration != nil {
 			c("firelensConfiguration")
 		}
-		if len(cd.SystemControls) > 0 {
-			c("systemControls")
-		}
 		if len(cd.ResourceRequirements) > 0 {
 			c("resourceRequirements")
-		}
-		if len(cd.DockerSecurityOptions) > 0 {
-			c("dockerSecurityOptions")
 		}
 		if cd.Interactive != nil && *cd.Interactive || cd.PseudoTerminal != nil && *cd.PseudoTerminal {
 			c("interactive/pseudoTerminal")
 		}
 		if cd.RestartPolicy != nil && cd.RestartPolicy.Enabled != nil && *cd.RestartPolicy.Enabled {
 			c("restartPolicy")
+		}
+		for _, pm := range cd.PortMappings {
+			if pm.ContainerPortRange != "" {
+				c("portMappings containerPortRange")
+				break
+			}
 		}
 	}
 	if spec.Overrides != nil {
@@ -120,10 +105,93 @@ func Check(spec *TaskSpec) error {
 			}
 		}
 	}
+	if len(problems) > 0 {
+		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot run this task definition yet; it uses: %s", strings.Join(problems, "; "))
+	}
+	if def.NetworkMode == ecsmodel.NetworkModeAwsvpc {
+		for _, cd := range def.ContainerDefinitions {
+			if cd.Hostname != "" {
+				return ecs.Errorf(ecs.ErrClient, "Container '%s': hostname is not supported when networkMode=awsvpc (the task's containers share one network namespace). Remove hostname.", cd.Name)
+			}
+		}
+	}
+	if _, err := depgraph.New(graphNodes(def)); err != nil {
+		return ecs.Errorf(ecs.ErrClient, "The containers of this task definition cannot be started in any order (dependsOn, links and volumesFrom): %v", err)
+	}
+	return nil
+}
+
+// checkRuntime reports what in spec rt cannot do.
+func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
+	def := spec.Definition
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if _, ok := rt.(runtime.Volumes); !ok {
+		for _, v := range def.Volumes {
+			if v.Host == nil || v.Host.SourcePath == "" {
+				add("volume %q (no volumes)", v.Name)
+			}
+		}
+	}
+	for _, cd := range def.ContainerDefinitions {
+		if rt.Name() != "process" {
+			break // the process runtime is the one without these
+		}
+		if cd.HealthCheck != nil {
+			add("container %q: healthCheck (no health checks)", cd.Name)
+		}
+		if len(cd.MountPoints) > 0 || len(cd.VolumesFrom) > 0 {
+			add("container %q: mountPoints/volumesFrom (no mounts)", cd.Name)
+		}
+		if len(cd.Links) > 0 {
+			add("container %q: links (no container network)", cd.Name)
+		}
+	}
 	if len(problems) == 0 {
 		return nil
 	}
-	return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot run this task definition yet; it uses: %s", strings.Join(problems, "; "))
+	return ecs.Errorf(ecs.ErrUnsupportedFeature, "the %s runtime cannot run this task definition; it uses: %s. Use the docker runtime.", rt.Name(), strings.Join(problems, "; "))
+}
+
+// graphNodes returns the dependency graph of a definition: dependsOn, plus
+// a START dependency on the target of each link and the source of each
+// volumesFrom (those must run before the container is created).
+func graphNodes(def *ecsmodel.TaskDefinition) []depgraph.Container {
+	nodes := make([]depgraph.Container, 0, len(def.ContainerDefinitions))
+	for _, cd := range def.ContainerDefinitions {
+		n := depgraph.Container{Name: cd.Name}
+		if cd.StartTimeout != nil && *cd.StartTimeout > 0 {
+			n.StartTimeout = time.Duration(*cd.StartTimeout) * time.Second
+		}
+		seen := map[depgraph.Dependency]bool{}
+		dep := func(d depgraph.Dependency) {
+			if !seen[d] {
+				seen[d] = true
+				n.DependsOn = append(n.DependsOn, d)
+			}
+		}
+		for _, d := range cd.DependsOn {
+			dep(depgraph.Dependency{Container: d.ContainerName, Condition: depgraph.Condition(d.Condition)})
+		}
+		for _, l := range cd.Links {
+			target, _, _ := strings.Cut(l, ":")
+			dep(depgraph.Dependency{Container: target, Condition: depgraph.Start})
+		}
+		for _, vf := range cd.VolumesFrom {
+			dep(depgraph.Dependency{Container: vf.SourceContainer, Condition: depgraph.Start})
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+// plainNodes returns the containers of def with no dependencies.
+func plainNodes(def *ecsmodel.TaskDefinition) []depgraph.Container {
+	nodes := make([]depgraph.Container, 0, len(def.ContainerDefinitions))
+	for _, cd := range def.ContainerDefinitions {
+		nodes = append(nodes, depgraph.Container{Name: cd.Name})
+	}
+	return nodes
 }
 
 // override returns the container override for name, or nil.
@@ -139,9 +207,18 @@ func override(o *ecsmodel.TaskOverride, name string) *ecsmodel.ContainerOverride
 	return nil
 }
 
+// containerSpec builds the runtime spec of one of the runner's containers.
+func (r *runner) containerSpec(cd *ecsmodel.ContainerDefinition) runtime.ContainerSpec {
+	cs := containerSpec(&r.spec, &r.res, cd, r.a.opts.Region)
+	cs.Labels[LabelEngine] = r.a.opts.Engine
+	return cs
+}
+
 // containerSpec builds the runtime spec of one container of spec: the
-// definition with its overrides applied, the ECS environment and labels.
-func containerSpec(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, region string) runtime.ContainerSpec {
+// definition with its overrides applied, the ECS environment and labels,
+// and its share of the task's resources res (volumes, pause container,
+// task cgroup).
+func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinition, region string) runtime.ContainerSpec {
 	def := spec.Definition
 	ov := override(spec.Overrides, cd.Name)
 	cs := runtime.ContainerSpec{
@@ -159,13 +236,13 @@ func containerSpec(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, region stri
 	if ov != nil && len(ov.Command) > 0 {
 		cs.Command = ov.Command
 	}
-	mem, res := cd.Memory, cd.MemoryReservation
+	mem, memRes := cd.Memory, cd.MemoryReservation
 	if ov != nil {
 		if ov.Memory != nil {
 			mem = ov.Memory
 		}
 		if ov.MemoryReservation != nil {
-			res = ov.MemoryReservation
+			memRes = ov.MemoryReservation
 		}
 		if ov.Cpu != nil {
 			cs.CPUShares = int64(*ov.Cpu)
@@ -174,11 +251,20 @@ func containerSpec(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, region stri
 	if mem != nil {
 		cs.MemoryBytes = int64(*mem) << 20
 	}
-	if res != nil {
-		cs.MemoryReservationBytes = int64(*res) << 20
+	if memRes != nil {
+		cs.MemoryReservationBytes = int64(*memRes) << 20
 	}
 	if cs.CPUShares == 1 {
 		cs.CPUShares = 2 // Docker's minimum; the ECS agent does the same.
+	}
+	cs.CgroupParent = res.CgroupParent
+	if taskCPU, taskMem := taskLimits(spec); res.CgroupParent == "" && (taskCPU > 0 || taskMem > 0) {
+		// No task cgroup here: each container gets the task's limits, so
+		// none of them alone can exceed them.
+		if cs.MemoryBytes == 0 && taskMem > 0 {
+			cs.MemoryBytes = taskMem << 20
+		}
+		cs.NanoCPUs = taskCPU * 1e9 / 1024
 	}
 	cs.Env = environment(spec, cd, ov, region)
 	labels := map[string]string{}
@@ -199,16 +285,154 @@ func containerSpec(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, region stri
 	for _, h := range cd.ExtraHosts {
 		cs.ExtraHosts = append(cs.ExtraHosts, h.Hostname+":"+h.IpAddress)
 	}
+	linuxParameters(&cs, cd)
+	for _, sc := range cd.SystemControls {
+		if cs.Sysctls == nil {
+			cs.Sysctls = map[string]string{}
+		}
+		cs.Sysctls[sc.Namespace] = sc.Value
+	}
+	cs.SecurityOpt = cd.DockerSecurityOptions
+	if h := cd.HealthCheck; h != nil {
+		cs.HealthCheck = healthCheck(h)
+	}
+	mounts(&cs, spec, res, cd)
+	network(&cs, spec, res, cd)
+	return cs
+}
+
+// healthCheck maps an ECS health check to the runtime's, with ECS's
+// defaults for what it leaves out.
+func healthCheck(h *ecsmodel.HealthCheck) *runtime.HealthCheck {
+	secs := func(v *int32, def int32) time.Duration {
+		if v == nil {
+			return time.Duration(def) * time.Second
+		}
+		return time.Duration(*v) * time.Second
+	}
+	retries := int32(ecs.DefaultHealthCheckRetries)
+	if h.Retries != nil {
+		retries = *h.Retries
+	}
+	return &runtime.HealthCheck{
+		Test:        h.Command,
+		Interval:    secs(h.Interval, ecs.DefaultHealthCheckInterval),
+		Timeout:     secs(h.Timeout, ecs.DefaultHealthCheckTimeout),
+		StartPeriod: secs(h.StartPeriod, 0),
+		Retries:     int(retries),
+	}
+}
+
+// linuxParameters maps a container's linuxParameters.
+func linuxParameters(cs *runtime.ContainerSpec, cd *ecsmodel.ContainerDefinition) {
+	lp := cd.LinuxParameters
+	if lp == nil {
+		return
+	}
+	if c := lp.Capabilities; c != nil {
+		cs.CapAdd, cs.CapDrop = c.Add, c.Drop
+	}
+	for _, d := range lp.Devices {
+		perms := ""
+		for _, p := range d.Permissions {
+			switch p {
+			case ecsmodel.DeviceCgroupPermissionRead:
+				perms += "r"
+			case ecsmodel.DeviceCgroupPermissionWrite:
+				perms += "w"
+			case ecsmodel.DeviceCgroupPermissionMknod:
+				perms += "m"
+			}
+		}
+		if perms == "" {
+			perms = "rwm"
+		}
+		target := d.ContainerPath
+		if target == "" {
+			target = d.HostPath
+		}
+		cs.Devices = append(cs.Devices, d.HostPath+":"+target+":"+perms)
+	}
+	cs.Init = lp.InitProcessEnabled != nil && *lp.InitProcessEnabled
+	if lp.SharedMemorySize != nil {
+		cs.ShmSizeBytes = int64(*lp.SharedMemorySize) << 20
+	}
+	for _, t := range lp.Tmpfs {
+		if cs.Tmpfs == nil {
+			cs.Tmpfs = map[string]string{}
+		}
+		opts := append([]string{fmt.Sprintf("size=%dm", t.Size)}, t.MountOptions...)
+		cs.Tmpfs[t.ContainerPath] = strings.Join(opts, ",")
+	}
+	if lp.MaxSwap != nil && cs.MemoryBytes > 0 {
+		// maxSwap is the swap allowed on top of the memory limit; 0 is none.
+		cs.MemorySwapBytes = cs.MemoryBytes + int64(*lp.MaxSwap)<<20
+	}
+	if lp.Swappiness != nil {
+		v := int64(*lp.Swappiness)
+		cs.Swappiness = &v
+	}
+}
+
+// mounts maps mountPoints and volumesFrom.
+func mounts(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinition) {
+	def := spec.Definition
+	for _, mp := range cd.MountPoints {
+		src, ok := res.Volumes[mp.SourceVolume]
+		if !ok {
+			continue
+		}
+		host := false
+		for _, v := range def.Volumes {
+			if v.Name == mp.SourceVolume && v.Host != nil && v.Host.SourcePath != "" {
+				host = true
+			}
+		}
+		cs.Mounts = append(cs.Mounts, runtime.Mount{Source: src, Target: mp.ContainerPath, ReadOnly: mp.ReadOnly != nil && *mp.ReadOnly, Volume: !host})
+	}
+	for _, vf := range cd.VolumesFrom {
+		v := RuntimeName(def, vf.SourceContainer, spec.ID)
+		if vf.ReadOnly != nil && *vf.ReadOnly {
+			v += ":ro"
+		}
+		cs.VolumesFrom = append(cs.VolumesFrom, v)
+	}
+}
+
+// network applies the task's network, pid and ipc modes. In awsvpc mode
+// every container joins the pause container's network namespace (so the
+// task's containers reach each other on localhost, as on Fargate); name
+// servers and extra hosts then belong to the pause container.
+func network(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinition) {
+	def := spec.Definition
+	pause := ""
+	if res.PauseID != "" {
+		pause = "container:" + res.PauseID
+	}
 	switch def.NetworkMode {
 	case ecsmodel.NetworkModeHost:
 		cs.NetworkMode = "host"
 	case ecsmodel.NetworkModeNone:
 		cs.NetworkMode = "none"
+	case ecsmodel.NetworkModeAwsvpc:
+		if pause != "" {
+			cs.NetworkMode = pause
+			// Check refuses hostname here; name servers and extra hosts
+			// belong to the pause container.
+			cs.Hostname, cs.DNSServers, cs.ExtraHosts = "", nil, nil
+		}
 	}
 	if cd.DisableNetworking != nil && *cd.DisableNetworking {
 		cs.NetworkMode = "none"
 	}
 	if cs.NetworkMode == "bridge" && def.NetworkMode != ecsmodel.NetworkModeAwsvpc {
+		for _, l := range cd.Links {
+			target, alias, found := strings.Cut(l, ":")
+			if !found || alias == "" {
+				alias = target
+			}
+			cs.Links = append(cs.Links, RuntimeName(def, target, spec.ID)+":"+alias)
+		}
 		for _, pm := range cd.PortMappings {
 			if pm.ContainerPort == nil {
 				continue
@@ -223,11 +447,25 @@ func containerSpec(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, region stri
 			cs.PortBindings = append(cs.PortBindings, b)
 		}
 	}
-	return cs
+	switch def.PidMode {
+	case ecsmodel.PidModeHost:
+		cs.PidMode = "host"
+	case ecsmodel.PidModeTask:
+		cs.PidMode = pause
+	}
+	switch def.IpcMode {
+	case ecsmodel.IpcModeHost:
+		cs.IpcMode = "host"
+	case ecsmodel.IpcModeNone:
+		cs.IpcMode = "none"
+	case ecsmodel.IpcModeTask:
+		cs.IpcMode = pause
+	}
 }
 
-// environment merges the definition's environment, the override's (which
-// wins) and the variables the ECS agent sets, sorted by name.
+// environment merges, each winning over the ones before it, the variables
+// the ECS agent sets, the environment files', the definition's environment,
+// the override's, and the secrets and endpoint variables; sorted by name.
 func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.ContainerOverride, region string) []string {
 	env := map[string]string{}
 	execEnv := "AWS_ECS_EC2"
@@ -237,6 +475,10 @@ func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.
 	env["AWS_EXECUTION_ENV"] = execEnv
 	env["AWS_REGION"] = region
 	env["AWS_DEFAULT_REGION"] = region
+	extra := spec.Env[cd.Name]
+	for k, v := range extra.Files {
+		env[k] = v
+	}
 	for _, kv := range cd.Environment {
 		env[kv.Name] = kv.Value
 	}
@@ -244,6 +486,9 @@ func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.
 		for _, kv := range ov.Environment {
 			env[kv.Name] = kv.Value
 		}
+	}
+	for k, v := range extra.Set {
+		env[k] = v
 	}
 	keys := make([]string, 0, len(env))
 	for k := range env {

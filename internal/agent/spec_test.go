@@ -1,10 +1,12 @@
 package agent
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 )
 
@@ -21,7 +23,7 @@ func TestContainerSpec_AppliesOverridesAndECSLabels(t *testing.T) {
 	spec := &TaskSpec{ID: "abc", ARN: "arn:task/abc", Cluster: "ci", Definition: def, Overrides: &ecsmodel.TaskOverride{
 		ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "app", Command: []string{"migrate"}, Memory: i32(128), Environment: []ecsmodel.KeyValuePair{{Name: "B", Value: "override"}}}},
 	}}
-	cs := containerSpec(spec, &def.ContainerDefinitions[0], "eu-west-1")
+	cs := containerSpec(spec, &Resources{}, &def.ContainerDefinitions[0], "eu-west-1")
 	if !slices.Equal(cs.Command, []string{"migrate"}) {
 		t.Errorf("Command = %q; want the override", cs.Command)
 	}
@@ -64,7 +66,7 @@ func TestContainerSpec_NetworkModes(t *testing.T) {
 		def := &ecsmodel.TaskDefinition{Family: "f", NetworkMode: tt.mode, ContainerDefinitions: []ecsmodel.ContainerDefinition{{
 			Name: "app", PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80)}},
 		}}}
-		cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &def.ContainerDefinitions[0], "us-east-1")
+		cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &Resources{}, &def.ContainerDefinitions[0], "us-east-1")
 		if cs.NetworkMode != tt.wantMode || len(cs.PortBindings) != tt.wantBindings {
 			t.Errorf("networkMode %q: mode %q with %d bindings; want %q with %d", tt.mode, cs.NetworkMode, len(cs.PortBindings), tt.wantMode, tt.wantBindings)
 		}
@@ -85,20 +87,46 @@ func TestHostBindings_HostPortIsContainerPort(t *testing.T) {
 }
 
 func TestCheck_NamesEveryUnsupportedMember(t *testing.T) {
-	def := &ecsmodel.TaskDefinition{Family: "f", TaskRoleArn: "arn:role", ContainerDefinitions: []ecsmodel.ContainerDefinition{
-		{Name: "a", DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b"}}, HealthCheck: &ecsmodel.HealthCheck{}},
-		{Name: "b"},
-	}}
+	def := &ecsmodel.TaskDefinition{Family: "f", TaskRoleArn: "arn:role",
+		Volumes: []ecsmodel.Volume{{Name: "efs", EfsVolumeConfiguration: &ecsmodel.EFSVolumeConfiguration{FileSystemId: "fs-1"}}},
+		ContainerDefinitions: []ecsmodel.ContainerDefinition{
+			{Name: "a", DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b", Condition: "START"}}, HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "true"}},
+				Secrets: []ecsmodel.Secret{{Name: "S", ValueFrom: "arn:secret"}}, PortMappings: []ecsmodel.PortMapping{{ContainerPortRange: "8000-8010"}}},
+			{Name: "b", LinuxParameters: &ecsmodel.LinuxParameters{}},
+		}}
 	err := Check(&TaskSpec{Definition: def})
-	if err == nil {
-		t.Fatal("Check accepted unsupported members")
+	if !errors.Is(err, ecs.ErrUnsupportedFeature) {
+		t.Fatalf("Check = %v; want ErrUnsupportedFeature", err)
 	}
-	for _, want := range []string{"taskRoleArn", `container "a": dependsOn`, `container "a": healthCheck`} {
+	for _, want := range []string{"taskRoleArn", `volume "efs": efsVolumeConfiguration`, `container "a": secrets`, `container "a": portMappings containerPortRange`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
+	for _, supported := range []string{"dependsOn", "healthCheck", "linuxParameters"} {
+		if strings.Contains(err.Error(), supported) {
+			t.Errorf("error %q refuses %s, which is supported", err, supported)
+		}
+	}
 	if err := Check(&TaskSpec{Definition: &ecsmodel.TaskDefinition{Family: "ok", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a"}}}}); err != nil {
 		t.Errorf("Check of a plain definition: %v", err)
+	}
+}
+
+func TestCheck_RefusesHostnameWithAwsvpc(t *testing.T) {
+	def := &ecsmodel.TaskDefinition{Family: "f", NetworkMode: ecsmodel.NetworkModeAwsvpc, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", Hostname: "h"}}}
+	if err := Check(&TaskSpec{Definition: def}); !errors.Is(err, ecs.ErrClient) || !strings.Contains(err.Error(), "hostname") {
+		t.Fatalf("Check = %v; want a ClientException about hostname", err)
+	}
+}
+
+func TestCheck_RefusesACycleThroughLinksAndVolumesFrom(t *testing.T) {
+	def := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "a", Links: []string{"b:db"}},
+		{Name: "b", VolumesFrom: []ecsmodel.VolumeFrom{{SourceContainer: "a"}}},
+	}}
+	err := Check(&TaskSpec{Definition: def})
+	if !errors.Is(err, ecs.ErrClient) || !strings.Contains(err.Error(), "cycle") {
+		t.Fatalf("Check = %v; want a ClientException naming the cycle", err)
 	}
 }

@@ -22,6 +22,31 @@ type TaskSpec struct {
 	// Containers holds what was reported about each container, by name, when
 	// re-adopting.
 	Containers map[string]ContainerInfo
+	// Resources, PullStartedAt and PullStoppedAt are what was reported
+	// about the task, when re-adopting.
+	Resources                    Resources
+	PullStartedAt, PullStoppedAt time.Time
+	// Env is the environment Options.Resources adds to each container, by
+	// name; the agent sets it when it prepares the task.
+	Env map[string]ContainerEnv
+}
+
+// Resources are what the agent set up for a task besides its containers.
+type Resources struct {
+	// PauseID and PauseName name the pause container that holds the task's
+	// shared namespaces (awsvpc network, pidMode or ipcMode "task").
+	PauseID   string `json:"pauseId,omitempty"`
+	PauseName string `json:"pauseName,omitempty"`
+	// PrivateIPv4 and MACAddress are the task's own address (awsvpc).
+	PrivateIPv4 string `json:"privateIPv4Address,omitempty"`
+	MACAddress  string `json:"macAddress,omitempty"`
+	// Cgroup is the task cgroup's name when the task's cpu and memory are
+	// enforced by one parent cgroup, and CgroupParent its path.
+	Cgroup       string `json:"cgroup,omitempty"`
+	CgroupParent string `json:"cgroupParent,omitempty"`
+	// Volumes maps each volume of the definition to its source: a runtime
+	// volume name, or a host path for host volumes with a sourcePath.
+	Volumes map[string]string `json:"volumes,omitempty"`
 }
 
 // ContainerInfo is what the agent knows about one container beyond its status.
@@ -33,6 +58,8 @@ type ContainerInfo struct {
 	// LogGroup and LogStream name where the container's output goes.
 	LogGroup  string `json:"logGroup,omitempty"`
 	LogStream string `json:"logStream,omitempty"`
+	// StartedAt is when the container started (zero while it has not).
+	StartedAt time.Time `json:"startedAt,omitzero"`
 }
 
 // Report is a snapshot of a task sent to the control plane after every change.
@@ -42,6 +69,7 @@ type Report struct {
 	Containers    map[string]ContainerInfo
 	PullStartedAt time.Time
 	PullStoppedAt time.Time
+	Resources     Resources
 }
 
 // Reporter receives task reports. Report must persist the snapshot before it
@@ -57,9 +85,11 @@ type LogEvent struct {
 }
 
 // LogSink stores container output. Append creates the group and stream when
-// they do not exist. LastEventTime returns the time of the newest stored event
-// of a stream (zero when there is none), used to resume after a restart.
+// they do not exist. LastEventTime returns the time of the newest stored
+// event of a stream (zero when there is none) and how many stored events
+// carry that same millisecond, used to resume after a restart without
+// losing or repeating a line.
 type LogSink interface {
 	Append(ctx context.Context, group, stream string, events []LogEvent) error
-	LastEventTime(ctx context.Context, group, stream string) (time.Time, error)
+	LastEventTime(ctx context.Context, group, stream string) (last time.Time, atLast int, err error)
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/wire"
@@ -82,6 +83,23 @@ type Server struct {
 	Auth Authenticator
 	// Log receives a line per internal error; nil discards.
 	Log *slog.Logger
+	// Inspect, when set, sees every answer just before it is written. Tests
+	// set it to check answers against the service model.
+	Inspect func(Answer)
+}
+
+// Answer is one answer of the server, as Inspect sees it.
+type Answer struct {
+	// Service is the service the target named; nil when none matched.
+	Service *Service
+	// Operation is the operation part of the target ("" when absent).
+	Operation string
+	// Status is the HTTP status code.
+	Status int
+	// Header holds the answer's headers.
+	Header http.Header
+	// Body is the answer's body.
+	Body []byte
 }
 
 // NewServer returns a server for the given services.
@@ -94,6 +112,16 @@ func NewServer(services ...*Service) *Server {
 }
 
 var _ http.Handler = (*Server)(nil)
+
+// Services returns the services the server routes to, by target prefix.
+func (s *Server) Services() []*Service {
+	out := make([]*Service, 0, len(s.services))
+	for _, svc := range s.services {
+		out = append(out, svc)
+	}
+	slices.SortFunc(out, func(a, b *Service) int { return strings.Compare(a.TargetPrefix, b.TargetPrefix) })
+	return out
+}
 
 // RequestIDHeader is the header carrying each answer's request id.
 const RequestIDHeader = "X-Amzn-Requestid"
@@ -109,7 +137,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if svc != nil {
 		ctype = "application/x-amz-json-" + svc.JSONVersion
 	}
-	fail := func(f Fault) { writeFault(w, ctype, f) }
+	write := func(status int, body []byte) {
+		w.Header().Set("Content-Type", ctype)
+		if s.Inspect != nil {
+			s.Inspect(Answer{Service: svc, Operation: op, Status: status, Header: w.Header().Clone(), Body: body})
+		}
+		w.WriteHeader(status)
+		w.Write(body)
+	}
+	fail := func(f Fault) { writeFault(w, write, f) }
 	defer func() {
 		if p := recover(); p != nil {
 			s.logf("panic serving %s: %v", target, p)
@@ -181,7 +217,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := h(r.Context(), in)
+	out, err := h(context.WithValue(r.Context(), headerKey{}, r.Header), in)
 	if err != nil {
 		var f *Fault
 		if errors.As(err, &f) {
@@ -211,9 +247,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(Fault{Type: "ServerException", Status: http.StatusInternalServerError, Message: "cannot encode the answer"})
 		return
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	write(http.StatusOK, b)
+}
+
+type headerKey struct{}
+
+// Header returns the HTTP headers of the request a handler serves (nil
+// outside a handler), for operations that honour ecsrun-specific headers.
+func Header(ctx context.Context) http.Header {
+	h, _ := ctx.Value(headerKey{}).(http.Header)
+	return h
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -222,7 +265,7 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-func writeFault(w http.ResponseWriter, ctype string, f Fault) {
+func writeFault(w http.ResponseWriter, write func(int, []byte), f Fault) {
 	if f.Status == 0 {
 		f.Status = http.StatusBadRequest
 	}
@@ -230,15 +273,13 @@ func writeFault(w http.ResponseWriter, ctype string, f Fault) {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{f.Type, f.Message})
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("X-Amzn-Errortype", f.Type)
-	w.WriteHeader(f.Status)
-	w.Write(b)
+	w.Header().Set("X-Amzn-Errortype", f.Type)
+	write(f.Status, b)
 }
 
 // Decode reads a JSON request body into in. An empty body is an empty object.
-// Errors say where the body is malformed or which member has the wrong type.
+// Errors say where the body is malformed, which member has the wrong type,
+// or which member the shape does not define.
 func Decode(body []byte, in any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -254,7 +295,7 @@ func Decode(body []byte, in any) error {
 	if dec.More() {
 		return errors.New("request body has data after the JSON object")
 	}
-	return nil
+	return checkMembers(trimmed, in)
 }
 
 func describeDecodeError(err error) error {
@@ -284,7 +325,9 @@ func goKind(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case reflect.Int32:
+		return "an integer from -2147483648 to 2147483647"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer in range"
 	case reflect.Float32, reflect.Float64:
 		return "a number"

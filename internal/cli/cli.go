@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,8 @@ type env struct {
 	accountID      string
 	// signal is the signal that cancelled the context, if any.
 	signal func() os.Signal
+	// abort is cancelled by a second signal: stop waiting for cleanup.
+	abort context.Context
 }
 
 // Main runs the ecsrun command line with args and returns the exit code.
@@ -52,18 +55,31 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	var got os.Signal
+	var got atomic.Pointer[os.Signal]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	abort, abortNow := context.WithCancel(context.WithoutCancel(ctx))
+	defer abortNow()
 	go func() {
 		select {
 		case s := <-sigs:
-			got = s
+			got.Store(&s)
 			cancel()
 		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-sigs: // a second signal: stop waiting for cleanup
+			abortNow()
+		case <-abort.Done():
 		}
 	}()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, signal: func() os.Signal { return got }}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, signal: func() os.Signal {
+		if s := got.Load(); s != nil {
+			return *s
+		}
+		return nil
+	}, abort: abort}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -104,7 +120,10 @@ files work against any ECS endpoint (--endpoint-url).
                                                    exit with its exit code
   ecsrun serve                                     run the local engine as a
                                                    daemon for the AWS CLI, boto3
-                                                   and the AWS SDKs`,
+                                                   and the AWS SDKs
+  ecsrun workflow run flow.json                    run a Step Functions state
+                                                   machine whose tasks are ECS
+                                                   tasks`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -115,7 +134,7 @@ files work against any ECS endpoint (--endpoint-url).
 	pf.StringVar(&e.stateDir, "state-dir", defaultStateDir(), "directory holding the local engine's state (database, lock)")
 	pf.StringVar(&e.region, "region", "us-east-1", "region of the local engine's ARNs (and of --endpoint-url clients)")
 	pf.StringVar(&e.accountID, "account-id", "000000000000", "account id of the local engine's ARNs")
-	root.AddCommand(newServe(e), newRunTask(e), newVersion(e))
+	root.AddCommand(newServe(e), newRunTask(e), newVersion(e), newWorkflow(e), newSecrets(e))
 	return root
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
 
 // engineFlags choose how the local engine runs containers.
@@ -38,7 +39,10 @@ type engineFlags struct {
 	taskRetention time.Duration
 	keep          time.Duration
 	// config declares clusters and container instances (serve --config).
-	config *serveconfig.Config
+	config       *serveconfig.Config
+	taskRoles    string
+	s3Dir        string
+	taskEndpoint string
 }
 
 func (f *engineFlags) add(fs *pflag.FlagSet) {
@@ -46,6 +50,9 @@ func (f *engineFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pull, "pull", "default", `image pull behaviour, like the ECS agent's ECS_IMAGE_PULL_BEHAVIOR: "default" (pull, fall back to a cached image), "always", "once", "prefer-cached"`)
 	fs.DurationVar(&f.taskRetention, "task-retention", time.Hour, "how long stopped tasks stay describable")
 	fs.DurationVar(&f.keep, "container-retention", agent.DefaultContainerRetention, "how long stopped containers are kept before they are removed (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION)")
+	fs.StringVar(&f.taskRoles, "task-roles", os.Getenv("ECSRUN_TASK_ROLES"), "file mapping task roles to AWS profiles or keys (default $ECSRUN_TASK_ROLES, else task-roles.yaml in --state-dir)")
+	fs.StringVar(&f.s3Dir, "s3-dir", os.Getenv("ECSRUN_S3_DIR"), "directory standing in for S3: environment file arn:aws:s3:::BUCKET/KEY is DIR/BUCKET/KEY (default $ECSRUN_S3_DIR, else s3 in --state-dir)")
+	fs.StringVar(&f.taskEndpoint, "task-endpoint", "auto", `where the task metadata and credentials endpoints listen: "link-local" (169.254.170.2, as on ECS; may add the address to the loopback interface, which needs root once), "loopback" (127.0.0.1), or "auto" (link-local when possible)`)
 }
 
 // newRuntime returns the runtime and a check that it is reachable, which
@@ -90,6 +97,10 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 	if err != nil {
 		return nil, nil, err
 	}
+	endpointMode, err := taskmeta.ParseMode(f.taskEndpoint)
+	if err != nil {
+		return nil, nil, &usageError{fmt.Errorf("--task-endpoint: %w", err)}
+	}
 	rt, check, closeRT, err := f.newRuntime(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -104,6 +115,9 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		Auth:               auth,
 		Log:                log,
 		Config:             f.config,
+		TaskRolesFile:      f.taskRoles,
+		S3Dir:              f.s3Dir,
+		TaskEndpoint:       endpointMode,
 	})
 	if err == nil {
 		if err = check(); err != nil {
@@ -123,7 +137,10 @@ type clients struct {
 	Logs *cloudwatchlogs.Client
 	// Where describes the target for messages.
 	Where string
-	close func()
+	// aws is set for --target aws; loopback when its endpoint is local
+	// (then the local engine's polling and log settings apply).
+	aws, loopback bool
+	close         func()
 }
 
 // localClients returns clients for the local engine: the `ecsrun serve`

@@ -25,10 +25,12 @@ func rowOf(t *taskRecord) taskRow {
 
 // batcher commits task rows written by many goroutines in shared
 // transactions (group commit): each caller's rows join the next
-// transaction and the caller returns once it is committed. One caller at a
-// time leads: it commits everything queued, answers the others, and hands
-// the lead to the first caller that queued meanwhile, so that no caller
-// commits more than one batch:
+// transaction and the caller returns once it is committed. Rows are
+// committed in the order they were queued, so callers that queue under
+// the control plane's lock commit the versions of one task in order. One
+// caller at a time leads: it commits everything queued, answers the
+// others, and hands the lead to the first caller that queued meanwhile, so
+// that no caller commits more than one batch:
 //
 //	A: queue ─▶ lead: commit [A B C] ─▶ answer B, C ─▶ hand lead to D ─▶ return
 //	B, C: queue ─▶ wait ───────────────▶ return
@@ -47,19 +49,47 @@ type batcher struct {
 // errLead tells a waiting caller to lead the next commit.
 var errLead = errors.New("controlplane: lead the next commit")
 
-// commit stores rows durably; it completes even when ctx is cancelled,
-// because the caller has already decided to commit.
-func (b *batcher) commit(ctx context.Context, rows ...taskRow) error {
+// ticket is a caller's place in the queue.
+type ticket struct {
+	b *batcher
+	w chan error
+}
+
+// enqueue queues rows for the next commit; wait on the ticket for it.
+func (b *batcher) enqueue(rows ...taskRow) ticket {
 	w := make(chan error, 1)
 	b.mu.Lock()
 	b.queue = append(b.queue, rows...)
 	b.waiters = append(b.waiters, w)
-	if b.leading {
-		b.mu.Unlock()
-		if err := <-w; err != errLead {
+	b.mu.Unlock()
+	return ticket{b, w}
+}
+
+// commit stores rows durably (see enqueue and wait).
+func (b *batcher) commit(ctx context.Context, rows ...taskRow) error {
+	return b.enqueue(rows...).wait(ctx)
+}
+
+// wait returns once the ticket's rows are committed, leading the commit
+// when no one else does. It completes even when ctx is cancelled, because
+// the caller has already decided to commit.
+func (t ticket) wait(ctx context.Context) error {
+	b := t.b
+	b.mu.Lock()
+	select {
+	case err := <-t.w: // committed already, or handed the lead
+		if err != errLead {
+			b.mu.Unlock()
 			return err
 		}
-		b.mu.Lock()
+	default:
+		if b.leading {
+			b.mu.Unlock()
+			if err := <-t.w; err != errLead {
+				return err
+			}
+			b.mu.Lock()
+		}
 	}
 	b.leading = true
 	batch, waiters := b.queue, b.waiters
@@ -68,7 +98,7 @@ func (b *batcher) commit(ctx context.Context, rows ...taskRow) error {
 
 	err := b.write(context.WithoutCancel(ctx), batch)
 	for _, x := range waiters {
-		if x != w {
+		if x != t.w {
 			x <- err
 		}
 	}

@@ -154,6 +154,13 @@ func (cp *ControlPlane) Start(l Launcher) {
 		st := t.State
 		spec.State = &st
 		spec.Containers = t.Containers
+		spec.Resources = t.Resources
+		if t.PullStartedAt != nil {
+			spec.PullStartedAt = t.PullStartedAt.Time
+		}
+		if t.PullStoppedAt != nil {
+			spec.PullStoppedAt = t.PullStoppedAt.Time
+		}
 		adopt = append(adopt, spec)
 	}
 	cp.mu.Unlock()

@@ -421,7 +421,9 @@ func checkAttributes(attrs map[string]string) error {
 		}
 	}
 	if custom > ecs.MaxCustomAttributes {
-		return ecs.Errorf(ecs.ErrAttributeLimitExceeded, "A container instance can have up to %d custom attributes; got %d.", ecs.MaxCustomAttributes, custom)
+		// RegisterContainerInstance's model lists no
+		// AttributeLimitExceededException.
+		return ecs.Errorf(ecs.ErrInvalidParameter, "A container instance can have up to %d custom attributes; got %d.", ecs.MaxCustomAttributes, custom)
 	}
 	return nil
 }
@@ -722,30 +724,36 @@ func (cp *ControlPlane) UpdateContainerInstancesState(ctx context.Context, in *e
 	return out, nil
 }
 
-// containerInstanceTags returns the tags of the container instance with
-// that ARN (for TagResource, UntagResource and ListTagsForResource);
-// callers hold cp.mu.
-func (cp *ControlPlane) containerInstanceTags(arn string) ([]ecsmodel.Tag, bool) {
-	r := cp.instances[ecs.ResourceName(arn)]
-	if r == nil || r.ARN != arn {
-		return nil, false
+// instanceTaggable resolves a container instance ARN for tagging (the
+// long form container-instance/<cluster>/<id>, or the old short form
+// container-instance/<id>); deregistered instances keep their tags and can
+// be tagged while they are describable. Callers hold cp.mu.
+func (cp *ControlPlane) instanceTaggable(a ecs.ResourceARN, notFound ecs.Kind) (taggable, error) {
+	var r *instanceRecord
+	switch len(a.Path) {
+	case 1:
+		r = cp.instances[a.Path[0]]
+	case 2:
+		c, err := cp.cluster(a.Path[0])
+		if err != nil {
+			return taggable{}, err
+		}
+		if r = cp.instances[a.Path[1]]; r != nil && r.Cluster != c.Name {
+			r = nil
+		}
+	default:
+		return taggable{}, ecs.Errorf(ecs.ErrInvalidParameter, "The ARN provided is invalid: a container instance ARN ends in container-instance/<cluster>/<id>, not %q.", strings.Join(a.Path, "/"))
 	}
-	return slices.Clone(r.Tags), true
-}
-
-// setContainerInstanceTags replaces the tags of the container instance
-// with that ARN and commits them; callers hold cp.mu and have validated
-// the tags.
-func (cp *ControlPlane) setContainerInstanceTags(ctx context.Context, arn string, tags []ecsmodel.Tag) error {
-	r := cp.instances[ecs.ResourceName(arn)]
-	if r == nil || r.ARN != arn {
-		return ecs.Errorf(ecs.ErrResourceNotFound, "The specified resource was not found: %s.", arn)
+	if r == nil {
+		return taggable{}, ecs.Errorf(notFound, "The specified container instance does not exist: %s.", a)
 	}
-	upd := *r
-	upd.Tags = slices.Clone(tags)
-	if err := cp.saveInstance(ctx, &upd); err != nil {
-		return err
-	}
-	*r = upd
-	return nil
+	return taggable{tags: r.Tags, save: func(ctx context.Context, tags []ecsmodel.Tag) error {
+		upd := *r
+		upd.Tags = tags
+		if err := cp.saveInstance(ctx, &upd); err != nil {
+			return err
+		}
+		*r = upd
+		return nil
+	}}, nil
 }

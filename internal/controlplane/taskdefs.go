@@ -201,3 +201,49 @@ func (cp *ControlPlane) ListTaskDefinitionFamilies(ctx context.Context, in *ecsm
 	}
 	return &ecsmodel.ListTaskDefinitionFamiliesResponse{Families: families, NextToken: next}, nil
 }
+
+// DeleteTaskDefinitions moves INACTIVE revisions to DELETE_IN_PROGRESS
+// (they stay describable; ecsrun never purges them, so revision numbers are
+// never reused). Revisions that are ACTIVE, unknown or not named with a
+// revision come back as failures, as ECS answers them.
+func (cp *ControlPlane) DeleteTaskDefinitions(ctx context.Context, in *ecsmodel.DeleteTaskDefinitionsRequest) (*ecsmodel.DeleteTaskDefinitionsResponse, error) {
+	switch n := len(in.TaskDefinitions); {
+	case n == 0:
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "taskDefinitions must name at least one task definition revision.")
+	case n > 10:
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "taskDefinitions can name at most 10 task definition revisions per call; got %d.", n)
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	out := &ecsmodel.DeleteTaskDefinitionsResponse{TaskDefinitions: []ecsmodel.TaskDefinition{}, Failures: []ecsmodel.Failure{}}
+	// Failure reasons in ECS's wording (as moto records them [unverified]).
+	fail := func(ref, reason string) {
+		out.Failures = append(out.Failures, ecsmodel.Failure{Arn: ref, Reason: reason})
+	}
+	for _, ref := range in.TaskDefinitions {
+		r, err := ecs.ParseTaskDefinitionRef(ref)
+		if err != nil || r.Revision == 0 {
+			fail(ref, "The specified task definition identifier is invalid. Specify a valid name or ARN and try again.")
+			continue
+		}
+		td, err := cp.taskDef(r.String())
+		if err != nil {
+			fail(cp.acct.TaskDefinitionARN(r.Family, r.Revision), "The specified task definition does not exist. Specify a valid account, family, revision and try again.")
+			continue
+		}
+		if td.Def.Status == ecsmodel.TaskDefinitionStatusACTIVE {
+			fail(td.Def.TaskDefinitionArn, "The specified task definition is still in ACTIVE status. Please deregister the target and try again.")
+			continue
+		}
+		if td.Def.Status == ecsmodel.TaskDefinitionStatusINACTIVE {
+			upd := *td
+			upd.Def.Status = ecsmodel.TaskDefinitionStatusDELETEINPROGRESS
+			if err := cp.saveTaskDef(ctx, &upd); err != nil {
+				return nil, err
+			}
+			*td = upd
+		}
+		out.TaskDefinitions = append(out.TaskDefinitions, td.Def)
+	}
+	return out, nil
+}

@@ -45,6 +45,10 @@ type taskRecord struct {
 	// placed on ("" on the host's own capacity); GPUs the GPUs it holds.
 	ContainerInstance string   `json:"containerInstance,omitempty"`
 	GPUs              []string `json:"gpus,omitempty"`
+	// Resources are what the agent set up for the task (network address,
+	// volumes, pause container); Subnet is the awsvpc subnet asked for.
+	Resources agent.Resources `json:"resources,omitzero"`
+	Subnet    string          `json:"subnet,omitempty"`
 }
 
 // saveTasks commits tasks, in one transaction, shared with other callers'
@@ -183,6 +187,9 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 			ClientToken:   in.ClientToken, TokenKey: tokenKey,
 			Version: 1,
 		}
+		if nc := in.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.Subnets) > 0 {
+			t.Subnet = nc.AwsvpcConfiguration.Subnets[0]
+		}
 		var cs []taskstate.Container
 		for _, cd := range def.ContainerDefinitions {
 			t.ContainerARNs[cd.Name] = cp.acct.ContainerARN(c.Name, id, newUUID())
@@ -268,11 +275,12 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	}, nil
 }
 
-// Report folds an agent report into the task and commits it. The commit
-// happens without holding the control plane's lock, so that reports of
-// many tasks share transactions (the agent reports each task's changes in
-// order, one at a time, and is the only writer of a launched task's
-// state); the task changes in memory once committed.
+// Report folds an agent report into the task and commits it. The task
+// changes in memory when its new version is queued for commit, under the
+// lock, so that every later writer of the task builds on it and is
+// committed after it; the commit itself is awaited without the lock, so
+// that reports of many tasks share transactions. DescribeTasks may thus
+// show a report a moment before it is durable; Report returns once it is.
 func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 	cp.mu.Lock()
 	t := cp.tasks[r.TaskID]
@@ -281,21 +289,20 @@ func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 		return
 	}
 	upd := *t
-	cp.mu.Unlock()
 	upd.State = r.State
 	upd.Containers = r.Containers
 	upd.PullStartedAt = wire.At(r.PullStartedAt)
 	upd.PullStoppedAt = wire.At(r.PullStoppedAt)
+	upd.Resources = r.Resources
 	upd.Version++
-	if err := cp.saveTasks(ctx, &upd); err != nil {
-		cp.log.Error("cannot store task report", "task", t.ID, "err", err)
-		return
-	}
-	cp.mu.Lock()
-	defer cp.mu.Unlock()
+	tk := cp.batch.enqueue(rowOf(&upd))
 	*t = upd
 	if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 		cp.release(t)
+	}
+	cp.mu.Unlock()
+	if err := tk.wait(ctx); err != nil {
+		cp.log.Error("cannot store task report", "task", r.TaskID, "err", err)
 	}
 }
 
@@ -502,7 +509,7 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		EnableExecuteCommand: t.EnableExecuteCommand,
 		ExecutionStoppedAt:   wire.At(st.ExecutionStoppedAt),
 		Group:                t.Group,
-		HealthStatus:         ecsmodel.HealthStatusUNKNOWN,
+		HealthStatus:         ecsmodel.HealthStatus(st.Health()),
 		LastStatus:           st.Status.String(),
 		LaunchType:           ecsmodel.LaunchType(t.LaunchType),
 		PullStartedAt:        t.PullStartedAt,
@@ -541,6 +548,12 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 	if withTags {
 		w.Tags = tagsOrEmpty(t.Tags)
 	}
+	var eni *ecsmodel.Attachment
+	if def != nil && def.NetworkMode == ecsmodel.NetworkModeAwsvpc {
+		a := cp.eniAttachment(t)
+		w.Attachments = append(w.Attachments, a)
+		eni = &a
+	}
 	w.Containers = []ecsmodel.Container{}
 	for _, c := range st.Containers {
 		info := t.Containers[c.Name]
@@ -553,12 +566,15 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 			LastStatus:      c.Status.String(),
 			Reason:          c.Reason,
 			NetworkBindings: info.Bindings,
-			HealthStatus:    ecsmodel.HealthStatusUNKNOWN,
+			HealthStatus:    ecsmodel.HealthStatus(c.Health.String()),
 		}
 		if wc.NetworkBindings == nil {
 			wc.NetworkBindings = []ecsmodel.NetworkBinding{}
 		}
 		wc.NetworkInterfaces = []ecsmodel.NetworkInterface{}
+		if eni != nil && t.Resources.PrivateIPv4 != "" {
+			wc.NetworkInterfaces = append(wc.NetworkInterfaces, ecsmodel.NetworkInterface{AttachmentId: eni.Id, PrivateIpv4Address: t.Resources.PrivateIPv4})
+		}
 		if c.ExitCode != nil {
 			code := int32(*c.ExitCode)
 			wc.ExitCode = &code

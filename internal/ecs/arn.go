@@ -154,3 +154,56 @@ func ValidateClusterName(name string) error {
 	}
 	return nil
 }
+
+// ResourceARN is a parsed ECS resource ARN:
+// arn:<partition>:ecs:<region>:<account>:<type>/<path...>.
+type ResourceARN struct {
+	Partition string
+	Region    string
+	Account   string
+	// Type is the resource type: cluster, task, task-definition,
+	// container-instance, service, capacity-provider, task-set, ...
+	Type string
+	// Path holds the parts after the type, split on '/': [name] for a
+	// cluster, [cluster, id] for a task (the old short form has [id]),
+	// [family:revision] for a task definition, [cluster, id] for a
+	// container instance.
+	Path []string
+}
+
+// String formats the ARN.
+func (a ResourceARN) String() string {
+	return fmt.Sprintf("arn:%s:ecs:%s:%s:%s", a.Partition, a.Region, a.Account, a.Type+"/"+strings.Join(a.Path, "/"))
+}
+
+// ParseResourceARN parses an ECS resource ARN. It checks the form only, not
+// that the resource exists; errors are InvalidParameterException naming
+// what is wrong.
+func ParseResourceARN(s string) (ResourceARN, error) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" || parts[1] == "" {
+		return ResourceARN{}, Errorf(ErrInvalidParameter, "The ARN provided is invalid: %q is not of the form arn:aws:ecs:<region>:<account>:<resource-type>/<id>.", clipARN(s))
+	}
+	if parts[2] != "ecs" {
+		return ResourceARN{}, Errorf(ErrInvalidParameter, "The ARN provided is invalid: %q names the service %q, not ecs.", clipARN(s), parts[2])
+	}
+	typ, rest, ok := strings.Cut(parts[5], "/")
+	if !ok || typ == "" || rest == "" {
+		return ResourceARN{}, Errorf(ErrInvalidParameter, "The ARN provided is invalid: %q has no resource id after the resource type.", clipARN(s))
+	}
+	a := ResourceARN{Partition: parts[1], Region: parts[3], Account: parts[4], Type: typ, Path: strings.Split(rest, "/")}
+	for _, p := range a.Path {
+		if p == "" {
+			return ResourceARN{}, Errorf(ErrInvalidParameter, "The ARN provided is invalid: %q has an empty path segment.", clipARN(s))
+		}
+	}
+	return a, nil
+}
+
+// clipARN shortens a value quoted in an ARN error to a readable length.
+func clipARN(s string) string {
+	if len(s) > 256 {
+		return s[:253] + "..."
+	}
+	return s
+}

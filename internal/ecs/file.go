@@ -122,6 +122,22 @@ func DecodeRunTaskRequestFile(data []byte) (*ecsmodel.RunTaskRequest, error) {
 	return out, nil
 }
 
+// DecodeStrictFile decodes a JSON or YAML document into *target (a struct
+// with json tags) with the same strictness as DecodeTaskDefinitionFile:
+// unknown members (with a suggestion) and wrongly typed values are
+// *DecodeError values naming their path. Embedded structs contribute their
+// members, as encoding/json promotes them.
+func DecodeStrictFile(data []byte, target any) error {
+	root, err := parseDocument(data)
+	if err != nil {
+		return err
+	}
+	if root.kind != kindObject {
+		return &DecodeError{Message: "expected an object, got " + root.describe()}
+	}
+	return decodeStrict(root, target)
+}
+
 // decodeStrict checks root against the type of *target and decodes it.
 func decodeStrict(root *node, target any) error {
 	c := &checker{}
@@ -513,6 +529,14 @@ func structFields(t reflect.Type) *fieldSet {
 		}
 		tag := f.Tag.Get("json")
 		if tag == "-" {
+			continue
+		}
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			inner := structFields(f.Type)
+			for _, n := range inner.names {
+				fs.byName[n] = inner.byName[n]
+				fs.names = append(fs.names, n)
+			}
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")

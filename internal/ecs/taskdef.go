@@ -203,10 +203,27 @@ func (r *registration) check() error {
 	for _, check := range []func() error{
 		r.checkEssential, r.checkDependencies, r.checkHostPorts, r.checkTotals,
 		r.checkPlacementConstraints, r.checkTags, r.checkProxy, r.checkTaskOptions,
-		r.checkRequiredCompatibilities,
+		r.checkRequiredCompatibilities, r.checkExecutionRole,
 	} {
 		if err := check(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkExecutionRole refuses, as ECS does, secrets and private registry
+// credentials in a definition without the execution role that fetches them.
+func (r *registration) checkExecutionRole() error {
+	if r.td.ExecutionRoleArn != "" {
+		return nil
+	}
+	for _, c := range r.td.ContainerDefinitions {
+		if len(c.Secrets) > 0 || c.LogConfiguration != nil && len(c.LogConfiguration.SecretOptions) > 0 {
+			return Errorf(ErrClient, "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.")
+		}
+		if c.RepositoryCredentials != nil && c.RepositoryCredentials.CredentialsParameter != "" {
+			return Errorf(ErrClient, "When you are specifying repositoryCredentials, you must also specify a value for 'executionRoleArn'.")
 		}
 	}
 	return nil

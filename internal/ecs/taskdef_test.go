@@ -210,6 +210,16 @@ func TestNewTaskDefinition(t *testing.T) {
 			r.ProxyConfiguration = &ecsmodel.ProxyConfiguration{Type: "APPMESH", ContainerName: "envoy"}
 		}), ErrClient, "'envoy' is not a container"},
 		{"bad ipcMode", with(ec2Req(), func(r *req) { r.IpcMode = "shared" }), ErrClient, "[host, task, none]"},
+		{"secrets without execution role", with(ec2Req(), func(r *req) {
+			r.ContainerDefinitions[0].Secrets = []ecsmodel.Secret{{Name: "DB_PASSWORD", ValueFrom: "db-password"}}
+		}), ErrClient, "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."},
+		{"secrets with execution role", with(ec2Req(), func(r *req) {
+			r.ExecutionRoleArn = "arn:aws:iam::000000000000:role/exec"
+			r.ContainerDefinitions[0].Secrets = []ecsmodel.Secret{{Name: "DB_PASSWORD", ValueFrom: "db-password"}}
+		}), ok, ""},
+		{"repository credentials without execution role", with(ec2Req(), func(r *req) {
+			r.ContainerDefinitions[0].RepositoryCredentials = &ecsmodel.RepositoryCredentials{CredentialsParameter: "arn:aws:secretsmanager:us-east-1:000000000000:secret:reg"}
+		}), ErrClient, "When you are specifying repositoryCredentials, you must also specify a value for 'executionRoleArn'."},
 		{"bad pidMode", with(ec2Req(), func(r *req) { r.PidMode = "container" }), ErrClient, "[host, task]"},
 		{"ephemeral storage range", with(fargateReq(), func(r *req) { r.EphemeralStorage = &ecsmodel.EphemeralStorage{SizeInGiB: 10} }), ErrClient, "between 21 and 200"},
 	}

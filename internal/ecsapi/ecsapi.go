@@ -26,6 +26,10 @@ type ControlPlane interface {
 	StopTask(context.Context, *ecsmodel.StopTaskRequest) (*ecsmodel.StopTaskResponse, error)
 	DescribeTasks(context.Context, *ecsmodel.DescribeTasksRequest) (*ecsmodel.DescribeTasksResponse, error)
 	ListTasks(context.Context, *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error)
+	DeleteTaskDefinitions(context.Context, *ecsmodel.DeleteTaskDefinitionsRequest) (*ecsmodel.DeleteTaskDefinitionsResponse, error)
+	TagResource(context.Context, *ecsmodel.TagResourceRequest) (*ecsmodel.TagResourceResponse, error)
+	UntagResource(context.Context, *ecsmodel.UntagResourceRequest) (*ecsmodel.UntagResourceResponse, error)
+	ListTagsForResource(context.Context, *ecsmodel.ListTagsForResourceRequest) (*ecsmodel.ListTagsForResourceResponse, error)
 	RegisterContainerInstance(context.Context, *ecsmodel.RegisterContainerInstanceRequest) (*ecsmodel.RegisterContainerInstanceResponse, error)
 	DeregisterContainerInstance(context.Context, *ecsmodel.DeregisterContainerInstanceRequest) (*ecsmodel.DeregisterContainerInstanceResponse, error)
 	DescribeContainerInstances(context.Context, *ecsmodel.DescribeContainerInstancesRequest) (*ecsmodel.DescribeContainerInstancesResponse, error)
@@ -67,6 +71,10 @@ func New(cp ControlPlane) *awsjson.Service {
 			"StopTask":                   op(cp.StopTask),
 			"DescribeTasks":              op(cp.DescribeTasks),
 			"ListTasks":                  op(cp.ListTasks),
+			"DeleteTaskDefinitions":      op(cp.DeleteTaskDefinitions),
+			"TagResource":                op(cp.TagResource),
+			"UntagResource":              op(cp.UntagResource),
+			"ListTagsForResource":        op(cp.ListTagsForResource),
 
 			"RegisterContainerInstance":     op(cp.RegisterContainerInstance),
 			"DeregisterContainerInstance":   op(cp.DeregisterContainerInstance),

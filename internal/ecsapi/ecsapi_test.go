@@ -17,11 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
-	"github.com/ecsrun/ecsrun/internal/awsjson"
-	"github.com/ecsrun/ecsrun/internal/controlplane"
-	"github.com/ecsrun/ecsrun/internal/ecs"
-	"github.com/ecsrun/ecsrun/internal/ecsapi"
-	"github.com/ecsrun/ecsrun/internal/store"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 )
 
 // idle is a launcher that accepts tasks and never runs them.
@@ -34,18 +30,9 @@ func (idle) Stop(string, string, string) bool { return false }
 
 func newServer(t *testing.T) (*httptest.Server, *awsecs.Client) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cp, err := controlplane.Open(ctx, controlplane.Options{DB: db, Account: ecs.DefaultAccountInfo()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp.Start(idle{})
-	srv := httptest.NewServer(awsjson.NewServer(ecsapi.New(cp)))
+	api := newAPI(t)
+	modelcheck.Attach(t, api)
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	client := awsecs.New(awsecs.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
@@ -82,7 +69,7 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 	}
 	_, err = client.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
 		Family:               aws.String("web"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(32), HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}}}},
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(32), RestartPolicy: &types.ContainerRestartPolicy{Enabled: aws.Bool(true)}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +81,8 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 	}
 	_, err = client.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("web")})
 	var ufe *types.UnsupportedFeatureException
-	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": healthCheck`) {
-		t.Errorf("RunTask of a definition with a healthCheck: %v; want UnsupportedFeatureException naming it", err)
+	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": restartPolicy`) {
+		t.Errorf("RunTask of a definition with a restartPolicy: %v; want UnsupportedFeatureException naming it", err)
 	}
 	_, err = client.CreateService(c, &awsecs.CreateServiceInput{ServiceName: aws.String("s")})
 	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), "CreateService") {

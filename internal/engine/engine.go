@@ -20,11 +20,13 @@ import (
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
+	"github.com/ecsrun/ecsrun/internal/executions"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/store"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
 
 // Options configures an Engine.
@@ -54,6 +56,15 @@ type Options struct {
 	// Config declares clusters and container instances (ecsrun serve
 	// --config).
 	Config *serveconfig.Config
+	// TaskRolesFile maps task roles to credentials (default
+	// <StateDir>/task-roles.yaml; see internal/taskroles).
+	TaskRolesFile string
+	// S3Dir holds the local copies of environment files in S3, as
+	// <S3Dir>/<bucket>/<key> (default <StateDir>/s3).
+	S3Dir string
+	// TaskEndpoint is where the task metadata and credentials endpoints
+	// listen (taskmeta.ModeAuto when "").
+	TaskEndpoint taskmeta.Mode
 }
 
 // Engine is a running local ECS.
@@ -66,7 +77,11 @@ type Engine struct {
 	cp      *controlplane.ControlPlane
 	agent   *agent.Agent
 	logs    *logs.Store
+	flows   *executions.Manager
 	handler *awsjson.Server
+	// The task metadata and credentials endpoints.
+	meta     *http.Server
+	endpoint taskmeta.Endpoint
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -87,6 +102,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.ContainerRetention == 0 {
 		opts.ContainerRetention = agent.DefaultContainerRetention
 	}
+	defaultTaskEnvPaths(&opts)
 	lk, err := lock(opts.StateDir)
 	if err != nil {
 		return nil, err
@@ -124,13 +140,22 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			return fail(fmt.Errorf("engine: configuration: %w", err))
 		}
 	}
+	resources, err := e.openTaskResources()
+	if err != nil {
+		return fail(err)
+	}
 	e.agent = agent.New(agent.Options{
 		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
 		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
-		Engine: engineID(opts.StateDir),
+		Engine: engineID(opts.StateDir), Resources: resources,
 	})
 	e.cp.Start(e.agent)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
+	sfn, err := e.openWorkflows(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	e.recoverWorkflows(ctx)
+	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -175,7 +200,7 @@ func (e *Engine) RemoveExpiredContainers(ctx context.Context) (int, error) {
 	return e.agent.RemoveExpired(ctx, e.opts.ContainerRetention)
 }
 
-// Handler serves the ECS and CloudWatch Logs APIs.
+// Handler serves the ECS, CloudWatch Logs and Step Functions APIs.
 func (e *Engine) Handler() http.Handler { return e.handler }
 
 // Close stops following tasks (their containers keep running and are
@@ -185,9 +210,13 @@ func (e *Engine) Close() error {
 		e.stop()
 		e.janitor.Wait()
 	}
+	if e.flows != nil {
+		e.flows.Close()
+	}
 	if e.agent != nil {
 		e.agent.Close()
 	}
+	e.closeTaskEndpoint()
 	var err error
 	if e.logs != nil {
 		err = errors.Join(err, e.logs.Close())
@@ -215,18 +244,33 @@ func (l logSink) Append(ctx context.Context, group, stream string, events []agen
 	return nil
 }
 
-func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, error) {
+func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, int, error) {
 	p, err := l.s.GetLogEvents(ctx, logs.EventQuery{Group: group, Stream: stream, Limit: 1})
 	if err != nil {
 		if errors.Is(err, logs.ErrNotFound) {
-			return time.Time{}, nil
+			return time.Time{}, 0, nil
 		}
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	if len(p.Events) == 0 {
-		return time.Time{}, nil
+		return time.Time{}, 0, nil
 	}
-	return time.UnixMilli(p.Events[len(p.Events)-1].Timestamp), nil
+	last := p.Events[len(p.Events)-1].Timestamp
+	// Count the events stored within that millisecond.
+	n := 0
+	q := logs.EventQuery{Group: group, Stream: stream, StartTime: last, EndTime: last + 1, StartFromHead: true}
+	for {
+		p, err := l.s.GetLogEvents(ctx, q)
+		if err != nil {
+			return time.Time{}, 0, err
+		}
+		n += len(p.Events)
+		if len(p.Events) == 0 || p.NextForwardToken == q.NextToken {
+			break
+		}
+		q.NextToken = p.NextForwardToken
+	}
+	return time.UnixMilli(last), n, nil
 }
 
 // engineID names an engine by its state directory, for container labels.

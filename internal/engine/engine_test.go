@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
@@ -36,8 +39,20 @@ type harness struct {
 
 func newHarness(t *testing.T) (*harness, string) {
 	t.Helper()
-	image := testimage.Image(t)
-	rt, err := docker.New(docker.Options{})
+	return newHarnessOn(t, "")
+}
+
+// newHarnessOn is newHarness on the Docker engine at host ("" for the
+// environment's).
+func newHarnessOn(t *testing.T, host string) (*harness, string) {
+	t.Helper()
+	var image string
+	if host == "" {
+		image = testimage.Image(t)
+	} else {
+		image = testimage.ImageOn(t, host)
+	}
+	rt, err := docker.New(docker.Options{Host: host})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +77,12 @@ func (h *harness) removeContainers() {
 		for _, c := range cs {
 			h.rt.Remove(ctx, c.ID)
 		}
+		if vr, ok := h.rt.(runtime.Volumes); ok {
+			vs, _ := vr.ListVolumes(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+			for _, v := range vs {
+				vr.RemoveVolume(ctx, v.Name)
+			}
+		}
 	}
 }
 
@@ -77,6 +98,7 @@ func (h *harness) open() {
 // connect points the harness's SDK clients at eng, in-process.
 func (h *harness) connect(eng *Engine) {
 	h.eng = eng
+	modelcheck.Attach(h.t, eng.Handler().(*awsjson.Server))
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
@@ -103,21 +125,7 @@ func ctx(t *testing.T) context.Context {
 // run registers containers as family and runs one task.
 func (h *harness) run(family string, containers ...types.ContainerDefinition) string {
 	h.t.Helper()
-	c := ctx(h.t)
-	_, err := h.ecs.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String(family)})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if len(out.Tasks) != 1 {
-		h.t.Fatalf("RunTask started %d tasks, failures %+v", len(out.Tasks), out.Failures)
-	}
-	arn := aws.ToString(out.Tasks[0].TaskArn)
-	h.arns = append(h.arns, arn)
-	return arn
+	return h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers}, nil)
 }
 
 // waitFor polls the task until cond holds or the deadline passes.
@@ -265,7 +273,10 @@ func TestEngine_StopTaskKillsAfterStopTimeout(t *testing.T) {
 	app := container("stubborn", image, true, "ignore", "TERM", "--", "out", "ready", "--", "forever")
 	app.StopTimeout = aws.Int32(2)
 	arn := h.run("stubborn", app)
-	h.waitRunning(arn)
+	// RUNNING means started, not that the SIGTERM handler is installed yet.
+	h.waitFor(arn, "ready", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "stubborn/stubborn/"+taskID(arn)), "ready")
+	})
 	start := time.Now()
 	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
 		t.Fatal(err)

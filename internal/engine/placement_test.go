@@ -17,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
 )
@@ -57,6 +59,7 @@ func (c *cluster) open(host bool, cfg *serveconfig.Config) {
 		c.t.Fatal(err)
 	}
 	c.eng = eng
+	modelcheck.Attach(c.t, eng.Handler().(*awsjson.Server))
 	conf := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
@@ -571,7 +574,7 @@ func TestContainerInstances_ErrorPaths(t *testing.T) {
 		many = append(many, "custom"+strconv.Itoa(i), "v")
 	}
 	_, err = c.ecs.RegisterContainerInstance(ctx(t), &awsecs.RegisterContainerInstanceInput{Cluster: cl, TotalResources: resources(1024, 1024), Attributes: attrs(many...)})
-	apiError(t, "register with 11 custom attributes", err, "AttributeLimitExceededException", "up to 10")
+	apiError(t, "register with 11 custom attributes", err, "InvalidParameterException", "up to 10")
 	_, err = c.ecs.RegisterContainerInstance(ctx(t), &awsecs.RegisterContainerInstanceInput{Cluster: cl, TotalResources: resources(1024, 1024), InstanceIdentityDocument: aws.String("{not json")})
 	apiError(t, "register with a bad identity document", err, "InvalidParameterException", "instanceIdentityDocument")
 	_, err = c.ecs.RegisterContainerInstance(ctx(t), &awsecs.RegisterContainerInstanceInput{Cluster: cl, TotalResources: resources(1024, 1024),

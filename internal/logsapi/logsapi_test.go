@@ -21,6 +21,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/inproc"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/store"
 )
 
@@ -52,6 +53,7 @@ func newEnv(t *testing.T, dir string) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	srv := awsjson.NewServer(logsapi.New(st))
+	modelcheck.Attach(t, srv)
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),

@@ -3,7 +3,6 @@ package logsapi
 import (
 	"context"
 	"errors"
-	"maps"
 	"net/http"
 	"strings"
 
@@ -36,37 +35,23 @@ const (
 // awsjson.NewServer.
 func New(st *logs.Store) *awsjson.Service {
 	a := &api{st: st}
-	ops := maps.Clone(lm.Operations)
-	handlers := map[string]awsjson.Handler{}
-	add := func(name string, newInput func() wire.Input, h awsjson.Handler) {
-		op := ops[name]
-		op.NewInput = newInput
-		ops[name] = op
-		handlers[name] = h
+	handlers := map[string]awsjson.Handler{
+		"CreateLogGroup":        a.createLogGroup,
+		"CreateLogStream":       a.createLogStream,
+		"DeleteLogGroup":        a.deleteLogGroup,
+		"DeleteLogStream":       a.deleteLogStream,
+		"PutRetentionPolicy":    a.putRetentionPolicy,
+		"DeleteRetentionPolicy": a.deleteRetentionPolicy,
+		"DescribeLogGroups":     a.describeLogGroups,
+		"DescribeLogStreams":    a.describeLogStreams,
+		"GetLogEvents":          a.getLogEvents,
+		"FilterLogEvents":       a.filterLogEvents,
+		"PutLogEvents":          a.putLogEvents,
 	}
-	add("CreateLogGroup", newRequest[lm.CreateLogGroupRequest](nil), a.createLogGroup)
-	add("CreateLogStream", newRequest[lm.CreateLogStreamRequest](nil), a.createLogStream)
-	add("DeleteLogGroup", newRequest[lm.DeleteLogGroupRequest](nil), a.deleteLogGroup)
-	add("DeleteLogStream", newRequest[lm.DeleteLogStreamRequest](nil), a.deleteLogStream)
-	add("PutRetentionPolicy", newRequest[lm.PutRetentionPolicyRequest](nil), a.putRetentionPolicy)
-	add("DeleteRetentionPolicy", newRequest[lm.DeleteRetentionPolicyRequest](nil), a.deleteRetentionPolicy)
-	add("DescribeLogGroups", newRequest(map[string]func(*lm.DescribeLogGroupsRequest){
-		"limit": func(v *lm.DescribeLogGroupsRequest) { v.Limit = logs.MaxDescribe },
-	}), a.describeLogGroups)
-	add("DescribeLogStreams", newRequest(map[string]func(*lm.DescribeLogStreamsRequest){
-		"limit": func(v *lm.DescribeLogStreamsRequest) { v.Limit = logs.MaxDescribe },
-	}), a.describeLogStreams)
-	add("GetLogEvents", newRequest(map[string]func(*lm.GetLogEventsRequest){
-		"limit": func(v *lm.GetLogEventsRequest) { v.Limit = logs.MaxEvents },
-	}), a.getLogEvents)
-	add("FilterLogEvents", newRequest(map[string]func(*lm.FilterLogEventsRequest){
-		"limit": func(v *lm.FilterLogEventsRequest) { v.Limit = logs.MaxEvents },
-	}), a.filterLogEvents)
-	add("PutLogEvents", newRequest[lm.PutLogEventsRequest](nil), a.putLogEvents)
 	return &awsjson.Service{
 		TargetPrefix:      TargetPrefix,
 		JSONVersion:       JSONVersion,
-		Operations:        ops,
+		Operations:        lm.Operations,
 		Handlers:          handlers,
 		ValidationType:    typeInvalidParameter,
 		UnimplementedType: typeUnimplemented,
@@ -121,37 +106,37 @@ func groupName(name, ident string) (string, error) {
 }
 
 func (a *api) createLogGroup(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.CreateLogGroupRequest](in)
+	req := in.(*lm.CreateLogGroupRequest)
 	return nil, a.st.CreateLogGroup(ctx, req.LogGroupName)
 }
 
 func (a *api) createLogStream(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.CreateLogStreamRequest](in)
+	req := in.(*lm.CreateLogStreamRequest)
 	return nil, a.st.CreateLogStream(ctx, req.LogGroupName, req.LogStreamName)
 }
 
 func (a *api) deleteLogGroup(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.DeleteLogGroupRequest](in)
+	req := in.(*lm.DeleteLogGroupRequest)
 	return nil, a.st.DeleteLogGroup(ctx, req.LogGroupName)
 }
 
 func (a *api) deleteLogStream(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.DeleteLogStreamRequest](in)
+	req := in.(*lm.DeleteLogStreamRequest)
 	return nil, a.st.DeleteLogStream(ctx, req.LogGroupName, req.LogStreamName)
 }
 
 func (a *api) putRetentionPolicy(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.PutRetentionPolicyRequest](in)
+	req := in.(*lm.PutRetentionPolicyRequest)
 	return nil, a.st.PutRetentionPolicy(ctx, req.LogGroupName, req.RetentionInDays)
 }
 
 func (a *api) deleteRetentionPolicy(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.DeleteRetentionPolicyRequest](in)
+	req := in.(*lm.DeleteRetentionPolicyRequest)
 	return nil, a.st.DeleteRetentionPolicy(ctx, req.LogGroupName)
 }
 
 func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.DescribeLogGroupsRequest](in)
+	req := in.(*lm.DescribeLogGroupsRequest)
 	if len(req.LogGroupIdentifiers) > 0 && (req.LogGroupNamePrefix != "" || req.LogGroupNamePattern != "") {
 		return nil, awsjson.Errorf(typeInvalidParameter, "logGroupIdentifiers cannot be combined with logGroupNamePrefix or logGroupNamePattern.")
 	}
@@ -177,7 +162,7 @@ func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error)
 	groups, next, err := a.st.DescribeLogGroups(ctx, logs.GroupQuery{
 		Prefix:    req.LogGroupNamePrefix,
 		Pattern:   req.LogGroupNamePattern,
-		Limit:     int(req.Limit),
+		Limit:     intValue(req.Limit),
 		NextToken: req.NextToken,
 	})
 	if err != nil {
@@ -191,7 +176,7 @@ func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error)
 }
 
 func (a *api) describeLogStreams(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.DescribeLogStreamsRequest](in)
+	req := in.(*lm.DescribeLogStreamsRequest)
 	group, err := groupName(req.LogGroupName, req.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -200,8 +185,8 @@ func (a *api) describeLogStreams(ctx context.Context, in wire.Input) (any, error
 		Group:      group,
 		Prefix:     req.LogStreamNamePrefix,
 		OrderBy:    string(req.OrderBy),
-		Descending: req.Descending,
-		Limit:      int(req.Limit),
+		Descending: boolValue(req.Descending),
+		Limit:      intValue(req.Limit),
 		NextToken:  req.NextToken,
 	})
 	if err != nil {
@@ -215,7 +200,7 @@ func (a *api) describeLogStreams(ctx context.Context, in wire.Input) (any, error
 }
 
 func (a *api) getLogEvents(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.GetLogEventsRequest](in)
+	req := in.(*lm.GetLogEventsRequest)
 	group, err := groupName(req.LogGroupName, req.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -223,10 +208,10 @@ func (a *api) getLogEvents(ctx context.Context, in wire.Input) (any, error) {
 	page, err := a.st.GetLogEvents(ctx, logs.EventQuery{
 		Group:         group,
 		Stream:        req.LogStreamName,
-		StartTime:     req.StartTime,
-		EndTime:       req.EndTime,
-		Limit:         int(req.Limit),
-		StartFromHead: req.StartFromHead,
+		StartTime:     int64Value(req.StartTime),
+		EndTime:       int64Value(req.EndTime),
+		Limit:         intValue(req.Limit),
+		StartFromHead: boolValue(req.StartFromHead),
 		NextToken:     req.NextToken,
 	})
 	if err != nil {
@@ -238,13 +223,13 @@ func (a *api) getLogEvents(ctx context.Context, in wire.Input) (any, error) {
 		NextBackwardToken: page.NextBackwardToken,
 	}
 	for i, e := range page.Events {
-		out.Events[i] = lm.OutputLogEvent{Timestamp: e.Timestamp, Message: e.Message, IngestionTime: e.IngestionTime}
+		out.Events[i] = lm.OutputLogEvent{Timestamp: &e.Timestamp, Message: e.Message, IngestionTime: &e.IngestionTime}
 	}
 	return out, nil
 }
 
 func (a *api) filterLogEvents(ctx context.Context, in wire.Input) (any, error) {
-	req, has := args[lm.FilterLogEventsRequest](in)
+	req := in.(*lm.FilterLogEventsRequest)
 	group, err := groupName(req.LogGroupName, req.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -253,11 +238,11 @@ func (a *api) filterLogEvents(ctx context.Context, in wire.Input) (any, error) {
 		Group:            group,
 		StreamNames:      req.LogStreamNames,
 		StreamNamePrefix: req.LogStreamNamePrefix,
-		StartTime:        req.StartTime,
-		EndTime:          req.EndTime,
+		StartTime:        int64Value(req.StartTime),
+		EndTime:          int64Value(req.EndTime),
 		Pattern:          req.FilterPattern,
-		Limit:            int(req.Limit),
-		Descending:       has["startFromHead"] && !req.StartFromHead,
+		Limit:            intValue(req.Limit),
+		Descending:       req.StartFromHead != nil && !*req.StartFromHead,
 		NextToken:        req.NextToken,
 	})
 	if err != nil {
@@ -271,20 +256,20 @@ func (a *api) filterLogEvents(ctx context.Context, in wire.Input) (any, error) {
 	for i, e := range page.Events {
 		out.Events[i] = lm.FilteredLogEvent{
 			LogStreamName: e.Stream,
-			Timestamp:     e.Timestamp,
+			Timestamp:     &e.Timestamp,
 			Message:       e.Message,
-			IngestionTime: e.IngestionTime,
+			IngestionTime: &e.IngestionTime,
 			EventId:       e.EventID(),
 		}
 	}
 	for i, s := range page.Searched {
-		out.SearchedLogStreams[i] = lm.SearchedLogStream{LogStreamName: s.Name, SearchedCompletely: s.Complete}
+		out.SearchedLogStreams[i] = lm.SearchedLogStream{LogStreamName: s.Name, SearchedCompletely: &s.Complete}
 	}
 	return out, nil
 }
 
 func (a *api) putLogEvents(ctx context.Context, in wire.Input) (any, error) {
-	req, _ := args[lm.PutLogEventsRequest](in)
+	req := in.(*lm.PutLogEventsRequest)
 	events := make([]logs.Event, len(req.LogEvents))
 	for i, e := range req.LogEvents {
 		events[i] = logs.Event{Timestamp: e.Timestamp, Message: e.Message}
@@ -311,3 +296,21 @@ func index(p *int) *int32 {
 	v := int32(*p)
 	return &v
 }
+
+// intValue is an optional member's value, 0 when absent (the store's
+// default).
+func intValue(p *int32) int {
+	if p == nil {
+		return 0
+	}
+	return int(*p)
+}
+
+func int64Value(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func boolValue(p *bool) bool { return p != nil && *p }

@@ -27,7 +27,7 @@ type AccessDeniedException struct {
 type AccountPolicy struct {
 	PolicyName        string     `json:"policyName,omitzero"`
 	PolicyDocument    string     `json:"policyDocument,omitzero"`
-	LastUpdatedTime   int64      `json:"lastUpdatedTime"`
+	LastUpdatedTime   *int64     `json:"lastUpdatedTime,omitzero"`
 	PolicyType        PolicyType `json:"policyType,omitzero"`
 	Scope             Scope      `json:"scope,omitzero"`
 	SelectionCriteria string     `json:"selectionCriteria,omitzero"`
@@ -63,7 +63,7 @@ func (e ActionStatus) Valid() bool {
 type AddKeyEntry struct {
 	Key               string `json:"key,omitzero"`
 	Value             string `json:"value,omitzero"`
-	OverwriteIfExists bool   `json:"overwriteIfExists"`
+	OverwriteIfExists *bool  `json:"overwriteIfExists,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -119,7 +119,7 @@ func (v *AddKeys) Validate(prefix string, errs *wire.Violations) {
 
 // AggregateLogGroupSummary is the "AggregateLogGroupSummary" wire shape of the service model.
 type AggregateLogGroupSummary struct {
-	LogGroupCount       int32                `json:"logGroupCount"`
+	LogGroupCount       *int32               `json:"logGroupCount,omitzero"`
 	GroupingIdentifiers []GroupingIdentifier `json:"groupingIdentifiers,omitzero"`
 }
 
@@ -140,10 +140,10 @@ type Anomaly struct {
 	LogSamples                []LogEvent       `json:"logSamples,omitzero"`
 	PatternTokens             []PatternToken   `json:"patternTokens,omitzero"`
 	LogGroupArnList           []string         `json:"logGroupArnList,omitzero"`
-	Suppressed                bool             `json:"suppressed"`
-	SuppressedDate            int64            `json:"suppressedDate"`
-	SuppressedUntil           int64            `json:"suppressedUntil"`
-	IsPatternLevelSuppression bool             `json:"isPatternLevelSuppression"`
+	Suppressed                *bool            `json:"suppressed,omitzero"`
+	SuppressedDate            *int64           `json:"suppressedDate,omitzero"`
+	SuppressedUntil           *int64           `json:"suppressedUntil,omitzero"`
+	IsPatternLevelSuppression *bool            `json:"isPatternLevelSuppression,omitzero"`
 }
 
 // AnomalyDetector is the "AnomalyDetector" wire shape of the service model.
@@ -155,9 +155,9 @@ type AnomalyDetector struct {
 	FilterPattern         string                `json:"filterPattern,omitzero"`
 	AnomalyDetectorStatus AnomalyDetectorStatus `json:"anomalyDetectorStatus,omitzero"`
 	KmsKeyId              string                `json:"kmsKeyId,omitzero"`
-	CreationTimeStamp     int64                 `json:"creationTimeStamp"`
-	LastModifiedTimeStamp int64                 `json:"lastModifiedTimeStamp"`
-	AnomalyVisibilityTime int64                 `json:"anomalyVisibilityTime"`
+	CreationTimeStamp     *int64                `json:"creationTimeStamp,omitzero"`
+	LastModifiedTimeStamp *int64                `json:"lastModifiedTimeStamp,omitzero"`
+	AnomalyVisibilityTime *int64                `json:"anomalyVisibilityTime,omitzero"`
 }
 
 // AnomalyDetectorStatus is the "AnomalyDetectorStatus" enumeration of the service model.
@@ -356,8 +356,8 @@ type CancelImportTaskResponse struct {
 	ImportId         string            `json:"importId,omitzero"`
 	ImportStatistics *ImportStatistics `json:"importStatistics,omitzero"`
 	ImportStatus     ImportStatus      `json:"importStatus,omitzero"`
-	CreationTime     int64             `json:"creationTime"`
-	LastUpdatedTime  int64             `json:"lastUpdatedTime"`
+	CreationTime     *int64            `json:"creationTime,omitzero"`
+	LastUpdatedTime  *int64            `json:"lastUpdatedTime,omitzero"`
 }
 
 // ConfigurationTemplate is the "ConfigurationTemplate" wire shape of the service model.
@@ -416,7 +416,7 @@ func (v *CopyValue) Validate(prefix string, errs *wire.Violations) {
 type CopyValueEntry struct {
 	Source            string `json:"source,omitzero"`
 	Target            string `json:"target,omitzero"`
-	OverwriteIfExists bool   `json:"overwriteIfExists"`
+	OverwriteIfExists *bool  `json:"overwriteIfExists,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -616,7 +616,7 @@ func (v *CreateImportTaskRequest) Validate(prefix string, errs *wire.Violations)
 type CreateImportTaskResponse struct {
 	ImportId             string `json:"importId,omitzero"`
 	ImportDestinationArn string `json:"importDestinationArn,omitzero"`
-	CreationTime         int64  `json:"creationTime"`
+	CreationTime         *int64 `json:"creationTime,omitzero"`
 }
 
 // CreateLogAnomalyDetectorRequest is the "CreateLogAnomalyDetectorRequest" wire shape of the service model.
@@ -626,7 +626,7 @@ type CreateLogAnomalyDetectorRequest struct {
 	EvaluationFrequency   EvaluationFrequency `json:"evaluationFrequency,omitzero"`
 	FilterPattern         string              `json:"filterPattern,omitzero"`
 	KmsKeyId              string              `json:"kmsKeyId,omitzero"`
-	AnomalyVisibilityTime int64               `json:"anomalyVisibilityTime"`
+	AnomalyVisibilityTime *int64              `json:"anomalyVisibilityTime,omitzero"`
 	Tags                  map[string]string   `json:"tags,omitzero"`
 }
 
@@ -665,11 +665,11 @@ func (v *CreateLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 	if v.KmsKeyId != "" && patternDetectorKmsKeyArn != nil && !patternDetectorKmsKeyArn.MatchString(string(v.KmsKeyId)) {
 		errs.Pattern(wire.Join(prefix, "kmsKeyId"), string(v.KmsKeyId), "^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")
 	}
-	if true && float64(v.AnomalyVisibilityTime) < 7 {
-		errs.Min(wire.Join(prefix, "anomalyVisibilityTime"), float64(v.AnomalyVisibilityTime), 7)
+	if v.AnomalyVisibilityTime != nil && float64(*v.AnomalyVisibilityTime) < 7 {
+		errs.Min(wire.Join(prefix, "anomalyVisibilityTime"), float64(*v.AnomalyVisibilityTime), 7)
 	}
-	if true && float64(v.AnomalyVisibilityTime) > 90 {
-		errs.Max(wire.Join(prefix, "anomalyVisibilityTime"), float64(v.AnomalyVisibilityTime), 90)
+	if v.AnomalyVisibilityTime != nil && float64(*v.AnomalyVisibilityTime) > 90 {
+		errs.Max(wire.Join(prefix, "anomalyVisibilityTime"), float64(*v.AnomalyVisibilityTime), 90)
 	}
 	if v.Tags != nil && len(v.Tags) < 1 {
 		errs.MinItems(wire.Join(prefix, "tags"), 1)
@@ -707,7 +707,7 @@ type CreateLogGroupRequest struct {
 	KmsKeyId                  string            `json:"kmsKeyId,omitzero"`
 	Tags                      map[string]string `json:"tags,omitzero"`
 	LogGroupClass             LogGroupClass     `json:"logGroupClass,omitzero"`
-	DeletionProtectionEnabled bool              `json:"deletionProtectionEnabled"`
+	DeletionProtectionEnabled *bool             `json:"deletionProtectionEnabled,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -871,7 +871,7 @@ func (v *CreateLookupTableRequest) Validate(prefix string, errs *wire.Violations
 // CreateLookupTableResponse is the "CreateLookupTableResponse" wire shape of the service model.
 type CreateLookupTableResponse struct {
 	LookupTableArn string `json:"lookupTableArn,omitzero"`
-	CreatedAt      int64  `json:"createdAt"`
+	CreatedAt      *int64 `json:"createdAt,omitzero"`
 }
 
 // CreateScheduledQueryRequest is the "CreateScheduledQueryRequest" wire shape of the service model.
@@ -883,11 +883,11 @@ type CreateScheduledQueryRequest struct {
 	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitzero"`
 	Timezone                 string                    `json:"timezone,omitzero"`
-	StartTimeOffset          int64                     `json:"startTimeOffset"`
-	EndTimeOffset            int64                     `json:"endTimeOffset"`
+	StartTimeOffset          *int64                    `json:"startTimeOffset,omitzero"`
+	EndTimeOffset            *int64                    `json:"endTimeOffset,omitzero"`
 	DestinationConfiguration *DestinationConfiguration `json:"destinationConfiguration,omitzero"`
-	ScheduleStartTime        int64                     `json:"scheduleStartTime"`
-	ScheduleEndTime          int64                     `json:"scheduleEndTime"`
+	ScheduleStartTime        *int64                    `json:"scheduleStartTime,omitzero"`
+	ScheduleEndTime          *int64                    `json:"scheduleEndTime,omitzero"`
 	ExecutionRoleArn         string                    `json:"executionRoleArn,omitzero"`
 	State                    ScheduledQueryState       `json:"state,omitzero"`
 	Tags                     map[string]string         `json:"tags,omitzero"`
@@ -950,11 +950,11 @@ func (v *CreateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 		errs.MinLen(wire.Join(prefix, "timezone"), string(v.Timezone), 1)
 	}
 	v.DestinationConfiguration.Validate(wire.Join(prefix, "destinationConfiguration"), errs)
-	if true && float64(v.ScheduleStartTime) < 0 {
-		errs.Min(wire.Join(prefix, "scheduleStartTime"), float64(v.ScheduleStartTime), 0)
+	if v.ScheduleStartTime != nil && float64(*v.ScheduleStartTime) < 0 {
+		errs.Min(wire.Join(prefix, "scheduleStartTime"), float64(*v.ScheduleStartTime), 0)
 	}
-	if true && float64(v.ScheduleEndTime) < 0 {
-		errs.Min(wire.Join(prefix, "scheduleEndTime"), float64(v.ScheduleEndTime), 0)
+	if v.ScheduleEndTime != nil && float64(*v.ScheduleEndTime) < 0 {
+		errs.Min(wire.Join(prefix, "scheduleEndTime"), float64(*v.ScheduleEndTime), 0)
 	}
 	if v.ExecutionRoleArn == "" {
 		errs.Missing(wire.Join(prefix, "executionRoleArn"))
@@ -1331,7 +1331,7 @@ type DeleteIndexPolicyResponse struct {
 // DeleteIntegrationRequest is the "DeleteIntegrationRequest" wire shape of the service model.
 type DeleteIntegrationRequest struct {
 	IntegrationName string `json:"integrationName,omitzero"`
-	Force           bool   `json:"force"`
+	Force           *bool  `json:"force,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -1548,7 +1548,7 @@ func (v *DeleteQueryDefinitionRequest) Validate(prefix string, errs *wire.Violat
 
 // DeleteQueryDefinitionResponse is the "DeleteQueryDefinitionResponse" wire shape of the service model.
 type DeleteQueryDefinitionResponse struct {
-	Success bool `json:"success"`
+	Success *bool `json:"success,omitzero"`
 }
 
 // DeleteResourcePolicyRequest is the "DeleteResourcePolicyRequest" wire shape of the service model.
@@ -1922,7 +1922,7 @@ type DescribeConfigurationTemplatesRequest struct {
 	ResourceTypes            []string                  `json:"resourceTypes,omitzero"`
 	DeliveryDestinationTypes []DeliveryDestinationType `json:"deliveryDestinationTypes,omitzero"`
 	NextToken                string                    `json:"nextToken,omitzero"`
-	Limit                    int32                     `json:"limit"`
+	Limit                    *int32                    `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -1988,11 +1988,11 @@ func (v *DescribeConfigurationTemplatesRequest) Validate(prefix string, errs *wi
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2005,7 +2005,7 @@ type DescribeConfigurationTemplatesResponse struct {
 // DescribeDeliveriesRequest is the "DescribeDeliveriesRequest" wire shape of the service model.
 type DescribeDeliveriesRequest struct {
 	NextToken string `json:"nextToken,omitzero"`
-	Limit     int32  `json:"limit"`
+	Limit     *int32 `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2017,11 +2017,11 @@ func (v *DescribeDeliveriesRequest) Validate(prefix string, errs *wire.Violation
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2034,7 +2034,7 @@ type DescribeDeliveriesResponse struct {
 // DescribeDeliveryDestinationsRequest is the "DescribeDeliveryDestinationsRequest" wire shape of the service model.
 type DescribeDeliveryDestinationsRequest struct {
 	NextToken string `json:"nextToken,omitzero"`
-	Limit     int32  `json:"limit"`
+	Limit     *int32 `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2046,11 +2046,11 @@ func (v *DescribeDeliveryDestinationsRequest) Validate(prefix string, errs *wire
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2063,7 +2063,7 @@ type DescribeDeliveryDestinationsResponse struct {
 // DescribeDeliverySourcesRequest is the "DescribeDeliverySourcesRequest" wire shape of the service model.
 type DescribeDeliverySourcesRequest struct {
 	NextToken string `json:"nextToken,omitzero"`
-	Limit     int32  `json:"limit"`
+	Limit     *int32 `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2075,11 +2075,11 @@ func (v *DescribeDeliverySourcesRequest) Validate(prefix string, errs *wire.Viol
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2093,7 +2093,7 @@ type DescribeDeliverySourcesResponse struct {
 type DescribeDestinationsRequest struct {
 	DestinationNamePrefix string `json:"DestinationNamePrefix,omitzero"`
 	NextToken             string `json:"nextToken,omitzero"`
-	Limit                 int32  `json:"limit"`
+	Limit                 *int32 `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2114,11 +2114,11 @@ func (v *DescribeDestinationsRequest) Validate(prefix string, errs *wire.Violati
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2133,7 +2133,7 @@ type DescribeExportTasksRequest struct {
 	TaskId     string               `json:"taskId,omitzero"`
 	StatusCode ExportTaskStatusCode `json:"statusCode,omitzero"`
 	NextToken  string               `json:"nextToken,omitzero"`
-	Limit      int32                `json:"limit"`
+	Limit      *int32               `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2154,11 +2154,11 @@ func (v *DescribeExportTasksRequest) Validate(prefix string, errs *wire.Violatio
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2224,7 +2224,7 @@ type DescribeFieldIndexesResponse struct {
 type DescribeImportTaskBatchesRequest struct {
 	ImportId          string         `json:"importId,omitzero"`
 	BatchImportStatus []ImportStatus `json:"batchImportStatus,omitzero"`
-	Limit             int32          `json:"limit"`
+	Limit             *int32         `json:"limit,omitzero"`
 	NextToken         string         `json:"nextToken,omitzero"`
 }
 
@@ -2251,11 +2251,11 @@ func (v *DescribeImportTaskBatchesRequest) Validate(prefix string, errs *wire.Vi
 			errs.Enum(wire.Index(wire.Join(prefix, "batchImportStatus"), i0), string(v.BatchImportStatus[i0]), v.BatchImportStatus[i0].Values())
 		}
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -2275,7 +2275,7 @@ type DescribeImportTasksRequest struct {
 	ImportId        string       `json:"importId,omitzero"`
 	ImportStatus    ImportStatus `json:"importStatus,omitzero"`
 	ImportSourceArn string       `json:"importSourceArn,omitzero"`
-	Limit           int32        `json:"limit"`
+	Limit           *int32       `json:"limit,omitzero"`
 	NextToken       string       `json:"nextToken,omitzero"`
 }
 
@@ -2297,11 +2297,11 @@ func (v *DescribeImportTasksRequest) Validate(prefix string, errs *wire.Violatio
 	if v.ImportStatus != "" && !v.ImportStatus.Valid() {
 		errs.Enum(wire.Join(prefix, "importStatus"), string(v.ImportStatus), v.ImportStatus.Values())
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -2363,8 +2363,8 @@ type DescribeLogGroupsRequest struct {
 	LogGroupNamePrefix    string        `json:"logGroupNamePrefix,omitzero"`
 	LogGroupNamePattern   string        `json:"logGroupNamePattern,omitzero"`
 	NextToken             string        `json:"nextToken,omitzero"`
-	Limit                 int32         `json:"limit"`
-	IncludeLinkedAccounts bool          `json:"includeLinkedAccounts"`
+	Limit                 *int32        `json:"limit,omitzero"`
+	IncludeLinkedAccounts *bool         `json:"includeLinkedAccounts,omitzero"`
 	LogGroupClass         LogGroupClass `json:"logGroupClass,omitzero"`
 	LogGroupIdentifiers   []string      `json:"logGroupIdentifiers,omitzero"`
 }
@@ -2407,11 +2407,11 @@ func (v *DescribeLogGroupsRequest) Validate(prefix string, errs *wire.Violations
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if v.LogGroupClass != "" && !v.LogGroupClass.Valid() {
 		errs.Enum(wire.Join(prefix, "logGroupClass"), string(v.LogGroupClass), v.LogGroupClass.Values())
@@ -2447,9 +2447,9 @@ type DescribeLogStreamsRequest struct {
 	LogGroupIdentifier  string  `json:"logGroupIdentifier,omitzero"`
 	LogStreamNamePrefix string  `json:"logStreamNamePrefix,omitzero"`
 	OrderBy             OrderBy `json:"orderBy,omitzero"`
-	Descending          bool    `json:"descending"`
+	Descending          *bool   `json:"descending,omitzero"`
 	NextToken           string  `json:"nextToken,omitzero"`
-	Limit               int32   `json:"limit"`
+	Limit               *int32  `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2491,11 +2491,11 @@ func (v *DescribeLogStreamsRequest) Validate(prefix string, errs *wire.Violation
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2508,7 +2508,7 @@ type DescribeLogStreamsResponse struct {
 // DescribeLookupTablesRequest is the "DescribeLookupTablesRequest" wire shape of the service model.
 type DescribeLookupTablesRequest struct {
 	LookupTableNamePrefix string `json:"lookupTableNamePrefix,omitzero"`
-	MaxResults            int32  `json:"maxResults"`
+	MaxResults            *int32 `json:"maxResults,omitzero"`
 	NextToken             string `json:"nextToken,omitzero"`
 }
 
@@ -2527,8 +2527,8 @@ func (v *DescribeLookupTablesRequest) Validate(prefix string, errs *wire.Violati
 	if v.LookupTableNamePrefix != "" && patternLookupTableName != nil && !patternLookupTableName.MatchString(string(v.LookupTableNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "lookupTableNamePrefix"), string(v.LookupTableNamePrefix), "^[a-zA-Z0-9_]+$")
 	}
-	if true && float64(v.MaxResults) > 100 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 100)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 100 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 100)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -2546,7 +2546,7 @@ type DescribeMetricFiltersRequest struct {
 	LogGroupName     string `json:"logGroupName,omitzero"`
 	FilterNamePrefix string `json:"filterNamePrefix,omitzero"`
 	NextToken        string `json:"nextToken,omitzero"`
-	Limit            int32  `json:"limit"`
+	Limit            *int32 `json:"limit,omitzero"`
 	MetricName       string `json:"metricName,omitzero"`
 	MetricNamespace  string `json:"metricNamespace,omitzero"`
 }
@@ -2578,11 +2578,11 @@ func (v *DescribeMetricFiltersRequest) Validate(prefix string, errs *wire.Violat
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if len(v.MetricName) > 255 {
 		errs.MaxLen(wire.Join(prefix, "metricName"), string(v.MetricName), 255)
@@ -2608,7 +2608,7 @@ type DescribeMetricFiltersResponse struct {
 type DescribeQueriesRequest struct {
 	LogGroupName  string        `json:"logGroupName,omitzero"`
 	Status        QueryStatus   `json:"status,omitzero"`
-	MaxResults    int32         `json:"maxResults"`
+	MaxResults    *int32        `json:"maxResults,omitzero"`
 	NextToken     string        `json:"nextToken,omitzero"`
 	QueryLanguage QueryLanguage `json:"queryLanguage,omitzero"`
 }
@@ -2631,11 +2631,11 @@ func (v *DescribeQueriesRequest) Validate(prefix string, errs *wire.Violations) 
 	if v.Status != "" && !v.Status.Valid() {
 		errs.Enum(wire.Join(prefix, "status"), string(v.Status), v.Status.Values())
 	}
-	if true && float64(v.MaxResults) < 1 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 1 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -2655,7 +2655,7 @@ type DescribeQueriesResponse struct {
 type DescribeQueryDefinitionsRequest struct {
 	QueryLanguage             QueryLanguage `json:"queryLanguage,omitzero"`
 	QueryDefinitionNamePrefix string        `json:"queryDefinitionNamePrefix,omitzero"`
-	MaxResults                int32         `json:"maxResults"`
+	MaxResults                *int32        `json:"maxResults,omitzero"`
 	NextToken                 string        `json:"nextToken,omitzero"`
 }
 
@@ -2674,11 +2674,11 @@ func (v *DescribeQueryDefinitionsRequest) Validate(prefix string, errs *wire.Vio
 	if len(v.QueryDefinitionNamePrefix) > 255 {
 		errs.MaxLen(wire.Join(prefix, "queryDefinitionNamePrefix"), string(v.QueryDefinitionNamePrefix), 255)
 	}
-	if true && float64(v.MaxResults) < 1 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 1 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -2694,7 +2694,7 @@ type DescribeQueryDefinitionsResponse struct {
 // DescribeResourcePoliciesRequest is the "DescribeResourcePoliciesRequest" wire shape of the service model.
 type DescribeResourcePoliciesRequest struct {
 	NextToken   string      `json:"nextToken,omitzero"`
-	Limit       int32       `json:"limit"`
+	Limit       *int32      `json:"limit,omitzero"`
 	ResourceArn string      `json:"resourceArn,omitzero"`
 	PolicyScope PolicyScope `json:"policyScope,omitzero"`
 }
@@ -2708,11 +2708,11 @@ func (v *DescribeResourcePoliciesRequest) Validate(prefix string, errs *wire.Vio
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if v.PolicyScope != "" && !v.PolicyScope.Valid() {
 		errs.Enum(wire.Join(prefix, "policyScope"), string(v.PolicyScope), v.PolicyScope.Values())
@@ -2730,7 +2730,7 @@ type DescribeSubscriptionFiltersRequest struct {
 	LogGroupName     string `json:"logGroupName,omitzero"`
 	FilterNamePrefix string `json:"filterNamePrefix,omitzero"`
 	NextToken        string `json:"nextToken,omitzero"`
-	Limit            int32  `json:"limit"`
+	Limit            *int32 `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2763,11 +2763,11 @@ func (v *DescribeSubscriptionFiltersRequest) Validate(prefix string, errs *wire.
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -2784,7 +2784,7 @@ type Destination struct {
 	RoleArn         string `json:"roleArn,omitzero"`
 	AccessPolicy    string `json:"accessPolicy,omitzero"`
 	Arn             string `json:"arn,omitzero"`
-	CreationTime    int64  `json:"creationTime"`
+	CreationTime    *int64 `json:"creationTime,omitzero"`
 }
 
 // DestinationConfiguration is the "DestinationConfiguration" wire shape of the service model.
@@ -3048,8 +3048,8 @@ type ExportTask struct {
 	TaskId            string                   `json:"taskId,omitzero"`
 	TaskName          string                   `json:"taskName,omitzero"`
 	LogGroupName      string                   `json:"logGroupName,omitzero"`
-	From              int64                    `json:"from"`
-	To                int64                    `json:"to"`
+	From              *int64                   `json:"from,omitzero"`
+	To                *int64                   `json:"to,omitzero"`
 	Destination       string                   `json:"destination,omitzero"`
 	DestinationPrefix string                   `json:"destinationPrefix,omitzero"`
 	Status            *ExportTaskStatus        `json:"status,omitzero"`
@@ -3058,8 +3058,8 @@ type ExportTask struct {
 
 // ExportTaskExecutionInfo is the "ExportTaskExecutionInfo" wire shape of the service model.
 type ExportTaskExecutionInfo struct {
-	CreationTime   int64 `json:"creationTime"`
-	CompletionTime int64 `json:"completionTime"`
+	CreationTime   *int64 `json:"creationTime,omitzero"`
+	CompletionTime *int64 `json:"completionTime,omitzero"`
 }
 
 // ExportTaskStatus is the "ExportTaskStatus" wire shape of the service model.
@@ -3099,9 +3099,9 @@ func (e ExportTaskStatusCode) Valid() bool {
 type FieldIndex struct {
 	LogGroupIdentifier string        `json:"logGroupIdentifier,omitzero"`
 	FieldIndexName     string        `json:"fieldIndexName,omitzero"`
-	LastScanTime       int64         `json:"lastScanTime"`
-	FirstEventTime     int64         `json:"firstEventTime"`
-	LastEventTime      int64         `json:"lastEventTime"`
+	LastScanTime       *int64        `json:"lastScanTime,omitzero"`
+	FirstEventTime     *int64        `json:"firstEventTime,omitzero"`
+	LastEventTime      *int64        `json:"lastEventTime,omitzero"`
 	Type               IndexType     `json:"type,omitzero"`
 	IndexCategory      IndexCategory `json:"indexCategory,omitzero"`
 }
@@ -3112,14 +3112,14 @@ type FilterLogEventsRequest struct {
 	LogGroupIdentifier  string   `json:"logGroupIdentifier,omitzero"`
 	LogStreamNames      []string `json:"logStreamNames,omitzero"`
 	LogStreamNamePrefix string   `json:"logStreamNamePrefix,omitzero"`
-	StartTime           int64    `json:"startTime"`
-	EndTime             int64    `json:"endTime"`
+	StartTime           *int64   `json:"startTime,omitzero"`
+	EndTime             *int64   `json:"endTime,omitzero"`
 	FilterPattern       string   `json:"filterPattern,omitzero"`
 	NextToken           string   `json:"nextToken,omitzero"`
-	Limit               int32    `json:"limit"`
-	StartFromHead       bool     `json:"startFromHead"`
-	Interleaved         bool     `json:"interleaved"`
-	Unmask              bool     `json:"unmask"`
+	Limit               *int32   `json:"limit,omitzero"`
+	StartFromHead       *bool    `json:"startFromHead,omitzero"`
+	Interleaved         *bool    `json:"interleaved,omitzero"`
+	Unmask              *bool    `json:"unmask,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -3172,11 +3172,11 @@ func (v *FilterLogEventsRequest) Validate(prefix string, errs *wire.Violations) 
 	if v.LogStreamNamePrefix != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), "[^:*]*")
 	}
-	if true && float64(v.StartTime) < 0 {
-		errs.Min(wire.Join(prefix, "startTime"), float64(v.StartTime), 0)
+	if v.StartTime != nil && float64(*v.StartTime) < 0 {
+		errs.Min(wire.Join(prefix, "startTime"), float64(*v.StartTime), 0)
 	}
-	if true && float64(v.EndTime) < 0 {
-		errs.Min(wire.Join(prefix, "endTime"), float64(v.EndTime), 0)
+	if v.EndTime != nil && float64(*v.EndTime) < 0 {
+		errs.Min(wire.Join(prefix, "endTime"), float64(*v.EndTime), 0)
 	}
 	if len(v.FilterPattern) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "filterPattern"), string(v.FilterPattern), 1024)
@@ -3184,11 +3184,11 @@ func (v *FilterLogEventsRequest) Validate(prefix string, errs *wire.Violations) 
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 10000 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 10000)
+	if v.Limit != nil && float64(*v.Limit) > 10000 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 10000)
 	}
 }
 
@@ -3202,9 +3202,9 @@ type FilterLogEventsResponse struct {
 // FilteredLogEvent is the "FilteredLogEvent" wire shape of the service model.
 type FilteredLogEvent struct {
 	LogStreamName string `json:"logStreamName,omitzero"`
-	Timestamp     int64  `json:"timestamp"`
+	Timestamp     *int64 `json:"timestamp,omitzero"`
 	Message       string `json:"message,omitzero"`
-	IngestionTime int64  `json:"ingestionTime"`
+	IngestionTime *int64 `json:"ingestionTime,omitzero"`
 	EventId       string `json:"eventId,omitzero"`
 }
 
@@ -3260,7 +3260,7 @@ func (v *GetDataProtectionPolicyRequest) Validate(prefix string, errs *wire.Viol
 type GetDataProtectionPolicyResponse struct {
 	LogGroupIdentifier string `json:"logGroupIdentifier,omitzero"`
 	PolicyDocument     string `json:"policyDocument,omitzero"`
-	LastUpdatedTime    int64  `json:"lastUpdatedTime"`
+	LastUpdatedTime    *int64 `json:"lastUpdatedTime,omitzero"`
 }
 
 // GetDeliveryDestinationPolicyRequest is the "GetDeliveryDestinationPolicyRequest" wire shape of the service model.
@@ -3446,9 +3446,9 @@ type GetLogAnomalyDetectorResponse struct {
 	FilterPattern         string                `json:"filterPattern,omitzero"`
 	AnomalyDetectorStatus AnomalyDetectorStatus `json:"anomalyDetectorStatus,omitzero"`
 	KmsKeyId              string                `json:"kmsKeyId,omitzero"`
-	CreationTimeStamp     int64                 `json:"creationTimeStamp"`
-	LastModifiedTimeStamp int64                 `json:"lastModifiedTimeStamp"`
-	AnomalyVisibilityTime int64                 `json:"anomalyVisibilityTime"`
+	CreationTimeStamp     *int64                `json:"creationTimeStamp,omitzero"`
+	LastModifiedTimeStamp *int64                `json:"lastModifiedTimeStamp,omitzero"`
+	AnomalyVisibilityTime *int64                `json:"anomalyVisibilityTime,omitzero"`
 }
 
 // GetLogEventsRequest is the "GetLogEventsRequest" wire shape of the service model.
@@ -3456,12 +3456,12 @@ type GetLogEventsRequest struct {
 	LogGroupName       string `json:"logGroupName,omitzero"`
 	LogGroupIdentifier string `json:"logGroupIdentifier,omitzero"`
 	LogStreamName      string `json:"logStreamName,omitzero"`
-	StartTime          int64  `json:"startTime"`
-	EndTime            int64  `json:"endTime"`
+	StartTime          *int64 `json:"startTime,omitzero"`
+	EndTime            *int64 `json:"endTime,omitzero"`
 	NextToken          string `json:"nextToken,omitzero"`
-	Limit              int32  `json:"limit"`
-	StartFromHead      bool   `json:"startFromHead"`
-	Unmask             bool   `json:"unmask"`
+	Limit              *int32 `json:"limit,omitzero"`
+	StartFromHead      *bool  `json:"startFromHead,omitzero"`
+	Unmask             *bool  `json:"unmask,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -3500,20 +3500,20 @@ func (v *GetLogEventsRequest) Validate(prefix string, errs *wire.Violations) {
 	if v.LogStreamName != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
 		errs.Pattern(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), "[^:*]*")
 	}
-	if true && float64(v.StartTime) < 0 {
-		errs.Min(wire.Join(prefix, "startTime"), float64(v.StartTime), 0)
+	if v.StartTime != nil && float64(*v.StartTime) < 0 {
+		errs.Min(wire.Join(prefix, "startTime"), float64(*v.StartTime), 0)
 	}
-	if true && float64(v.EndTime) < 0 {
-		errs.Min(wire.Join(prefix, "endTime"), float64(v.EndTime), 0)
+	if v.EndTime != nil && float64(*v.EndTime) < 0 {
+		errs.Min(wire.Join(prefix, "endTime"), float64(*v.EndTime), 0)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 10000 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 10000)
+	if v.Limit != nil && float64(*v.Limit) > 10000 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 10000)
 	}
 }
 
@@ -3552,7 +3552,7 @@ type GetLogFieldsResponse struct {
 // GetLogGroupFieldsRequest is the "GetLogGroupFieldsRequest" wire shape of the service model.
 type GetLogGroupFieldsRequest struct {
 	LogGroupName       string `json:"logGroupName,omitzero"`
-	Time               int64  `json:"time"`
+	Time               *int64 `json:"time,omitzero"`
 	LogGroupIdentifier string `json:"logGroupIdentifier,omitzero"`
 }
 
@@ -3571,8 +3571,8 @@ func (v *GetLogGroupFieldsRequest) Validate(prefix string, errs *wire.Violations
 	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
-	if true && float64(v.Time) < 0 {
-		errs.Min(wire.Join(prefix, "time"), float64(v.Time), 0)
+	if v.Time != nil && float64(*v.Time) < 0 {
+		errs.Min(wire.Join(prefix, "time"), float64(*v.Time), 0)
 	}
 	if v.LogGroupIdentifier != "" && len(v.LogGroupIdentifier) < 1 {
 		errs.MinLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 1)
@@ -3592,7 +3592,7 @@ type GetLogGroupFieldsResponse struct {
 
 // GetLogObjectRequest is the "GetLogObjectRequest" wire shape of the service model.
 type GetLogObjectRequest struct {
-	Unmask           bool   `json:"unmask"`
+	Unmask           *bool  `json:"unmask,omitzero"`
 	LogObjectPointer string `json:"logObjectPointer,omitzero"`
 }
 
@@ -3621,7 +3621,7 @@ type GetLogObjectResponse struct {
 // GetLogRecordRequest is the "GetLogRecordRequest" wire shape of the service model.
 type GetLogRecordRequest struct {
 	LogRecordPointer string `json:"logRecordPointer,omitzero"`
-	Unmask           bool   `json:"unmask"`
+	Unmask           *bool  `json:"unmask,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -3662,8 +3662,8 @@ type GetLookupTableResponse struct {
 	LookupTableName string `json:"lookupTableName,omitzero"`
 	Description     string `json:"description,omitzero"`
 	TableBody       string `json:"tableBody,omitzero"`
-	SizeBytes       int64  `json:"sizeBytes"`
-	LastUpdatedTime int64  `json:"lastUpdatedTime"`
+	SizeBytes       *int64 `json:"sizeBytes,omitzero"`
+	LastUpdatedTime *int64 `json:"lastUpdatedTime,omitzero"`
 	KmsKeyId        string `json:"kmsKeyId,omitzero"`
 }
 
@@ -3671,7 +3671,7 @@ type GetLookupTableResponse struct {
 type GetQueryResultsRequest struct {
 	QueryId   string `json:"queryId,omitzero"`
 	NextToken string `json:"nextToken,omitzero"`
-	MaxItems  int32  `json:"maxItems"`
+	MaxItems  *int32 `json:"maxItems,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -3692,11 +3692,11 @@ func (v *GetQueryResultsRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.NextToken) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1024)
 	}
-	if true && float64(v.MaxItems) < 0 {
-		errs.Min(wire.Join(prefix, "maxItems"), float64(v.MaxItems), 0)
+	if v.MaxItems != nil && float64(*v.MaxItems) < 0 {
+		errs.Min(wire.Join(prefix, "maxItems"), float64(*v.MaxItems), 0)
 	}
-	if true && float64(v.MaxItems) > 10000 {
-		errs.Max(wire.Join(prefix, "maxItems"), float64(v.MaxItems), 10000)
+	if v.MaxItems != nil && float64(*v.MaxItems) > 10000 {
+		errs.Max(wire.Join(prefix, "maxItems"), float64(*v.MaxItems), 10000)
 	}
 }
 
@@ -3716,7 +3716,7 @@ type GetScheduledQueryHistoryRequest struct {
 	StartTime         int64             `json:"startTime"`
 	EndTime           int64             `json:"endTime"`
 	ExecutionStatuses []ExecutionStatus `json:"executionStatuses,omitzero"`
-	MaxResults        int32             `json:"maxResults"`
+	MaxResults        *int32            `json:"maxResults,omitzero"`
 	NextToken         string            `json:"nextToken,omitzero"`
 }
 
@@ -3746,11 +3746,11 @@ func (v *GetScheduledQueryHistoryRequest) Validate(prefix string, errs *wire.Vio
 			errs.Enum(wire.Index(wire.Join(prefix, "executionStatuses"), i0), string(v.ExecutionStatuses[i0]), v.ExecutionStatuses[i0].Values())
 		}
 	}
-	if true && float64(v.MaxResults) < 1 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 1 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -3797,18 +3797,18 @@ type GetScheduledQueryResponse struct {
 	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitzero"`
 	Timezone                 string                    `json:"timezone,omitzero"`
-	StartTimeOffset          int64                     `json:"startTimeOffset"`
-	EndTimeOffset            int64                     `json:"endTimeOffset"`
+	StartTimeOffset          *int64                    `json:"startTimeOffset,omitzero"`
+	EndTimeOffset            *int64                    `json:"endTimeOffset,omitzero"`
 	DestinationConfiguration *DestinationConfiguration `json:"destinationConfiguration,omitzero"`
 	State                    ScheduledQueryState       `json:"state,omitzero"`
 	ScheduleType             ScheduleType              `json:"scheduleType,omitzero"`
-	LastTriggeredTime        int64                     `json:"lastTriggeredTime"`
+	LastTriggeredTime        *int64                    `json:"lastTriggeredTime,omitzero"`
 	LastExecutionStatus      ExecutionStatus           `json:"lastExecutionStatus,omitzero"`
-	ScheduleStartTime        int64                     `json:"scheduleStartTime"`
-	ScheduleEndTime          int64                     `json:"scheduleEndTime"`
+	ScheduleStartTime        *int64                    `json:"scheduleStartTime,omitzero"`
+	ScheduleEndTime          *int64                    `json:"scheduleEndTime,omitzero"`
 	ExecutionRoleArn         string                    `json:"executionRoleArn,omitzero"`
-	CreationTime             int64                     `json:"creationTime"`
-	LastUpdatedTime          int64                     `json:"lastUpdatedTime"`
+	CreationTime             *int64                    `json:"creationTime,omitzero"`
+	LastUpdatedTime          *int64                    `json:"lastUpdatedTime,omitzero"`
 }
 
 // GetStorageTierPolicyRequest is the "GetStorageTierPolicyRequest" wire shape of the service model.
@@ -3826,7 +3826,7 @@ func (v *GetStorageTierPolicyRequest) Validate(prefix string, errs *wire.Violati
 // GetStorageTierPolicyResponse is the "GetStorageTierPolicyResponse" wire shape of the service model.
 type GetStorageTierPolicyResponse struct {
 	StorageTier     StorageTier `json:"storageTier,omitzero"`
-	LastUpdatedTime int64       `json:"lastUpdatedTime"`
+	LastUpdatedTime *int64      `json:"lastUpdatedTime,omitzero"`
 }
 
 // GetTransformerRequest is the "GetTransformerRequest" wire shape of the service model.
@@ -3857,8 +3857,8 @@ func (v *GetTransformerRequest) Validate(prefix string, errs *wire.Violations) {
 // GetTransformerResponse is the "GetTransformerResponse" wire shape of the service model.
 type GetTransformerResponse struct {
 	LogGroupIdentifier string      `json:"logGroupIdentifier,omitzero"`
-	CreationTime       int64       `json:"creationTime"`
-	LastModifiedTime   int64       `json:"lastModifiedTime"`
+	CreationTime       *int64      `json:"creationTime,omitzero"`
+	LastModifiedTime   *int64      `json:"lastModifiedTime,omitzero"`
 	TransformerConfig  []Processor `json:"transformerConfig,omitzero"`
 }
 
@@ -3905,8 +3905,8 @@ type Import struct {
 	ImportDestinationArn string            `json:"importDestinationArn,omitzero"`
 	ImportStatistics     *ImportStatistics `json:"importStatistics,omitzero"`
 	ImportFilter         *ImportFilter     `json:"importFilter,omitzero"`
-	CreationTime         int64             `json:"creationTime"`
-	LastUpdatedTime      int64             `json:"lastUpdatedTime"`
+	CreationTime         *int64            `json:"creationTime,omitzero"`
+	LastUpdatedTime      *int64            `json:"lastUpdatedTime,omitzero"`
 	ErrorMessage         string            `json:"errorMessage,omitzero"`
 }
 
@@ -3919,8 +3919,8 @@ type ImportBatch struct {
 
 // ImportFilter is the "ImportFilter" wire shape of the service model.
 type ImportFilter struct {
-	StartEventTime int64 `json:"startEventTime"`
-	EndEventTime   int64 `json:"endEventTime"`
+	StartEventTime *int64 `json:"startEventTime,omitzero"`
+	EndEventTime   *int64 `json:"endEventTime,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -3929,17 +3929,17 @@ func (v *ImportFilter) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if true && float64(v.StartEventTime) < 0 {
-		errs.Min(wire.Join(prefix, "startEventTime"), float64(v.StartEventTime), 0)
+	if v.StartEventTime != nil && float64(*v.StartEventTime) < 0 {
+		errs.Min(wire.Join(prefix, "startEventTime"), float64(*v.StartEventTime), 0)
 	}
-	if true && float64(v.EndEventTime) < 0 {
-		errs.Min(wire.Join(prefix, "endEventTime"), float64(v.EndEventTime), 0)
+	if v.EndEventTime != nil && float64(*v.EndEventTime) < 0 {
+		errs.Min(wire.Join(prefix, "endEventTime"), float64(*v.EndEventTime), 0)
 	}
 }
 
 // ImportStatistics is the "ImportStatistics" wire shape of the service model.
 type ImportStatistics struct {
-	BytesImported int64 `json:"bytesImported"`
+	BytesImported *int64 `json:"bytesImported,omitzero"`
 }
 
 // ImportStatus is the "ImportStatus" enumeration of the service model.
@@ -3995,7 +3995,7 @@ func (e IndexCategory) Valid() bool {
 // IndexPolicy is the "IndexPolicy" wire shape of the service model.
 type IndexPolicy struct {
 	LogGroupIdentifier string      `json:"logGroupIdentifier,omitzero"`
-	LastUpdateTime     int64       `json:"lastUpdateTime"`
+	LastUpdateTime     *int64      `json:"lastUpdateTime,omitzero"`
 	PolicyDocument     string      `json:"policyDocument,omitzero"`
 	PolicyName         string      `json:"policyName,omitzero"`
 	Source             IndexSource `json:"source,omitzero"`
@@ -4197,13 +4197,13 @@ func (e ListAggregateLogGroupSummariesGroupBy) Valid() bool {
 // ListAggregateLogGroupSummariesRequest is the "ListAggregateLogGroupSummariesRequest" wire shape of the service model.
 type ListAggregateLogGroupSummariesRequest struct {
 	AccountIdentifiers    []string                              `json:"accountIdentifiers,omitzero"`
-	IncludeLinkedAccounts bool                                  `json:"includeLinkedAccounts"`
+	IncludeLinkedAccounts *bool                                 `json:"includeLinkedAccounts,omitzero"`
 	LogGroupClass         LogGroupClass                         `json:"logGroupClass,omitzero"`
 	LogGroupNamePattern   string                                `json:"logGroupNamePattern,omitzero"`
 	DataSources           []DataSourceFilter                    `json:"dataSources,omitzero"`
 	GroupBy               ListAggregateLogGroupSummariesGroupBy `json:"groupBy,omitzero"`
 	NextToken             string                                `json:"nextToken,omitzero"`
-	Limit                 int32                                 `json:"limit"`
+	Limit                 *int32                                `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -4256,11 +4256,11 @@ func (v *ListAggregateLogGroupSummariesRequest) Validate(prefix string, errs *wi
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 }
 
@@ -4274,7 +4274,7 @@ type ListAggregateLogGroupSummariesResponse struct {
 type ListAnomaliesRequest struct {
 	AnomalyDetectorArn string           `json:"anomalyDetectorArn,omitzero"`
 	SuppressionState   SuppressionState `json:"suppressionState,omitzero"`
-	Limit              int32            `json:"limit"`
+	Limit              *int32           `json:"limit,omitzero"`
 	NextToken          string           `json:"nextToken,omitzero"`
 }
 
@@ -4293,11 +4293,11 @@ func (v *ListAnomaliesRequest) Validate(prefix string, errs *wire.Violations) {
 	if v.SuppressionState != "" && !v.SuppressionState.Valid() {
 		errs.Enum(wire.Join(prefix, "suppressionState"), string(v.SuppressionState), v.SuppressionState.Values())
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -4348,7 +4348,7 @@ type ListIntegrationsResponse struct {
 // ListLogAnomalyDetectorsRequest is the "ListLogAnomalyDetectorsRequest" wire shape of the service model.
 type ListLogAnomalyDetectorsRequest struct {
 	FilterLogGroupArn string `json:"filterLogGroupArn,omitzero"`
-	Limit             int32  `json:"limit"`
+	Limit             *int32 `json:"limit,omitzero"`
 	NextToken         string `json:"nextToken,omitzero"`
 }
 
@@ -4367,11 +4367,11 @@ func (v *ListLogAnomalyDetectorsRequest) Validate(prefix string, errs *wire.Viol
 	if v.FilterLogGroupArn != "" && patternLogGroupArn != nil && !patternLogGroupArn.MatchString(string(v.FilterLogGroupArn)) {
 		errs.Pattern(wire.Join(prefix, "filterLogGroupArn"), string(v.FilterLogGroupArn), "[\\w#+=/:,.@-]*")
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 50 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 50)
+	if v.Limit != nil && float64(*v.Limit) > 50 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 50)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -4388,7 +4388,7 @@ type ListLogAnomalyDetectorsResponse struct {
 type ListLogGroupsForQueryRequest struct {
 	QueryId    string `json:"queryId,omitzero"`
 	NextToken  string `json:"nextToken,omitzero"`
-	MaxResults int32  `json:"maxResults"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -4409,11 +4409,11 @@ func (v *ListLogGroupsForQueryRequest) Validate(prefix string, errs *wire.Violat
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.MaxResults) < 50 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 50)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 50 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 50)
 	}
-	if true && float64(v.MaxResults) > 500 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 500)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 500 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 500)
 	}
 }
 
@@ -4427,10 +4427,10 @@ type ListLogGroupsForQueryResponse struct {
 type ListLogGroupsRequest struct {
 	LogGroupNamePattern   string             `json:"logGroupNamePattern,omitzero"`
 	LogGroupClass         LogGroupClass      `json:"logGroupClass,omitzero"`
-	IncludeLinkedAccounts bool               `json:"includeLinkedAccounts"`
+	IncludeLinkedAccounts *bool              `json:"includeLinkedAccounts,omitzero"`
 	AccountIdentifiers    []string           `json:"accountIdentifiers,omitzero"`
 	NextToken             string             `json:"nextToken,omitzero"`
-	Limit                 int32              `json:"limit"`
+	Limit                 *int32             `json:"limit,omitzero"`
 	DataSources           []DataSourceFilter `json:"dataSources,omitzero"`
 	FieldIndexNames       []string           `json:"fieldIndexNames,omitzero"`
 	LogGroupTags          []TagFilter        `json:"logGroupTags,omitzero"`
@@ -4471,11 +4471,11 @@ func (v *ListLogGroupsRequest) Validate(prefix string, errs *wire.Violations) {
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 1000 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 1000)
+	if v.Limit != nil && float64(*v.Limit) > 1000 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 1000)
 	}
 	if v.DataSources != nil && len(v.DataSources) < 1 {
 		errs.MinItems(wire.Join(prefix, "dataSources"), 1)
@@ -4522,7 +4522,7 @@ type ListLogGroupsResponse struct {
 
 // ListScheduledQueriesRequest is the "ListScheduledQueriesRequest" wire shape of the service model.
 type ListScheduledQueriesRequest struct {
-	MaxResults   int32               `json:"maxResults"`
+	MaxResults   *int32              `json:"maxResults,omitzero"`
 	NextToken    string              `json:"nextToken,omitzero"`
 	State        ScheduledQueryState `json:"state,omitzero"`
 	ScheduleType ScheduleType        `json:"scheduleType,omitzero"`
@@ -4534,11 +4534,11 @@ func (v *ListScheduledQueriesRequest) Validate(prefix string, errs *wire.Violati
 	if v == nil {
 		return
 	}
-	if true && float64(v.MaxResults) < 1 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 1 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -4560,7 +4560,7 @@ type ListScheduledQueriesResponse struct {
 // ListSourcesForS3TableIntegrationRequest is the "ListSourcesForS3TableIntegrationRequest" wire shape of the service model.
 type ListSourcesForS3TableIntegrationRequest struct {
 	IntegrationArn string `json:"integrationArn,omitzero"`
-	MaxResults     int32  `json:"maxResults"`
+	MaxResults     *int32 `json:"maxResults,omitzero"`
 	NextToken      string `json:"nextToken,omitzero"`
 }
 
@@ -4573,11 +4573,11 @@ func (v *ListSourcesForS3TableIntegrationRequest) Validate(prefix string, errs *
 	if v.IntegrationArn == "" {
 		errs.Missing(wire.Join(prefix, "integrationArn"))
 	}
-	if true && float64(v.MaxResults) < 1 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 1 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1)
 	}
-	if true && float64(v.MaxResults) > 100 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 100)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 100 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 100)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -4595,7 +4595,7 @@ type ListSyslogConfigurationsRequest struct {
 	LogGroupIdentifier string `json:"logGroupIdentifier,omitzero"`
 	VpcEndpointId      string `json:"vpcEndpointId,omitzero"`
 	NextToken          string `json:"nextToken,omitzero"`
-	MaxResults         int32  `json:"maxResults"`
+	MaxResults         *int32 `json:"maxResults,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -4619,11 +4619,11 @@ func (v *ListSyslogConfigurationsRequest) Validate(prefix string, errs *wire.Vio
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 50 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 50)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 50 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 50)
 	}
 }
 
@@ -4699,7 +4699,7 @@ type ListToMap struct {
 	Key              string           `json:"key,omitzero"`
 	ValueKey         string           `json:"valueKey,omitzero"`
 	Target           string           `json:"target,omitzero"`
-	Flatten          bool             `json:"flatten"`
+	Flatten          *bool            `json:"flatten,omitzero"`
 	FlattenedElement FlattenedElement `json:"flattenedElement,omitzero"`
 }
 
@@ -4749,18 +4749,18 @@ type LiveTailSessionLogEvent struct {
 	LogStreamName      string `json:"logStreamName,omitzero"`
 	LogGroupIdentifier string `json:"logGroupIdentifier,omitzero"`
 	Message            string `json:"message,omitzero"`
-	Timestamp          int64  `json:"timestamp"`
-	IngestionTime      int64  `json:"ingestionTime"`
+	Timestamp          *int64 `json:"timestamp,omitzero"`
+	IngestionTime      *int64 `json:"ingestionTime,omitzero"`
 }
 
 // LiveTailSessionMetadata is the "LiveTailSessionMetadata" wire shape of the service model.
 type LiveTailSessionMetadata struct {
-	Sampled bool `json:"sampled"`
+	Sampled *bool `json:"sampled,omitzero"`
 }
 
 // LogEvent is the "LogEvent" wire shape of the service model.
 type LogEvent struct {
-	Timestamp int64  `json:"timestamp"`
+	Timestamp *int64 `json:"timestamp,omitzero"`
 	Message   string `json:"message,omitzero"`
 }
 
@@ -4780,18 +4780,18 @@ type LogFieldsListItem struct {
 // LogGroup is the "LogGroup" wire shape of the service model.
 type LogGroup struct {
 	LogGroupName                     string               `json:"logGroupName,omitzero"`
-	CreationTime                     int64                `json:"creationTime"`
-	RetentionInDays                  int32                `json:"retentionInDays"`
-	MetricFilterCount                int32                `json:"metricFilterCount"`
+	CreationTime                     *int64               `json:"creationTime,omitzero"`
+	RetentionInDays                  *int32               `json:"retentionInDays,omitzero"`
+	MetricFilterCount                *int32               `json:"metricFilterCount,omitzero"`
 	Arn                              string               `json:"arn,omitzero"`
-	StoredBytes                      int64                `json:"storedBytes"`
+	StoredBytes                      *int64               `json:"storedBytes,omitzero"`
 	KmsKeyId                         string               `json:"kmsKeyId,omitzero"`
 	DataProtectionStatus             DataProtectionStatus `json:"dataProtectionStatus,omitzero"`
 	InheritedProperties              []InheritedProperty  `json:"inheritedProperties,omitzero"`
 	LogGroupClass                    LogGroupClass        `json:"logGroupClass,omitzero"`
 	LogGroupArn                      string               `json:"logGroupArn,omitzero"`
-	DeletionProtectionEnabled        bool                 `json:"deletionProtectionEnabled"`
-	BearerTokenAuthenticationEnabled bool                 `json:"bearerTokenAuthenticationEnabled"`
+	DeletionProtectionEnabled        *bool                `json:"deletionProtectionEnabled,omitzero"`
+	BearerTokenAuthenticationEnabled *bool                `json:"bearerTokenAuthenticationEnabled,omitzero"`
 }
 
 // LogGroupClass is the "LogGroupClass" enumeration of the service model.
@@ -4821,7 +4821,7 @@ func (e LogGroupClass) Valid() bool {
 // LogGroupField is the "LogGroupField" wire shape of the service model.
 type LogGroupField struct {
 	Name    string `json:"name,omitzero"`
-	Percent int32  `json:"percent"`
+	Percent *int32 `json:"percent,omitzero"`
 }
 
 // LogGroupSummary is the "LogGroupSummary" wire shape of the service model.
@@ -4834,13 +4834,13 @@ type LogGroupSummary struct {
 // LogStream is the "LogStream" wire shape of the service model.
 type LogStream struct {
 	LogStreamName       string `json:"logStreamName,omitzero"`
-	CreationTime        int64  `json:"creationTime"`
-	FirstEventTimestamp int64  `json:"firstEventTimestamp"`
-	LastEventTimestamp  int64  `json:"lastEventTimestamp"`
-	LastIngestionTime   int64  `json:"lastIngestionTime"`
+	CreationTime        *int64 `json:"creationTime,omitzero"`
+	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitzero"`
+	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitzero"`
+	LastIngestionTime   *int64 `json:"lastIngestionTime,omitzero"`
 	UploadSequenceToken string `json:"uploadSequenceToken,omitzero"`
 	Arn                 string `json:"arn,omitzero"`
-	StoredBytes         int64  `json:"storedBytes"`
+	StoredBytes         *int64 `json:"storedBytes,omitzero"`
 }
 
 // LookupTable is the "LookupTable" wire shape of the service model.
@@ -4849,9 +4849,9 @@ type LookupTable struct {
 	LookupTableName string   `json:"lookupTableName,omitzero"`
 	Description     string   `json:"description,omitzero"`
 	TableFields     []string `json:"tableFields,omitzero"`
-	RecordsCount    int64    `json:"recordsCount"`
-	SizeBytes       int64    `json:"sizeBytes"`
-	LastUpdatedTime int64    `json:"lastUpdatedTime"`
+	RecordsCount    *int64   `json:"recordsCount,omitzero"`
+	SizeBytes       *int64   `json:"sizeBytes,omitzero"`
+	LastUpdatedTime *int64   `json:"lastUpdatedTime,omitzero"`
 	KmsKeyId        string   `json:"kmsKeyId,omitzero"`
 }
 
@@ -4956,16 +4956,16 @@ type MetricFilter struct {
 	FilterName                string                 `json:"filterName,omitzero"`
 	FilterPattern             string                 `json:"filterPattern,omitzero"`
 	MetricTransformations     []MetricTransformation `json:"metricTransformations,omitzero"`
-	CreationTime              int64                  `json:"creationTime"`
+	CreationTime              *int64                 `json:"creationTime,omitzero"`
 	LogGroupName              string                 `json:"logGroupName,omitzero"`
-	ApplyOnTransformedLogs    bool                   `json:"applyOnTransformedLogs"`
+	ApplyOnTransformedLogs    *bool                  `json:"applyOnTransformedLogs,omitzero"`
 	FieldSelectionCriteria    string                 `json:"fieldSelectionCriteria,omitzero"`
 	EmitSystemFieldDimensions []string               `json:"emitSystemFieldDimensions,omitzero"`
 }
 
 // MetricFilterMatchRecord is the "MetricFilterMatchRecord" wire shape of the service model.
 type MetricFilterMatchRecord struct {
-	EventNumber     int64             `json:"eventNumber"`
+	EventNumber     *int64            `json:"eventNumber,omitzero"`
 	EventMessage    string            `json:"eventMessage,omitzero"`
 	ExtractedValues map[string]string `json:"extractedValues,omitzero"`
 }
@@ -4975,7 +4975,7 @@ type MetricTransformation struct {
 	MetricName      string            `json:"metricName,omitzero"`
 	MetricNamespace string            `json:"metricNamespace,omitzero"`
 	MetricValue     string            `json:"metricValue,omitzero"`
-	DefaultValue    float64           `json:"defaultValue"`
+	DefaultValue    *float64          `json:"defaultValue,omitzero"`
 	Dimensions      map[string]string `json:"dimensions,omitzero"`
 	Unit            StandardUnit      `json:"unit,omitzero"`
 }
@@ -5027,7 +5027,7 @@ func (v *MetricTransformation) Validate(prefix string, errs *wire.Violations) {
 type MoveKeyEntry struct {
 	Source            string `json:"source,omitzero"`
 	Target            string `json:"target,omitzero"`
-	OverwriteIfExists bool   `json:"overwriteIfExists"`
+	OverwriteIfExists *bool  `json:"overwriteIfExists,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -5281,9 +5281,9 @@ func (e OutputFormat) Valid() bool {
 
 // OutputLogEvent is the "OutputLogEvent" wire shape of the service model.
 type OutputLogEvent struct {
-	Timestamp     int64  `json:"timestamp"`
+	Timestamp     *int64 `json:"timestamp,omitzero"`
 	Message       string `json:"message,omitzero"`
-	IngestionTime int64  `json:"ingestionTime"`
+	IngestionTime *int64 `json:"ingestionTime,omitzero"`
 }
 
 // ParseCloudfront is the "ParseCloudfront" wire shape of the service model.
@@ -5339,7 +5339,7 @@ type ParseKeyValue struct {
 	KeyValueDelimiter string `json:"keyValueDelimiter,omitzero"`
 	KeyPrefix         string `json:"keyPrefix,omitzero"`
 	NonMatchValue     string `json:"nonMatchValue,omitzero"`
-	OverwriteIfExists bool   `json:"overwriteIfExists"`
+	OverwriteIfExists *bool  `json:"overwriteIfExists,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -5507,8 +5507,8 @@ func (v *ParseWAF) Validate(prefix string, errs *wire.Violations) {
 
 // PatternToken is the "PatternToken" wire shape of the service model.
 type PatternToken struct {
-	DynamicTokenPosition int32            `json:"dynamicTokenPosition"`
-	IsDynamic            bool             `json:"isDynamic"`
+	DynamicTokenPosition *int32           `json:"dynamicTokenPosition,omitzero"`
+	IsDynamic            *bool            `json:"isDynamic,omitzero"`
 	TokenString          string           `json:"tokenString,omitzero"`
 	Enumerations         map[string]int64 `json:"enumerations,omitzero"`
 	InferredTokenName    string           `json:"inferredTokenName,omitzero"`
@@ -5722,7 +5722,7 @@ func (v *PutDataProtectionPolicyRequest) Validate(prefix string, errs *wire.Viol
 type PutDataProtectionPolicyResponse struct {
 	LogGroupIdentifier string `json:"logGroupIdentifier,omitzero"`
 	PolicyDocument     string `json:"policyDocument,omitzero"`
-	LastUpdatedTime    int64  `json:"lastUpdatedTime"`
+	LastUpdatedTime    *int64 `json:"lastUpdatedTime,omitzero"`
 }
 
 // PutDeliveryDestinationPolicyRequest is the "PutDeliveryDestinationPolicyRequest" wire shape of the service model.
@@ -5919,7 +5919,7 @@ type PutDeliverySourceResponse struct {
 type PutDestinationPolicyRequest struct {
 	DestinationName string `json:"destinationName,omitzero"`
 	AccessPolicy    string `json:"accessPolicy,omitzero"`
-	ForceUpdate     bool   `json:"forceUpdate"`
+	ForceUpdate     *bool  `json:"forceUpdate,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -6194,7 +6194,7 @@ type PutMetricFilterRequest struct {
 	FilterName                string                 `json:"filterName,omitzero"`
 	FilterPattern             string                 `json:"filterPattern,omitzero"`
 	MetricTransformations     []MetricTransformation `json:"metricTransformations,omitzero"`
-	ApplyOnTransformedLogs    bool                   `json:"applyOnTransformedLogs"`
+	ApplyOnTransformedLogs    *bool                  `json:"applyOnTransformedLogs,omitzero"`
 	FieldSelectionCriteria    string                 `json:"fieldSelectionCriteria,omitzero"`
 	EmitSystemFieldDimensions []string               `json:"emitSystemFieldDimensions,omitzero"`
 }
@@ -6408,7 +6408,7 @@ func (v *PutStorageTierPolicyRequest) Validate(prefix string, errs *wire.Violati
 // PutStorageTierPolicyResponse is the "PutStorageTierPolicyResponse" wire shape of the service model.
 type PutStorageTierPolicyResponse struct {
 	StorageTier     StorageTier `json:"storageTier,omitzero"`
-	LastUpdatedTime int64       `json:"lastUpdatedTime"`
+	LastUpdatedTime *int64      `json:"lastUpdatedTime,omitzero"`
 }
 
 // PutSubscriptionFilterRequest is the "PutSubscriptionFilterRequest" wire shape of the service model.
@@ -6419,7 +6419,7 @@ type PutSubscriptionFilterRequest struct {
 	DestinationArn         string       `json:"destinationArn,omitzero"`
 	RoleArn                string       `json:"roleArn,omitzero"`
 	Distribution           Distribution `json:"distribution,omitzero"`
-	ApplyOnTransformedLogs bool         `json:"applyOnTransformedLogs"`
+	ApplyOnTransformedLogs *bool        `json:"applyOnTransformedLogs,omitzero"`
 	FieldSelectionCriteria string       `json:"fieldSelectionCriteria,omitzero"`
 	EmitSystemFields       []string     `json:"emitSystemFields,omitzero"`
 }
@@ -6552,8 +6552,8 @@ type QueryCompileError struct {
 
 // QueryCompileErrorLocation is the "QueryCompileErrorLocation" wire shape of the service model.
 type QueryCompileErrorLocation struct {
-	StartCharOffset int32 `json:"startCharOffset"`
-	EndCharOffset   int32 `json:"endCharOffset"`
+	StartCharOffset *int32 `json:"startCharOffset,omitzero"`
+	EndCharOffset   *int32 `json:"endCharOffset,omitzero"`
 }
 
 // QueryDefinition is the "QueryDefinition" wire shape of the service model.
@@ -6562,7 +6562,7 @@ type QueryDefinition struct {
 	QueryDefinitionId string           `json:"queryDefinitionId,omitzero"`
 	Name              string           `json:"name,omitzero"`
 	QueryString       string           `json:"queryString,omitzero"`
-	LastModified      int64            `json:"lastModified"`
+	LastModified      *int64           `json:"lastModified,omitzero"`
 	LogGroupNames     []string         `json:"logGroupNames,omitzero"`
 	Parameters        []QueryParameter `json:"parameters,omitzero"`
 }
@@ -6573,10 +6573,10 @@ type QueryInfo struct {
 	QueryId       string        `json:"queryId,omitzero"`
 	QueryString   string        `json:"queryString,omitzero"`
 	Status        QueryStatus   `json:"status,omitzero"`
-	CreateTime    int64         `json:"createTime"`
+	CreateTime    *int64        `json:"createTime,omitzero"`
 	LogGroupName  string        `json:"logGroupName,omitzero"`
-	QueryDuration int64         `json:"queryDuration"`
-	BytesScanned  float64       `json:"bytesScanned"`
+	QueryDuration *int64        `json:"queryDuration,omitzero"`
+	BytesScanned  *float64      `json:"bytesScanned,omitzero"`
 	UserIdentity  string        `json:"userIdentity,omitzero"`
 }
 
@@ -6639,12 +6639,12 @@ func (v *QueryParameter) Validate(prefix string, errs *wire.Violations) {
 
 // QueryStatistics is the "QueryStatistics" wire shape of the service model.
 type QueryStatistics struct {
-	RecordsMatched          float64 `json:"recordsMatched"`
-	RecordsScanned          float64 `json:"recordsScanned"`
-	EstimatedRecordsSkipped float64 `json:"estimatedRecordsSkipped"`
-	BytesScanned            float64 `json:"bytesScanned"`
-	EstimatedBytesSkipped   float64 `json:"estimatedBytesSkipped"`
-	LogGroupsScanned        float64 `json:"logGroupsScanned"`
+	RecordsMatched          *float64 `json:"recordsMatched,omitzero"`
+	RecordsScanned          *float64 `json:"recordsScanned,omitzero"`
+	EstimatedRecordsSkipped *float64 `json:"estimatedRecordsSkipped,omitzero"`
+	BytesScanned            *float64 `json:"bytesScanned,omitzero"`
+	EstimatedBytesSkipped   *float64 `json:"estimatedBytesSkipped,omitzero"`
+	LogGroupsScanned        *float64 `json:"logGroupsScanned,omitzero"`
 }
 
 // QueryStatus is the "QueryStatus" enumeration of the service model.
@@ -6678,7 +6678,7 @@ func (e QueryStatus) Valid() bool {
 // RecordField is the "RecordField" wire shape of the service model.
 type RecordField struct {
 	Name      string `json:"name,omitzero"`
-	Mandatory bool   `json:"mandatory"`
+	Mandatory *bool  `json:"mandatory,omitzero"`
 }
 
 // RejectedEntityInfo is the "RejectedEntityInfo" wire shape of the service model.
@@ -6688,16 +6688,16 @@ type RejectedEntityInfo struct {
 
 // RejectedLogEventsInfo is the "RejectedLogEventsInfo" wire shape of the service model.
 type RejectedLogEventsInfo struct {
-	TooNewLogEventStartIndex int32 `json:"tooNewLogEventStartIndex"`
-	TooOldLogEventEndIndex   int32 `json:"tooOldLogEventEndIndex"`
-	ExpiredLogEventEndIndex  int32 `json:"expiredLogEventEndIndex"`
+	TooNewLogEventStartIndex *int32 `json:"tooNewLogEventStartIndex,omitzero"`
+	TooOldLogEventEndIndex   *int32 `json:"tooOldLogEventEndIndex,omitzero"`
+	ExpiredLogEventEndIndex  *int32 `json:"expiredLogEventEndIndex,omitzero"`
 }
 
 // RenameKeyEntry is the "RenameKeyEntry" wire shape of the service model.
 type RenameKeyEntry struct {
 	Key               string `json:"key,omitzero"`
 	RenameTo          string `json:"renameTo,omitzero"`
-	OverwriteIfExists bool   `json:"overwriteIfExists"`
+	OverwriteIfExists *bool  `json:"overwriteIfExists,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -6763,7 +6763,7 @@ type ResourceNotFoundException struct {
 type ResourcePolicy struct {
 	PolicyName      string      `json:"policyName,omitzero"`
 	PolicyDocument  string      `json:"policyDocument,omitzero"`
-	LastUpdatedTime int64       `json:"lastUpdatedTime"`
+	LastUpdatedTime *int64      `json:"lastUpdatedTime,omitzero"`
 	PolicyScope     PolicyScope `json:"policyScope,omitzero"`
 	ResourceArn     string      `json:"resourceArn,omitzero"`
 	RevisionId      string      `json:"revisionId,omitzero"`
@@ -6844,7 +6844,7 @@ type S3TableIntegrationSource struct {
 	DataSource             *DataSource                    `json:"dataSource,omitzero"`
 	Status                 S3TableIntegrationSourceStatus `json:"status,omitzero"`
 	StatusReason           string                         `json:"statusReason,omitzero"`
-	CreatedTimeStamp       int64                          `json:"createdTimeStamp"`
+	CreatedTimeStamp       *int64                         `json:"createdTimeStamp,omitzero"`
 	ParentSourceIdentifier string                         `json:"parentSourceIdentifier,omitzero"`
 }
 
@@ -6963,13 +6963,13 @@ type ScheduledQuerySummary struct {
 	Name                     string                    `json:"name,omitzero"`
 	State                    ScheduledQueryState       `json:"state,omitzero"`
 	ScheduleType             ScheduleType              `json:"scheduleType,omitzero"`
-	LastTriggeredTime        int64                     `json:"lastTriggeredTime"`
+	LastTriggeredTime        *int64                    `json:"lastTriggeredTime,omitzero"`
 	LastExecutionStatus      ExecutionStatus           `json:"lastExecutionStatus,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitzero"`
 	Timezone                 string                    `json:"timezone,omitzero"`
 	DestinationConfiguration *DestinationConfiguration `json:"destinationConfiguration,omitzero"`
-	CreationTime             int64                     `json:"creationTime"`
-	LastUpdatedTime          int64                     `json:"lastUpdatedTime"`
+	CreationTime             *int64                    `json:"creationTime,omitzero"`
+	LastUpdatedTime          *int64                    `json:"lastUpdatedTime,omitzero"`
 }
 
 // Scope is the "Scope" enumeration of the service model.
@@ -6997,7 +6997,7 @@ func (e Scope) Valid() bool {
 // SearchedLogStream is the "SearchedLogStream" wire shape of the service model.
 type SearchedLogStream struct {
 	LogStreamName      string `json:"logStreamName,omitzero"`
-	SearchedCompletely bool   `json:"searchedCompletely"`
+	SearchedCompletely *bool  `json:"searchedCompletely,omitzero"`
 }
 
 // ServiceQuotaExceededException is the "ServiceQuotaExceededException" error shape of the service.
@@ -7210,7 +7210,7 @@ type StartQueryRequest struct {
 	StartTime           int64         `json:"startTime"`
 	EndTime             int64         `json:"endTime"`
 	QueryString         string        `json:"queryString,omitzero"`
-	Limit               int32         `json:"limit"`
+	Limit               *int32        `json:"limit,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -7265,11 +7265,11 @@ func (v *StartQueryRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.QueryString) > 10000 {
 		errs.MaxLen(wire.Join(prefix, "queryString"), string(v.QueryString), 10000)
 	}
-	if true && float64(v.Limit) < 1 {
-		errs.Min(wire.Join(prefix, "limit"), float64(v.Limit), 1)
+	if v.Limit != nil && float64(*v.Limit) < 1 {
+		errs.Min(wire.Join(prefix, "limit"), float64(*v.Limit), 1)
 	}
-	if true && float64(v.Limit) > 100000 {
-		errs.Max(wire.Join(prefix, "limit"), float64(v.Limit), 100000)
+	if v.Limit != nil && float64(*v.Limit) > 100000 {
+		errs.Max(wire.Join(prefix, "limit"), float64(*v.Limit), 100000)
 	}
 }
 
@@ -7326,7 +7326,7 @@ func (v *StopQueryRequest) Validate(prefix string, errs *wire.Violations) {
 
 // StopQueryResponse is the "StopQueryResponse" wire shape of the service model.
 type StopQueryResponse struct {
-	Success bool `json:"success"`
+	Success *bool `json:"success,omitzero"`
 }
 
 // StorageTier is the "StorageTier" enumeration of the service model.
@@ -7360,8 +7360,8 @@ type SubscriptionFilter struct {
 	DestinationArn         string       `json:"destinationArn,omitzero"`
 	RoleArn                string       `json:"roleArn,omitzero"`
 	Distribution           Distribution `json:"distribution,omitzero"`
-	ApplyOnTransformedLogs bool         `json:"applyOnTransformedLogs"`
-	CreationTime           int64        `json:"creationTime"`
+	ApplyOnTransformedLogs *bool        `json:"applyOnTransformedLogs,omitzero"`
+	CreationTime           *int64       `json:"creationTime,omitzero"`
 	FieldSelectionCriteria string       `json:"fieldSelectionCriteria,omitzero"`
 	EmitSystemFields       []string     `json:"emitSystemFields,omitzero"`
 }
@@ -7435,7 +7435,7 @@ func (v *SubstituteStringEntry) Validate(prefix string, errs *wire.Violations) {
 
 // SuppressionPeriod is the "SuppressionPeriod" wire shape of the service model.
 type SuppressionPeriod struct {
-	Value           int32           `json:"value"`
+	Value           *int32          `json:"value,omitzero"`
 	SuppressionUnit SuppressionUnit `json:"suppressionUnit,omitzero"`
 }
 
@@ -7525,7 +7525,7 @@ type SyslogConfiguration struct {
 	LogGroupArn   string           `json:"logGroupArn,omitzero"`
 	SourceType    SyslogSourceType `json:"sourceType,omitzero"`
 	VpcEndpointId string           `json:"vpcEndpointId,omitzero"`
-	CreatedAt     int64            `json:"createdAt"`
+	CreatedAt     *int64           `json:"createdAt,omitzero"`
 }
 
 // SyslogSourceType is the "SyslogSourceType" enumeration of the service model.
@@ -7787,7 +7787,7 @@ type TooManyTagsException struct {
 
 // TransformedLogRecord is the "TransformedLogRecord" wire shape of the service model.
 type TransformedLogRecord struct {
-	EventNumber             int64  `json:"eventNumber"`
+	EventNumber             *int64 `json:"eventNumber,omitzero"`
 	EventMessage            string `json:"eventMessage,omitzero"`
 	TransformedEventMessage string `json:"transformedEventMessage,omitzero"`
 }
@@ -7796,7 +7796,7 @@ type TransformedLogRecord struct {
 type TriggerHistoryRecord struct {
 	QueryId            string                      `json:"queryId,omitzero"`
 	ExecutionStatus    ExecutionStatus             `json:"executionStatus,omitzero"`
-	TriggeredTimestamp int64                       `json:"triggeredTimestamp"`
+	TriggeredTimestamp *int64                      `json:"triggeredTimestamp,omitzero"`
 	ErrorMessage       string                      `json:"errorMessage,omitzero"`
 	Destinations       []ScheduledQueryDestination `json:"destinations,omitzero"`
 }
@@ -8004,7 +8004,7 @@ type UpdateAnomalyRequest struct {
 	AnomalyDetectorArn string             `json:"anomalyDetectorArn,omitzero"`
 	SuppressionType    SuppressionType    `json:"suppressionType,omitzero"`
 	SuppressionPeriod  *SuppressionPeriod `json:"suppressionPeriod,omitzero"`
-	Baseline           bool               `json:"baseline"`
+	Baseline           *bool              `json:"baseline,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -8092,7 +8092,7 @@ type UpdateLogAnomalyDetectorRequest struct {
 	AnomalyDetectorArn    string              `json:"anomalyDetectorArn,omitzero"`
 	EvaluationFrequency   EvaluationFrequency `json:"evaluationFrequency,omitzero"`
 	FilterPattern         string              `json:"filterPattern,omitzero"`
-	AnomalyVisibilityTime int64               `json:"anomalyVisibilityTime"`
+	AnomalyVisibilityTime *int64              `json:"anomalyVisibilityTime,omitzero"`
 	Enabled               bool                `json:"enabled"`
 }
 
@@ -8117,11 +8117,11 @@ func (v *UpdateLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 	if len(v.FilterPattern) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "filterPattern"), string(v.FilterPattern), 1024)
 	}
-	if true && float64(v.AnomalyVisibilityTime) < 7 {
-		errs.Min(wire.Join(prefix, "anomalyVisibilityTime"), float64(v.AnomalyVisibilityTime), 7)
+	if v.AnomalyVisibilityTime != nil && float64(*v.AnomalyVisibilityTime) < 7 {
+		errs.Min(wire.Join(prefix, "anomalyVisibilityTime"), float64(*v.AnomalyVisibilityTime), 7)
 	}
-	if true && float64(v.AnomalyVisibilityTime) > 90 {
-		errs.Max(wire.Join(prefix, "anomalyVisibilityTime"), float64(v.AnomalyVisibilityTime), 90)
+	if v.AnomalyVisibilityTime != nil && float64(*v.AnomalyVisibilityTime) > 90 {
+		errs.Max(wire.Join(prefix, "anomalyVisibilityTime"), float64(*v.AnomalyVisibilityTime), 90)
 	}
 }
 
@@ -8166,7 +8166,7 @@ func (v *UpdateLookupTableRequest) Validate(prefix string, errs *wire.Violations
 // UpdateLookupTableResponse is the "UpdateLookupTableResponse" wire shape of the service model.
 type UpdateLookupTableResponse struct {
 	LookupTableArn  string `json:"lookupTableArn,omitzero"`
-	LastUpdatedTime int64  `json:"lastUpdatedTime"`
+	LastUpdatedTime *int64 `json:"lastUpdatedTime,omitzero"`
 }
 
 // UpdateScheduledQueryRequest is the "UpdateScheduledQueryRequest" wire shape of the service model.
@@ -8178,11 +8178,11 @@ type UpdateScheduledQueryRequest struct {
 	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitzero"`
 	Timezone                 string                    `json:"timezone,omitzero"`
-	StartTimeOffset          int64                     `json:"startTimeOffset"`
-	EndTimeOffset            int64                     `json:"endTimeOffset"`
+	StartTimeOffset          *int64                    `json:"startTimeOffset,omitzero"`
+	EndTimeOffset            *int64                    `json:"endTimeOffset,omitzero"`
 	DestinationConfiguration *DestinationConfiguration `json:"destinationConfiguration,omitzero"`
-	ScheduleStartTime        int64                     `json:"scheduleStartTime"`
-	ScheduleEndTime          int64                     `json:"scheduleEndTime"`
+	ScheduleStartTime        *int64                    `json:"scheduleStartTime,omitzero"`
+	ScheduleEndTime          *int64                    `json:"scheduleEndTime,omitzero"`
 	ExecutionRoleArn         string                    `json:"executionRoleArn,omitzero"`
 	State                    ScheduledQueryState       `json:"state,omitzero"`
 }
@@ -8244,11 +8244,11 @@ func (v *UpdateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 		errs.MinLen(wire.Join(prefix, "timezone"), string(v.Timezone), 1)
 	}
 	v.DestinationConfiguration.Validate(wire.Join(prefix, "destinationConfiguration"), errs)
-	if true && float64(v.ScheduleStartTime) < 0 {
-		errs.Min(wire.Join(prefix, "scheduleStartTime"), float64(v.ScheduleStartTime), 0)
+	if v.ScheduleStartTime != nil && float64(*v.ScheduleStartTime) < 0 {
+		errs.Min(wire.Join(prefix, "scheduleStartTime"), float64(*v.ScheduleStartTime), 0)
 	}
-	if true && float64(v.ScheduleEndTime) < 0 {
-		errs.Min(wire.Join(prefix, "scheduleEndTime"), float64(v.ScheduleEndTime), 0)
+	if v.ScheduleEndTime != nil && float64(*v.ScheduleEndTime) < 0 {
+		errs.Min(wire.Join(prefix, "scheduleEndTime"), float64(*v.ScheduleEndTime), 0)
 	}
 	if v.ExecutionRoleArn == "" {
 		errs.Missing(wire.Join(prefix, "executionRoleArn"))
@@ -8271,18 +8271,18 @@ type UpdateScheduledQueryResponse struct {
 	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitzero"`
 	Timezone                 string                    `json:"timezone,omitzero"`
-	StartTimeOffset          int64                     `json:"startTimeOffset"`
-	EndTimeOffset            int64                     `json:"endTimeOffset"`
+	StartTimeOffset          *int64                    `json:"startTimeOffset,omitzero"`
+	EndTimeOffset            *int64                    `json:"endTimeOffset,omitzero"`
 	DestinationConfiguration *DestinationConfiguration `json:"destinationConfiguration,omitzero"`
 	State                    ScheduledQueryState       `json:"state,omitzero"`
 	ScheduleType             ScheduleType              `json:"scheduleType,omitzero"`
-	LastTriggeredTime        int64                     `json:"lastTriggeredTime"`
+	LastTriggeredTime        *int64                    `json:"lastTriggeredTime,omitzero"`
 	LastExecutionStatus      ExecutionStatus           `json:"lastExecutionStatus,omitzero"`
-	ScheduleStartTime        int64                     `json:"scheduleStartTime"`
-	ScheduleEndTime          int64                     `json:"scheduleEndTime"`
+	ScheduleStartTime        *int64                    `json:"scheduleStartTime,omitzero"`
+	ScheduleEndTime          *int64                    `json:"scheduleEndTime,omitzero"`
 	ExecutionRoleArn         string                    `json:"executionRoleArn,omitzero"`
-	CreationTime             int64                     `json:"creationTime"`
-	LastUpdatedTime          int64                     `json:"lastUpdatedTime"`
+	CreationTime             *int64                    `json:"creationTime,omitzero"`
+	LastUpdatedTime          *int64                    `json:"lastUpdatedTime,omitzero"`
 }
 
 // UpperCaseString is the "UpperCaseString" wire shape of the service model.

@@ -2,21 +2,29 @@ package runtask
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	mathrand "math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtask/request"
+	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
 // ECS is the part of the ECS API client the step uses.
@@ -33,376 +41,353 @@ type Logs interface {
 	GetLogEvents(context.Context, *cloudwatchlogs.GetLogEventsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error)
 }
 
-// Exit codes of a run beyond the application's own.
-const (
-	// ExitNeverStarted: a task never started (RunTask failures, image pull
-	// errors, stopCode TaskFailedToStart).
-	ExitNeverStarted = 125
-	// ExitTimeout: a timeout expired (the tasks were stopped first).
-	ExitTimeout = 124
+var (
+	_ ECS  = (*awsecs.Client)(nil)
+	_ Logs = (*cloudwatchlogs.Client)(nil)
 )
 
-// Options describes one run.
-type Options struct {
-	// TaskDefinition is a file (JSON or YAML) to register, or family,
-	// family:revision or an ARN to use as registered.
-	TaskDefinition string
-	Cluster        string
-	// StartedBy is recorded on the tasks (default "ecsrun").
-	StartedBy string
-	// Poll is the first interval between DescribeTasks calls; it grows to
-	// MaxPoll. Defaults: 10 ms and 1 s.
-	Poll, MaxPoll time.Duration
-	// Output receives container log lines; Progress receives status lines.
-	Output, Progress io.Writer
-}
-
-// ContainerResult is how one container ended.
-type ContainerResult struct {
-	Name      string `json:"name"`
-	Essential bool   `json:"essential"`
-	ExitCode  *int32 `json:"exitCode,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	LogGroup  string `json:"logGroup,omitempty"`
-	LogStream string `json:"logStream,omitempty"`
-}
-
-// TaskResult is how one task ended.
-type TaskResult struct {
-	TaskARN       string            `json:"taskArn"`
-	LastStatus    string            `json:"lastStatus"`
-	StopCode      string            `json:"stopCode,omitempty"`
-	StoppedReason string            `json:"stoppedReason,omitempty"`
-	Containers    []ContainerResult `json:"containers"`
-	StartedAt     *time.Time        `json:"startedAt,omitempty"`
-	StoppedAt     *time.Time        `json:"stoppedAt,omitempty"`
-}
-
-// Result is the outcome of a run.
-type Result struct {
-	TaskDefinitionARN string       `json:"taskDefinitionArn"`
-	Tasks             []TaskResult `json:"tasks"`
-	Failures          []string     `json:"failures,omitempty"`
-	ExitCode          int          `json:"exitCode"`
-}
-
-// Runner runs tasks through the ECS and CloudWatch Logs APIs.
+// Runner runs tasks through the ECS and CloudWatch Logs APIs. ECS and Logs
+// may be nil for a dry run of a task definition file.
 type Runner struct {
 	ECS  ECS
 	Logs Logs
+	// Target describes where the tasks run, for the report.
+	Target string
 }
 
-// Run registers or resolves the task definition, runs one task, follows
-// its logs until it stops and returns the result. The error is nil whenever a
-// result (with its exit code) could be determined.
-func (r *Runner) Run(ctx context.Context, opts Options) (*Result, error) {
-	if opts.Poll == 0 {
-		opts.Poll = 10 * time.Millisecond
-	}
-	if opts.MaxPoll == 0 {
-		opts.MaxPoll = time.Second
-	}
-	if opts.StartedBy == "" {
-		opts.StartedBy = "ecsrun"
-	}
-	if opts.Output == nil {
-		opts.Output = io.Discard
-	}
-	if opts.Progress == nil {
-		opts.Progress = io.Discard
-	}
-	td, err := r.taskDefinition(ctx, opts.TaskDefinition)
-	if err != nil {
+// MaxBatch is the most tasks one RunTask call starts.
+const MaxBatch = 10
+
+// describeBatch is the most tasks one DescribeTasks call describes.
+const describeBatch = 100
+
+// Run resolves the task definition and request, runs the tasks (retrying
+// as the policy says), follows their logs, and returns the report. The
+// error is non-nil only when the run could not begin (a bad file, a
+// rejected registration); once tasks were asked for, every outcome is in
+// the report. When ctx is cancelled (an interrupt) every task the run
+// started is stopped and waited for (at most StopGrace) before Run returns.
+func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
+	o := opts
+	o.defaults()
+	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	res := &Result{TaskDefinitionARN: aws.ToString(td.TaskDefinitionArn)}
-	fmt.Fprintf(opts.Progress, "TaskDefinition: %s\n", res.TaskDefinitionARN)
-	out, err := r.ECS.RunTask(ctx, &awsecs.RunTaskInput{
-		TaskDefinition: td.TaskDefinitionArn,
-		Cluster:        nonEmpty(opts.Cluster),
-		StartedBy:      aws.String(opts.StartedBy),
-		Count:          aws.Int32(1),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("run task: %w", err)
+	calls := &callCounter{counts: map[string]int{}}
+	api := &Runner{Target: r.Target}
+	if r.ECS != nil {
+		api.ECS = countingECS{r.ECS, calls}
 	}
-	for _, f := range out.Failures {
-		res.Failures = append(res.Failures, fmt.Sprintf("%s: %s %s", aws.ToString(f.Arn), aws.ToString(f.Reason), aws.ToString(f.Detail)))
+	if r.Logs != nil {
+		api.Logs = countingLogs{r.Logs, calls}
 	}
-	fmt.Fprintf(opts.Progress, "%d tasks were triggered successfully and %d failures were received.\n", len(out.Tasks), len(out.Failures))
-	if len(out.Tasks) == 0 {
-		res.ExitCode = ExitNeverStarted
-		return res, nil
+	ref := o.TaskDefinition
+	if ref == "" {
+		ref = o.Request.TaskDefinition
 	}
-	var arns []string
-	for _, t := range out.Tasks {
-		arns = append(arns, aws.ToString(t.TaskArn))
-		fmt.Fprintf(opts.Progress, "Task => %s\n", aws.ToString(t.TaskArn))
+	if ref == "" {
+		return nil, errors.New("no task definition: give --task-definition FILE|FAMILY[:REVISION]|ARN, or taskDefinition in the request file")
 	}
-	w := &watcher{r: r, opts: opts, td: td, followers: map[string]*follower{}}
-	tasks, err := w.wait(ctx, aws.ToString(out.Tasks[0].ClusterArn), arns)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range tasks {
-		res.Tasks = append(res.Tasks, w.result(t))
-	}
-	res.ExitCode = exitCode(res.Tasks)
-	return res, nil
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// taskDefinition registers a file or describes a named revision.
-func (r *Runner) taskDefinition(ctx context.Context, ref string) (*types.TaskDefinition, error) {
-	if data, err := os.ReadFile(ref); err == nil {
-		in, err := ecs.DecodeTaskDefinitionFile(data)
-		if err != nil {
-			return nil, fmt.Errorf("task definition %s: %w", ref, err)
-		}
-		var sdkIn awsecs.RegisterTaskDefinitionInput
-		if err := convert(in, &sdkIn); err != nil {
-			return nil, fmt.Errorf("task definition %s: %w", ref, err)
-		}
-		out, err := r.ECS.RegisterTaskDefinition(ctx, &sdkIn)
-		if err != nil {
-			return nil, fmt.Errorf("register task definition %s: %w", ref, err)
-		}
-		return out.TaskDefinition, nil
-	} else if looksLikeFile(ref) {
-		return nil, fmt.Errorf("task definition file %s: %w", ref, err)
-	}
-	out, err := r.ECS.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref)})
-	if err != nil {
-		return nil, fmt.Errorf("describe task definition %s: %w", ref, err)
-	}
-	return out.TaskDefinition, nil
-}
-
-func looksLikeFile(ref string) bool {
-	return strings.ContainsAny(ref, "/\\") && !strings.HasPrefix(ref, "arn:") ||
-		strings.HasSuffix(ref, ".json") || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
-}
-
-// exitCode is 0 when every essential container of every task exited 0,
-// ExitNeverStarted when a task failed to start, and otherwise the first
-// failing essential container's code.
-func exitCode(tasks []TaskResult) int {
-	for _, t := range tasks {
-		if t.StopCode == string(types.TaskStopCodeTaskFailedToStart) {
-			return ExitNeverStarted
-		}
-		for _, c := range t.Containers {
-			if !c.Essential {
-				continue
-			}
-			if c.ExitCode == nil {
-				return ExitNeverStarted
-			}
-			if *c.ExitCode != 0 {
-				return int(*c.ExitCode)
-			}
-		}
-	}
-	return 0
-}
-
-// watcher polls the tasks and follows their logs.
-type watcher struct {
-	r         *Runner
-	opts      Options
-	td        *types.TaskDefinition
-	followers map[string]*follower // by task id + "/" + container
-	last      map[string]string    // last status printed per task
-	stopping  bool                 // the run was interrupted; tasks are being stopped
-}
-
-func (w *watcher) wait(ctx context.Context, cluster string, arns []string) ([]types.Task, error) {
-	interval := w.opts.Poll
 	started := time.Now()
-	w.last = map[string]string{}
-	for {
-		out, err := w.r.ECS.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns})
-		if err != nil {
-			return nil, fmt.Errorf("describe tasks: %w", err)
-		}
-		if len(out.Failures) > 0 {
-			f := out.Failures[0]
-			return nil, fmt.Errorf("describe tasks: %s: %s", aws.ToString(f.Arn), aws.ToString(f.Reason))
-		}
-		done := len(out.Tasks) == len(arns)
-		for _, t := range out.Tasks {
-			w.progress(t)
-			w.followLogs(ctx, t)
-			if aws.ToString(t.LastStatus) != "STOPPED" {
-				done = false
+	td, err := api.resolveTaskDefinition(ctx, ref, &o)
+	if err != nil {
+		return nil, err
+	}
+	req, err := buildRequest(&o, td)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Version:              ReportVersion,
+		Target:               r.Target,
+		TaskDefinitionArn:    aws.ToString(td.def.TaskDefinitionArn),
+		TaskDefinitionSource: td.source,
+		Request:              req,
+		Count:                o.Count,
+		Wait:                 string(o.Wait),
+		StartedAt:            started,
+		Attempts:             []Attempt{},
+		Tasks:                []TaskSummary{},
+	}
+	c := o.Console
+	printHeader(c, td, req)
+	if o.DryRun {
+		rep.DryRun = true
+		if td.file != nil && td.source == SourceFile {
+			rep.TaskDefinition = td.file // what would be registered
+		} else {
+			wireDef := new(ecsmodel.TaskDefinition)
+			if err := fromSDK(td.def, wireDef); err != nil {
+				return nil, err
 			}
+			rep.TaskDefinition = wireDef
 		}
-		if done {
-			// Drain: every line written before STOPPED is in the store now.
-			for _, t := range out.Tasks {
-				w.followLogs(ctx, t)
-			}
-			return out.Tasks, nil
+		for n := o.Count; n > 0; n -= MaxBatch {
+			rep.Batches = append(rep.Batches, min(n, MaxBatch))
 		}
-		select {
-		case <-ctx.Done():
-			if w.stopping {
-				return nil, ctx.Err()
-			}
-			return w.stopAll(ctx, cluster, arns)
-		case <-time.After(interval):
-		}
-		// Poll at the first interval while tasks are young (most local tasks
-		// are short), then back off towards MaxPoll.
-		if time.Since(started) > 5*time.Second {
-			if interval = interval * 3 / 2; interval > w.opts.MaxPoll {
-				interval = w.opts.MaxPoll
-			}
+		c.Infof("Dry run: would trigger %d tasks in %d RunTask calls; nothing was registered or run.", o.Count, len(rep.Batches))
+		rep.finish(calls)
+		return rep, nil
+	}
+	l := newLoop(api, &o, td, req)
+	l.run(ctx)
+	rep.Attempts = l.records()
+	rep.TimedOut = l.stopping == stopTimeout
+	if l.stopping == stopInterrupt {
+		rep.Interrupted = "interrupted"
+		if o.Signal != nil {
+			rep.Interrupted, _ = o.Signal()
 		}
 	}
+	rep.finish(calls)
+	return rep, nil
 }
 
-// StopGrace bounds how long an interrupted run waits for its tasks to stop
-// after StopTask (the default stopTimeout is 30 s).
-const StopGrace = 45 * time.Second
-
-// stopAll stops the run's tasks after ctx was cancelled, waits (bounded) for
-// them to stop while draining their logs, and returns ctx's error.
-func (w *watcher) stopAll(ctx context.Context, cluster string, arns []string) ([]types.Task, error) {
-	cause := ctx.Err()
-	w.stopping = true
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StopGrace)
-	defer cancel()
-	fmt.Fprintf(w.opts.Progress, "Stopping %d task(s) ...\n", len(arns))
-	for _, arn := range arns {
-		if _, err := w.r.ECS.StopTask(sctx, &awsecs.StopTaskInput{
-			Cluster: aws.String(cluster), Task: aws.String(arn),
-			Reason: aws.String("Stopped by ecsrun: the run-task command was interrupted"),
-		}); err != nil {
-			fmt.Fprintf(w.opts.Progress, "cannot stop %s: %v\n", arn, err)
-		}
-	}
-	w.opts.Poll = 50 * time.Millisecond
-	if _, err := w.wait(sctx, cluster, arns); err != nil && sctx.Err() != nil {
-		fmt.Fprintf(w.opts.Progress, "the tasks did not stop within %s\n", StopGrace)
-	}
-	return nil, cause
-}
-
-func (w *watcher) progress(t types.Task) {
-	arn, st := aws.ToString(t.TaskArn), aws.ToString(t.LastStatus)
-	if w.last[arn] == st {
+// finish sets the end time, the call counts and the exit code.
+func (rep *Report) finish(calls *callCounter) {
+	rep.FinishedAt = time.Now()
+	rep.DurationSeconds = rep.FinishedAt.Sub(rep.StartedAt).Seconds()
+	rep.APICalls = calls.snapshot()
+	if rep.DryRun {
+		rep.ExitCode, rep.ExitReason = 0, "dry run"
 		return
 	}
-	w.last[arn] = st
-	fmt.Fprintf(w.opts.Progress, "%s %s\n", ecs.ResourceName(arn), st)
+	rep.ExitCode, rep.ExitReason = rep.Summarise()
 }
 
-// containerDef finds a container of the task definition.
-func (w *watcher) containerDef(name string) *ecsmodel.ContainerDefinition {
-	for _, cd := range w.td.ContainerDefinitions {
-		if aws.ToString(cd.Name) != name {
-			continue
+// buildRequest completes the request for the resolved task definition:
+// task-definition-dependent overrides, the default startedBy, the model's
+// constraints checked.
+func buildRequest(o *Options, td *taskDef) (*ecsmodel.RunTaskRequest, error) {
+	req := new(ecsmodel.RunTaskRequest)
+	if err := json.Unmarshal(mustJSON(&o.Request), req); err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	req.TaskDefinition = aws.ToString(td.def.TaskDefinitionArn)
+	if req.TaskDefinition == "" {
+		req.TaskDefinition = aws.ToString(td.def.Family)
+	}
+	req.Count, req.ClientToken = nil, ""
+	if req.StartedBy == "" {
+		req.StartedBy = "ecsrun"
+	}
+	var cs []request.Container
+	for _, cd := range td.def.ContainerDefinitions {
+		cs = append(cs, request.Container{Name: aws.ToString(cd.Name), Essential: cd.Essential == nil || *cd.Essential})
+	}
+	if err := request.Apply(req, o.Changes, cs); err != nil {
+		return nil, err
+	}
+	if s := o.SuccessContainer; s != "" && !slices.ContainsFunc(cs, func(c request.Container) bool { return c.Name == s }) {
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
 		}
-		out := &ecsmodel.ContainerDefinition{Name: name}
-		if cd.Essential == nil || *cd.Essential {
-			out.Essential = aws.Bool(true)
+		return nil, fmt.Errorf("--success-container: the task definition has no container %q; its containers are %s", s, strings.Join(names, ", "))
+	}
+	var v wire.Violations
+	req.Validate("", &v)
+	if v.Len() > 0 {
+		return nil, fmt.Errorf("request: %s", v.Error())
+	}
+	return req, nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// fromSDK copies an SDK task definition into the wire shape (camelCase).
+func fromSDK(def *types.TaskDefinition, out *ecsmodel.TaskDefinition) error {
+	c := *def
+	c.RegisteredAt, c.DeregisteredAt, c.DeleteRequestedAt = nil, nil, nil
+	return convert(&c, out)
+}
+
+// printHeader writes the Harness-style head of the progress log: the task
+// definition and the request's content.
+func printHeader(c *Console, td *taskDef, req *ecsmodel.RunTaskRequest) {
+	arn := aws.ToString(td.def.TaskDefinitionArn)
+	switch td.source {
+	case SourceReused:
+		c.Infof("TaskDefinition: %s (unchanged: reused)", arn)
+	case SourceRegistered:
+		if td.note != "" {
+			c.Infof("TaskDefinition: %s (registered: %s)", arn, td.note)
 		} else {
-			out.Essential = aws.Bool(false)
+			c.Infof("TaskDefinition: %s (registered)", arn)
 		}
-		if lc := cd.LogConfiguration; lc != nil {
-			out.LogConfiguration = &ecsmodel.LogConfiguration{LogDriver: ecsmodel.LogDriver(lc.LogDriver), Options: lc.Options}
+	case SourceFile:
+		if td.note != "" {
+			c.Infof("TaskDefinition: family %s from the file (would be registered: %s)", aws.ToString(td.def.Family), td.note)
+		} else {
+			c.Infof("TaskDefinition: family %s from the file (would be registered)", aws.ToString(td.def.Family))
 		}
-		return out
+	default:
+		c.Infof("TaskDefinition: %s", arn)
 	}
-	return nil
+	c.Infof(" ECS Task Request Definition Content")
+	c.Infof("%s", requestYAML(req))
 }
 
-func (w *watcher) destination(taskID string, c types.Container) (group, stream string) {
-	cd := w.containerDef(aws.ToString(c.Name))
-	if cd == nil {
-		return "", ""
+// WriteDryRun writes what a dry run resolved as one YAML document: the
+// task definition, the request, the count and the RunTask batches.
+func WriteDryRun(w io.Writer, rep *Report) error {
+	var td any
+	if err := json.Unmarshal(mustJSON(rep.TaskDefinition), &td); err != nil {
+		return err
 	}
-	def := &ecsmodel.TaskDefinition{Family: aws.ToString(w.td.Family)}
-	return ecs.LogDestination(def, cd, taskID, aws.ToString(c.RuntimeId))
+	var req map[string]any
+	if err := json.Unmarshal([]byte(requestJSON(rep.Request, true)), &req); err != nil {
+		return err
+	}
+	y, err := yaml.Marshal(map[string]any{"taskDefinition": td, "request": req, "count": rep.Count, "batches": rep.Batches})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(y)
+	return err
 }
 
-// followLogs prints every new line of every started container of t.
-func (w *watcher) followLogs(ctx context.Context, t types.Task) {
-	taskID := ecs.ResourceName(aws.ToString(t.TaskArn))
-	for _, c := range t.Containers {
-		if aws.ToString(c.RuntimeId) == "" {
+// requestJSON renders the request without false defaults, and without the
+// task definition unless withTD.
+func requestJSON(req *ecsmodel.RunTaskRequest, withTD bool) string {
+	var m map[string]any
+	if err := json.Unmarshal(mustJSON(req), &m); err != nil {
+		return "{}"
+	}
+	if !withTD {
+		delete(m, "taskDefinition")
+	}
+	for k, v := range m {
+		if v == false {
+			delete(m, k)
+		}
+	}
+	return string(mustJSON(m))
+}
+
+// requestYAML renders the request as the Harness step shows it: YAML,
+// without the task definition (printed above it) and without false
+// defaults.
+func requestYAML(req *ecsmodel.RunTaskRequest) string {
+	y, err := yaml.JSONToYAML([]byte(requestJSON(req, false)))
+	if err != nil {
+		return err.Error()
+	}
+	return strings.TrimRight(string(y), "\n")
+}
+
+// newRunID returns a random id for the run's client tokens.
+func newRunID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%016x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// randFloat is the default jitter source.
+func randFloat() float64 { return mathrand.Float64() }
+
+// errorCode returns an API error's code and message.
+func errorCode(err error) (code, message string) {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode(), ae.ErrorMessage()
+	}
+	return "RequestError", err.Error()
+}
+
+// callCounter counts API operations by "Service.Operation".
+type callCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *callCounter) add(op string) {
+	c.mu.Lock()
+	c.counts[op]++
+	c.mu.Unlock()
+}
+
+func (c *callCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+type countingECS struct {
+	ECS
+	c *callCounter
+}
+
+func (e countingECS) RegisterTaskDefinition(ctx context.Context, in *awsecs.RegisterTaskDefinitionInput, o ...func(*awsecs.Options)) (*awsecs.RegisterTaskDefinitionOutput, error) {
+	e.c.add("ECS.RegisterTaskDefinition")
+	return e.ECS.RegisterTaskDefinition(ctx, in, o...)
+}
+
+func (e countingECS) DescribeTaskDefinition(ctx context.Context, in *awsecs.DescribeTaskDefinitionInput, o ...func(*awsecs.Options)) (*awsecs.DescribeTaskDefinitionOutput, error) {
+	e.c.add("ECS.DescribeTaskDefinition")
+	return e.ECS.DescribeTaskDefinition(ctx, in, o...)
+}
+
+func (e countingECS) RunTask(ctx context.Context, in *awsecs.RunTaskInput, o ...func(*awsecs.Options)) (*awsecs.RunTaskOutput, error) {
+	e.c.add("ECS.RunTask")
+	return e.ECS.RunTask(ctx, in, o...)
+}
+
+func (e countingECS) DescribeTasks(ctx context.Context, in *awsecs.DescribeTasksInput, o ...func(*awsecs.Options)) (*awsecs.DescribeTasksOutput, error) {
+	e.c.add("ECS.DescribeTasks")
+	return e.ECS.DescribeTasks(ctx, in, o...)
+}
+
+func (e countingECS) StopTask(ctx context.Context, in *awsecs.StopTaskInput, o ...func(*awsecs.Options)) (*awsecs.StopTaskOutput, error) {
+	e.c.add("ECS.StopTask")
+	return e.ECS.StopTask(ctx, in, o...)
+}
+
+type countingLogs struct {
+	Logs
+	c *callCounter
+}
+
+func (l countingLogs) GetLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEventsInput, o ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error) {
+	l.c.add("Logs.GetLogEvents")
+	return l.Logs.GetLogEvents(ctx, in, o...)
+}
+
+// logDestination returns the log group and stream of a task's container.
+func logDestination(def *types.TaskDefinition, taskID string, c types.Container) (group, stream string, awslogs bool) {
+	for _, cd := range def.ContainerDefinitions {
+		if aws.ToString(cd.Name) != aws.ToString(c.Name) {
 			continue
 		}
-		key := taskID + "/" + aws.ToString(c.Name)
-		f := w.followers[key]
-		if f == nil {
-			g, s := w.destination(taskID, c)
-			if g == "" {
-				continue
-			}
-			f = &follower{group: g, stream: s, prefix: fmt.Sprintf("%s %s | ", taskID[:min(8, len(taskID))], aws.ToString(c.Name))}
-			w.followers[key] = f
+		w := &ecsmodel.ContainerDefinition{Name: aws.ToString(cd.Name)}
+		if lc := cd.LogConfiguration; lc != nil {
+			w.LogConfiguration = &ecsmodel.LogConfiguration{LogDriver: ecsmodel.LogDriver(lc.LogDriver), Options: lc.Options}
+			awslogs = lc.LogDriver == types.LogDriverAwslogs
 		}
-		f.poll(ctx, w.r.Logs, w.opts.Output)
+		group, stream = ecs.LogDestination(&ecsmodel.TaskDefinition{Family: aws.ToString(def.Family)}, w, taskID, aws.ToString(c.RuntimeId))
+		return group, stream, awslogs
 	}
+	return "", "", false
 }
 
-// follower tails one log stream with GetLogEvents forward tokens.
-type follower struct {
-	group, stream, prefix string
-	token                 *string
-}
-
-func (f *follower) poll(ctx context.Context, l Logs, out io.Writer) {
-	for {
-		res, err := l.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
-			LogGroupName:  aws.String(f.group),
-			LogStreamName: aws.String(f.stream),
-			StartFromHead: aws.Bool(true),
-			NextToken:     f.token,
-		})
-		if err != nil {
-			var nf *cwltypes.ResourceNotFoundException
-			if !errors.As(err, &nf) {
-				fmt.Fprintf(out, "%s(cannot read logs: %v)\n", f.prefix, err)
-			}
-			return
-		}
-		for _, ev := range res.Events {
-			fmt.Fprintf(out, "%s%s\n", f.prefix, aws.ToString(ev.Message))
-		}
-		same := f.token != nil && aws.ToString(res.NextForwardToken) == *f.token
-		f.token = res.NextForwardToken
-		if same || len(res.Events) == 0 {
-			return
+// essential reports whether the task definition's container is essential.
+func essential(def *types.TaskDefinition, name string) bool {
+	for _, cd := range def.ContainerDefinitions {
+		if aws.ToString(cd.Name) == name {
+			return cd.Essential == nil || *cd.Essential
 		}
 	}
-}
-
-func (w *watcher) result(t types.Task) TaskResult {
-	taskID := ecs.ResourceName(aws.ToString(t.TaskArn))
-	tr := TaskResult{
-		TaskARN:       aws.ToString(t.TaskArn),
-		LastStatus:    aws.ToString(t.LastStatus),
-		StopCode:      string(t.StopCode),
-		StoppedReason: aws.ToString(t.StoppedReason),
-		StartedAt:     t.StartedAt,
-		StoppedAt:     t.StoppedAt,
-	}
-	for _, c := range t.Containers {
-		cr := ContainerResult{Name: aws.ToString(c.Name), ExitCode: c.ExitCode, Reason: aws.ToString(c.Reason), Essential: true}
-		if cd := w.containerDef(cr.Name); cd != nil {
-			cr.Essential = *cd.Essential
-		}
-		cr.LogGroup, cr.LogStream = w.destination(taskID, c)
-		tr.Containers = append(tr.Containers, cr)
-	}
-	return tr
+	return true
 }

@@ -21,6 +21,13 @@ var (
 	ErrStart = errors.New("cannot start container")
 	// ErrUnavailable: the runtime itself cannot be reached.
 	ErrUnavailable = errors.New("runtime unavailable")
+	// ErrVolume: a volume could not be created, found or removed.
+	ErrVolume = errors.New("volume error")
+	// ErrInUse: a volume is still used by a container.
+	ErrInUse = errors.New("in use")
+	// ErrNotSupported: the runtime cannot do this here (for example, create
+	// a task cgroup on a remote engine).
+	ErrNotSupported = errors.New("not supported by this runtime")
 )
 
 // PullBehavior says when images are pulled, like the ECS agent's
@@ -104,7 +111,59 @@ type ContainerSpec struct {
 	DNSServers   []string
 	// StopSignal overrides the image's stop signal ("" keeps it).
 	StopSignal string
+	// Links are legacy links to other containers, "runtimeName:alias".
+	Links []string
+	// VolumesFrom mounts the volumes of other containers, "runtimeName" or
+	// "runtimeName:ro".
+	VolumesFrom []string
+	// HealthCheck replaces the image's health check when set.
+	HealthCheck *HealthCheck
+	// CgroupParent puts the container's cgroup under this parent (see
+	// TaskCgroups).
+	CgroupParent string
+	// NanoCPUs is a hard CPU limit in billionths of a CPU (0: none).
+	NanoCPUs int64
+	// PidMode and IpcMode are "", "host", or "container:<id>"; IpcMode may
+	// also be "none", "private" or "shareable".
+	PidMode string
+	IpcMode string
+	// CapAdd and CapDrop adjust the Linux capabilities.
+	CapAdd  []string
+	CapDrop []string
+	// Devices maps host devices: "hostPath:containerPath[:permissions]".
+	Devices []string
+	// Tmpfs mounts tmpfs file systems: container path -> mount options.
+	Tmpfs map[string]string
+	// ShmSizeBytes is the size of /dev/shm (0: runtime default).
+	ShmSizeBytes int64
+	// MemorySwapBytes is memory plus swap (-1: unlimited; 0: default);
+	// Swappiness is 0..100, or nil for the default.
+	MemorySwapBytes int64
+	Swappiness      *int64
+	// Sysctls sets namespaced kernel parameters.
+	Sysctls map[string]string
+	// SecurityOpt holds security options ("no-new-privileges", "label:...",
+	// "apparmor:...", "seccomp:...").
+	SecurityOpt []string
 }
+
+// HealthCheck is a container health check, run by the runtime.
+type HealthCheck struct {
+	// Test is the command: ["CMD", args...] or ["CMD-SHELL", "command"].
+	Test        []string
+	Interval    time.Duration
+	Timeout     time.Duration
+	StartPeriod time.Duration
+	Retries     int
+}
+
+// Health statuses reported in State.Health.
+const (
+	HealthNone      = ""
+	HealthStarting  = "starting"
+	HealthHealthy   = "healthy"
+	HealthUnhealthy = "unhealthy"
+)
 
 // ExitStatus is how a container ended.
 type ExitStatus struct {
@@ -133,6 +192,12 @@ type State struct {
 	FinishedAt time.Time
 	// Ports lists the bindings actually made, with dynamic host ports resolved.
 	Ports []PortBinding
+	// Health is the health check's status (HealthNone without a check).
+	Health string
+	// IPAddress and MACAddress are the container's address on its network,
+	// if it has its own.
+	IPAddress  string
+	MACAddress string
 }
 
 // Stream names which output stream a log line came from.
@@ -187,4 +252,56 @@ type Runtime interface {
 	List(ctx context.Context, labels map[string]string) ([]State, error)
 	// Remove deletes a stopped container (forcefully if it still runs).
 	Remove(ctx context.Context, id string) error
+}
+
+// VolumeSpec describes a named volume.
+type VolumeSpec struct {
+	Name       string
+	Driver     string
+	DriverOpts map[string]string
+	Labels     map[string]string
+}
+
+// Volumes is implemented by runtimes that manage named volumes. Errors wrap
+// ErrNotFound (no such volume), ErrInUse (RemoveVolume of a volume still
+// mounted) or ErrVolume.
+type Volumes interface {
+	// CreateVolume creates a volume (creating one that exists with the same
+	// driver is not an error).
+	CreateVolume(ctx context.Context, spec VolumeSpec) error
+	// InspectVolume describes an existing volume.
+	InspectVolume(ctx context.Context, name string) (VolumeSpec, error)
+	// ListVolumes returns the volumes carrying every label in labels (an
+	// empty value matches any value).
+	ListVolumes(ctx context.Context, labels map[string]string) ([]VolumeSpec, error)
+	// RemoveVolume deletes a volume.
+	RemoveVolume(ctx context.Context, name string) error
+}
+
+// Pauser is implemented by runtimes that can run a task's namespace holder:
+// a container that does nothing, whose network (and pid, ipc) namespaces
+// the task's other containers join with "container:<id>".
+type Pauser interface {
+	// PauseImage makes the pause image available and returns its reference.
+	PauseImage(ctx context.Context) (string, error)
+}
+
+// TaskLimits are the cpu and memory limits of a whole task.
+type TaskLimits struct {
+	// NanoCPUs is the CPU limit in billionths of a CPU (0: none).
+	NanoCPUs int64
+	// MemoryBytes is the memory limit (0: none).
+	MemoryBytes int64
+}
+
+// TaskCgroups is implemented by runtimes that can enforce a task's limits
+// on all of its containers together, with one parent cgroup per task.
+type TaskCgroups interface {
+	// TaskCgroup creates (or finds) the parent cgroup named name with the
+	// given limits and returns the value for ContainerSpec.CgroupParent. It
+	// returns an error wrapping ErrNotSupported when this runtime cannot
+	// enforce limits that way here.
+	TaskCgroup(ctx context.Context, name string, limits TaskLimits) (string, error)
+	// RemoveTaskCgroup deletes the parent cgroup once its containers ended.
+	RemoveTaskCgroup(ctx context.Context, name string) error
 }

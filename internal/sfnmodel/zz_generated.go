@@ -86,18 +86,18 @@ type ActivityWorkerLimitExceeded struct {
 
 // AssignedVariablesDetails is the "AssignedVariablesDetails" wire shape of the service model.
 type AssignedVariablesDetails struct {
-	Truncated bool `json:"truncated"`
+	Truncated *bool `json:"truncated,omitzero"`
 }
 
 // BillingDetails is the "BillingDetails" wire shape of the service model.
 type BillingDetails struct {
-	BilledMemoryUsedInMB         int64 `json:"billedMemoryUsedInMB"`
-	BilledDurationInMilliseconds int64 `json:"billedDurationInMilliseconds"`
+	BilledMemoryUsedInMB         *int64 `json:"billedMemoryUsedInMB,omitzero"`
+	BilledDurationInMilliseconds *int64 `json:"billedDurationInMilliseconds,omitzero"`
 }
 
 // CloudWatchEventsExecutionDataDetails is the "CloudWatchEventsExecutionDataDetails" wire shape of the service model.
 type CloudWatchEventsExecutionDataDetails struct {
-	Included bool `json:"included"`
+	Included *bool `json:"included,omitzero"`
 }
 
 // CloudWatchLogsLogGroup is the "CloudWatchLogsLogGroup" wire shape of the service model.
@@ -215,7 +215,7 @@ type CreateStateMachineInput struct {
 	LoggingConfiguration    *LoggingConfiguration    `json:"loggingConfiguration,omitzero"`
 	Tags                    []Tag                    `json:"tags,omitzero"`
 	TracingConfiguration    *TracingConfiguration    `json:"tracingConfiguration,omitzero"`
-	Publish                 bool                     `json:"publish"`
+	Publish                 *bool                    `json:"publish,omitzero"`
 	VersionDescription      string                   `json:"versionDescription,omitzero"`
 	EncryptionConfiguration *EncryptionConfiguration `json:"encryptionConfiguration,omitzero"`
 }
@@ -864,8 +864,8 @@ type GetActivityTaskOutput struct {
 // GetExecutionHistoryInput is the "GetExecutionHistoryInput" wire shape of the service model.
 type GetExecutionHistoryInput struct {
 	ExecutionArn         string `json:"executionArn,omitzero"`
-	MaxResults           int32  `json:"maxResults"`
-	ReverseOrder         bool   `json:"reverseOrder"`
+	MaxResults           *int32 `json:"maxResults,omitzero"`
+	ReverseOrder         *bool  `json:"reverseOrder,omitzero"`
 	NextToken            string `json:"nextToken,omitzero"`
 	IncludeExecutionData *bool  `json:"includeExecutionData,omitzero"`
 }
@@ -885,11 +885,11 @@ func (v *GetExecutionHistoryInput) Validate(prefix string, errs *wire.Violations
 	if len(v.ExecutionArn) > 256 {
 		errs.MaxLen(wire.Join(prefix, "executionArn"), string(v.ExecutionArn), 256)
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -910,7 +910,7 @@ type HistoryEvent struct {
 	Timestamp                                *wire.Time                                `json:"timestamp,omitzero"`
 	Type                                     HistoryEventType                          `json:"type,omitzero"`
 	Id                                       int64                                     `json:"id"`
-	PreviousEventId                          int64                                     `json:"previousEventId"`
+	PreviousEventId                          *int64                                    `json:"previousEventId,omitzero"`
 	ActivityFailedEventDetails               *ActivityFailedEventDetails               `json:"activityFailedEventDetails,omitzero"`
 	ActivityScheduleFailedEventDetails       *ActivityScheduleFailedEventDetails       `json:"activityScheduleFailedEventDetails,omitzero"`
 	ActivityScheduledEventDetails            *ActivityScheduledEventDetails            `json:"activityScheduledEventDetails,omitzero"`
@@ -952,7 +952,7 @@ type HistoryEvent struct {
 
 // HistoryEventExecutionDataDetails is the "HistoryEventExecutionDataDetails" wire shape of the service model.
 type HistoryEventExecutionDataDetails struct {
-	Truncated bool `json:"truncated"`
+	Truncated *bool `json:"truncated,omitzero"`
 }
 
 // HistoryEventType is the "HistoryEventType" enumeration of the service model.
@@ -1260,7 +1260,7 @@ type LambdaFunctionTimedOutEventDetails struct {
 
 // ListActivitiesInput is the "ListActivitiesInput" wire shape of the service model.
 type ListActivitiesInput struct {
-	MaxResults int32  `json:"maxResults"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 	NextToken  string `json:"nextToken,omitzero"`
 }
 
@@ -1270,11 +1270,11 @@ func (v *ListActivitiesInput) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -1294,7 +1294,7 @@ type ListActivitiesOutput struct {
 type ListExecutionsInput struct {
 	StateMachineArn string                 `json:"stateMachineArn,omitzero"`
 	StatusFilter    ExecutionStatus        `json:"statusFilter,omitzero"`
-	MaxResults      int32                  `json:"maxResults"`
+	MaxResults      *int32                 `json:"maxResults,omitzero"`
 	NextToken       string                 `json:"nextToken,omitzero"`
 	MapRunArn       string                 `json:"mapRunArn,omitzero"`
 	RedriveFilter   ExecutionRedriveFilter `json:"redriveFilter,omitzero"`
@@ -1315,11 +1315,11 @@ func (v *ListExecutionsInput) Validate(prefix string, errs *wire.Violations) {
 	if v.StatusFilter != "" && !v.StatusFilter.Valid() {
 		errs.Enum(wire.Join(prefix, "statusFilter"), string(v.StatusFilter), v.StatusFilter.Values())
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -1347,7 +1347,7 @@ type ListExecutionsOutput struct {
 // ListMapRunsInput is the "ListMapRunsInput" wire shape of the service model.
 type ListMapRunsInput struct {
 	ExecutionArn string `json:"executionArn,omitzero"`
-	MaxResults   int32  `json:"maxResults"`
+	MaxResults   *int32 `json:"maxResults,omitzero"`
 	NextToken    string `json:"nextToken,omitzero"`
 }
 
@@ -1366,11 +1366,11 @@ func (v *ListMapRunsInput) Validate(prefix string, errs *wire.Violations) {
 	if len(v.ExecutionArn) > 256 {
 		errs.MaxLen(wire.Join(prefix, "executionArn"), string(v.ExecutionArn), 256)
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -1390,7 +1390,7 @@ type ListMapRunsOutput struct {
 type ListStateMachineAliasesInput struct {
 	StateMachineArn string `json:"stateMachineArn,omitzero"`
 	NextToken       string `json:"nextToken,omitzero"`
-	MaxResults      int32  `json:"maxResults"`
+	MaxResults      *int32 `json:"maxResults,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -1414,11 +1414,11 @@ func (v *ListStateMachineAliasesInput) Validate(prefix string, errs *wire.Violat
 	if len(v.NextToken) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1024)
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 }
 
@@ -1432,7 +1432,7 @@ type ListStateMachineAliasesOutput struct {
 type ListStateMachineVersionsInput struct {
 	StateMachineArn string `json:"stateMachineArn,omitzero"`
 	NextToken       string `json:"nextToken,omitzero"`
-	MaxResults      int32  `json:"maxResults"`
+	MaxResults      *int32 `json:"maxResults,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -1456,11 +1456,11 @@ func (v *ListStateMachineVersionsInput) Validate(prefix string, errs *wire.Viola
 	if len(v.NextToken) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1024)
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 }
 
@@ -1472,7 +1472,7 @@ type ListStateMachineVersionsOutput struct {
 
 // ListStateMachinesInput is the "ListStateMachinesInput" wire shape of the service model.
 type ListStateMachinesInput struct {
-	MaxResults int32  `json:"maxResults"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 	NextToken  string `json:"nextToken,omitzero"`
 }
 
@@ -1482,11 +1482,11 @@ func (v *ListStateMachinesInput) Validate(prefix string, errs *wire.Violations) 
 	if v == nil {
 		return
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 1000 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 1000)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 1000 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 1000)
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
 		errs.MinLen(wire.Join(prefix, "nextToken"), string(v.NextToken), 1)
@@ -1571,7 +1571,7 @@ func (e LogLevel) Valid() bool {
 // LoggingConfiguration is the "LoggingConfiguration" wire shape of the service model.
 type LoggingConfiguration struct {
 	Level                LogLevel         `json:"level,omitzero"`
-	IncludeExecutionData bool             `json:"includeExecutionData"`
+	IncludeExecutionData *bool            `json:"includeExecutionData,omitzero"`
 	Destinations         []LogDestination `json:"destinations,omitzero"`
 }
 
@@ -1592,21 +1592,21 @@ func (v *LoggingConfiguration) Validate(prefix string, errs *wire.Violations) {
 // MapIterationEventDetails is the "MapIterationEventDetails" wire shape of the service model.
 type MapIterationEventDetails struct {
 	Name  string `json:"name,omitzero"`
-	Index int32  `json:"index"`
+	Index *int32 `json:"index,omitzero"`
 }
 
 // MapRunExecutionCounts is the "MapRunExecutionCounts" wire shape of the service model.
 type MapRunExecutionCounts struct {
-	Pending               int64 `json:"pending"`
-	Running               int64 `json:"running"`
-	Succeeded             int64 `json:"succeeded"`
-	Failed                int64 `json:"failed"`
-	TimedOut              int64 `json:"timedOut"`
-	Aborted               int64 `json:"aborted"`
-	Total                 int64 `json:"total"`
-	ResultsWritten        int64 `json:"resultsWritten"`
-	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
-	PendingRedrive        int64 `json:"pendingRedrive"`
+	Pending               int64  `json:"pending"`
+	Running               int64  `json:"running"`
+	Succeeded             int64  `json:"succeeded"`
+	Failed                int64  `json:"failed"`
+	TimedOut              int64  `json:"timedOut"`
+	Aborted               int64  `json:"aborted"`
+	Total                 int64  `json:"total"`
+	ResultsWritten        int64  `json:"resultsWritten"`
+	FailuresNotRedrivable *int64 `json:"failuresNotRedrivable,omitzero"`
+	PendingRedrive        *int64 `json:"pendingRedrive,omitzero"`
 }
 
 // MapRunFailedEventDetails is the "MapRunFailedEventDetails" wire shape of the service model.
@@ -1617,16 +1617,16 @@ type MapRunFailedEventDetails struct {
 
 // MapRunItemCounts is the "MapRunItemCounts" wire shape of the service model.
 type MapRunItemCounts struct {
-	Pending               int64 `json:"pending"`
-	Running               int64 `json:"running"`
-	Succeeded             int64 `json:"succeeded"`
-	Failed                int64 `json:"failed"`
-	TimedOut              int64 `json:"timedOut"`
-	Aborted               int64 `json:"aborted"`
-	Total                 int64 `json:"total"`
-	ResultsWritten        int64 `json:"resultsWritten"`
-	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
-	PendingRedrive        int64 `json:"pendingRedrive"`
+	Pending               int64  `json:"pending"`
+	Running               int64  `json:"running"`
+	Succeeded             int64  `json:"succeeded"`
+	Failed                int64  `json:"failed"`
+	TimedOut              int64  `json:"timedOut"`
+	Aborted               int64  `json:"aborted"`
+	Total                 int64  `json:"total"`
+	ResultsWritten        int64  `json:"resultsWritten"`
+	FailuresNotRedrivable *int64 `json:"failuresNotRedrivable,omitzero"`
+	PendingRedrive        *int64 `json:"pendingRedrive,omitzero"`
 }
 
 // MapRunListItem is the "MapRunListItem" wire shape of the service model.
@@ -1676,7 +1676,7 @@ func (e MapRunStatus) Valid() bool {
 
 // MapStateStartedEventDetails is the "MapStateStartedEventDetails" wire shape of the service model.
 type MapStateStartedEventDetails struct {
-	Length int32 `json:"length"`
+	Length *int32 `json:"length,omitzero"`
 }
 
 // MissingRequiredParameter is the "MissingRequiredParameter" error shape of the service.
@@ -2425,7 +2425,7 @@ type TestStateInput struct {
 	RoleArn            string                  `json:"roleArn,omitzero"`
 	Input              string                  `json:"input,omitzero"`
 	InspectionLevel    InspectionLevel         `json:"inspectionLevel,omitzero"`
-	RevealSecrets      bool                    `json:"revealSecrets"`
+	RevealSecrets      *bool                   `json:"revealSecrets,omitzero"`
 	Variables          string                  `json:"variables,omitzero"`
 	StateName          string                  `json:"stateName,omitzero"`
 	Mock               *MockInput              `json:"mock,omitzero"`
@@ -2494,7 +2494,7 @@ type TooManyTags struct {
 
 // TracingConfiguration is the "TracingConfiguration" wire shape of the service model.
 type TracingConfiguration struct {
-	Enabled bool `json:"enabled"`
+	Enabled *bool `json:"enabled,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2632,7 +2632,7 @@ type UpdateStateMachineInput struct {
 	RoleArn                 string                   `json:"roleArn,omitzero"`
 	LoggingConfiguration    *LoggingConfiguration    `json:"loggingConfiguration,omitzero"`
 	TracingConfiguration    *TracingConfiguration    `json:"tracingConfiguration,omitzero"`
-	Publish                 bool                     `json:"publish"`
+	Publish                 *bool                    `json:"publish,omitzero"`
 	VersionDescription      string                   `json:"versionDescription,omitzero"`
 	EncryptionConfiguration *EncryptionConfiguration `json:"encryptionConfiguration,omitzero"`
 }
@@ -2692,7 +2692,7 @@ type ValidateStateMachineDefinitionInput struct {
 	Definition string                                 `json:"definition,omitzero"`
 	Type       StateMachineType                       `json:"type,omitzero"`
 	Severity   ValidateStateMachineDefinitionSeverity `json:"severity,omitzero"`
-	MaxResults int32                                  `json:"maxResults"`
+	MaxResults *int32                                 `json:"maxResults,omitzero"`
 }
 
 // Validate checks v against the model's constraints, reporting each
@@ -2716,11 +2716,11 @@ func (v *ValidateStateMachineDefinitionInput) Validate(prefix string, errs *wire
 	if v.Severity != "" && !v.Severity.Valid() {
 		errs.Enum(wire.Join(prefix, "severity"), string(v.Severity), v.Severity.Values())
 	}
-	if true && float64(v.MaxResults) < 0 {
-		errs.Min(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 0)
+	if v.MaxResults != nil && float64(*v.MaxResults) < 0 {
+		errs.Min(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 0)
 	}
-	if true && float64(v.MaxResults) > 100 {
-		errs.Max(wire.Join(prefix, "maxResults"), float64(v.MaxResults), 100)
+	if v.MaxResults != nil && float64(*v.MaxResults) > 100 {
+		errs.Max(wire.Join(prefix, "maxResults"), float64(*v.MaxResults), 100)
 	}
 }
 

@@ -11,6 +11,10 @@ type Container struct {
 	ExitCode *int
 	// Reason explains an abnormal stop: "<ErrorName>: <message>".
 	Reason string
+	// HealthChecked is true when the container's definition has a health
+	// check; Health is what it last reported.
+	HealthChecked bool   `json:",omitempty"`
+	Health        Health `json:",omitempty"`
 }
 
 // Task is the state of a task as its owner sees it. Methods return updated
@@ -108,6 +112,23 @@ func (t Task) ContainerFailedToStart(name, reason string, now time.Time) Task {
 		t = t.clone()
 		t.Containers[i].Status = ContainerStopped
 		t.Containers[i].Reason = reason
+	}
+	if t.ExecutionStoppedAt.IsZero() {
+		t.ExecutionStoppedAt = now
+	}
+	return t.RequestStop(StopTaskFailedToStart, reason, now)
+}
+
+// FailedToStart records that the task's resources (network, volumes,
+// secrets) could not be set up: every container that has not stopped is
+// stopped with reason, and the task stops with TaskFailedToStart.
+func (t Task) FailedToStart(reason string, now time.Time) Task {
+	t = t.clone()
+	for i := range t.Containers {
+		if t.Containers[i].Status != ContainerStopped {
+			t.Containers[i].Status = ContainerStopped
+			t.Containers[i].Reason = reason
+		}
 	}
 	if t.ExecutionStoppedAt.IsZero() {
 		t.ExecutionStoppedAt = now

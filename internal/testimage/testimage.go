@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,22 +91,32 @@ func binary(ctx context.Context, goos, goarch string) (string, error) {
 
 // Build makes sure the Docker engine has an image tagged tag that holds the
 // current toolbox binary as /toolbox with ENTRYPOINT ["/toolbox"]. It
-// compiles the toolbox, and imports a new image only when no image with that
-// tag carries the same binary hash.
+// compiles the toolbox, and imports a new image only when none carries the
+// same binary.
 func Build(ctx context.Context, tag string) error {
-	_, err := do("image/"+tag, func() (string, error) { return "", build(ctx, tag) })
+	_, err := BuildOn(ctx, "", tag)
 	return err
 }
 
-func build(ctx context.Context, tag string) error {
-	cli, err := newClient()
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
+// BuildOn is Build on the engine at host (a DOCKER_HOST value; "" means
+// the environment's engine). It returns the image's content tag,
+// "<repository>:<binary hash>", which (unlike tag, which every checkout of
+// the project moves to its own toolbox) always names this toolbox.
+func BuildOn(ctx context.Context, host, tag string) (string, error) {
+	return do("image/"+host+"/"+tag, func() (string, error) {
+		cli, err := newClient(host)
+		if err != nil {
+			return "", err
+		}
+		defer cli.Close()
+		return build(ctx, cli, tag)
+	})
+}
+
+func build(ctx context.Context, cli *client.Client, tag string) (string, error) {
 	info, err := cli.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("testimage: docker info: %w", err)
+		return "", fmt.Errorf("testimage: docker info: %w", err)
 	}
 	arch := goruntime.GOARCH
 	switch info.Architecture {
@@ -116,20 +127,34 @@ func build(ctx context.Context, tag string) error {
 	}
 	bin, err := binary(ctx, "linux", arch)
 	if err != nil {
-		return err
+		return "", err
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
-		return fmt.Errorf("testimage: %w", err)
+		return "", fmt.Errorf("testimage: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-
-	old, err := cli.ImageInspect(ctx, tag)
-	if err == nil && old.Config != nil && old.Config.Labels[HashLabel] == hash {
-		return nil
+	repo := tag
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
 	}
+	ref := repo + ":" + hash[:12]
 
+	img, err := cli.ImageInspect(ctx, ref)
+	if err != nil || img.Config == nil || img.Config.Labels[HashLabel] != hash {
+		if err := importToolbox(ctx, cli, ref, hash, data); err != nil {
+			return "", err
+		}
+	}
+	if err := cli.ImageTag(ctx, ref, tag); err != nil {
+		return "", fmt.Errorf("testimage: tag %s: %w", tag, err)
+	}
+	return ref, nil
+}
+
+// importToolbox imports the toolbox binary data as the image ref.
+func importToolbox(ctx context.Context, cli *client.Client, ref, hash string, data []byte) error {
 	var layer bytes.Buffer
 	tw := tar.NewWriter(&layer)
 	now := time.Unix(0, 0)
@@ -151,7 +176,7 @@ func build(ctx context.Context, tag string) error {
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("testimage: %w", err)
 	}
-	rc, err := cli.ImageImport(ctx, image.ImportSource{Source: &layer, SourceName: "-"}, tag, image.ImportOptions{
+	rc, err := cli.ImageImport(ctx, image.ImportSource{Source: &layer, SourceName: "-"}, ref, image.ImportOptions{
 		Changes: []string{
 			`ENTRYPOINT ["/toolbox"]`,
 			`LABEL ` + HashLabel + `=` + hash,
@@ -159,26 +184,25 @@ func build(ctx context.Context, tag string) error {
 		Message: "ecsrun test toolbox",
 	})
 	if err != nil {
-		return fmt.Errorf("testimage: import %s: %w", tag, err)
+		return fmt.Errorf("testimage: import %s: %w", ref, err)
 	}
 	defer rc.Close()
 	var out bytes.Buffer
 	if _, err := out.ReadFrom(rc); err != nil {
-		return fmt.Errorf("testimage: import %s: %w", tag, err)
+		return fmt.Errorf("testimage: import %s: %w", ref, err)
 	}
 	if bytes.Contains(out.Bytes(), []byte(`"error"`)) {
-		return fmt.Errorf("testimage: import %s: %s", tag, out.Bytes())
-	}
-	if old.ID != "" && old.Config != nil && old.Config.Labels[HashLabel] != "" {
-		// The previous toolbox image lost its tag; drop it unless something
-		// still uses it.
-		cli.ImageRemove(ctx, old.ID, image.RemoveOptions{PruneChildren: true})
+		return fmt.Errorf("testimage: import %s: %s", ref, out.Bytes())
 	}
 	return nil
 }
 
-func newClient() (*client.Client, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+func newClient(host string) (*client.Client, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("testimage: docker client: %w", err)
 	}
@@ -187,7 +211,7 @@ func newClient() (*client.Client, error) {
 
 // Available reports whether a Docker engine answers within a few seconds.
 func Available(ctx context.Context) error {
-	cli, err := newClient()
+	cli, err := newClient("")
 	if err != nil {
 		return err
 	}
@@ -213,16 +237,13 @@ func RequireDocker(t testing.TB) {
 }
 
 // Image calls RequireDocker, builds the toolbox image under DefaultTag and
-// returns the tag; it fails the test when the build fails.
+// returns its content tag (see BuildOn), which tests should run: DefaultTag
+// may meanwhile be moved to another checkout's toolbox. It fails the test
+// when the build fails.
 func Image(t testing.TB) string {
 	t.Helper()
 	RequireDocker(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := Build(ctx, DefaultTag); err != nil {
-		t.Fatal(err)
-	}
-	return DefaultTag
+	return ImageOn(t, "")
 }
 
 // HostBinary compiles the toolbox for the host and returns its path; it fails
@@ -236,4 +257,18 @@ func HostBinary(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// ImageOn builds the toolbox image under DefaultTag on the engine at host
+// (a DOCKER_HOST value) and returns its content tag; it fails the test when
+// the build fails.
+func ImageOn(t testing.TB, host string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ref, err := BuildOn(ctx, host, DefaultTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
 }

@@ -2,6 +2,7 @@ package testimage
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,7 +11,7 @@ func TestBuild_ImageRunsToolbox(t *testing.T) {
 	tag := Image(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cli, err := newClient()
+	cli, err := newClient("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,9 +26,20 @@ func TestBuild_ImageRunsToolbox(t *testing.T) {
 	if img.Config.Labels[HashLabel] == "" {
 		t.Fatalf("label %s missing: %v", HashLabel, img.Config.Labels)
 	}
-	// A second Build in a fresh once reuses the image (same hash).
-	if err := build(ctx, tag); err != nil {
+	if !strings.HasPrefix(tag, "ecsrun-test/toolbox:") || tag == DefaultTag {
+		t.Fatalf("Image = %q; want the content tag ecsrun-test/toolbox:<hash>", tag)
+	}
+	latest, err := cli.ImageInspect(ctx, DefaultTag)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if latest.ID != img.ID {
+		t.Logf("%s was moved on by another checkout's toolbox meanwhile", DefaultTag)
+	}
+	// A second Build in a fresh once reuses the image (same hash).
+	ref, err := build(ctx, cli, DefaultTag)
+	if err != nil || ref != tag {
+		t.Fatalf("build = %q, %v; want %q again", ref, err, tag)
 	}
 	again, err := cli.ImageInspect(ctx, tag)
 	if err != nil {

@@ -151,6 +151,22 @@ type gen struct {
 	buf     bytes.Buffer
 	enums   map[string]bool
 	inputs  map[string]bool
+	// boxConvention is true for models (ECS) that mark optional numbers
+	// and booleans with Boxed* shapes: there a non-boxed primitive is
+	// always on the wire. In the other models (Logs, Step Functions) a
+	// non-boxed primitive is optional unless the structure requires it.
+	boxConvention bool
+}
+
+// usesBoxConvention reports whether the model declares Boxed* primitive
+// shapes (ECS's BoxedInteger, BoxedBoolean, ...).
+func usesBoxConvention(m *model) bool {
+	for name, s := range m.Shapes {
+		if strings.HasPrefix(name, "Boxed") && s.Box {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.buf, format, args...) }
@@ -164,6 +180,7 @@ func exported(s string) string {
 func (g *gen) run() ([]byte, error) {
 	g.enums = map[string]bool{}
 	g.inputs = map[string]bool{}
+	g.boxConvention = usesBoxConvention(g.m)
 	for _, op := range g.m.Operations {
 		if op.Input != nil {
 			g.markInput(op.Input.Shape)
@@ -226,10 +243,13 @@ func (g *gen) markInput(name string) {
 }
 
 // goType returns the Go type of a member and whether it is a non-boxed
-// primitive (always present on the wire, so never omitted).
-func (g *gen) goType(ref member) (string, bool) {
+// primitive (always present on the wire, so never omitted). required tells
+// whether the enclosing structure requires the member: in models without
+// the box convention, optional primitives are pointers so that an absent
+// member is not mistaken for its zero value.
+func (g *gen) goType(ref member, required bool) (string, bool) {
 	s := g.m.Shapes[ref.Shape]
-	boxed := s.Box || ref.Box
+	boxed := s.Box || ref.Box || (!g.boxConvention && !required)
 	switch s.Type {
 	case "string":
 		if len(s.Enum) > 0 {
@@ -285,7 +305,7 @@ func (g *gen) elemType(ref member) (string, bool) {
 	if s.Type == "structure" && !s.Document && !s.Stream && !s.Union && !s.Event {
 		return ref.Shape, false
 	}
-	t, prim := g.goType(ref)
+	t, prim := g.goType(ref, true)
 	return strings.TrimPrefix(t, "*"), prim
 }
 
@@ -299,9 +319,10 @@ func (g *gen) structure(name string, s *shape) error {
 		g.p("// %s is the %q wire shape of the service model.\n", name, name)
 	}
 	g.p("type %s struct {\n", name)
+	req := requiredSet(s)
 	for _, mn := range s.order {
 		mb := s.Members[mn]
-		t, prim := g.goType(mb)
+		t, prim := g.goType(mb, req[mn])
 		tag := mn + ",omitzero"
 		if prim {
 			tag = mn
@@ -319,21 +340,26 @@ func (g *gen) validator(name string, s *shape) {
 	g.p("// Validate checks v against the model's constraints, reporting each\n// violation under the member path prefix.\n")
 	g.p("func (v *%s) Validate(prefix string, errs *wire.Violations) {\n", name)
 	g.p("if v == nil { return }\n")
-	req := map[string]bool{}
-	for _, r := range s.Required {
-		req[r] = true
-	}
+	req := requiredSet(s)
 	for _, mn := range s.order {
 		mb := s.Members[mn]
 		f := "v." + exported(mn)
 		path := fmt.Sprintf("wire.Join(prefix, %q)", mn)
-		t, prim := g.goType(mb)
+		t, prim := g.goType(mb, req[mn])
 		if req[mn] && !prim {
 			g.p("if %s { errs.Missing(%s) }\n", g.zeroTest(f, t), path)
 		}
 		g.valueChecks(f, t, mb.Shape, path, 0)
 	}
 	g.p("}\n\n")
+}
+
+func requiredSet(s *shape) map[string]bool {
+	req := map[string]bool{}
+	for _, r := range s.Required {
+		req[r] = true
+	}
+	return req
 }
 
 func (g *gen) zeroTest(f, t string) string {

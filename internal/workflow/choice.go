@@ -199,3 +199,49 @@ func stringMatches(s, pattern string) bool {
 	}
 	return match(0, 0)
 }
+
+// String renders the rule compactly, for pictures and messages:
+// `$.n > 3`, `$.s == "ok"`, `$.x present`, `not (...)`, `(a and b)`.
+func (c *ChoiceRule) String() string {
+	join := func(rules []*ChoiceRule, sep string) string {
+		parts := make([]string, len(rules))
+		for i, r := range rules {
+			parts[i] = r.String()
+		}
+		return "(" + strings.Join(parts, sep) + ")"
+	}
+	switch {
+	case c.And != nil:
+		return join(c.And, " and ")
+	case c.Or != nil:
+		return join(c.Or, " or ")
+	case c.Not != nil:
+		return "not " + c.Not.String()
+	case c.Variable == nil:
+		return "?"
+	}
+	op := c.Operator
+	operand := ""
+	if c.ValuePath != nil {
+		op = strings.TrimSuffix(op, "Path")
+		operand = c.ValuePath.raw
+	} else {
+		operand = EncodeJSON(c.Value)
+	}
+	if strings.HasPrefix(op, "Is") {
+		what := strings.ToLower(strings.TrimPrefix(op, "Is"))
+		if b, ok := c.Value.(bool); ok && !b {
+			return c.Variable.raw + " not " + what
+		}
+		return c.Variable.raw + " " + what
+	}
+	symbols := []struct{ suffix, sym string }{
+		{"GreaterThanEquals", ">="}, {"LessThanEquals", "<="}, {"GreaterThan", ">"}, {"LessThan", "<"}, {"Equals", "=="}, {"Matches", "matches"},
+	}
+	for _, s := range symbols {
+		if strings.HasSuffix(op, s.suffix) {
+			return c.Variable.raw + " " + s.sym + " " + operand
+		}
+	}
+	return c.Variable.raw + " " + op + " " + operand
+}

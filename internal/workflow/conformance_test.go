@@ -42,6 +42,7 @@ var conformanceSnapshots = []string{
 	"v2/timeouts/test_heartbeats.snapshot.json",
 	"v2/timeouts/test_timeouts.snapshot.json",
 	"v2/services/test_ecs_task_service.snapshot.json",
+	"v2/callback/test_callback.snapshot.json",
 }
 
 type confResult struct {
@@ -87,11 +88,13 @@ type templateIndex struct {
 	byName map[string][]string // lower-case base name -> files
 	states map[string]map[string]bool
 	start  map[string]string
+	// timeout: the template has a TimeoutSeconds or HeartbeatSeconds.
+	timeout map[string]bool
 }
 
 func loadTemplates(t *testing.T, root string) *templateIndex {
 	t.Helper()
-	idx := &templateIndex{byName: map[string][]string{}, states: map[string]map[string]bool{}, start: map[string]string{}}
+	idx := &templateIndex{byName: map[string][]string{}, states: map[string]map[string]bool{}, start: map[string]string{}, timeout: map[string]bool{}}
 	err := filepath.WalkDir(filepath.Join(root, "templates"), func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json5") {
 			return err
@@ -108,6 +111,7 @@ func loadTemplates(t *testing.T, root string) *templateIndex {
 		}
 		names := map[string]bool{}
 		collectStateNames(v, names)
+		idx.timeout[p] = strings.Contains(string(data), "TimeoutSeconds") || strings.Contains(string(data), "HeartbeatSeconds")
 		idx.states[p] = names
 		if m, ok := v.(map[string]any); ok {
 			idx.start[p], _ = m["StartAt"].(string)
@@ -140,8 +144,9 @@ func collectStateNames(v any, out map[string]bool) {
 
 var bracketParam = regexp.MustCompile(`\[(.*)\]$`)
 
-// findTemplate picks the definition a recorded test ran.
-func (idx *templateIndex) findTemplate(test string, events []any) (string, string) {
+// findTemplate picks the definition a recorded test ran; category is the
+// recording's directory (on a tie, a template of that area wins).
+func (idx *templateIndex) findTemplate(test, category string, events []any) (string, string) {
 	base := strings.TrimPrefix(bracketParam.ReplaceAllString(test, ""), "test_")
 	var param string
 	if m := bracketParam.FindStringSubmatch(test); m != nil {
@@ -160,8 +165,12 @@ func (idx *templateIndex) findTemplate(test string, events []any) (string, strin
 	}
 	entered := map[string]bool{}
 	first := ""
+	timedOut := false
 	for _, e := range events {
 		em, _ := e.(map[string]any)
+		if typ, _ := em["type"].(string); strings.HasSuffix(typ, "TimedOut") && typ != "ExecutionTimedOut" {
+			timedOut = true
+		}
 		if d, ok := em["stateEnteredEventDetails"].(map[string]any); ok {
 			n, _ := d["name"].(string)
 			entered[n] = true
@@ -171,6 +180,9 @@ func (idx *templateIndex) findTemplate(test string, events []any) (string, strin
 		}
 	}
 	fits := func(f string) bool {
+		if timedOut && !idx.timeout[f] {
+			return false // a task timed out: the definition has a timeout
+		}
 		for n := range entered {
 			if !idx.states[f][n] {
 				return false
@@ -183,7 +195,10 @@ func (idx *templateIndex) findTemplate(test string, events []any) (string, strin
 	}
 	// Otherwise the best-named template whose states cover the history.
 	words := strings.Split(base, "_")
-	best, bestScore := "", -1
+	best, bestScore, bestInCategory := "", -1, false
+	if timedOut {
+		bestScore = -10 // few templates fit: a weaker name match will do
+	}
 	var all []string
 	for _, files := range idx.byName {
 		all = append(all, files...)
@@ -201,8 +216,9 @@ func (idx *templateIndex) findTemplate(test string, events []any) (string, strin
 			}
 		}
 		score -= len(strings.Split(name, "_"))
-		if score > bestScore {
-			best, bestScore = f, score
+		inCategory := strings.Contains(filepath.ToSlash(f), "/templates/"+category+"/")
+		if score > bestScore || best != "" && score == bestScore && inCategory && !bestInCategory {
+			best, bestScore, bestInCategory = f, score, inCategory
 		}
 	}
 	return best, param
@@ -212,11 +228,17 @@ func (idx *templateIndex) findTemplate(test string, events []any) (string, strin
 type replay struct {
 	mu       sync.Mutex
 	outcomes map[string][]outcome
+	clock    *FakeClock
 }
 
 type outcome struct {
 	out any
 	err *StatesError
+	// submitted is the TaskSubmitted output recorded before the outcome.
+	submitted any
+	// block: the task never answered (TaskTimedOut): wait until the
+	// state's timeout cancels it.
+	block bool
 }
 
 func (r *replay) Supports(string) bool { return true }
@@ -232,6 +254,16 @@ func (r *replay) Lookup(string) (TaskHandler, bool) {
 		o := q[0]
 		r.outcomes[req.StateName] = q[1:]
 		r.mu.Unlock()
+		if o.submitted != nil && req.Submitted != nil {
+			req.Submitted(o.submitted)
+		}
+		if o.block {
+			// Blocked on nothing the clock drives: let it move on.
+			r.clock.Release()
+			<-ctx.Done()
+			r.clock.Hold()
+			return nil, &StatesError{Name: "States.Aborted"}
+		}
 		return o.out, o.err
 	}), true
 }
@@ -255,6 +287,7 @@ func recordedValue(v any) any {
 func newReplay(events []any) (*replay, string) {
 	r := &replay{outcomes: map[string][]outcome{}}
 	cur := ""
+	var submitted any
 	for _, e := range events {
 		em, _ := e.(map[string]any)
 		typ, _ := em["type"].(string)
@@ -268,7 +301,8 @@ func newReplay(events []any) (*replay, string) {
 				key = "lambdaFunctionSucceededEventDetails"
 			}
 			d, _ := em[key].(map[string]any)
-			r.outcomes[cur] = append(r.outcomes[cur], outcome{out: recordedValue(d["output"])})
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{out: recordedValue(d["output"]), submitted: submitted})
+			submitted = nil
 		case "TaskFailed", "LambdaFunctionFailed", "TaskStartFailed", "TaskSubmitFailed", "LambdaFunctionStartFailed":
 			var d map[string]any
 			for k, v := range em {
@@ -276,14 +310,25 @@ func newReplay(events []any) (*replay, string) {
 					d, _ = v.(map[string]any)
 				}
 			}
-			name, _ := d["error"].(string)
+			name, hasName := d["error"].(string)
 			cause := ""
-			if c, ok := d["cause"]; ok {
+			c, hasCause := d["cause"]
+			if hasCause {
 				cause = recordedString(c)
 			}
-			r.outcomes[cur] = append(r.outcomes[cur], outcome{err: &StatesError{Name: name, Cause: cause}})
-		case "TaskTimedOut", "LambdaFunctionTimedOut", "ActivityScheduled", "LambdaFunctionScheduleFailed", "TaskSubmitted":
-			return nil, "needs " + typ + " (real task timing, activities or callbacks)"
+			// A SendTaskFailure without error and cause records neither.
+			absent := !hasName && !hasCause
+			se := &StatesError{Name: name, Cause: cause, NullName: absent, NullCause: absent}
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{err: se, submitted: submitted})
+			submitted = nil
+		case "TaskSubmitted":
+			d, _ := em["taskSubmittedEventDetails"].(map[string]any)
+			submitted = recordedValue(d["output"])
+		case "TaskTimedOut", "LambdaFunctionTimedOut":
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{block: true, submitted: submitted})
+			submitted = nil
+		case "ActivityScheduled", "LambdaFunctionScheduleFailed":
+			return nil, "needs " + typ + " (activities)"
 		}
 	}
 	return r, ""
@@ -291,11 +336,23 @@ func newReplay(events []any) (*replay, string) {
 
 var placeholderRe = regexp.MustCompile(`<[^<>]+>`)
 
+// normalisedValues are the values the recordings replaced by a fixed word
+// (a real time or UUID was recorded), with what the real value looked like.
+var normalisedValues = map[string]*regexp.Regexp{
+	"start-time":     regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`),
+	"entered-time":   regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`),
+	"generated-uuid": regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`),
+}
+
 // recordedMatch compares a recorded value (with LocalStack's normalised
 // placeholders) with what the interpreter produced.
 func recordedMatch(rec, got any) bool {
 	switch x := rec.(type) {
 	case string:
+		if re, ok := normalisedValues[x]; ok {
+			gs, _ := got.(string)
+			return re.MatchString(gs)
+		}
 		if x == "date" || x == "timestamp" || x == "RandomNumberGenerated" {
 			_, ok := got.(string)
 			return ok || x == "RandomNumberGenerated"
@@ -303,6 +360,15 @@ func recordedMatch(rec, got any) bool {
 		gs, ok := got.(string)
 		if !ok {
 			return false
+		}
+		if strings.HasPrefix(x, "{") && strings.HasPrefix(gs, "{") {
+			// A JSON document in a string (a Cause): the recording may have
+			// reformatted it, so compare it as JSON.
+			xv, xerr := DecodeJSON([]byte(x))
+			gv, gerr := DecodeJSON([]byte(gs))
+			if xerr == nil && gerr == nil {
+				return recordedMatch(xv, gv)
+			}
 		}
 		if placeholderRe.MatchString(x) {
 			parts := placeholderRe.Split(x, -1)
@@ -346,6 +412,7 @@ var eventAliases = map[string]string{
 	"LambdaFunctionStarted":   "TaskStarted",
 	"LambdaFunctionSucceeded": "TaskSucceeded",
 	"LambdaFunctionFailed":    "TaskFailed",
+	"LambdaFunctionTimedOut":  "TaskTimedOut",
 }
 
 func recordedTypes(events []any) []string {
@@ -361,9 +428,13 @@ func recordedTypes(events []any) []string {
 	return out
 }
 
-func runConformanceCase(root string, idx *templateIndex, test string, events []any) confResult {
+func runConformanceCase(root string, idx *templateIndex, rel, test string, events []any) confResult {
 	res := confResult{}
-	tmpl, param := idx.findTemplate(test, events)
+	if why, ok := builtInTestCode[test]; ok {
+		res.skip = why
+		return res
+	}
+	tmpl, param := idx.findTemplate(test, filepath.Base(filepath.Dir(rel)), events)
 	if tmpl == "" {
 		res.skip = "no template matches the recorded states"
 		return res
@@ -427,8 +498,13 @@ func runConformanceCase(root string, idx *templateIndex, test string, events []a
 	if input == nil {
 		input = map[string]any{}
 	}
-	clock := NewFakeClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	// A timestamp the recording replaced by "date": any real one will do
+	// (the run's start, so a Wait until it ends at once).
+	input = replaceDates(input, start.Format(time.RFC3339))
+	clock := NewFakeClock(start)
 	clock.SetAutoAdvance(true)
+	rep.clock = clock
 	hist := &History{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -473,7 +549,7 @@ func runConformanceCase(root string, idx *templateIndex, test string, events []a
 		res.skip = "recording does not end the execution (" + typ + ")"
 		return res
 	}
-	if len(problems) == 0 {
+	if len(problems) == 0 && idsComplete(events) {
 		wantTypes := recordedTypes(events)
 		var gotTypes []string
 		for _, e := range hist.Events() {
@@ -490,6 +566,46 @@ func runConformanceCase(root string, idx *templateIndex, test string, events []a
 	res.ok = len(problems) == 0
 	res.detail = filepath.Base(tmpl) + ": " + strings.Join(problems, "; ")
 	return res
+}
+
+// builtInTestCode are the recorded tests whose definition the test code
+// builds (no template holds it), so they cannot be replayed here.
+var builtInTestCode = map[string]string{
+	"test_state_fail_intrinsic":        "definition built by the test code (no template)",
+	"test_state_pass_result_jsonpaths": "definition built by the test code (no template)",
+}
+
+// idsComplete reports whether the recording kept every event (ids 1..n);
+// some recordings normalised the ids of nested events and dropped some,
+// and then only the outcome is compared, not the event sequence.
+func idsComplete(events []any) bool {
+	for i, e := range events {
+		em, _ := e.(map[string]any)
+		if id, ok := isInteger(em["id"]); !ok || id != int64(i+1) {
+			return false
+		}
+	}
+	return true
+}
+
+// replaceDates replaces the strings "date" (a timestamp the recording
+// normalised) in v by ts.
+func replaceDates(v any, ts string) any {
+	switch x := v.(type) {
+	case string:
+		if x == "date" {
+			return ts
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = replaceDates(e, ts)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = replaceDates(e, ts)
+		}
+	}
+	return v
 }
 
 func uniq(s []string) []string {
@@ -588,7 +704,7 @@ func TestConformance(t *testing.T) {
 				if strings.Contains(hk, "reverseOrder[True]") {
 					continue
 				}
-				r := runConformanceCase(root, idx, test, events)
+				r := runConformanceCase(root, idx, rel, test, events)
 				r.id = rel + "::" + test + "::" + hk
 				results = append(results, r)
 			}

@@ -120,6 +120,12 @@ type State struct {
 	MaxConcurrency     int64
 	MaxConcurrencyPath *Path
 	Label              string
+	// Failures of items a Map state tolerates (nil: none), as a count or
+	// a percentage of the items, or paths to them.
+	ToleratedFailureCount          *int64
+	ToleratedFailurePercentage     *float64
+	ToleratedFailureCountPath      *Path
+	ToleratedFailurePercentagePath *Path
 }
 
 // ResourceChecker reports whether a Task Resource ARN is supported and,
@@ -570,6 +576,12 @@ func (p *parser) task(st *State, obj map[string]any, at string) {
 	if c, ok := obj["Credentials"]; ok {
 		st.Credentials = c
 	}
+	if pc, ok := p.opts.Resources.(ParameterChecker); ok && st.Resource != "" && p.opts.Resources.Supports(st.Resource) {
+		params, _ := obj["Parameters"].(map[string]any)
+		for _, pr := range pc.CheckParameters(st.Resource, params) {
+			p.probs.add(at+"/Parameters"+pr.Path, "%s", pr.Message)
+		}
+	}
 }
 
 func (p *parser) retry(st *State, obj map[string]any, at string) {
@@ -748,6 +760,29 @@ func (p *parser) mapState(st *State, obj map[string]any, at string) {
 		if _, ok := obj["MaxConcurrency"]; ok {
 			p.probs.add(at, "must not have both \"MaxConcurrency\" and \"MaxConcurrencyPath\"")
 		}
+	}
+	if _, ok := obj["ToleratedFailureCount"]; ok {
+		n := p.posInt(obj, "ToleratedFailureCount", at, 0, 0)
+		st.ToleratedFailureCount = &n
+	}
+	if v, ok := obj["ToleratedFailurePercentage"]; ok {
+		f, isNum := toFloat(v)
+		if !isNum || f < 0 || f > 100 {
+			p.probs.add(at+"/ToleratedFailurePercentage", "must be a number between 0 and 100")
+		}
+		st.ToleratedFailurePercentage = &f
+	}
+	if _, ok := obj["ToleratedFailureCountPath"]; ok {
+		st.ToleratedFailureCountPath = p.refPath(obj, "ToleratedFailureCountPath", at)
+	}
+	if _, ok := obj["ToleratedFailurePercentagePath"]; ok {
+		st.ToleratedFailurePercentagePath = p.refPath(obj, "ToleratedFailurePercentagePath", at)
+	}
+	if st.ToleratedFailureCount != nil && st.ToleratedFailureCountPath != nil {
+		p.probs.add(at, "must not have both \"ToleratedFailureCount\" and \"ToleratedFailureCountPath\"")
+	}
+	if st.ToleratedFailurePercentage != nil && st.ToleratedFailurePercentagePath != nil {
+		p.probs.add(at, "must not have both \"ToleratedFailurePercentage\" and \"ToleratedFailurePercentagePath\"")
 	}
 	if lv, ok := obj["Label"]; ok {
 		s, _ := lv.(string)

@@ -7,7 +7,12 @@
 //
 // The main entry points are [Parse] (definition to [StateMachine], with
 // statelint-style errors that name the offending field) and [Run] /
-// [Start] (one execution, emitting Step Functions history events).
+// [RunValue] (one execution, emitting Step Functions history events).
+// Task resources come from a [TaskRegistry]; a registry that is also a
+// [ParameterChecker] validates Task Parameters at parse time, and a handler
+// that is a [ParameterAdjuster] changes them before TaskScheduled (the ECS
+// integration, internal/sfnecs, is both). [Options].DelayScale shortens
+// Wait states and retry delays, not timeouts.
 //
 // The life of a state, as the interpreter drives it:
 //

@@ -55,6 +55,9 @@ func duplicateStates(data []byte) []Problem {
 				afterValue()
 			}
 		case string:
+			if len(stack) == 0 {
+				continue // a top-level string: not a definition (Parse says so)
+			}
 			f := stack[len(stack)-1]
 			if f.obj && f.key == "" {
 				f.key = t

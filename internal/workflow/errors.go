@@ -31,6 +31,9 @@ const (
 type StatesError struct {
 	Name  string
 	Cause string
+	// NullName and NullCause: the error or the cause was not given at all
+	// (SendTaskFailure without them); a Catch then shows null, not "".
+	NullName, NullCause bool
 }
 
 // Error renders "Name: Cause".

@@ -56,6 +56,10 @@ type recorder struct {
 // map iteration); previousEventId links events within it.
 type lane struct {
 	prev int64
+	// nested: a Parallel branch or a Map iteration, where a state that
+	// ends the lane with an error (or is cut short) records
+	// <Type>StateAborted.
+	nested bool
 }
 
 func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
@@ -64,7 +68,8 @@ func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
 	r.next++
 	ev.Id = r.next
 	if l != nil {
-		ev.PreviousEventId = l.prev
+		prev := l.prev
+		ev.PreviousEventId = &prev
 		l.prev = ev.Id
 	}
 	ev.Timestamp = wire.At(r.clock.Now())
@@ -75,7 +80,8 @@ func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
 }
 
 func dataDetails() *sfnmodel.HistoryEventExecutionDataDetails {
-	return &sfnmodel.HistoryEventExecutionDataDetails{}
+	f := false
+	return &sfnmodel.HistoryEventExecutionDataDetails{Truncated: &f}
 }
 
 func stateEntered(typ, name string, input any) sfnmodel.HistoryEvent {
@@ -116,4 +122,9 @@ func splitResource(arn string) (string, string) {
 
 func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+func int32p(n int) *int32 {
+	v := int32(n)
+	return &v
 }

@@ -34,6 +34,13 @@ type Options struct {
 	// States.UUID and task tokens. Nil means a randomly seeded source.
 	Rand rand.Source
 
+	// Region is the region TaskScheduled events name ("us-east-1" when
+	// empty).
+	Region string
+	// DelayScale multiplies the delays of Wait states and retries (not
+	// timeouts), so tests and demos can run long waits quickly; 0 means 1.
+	DelayScale float64
+
 	// Identity of the execution, for the context object.
 	ExecutionArn     string
 	ExecutionName    string
@@ -100,6 +107,21 @@ func (ex *execution) release() {
 	}
 }
 
+func (ex *execution) region() string {
+	if ex.opts.Region == "" {
+		return "us-east-1"
+	}
+	return ex.opts.Region
+}
+
+// delay sleeps d scaled by DelayScale (Wait states and retry delays).
+func (ex *execution) delay(ctx context.Context, d time.Duration) bool {
+	if s := ex.opts.DelayScale; s > 0 && s != 1 {
+		d = time.Duration(float64(d) * s)
+	}
+	return ex.sleep(ctx, d)
+}
+
 // sleep waits d on the clock; it returns false when ctx ended first.
 func (ex *execution) sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
@@ -162,13 +184,14 @@ func (ex *execution) run(ctx context.Context) *Result {
 	})
 	top.prev = 0 // AWS links the first state to event 0
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	done := make(chan runOutcome, 1)
 	ex.hold()
 	go func() {
-		defer ex.release()
 		out, err := ex.runMachine(runCtx, top, ex.sm, ex.input, nil)
+		// Hands the hold to the receiver: were it released first, an
+		// auto-advancing clock could fire the execution timeout meanwhile.
 		done <- runOutcome{out, err}
 	}()
 
@@ -181,16 +204,14 @@ func (ex *execution) run(ctx context.Context) *Result {
 	ex.release()
 	var res *Result
 	select {
-	case o := <-done:
-		ex.hold()
+	case o := <-done: // inherits the machine's hold
 		res = ex.finish(top, o)
 	case <-timeout:
 		ex.hold()
-		cancel()
-		ex.release()
-		<-done
-		ex.hold()
 		se := &StatesError{Name: ErrTimeout, Cause: "The execution timed out."}
+		cancel(se)
+		ex.release()
+		<-done // inherits the machine's hold
 		ex.rec.emit(top, sfnmodel.HistoryEvent{
 			Type:                          sfnmodel.HistoryEventTypeExecutionTimedOut,
 			ExecutionTimedOutEventDetails: &sfnmodel.ExecutionTimedOutEventDetails{Error: se.Name, Cause: se.Cause},
@@ -198,18 +219,18 @@ func (ex *execution) run(ctx context.Context) *Result {
 		res = &Result{Status: StatusTimedOut, Error: se}
 	case <-ctx.Done():
 		ex.hold()
-		cancel()
+		cancel(context.Cause(ctx))
 		ex.release()
-		<-done
-		ex.hold()
-		se := &StatesError{Name: "States.Aborted", Cause: "The execution was stopped."}
-		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
-			var s *StatesError
-			if errors.As(c, &s) {
-				se = s
-			}
+		<-done // inherits the machine's hold
+		// StopExecution's error and cause, when it gave them (cancel ctx
+		// with a *StatesError as its cause); AWS links the event to no
+		// other (previousEventId 0).
+		se := &StatesError{}
+		var s *StatesError
+		if errors.As(context.Cause(ctx), &s) {
+			se = s
 		}
-		ex.rec.emit(top, sfnmodel.HistoryEvent{
+		ex.rec.emit(&lane{}, sfnmodel.HistoryEvent{
 			Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
 			ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
 		})
@@ -358,7 +379,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		if !ex.sleep(ctx, d) {
+		if !ex.delay(ctx, d) {
 			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
 		out, err := r.applyOutputPath(eff)
@@ -408,8 +429,11 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
 			return st.Next, out, nil
 		}
-		if err.Name == ErrRuntime || ctx.Err() != nil {
+		if err.Name == ErrRuntime {
 			return "", nil, err
+		}
+		if ctx.Err() != nil {
+			return "", nil, r.aborted(err)
 		}
 		retried := false
 		for i, rt := range st.Retry {
@@ -420,7 +444,7 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 				d := RetryDelay(rt, int(attempts[i]), ex.float64)
 				attempts[i]++
 				r.retryCount++
-				if !ex.sleep(ctx, d) {
+				if !ex.delay(ctx, d) {
 					return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 				}
 				retried = true
@@ -438,6 +462,12 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 				continue
 			}
 			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
+			if err.NullName {
+				errOut["Error"] = nil
+			}
+			if err.NullCause {
+				errOut["Cause"] = nil
+			}
 			out, rerr := r.applyResultPath(c.ResultPath, input, errOut)
 			if rerr != nil {
 				return "", nil, rerr
@@ -445,8 +475,17 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
 			return c.Next, out, nil
 		}
-		return "", nil, err
+		return "", nil, r.aborted(err)
 	}
+}
+
+// aborted records that a state of a branch or iteration ends it without
+// going on (an uncaught error, or a sibling's failure), and returns err.
+func (r *stateRun) aborted(err *StatesError) *StatesError {
+	if r.lane.nested {
+		r.ex.rec.emit(r.lane, plain(r.st.Type+"StateAborted"))
+	}
+	return err
 }
 
 // RetryDelay is the wait before retry number attempt+1 of retrier rt:
@@ -482,7 +521,7 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 				return nil, err
 			}
 		}
-		result, err = r.task(ctx, params)
+		result, err = r.task(ctx, eff, params)
 	case TypeParallel:
 		params := eff
 		if st.Parameters != nil {

@@ -178,7 +178,9 @@ func parseBracket(rest string) (segment, string, error) {
 		var sb strings.Builder
 		i := 1
 		for ; i < len(body) && body[i] != q; i++ {
-			if body[i] == '\\' && i+1 < len(body) {
+			// Only the quote itself is escaped; any other backslash is
+			// part of the name (as Step Functions' JSONPath reads it).
+			if body[i] == '\\' && i+1 < len(body) && body[i+1] == q {
 				i++
 			}
 			sb.WriteByte(body[i])

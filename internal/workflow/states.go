@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
@@ -16,8 +17,8 @@ func (ex *execution) children(ctx context.Context, n, limit int, fn func(ctx con
 	if limit <= 0 || limit > n {
 		limit = n
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	type done struct {
 		i   int
 		err *StatesError
@@ -43,7 +44,8 @@ func (ex *execution) children(ctx context.Context, n, limit int, fn func(ctx con
 		finished++
 		if d.err != nil && failIdx < 0 {
 			failIdx, firstErr = d.i, d.err
-			cancel()
+			// The other children are aborted (their tasks are stopped).
+			cancel(&StatesError{Name: "States.Aborted", Cause: "another branch failed"})
 		}
 		if failIdx < 0 && started < n {
 			start()
@@ -52,7 +54,10 @@ func (ex *execution) children(ctx context.Context, n, limit int, fn func(ctx con
 	return failIdx, firstErr
 }
 
-func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
+// task runs a Task state's resource with params; its TimeoutSecondsPath
+// and HeartbeatSecondsPath refer to input (the effective input, before
+// Parameters).
+func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesError) {
 	st, ex := r.st, r.ex
 	var h TaskHandler
 	if ex.opts.Tasks != nil {
@@ -63,22 +68,25 @@ func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
 	}
 	timeout, heartbeat := st.TimeoutSeconds, st.HeartbeatSeconds
 	if st.TimeoutSecondsPath != nil {
-		n, err := r.positivePath(st.TimeoutSecondsPath, params, "TimeoutSecondsPath")
+		n, err := r.positivePath(st.TimeoutSecondsPath, input, "TimeoutSecondsPath")
 		if err != nil {
 			return nil, err
 		}
 		timeout = n
 	}
 	if st.HeartbeatSecondsPath != nil {
-		n, err := r.positivePath(st.HeartbeatSecondsPath, params, "HeartbeatSecondsPath")
+		n, err := r.positivePath(st.HeartbeatSecondsPath, input, "HeartbeatSecondsPath")
 		if err != nil {
 			return nil, err
 		}
 		heartbeat = n
 	}
+	if a, ok := h.(ParameterAdjuster); ok {
+		params = a.AdjustParameters(st.Resource, params)
+	}
 	rtype, resName := splitResource(st.Resource)
 	sched := &sfnmodel.TaskScheduledEventDetails{
-		ResourceType: rtype, Resource: resName, Region: "us-east-1", Parameters: EncodeJSON(params),
+		ResourceType: rtype, Resource: resName, Region: ex.region(), Parameters: EncodeJSON(params),
 	}
 	if timeout > 0 {
 		sched.TimeoutInSeconds = &timeout
@@ -92,11 +100,11 @@ func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
 		TaskStartedEventDetails: &sfnmodel.TaskStartedEventDetails{ResourceType: rtype, Resource: resName},
 	})
 
-	hctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	hb := make(chan struct{}, 1)
 	req := &TaskRequest{
-		Resource: st.Resource, StateName: st.Name, Parameters: params, Token: r.token,
+		Resource: st.Resource, ExecutionArn: ex.opts.ExecutionArn, StateName: st.Name, Parameters: params, Token: r.token,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		Heartbeat: func() {
 			select {
@@ -171,19 +179,28 @@ func (r *stateRun) task(ctx context.Context, params any) (any, *StatesError) {
 			ex.hold()
 			se = &StatesError{Name: ErrTimeout}
 		case <-hbC:
+			// AWS reports a missed heartbeat as States.Timeout too.
 			ex.hold()
 			hbTimer = nil
-			se = &StatesError{Name: ErrHeartbeatTimeout}
+			se = &StatesError{Name: ErrTimeout}
 		case <-ctx.Done():
 			ex.hold()
 			se = &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+			// A timeout that came due at the same moment still counts.
+			select {
+			case <-timeoutC:
+				se = &StatesError{Name: ErrTimeout}
+			case <-hbC:
+				se = &StatesError{Name: ErrTimeout}
+			default:
+			}
 		}
 	}
 	// Stop the handler and wait for it (inheriting, then dropping, its hold).
-	cancel()
+	cancel(se)
 	ex.release()
 	<-resCh
-	if ctx.Err() == nil {
+	if se.Name == ErrTimeout || se.Name == ErrHeartbeatTimeout {
 		ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
 			Type: sfnmodel.HistoryEventTypeTaskTimedOut,
 			TaskTimedOutEventDetails: &sfnmodel.TaskTimedOutEventDetails{
@@ -211,7 +228,7 @@ func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) 
 	startedID := ex.rec.emit(r.lane, plain("ParallelStateStarted"))
 	results := make([]any, len(st.Branches))
 	_, err := ex.children(ctx, len(st.Branches), 0, func(ctx context.Context, i int) *StatesError {
-		l := &lane{prev: startedID}
+		l := &lane{prev: startedID, nested: true}
 		out, err := ex.runMachine(ctx, l, st.Branches[i], deepCopy(input), nil)
 		results[i] = out
 		return err
@@ -253,8 +270,12 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	}
 	startedID := ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
 		Type:                        sfnmodel.HistoryEventTypeMapStateStarted,
-		MapStateStartedEventDetails: &sfnmodel.MapStateStartedEventDetails{Length: int32(len(arr))},
+		MapStateStartedEventDetails: &sfnmodel.MapStateStartedEventDetails{Length: int32p(len(arr))},
 	})
+	tolerance, err := r.tolerance(input)
+	if err != nil {
+		return nil, err
+	}
 	// Item inputs are computed up front, in order.
 	inputs := make([]any, len(arr))
 	for i, it := range arr {
@@ -271,31 +292,48 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		}
 	}
 	results := make([]any, len(arr))
-	_, err := ex.children(ctx, len(arr), limit, func(ctx context.Context, i int) *StatesError {
-		l := &lane{prev: startedID}
+	var failedMu sync.Mutex
+	failed, anyFailed := 0, false
+	_, err = ex.children(ctx, len(arr), limit, func(ctx context.Context, i int) *StatesError {
+		l := &lane{prev: startedID, nested: true}
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                            sfnmodel.HistoryEventTypeMapIterationStarted,
-			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 		})
 		out, err := ex.runMachine(ctx, l, st.Processor, inputs[i], nil)
 		if err != nil {
-			if ctx.Err() == nil || err.Name != "States.Aborted" {
+			failedMu.Lock()
+			first := !anyFailed
+			anyFailed = true
+			failed++
+			n := failed
+			failedMu.Unlock()
+			// The first failure fails its iteration; the others are aborted
+			// with the Map state (unless failures are tolerated).
+			if first || tolerance.set {
 				ex.rec.emit(l, sfnmodel.HistoryEvent{
 					Type:                           sfnmodel.HistoryEventTypeMapIterationFailed,
-					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 				})
 			} else {
 				ex.rec.emit(l, sfnmodel.HistoryEvent{
 					Type:                            sfnmodel.HistoryEventTypeMapIterationAborted,
-					MapIterationAbortedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+					MapIterationAbortedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 				})
+			}
+			if tolerance.set && ctx.Err() == nil {
+				// A tolerated failure: the other items go on.
+				if !tolerance.exceeded(n, len(arr)) {
+					return nil
+				}
+				return &StatesError{Name: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
 			}
 			return err
 		}
 		results[i] = out
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                              sfnmodel.HistoryEventTypeMapIterationSucceeded,
-			MapIterationSucceededEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32(i)},
+			MapIterationSucceededEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
 		})
 		return nil
 	})
@@ -304,6 +342,61 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	}
 	ex.rec.emit(r.lane, plain("MapStateSucceeded"))
 	return results, nil
+}
+
+// tolerance is how many failed items a Map state tolerates.
+type tolerance struct {
+	set     bool
+	count   int64   // -1: no count limit
+	percent float64 // -1: no percentage limit
+}
+
+// exceeded reports whether failed of total items are too many: more than
+// either limit.
+func (t tolerance) exceeded(failed, total int) bool {
+	over := false
+	if t.count >= 0 && int64(failed) > t.count {
+		over = true
+	}
+	if t.percent >= 0 && float64(failed)*100/float64(max(total, 1)) > t.percent {
+		over = true
+	}
+	return over
+}
+
+// tolerance evaluates the ToleratedFailure fields of a Map state.
+func (r *stateRun) tolerance(input any) (tolerance, *StatesError) {
+	st := r.st
+	t := tolerance{count: -1, percent: -1}
+	if st.ToleratedFailureCount != nil {
+		t.set, t.count = true, *st.ToleratedFailureCount
+	}
+	if st.ToleratedFailurePercentage != nil {
+		t.set, t.percent = true, *st.ToleratedFailurePercentage
+	}
+	if p := st.ToleratedFailureCountPath; p != nil {
+		v, err := r.evalPath(p, input)
+		n, isInt := isInteger(v)
+		if err != nil || !isInt {
+			return t, r.runtimeError(ErrRuntime, "The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), p.raw)
+		}
+		if n < 0 {
+			return t, r.runtimeError(ErrRuntime, "ToleratedFailureCount cannot be negative.")
+		}
+		t.set, t.count = true, n
+	}
+	if p := st.ToleratedFailurePercentagePath; p != nil {
+		v, err := r.evalPath(p, input)
+		f, isNum := toFloat(v)
+		if err != nil || !isNum {
+			return t, r.runtimeError(ErrRuntime, "The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", stringOf(v), p.raw)
+		}
+		if f < 0 || f > 100 {
+			return t, r.runtimeError(ErrRuntime, "ToleratedFailurePercentage must be between 0 and 100.")
+		}
+		t.set, t.percent = true, f
+	}
+	return t, nil
 }
 
 func stringOf(v any) string {

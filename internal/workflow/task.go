@@ -10,6 +10,8 @@ import (
 type TaskRequest struct {
 	// Resource is the state's Resource ARN.
 	Resource string
+	// ExecutionArn names the execution the task belongs to.
+	ExecutionArn string
 	// StateName names the Task state.
 	StateName string
 	// Parameters is the effective input: the state input after InputPath
@@ -34,9 +36,27 @@ type TaskRequest struct {
 // .waitForTaskToken, until SendTaskSuccess/Failure for req.Token). It
 // returns the task result or a *StatesError (error name and cause) such as
 // States.TaskFailed. ctx is cancelled when the state times out, the
-// execution stops, or a sibling branch fails.
+// execution stops, or a sibling branch fails; context.Cause(ctx) is then a
+// *StatesError naming why (States.Timeout, States.HeartbeatTimeout or
+// States.Aborted).
 type TaskHandler interface {
 	Invoke(ctx context.Context, req *TaskRequest) (any, *StatesError)
+}
+
+// ParameterAdjuster is implemented by task handlers that change the
+// effective parameters before the task is scheduled (and before the
+// TaskScheduled event shows them), as the ECS .sync integration adds
+// StartedBy.
+type ParameterAdjuster interface {
+	AdjustParameters(resource string, params any) any
+}
+
+// ParameterChecker is implemented by resource checkers that validate a Task
+// state's Parameters when the definition is parsed. params is the
+// Parameters object as written (keys ending in ".$" included); each
+// problem's Path is relative to it (e.g. "/Overrides").
+type ParameterChecker interface {
+	CheckParameters(resource string, params map[string]any) []Problem
 }
 
 // TaskHandlerFunc adapts a function to TaskHandler.

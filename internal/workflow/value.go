@@ -53,8 +53,7 @@ func encodeValue(b *strings.Builder, v any) {
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
 	case string:
-		enc, _ := json.Marshal(x)
-		b.Write(enc)
+		writeString(b, x)
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -75,8 +74,7 @@ func encodeValue(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			enc, _ := json.Marshal(k)
-			b.Write(enc)
+			writeString(b, k)
 			b.WriteByte(':')
 			encodeValue(b, x[k])
 		}
@@ -263,3 +261,13 @@ func typeName(v any) string {
 func sortStrings(s []string) { sort.Strings(s) }
 
 const jsonNumberZero = json.Number("0")
+
+// writeString writes s as a JSON string without HTML escaping (<, > and &
+// stay as they are, as Step Functions prints them).
+func writeString(b *strings.Builder, s string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}

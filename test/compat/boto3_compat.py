@@ -68,6 +68,26 @@ check(t["stopCode"] == "UserInitiated" and t["stoppedReason"] == "compat test", 
 ecs.deregister_task_definition(taskDefinition="boto3-run:1")
 check(error_code(ecs.run_task, cluster="boto3", taskDefinition="boto3-run:1") == "InvalidParameterException", "run_task of an inactive revision -> InvalidParameterException")
 
+# Tags on clusters, task definitions and tasks; include TAGS.
+td_arn = ecs.describe_task_definition(taskDefinition="boto3-long:1")["taskDefinition"]["taskDefinitionArn"]
+for arn in ["arn:aws:ecs:us-east-1:000000000000:cluster/boto3", td_arn, long_arn]:
+    ecs.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "ci"}, {"key": "team", "value": "a"}])
+    ecs.untag_resource(resourceArn=arn, tagKeys=["team"])
+    check(ecs.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "ci"}], "tag_resource/untag_resource/list_tags_for_resource " + arn.split(":")[5].split("/")[0])
+check(ecs.describe_clusters(clusters=["boto3"], include=["TAGS"])["clusters"][0]["tags"] == [{"key": "env", "value": "ci"}], "describe_clusters include TAGS")
+check(ecs.describe_task_definition(taskDefinition=td_arn, include=["TAGS"])["tags"] == [{"key": "env", "value": "ci"}], "describe_task_definition include TAGS")
+check(ecs.describe_tasks(cluster="boto3", tasks=[long_arn], include=["TAGS"])["tasks"][0]["tags"] == [{"key": "env", "value": "ci"}], "describe_tasks include TAGS")
+check("tags" not in ecs.describe_tasks(cluster="boto3", tasks=[long_arn])["tasks"][0], "describe_tasks without include has no tags")
+check(error_code(ecs.tag_resource, resourceArn="arn:aws:ecs:us-east-1:000000000000:task/boto3/0123", tags=[{"key": "a", "value": "b"}]) == "ResourceNotFoundException", "tag_resource of an unknown task -> ResourceNotFoundException")
+check(error_code(ecs.tag_resource, resourceArn=td_arn, tags=[{"key": "aws:x", "value": "b"}]) == "InvalidParameterException", "tag_resource with an aws: key -> InvalidParameterException")
+check(error_code(ecs.list_tags_for_resource, resourceArn="not-an-arn") == "InvalidParameterException", "list_tags_for_resource of a bad ARN -> InvalidParameterException")
+
+# Delete task definitions: only INACTIVE revisions.
+deleted = ecs.delete_task_definitions(taskDefinitions=["boto3-run:1", "boto3-long:1"])
+check([t["status"] for t in deleted["taskDefinitions"]] == ["DELETE_IN_PROGRESS"] and len(deleted["failures"]) == 1 and "ACTIVE" in deleted["failures"][0]["reason"],
+      "delete_task_definitions: INACTIVE -> DELETE_IN_PROGRESS, ACTIVE -> failure")
+check(ecs.list_task_definitions(familyPrefix="boto3-run", status="DELETE_IN_PROGRESS")["taskDefinitionArns"] == [deleted["taskDefinitions"][0]["taskDefinitionArn"]], "list_task_definitions status DELETE_IN_PROGRESS")
+
 # A wrongly signed request.
 bad = boto3.session.Session(aws_access_key_id="AKIDCOMPAT", aws_secret_access_key="wrong", region_name="us-east-1").client("ecs", endpoint_url=endpoint)
 check(error_code(bad.list_clusters) == "InvalidSignatureException", "wrong secret -> InvalidSignatureException")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts `ecsrun serve` with SigV4 credentials on a free loopback port and
-# drives it with the AWS CLI and boto3 (test/compat/*). Needs bin/ecsrun and
+# drives it with the AWS CLI and boto3 (test/compat/*), then compares it with
+# moto_server on the same boto3 sequence. Needs bin/ecsrun and
 # the toolbox image (ecsrun-test/toolbox:latest, built by the Go tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,6 @@ instances:
     zones: [us-east-1a, us-east-1b, us-east-1c]
 EOF
 ./bin/ecsrun serve --state-dir "$state" --listen 127.0.0.1:0 --pull prefer-cached --config "$state/config.yaml" >"$state/serve.out" 2>"$state/serve.err" &
-
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$state"' EXIT
 for _ in $(seq 1 100); do
@@ -31,5 +31,15 @@ echo "-- AWS CLI ($(aws --version 2>&1))"
 bash test/compat/cli_compat.sh "$endpoint" "$image" || status=1
 echo "-- boto3"
 python3 test/compat/boto3_compat.py "$endpoint" "$image" || status=1
+echo "-- side by side with moto_server (test/compat/moto_compare.py)"
+if command -v moto_server >/dev/null; then
+  python3 test/compat/moto_compare.py "$endpoint" "$image" || status=1
+else
+  echo "moto_server is not installed: comparison skipped"
+fi
+echo "-- AWS CLI: Step Functions"
+bash test/compat/sfn_cli_compat.sh "$endpoint" "$image" || status=1
+echo "-- boto3: Step Functions"
+python3 test/compat/sfn_boto3_compat.py "$endpoint" "$image" || status=1
 if [ $status != 0 ]; then cat "$state/serve.err"; fi
 exit $status

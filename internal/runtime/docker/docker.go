@@ -58,6 +58,10 @@ type Runtime struct {
 	mu      sync.Mutex
 	flights map[string]*flight   // pulls in progress by reference
 	down    map[string]time.Time // unreachable registries, until when
+	// pauseRef is the pause image once it is known to exist.
+	pauseRef string
+	// cgroups is how task cgroups are made here, once probed.
+	cgroups *cgroupSupport
 }
 
 // New returns a Runtime talking to the engine named by the environment
@@ -190,8 +194,38 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		Resources: container.Resources{
 			Memory:            spec.MemoryBytes,
 			MemoryReservation: spec.MemoryReservationBytes,
+			MemorySwap:        spec.MemorySwapBytes,
+			MemorySwappiness:  spec.Swappiness,
 			CPUShares:         spec.CPUShares,
+			NanoCPUs:          spec.NanoCPUs,
+			CgroupParent:      spec.CgroupParent,
 		},
+		Links:       spec.Links,
+		VolumesFrom: spec.VolumesFrom,
+		PidMode:     container.PidMode(spec.PidMode),
+		IpcMode:     container.IpcMode(spec.IpcMode),
+		CapAdd:      spec.CapAdd,
+		CapDrop:     spec.CapDrop,
+		Tmpfs:       spec.Tmpfs,
+		ShmSize:     spec.ShmSizeBytes,
+		Sysctls:     spec.Sysctls,
+		SecurityOpt: spec.SecurityOpt,
+	}
+	for _, d := range spec.Devices {
+		dm, err := device(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		hcfg.Devices = append(hcfg.Devices, dm)
+	}
+	if h := spec.HealthCheck; h != nil {
+		cfg.Healthcheck = &container.HealthConfig{
+			Test:        h.Test,
+			Interval:    h.Interval,
+			Timeout:     h.Timeout,
+			StartPeriod: h.StartPeriod,
+			Retries:     h.Retries,
+		}
 	}
 	if spec.Init {
 		init := true
@@ -247,6 +281,22 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		hcfg.Binds = append(hcfg.Binds, b)
 	}
 	return cfg, hcfg, nil
+}
+
+// device parses "hostPath[:containerPath[:permissions]]".
+func device(s string) (container.DeviceMapping, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) > 3 || parts[0] == "" {
+		return container.DeviceMapping{}, fmt.Errorf("device %q: want hostPath[:containerPath[:permissions]]", s)
+	}
+	d := container.DeviceMapping{PathOnHost: parts[0], PathInContainer: parts[0], CgroupPermissions: "rwm"}
+	if len(parts) > 1 && parts[1] != "" {
+		d.PathInContainer = parts[1]
+	}
+	if len(parts) > 2 && parts[2] != "" {
+		d.CgroupPermissions = parts[2]
+	}
+	return d, nil
 }
 
 // Start starts a created container.
@@ -365,6 +415,20 @@ func state(info container.InspectResponse) runtime.State {
 		st.Error = s.Error
 		st.StartedAt = parseTime(s.StartedAt)
 		st.FinishedAt = parseTime(s.FinishedAt)
+	}
+	if s := info.State; s != nil && s.Health != nil {
+		st.Health = s.Health.Status
+	}
+	if ns := info.NetworkSettings; ns != nil {
+		st.IPAddress, st.MACAddress = ns.IPAddress, ns.MacAddress
+		if st.IPAddress == "" {
+			for _, n := range ns.Networks {
+				if n != nil && n.IPAddress != "" {
+					st.IPAddress, st.MACAddress = n.IPAddress, n.MacAddress
+					break
+				}
+			}
+		}
 	}
 	if info.NetworkSettings != nil {
 		for p, bindings := range info.NetworkSettings.Ports {

@@ -96,7 +96,9 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, fo
 		if ctx.Err() != nil {
 			return fmt.Errorf("docker: logs %s: %w", id, ctx.Err())
 		}
-		return wrap("logs", id, nil, nil, err)
+		// A stream that breaks off means the engine went away (it restarts,
+		// or the connection dropped): callers resume once it is back.
+		return wrap("logs", id, runtime.ErrUnavailable, nil, err)
 	}
 	return nil
 }

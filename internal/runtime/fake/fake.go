@@ -13,7 +13,14 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
-var _ runtime.Runtime = (*Runtime)(nil)
+var (
+	_ runtime.Runtime = (*Runtime)(nil)
+	_ runtime.Volumes = (*Runtime)(nil)
+	_ runtime.Pauser  = (*Runtime)(nil)
+)
+
+// PauseImage is the image reference PauseImage returns.
+const PauseImage = "fake/pause"
 
 // Behavior scripts one container. The zero value runs until stopped and
 // exits 143 when stopped.
@@ -103,14 +110,15 @@ type Runtime struct {
 	rules []rule
 	def   Behavior
 
-	cmu   sync.RWMutex
-	byID  map[string]*ctr
-	names map[string]string
+	cmu     sync.RWMutex
+	byID    map[string]*ctr
+	names   map[string]string
+	volumes map[string]runtime.VolumeSpec
 }
 
 // New returns a Runtime whose containers run until stopped.
 func New() *Runtime {
-	return &Runtime{byID: map[string]*ctr{}, names: map[string]string{}}
+	return &Runtime{byID: map[string]*ctr{}, names: map[string]string{}, volumes: map[string]runtime.VolumeSpec{}}
 }
 
 // Name returns "fake".
@@ -185,6 +193,7 @@ type ctr struct {
 	done     chan struct{} // closed at exit
 	timers   []*time.Timer
 	stopping bool
+	health   string
 }
 
 func (c *ctr) notifyLocked() {
@@ -461,6 +470,13 @@ func (c *ctr) state() runtime.State {
 		Error:      c.exit.Error,
 		StartedAt:  c.started,
 		FinishedAt: c.exit.FinishedAt,
+		Health:     c.health,
+	}
+	if c.status == running && c.spec.NetworkMode == "bridge" {
+		st.IPAddress, st.MACAddress = "10.0.0.2", "02:42:0a:00:00:02"
+	}
+	if c.spec.HealthCheck != nil && st.Health == runtime.HealthNone {
+		st.Health = runtime.HealthStarting
 	}
 	for i, b := range c.spec.PortBindings {
 		if b.HostPort == 0 {
@@ -521,5 +537,90 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	if c.spec.Name != "" && r.names[c.spec.Name] == c.id {
 		delete(r.names, c.spec.Name)
 	}
+	return nil
+}
+
+// SetHealth sets the health status a container reports (runtime.HealthHealthy,
+// runtime.HealthUnhealthy, ...), as its health check would.
+func (r *Runtime) SetHealth(id, health string) error {
+	c, err := r.lookup("health", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.health = health
+	return nil
+}
+
+// Spec returns the spec a container was created with.
+func (r *Runtime) Spec(id string) (runtime.ContainerSpec, error) {
+	c, err := r.lookup("spec", id)
+	if err != nil {
+		return runtime.ContainerSpec{}, err
+	}
+	return c.spec, nil
+}
+
+// PauseImage returns PauseImage.
+func (r *Runtime) PauseImage(ctx context.Context) (string, error) { return PauseImage, nil }
+
+// CreateVolume records a volume; one that exists is left as it is.
+func (r *Runtime) CreateVolume(ctx context.Context, spec runtime.VolumeSpec) error {
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
+	if _, ok := r.volumes[spec.Name]; !ok {
+		if spec.Driver == "" {
+			spec.Driver = "local"
+		}
+		spec.Labels, spec.DriverOpts = maps.Clone(spec.Labels), maps.Clone(spec.DriverOpts)
+		r.volumes[spec.Name] = spec
+	}
+	return nil
+}
+
+// InspectVolume describes a volume.
+func (r *Runtime) InspectVolume(ctx context.Context, name string) (runtime.VolumeSpec, error) {
+	r.cmu.RLock()
+	defer r.cmu.RUnlock()
+	v, ok := r.volumes[name]
+	if !ok {
+		return runtime.VolumeSpec{}, fmt.Errorf("fake: inspect volume %s: %w", name, runtime.ErrNotFound)
+	}
+	return v, nil
+}
+
+// ListVolumes returns the volumes carrying every label in labels.
+func (r *Runtime) ListVolumes(ctx context.Context, labels map[string]string) ([]runtime.VolumeSpec, error) {
+	r.cmu.RLock()
+	defer r.cmu.RUnlock()
+	var out []runtime.VolumeSpec
+next:
+	for _, v := range r.volumes {
+		for k, want := range labels {
+			if got, ok := v.Labels[k]; !ok || want != "" && got != want {
+				continue next
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// RemoveVolume forgets a volume; ErrInUse while a container mounts it.
+func (r *Runtime) RemoveVolume(ctx context.Context, name string) error {
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
+	if _, ok := r.volumes[name]; !ok {
+		return fmt.Errorf("fake: remove volume %s: %w", name, runtime.ErrNotFound)
+	}
+	for _, c := range r.byID {
+		for _, m := range c.spec.Mounts {
+			if m.Volume && m.Source == name {
+				return fmt.Errorf("fake: remove volume %s: %w", name, runtime.ErrInUse)
+			}
+		}
+	}
+	delete(r.volumes, name)
 	return nil
 }

@@ -13,6 +13,7 @@
 //	lines N PREFIX        print N lines "PREFIX 1" .. "PREFIX N" to stdout
 //	longline N            print one line of N 'x' characters to stdout
 //	exit CODE             exit with CODE at once
+//	exitenv NAME          exit with the code in $NAME (0 when unset)
 //	sleep DURATION        sleep (Go duration syntax: 100ms, 2s, 1h)
 //	forever               block until a signal ends the program
 //	trap SIG CODE WORDS...  on signal SIG (TERM, INT, HUP, USR1, USR2, QUIT)
@@ -20,18 +21,33 @@
 //	ignore SIG            ignore signal SIG
 //	env                   print the environment, one KEY=VALUE per line, sorted
 //	getenv NAME           print the value of NAME (exit 1 when unset)
+//	envsha NAME           print "NAME sha256:<hex of its value>" (exit 1 when
+//	                      unset), to check a secret without printing it
 //	id                    print "uid=U gid=G"
 //	pid                   print the process id
 //	pwd                   print the working directory
 //	hostname              print the host name
 //	cat PATH              copy the file at PATH to stdout
 //	write PATH WORDS...   write WORDS joined by spaces and a newline to PATH
+//	exists PATH           exit 1 (with a message on stderr) unless PATH exists
+//	waitfile PATH         block until PATH exists
 //	alloc MIB             allocate and touch MIB mebibytes, keeping them alive
 //	serve ADDR WORDS...   serve HTTP on ADDR in the background: GET / answers
 //	                      WORDS, /env answers the environment, /exit?code=N
 //	                      exits the program with N
-//	fetch URL             GET URL and print the body to stdout; exit 1 on
-//	                      an error or a non-2xx status
+//	fetch URL [NAME=VALUE...]  GET URL (with those headers) and print the
+//	                      body to stdout; exit 1 on an error or a non-2xx status
+//	                      (after printing the body, with a final newline, and
+//	                      the status on stderr)
+//	fetchenv VAR [SUFFIX...]  fetch the URL in $VAR followed by SUFFIX
+//	                      (exit 1 when VAR is unset)
+//	awscreds              fetch the task role's credentials as the AWS SDKs
+//	                      do: http://169.254.170.2 plus
+//	                      $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, else
+//	                      $AWS_CONTAINER_CREDENTIALS_FULL_URI with the header
+//	                      Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN
+//	fetchwait URL DURATION  like fetch, retrying every 50ms until it works or
+//	                      DURATION has passed
 //
 // Without arguments toolbox prints "toolbox" and exits 0. A step it does not
 // understand makes it print a message on stderr and exit 125.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
@@ -129,6 +130,14 @@ func run(step []string) error {
 			return err
 		}
 		os.Exit(code)
+	case "exitenv":
+		// The exit code comes from an environment variable (0 when unset),
+		// as a container override sets it.
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		code, _ := strconv.Atoi(os.Getenv(step[1]))
+		os.Exit(code)
 	case "sleep":
 		if err := need(step, 1); err != nil {
 			return err
@@ -187,6 +196,16 @@ func run(step []string) error {
 			os.Exit(1)
 		}
 		write(os.Stdout, v+"\n")
+	case "envsha":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		v, ok := os.LookupEnv(step[1])
+		if !ok {
+			fmt.Fprintf(os.Stderr, "%s is not set\n", step[1])
+			os.Exit(1)
+		}
+		write(os.Stdout, fmt.Sprintf("%s sha256:%x\n", step[1], sha256.Sum256([]byte(v))))
 	case "id":
 		write(os.Stdout, fmt.Sprintf("uid=%d gid=%d\n", os.Getuid(), os.Getgid()))
 	case "pid":
@@ -212,6 +231,24 @@ func run(step []string) error {
 			return err
 		}
 		write(os.Stdout, string(b))
+	case "exists":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		if _, err := os.Stat(step[1]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case "waitfile":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		for {
+			if _, err := os.Stat(step[1]); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	case "write":
 		if err := need(step, 1); err != nil {
 			return err
@@ -257,22 +294,68 @@ func run(step []string) error {
 		if err := need(step, 1); err != nil {
 			return err
 		}
-		c := &http.Client{Timeout: 30 * time.Second}
-		resp, err := c.Get(step[1])
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		header := http.Header{}
+		for _, h := range step[2:] {
+			k, v, ok := strings.Cut(h, "=")
+			if !ok {
+				return fmt.Errorf("header %q: want NAME=VALUE", h)
+			}
+			header.Set(k, v)
+		}
+		return fetch(step[1], header)
+	case "fetchenv":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		base, ok := os.LookupEnv(step[1])
+		if !ok {
+			fmt.Fprintf(os.Stderr, "%s is not set\n", step[1])
 			os.Exit(1)
 		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
+		return fetch(base+strings.Join(step[2:], ""), nil)
+	case "fetchwait":
+		if err := need(step, 2); err != nil {
+			return err
+		}
+		d, err := time.ParseDuration(step[2])
 		if err != nil {
 			return err
 		}
-		write(os.Stdout, string(b))
-		if resp.StatusCode/100 != 2 {
-			fmt.Fprintf(os.Stderr, "status %s\n", resp.Status)
+		c := &http.Client{Timeout: 5 * time.Second}
+		deadline := time.Now().Add(d)
+		for {
+			resp, err := c.Get(step[1])
+			if err == nil {
+				b, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if rerr == nil && resp.StatusCode/100 == 2 {
+					write(os.Stdout, string(b))
+					break
+				}
+				err = fmt.Errorf("status %s", resp.Status)
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	case "awscreds":
+		// As the AWS SDKs find a container's credentials.
+		header := http.Header{}
+		url := ""
+		if rel := os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
+			url = "http://169.254.170.2" + rel
+		} else if full := os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
+			url = full
+			if tok := os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"); tok != "" {
+				header.Set("Authorization", tok)
+			}
+		} else {
+			fmt.Fprintln(os.Stderr, "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set")
 			os.Exit(1)
 		}
+		return fetch(url, header)
 	default:
 		return fmt.Errorf("unknown step (see the package documentation)")
 	}
@@ -288,4 +371,40 @@ func environ() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// fetch GETs url with header and prints the body to stdout; it exits 1 on
+// an error or a non-2xx status (after printing the body and the status).
+func fetch(url string, header http.Header) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header = header
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		// The body of a failure ends its line, so it is not left unfinished
+		// when the program exits.
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			b = append(b, '\n')
+		}
+		write(os.Stdout, string(b))
+		fmt.Fprintf(os.Stderr, "status %s\n", resp.Status)
+		os.Exit(1)
+	}
+	write(os.Stdout, string(b))
+	return nil
 }

@@ -1,0 +1,383 @@
+package agent
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+// recorder keeps every report, as the control plane would.
+type recorder struct {
+	mu      sync.Mutex
+	reports []Report
+	changed chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) Report(ctx context.Context, rep Report) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reports = append(r.reports, rep)
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (r *recorder) last() (Report, chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.reports) == 0 {
+		return Report{}, r.changed
+	}
+	return r.reports[len(r.reports)-1], r.changed
+}
+
+// memLogs is a LogSink in memory.
+type memLogs struct {
+	mu     sync.Mutex
+	events map[string][]LogEvent
+}
+
+func (m *memLogs) Append(ctx context.Context, group, stream string, evs []LogEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.events == nil {
+		m.events = map[string][]LogEvent{}
+	}
+	m.events[group+"|"+stream] = append(m.events[group+"|"+stream], evs...)
+	return nil
+}
+
+func (m *memLogs) LastEventTime(ctx context.Context, group, stream string) (time.Time, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	evs := m.events[group+"|"+stream]
+	if len(evs) == 0 {
+		return time.Time{}, 0, nil
+	}
+	last := evs[len(evs)-1].Time.Truncate(time.Millisecond)
+	n := 0
+	for _, e := range evs {
+		if e.Time.Truncate(time.Millisecond).Equal(last) {
+			n++
+		}
+	}
+	return last, n, nil
+}
+
+type agentHarness struct {
+	t   *testing.T
+	rt  *fake.Runtime
+	rec *recorder
+	ag  *Agent
+}
+
+func newAgentHarness(t *testing.T) *agentHarness {
+	h := &agentHarness{t: t, rt: fake.New(), rec: newRecorder()}
+	h.ag = New(Options{Runtime: h.rt, Logs: &memLogs{}, Reporter: h.rec, Region: "us-east-1", Engine: "test", HealthPoll: 10 * time.Millisecond})
+	t.Cleanup(h.ag.Close)
+	return h
+}
+
+func (h *agentHarness) launch(def *ecsmodel.TaskDefinition) {
+	h.t.Helper()
+	spec := TaskSpec{ID: "task1", ARN: "arn:aws:ecs:us-east-1:000000000000:task/default/task1", Cluster: "default", Definition: def}
+	if err := h.ag.Check(&spec); err != nil {
+		h.t.Fatal(err)
+	}
+	h.ag.Launch(spec)
+}
+
+// waitFor waits until the latest report satisfies cond.
+func (h *agentHarness) waitFor(what string, cond func(Report) bool) Report {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		rep, changed := h.rec.last()
+		if rep.TaskID != "" && cond(rep) {
+			return rep
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s; last report %+v", what, rep.State)
+		}
+	}
+}
+
+func ctr(rep Report, name string) taskstate.Container {
+	for _, c := range rep.State.Containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	return taskstate.Container{}
+}
+
+func stopped(rep Report) bool { return rep.State.Status == taskstate.Stopped }
+
+func running(name string) func(Report) bool {
+	return func(r Report) bool { return ctr(r, name).Status == taskstate.ContainerRunning }
+}
+
+func def(cs ...ecsmodel.ContainerDefinition) *ecsmodel.TaskDefinition {
+	return &ecsmodel.TaskDefinition{Family: "fam", Revision: 1, ContainerDefinitions: cs}
+}
+
+func cdef(name, image string, essential bool, deps ...ecsmodel.ContainerDependency) ecsmodel.ContainerDefinition {
+	return ecsmodel.ContainerDefinition{Name: name, Image: image, Essential: &essential, DependsOn: deps}
+}
+
+func dep(name string, c ecsmodel.ContainerCondition) ecsmodel.ContainerDependency {
+	return ecsmodel.ContainerDependency{ContainerName: name, Condition: c}
+}
+
+func (h *agentHarness) state(rep Report, name string) runtime.State {
+	h.t.Helper()
+	st, err := h.rt.Inspect(context.Background(), rep.Containers[name].RuntimeID)
+	if err != nil {
+		h.t.Fatalf("Inspect %s: %v", name, err)
+	}
+	return st
+}
+
+func TestAgent_SuccessDependencyStartsAfterExit(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("init", fake.Exits(0, "seeded").After(100*time.Millisecond))
+	h.rt.OnImage("app", fake.Exits(0))
+	h.launch(def(cdef("init", "init", false), cdef("app", "app", true, dep("init", ecsmodel.ContainerConditionSUCCESS))))
+	rep := h.waitFor("STOPPED", stopped)
+	initSt, appSt := h.state(rep, "init"), h.state(rep, "app")
+	if appSt.StartedAt.Before(initSt.FinishedAt) {
+		t.Errorf("app started at %v, before init finished at %v", appSt.StartedAt, initSt.FinishedAt)
+	}
+	if c := ctr(rep, "app"); c.ExitCode == nil || *c.ExitCode != 0 || c.Reason != "" {
+		t.Errorf("app = %+v; want exit 0", c)
+	}
+	if rep.State.StopCode != taskstate.StopEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited", rep.State.StopCode)
+	}
+}
+
+func TestAgent_FailedDependencyStopsWaitingContainerWith143(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("init", fake.Exits(3))
+	h.launch(def(cdef("init", "init", false), cdef("app", "app", true, dep("init", ecsmodel.ContainerConditionSUCCESS))))
+	rep := h.waitFor("STOPPED", stopped)
+	app := ctr(rep, "app")
+	if app.ExitCode == nil || *app.ExitCode != 143 || !strings.HasPrefix(app.Reason, `CannotStartContainerError: dependency graph: container "app" cannot start: "init" (condition SUCCESS) exited with code 3`) {
+		t.Errorf("app = exit %v reason %q; want 143 and the dependency graph's reason", app.ExitCode, app.Reason)
+	}
+	if rep.Containers["app"].RuntimeID != "" {
+		t.Errorf("app was created (%s); want it never created", rep.Containers["app"].RuntimeID)
+	}
+	if rep.State.StopCode != taskstate.StopEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited", rep.State.StopCode)
+	}
+}
+
+func TestAgent_HealthyDependencyAndHealthStatus(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("app", fake.Exits(0).After(50*time.Millisecond))
+	db := cdef("db", "db", true)
+	db.HealthCheck = &ecsmodel.HealthCheck{Command: []string{"CMD", "check"}}
+	h.launch(def(db, cdef("app", "app", false, dep("db", ecsmodel.ContainerConditionHEALTHY))))
+	rep := h.waitFor("db running", running("db"))
+	if ctr(rep, "app").Status != taskstate.ContainerPending || rep.State.Health() != taskstate.HealthUnknown {
+		t.Fatalf("app %s, task health %s; want app pending while db's health is unknown", ctr(rep, "app").Status, rep.State.Health())
+	}
+	if err := h.rt.SetHealth(rep.Containers["db"].RuntimeID, runtime.HealthHealthy); err != nil {
+		t.Fatal(err)
+	}
+	rep = h.waitFor("app exited", func(r Report) bool { return ctr(r, "app").Status == taskstate.ContainerStopped })
+	if ctr(rep, "db").Health != taskstate.HealthHealthy || rep.State.Health() != taskstate.HealthHealthy {
+		t.Errorf("db health %s, task health %s; want HEALTHY", ctr(rep, "db").Health, rep.State.Health())
+	}
+	// An unhealthy container does not stop a standalone task.
+	h.rt.SetHealth(rep.Containers["db"].RuntimeID, runtime.HealthUnhealthy)
+	rep = h.waitFor("db unhealthy", func(r Report) bool { return ctr(r, "db").Health == taskstate.HealthUnhealthy })
+	if rep.State.Health() != taskstate.HealthUnhealthy || rep.State.Desired != taskstate.Running || rep.State.Status != taskstate.Running {
+		t.Errorf("task %s/%s health %s; want RUNNING and UNHEALTHY", rep.State.Status, rep.State.Desired, rep.State.Health())
+	}
+}
+
+func TestAgent_StartTimeoutBlocksTheWaitingContainer(t *testing.T) {
+	h := newAgentHarness(t)
+	db := cdef("db", "db", false)
+	db.HealthCheck = &ecsmodel.HealthCheck{Command: []string{"CMD", "check"}}
+	db.StartTimeout = i32(1)
+	h.launch(def(db, cdef("app", "app", true, dep("db", ecsmodel.ContainerConditionHEALTHY))))
+	start := time.Now()
+	rep := h.waitFor("STOPPED", stopped)
+	app := ctr(rep, "app")
+	if app.ExitCode == nil || *app.ExitCode != 143 || !strings.Contains(app.Reason, "startTimeout of 1s") {
+		t.Errorf("app = exit %v reason %q; want 143, timed out", app.ExitCode, app.Reason)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("gave up after %v; want the 1 s startTimeout first", d)
+	}
+	if c := ctr(rep, "db"); c.ExitCode == nil || *c.ExitCode != 143 {
+		t.Errorf("db = %+v; want stopped (143) with the task", c)
+	}
+}
+
+func TestAgent_StopsInReverseDependencyOrder(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("app", fake.RunsUntilStopped().StopsWith(0, 150*time.Millisecond))
+	h.launch(def(cdef("envoy", "envoy", true), cdef("app", "app", true, dep("envoy", ecsmodel.ContainerConditionSTART))))
+	h.waitFor("RUNNING", func(r Report) bool { return r.State.Status == taskstate.Running })
+	if !h.ag.Stop("task1", taskstate.StopUserInitiated, "bye") {
+		t.Fatal("Stop: the agent does not run task1")
+	}
+	rep := h.waitFor("STOPPED", stopped)
+	envoy, app := h.state(rep, "envoy"), h.state(rep, "app")
+	if envoy.FinishedAt.Before(app.FinishedAt) {
+		t.Errorf("envoy stopped at %v, before app (which depends on it) at %v", envoy.FinishedAt, app.FinishedAt)
+	}
+	if rep.State.StopCode != taskstate.StopUserInitiated || rep.State.StoppedReason != "bye" {
+		t.Errorf("stop = %s %q; want UserInitiated bye", rep.State.StopCode, rep.State.StoppedReason)
+	}
+}
+
+func TestAgent_TaskVolumesAndPause(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("app", fake.Exits(0))
+	d := def(cdef("app", "app", true))
+	d.NetworkMode = ecsmodel.NetworkModeAwsvpc
+	d.Volumes = []ecsmodel.Volume{{Name: "scratch", Host: &ecsmodel.HostVolumeProperties{}}}
+	d.ContainerDefinitions[0].MountPoints = []ecsmodel.MountPoint{{SourceVolume: "scratch", ContainerPath: "/s"}}
+	h.launch(d)
+	rep := h.waitFor("STOPPED", stopped)
+	res := rep.Resources
+	if res.PauseID == "" || res.PrivateIPv4 != "10.0.0.2" || res.Volumes["scratch"] != VolumeName(d, "scratch", "task1") {
+		t.Fatalf("resources = %+v; want a pause container, its address and the task volume", res)
+	}
+	spec, err := h.rt.Spec(rep.Containers["app"].RuntimeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.NetworkMode != "container:"+res.PauseID || len(spec.Mounts) != 1 || spec.Mounts[0].Source != res.Volumes["scratch"] {
+		t.Errorf("app spec: network %q mounts %+v; want the pause's network and the task volume", spec.NetworkMode, spec.Mounts)
+	}
+	if _, err := h.rt.Inspect(context.Background(), res.PauseID); err == nil {
+		t.Errorf("the pause container outlived its task")
+	}
+	vols, _ := h.rt.ListVolumes(context.Background(), map[string]string{LabelTaskARN: "arn:aws:ecs:us-east-1:000000000000:task/default/task1"})
+	if len(vols) != 1 {
+		t.Fatalf("task volumes = %+v; want one until the containers are removed", vols)
+	}
+	if _, err := h.ag.RemoveExpired(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if vols, _ := h.rt.ListVolumes(context.Background(), map[string]string{LabelTaskARN: ""}); len(vols) != 0 {
+		t.Errorf("task volumes after RemoveExpired = %+v; want none", vols)
+	}
+}
+
+func TestAgent_SharedVolumeWithoutAutoprovisionMustExist(t *testing.T) {
+	h := newAgentHarness(t)
+	d := def(cdef("app", "app", true))
+	d.Volumes = []ecsmodel.Volume{{Name: "cache", DockerVolumeConfiguration: &ecsmodel.DockerVolumeConfiguration{Scope: ecsmodel.ScopeShared}}}
+	h.launch(d)
+	rep := h.waitFor("STOPPED", stopped)
+	if rep.State.StopCode != taskstate.StopTaskFailedToStart || !strings.HasPrefix(rep.State.StoppedReason, `ResourceInitializationError: shared volume "cache" does not exist`) {
+		t.Errorf("stop = %s %q; want TaskFailedToStart with ResourceInitializationError", rep.State.StopCode, rep.State.StoppedReason)
+	}
+}
+
+func TestAgent_AdoptsAContainerCreatedButNotRecorded(t *testing.T) {
+	h := newAgentHarness(t)
+	d := def(cdef("app", "app", true))
+	spec := TaskSpec{ID: "task1", ARN: "arn:task1", Definition: d}
+	// The engine died after Create, before it saved the id.
+	name := RuntimeName(d, "app", "task1")
+	id, err := h.rt.Create(context.Background(), runtime.ContainerSpec{Name: name, Image: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rt.Start(context.Background(), id)
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
+	st.Provisioned = true
+	spec.State = &st
+	spec.Containers = map[string]ContainerInfo{}
+	spec.PullStartedAt, spec.PullStoppedAt = time.Now(), time.Now()
+	h.ag.Adopt(spec)
+	rep := h.waitFor("app running", running("app"))
+	if rep.Containers["app"].RuntimeID != id {
+		t.Fatalf("adopted id %q; want the existing container %q", rep.Containers["app"].RuntimeID, id)
+	}
+	h.rt.Exit(id, runtime.ExitStatus{ExitCode: 9})
+	rep = h.waitFor("STOPPED", stopped)
+	if c := ctr(rep, "app"); c.ExitCode == nil || *c.ExitCode != 9 {
+		t.Errorf("app = %+v; want its real exit code 9", c)
+	}
+	if rep.PullStartedAt.IsZero() {
+		t.Errorf("pullStartedAt lost on adoption")
+	}
+}
+
+func TestLogCursor_SkipsWhatWasStoredAtMillisecondPrecision(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := t0.Add(5 * time.Millisecond)
+	// Three lines were stored in millisecond 5; Docker repeats them (with
+	// nanosecond stamps) when asked for output since that millisecond.
+	cur := &logCursor{last: ms, atLast: 3}
+	cur.skip = cur.atLast
+	var kept []string
+	for _, l := range []runtime.LogLine{
+		{Time: ms.Add(100), Text: "a"}, {Time: ms.Add(200), Text: "b"}, {Time: ms.Add(300), Text: "c"},
+		{Time: ms.Add(400), Text: "d"}, {Time: ms.Add(time.Millisecond), Text: "e"},
+	} {
+		if cur.keep(l) {
+			kept = append(kept, l.Text)
+		}
+	}
+	if strings.Join(kept, "") != "de" {
+		t.Errorf("kept %q; want d and e (a, b, c were stored)", kept)
+	}
+	if !cur.last.Equal(ms.Add(time.Millisecond)) || cur.atLast != 1 {
+		t.Errorf("cursor = %v/%d; want the 6th millisecond, 1 line", cur.last, cur.atLast)
+	}
+}
+
+func TestAgent_AdoptionResumesOutputWithoutLossOrRepeat(t *testing.T) {
+	h := newAgentHarness(t)
+	d := def(cdef("app", "app", true))
+	// Four lines printed in the same instant; the engine stored two of them
+	// before it died, and the container exited meanwhile.
+	h.rt.OnImage("app", fake.Exits(3, "one", "two", "three", "four"))
+	name := RuntimeName(d, "app", "task1")
+	id, err := h.rt.Create(context.Background(), runtime.ContainerSpec{Name: name, Image: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rt.Start(context.Background(), id)
+	var stored []runtime.LogLine
+	h.rt.Logs(context.Background(), id, runtime.LogOptions{}, func(l runtime.LogLine) { stored = append(stored, l) })
+	logs := h.ag.opts.Logs.(*memLogs)
+	logs.Append(context.Background(), "g", "s", []LogEvent{{Time: stored[0].Time, Message: "one"}, {Time: stored[1].Time, Message: "two"}})
+
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
+	st.Provisioned = true
+	st = st.ContainerStarted("app")
+	h.ag.Adopt(TaskSpec{ID: "task1", ARN: "arn:task1", Definition: d, State: &st, PullStoppedAt: time.Now(),
+		Containers: map[string]ContainerInfo{"app": {RuntimeName: name, RuntimeID: id, LogGroup: "g", LogStream: "s"}}})
+	rep := h.waitFor("STOPPED", stopped)
+	if c := ctr(rep, "app"); c.ExitCode == nil || *c.ExitCode != 3 {
+		t.Errorf("app = %+v; want exit 3", c)
+	}
+	var got []string
+	for _, e := range logs.events["g|s"] {
+		got = append(got, e.Message)
+	}
+	if strings.Join(got, ",") != "one,two,three,four" {
+		t.Errorf("stored output = %q; want each line once, in order", got)
+	}
+}

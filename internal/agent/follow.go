@@ -1,0 +1,240 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+// Backoff bounds for retrying the runtime while it is unreachable (a Docker
+// daemon restarting).
+const (
+	retryMin = 100 * time.Millisecond
+	retryMax = 5 * time.Second
+)
+
+// sleepCtx waits d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// inspectRetry inspects a container, waiting for the runtime to come back
+// while it is unreachable.
+func (r *runner) inspectRetry(ctx context.Context, id string) (runtime.State, error) {
+	delay := retryMin
+	for {
+		st, err := r.rt.Inspect(ctx, id)
+		if !errors.Is(err, runtime.ErrUnavailable) {
+			return st, err
+		}
+		r.a.opts.Log.Warn("runtime unreachable; retrying", "task", r.spec.ID, "err", err)
+		if !sleepCtx(ctx, delay) {
+			return st, ctx.Err()
+		}
+		delay = min(2*delay, retryMax)
+	}
+}
+
+// waitRetry waits for a container to exit. While the runtime cannot be
+// reached, or the wait breaks off (the engine restarted), it waits for the
+// runtime and asks again, so a container that died meanwhile still gets its
+// real exit code. Only a container that no longer exists is an error.
+func (r *runner) waitRetry(ctx context.Context, name, id string) (runtime.ExitStatus, error) {
+	delay := retryMin
+	for {
+		st, err := r.rt.Wait(ctx, id)
+		if err == nil || errors.Is(err, runtime.ErrNotFound) || ctx.Err() != nil {
+			return st, err
+		}
+		r.a.opts.Log.Warn("waiting for container: retrying", "task", r.spec.ID, "container", name, "err", err)
+		if !sleepCtx(ctx, delay) {
+			return st, ctx.Err()
+		}
+		delay = min(2*delay, retryMax)
+	}
+}
+
+// follow copies a container's output into the log sink (from since, whose
+// first atLast lines within its millisecond are stored already), polls its
+// health when it has a health check, and, once it has exited and its output
+// is drained, sends its exit event.
+func (r *runner) follow(ctx context.Context, name, id string, since time.Time, atLast int) {
+	ci := r.info[name]
+	done := make(chan struct{})
+	if r.defs[name].HealthCheck != nil {
+		go r.pollHealth(ctx, name, id, done)
+	}
+	go func() {
+		defer close(done)
+		cur := &logCursor{last: since.Truncate(time.Millisecond), atLast: atLast}
+		// Follow the output until the container stops; when the runtime
+		// goes away meanwhile, resume after the last stored line once it is
+		// back.
+		var logErr error
+		delay := retryMin
+		for {
+			logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, true, cur)
+			if logErr == nil || ctx.Err() != nil || !errors.Is(logErr, runtime.ErrUnavailable) {
+				break
+			}
+			r.a.opts.Log.Warn("container output: runtime unreachable; resuming", "task", r.spec.ID, "container", name, "err", logErr)
+			if !sleepCtx(ctx, delay) {
+				return
+			}
+			delay = min(2*delay, retryMax)
+		}
+		st, err := r.waitRetry(ctx, name, id)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && logErr != nil {
+			// The follow broke off: now that the container has stopped, read
+			// what it wrote after the last line stored.
+			r.a.opts.Log.Warn("container output: resuming", "task", r.spec.ID, "container", name, "err", logErr)
+			if logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, false, cur); logErr != nil {
+				r.a.opts.Log.Error("container output lost", "task", r.spec.ID, "container", name, "err", logErr)
+			}
+		}
+		r.exits <- exitEvent{name: name, status: st, err: err}
+	}()
+}
+
+// pollHealth reads a container's health every HealthPoll until done is
+// closed, and sends each change.
+func (r *runner) pollHealth(ctx context.Context, name, id string, done <-chan struct{}) {
+	t := time.NewTicker(r.a.opts.HealthPoll)
+	defer t.Stop()
+	last := taskstate.Health("")
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-t.C:
+		}
+		st, err := r.rt.Inspect(ctx, id)
+		if err != nil {
+			continue
+		}
+		h := taskstate.HealthUnknown
+		switch st.Health {
+		case runtime.HealthHealthy:
+			h = taskstate.HealthHealthy
+		case runtime.HealthUnhealthy:
+			h = taskstate.HealthUnhealthy
+		}
+		if h == last {
+			continue
+		}
+		last = h
+		select {
+		case r.health <- healthEvent{name, h}:
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		}
+	}
+}
+
+// logCursor remembers how far a container's output was stored, at the
+// millisecond precision of the log store: the newest millisecond and how
+// many lines carried it, so a re-read from that millisecond skips what was
+// stored already.
+type logCursor struct {
+	last   time.Time
+	atLast int
+	skip   int
+}
+
+// keep reports whether l is new, and advances the cursor past it.
+func (c *logCursor) keep(l runtime.LogLine) bool {
+	ms := l.Time.Truncate(time.Millisecond)
+	if c.skip > 0 && ms.Equal(c.last) {
+		c.skip--
+		return false
+	}
+	c.skip = 0
+	switch {
+	case ms.After(c.last):
+		c.last, c.atLast = ms, 1
+	case ms.Equal(c.last):
+		c.atLast++
+	}
+	return true
+}
+
+// appendRetries is how often a failed append of container output is retried
+// before the batch is given up.
+const appendRetries = 5
+
+// copyLogs copies a container's output into the sink, in batches of
+// whatever has arrived: with follow until the container exits, otherwise what
+// it has written so far, starting after cur.
+func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow bool, cur *logCursor) error {
+	cur.skip = cur.atLast
+	lines := make(chan runtime.LogLine, 1024)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: cur.last, Follow: follow}, func(l runtime.LogLine) { lines <- l })
+		close(lines)
+	}()
+	var batch []LogEvent
+	var appendErr error
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		var err error
+		for try := 0; try < appendRetries; try++ {
+			if err = r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch); err == nil {
+				break
+			}
+			select {
+			case <-time.After(time.Duration(try+1) * 50 * time.Millisecond):
+			case <-ctx.Done():
+			}
+		}
+		if err != nil && appendErr == nil {
+			appendErr = err
+		}
+		batch = batch[:0]
+	}
+	add := func(l runtime.LogLine) {
+		if cur.keep(l) {
+			batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
+		}
+	}
+	for l := range lines {
+		add(l)
+	drain:
+		for len(batch) < 1000 {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					break drain
+				}
+				add(l)
+			default:
+				break drain
+			}
+		}
+		flush()
+	}
+	flush()
+	if err := <-errc; err != nil {
+		return err
+	}
+	return appendErr
+}

@@ -1,0 +1,547 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/depgraph"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
+)
+
+type stopRequest struct{ code, reason string }
+
+type exitEvent struct {
+	name   string
+	status runtime.ExitStatus
+	err    error
+}
+
+type healthEvent struct {
+	name   string
+	health taskstate.Health
+}
+
+// runner owns one task: it is the only writer of state, info and res.
+//
+// Its loop, until every container has stopped:
+//
+//	  ┌──────────────────────────────────────────────────────────────┐
+//	  v                                                              │
+//	desired RUNNING: start what the dependency graph allows, stop    │
+//	                 (exit 143) what can never start                 │
+//	desired STOPPED: mark pending containers stopped, stop running   │
+//	                 ones in reverse dependency order                │
+//	  │                                                              │
+//	wait for: a container exit, a health change, a stop request, ───┘
+//	          a dependency's start timeout
+//
+// then it releases the task's resources (deprovisioning) and reports
+// STOPPED.
+type runner struct {
+	a     *Agent
+	spec  TaskSpec
+	rt    runtime.Runtime
+	state taskstate.Task
+	info  map[string]ContainerInfo
+	defs  map[string]*ecsmodel.ContainerDefinition
+	graph *depgraph.Graph
+	res   Resources
+
+	pullStartedAt, pullStoppedAt time.Time
+
+	stop     chan stopRequest
+	exits    chan exitEvent
+	health   chan healthEvent
+	stopping map[string]bool
+}
+
+func newRunner(a *Agent, spec TaskSpec) *runner {
+	n := len(spec.Definition.ContainerDefinitions)
+	r := &runner{
+		a: a, spec: spec, rt: a.opts.Runtime,
+		info:          map[string]ContainerInfo{},
+		defs:          map[string]*ecsmodel.ContainerDefinition{},
+		res:           spec.Resources,
+		pullStartedAt: spec.PullStartedAt,
+		pullStoppedAt: spec.PullStoppedAt,
+		stop:          make(chan stopRequest, 1),
+		exits:         make(chan exitEvent, n),
+		health:        make(chan healthEvent, n),
+		stopping:      map[string]bool{},
+	}
+	var cs []taskstate.Container
+	for i := range spec.Definition.ContainerDefinitions {
+		cd := &spec.Definition.ContainerDefinitions[i]
+		r.defs[cd.Name] = cd
+		cs = append(cs, taskstate.Container{Name: cd.Name, Essential: ecs.IsEssential(cd), HealthChecked: cd.HealthCheck != nil})
+	}
+	if spec.State != nil {
+		r.state = *spec.State
+		// Tasks recorded before health was tracked lack HealthChecked.
+		for i := range r.state.Containers {
+			if cd := r.defs[r.state.Containers[i].Name]; cd != nil {
+				r.state.Containers[i].HealthChecked = cd.HealthCheck != nil
+			}
+		}
+	} else {
+		r.state = taskstate.New(cs, a.opts.Now())
+	}
+	for k, v := range spec.Containers {
+		r.info[k] = v
+	}
+	// Check refused a definition whose graph is invalid, so this succeeds;
+	// a graph of no edges keeps a task going if it somehow does not.
+	g, err := depgraph.New(graphNodes(spec.Definition))
+	if err != nil {
+		a.opts.Log.Error("dependency graph", "task", spec.ID, "err", err)
+		g, _ = depgraph.New(plainNodes(spec.Definition))
+	}
+	r.graph = g
+	return r
+}
+
+func (r *runner) now() time.Time { return r.a.opts.Now() }
+
+// report advances the task as far as it can go, publishing every status it
+// passes (or the unchanged status once, for changes within it).
+func (r *runner) report(ctx context.Context) {
+	published := false
+	for {
+		next, moved := r.state.Advance(r.now())
+		if !moved {
+			break
+		}
+		r.state = next
+		r.publish(ctx)
+		published = true
+	}
+	if !published {
+		r.publish(ctx)
+	}
+}
+
+func (r *runner) publish(ctx context.Context) {
+	info := make(map[string]ContainerInfo, len(r.info))
+	for k, v := range r.info {
+		info[k] = v
+	}
+	res := r.res
+	if res.Volumes != nil {
+		res.Volumes = make(map[string]string, len(r.res.Volumes))
+		for k, v := range r.res.Volumes {
+			res.Volumes[k] = v
+		}
+	}
+	r.a.opts.Reporter.Report(ctx, Report{
+		TaskID:        r.spec.ID,
+		State:         r.state,
+		Containers:    info,
+		PullStartedAt: r.pullStartedAt,
+		PullStoppedAt: r.pullStoppedAt,
+		Resources:     res,
+	})
+}
+
+func (r *runner) run(ctx context.Context) {
+	// Reports must land even while the agent shuts down mid-step, so they use
+	// a context that is not cancelled with the agent.
+	rep := context.WithoutCancel(ctx)
+	adopting := r.spec.State != nil
+	if adopting {
+		if !r.adopt(ctx, rep) {
+			return
+		}
+	}
+	if adopting {
+		// Adopted tasks get their credentials and endpoints back.
+		r.prepare(ctx, rep, true)
+	}
+	if !r.state.Provisioned && r.state.Desired != taskstate.Stopped {
+		if !adopting {
+			r.prepare(ctx, rep, false)
+		}
+		if r.state.Desired != taskstate.Stopped {
+			if err := r.provision(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				r.state = r.state.FailedToStart(failureReason("ResourceInitializationError", err), r.now())
+			}
+		}
+		r.state.Provisioned = true
+		r.report(rep)
+	}
+	if r.pullStoppedAt.IsZero() && r.state.Desired != taskstate.Stopped {
+		r.pull(ctx, rep)
+	}
+	r.loop(ctx, rep)
+}
+
+// pull makes every image available, recording pullStartedAt/pullStoppedAt.
+// Like the ECS agent with ECS_PULL_DEPENDENT_CONTAINERS_UPFRONT, every
+// image is pulled before any container starts, so a missing image fails the
+// task at once.
+func (r *runner) pull(ctx, rep context.Context) {
+	r.pullStartedAt = r.now()
+	pulled := map[string]error{}
+	for _, cd := range r.spec.Definition.ContainerDefinitions {
+		if r.state.Desired == taskstate.Stopped {
+			break
+		}
+		if r.containerStatus(cd.Name) != taskstate.ContainerPending {
+			continue
+		}
+		err, seen := pulled[cd.Image]
+		if !seen {
+			var res runtime.PullResult
+			res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
+			pulled[cd.Image] = err
+			if err == nil {
+				ci := r.info[cd.Name]
+				ci.ImageDigest = res.Digest
+				r.info[cd.Name] = ci
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.state = r.state.ContainerFailedToStart(cd.Name, "CannotPullContainerError: "+err.Error(), r.now())
+		}
+	}
+	r.pullStoppedAt = r.now()
+	r.report(rep)
+}
+
+// loop starts, stops and follows containers until every one has stopped,
+// then deprovisions the task.
+func (r *runner) loop(ctx, rep context.Context) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for !r.state.AllStopped() {
+		if ctx.Err() != nil {
+			return
+		}
+		var recheck time.Time
+		if r.state.Desired == taskstate.Stopped {
+			r.stopContainers(ctx, rep)
+		} else {
+			recheck = r.startReady(ctx, rep)
+			if ctx.Err() != nil {
+				return
+			}
+			if r.state.Desired == taskstate.Stopped {
+				continue // a start failed: stop the rest at once
+			}
+		}
+		if r.state.AllStopped() {
+			break
+		}
+		var wake <-chan time.Time
+		if !recheck.IsZero() {
+			timer.Reset(max(recheck.Sub(r.now()), time.Millisecond))
+			wake = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-r.exits:
+			r.exited(ev)
+			r.report(rep)
+		case h := <-r.health:
+			r.state = r.state.ContainerHealth(h.name, h.health)
+			r.report(rep)
+		case s := <-r.stop:
+			r.state = r.state.RequestStop(s.code, s.reason, r.now())
+			r.report(rep)
+		case <-wake:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+	r.release()
+	r.deprovision(ctx)
+	r.state.Deprovisioned = true
+	r.report(rep)
+}
+
+// exited records a container's exit.
+func (r *runner) exited(ev exitEvent) {
+	if ev.err != nil {
+		r.state = r.state.ContainerStopped(ev.name, nil, "ContainerVanishedError: "+ev.err.Error(), r.now())
+		return
+	}
+	code := ev.status.ExitCode
+	reason := ""
+	if ev.status.OOMKilled {
+		reason = "OutOfMemoryError: Container killed due to memory usage"
+	}
+	r.state = r.state.ContainerStopped(ev.name, &code, reason, r.now())
+}
+
+// graphStates is what the dependency graph needs to know of each container.
+func (r *runner) graphStates() map[string]depgraph.State {
+	out := make(map[string]depgraph.State, len(r.state.Containers))
+	for _, c := range r.state.Containers {
+		ci := r.info[c.Name]
+		s := depgraph.State{StartedAt: ci.StartedAt, ExitCode: c.ExitCode}
+		switch c.Status {
+		case taskstate.ContainerPending:
+			s.Status = depgraph.Pending
+		case taskstate.ContainerRunning:
+			s.Status, s.Ran = depgraph.Running, true
+		default:
+			s.Status, s.Ran = depgraph.Stopped, !ci.StartedAt.IsZero()
+		}
+		switch c.Health {
+		case taskstate.HealthHealthy:
+			s.Health = depgraph.HealthHealthy
+		case taskstate.HealthUnhealthy:
+			s.Health = depgraph.HealthUnhealthy
+		}
+		out[c.Name] = s
+	}
+	return out
+}
+
+// startReady starts every pending container whose dependencies are met, and
+// stops with exit code 143 those that can never start, until the graph
+// allows nothing more; it returns when to look again for a start timeout.
+func (r *runner) startReady(ctx, rep context.Context) time.Time {
+	for {
+		select {
+		case s := <-r.stop:
+			r.state = r.state.RequestStop(s.code, s.reason, r.now())
+			r.report(rep)
+		default:
+		}
+		if r.state.Desired == taskstate.Stopped || ctx.Err() != nil {
+			return time.Time{}
+		}
+		plan := r.graph.Plan(r.graphStates(), r.now())
+		if len(plan.Start) == 0 && len(plan.Blocked) == 0 {
+			return plan.Recheck
+		}
+		for _, b := range plan.Blocked {
+			code := 143
+			r.state = r.state.ContainerStopped(b.Container, &code, "CannotStartContainerError: "+b.Reason, r.now())
+		}
+		if len(plan.Blocked) > 0 {
+			r.report(rep)
+			continue
+		}
+		if !r.startContainer(ctx, rep, plan.Start[0]) {
+			return time.Time{}
+		}
+	}
+}
+
+// startContainer creates and starts one container; false when it failed
+// (the task then stops) or the agent is shutting down.
+func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
+	cd := r.defs[name]
+	cs := r.containerSpec(cd)
+	ci := r.info[name]
+	ci.RuntimeName = cs.Name
+	r.info[name] = ci
+	// No report before Create: the name is derived from the task id, so a
+	// restarted agent finds a container created just before it died (the
+	// ECS agent, whose names are random, saves the name first instead).
+	id, err := r.rt.Create(ctx, cs)
+	if errors.Is(err, runtime.ErrCreate) && r.spec.State != nil {
+		// Re-adopted: a container of that name may be left from before.
+		if st, ierr := r.rt.Inspect(ctx, cs.Name); ierr == nil && !st.Running && !st.Exited {
+			id, err = st.ID, nil
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		r.state = r.state.ContainerFailedToStart(name, failureReason("CannotCreateContainerError", err), r.now())
+		r.report(rep)
+		return false
+	}
+	ci.RuntimeID = id
+	ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, cd, r.spec.ID, id)
+	r.info[name] = ci
+	// The id is published before the container starts: from its first
+	// instruction the container may ask the task metadata and credentials
+	// endpoints, which find it (and check the caller's address) by this id.
+	r.publish(rep)
+	if err := r.rt.Start(ctx, id); err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		r.state = r.state.ContainerFailedToStart(name, failureReason("CannotStartContainerError", err), r.now())
+		r.report(rep)
+		return false
+	}
+	ci.StartedAt = r.now()
+	switch {
+	case len(cs.PortBindings) > 0:
+		// Dynamic host ports are known only once the container started.
+		if st, err := r.rt.Inspect(ctx, id); err == nil {
+			ci.Bindings = bindings(st.Ports)
+		}
+	case cs.NetworkMode == "host":
+		// Host networking: each container port is the host port.
+		ci.Bindings = hostBindings(cd.PortMappings)
+	}
+	r.info[name] = ci
+	r.state = r.state.ContainerStarted(name)
+	r.follow(ctx, name, id, time.Time{}, 0)
+	r.report(rep)
+	return true
+}
+
+func failureReason(kind string, err error) string {
+	msg := err.Error()
+	if errors.Is(err, runtime.ErrImageNotFound) {
+		kind = "CannotPullContainerError"
+	}
+	return kind + ": " + msg
+}
+
+func bindings(ports []runtime.PortBinding) []ecsmodel.NetworkBinding {
+	var out []ecsmodel.NetworkBinding
+	for _, p := range ports {
+		cp, hp := int32(p.ContainerPort), int32(p.HostPort)
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		out = append(out, ecsmodel.NetworkBinding{BindIP: ip, ContainerPort: &cp, HostPort: &hp, Protocol: ecsmodel.TransportProtocol(p.Protocol)})
+	}
+	return out
+}
+
+// hostBindings reports a host-mode container's port mappings, whose host
+// ports are their container ports.
+func hostBindings(pms []ecsmodel.PortMapping) []ecsmodel.NetworkBinding {
+	var ports []runtime.PortBinding
+	for _, pm := range pms {
+		if pm.ContainerPort == nil {
+			continue
+		}
+		proto := "tcp"
+		if pm.Protocol != "" {
+			proto = string(pm.Protocol)
+		}
+		ports = append(ports, runtime.PortBinding{ContainerPort: int(*pm.ContainerPort), HostPort: int(*pm.ContainerPort), Protocol: proto})
+	}
+	return bindings(ports)
+}
+
+func (r *runner) containerStatus(name string) taskstate.ContainerStatus {
+	for _, c := range r.state.Containers {
+		if c.Name == name {
+			return c.Status
+		}
+	}
+	return taskstate.ContainerStopped
+}
+
+// stopContainers, once the task should stop, marks containers that never
+// started as stopped and stops running ones in reverse dependency order: a
+// container is stopped only once those that depend on it have stopped.
+func (r *runner) stopContainers(ctx, rep context.Context) {
+	changed := false
+	for _, c := range r.state.Containers {
+		if c.Status == taskstate.ContainerPending {
+			r.state = r.state.ContainerStopped(c.Name, nil, "", r.now())
+			changed = true
+		}
+	}
+	if changed {
+		r.report(rep)
+	}
+	states := r.graphStates()
+	for _, c := range r.state.Containers {
+		if c.Status != taskstate.ContainerRunning || r.stopping[c.Name] {
+			continue
+		}
+		if len(r.graph.StopBlockers(c.Name, states)) > 0 {
+			continue
+		}
+		r.stopping[c.Name] = true
+		id, timeout := r.info[c.Name].RuntimeID, stopTimeout(r.defs[c.Name])
+		go func() {
+			if err := r.rt.Stop(ctx, id, timeout); err != nil && ctx.Err() == nil {
+				r.a.opts.Log.Warn("stop container", "task", r.spec.ID, "container", c.Name, "err", err)
+			}
+		}()
+	}
+}
+
+// adopt re-attaches to the containers of a task after a restart. It
+// returns false when the agent is shutting down.
+func (r *runner) adopt(ctx, rep context.Context) bool {
+	for _, c := range r.state.Containers {
+		if c.Status == taskstate.ContainerStopped {
+			continue
+		}
+		ci := r.info[c.Name]
+		id := ci.RuntimeID
+		if id == "" {
+			// Perhaps created just before the engine died: find it by name.
+			id = RuntimeName(r.spec.Definition, c.Name, r.spec.ID)
+		}
+		st, err := r.inspectRetry(ctx, id)
+		if ctx.Err() != nil {
+			return false
+		}
+		if errors.Is(err, runtime.ErrNotFound) {
+			if c.Status == taskstate.ContainerPending {
+				ci.RuntimeID = ""
+				r.info[c.Name] = ci
+				continue
+			}
+			r.state = r.state.ContainerStopped(c.Name, nil, "ContainerVanishedError: No container matching saved ID found", r.now())
+			continue
+		}
+		if err != nil {
+			r.state = r.state.ContainerStopped(c.Name, nil, fmt.Sprintf("ContainerVanishedError: cannot inspect container: %v", err), r.now())
+			continue
+		}
+		ci.RuntimeID = st.ID
+		if ci.LogStream == "" {
+			ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, r.defs[c.Name], r.spec.ID, st.ID)
+		}
+		r.info[c.Name] = ci
+		if !st.Running && !st.Exited {
+			// Created but never started: start it as a pending container.
+			if err := r.rt.Remove(ctx, st.ID); err == nil {
+				ci.RuntimeID = ""
+				r.info[c.Name] = ci
+				continue
+			}
+		}
+		if ci.StartedAt.IsZero() {
+			ci.StartedAt = st.StartedAt
+			if ci.StartedAt.IsZero() {
+				ci.StartedAt = r.now()
+			}
+			r.info[c.Name] = ci
+		}
+		last, atLast, err := r.a.opts.Logs.LastEventTime(ctx, ci.LogGroup, ci.LogStream)
+		if err != nil {
+			r.a.opts.Log.Warn("container output: cannot find where it stopped; reading it all again", "task", r.spec.ID, "container", c.Name, "err", err)
+			last, atLast = time.Time{}, 0
+		}
+		r.state = r.state.ContainerStarted(c.Name)
+		r.follow(ctx, c.Name, st.ID, last, atLast)
+	}
+	r.report(rep)
+	return true
+}

@@ -1,0 +1,706 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/runtime/process"
+	"github.com/ecsrun/ecsrun/internal/testimage"
+)
+
+// childArgsEnv makes the test binary run the command line it holds (a JSON
+// list) instead of the tests, so signal tests drive a real process.
+const childArgsEnv = "ECSRUN_TEST_CHILD_ARGS"
+
+func TestMain(m *testing.M) {
+	if a := os.Getenv(childArgsEnv); a != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(a), &args); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(99)
+		}
+		os.Exit(Main(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// processDef writes a task definition whose containers run the toolbox as
+// host processes (--runtime process): each entry is "name:essential" and
+// its toolbox steps.
+func processDef(t *testing.T, family string, containers ...procContainer) string {
+	t.Helper()
+	bin := testimage.HostBinary(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "family: %s\ncontainerDefinitions:\n", family)
+	for _, c := range containers {
+		cmd, _ := json.Marshal(c.cmd)
+		fmt.Fprintf(&b, "  - name: %s\n    image: toolbox\n    memory: 64\n    essential: %v\n    entryPoint: [%q]\n    command: %s\n", c.name, !c.sidecar, bin, cmd)
+	}
+	return writeFile(t, family+".yaml", b.String())
+}
+
+type procContainer struct {
+	name    string
+	sidecar bool
+	cmd     []string
+}
+
+func app(cmd ...string) procContainer { return procContainer{name: "app", cmd: cmd} }
+
+// runProc runs run-task on a fresh embedded engine with the process runtime.
+func runProc(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return run(t, append([]string{"run-task", "--runtime", "process", "--state-dir", t.TempDir()}, args...)...)
+}
+
+// decodeReport decodes a --output json document and checks it against the
+// documented shape (validateReport).
+func decodeReport(t *testing.T, out string) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("--output json is not one JSON document: %v\n%s", err, out)
+	}
+	validateReport(t, doc)
+	return doc
+}
+
+// The documented members of the JSON report and their JSON types.
+var (
+	reportMembers = map[string]string{
+		"version": "number", "target": "string", "taskDefinitionArn": "string", "taskDefinitionSource": "string",
+		"request": "object", "count": "number", "wait": "string", "startedAt": "string", "finishedAt": "string",
+		"durationSeconds": "number", "attempts": "array", "tasks": "array", "apiCalls": "object",
+		"exitCode": "number", "exitReason": "string",
+		"task": "string", "environment": "string", "timedOut": "bool", "interrupted": "string",
+		"dryRun": "bool", "taskDefinition": "object", "batches": "array",
+	}
+	reportRequired = []string{"version", "target", "taskDefinitionArn", "taskDefinitionSource", "request", "count", "wait",
+		"startedAt", "finishedAt", "durationSeconds", "attempts", "tasks", "apiCalls", "exitCode", "exitReason"}
+	attemptMembers = map[string]string{
+		"task": "number", "attempt": "number", "clientToken": "string", "taskArn": "string", "failure": "object",
+		"outcome": "string", "exitCode": "number", "reason": "string", "error": "string", "errorNames": "array",
+		"lastStatus": "string", "stopCode": "string", "stoppedReason": "string", "createdAt": "string",
+		"startedAt": "string", "stoppingAt": "string", "stoppedAt": "string", "durationSeconds": "number",
+		"containers": "array", "stopRequested": "string", "retried": "bool", "retryDelaySeconds": "number",
+	}
+	containerMembers = map[string]string{
+		"name": "string", "essential": "bool", "lastStatus": "string", "exitCode": "number|null",
+		"reason": "string", "logGroup": "string", "logStream": "string",
+	}
+	outcomes = map[string]bool{"succeeded": true, "failed": true, "neverStarted": true, "timedOut": true,
+		"interrupted": true, "running": true, "launched": true, "lost": true}
+)
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "bool"
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	}
+	return "object"
+}
+
+func checkMembers(t *testing.T, where string, obj map[string]any, members map[string]string, required []string) {
+	t.Helper()
+	for k, v := range obj {
+		want, ok := members[k]
+		if !ok {
+			t.Errorf("%s: undocumented member %q", where, k)
+			continue
+		}
+		if got := jsonType(v); !strings.Contains(want, got) {
+			t.Errorf("%s.%s: %s; want %s", where, k, got, want)
+		}
+	}
+	for _, k := range required {
+		if _, ok := obj[k]; !ok {
+			t.Errorf("%s: missing %q", where, k)
+		}
+	}
+}
+
+// validateReport checks the report's shape and its invariants: every task
+// has attempts numbered from 1, each attempt has a task ARN or a failure,
+// the timestamps are ordered and RFC 3339, and the summary agrees with the
+// attempts.
+func validateReport(t *testing.T, doc map[string]any) {
+	t.Helper()
+	checkMembers(t, "report", doc, reportMembers, reportRequired)
+	if doc["version"] != 1.0 {
+		t.Errorf("version %v; want 1", doc["version"])
+	}
+	if doc["dryRun"] == true {
+		return
+	}
+	count := int(doc["count"].(float64))
+	last := map[int]map[string]any{}
+	next := map[int]int{}
+	for i, a := range doc["attempts"].([]any) {
+		att := a.(map[string]any)
+		where := fmt.Sprintf("attempts[%d]", i)
+		checkMembers(t, where, att, attemptMembers, []string{"task", "attempt", "outcome", "exitCode"})
+		task := int(att["task"].(float64))
+		if task < 1 || task > count {
+			t.Errorf("%s: task %d outside 1..%d", where, task, count)
+		}
+		next[task]++
+		if int(att["attempt"].(float64)) != next[task] {
+			t.Errorf("%s: attempt %v; want %d", where, att["attempt"], next[task])
+		}
+		if att["taskArn"] == nil && att["failure"] == nil {
+			t.Errorf("%s: neither a task ARN nor a failure", where)
+		}
+		if !outcomes[att["outcome"].(string)] {
+			t.Errorf("%s: unknown outcome %v", where, att["outcome"])
+		}
+		var prev time.Time
+		for _, k := range []string{"createdAt", "startedAt", "stoppedAt"} {
+			s, ok := att[k].(string)
+			if !ok {
+				continue
+			}
+			ts, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				t.Errorf("%s.%s: %v", where, k, err)
+			}
+			if ts.Before(prev) {
+				t.Errorf("%s.%s %s is before the previous timestamp %s", where, k, ts, prev)
+			}
+			prev = ts
+		}
+		for j, c := range asList(att["containers"]) {
+			checkMembers(t, fmt.Sprintf("%s.containers[%d]", where, j), c.(map[string]any), containerMembers, []string{"name", "essential", "exitCode"})
+		}
+		last[task] = att
+	}
+	tasks := doc["tasks"].([]any)
+	if len(tasks) != count {
+		t.Errorf("%d task summaries; want count %d", len(tasks), count)
+	}
+	firstFailure := 0
+	for i, s := range tasks {
+		sum := s.(map[string]any)
+		if o := sum["outcome"].(string); firstFailure == 0 && o != "succeeded" && o != "running" && o != "launched" {
+			firstFailure = int(sum["exitCode"].(float64))
+		}
+		a := last[i+1]
+		if a == nil {
+			continue // never launched
+		}
+		if sum["outcome"] != a["outcome"] || sum["exitCode"] != a["exitCode"] || int(sum["attempts"].(float64)) != next[i+1] {
+			t.Errorf("tasks[%d] %v disagrees with its last attempt %v", i, sum, a)
+		}
+	}
+	if doc["timedOut"] != true && doc["interrupted"] == nil && int(doc["exitCode"].(float64)) != firstFailure {
+		t.Errorf("exitCode %v; want the first failing task's %d", doc["exitCode"], firstFailure)
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func attempts(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, a := range doc["attempts"].([]any) {
+		out = append(out, a.(map[string]any))
+	}
+	return out
+}
+
+func TestRunTaskCLI_ExitCodes(t *testing.T) {
+	withSidecar := processDef(t, "sidecar",
+		procContainer{name: "setup", sidecar: true, cmd: []string{"out", "setting up", "--", "exit", "5"}},
+		app("sleep", "300ms", "--", "exit", "0"))
+	tests := []struct {
+		name string
+		args []string
+		want int
+		out  string
+	}{
+		{"success", []string{"--task-definition", processDef(t, "ok", app("out", "all good", "--", "exit", "0"))}, 0, "app | all good"},
+		{"the application's code", []string{"--task-definition", processDef(t, "seven", app("out", "failing", "--", "exit", "7"))}, 7, "app | failing"},
+		{"never started", []string{"--task-definition", writeFile(t, "missing.yaml", "family: missing\ncontainerDefinitions: [{name: app, image: x, memory: 64, entryPoint: [/nonexistent/toolbox]}]\n")}, ExitNeverStarted, ""},
+		{"timeout", []string{"--timeout", "700ms", "--task-definition", processDef(t, "slow", app("out", "started", "--", "sleep", "60s"))}, ExitTimeout, "app | started"},
+		{"a failing sidecar does not count", []string{"--task-definition", withSidecar}, 0, "setup | setting up"},
+		{"--success-container", []string{"--success-container", "setup", "--task-definition", withSidecar}, 5, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runProc(t, tt.args...)
+			if code != tt.want || !strings.Contains(out, tt.out) {
+				t.Errorf("exit %d; want %d with %q\nstdout:\n%s\nstderr:\n%s", code, tt.want, tt.out, out, errOut)
+			}
+		})
+	}
+}
+
+func TestRunTaskCLI_CountAbove10AndJSONReport(t *testing.T) {
+	def := processDef(t, "batch", app("out", "working", "--", "exit", "0"))
+	code, out, errOut := runProc(t, "--task-definition", def, "--count", "12", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	doc := decodeReport(t, out)
+	as := attempts(doc)
+	arns, tokens := map[string]bool{}, map[string]bool{}
+	for _, a := range as {
+		arns[a["taskArn"].(string)] = true
+		tokens[a["clientToken"].(string)] = true
+		if c := a["containers"].([]any)[0].(map[string]any); c["logStream"] == "" || c["exitCode"] != 0.0 {
+			t.Errorf("container %v", c)
+		}
+	}
+	calls := doc["apiCalls"].(map[string]any)
+	if len(as) != 12 || len(arns) != 12 || len(tokens) != 2 || calls["ECS.RunTask"] != 2.0 {
+		t.Errorf("%d attempts, %d ARNs, %d client tokens, %v RunTask calls; want 12, 12, 2, 2", len(as), len(arns), len(tokens), calls["ECS.RunTask"])
+	}
+	// With --output json the container output goes to standard error.
+	if n := strings.Count(errOut, "app | working"); n != 12 {
+		t.Errorf("%d log lines on standard error; want 12\n%s", n, errOut)
+	}
+}
+
+func TestRunTaskCLI_RetriesMaxAttempts2MeansThreeTasks(t *testing.T) {
+	def := processDef(t, "flaky", app("out", "trying", "--", "exit", "3"))
+	code, out, errOut := runProc(t, "--task-definition", def, "--max-attempts", "2", "--retry-on", "States.TaskFailed",
+		"--retry-interval", "20ms", "--backoff-rate", "1.5", "--output", "json")
+	if code != 3 {
+		t.Fatalf("exit %d; want 3\n%s", code, errOut)
+	}
+	as := attempts(decodeReport(t, out))
+	if len(as) != 3 {
+		t.Fatalf("%d attempts; want 3", len(as))
+	}
+	for i, a := range as {
+		if a["outcome"] != "failed" || int(a["attempt"].(float64)) != i+1 || a["error"] != "States.TaskFailed" {
+			t.Errorf("attempt %d: %v", i+1, a)
+		}
+	}
+	if as[0]["retryDelaySeconds"] != 0.02 || as[1]["retryDelaySeconds"] != 0.03 || as[2]["retried"] != nil {
+		t.Errorf("delays %v, %v, last retried %v; want 0.02, 0.03 and no retry", as[0]["retryDelaySeconds"], as[1]["retryDelaySeconds"], as[2]["retried"])
+	}
+	if !strings.Contains(errOut, "retrying in 20ms (attempt 2 of 3)") {
+		t.Errorf("the human log does not announce the retry:\n%s", errOut)
+	}
+}
+
+func TestRunTaskCLI_RequestFileWithOverridesAndEnv(t *testing.T) {
+	def := processDef(t, "overrides", app("exit", "9"))
+	t.Setenv("ECSRUN_TEST_VALUE", "expanded")
+	req := writeFile(t, "request.yaml", `# A Run Task Request Definition, as in the Harness step
+cluster: default
+count: 2
+startedBy: from-request
+tags:
+  - {key: team, value: data}
+overrides:
+  containerOverrides:
+    - name: app
+      command: [getenv, FROM_REQUEST, --, getenv, SHARED, --, getenv, FROM_FLAG, --, getenv, EXPANDED]
+      environment:
+        - {name: FROM_REQUEST, value: request}
+        - {name: SHARED, value: request}
+        - {name: EXPANDED, value: "${ECSRUN_TEST_VALUE}"}
+`)
+	code, out, errOut := runProc(t, "--task-definition", def, "--request", req, "--expand-env",
+		"--env", "FROM_FLAG=flag", "--env", "app:SHARED=flag wins", "--tag", "run=ci", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"app | request", "app | flag wins", "app | flag", "app | expanded"} {
+		if n := strings.Count(errOut, want+"\n"); n != 2 {
+			t.Errorf("%q printed %d times; want once per task (count 2 from the request)\n%s", want, n, errOut)
+		}
+	}
+	doc := decodeReport(t, out)
+	req2 := doc["request"].(map[string]any)
+	tags, _ := json.Marshal(req2["tags"])
+	if req2["startedBy"] != "from-request" || string(tags) != `[{"key":"team","value":"data"},{"key":"run","value":"ci"}]` || doc["count"] != 2.0 {
+		t.Errorf("request: startedBy %v tags %s count %v", req2["startedBy"], tags, doc["count"])
+	}
+	// Errors in a request file name the member.
+	bad := writeFile(t, "bad.yaml", "overrides: {containerOverride: []}\n")
+	code, _, errOut = runProc(t, "--task-definition", def, "--request", bad)
+	if code != ExitNeverStarted || !strings.Contains(errOut, `overrides.containerOverride: unknown member; did you mean "containerOverrides"?`) {
+		t.Errorf("bad request file: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestRunTaskCLI_WaitRunningWithATaskThatExitsAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		exit string
+		want int
+	}{{"0", 0}, {"4", 4}} {
+		def := processDef(t, "quick"+tc.exit, app("out", "bye", "--", "exit", tc.exit))
+		// The first poll comes after the task stopped: it is judged by its
+		// exit codes, never an error of the waiter.
+		code, out, errOut := runProc(t, "--task-definition", def, "--wait", "running", "--poll-interval", "700ms")
+		if code != tc.want || !strings.Contains(out, "app | bye") {
+			t.Errorf("exit %s with --wait running: got %d; want %d\nstdout:\n%s\nstderr:\n%s", tc.exit, code, tc.want, out, errOut)
+		}
+	}
+}
+
+// serveEngine starts an engine with the process runtime behind an HTTP
+// server, as `ecsrun serve` does, and returns its URL and an SDK client.
+func serveEngine(t *testing.T) (string, *awsecs.Client) {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: process.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(eng.Handler())
+	t.Cleanup(func() { srv.Close(); eng.Close() })
+	client := awsecs.New(awsecs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
+	return srv.URL, client
+}
+
+func TestRunTaskCLI_ThroughServeWithBothTargets(t *testing.T) {
+	url, client := serveEngine(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	def := processDef(t, "served", app("out", "via serve", "--", "exit", "6"))
+	for _, target := range []string{"local", "aws"} {
+		code, out, errOut := run(t, "run-task", "--target", target, "--endpoint-url", url, "--region", "us-east-1",
+			"--task-definition", def, "--output", "json")
+		if code != 6 || !strings.Contains(errOut, "app | via serve") {
+			t.Errorf("--target %s: exit %d; want 6\n%s", target, code, errOut)
+			continue
+		}
+		doc := decodeReport(t, out)
+		if tg := doc["target"].(string); !strings.Contains(tg, url) {
+			t.Errorf("--target %s: report target %q", target, tg)
+		}
+	}
+	// A timeout against the endpoint stops the task: ECS itself says so.
+	slow := processDef(t, "served-slow", app("out", "started", "--", "sleep", "60s"))
+	code, out, errOut := run(t, "run-task", "--target", "aws", "--endpoint-url", url, "--region", "us-east-1",
+		"--task-definition", slow, "--timeout", "800ms", "--output", "json")
+	if code != ExitTimeout {
+		t.Fatalf("timeout: exit %d; want 124\n%s", code, errOut)
+	}
+	arn := attempts(decodeReport(t, out))[0]["taskArn"].(string)
+	d, err := client.DescribeTasks(context.Background(), &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+	if err != nil || len(d.Tasks) != 1 {
+		t.Fatal(err)
+	}
+	if tk := d.Tasks[0]; aws.ToString(tk.LastStatus) != "STOPPED" || !strings.Contains(aws.ToString(tk.StoppedReason), "Stopped by ecsrun: --timeout of 800ms expired") {
+		t.Errorf("after the timeout the task is %s: %q", aws.ToString(tk.LastStatus), aws.ToString(tk.StoppedReason))
+	}
+}
+
+// child runs the command line in a new process (this test binary) and
+// returns it with its standard output, and standard error as lines.
+func child(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-chan string) {
+	t.Helper()
+	a, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(a))
+	var out strings.Builder
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1000)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, &out, lines
+}
+
+func TestRunTaskCLI_SignalsStopTheTasks(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		name string
+		want int
+	}{{syscall.SIGINT, "SIGINT", ExitInterrupted}, {syscall.SIGTERM, "SIGTERM", ExitTerminated}} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := processDef(t, "interrupted", app("trap", "TERM", "0", "bye from the task", "--", "out", "ready", "--", "forever"))
+			cmd, out, lines := child(t, "run-task", "--runtime", "process", "--state-dir", t.TempDir(),
+				"--task-definition", def, "--count", "2", "--output", "json")
+			var log []string
+			ready := 0
+			deadline := time.After(30 * time.Second)
+			for ready < 2 {
+				select {
+				case l, ok := <-lines:
+					if !ok {
+						t.Fatalf("the command ended early:\n%s", strings.Join(log, "\n"))
+					}
+					log = append(log, l)
+					if strings.HasSuffix(l, "app | ready") {
+						ready++
+					}
+				case <-deadline:
+					t.Fatalf("the tasks did not start:\n%s", strings.Join(log, "\n"))
+				}
+			}
+			cmd.Process.Signal(tc.sig)
+			for l := range lines {
+				log = append(log, l)
+			}
+			err := cmd.Wait()
+			code := cmd.ProcessState.ExitCode()
+			if code != tc.want {
+				t.Fatalf("exit %d (%v); want %d\n%s", code, err, tc.want, strings.Join(log, "\n"))
+			}
+			doc := decodeReport(t, out.String())
+			if doc["interrupted"] != tc.name || doc["exitCode"] != float64(tc.want) {
+				t.Errorf("report: interrupted %v, exitCode %v", doc["interrupted"], doc["exitCode"])
+			}
+			for _, a := range attempts(doc) {
+				if a["outcome"] != "interrupted" || a["lastStatus"] != "STOPPED" || !strings.Contains(a["stoppedReason"].(string), "interrupted ("+tc.name+")") {
+					t.Errorf("attempt: %s %s %q; want interrupted, STOPPED by ecsrun", a["outcome"], a["lastStatus"], a["stoppedReason"])
+				}
+			}
+			// What the tasks printed on the stop signal was drained.
+			if n := strings.Count(strings.Join(log, "\n"), "app | bye from the task"); n != 2 {
+				t.Errorf("%d goodbye lines; want 2\n%s", n, strings.Join(log, "\n"))
+			}
+		})
+	}
+}
+
+// dockerDef writes a task definition of the toolbox image, without
+// networking (short-lived containers need none).
+func dockerDef(t *testing.T, family string, cmd ...string) string {
+	t.Helper()
+	image := testimage.Image(t)
+	c, _ := json.Marshal(cmd)
+	return writeFile(t, family+".yaml", fmt.Sprintf("family: %s\nnetworkMode: none\ncontainerDefinitions:\n  - {name: app, image: %s, memory: 64, command: %s}\n", family, image, c))
+}
+
+func TestRunTaskCLI_DockerLogDrainLosesNothing(t *testing.T) {
+	def := dockerDef(t, "drain", "lines", "3000", "line", "--", "out", "the very last line", "--", "exit", "3")
+	code, out, errOut := run(t, "run-task", "--state-dir", t.TempDir(), "--pull", "prefer-cached", "--task-definition", def)
+	if code != 3 {
+		t.Fatalf("exit %d; want 3\n%s", code, errOut)
+	}
+	got := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(got) != 3001 {
+		t.Fatalf("%d lines; want 3001", len(got))
+	}
+	for i, l := range got[:3000] {
+		if !strings.HasSuffix(l, fmt.Sprintf("app | line %d", i+1)) {
+			t.Fatalf("line %d = %q", i, l)
+		}
+	}
+	if !strings.HasSuffix(got[3000], "app | the very last line") {
+		t.Errorf("last line %q", got[3000])
+	}
+}
+
+func TestRunTaskCLI_DockerNeverStarted(t *testing.T) {
+	testimage.RequireDocker(t)
+	def := writeFile(t, "unpullable.yaml", "family: unpullable\nnetworkMode: none\ncontainerDefinitions: [{name: app, image: ecsrun-test/no-such-image:never, memory: 64}]\n")
+	code, out, errOut := run(t, "run-task", "--state-dir", t.TempDir(), "--task-definition", def, "--output", "json")
+	if code != ExitNeverStarted {
+		t.Fatalf("exit %d; want 125\n%s", code, errOut)
+	}
+	a := attempts(decodeReport(t, out))[0]
+	if a["outcome"] != "neverStarted" || a["stopCode"] != "TaskFailedToStart" || !strings.Contains(fmt.Sprint(a["errorNames"]), "CannotPullContainerError") {
+		t.Errorf("attempt %v", a)
+	}
+}
+
+const projectFile = `version: 1
+defaultEnvironment: local
+environments:
+  local:
+    target: local
+    env: {GREETING: hello from the environment}
+  elsewhere:
+    target: local
+    endpoint: http://127.0.0.1:1
+tasks:
+  migrate:
+    taskDefinition: %s
+    env: {MANAGE_PY_TASK: "not overridden"}
+  seed:
+    taskDefinition: %s
+  check:
+    taskDefinition: %s
+`
+
+func TestRunTaskCLI_ProjectTasksAndEnvironments(t *testing.T) {
+	dir := t.TempDir()
+	migrate := processDef(t, "migrate", app("getenv", "GREETING", "--", "getenv", "MANAGE_PY_TASK"))
+	seed := processDef(t, "seed", app("out", "seeding", "--", "exit", "4"))
+	check := processDef(t, "check", app("out", "checking"))
+	pf := filepath.Join(dir, "ecsrun.yaml")
+	if err := os.WriteFile(pf, []byte(fmt.Sprintf(projectFile, migrate, seed, check)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proj := func(args ...string) (int, string, string) {
+		return runProc(t, append([]string{"--project", pf}, args...)...)
+	}
+	// The hamlet pipeline: environment, task instance, an environment value.
+	code, out, errOut := proj("migrate", "--environment", "local", "--env", "MANAGE_PY_TASK=migrate --no-input")
+	if code != 0 || !strings.Contains(out, "app | hello from the environment") || !strings.Contains(out, "app | migrate --no-input") {
+		t.Errorf("migrate: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	// In order, stopping at the first failure.
+	code, out, errOut = proj("migrate,seed,check")
+	if code != 4 || !strings.Contains(out, "seeding") || strings.Contains(out, "checking") || !strings.Contains(errOut, "check: skipped") {
+		t.Errorf("in order: exit %d; want 4 with check skipped\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, _ = proj("migrate,seed,check", "--keep-going")
+	if code != 4 || !strings.Contains(out, "checking") {
+		t.Errorf("--keep-going: exit %d; want 4 with check run\n%s", code, out)
+	}
+	// In parallel, with one combined JSON document.
+	code, out, errOut = proj("migrate,seed,check", "--parallel", "--output", "json")
+	if code != 4 {
+		t.Fatalf("--parallel: exit %d; want 4\n%s", code, errOut)
+	}
+	var combined struct {
+		Version  int              `json:"version"`
+		Runs     []map[string]any `json:"runs"`
+		ExitCode int              `json:"exitCode"`
+	}
+	if err := json.Unmarshal([]byte(out), &combined); err != nil || len(combined.Runs) != 3 || combined.ExitCode != 4 {
+		t.Fatalf("combined document: %v %+v", err, combined)
+	}
+	for i, name := range []string{"migrate", "seed", "check"} {
+		validateReport(t, combined.Runs[i])
+		if combined.Runs[i]["task"] != name || combined.Runs[i]["environment"] != "local" {
+			t.Errorf("run %d: task %v environment %v", i, combined.Runs[i]["task"], combined.Runs[i]["environment"])
+		}
+	}
+	for _, want := range []string{"[seed] ", "[check] "} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("parallel runs are not labelled %q:\n%s", want, errOut)
+		}
+	}
+	// Errors name what exists.
+	code, _, errOut = proj("migrat")
+	if code != ExitUsage || !strings.Contains(errOut, `no task "migrat"; the project file declares check, migrate, seed`) {
+		t.Errorf("unknown task: exit %d %s", code, errOut)
+	}
+	code, _, errOut = proj("migrate", "--environment", "prod")
+	if code != ExitUsage || !strings.Contains(errOut, `no environment "prod"`) {
+		t.Errorf("unknown environment: exit %d %s", code, errOut)
+	}
+}
+
+func TestRunTaskCLI_DryRun(t *testing.T) {
+	def := writeFile(t, "dry.yaml", "family: dry\ncontainerDefinitions: [{name: app, image: x, memory: 64}]\n")
+	// No engine, no Docker: a dry run of a file talks to nothing.
+	code, out, errOut := run(t, "run-task", "--state-dir", t.TempDir(), "--runtime", "nope", "--task-definition", def,
+		"--dry-run", "--count", "25", "--env", "K=V", "--subnets", "subnet-1,subnet-2")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"batches:\n- 10\n- 10\n- 5\n", "family: dry", "- subnet-2", "name: K", "value: V", "taskDefinition: dry"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "would trigger 25 tasks in 3 RunTask calls") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	code, out, _ = run(t, "run-task", "--task-definition", def, "--dry-run", "--output", "json")
+	if code != 0 {
+		t.Fatalf("json dry run: exit %d", code)
+	}
+	if doc := decodeReport(t, out); doc["dryRun"] != true || doc["taskDefinition"] == nil {
+		t.Errorf("json dry run: %v", doc)
+	}
+}
+
+func TestRunTaskCLI_UsageErrors(t *testing.T) {
+	def := writeFile(t, "u.yaml", "family: u\ncontainerDefinitions: [{name: app, image: x, memory: 64}]\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--wait", "forever"}, "--wait must be stopped, running or none"},
+		{[]string{"--count", "0"}, "--count must be 1 or more"},
+		{[]string{"--retry-on", "States.Everything"}, "unknown error name"},
+		{[]string{"--jitter", "half"}, "--jitter must be full or none"},
+		{[]string{"--backoff-rate", "0.5", "--max-attempts", "1"}, "--backoff-rate must be a number of 1.0 or more"},
+		{[]string{"--env", "NOEQUALS"}, "want [CONTAINER:]KEY=VALUE"},
+		{[]string{"--tag", "=v"}, "--tag"},
+		{[]string{"--output", "xml"}, "--output must be text or json"},
+		{[]string{"--logs", "some"}, "--logs must be all, essential or none"},
+		{[]string{"--color", "rainbow"}, "--color must be auto, always or never"},
+		{[]string{"--launch-type", "fargate"}, "--launch-type must be one of"},
+		{[]string{"--assign-public-ip", "maybe"}, "--assign-public-ip must be ENABLED or DISABLED"},
+		{[]string{"--command", `echo "open`}, "unterminated"},
+		{[]string{"--target", "gcp", "--dry-run", "--reuse-if-unchanged"}, "--target must be local or aws"},
+		{[]string{"--environment", "x", "--project", filepath.Join(t.TempDir(), "none.yaml")}, "project file"},
+		{[]string{def}, "did you mean --task-definition " + def},
+	}
+	for _, tt := range tests {
+		args := append([]string{"run-task", "--state-dir", t.TempDir(), "--task-definition", def}, tt.args...)
+		code, _, errOut := run(t, args...)
+		if code != ExitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 mentioning %q", tt.args, code, errOut, tt.want)
+		}
+	}
+}
+
+func TestRunTaskCLI_HelpTeaches(t *testing.T) {
+	code, out, _ := run(t, "run-task", "--help")
+	for _, want := range []string{"Exit codes:", "124", "125", "130", "143", "Examples:", "--environment staging",
+		"--max-attempts", "--retry-on", "States.TaskFailed", "--output json", "--request", "--reuse-if-unchanged",
+		"--target", "--wait", "--start-timeout", "--success-container", "--expand-env", "--parallel", "MaxAttempts 2 means at most three tasks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run-task --help lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+func TestRunTaskCLI_JSONDocumentEvenWhenNothingRan(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"family": "x", "containerDefinitions": [{"name": "a", "imagee": "busybox"}]}`)
+	code, out, errOut := run(t, "run-task", "--state-dir", t.TempDir(), "--task-definition", bad, "--output", "json")
+	if code != ExitNeverStarted || !strings.Contains(errOut, `did you mean "image"`) {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	doc := decodeReport(t, out)
+	if doc["exitCode"] != float64(ExitNeverStarted) || !strings.Contains(doc["exitReason"].(string), `did you mean "image"`) || len(doc["attempts"].([]any)) != 0 {
+		t.Errorf("report of a run that did not begin: %v", doc)
+	}
+}

@@ -1,0 +1,749 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/spf13/cobra"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/flowgraph"
+	"github.com/ecsrun/ecsrun/internal/sdkjson"
+	"github.com/ecsrun/ecsrun/internal/sfnapi"
+	"github.com/ecsrun/ecsrun/internal/sfnecs"
+	"github.com/ecsrun/ecsrun/internal/workflow"
+)
+
+// Exit codes of `ecsrun workflow run`, by how the execution ended.
+const (
+	ExitWorkflowFailed   = 3
+	ExitWorkflowTimedOut = 4
+	ExitWorkflowAborted  = 5
+)
+
+// workflowFlags are what the workflow subcommands share.
+type workflowFlags struct {
+	endpoint string
+	output   string
+	ef       engineFlags
+}
+
+func (f *workflowFlags) add(cmd *cobra.Command, engine bool) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.endpoint, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL_SFN"), "Step Functions endpoint to use instead of the local engine (its ECS API is reached at the same URL; default $AWS_ENDPOINT_URL_SFN)")
+	fs.StringVar(&f.output, "output", "text", `"text" or "json"`)
+	if engine {
+		f.ef.add(fs)
+	}
+}
+
+func (f *workflowFlags) check() error {
+	if f.output != "text" && f.output != "json" {
+		return &usageError{fmt.Errorf("--output must be text or json, not %q", f.output)}
+	}
+	return nil
+}
+
+func newWorkflow(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "workflow",
+		Short: "Run Amazon States Language state machines whose tasks are ECS tasks",
+		Long: `Run AWS Step Functions state machines (Amazon States Language, JSONPath)
+whose Task states run ECS tasks (arn:aws:states:::ecs:runTask, .sync and
+.waitForTaskToken), on the local engine or against a Step Functions endpoint.`,
+	}
+	cmd.AddCommand(newWorkflowRun(e), newWorkflowHistory(e), newWorkflowValidate(e), newWorkflowGraph(e))
+	return cmd
+}
+
+// sfnClients returns the ECS clients of the target (see localClients) and
+// a Step Functions client for the same endpoint and credentials.
+func (e *env) sfnClients(ctx context.Context, f *workflowFlags) (*clients, *sfn.Client, error) {
+	c, err := e.localClients(ctx, &f.ef, f.endpoint)
+	if err != nil {
+		return nil, nil, err
+	}
+	o := c.ECS.Options()
+	client := sfn.NewFromConfig(aws.Config{Region: o.Region, Credentials: o.Credentials, HTTPClient: o.HTTPClient},
+		func(so *sfn.Options) { so.BaseEndpoint = o.BaseEndpoint })
+	return c, client, nil
+}
+
+// readDefinition reads and validates a definition file as the engine would.
+func readDefinition(path string) (string, *workflow.StateMachine, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, &usageError{err}
+	}
+	sm, err := workflow.Parse(data, workflow.ParseOptions{Resources: sfnecs.Checker()})
+	if err != nil {
+		return "", nil, &usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return string(data), sm, nil
+}
+
+// readInput reads --input: JSON text, or @FILE.
+func readInput(s string) (string, error) {
+	if s == "" {
+		return "{}", nil
+	}
+	if name, ok := strings.CutPrefix(s, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return "", &usageError{fmt.Errorf("--input: %w", err)}
+		}
+		s = string(b)
+	}
+	if _, err := workflow.DecodeJSON([]byte(s)); err != nil {
+		return "", &usageError{fmt.Errorf("--input is not valid JSON: %v", err)}
+	}
+	return s, nil
+}
+
+var nameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// machineName derives a state machine name from a definition file name.
+func machineName(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	name := strings.Trim(nameUnsafe.ReplaceAllString(base, "-"), "-")
+	if name == "" {
+		name = "workflow"
+	}
+	if len(name) > 80 {
+		name = name[:80]
+	}
+	return name
+}
+
+func newWorkflowRun(e *env) *cobra.Command {
+	var (
+		f          workflowFlags
+		input      string
+		name       string
+		execName   string
+		roleArn    string
+		taskDefs   []string
+		timeScale  float64
+		graphFile  string
+		pollPeriod time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a state machine and follow it to its end",
+		Long: `Create (or update) the state machine in FILE, start an execution, and follow
+it: each state entered and left, each ECS task submitted and how it ended, each
+retry. Progress goes to standard error; the execution's output (or, with
+--output json, a JSON document describing the execution) to standard output.
+
+Without --endpoint-url it runs on the local engine (the ecsrun serve daemon
+holding --state-dir, or an engine started inside this command).
+
+Exit codes:
+  0     the execution SUCCEEDED
+  3     it FAILED
+  4     it TIMED_OUT
+  5     it was ABORTED (stopped by someone else)
+  130   interrupted (SIGINT): the execution was stopped first
+  143   terminated (SIGTERM): the execution was stopped first
+  1     ecsrun itself failed (the engine, the API)
+  2     the command line, the definition or the input is wrong`,
+		Example: `  ecsrun workflow run examples/workflows/retry-catch.json \
+      --task-definition examples/workflows/flaky-task.json --time-scale 0.01
+  ecsrun workflow run flow.json --input '{"n": 3}' --output json
+  ecsrun workflow run flow.json --input @input.json --graph run.svg`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
+			if timeScale <= 0 {
+				return &usageError{fmt.Errorf("--time-scale must be positive, not %v", timeScale)}
+			}
+			def, parsed, err := readDefinition(args[0])
+			if err != nil {
+				return err
+			}
+			in, err := readInput(input)
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = machineName(args[0])
+			}
+			if roleArn == "" {
+				roleArn = "arn:aws:iam::" + e.accountID + ":role/ecsrun-workflow"
+			}
+			ctx := cmd.Context()
+			c, client, err := e.sfnClients(ctx, &f)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			fmt.Fprintf(e.stderr, "Target: %s\n", c.Where)
+			for _, td := range taskDefs {
+				arn, err := registerTaskDefinition(ctx, c.ECS, td)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "TaskDefinition: %s\n", arn)
+			}
+			smArn, err := putStateMachine(ctx, client, name, def, roleArn)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "StateMachine: %s\n", smArn)
+			var opts []func(*sfn.Options)
+			if timeScale != 1 {
+				opts = append(opts, sfn.WithAPIOptions(smithyhttp.AddHeaderValue(sfnapi.DelayScaleHeader, fmt.Sprint(timeScale))))
+			}
+			start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: nonEmptyString(execName), Input: aws.String(in)}, opts...)
+			if err != nil {
+				return fmt.Errorf("start execution: %w", err)
+			}
+			arn := aws.ToString(start.ExecutionArn)
+			fmt.Fprintf(e.stderr, "Execution: %s\n", arn)
+			p := newProgress(e.stderr, aws.ToTime(start.StartDate))
+			ex, events, err := follow(ctx, client, arn, p, pollPeriod)
+			if sig := e.signal(); sig != nil || errors.Is(err, context.Canceled) {
+				return e.interruptExecution(client, arn, sig)
+			}
+			if err != nil {
+				return err
+			}
+			if graphFile != "" {
+				g := flowgraph.New(parsed)
+				g.Color(historyEvents(events))
+				if err := os.WriteFile(graphFile, []byte(g.SVG(name+" · "+string(ex.Status))), 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "Graph: %s\n", graphFile)
+			}
+			if err := printExecution(e.stdout, f.output, ex); err != nil {
+				return err
+			}
+			return executionExit(ex)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&input, "input", "", "execution input: JSON text, or @FILE (default {})")
+	fl.StringVar(&name, "state-machine-name", "", "name of the state machine to create or update (default: the file's base name)")
+	fl.StringVar(&execName, "name", "", "name of the execution (default: a UUID)")
+	fl.StringVar(&roleArn, "role-arn", "", "role of the state machine (default arn:aws:iam::<account>:role/ecsrun-workflow; required by AWS)")
+	fl.StringArrayVar(&taskDefs, "task-definition", nil, "task definition file (JSON or YAML) to register before the run; repeatable")
+	fl.Float64Var(&timeScale, "time-scale", 1, "multiply Wait states and retry delays by this factor (e.g. 0.01 for tests); timeouts are not scaled")
+	fl.StringVar(&graphFile, "graph", "", "write the state graph, coloured by this execution, as SVG to this file")
+	fl.DurationVar(&pollPeriod, "poll", 200*time.Millisecond, "how often to read the execution's history")
+	f.add(cmd, true)
+	return cmd
+}
+
+func nonEmptyString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// registerTaskDefinition registers a task definition file (the same
+// formats as run-task) and returns the new revision's ARN.
+func registerTaskDefinition(ctx context.Context, client *awsecs.Client, path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", &usageError{fmt.Errorf("--task-definition: %w", err)}
+	}
+	req, err := ecs.DecodeTaskDefinitionFile(data)
+	if err != nil {
+		return "", &usageError{fmt.Errorf("task definition %s: %w", path, err)}
+	}
+	// The SDK's fields carry the model's member names, which
+	// encoding/json matches case-insensitively.
+	b, err := json.Marshal(req)
+	if err != nil {
+		return "", err
+	}
+	var in awsecs.RegisterTaskDefinitionInput
+	if err := json.Unmarshal(b, &in); err != nil {
+		return "", fmt.Errorf("task definition %s: %w", path, err)
+	}
+	out, err := client.RegisterTaskDefinition(ctx, &in)
+	if err != nil {
+		return "", fmt.Errorf("register task definition %s: %w", path, err)
+	}
+	return aws.ToString(out.TaskDefinition.TaskDefinitionArn), nil
+}
+
+// putStateMachine creates the state machine, or updates the one of that
+// name, and returns its ARN.
+func putStateMachine(ctx context.Context, client *sfn.Client, name, def, roleArn string) (string, error) {
+	out, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(roleArn)})
+	if err == nil {
+		return aws.ToString(out.StateMachineArn), nil
+	}
+	var exists *sfntypes.StateMachineAlreadyExists
+	if !errors.As(err, &exists) {
+		var invalid *sfntypes.InvalidDefinition
+		if errors.As(err, &invalid) {
+			return "", &usageError{err}
+		}
+		return "", fmt.Errorf("create state machine: %w", err)
+	}
+	// Same name: find it and update it.
+	p := sfn.NewListStateMachinesPaginator(client, &sfn.ListStateMachinesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list state machines: %w", err)
+		}
+		for _, sm := range page.StateMachines {
+			if aws.ToString(sm.Name) == name {
+				if _, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: aws.String(def), RoleArn: aws.String(roleArn)}); err != nil {
+					return "", fmt.Errorf("update state machine %s: %w", name, err)
+				}
+				return aws.ToString(sm.StateMachineArn), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("create state machine: %w", err)
+}
+
+// follow reads the execution's history until it ends, handing new events
+// to p; it returns the ended execution and its whole history.
+func follow(ctx context.Context, client *sfn.Client, arn string, p *progress, period time.Duration) (*sfn.DescribeExecutionOutput, []sfntypes.HistoryEvent, error) {
+	var seen []sfntypes.HistoryEvent
+	for {
+		evs, err := history(ctx, client, arn)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ev := range evs[len(seen):] {
+			p.event(ev)
+		}
+		seen = evs
+		if n := len(evs); n > 0 && isExecutionEnd(evs[n-1].Type) {
+			out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+			if err != nil {
+				return nil, nil, err
+			}
+			if out.Status != sfntypes.ExecutionStatusRunning {
+				return out, evs, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(period):
+		}
+	}
+}
+
+func isExecutionEnd(t sfntypes.HistoryEventType) bool {
+	switch t {
+	case sfntypes.HistoryEventTypeExecutionSucceeded, sfntypes.HistoryEventTypeExecutionFailed,
+		sfntypes.HistoryEventTypeExecutionTimedOut, sfntypes.HistoryEventTypeExecutionAborted:
+		return true
+	}
+	return false
+}
+
+func history(ctx context.Context, client *sfn.Client, arn string) ([]sfntypes.HistoryEvent, error) {
+	var out []sfntypes.HistoryEvent
+	p := sfn.NewGetExecutionHistoryPaginator(client, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("execution history: %w", err)
+		}
+		out = append(out, page.Events...)
+	}
+	return out, nil
+}
+
+// interruptExecution stops the execution after a signal, waits for it to
+// end, and returns the exit error of the signal.
+func (e *env) interruptExecution(client *sfn.Client, arn string, sig os.Signal) error {
+	code := ExitInterrupted
+	if sig == syscall.SIGTERM {
+		code = ExitTerminated
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Ecsrun.Interrupted"), Cause: aws.String(fmt.Sprintf("ecsrun workflow run received %v", sig))})
+	if err != nil {
+		return &exitError{code: code, err: fmt.Errorf("%v: stopping the execution failed: %w", sig, err)}
+	}
+	return &exitError{code: code, err: fmt.Errorf("%v: the execution was stopped", sig)}
+}
+
+func executionExit(ex *sfn.DescribeExecutionOutput) error {
+	switch ex.Status {
+	case sfntypes.ExecutionStatusSucceeded:
+		return nil
+	case sfntypes.ExecutionStatusTimedOut:
+		return &exitError{code: ExitWorkflowTimedOut}
+	case sfntypes.ExecutionStatusAborted:
+		return &exitError{code: ExitWorkflowAborted}
+	}
+	return &exitError{code: ExitWorkflowFailed}
+}
+
+// printExecution writes the result: the output (text), or the execution
+// (json).
+func printExecution(w io.Writer, format string, ex *sfn.DescribeExecutionOutput) error {
+	if format == "json" {
+		return writeJSON(w, sdkjson.Value(ex, sdkjson.Camel))
+	}
+	if ex.Output != nil {
+		v, err := workflow.DecodeJSON([]byte(aws.ToString(ex.Output)))
+		if err == nil {
+			return writeJSON(w, v)
+		}
+		fmt.Fprintln(w, aws.ToString(ex.Output))
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// historyEvents converts SDK history events for the graph.
+func historyEvents(evs []sfntypes.HistoryEvent) []flowgraph.Event {
+	out := make([]flowgraph.Event, len(evs))
+	for i, ev := range evs {
+		fe := flowgraph.Event{ID: ev.Id, Prev: ev.PreviousEventId, Type: string(ev.Type)}
+		if d := ev.StateEnteredEventDetails; d != nil {
+			fe.State = aws.ToString(d.Name)
+		}
+		if d := ev.StateExitedEventDetails; d != nil {
+			fe.State = aws.ToString(d.Name)
+		}
+		out[i] = fe
+	}
+	return out
+}
+
+func newWorkflowHistory(e *env) *cobra.Command {
+	var f workflowFlags
+	cmd := &cobra.Command{
+		Use:   "history EXECUTION_ARN",
+		Short: "Print the history of an execution",
+		Long: `Print an execution's history events: one line each (id, time since the
+start, type, what happened), or with --output json the events as
+GetExecutionHistory returns them.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, client, err := e.sfnClients(ctx, &f)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			evs, err := history(ctx, client, args[0])
+			if err != nil {
+				return err
+			}
+			if f.output == "json" {
+				list := make([]any, len(evs))
+				for i := range evs {
+					list[i] = sdkjson.Value(&evs[i], sdkjson.Camel)
+				}
+				return writeJSON(e.stdout, map[string]any{"events": list})
+			}
+			var start time.Time
+			if len(evs) > 0 {
+				start = aws.ToTime(evs[0].Timestamp)
+			}
+			p := newProgress(e.stdout, start)
+			p.ids = true
+			for _, ev := range evs {
+				p.event(ev)
+			}
+			return nil
+		},
+	}
+	f.add(cmd, true)
+	return cmd
+}
+
+func newWorkflowValidate(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check state machine definitions",
+		Long: `Check state machine definitions as CreateStateMachine would on the local
+engine: the structure of every state, the paths, the intrinsic functions, the
+transitions, the Task resources (the ECS integration) and their RunTask
+parameters. Each problem names the field at fault. Exits 1 when a file has
+problems.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			for _, path := range args {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return &usageError{err}
+				}
+				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnecs.Checker()})
+				var ve *workflow.ValidationError
+				switch {
+				case errors.As(err, &ve):
+					bad++
+					for _, p := range ve.Problems {
+						loc := p.Path
+						if loc == "" {
+							loc = "/"
+						}
+						fmt.Fprintf(e.stdout, "%s: %s: %s\n", path, loc, p.Message)
+					}
+				case err != nil:
+					return err
+				default:
+					fmt.Fprintf(e.stdout, "%s: valid\n", path)
+				}
+			}
+			if bad > 0 {
+				return &exitError{code: ExitError, err: fmt.Errorf("%d of %d definitions have problems", bad, len(args))}
+			}
+			return nil
+		},
+	}
+}
+
+func newWorkflowGraph(e *env) *cobra.Command {
+	var (
+		f      workflowFlags
+		format string
+		out    string
+	)
+	cmd := &cobra.Command{
+		Use:   "graph FILE|EXECUTION_ARN",
+		Short: "Draw a state machine as SVG or DOT, coloured by an execution",
+		Long: `Draw the state graph of a definition FILE, or of the state machine an
+execution ran (EXECUTION_ARN), coloured by what the execution did: states
+succeeded, failed, caught by a Catch, running, not run; the transitions taken;
+the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`,
+		Example: `  ecsrun workflow graph examples/workflows/retry-catch.json -o flow.svg
+  ecsrun workflow graph arn:aws:states:us-east-1:000000000000:execution:retry-catch:1f0c... -o run.svg`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "svg" && format != "dot" {
+				return &usageError{fmt.Errorf("--format must be svg or dot, not %q", format)}
+			}
+			var g *flowgraph.Graph
+			title := ""
+			if _, err := os.Stat(args[0]); err == nil || !strings.HasPrefix(args[0], "arn:") {
+				_, sm, err := readDefinition(args[0])
+				if err != nil {
+					return err
+				}
+				g, title = flowgraph.New(sm), machineName(args[0])
+			} else {
+				ctx := cmd.Context()
+				c, client, err := e.sfnClients(ctx, &f)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				d, err := client.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(args[0])})
+				if err != nil {
+					return err
+				}
+				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnecs.Checker()})
+				if err != nil {
+					return err
+				}
+				evs, err := history(ctx, client, args[0])
+				if err != nil {
+					return err
+				}
+				ex, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(args[0])})
+				if err != nil {
+					return err
+				}
+				g = flowgraph.New(sm)
+				g.Color(historyEvents(evs))
+				title = aws.ToString(d.Name) + " · " + aws.ToString(ex.Name) + " · " + string(ex.Status)
+			}
+			text := g.SVG(title)
+			if format == "dot" {
+				text = g.DOT(title)
+			}
+			if out == "" || out == "-" {
+				_, err := io.WriteString(e.stdout, text)
+				return err
+			}
+			return os.WriteFile(out, []byte(text), 0o644)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "svg", `"svg" or "dot"`)
+	cmd.Flags().StringVarP(&out, "output-file", "o", "", "write to this file instead of standard output")
+	f.add(cmd, true)
+	return cmd
+}
+
+// progress prints history events as lines a person can follow.
+type progress struct {
+	w      io.Writer
+	start  time.Time
+	ids    bool
+	state  map[int64]string // event id -> the state it belongs to
+	tries  map[string]int   // state -> task attempts in the current visit
+	failed map[string]bool  // state -> its current visit had an error
+}
+
+func newProgress(w io.Writer, start time.Time) *progress {
+	return &progress{w: w, start: start, state: map[int64]string{}, tries: map[string]int{}, failed: map[string]bool{}}
+}
+
+func (p *progress) event(ev sfntypes.HistoryEvent) {
+	name := p.state[ev.PreviousEventId]
+	if d := ev.StateEnteredEventDetails; d != nil {
+		name = aws.ToString(d.Name)
+	}
+	if d := ev.StateExitedEventDetails; d != nil {
+		name = aws.ToString(d.Name)
+	}
+	p.state[ev.Id] = name
+	line := p.describe(ev, name)
+	if line == "" {
+		return
+	}
+	at := aws.ToTime(ev.Timestamp).Sub(p.start).Seconds()
+	prefix := fmt.Sprintf("[%7.2fs]", at)
+	if p.ids {
+		prefix = fmt.Sprintf("%4d %s", ev.Id, prefix)
+	}
+	fmt.Fprintf(p.w, "%s %s\n", prefix, line)
+}
+
+func (p *progress) describe(ev sfntypes.HistoryEvent, state string) string {
+	t := string(ev.Type)
+	switch {
+	case ev.Type == sfntypes.HistoryEventTypeExecutionStarted:
+		return "execution started"
+	case ev.StateEnteredEventDetails != nil:
+		p.tries[state], p.failed[state] = 0, false
+		return fmt.Sprintf("%s: entered (%s state)", state, strings.TrimSuffix(t, "StateEntered"))
+	case ev.StateExitedEventDetails != nil:
+		if p.failed[state] {
+			return fmt.Sprintf("%s: error caught, going on", state)
+		}
+		return fmt.Sprintf("%s: done", state)
+	case ev.TaskScheduledEventDetails != nil:
+		p.tries[state]++
+		d := ev.TaskScheduledEventDetails
+		res := aws.ToString(d.ResourceType) + ":" + aws.ToString(d.Resource)
+		if n := p.tries[state]; n > 1 {
+			return fmt.Sprintf("%s: retry %d, %s", state, n-1, res)
+		}
+		return fmt.Sprintf("%s: %s", state, res)
+	case ev.TaskSubmittedEventDetails != nil:
+		return fmt.Sprintf("%s: ECS task %s started", state, taskSummary(aws.ToString(ev.TaskSubmittedEventDetails.Output), false))
+	case ev.TaskSucceededEventDetails != nil:
+		d := ev.TaskSucceededEventDetails
+		if aws.ToString(d.Resource) == "runTask.sync" {
+			return fmt.Sprintf("%s: ECS task %s", state, taskSummary(aws.ToString(d.Output), true))
+		}
+		return fmt.Sprintf("%s: task succeeded", state)
+	case ev.TaskFailedEventDetails != nil:
+		p.failed[state] = true
+		d := ev.TaskFailedEventDetails
+		if s := taskSummary(aws.ToString(d.Cause), true); s != "" {
+			return fmt.Sprintf("%s: %s, ECS task %s", state, aws.ToString(d.Error), s)
+		}
+		return fmt.Sprintf("%s: %s: %s", state, aws.ToString(d.Error), short(aws.ToString(d.Cause)))
+	case ev.TaskTimedOutEventDetails != nil:
+		p.failed[state] = true
+		return fmt.Sprintf("%s: %s", state, aws.ToString(ev.TaskTimedOutEventDetails.Error))
+	case ev.ExecutionSucceededEventDetails != nil:
+		return "execution SUCCEEDED"
+	case ev.ExecutionFailedEventDetails != nil:
+		d := ev.ExecutionFailedEventDetails
+		return fmt.Sprintf("execution FAILED: %s: %s", aws.ToString(d.Error), short(aws.ToString(d.Cause)))
+	case ev.ExecutionTimedOutEventDetails != nil:
+		return "execution TIMED_OUT"
+	case ev.ExecutionAbortedEventDetails != nil:
+		d := ev.ExecutionAbortedEventDetails
+		return strings.TrimSuffix(fmt.Sprintf("execution ABORTED %s %s", aws.ToString(d.Error), short(aws.ToString(d.Cause))), " ")
+	case ev.MapIterationStartedEventDetails != nil:
+		return fmt.Sprintf("%s: item %d started", state, ev.MapIterationStartedEventDetails.Index)
+	case ev.MapIterationFailedEventDetails != nil:
+		return fmt.Sprintf("%s: item %d failed", state, ev.MapIterationFailedEventDetails.Index)
+	}
+	switch t {
+	case "TaskStarted", "ParallelStateStarted", "MapStateStarted", "MapIterationSucceeded", "ParallelStateSucceeded", "MapStateSucceeded":
+		return ""
+	}
+	if state != "" {
+		return state + ": " + t
+	}
+	return t
+}
+
+// taskSummary describes an ECS task from Step Functions' JSON of it (or of
+// a RunTask response): its id, and with stopped, its stop code and the
+// containers' exit codes.
+func taskSummary(text string, stopped bool) string {
+	v, err := workflow.DecodeJSON([]byte(text))
+	if err != nil {
+		return ""
+	}
+	m, _ := v.(map[string]any)
+	if ts, ok := m["Tasks"].([]any); ok && len(ts) > 0 {
+		m, _ = ts[0].(map[string]any)
+	}
+	arn, _ := m["TaskArn"].(string)
+	if arn == "" {
+		return ""
+	}
+	s := arn[strings.LastIndexByte(arn, '/')+1:]
+	if !stopped {
+		return s
+	}
+	var codes []string
+	cs, _ := m["Containers"].([]any)
+	for _, c := range cs {
+		cm, _ := c.(map[string]any)
+		code := "-"
+		if n, ok := cm["ExitCode"]; ok {
+			code = fmt.Sprint(n)
+		}
+		codes = append(codes, fmt.Sprintf("%v=%s", cm["Name"], code))
+	}
+	sort.Strings(codes)
+	s += " stopped"
+	if sc, ok := m["StopCode"].(string); ok {
+		s += " (" + sc + ")"
+	}
+	return s + ", exit codes " + strings.Join(codes, " ")
+}
+
+func short(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}

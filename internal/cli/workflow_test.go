@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/testimage"
+)
+
+const exampleWorkflow = "../../examples/workflows/retry-catch.json"
+
+func TestWorkflowValidate(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"Nowhere"}}}`)
+	code, out, _ := run(t, "workflow", "validate", exampleWorkflow, bad)
+	if code != ExitError {
+		t.Errorf("exit code %d; want %d", code, ExitError)
+	}
+	for _, want := range []string{
+		exampleWorkflow + ": valid",
+		bad + `: /States/Run/Resource: resource "arn:aws:states:::lambda:invoke" is not supported; supported resources: arn:aws:states:::ecs:runTask, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask.waitForTaskToken`,
+		bad + `: /States/Run/Next: "Nowhere" is not a state of this state machine`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, out, _ := run(t, "workflow", "validate", exampleWorkflow); code != 0 {
+		t.Errorf("validate of a valid file: exit %d\n%s", code, out)
+	}
+}
+
+func TestWorkflowGraph_file(t *testing.T) {
+	code, out, errOut := run(t, "workflow", "graph", exampleWorkflow)
+	if code != 0 || !strings.HasPrefix(out, "<svg") || !strings.Contains(out, ">ParseFailure<") {
+		t.Fatalf("exit %d, stderr %s, stdout:\n%.300s", code, errOut, out)
+	}
+	code, out, _ = run(t, "workflow", "graph", "--format", "dot", exampleWorkflow)
+	if code != 0 || !strings.Contains(out, `"RunTask" -> "ParseFailure" [label="catch States.ALL", style=dashed];`) {
+		t.Errorf("DOT: exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := run(t, "workflow", "graph", "--format", "png", exampleWorkflow); code != ExitUsage || !strings.Contains(errOut, "--format must be svg or dot") {
+		t.Errorf("--format png: exit %d, %s", code, errOut)
+	}
+}
+
+// The example state machine with the toolbox image standing in for the
+// example image: the job exits with the code its input gives.
+const toolboxJob = `{"family": "workflow-job", "containerDefinitions": [{"name": "app", "image": %q, "essential": true, "memory": 64,
+  "command": ["out", "working", "--", "exitenv", "EXIT_CODE"]}]}`
+
+var taskArnRe = regexp.MustCompile(`arn:aws:ecs:[^"\s]+:task/[^"\s]+/[0-9a-f]+`)
+
+// removeTaskContainers removes the containers of the tasks named in text.
+func removeTaskContainers(t *testing.T, text string) {
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		return
+	}
+	defer rt.Close()
+	ctx := context.Background()
+	for _, arn := range taskArnRe.FindAllString(text, -1) {
+		cs, _ := rt.List(ctx, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+		for _, c := range cs {
+			rt.Remove(ctx, c.ID)
+		}
+	}
+}
+
+func TestWorkflowRun_Example(t *testing.T) {
+	image := testimage.Image(t)
+	state := t.TempDir()
+	job := writeFile(t, "job.json", fmt.Sprintf(toolboxJob, image))
+	graph := t.TempDir() + "/run.svg"
+	var histories strings.Builder
+	t.Cleanup(func() { removeTaskContainers(t, histories.String()) })
+
+	// A job that keeps failing: four tasks, then the Catch and the Fail state.
+	code, out, errOut := run(t, "workflow", "run", "--state-dir", state, "--pull", "prefer-cached", exampleWorkflow,
+		"--task-definition", job, "--input", `{"exitCode": "3"}`, "--time-scale", "0.01", "--graph", graph, "--output", "json")
+	histories.WriteString(errOut)
+	if code != ExitWorkflowFailed {
+		t.Fatalf("exit code %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitWorkflowFailed, out, errOut)
+	}
+	for _, want := range []string{"RunTask: retry 3, ecs:runTask.sync", "exit codes app=3", "RunTask: error caught, going on", "ParseFailure: entered", "execution FAILED: JobFailed: task arn:aws:ecs:"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("progress lacks %q:\n%s", want, errOut)
+		}
+	}
+	if n := strings.Count(errOut, "ECS task ") / 2; n != 4 {
+		t.Errorf("%d ECS tasks ran; want 4\n%s", n, errOut)
+	}
+	var ex struct{ ExecutionArn, Status, Error, Cause string }
+	if err := json.Unmarshal([]byte(out), &ex); err != nil {
+		t.Fatalf("--output json: %v\n%s", err, out)
+	}
+	if ex.Status != "FAILED" || ex.Error != "JobFailed" || !strings.Contains(ex.Cause, "exited with code 3 after 4 attempts") {
+		t.Errorf("execution %+v", ex)
+	}
+
+	// History and graph of that execution, by its ARN.
+	code, hist, errOut := run(t, "workflow", "history", "--state-dir", state, ex.ExecutionArn)
+	histories.WriteString(hist)
+	if code != 0 || !strings.Contains(hist, "   1 [   0.00s] execution started") || !strings.Contains(hist, "JobFailed: entered (Fail state)") {
+		t.Errorf("history: exit %d %s\n%s", code, errOut, hist)
+	}
+	code, hj, _ := run(t, "workflow", "history", "--state-dir", state, "--output", "json", ex.ExecutionArn)
+	var events struct {
+		Events []struct {
+			ID   int64  `json:"id"`
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(hj), &events); code != 0 || err != nil || len(events.Events) == 0 || events.Events[0].Type != "ExecutionStarted" {
+		t.Errorf("history --output json: exit %d, %v\n%.500s", code, err, hj)
+	}
+	code, svg, errOut := run(t, "workflow", "graph", "--state-dir", state, ex.ExecutionArn)
+	if code != 0 || !strings.Contains(svg, "4 attempts · caught") || !strings.Contains(svg, "Fail · failed") {
+		t.Errorf("graph of the execution: exit %d %s\n%.800s", code, errOut, svg)
+	}
+
+	// The same job succeeding: one task, exit 0, the output on stdout.
+	code, out, errOut = run(t, "workflow", "run", "--state-dir", state, "--pull", "prefer-cached", exampleWorkflow, "--input", `{"exitCode": "0"}`)
+	histories.WriteString(errOut)
+	if code != 0 || !strings.Contains(out, `"exitCode": 0`) || strings.Contains(errOut, "RunTask: retry") {
+		t.Errorf("succeeding run: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestWorkflowRun_Usage(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"StartAt":"X","States":{}}`)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"workflow", "run", bad}, "must contain at least one state"},
+		{[]string{"workflow", "run", exampleWorkflow, "--input", "{nope"}, "--input is not valid JSON"},
+		{[]string{"workflow", "run", exampleWorkflow, "--time-scale", "0"}, "--time-scale must be positive"},
+		{[]string{"workflow", "run", exampleWorkflow, "--output", "yaml"}, "--output must be text or json"},
+	} {
+		code, _, errOut := run(t, append(tc.args, "--state-dir", t.TempDir())...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, ExitUsage, tc.want)
+		}
+	}
+}
+
+// TestWorkflowRun_Endpoint runs state machines through a Step Functions
+// endpoint (--endpoint-url) and through the daemon found in the state
+// directory, with the delay scale, stop and the exit codes; no task runs.
+func TestWorkflowRun_Endpoint(t *testing.T) {
+	dir := t.TempDir()
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: dir, Runtime: fake.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(eng.Handler())
+	defer srv.Close()
+
+	// A long Wait, scaled down: 100000 s x 0.00001 = 1 s.
+	wait := writeFile(t, "wait.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"Next":"P"},"P":{"Type":"Pass","Parameters":{"in.$":"$"},"End":true}}}`)
+	code, out, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, wait, "--input", `{"a":1}`, "--time-scale", "0.00001")
+	if code != 0 || !strings.Contains(out, `"a": 1`) || !strings.Contains(errOut, "W: entered (Wait state)") {
+		t.Fatalf("through --endpoint-url: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	fail := writeFile(t, "fail.json", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Nope","Cause":"because"}}}`)
+	if code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, fail); code != ExitWorkflowFailed || !strings.Contains(errOut, "execution FAILED: Nope: because") {
+		t.Errorf("failing machine: exit %d; want %d\n%s", code, ExitWorkflowFailed, errOut)
+	}
+	timeout := writeFile(t, "timeout.json", `{"StartAt":"W","TimeoutSeconds":1,"States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`)
+	if code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, timeout); code != ExitWorkflowTimedOut {
+		t.Errorf("timing-out machine: exit %d; want %d\n%s", code, ExitWorkflowTimedOut, errOut)
+	}
+	// Through the daemon of the state directory, updating the machine.
+	if err := engine.WriteServeInfo(dir, engine.ServeInfo{Endpoint: srv.URL, PID: os.Getpid()}); err != nil {
+		t.Fatal(err)
+	}
+	changed := writeFile(t, "wait.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"changed","End":true}}}`)
+	code, out, errOut = run(t, "workflow", "run", "--state-dir", dir, changed)
+	if code != 0 || strings.TrimSpace(out) != `"changed"` {
+		t.Errorf("through the daemon: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+// signalWriter collects output and closes seen once it contains want.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestWorkflowRun_Interrupted: cancelling the command (what SIGINT does)
+// stops the execution before ecsrun exits 130.
+func TestWorkflowRun_Interrupted(t *testing.T) {
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(eng.Handler())
+	defer srv.Close()
+	wait := writeFile(t, "long.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	errOut := &signalWriter{want: "W: entered", seen: make(chan struct{})}
+	go func() {
+		<-errOut.seen
+		cancel()
+	}()
+	var out strings.Builder
+	code := Main(ctx, []string{"workflow", "run", "--endpoint-url", srv.URL, wait}, strings.NewReader(""), &out, errOut)
+	if code != ExitInterrupted || !strings.Contains(errOut.String(), "the execution was stopped") {
+		t.Fatalf("exit %d; want %d\n%s", code, ExitInterrupted, errOut.String())
+	}
+	arn := regexp.MustCompile(`Execution: (\S+)`).FindStringSubmatch(errOut.String())[1]
+	code, hist, _ := run(t, "workflow", "history", "--endpoint-url", srv.URL, arn)
+	if code != 0 || !strings.Contains(hist, "execution ABORTED Ecsrun.Interrupted") {
+		t.Errorf("history of the interrupted execution: exit %d\n%s", code, hist)
+	}
+}

@@ -1,0 +1,338 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+)
+
+// engineDirEnv makes the test binary serve an engine on its state directory
+// instead of running tests: the kill -9 test runs it as a subprocess.
+const engineDirEnv = "ECSRUN_TEST_ENGINE_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(engineDirEnv); dir != "" {
+		if err := serveEngine(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// serveEngine opens an engine on dir, serves its API on a loopback port
+// written to dir/endpoint, and serves until killed.
+func serveEngine(dir string) error {
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		return err
+	}
+	eng, err := Open(context.Background(), Options{StateDir: dir, Runtime: rt, PullBehavior: runtime.PullPreferCached})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "endpoint.tmp")
+	if err := os.WriteFile(tmp, []byte("http://"+ln.Addr().String()), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "endpoint")); err != nil {
+		return err
+	}
+	return http.Serve(ln, eng.Handler())
+}
+
+// startEngineProcess runs the engine in a child process and returns its
+// endpoint and the command.
+func startEngineProcess(t *testing.T, dir string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), engineDirEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	c := ctx(t)
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "endpoint")); err == nil {
+			return string(b), cmd
+		}
+		select {
+		case <-c.Done():
+			t.Fatal("the engine process never wrote its endpoint")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// connectURL points the harness's SDK clients at an endpoint over HTTP.
+func (h *harness) connectURL(url string) {
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}
+	h.ecs = awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String(url) })
+	h.logs = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+func lines(prefix string, n int) []string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, fmt.Sprintf("%s %d", prefix, i))
+	}
+	return out
+}
+
+func TestEngine_KillNineMidTaskThenRestart(t *testing.T) {
+	h, image := newHarness(t)
+	h.close() // the engine runs in a child process first
+	endpoint, cmd := startEngineProcess(t, h.dir)
+	h.connectURL(endpoint)
+
+	app := container("app", image, true, "lines", "200", "early", "--", "out", "ready", "--", "sleep", "2s", "--", "lines", "500", "late", "--", "exit", "7")
+	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar", "stopped", "--", "out", "sidecar", "up", "--", "forever")
+	arn := h.run("killnine", app, sidecar)
+	id := taskID(arn)
+	task := h.waitFor(arn, "app ready", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/app/"+id), "ready")
+	})
+	appID := aws.ToString(containerNamed(task, "app").RuntimeId)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	// While the engine is down the app writes 500 more lines and exits 7.
+	if st, err := h.rt.Wait(ctx(t), appID); err != nil || st.ExitCode != 7 {
+		t.Fatalf("app container: %+v, %v; want exit 7 while the engine is down", st, err)
+	}
+	h.open()
+	task = h.waitStopped(arn)
+	if got := exitCode(task, "app"); got == nil || *got != 7 {
+		t.Errorf("app exit code after the restart = %v; want its real exit code 7", got)
+	}
+	if got := exitCode(task, "sidecar"); got == nil || *got != 0 {
+		t.Errorf("sidecar exit code = %v; want 0 (re-adopted, then stopped with SIGTERM)", got)
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited", task.StopCode)
+	}
+	want := append(append(lines("early", 200), "ready"), lines("late", 500)...)
+	if got := h.allLogLines("/ecsrun/tasks", "killnine/app/"+id); !slices.Equal(got, want) {
+		t.Errorf("app log has %d lines; want each of the %d exactly once, in order (first difference at %d)", len(got), len(want), firstDiff(got, want))
+	}
+	if got := h.logLines("/ecsrun/tasks", "killnine/sidecar/"+id); !slices.Equal(got, []string{"sidecar up", "sidecar stopped"}) {
+		t.Errorf("sidecar log = %q; want its lines from before and after the restart", got)
+	}
+	cs, err := h.rt.List(ctx(t), map[string]string{"com.amazonaws.ecs.task-arn": arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Running {
+			t.Errorf("container %s of the stopped task still runs (orphaned)", c.Name)
+		}
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// allLogLines reads a whole stream, page by page.
+func (h *harness) allLogLines(group, stream string) []string {
+	h.t.Helper()
+	var lines []string
+	in := &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true)}
+	for {
+		out, err := h.logs.GetLogEvents(ctx(h.t), in)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, e := range out.Events {
+			lines = append(lines, aws.ToString(e.Message))
+		}
+		if len(out.Events) == 0 || aws.ToString(out.NextForwardToken) == aws.ToString(in.NextToken) {
+			return lines
+		}
+		in.NextToken = out.NextForwardToken
+	}
+}
+
+// dockerRestartEnv forces (1) or skips (0) the test that restarts a
+// private Docker daemon; by default it runs when this process may start
+// dockerd (root, dockerd on PATH).
+const dockerRestartEnv = "ECSRUN_TEST_DOCKER_RESTART"
+
+// privateDocker is a Docker daemon of the test's own (own socket, data
+// root, exec root, pid file and network namespace, no bridge network), so
+// restarting it disturbs nobody.
+type privateDocker struct {
+	t    *testing.T
+	dir  string
+	host string
+	cmd  *exec.Cmd
+}
+
+func startPrivateDocker(t *testing.T) *privateDocker {
+	t.Helper()
+	why := ""
+	path, err := exec.LookPath("dockerd")
+	switch {
+	case os.Getenv(dockerRestartEnv) == "0":
+		t.Skipf("%s=0", dockerRestartEnv)
+	case err != nil:
+		why = "no dockerd on PATH"
+	case os.Geteuid() != 0:
+		why = "starting dockerd needs root"
+	}
+	if why != "" {
+		if os.Getenv(dockerRestartEnv) == "1" {
+			t.Fatalf("%s (%s=1)", why, dockerRestartEnv)
+		}
+		t.Skipf("%s; set %s=1 to require this test", why, dockerRestartEnv)
+	}
+	dir, err := os.MkdirTemp("", "ecsrun-dockerd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &privateDocker{t: t, dir: dir, host: "unix://" + filepath.Join(dir, "docker.sock")}
+	t.Cleanup(func() {
+		p.stop()
+		// dockerd leaves its data root bind-mounted on itself.
+		syscall.Unmount(filepath.Join(dir, "data"), syscall.MNT_DETACH)
+		if err := os.RemoveAll(dir); err != nil {
+			t.Logf("remove the private dockerd's directory: %v", err)
+		}
+	})
+	p.start(path)
+	return p
+}
+
+func (p *privateDocker) start(path string) {
+	p.t.Helper()
+	log, err := os.OpenFile(filepath.Join(p.dir, "dockerd.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer log.Close()
+	p.cmd = exec.Command(path, "--config-file", filepath.Join(p.dir, "daemon.json"),
+		"--host", p.host, "--data-root", filepath.Join(p.dir, "data"), "--exec-root", filepath.Join(p.dir, "exec"),
+		"--pidfile", filepath.Join(p.dir, "docker.pid"), "--bridge", "none", "--iptables=false", "--ip-masq=false",
+		"--live-restore")
+	p.cmd.Stdout, p.cmd.Stderr = log, log
+	// Its own network namespace: dockerd with --bridge=none deletes any
+	// "docker0" it sees, which on the host is the shared daemon's bridge.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	rt, err := docker.New(docker.Options{Host: p.host})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer rt.Close()
+	c := ctx(p.t)
+	for rt.Ping(c) != nil {
+		select {
+		case <-c.Done():
+			b, _ := os.ReadFile(filepath.Join(p.dir, "dockerd.log"))
+			p.t.Fatalf("the private dockerd did not come up: %s", b)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// stop shuts the daemon down as a service manager would (SIGTERM) and
+// waits for it to exit.
+func (p *privateDocker) stop() {
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+	p.cmd = nil
+}
+
+func TestEngine_SurvivesADockerDaemonRestart(t *testing.T) {
+	pd := startPrivateDocker(t)
+	dockerd, _ := exec.LookPath("dockerd")
+	h, image := newHarnessOn(t, pd.host)
+	rt := h.rt.(*docker.Runtime)
+	none := func(family string, cs ...types.ContainerDefinition) string {
+		return h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), NetworkMode: types.NetworkModeNone, ContainerDefinitions: cs}, nil)
+	}
+	// survivor keeps running through the restart (live-restore) and exits
+	// after it; victim is killed while the daemon is down.
+	survivor := none("survivor", container("app", image, true, "out", "before", "--", "sleep", "4s", "--", "out", "after", "--", "exit", "5"))
+	victim := none("victim", container("app", image, true, "out", "up", "--", "forever"))
+	h.waitFor(survivor, "before", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "survivor/app/"+taskID(survivor)), "before")
+	})
+	vt := h.waitRunning(victim)
+	info, err := rt.Client().ContainerInspect(ctx(t), aws.ToString(vt.Containers[0].RuntimeId))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := info.State.Pid
+
+	pd.stop()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the victim's process %d: %v", pid, err)
+	}
+	pd.start(dockerd)
+
+	task := h.waitStopped(survivor)
+	if got := exitCode(task, "app"); got == nil || *got != 5 {
+		t.Errorf("survivor exit code = %v, reason %q; want 5", got, aws.ToString(task.Containers[0].Reason))
+	}
+	if got := h.logLines("/ecsrun/tasks", "survivor/app/"+taskID(survivor)); !slices.Equal(got, []string{"before", "after"}) {
+		t.Errorf("survivor log = %q; want the lines from before and after the daemon restart", got)
+	}
+	task = h.waitStopped(victim)
+	if got := exitCode(task, "app"); got == nil || *got != 137 {
+		t.Errorf("victim exit code = %v, reason %q; want 137 (SIGKILL while the daemon was down)", got, aws.ToString(task.Containers[0].Reason))
+	}
+	// The engine keeps working with the restarted daemon.
+	after := none("after", container("app", image, true, "exit", "3"))
+	if got := exitCode(h.waitStopped(after), "app"); got == nil || *got != 3 {
+		t.Errorf("a task run after the restart exited %v; want 3", got)
+	}
+}

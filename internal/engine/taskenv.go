@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/secrets"
+	"github.com/ecsrun/ecsrun/internal/taskenv"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
+	"github.com/ecsrun/ecsrun/internal/taskroles"
+)
+
+// Default file names in the state directory.
+const (
+	// TaskRolesFileName maps task roles to credentials.
+	TaskRolesFileName = "task-roles.yaml"
+	// S3DirName holds the local copies of S3 environment files
+	// (<S3DirName>/<bucket>/<key>).
+	S3DirName = "s3"
+)
+
+// openTaskResources starts the task metadata and credentials endpoints and
+// returns the agent's task resources.
+func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
+	opts := e.opts
+	st, err := taskmeta.LoadState(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	ln, ep, err := taskmeta.Listen(opts.TaskEndpoint, st.Port)
+	if err != nil {
+		return nil, fmt.Errorf("engine: task metadata endpoint: %w", err)
+	}
+	if ep.Port != st.Port {
+		st.Port = ep.Port
+		if err := taskmeta.SaveState(opts.StateDir, st); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	opts.Log.Info("task metadata and credentials endpoints", "url", ep.URL, "mode", ep.Mode)
+	if ep.Fallback != "" {
+		opts.Log.Warn("task metadata and credentials endpoints on loopback: containers with their own network get task role credentials in their environment and no metadata endpoint", "why", ep.Fallback)
+	}
+	roles := taskroles.NewProvider(opts.TaskRolesFile)
+	srv := taskmeta.New(taskmeta.Options{
+		Endpoint: ep, Key: st.Key, Tasks: taskSource{e}, Runtime: opts.Runtime, Credentials: roles, Log: opts.Log,
+	})
+	e.endpoint = ep
+	e.meta = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := e.meta.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			opts.Log.Error("task metadata endpoint", "err", err)
+		}
+	}()
+	return taskenv.New(taskenv.Options{
+		Secrets: secrets.Open(opts.StateDir), Roles: roles, Endpoints: srv, S3Dir: opts.S3Dir,
+		HostProcesses: opts.Runtime.Name() == "process",
+	}), nil
+}
+
+// TaskEndpoint is where the task metadata and credentials endpoints listen.
+func (e *Engine) TaskEndpoint() taskmeta.Endpoint { return e.endpoint }
+
+// closeTaskEndpoint stops serving the endpoints.
+func (e *Engine) closeTaskEndpoint() {
+	if e.meta == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e.meta.Shutdown(ctx)
+}
+
+// defaultTaskEnvPaths fills in the task roles file and the S3 directory.
+func defaultTaskEnvPaths(opts *Options) {
+	if opts.TaskRolesFile == "" {
+		opts.TaskRolesFile = filepath.Join(opts.StateDir, TaskRolesFileName)
+	}
+	if opts.S3Dir == "" {
+		opts.S3Dir = filepath.Join(opts.StateDir, S3DirName)
+	}
+	if opts.TaskEndpoint == "" {
+		opts.TaskEndpoint = taskmeta.ModeAuto
+	}
+}
+
+// taskSource describes tasks to the endpoints through the control plane.
+type taskSource struct{ e *Engine }
+
+func (s taskSource) DescribeTask(ctx context.Context, cluster, arn string) (*ecsmodel.Task, *ecsmodel.TaskDefinition, error) {
+	out, err := s.e.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Cluster: cluster, Tasks: []string{arn}, Include: []ecsmodel.TaskField{ecsmodel.TaskFieldTAGS}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(out.Tasks) != 1 {
+		return nil, nil, fmt.Errorf("engine: task %s is gone", arn)
+	}
+	t := &out.Tasks[0]
+	td, err := s.e.cp.DescribeTaskDefinition(ctx, &ecsmodel.DescribeTaskDefinitionRequest{TaskDefinition: t.TaskDefinitionArn})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, td.TaskDefinition, nil
+}

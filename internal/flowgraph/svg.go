@@ -1,0 +1,239 @@
+package flowgraph
+
+import (
+	"fmt"
+	"html"
+	"strings"
+)
+
+// colours of a status: fill, stroke.
+var colours = map[Status][2]string{
+	NotRun:    {"#ffffff", "#8a8f98"},
+	Succeeded: {"#e3f5e1", "#2e7d32"},
+	Failed:    {"#fde7e7", "#c62828"},
+	Caught:    {"#fff1dc", "#e07b00"},
+	Running:   {"#e3eefc", "#1565c0"},
+	Aborted:   {"#eeeeee", "#616161"},
+}
+
+const (
+	edgeColour  = "#9aa0a6"
+	takenColour = "#2e7d32"
+	catchColour = "#e07b00"
+)
+
+// SVG renders the graph as a standalone SVG document.
+func (g *Graph) SVG(title string) string {
+	l := computeLayout(g)
+	legend := g.coloured()
+	h := l.h
+	w := l.w
+	top := 0.0
+	if title != "" {
+		top = 28
+	}
+	if legend {
+		h += 30
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n",
+		max(w, legendWidth), h+top, max(w, legendWidth), h+top)
+	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#fafafa"/>`+"\n")
+	if title != "" {
+		fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="14" font-weight="bold" fill="#202124">%s</text>`+"\n", margin, esc(title))
+	}
+	g.render(&b, l, 0, top)
+	if legend {
+		x := margin
+		y := h + top - 14
+		for _, s := range []Status{Succeeded, Caught, Failed, Running, Aborted, NotRun} {
+			name := string(s)
+			if s == NotRun {
+				name = "not run"
+			}
+			c := colours[s]
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="12" height="12" rx="3" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="#3c4043">%s</text>`+"\n",
+				x, y-10, c[0], c[1], x+16, y, name)
+			x += 16 + textWidth(name) + 18
+		}
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
+}
+
+// legendWidth is the room the status legend takes.
+const legendWidth = 560
+
+// coloured reports whether an execution coloured the graph.
+func (g *Graph) coloured() bool {
+	any := false
+	g.walk(func(_ *Graph, n *Node) {
+		if n.Status != NotRun {
+			any = true
+		}
+	})
+	return any
+}
+
+func esc(s string) string { return html.EscapeString(s) }
+
+func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
+	// Edges first, under the nodes.
+	for _, e := range g.Edges {
+		colour, width, dash := edgeColour, 1.2, ""
+		if e.Kind == "catch" {
+			dash = ` stroke-dasharray="5,4"`
+		}
+		if e.Taken {
+			colour, width = takenColour, 2.4
+			if e.Kind == "catch" {
+				colour = catchColour
+			}
+			if from := g.ids[e.From]; from != nil && from.Status == Failed {
+				colour = colours[Failed][1] // the way out of a Fail state
+			}
+		}
+		d, lx, ly := l.path(e, ox, oy)
+		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s marker-end="url(#arrow)"/>`+"\n", d, colour, width, dash)
+		if e.Label != "" {
+			label := e.Label
+			if len([]rune(label)) > 40 {
+				label = string([]rune(label)[:39]) + "…"
+			}
+			// Beside the edge, to its right.
+			w := textWidth(label) * 0.85
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="#fafafa" opacity="0.9"/><text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n",
+				lx+4, ly-10, w+6, lx+7, ly, colour, esc(label))
+		}
+	}
+	for _, n := range g.Nodes {
+		bx := l.boxes[n.ID]
+		x, y := ox+bx.x-bx.w/2, oy+bx.y-bx.h/2
+		c := colours[n.Status]
+		switch n.Type {
+		case KindStart, KindEnd:
+			fill := "#ffffff"
+			if n.Status != NotRun || g.endTaken(n) {
+				fill = colours[Succeeded][0]
+			}
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%.1f" fill="%s" stroke="#5f6368"/><text x="%.1f" y="%.1f" text-anchor="middle" fill="#3c4043">%s</text>`+"\n",
+				x, y, bx.w, bx.h, bx.h/2, fill, ox+bx.x, oy+bx.y+4, esc(n.Name))
+			continue
+		}
+		width := 1.5
+		if n.Status != NotRun {
+			width = 2.2
+		}
+		dash := ""
+		if n.Type == "Choice" {
+			dash = ` stroke-dasharray="6,3"`
+		}
+		fmt.Fprintf(b, `<g><title>%s</title>`, esc(n.title()))
+		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="8" fill="%s" stroke="%s" stroke-width="%.1f"%s/>`,
+			x, y, bx.w, bx.h, c[0], c[1], width, dash)
+		top := y + 15
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#5f6368">%s</text>`, ox+bx.x, top, esc(n.typeLine()))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="#202124">%s</text>`, ox+bx.x, top+16, esc(n.Name))
+		if n.Detail != "" {
+			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#3c4043">%s</text>`, ox+bx.x, top+30, esc(n.Detail))
+		}
+		b.WriteString("</g>\n")
+		for i, sl := range l.subs[n.ID] {
+			off := l.offs[n.ID][i]
+			sx := x + (bx.w-subWidth(l.subs[n.ID]))/2 + off.x
+			sy := y + headerH
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="#ffffff" fill-opacity="0.6" stroke="#dadce0" stroke-dasharray="3,3"/>`+"\n", sx, sy, sl.w, sl.h)
+			n.Graphs[i].render(b, sl, sx, sy)
+		}
+	}
+}
+
+// path is the SVG path of an edge: from the bottom of its source (the
+// top, for an edge going up) through the slots of the layers it crosses
+// to the top of its target (the bottom), as vertical cubic curves; and
+// where its label goes.
+func (l *layout) path(e *Edge, ox, oy float64) (string, float64, float64) {
+	from, to := l.boxes[e.From], l.boxes[e.To]
+	if e.From == e.To {
+		x, y := ox+from.x+from.w/2, oy+from.y
+		return fmt.Sprintf("M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f", x, y-8, x+40, y-30, x+40, y+30, x+1, y+8), x + 30, y
+	}
+	var pts []point
+	if l.back[e] {
+		// Up the right-hand side of both ends, so it does not cover the
+		// edge coming down.
+		pts = append(pts, point{ox + from.x + from.w/4, oy + from.y - from.h/2})
+		for _, p := range l.route[e] {
+			pts = append(pts, point{ox + p.x, oy + p.y})
+		}
+		pts = append(pts, point{ox + to.x + to.w/4, oy + to.y + to.h/2 + 1})
+	} else {
+		pts = append(pts, point{ox + from.x, oy + from.y + from.h/2})
+		for _, p := range l.route[e] {
+			pts = append(pts, point{ox + p.x, oy + p.y})
+		}
+		pts = append(pts, point{ox + to.x, oy + to.y - to.h/2 - 1})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "M%.1f,%.1f", pts[0].x, pts[0].y)
+	for i := 1; i < len(pts); i++ {
+		p, q := pts[i-1], pts[i]
+		if i%2 == 0 {
+			// Through a slot: straight along the row.
+			fmt.Fprintf(&b, " L%.1f,%.1f", q.x, q.y)
+			continue
+		}
+		dy := (q.y - p.y) / 2
+		fmt.Fprintf(&b, " C%.1f,%.1f %.1f,%.1f %.1f,%.1f", p.x, p.y+dy, q.x, q.y-dy, q.x, q.y)
+	}
+	// The label sits on the first piece of the edge.
+	lx, ly := (pts[0].x+pts[1].x)/2, (pts[0].y+pts[1].y)/2
+	if len(pts) > 2 {
+		lx, ly = pts[1].x, (pts[1].y+pts[2].y)/2
+	}
+	return b.String(), lx, ly
+}
+
+func subWidth(ls []*layout) float64 {
+	w := 0.0
+	for i, l := range ls {
+		if i > 0 {
+			w += gapX / 2
+		}
+		w += l.w
+	}
+	return w
+}
+
+// endTaken reports whether an execution reached the End marker n.
+func (g *Graph) endTaken(n *Node) bool {
+	for _, e := range g.Edges {
+		if (e.To == n.ID || e.From == n.ID) && e.Taken {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) typeLine() string {
+	s := n.Type
+	switch {
+	case n.Attempts > 1:
+		s += fmt.Sprintf(" · %d attempts", n.Attempts)
+	case n.Visits > 1:
+		s += fmt.Sprintf(" · %d visits", n.Visits)
+	}
+	if n.Status != NotRun {
+		s += " · " + string(n.Status)
+	}
+	return s
+}
+
+func (n *Node) title() string {
+	s := n.Type + " state " + n.Name
+	if n.Detail != "" {
+		s += ": " + n.Detail
+	}
+	return s
+}

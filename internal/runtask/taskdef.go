@@ -1,0 +1,136 @@
+package runtask
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+)
+
+// Task definition sources, as the report names them.
+const (
+	SourceRegistered = "registered"
+	SourceReused     = "reused"
+	SourceExisting   = "existing"
+	// SourceFile is the source of a dry run's definition read from a file.
+	SourceFile = "file"
+)
+
+// taskDef is the resolved task definition of a run.
+type taskDef struct {
+	def    *types.TaskDefinition
+	source string
+	// file is the decoded file, when the definition came from one.
+	file *ecsmodel.RegisterTaskDefinitionRequest
+	// note explains a registration (why the file was not reused).
+	note string
+}
+
+// readTaskDefinitionFile reads, expands and decodes a task definition file.
+// ok is false when ref names no file (a family, revision or ARN).
+func readTaskDefinitionFile(ref string, o *Options) (*ecsmodel.RegisterTaskDefinitionRequest, bool, error) {
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		if looksLikeFile(ref) || !errors.Is(err, os.ErrNotExist) {
+			return nil, true, fmt.Errorf("task definition file %s: %w", ref, err)
+		}
+		return nil, false, nil
+	}
+	if o.ExpandEnv {
+		if data, err = ecs.ExpandEnv(data, o.lookup()); err != nil {
+			return nil, true, fmt.Errorf("task definition file %s: --expand-env: %w", ref, err)
+		}
+	}
+	in, err := ecs.DecodeTaskDefinitionFile(data)
+	if err != nil {
+		return nil, true, fmt.Errorf("task definition file %s: %w", ref, err)
+	}
+	return in, true, nil
+}
+
+func (o *Options) lookup() func(string) (string, bool) {
+	if o.Getenv != nil {
+		return o.Getenv
+	}
+	return os.LookupEnv
+}
+
+func looksLikeFile(ref string) bool {
+	return strings.ContainsAny(ref, "/\\") && !strings.HasPrefix(ref, "arn:") ||
+		strings.HasSuffix(ref, ".json") || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
+}
+
+// resolveTaskDefinition registers a file (or reuses its latest ACTIVE
+// revision when unchanged and asked to), or describes a named revision. In
+// a dry run nothing is registered.
+func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Options) (*taskDef, error) {
+	file, isFile, err := readTaskDefinitionFile(ref, o)
+	if err != nil {
+		return nil, err
+	}
+	if !isFile {
+		if o.DryRun && r.ECS == nil {
+			return nil, fmt.Errorf("--dry-run with the registered task definition %q needs the target to describe it", ref)
+		}
+		out, err := r.ECS.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref)})
+		if err != nil {
+			return nil, fmt.Errorf("describe task definition %s: %w", ref, err)
+		}
+		return &taskDef{def: out.TaskDefinition, source: SourceExisting}, nil
+	}
+	td := &taskDef{file: file, source: SourceRegistered}
+	if o.ReuseIfUnchanged && r.ECS != nil {
+		out, err := r.ECS.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{
+			TaskDefinition: aws.String(file.Family), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags},
+		})
+		switch {
+		case err == nil:
+			same, diff := sameTaskDefinition(file, out.TaskDefinition, out.Tags)
+			if same {
+				return &taskDef{def: out.TaskDefinition, source: SourceReused, file: file}, nil
+			}
+			td.note = fmt.Sprintf("the file differs from %s: %s", aws.ToString(out.TaskDefinition.TaskDefinitionArn), diff)
+		case isNotFound(err):
+			td.note = fmt.Sprintf("family %s had no ACTIVE revision", file.Family)
+		default:
+			return nil, fmt.Errorf("describe task definition %s: %w", file.Family, err)
+		}
+	}
+	if o.DryRun {
+		def := new(types.TaskDefinition)
+		if err := convert(file, def); err != nil {
+			return nil, fmt.Errorf("task definition file %s: %w", ref, err)
+		}
+		td.def, td.source = def, SourceFile
+		return td, nil
+	}
+	var in awsecs.RegisterTaskDefinitionInput
+	if err := convert(file, &in); err != nil {
+		return nil, fmt.Errorf("task definition file %s: %w", ref, err)
+	}
+	out, err := r.ECS.RegisterTaskDefinition(ctx, &in)
+	if err != nil {
+		return nil, fmt.Errorf("register task definition %s: %w", ref, err)
+	}
+	td.def = out.TaskDefinition
+	return td, nil
+}
+
+// isNotFound reports whether a DescribeTaskDefinition error means the
+// family has no ACTIVE revision.
+func isNotFound(err error) bool {
+	var ce *types.ClientException
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ip *types.InvalidParameterException
+	return errors.As(err, &ip)
+}

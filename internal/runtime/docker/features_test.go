@@ -1,0 +1,234 @@
+package docker_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+// pollState inspects id until cond holds or the harness deadline passes.
+func (h *harness) pollState(id, what string, cond func(runtime.State) bool) runtime.State {
+	h.t.Helper()
+	for {
+		st, err := h.rt.Inspect(h.ctx, id)
+		if err != nil {
+			h.t.Fatalf("Inspect: %v", err)
+		}
+		if cond(st) {
+			return st
+		}
+		select {
+		case <-h.ctx.Done():
+			h.t.Fatalf("timed out waiting for %s; last %+v", what, st)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (h *harness) output(id string) []string {
+	h.t.Helper()
+	h.wait(id)
+	return texts(h.logs(id, runtime.LogOptions{}))
+}
+
+func TestRuntime_Volumes(t *testing.T) {
+	h := newHarness(t)
+	name := "ecsrun-test-vol-" + randHex(6)
+	dir := t.TempDir()
+	spec := runtime.VolumeSpec{Name: name, Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": dir}, Labels: map[string]string{"ecsrun.test": h.label}}
+	if err := h.rt.CreateVolume(h.ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.rt.RemoveVolume(h.ctx, name) })
+	got, err := h.rt.InspectVolume(h.ctx, name)
+	if err != nil || got.Driver != "local" || got.DriverOpts["device"] != dir || got.Labels["ecsrun.test"] != h.label {
+		t.Fatalf("InspectVolume = %+v, %v; want the driver, options and labels given", got, err)
+	}
+	list, err := h.rt.ListVolumes(h.ctx, map[string]string{"ecsrun.test": h.label})
+	if err != nil || len(list) != 1 || list[0].Name != name {
+		t.Fatalf("ListVolumes = %+v, %v; want just %s", list, err, name)
+	}
+	w := h.spec("write", "/data/f", "shared", "text")
+	w.Mounts = []runtime.Mount{{Source: name, Target: "/data", Volume: true}}
+	wid := h.run(w)
+	if st := h.wait(wid); st.ExitCode != 0 {
+		t.Fatalf("writer exited %d", st.ExitCode)
+	}
+	r := h.spec("cat", "/data/f")
+	r.Mounts = []runtime.Mount{{Source: name, Target: "/data", Volume: true, ReadOnly: true}}
+	rid := h.run(r)
+	if got := h.output(rid); !slices.Equal(got, []string{"stdout:shared text"}) {
+		t.Fatalf("reader output = %q; want the writer's text", got)
+	}
+	if err := h.rt.RemoveVolume(h.ctx, name); !errors.Is(err, runtime.ErrInUse) {
+		t.Fatalf("RemoveVolume while mounted = %v; want ErrInUse", err)
+	}
+	for _, id := range []string{wid, rid} {
+		if err := h.rt.Remove(h.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.rt.RemoveVolume(h.ctx, name); err != nil {
+		t.Fatalf("RemoveVolume: %v", err)
+	}
+	if _, err := h.rt.InspectVolume(h.ctx, name); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatalf("InspectVolume after removal = %v; want ErrNotFound", err)
+	}
+}
+
+func TestRuntime_HealthCheck(t *testing.T) {
+	h := newHarness(t)
+	check := &runtime.HealthCheck{Test: []string{"CMD", "/toolbox", "exists", "/tmp/ok"}, Interval: 200 * time.Millisecond, Timeout: 2 * time.Second, Retries: 2}
+	good := h.spec("sleep", "300ms", "--", "write", "/tmp/ok", "x", "--", "forever")
+	good.HealthCheck = check
+	bad := h.spec("forever")
+	bad.HealthCheck = check
+	gid, bid := h.run(good), h.run(bad)
+	h.pollState(gid, "healthy", func(s runtime.State) bool { return s.Health == runtime.HealthHealthy })
+	h.pollState(bid, "unhealthy", func(s runtime.State) bool { return s.Health == runtime.HealthUnhealthy })
+	plain := h.run(h.spec("forever"))
+	if st, err := h.rt.Inspect(h.ctx, plain); err != nil || st.Health != runtime.HealthNone {
+		t.Fatalf("Inspect without a health check = %q, %v; want none", st.Health, err)
+	}
+}
+
+func TestRuntime_PauseContainerSharesItsNetwork(t *testing.T) {
+	h := newHarness(t)
+	img, err := h.rt.PauseImage(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := h.rt.PauseImage(h.ctx); err != nil || again != img {
+		t.Fatalf("second PauseImage = %q, %v; want %q", again, err, img)
+	}
+	pause := h.spec()
+	pause.Image, pause.NetworkMode = img, "bridge"
+	pid := h.run(pause)
+	st := h.pollState(pid, "running", func(s runtime.State) bool { return s.Running })
+	if st.IPAddress == "" || st.MACAddress == "" {
+		t.Errorf("pause container has IP %q MAC %q; want its bridge address", st.IPAddress, st.MACAddress)
+	}
+	server := h.spec("serve", "127.0.0.1:8080", "over", "localhost", "--", "forever")
+	server.NetworkMode = "container:" + pid
+	h.run(server)
+	client := h.spec("fetch", "http://127.0.0.1:8080/")
+	client.NetworkMode = "container:" + pid
+	var out []string
+	// The server may need a moment to listen: retry the client.
+	for try := 0; ; try++ {
+		c := h.run(client)
+		if st := h.wait(c); st.ExitCode == 0 {
+			out = texts(h.logs(c, runtime.LogOptions{}))
+			break
+		}
+		if try == 50 {
+			t.Fatalf("the client never reached the server over localhost")
+		}
+		client.Name = "ecsrun-test-" + randHex(10)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !slices.Equal(out, []string{"stdout:over localhost"}) {
+		t.Fatalf("client output = %q; want the server's answer", out)
+	}
+	// The pause process ignores SIGTERM (it is PID 1) but dies with the container.
+	if err := h.rt.Remove(h.ctx, pid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRuntime_LinksAndVolumesFrom(t *testing.T) {
+	h := newHarness(t)
+	db := h.spec("write", "/data/f", "from", "db", "--", "serve", ":8080", "db", "answers", "--", "forever")
+	db.Mounts = []runtime.Mount{{Target: "/data"}}
+	h.run(db)
+	h.pollState(db.Name, "running", func(s runtime.State) bool { return s.Running })
+	app := h.spec("cat", "/data/f", "--", "fetch", "http://db:8080/")
+	app.Links = []string{db.Name + ":db"}
+	app.VolumesFrom = []string{db.Name + ":ro"}
+	for try := 0; ; try++ {
+		id := h.run(app)
+		got := h.output(id)
+		if slices.Equal(got, []string{"stdout:from db", "stdout:db answers"}) {
+			break
+		}
+		if try == 50 {
+			t.Fatalf("app output = %q; want the file from db's volume and db's answer through the link", got)
+		}
+		app.Name = "ecsrun-test-" + randHex(10)
+		time.Sleep(100 * time.Millisecond)
+	}
+	ro := h.spec("write", "/data/g", "x")
+	ro.VolumesFrom = []string{db.Name + ":ro"}
+	if st := h.wait(h.run(ro)); st.ExitCode != 125 {
+		t.Fatalf("write through a read-only volumesFrom exited %d; want 125", st.ExitCode)
+	}
+}
+
+func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
+	h := newHarness(t)
+	name := "ecsrun-test-" + randHex(6)
+	parent, err := h.rt.TaskCgroup(h.ctx, name, runtime.TaskLimits{MemoryBytes: 48 << 20, NanoCPUs: 5e8})
+	if errors.Is(err, runtime.ErrNotSupported) {
+		t.Skipf("task cgroups are not available here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.rt.RemoveTaskCgroup(h.ctx, name) })
+	if parent != "/ecsrun/"+name {
+		t.Fatalf("parent = %q; want /ecsrun/%s", parent, name)
+	}
+	// Each container alone fits in the task's 48 MiB; together they do not.
+	var ids []string
+	for range 2 {
+		s := h.spec("alloc", "30", "--", "out", "allocated", "--", "forever")
+		s.CgroupParent = parent
+		id := h.run(s)
+		ids = append(ids, id)
+		info, err := h.rt.Client().ContainerInspect(h.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.HostConfig.CgroupParent != parent {
+			t.Fatalf("CgroupParent = %q; want %q", info.HostConfig.CgroupParent, parent)
+		}
+	}
+	// Without the task limit neither would be killed; with it one is (or
+	// both, when the OOM killer takes a second before the first is gone).
+	killed := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for killed == 0 && time.Now().Before(deadline) {
+		for _, id := range ids {
+			st, err := h.rt.Inspect(h.ctx, id)
+			if err == nil && st.Exited && st.ExitCode == 137 {
+				killed++
+			}
+		}
+		if killed == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if killed == 0 {
+		t.Fatalf("no container was killed; want the task's memory limit to hold for both together")
+	}
+	if b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/memory/ecsrun", name, "memory.limit_in_bytes")); err == nil {
+		if strings.TrimSpace(string(b)) != "50331648" {
+			t.Errorf("memory.limit_in_bytes = %s; want 50331648", b)
+		}
+	}
+	for _, id := range ids {
+		h.rt.Remove(h.ctx, id)
+	}
+	if err := h.rt.RemoveTaskCgroup(h.ctx, name); err != nil {
+		t.Fatalf("RemoveTaskCgroup: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory/ecsrun", name)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("task cgroup still there after RemoveTaskCgroup: %v", err)
+	}
+}

@@ -1,0 +1,131 @@
+package sfnapi_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/modelcheck"
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+)
+
+// apiClient is a Step Functions client on an engine whose containers are
+// fakes (these tests run no task).
+func apiClient(t *testing.T) *sfn.Client {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	modelcheck.Attach(t, eng.Handler().(*awsjson.Server))
+	return sfn.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
+	}, func(o *sfn.Options) { o.BaseEndpoint = aws.String("http://engine") })
+}
+
+const passDef = `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"ok":true},"End":true}}}`
+
+func TestAPI_Errors(t *testing.T) {
+	c := apiClient(t)
+	ctx := context.Background()
+	role := aws.String("arn:aws:iam::000000000000:role/r")
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("std"), Definition: aws.String(passDef), RoleArn: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		call func() error
+		code string
+		msg  string
+	}{
+		{"invalid definition", func() error {
+			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`), RoleArn: role})
+			return err
+		}, "InvalidDefinition", "supported resources: arn:aws:states:::ecs:runTask, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask.waitForTaskToken"},
+		{"unknown field in RunTask parameters", func() error {
+			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("y"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{"TaskDefinition":"t","Clutser":"c"},"End":true}}}`), RoleArn: role})
+			return err
+		}, "InvalidDefinition", `the field "Clutser" is not supported by the ECS RunTask integration`},
+		{"unknown execution", func() error {
+			_, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:000000000000:execution:std:nope")})
+			return err
+		}, "ExecutionDoesNotExist", "Execution Does Not Exist: 'arn:aws:states:us-east-1:000000000000:execution:std:nope'"},
+		{"invalid arn", func() error {
+			_, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String("nope")})
+			return err
+		}, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: nope'"},
+		{"status filter outside the enum", func() error {
+			_, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: "succeeded"})
+			return err
+		}, "ValidationException", "statusFilter"},
+		{"sync execution of a STANDARD machine", func() error {
+			_, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn})
+			return err
+		}, "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine"},
+		{"unknown token", func() error {
+			_, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("nope"), Output: aws.String("{}")})
+			return err
+		}, "InvalidToken", "Invalid Token"},
+		{"an operation ecsrun lacks", func() error {
+			_, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("a")})
+			return err
+		}, "UnsupportedOperation", "ecsrun does not implement CreateActivity yet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code || !strings.Contains(ae.ErrorMessage(), tt.msg) {
+				t.Errorf("error %v; want %s containing %q", err, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+func TestAPI_ExpressSyncAndValidate(t *testing.T) {
+	c := apiClient(t)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("exp"), Definition: aws.String(passDef),
+		RoleArn: aws.String("arn:aws:iam::000000000000:role/r"), Type: sfntypes.StateMachineTypeExpress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"a":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != sfntypes.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"ok":true}` || out.StopDate == nil {
+		t.Errorf("StartSyncExecution = %+v", out)
+	}
+	d, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil || d.Type != sfntypes.StateMachineTypeExpress || aws.ToString(d.Definition) != passDef || d.Status != sfntypes.StateMachineStatusActive {
+		t.Errorf("DescribeStateMachine = %+v, %v", d, err)
+	}
+	v, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Result != sfntypes.ValidateStateMachineDefinitionResultCodeFail || len(v.Diagnostics) != 1 ||
+		aws.ToString(v.Diagnostics[0].Location) != "/States/A/Next" || aws.ToString(v.Diagnostics[0].Code) != "SCHEMA_VALIDATION_FAILED" {
+		t.Errorf("ValidateStateMachineDefinition = %+v %+v", v, v.Diagnostics)
+	}
+	v, err = c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(passDef)})
+	if err != nil || v.Result != sfntypes.ValidateStateMachineDefinitionResultCodeOk || len(v.Diagnostics) != 0 {
+		t.Errorf("ValidateStateMachineDefinition(valid) = %+v, %v", v, err)
+	}
+}

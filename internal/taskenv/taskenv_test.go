@@ -1,0 +1,219 @@
+package taskenv
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/secrets"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
+	"github.com/ecsrun/ecsrun/internal/taskroles"
+)
+
+const (
+	appRole  = "arn:aws:iam::000000000000:role/app"
+	execRole = "arn:aws:iam::000000000000:role/exec"
+)
+
+// fixture is a state directory with a secret store, a roles file and an
+// S3 directory.
+type fixture struct {
+	dir   string
+	store *secrets.Store
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := &fixture{dir: dir, store: secrets.Open(dir)}
+	f.write("task-roles.yaml", "roles:\n  - roleArn: "+appRole+"\n    accessKeyId: AKIDAPP\n    secretAccessKey: appsecret\n    sessionToken: apptoken\n")
+	f.put("db-password", "hunter2")
+	f.put("prod/db", `{"user":"app","password":"s3cret"}`)
+	f.write("s3/bucket/base.env", "FROM_FILE=base\nSHARED=base\nDEF=file\n")
+	f.write("s3/bucket/more.env", "SHARED=more\nMORE=more\n")
+	f.write("local.env", "LOCAL=yes\n")
+	return f
+}
+
+func (f *fixture) write(name, content string) {
+	p := filepath.Join(f.dir, name)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		panic(err)
+	}
+}
+
+func (f *fixture) put(name, value string) {
+	if _, err := f.store.Put(name, value); err != nil {
+		panic(err)
+	}
+}
+
+func (f *fixture) resources(ep taskmeta.Endpoint) *Resources {
+	var srv *taskmeta.Server
+	if ep.Mode != "" {
+		srv = taskmeta.New(taskmeta.Options{Endpoint: ep, Key: []byte("0123456789abcdef0123456789abcdef")})
+	}
+	return New(Options{
+		Secrets: f.store, Roles: taskroles.NewProvider(filepath.Join(f.dir, "task-roles.yaml")),
+		Endpoints: srv, S3Dir: filepath.Join(f.dir, "s3"),
+	})
+}
+
+var linkLocal = taskmeta.Endpoint{Mode: taskmeta.ModeLinkLocal, URL: "http://169.254.170.2", Port: 80, Relative: true}
+
+func spec(def ecsmodel.TaskDefinition) *agent.TaskSpec {
+	def.Family = "fam"
+	return &agent.TaskSpec{ID: "t1", ARN: "arn:aws:ecs:us-east-1:000000000000:task/default/t1", Cluster: "default", Definition: &def}
+}
+
+func TestCheck(t *testing.T) {
+	r := newFixture(t).resources(linkLocal)
+	withSecret := []ecsmodel.ContainerDefinition{{Name: "app", Secrets: []ecsmodel.Secret{{Name: "P", ValueFrom: "db-password"}}}}
+	tests := []struct {
+		name string
+		spec *agent.TaskSpec
+		want string // "" for no error
+	}{
+		{"mapped role", spec(ecsmodel.TaskDefinition{TaskRoleArn: appRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}}), ""},
+		{"unmapped role", spec(ecsmodel.TaskDefinition{TaskRoleArn: "arn:aws:iam::000000000000:role/other", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}}), "ECS was unable to assume the role 'arn:aws:iam::000000000000:role/other'"},
+		{"secrets with an execution role", spec(ecsmodel.TaskDefinition{ExecutionRoleArn: execRole, ContainerDefinitions: withSecret}), ""},
+		{"secrets without an execution role", spec(ecsmodel.TaskDefinition{ContainerDefinitions: withSecret}), "you must also specify a value for 'executionRoleArn'"},
+	}
+	for _, tt := range tests {
+		err := r.Check(tt.spec)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: Check = %v", tt.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ecs.ErrClient) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Check = %v; want a ClientException saying %q", tt.name, err, tt.want)
+		}
+	}
+	// The override's role is the one checked.
+	s := spec(ecsmodel.TaskDefinition{TaskRoleArn: "arn:aws:iam::000000000000:role/other", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}})
+	s.Overrides = &ecsmodel.TaskOverride{TaskRoleArn: appRole}
+	if err := r.Check(s); err != nil {
+		t.Errorf("Check with a mapped role override: %v", err)
+	}
+}
+
+func TestPrepare_SecretsFilesAndEndpoints(t *testing.T) {
+	f := newFixture(t)
+	r := f.resources(linkLocal)
+	s := spec(ecsmodel.TaskDefinition{TaskRoleArn: appRole, ExecutionRoleArn: execRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{
+			Name: "app",
+			Secrets: []ecsmodel.Secret{
+				{Name: "DB_PASSWORD", ValueFrom: "arn:aws:ssm:us-east-1:000000000000:parameter/db-password"},
+				{Name: "DB_USER", ValueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-AbCdEf:user::"},
+			},
+			EnvironmentFiles: []ecsmodel.EnvironmentFile{
+				{Value: "arn:aws:s3:::bucket/base.env", Type: "s3"},
+				{Value: "arn:aws:s3:::bucket/more.env", Type: "s3"},
+			},
+		},
+		{Name: "side", EnvironmentFiles: []ecsmodel.EnvironmentFile{{Value: "arn:aws:s3:::bucket/base.env", Type: "s3"}}},
+	}})
+	s.Overrides = &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{
+		{Name: "side", EnvironmentFiles: []ecsmodel.EnvironmentFile{{Value: filepath.Join(f.dir, "local.env"), Type: "s3"}}},
+	}}
+	env, err := r.Prepare(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := env["app"]
+	for k, want := range map[string]string{"DB_PASSWORD": "hunter2", "DB_USER": "app"} {
+		if app.Set[k] != want {
+			t.Errorf("app %s = %q; want %q", k, app.Set[k], want)
+		}
+	}
+	if !strings.HasPrefix(app.Set[taskmeta.EnvCredentialsRelative], "/v2/credentials/") || app.Set[taskmeta.EnvMetadataURIV4] == "" {
+		t.Errorf("app endpoint variables %v", app.Set)
+	}
+	if _, leaked := app.Set["AWS_SECRET_ACCESS_KEY"]; leaked {
+		t.Error("the role's keys are in the environment although the endpoint is reachable")
+	}
+	for k, want := range map[string]string{"FROM_FILE": "base", "SHARED": "base", "MORE": "more"} {
+		if app.Files[k] != want {
+			t.Errorf("app file variable %s = %q; want %q (the first file wins)", k, app.Files[k], want)
+		}
+	}
+	if side := env["side"]; side.Files["LOCAL"] != "yes" || side.Files["FROM_FILE"] != "" {
+		t.Errorf("side files %v; want only the override's local file", side.Files)
+	}
+}
+
+func TestPrepare_UnresolvableSecretsAreNamed(t *testing.T) {
+	f := newFixture(t)
+	r := f.resources(linkLocal)
+	s := spec(ecsmodel.TaskDefinition{ExecutionRoleArn: execRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{{
+		Name: "app",
+		Secrets: []ecsmodel.Secret{
+			{Name: "OK", ValueFrom: "db-password"},
+			{Name: "MISSING", ValueFrom: "arn:aws:ssm:us-east-1:000000000000:parameter/prod/missing"},
+			{Name: "NO_KEY", ValueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db:token::"},
+		},
+		RepositoryCredentials: &ecsmodel.RepositoryCredentials{CredentialsParameter: "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-password"},
+	}}})
+	_, err := r.Prepare(context.Background(), s)
+	if err == nil {
+		t.Fatal("Prepare succeeded with missing secrets")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"unable to pull secrets or registry auth",
+		`secret MISSING: unable to retrieve secret from ssm: SSM parameter "/prod/missing" is not in the local secret store`,
+		"secret NO_KEY: unable to retrieve secret from asm: retrieved secret from Secrets Manager did not contain json key token",
+		"repositoryCredentials: the secret is not a JSON object with a username and a password",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "hunter2") || strings.Contains(msg, "s3cret") || strings.Contains(msg, "secret OK") {
+		t.Errorf("error %q shows a value or a resolvable secret", msg)
+	}
+}
+
+func TestPrepare_MissingEnvironmentFile(t *testing.T) {
+	r := newFixture(t).resources(linkLocal)
+	s := spec(ecsmodel.TaskDefinition{ContainerDefinitions: []ecsmodel.ContainerDefinition{{
+		Name: "app", EnvironmentFiles: []ecsmodel.EnvironmentFile{{Value: "arn:aws:s3:::bucket/nope.env", Type: "s3"}},
+	}}})
+	_, err := r.Prepare(context.Background(), s)
+	if err == nil || !strings.Contains(err.Error(), "failed to download env files") || !strings.Contains(err.Error(), "bucket/nope.env") {
+		t.Errorf("Prepare with a missing file: %v; want it named", err)
+	}
+}
+
+func TestPrepare_CredentialsInEnvironmentWhenEndpointUnreachable(t *testing.T) {
+	f := newFixture(t)
+	loopback := taskmeta.Endpoint{Mode: taskmeta.ModeLoopback, URL: "http://127.0.0.1:5000", Port: 5000}
+	s := spec(ecsmodel.TaskDefinition{TaskRoleArn: appRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}})
+	env, err := f.resources(loopback).Prepare(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := env["app"].Set
+	if set["AWS_ACCESS_KEY_ID"] != "AKIDAPP" || set["AWS_SECRET_ACCESS_KEY"] != "appsecret" || set["AWS_SESSION_TOKEN"] != "apptoken" || set[taskmeta.EnvMetadataURIV4] != "" {
+		t.Errorf("bridge container behind a loopback endpoint got %v; want the role's keys and no URIs", set)
+	}
+	// Host-network containers reach the loopback endpoint.
+	s.Definition.NetworkMode = ecsmodel.NetworkModeHost
+	env, err = f.resources(loopback).Prepare(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set := env["app"].Set; set["AWS_ACCESS_KEY_ID"] != "" || !strings.HasPrefix(set[taskmeta.EnvCredentialsFull], "http://127.0.0.1:5000/v2/credentials/") || set[taskmeta.EnvAuthorizationToken] == "" {
+		t.Errorf("host-network container got %v; want the full URI and a token", set)
+	}
+}

@@ -1,0 +1,198 @@
+package taskmeta
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+)
+
+// Mode says where the endpoints listen.
+type Mode string
+
+// Modes.
+const (
+	// ModeAuto is link-local when the host allows it, else loopback.
+	ModeAuto Mode = "auto"
+	// ModeLinkLocal listens on 169.254.170.2, as on ECS.
+	ModeLinkLocal Mode = "link-local"
+	// ModeLoopback listens on 127.0.0.1.
+	ModeLoopback Mode = "loopback"
+)
+
+// LinkLocalIP is the address of the ECS agent's endpoints.
+const LinkLocalIP = "169.254.170.2"
+
+// Endpoint is where the server listens and how containers reach it.
+type Endpoint struct {
+	// Mode is ModeLinkLocal or ModeLoopback.
+	Mode Mode
+	// URL is the base URL of the endpoints, without a trailing slash.
+	URL string
+	// Port is the port listened on.
+	Port int
+	// Relative is true when the server holds port 80 of 169.254.170.2, where
+	// the SDKs resolve AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.
+	Relative bool
+	// Fallback explains why ModeAuto fell back to loopback ("" otherwise).
+	Fallback string
+}
+
+// ParseMode checks a mode given by the user.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeAuto, ModeLinkLocal, ModeLoopback:
+		return m, nil
+	case "":
+		return ModeAuto, nil
+	}
+	return "", fmt.Errorf("task endpoint mode must be auto, link-local or loopback, not %q", s)
+}
+
+// Listen opens the endpoints' listener. In link-local mode it makes sure
+// 169.254.170.2 is an address of the host (adding it to the loopback
+// interface if needed), then listens on its port 80, else on port (the
+// previous run's, so adopted containers find it again), else on any port.
+// ModeAuto falls back to loopback when link-local is not possible.
+func Listen(mode Mode, port int) (net.Listener, Endpoint, error) {
+	if mode == ModeLoopback {
+		return listenLoopback(port, "")
+	}
+	ln, ep, err := listenLinkLocal(port)
+	if err == nil {
+		return ln, ep, nil
+	}
+	if mode == ModeLinkLocal {
+		return nil, Endpoint{}, err
+	}
+	return listenLoopback(port, err.Error())
+}
+
+func listenLinkLocal(port int) (net.Listener, Endpoint, error) {
+	if err := ensureAddress(); err != nil {
+		return nil, Endpoint{}, err
+	}
+	listen := func(p int) (net.Listener, error) {
+		return net.Listen("tcp", net.JoinHostPort(LinkLocalIP, strconv.Itoa(p)))
+	}
+	ln, err := listen(80)
+	if err == nil && port > 0 && port != 80 {
+		// Containers adopted from the previous run use its port: keep
+		// answering there too when it is free.
+		if prev, perr := listen(port); perr == nil {
+			ln = mergeListeners(ln, prev)
+		}
+	}
+	if err != nil && port > 0 && port != 80 {
+		ln, err = listen(port)
+	}
+	if err != nil {
+		ln, err = listen(0)
+	}
+	if err != nil {
+		return nil, Endpoint{}, fmt.Errorf("listen on %s: %w", LinkLocalIP, err)
+	}
+	got := ln.Addr().(*net.TCPAddr).Port
+	ep := Endpoint{Mode: ModeLinkLocal, Port: got, Relative: got == 80, URL: "http://" + LinkLocalIP}
+	if got != 80 {
+		ep.URL += ":" + strconv.Itoa(got)
+	}
+	return ln, ep, nil
+}
+
+// ensureAddress makes 169.254.170.2 an address of this host.
+func ensureAddress() error {
+	probe := net.JoinHostPort(LinkLocalIP, "0")
+	if ln, err := net.Listen("tcp", probe); err == nil {
+		return ln.Close()
+	}
+	if err := addLoopbackAddress(netip.MustParseAddr(LinkLocalIP)); err != nil {
+		return fmt.Errorf("%s is not an address of this host and cannot be added (%v); run `sudo ip addr add %s/32 dev lo` once, or run ecsrun as root", LinkLocalIP, err, LinkLocalIP)
+	}
+	ln, err := net.Listen("tcp", probe)
+	if err != nil {
+		return fmt.Errorf("listen on %s after adding it to the loopback interface: %w", LinkLocalIP, err)
+	}
+	return ln.Close()
+}
+
+func listenLoopback(port int, why string) (net.Listener, Endpoint, error) {
+	var ln net.Listener
+	var err error
+	if port > 0 {
+		ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	}
+	if ln == nil {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return nil, Endpoint{}, fmt.Errorf("taskmeta: listen on loopback: %w", err)
+	}
+	got := ln.Addr().(*net.TCPAddr).Port
+	return ln, Endpoint{Mode: ModeLoopback, Port: got, URL: "http://127.0.0.1:" + strconv.Itoa(got), Fallback: why}, nil
+}
+
+// multiListener accepts the connections of several listeners; its address
+// is the first's.
+type multiListener struct {
+	lns   []net.Listener
+	conns chan net.Conn
+	errs  chan error
+	done  chan struct{}
+	once  sync.Once
+}
+
+// mergeListeners returns one listener for all of lns.
+func mergeListeners(lns ...net.Listener) net.Listener {
+	m := &multiListener{lns: lns, conns: make(chan net.Conn), errs: make(chan error, len(lns)), done: make(chan struct{})}
+	for _, ln := range lns {
+		go m.accept(ln)
+	}
+	return m
+}
+
+func (m *multiListener) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			m.errs <- err
+			return
+		}
+		select {
+		case m.conns <- c:
+		case <-m.done:
+			c.Close()
+			return
+		}
+	}
+}
+
+// Accept returns the next connection of any of the listeners.
+func (m *multiListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-m.conns:
+		return c, nil
+	case <-m.done:
+		return nil, net.ErrClosed
+	case err := <-m.errs:
+		return nil, err
+	}
+}
+
+// Close closes every listener.
+func (m *multiListener) Close() error {
+	var err error
+	m.once.Do(func() {
+		close(m.done)
+		for _, ln := range m.lns {
+			if cerr := ln.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
+	})
+	return err
+}
+
+// Addr is the first listener's address.
+func (m *multiListener) Addr() net.Addr { return m.lns[0].Addr() }
