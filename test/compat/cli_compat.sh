@@ -46,12 +46,12 @@ ci=$(aws ecs register-container-instance --cluster cli --total-resources name=CP
 check "register-container-instance, describe-container-instances" '[ "$(aws ecs describe-container-instances --cluster cli --container-instances $ci --query "containerInstances[0].[status,remainingResources[?name==\`MEMORY\`].integerValue|[0]]" --output text)" = "ACTIVE	64" ]'
 aws ecs put-attributes --cluster cli --attributes name=rack,value=r1,targetId=$ci >/dev/null
 check "put-attributes, list-attributes" '[ "$(aws ecs list-attributes --cluster cli --target-type container-instance --attribute-name rack --query "attributes[0].value" --output text)" = r1 ]'
-placed=$(aws ecs run-task --cluster cli --task-definition cli-run --count 3 --query '[length(tasks), failures[0].reason]' --output text)
+placed=$(aws ecs run-task --cluster cli --task-definition cli-place --count 3 --query '[length(tasks), failures[0].reason]' --output text)
 check "run-task over the instance's memory: 2 placed, failures RESOURCE:MEMORY" '[ "$placed" = "2	RESOURCE:MEMORY" ]'
 aws ecs update-container-instances-state --cluster cli --container-instances $ci --status DRAINING >/dev/null
 check "update-container-instances-state DRAINING" '[ "$(aws ecs list-container-instances --cluster cli --status DRAINING --query "containerInstanceArns[0]" --output text)" = "$ci" ]'
 aws ecs deregister-container-instance --cluster cli --container-instance $ci --force >/dev/null
-err=$(aws ecs run-task --cluster cli --task-definition cli-run --launch-type EC2 2>&1)
+err=$(aws ecs run-task --cluster cli --task-definition cli-place --launch-type EC2 2>&1)
 check "deregister-container-instance, then run-task --launch-type EC2 -> no container instances" '[[ "$err" == *"No Container Instances were found in your cluster."* ]]'
 echo "$failed failed"
 [ "$failed" = 0 ]
