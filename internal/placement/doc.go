@@ -68,7 +68,8 @@
 // copy-on-write snapshots; State.Apply commits through one mutex and
 // re-checks every placement against the current state, re-planning under
 // the lock the tasks whose placement no longer fits, so concurrent RunTask
-// calls never overcommit an instance (see State).
+// calls never overcommit an instance (see State). State.Place, what
+// RunTask uses, plans and commits under the lock in one step.
 //
 // # Use from the control plane
 //
