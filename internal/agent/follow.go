@@ -184,7 +184,7 @@ const appendRetries = 5
 // it has written so far, starting after cur.
 func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow bool, cur *logCursor) error {
 	cur.skip = cur.atLast
-	lines := make(chan runtime.LogLine, 1024)
+	lines := make(chan runtime.LogLine, 256)
 	errc := make(chan error, 1)
 	go func() {
 		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: cur.last, Follow: follow}, func(l runtime.LogLine) { lines <- l })
