@@ -18,7 +18,7 @@ import (
 // is in its log stream, once, each stream's lines in order.
 func TestEngine_LogDrainKeepsTheLastLineOfShortTasks(t *testing.T) {
 	h, image := newHarness(t)
-	const tasks, lines = 30, 25
+	const tasks, lines = 30, 100
 	app := container("app", image, true, "burst", "1", "x")
 	app.LogConfiguration = &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
 		"awslogs-group": "/ecs/drain", "awslogs-stream-prefix": "ecs", "awslogs-region": "us-east-1",

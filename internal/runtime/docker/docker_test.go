@@ -285,6 +285,41 @@ func TestRuntime_FollowDeliversTheLastLines(t *testing.T) {
 	}
 }
 
+// TestRuntime_FollowJoinsTheLastLongLine follows containers whose last
+// line, longer than the engine's 16 KiB messages, has no newline: the
+// engine records its pieces as the container exits, and a follow must
+// deliver them joined, even when it gets some pieces only by reading again.
+func TestRuntime_FollowJoinsTheLastLongLine(t *testing.T) {
+	h := newHarness(t)
+	const containers = 8
+	got := make([][]runtime.LogLine, containers)
+	errs := make([]error, containers)
+	var wg sync.WaitGroup
+	for i := range containers {
+		id := h.create(h.spec("longline", "40000", "--", "longraw", "40000"))
+		wg.Go(func() {
+			errs[i] = h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got[i] = append(got[i], l) })
+		})
+		if err := h.rt.Start(h.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	for i := range containers {
+		if errs[i] != nil {
+			t.Errorf("container %d: Logs: %v", i, errs[i])
+			continue
+		}
+		var sizes []string
+		for _, l := range got[i] {
+			sizes = append(sizes, fmt.Sprintf("%d %c", len(l.Text), l.Text[0]))
+		}
+		if want := []string{"40000 x", "40000 y"}; !slices.Equal(sizes, want) {
+			t.Errorf("container %d: Follow delivered lines of %q; want %q", i, sizes, want)
+		}
+	}
+}
+
 func TestRuntime_LogsSince(t *testing.T) {
 	h := newHarness(t)
 	id := h.run(h.spec("out", "old", "--", "sleep", "300ms", "--", "out", "new"))

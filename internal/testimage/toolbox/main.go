@@ -143,6 +143,15 @@ func run(step []string) error {
 			return err
 		}
 		write(os.Stdout, strings.Repeat("x", n)+"\n")
+	case "longraw":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, strings.Repeat("y", n))
 	case "exit":
 		if err := need(step, 1); err != nil {
 			return err
