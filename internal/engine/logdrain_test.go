@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
 // TestEngine_LogDrainKeepsTheLastLineOfShortTasks runs many tasks at once,
@@ -108,5 +110,27 @@ func (h *harness) waitAllStopped(arns []string) map[string]types.Task {
 			h.t.Fatalf("timed out waiting for %d of %d tasks to stop", len(arns)-len(out), len(arns))
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// TestEngine_LongLinesAndCRLFAsAwslogs checks how lines are stored: as the
+// awslogs driver sends them, a line longer than a CloudWatch event is cut
+// into events of at most runtime.MaxLineBytes, a CR before the newline
+// stays, and an empty line is no event.
+func TestEngine_LongLinesAndCRLFAsAwslogs(t *testing.T) {
+	h, image := newHarness(t)
+	arn := h.run("lines", container("app", image, true,
+		"longline", fmt.Sprint(runtime.MaxLineBytes+1), "--", "outraw", "crlf\r\n", "--", "out", "--", "longraw", "40000"))
+	h.waitStopped(arn)
+	var got []string
+	for _, l := range h.allLogLines("/ecsrun/tasks", "lines/app/"+taskID(arn)) {
+		if len(l) > 20 {
+			l = fmt.Sprintf("%d %c", len(l), l[0])
+		}
+		got = append(got, l)
+	}
+	want := []string{fmt.Sprintf("%d x", runtime.MaxLineBytes), "x", "crlf\r", "40000 y"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events = %q; want %q", got, want)
 	}
 }
