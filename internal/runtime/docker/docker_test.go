@@ -240,6 +240,33 @@ func TestRuntime_LongAndPartialLines(t *testing.T) {
 	}
 }
 
+// followAll creates the containers of specs, follows each from before it
+// starts, starts them all at once, and returns each one's lines once its
+// follow has returned (nil when it failed, which fails the test).
+func (h *harness) followAll(specs []runtime.ContainerSpec) [][]runtime.LogLine {
+	h.t.Helper()
+	got := make([][]runtime.LogLine, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		id := h.create(spec)
+		wg.Go(func() {
+			errs[i] = h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got[i] = append(got[i], l) })
+		})
+		if err := h.rt.Start(h.ctx, id); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			h.t.Errorf("container %d: Logs(Follow): %v", i, err)
+			got[i] = nil
+		}
+	}
+	return got
+}
+
 // TestRuntime_FollowDeliversTheLastLines follows many containers that each
 // write a burst on both streams and a last line without a newline as they
 // exit: a follow must deliver every line of each before it returns (the
@@ -247,26 +274,13 @@ func TestRuntime_LongAndPartialLines(t *testing.T) {
 func TestRuntime_FollowDeliversTheLastLines(t *testing.T) {
 	h := newHarness(t)
 	const containers, lines = 20, 20
-	got := make([][]runtime.LogLine, containers)
-	errs := make([]error, containers)
-	var wg sync.WaitGroup
+	var specs []runtime.ContainerSpec
 	for i := range containers {
-		id := h.create(h.spec("burst", fmt.Sprint(lines), fmt.Sprintf("c%d", i)))
-		wg.Go(func() {
-			errs[i] = h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got[i] = append(got[i], l) })
-		})
-		if err := h.rt.Start(h.ctx, id); err != nil {
-			t.Fatal(err)
-		}
+		specs = append(specs, h.spec("burst", fmt.Sprint(lines), fmt.Sprintf("c%d", i)))
 	}
-	wg.Wait()
-	for i := range containers {
-		if errs[i] != nil {
-			t.Errorf("container %d: Logs: %v", i, errs[i])
-			continue
-		}
+	for i, got := range h.followAll(specs) {
 		var stdout, stderr, wantOut, wantErr []string
-		for _, l := range got[i] {
+		for _, l := range got {
 			if l.Stream == runtime.Stderr {
 				stderr = append(stderr, l.Text)
 			} else {
@@ -280,7 +294,7 @@ func TestRuntime_FollowDeliversTheLastLines(t *testing.T) {
 		wantOut = append(wantOut, fmt.Sprintf("c%d end", i))
 		if !slices.Equal(stdout, wantOut) || !slices.Equal(stderr, wantErr) {
 			t.Errorf("container %d: Follow delivered %d lines, stdout ending %q, stderr ending %q; want %d, stdout ending %q",
-				i, len(got[i]), stdout[max(0, len(stdout)-2):], stderr[max(0, len(stderr)-2):], 2*lines+1, wantOut[lines-1:])
+				i, len(got), stdout[max(0, len(stdout)-2):], stderr[max(0, len(stderr)-2):], 2*lines+1, wantOut[lines-1:])
 		}
 	}
 }
@@ -291,28 +305,14 @@ func TestRuntime_FollowDeliversTheLastLines(t *testing.T) {
 // deliver them joined, even when it gets some pieces only by reading again.
 func TestRuntime_FollowJoinsTheLastLongLine(t *testing.T) {
 	h := newHarness(t)
-	const containers = 8
-	got := make([][]runtime.LogLine, containers)
-	errs := make([]error, containers)
-	var wg sync.WaitGroup
-	for i := range containers {
-		id := h.create(h.spec("longline", "40000", "--", "longraw", "40000"))
-		wg.Go(func() {
-			errs[i] = h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got[i] = append(got[i], l) })
-		})
-		if err := h.rt.Start(h.ctx, id); err != nil {
-			t.Fatal(err)
-		}
+	var specs []runtime.ContainerSpec
+	for range 8 {
+		specs = append(specs, h.spec("longline", "40000", "--", "longraw", "40000"))
 	}
-	wg.Wait()
-	for i := range containers {
-		if errs[i] != nil {
-			t.Errorf("container %d: Logs: %v", i, errs[i])
-			continue
-		}
+	for i, got := range h.followAll(specs) {
 		var sizes []string
-		for _, l := range got[i] {
-			sizes = append(sizes, fmt.Sprintf("%d %c", len(l.Text), l.Text[0]))
+		for _, l := range got {
+			sizes = append(sizes, fmt.Sprintf("%d %.1s", len(l.Text), l.Text))
 		}
 		if want := []string{"40000 x", "40000 y"}; !slices.Equal(sizes, want) {
 			t.Errorf("container %d: Follow delivered lines of %q; want %q", i, sizes, want)
