@@ -84,10 +84,19 @@ func (a *Agent) start(spec TaskSpec) {
 	go func() {
 		defer a.wg.Done()
 		r.run(a.ctx)
-		a.mu.Lock()
-		delete(a.tasks, spec.ID)
-		a.mu.Unlock()
+		a.forget(r)
 	}()
+}
+
+// forget stops counting r's task as run here. The runner calls it before it
+// reports the task STOPPED, so whoever sees STOPPED (and then removes
+// expired containers and volumes) finds the task no longer running.
+func (a *Agent) forget(r *runner) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tasks[r.spec.ID] == r {
+		delete(a.tasks, r.spec.ID)
+	}
 }
 
 // running reports whether the agent runs the task with this id.

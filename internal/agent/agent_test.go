@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +53,11 @@ func (m *memLogs) Append(ctx context.Context, group, stream string, evs []LogEve
 	if m.events == nil {
 		m.events = map[string][]LogEvent{}
 	}
-	m.events[group+"|"+stream] = append(m.events[group+"|"+stream], evs...)
+	for _, e := range evs {
+		if e.Message != "" { // dropped, as the log store does
+			m.events[group+"|"+stream] = append(m.events[group+"|"+stream], e)
+		}
+	}
 	return nil
 }
 
@@ -323,36 +329,82 @@ func TestAgent_AdoptsAContainerCreatedButNotRecorded(t *testing.T) {
 	}
 }
 
-func TestLogCursor_SkipsWhatWasStoredAtMillisecondPrecision(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	ms := t0.Add(5 * time.Millisecond)
-	// Three lines were stored in millisecond 5; Docker repeats them (with
-	// nanosecond stamps) when asked for output since that millisecond.
-	cur := &logCursor{last: ms, atLast: 3}
-	cur.skip = cur.atLast
-	var kept []string
-	for _, l := range []runtime.LogLine{
-		{Time: ms.Add(100), Text: "a"}, {Time: ms.Add(200), Text: "b"}, {Time: ms.Add(300), Text: "c"},
-		{Time: ms.Add(400), Text: "d"}, {Time: ms.Add(time.Millisecond), Text: "e"},
-	} {
-		if cur.keep(l) {
-			kept = append(kept, l.Text)
+// brokenLogs is a fake runtime whose container output is script, and whose
+// first Logs call breaks off after breakAfter lines as if the engine had
+// gone away.
+type brokenLogs struct {
+	*fake.Runtime
+	script     []runtime.LogLine
+	breakAfter int
+
+	mu    sync.Mutex
+	calls int
+}
+
+func (b *brokenLogs) Logs(ctx context.Context, id string, opts runtime.LogOptions, fn func(runtime.LogLine)) error {
+	b.mu.Lock()
+	first := b.calls == 0
+	b.calls++
+	b.mu.Unlock()
+	for i, l := range b.script {
+		if first && i == b.breakAfter {
+			return fmt.Errorf("logs %s: %w", id, runtime.ErrUnavailable)
+		}
+		if !l.Time.Before(opts.Since) {
+			fn(l)
 		}
 	}
-	if strings.Join(kept, "") != "de" {
-		t.Errorf("kept %q; want d and e (a, b, c were stored)", kept)
+	return nil
+}
+
+func TestAgent_ResumedOutputKeepsEveryLineOnce(t *testing.T) {
+	t0 := time.Now().Truncate(time.Second)
+	u := runtime.PositionGrain
+	at := func(s runtime.Stream, d time.Duration, text string) runtime.LogLine {
+		return runtime.LogLine{Stream: s, Time: t0.Add(d), Text: text}
 	}
-	if !cur.last.Equal(ms.Add(time.Millisecond)) || cur.atLast != 1 {
-		t.Errorf("cursor = %v/%d; want the 6th millisecond, 1 line", cur.last, cur.atLast)
+	// Stdout and stderr recorded out of time order, a line repeated, empty
+	// lines (never stored).
+	script := []runtime.LogLine{
+		at(runtime.Stdout, 2*u, "a"), at(runtime.Stderr, 1*u, "e1"), at(runtime.Stdout, 2*u, ""),
+		at(runtime.Stdout, 2*u, "a"), at(runtime.Stdout, 4*u, "b"), at(runtime.Stderr, 3*u, "e2"),
+		at(runtime.Stderr, 3*u, "e2"), at(runtime.Stdout, 5*u, "c"), at(runtime.Stderr, 9*u, ""),
+		at(runtime.Stdout, 9*u+1, "last"),
+	}
+	var want []string
+	for _, l := range script {
+		if l.Text != "" {
+			want = append(want, l.Text)
+		}
+	}
+	for brk := range len(script) + 1 {
+		rt := &brokenLogs{Runtime: fake.New(), script: script, breakAfter: brk}
+		rt.OnImage("app", fake.Exits(0))
+		rec := newRecorder()
+		logs := &memLogs{}
+		ag := New(Options{Runtime: rt, Logs: logs, Reporter: rec, Region: "us-east-1", Engine: "test", HealthPoll: 10 * time.Millisecond})
+		h := &agentHarness{t: t, rt: rt.Runtime, rec: rec, ag: ag}
+		h.launch(def(cdef("app", "app", true)))
+		rep := h.waitFor("STOPPED", stopped)
+		ag.Close()
+		var got []string
+		ci := rep.Containers["app"]
+		for _, e := range logs.events[ci.LogGroup+"|"+ci.LogStream] {
+			got = append(got, e.Message)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("output broken off after %d lines: stored %q; want %q", brk, got, want)
+		}
 	}
 }
 
 func TestAgent_AdoptionResumesOutputWithoutLossOrRepeat(t *testing.T) {
 	h := newAgentHarness(t)
 	d := def(cdef("app", "app", true))
-	// Four lines printed in the same instant; the engine stored two of them
-	// before it died, and the container exited meanwhile.
-	h.rt.OnImage("app", fake.Exits(3, "one", "two", "three", "four"))
+	// Four lines (and an empty one, never stored) printed in the same
+	// instant; the engine stored two of them before it died, and the
+	// container exited meanwhile.
+	h.rt.OnImage("app", fake.Exits(3, "one", "", "two", "three", "four"))
 	name := RuntimeName(d, "app", "task1")
 	id, err := h.rt.Create(context.Background(), runtime.ContainerSpec{Name: name, Image: "app"})
 	if err != nil {
@@ -362,7 +414,7 @@ func TestAgent_AdoptionResumesOutputWithoutLossOrRepeat(t *testing.T) {
 	var stored []runtime.LogLine
 	h.rt.Logs(context.Background(), id, runtime.LogOptions{}, func(l runtime.LogLine) { stored = append(stored, l) })
 	logs := h.ag.opts.Logs.(*memLogs)
-	logs.Append(context.Background(), "g", "s", []LogEvent{{Time: stored[0].Time, Message: "one"}, {Time: stored[1].Time, Message: "two"}})
+	logs.Append(context.Background(), "g", "s", []LogEvent{{Time: stored[0].Time, Message: "one"}, {Time: stored[2].Time, Message: "two"}})
 
 	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
 	st.Provisioned = true

@@ -65,9 +65,9 @@ func (r *runner) waitRetry(ctx context.Context, name, id string) (runtime.ExitSt
 }
 
 // follow copies a container's output into the log sink (from since, whose
-// first atLast lines within its millisecond are stored already), polls its
-// health when it has a health check, and, once it has exited and its output
-// is drained, sends its exit event.
+// first atLast lines are stored already), polls its health when it has a
+// health check, and, once it has exited and its output is drained, sends its
+// exit event.
 func (r *runner) follow(ctx context.Context, name, id string, since time.Time, atLast int) {
 	ci := r.info[name]
 	done := make(chan struct{})
@@ -76,14 +76,14 @@ func (r *runner) follow(ctx context.Context, name, id string, since time.Time, a
 	}
 	go func() {
 		defer close(done)
-		cur := &logCursor{last: since.Truncate(time.Millisecond), atLast: atLast}
+		pos := runtime.NewLogPosition(since, atLast)
 		// Follow the output until the container stops; when the runtime
 		// goes away meanwhile, resume after the last stored line once it is
 		// back.
 		var logErr error
 		delay := retryMin
 		for {
-			logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, true, cur)
+			logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, true, pos)
 			if logErr == nil || ctx.Err() != nil || !errors.Is(logErr, runtime.ErrUnavailable) {
 				break
 			}
@@ -101,7 +101,7 @@ func (r *runner) follow(ctx context.Context, name, id string, since time.Time, a
 			// The follow broke off: now that the container has stopped, read
 			// what it wrote after the last line stored.
 			r.a.opts.Log.Warn("container output: resuming", "task", r.spec.ID, "container", name, "err", logErr)
-			if logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, false, cur); logErr != nil {
+			if logErr = r.copyLogs(ctx, ci.LogGroup, ci.LogStream, id, false, pos); logErr != nil {
 				r.a.opts.Log.Error("container output lost", "task", r.spec.ID, "container", name, "err", logErr)
 			}
 		}
@@ -148,49 +148,24 @@ func (r *runner) pollHealth(ctx context.Context, name, id string, done <-chan st
 	}
 }
 
-// logCursor remembers how far a container's output was stored, at the
-// millisecond precision of the log store: the newest millisecond and how
-// many lines carried it, so a re-read from that millisecond skips what was
-// stored already.
-type logCursor struct {
-	last   time.Time
-	atLast int
-	skip   int
-}
-
-// keep reports whether l is new, and advances the cursor past it.
-func (c *logCursor) keep(l runtime.LogLine) bool {
-	ms := l.Time.Truncate(time.Millisecond)
-	if c.skip > 0 && ms.Equal(c.last) {
-		c.skip--
-		return false
-	}
-	c.skip = 0
-	switch {
-	case ms.After(c.last):
-		c.last, c.atLast = ms, 1
-	case ms.Equal(c.last):
-		c.atLast++
-	}
-	return true
-}
-
 // appendRetries is how often a failed append of container output is retried
 // before the batch is given up.
 const appendRetries = 5
 
 // copyLogs copies a container's output into the sink, in batches of
 // whatever has arrived: with follow until the container exits, otherwise what
-// it has written so far, starting after cur.
-func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow bool, cur *logCursor) error {
-	cur.skip = cur.atLast
+// it has written so far, starting after pos. Empty lines are left out, as
+// the awslogs driver does (CloudWatch Logs refuses empty events), so pos
+// counts what the sink holds.
+func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow bool, pos *runtime.LogPosition) error {
 	// 256 lines of slack between the runtime's reader and the batches: a
 	// buffer is allocated per container, and 1024 made it a quarter of all
 	// the garbage when many tasks start (BenchmarkControlPlane_RunTask5000).
 	lines := make(chan runtime.LogLine, 256)
 	errc := make(chan error, 1)
+	since := pos.Resume()
 	go func() {
-		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: cur.last, Follow: follow}, func(l runtime.LogLine) { lines <- l })
+		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: since, Follow: follow}, func(l runtime.LogLine) { lines <- l })
 		close(lines)
 	}()
 	var batch []LogEvent
@@ -215,7 +190,7 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 		batch = batch[:0]
 	}
 	add := func(l runtime.LogLine) {
-		if cur.keep(l) {
+		if l.Text != "" && pos.Keep(l.Stream, l.Time) {
 			batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
 		}
 	}

@@ -272,6 +272,7 @@ func (r *runner) loop(ctx, rep context.Context) {
 	r.release()
 	r.deprovision(ctx)
 	r.state.Deprovisioned = true
+	r.a.forget(r)
 	r.report(rep)
 }
 

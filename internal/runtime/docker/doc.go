@@ -13,7 +13,10 @@
 //
 // Logs asks the engine for timestamps and demultiplexes stdout and stderr
 // with stdcopy; the engine's partial messages (lines longer than 16 KiB) are
-// joined back into one line of at most MaxLineBytes.
+// joined back into one line of at most MaxLineBytes. A follow does not end
+// with the engine's: once the container has stopped, Logs checks that the
+// last message recorded was delivered, and else reads the end of the output
+// again, since the engine's follow can end before its last messages.
 //
 // Errors are prefixed "docker: <operation> <id>:" and wrap the kinds of the
 // runtime package: ErrNotFound for a missing container, ErrImageNotFound for

@@ -327,7 +327,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 		return runtime.ExitStatus{}, wrap("wait", id, nil, runtime.ErrNotFound, err)
 	}
 	if stopped(info.State) {
-		return exitStatus(info.State), nil
+		return r.settleOOM(ctx, id, info, exitStatus(info.State)), nil
 	}
 	select {
 	case res := <-resC:
@@ -336,7 +336,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 			st.Error = res.Error.Message
 		}
 		if info, err := r.cli.ContainerInspect(ctx, id); err == nil && stopped(info.State) {
-			st = exitStatus(info.State)
+			st = r.settleOOM(ctx, id, info, exitStatus(info.State))
 		}
 		return st, nil
 	case err := <-errC:
@@ -347,6 +347,38 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 	case <-ctx.Done():
 		return runtime.ExitStatus{}, fmt.Errorf("docker: wait %s: %w", id, ctx.Err())
 	}
+}
+
+// oomSettle bounds how long Wait looks for an OOM kill that the engine has
+// not recorded yet (see settleOOM).
+const oomSettle = 300 * time.Millisecond
+
+// settleOOM gives the engine a moment to record an OOM kill: Docker learns
+// of a container's exit and of its OOM kill from separate containerd
+// events, so a container killed by the OOM killer (exit code 137) may at
+// first show OOMKilled false. Only containers under a memory limit (their
+// own, or their task cgroup's) are looked at again.
+func (r *Runtime) settleOOM(ctx context.Context, id string, info container.InspectResponse, st runtime.ExitStatus) runtime.ExitStatus {
+	if st.OOMKilled || st.ExitCode != 137 || info.HostConfig == nil || info.HostConfig.Memory == 0 && info.HostConfig.CgroupParent == "" {
+		return st
+	}
+	deadline := time.Now().Add(oomSettle)
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return st
+		case <-time.After(25 * time.Millisecond):
+		}
+		again, err := r.cli.ContainerInspect(ctx, id)
+		if err != nil || again.State == nil {
+			return st
+		}
+		if again.State.OOMKilled {
+			st.OOMKilled = true
+			return st
+		}
+	}
+	return st
 }
 
 // stopped reports whether a container has run and ended.

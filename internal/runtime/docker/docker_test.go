@@ -217,17 +217,106 @@ func TestRuntime_FollowBeforeStart(t *testing.T) {
 
 func TestRuntime_LongAndPartialLines(t *testing.T) {
 	h := newHarness(t)
-	id := h.run(h.spec("longline", "40000", "--", "out", "short", "--", "outraw", "no newline"))
+	id := h.run(h.spec("longline", "40000", "--", "longline", fmt.Sprint(docker.MaxLineBytes+1),
+		"--", "outraw", "crlf\r\n", "--", "out", "short", "--", "outraw", "no newline"))
 	h.wait(id)
 	lines := h.logs(id, runtime.LogOptions{})
-	if len(lines) != 3 {
-		t.Fatalf("got %d lines; want 3", len(lines))
+	// Lines longer than 16 KiB come in pieces that are joined again, up
+	// to MaxLineBytes; a CR stays, as with the awslogs driver.
+	var got []string
+	for _, l := range lines {
+		if len(l.Text) > 20 && strings.Trim(l.Text, "x") == "" {
+			got = append(got, fmt.Sprintf("%d x", len(l.Text)))
+		} else {
+			got = append(got, l.Text)
+		}
 	}
-	if len(lines[0].Text) != 40000 || strings.Trim(lines[0].Text, "x") != "" {
-		t.Errorf("long line has %d bytes; want 40000 x", len(lines[0].Text))
+	want := []string{"40000 x", fmt.Sprintf("%d x", docker.MaxLineBytes), "x", "crlf\r", "short", "no newline"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("lines = %q; want %q", got, want)
 	}
-	if lines[1].Text != "short" || lines[2].Text != "no newline" {
-		t.Errorf("lines = %q; want short, no newline", texts(lines[1:]))
+	if !lines[1].Time.Equal(lines[2].Time) {
+		t.Errorf("the pieces of a cut line are stamped %v and %v; want the same time", lines[1].Time, lines[2].Time)
+	}
+}
+
+// followAll creates the containers of specs, follows each from before it
+// starts, starts them all at once, and returns each one's lines once its
+// follow has returned (nil when it failed, which fails the test).
+func (h *harness) followAll(specs []runtime.ContainerSpec) [][]runtime.LogLine {
+	h.t.Helper()
+	got := make([][]runtime.LogLine, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		id := h.create(spec)
+		wg.Go(func() {
+			errs[i] = h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got[i] = append(got[i], l) })
+		})
+		if err := h.rt.Start(h.ctx, id); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			h.t.Errorf("container %d: Logs(Follow): %v", i, err)
+			got[i] = nil
+		}
+	}
+	return got
+}
+
+// TestRuntime_FollowDeliversTheLastLines follows many containers that each
+// write a burst on both streams and a last line without a newline as they
+// exit: a follow must deliver every line of each before it returns (the
+// engine's own follow can end before the last ones).
+func TestRuntime_FollowDeliversTheLastLines(t *testing.T) {
+	h := newHarness(t)
+	const containers, lines = 20, 20
+	var specs []runtime.ContainerSpec
+	for i := range containers {
+		specs = append(specs, h.spec("burst", fmt.Sprint(lines), fmt.Sprintf("c%d", i)))
+	}
+	for i, got := range h.followAll(specs) {
+		var stdout, stderr, wantOut, wantErr []string
+		for _, l := range got {
+			if l.Stream == runtime.Stderr {
+				stderr = append(stderr, l.Text)
+			} else {
+				stdout = append(stdout, l.Text)
+			}
+		}
+		for n := 1; n <= lines; n++ {
+			wantOut = append(wantOut, fmt.Sprintf("c%d out %d", i, n))
+			wantErr = append(wantErr, fmt.Sprintf("c%d err %d", i, n))
+		}
+		wantOut = append(wantOut, fmt.Sprintf("c%d end", i))
+		if !slices.Equal(stdout, wantOut) || !slices.Equal(stderr, wantErr) {
+			t.Errorf("container %d: Follow delivered %d lines, stdout ending %q, stderr ending %q; want %d, stdout ending %q",
+				i, len(got), stdout[max(0, len(stdout)-2):], stderr[max(0, len(stderr)-2):], 2*lines+1, wantOut[lines-1:])
+		}
+	}
+}
+
+// TestRuntime_FollowJoinsTheLastLongLine follows containers whose last
+// line, longer than the engine's 16 KiB messages, has no newline: the
+// engine records its pieces as the container exits, and a follow must
+// deliver them joined, even when it gets some pieces only by reading again.
+func TestRuntime_FollowJoinsTheLastLongLine(t *testing.T) {
+	h := newHarness(t)
+	var specs []runtime.ContainerSpec
+	for range 8 {
+		specs = append(specs, h.spec("longline", "40000", "--", "longraw", "40000"))
+	}
+	for i, got := range h.followAll(specs) {
+		var sizes []string
+		for _, l := range got {
+			sizes = append(sizes, fmt.Sprintf("%d %.1s", len(l.Text), l.Text))
+		}
+		if want := []string{"40000 x", "40000 y"}; !slices.Equal(sizes, want) {
+			t.Errorf("container %d: Follow delivered lines of %q; want %q", i, sizes, want)
+		}
 	}
 }
 

@@ -2,82 +2,13 @@ package docker
 
 import (
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/go-connections/nat"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
-
-func TestLineWriter_JoinsPartialMessages(t *testing.T) {
-	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	ts := func(d time.Duration) string { return t0.Add(d).Format(time.RFC3339Nano) + " " }
-	var got []runtime.LogLine
-	w := &lineWriter{stream: runtime.Stdout, emit: func(l runtime.LogLine) { got = append(got, l) }}
-	frames := []string{
-		ts(0) + "one\n",
-		ts(1) + "par",    // a partial message
-		ts(2) + "tial\n", // its end
-		ts(3) + "\n",     // an empty line
-		ts(4) + "a\nb\n", // two lines in one frame (not sent by the engine, but handled)
-		ts(5) + "no-end", // output without a final newline
-	}
-	for _, f := range frames {
-		if n, err := w.Write([]byte(f)); n != len(f) || err != nil {
-			t.Fatalf("Write(%q) = %d, %v", f, n, err)
-		}
-	}
-	w.flush()
-	want := []runtime.LogLine{
-		{Stream: runtime.Stdout, Time: t0, Text: "one"},
-		{Stream: runtime.Stdout, Time: t0.Add(1), Text: "partial"},
-		{Stream: runtime.Stdout, Time: t0.Add(3), Text: ""},
-		{Stream: runtime.Stdout, Time: t0.Add(4), Text: "a"},
-		{Stream: runtime.Stdout, Time: t0.Add(4), Text: "b"},
-		{Stream: runtime.Stdout, Time: t0.Add(5), Text: "no-end"},
-	}
-	if !slices.EqualFunc(got, want, func(a, b runtime.LogLine) bool {
-		return a.Stream == b.Stream && a.Text == b.Text && a.Time.Equal(b.Time)
-	}) {
-		t.Fatalf("lines = %+v; want %+v", got, want)
-	}
-}
-
-func TestLineWriter_CutsOverlongLines(t *testing.T) {
-	var got []string
-	w := &lineWriter{stream: runtime.Stderr, emit: func(l runtime.LogLine) { got = append(got, l.Text) }}
-	ts := time.Now().UTC().Format(time.RFC3339Nano) + " "
-	chunk := strings.Repeat("y", 16*1024)
-	for range MaxLineBytes/len(chunk) + 1 {
-		w.Write([]byte(ts + chunk))
-	}
-	w.Write([]byte(ts + "\n"))
-	w.flush()
-	if len(got) != 2 || len(got[0]) != MaxLineBytes || len(got[1]) != len(chunk) {
-		t.Fatalf("got %d lines; want one of %d bytes and one of %d", len(got), MaxLineBytes, len(chunk))
-	}
-}
-
-func TestDedup_SkipsRepeatedLines(t *testing.T) {
-	t0 := time.Now()
-	var got []string
-	d := &dedup{fn: func(l runtime.LogLine) { got = append(got, l.Text) }}
-	d.emit(runtime.LogLine{Time: t0, Text: "a"})
-	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "b"})
-	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "c"})
-	// A resumed stream from t0+1 repeats b and c.
-	d.skip = d.atLast
-	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "b"})
-	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "c"})
-	d.emit(runtime.LogLine{Time: t0.Add(1), Text: "d"})
-	d.emit(runtime.LogLine{Time: t0.Add(2), Text: "e"})
-	if want := []string{"a", "b", "c", "d", "e"}; !slices.Equal(got, want) {
-		t.Fatalf("delivered %q; want %q", got, want)
-	}
-}
 
 func TestConfigs_MapsSpec(t *testing.T) {
 	spec := runtime.ContainerSpec{

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -14,42 +15,55 @@ import (
 )
 
 // MaxLineBytes is the longest line Logs delivers; longer output is cut into
-// lines of this size. It matches the CloudWatch Logs event size limit.
-const MaxLineBytes = 256 * 1024
+// lines of at most this size (runtime.MaxLineBytes).
+const MaxLineBytes = runtime.MaxLineBytes
 
 // Logs calls fn for each line the container wrote, in order, stdout and
 // stderr interleaved as the engine recorded them, each with the engine's
 // timestamp. With opts.Follow it waits for a created container to start and
 // returns only once the container has stopped and all its output was
 // delivered (or ctx ended).
+//
+// The engine ends a follow when the container's logger closes, and may do so
+// before it has read the messages written last (Docker 20.10 does, often for
+// a last line without a newline, which is written only when the container
+// exits). So once the container has stopped, Logs asks for the last message
+// recorded, and unless it is the last one delivered, reads the end of the
+// output again and delivers what the follow missed.
 func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, fn func(runtime.LogLine)) error {
-	d := &dedup{fn: fn}
-	since := opts.Since
+	rd := newLogReader(opts.Since, fn)
 	for {
 		if opts.Follow {
 			if err := r.waitStarted(ctx, id); err != nil {
 				return err
 			}
 		}
-		if err := r.streamLogs(ctx, id, since, opts.Follow, d.emit); err != nil {
+		if err := r.streamLogs(ctx, id, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
 			return err
 		}
 		if !opts.Follow {
+			rd.flush()
 			return nil
 		}
-		// The engine ends a follow stream when the container stops; make sure
-		// that is why this one ended, else resume after the last line.
 		info, err := r.cli.ContainerInspect(ctx, id)
 		if err != nil {
 			return wrap("logs", id, nil, runtime.ErrNotFound, err)
 		}
-		if info.State == nil || !(info.State.Running || info.State.Restarting || info.State.Paused) {
-			return nil
+		if info.State != nil && (info.State.Running || info.State.Restarting || info.State.Paused) {
+			continue // the follow ended early: follow again from where it was
 		}
-		if !d.last.IsZero() {
-			since = d.last
-			d.skip = d.atLast
+		// Stopped: the engine has recorded all of the output now.
+		last := &lastFrame{}
+		if err := r.streamLogs(ctx, id, opts.Since, false, "1", last); err != nil {
+			return err
 		}
+		if !rd.endsWith(last) {
+			if err := r.streamLogs(ctx, id, rd.pos.Resume(), false, "", rd); err != nil {
+				return err
+			}
+		}
+		rd.flush()
+		return nil
 	}
 }
 
@@ -77,8 +91,15 @@ func (r *Runtime) waitStarted(ctx context.Context, id string) error {
 	}
 }
 
-func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, follow bool, emit func(runtime.LogLine)) error {
-	o := container.LogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true, Follow: follow}
+// frameSink receives the engine's log messages, one frame at a time.
+type frameSink interface {
+	frame(stream runtime.Stream, p []byte)
+}
+
+// streamLogs asks the engine for the output from since on (the last tail
+// messages when tail is set) and passes each message to sink.
+func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, follow bool, tail string, sink frameSink) error {
+	o := container.LogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true, Follow: follow, Tail: tail}
 	if !since.IsZero() {
 		o.Since = strconv.FormatInt(since.Unix(), 10) + "." + fmt.Sprintf("%09d", since.Nanosecond())
 	}
@@ -87,11 +108,7 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, fo
 		return wrap("logs", id, nil, runtime.ErrNotFound, err)
 	}
 	defer rc.Close()
-	stdout := &lineWriter{stream: runtime.Stdout, emit: emit}
-	stderr := &lineWriter{stream: runtime.Stderr, emit: emit}
-	_, err = stdcopy.StdCopy(stdout, stderr, rc)
-	stdout.flush()
-	stderr.flush()
+	_, err = stdcopy.StdCopy(frameWriter{runtime.Stdout, sink}, frameWriter{runtime.Stderr, sink}, rc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("docker: logs %s: %w", id, ctx.Err())
@@ -103,91 +120,153 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, fo
 	return nil
 }
 
-// dedup drops the lines a resumed stream repeats: after resuming at
-// timestamp last, the first skip lines stamped exactly last were delivered
-// already.
-type dedup struct {
-	fn     func(runtime.LogLine)
-	last   time.Time
-	atLast int
-	skip   int
+// frameWriter passes each Write (stdcopy writes one frame, the engine sends
+// one message per frame) to a frameSink.
+type frameWriter struct {
+	stream runtime.Stream
+	sink   frameSink
 }
 
-func (d *dedup) emit(l runtime.LogLine) {
-	if d.skip > 0 && l.Time.Equal(d.last) {
-		d.skip--
+var _ io.Writer = frameWriter{}
+
+func (w frameWriter) Write(p []byte) (int, error) {
+	w.sink.frame(w.stream, p)
+	return len(p), nil
+}
+
+// parseFrame splits a message "<RFC3339Nano timestamp> <text>"; ok is false
+// when it does not start with a timestamp.
+func parseFrame(p []byte) (ts time.Time, text []byte, ok bool) {
+	i := bytes.IndexByte(p, ' ')
+	if i <= 0 {
+		return time.Time{}, p, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(p[:i]))
+	if err != nil {
+		return time.Time{}, p, false
+	}
+	return t, p[i+1:], true
+}
+
+// logReader turns the messages of one or more reads of a container's
+// output into lines: it skips the messages a read repeats, and joins the
+// pieces of a line across reads.
+type logReader struct {
+	pos   *runtime.LogPosition
+	lines map[runtime.Stream]*lineSplitter
+	last  lastFrame // the last message delivered
+}
+
+func newLogReader(since time.Time, fn func(runtime.LogLine)) *logReader {
+	rd := &logReader{pos: runtime.NewLogPosition(since, 0), lines: map[runtime.Stream]*lineSplitter{}}
+	for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
+		rd.lines[s] = &lineSplitter{stream: s, emit: fn}
+	}
+	return rd
+}
+
+func (rd *logReader) frame(stream runtime.Stream, p []byte) {
+	ls := rd.lines[stream]
+	ts, text, ok := parseFrame(p)
+	if !ok {
+		ts = ls.lastTime // not sent by the engine, but handled
+	}
+	if !rd.pos.Keep(stream, ts) {
 		return
 	}
-	d.skip = 0
-	if l.Time.Equal(d.last) {
-		d.atLast++
-	} else if l.Time.After(d.last) {
-		d.last, d.atLast = l.Time, 1
-	}
-	d.fn(l)
+	rd.last.frame(stream, p)
+	ls.add(ts, text)
 }
 
-// lineWriter turns the frames of one stream into lines. stdcopy writes each
-// frame with one Write, and the engine sends each log message as one frame:
-// "<RFC3339Nano timestamp> <text>", where text ends with a newline unless it
-// is a partial message (part of a line longer than 16 KiB, or output not
-// yet terminated).
-type lineWriter struct {
-	stream  runtime.Stream
-	emit    func(runtime.LogLine)
-	pending []byte
-	partial bool // pending holds the start of a line
-	ts      time.Time
+// endsWith reports whether the last message of the output, last, is the
+// last one delivered, so that nothing is left to read. A message that ends
+// without a newline is not trusted: a line too long for one message is sent
+// in pieces that can look alike, so the output is read again.
+func (rd *logReader) endsWith(last *lastFrame) bool {
+	if !last.seen || !rd.last.seen {
+		return last.seen == rd.last.seen
+	}
+	return last.stream == rd.last.stream && bytes.Equal(last.raw, rd.last.raw) && bytes.HasSuffix(last.raw, []byte("\n"))
 }
 
-func (w *lineWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	ts := w.ts
-	if i := bytes.IndexByte(p, ' '); i > 0 {
-		if t, err := time.Parse(time.RFC3339Nano, string(p[:i])); err == nil {
-			ts, p = t, p[i+1:]
-		}
+// flush delivers the lines left without a newline at the end of the output.
+func (rd *logReader) flush() {
+	for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
+		rd.lines[s].flush()
 	}
-	for len(p) > 0 {
-		if !w.partial {
-			w.partial, w.ts = true, ts
+}
+
+// lastFrame keeps the last message it was given.
+type lastFrame struct {
+	seen   bool
+	stream runtime.Stream
+	raw    []byte
+}
+
+func (f *lastFrame) frame(stream runtime.Stream, p []byte) {
+	f.seen, f.stream, f.raw = true, stream, append(f.raw[:0], p...)
+}
+
+// lineSplitter turns the text of one stream's messages into lines. The
+// engine sends each log message as one frame, "<timestamp> <text>", where
+// text ends with a newline unless it is a partial message: a piece of a line
+// longer than 16 KiB (all pieces stamped with the time of the first), or
+// output the container ended without a newline. A line takes the time of its
+// first piece; lines longer than MaxLineBytes are cut (runtime.CutLine).
+type lineSplitter struct {
+	stream   runtime.Stream
+	emit     func(runtime.LogLine)
+	pending  []byte    // the line received so far
+	open     bool      // a line has started
+	cut      bool      // a piece of the open line was delivered
+	ts       time.Time // time of the open line
+	lastTime time.Time // time of the last message
+}
+
+func (l *lineSplitter) add(ts time.Time, text []byte) {
+	l.lastTime = ts
+	for {
+		if !l.open {
+			l.open, l.ts = true, ts
 		}
-		i := bytes.IndexByte(p, '\n')
+		i := bytes.IndexByte(text, '\n')
 		if i < 0 {
-			w.pending = append(w.pending, p...)
-			for len(w.pending) >= MaxLineBytes {
-				w.line(w.pending[:MaxLineBytes])
-				w.pending = w.pending[MaxLineBytes:]
-			}
-			if len(w.pending) == 0 {
-				w.partial = false
-			}
-			break
+			l.pending = append(l.pending, text...)
+			l.cutLong()
+			return
 		}
-		w.pending = append(w.pending, p[:i]...)
-		p = p[i+1:]
-		for len(w.pending) > MaxLineBytes {
-			w.line(w.pending[:MaxLineBytes])
-			w.pending = w.pending[MaxLineBytes:]
+		l.pending = append(l.pending, text[:i]...)
+		text = text[i+1:]
+		l.cutLong()
+		if len(l.pending) > 0 || !l.cut {
+			l.line(l.pending)
 		}
-		w.line(w.pending)
-		w.pending = w.pending[:0]
-		w.partial = false
+		l.pending, l.open, l.cut = l.pending[:0], false, false
+		if len(text) == 0 {
+			return
+		}
 	}
-	if !w.partial {
-		w.ts = ts
-	}
-	return n, nil
 }
 
-func (w *lineWriter) line(b []byte) {
-	w.emit(runtime.LogLine{Stream: w.stream, Time: w.ts, Text: string(b)})
+// cutLong delivers pieces of the open line while it is longer than
+// MaxLineBytes.
+func (l *lineSplitter) cutLong() {
+	for len(l.pending) > MaxLineBytes {
+		n := runtime.CutLine(l.pending)
+		l.line(l.pending[:n])
+		l.pending = append(l.pending[:0], l.pending[n:]...)
+		l.cut = true
+	}
 }
 
-// flush delivers a final line that has no newline.
-func (w *lineWriter) flush() {
-	if w.partial && len(w.pending) > 0 {
-		w.line(w.pending)
+func (l *lineSplitter) line(b []byte) {
+	l.emit(runtime.LogLine{Stream: l.stream, Time: l.ts, Text: string(b)})
+}
+
+// flush delivers a last line that has no newline.
+func (l *lineSplitter) flush() {
+	if len(l.pending) > 0 {
+		l.line(l.pending)
 	}
-	w.pending, w.partial = nil, false
+	l.pending, l.open, l.cut = nil, false, false
 }

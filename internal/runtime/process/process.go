@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -22,8 +23,8 @@ import (
 var _ runtime.Runtime = (*Runtime)(nil)
 
 // MaxLineBytes is the longest line captured; longer output is cut into lines
-// of this size.
-const MaxLineBytes = 256 * 1024
+// of at most this size (runtime.MaxLineBytes).
+const MaxLineBytes = runtime.MaxLineBytes
 
 // outputGrace is how long output is still read after the main process ended,
 // from descendants that left its process group.
@@ -260,9 +261,7 @@ func (p *proc) supervise(outR, errR *os.File) {
 
 // capture reads one stream line by line.
 func (p *proc) capture(f *os.File, stream runtime.Stream) {
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), MaxLineBytes+1)
-	sc.Split(splitLines(MaxLineBytes))
+	sc := lineScanner(f)
 	for sc.Scan() {
 		l := runtime.LogLine{Stream: stream, Time: time.Now(), Text: sc.Text()}
 		p.mu.Lock()
@@ -272,21 +271,29 @@ func (p *proc) capture(f *os.File, stream runtime.Stream) {
 	}
 }
 
-// splitLines is bufio.ScanLines without the '\r' handling and with lines cut
-// at max bytes.
-func splitLines(max int) bufio.SplitFunc {
-	return func(data []byte, atEOF bool) (int, []byte, error) {
-		if i := bytes.IndexByte(data, '\n'); i >= 0 && i <= max {
-			return i + 1, data[:i], nil
-		}
-		if len(data) >= max {
-			return max, data[:max], nil
-		}
-		if atEOF && len(data) > 0 {
-			return len(data), data, nil
-		}
-		return 0, nil, nil
+// lineScanner reads r line by line (splitLines).
+func lineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), MaxLineBytes+1)
+	sc.Split(splitLines)
+	return sc
+}
+
+// splitLines is bufio.ScanLines without the '\r' handling (a CR stays, as
+// with the awslogs driver), with lines longer than MaxLineBytes cut where
+// runtime.CutLine says.
+func splitLines(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 && i <= MaxLineBytes {
+		return i + 1, data[:i], nil
 	}
+	if len(data) > MaxLineBytes {
+		n := runtime.CutLine(data)
+		return n, data[:n], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // Wait blocks until the container has stopped; for a container not started

@@ -3,6 +3,7 @@ package process_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,6 +168,35 @@ func TestRuntime_FollowBeforeStartAndSince(t *testing.T) {
 	got := texts(h.logs(id, runtime.LogOptions{Since: all[1].Time}))
 	if !slices.Equal(got, []string{"stdout:new 1", "stdout:new 2", "stdout:new 3"}) {
 		t.Fatalf("Logs(Since) = %q; want the new lines only", got)
+	}
+}
+
+func TestRuntime_FollowDeliversTheLastLines(t *testing.T) {
+	h := newHarness(t)
+	id, err := h.rt.Create(h.ctx, h.spec("burst", "200", "p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, done := h.follow(id, "")
+	if err := h.rt.Start(h.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr, wantOut, wantErr []string
+	for _, l := range done() {
+		if l.Stream == runtime.Stderr {
+			stderr = append(stderr, l.Text)
+		} else {
+			stdout = append(stdout, l.Text)
+		}
+	}
+	for n := 1; n <= 200; n++ {
+		wantOut = append(wantOut, fmt.Sprintf("p out %d", n))
+		wantErr = append(wantErr, fmt.Sprintf("p err %d", n))
+	}
+	wantOut = append(wantOut, "p end")
+	if !slices.Equal(stdout, wantOut) || !slices.Equal(stderr, wantErr) {
+		t.Fatalf("Follow delivered %d lines on stdout (last %q), %d on stderr; want 201 ending with \"p end\", 200",
+			len(stdout), stdout[max(0, len(stdout)-1):], len(stderr))
 	}
 }
 

@@ -12,6 +12,11 @@
 //	outraw WORDS...       print WORDS to stdout without a trailing newline
 //	lines N PREFIX        print N lines "PREFIX 1" .. "PREFIX N" to stdout
 //	longline N            print one line of N 'x' characters to stdout
+//	longraw N             print N 'y' characters to stdout, without a newline
+//	burst N TEXT          print "TEXT out 1" .. "TEXT out N" to stdout and
+//	                      "TEXT err 1" .. "TEXT err N" to stderr at once (one
+//	                      write per stream), then "TEXT end" to stdout without
+//	                      a newline, and exit 0 at once
 //	exit CODE             exit with CODE at once
 //	exitenv NAME          exit with the code in $NAME (0 when unset)
 //	sleep DURATION        sleep (Go duration syntax: 100ms, 2s, 1h)

@@ -112,6 +112,28 @@ func run(step []string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		return w.Flush()
+	case "burst":
+		// Output that ends the instant it is written: N lines on each
+		// stream, the two streams written at once (each in one write), then
+		// a last line without a newline, then exit 0 at once.
+		if err := need(step, 2); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		var out, errOut strings.Builder
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&out, "%s out %d\n", step[2], i)
+			fmt.Fprintf(&errOut, "%s err %d\n", step[2], i)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { io.WriteString(os.Stdout, out.String()) })
+		wg.Go(func() { io.WriteString(os.Stderr, errOut.String()) })
+		wg.Wait()
+		io.WriteString(os.Stdout, step[2]+" end")
+		os.Exit(0)
 	case "longline":
 		if err := need(step, 1); err != nil {
 			return err
@@ -121,6 +143,15 @@ func run(step []string) error {
 			return err
 		}
 		write(os.Stdout, strings.Repeat("x", n)+"\n")
+	case "longraw":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(step[1])
+		if err != nil {
+			return err
+		}
+		write(os.Stdout, strings.Repeat("y", n))
 	case "exit":
 		if err := need(step, 1); err != nil {
 			return err

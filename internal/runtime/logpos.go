@@ -1,0 +1,155 @@
+package runtime
+
+import "time"
+
+// Resuming a read of a container's output.
+//
+// Logs resumes only by time (LogOptions.Since), and output is in time order
+// only within one stream: Docker stamps each message when the copier of its
+// stream reads it, and copies the two streams separately, so a stderr line
+// may be recorded after a stdout line stamped later. Within one stream, times
+// never decrease (the pieces of a line too long for one message all carry
+// the time of its first piece).
+//
+// So a LogPosition keeps, for each stream, the time of the last line it
+// received and how many lines it received in each PositionGrain of the last
+// PositionWindow, and a resumed read starts at the oldest of the streams'
+// last lines (no earlier than PositionWindow before the newest line; exactly
+// that when a stream has received nothing yet), skipping on each stream the
+// lines it counted from there. A resumed read delivers the same lines in the
+// same order as the first one (the output only grows), so the lines it
+// repeats are exactly the first ones of each stream it counted.
+
+const (
+	// PositionGrain is the interval a LogPosition counts lines in.
+	PositionGrain = 10 * time.Millisecond
+	// PositionWindow is how far before the newest line a resumed read may
+	// start: the most a line of a stream that has delivered nothing yet may
+	// be stamped before a line of the other stream recorded ahead of it.
+	PositionWindow = time.Minute
+)
+
+// LogPosition records how much of a container's output a reader has
+// received, so that a read that broke off (or may have ended early) can be
+// resumed without losing or repeating a line. Use Resume for the Since of
+// each read and pass every line the read delivers to Keep, in order. The
+// zero value is not usable; see NewLogPosition.
+type LogPosition struct {
+	since   time.Time // where the first read started
+	skipAny int       // lines still to skip, whatever their stream
+	newest  time.Time // the newest line received
+	streams map[Stream]*streamPosition
+}
+
+type streamPosition struct {
+	last  time.Time
+	grain []grainCount // oldest first, from PositionWindow before newest
+	skip  int          // lines still to skip in this read
+}
+
+type grainCount struct {
+	start int64 // unix nanoseconds, a multiple of PositionGrain
+	n     int
+}
+
+// NewLogPosition returns the position of a reader that will read from since
+// and already has the first skip lines of that read, whatever their stream
+// (what a log store kept of it, for example).
+func NewLogPosition(since time.Time, skip int) *LogPosition {
+	return &LogPosition{since: since, skipAny: skip, streams: map[Stream]*streamPosition{}}
+}
+
+// Resume returns the Since of the next read, and arms Keep to skip the
+// lines that read repeats.
+func (p *LogPosition) Resume() time.Time {
+	if p.newest.IsZero() {
+		return p.since
+	}
+	from := grainStart(p.newest.Add(-PositionWindow))
+	if oldest, ok := p.oldestLast(); ok && oldest > from {
+		from = oldest
+	}
+	since := time.Unix(0, from)
+	if p.since.After(since) {
+		// Every line received is from since on: the grains counted
+		// hold them all.
+		since = p.since
+	}
+	for _, s := range p.streams {
+		s.skip = 0
+		for _, g := range s.grain {
+			if g.start >= from {
+				s.skip += g.n
+			}
+		}
+	}
+	return since
+}
+
+// oldestLast returns the grain of the oldest last line of stdout and
+// stderr; false while one of them has received nothing.
+func (p *LogPosition) oldestLast() (int64, bool) {
+	var oldest int64
+	for i, name := range []Stream{Stdout, Stderr} {
+		s := p.streams[name]
+		if s == nil {
+			return 0, false
+		}
+		if g := grainStart(s.last); i == 0 || g < oldest {
+			oldest = g
+		}
+	}
+	return oldest, true
+}
+
+// Keep reports whether a line of stream st stamped t, the next one of the
+// read started at Resume's time, is new to the reader, and records it.
+func (p *LogPosition) Keep(st Stream, t time.Time) bool {
+	s := p.streams[st]
+	if s != nil && s.skip > 0 {
+		s.skip--
+		return false
+	}
+	if p.skipAny > 0 {
+		p.skipAny--
+		p.record(st, t)
+		return false
+	}
+	p.record(st, t)
+	return true
+}
+
+func (p *LogPosition) record(st Stream, t time.Time) {
+	s := p.streams[st]
+	if s == nil {
+		s = &streamPosition{}
+		p.streams[st] = s
+	}
+	s.last = t
+	g := grainStart(t)
+	if n := len(s.grain); n > 0 && s.grain[n-1].start == g {
+		s.grain[n-1].n++
+	} else {
+		s.grain = append(s.grain, grainCount{start: g, n: 1})
+	}
+	if t.After(p.newest) {
+		p.newest = t
+		// Forget the grains a resumed read can no longer start in.
+		floor := grainStart(t.Add(-PositionWindow))
+		for _, s := range p.streams {
+			for len(s.grain) > 0 && s.grain[0].start < floor {
+				s.grain = s.grain[1:]
+			}
+		}
+	}
+}
+
+func grainStart(t time.Time) int64 {
+	ns := t.UnixNano()
+	g := int64(PositionGrain)
+	r := ns % g
+	if r < 0 {
+		r += g
+	}
+	return ns - r
+}
