@@ -204,3 +204,22 @@ func TestServe_VerifiesSignaturesWhenCredentialsAreConfigured(t *testing.T) {
 		t.Errorf("run-task through the signing daemon: exit %d, %s", code, stderr)
 	}
 }
+
+func TestServe_RefusesABadConfig(t *testing.T) {
+	for _, tc := range []struct{ name, content, want string }{
+		{"missing", "", "--config"},
+		{"unknown member", "instances:\n  - {name: a, cpu: 1, memory: 1, zonez: [a]}\n", `unknown field "zonez"`},
+		{"no memory", "instances:\n  - {name: a, cpu: 1024}\n", "cpu and memory are required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "absent.yaml")
+			if tc.content != "" {
+				path = writeFile(t, "config.yaml", tc.content)
+			}
+			code, _, errOut := run(t, "serve", "--state-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--config", path)
+			if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want a usage error mentioning %q", code, errOut, tc.want)
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
@@ -37,9 +38,11 @@ type engineFlags struct {
 	pull          string
 	taskRetention time.Duration
 	keep          time.Duration
-	taskRoles     string
-	s3Dir         string
-	taskEndpoint  string
+	// config declares clusters and container instances (serve --config).
+	config       *serveconfig.Config
+	taskRoles    string
+	s3Dir        string
+	taskEndpoint string
 }
 
 func (f *engineFlags) add(fs *pflag.FlagSet) {
@@ -111,6 +114,7 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		ContainerRetention: f.keep,
 		Auth:               auth,
 		Log:                log,
+		Config:             f.config,
 		TaskRolesFile:      f.taskRoles,
 		S3Dir:              f.s3Dir,
 		TaskEndpoint:       endpointMode,

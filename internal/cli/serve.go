@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
 )
 
@@ -24,6 +25,7 @@ func newServe(e *env) *cobra.Command {
 	var (
 		listen    string
 		credsFile string
+		config    string
 		ef        engineFlags
 	)
 	cmd := &cobra.Command{
@@ -41,6 +43,21 @@ work against it unmodified:
 While it runs, other ecsrun commands using the same --state-dir talk to it.
 Stopping it (SIGINT, SIGTERM) leaves running containers alone; the next start
 re-adopts them.
+
+With --config FILE (YAML or JSON) serve creates the clusters and registers
+the container instances the file declares, for trying placement locally:
+
+  clusters:
+    - name: demo
+  instances:
+    - name: web            # web-1 ... web-9
+      cluster: demo
+      count: 9
+      cpu: 2048            # CPU units, or "2 vCPU"
+      memory: 4GB
+      zones: [us-east-1a, us-east-1b, us-east-1c]
+      instanceType: m5.large
+      attributes: {stack: blue}
 
 Security: with credentials configured (ECSRUN_ACCESS_KEY_ID and
 ECSRUN_SECRET_ACCESS_KEY, or --credentials-file in the layout of
@@ -63,6 +80,17 @@ credentials it accepts any signature and listens on loopback only.`,
 				auth = v
 			} else if err := loopbackOnly(listen); err != nil {
 				return &usageError{err}
+			}
+			if config != "" {
+				data, err := os.ReadFile(config)
+				if err != nil {
+					return &usageError{fmt.Errorf("--config: %v", err)}
+				}
+				cfg, err := serveconfig.Parse(data)
+				if err != nil {
+					return &usageError{fmt.Errorf("--config %s: %v", config, err)}
+				}
+				ef.config = cfg
 			}
 			log := slog.New(slog.NewTextHandler(e.stderr, nil))
 			eng, closeEng, err := e.openEngine(ctx, &ef, log, auth)
@@ -104,6 +132,7 @@ credentials it accepts any signature and listens on loopback only.`,
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to listen on (loopback only unless credentials are configured; port 0 picks a free port)")
+	cmd.Flags().StringVar(&config, "config", "", "configuration file (YAML or JSON) declaring clusters and container instances to register at start")
 	cmd.Flags().StringVar(&credsFile, "credentials-file", os.Getenv("ECSRUN_CREDENTIALS_FILE"), "file of access keys ([name] sections with aws_access_key_id and aws_secret_access_key) whose SigV4 signatures are accepted (default $ECSRUN_CREDENTIALS_FILE)")
 	ef.add(cmd.Flags())
 	return cmd

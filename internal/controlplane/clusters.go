@@ -44,6 +44,9 @@ func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel
 		CapacityProviders:               []string{},
 		DefaultCapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{},
 	}
+	if st := cp.placers[c.Name]; st != nil {
+		out.RegisteredContainerInstancesCount = int32(st.Len())
+	}
 	if out.Settings == nil {
 		out.Settings = []ecsmodel.ClusterSetting{{Name: ecsmodel.ClusterSettingNameContainerInsights, Value: "disabled"}}
 	}
@@ -153,6 +156,9 @@ func (cp *ControlPlane) DeleteCluster(ctx context.Context, in *ecsmodel.DeleteCl
 		if t.Cluster == c.Name && !t.State.Status.Terminal() {
 			return nil, ecs.Errorf(ecs.ErrClusterContainsTasks, "The Cluster cannot be deleted while Tasks are active.")
 		}
+	}
+	if st := cp.placers[c.Name]; st != nil && st.Len() > 0 {
+		return nil, ecs.Errorf(ecs.ErrClusterContainsInstances, "The Cluster cannot be deleted while Container Instances are active or draining.")
 	}
 	upd := *c
 	upd.Status = "INACTIVE"

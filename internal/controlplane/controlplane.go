@@ -12,6 +12,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/store"
 )
 
@@ -36,6 +37,9 @@ type Options struct {
 	// TaskRetention is how long stopped tasks stay describable (1 h when 0).
 	TaskRetention time.Duration
 	Log           *slog.Logger
+	// Host, when set, registers the machine as the first container
+	// instance of the default cluster (or refreshes it).
+	Host *HostInstance
 }
 
 // ControlPlane holds the state of the local ECS.
@@ -46,6 +50,7 @@ type ControlPlane struct {
 	keep     time.Duration
 	log      *slog.Logger
 	launcher Launcher
+	batch    *batcher
 
 	mu       sync.Mutex
 	clusters map[string]*clusterRecord
@@ -53,6 +58,10 @@ type ControlPlane struct {
 	tasks    map[string]*taskRecord
 	taskSeq  int64
 	tokens   map[string]string // RunTask clientToken -> request fingerprint and task ids
+
+	instances map[string]*instanceRecord  // container instances by id
+	instSeq   int64                       // registration order
+	placers   map[string]*placement.State // by cluster: what instances have left
 }
 
 var migrations = []string{
@@ -74,6 +83,12 @@ var migrations = []string{
 		body    TEXT NOT NULL
 	);
 	CREATE INDEX tasks_seq ON tasks(seq);`,
+	`CREATE TABLE container_instances (
+		id      TEXT PRIMARY KEY,
+		seq     INTEGER NOT NULL,
+		cluster TEXT NOT NULL,
+		body    TEXT NOT NULL
+	);`,
 }
 
 // Open loads the control plane's state from opts.DB, creating the default
@@ -93,16 +108,28 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	cp := &ControlPlane{
 		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
+		batch:    &batcher{db: opts.DB},
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
 		tasks:    map[string]*taskRecord{},
 		tokens:   map[string]string{},
+
+		instances: map[string]*instanceRecord{},
+		placers:   map[string]*placement.State{},
 	}
 	if err := cp.load(ctx); err != nil {
 		return nil, err
 	}
 	if _, ok := cp.clusters[ecs.DefaultCluster]; !ok {
 		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: ecs.DefaultCluster}); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Host != nil {
+		cp.mu.Lock()
+		err := cp.registerHost(ctx, opts.Host)
+		cp.mu.Unlock()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -181,6 +208,9 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 	}
 	rows.Close()
 
+	if err := cp.loadInstances(ctx); err != nil {
+		return err
+	}
 	cutoff := cp.now().Add(-cp.keep)
 	rows, err = cp.db.QueryContext(ctx, `SELECT body FROM tasks ORDER BY seq`)
 	if err != nil {
@@ -216,6 +246,7 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 			return fmt.Errorf("controlplane: expire task: %w", err)
 		}
 	}
+	cp.restoreAllocations(func(*taskRecord) bool { return true })
 	return nil
 }
 

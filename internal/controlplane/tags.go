@@ -42,9 +42,7 @@ func (cp *ControlPlane) taggableByARN(arn string, notFound ecs.Kind) (taggable, 
 	case "task":
 		return cp.taskTaggable(a, notFound)
 	case "container-instance":
-		// The container instance API adds its kind here: a taggable over
-		// the instance record, like the three above.
-		return taggable{}, ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot tag container instances yet: %s.", arn)
+		return cp.instanceTaggable(a, notFound)
 	case "service", "capacity-provider", "task-set":
 		return taggable{}, ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot tag %s resources yet: %s.", a.Type, arn)
 	}

@@ -41,35 +41,24 @@ type taskRecord struct {
 	Containers           map[string]agent.ContainerInfo `json:"containers,omitempty"`
 	PullStartedAt        *wire.Time                     `json:"pullStartedAt,omitempty"`
 	PullStoppedAt        *wire.Time                     `json:"pullStoppedAt,omitempty"`
+	// ContainerInstance is the id of the container instance the task was
+	// placed on ("" on the host's own capacity); GPUs the GPUs it holds.
+	ContainerInstance string   `json:"containerInstance,omitempty"`
+	GPUs              []string `json:"gpus,omitempty"`
 	// Resources are what the agent set up for the task (network address,
 	// volumes, pause container); Subnet is the awsvpc subnet asked for.
 	Resources agent.Resources `json:"resources,omitzero"`
 	Subnet    string          `json:"subnet,omitempty"`
 }
 
+// saveTasks commits tasks, in one transaction, shared with other callers'
+// (see batcher).
 func (cp *ControlPlane) saveTasks(ctx context.Context, ts ...*taskRecord) error {
-	if len(ts) == 1 {
-		t := ts[0]
-		return cp.exec(ctx, `INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`,
-			t.ID, t.Seq, t.Cluster, t.State.Status.Terminal(), mustJSON(t))
+	rows := make([]taskRow, len(ts))
+	for i, t := range ts {
+		rows[i] = rowOf(t)
 	}
-	tx, err := cp.db.BeginTx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return fmt.Errorf("controlplane: store: %w", err)
-	}
-	for _, t := range ts {
-		if _, err := tx.Exec(`INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`,
-			t.ID, t.Seq, t.Cluster, t.State.Status.Terminal(), mustJSON(t)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("controlplane: store: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("controlplane: store: %w", err)
-	}
-	return nil
+	return cp.batch.commit(ctx, rows...)
 }
 
 func newID() string {
@@ -176,6 +165,13 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 	if in.PropagateTags == ecsmodel.PropagateTagsTASKDEFINITION && len(td.Tags) > 0 {
 		tags = append(append([]ecsmodel.Tag{}, td.Tags...), tags...)
 	}
+	where, err := chooseCapacity(in.LaunchType, launchType, len(in.CapacityProviderStrategy) > 0, cp.placer(c.Name).Len())
+	if err != nil {
+		return nil, err
+	}
+	if err := hostPlacementCheck(where, launchType, in); err != nil {
+		return nil, err
+	}
 	now := cp.now()
 	var recs []*taskRecord
 	for i := int32(0); i < count; i++ {
@@ -208,10 +204,23 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 		}
 		recs = append(recs, t)
 	}
+	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
+	if where == instancePlacement {
+		placed, failures, err := cp.place(c.Name, def, in, group, recs)
+		if err != nil {
+			return nil, err
+		}
+		recs, out.Failures = placed, failures
+	}
+	if len(recs) == 0 {
+		return out, nil
+	}
 	if err := cp.saveTasks(ctx, recs...); err != nil {
+		for _, t := range recs {
+			cp.release(t)
+		}
 		return nil, err
 	}
-	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
 	for _, t := range recs {
 		cp.tasks[t.ID] = t
 		out.Tasks = append(out.Tasks, cp.taskWire(t, true))
@@ -266,12 +275,17 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	}, nil
 }
 
-// Report folds an agent report into the task and commits it.
+// Report folds an agent report into the task and commits it. The task
+// changes in memory when its new version is queued for commit, under the
+// lock, so that every later writer of the task builds on it and is
+// committed after it; the commit itself is awaited without the lock, so
+// that reports of many tasks share transactions. DescribeTasks may thus
+// show a report a moment before it is durable; Report returns once it is.
 func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 	cp.mu.Lock()
-	defer cp.mu.Unlock()
 	t := cp.tasks[r.TaskID]
 	if t == nil {
+		cp.mu.Unlock()
 		return
 	}
 	upd := *t
@@ -281,11 +295,15 @@ func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
 	upd.PullStoppedAt = wire.At(r.PullStoppedAt)
 	upd.Resources = r.Resources
 	upd.Version++
-	if err := cp.saveTasks(ctx, &upd); err != nil {
-		cp.log.Error("cannot store task report", "task", t.ID, "err", err)
-		return
-	}
+	tk := cp.batch.enqueue(rowOf(&upd))
 	*t = upd
+	if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
+		cp.release(t)
+	}
+	cp.mu.Unlock()
+	if err := tk.wait(ctx); err != nil {
+		cp.log.Error("cannot store task report", "task", r.TaskID, "err", err)
+	}
 }
 
 // StopTask asks a task to stop; the answer shows desiredStatus STOPPED.
@@ -317,26 +335,12 @@ func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskReque
 
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	if !handled && !t.State.Status.Terminal() {
-		// No agent runs it (it never launched): stop it here.
-		upd := *t
-		upd.State = upd.State.RequestStop(taskstate.StopUserInitiated, reason, cp.now())
-		for _, ct := range upd.State.Containers {
-			upd.State = upd.State.ContainerStopped(ct.Name, nil, "", cp.now())
-		}
-		upd.State.Provisioned, upd.State.Deprovisioned = true, true
-		for {
-			next, moved := upd.State.Advance(cp.now())
-			if !moved {
-				break
-			}
-			upd.State = next
-		}
-		upd.Version++
-		if err := cp.saveTasks(ctx, &upd); err != nil {
+	// ECS counts a stopping task's resources as free at once.
+	cp.release(t)
+	if !handled {
+		if err := cp.stopHere(ctx, t, taskstate.StopUserInitiated, reason); err != nil {
 			return nil, err
 		}
-		*t = upd
 	}
 	w := cp.taskWire(t, false)
 	if w.DesiredStatus != "STOPPED" {
@@ -344,6 +348,65 @@ func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskReque
 		w.DesiredStatus = "STOPPED"
 	}
 	return &ecsmodel.StopTaskResponse{Task: &w}, nil
+}
+
+// stopHere stops a task no agent runs (it never launched) in the control
+// plane itself, unless it has stopped; callers hold cp.mu.
+func (cp *ControlPlane) stopHere(ctx context.Context, t *taskRecord, code, reason string) error {
+	if t.State.Status.Terminal() {
+		return nil
+	}
+	upd := *t
+	upd.State = upd.State.RequestStop(code, reason, cp.now())
+	for _, ct := range upd.State.Containers {
+		upd.State = upd.State.ContainerStopped(ct.Name, nil, "", cp.now())
+	}
+	upd.State.Provisioned, upd.State.Deprovisioned = true, true
+	for {
+		next, moved := upd.State.Advance(cp.now())
+		if !moved {
+			break
+		}
+		upd.State = next
+	}
+	upd.Version++
+	if err := cp.saveTasks(ctx, &upd); err != nil {
+		return err
+	}
+	*t = upd
+	return nil
+}
+
+// stopTasks asks the launcher to stop tasks, and stops those it does not
+// run in the control plane. Callers do not hold cp.mu.
+func (cp *ControlPlane) stopTasks(ctx context.Context, ids []string, code, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	cp.mu.Lock()
+	launcher := cp.launcher
+	cp.mu.Unlock()
+	var here []string
+	for _, id := range ids {
+		if launcher == nil || !launcher.Stop(id, code, reason) {
+			here = append(here, id)
+		}
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	for _, id := range ids {
+		if t := cp.tasks[id]; t != nil {
+			cp.release(t)
+		}
+	}
+	for _, id := range here {
+		if t := cp.tasks[id]; t != nil {
+			if err := cp.stopHere(ctx, t, code, reason); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // DescribeTasks describes up to 100 tasks of a cluster; unknown ones come
@@ -410,8 +473,11 @@ func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksReq
 		if in.LaunchType != "" && t.LaunchType != string(in.LaunchType) {
 			continue
 		}
-		if in.ServiceName != "" || in.ContainerInstance != "" {
-			continue // no services or container instances yet: nothing matches
+		if in.ContainerInstance != "" && t.ContainerInstance != ecs.ResourceName(in.ContainerInstance) {
+			continue
+		}
+		if in.ServiceName != "" {
+			continue // no services yet: nothing matches
 		}
 		items = append(items, keyed{fmt.Sprintf("%020d", t.Seq), t.ARN})
 	}
@@ -458,6 +524,12 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		TaskDefinitionArn:    t.DefARN,
 		Version:              t.Version,
 		Overrides:            t.Overrides,
+	}
+	if t.ContainerInstance != "" {
+		w.ContainerInstanceArn = cp.acct.ContainerInstanceARN(t.Cluster, t.ContainerInstance)
+		if r := cp.instances[t.ContainerInstance]; r != nil && r.Attributes[ecs.AttrAvailabilityZone] != "" {
+			w.AvailabilityZone = r.Attributes[ecs.AttrAvailabilityZone]
+		}
 	}
 	if w.Overrides == nil {
 		w.Overrides = &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{}, InferenceAcceleratorOverrides: []ecsmodel.InferenceAcceleratorOverride{}}

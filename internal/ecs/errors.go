@@ -27,6 +27,12 @@ const (
 	ErrUnsupportedFeature Kind = "UnsupportedFeatureException"
 	// ErrResourceNotFound: a named resource does not exist.
 	ErrResourceNotFound Kind = "ResourceNotFoundException"
+	// ErrTargetNotFound: an attribute's target (container instance) does
+	// not exist.
+	ErrTargetNotFound Kind = "TargetNotFoundException"
+	// ErrAttributeLimitExceeded: a resource would carry more than 10
+	// custom attributes.
+	ErrAttributeLimitExceeded Kind = "AttributeLimitExceededException"
 	// ErrServer: ecsrun failed internally.
 	ErrServer Kind = "ServerException"
 )

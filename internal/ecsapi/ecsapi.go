@@ -30,6 +30,14 @@ type ControlPlane interface {
 	TagResource(context.Context, *ecsmodel.TagResourceRequest) (*ecsmodel.TagResourceResponse, error)
 	UntagResource(context.Context, *ecsmodel.UntagResourceRequest) (*ecsmodel.UntagResourceResponse, error)
 	ListTagsForResource(context.Context, *ecsmodel.ListTagsForResourceRequest) (*ecsmodel.ListTagsForResourceResponse, error)
+	RegisterContainerInstance(context.Context, *ecsmodel.RegisterContainerInstanceRequest) (*ecsmodel.RegisterContainerInstanceResponse, error)
+	DeregisterContainerInstance(context.Context, *ecsmodel.DeregisterContainerInstanceRequest) (*ecsmodel.DeregisterContainerInstanceResponse, error)
+	DescribeContainerInstances(context.Context, *ecsmodel.DescribeContainerInstancesRequest) (*ecsmodel.DescribeContainerInstancesResponse, error)
+	ListContainerInstances(context.Context, *ecsmodel.ListContainerInstancesRequest) (*ecsmodel.ListContainerInstancesResponse, error)
+	UpdateContainerInstancesState(context.Context, *ecsmodel.UpdateContainerInstancesStateRequest) (*ecsmodel.UpdateContainerInstancesStateResponse, error)
+	PutAttributes(context.Context, *ecsmodel.PutAttributesRequest) (*ecsmodel.PutAttributesResponse, error)
+	DeleteAttributes(context.Context, *ecsmodel.DeleteAttributesRequest) (*ecsmodel.DeleteAttributesResponse, error)
+	ListAttributes(context.Context, *ecsmodel.ListAttributesRequest) (*ecsmodel.ListAttributesResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -67,6 +75,15 @@ func New(cp ControlPlane) *awsjson.Service {
 			"TagResource":                op(cp.TagResource),
 			"UntagResource":              op(cp.UntagResource),
 			"ListTagsForResource":        op(cp.ListTagsForResource),
+
+			"RegisterContainerInstance":     op(cp.RegisterContainerInstance),
+			"DeregisterContainerInstance":   op(cp.DeregisterContainerInstance),
+			"DescribeContainerInstances":    op(cp.DescribeContainerInstances),
+			"ListContainerInstances":        op(cp.ListContainerInstances),
+			"UpdateContainerInstancesState": op(cp.UpdateContainerInstancesState),
+			"PutAttributes":                 op(cp.PutAttributes),
+			"DeleteAttributes":              op(cp.DeleteAttributes),
+			"ListAttributes":                op(cp.ListAttributes),
 		},
 	}
 }

@@ -209,8 +209,67 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 		t.Errorf("stopped by StopTask: %s %q", task.StopCode, aws.ToString(task.StoppedReason))
 	}
 
+	// Container instances, attributes and placement (more in
+	// placement_test.go).
+	ciCluster := aws.String("api-ci")
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster api-ci")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: ciCluster}))
+	reg1 := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+		Cluster: ciCluster, TotalResources: resources(1024, 512, "22"), Attributes: attrs("ecs.availability-zone", "us-east-1b"),
+		VersionInfo: &types.VersionInfo{AgentVersion: aws.String("1.80.0")},
+	}))
+	instanceARN := aws.ToString(reg1.ContainerInstance.ContainerInstanceArn)
+	_, err = e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{Cluster: ciCluster, TotalResources: resources(1024, 0)})
+	apiErr(t, "RegisterContainerInstance without memory", err, "InvalidParameterException", "MEMORY")
+	dci := ok[*awsecs.DescribeContainerInstancesOutput](t, "DescribeContainerInstances")(e.DescribeContainerInstances(c, &awsecs.DescribeContainerInstancesInput{
+		Cluster: ciCluster, ContainerInstances: []string{instanceARN, "ghost"},
+		Include: []types.ContainerInstanceField{types.ContainerInstanceFieldTags, types.ContainerInstanceFieldContainerInstanceHealth},
+	}))
+	if len(dci.ContainerInstances) != 1 || dci.ContainerInstances[0].HealthStatus == nil || len(dci.Failures) != 1 {
+		t.Errorf("DescribeContainerInstances = %+v", dci)
+	}
+	_, err = e.DescribeContainerInstances(c, &awsecs.DescribeContainerInstancesInput{Cluster: aws.String("ghost"), ContainerInstances: []string{instanceARN}})
+	apiErr(t, "DescribeContainerInstances in a missing cluster", err, "ClusterNotFoundException", "Cluster not found.")
+	lci := ok[*awsecs.ListContainerInstancesOutput](t, "ListContainerInstances")(e.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{
+		Cluster: ciCluster, Filter: aws.String("attribute:ecs.availability-zone == us-east-1b"),
+	}))
+	if !slices.Equal(lci.ContainerInstanceArns, []string{instanceARN}) {
+		t.Errorf("ListContainerInstances = %v", lci.ContainerInstanceArns)
+	}
+	_, err = e.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{Cluster: ciCluster, Filter: aws.String("attribute:")})
+	apiErr(t, "ListContainerInstances with a bad filter", err, "InvalidParameterException", "Invalid filter")
+	ok[*awsecs.PutAttributesOutput](t, "PutAttributes")(e.PutAttributes(c, &awsecs.PutAttributesInput{Cluster: ciCluster,
+		Attributes: []types.Attribute{{Name: aws.String("stack"), Value: aws.String("blue"), TargetId: aws.String(instanceARN)}}}))
+	_, err = e.PutAttributes(c, &awsecs.PutAttributesInput{Cluster: ciCluster, Attributes: []types.Attribute{{Name: aws.String("x"), TargetId: aws.String(instanceARN + "0")}}})
+	apiErr(t, "PutAttributes on a missing instance", err, "TargetNotFoundException", "Could not find target")
+	la := ok[*awsecs.ListAttributesOutput](t, "ListAttributes")(e.ListAttributes(c, &awsecs.ListAttributesInput{Cluster: ciCluster,
+		TargetType: types.TargetTypeContainerInstance, AttributeName: aws.String("stack")}))
+	if len(la.Attributes) != 1 {
+		t.Errorf("ListAttributes = %+v", la.Attributes)
+	}
+	_, err = e.ListAttributes(c, &awsecs.ListAttributesInput{Cluster: ciCluster, TargetType: types.TargetTypeContainerInstance, AttributeValue: aws.String("blue")})
+	apiErr(t, "ListAttributes by value without a name", err, "InvalidParameterException", "attributeName")
+	placed := ok[*awsecs.RunTaskOutput](t, "RunTask placed")(e.RunTask(c, &awsecs.RunTaskInput{Cluster: ciCluster, TaskDefinition: aws.String("api-serve"), Count: aws.Int32(2),
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:stack == blue")}},
+		PlacementStrategy:    []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("memory")}}}))
+	if len(placed.Tasks) != 2 || aws.ToString(placed.Tasks[0].ContainerInstanceArn) != instanceARN || aws.ToString(placed.Tasks[0].AvailabilityZone) != "us-east-1b" {
+		t.Errorf("RunTask on the instance = %+v, failures %+v", placed.Tasks, placed.Failures)
+	}
+	_, err = e.DeregisterContainerInstance(c, &awsecs.DeregisterContainerInstanceInput{Cluster: ciCluster, ContainerInstance: aws.String(instanceARN)})
+	apiErr(t, "DeregisterContainerInstance with tasks", err, "InvalidParameterException", "Found running tasks on the instance.")
+	ucs := ok[*awsecs.UpdateContainerInstancesStateOutput](t, "UpdateContainerInstancesState")(e.UpdateContainerInstancesState(c, &awsecs.UpdateContainerInstancesStateInput{
+		Cluster: ciCluster, ContainerInstances: []string{instanceARN}, Status: types.ContainerInstanceStatusDraining}))
+	if len(ucs.ContainerInstances) != 1 || aws.ToString(ucs.ContainerInstances[0].Status) != "DRAINING" {
+		t.Errorf("UpdateContainerInstancesState = %+v", ucs)
+	}
+	_, err = e.UpdateContainerInstancesState(c, &awsecs.UpdateContainerInstancesStateInput{Cluster: ciCluster, ContainerInstances: []string{instanceARN}, Status: types.ContainerInstanceStatusDeregistering})
+	apiErr(t, "UpdateContainerInstancesState to DEREGISTERING", err, "InvalidParameterException", "ACTIVE or DRAINING")
+	ok[*awsecs.DeleteAttributesOutput](t, "DeleteAttributes")(e.DeleteAttributes(c, &awsecs.DeleteAttributesInput{Cluster: ciCluster,
+		Attributes: []types.Attribute{{Name: aws.String("stack"), TargetId: aws.String(instanceARN)}}}))
+	_, err = e.DeleteAttributes(c, &awsecs.DeleteAttributesInput{Cluster: ciCluster, Attributes: []types.Attribute{{Name: aws.String("ecs.os-type"), TargetId: aws.String(instanceARN)}}})
+	apiErr(t, "DeleteAttributes of a built-in attribute", err, "InvalidParameterException", "built in")
+
 	// Tags on every kind.
-	for _, arn := range []string{clusterARN, defARN, arns[0]} {
+	for _, arn := range []string{clusterARN, defARN, arns[0], instanceARN} {
 		ok[*awsecs.TagResourceOutput](t, "TagResource")(e.TagResource(c, &awsecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))
 		ok[*awsecs.UntagResourceOutput](t, "UntagResource")(e.UntagResource(c, &awsecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"team", "owner", "run"}}))
 		lt := ok[*awsecs.ListTagsForResourceOutput](t, "ListTagsForResource")(e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))
@@ -224,6 +283,11 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	apiErr(t, "UntagResource of a bad ARN", err, "InvalidParameterException", "The ARN provided is invalid")
 	_, err = e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:000000000000:cluster/ghost")})
 	apiErr(t, "ListTagsForResource of a missing cluster", err, "ClusterNotFoundException", "Cluster not found.")
+	dereg := ok[*awsecs.DeregisterContainerInstanceOutput](t, "DeregisterContainerInstance")(e.DeregisterContainerInstance(c, &awsecs.DeregisterContainerInstanceInput{
+		Cluster: ciCluster, ContainerInstance: aws.String(instanceARN), Force: aws.Bool(true)}))
+	if aws.ToString(dereg.ContainerInstance.Status) != "INACTIVE" {
+		t.Errorf("DeregisterContainerInstance = %+v", dereg.ContainerInstance)
+	}
 
 	// Deregister and delete revisions.
 	dr := ok[*awsecs.DeregisterTaskDefinitionOutput](t, "DeregisterTaskDefinition")(e.DeregisterTaskDefinition(c, &awsecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("api:1")}))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/store"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
@@ -47,6 +49,13 @@ type Options struct {
 	// Auth, when set, authenticates every API request (SigV4).
 	Auth awsjson.Authenticator
 	Log  *slog.Logger
+	// NoHostInstance keeps the machine out of the default cluster's
+	// container instances (by default it is the first one, with its real
+	// CPU units and memory).
+	NoHostInstance bool
+	// Config declares clusters and container instances (ecsrun serve
+	// --config).
+	Config *serveconfig.Config
 	// TaskRolesFile maps task roles to credentials (default
 	// <StateDir>/task-roles.yaml; see internal/taskroles).
 	TaskRolesFile string
@@ -111,11 +120,25 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return fail(err)
 	}
-	e.cp, err = controlplane.Open(ctx, controlplane.Options{
+	cpOpts := controlplane.Options{
 		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
-	})
+	}
+	if !opts.NoHostInstance {
+		mem, err := totalMemoryMiB()
+		if err != nil {
+			opts.Log.Warn("cannot read the machine's memory size; the host instance reports a default", "memoryMiB", fallbackMemoryMiB, "err", err)
+			mem = fallbackMemoryMiB
+		}
+		cpOpts.Host = hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem)
+	}
+	e.cp, err = controlplane.Open(ctx, cpOpts)
 	if err != nil {
 		return fail(err)
+	}
+	if cfg := opts.Config; cfg != nil {
+		if err := e.cp.Declare(ctx, cfg.Clusters, declared(cfg)); err != nil {
+			return fail(fmt.Errorf("engine: configuration: %w", err))
+		}
 	}
 	resources, err := e.openTaskResources()
 	if err != nil {
@@ -138,6 +161,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	jctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
 	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
+	e.janitor.Go(func() { store.Checkpoint(jctx, e.db, CheckpointInterval) })
 	return e, nil
 }
 
@@ -148,6 +172,10 @@ const (
 	JanitorDelay    = time.Minute
 	JanitorInterval = 10 * time.Minute
 )
+
+// CheckpointInterval is how often the engine checkpoints the database's
+// WAL in the background (see store.Checkpoint).
+const CheckpointInterval = 200 * time.Millisecond
 
 func (e *Engine) removeExpiredEvery(ctx context.Context, delay, every time.Duration) {
 	t := time.NewTimer(delay)

@@ -104,8 +104,8 @@ func BenchmarkPlacement_SpreadBinpack5000(b *testing.B) {
 	})
 }
 
-// BenchmarkPlacement_RandomScan5000: the scan path (random strategy), for
-// comparison.
+// BenchmarkPlacement_RandomScan5000: the random strategy (sampling, with
+// the full scan as its fallback), for comparison.
 func BenchmarkPlacement_RandomScan5000(b *testing.B) {
 	snap := benchCluster(5000, 50).Snapshot(b)
 	req := benchRequest(1200, placement.Strategy{Type: placement.Random})

@@ -44,7 +44,12 @@
 // task costs O(buckets + log n). Random, or an attribute spread after
 // another strategy, changes many keys at once: those requests compare every
 // candidate, lazily, strategy by strategy. Sampling (kube-scheduler's
-// percentageOfNodesToScore) is not needed and would break perfect spread.
+// percentageOfNodesToScore) is not needed and would break perfect spread,
+// with one exception: when random is the only strategy (RunTask's
+// default), instances are drawn at random and the first that passes the
+// filters is taken (rejection sampling, still uniform over the feasible
+// instances), so a task costs O(1) instead of O(n); after 32 failed draws
+// for one task the request is planned with the full filter and scan.
 //
 // # Failures
 //
@@ -63,7 +68,8 @@
 // copy-on-write snapshots; State.Apply commits through one mutex and
 // re-checks every placement against the current state, re-planning under
 // the lock the tasks whose placement no longer fits, so concurrent RunTask
-// calls never overcommit an instance (see State).
+// calls never overcommit an instance (see State). State.Place, what
+// RunTask uses, plans and commits under the lock in one step.
 //
 // # Use from the control plane
 //

@@ -49,6 +49,7 @@ type Planner struct {
 	heap    []int32                         // indexed mode: every bucket's heap, back to back
 	hstart  []int32
 	hlen    []int32
+	touched map[int32]int32 // sampling: node position -> candidate
 	v       view
 }
 
@@ -77,6 +78,10 @@ func (p *Planner) plan(snap *Snapshot, sp *spec) (*Plan, error) {
 		return nil, ErrNoInstances
 	}
 	pl := &Plan{Request: sp.req, SnapshotVersion: snap.version, spec: sp}
+	if len(sp.strats) == 1 && sp.strats[0].kind == stRandom && p.planSampled(snap, sp, pl) {
+		p.v = view{}
+		return pl, nil
+	}
 	p.setup(snap, sp)
 
 	// Choose the algorithm. When every strategy key but a leading
@@ -122,23 +127,9 @@ func (p *Planner) plan(snap *Snapshot, sp *spec) (*Plan, error) {
 			}
 			break
 		}
+		p.take(snap, sp, pl, t, ci)
 		c := &p.cands[ci]
 		n := snap.nodes[c.pos]
-		place := Placement{TaskIndex: t, InstanceARN: n.inst.ARN}
-		if sp.req.TaskIDs != nil {
-			place.TaskID = sp.req.TaskIDs[t]
-		}
-		if k := sp.need.GPUs; k > 0 {
-			used := len(n.inst.Free.GPUs) - int(c.gpus)
-			place.GPUIDs = append([]string(nil), n.inst.Free.GPUs[used:used+k]...)
-		}
-		pl.Placements = append(pl.Placements, place)
-
-		c.cpu -= sp.need.CPU
-		c.mem -= sp.need.Memory
-		c.gpus -= int32(sp.need.GPUs)
-		c.group++
-		c.placed++
 		for _, s := range sp.strats {
 			if s.kind == stSpreadAttr {
 				p.counts[s.slot][c.slots[s.slot]]++
@@ -160,6 +151,80 @@ func (p *Planner) plan(snap *Snapshot, sp *spec) (*Plan, error) {
 	}
 	p.v = view{}
 	return pl, nil
+}
+
+// take places task t on candidate ci: it records the placement in the plan
+// and takes the task's resources from the candidate.
+func (p *Planner) take(snap *Snapshot, sp *spec, pl *Plan, t int, ci int32) {
+	c := &p.cands[ci]
+	n := snap.nodes[c.pos]
+	place := Placement{TaskIndex: t, InstanceARN: n.inst.ARN}
+	if sp.req.TaskIDs != nil {
+		place.TaskID = sp.req.TaskIDs[t]
+	}
+	if k := sp.need.GPUs; k > 0 {
+		used := len(n.inst.Free.GPUs) - int(c.gpus)
+		place.GPUIDs = append([]string(nil), n.inst.Free.GPUs[used:used+k]...)
+	}
+	pl.Placements = append(pl.Placements, place)
+	c.cpu -= sp.need.CPU
+	c.mem -= sp.need.Memory
+	c.gpus -= int32(sp.need.GPUs)
+	c.group++
+	c.placed++
+}
+
+// maxSamples is how many instances sampling draws for one task before it
+// gives up.
+const maxSamples = 32
+
+// planSampled places the tasks of a request whose only strategy is random
+// by drawing instances (seeded) and taking the first one that passes the
+// filters, instead of filtering every instance. It is rejection sampling,
+// so each task still lands on an instance chosen uniformly among the
+// feasible ones, as the full scan would choose it, but in O(1) when most
+// instances are feasible: RunTask's default strategy on a big cluster.
+// When maxSamples draws in a row fail for one task it returns false with
+// nothing placed, and the caller plans with the full filter and scan
+// (which also explains failures).
+func (p *Planner) planSampled(snap *Snapshot, sp *spec, pl *Plan) bool {
+	n := uint64(len(snap.nodes))
+	p.cands = p.cands[:0]
+	if p.touched == nil {
+		p.touched = make(map[int32]int32)
+	}
+	clear(p.touched)
+	for t := 0; t < sp.req.Count; t++ {
+		ci := int32(-1)
+		for try := uint64(0); try < maxSamples && ci < 0; try++ {
+			pos := int32(mix(sp.req.Seed, uint64(t), try|1<<40) % n)
+			nd := snap.nodes[pos]
+			k, seen := p.touched[pos]
+			if !seen {
+				in := &nd.inst
+				c := cand{cpu: in.Free.CPU, mem: in.Free.Memory, pos: pos,
+					group: int32(in.TaskGroups[sp.req.Group]), gpus: int32(len(in.Free.GPUs))}
+				if sp.stage(nd, c.cpu, c.mem, int(c.gpus), int(c.group), 0, &p.v) != stagePass {
+					continue
+				}
+				k = int32(len(p.cands))
+				p.cands = append(p.cands, c)
+				p.touched[pos] = k
+			} else {
+				c := &p.cands[k]
+				if sp.stage(nd, c.cpu, c.mem, int(c.gpus), int(c.group), int(c.placed), &p.v) != stagePass {
+					continue
+				}
+			}
+			ci = k
+		}
+		if ci < 0 {
+			pl.Placements = pl.Placements[:0]
+			return false
+		}
+		p.take(snap, sp, pl, t, ci)
+	}
+	return true
 }
 
 // setup collects the feasible candidates and the spread counters.

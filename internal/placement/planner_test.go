@@ -567,3 +567,59 @@ func TestPlanner_GPUIDs(t *testing.T) {
 		t.Errorf("GPU ids = %v; want %v", got, want)
 	}
 }
+
+// TestPlanner_RandomSamplesFeasibleInstances covers random's sampling
+// path: every task lands on a feasible instance, spread evenly over them,
+// whether most instances are feasible (sampling succeeds) or almost none
+// are (sampling gives up and the full scan places the tasks).
+func TestPlanner_RandomSamplesFeasibleInstances(t *testing.T) {
+	tests := []struct {
+		name     string
+		feasible int // of 1,000 instances, the first ones are t2.micro
+		count    int
+		want     int // distinct instances used at least
+	}{
+		{"most feasible", 1000, 300, 200},
+		{"few feasible", 3, 30, 3},
+		{"one feasible", 1, 5, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := pt.NewBuilder().Add(tt.feasible, pt.Type("t2.micro")).Add(1000-tt.feasible, pt.Type("m5.large"))
+			h := pt.NewHarness(t, b)
+			res := h.Run(placement.Request{Group: "g", Count: tt.count, Need: need(16, 16), Seed: 7,
+				Constraints: []placement.Constraint{memberOf("attribute:ecs.instance-type == t2.micro")},
+				Strategies:  []placement.Strategy{{Type: placement.Random}}})
+			if len(res.Placements) != tt.count || len(res.Failures) != 0 || res.Replanned != 0 {
+				t.Fatalf("placed %d, failures %d, replanned %d; want %d placed as planned", len(res.Placements), len(res.Failures), res.Replanned, tt.count)
+			}
+			per := pt.PerInstance(res)
+			if got := h.PerAttribute(res, "ecs.instance-type"); got["t2.micro"] != tt.count {
+				t.Errorf("per type = %v; want all %d on t2.micro", got, tt.count)
+			}
+			if len(per) < tt.want {
+				t.Errorf("used %d instances; want at least %d", len(per), tt.want)
+			}
+		})
+	}
+	// Resources taken earlier in the same plan count: 10 tasks of 1 GiB on
+	// 4 instances of 3 GiB place 3, 3, 3 and fail one.
+	b := pt.NewBuilder().Add(4, pt.Free(4096, 3072))
+	plan, err := placement.PlanRequest(b.Snapshot(t), placement.Request{Group: "g", Count: 13, Need: need(0, 1024), Seed: 1,
+		Strategies: []placement.Strategy{{Type: placement.Random}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Placements) != 12 || len(plan.Failures) != 1 || plan.Failures[0].Reason != placement.ReasonMemory {
+		t.Errorf("placed %d, failures %+v; want 12 and one RESOURCE:MEMORY", len(plan.Placements), plan.Failures)
+	}
+	per := map[string]int{}
+	for _, a := range placementARNs(plan) {
+		per[a]++
+	}
+	for a, n := range per {
+		if n != 3 {
+			t.Errorf("%d tasks on %s; want 3", n, a)
+		}
+	}
+}

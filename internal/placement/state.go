@@ -55,7 +55,9 @@ type allocation struct {
 //
 // Snapshots are copy-on-write: a node reachable from a published snapshot
 // is cloned before it changes, so taking a snapshot is O(1) when nothing
-// changed and a pointer copy otherwise.
+// changed and a pointer copy otherwise. Place, what RunTask uses, plans
+// and commits under the lock in one step and publishes no snapshot, so it
+// copies nothing.
 type State struct {
 	mu        sync.Mutex
 	nodes     []*node
@@ -252,6 +254,13 @@ func (s *State) Instances() []Instance {
 	return out
 }
 
+// Len returns the number of instances.
+func (s *State) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.nodes)
+}
+
 // TaskInstance returns the ARN of the instance a task was placed on.
 func (s *State) TaskInstance(taskID string) (string, bool) {
 	s.mu.Lock()
@@ -260,19 +269,44 @@ func (s *State) TaskInstance(taskID string) (string, bool) {
 	return a.arn, ok
 }
 
-// Place plans a request against a fresh snapshot and applies the plan:
-// what RunTask does.
+// Place plans a request against the current state and commits the plan,
+// both under the lock: what RunTask does. Planning under the lock
+// publishes no snapshot, so the commit copies nothing (after a snapshot,
+// the next change copies the instance list and each node it touches).
+// Callers that want to plan without holding the lock use Snapshot, a
+// Planner and Apply.
 func (s *State) Place(req Request) (*Result, error) {
+	sp, err := compile(req)
+	if err != nil {
+		return nil, err
+	}
 	p, _ := s.planners.Get().(*Planner)
 	if p == nil {
 		p = NewPlanner()
 	}
-	plan, err := p.Plan(s.Snapshot(), req)
-	s.planners.Put(p)
+	defer s.planners.Put(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkTaskIDs(sp); err != nil {
+		return nil, err
+	}
+	// The nodes do not change while the lock is held, so they can be
+	// planned against in place.
+	plan, err := p.plan(&Snapshot{nodes: s.nodes, version: s.version}, sp)
 	if err != nil {
 		return nil, err
 	}
-	return s.Apply(plan)
+	return s.applyLocked(plan)
+}
+
+// checkTaskIDs refuses task ids already committed; callers hold s.mu.
+func (s *State) checkTaskIDs(sp *spec) error {
+	for _, id := range sp.req.TaskIDs {
+		if _, ok := s.tasks[id]; ok {
+			return fmt.Errorf("task %s: %w", id, ErrExists)
+		}
+	}
+	return nil
 }
 
 // Apply commits a plan made by a Planner from one of this state's
@@ -287,16 +321,21 @@ func (s *State) Apply(plan *Plan) (*Result, error) {
 	if plan == nil || plan.spec == nil {
 		return nil, fmt.Errorf("plan not made by a Planner: %w", ErrInvalid)
 	}
-	sp := plan.spec
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkTaskIDs(plan.spec); err != nil {
+		return nil, err
+	}
+	return s.applyLocked(plan)
+}
+
+// applyLocked is Apply; callers hold s.mu and have checked the task ids.
+func (s *State) applyLocked(plan *Plan) (*Result, error) {
+	sp := plan.spec
 	ids := make([]string, sp.req.Count)
 	for t := range ids {
 		if sp.req.TaskIDs != nil {
 			ids[t] = sp.req.TaskIDs[t]
-			if _, ok := s.tasks[ids[t]]; ok {
-				return nil, fmt.Errorf("task %s: %w", ids[t], ErrExists)
-			}
 		} else {
 			s.seq++
 			ids[t] = fmt.Sprintf("task-%d", s.seq)

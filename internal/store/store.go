@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -24,7 +26,8 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 		return nil, fmt.Errorf("store: create state directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(AutoCheckpointPages) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -74,4 +77,26 @@ func Migrate(ctx context.Context, db *sql.DB, component string, steps []string) 
 		}
 	}
 	return nil
+}
+
+// AutoCheckpointPages is the WAL size, in pages, at which a committing
+// connection checkpoints the WAL itself (SQLite's wal_autocheckpoint); it
+// is a backstop for Checkpoint, which keeps the WAL smaller without making
+// a commit wait for the checkpoint's fsync.
+const AutoCheckpointPages = 10000
+
+// Checkpoint copies the WAL into the database every interval (a PASSIVE
+// checkpoint: writers go on meanwhile) until ctx ends, so that commits
+// rarely pay for a checkpoint. Errors are retried at the next interval.
+func Checkpoint(ctx context.Context, db *sql.DB, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
 }

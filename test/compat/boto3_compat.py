@@ -92,5 +92,41 @@ check(ecs.list_task_definitions(familyPrefix="boto3-run", status="DELETE_IN_PROG
 bad = boto3.session.Session(aws_access_key_id="AKIDCOMPAT", aws_secret_access_key="wrong", region_name="us-east-1").client("ecs", endpoint_url=endpoint)
 check(error_code(bad.list_clusters) == "InvalidSignatureException", "wrong secret -> InvalidSignatureException")
 
+# Container instances, attributes and placement (virtual instances: their
+# tasks run on the local Docker engine).
+ecs.create_cluster(clusterName="boto3-placement")
+instances = {}
+for i, (zone, itype) in enumerate([("us-east-1a", "t3.micro"), ("us-east-1b", "m5.large"), ("us-east-1c", "m5.large")]):
+    ci = ecs.register_container_instance(
+        cluster="boto3-placement",
+        totalResources=[{"name": "CPU", "type": "INTEGER", "integerValue": 1024}, {"name": "MEMORY", "type": "INTEGER", "integerValue": 512}],
+        attributes=[{"name": "ecs.availability-zone", "value": zone}, {"name": "ecs.instance-type", "value": itype}],
+        tags=[{"key": "n", "value": str(i)}])["containerInstance"]
+    instances[ci["containerInstanceArn"]] = zone
+listed = [a for page in ecs.get_paginator("list_container_instances").paginate(cluster="boto3-placement", PaginationConfig={"PageSize": 2}) for a in page["containerInstanceArns"]]
+check(sorted(listed) == sorted(instances), "register_container_instance x3, list_container_instances paginator")
+t3 = ecs.list_container_instances(cluster="boto3-placement", filter="attribute:ecs.instance-type =~ t3.*")["containerInstanceArns"]
+check(len(t3) == 1 and instances[t3[0]] == "us-east-1a", "list_container_instances with a cluster query language filter")
+d = ecs.describe_container_instances(cluster="boto3-placement", containerInstances=t3 + ["0123456789abcdef"], include=["TAGS"])
+check(d["containerInstances"][0]["tags"] == [{"key": "n", "value": "0"}] and [f["reason"] for f in d["failures"]] == ["MISSING"], "describe_container_instances with TAGS and a MISSING failure")
+ecs.register_task_definition(family="boto3-place", containerDefinitions=[{"name": "app", "image": image, "memory": 128, "command": ["exit", "0"]}])
+run = ecs.run_task(cluster="boto3-placement", taskDefinition="boto3-place", count=4, placementConstraints=[{"type": "distinctInstance"}])
+check(len({t["containerInstanceArn"] for t in run["tasks"]}) == 3 and [f["reason"] for f in run["failures"]] == ["DistinctInstance placement constraint unsatisfied."],
+      "run_task distinctInstance: 3 tasks on distinct instances, 1 failure")
+ecs.put_attributes(cluster="boto3-placement", attributes=[{"name": "stack", "value": "blue", "targetId": t3[0]}])
+check([a["targetId"] for a in ecs.list_attributes(cluster="boto3-placement", targetType="container-instance", attributeName="stack")["attributes"]] == t3, "put_attributes, list_attributes")
+run = ecs.run_task(cluster="boto3-placement", taskDefinition="boto3-place", placementConstraints=[{"type": "memberOf", "expression": "attribute:stack == blue"}])
+check([t["containerInstanceArn"] for t in run["tasks"]] == t3, "run_task memberOf on a custom attribute")
+check(error_code(ecs.put_attributes, cluster="boto3-placement", attributes=[{"name": "x", "targetId": t3[0][:-4] + "0000"}]) == "TargetNotFoundException", "put_attributes on an unknown target -> TargetNotFoundException")
+ecs.delete_attributes(cluster="boto3-placement", attributes=[{"name": "stack", "targetId": t3[0]}])
+check(ecs.list_attributes(cluster="boto3-placement", targetType="container-instance", attributeName="stack")["attributes"] == [], "delete_attributes")
+ecs.register_task_definition(family="boto3-pinned", containerDefinitions=[{"name": "app", "image": image, "memory": 32, "command": ["forever"], "stopTimeout": 2}])
+pinned = ecs.run_task(cluster="boto3-placement", taskDefinition="boto3-pinned", placementConstraints=[{"type": "memberOf", "expression": "attribute:ecs.availability-zone == us-east-1a"}])["tasks"][0]["taskArn"]
+check(error_code(ecs.deregister_container_instance, cluster="boto3-placement", containerInstance=t3[0]) == "InvalidParameterException", "deregister_container_instance with a task on it -> InvalidParameterException")
+gone = ecs.deregister_container_instance(cluster="boto3-placement", containerInstance=t3[0], force=True)["containerInstance"]
+ecs.get_waiter("tasks_stopped").wait(cluster="boto3-placement", tasks=[pinned], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+t = ecs.describe_tasks(cluster="boto3-placement", tasks=[pinned])["tasks"][0]
+check(gone["status"] == "INACTIVE" and t["stoppedReason"] == "Container instance deregistration forced by user", "deregister_container_instance force=True stops its tasks")
+
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -36,5 +36,22 @@ err=$(aws ecs run-task --cluster cli --task-definition "$td" 2>&1)
 check "run-task of a deleted revision" '[[ "$err" == *InvalidParameterException* ]]'
 err=$(AWS_SECRET_ACCESS_KEY=wrong command aws --endpoint-url "$endpoint" ecs list-clusters 2>&1)
 check "wrongly signed request" '[[ "$err" == *InvalidSignatureException* ]]'
+# Container instances and placement: the cluster "placement" and its six
+# instances over three zones come from the --config file run.sh gives serve.
+check "list-container-instances (declared by serve --config)" '[ $(aws ecs list-container-instances --cluster placement --query "length(containerInstanceArns)") = 6 ]'
+aws ecs register-task-definition --family cli-place --container-definitions "[{\"name\":\"app\",\"image\":\"$image\",\"memory\":32,\"command\":[\"exit\",\"0\"]}]" >/dev/null
+zones=$(aws ecs run-task --cluster placement --task-definition cli-place --count 6 --placement-strategy type=spread,field=attribute:ecs.availability-zone --query 'tasks[].availabilityZone' --output text | tr '\t' '\n' | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')
+check "run-task --placement-strategy spread over zones: 2/2/2" '[ "$zones" = "2 2 2 " ]'
+ci=$(aws ecs register-container-instance --cluster cli --total-resources name=CPU,type=INTEGER,integerValue=1024 name=MEMORY,type=INTEGER,integerValue=64 --attributes name=stack,value=blue --query containerInstance.containerInstanceArn --output text)
+check "register-container-instance, describe-container-instances" '[ "$(aws ecs describe-container-instances --cluster cli --container-instances $ci --query "containerInstances[0].[status,remainingResources[?name==\`MEMORY\`].integerValue|[0]]" --output text)" = "ACTIVE	64" ]'
+aws ecs put-attributes --cluster cli --attributes name=rack,value=r1,targetId=$ci >/dev/null
+check "put-attributes, list-attributes" '[ "$(aws ecs list-attributes --cluster cli --target-type container-instance --attribute-name rack --query "attributes[0].value" --output text)" = r1 ]'
+placed=$(aws ecs run-task --cluster cli --task-definition cli-place --count 3 --query '[length(tasks), failures[0].reason]' --output text)
+check "run-task over the instance's memory: 2 placed, failures RESOURCE:MEMORY" '[ "$placed" = "2	RESOURCE:MEMORY" ]'
+aws ecs update-container-instances-state --cluster cli --container-instances $ci --status DRAINING >/dev/null
+check "update-container-instances-state DRAINING" '[ "$(aws ecs list-container-instances --cluster cli --status DRAINING --query "containerInstanceArns[0]" --output text)" = "$ci" ]'
+aws ecs deregister-container-instance --cluster cli --container-instance $ci --force >/dev/null
+err=$(aws ecs run-task --cluster cli --task-definition cli-place --launch-type EC2 2>&1)
+check "deregister-container-instance, then run-task --launch-type EC2 -> no container instances" '[[ "$err" == *"No Container Instances were found in your cluster."* ]]'
 echo "$failed failed"
 [ "$failed" = 0 ]

@@ -8,7 +8,16 @@ cd "$(dirname "$0")/../.."
 image=ecsrun-test/toolbox:latest
 state=$(mktemp -d)
 export ECSRUN_ACCESS_KEY_ID=AKIDCOMPAT ECSRUN_SECRET_ACCESS_KEY=compat-secret
-./bin/ecsrun serve --state-dir "$state" --listen 127.0.0.1:0 --pull prefer-cached >"$state/serve.out" 2>"$state/serve.err" &
+cat >"$state/config.yaml" <<'EOF'
+instances:
+  - name: zonal
+    cluster: placement
+    count: 6
+    cpu: 1024
+    memory: 1GB
+    zones: [us-east-1a, us-east-1b, us-east-1c]
+EOF
+./bin/ecsrun serve --state-dir "$state" --listen 127.0.0.1:0 --pull prefer-cached --config "$state/config.yaml" >"$state/serve.out" 2>"$state/serve.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$state"' EXIT
 for _ in $(seq 1 100); do

@@ -1,0 +1,152 @@
+package controlplane
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/placement"
+)
+
+// capacity is where RunTask's tasks run.
+type capacity int
+
+const (
+	// hostCapacity: the local host's own capacity, without placement (the
+	// cluster's default capacity).
+	hostCapacity capacity = iota
+	// instancePlacement: the cluster's container instances, through
+	// placement (resources, constraints, strategies).
+	instancePlacement
+)
+
+// chooseCapacity decides where the tasks of a RunTask request run, given
+// the launch type the request asked for, the one in effect (a
+// FARGATE-only definition runs as FARGATE when none is asked for),
+// whether a capacity provider strategy was given, and how many container
+// instances (ACTIVE or DRAINING) the cluster has:
+//
+//	FARGATE (asked or in effect)        the host, no placement
+//	MANAGED_INSTANCES                   the host, no placement
+//	a capacity provider strategy        the host, no placement
+//	EC2 or EXTERNAL                     placement; no instances: error
+//	nothing asked                       placement when the cluster has
+//	                                    instances, otherwise the host
+func chooseCapacity(asked ecsmodel.LaunchType, effective string, providers bool, instances int) (capacity, error) {
+	switch {
+	case effective == string(ecsmodel.LaunchTypeFARGATE), asked == ecsmodel.LaunchTypeMANAGEDINSTANCES, providers:
+		return hostCapacity, nil
+	case asked == ecsmodel.LaunchTypeEC2, asked == ecsmodel.LaunchTypeEXTERNAL:
+		if instances == 0 {
+			return 0, ecs.Errorf(ecs.ErrInvalidParameter, "No Container Instances were found in your cluster.")
+		}
+		return instancePlacement, nil
+	case instances > 0:
+		return instancePlacement, nil
+	}
+	return hostCapacity, nil
+}
+
+// hostPlacementCheck refuses placement constraints for tasks that run on
+// the host's own capacity (strategies, best effort, have nothing to choose
+// between there): FARGATE as ECS words it, otherwise naming the way out.
+func hostPlacementCheck(where capacity, launchType string, in *ecsmodel.RunTaskRequest) error {
+	if where != hostCapacity {
+		return nil
+	}
+	if launchType == string(ecsmodel.LaunchTypeFARGATE) {
+		if len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0 {
+			return ecs.Errorf(ecs.ErrInvalidParameter, "Task placement constraints and strategies are not supported with the FARGATE launch type.")
+		}
+		return nil
+	}
+	if len(in.PlacementConstraints) > 0 {
+		return ecs.Errorf(ecs.ErrInvalidParameter, "Placement constraints need container instances, and these tasks run on the local host's own capacity (the cluster has no container instances, or a capacity provider strategy was given). Register container instances (RegisterContainerInstance, or ecsrun serve --config) or drop the constraints.")
+	}
+	return nil
+}
+
+// placementRequest builds the placement request of a RunTask: the task
+// definition's requiresAttributes and memberOf constraints, the request's
+// constraints (at most 10 in all) and strategies (at most 5; random when
+// none is given, as RunTask does).
+func placementRequest(def *ecsmodel.TaskDefinition, in *ecsmodel.RunTaskRequest, group string, need ecs.TaskResources, ids []string) (placement.Request, error) {
+	if n := len(def.PlacementConstraints) + len(in.PlacementConstraints); n > placement.MaxConstraints {
+		return placement.Request{}, ecs.Errorf(ecs.ErrInvalidParameter,
+			"Too many placement constraints: the task definition has %d and the request %d; at most %d in all.",
+			len(def.PlacementConstraints), len(in.PlacementConstraints), placement.MaxConstraints)
+	}
+	if len(in.PlacementStrategy) > placement.MaxStrategies {
+		return placement.Request{}, ecs.Errorf(ecs.ErrInvalidParameter, "Too many placement strategies: %d; at most %d.", len(in.PlacementStrategy), placement.MaxStrategies)
+	}
+	req := placement.Request{Group: group, Count: len(ids), Need: placementNeed(need), TaskIDs: ids, Seed: rand.Uint64()}
+	for _, a := range def.RequiresAttributes {
+		req.RequiredAttributes = append(req.RequiredAttributes, placement.Attribute{Name: a.Name, Value: a.Value})
+	}
+	for _, c := range def.PlacementConstraints {
+		req.Constraints = append(req.Constraints, placement.Constraint{Type: placement.ConstraintType(c.Type), Expression: c.Expression})
+	}
+	for _, c := range in.PlacementConstraints {
+		req.Constraints = append(req.Constraints, placement.Constraint{Type: placement.ConstraintType(c.Type), Expression: c.Expression})
+	}
+	for _, s := range in.PlacementStrategy {
+		req.Strategies = append(req.Strategies, placement.Strategy{Type: placement.StrategyType(s.Type), Field: s.Field})
+	}
+	if len(req.Strategies) == 0 {
+		req.Strategies = []placement.Strategy{{Type: placement.Random}}
+	}
+	return req, nil
+}
+
+// placementError translates an error of the placement core.
+func placementError(err error) error {
+	switch {
+	case errors.Is(err, placement.ErrNoInstances):
+		return ecs.Errorf(ecs.ErrInvalidParameter, "No Container Instances were found in your cluster.")
+	case errors.Is(err, placement.ErrInvalid):
+		msg := strings.TrimSuffix(err.Error(), ": "+placement.ErrInvalid.Error())
+		return ecs.Errorf(ecs.ErrInvalidParameter, "Invalid placement: %s.", msg)
+	}
+	return err
+}
+
+// placementFailures turns the core's failures into RunTask failures.
+func placementFailures(fs []placement.Failure) []ecsmodel.Failure {
+	out := make([]ecsmodel.Failure, len(fs))
+	for i, f := range fs {
+		out[i] = ecsmodel.Failure{Arn: f.ARN, Reason: string(f.Reason), Detail: f.Detail}
+	}
+	return out
+}
+
+// place puts the tasks of a RunTask on the cluster's container instances:
+// it returns the tasks placed (with their instance and GPUs) and the
+// failures of the others. Callers hold cp.mu.
+func (cp *ControlPlane) place(cluster string, def *ecsmodel.TaskDefinition, in *ecsmodel.RunTaskRequest, group string, recs []*taskRecord) ([]*taskRecord, []ecsmodel.Failure, error) {
+	need, err := ecs.TaskResourceNeeds(def, in.Overrides)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, len(recs))
+	for i, t := range recs {
+		ids[i] = t.ID
+	}
+	req, err := placementRequest(def, in, group, need, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := cp.placer(cluster).Place(req)
+	if err != nil {
+		return nil, nil, placementError(err)
+	}
+	placed := make([]*taskRecord, 0, len(res.Placements))
+	for _, p := range res.Placements {
+		t := recs[p.TaskIndex]
+		t.ContainerInstance = ecs.ResourceName(p.InstanceARN)
+		t.GPUs = p.GPUIDs
+		placed = append(placed, t)
+	}
+	return placed, placementFailures(res.Failures), nil
+}

@@ -1,0 +1,150 @@
+package controlplane
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+)
+
+// HostInstance describes the machine ecsrun runs on as a container
+// instance of the default cluster.
+type HostInstance struct {
+	// CPU in CPU units (1024 per core) and Memory in MiB.
+	CPU, Memory int64
+	// Attributes are the built-in attributes (ecs.os-type,
+	// ecs.instance-type, ...); the agent's capabilities are added.
+	Attributes map[string]string
+	// VersionInfo is reported as the instance's versionInfo.
+	VersionInfo ecsmodel.VersionInfo
+}
+
+// registerHost registers the host as the first container instance of the
+// default cluster, or refreshes its resources and attributes; once the
+// host instance has been deregistered it stays so. Callers hold cp.mu.
+func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance) error {
+	c := cp.clusters[ecs.DefaultCluster]
+	if c == nil || c.Status != "ACTIVE" {
+		return nil
+	}
+	var prev *instanceRecord
+	for _, r := range cp.instances {
+		if r.Source == sourceHost && r.Cluster == c.Name {
+			prev = r
+		}
+	}
+	if prev != nil && prev.Status == instanceInactive {
+		return nil
+	}
+	spec := instanceSpec{
+		res:            ecs.InstanceResources{CPU: h.CPU, Memory: h.Memory, TCPPorts: slices.Clone(ecs.AgentPorts)},
+		attrs:          cp.builtinAttributes(h.Attributes, nil),
+		info:           h.VersionInfo,
+		agentConnected: true,
+	}
+	if _, err := ecs.ParseInstanceResources(spec.res.Wire()); err != nil {
+		return fmt.Errorf("controlplane: host instance: %w", err)
+	}
+	if prev != nil && sameRegistration(prev, spec) {
+		return nil
+	}
+	_, err := cp.putInstance(ctx, c.Name, prev, "", sourceHost, spec)
+	return err
+}
+
+// sameRegistration reports whether re-registering r with spec would change
+// nothing.
+func sameRegistration(r *instanceRecord, spec instanceSpec) bool {
+	return r.AgentConnected == spec.agentConnected && r.VersionInfo == spec.info &&
+		maps.Equal(r.Attributes, spec.attrs) && string(mustJSON(r.Resources)) == string(mustJSON(spec.res.Wire())) &&
+		(spec.tags == nil || string(mustJSON(r.Tags)) == string(mustJSON(spec.tags)))
+}
+
+// DeclaredInstance is a container instance declared by configuration
+// (`ecsrun serve --config`). Its identity is its cluster and Key, so
+// starting again with the same declaration finds the same instance, ARN
+// included.
+type DeclaredInstance struct {
+	Cluster string
+	// Key names the instance uniquely within its cluster.
+	Key       string
+	Resources ecs.InstanceResources
+	// Attributes are set as given; missing built-in ones get defaults.
+	Attributes map[string]string
+	// AgentConnected false simulates a disconnected agent (placement
+	// failures with reason AGENT).
+	AgentConnected bool
+	Tags           []ecsmodel.Tag
+}
+
+// Declare makes the clusters and declared container instances exist:
+// clusters are created, instances registered or updated to match their
+// declaration, and instances declared before but not any more are
+// deregistered (unless tasks still run on them, which is logged).
+func (cp *ControlPlane) Declare(ctx context.Context, clusters []string, instances []DeclaredInstance) error {
+	for _, name := range clusters {
+		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: name}); err != nil {
+			return fmt.Errorf("cluster %s: %w", name, err)
+		}
+	}
+	for _, d := range instances {
+		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: d.Cluster}); err != nil {
+			return fmt.Errorf("cluster %s: %w", d.Cluster, err)
+		}
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	declared := map[string]bool{}
+	for _, d := range instances {
+		source := sourceConfig + d.Cluster + "/" + d.Key
+		if declared[source] {
+			return fmt.Errorf("container instance %s is declared twice in cluster %s", d.Key, d.Cluster)
+		}
+		declared[source] = true
+		if _, err := ecs.ParseInstanceResources(d.Resources.Wire()); err != nil {
+			return fmt.Errorf("container instance %s: %w", d.Key, err)
+		}
+		if err := ecs.ValidateTags(d.Tags); err != nil {
+			return fmt.Errorf("container instance %s: %w", d.Key, err)
+		}
+		spec := instanceSpec{
+			res: d.Resources, attrs: cp.builtinAttributes(d.Attributes, nil), tags: d.Tags, agentConnected: d.AgentConnected,
+			info: ecsmodel.VersionInfo{AgentVersion: ecs.LocalAgentVersion, AgentHash: "ecsrun"},
+		}
+		if spec.tags == nil {
+			spec.tags = []ecsmodel.Tag{}
+		}
+		if err := checkAttributes(spec.attrs); err != nil {
+			return fmt.Errorf("container instance %s: %w", d.Key, err)
+		}
+		sum := sha256.Sum256([]byte(source))
+		id := hex.EncodeToString(sum[:16])
+		spec.ec2ID = "i-" + id[:17]
+		prev := cp.instances[id]
+		if prev != nil && prev.Status != instanceInactive && sameRegistration(prev, spec) {
+			continue
+		}
+		if _, err := cp.putInstance(ctx, d.Cluster, prev, id, source, spec); err != nil {
+			return fmt.Errorf("container instance %s: %w", d.Key, err)
+		}
+	}
+	for _, r := range cp.instances {
+		if !strings.HasPrefix(r.Source, sourceConfig) || declared[r.Source] || r.Status == instanceInactive {
+			continue
+		}
+		if n := len(cp.activeTasksOn(r.ID)); n > 0 {
+			cp.log.Warn("container instance no longer declared keeps running its tasks", "instance", r.ARN, "tasks", n)
+			continue
+		}
+		if err := cp.deactivate(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

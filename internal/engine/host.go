@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+
+	"github.com/ecsrun/ecsrun/internal/controlplane"
+	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
+)
+
+// HostInstanceType is the ecs.instance-type of the machine ecsrun runs on.
+const HostInstanceType = "local"
+
+// fallbackMemoryMiB is the memory reported when the machine's cannot be
+// read.
+const fallbackMemoryMiB = 4096
+
+// hostInstance describes the machine as the default cluster's container
+// instance: CPU units (1024 per core), memory, and the built-in attributes
+// of the operating system the tasks' containers see.
+func hostInstance(region, runtimeName string, cores int, memMiB int64) *controlplane.HostInstance {
+	osType := "linux" // Docker runs Linux containers, in a VM where the host is not Linux
+	if runtimeName == "process" {
+		osType = goruntime.GOOS
+	}
+	return &controlplane.HostInstance{
+		CPU:    int64(cores) * ecs.CPUUnitsPerVCPU,
+		Memory: memMiB,
+		Attributes: map[string]string{
+			ecs.AttrOSType:           osType,
+			ecs.AttrOSFamily:         strings.ToUpper(osType),
+			ecs.AttrCPUArchitecture:  ecs.CPUArchitecture(goruntime.GOARCH),
+			ecs.AttrAvailabilityZone: region + "a",
+			ecs.AttrInstanceType:     HostInstanceType,
+		},
+		VersionInfo: ecsmodel.VersionInfo{AgentVersion: ecs.LocalAgentVersion, AgentHash: "ecsrun"},
+	}
+}
+
+// parseMeminfo returns MemTotal of /proc/meminfo, in MiB.
+func parseMeminfo(text string) (int64, error) {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "MemTotal:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil || kb <= 0 {
+				return 0, fmt.Errorf("meminfo: bad MemTotal %q", sc.Text())
+			}
+			if len(f) >= 3 && f[2] != "kB" {
+				return 0, fmt.Errorf("meminfo: unexpected unit in %q", sc.Text())
+			}
+			return kb / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("meminfo: no MemTotal")
+}
+
+// declared maps a configuration's instances to the control plane's
+// declarations.
+func declared(cfg *serveconfig.Config) []controlplane.DeclaredInstance {
+	out := make([]controlplane.DeclaredInstance, len(cfg.Instances))
+	for i, in := range cfg.Instances {
+		var tags []ecsmodel.Tag
+		for k, v := range in.Tags {
+			tags = append(tags, ecsmodel.Tag{Key: k, Value: v})
+		}
+		out[i] = controlplane.DeclaredInstance{
+			Cluster: in.Cluster, Key: in.Key, Resources: in.Resources, Attributes: in.Attributes,
+			AgentConnected: in.AgentConnected, Tags: tags,
+		}
+	}
+	return out
+}
