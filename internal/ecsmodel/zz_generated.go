@@ -2214,7 +2214,7 @@ func (v *DeleteAccountSettingRequest) Validate(prefix string, errs *wire.Violati
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Name == "" {
 		errs.Missing(wire.Join(prefix, "name"))
 	}
 	if v.Name != "" && !v.Name.Valid() {
@@ -2539,7 +2539,7 @@ func (v *DeploymentController) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {
@@ -3478,7 +3478,7 @@ func (v *EnvironmentFile) Validate(prefix string, errs *wire.Violations) {
 	if v.Value == "" {
 		errs.Missing(wire.Join(prefix, "value"))
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {
@@ -3866,7 +3866,7 @@ func (v *FirelensConfiguration) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {
@@ -4487,7 +4487,7 @@ func (v *ListAttributesRequest) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if false {
+	if v.TargetType == "" {
 		errs.Missing(wire.Join(prefix, "targetType"))
 	}
 	if v.TargetType != "" && !v.TargetType.Valid() {
@@ -4912,7 +4912,7 @@ func (v *LogConfiguration) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if false {
+	if v.LogDriver == "" {
 		errs.Missing(wire.Join(prefix, "logDriver"))
 	}
 	if v.LogDriver != "" && !v.LogDriver.Valid() {
@@ -5714,7 +5714,7 @@ func (v *PlatformDevice) Validate(prefix string, errs *wire.Violations) {
 	if v.Id == "" {
 		errs.Missing(wire.Join(prefix, "id"))
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {
@@ -5891,7 +5891,7 @@ func (v *PutAccountSettingDefaultRequest) Validate(prefix string, errs *wire.Vio
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Name == "" {
 		errs.Missing(wire.Join(prefix, "name"))
 	}
 	if v.Name != "" && !v.Name.Valid() {
@@ -5920,7 +5920,7 @@ func (v *PutAccountSettingRequest) Validate(prefix string, errs *wire.Violations
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Name == "" {
 		errs.Missing(wire.Join(prefix, "name"))
 	}
 	if v.Name != "" && !v.Name.Valid() {
@@ -6250,7 +6250,7 @@ func (v *ResourceRequirement) Validate(prefix string, errs *wire.Violations) {
 	if v.Value == "" {
 		errs.Missing(wire.Join(prefix, "value"))
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {
@@ -6560,7 +6560,7 @@ func (v *ServiceConnectAccessLogConfiguration) Validate(prefix string, errs *wir
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Format == "" {
 		errs.Missing(wire.Join(prefix, "format"))
 	}
 	if v.Format != "" && !v.Format.Valid() {
@@ -7940,7 +7940,7 @@ func (v *ThresholdConfiguration) Validate(prefix string, errs *wire.Violations) 
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {
@@ -8066,7 +8066,7 @@ func (v *Ulimit) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
 	}
-	if false {
+	if v.Name == "" {
 		errs.Missing(wire.Join(prefix, "name"))
 	}
 	if v.Name != "" && !v.Name.Valid() {

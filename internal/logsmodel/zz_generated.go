@@ -911,7 +911,7 @@ func (v *CreateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 	if len(v.Description) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "description"), string(v.Description), 1024)
 	}
-	if false {
+	if v.QueryLanguage == "" {
 		errs.Missing(wire.Join(prefix, "queryLanguage"))
 	}
 	if v.QueryLanguage != "" && !v.QueryLanguage.Valid() {
@@ -1141,7 +1141,7 @@ func (v *DeleteAccountPolicyRequest) Validate(prefix string, errs *wire.Violatio
 	if v.PolicyName == "" {
 		errs.Missing(wire.Join(prefix, "policyName"))
 	}
-	if false {
+	if v.PolicyType == "" {
 		errs.Missing(wire.Join(prefix, "policyType"))
 	}
 	if v.PolicyType != "" && !v.PolicyType.Valid() {
@@ -1884,7 +1884,7 @@ func (v *DescribeAccountPoliciesRequest) Validate(prefix string, errs *wire.Viol
 	if v == nil {
 		return
 	}
-	if false {
+	if v.PolicyType == "" {
 		errs.Missing(wire.Join(prefix, "policyType"))
 	}
 	if v.PolicyType != "" && !v.PolicyType.Valid() {
@@ -6397,7 +6397,7 @@ func (v *PutStorageTierPolicyRequest) Validate(prefix string, errs *wire.Violati
 	if v == nil {
 		return
 	}
-	if false {
+	if v.StorageTier == "" {
 		errs.Missing(wire.Join(prefix, "storageTier"))
 	}
 	if v.StorageTier != "" && !v.StorageTier.Valid() {

@@ -639,7 +639,7 @@ func (v *EncryptionConfiguration) Validate(prefix string, errs *wire.Violations)
 	if v.KmsDataKeyReusePeriodSeconds != nil && float64(*v.KmsDataKeyReusePeriodSeconds) > 900 {
 		errs.Max(wire.Join(prefix, "kmsDataKeyReusePeriodSeconds"), float64(*v.KmsDataKeyReusePeriodSeconds), 900)
 	}
-	if false {
+	if v.Type == "" {
 		errs.Missing(wire.Join(prefix, "type"))
 	}
 	if v.Type != "" && !v.Type.Valid() {

@@ -199,6 +199,13 @@ func (g *gen) run() ([]byte, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// Every enumeration is known before any structure is generated: a
+	// required member's zero test depends on it, whatever the shapes' order.
+	for _, n := range names {
+		if s := g.m.Shapes[n]; s.Type == "string" && len(s.Enum) > 0 {
+			g.enums[n] = true
+		}
+	}
 	var patterns []string
 	for _, n := range names {
 		s := g.m.Shapes[n]

@@ -62,3 +62,19 @@ func TestGen_primitives(t *testing.T) {
 		})
 	}
 }
+
+// A required member whose enumeration sorts after its structure is still
+// checked for presence.
+func TestGen_requiredEnumBeforeItsType(t *testing.T) {
+	src := genFrom(t, `{
+ "metadata": {"targetPrefix": "T", "jsonVersion": "1.1"},
+ "operations": {"Op": {"name": "Op", "input": {"shape": "AReq"}}},
+ "shapes": {
+  "AReq": {"type": "structure", "required": ["kind"], "members": {"kind": {"shape": "ZKind"}}},
+  "ZKind": {"type": "string", "enum": ["one", "two"]}
+ }}`)
+	flat := strings.Join(strings.Fields(src), " ")
+	if want := `if v.Kind == "" { errs.Missing(wire.Join(prefix, "kind")) }`; !strings.Contains(flat, want) {
+		t.Errorf("generated code lacks %q:\n%s", want, src)
+	}
+}
