@@ -20,7 +20,7 @@ type taskRow struct {
 }
 
 func rowOf(t *taskRecord) taskRow {
-	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), body: mustJSON(t), update: t.Version > 1}
+	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), body: taskJSON(t), update: t.Version > 1}
 }
 
 // batcher commits task rows written by many goroutines in shared
