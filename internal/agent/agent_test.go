@@ -24,10 +24,10 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 
-func (r *recorder) Report(ctx context.Context, rep Report) {
+func (r *recorder) Report(ctx context.Context, steps ...Report) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.reports = append(r.reports, rep)
+	r.reports = append(r.reports, steps...)
 	close(r.changed)
 	r.changed = make(chan struct{})
 }

@@ -117,9 +117,11 @@ type reports struct {
 	ch   chan struct{}
 }
 
-func (r *reports) Report(_ context.Context, rep Report) {
+func (r *reports) Report(_ context.Context, steps ...Report) {
 	r.mu.Lock()
-	r.last[rep.TaskID] = rep
+	for _, rep := range steps {
+		r.last[rep.TaskID] = rep
+	}
 	r.mu.Unlock()
 	select {
 	case r.ch <- struct{}{}:

@@ -107,25 +107,39 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 
 func (r *runner) now() time.Time { return r.a.opts.Now() }
 
-// report advances the task as far as it can go, publishing every status it
-// passes (or the unchanged status once, for changes within it).
+// report advances the task as far as it can go, reporting every status it
+// passes (or the unchanged status once, for changes within it) in one
+// call, which returns once the last is persisted.
 func (r *runner) report(ctx context.Context) {
-	published := false
+	var steps []Report
 	for {
 		next, moved := r.state.Advance(r.now())
 		if !moved {
 			break
 		}
 		r.state = next
-		r.publish(ctx)
-		published = true
+		steps = r.snapshot(steps)
 	}
-	if !published {
-		r.publish(ctx)
+	if len(steps) == 0 {
+		steps = r.snapshot(steps)
 	}
+	r.a.opts.Reporter.Report(ctx, steps...)
 }
 
+// publish reports the task as it is.
 func (r *runner) publish(ctx context.Context) {
+	r.a.opts.Reporter.Report(ctx, r.snapshot(nil)...)
+}
+
+// snapshot appends the task as it is to steps. The reports of one burst
+// share their copies of the containers and resources, which change only
+// between bursts.
+func (r *runner) snapshot(steps []Report) []Report {
+	if n := len(steps); n > 0 {
+		s := steps[n-1]
+		s.State = r.state
+		return append(steps, s)
+	}
 	info := make(map[string]ContainerInfo, len(r.info))
 	for k, v := range r.info {
 		info[k] = v
@@ -137,7 +151,7 @@ func (r *runner) publish(ctx context.Context) {
 			res.Volumes[k] = v
 		}
 	}
-	r.a.opts.Reporter.Report(ctx, Report{
+	return append(steps, Report{
 		TaskID:        r.spec.ID,
 		State:         r.state,
 		Containers:    info,

@@ -72,10 +72,13 @@ type Report struct {
 	Resources     Resources
 }
 
-// Reporter receives task reports. Report must persist the snapshot before it
-// returns; the agent calls it from the task's goroutine, in order.
+// Reporter receives task reports. Report gets one or more successive
+// snapshots of one task (the statuses one change made it pass), each to be
+// shown as it comes; it must persist the last before it returns (which
+// persists the task as the others left it). The agent calls it from the
+// task's goroutine, in order.
 type Reporter interface {
-	Report(ctx context.Context, r Report)
+	Report(ctx context.Context, steps ...Report)
 }
 
 // LogEvent is one line of container output.

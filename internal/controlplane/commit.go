@@ -13,14 +13,20 @@ type taskRow struct {
 	id, cluster string
 	seq         int64
 	stopped     bool
-	body        []byte
+	// body is the stored document; when nil, the committer writes it from
+	// rec, a version of the task that nothing changes any more, outside
+	// the control plane's lock.
+	body []byte
+	rec  *taskRecord
 	// update: the row exists (a task's later versions), so an UPDATE,
 	// cheaper than an upsert, stores it.
 	update bool
 }
 
+// rowOf returns the row of a version of a task; the caller hands t over
+// (nothing may change it afterwards).
 func rowOf(t *taskRecord) taskRow {
-	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), body: taskJSON(t), update: t.Version > 1}
+	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), rec: t, update: t.Version > 1}
 }
 
 // batcher commits task rows written by many goroutines in shared
@@ -137,8 +143,13 @@ func (r *taskRow) exec(ctx context.Context, upsert, update *sql.Stmt) error {
 }
 
 // write commits rows in one transaction. Only the leader calls it, so the
-// prepared statement needs no lock.
+// prepared statements need no lock.
 func (b *batcher) write(ctx context.Context, rows []taskRow) error {
+	for i := range rows {
+		if rows[i].body == nil {
+			rows[i].body = taskJSON(rows[i].rec)
+		}
+	}
 	if b.upsert == nil {
 		upsert, err := b.db.PrepareContext(ctx, upsertTask)
 		if err != nil {

@@ -248,6 +248,43 @@ func TestRunTask_ClientToken(t *testing.T) {
 	}
 }
 
+func TestReport_StepsAreVersionsAndTheLastIsStored(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ecs.ResourceName(out.Tasks[0].TaskArn)
+	// One change (both containers started) takes the task through
+	// ACTIVATING to RUNNING: the agent reports both in one call.
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+	st.Provisioned = true
+	st, _ = st.Advance(f.now)
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st})
+	st = st.ContainerStarted("app").ContainerStarted("sidecar")
+	var steps []agent.Report
+	for moved := true; moved; {
+		if st, moved = st.Advance(f.now); moved {
+			steps = append(steps, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
+		}
+	}
+	if len(steps) != 2 || steps[0].State.Status != taskstate.Activating {
+		t.Fatalf("steps = %+v; want ACTIVATING then RUNNING", steps)
+	}
+	f.cp.Report(ctx, steps...)
+	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
+	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Version != 4 {
+		t.Fatalf("Describe after the steps = %+v, %v; want RUNNING, version 4 (one per step)", d, err)
+	}
+	f.open()
+	d, err = f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
+	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Version != 4 || d.Tasks[0].Containers[0].RuntimeId != "abc" {
+		t.Fatalf("Describe after reopening = %+v, %v; want the last step stored: RUNNING, version 4, runtime id abc", d, err)
+	}
+}
+
 func TestReport_PersistsAndReloads(t *testing.T) {
 	f := newFixture(t)
 	f.register("job")

@@ -275,34 +275,48 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	}, nil
 }
 
-// Report folds an agent report into the task and commits it. The task
-// changes in memory when its new version is queued for commit, under the
-// lock, so that every later writer of the task builds on it and is
-// committed after it; the commit itself is awaited without the lock, so
-// that reports of many tasks share transactions. DescribeTasks may thus
-// show a report a moment before it is durable; Report returns once it is.
-func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
-	cp.mu.Lock()
-	t := cp.tasks[r.TaskID]
-	if t == nil {
+// Report folds agent reports, successive snapshots of one task, into the
+// task one after the other, each a new version that DescribeTasks may
+// show, and commits the last. The task changes in memory under the lock,
+// and the last version is queued for commit there too, so that every later
+// writer of the task builds on it and is committed after it; the commit
+// itself is awaited without the lock, so that reports of many tasks share
+// transactions. DescribeTasks may thus show a report a moment before it is
+// durable; Report returns once the last one is. The versions before the
+// last are not stored: the last holds the whole task, as they left it
+// (had they been committed together, the transaction would have stored the
+// last one only).
+func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
+	var tk ticket
+	for i, r := range steps {
+		cp.mu.Lock()
+		t := cp.tasks[r.TaskID]
+		if t == nil {
+			cp.mu.Unlock()
+			return
+		}
+		upd := new(taskRecord)
+		*upd = *t
+		upd.State = r.State
+		upd.Containers = r.Containers
+		upd.PullStartedAt = wire.At(r.PullStartedAt)
+		upd.PullStoppedAt = wire.At(r.PullStoppedAt)
+		upd.Resources = r.Resources
+		upd.Version++
+		if i == len(steps)-1 {
+			tk = cp.batch.enqueue(rowOf(upd))
+		}
+		*t = *upd
+		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
+			cp.release(t)
+		}
 		cp.mu.Unlock()
+	}
+	if tk.b == nil {
 		return
 	}
-	upd := *t
-	upd.State = r.State
-	upd.Containers = r.Containers
-	upd.PullStartedAt = wire.At(r.PullStartedAt)
-	upd.PullStoppedAt = wire.At(r.PullStoppedAt)
-	upd.Resources = r.Resources
-	upd.Version++
-	tk := cp.batch.enqueue(rowOf(&upd))
-	*t = upd
-	if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
-		cp.release(t)
-	}
-	cp.mu.Unlock()
 	if err := tk.wait(ctx); err != nil {
-		cp.log.Error("cannot store task report", "task", r.TaskID, "err", err)
+		cp.log.Error("cannot store task report", "task", steps[0].TaskID, "err", err)
 	}
 }
 
