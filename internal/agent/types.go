@@ -74,9 +74,10 @@ type Report struct {
 
 // Reporter receives task reports. Report gets one or more successive
 // snapshots of one task (the statuses one change made it pass), each to be
-// shown as it comes; it must persist the last before it returns (which
-// persists the task as the others left it). The agent calls it from the
-// task's goroutine, in order.
+// shown as it comes, and has them stored promptly, in order; it may return
+// before they are stored (a later snapshot of a task stands for the earlier
+// ones, as the ECS agent's state changes are sent on without waiting). The
+// agent calls it from the task's goroutine, in order.
 type Reporter interface {
 	Report(ctx context.Context, steps ...Report)
 }

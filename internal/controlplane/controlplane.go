@@ -108,7 +108,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	cp := &ControlPlane{
 		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
-		batch:    &batcher{db: opts.DB},
+		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
 		tasks:    map[string]*taskRecord{},
@@ -134,6 +134,12 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		}
 	}
 	return cp, nil
+}
+
+// Close returns once every task report it has received is committed (or
+// has failed to be); close the database after it.
+func (cp *ControlPlane) Close() {
+	cp.batch.flush()
 }
 
 // Start hands every task that had not stopped to the launcher for adoption;

@@ -61,6 +61,9 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) open() {
+	if f.cp != nil {
+		f.cp.Close() // as the engine does before it closes the database
+	}
 	ctx := context.Background()
 	db, err := store.Open(ctx, f.dir)
 	if err != nil {

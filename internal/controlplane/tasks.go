@@ -277,17 +277,15 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 
 // Report folds agent reports, successive snapshots of one task, into the
 // task one after the other, each a new version that DescribeTasks may
-// show, and commits the last. The task changes in memory under the lock,
-// and the last version is queued for commit there too, so that every later
-// writer of the task builds on it and is committed after it; the commit
-// itself is awaited without the lock, so that reports of many tasks share
-// transactions. DescribeTasks may thus show a report a moment before it is
-// durable; Report returns once the last one is. The versions before the
-// last are not stored: the last holds the whole task, as they left it
-// (had they been committed together, the transaction would have stored the
+// show, and queues the last for commit without waiting for it: the
+// committer stores it promptly, after the versions queued before it. The
+// task changes in memory, and its last version is queued, under the lock,
+// so that every later writer of the task builds on it and is committed
+// after it. The versions before the last are not stored: the last holds
+// the whole task as they left it, and a version still queued when a later
+// one comes is replaced by it (a transaction holding both would store the
 // last one only).
 func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
-	var tk ticket
 	for i, r := range steps {
 		cp.mu.Lock()
 		t := cp.tasks[r.TaskID]
@@ -304,19 +302,13 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 		upd.Resources = r.Resources
 		upd.Version++
 		if i == len(steps)-1 {
-			tk = cp.batch.enqueue(rowOf(upd))
+			cp.batch.post(rowOf(upd))
 		}
 		*t = *upd
 		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 			cp.release(t)
 		}
 		cp.mu.Unlock()
-	}
-	if tk.b == nil {
-		return
-	}
-	if err := tk.wait(ctx); err != nil {
-		cp.log.Error("cannot store task report", "task", steps[0].TaskID, "err", err)
 	}
 }
 
