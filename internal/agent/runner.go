@@ -58,6 +58,8 @@ type runner struct {
 	exits    chan exitEvent
 	health   chan healthEvent
 	stopping map[string]bool
+	// steps is the array of the reports sent at once, reused.
+	steps []Report
 }
 
 func newRunner(a *Agent, spec TaskSpec) *runner {
@@ -111,7 +113,7 @@ func (r *runner) now() time.Time { return r.a.opts.Now() }
 // passes (or the unchanged status once, for changes within it) in one
 // call, which returns once the last is persisted.
 func (r *runner) report(ctx context.Context) {
-	var steps []Report
+	steps := r.steps[:0]
 	for {
 		next, moved := r.state.Advance(r.now())
 		if !moved {
@@ -123,12 +125,20 @@ func (r *runner) report(ctx context.Context) {
 	if len(steps) == 0 {
 		steps = r.snapshot(steps)
 	}
-	r.a.opts.Reporter.Report(ctx, steps...)
+	r.send(ctx, steps)
 }
 
 // publish reports the task as it is.
 func (r *runner) publish(ctx context.Context) {
-	r.a.opts.Reporter.Report(ctx, r.snapshot(nil)...)
+	r.send(ctx, r.snapshot(r.steps[:0]))
+}
+
+// send hands steps to the reporter, which keeps none of the slice, so
+// that its array serves the next report.
+func (r *runner) send(ctx context.Context, steps []Report) {
+	r.a.opts.Reporter.Report(ctx, steps...)
+	clear(steps)
+	r.steps = steps[:0]
 }
 
 // snapshot appends the task as it is to steps. The reports of one burst

@@ -56,10 +56,15 @@ type batcher struct {
 	// stops.
 	running bool
 	idle    sync.Cond
-	// upsert and update are prepared on first use; only the committer
-	// uses them.
+	// upsert and update are prepared on first use; they and bodies are
+	// the committer's.
 	upsert, update *sql.Stmt
+	bodies         []byte
 }
+
+// maxBodies is the largest body buffer the committer keeps for the next
+// batch.
+const maxBodies = 1 << 20
 
 func newBatcher(db *sql.DB, log *slog.Logger) *batcher {
 	b := &batcher{db: db, log: log, at: map[string]int{}}
@@ -180,10 +185,18 @@ func (r *taskRow) exec(ctx context.Context, upsert, update *sql.Stmt) error {
 // write commits rows in one transaction. Only the committer calls it, so
 // the prepared statements need no lock.
 func (b *batcher) write(ctx context.Context, rows []taskRow) error {
+	// The bodies share one buffer, kept for the next batch: the driver
+	// copies what it stores.
+	buf := b.bodies[:0]
 	for i := range rows {
 		if rows[i].body == nil {
-			rows[i].body = taskJSON(rows[i].rec)
+			n := len(buf)
+			buf = appendTaskJSON(buf, rows[i].rec)
+			rows[i].body = buf[n:len(buf):len(buf)]
 		}
+	}
+	if cap(buf) <= maxBodies {
+		b.bodies = buf
 	}
 	if b.upsert == nil {
 		upsert, err := b.db.PrepareContext(ctx, upsertTask)

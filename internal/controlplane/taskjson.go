@@ -16,9 +16,15 @@ import (
 // task stores it again. Members rarely set (overrides, tags, network
 // bindings) and strings that need escaping are written by json.Marshal.
 func taskJSON(t *taskRecord) []byte {
-	b, ok := appendTask(make([]byte, 0, 1536), t)
+	return appendTaskJSON(make([]byte, 0, 1536), t)
+}
+
+// appendTaskJSON appends the stored body of a task (see taskJSON) to b.
+func appendTaskJSON(b []byte, t *taskRecord) []byte {
+	n := len(b)
+	b, ok := appendTask(b, t)
 	if !ok {
-		return mustJSON(t)
+		return append(b[:n], mustJSON(t)...)
 	}
 	return b
 }
