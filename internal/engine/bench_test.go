@@ -74,26 +74,35 @@ func BenchmarkControlPlane_RunTask5000(b *testing.B) {
 	}
 	answered := time.Since(start)
 	// The agent runs the tasks meanwhile; wait until it has run every one
-	// (DescribeTasks shows RUNNING) and its reports are committed.
+	// (DescribeTasks shows RUNNING) and its reports are committed. The last
+	// task is watched alone first, so that the tasks are described about
+	// once each.
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	for i := 0; i < len(arns); {
-		batch := arns[i:min(i+100, len(arns))]
+	notRunning := func(batch []string) []string {
 		d, err := client.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: cluster, Tasks: batch})
-		if err != nil {
-			b.Fatal(err)
+		if err != nil || len(d.Failures) > 0 {
+			b.Fatalf("DescribeTasks: %v %+v", err, d)
 		}
-		running := 0
+		var out []string
 		for _, t := range d.Tasks {
-			if aws.ToString(t.LastStatus) == "RUNNING" {
-				running++
+			if aws.ToString(t.LastStatus) != "RUNNING" {
+				out = append(out, aws.ToString(t.TaskArn))
 			}
 		}
-		if running == len(batch) {
-			i += len(batch)
+		return out
+	}
+	for len(notRunning(arns[len(arns)-1:])) > 0 {
+		<-tick.C
+	}
+	for pending := arns; len(pending) > 0; {
+		n := min(100, len(pending))
+		if still := notRunning(pending[:n]); len(still) > 0 {
+			pending = append(still, pending[n:]...)
+			<-tick.C
 			continue
 		}
-		<-tick.C
+		pending = pending[n:]
 	}
 	eng.cp.Close()
 	ran := time.Since(start)
