@@ -52,7 +52,12 @@ type ControlPlane struct {
 	launcher Launcher
 	batch    *batcher
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// reportMu and lending: while lending, the holder of mu waits for a
+	// commit and Report changes tasks holding reportMu instead (see
+	// lendToReports).
+	reportMu sync.Mutex
+	lending  bool
 	clusters map[string]*clusterRecord
 	families map[string][]*taskDefRecord // by family, index revision-1
 	tasks    map[string]*taskRecord

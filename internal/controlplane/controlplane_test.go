@@ -288,6 +288,56 @@ func TestReport_StepsAreVersionsAndTheLastIsStored(t *testing.T) {
 	}
 }
 
+func TestReport_WhileRunTaskCommits(t *testing.T) {
+	// Reports may change tasks while a RunTask waits for its commit (it
+	// lends them its lock); run both at once, under -race.
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(8)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 30 {
+			if _, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(3)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	const reports = 40
+	for _, task := range out.Tasks {
+		id := ecs.ResourceName(task.TaskArn)
+		wg.Go(func() {
+			st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+			for i := range reports {
+				f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: fmt.Sprint(i)}}})
+			}
+		})
+	}
+	wg.Wait()
+	check := func(when string) {
+		for _, task := range out.Tasks {
+			d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{task.TaskArn}})
+			if err != nil || len(d.Tasks) != 1 {
+				t.Fatalf("%s: DescribeTasks = %+v, %v", when, d, err)
+			}
+			if got := d.Tasks[0]; got.Version != 1+reports || got.Containers[0].RuntimeId != fmt.Sprint(reports-1) {
+				t.Errorf("%s: task version %d, runtime id %s; want version %d, runtime id %d (the last report)", when, got.Version, got.Containers[0].RuntimeId, 1+reports, reports-1)
+			}
+		}
+	}
+	check("after the reports")
+	l, err := f.cp.ListTasks(ctx, &ecsmodel.ListTasksRequest{MaxResults: ptr32(100)})
+	if err != nil || len(l.TaskArns) != 8+30*3 {
+		t.Errorf("ListTasks = %d tasks, %v; want %d", len(l.TaskArns), err, 8+30*3)
+	}
+	f.open()
+	check("after reopening")
+}
+
 func TestReport_PersistsAndReloads(t *testing.T) {
 	f := newFixture(t)
 	f.register("job")

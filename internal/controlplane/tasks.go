@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
@@ -215,7 +216,8 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 	if len(recs) == 0 {
 		return out, nil
 	}
-	if err := cp.saveTasks(ctx, recs...); err != nil {
+	cp.lendToReports(func() { err = cp.saveTasks(ctx, recs...) })
+	if err != nil {
 		for _, t := range recs {
 			cp.release(t)
 		}
@@ -287,10 +289,10 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 // last one only).
 func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 	for i, r := range steps {
-		cp.mu.Lock()
+		unlock := cp.lockForReport()
 		t := cp.tasks[r.TaskID]
 		if t == nil {
-			cp.mu.Unlock()
+			unlock.Unlock()
 			return
 		}
 		upd := new(taskRecord)
@@ -308,8 +310,41 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 			cp.release(t)
 		}
-		cp.mu.Unlock()
+		unlock.Unlock()
 	}
+}
+
+// lockForReport takes what Report needs to change a task: cp.mu, or, while
+// a RunTask holding cp.mu lends it (see lendToReports), cp.reportMu.
+func (cp *ControlPlane) lockForReport() sync.Locker {
+	if cp.mu.TryLock() {
+		return &cp.mu
+	}
+	cp.reportMu.Lock()
+	if cp.lending {
+		return &cp.reportMu
+	}
+	cp.reportMu.Unlock()
+	cp.mu.Lock()
+	return &cp.mu
+}
+
+// lendToReports runs wait, which must touch none of the control plane's
+// state, letting reports change tasks meanwhile, as if they took cp.mu:
+// the caller holds cp.mu, so no one else does. RunTask lends while it
+// waits for its commit, so that the agent's reports are not held up
+// behind it; its own tasks are not known yet, and it changes nothing that
+// reports change afterwards.
+func (cp *ControlPlane) lendToReports(wait func()) {
+	cp.reportMu.Lock()
+	cp.lending = true
+	cp.reportMu.Unlock()
+	defer func() {
+		cp.reportMu.Lock()
+		cp.lending = false
+		cp.reportMu.Unlock()
+	}()
+	wait()
 }
 
 // StopTask asks a task to stop; the answer shows desiredStatus STOPPED.
