@@ -150,9 +150,10 @@ func (r *runner) snapshot(steps []Report) []Report {
 		s.State = r.state
 		return append(steps, s)
 	}
-	info := make(map[string]ContainerInfo, len(r.info))
+	// Pointers: a map holds room for 8 values, and these are large.
+	info := make(map[string]*ContainerInfo, len(r.info))
 	for k, v := range r.info {
-		info[k] = v
+		info[k] = &v
 	}
 	res := r.res
 	if res.Volumes != nil {

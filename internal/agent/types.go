@@ -64,9 +64,11 @@ type ContainerInfo struct {
 
 // Report is a snapshot of a task sent to the control plane after every change.
 type Report struct {
-	TaskID        string
-	State         taskstate.Task
-	Containers    map[string]ContainerInfo
+	TaskID string
+	State  taskstate.Task
+	// Containers holds what the agent knows about each container, by name;
+	// the values are the report's own (nothing changes them).
+	Containers    map[string]*ContainerInfo
 	PullStartedAt time.Time
 	PullStoppedAt time.Time
 	Resources     Resources

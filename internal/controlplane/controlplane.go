@@ -164,7 +164,12 @@ func (cp *ControlPlane) Start(l Launcher) {
 		}
 		st := t.State
 		spec.State = &st
-		spec.Containers = t.Containers
+		spec.Containers = make(map[string]agent.ContainerInfo, len(t.Containers))
+		for name, ci := range t.Containers {
+			if ci != nil {
+				spec.Containers[name] = *ci
+			}
+		}
 		spec.Resources = t.Resources
 		if t.PullStartedAt != nil {
 			spec.PullStartedAt = t.PullStartedAt.Time

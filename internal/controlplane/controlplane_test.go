@@ -270,7 +270,7 @@ func TestReport_StepsAreVersionsAndTheLastIsStored(t *testing.T) {
 	var steps []agent.Report
 	for moved := true; moved; {
 		if st, moved = st.Advance(f.now); moved {
-			steps = append(steps, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
+			steps = append(steps, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
 		}
 	}
 	if len(steps) != 2 || steps[0].State.Status != taskstate.Activating {
@@ -313,7 +313,7 @@ func TestReport_WhileRunTaskCommits(t *testing.T) {
 		wg.Go(func() {
 			st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
 			for i := range reports {
-				f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: fmt.Sprint(i)}}})
+				f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{"app": {RuntimeID: fmt.Sprint(i)}}})
 			}
 		})
 	}
@@ -354,7 +354,7 @@ func TestReport_PersistsAndReloads(t *testing.T) {
 	for moved := true; moved; {
 		st, moved = st.Advance(f.now)
 	}
-	f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
 	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
 	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Containers[0].RuntimeId != "abc" {
 		t.Fatalf("Describe after report = %+v, %v; want RUNNING with runtime id abc", d, err)

@@ -172,7 +172,10 @@ func appendContainer(b []byte, c *taskstate.Container) []byte {
 	return append(b, '}')
 }
 
-func appendContainerInfo(b []byte, ci agent.ContainerInfo) ([]byte, bool) {
+func appendContainerInfo(b []byte, ci *agent.ContainerInfo) ([]byte, bool) {
+	if ci == nil {
+		return append(b, "null"...), true
+	}
 	n := len(b)
 	b = append(b, '{')
 	b = appendOptString(b, `,"runtimeId":`, ci.RuntimeID)

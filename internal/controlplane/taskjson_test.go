@@ -79,7 +79,7 @@ func benchTask() *taskRecord {
 			CreatedAt: created, StartedAt: created.Add(time.Millisecond), StoppingAt: created.Add(time.Second),
 			ExecutionStoppedAt: created.Add(time.Second), StoppedAt: created.Add(2 * time.Second),
 		},
-		Containers: map[string]agent.ContainerInfo{"app": {
+		Containers: map[string]*agent.ContainerInfo{"app": {
 			RuntimeID: "530fd992caea5caf78be66960590e34004fb3935f688bf3c8cff783f9492b17b", RuntimeName: "ecs-bench-1-app-c25498c30cf9008bb3ff",
 			LogGroup: "/ecsrun/tasks", LogStream: "bench/app/733c8b4991de1008ae965029bd59221d", StartedAt: created.Add(time.Millisecond),
 		}},
@@ -105,6 +105,8 @@ func TestTaskJSON_IsJSONMarshal(t *testing.T) {
 	running.Overrides = &ecsmodel.TaskOverride{Cpu: "256"}
 	running.Tags = []ecsmodel.Tag{{Key: "k", Value: "v"}}
 	running.GPUs = []string{"0", "1"}
+	nilInfo := benchTask()
+	nilInfo.Containers["side"] = nil
 	for name, r := range map[string]*taskRecord{
 		"zero":          {},
 		"bench":         benchTask(),
@@ -114,6 +116,7 @@ func TestTaskJSON_IsJSONMarshal(t *testing.T) {
 		"every field 3": full(5),
 		"empty volumes": emptyVolumes,
 		"only cgroup":   onlyCgroup,
+		"nil info":      nilInfo,
 		"new":           {ContainerARNs: map[string]string{}, State: taskstate.New(nil, time.Unix(0, 0))},
 	} {
 		want, err := json.Marshal(r)
@@ -145,7 +148,7 @@ func FuzzTaskJSON(f *testing.F) {
 		r.State.StoppedReason = reason
 		r.State.Containers[0].Reason = reason
 		r.State.Containers[0].Name = name
-		r.Containers[name] = agent.ContainerInfo{RuntimeID: value, LogStream: reason}
+		r.Containers[name] = &agent.ContainerInfo{RuntimeID: value, LogStream: reason}
 		r.ContainerARNs[key] = value
 		r.Resources.Volumes = map[string]string{key: value, name: reason}
 		r.StartedBy = key

@@ -28,20 +28,20 @@ type taskRecord struct {
 	Family   string `json:"family"`
 	Revision int32  `json:"revision"`
 	// Request holds the RunTask members the task was started with.
-	LaunchType           string                         `json:"launchType,omitempty"`
-	Group                string                         `json:"group,omitempty"`
-	StartedBy            string                         `json:"startedBy,omitempty"`
-	Overrides            *ecsmodel.TaskOverride         `json:"overrides,omitempty"`
-	Tags                 []ecsmodel.Tag                 `json:"tags,omitempty"`
-	EnableExecuteCommand bool                           `json:"enableExecuteCommand,omitempty"`
-	ContainerARNs        map[string]string              `json:"containerArns"`
-	ClientToken          string                         `json:"clientToken,omitempty"`
-	TokenKey             string                         `json:"tokenKey,omitempty"`
-	Version              int64                          `json:"version"`
-	State                taskstate.Task                 `json:"state"`
-	Containers           map[string]agent.ContainerInfo `json:"containers,omitempty"`
-	PullStartedAt        *wire.Time                     `json:"pullStartedAt,omitempty"`
-	PullStoppedAt        *wire.Time                     `json:"pullStoppedAt,omitempty"`
+	LaunchType           string                          `json:"launchType,omitempty"`
+	Group                string                          `json:"group,omitempty"`
+	StartedBy            string                          `json:"startedBy,omitempty"`
+	Overrides            *ecsmodel.TaskOverride          `json:"overrides,omitempty"`
+	Tags                 []ecsmodel.Tag                  `json:"tags,omitempty"`
+	EnableExecuteCommand bool                            `json:"enableExecuteCommand,omitempty"`
+	ContainerARNs        map[string]string               `json:"containerArns"`
+	ClientToken          string                          `json:"clientToken,omitempty"`
+	TokenKey             string                          `json:"tokenKey,omitempty"`
+	Version              int64                           `json:"version"`
+	State                taskstate.Task                  `json:"state"`
+	Containers           map[string]*agent.ContainerInfo `json:"containers,omitempty"`
+	PullStartedAt        *wire.Time                      `json:"pullStartedAt,omitempty"`
+	PullStoppedAt        *wire.Time                      `json:"pullStoppedAt,omitempty"`
 	// ContainerInstance is the id of the container instance the task was
 	// placed on ("" on the host's own capacity); GPUs the GPUs it holds.
 	ContainerInstance string   `json:"containerInstance,omitempty"`
@@ -598,6 +598,9 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 	w.Containers = []ecsmodel.Container{}
 	for _, c := range st.Containers {
 		info := t.Containers[c.Name]
+		if info == nil {
+			info = &agent.ContainerInfo{}
+		}
 		wc := ecsmodel.Container{
 			ContainerArn:    t.ContainerARNs[c.Name],
 			TaskArn:         t.ARN,
