@@ -32,6 +32,8 @@ func (r *recorder) Report(ctx context.Context, steps ...Report) {
 	r.changed = make(chan struct{})
 }
 
+func (r *recorder) Sync(context.Context, string) {}
+
 func (r *recorder) last() (Report, chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

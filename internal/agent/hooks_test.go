@@ -130,6 +130,8 @@ func (r *reports) Report(_ context.Context, steps ...Report) {
 	}
 }
 
+func (r *reports) Sync(context.Context, string) {}
+
 func (r *reports) waitStopped(t *testing.T, id string) Report {
 	t.Helper()
 	deadline := time.After(30 * time.Second)

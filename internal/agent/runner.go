@@ -58,8 +58,10 @@ type runner struct {
 	exits    chan exitEvent
 	health   chan healthEvent
 	stopping map[string]bool
-	// steps is the array of the reports sent at once, reused.
-	steps []Report
+	// steps is the array of the reports sent at once, reused; unsynced:
+	// reports were sent since the last sync.
+	steps    []Report
+	unsynced bool
 }
 
 func newRunner(a *Agent, spec TaskSpec) *runner {
@@ -139,6 +141,23 @@ func (r *runner) send(ctx context.Context, steps []Report) {
 	r.a.opts.Reporter.Report(ctx, steps...)
 	clear(steps)
 	r.steps = steps[:0]
+	r.unsynced = true
+}
+
+// sync returns once the task's reports are stored. The runner calls it
+// before it changes the runtime in a way a restarted agent could not undo
+// or read back, so that an engine killed at any moment re-adopts the task
+// as if every report had been stored before the runner went on: before it
+// stops or removes a container (the stop code and reason, or a failure,
+// exist only in the reports) and before it sets up or releases the task's
+// resources. What it creates and starts needs none: a restarted agent
+// finds containers by their names, provisioning runs again, and what a
+// container did while the engine was down is read from the runtime.
+func (r *runner) sync(ctx context.Context) {
+	if r.unsynced {
+		r.a.opts.Reporter.Sync(ctx, r.spec.ID)
+		r.unsynced = false
+	}
 }
 
 // snapshot appends the task as it is to steps. The reports of one burst
@@ -191,6 +210,7 @@ func (r *runner) run(ctx context.Context) {
 			r.prepare(ctx, rep, false)
 		}
 		if r.state.Desired != taskstate.Stopped {
+			r.sync(rep)
 			if err := r.provision(ctx); err != nil {
 				if ctx.Err() != nil {
 					return
@@ -295,6 +315,7 @@ func (r *runner) loop(ctx, rep context.Context) {
 		}
 	}
 	r.release()
+	r.sync(rep)
 	r.deprovision(ctx)
 	r.state.Deprovisioned = true
 	r.a.forget(r)
@@ -501,6 +522,7 @@ func (r *runner) stopContainers(ctx, rep context.Context) {
 			continue
 		}
 		r.stopping[c.Name] = true
+		r.sync(rep)
 		id, timeout := r.info[c.Name].RuntimeID, stopTimeout(r.defs[c.Name])
 		go func() {
 			if err := r.rt.Stop(ctx, id, timeout); err != nil && ctx.Err() == nil {
@@ -547,6 +569,7 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 		r.info[c.Name] = ci
 		if !st.Running && !st.Exited {
 			// Created but never started: start it as a pending container.
+			r.sync(rep)
 			if err := r.rt.Remove(ctx, st.ID); err == nil {
 				ci.RuntimeID = ""
 				r.info[c.Name] = ci

@@ -78,11 +78,13 @@ type Report struct {
 // snapshots of one task (the statuses one change made it pass), each to be
 // shown as it comes, and has them stored promptly, in order; it may return
 // before they are stored (a later snapshot of a task stands for the earlier
-// ones, as the ECS agent's state changes are sent on without waiting). It
-// must not keep steps (the slice: the reports are values). The agent calls
-// it from the task's goroutine, in order.
+// ones). It must not keep steps (the slice: the reports are values). Sync
+// returns once every report of the task received so far is stored. The
+// agent calls both from the task's goroutine, in order, and syncs before it
+// changes anything in the runtime.
 type Reporter interface {
 	Report(ctx context.Context, steps ...Report)
+	Sync(ctx context.Context, taskID string)
 }
 
 // LogEvent is one line of container output.

@@ -185,6 +185,9 @@ func (r *taskRow) exec(ctx context.Context, upsert, update *sql.Stmt) error {
 // write commits rows in one transaction. Only the committer calls it, so
 // the prepared statements need no lock.
 func (b *batcher) write(ctx context.Context, rows []taskRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	// The bodies share one buffer, kept for the next batch: the driver
 	// copies what it stores.
 	buf := b.bodies[:0]

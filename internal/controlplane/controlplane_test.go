@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -336,6 +337,34 @@ func TestReport_WhileRunTaskCommits(t *testing.T) {
 	}
 	f.open()
 	check("after reopening")
+}
+
+func TestSync_CommitsTheReportsReceived(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ecs.ResourceName(out.Tasks[0].TaskArn)
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+	for i := range 5 {
+		st = st.RequestStop(taskstate.StopUserInitiated, fmt.Sprintf("reason %d", i), f.now)
+		f.cp.Report(ctx, agent.Report{TaskID: id, State: st})
+	}
+	f.cp.Sync(ctx, id)
+	var body []byte
+	if err := f.cp.db.QueryRow(`SELECT body FROM tasks WHERE id = ?`, id).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	var stored taskRecord
+	if err := json.Unmarshal(body, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Version != 6 || stored.State.StoppedReason != "reason 0" || stored.State.Desired != taskstate.Stopped {
+		t.Errorf("stored version %d, desired %s, reason %q; want version 6, STOPPED, reason 0 (the first stop wins)", stored.Version, stored.State.Desired, stored.State.StoppedReason)
+	}
 }
 
 func TestReport_PersistsAndReloads(t *testing.T) {

@@ -314,6 +314,14 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 	}
 }
 
+// Sync returns once every report of the task received so far is
+// committed: the next commit holds them, or a later version.
+func (cp *ControlPlane) Sync(ctx context.Context, taskID string) {
+	if err := cp.batch.commit(ctx); err != nil {
+		cp.log.Error("cannot store task reports", "task", taskID, "err", err)
+	}
+}
+
 // lockForReport takes what Report needs to change a task: cp.mu, or, while
 // a RunTask holding cp.mu lends it (see lendToReports), cp.reportMu.
 func (cp *ControlPlane) lockForReport() sync.Locker {
