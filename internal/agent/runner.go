@@ -113,7 +113,7 @@ func (r *runner) now() time.Time { return r.a.opts.Now() }
 
 // report advances the task as far as it can go, reporting every status it
 // passes (or the unchanged status once, for changes within it) in one
-// call, which returns once the last is persisted.
+// call.
 func (r *runner) report(ctx context.Context) {
 	steps := r.steps[:0]
 	for {

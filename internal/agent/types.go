@@ -81,7 +81,8 @@ type Report struct {
 // ones). It must not keep steps (the slice: the reports are values). Sync
 // returns once every report of the task received so far is stored. The
 // agent calls both from the task's goroutine, in order, and syncs before it
-// changes anything in the runtime.
+// stops or removes a container or sets up or releases the task's resources
+// (see runner.sync).
 type Reporter interface {
 	Report(ctx context.Context, steps ...Report)
 	Sync(ctx context.Context, taskID string)

@@ -289,10 +289,10 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 // last one only).
 func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 	for i, r := range steps {
-		unlock := cp.lockForReport()
+		held := cp.lockForReport()
 		t := cp.tasks[r.TaskID]
 		if t == nil {
-			unlock.Unlock()
+			held.Unlock()
 			return
 		}
 		upd := new(taskRecord)
@@ -310,7 +310,7 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 			cp.release(t)
 		}
-		unlock.Unlock()
+		held.Unlock()
 	}
 }
 
