@@ -15,14 +15,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
 
-	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/flowgraph"
+	"github.com/ecsrun/ecsrun/internal/runtask"
 	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/sfnapi"
 	"github.com/ecsrun/ecsrun/internal/sfnecs"
@@ -138,6 +137,8 @@ func newWorkflowRun(e *env) *cobra.Command {
 		execName   string
 		roleArn    string
 		taskDefs   []string
+		reuse      bool
+		expandEnv  bool
 		timeScale  float64
 		graphFile  string
 		pollPeriod time.Duration
@@ -163,7 +164,8 @@ Exit codes:
   1     ecsrun itself failed (the engine, the API)
   2     the command line, the definition or the input is wrong`,
 		Example: `  ecsrun workflow run examples/workflows/retry-catch.json \
-      --task-definition examples/workflows/flaky-task.json --time-scale 0.01
+      --task-definition examples/workflows/job.json --reuse-if-unchanged \
+      --input '{"exitCode": "3"}' --time-scale 0.01
   ecsrun workflow run flow.json --input '{"n": 3}' --output json
   ecsrun workflow run flow.json --input @input.json --graph run.svg`,
 		Args: cobra.ExactArgs(1),
@@ -196,11 +198,15 @@ Exit codes:
 			defer c.Close()
 			fmt.Fprintf(e.stderr, "Target: %s\n", c.Where)
 			for _, td := range taskDefs {
-				arn, err := registerTaskDefinition(ctx, c.ECS, td)
+				_, desc, err := runtask.ResolveTaskDefinition(ctx, c.ECS, td, reuse, expandEnv)
+				var fe *runtask.FileError
+				if errors.As(err, &fe) {
+					return &usageError{err}
+				}
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stderr, "TaskDefinition: %s\n", arn)
+				fmt.Fprintf(e.stderr, "TaskDefinition: %s\n", desc)
 			}
 			smArn, err := putStateMachine(ctx, client, name, def, roleArn)
 			if err != nil {
@@ -244,7 +250,9 @@ Exit codes:
 	fl.StringVar(&name, "state-machine-name", "", "name of the state machine to create or update (default: the file's base name)")
 	fl.StringVar(&execName, "name", "", "name of the execution (default: a UUID)")
 	fl.StringVar(&roleArn, "role-arn", "", "role of the state machine (default arn:aws:iam::<account>:role/ecsrun-workflow; required by AWS)")
-	fl.StringArrayVar(&taskDefs, "task-definition", nil, "task definition file (JSON or YAML) to register before the run; repeatable")
+	fl.StringArrayVar(&taskDefs, "task-definition", nil, "task definition file (JSON or YAML, as for run-task) to register before the run; repeatable")
+	fl.BoolVar(&reuse, "reuse-if-unchanged", false, "register a --task-definition file only when it differs from its family's latest ACTIVE revision")
+	fl.BoolVar(&expandEnv, "expand-env", false, "expand ${VAR} and ${VAR:-default} in the --task-definition files from the environment")
 	fl.Float64Var(&timeScale, "time-scale", 1, "multiply Wait states and retry delays by this factor (e.g. 0.01 for tests); timeouts are not scaled")
 	fl.StringVar(&graphFile, "graph", "", "write the state graph, coloured by this execution, as SVG to this file")
 	fl.DurationVar(&pollPeriod, "poll", 200*time.Millisecond, "how often to read the execution's history")
@@ -257,34 +265,6 @@ func nonEmptyString(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// registerTaskDefinition registers a task definition file (the same
-// formats as run-task) and returns the new revision's ARN.
-func registerTaskDefinition(ctx context.Context, client *awsecs.Client, path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", &usageError{fmt.Errorf("--task-definition: %w", err)}
-	}
-	req, err := ecs.DecodeTaskDefinitionFile(data)
-	if err != nil {
-		return "", &usageError{fmt.Errorf("task definition %s: %w", path, err)}
-	}
-	// The SDK's fields carry the model's member names, which
-	// encoding/json matches case-insensitively.
-	b, err := json.Marshal(req)
-	if err != nil {
-		return "", err
-	}
-	var in awsecs.RegisterTaskDefinitionInput
-	if err := json.Unmarshal(b, &in); err != nil {
-		return "", fmt.Errorf("task definition %s: %w", path, err)
-	}
-	out, err := client.RegisterTaskDefinition(ctx, &in)
-	if err != nil {
-		return "", fmt.Errorf("register task definition %s: %w", path, err)
-	}
-	return aws.ToString(out.TaskDefinition.TaskDefinitionArn), nil
 }
 
 // putStateMachine creates the state machine, or updates the one of that

@@ -247,3 +247,33 @@ func TestWorkflowRun_Interrupted(t *testing.T) {
 		t.Errorf("history of the interrupted execution: exit %d\n%s", code, hist)
 	}
 }
+
+// TestWorkflowRun_TaskDefinitionFiles: --task-definition registers files as
+// run-task does (the same decoder, --expand-env, --reuse-if-unchanged), and
+// a mistake in a file is a usage error naming the member.
+func TestWorkflowRun_TaskDefinitionFiles(t *testing.T) {
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(eng.Handler())
+	defer srv.Close()
+	pass := writeFile(t, "pass.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	t.Setenv("ECSRUN_TEST_IMAGE", "expanded-image")
+	def := writeFile(t, "job.yaml", "family: wf-job\ncontainerDefinitions: [{name: app, image: \"${ECSRUN_TEST_IMAGE}\", memory: 64}]\n")
+	for i, want := range []string{
+		"TaskDefinition: arn:aws:ecs:us-east-1:000000000000:task-definition/wf-job:1 (registered: family wf-job had no ACTIVE revision)",
+		"TaskDefinition: arn:aws:ecs:us-east-1:000000000000:task-definition/wf-job:1 (unchanged: reused)",
+	} {
+		code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, pass, "--task-definition", def, "--expand-env", "--reuse-if-unchanged")
+		if code != 0 || !strings.Contains(errOut, want) {
+			t.Errorf("run %d: exit %d; want 0 and %q\n%s", i+1, code, want, errOut)
+		}
+	}
+	bad := writeFile(t, "bad.yaml", "family: wf-bad\ncontainerDefinitions: [{name: app, imagee: x, memory: 64}]\n")
+	code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, pass, "--task-definition", bad)
+	if code != ExitUsage || !strings.Contains(errOut, `containerDefinitions[0].imagee: unknown member; did you mean "image"?`) {
+		t.Errorf("bad file: exit %d; want %d naming the member\n%s", code, ExitUsage, errOut)
+	}
+}
