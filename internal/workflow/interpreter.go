@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/runtask/retry"
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
 
@@ -491,16 +491,26 @@ func (r *stateRun) aborted(err *StatesError) *StatesError {
 // RetryDelay is the wait before retry number attempt+1 of retrier rt:
 // IntervalSeconds x BackoffRate^attempt, capped by MaxDelaySeconds, and
 // with FULL jitter drawn uniformly from [0, delay] using rnd (which returns
-// values in [0, 1)).
+// values in [0, 1)). It is the formula run-task's --max-attempts uses
+// (package retry), which also keeps delays too long for a time.Duration
+// at the longest one.
 func RetryDelay(rt Retrier, attempt int, rnd func() float64) time.Duration {
-	secs := rt.IntervalSeconds * math.Pow(rt.BackoffRate, float64(attempt))
-	if rt.MaxDelaySeconds > 0 && secs > rt.MaxDelaySeconds {
-		secs = rt.MaxDelaySeconds
+	p := retry.Policy{
+		Interval:    seconds(rt.IntervalSeconds),
+		BackoffRate: rt.BackoffRate,
+		MaxDelay:    seconds(rt.MaxDelaySeconds),
+		Jitter:      retry.JitterNone,
 	}
+	r := 1.0
 	if rt.JitterStrategy == "FULL" && rnd != nil {
-		secs *= rnd()
+		p.Jitter, r = retry.JitterFull, rnd()
 	}
-	return time.Duration(secs * float64(time.Second))
+	return p.Delay(attempt+1, r)
+}
+
+// seconds converts a number of seconds of a definition into a duration.
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second))
 }
 
 // work does one attempt of a Task, Parallel or Map state up to and
