@@ -42,13 +42,16 @@ type workflowFlags struct {
 	ef       engineFlags
 }
 
-func (f *workflowFlags) add(cmd *cobra.Command, engine bool) {
+// add adds the flags; output says whether the command prints text or JSON
+// (--output).
+func (f *workflowFlags) add(cmd *cobra.Command, output bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.endpoint, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL_SFN"), "Step Functions endpoint to use instead of the local engine (its ECS API is reached at the same URL; default $AWS_ENDPOINT_URL_SFN)")
-	fs.StringVar(&f.output, "output", "text", `"text" or "json"`)
-	if engine {
-		f.ef.add(fs)
+	f.output = "text"
+	if output {
+		fs.StringVar(&f.output, "output", "text", `"text" or "json"`)
 	}
+	f.ef.add(fs)
 }
 
 func (f *workflowFlags) check() error {
@@ -356,17 +359,17 @@ func history(ctx context.Context, client *sfn.Client, arn string) ([]sfntypes.Hi
 // interruptExecution stops the execution after a signal, waits for it to
 // end, and returns the exit error of the signal.
 func (e *env) interruptExecution(client *sfn.Client, arn string, sig os.Signal) error {
-	code := ExitInterrupted
+	code, name := ExitInterrupted, "SIGINT"
 	if sig == syscall.SIGTERM {
-		code = ExitTerminated
+		code, name = ExitTerminated, "SIGTERM"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Ecsrun.Interrupted"), Cause: aws.String(fmt.Sprintf("ecsrun workflow run received %v", sig))})
+	_, err := client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Ecsrun.Interrupted"), Cause: aws.String("ecsrun workflow run received " + name)})
 	if err != nil {
-		return &exitError{code: code, err: fmt.Errorf("%v: stopping the execution failed: %w", sig, err)}
+		return &exitError{code: code, err: fmt.Errorf("%s: stopping the execution failed: %w", name, err)}
 	}
-	return &exitError{code: code, err: fmt.Errorf("%v: the execution was stopped", sig)}
+	return &exitError{code: code, err: fmt.Errorf("%s: the execution was stopped", name)}
 }
 
 func executionExit(ex *sfn.DescribeExecutionOutput) error {
@@ -579,7 +582,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 	}
 	cmd.Flags().StringVar(&format, "format", "svg", `"svg" or "dot"`)
 	cmd.Flags().StringVarP(&out, "output-file", "o", "", "write to this file instead of standard output")
-	f.add(cmd, true)
+	f.add(cmd, false)
 	return cmd
 }
 

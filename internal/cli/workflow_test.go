@@ -52,6 +52,10 @@ func TestWorkflowGraph_file(t *testing.T) {
 	if code, _, errOut := run(t, "workflow", "graph", "--format", "png", exampleWorkflow); code != ExitUsage || !strings.Contains(errOut, "--format must be svg or dot") {
 		t.Errorf("--format png: exit %d, %s", code, errOut)
 	}
+	// graph writes SVG or DOT: it takes no --output text|json.
+	if code, _, errOut := run(t, "workflow", "graph", "--output", "json", exampleWorkflow); code != ExitUsage || !strings.Contains(errOut, "unknown flag: --output") {
+		t.Errorf("graph --output json: exit %d, %s; want the flag refused", code, errOut)
+	}
 }
 
 // The example state machine with the toolbox image standing in for the
@@ -238,12 +242,12 @@ func TestWorkflowRun_Interrupted(t *testing.T) {
 	}()
 	var out strings.Builder
 	code := Main(ctx, []string{"workflow", "run", "--endpoint-url", srv.URL, wait}, strings.NewReader(""), &out, errOut)
-	if code != ExitInterrupted || !strings.Contains(errOut.String(), "the execution was stopped") {
+	if code != ExitInterrupted || !strings.Contains(errOut.String(), "SIGINT: the execution was stopped") {
 		t.Fatalf("exit %d; want %d\n%s", code, ExitInterrupted, errOut.String())
 	}
 	arn := regexp.MustCompile(`Execution: (\S+)`).FindStringSubmatch(errOut.String())[1]
 	code, hist, _ := run(t, "workflow", "history", "--endpoint-url", srv.URL, arn)
-	if code != 0 || !strings.Contains(hist, "execution ABORTED Ecsrun.Interrupted") {
+	if code != 0 || !strings.Contains(hist, "execution ABORTED Ecsrun.Interrupted ecsrun workflow run received SIGINT") {
 		t.Errorf("history of the interrupted execution: exit %d\n%s", code, hist)
 	}
 }
