@@ -148,6 +148,10 @@ func TestHelp_TeachesExitCodes(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "124") || !strings.Contains(out, "125") || !strings.Contains(out, "--task-definition") {
 		t.Errorf("run-task --help: exit %d\n%s", code, out)
 	}
+	// serve serves Step Functions too, and says how to reach it.
+	if code, out, _ := run(t, "serve", "--help"); code != 0 || !strings.Contains(out, "Step Functions API") || !strings.Contains(out, "AWS_ENDPOINT_URL_SFN") {
+		t.Errorf("serve --help: exit %d\n%s", code, out)
+	}
 }
 
 func TestServe_VerifiesSignaturesWhenCredentialsAreConfigured(t *testing.T) {
