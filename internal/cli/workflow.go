@@ -588,25 +588,35 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 
 // progress prints history events as lines a person can follow.
 type progress struct {
-	w      io.Writer
-	start  time.Time
-	ids    bool
-	state  map[int64]string // event id -> the state it belongs to
-	tries  map[string]int   // state -> task attempts in the current visit
-	failed map[string]bool  // state -> its current visit had an error
+	w     io.Writer
+	start time.Time
+	ids   bool
+	// state maps an event id to the state it belongs to, named with the
+	// Map iterations it runs in ("Fan[1]/Run"), so that the lines of
+	// concurrent iterations can be told apart; iter maps it to those
+	// iterations ("Fan[1]/", or "" outside a Map).
+	state  map[int64]string
+	iter   map[int64]string
+	tries  map[string]int  // state -> task attempts in the current visit
+	failed map[string]bool // state -> its current visit had an error
 }
 
 func newProgress(w io.Writer, start time.Time) *progress {
-	return &progress{w: w, start: start, state: map[int64]string{}, tries: map[string]int{}, failed: map[string]bool{}}
+	return &progress{w: w, start: start, state: map[int64]string{}, iter: map[int64]string{}, tries: map[string]int{}, failed: map[string]bool{}}
 }
 
 func (p *progress) event(ev sfntypes.HistoryEvent) {
+	iter := p.iter[ev.PreviousEventId]
+	if d := ev.MapIterationStartedEventDetails; d != nil {
+		iter += fmt.Sprintf("%s[%d]/", aws.ToString(d.Name), d.Index)
+	}
+	p.iter[ev.Id] = iter
 	name := p.state[ev.PreviousEventId]
 	if d := ev.StateEnteredEventDetails; d != nil {
-		name = aws.ToString(d.Name)
+		name = iter + aws.ToString(d.Name)
 	}
 	if d := ev.StateExitedEventDetails; d != nil {
-		name = aws.ToString(d.Name)
+		name = iter + aws.ToString(d.Name)
 	}
 	p.state[ev.Id] = name
 	line := p.describe(ev, name)

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
@@ -279,5 +282,56 @@ func TestWorkflowRun_TaskDefinitionFiles(t *testing.T) {
 	code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, pass, "--task-definition", bad)
 	if code != ExitUsage || !strings.Contains(errOut, `containerDefinitions[0].imagee: unknown member; did you mean "image"?`) {
 		t.Errorf("bad file: exit %d; want %d naming the member\n%s", code, ExitUsage, errOut)
+	}
+}
+
+// TestProgress_MapIterations: the lines of concurrent Map iterations name
+// their item, and a task of one item is not counted as a retry of the
+// other's.
+func TestProgress_MapIterations(t *testing.T) {
+	start := time.Unix(1000, 0)
+	ev := func(id, prev int64, typ sfntypes.HistoryEventType, set func(*sfntypes.HistoryEvent)) sfntypes.HistoryEvent {
+		e := sfntypes.HistoryEvent{Id: id, PreviousEventId: prev, Type: typ, Timestamp: aws.Time(start)}
+		if set != nil {
+			set(&e)
+		}
+		return e
+	}
+	entered := func(name string) func(*sfntypes.HistoryEvent) {
+		return func(e *sfntypes.HistoryEvent) {
+			e.StateEnteredEventDetails = &sfntypes.StateEnteredEventDetails{Name: aws.String(name)}
+		}
+	}
+	iteration := func(i int32) func(*sfntypes.HistoryEvent) {
+		return func(e *sfntypes.HistoryEvent) {
+			e.MapIterationStartedEventDetails = &sfntypes.MapIterationEventDetails{Name: aws.String("Fan"), Index: i}
+		}
+	}
+	scheduled := func(e *sfntypes.HistoryEvent) {
+		e.TaskScheduledEventDetails = &sfntypes.TaskScheduledEventDetails{ResourceType: aws.String("ecs"), Resource: aws.String("runTask.sync")}
+	}
+	var out strings.Builder
+	p := newProgress(&out, start)
+	for _, e := range []sfntypes.HistoryEvent{
+		ev(1, 0, sfntypes.HistoryEventTypeExecutionStarted, nil),
+		ev(2, 0, sfntypes.HistoryEventTypeMapStateEntered, entered("Fan")),
+		ev(3, 2, sfntypes.HistoryEventTypeMapStateStarted, nil),
+		ev(4, 3, sfntypes.HistoryEventTypeMapIterationStarted, iteration(0)),
+		ev(5, 3, sfntypes.HistoryEventTypeMapIterationStarted, iteration(1)),
+		ev(6, 4, sfntypes.HistoryEventTypeTaskStateEntered, entered("Run")),
+		ev(7, 5, sfntypes.HistoryEventTypeTaskStateEntered, entered("Run")),
+		ev(8, 6, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
+		ev(9, 7, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
+	} {
+		p.event(e)
+	}
+	for _, want := range []string{"] Fan: item 1 started\n", "] Fan[0]/Run: entered (Task state)\n", "] Fan[1]/Run: entered (Task state)\n",
+		"] Fan[0]/Run: ecs:runTask.sync\n", "] Fan[1]/Run: ecs:runTask.sync\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "retry") {
+		t.Errorf("the second item's task counted as a retry:\n%s", out.String())
 	}
 }
