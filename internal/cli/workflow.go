@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
 
@@ -222,7 +223,7 @@ Exit codes:
 			}
 			start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: nonEmptyString(execName), Input: aws.String(in)}, opts...)
 			if err != nil {
-				return fmt.Errorf("start execution: %w", err)
+				return sfnError("start execution", err)
 			}
 			arn := aws.ToString(start.ExecutionArn)
 			fmt.Fprintf(e.stderr, "Execution: %s\n", arn)
@@ -279,29 +280,43 @@ func putStateMachine(ctx context.Context, client *sfn.Client, name, def, roleArn
 	}
 	var exists *sfntypes.StateMachineAlreadyExists
 	if !errors.As(err, &exists) {
-		var invalid *sfntypes.InvalidDefinition
-		if errors.As(err, &invalid) {
-			return "", &usageError{err}
-		}
-		return "", fmt.Errorf("create state machine: %w", err)
+		return "", sfnError("create state machine", err)
 	}
 	// Same name: find it and update it.
 	p := sfn.NewListStateMachinesPaginator(client, &sfn.ListStateMachinesInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return "", fmt.Errorf("list state machines: %w", err)
+			return "", sfnError("list state machines", err)
 		}
 		for _, sm := range page.StateMachines {
 			if aws.ToString(sm.Name) == name {
 				if _, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: aws.String(def), RoleArn: aws.String(roleArn)}); err != nil {
-					return "", fmt.Errorf("update state machine %s: %w", name, err)
+					return "", sfnError("update state machine "+name, err)
 				}
 				return aws.ToString(sm.StateMachineArn), nil
 			}
 		}
 	}
-	return "", fmt.Errorf("create state machine: %w", err)
+	return "", sfnError("create state machine", err)
+}
+
+// sfnError words a failed Step Functions call as the AWS CLI does
+// ("start execution: InvalidName: Invalid Name: 'bad name!'"), without the
+// SDK's transport details. Errors about what the user gave (a name, an
+// ARN, the input, the definition) are usage errors.
+func sfnError(op string, err error) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	e := fmt.Errorf("%s: %s: %s", op, ae.ErrorCode(), ae.ErrorMessage())
+	switch ae.ErrorCode() {
+	case "InvalidName", "InvalidArn", "InvalidExecutionInput", "InvalidDefinition", "ExecutionAlreadyExists",
+		"ExecutionDoesNotExist", "StateMachineDoesNotExist", "StateMachineDeleting", "ValidationException":
+		return &usageError{e}
+	}
+	return e
 }
 
 // follow reads the execution's history until it ends, handing new events
@@ -320,7 +335,7 @@ func follow(ctx context.Context, client *sfn.Client, arn string, p *progress, pe
 		if n := len(evs); n > 0 && isExecutionEnd(evs[n-1].Type) {
 			out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, sfnError("describe execution", err)
 			}
 			if out.Status != sfntypes.ExecutionStatusRunning {
 				return out, evs, nil
@@ -349,7 +364,7 @@ func history(ctx context.Context, client *sfn.Client, arn string) ([]sfntypes.Hi
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("execution history: %w", err)
+			return nil, sfnError("execution history", err)
 		}
 		out = append(out, page.Events...)
 	}
@@ -551,7 +566,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 				defer c.Close()
 				d, err := client.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(args[0])})
 				if err != nil {
-					return err
+					return sfnError("describe state machine for execution", err)
 				}
 				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnecs.Checker()})
 				if err != nil {
@@ -563,7 +578,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 				}
 				ex, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(args[0])})
 				if err != nil {
-					return err
+					return sfnError("describe execution", err)
 				}
 				g = flowgraph.New(sm)
 				g.Color(historyEvents(evs))

@@ -278,6 +278,21 @@ func TestWorkflowRun_TaskDefinitionFiles(t *testing.T) {
 			t.Errorf("run %d: exit %d; want 0 and %q\n%s", i+1, code, want, errOut)
 		}
 	}
+	// API errors about what the user gave are usage errors, worded without
+	// the SDK's request details.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", pass, "--name", "bad name!"}, "start execution: InvalidName: Invalid Name: 'bad name!'"},
+		{[]string{"history", "arn:aws:states:us-east-1:000000000000:execution:pass:nope"}, "execution history: ExecutionDoesNotExist: Execution Does Not Exist:"},
+		{[]string{"graph", "arn:aws:states:us-east-1:000000000000:execution:pass:nope"}, "ExecutionDoesNotExist"},
+	} {
+		code, _, errOut := run(t, append(append([]string{"workflow"}, tc.args...), "--endpoint-url", srv.URL)...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "RequestID") {
+			t.Errorf("%v: exit %d, %q; want %d with %q", tc.args, code, errOut, ExitUsage, tc.want)
+		}
+	}
 	bad := writeFile(t, "bad.yaml", "family: wf-bad\ncontainerDefinitions: [{name: app, imagee: x, memory: 64}]\n")
 	code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, pass, "--task-definition", bad)
 	if code != ExitUsage || !strings.Contains(errOut, `containerDefinitions[0].imagee: unknown member; did you mean "image"?`) {
