@@ -524,6 +524,12 @@ func TestResolveTaskDefinition(t *testing.T) {
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), `containerDefinitions[0].imagee: unknown member; did you mean "image"?`) {
 		t.Errorf("bad file: %v", err)
 	}
+	// A file ECS refuses: ECS's words, without the SDK's request details.
+	nomem := h.file("nomem.yaml", "family: nomem\ncontainerDefinitions: [{name: app, image: x}]\n")
+	_, _, err = ResolveTaskDefinition(ctx, h.ecs, nomem, false, false)
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "register task definition "+nomem+": ClientException: Invalid setting for container 'app'.") || strings.Contains(err.Error(), "RequestID") {
+		t.Errorf("refused file: %v", err)
+	}
 	// Neither a file nor a registered family: the error says both, without
 	// the SDK's request details.
 	_, _, err = ResolveTaskDefinition(ctx, h.ecs, "sharde", false, false)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
@@ -169,7 +170,15 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 	}
 	out, err := r.ECS.RegisterTaskDefinition(ctx, &in)
 	if err != nil {
-		return nil, fmt.Errorf("register task definition %s: %w", ref, err)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) {
+			return nil, fmt.Errorf("register task definition %s: %w", ref, err)
+		}
+		err = fmt.Errorf("register task definition %s: %s: %s", ref, ae.ErrorCode(), ae.ErrorMessage())
+		if ae.ErrorFault() == smithy.FaultClient && ae.ErrorCode() != "ThrottlingException" {
+			err = &FileError{err} // ECS refused what the file says
+		}
+		return nil, err
 	}
 	td.def = out.TaskDefinition
 	return td, nil
