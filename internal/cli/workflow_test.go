@@ -225,16 +225,23 @@ func (w *signalWriter) String() string {
 	return w.buf.String()
 }
 
-// TestWorkflowRun_Interrupted: cancelling the command (what SIGINT does)
-// stops the execution before ecsrun exits 130.
-func TestWorkflowRun_Interrupted(t *testing.T) {
+// fakeEndpoint serves an engine on the fake runtime (no task runs a
+// process) over HTTP, as ecsrun serve does.
+func fakeEndpoint(t *testing.T) *httptest.Server {
+	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
 	srv := httptest.NewServer(eng.Handler())
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close(); eng.Close() })
+	return srv
+}
+
+// TestWorkflowRun_Interrupted: cancelling the command (what SIGINT does)
+// stops the execution before ecsrun exits 130.
+func TestWorkflowRun_Interrupted(t *testing.T) {
+	srv := fakeEndpoint(t)
 	wait := writeFile(t, "long.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -259,13 +266,7 @@ func TestWorkflowRun_Interrupted(t *testing.T) {
 // run-task does (the same decoder, --expand-env, --reuse-if-unchanged), and
 // a mistake in a file is a usage error naming the member.
 func TestWorkflowRun_TaskDefinitionFiles(t *testing.T) {
-	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	srv := httptest.NewServer(eng.Handler())
-	defer srv.Close()
+	srv := fakeEndpoint(t)
 	pass := writeFile(t, "pass.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	t.Setenv("ECSRUN_TEST_IMAGE", "expanded-image")
 	def := writeFile(t, "job.yaml", "family: wf-job\ncontainerDefinitions: [{name: app, image: \"${ECSRUN_TEST_IMAGE}\", memory: 64}]\n")
