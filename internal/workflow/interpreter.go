@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -117,7 +118,9 @@ func (ex *execution) region() string {
 // delay sleeps d scaled by DelayScale (Wait states and retry delays).
 func (ex *execution) delay(ctx context.Context, d time.Duration) bool {
 	if s := ex.opts.DelayScale; s > 0 && s != 1 {
-		d = time.Duration(float64(d) * s)
+		// (A delay scaled past what a time.Duration holds stays the
+		// longest one rather than wrapping around to a negative one.)
+		d = time.Duration(min(float64(d)*s, float64(math.MaxInt64/2)))
 	}
 	return ex.sleep(ctx, d)
 }

@@ -132,4 +132,15 @@ func TestRun_DelayScale(t *testing.T) {
 	if got := clock.Now().Sub(start); got != time.Second {
 		t.Errorf("a 100 s Wait scaled by 0.01 took %v; want 1s", got)
 	}
+	// Scaled up past what a time.Duration holds, a delay stays long.
+	long, err := Parse([]byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":99999999,"End":true}}}`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = NewFakeClock(start)
+	clock.SetAutoAdvance(true)
+	RunValue(context.Background(), long, map[string]any{}, Options{Clock: clock, DelayScale: 1000})
+	if got := clock.Now().Sub(start); got < 100*365*24*time.Hour {
+		t.Errorf("a 99999999 s Wait scaled by 1000 took %v; want the longest delay, not a wrapped one", got)
+	}
 }
