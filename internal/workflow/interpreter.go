@@ -200,7 +200,7 @@ func (ex *execution) run(ctx context.Context) *Result {
 
 	var timeout <-chan time.Time
 	if ex.sm.TimeoutSeconds > 0 {
-		t := ex.opts.Clock.NewTimer(time.Duration(ex.sm.TimeoutSeconds) * time.Second)
+		t := ex.opts.Clock.NewTimer(seconds(float64(ex.sm.TimeoutSeconds)))
 		defer t.Stop()
 		timeout = t.C()
 	}
@@ -511,9 +511,13 @@ func RetryDelay(rt Retrier, attempt int, rnd func() float64) time.Duration {
 	return p.Delay(attempt+1, r)
 }
 
-// seconds converts a number of seconds of a definition into a duration.
+// seconds converts a number of seconds (of a definition, or of the input
+// through a ...Path field) into a duration; one longer than a
+// time.Duration holds stays the longest (about 146 years) instead of
+// wrapping around to a negative one, which would end a wait or a timeout
+// at once.
 func seconds(s float64) time.Duration {
-	return time.Duration(s * float64(time.Second))
+	return time.Duration(min(s*float64(time.Second), float64(math.MaxInt64/2)))
 }
 
 // work does one attempt of a Task, Parallel or Map state up to and
@@ -744,7 +748,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 	now := r.ex.opts.Clock.Now()
 	switch {
 	case st.Seconds != nil:
-		return time.Duration(*st.Seconds) * time.Second, nil
+		return seconds(float64(*st.Seconds)), nil
 	case st.Timestamp != nil:
 		return st.Timestamp.Sub(now), nil
 	case st.SecondsPath != nil:
@@ -759,7 +763,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 		if n < 0 {
 			return 0, r.runtimeError(ErrRuntime, "The SecondsPath parameter references a negative value: %s == %d", st.SecondsPath.raw, n)
 		}
-		return time.Duration(n) * time.Second, nil
+		return seconds(float64(n)), nil
 	case st.TimestampPath != nil:
 		v, err := r.evalPath(st.TimestampPath, input)
 		if err != nil {
