@@ -60,6 +60,7 @@ func (td *taskDef) describe() string {
 // content is wrong), as opposed to a failed API call.
 type FileError struct{ Err error }
 
+// Error returns the underlying error's message.
 func (e *FileError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
@@ -175,7 +176,7 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 			return nil, fmt.Errorf("register task definition %s: %w", ref, err)
 		}
 		err = fmt.Errorf("register task definition %s: %s: %s", ref, ae.ErrorCode(), ae.ErrorMessage())
-		if ae.ErrorFault() == smithy.FaultClient && ae.ErrorCode() != "ThrottlingException" {
+		if c := ae.ErrorCode(); c == "ClientException" || c == "InvalidParameterException" {
 			err = &FileError{err} // ECS refused what the file says
 		}
 		return nil, err
