@@ -57,6 +57,17 @@ type instanceRecord struct {
 	Tags           []ecsmodel.Tag       `json:"tags,omitempty"`
 	RegisteredAt   time.Time            `json:"registeredAt"`
 	DeregisteredAt time.Time            `json:"deregisteredAt,omitzero"`
+	// Declared is what ecsrun itself last registered for the host or a
+	// --config declaration (nil for instances registered through the
+	// API). At each start the declaration is applied again; what was
+	// changed through the API besides it is kept (see keepAPIChanges).
+	Declared *declaration `json:"declared,omitempty"`
+}
+
+// declaration is what a host or --config registration sets.
+type declaration struct {
+	Attributes map[string]string `json:"attributes"`
+	Tags       []ecsmodel.Tag    `json:"tags,omitempty"`
 }
 
 // resources returns the registered resources, parsed.
@@ -208,6 +219,8 @@ type instanceSpec struct {
 	info           ecsmodel.VersionInfo
 	tags           []ecsmodel.Tag // nil keeps the current ones
 	agentConnected bool
+	// declared, when set, is recorded as the instance's declaration.
+	declared *declaration
 }
 
 // putInstance registers an instance in cluster: a new one when r is nil
@@ -246,6 +259,9 @@ func (cp *ControlPlane) putInstance(ctx context.Context, cluster string, r *inst
 	upd.Attributes = maps.Clone(spec.attrs)
 	if spec.tags != nil {
 		upd.Tags = spec.tags
+	}
+	if spec.declared != nil {
+		upd.Declared = spec.declared
 	}
 	if err := cp.saveInstance(ctx, upd); err != nil {
 		return nil, err

@@ -73,3 +73,86 @@ instances:
 		c.reopen(false, cfg)
 	}
 }
+
+// attrValues returns the named attributes of an instance as name=value
+// ("name=" for one without a value, nothing for one it lacks).
+func attrValues(ci types.ContainerInstance, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if v, ok := attribute(ci.Attributes, n); ok {
+			out = append(out, n+"="+v)
+		}
+	}
+	return out
+}
+
+// TestConfig_APIChangesSurviveRestarts: attributes and tags changed
+// through the API on the host instance and on declared instances are kept
+// when the engine starts again, also after the declaration changed; what
+// the declaration sets wins.
+func TestConfig_APIChangesSurviveRestarts(t *testing.T) {
+	parse := func(stack string) *serveconfig.Config {
+		cfg, err := serveconfig.Parse([]byte(`
+instances:
+  - name: web
+    cluster: keep
+    cpu: 1024
+    memory: 1GB
+    attributes: {stack: ` + stack + `}
+    tags: {team: platform}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	cfg := parse("blue")
+	c := newCluster(t, true, cfg)
+	web := c.listIn("keep")[0]
+	host := c.listIn("default")[0]
+	cx := ctx(t)
+	for cl, arn := range map[string]string{"keep": web, "default": host} {
+		if _, err := c.ecs.PutAttributes(cx, &awsecs.PutAttributesInput{Cluster: aws.String(cl), Attributes: []types.Attribute{
+			{Name: aws.String("rack"), Value: aws.String("r1"), TargetId: aws.String(arn)},
+			{Name: aws.String("spare"), TargetId: aws.String(arn)},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ecs.TagResource(cx, &awsecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{{Key: aws.String("owner"), Value: aws.String("me")}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string, wantWeb, wantHost []string) {
+		t.Helper()
+		w := c.describeIn("keep", web)[0]
+		if got := append(attrValues(w, "rack", "spare", "stack"), tagKeys(w.Tags)...); !slices.Equal(got, wantWeb) {
+			t.Errorf("%s: declared instance has %v; want %v", when, got, wantWeb)
+		}
+		h := c.describeIn("default", host)[0]
+		if got := append(attrValues(h, "rack", "spare"), tagKeys(h.Tags)...); !slices.Equal(got, wantHost) {
+			t.Errorf("%s: host instance has %v; want %v", when, got, wantHost)
+		}
+	}
+	all := []string{"rack=r1", "spare=", "stack=blue", "team=platform", "owner=me"}
+	hostAll := []string{"rack=r1", "spare=", "owner=me"}
+	check("before the restart", all, hostAll)
+	c.reopen(true, cfg)
+	check("after a restart", all, hostAll)
+
+	// A changed declaration wins where it speaks and keeps the rest.
+	cfg = parse("green")
+	c.reopen(true, cfg)
+	check("after the declaration changed", []string{"rack=r1", "spare=", "stack=green", "team=platform", "owner=me"}, hostAll)
+
+	// What the API removed stays removed.
+	if _, err := c.ecs.DeleteAttributes(cx, &awsecs.DeleteAttributesInput{Cluster: aws.String("keep"), Attributes: []types.Attribute{
+		{Name: aws.String("rack"), TargetId: aws.String(web)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ecs.UntagResource(cx, &awsecs.UntagResourceInput{ResourceArn: aws.String(web), TagKeys: []string{"owner"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.reopen(true, cfg)
+	check("after removing through the API", []string{"spare=", "stack=green", "team=platform"}, hostAll)
+}
