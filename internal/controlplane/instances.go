@@ -102,8 +102,9 @@ func (cp *ControlPlane) saveInstance(ctx context.Context, r *instanceRecord) err
 }
 
 // loadInstances reads the container instances, forgetting those
-// deregistered longer than the task retention ago, and builds the
-// clusters' placement states (without their tasks: see restoreAllocations).
+// deregistered longer than the task retention ago (except the host's: its
+// record is what keeps it deregistered), and builds the clusters'
+// placement states (without their tasks: see restoreAllocations).
 func (cp *ControlPlane) loadInstances(ctx context.Context) error {
 	rows, err := cp.db.QueryContext(ctx, `SELECT body FROM container_instances ORDER BY seq`)
 	if err != nil {
@@ -123,7 +124,7 @@ func (cp *ControlPlane) loadInstances(ctx context.Context) error {
 			return fmt.Errorf("controlplane: load container instance: %w", err)
 		}
 		cp.instSeq = max(cp.instSeq, r.Seq)
-		if r.Status == instanceInactive && r.DeregisteredAt.Before(cutoff) {
+		if r.Status == instanceInactive && r.DeregisteredAt.Before(cutoff) && r.Source != sourceHost {
 			expired = append(expired, r.ID)
 			continue
 		}
