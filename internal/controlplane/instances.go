@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"runtime"
@@ -106,37 +105,25 @@ func (cp *ControlPlane) saveInstance(ctx context.Context, r *instanceRecord) err
 // record is what keeps it deregistered), and builds the clusters'
 // placement states (without their tasks: see restoreAllocations).
 func (cp *ControlPlane) loadInstances(ctx context.Context) error {
-	rows, err := cp.db.QueryContext(ctx, `SELECT body FROM container_instances ORDER BY seq`)
-	if err != nil {
-		return fmt.Errorf("controlplane: load container instances: %w", err)
-	}
 	cutoff := cp.now().Add(-cp.keep)
 	var expired []string
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
-		}
-		r := new(instanceRecord)
-		if err := json.Unmarshal(body, r); err != nil {
-			rows.Close()
-			return fmt.Errorf("controlplane: load container instance: %w", err)
-		}
+	err := loadRows(ctx, cp.db, `SELECT body FROM container_instances ORDER BY seq`, "container instances", func(r *instanceRecord) error {
 		cp.instSeq = max(cp.instSeq, r.Seq)
 		if r.Status == instanceInactive && r.DeregisteredAt.Before(cutoff) && r.Source != sourceHost {
 			expired = append(expired, r.ID)
-			continue
+			return nil
 		}
 		cp.instances[r.ID] = r
 		if r.Status != instanceInactive {
 			if err := cp.placer(r.Cluster).AddInstance(r.placementInstance()); err != nil {
-				rows.Close()
 				return fmt.Errorf("controlplane: load container instance %s: %w", r.ID, err)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	for _, id := range expired {
 		if _, err := cp.db.ExecContext(ctx, `DELETE FROM container_instances WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("controlplane: expire container instance: %w", err)
