@@ -59,7 +59,7 @@ type instanceRecord struct {
 	// Declared is what ecsrun itself last registered for the host or a
 	// --config declaration (nil for instances registered through the
 	// API). At each start the declaration is applied again; what was
-	// changed through the API besides it is kept (see keepAPIChanges).
+	// changed through the API besides it is kept (see redeclare).
 	Declared *declaration `json:"declared,omitempty"`
 }
 
