@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -168,6 +169,40 @@ func TestListTaskDefinitions_PagesInOrder(t *testing.T) {
 	out, err := f.cp.ListTaskDefinitions(ctx, &ecsmodel.ListTaskDefinitionsRequest{FamilyPrefix: "a", Sort: ecsmodel.SortOrderDESC, MaxResults: ptr32(1)})
 	if err != nil || len(out.TaskDefinitionArns) != 1 || out.TaskDefinitionArns[0][len(out.TaskDefinitionArns[0])-3:] != "a:5" {
 		t.Errorf("DESC first = %v, %v; want a:5", out, err)
+	}
+}
+
+// TestListTaskDefinitions_FamiliesLexicographically lists families
+// lexicographically by name, as ECS does, also when one family's name is
+// a prefix of another's, and pages DESC in exactly the reverse order.
+func TestListTaskDefinitions_FamiliesLexicographically(t *testing.T) {
+	f := newFixture(t)
+	for _, fam := range []string{"web2", "web", "web-a", "web_b", "web"} {
+		f.register(fam)
+	}
+	list := func(sort ecsmodel.SortOrder) []string {
+		var got []string
+		token := ""
+		for {
+			out, err := f.cp.ListTaskDefinitions(context.Background(), &ecsmodel.ListTaskDefinitionsRequest{Sort: sort, MaxResults: ptr32(2), NextToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, arn := range out.TaskDefinitionArns {
+				got = append(got, ecs.ResourceName(arn))
+			}
+			if token = out.NextToken; token == "" {
+				return got
+			}
+		}
+	}
+	want := []string{"web:1", "web:2", "web-a:1", "web2:1", "web_b:1"}
+	if got := list(""); !slices.Equal(got, want) {
+		t.Errorf("ASC = %v; want %v", got, want)
+	}
+	slices.Reverse(want)
+	if got := list(ecsmodel.SortOrderDESC); !slices.Equal(got, want) {
+		t.Errorf("DESC = %v; want %v", got, want)
 	}
 }
 
