@@ -327,7 +327,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 		return runtime.ExitStatus{}, wrap("wait", id, nil, runtime.ErrNotFound, err)
 	}
 	if stopped(info.State) {
-		return r.settleOOM(ctx, id, info, exitStatus(info.State)), nil
+		return r.settleOOM(ctx, id, info, exitStatus(info)), nil
 	}
 	select {
 	case res := <-resC:
@@ -336,7 +336,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 			st.Error = res.Error.Message
 		}
 		if info, err := r.cli.ContainerInspect(ctx, id); err == nil && stopped(info.State) {
-			st = r.settleOOM(ctx, id, info, exitStatus(info.State))
+			st = r.settleOOM(ctx, id, info, exitStatus(info))
 		}
 		return st, nil
 	case err := <-errC:
@@ -389,10 +389,24 @@ func stopped(s *container.State) bool {
 	return s.Status == container.StateExited || s.Status == container.StateDead
 }
 
-func exitStatus(s *container.State) runtime.ExitStatus {
+// oomKilled reports whether the OOM killer ended the container. Docker
+// flags a container OOMKilled when the OOM killer acted anywhere in its
+// cgroup: under a task cgroup every container of the task is flagged when
+// one of them is killed, so there only one that died of SIGKILL (exit code
+// 137) counts.
+func oomKilled(info container.InspectResponse) bool {
+	s := info.State
+	if s == nil || !s.OOMKilled {
+		return false
+	}
+	return info.HostConfig == nil || info.HostConfig.CgroupParent == "" || s.ExitCode == 137
+}
+
+func exitStatus(info container.InspectResponse) runtime.ExitStatus {
+	s := info.State
 	return runtime.ExitStatus{
 		ExitCode:   s.ExitCode,
-		OOMKilled:  s.OOMKilled,
+		OOMKilled:  oomKilled(info),
 		Error:      s.Error,
 		FinishedAt: parseTime(s.FinishedAt),
 	}
@@ -443,7 +457,7 @@ func state(info container.InspectResponse) runtime.State {
 		st.Running = s.Running || s.Restarting || s.Paused
 		st.Exited = stopped(s)
 		st.ExitCode = s.ExitCode
-		st.OOMKilled = s.OOMKilled
+		st.OOMKilled = oomKilled(info)
 		st.Error = s.Error
 		st.StartedAt = parseTime(s.StartedAt)
 		st.FinishedAt = parseTime(s.FinishedAt)

@@ -232,3 +232,37 @@ func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
 		t.Errorf("task cgroup still there after RemoveTaskCgroup: %v", err)
 	}
 }
+
+func TestRuntime_OOMKillInATaskCgroupMarksOnlyTheKilledContainer(t *testing.T) {
+	h := newHarness(t)
+	name := "ecsrun-test-" + randHex(6)
+	parent, err := h.rt.TaskCgroup(h.ctx, name, runtime.TaskLimits{MemoryBytes: 48 << 20})
+	if errors.Is(err, runtime.ErrNotSupported) {
+		t.Skipf("task cgroups are not available here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.rt.RemoveTaskCgroup(h.ctx, name) })
+	// The bystander runs while the hog outgrows the task's memory, then
+	// exits by itself once told to.
+	dir := t.TempDir()
+	bystander := h.spec("waitfile", "/signal/go", "--", "exit", "0")
+	bystander.CgroupParent = parent
+	bystander.Mounts = []runtime.Mount{{Source: dir, Target: "/signal"}}
+	bid := h.run(bystander)
+	hog := h.spec("alloc", "256", "--", "forever")
+	hog.CgroupParent = parent
+	if st := h.wait(h.run(hog)); !st.OOMKilled || st.ExitCode != 137 {
+		t.Fatalf("hog: Wait = %+v; want OOMKilled with exit 137", st)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.wait(bid); st.OOMKilled || st.ExitCode != 0 {
+		t.Errorf("bystander: Wait = %+v; want exit 0, not OOMKilled (Docker flags every container under the cgroup)", st)
+	}
+	if st, err := h.rt.Inspect(h.ctx, bid); err != nil || st.OOMKilled {
+		t.Errorf("bystander: Inspect = %+v, %v; want it not OOMKilled", st, err)
+	}
+}
