@@ -336,3 +336,27 @@ func TestEngine_SurvivesADockerDaemonRestart(t *testing.T) {
 		t.Errorf("a task run after the restart exited %v; want 3", got)
 	}
 }
+
+func TestEngine_ContainerRemovedWhileTheEngineWasDownHasVanished(t *testing.T) {
+	h, image := newHarness(t)
+	app := container("app", image, true, "out", "up", "--", "forever")
+	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar stopped", "--", "out", "sidecar up", "--", "forever")
+	arn := h.run("vanish", app, sidecar)
+	task := h.waitRunning(arn)
+	h.close()
+	if err := h.rt.Remove(ctx(t), aws.ToString(containerNamed(task, "app").RuntimeId)); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	task = h.waitStopped(arn)
+	c := containerNamed(task, "app")
+	if aws.ToString(c.Reason) != "ContainerVanishedError: No container matching saved ID found" || c.ExitCode != nil {
+		t.Errorf("app = exit %v reason %q; want no exit code and ContainerVanishedError", c.ExitCode, aws.ToString(c.Reason))
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited", task.StopCode)
+	}
+	if got := exitCode(task, "sidecar"); got == nil || *got != 0 {
+		t.Errorf("sidecar exit code = %v; want 0 (re-adopted, then stopped with SIGTERM)", got)
+	}
+}
