@@ -433,3 +433,26 @@ func TestAgent_AdoptionResumesOutputWithoutLossOrRepeat(t *testing.T) {
 		t.Errorf("stored output = %q; want each line once, in order", got)
 	}
 }
+
+func TestAgent_RemoveExpiredKeepsTheContainersOfRunningTasks(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("init", fake.Exits(0))
+	h.rt.OnImage("app", fake.RunsUntilStopped())
+	h.launch(def(cdef("init", "init", false), cdef("app", "app", true)))
+	rep := h.waitFor("init stopped while app runs", func(r Report) bool {
+		return ctr(r, "init").Status == taskstate.ContainerStopped && ctr(r, "app").Status == taskstate.ContainerRunning
+	})
+	if _, err := h.ag.RemoveExpired(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	// ECS removes a task's containers once the task has stopped, never
+	// those of a running task.
+	if _, err := h.rt.Inspect(context.Background(), rep.Containers["init"].RuntimeID); err != nil {
+		t.Errorf("init of the running task was removed: %v", err)
+	}
+	h.ag.Stop("task1", taskstate.StopUserInitiated, "done")
+	h.waitFor("STOPPED", stopped)
+	if n, err := h.ag.RemoveExpired(context.Background(), 0); err != nil || n != 2 {
+		t.Errorf("RemoveExpired after the task stopped = %d, %v; want both containers removed", n, err)
+	}
+}
