@@ -456,3 +456,37 @@ func TestAgent_RemoveExpiredKeepsTheContainersOfRunningTasks(t *testing.T) {
 		t.Errorf("RemoveExpired after the task stopped = %d, %v; want both containers removed", n, err)
 	}
 }
+
+// flakyStop is the fake runtime whose first stops fail as if the runtime
+// could not be reached.
+type flakyStop struct {
+	*fake.Runtime
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyStop) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return fmt.Errorf("flaky: stop %s: %w", id, runtime.ErrUnavailable)
+	}
+	return f.Runtime.Stop(ctx, id, timeout)
+}
+
+func TestAgent_StopIsRetriedWhileTheRuntimeIsUnreachable(t *testing.T) {
+	h := newAgentHarness(t)
+	rt := &flakyStop{Runtime: h.rt, fails: 2}
+	h.ag = New(Options{Runtime: rt, Logs: &memLogs{}, Reporter: h.rec, Region: "us-east-1", Engine: "test"})
+	t.Cleanup(h.ag.Close)
+	h.rt.OnImage("app", fake.RunsUntilStopped().StopsWith(0, 0))
+	h.launch(def(cdef("app", "app", true)))
+	h.waitFor("app running", running("app"))
+	h.ag.Stop("task1", taskstate.StopUserInitiated, "done")
+	rep := h.waitFor("STOPPED", stopped)
+	if c := ctr(rep, "app"); c.ExitCode == nil || *c.ExitCode != 0 {
+		t.Errorf("app = %+v; want it stopped by its stop signal (exit 0) once the runtime answered", c)
+	}
+}
