@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+func TestEngine_DockerVolumeConfigurationSharedAndTaskScope(t *testing.T) {
+	t.Parallel()
+	h, image := newHarness(t)
+	vr := h.rt.(runtime.Volumes)
+	shared := "ecsrun-test-shared-" + randomHex(6)
+	t.Cleanup(func() {
+		h.removeContainers()
+		vr.RemoveVolume(context.Background(), shared)
+	})
+	app := container("app", image, true)
+	app.MountPoints = []types.MountPoint{
+		{SourceVolume: aws.String(shared), ContainerPath: aws.String("/shared")},
+		{SourceVolume: aws.String("scratch"), ContainerPath: aws.String("/scratch")},
+	}
+	if _, err := h.ecs.RegisterTaskDefinition(ctx(t), &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("dockervols"),
+		Volumes: []types.Volume{
+			{Name: aws.String(shared), DockerVolumeConfiguration: &types.DockerVolumeConfiguration{
+				Scope: types.ScopeShared, Autoprovision: aws.Bool(true), Driver: aws.String("local"), Labels: map[string]string{"purpose": "test"},
+			}},
+			{Name: aws.String("scratch"), DockerVolumeConfiguration: &types.DockerVolumeConfiguration{
+				Scope: types.ScopeTask, Driver: aws.String("local"), DriverOpts: map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=1m"},
+			}},
+		},
+		ContainerDefinitions: []types.ContainerDefinition{app},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runWith := func(cmd ...string) types.Task {
+		out, err := h.ecs.RunTask(ctx(t), &awsecs.RunTaskInput{TaskDefinition: aws.String("dockervols"), Overrides: &types.TaskOverride{
+			ContainerOverrides: []types.ContainerOverride{{Name: aws.String("app"), Command: cmd}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn := aws.ToString(out.Tasks[0].TaskArn)
+		h.arns = append(h.arns, arn)
+		return h.waitStopped(arn)
+	}
+	// The first task writes into both volumes; the shared one outlives it,
+	// the task's own does not.
+	first := runWith("write", "/shared/f", "kept", "--", "write", "/scratch/f", "gone")
+	if got := exitCode(first, "app"); got == nil || *got != 0 {
+		t.Fatalf("first task exit code = %v, reason %q; want 0", got, aws.ToString(first.StoppedReason))
+	}
+	second := runWith("cat", "/shared/f", "--", "exists", "/scratch/f")
+	id := taskID(aws.ToString(second.TaskArn))
+	if got := h.logLines("/ecsrun/tasks", "dockervols/app/"+id); !slices.Contains(got, "kept") {
+		t.Errorf("second task read %q from the shared volume; want what the first wrote", got)
+	}
+	if got := exitCode(second, "app"); got == nil || *got == 0 {
+		t.Errorf("second task found the first task's scratch file (exit %v); want a fresh task volume", got)
+	}
+	v, err := vr.InspectVolume(ctx(t), shared)
+	if err != nil || v.Labels["purpose"] != "test" {
+		t.Errorf("shared volume = %+v, %v; want it autoprovisioned with its labels", v, err)
+	}
+	scratch, err := vr.ListVolumes(ctx(t), map[string]string{"com.amazonaws.ecs.task-arn": aws.ToString(second.TaskArn)})
+	if err != nil || len(scratch) != 1 || !strings.HasPrefix(scratch[0].Name, "ecs-dockervols-1-scratch-") || scratch[0].DriverOpts["type"] != "tmpfs" {
+		t.Errorf("task volumes = %+v, %v; want one tmpfs volume named ecs-dockervols-1-scratch-<hex>", scratch, err)
+	}
+
+	// A shared volume that does not exist, without autoprovision, stops the
+	// task before it starts.
+	missing := "ecsrun-test-missing-" + randomHex(6)
+	none := container("app", image, true, "out", "never")
+	none.MountPoints = []types.MountPoint{{SourceVolume: aws.String(missing), ContainerPath: aws.String("/m")}}
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("missingvol"),
+		Volumes:              []types.Volume{{Name: aws.String(missing), DockerVolumeConfiguration: &types.DockerVolumeConfiguration{Scope: types.ScopeShared}}},
+		ContainerDefinitions: []types.ContainerDefinition{none},
+	}, nil)
+	task := h.waitStopped(arn)
+	if task.StopCode != types.TaskStopCodeTaskFailedToStart || !strings.HasPrefix(aws.ToString(task.StoppedReason), "ResourceInitializationError: shared volume \""+missing+"\" does not exist") {
+		t.Errorf("stop %s %q; want TaskFailedToStart with ResourceInitializationError naming the volume", task.StopCode, aws.ToString(task.StoppedReason))
+	}
+}
+
+// freePort returns a TCP port nothing listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestEngine_HostAndNoneNetworkModes(t *testing.T) {
+	t.Parallel()
+	h, image := newHarness(t)
+	port := freePort(t)
+	web := container("web", image, true, "serve", fmt.Sprintf(":%d", port), "on", "the", "host", "--", "forever")
+	web.PortMappings = []types.PortMapping{{ContainerPort: aws.Int32(int32(port))}}
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("hostnet"), NetworkMode: types.NetworkModeHost, ContainerDefinitions: []types.ContainerDefinition{web},
+	}, nil)
+	task := h.waitRunning(arn)
+	b := task.Containers[0].NetworkBindings
+	if len(b) != 1 || aws.ToInt32(b[0].ContainerPort) != int32(port) || aws.ToInt32(b[0].HostPort) != int32(port) {
+		t.Errorf("networkBindings = %+v; want container port %d bound to the same host port", b, port)
+	}
+	// The container listens in the host's own network.
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	c := ctx(t)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.TrimSpace(string(body)) != "on the host" {
+				t.Errorf("body = %q; want the container's answer", body)
+			}
+			break
+		}
+		select {
+		case <-c.Done():
+			t.Fatalf("GET %s: %v", url, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	// With network mode none the container has loopback only: it serves
+	// itself, and reaches nothing else (not the host's server above).
+	alone := container("app", image, true, "serve", "127.0.0.1:8080", "loopback", "--", "fetchwait", "http://127.0.0.1:8080/", "30s", "--",
+		"fetch", fmt.Sprintf("http://172.17.0.1:%d/", port))
+	arn2 := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("nonet"), NetworkMode: types.NetworkModeNone, ContainerDefinitions: []types.ContainerDefinition{alone},
+	}, nil)
+	task = h.waitStopped(arn2)
+	lines := h.logLines("/ecsrun/tasks", "nonet/app/"+taskID(arn2))
+	if !slices.Contains(lines, "loopback") || exitCode(task, "app") == nil || *exitCode(task, "app") == 0 {
+		t.Errorf("none: exit %v, output %q; want loopback answered and the host unreachable", exitCode(task, "app"), lines)
+	}
+	if len(task.Containers[0].NetworkBindings) != 0 {
+		t.Errorf("none: networkBindings = %+v; want none", task.Containers[0].NetworkBindings)
+	}
+	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitStopped(arn)
+}
