@@ -161,3 +161,68 @@ func TestEngine_HostAndNoneNetworkModes(t *testing.T) {
 	}
 	h.waitStopped(arn)
 }
+
+func TestEngine_CompleteDependencyAndStartTimeout(t *testing.T) {
+	t.Parallel()
+	h, image := newHarness(t)
+	migrate := container("migrate", image, false, "exit", "3")
+	after := container("after", image, false, "out", "after migrate")
+	after.DependsOn = dependsOn("migrate", types.ContainerConditionComplete)
+	slow := container("slow", image, false, "forever")
+	slow.HealthCheck = healthCheck("/tmp/never")
+	slow.StartTimeout = aws.Int32(6)
+	web := container("web", image, true, "out", "never runs")
+	web.DependsOn = dependsOn("slow", types.ContainerConditionHealthy)
+	arn := h.run("deptimeout", migrate, after, slow, web)
+	task := h.waitStopped(arn)
+	// COMPLETE is met by any exit code.
+	if got := exitCode(task, "after"); got == nil || *got != 0 {
+		t.Errorf("after exit code = %v, reason %q; want 0 (it ran once migrate exited 3)", got, aws.ToString(containerNamed(task, "after").Reason))
+	}
+	c := containerNamed(task, "web")
+	if c.ExitCode == nil || *c.ExitCode != 143 || !strings.HasPrefix(aws.ToString(c.Reason), "CannotStartContainerError: dependency graph: ") ||
+		!strings.Contains(aws.ToString(c.Reason), "startTimeout") {
+		t.Errorf("web = exit %v reason %q; want 143 and a dependency graph reason naming the startTimeout", c.ExitCode, aws.ToString(c.Reason))
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited (web is essential)", task.StopCode)
+	}
+}
+
+func TestEngine_StopsInReverseDependencyOrder(t *testing.T) {
+	t.Parallel()
+	h, image := newHarness(t)
+	// Stopped together, db would stop at once and app 2 s later; in reverse
+	// dependency order db gets its signal only once app has stopped.
+	db := container("db", image, true, "trap", "TERM", "0", "db stopping", "--", "out", "db up", "--", "forever")
+	app := container("app", image, true, "ignore", "TERM", "--", "out", "app up", "--", "forever")
+	app.StopTimeout = aws.Int32(2)
+	app.DependsOn = dependsOn("db", types.ContainerConditionStart)
+	arn := h.run("revorder", db, app)
+	id := taskID(arn)
+	h.waitFor(arn, "both up", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "revorder/app/"+id), "app up") &&
+			slices.Contains(h.tryLogLines("/ecsrun/tasks", "revorder/db/"+id), "db up")
+	})
+	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	task := h.waitStopped(arn)
+	finished := map[string]time.Time{}
+	for _, name := range []string{"db", "app"} {
+		st, err := h.rt.Inspect(ctx(t), aws.ToString(containerNamed(task, name).RuntimeId))
+		if err != nil {
+			t.Fatal(err)
+		}
+		finished[name] = st.FinishedAt
+	}
+	if got := exitCode(task, "app"); got == nil || *got != 137 {
+		t.Errorf("app exit code = %v; want 137 (killed after its stopTimeout)", got)
+	}
+	if got := exitCode(task, "db"); got == nil || *got != 0 {
+		t.Errorf("db exit code = %v; want 0 from its trap", got)
+	}
+	if !finished["db"].After(finished["app"]) {
+		t.Errorf("db finished at %v, app at %v; want db stopped after app, which depends on it", finished["db"], finished["app"])
+	}
+}
