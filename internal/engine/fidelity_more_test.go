@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 )
 
 func TestEngine_DockerVolumeConfigurationSharedAndTaskScope(t *testing.T) {
@@ -224,5 +227,62 @@ func TestEngine_StopsInReverseDependencyOrder(t *testing.T) {
 	}
 	if !finished["db"].After(finished["app"]) {
 		t.Errorf("db finished at %v, app at %v; want db stopped after app, which depends on it", finished["db"], finished["app"])
+	}
+}
+
+func TestEngine_ContainerAndTaskResourceLimits(t *testing.T) {
+	t.Parallel()
+	h, image := newHarness(t)
+	app := container("app", image, true, "forever")
+	app.Cpu, app.Memory, app.MemoryReservation = 128, aws.Int32(64), aws.Int32(32)
+	side := container("side", image, false, "forever")
+	side.Memory = nil
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("limits"), Cpu: aws.String("512"), Memory: aws.String("256"),
+		ContainerDefinitions: []types.ContainerDefinition{app, side},
+	}, nil)
+	task := h.waitRunning(arn)
+	defer func() {
+		if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
+			t.Fatal(err)
+		}
+		h.waitStopped(arn)
+		for _, dir := range []string{"memory/ecsrun", "cpu/ecsrun", "ecsrun"} {
+			if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", dir, taskID(arn))); err == nil {
+				t.Errorf("the task cgroup %s outlived its task", dir)
+			}
+		}
+	}()
+	cli := h.rt.(*docker.Runtime).Client()
+	info, err := cli.ContainerInspect(ctx(t), aws.ToString(containerNamed(task, "app").RuntimeId))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc := info.HostConfig; hc.CPUShares != 128 || hc.Memory != 64<<20 || hc.MemoryReservation != 32<<20 {
+		t.Errorf("app: cpu shares %d, memory %d, reservation %d; want the definition's 128, 64 MiB, 32 MiB", hc.CPUShares, hc.Memory, hc.MemoryReservation)
+	}
+	sideInfo, err := cli.ContainerInspect(ctx(t), aws.ToString(containerNamed(task, "side").RuntimeId))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The task's 512 CPU units and 256 MiB hold for both containers: in
+	// their common task cgroup where the host allows it, else each one.
+	if parent := info.HostConfig.CgroupParent; parent != "" {
+		if parent != "/ecsrun/"+taskID(arn) || sideInfo.HostConfig.CgroupParent != parent {
+			t.Fatalf("cgroup parents %q and %q; want both /ecsrun/<task id>", parent, sideInfo.HostConfig.CgroupParent)
+		}
+		limits := map[string]string{"memory/ecsrun/%s/memory.limit_in_bytes": "268435456", "cpu/ecsrun/%s/cpu.cfs_quota_us": "50000"}
+		if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+			limits = map[string]string{"ecsrun/%s/memory.max": "268435456", "ecsrun/%s/cpu.max": "50000 100000"}
+		}
+		for file, want := range limits {
+			b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", fmt.Sprintf(file, taskID(arn))))
+			if err != nil || strings.TrimSpace(string(b)) != want {
+				t.Errorf("%s = %q, %v; want %s", file, b, err, want)
+			}
+		}
+	} else if sideInfo.HostConfig.NanoCPUs != 5e8 || sideInfo.HostConfig.Memory != 256<<20 || info.HostConfig.NanoCPUs != 5e8 {
+		t.Errorf("without a task cgroup: side %d nano CPUs, %d memory, app %d nano CPUs; want the task's 0.5 CPU and 256 MiB each",
+			sideInfo.HostConfig.NanoCPUs, sideInfo.HostConfig.Memory, info.HostConfig.NanoCPUs)
 	}
 }
