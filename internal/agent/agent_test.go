@@ -490,3 +490,25 @@ func TestAgent_StopIsRetriedWhileTheRuntimeIsUnreachable(t *testing.T) {
 		t.Errorf("app = %+v; want it stopped by its stop signal (exit 0) once the runtime answered", c)
 	}
 }
+
+func TestAgent_StopWhileAContainerWaitsForItsDependency(t *testing.T) {
+	h := newAgentHarness(t)
+	db := cdef("db", "db", true)
+	db.HealthCheck = &ecsmodel.HealthCheck{Command: []string{"CMD", "check"}}
+	h.rt.OnImage("db", fake.RunsUntilStopped().StopsWith(0, 0))
+	h.launch(def(db, cdef("app", "app", true, dep("db", ecsmodel.ContainerConditionHEALTHY))))
+	h.waitFor("db running, app waiting", func(r Report) bool {
+		return ctr(r, "db").Status == taskstate.ContainerRunning && ctr(r, "app").Status == taskstate.ContainerPending
+	})
+	h.ag.Stop("task1", taskstate.StopUserInitiated, "not needed")
+	rep := h.waitFor("STOPPED", stopped)
+	if app := ctr(rep, "app"); app.ExitCode != nil || app.Reason != "" || rep.Containers["app"].RuntimeID != "" {
+		t.Errorf("app = %+v, runtime id %q; want it stopped without ever being created", app, rep.Containers["app"].RuntimeID)
+	}
+	if c := ctr(rep, "db"); c.ExitCode == nil || *c.ExitCode != 0 {
+		t.Errorf("db = %+v; want stopped by its stop signal", c)
+	}
+	if rep.State.StopCode != taskstate.StopUserInitiated || rep.State.StoppedReason != "not needed" || !rep.State.StartedAt.IsZero() {
+		t.Errorf("task stop %s %q startedAt %v; want UserInitiated, the reason, never RUNNING", rep.State.StopCode, rep.State.StoppedReason, rep.State.StartedAt)
+	}
+}
