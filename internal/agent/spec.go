@@ -254,8 +254,10 @@ func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinit
 	if memRes != nil {
 		cs.MemoryReservationBytes = int64(*memRes) << 20
 	}
-	if cs.CPUShares == 1 {
-		cs.CPUShares = 2 // Docker's minimum; the ECS agent does the same.
+	if cs.CPUShares <= 1 {
+		// As the ECS agent does: Docker would read 0 as 1024 shares, and 1
+		// is below the kernel's minimum, 2.
+		cs.CPUShares = 2
 	}
 	cs.CgroupParent = res.CgroupParent
 	if taskCPU, taskMem := taskLimits(spec); res.CgroupParent == "" && (taskCPU > 0 || taskMem > 0) {
