@@ -254,11 +254,12 @@ func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinit
 	if memRes != nil {
 		cs.MemoryReservationBytes = int64(*memRes) << 20
 	}
-	if cs.CPUShares <= 1 {
-		// As the ECS agent does: Docker would read 0 as 1024 shares, and 1
-		// is below the kernel's minimum, 2.
-		cs.CPUShares = 2
+	if cs.CPUShares == 1 {
+		cs.CPUShares = 2 // the kernel's minimum, as the ECS agent sets it
 	}
+	// Unlike the ECS agent, which gives a container without cpu 2 shares,
+	// 0 keeps Docker's default weight (1024): on a machine shared with
+	// containers ECS does not run, 2 would starve the task's containers.
 	cs.CgroupParent = res.CgroupParent
 	if taskCPU, taskMem := taskLimits(spec); res.CgroupParent == "" && (taskCPU > 0 || taskMem > 0) {
 		// No task cgroup here: each container gets the task's limits, so

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -129,35 +128,5 @@ func TestCheck_RefusesACycleThroughLinksAndVolumesFrom(t *testing.T) {
 	err := Check(&TaskSpec{Definition: def})
 	if !errors.Is(err, ecs.ErrClient) || !strings.Contains(err.Error(), "cycle") {
 		t.Fatalf("Check = %v; want a ClientException naming the cycle", err)
-	}
-}
-
-func TestContainerSpec_CPUSharesAsTheECSAgentSetsThem(t *testing.T) {
-	tests := []struct {
-		cpu      int32
-		override *int32
-		want     int64
-	}{
-		// Docker would read 0 as 1024 shares; the agent gives the minimum, 2.
-		{cpu: 0, want: 2},
-		{cpu: 1, want: 2},
-		{cpu: 2, want: 2},
-		{cpu: 256, want: 256},
-		{cpu: 256, override: i32(0), want: 2},
-		{cpu: 0, override: i32(512), want: 512},
-	}
-	for _, tt := range tests {
-		def := &ecsmodel.TaskDefinition{Family: "f", Revision: 1, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Image: "img", Cpu: tt.cpu}}}
-		spec := &TaskSpec{ID: "t", Definition: def}
-		if tt.override != nil {
-			spec.Overrides = &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "app", Cpu: tt.override}}}
-		}
-		if got := containerSpec(spec, &Resources{}, &def.ContainerDefinitions[0], "us-east-1").CPUShares; got != tt.want {
-			override := "none"
-			if tt.override != nil {
-				override = fmt.Sprint(*tt.override)
-			}
-			t.Errorf("cpu %d override %s: CPUShares = %d; want %d", tt.cpu, override, got, tt.want)
-		}
 	}
 }
