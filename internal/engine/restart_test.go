@@ -342,7 +342,9 @@ func TestEngine_ContainerRemovedWhileTheEngineWasDownHasVanished(t *testing.T) {
 	app := container("app", image, true, "out", "up", "--", "forever")
 	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar stopped", "--", "out", "sidecar up", "--", "forever")
 	arn := h.run("vanish", app, sidecar)
-	task := h.waitRunning(arn)
+	task := h.waitFor(arn, "sidecar up", func(t types.Task) bool {
+		return aws.ToString(t.LastStatus) == "RUNNING" && slices.Contains(h.tryLogLines("/ecsrun/tasks", "vanish/sidecar/"+taskID(arn)), "sidecar up")
+	})
 	h.close()
 	if err := h.rt.Remove(ctx(t), aws.ToString(containerNamed(task, "app").RuntimeId)); err != nil {
 		t.Fatal(err)
