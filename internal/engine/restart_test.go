@@ -115,8 +115,9 @@ func TestEngine_KillNineMidTaskThenRestart(t *testing.T) {
 	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar", "stopped", "--", "out", "sidecar", "up", "--", "forever")
 	arn := h.run("killnine", app, sidecar)
 	id := taskID(arn)
-	task := h.waitFor(arn, "app ready", func(types.Task) bool {
-		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/app/"+id), "ready")
+	task := h.waitFor(arn, "app ready and sidecar up", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/app/"+id), "ready") &&
+			slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/sidecar/"+id), "sidecar up")
 	})
 	appID := aws.ToString(containerNamed(task, "app").RuntimeId)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
