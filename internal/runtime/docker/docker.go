@@ -62,6 +62,9 @@ type Runtime struct {
 	pauseRef string
 	// cgroups is how task cgroups are made here, once probed.
 	cgroups *cgroupSupport
+	// stops holds the ids of the containers Stop was called for (see
+	// settleOOM).
+	stops sync.Map
 }
 
 // New returns a Runtime talking to the engine named by the environment
@@ -349,20 +352,30 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 	}
 }
 
-// oomSettle bounds how long Wait looks for an OOM kill that the engine has
-// not recorded yet (see settleOOM).
-const oomSettle = 300 * time.Millisecond
+// How long Wait looks for an OOM kill that the engine has not recorded yet
+// (see settleOOM): oomSettleStopped for a container this runtime stopped
+// (whose exit code 137 is most likely the SIGKILL after its stop timeout),
+// oomSettle for one that died by itself.
+const (
+	oomSettleStopped = 300 * time.Millisecond
+	oomSettle        = 3 * time.Second
+)
 
 // settleOOM gives the engine a moment to record an OOM kill: Docker learns
 // of a container's exit and of its OOM kill from separate containerd
 // events, so a container killed by the OOM killer (exit code 137) may at
-// first show OOMKilled false. Only containers under a memory limit (their
-// own, or their task cgroup's) are looked at again.
+// first show OOMKilled false, for longer the busier the machine. Only
+// containers under a memory limit (their own, or their task cgroup's) are
+// looked at again.
 func (r *Runtime) settleOOM(ctx context.Context, id string, info container.InspectResponse, st runtime.ExitStatus) runtime.ExitStatus {
 	if st.OOMKilled || st.ExitCode != 137 || info.HostConfig == nil || info.HostConfig.Memory == 0 && info.HostConfig.CgroupParent == "" {
 		return st
 	}
-	deadline := time.Now().Add(oomSettle)
+	settle := oomSettle
+	if _, stopped := r.stops.Load(id); stopped {
+		settle = oomSettleStopped
+	}
+	deadline := time.Now().Add(settle)
 	for time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
@@ -428,6 +441,7 @@ func (r *Runtime) Stop(ctx context.Context, id string, timeout time.Duration) er
 	if timeout < 0 {
 		secs = 0
 	}
+	r.stops.Store(id, struct{}{})
 	if err := r.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs}); err != nil {
 		return wrap("stop", id, nil, runtime.ErrNotFound, err)
 	}
@@ -556,6 +570,7 @@ func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime
 // Remove deletes a container with its anonymous volumes, killing it first
 // if it still runs.
 func (r *Runtime) Remove(ctx context.Context, id string) error {
+	r.stops.Delete(id)
 	err := r.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if err != nil {
 		if cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress") {

@@ -267,3 +267,27 @@ func TestRuntime_OOMKillInATaskCgroupMarksOnlyTheKilledContainer(t *testing.T) {
 		t.Errorf("bystander: Inspect = %+v, %v; want it not OOMKilled", st, err)
 	}
 }
+
+// A container killed after its stop timeout exits 137 like one the OOM
+// killer ended; Wait looks for an OOM kill only briefly when it was stopped.
+func TestRuntime_StoppedContainerWithAMemoryLimitIsReportedPromptly(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("ignore", "TERM", "--", "out", "ready", "--", "forever")
+	spec.MemoryBytes = 64 << 20
+	id := h.Run(spec)
+	ready, _ := h.Follow(id, "ready")
+	h.Await(ready, "ready")
+	start := time.Now()
+	if err := h.rt.Stop(h.ctx, id, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st := h.Wait(id)
+	if st.ExitCode != 137 || st.OOMKilled {
+		t.Fatalf("Wait = %+v; want 137, not OOMKilled", st)
+	}
+	// 1 s of stop timeout, then 3 s more if Wait looked for an OOM kill as
+	// long as for a container that died by itself.
+	if d := time.Since(start); d > 3500*time.Millisecond {
+		t.Errorf("Stop and Wait took %v; want the exit reported soon after the 1 s stop timeout", d)
+	}
+}
