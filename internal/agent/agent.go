@@ -144,8 +144,10 @@ func (a *Agent) Check(spec *TaskSpec) error {
 const DefaultContainerRetention = 3 * time.Hour
 
 // RemoveExpired deletes the containers of ECS tasks on this host that
-// stopped more than retention ago, then the task-scoped volumes of tasks
-// that have no container left, and returns how many containers it removed.
+// stopped more than retention ago (never those of a task still run here,
+// as the ECS agent cleans up only stopped tasks), then the task-scoped
+// volumes of tasks that have no container left, and returns how many
+// containers it removed.
 func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int, error) {
 	states, err := a.opts.Runtime.List(ctx, map[string]string{LabelTaskARN: "", LabelEngine: a.opts.Engine})
 	if err != nil {
@@ -158,8 +160,9 @@ func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int
 		arn := st.Labels[LabelTaskARN]
 		// A pause container of a task no longer run here is left over from
 		// a deprovisioning that did not finish.
-		orphanPause := st.Labels[LabelContainerName] == PauseContainerName && !a.running(taskIDOf(arn))
-		if !orphanPause && (st.Running || !st.Exited || st.FinishedAt.IsZero() || st.FinishedAt.After(cutoff)) {
+		running := a.running(taskIDOf(arn))
+		orphanPause := st.Labels[LabelContainerName] == PauseContainerName && !running
+		if !orphanPause && (running || st.Running || !st.Exited || st.FinishedAt.IsZero() || st.FinishedAt.After(cutoff)) {
 			left[arn] = true
 			continue
 		}

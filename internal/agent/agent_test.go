@@ -435,3 +435,82 @@ func TestAgent_AdoptionResumesOutputWithoutLossOrRepeat(t *testing.T) {
 		t.Errorf("stored output = %q; want each line once, in order", got)
 	}
 }
+
+func TestAgent_RemoveExpiredKeepsTheContainersOfRunningTasks(t *testing.T) {
+	h := newAgentHarness(t)
+	h.rt.OnImage("init", fake.Exits(0))
+	h.rt.OnImage("app", fake.RunsUntilStopped())
+	h.launch(def(cdef("init", "init", false), cdef("app", "app", true)))
+	rep := h.waitFor("init stopped while app runs", func(r Report) bool {
+		return ctr(r, "init").Status == taskstate.ContainerStopped && ctr(r, "app").Status == taskstate.ContainerRunning
+	})
+	if _, err := h.ag.RemoveExpired(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	// ECS removes a task's containers once the task has stopped, never
+	// those of a running task.
+	if _, err := h.rt.Inspect(context.Background(), rep.Containers["init"].RuntimeID); err != nil {
+		t.Errorf("init of the running task was removed: %v", err)
+	}
+	h.ag.Stop("task1", taskstate.StopUserInitiated, "done")
+	h.waitFor("STOPPED", stopped)
+	if n, err := h.ag.RemoveExpired(context.Background(), 0); err != nil || n != 2 {
+		t.Errorf("RemoveExpired after the task stopped = %d, %v; want both containers removed", n, err)
+	}
+}
+
+// flakyStop is the fake runtime whose first stops fail as if the runtime
+// could not be reached.
+type flakyStop struct {
+	*fake.Runtime
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyStop) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return fmt.Errorf("flaky: stop %s: %w", id, runtime.ErrUnavailable)
+	}
+	return f.Runtime.Stop(ctx, id, timeout)
+}
+
+func TestAgent_StopIsRetriedWhileTheRuntimeIsUnreachable(t *testing.T) {
+	h := newAgentHarness(t)
+	rt := &flakyStop{Runtime: h.rt, fails: 2}
+	h.ag = New(Options{Runtime: rt, Logs: &memLogs{}, Reporter: h.rec, Region: "us-east-1", Engine: "test"})
+	t.Cleanup(h.ag.Close)
+	h.rt.OnImage("app", fake.RunsUntilStopped().StopsWith(0, 0))
+	h.launch(def(cdef("app", "app", true)))
+	h.waitFor("app running", running("app"))
+	h.ag.Stop("task1", taskstate.StopUserInitiated, "done")
+	rep := h.waitFor("STOPPED", stopped)
+	if c := ctr(rep, "app"); c.ExitCode == nil || *c.ExitCode != 0 {
+		t.Errorf("app = %+v; want it stopped by its stop signal (exit 0) once the runtime answered", c)
+	}
+}
+
+func TestAgent_StopWhileAContainerWaitsForItsDependency(t *testing.T) {
+	h := newAgentHarness(t)
+	db := cdef("db", "db", true)
+	db.HealthCheck = &ecsmodel.HealthCheck{Command: []string{"CMD", "check"}}
+	h.rt.OnImage("db", fake.RunsUntilStopped().StopsWith(0, 0))
+	h.launch(def(db, cdef("app", "app", true, dep("db", ecsmodel.ContainerConditionHEALTHY))))
+	h.waitFor("db running, app waiting", func(r Report) bool {
+		return ctr(r, "db").Status == taskstate.ContainerRunning && ctr(r, "app").Status == taskstate.ContainerPending
+	})
+	h.ag.Stop("task1", taskstate.StopUserInitiated, "not needed")
+	rep := h.waitFor("STOPPED", stopped)
+	if app := ctr(rep, "app"); app.ExitCode != nil || app.Reason != "" || rep.Containers["app"].RuntimeID != "" {
+		t.Errorf("app = %+v, runtime id %q; want it stopped without ever being created", app, rep.Containers["app"].RuntimeID)
+	}
+	if c := ctr(rep, "db"); c.ExitCode == nil || *c.ExitCode != 0 {
+		t.Errorf("db = %+v; want stopped by its stop signal", c)
+	}
+	if rep.State.StopCode != taskstate.StopUserInitiated || rep.State.StoppedReason != "not needed" || !rep.State.StartedAt.IsZero() {
+		t.Errorf("task stop %s %q startedAt %v; want UserInitiated, the reason, never RUNNING", rep.State.StopCode, rep.State.StoppedReason, rep.State.StartedAt)
+	}
+}

@@ -64,6 +64,24 @@ func (r *runner) waitRetry(ctx context.Context, name, id string) (runtime.ExitSt
 	}
 }
 
+// stopRetry stops a container. While the runtime cannot be reached (a
+// Docker daemon restarting) or refuses, it asks again until the container
+// has stopped or is gone, so a stop is never lost.
+func (r *runner) stopRetry(ctx context.Context, name, id string, timeout time.Duration) {
+	delay := retryMin
+	for {
+		err := r.rt.Stop(ctx, id, timeout)
+		if err == nil || errors.Is(err, runtime.ErrNotFound) || ctx.Err() != nil {
+			return
+		}
+		r.a.opts.Log.Warn("stop container: retrying", "task", r.spec.ID, "container", name, "err", err)
+		if !sleepCtx(ctx, delay) {
+			return
+		}
+		delay = min(2*delay, retryMax)
+	}
+}
+
 // follow copies a container's output into the log sink (from since, whose
 // first atLast lines are stored already), polls its health when it has a
 // health check, and, once it has exited and its output is drained, sends its

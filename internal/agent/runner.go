@@ -524,11 +524,7 @@ func (r *runner) stopContainers(ctx, rep context.Context) {
 		r.stopping[c.Name] = true
 		r.sync(rep)
 		id, timeout := r.info[c.Name].RuntimeID, stopTimeout(r.defs[c.Name])
-		go func() {
-			if err := r.rt.Stop(ctx, id, timeout); err != nil && ctx.Err() == nil {
-				r.a.opts.Log.Warn("stop container", "task", r.spec.ID, "container", c.Name, "err", err)
-			}
-		}()
+		go r.stopRetry(ctx, c.Name, id, timeout)
 	}
 }
 

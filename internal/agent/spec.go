@@ -255,8 +255,11 @@ func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinit
 		cs.MemoryReservationBytes = int64(*memRes) << 20
 	}
 	if cs.CPUShares == 1 {
-		cs.CPUShares = 2 // Docker's minimum; the ECS agent does the same.
+		cs.CPUShares = 2 // the kernel's minimum, as the ECS agent sets it
 	}
+	// Unlike the ECS agent, which gives a container without cpu 2 shares,
+	// 0 keeps Docker's default weight (1024): on a machine shared with
+	// containers ECS does not run, 2 would starve the task's containers.
 	cs.CgroupParent = res.CgroupParent
 	if taskCPU, taskMem := taskLimits(spec); res.CgroupParent == "" && (taskCPU > 0 || taskMem > 0) {
 		// No task cgroup here: each container gets the task's limits, so

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ecsrun/ecsrun/internal/ecs"
 )
 
 // Exit codes of ecsrun itself (the run-task exit codes are in runtask.go).
@@ -135,7 +137,50 @@ files work against any ECS endpoint (--endpoint-url).
 	pf.StringVar(&e.region, "region", "us-east-1", "region of the local engine's ARNs (and of --endpoint-url clients)")
 	pf.StringVar(&e.accountID, "account-id", "000000000000", "account id of the local engine's ARNs")
 	root.AddCommand(newServe(e), newRunTask(e), newVersion(e), newWorkflow(e), newSecrets(e))
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes wrong positional arguments usage errors (exit 2) that
+// point at the command's help, in c and every command below it, and makes
+// a command group refuse an unknown subcommand (naming the closest one)
+// instead of printing its help or failing with exit 1.
+func usageArgs(c *cobra.Command) {
+	if c.HasSubCommands() {
+		help := c.RunE
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				if help != nil {
+					return help(cmd, args)
+				}
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			var names []string
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			if s := ecs.Suggest(args[0], names); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			return &usageError{fmt.Errorf("%s\nSee '%s --help'.", msg, cmd.CommandPath())}
+		}
+	} else if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			var ue *usageError
+			if err != nil && !errors.As(err, &ue) {
+				err = &usageError{fmt.Errorf("%w\nUsage: %s\nSee '%s --help'.", err, cmd.UseLine(), cmd.CommandPath())}
+			}
+			return err
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // defaultStateDir is $XDG_STATE_HOME/ecsrun, or ~/.local/state/ecsrun.

@@ -148,6 +148,10 @@ func TestHelp_TeachesExitCodes(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "124") || !strings.Contains(out, "125") || !strings.Contains(out, "--task-definition") {
 		t.Errorf("run-task --help: exit %d\n%s", code, out)
 	}
+	// serve serves Step Functions too, and says how to reach it.
+	if code, out, _ := run(t, "serve", "--help"); code != 0 || !strings.Contains(out, "Step Functions API") || !strings.Contains(out, "AWS_ENDPOINT_URL_SFN") {
+		t.Errorf("serve --help: exit %d\n%s", code, out)
+	}
 }
 
 func TestServe_VerifiesSignaturesWhenCredentialsAreConfigured(t *testing.T) {
@@ -221,5 +225,32 @@ func TestServe_RefusesABadConfig(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want a usage error mentioning %q", code, errOut, tc.want)
 			}
 		})
+	}
+}
+
+// TestUsage_WrongArgumentsAndCommands: a missing or extra argument and an
+// unknown command are usage errors (exit 2) that say what to do.
+func TestUsage_WrongArgumentsAndCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"workflow", "run"}, []string{"accepts 1 arg(s), received 0", "Usage: ecsrun workflow run FILE", "See 'ecsrun workflow run --help'."}},
+		{[]string{"workflow", "validate"}, []string{"requires at least 1 arg(s)", "Usage: ecsrun workflow validate FILE..."}},
+		{[]string{"workflow", "runn", "flow.json"}, []string{`unknown command "runn" for "ecsrun workflow"; did you mean "run"?`}},
+		{[]string{"run-tsk"}, []string{`unknown command "run-tsk" for "ecsrun"; did you mean "run-task"?`}},
+		{[]string{"secrets", "lst"}, []string{`unknown command "lst" for "ecsrun secrets"; did you mean "list"?`}},
+		{[]string{"version", "extra"}, []string{`unknown command "extra" for "ecsrun version"`}},
+	} {
+		code, out, errOut := run(t, tc.args...)
+		for _, w := range tc.want {
+			if code != ExitUsage || !strings.Contains(errOut, w) {
+				t.Errorf("%v: exit %d, stderr %q, stdout %.100q; want %d with %q", tc.args, code, errOut, out, ExitUsage, w)
+			}
+		}
+	}
+	// A group without arguments still shows its help.
+	if code, out, _ := run(t, "workflow"); code != 0 || !strings.Contains(out, "Available Commands:") {
+		t.Errorf("workflow: exit %d\n%s", code, out)
 	}
 }

@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestExamples_RunTaskProject checks that the project file, task definition
@@ -33,5 +37,29 @@ func TestExamples_RunTaskProject(t *testing.T) {
 				t.Errorf("%v: the dry run lacks %q:\n%s", tc.args, w, out)
 			}
 		}
+	}
+}
+
+// TestHelp_ExamplesNameFilesThatExist: every examples/... file that a
+// command's help names is in the repository, so the help can be followed
+// as written.
+func TestHelp_ExamplesNameFilesThatExist(t *testing.T) {
+	path := regexp.MustCompile(`examples/[A-Za-z0-9_./-]+\.(json|yaml|yml|sh)`)
+	var walk func(c *cobra.Command)
+	seen := 0
+	walk = func(c *cobra.Command) {
+		for _, p := range path.FindAllString(c.Long+"\n"+c.Example, -1) {
+			seen++
+			if _, err := os.Stat(filepath.Join("..", "..", p)); err != nil {
+				t.Errorf("%s --help names %s, which does not exist", c.CommandPath(), p)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot(&env{}))
+	if seen == 0 {
+		t.Fatal("no example file found in any help text")
 	}
 }

@@ -57,7 +57,7 @@ The value is read from standard input (one trailing newline removed; typed
 without echo on a terminal), or from --from-file (exactly), or given with
 --value (visible to other users in the process list: avoid it for real
 secrets).`,
-		Args: exactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fromFile != "" && cmd.Flags().Changed("value") {
 				return &usageError{errors.New("give --from-file or --value, not both")}
@@ -117,7 +117,7 @@ func newSecretsGet(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Describe a secret; print its value only with --value",
-		Args:  exactArgs(1),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := secrets.Open(e.stateDir)
 			v, err := st.Get(args[0])
@@ -172,7 +172,7 @@ func newSecretsDelete(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Delete a secret",
-		Args:  exactArgs(1),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := secrets.Open(e.stateDir).Delete(args[0]); err != nil {
 				return err
@@ -180,15 +180,5 @@ func newSecretsDelete(e *env) *cobra.Command {
 			fmt.Fprintf(e.stdout, "secret %s deleted\n", args[0])
 			return nil
 		},
-	}
-}
-
-// exactArgs is cobra.ExactArgs with a usage error.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, cmd.CommandPath())}
-		}
-		return nil
 	}
 }

@@ -31,14 +31,16 @@ func newServe(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the local ECS engine as a daemon",
-		Long: `Run the local ECS engine as a daemon that serves the Amazon ECS API and the
-CloudWatch Logs API on one endpoint, so the AWS CLI, boto3 and the AWS SDKs
-work against it unmodified:
+		Long: `Run the local ECS engine as a daemon that serves the Amazon ECS API, the
+CloudWatch Logs API and the Step Functions API on one endpoint, so the AWS
+CLI, boto3 and the AWS SDKs work against it unmodified:
 
   ecsrun serve &
   export AWS_ENDPOINT_URL_ECS=http://127.0.0.1:5757
   export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:5757
+  export AWS_ENDPOINT_URL_SFN=http://127.0.0.1:5757
   aws ecs list-clusters
+  aws stepfunctions list-state-machines
 
 While it runs, other ecsrun commands using the same --state-dir talk to it.
 Stopping it (SIGINT, SIGTERM) leaves running containers alone; the next start
@@ -116,7 +118,7 @@ credentials it accepts any signature and listens on loopback only.`,
 			defer engine.RemoveServeInfo(e.stateDir)
 			srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime, "sigv4", auth != nil)
-			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS and CloudWatch Logs APIs at %s\n", endpoint)
+			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS, CloudWatch Logs and Step Functions APIs at %s\n", endpoint)
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
 			select {

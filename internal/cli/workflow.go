@@ -15,14 +15,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
 
-	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/flowgraph"
+	"github.com/ecsrun/ecsrun/internal/runtask"
 	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/sfnapi"
 	"github.com/ecsrun/ecsrun/internal/sfnecs"
@@ -43,13 +43,16 @@ type workflowFlags struct {
 	ef       engineFlags
 }
 
-func (f *workflowFlags) add(cmd *cobra.Command, engine bool) {
+// add adds the flags; output says whether the command prints text or JSON
+// (--output).
+func (f *workflowFlags) add(cmd *cobra.Command, output bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.endpoint, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL_SFN"), "Step Functions endpoint to use instead of the local engine (its ECS API is reached at the same URL; default $AWS_ENDPOINT_URL_SFN)")
-	fs.StringVar(&f.output, "output", "text", `"text" or "json"`)
-	if engine {
-		f.ef.add(fs)
+	f.output = "text"
+	if output {
+		fs.StringVar(&f.output, "output", "text", `"text" or "json"`)
 	}
+	f.ef.add(fs)
 }
 
 func (f *workflowFlags) check() error {
@@ -138,6 +141,8 @@ func newWorkflowRun(e *env) *cobra.Command {
 		execName   string
 		roleArn    string
 		taskDefs   []string
+		reuse      bool
+		expandEnv  bool
 		timeScale  float64
 		graphFile  string
 		pollPeriod time.Duration
@@ -163,7 +168,8 @@ Exit codes:
   1     ecsrun itself failed (the engine, the API)
   2     the command line, the definition or the input is wrong`,
 		Example: `  ecsrun workflow run examples/workflows/retry-catch.json \
-      --task-definition examples/workflows/flaky-task.json --time-scale 0.01
+      --task-definition examples/workflows/job.json --reuse-if-unchanged \
+      --input '{"exitCode": "3"}' --time-scale 0.01
   ecsrun workflow run flow.json --input '{"n": 3}' --output json
   ecsrun workflow run flow.json --input @input.json --graph run.svg`,
 		Args: cobra.ExactArgs(1),
@@ -196,11 +202,15 @@ Exit codes:
 			defer c.Close()
 			fmt.Fprintf(e.stderr, "Target: %s\n", c.Where)
 			for _, td := range taskDefs {
-				arn, err := registerTaskDefinition(ctx, c.ECS, td)
+				_, desc, err := runtask.ResolveTaskDefinition(ctx, c.ECS, td, reuse, expandEnv)
+				var fe *runtask.FileError
+				if errors.As(err, &fe) {
+					return &usageError{err}
+				}
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stderr, "TaskDefinition: %s\n", arn)
+				fmt.Fprintf(e.stderr, "TaskDefinition: %s\n", desc)
 			}
 			smArn, err := putStateMachine(ctx, client, name, def, roleArn)
 			if err != nil {
@@ -213,7 +223,7 @@ Exit codes:
 			}
 			start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: nonEmptyString(execName), Input: aws.String(in)}, opts...)
 			if err != nil {
-				return fmt.Errorf("start execution: %w", err)
+				return sfnError("start execution", err)
 			}
 			arn := aws.ToString(start.ExecutionArn)
 			fmt.Fprintf(e.stderr, "Execution: %s\n", arn)
@@ -244,7 +254,9 @@ Exit codes:
 	fl.StringVar(&name, "state-machine-name", "", "name of the state machine to create or update (default: the file's base name)")
 	fl.StringVar(&execName, "name", "", "name of the execution (default: a UUID)")
 	fl.StringVar(&roleArn, "role-arn", "", "role of the state machine (default arn:aws:iam::<account>:role/ecsrun-workflow; required by AWS)")
-	fl.StringArrayVar(&taskDefs, "task-definition", nil, "task definition file (JSON or YAML) to register before the run; repeatable")
+	fl.StringArrayVar(&taskDefs, "task-definition", nil, "task definition file (JSON or YAML, as for run-task) to register before the run; repeatable")
+	fl.BoolVar(&reuse, "reuse-if-unchanged", false, "register a --task-definition file only when it differs from its family's latest ACTIVE revision")
+	fl.BoolVar(&expandEnv, "expand-env", false, "expand ${VAR} and ${VAR:-default} in the --task-definition files from the environment")
 	fl.Float64Var(&timeScale, "time-scale", 1, "multiply Wait states and retry delays by this factor (e.g. 0.01 for tests); timeouts are not scaled")
 	fl.StringVar(&graphFile, "graph", "", "write the state graph, coloured by this execution, as SVG to this file")
 	fl.DurationVar(&pollPeriod, "poll", 200*time.Millisecond, "how often to read the execution's history")
@@ -259,34 +271,6 @@ func nonEmptyString(s string) *string {
 	return &s
 }
 
-// registerTaskDefinition registers a task definition file (the same
-// formats as run-task) and returns the new revision's ARN.
-func registerTaskDefinition(ctx context.Context, client *awsecs.Client, path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", &usageError{fmt.Errorf("--task-definition: %w", err)}
-	}
-	req, err := ecs.DecodeTaskDefinitionFile(data)
-	if err != nil {
-		return "", &usageError{fmt.Errorf("task definition %s: %w", path, err)}
-	}
-	// The SDK's fields carry the model's member names, which
-	// encoding/json matches case-insensitively.
-	b, err := json.Marshal(req)
-	if err != nil {
-		return "", err
-	}
-	var in awsecs.RegisterTaskDefinitionInput
-	if err := json.Unmarshal(b, &in); err != nil {
-		return "", fmt.Errorf("task definition %s: %w", path, err)
-	}
-	out, err := client.RegisterTaskDefinition(ctx, &in)
-	if err != nil {
-		return "", fmt.Errorf("register task definition %s: %w", path, err)
-	}
-	return aws.ToString(out.TaskDefinition.TaskDefinitionArn), nil
-}
-
 // putStateMachine creates the state machine, or updates the one of that
 // name, and returns its ARN.
 func putStateMachine(ctx context.Context, client *sfn.Client, name, def, roleArn string) (string, error) {
@@ -296,29 +280,43 @@ func putStateMachine(ctx context.Context, client *sfn.Client, name, def, roleArn
 	}
 	var exists *sfntypes.StateMachineAlreadyExists
 	if !errors.As(err, &exists) {
-		var invalid *sfntypes.InvalidDefinition
-		if errors.As(err, &invalid) {
-			return "", &usageError{err}
-		}
-		return "", fmt.Errorf("create state machine: %w", err)
+		return "", sfnError("create state machine", err)
 	}
 	// Same name: find it and update it.
 	p := sfn.NewListStateMachinesPaginator(client, &sfn.ListStateMachinesInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return "", fmt.Errorf("list state machines: %w", err)
+			return "", sfnError("list state machines", err)
 		}
 		for _, sm := range page.StateMachines {
 			if aws.ToString(sm.Name) == name {
 				if _, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: aws.String(def), RoleArn: aws.String(roleArn)}); err != nil {
-					return "", fmt.Errorf("update state machine %s: %w", name, err)
+					return "", sfnError("update state machine "+name, err)
 				}
 				return aws.ToString(sm.StateMachineArn), nil
 			}
 		}
 	}
-	return "", fmt.Errorf("create state machine: %w", err)
+	return "", sfnError("create state machine", err)
+}
+
+// sfnError words a failed Step Functions call as the AWS CLI does
+// ("start execution: InvalidName: Invalid Name: 'bad name!'"), without the
+// SDK's transport details. Errors about what the user gave (a name, an
+// ARN, the input, the definition) are usage errors.
+func sfnError(op string, err error) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	e := fmt.Errorf("%s: %s: %s", op, ae.ErrorCode(), ae.ErrorMessage())
+	switch ae.ErrorCode() {
+	case "InvalidName", "InvalidArn", "InvalidExecutionInput", "InvalidDefinition", "ExecutionAlreadyExists",
+		"ExecutionDoesNotExist", "StateMachineDoesNotExist", "StateMachineDeleting", "ValidationException":
+		return &usageError{e}
+	}
+	return e
 }
 
 // follow reads the execution's history until it ends, handing new events
@@ -337,7 +335,7 @@ func follow(ctx context.Context, client *sfn.Client, arn string, p *progress, pe
 		if n := len(evs); n > 0 && isExecutionEnd(evs[n-1].Type) {
 			out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, sfnError("describe execution", err)
 			}
 			if out.Status != sfntypes.ExecutionStatusRunning {
 				return out, evs, nil
@@ -366,7 +364,7 @@ func history(ctx context.Context, client *sfn.Client, arn string) ([]sfntypes.Hi
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("execution history: %w", err)
+			return nil, sfnError("execution history", err)
 		}
 		out = append(out, page.Events...)
 	}
@@ -376,17 +374,17 @@ func history(ctx context.Context, client *sfn.Client, arn string) ([]sfntypes.Hi
 // interruptExecution stops the execution after a signal, waits for it to
 // end, and returns the exit error of the signal.
 func (e *env) interruptExecution(client *sfn.Client, arn string, sig os.Signal) error {
-	code := ExitInterrupted
+	code, name := ExitInterrupted, "SIGINT"
 	if sig == syscall.SIGTERM {
-		code = ExitTerminated
+		code, name = ExitTerminated, "SIGTERM"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Ecsrun.Interrupted"), Cause: aws.String(fmt.Sprintf("ecsrun workflow run received %v", sig))})
+	_, err := client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Ecsrun.Interrupted"), Cause: aws.String("ecsrun workflow run received " + name)})
 	if err != nil {
-		return &exitError{code: code, err: fmt.Errorf("%v: stopping the execution failed: %w", sig, err)}
+		return &exitError{code: code, err: fmt.Errorf("%s: stopping the execution failed: %w", name, err)}
 	}
-	return &exitError{code: code, err: fmt.Errorf("%v: the execution was stopped", sig)}
+	return &exitError{code: code, err: fmt.Errorf("%s: the execution was stopped", name)}
 }
 
 func executionExit(ex *sfn.DescribeExecutionOutput) error {
@@ -568,7 +566,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 				defer c.Close()
 				d, err := client.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(args[0])})
 				if err != nil {
-					return err
+					return sfnError("describe state machine for execution", err)
 				}
 				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnecs.Checker()})
 				if err != nil {
@@ -580,7 +578,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 				}
 				ex, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(args[0])})
 				if err != nil {
-					return err
+					return sfnError("describe execution", err)
 				}
 				g = flowgraph.New(sm)
 				g.Color(historyEvents(evs))
@@ -599,31 +597,41 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 	}
 	cmd.Flags().StringVar(&format, "format", "svg", `"svg" or "dot"`)
 	cmd.Flags().StringVarP(&out, "output-file", "o", "", "write to this file instead of standard output")
-	f.add(cmd, true)
+	f.add(cmd, false)
 	return cmd
 }
 
 // progress prints history events as lines a person can follow.
 type progress struct {
-	w      io.Writer
-	start  time.Time
-	ids    bool
-	state  map[int64]string // event id -> the state it belongs to
-	tries  map[string]int   // state -> task attempts in the current visit
-	failed map[string]bool  // state -> its current visit had an error
+	w     io.Writer
+	start time.Time
+	ids   bool
+	// state maps an event id to the state it belongs to, named with the
+	// Map iterations it runs in ("Fan[1]/Run"), so that the lines of
+	// concurrent iterations can be told apart; iter maps it to those
+	// iterations ("Fan[1]/", or "" outside a Map).
+	state  map[int64]string
+	iter   map[int64]string
+	tries  map[string]int  // state -> task attempts in the current visit
+	failed map[string]bool // state -> its current visit had an error
 }
 
 func newProgress(w io.Writer, start time.Time) *progress {
-	return &progress{w: w, start: start, state: map[int64]string{}, tries: map[string]int{}, failed: map[string]bool{}}
+	return &progress{w: w, start: start, state: map[int64]string{}, iter: map[int64]string{}, tries: map[string]int{}, failed: map[string]bool{}}
 }
 
 func (p *progress) event(ev sfntypes.HistoryEvent) {
+	iter := p.iter[ev.PreviousEventId]
+	if d := ev.MapIterationStartedEventDetails; d != nil {
+		iter += fmt.Sprintf("%s[%d]/", aws.ToString(d.Name), d.Index)
+	}
+	p.iter[ev.Id] = iter
 	name := p.state[ev.PreviousEventId]
 	if d := ev.StateEnteredEventDetails; d != nil {
-		name = aws.ToString(d.Name)
+		name = iter + aws.ToString(d.Name)
 	}
 	if d := ev.StateExitedEventDetails; d != nil {
-		name = aws.ToString(d.Name)
+		name = iter + aws.ToString(d.Name)
 	}
 	p.state[ev.Id] = name
 	line := p.describe(ev, name)

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
@@ -51,6 +54,10 @@ func TestWorkflowGraph_file(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "workflow", "graph", "--format", "png", exampleWorkflow); code != ExitUsage || !strings.Contains(errOut, "--format must be svg or dot") {
 		t.Errorf("--format png: exit %d, %s", code, errOut)
+	}
+	// graph writes SVG or DOT: it takes no --output text|json.
+	if code, _, errOut := run(t, "workflow", "graph", "--output", "json", exampleWorkflow); code != ExitUsage || !strings.Contains(errOut, "unknown flag: --output") {
+		t.Errorf("graph --output json: exit %d, %s; want the flag refused", code, errOut)
 	}
 }
 
@@ -218,16 +225,23 @@ func (w *signalWriter) String() string {
 	return w.buf.String()
 }
 
-// TestWorkflowRun_Interrupted: cancelling the command (what SIGINT does)
-// stops the execution before ecsrun exits 130.
-func TestWorkflowRun_Interrupted(t *testing.T) {
+// fakeEndpoint serves an engine on the fake runtime (no task runs a
+// process) over HTTP, as ecsrun serve does.
+func fakeEndpoint(t *testing.T) *httptest.Server {
+	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
 	srv := httptest.NewServer(eng.Handler())
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close(); eng.Close() })
+	return srv
+}
+
+// TestWorkflowRun_Interrupted: cancelling the command (what SIGINT does)
+// stops the execution before ecsrun exits 130.
+func TestWorkflowRun_Interrupted(t *testing.T) {
+	srv := fakeEndpoint(t)
 	wait := writeFile(t, "long.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -238,12 +252,102 @@ func TestWorkflowRun_Interrupted(t *testing.T) {
 	}()
 	var out strings.Builder
 	code := Main(ctx, []string{"workflow", "run", "--endpoint-url", srv.URL, wait}, strings.NewReader(""), &out, errOut)
-	if code != ExitInterrupted || !strings.Contains(errOut.String(), "the execution was stopped") {
+	if code != ExitInterrupted || !strings.Contains(errOut.String(), "SIGINT: the execution was stopped") {
 		t.Fatalf("exit %d; want %d\n%s", code, ExitInterrupted, errOut.String())
 	}
 	arn := regexp.MustCompile(`Execution: (\S+)`).FindStringSubmatch(errOut.String())[1]
 	code, hist, _ := run(t, "workflow", "history", "--endpoint-url", srv.URL, arn)
-	if code != 0 || !strings.Contains(hist, "execution ABORTED Ecsrun.Interrupted") {
+	if code != 0 || !strings.Contains(hist, "execution ABORTED Ecsrun.Interrupted ecsrun workflow run received SIGINT") {
 		t.Errorf("history of the interrupted execution: exit %d\n%s", code, hist)
+	}
+}
+
+// TestWorkflowRun_TaskDefinitionFiles: --task-definition registers files as
+// run-task does (the same decoder, --expand-env, --reuse-if-unchanged), and
+// a mistake in a file is a usage error naming the member.
+func TestWorkflowRun_TaskDefinitionFiles(t *testing.T) {
+	srv := fakeEndpoint(t)
+	pass := writeFile(t, "pass.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	t.Setenv("ECSRUN_TEST_IMAGE", "expanded-image")
+	def := writeFile(t, "job.yaml", "family: wf-job\ncontainerDefinitions: [{name: app, image: \"${ECSRUN_TEST_IMAGE}\", memory: 64}]\n")
+	for i, want := range []string{
+		"TaskDefinition: arn:aws:ecs:us-east-1:000000000000:task-definition/wf-job:1 (registered: family wf-job had no ACTIVE revision)",
+		"TaskDefinition: arn:aws:ecs:us-east-1:000000000000:task-definition/wf-job:1 (unchanged: reused)",
+	} {
+		code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, pass, "--task-definition", def, "--expand-env", "--reuse-if-unchanged")
+		if code != 0 || !strings.Contains(errOut, want) {
+			t.Errorf("run %d: exit %d; want 0 and %q\n%s", i+1, code, want, errOut)
+		}
+	}
+	// API errors about what the user gave are usage errors, worded without
+	// the SDK's request details.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", pass, "--name", "bad name!"}, "start execution: InvalidName: Invalid Name: 'bad name!'"},
+		{[]string{"history", "arn:aws:states:us-east-1:000000000000:execution:pass:nope"}, "execution history: ExecutionDoesNotExist: Execution Does Not Exist:"},
+		{[]string{"graph", "arn:aws:states:us-east-1:000000000000:execution:pass:nope"}, "ExecutionDoesNotExist"},
+	} {
+		code, _, errOut := run(t, append(append([]string{"workflow"}, tc.args...), "--endpoint-url", srv.URL)...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "RequestID") {
+			t.Errorf("%v: exit %d, %q; want %d with %q", tc.args, code, errOut, ExitUsage, tc.want)
+		}
+	}
+	bad := writeFile(t, "bad.yaml", "family: wf-bad\ncontainerDefinitions: [{name: app, imagee: x, memory: 64}]\n")
+	code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, pass, "--task-definition", bad)
+	if code != ExitUsage || !strings.Contains(errOut, `containerDefinitions[0].imagee: unknown member; did you mean "image"?`) {
+		t.Errorf("bad file: exit %d; want %d naming the member\n%s", code, ExitUsage, errOut)
+	}
+}
+
+// TestProgress_MapIterations: the lines of concurrent Map iterations name
+// their item, and a task of one item is not counted as a retry of the
+// other's.
+func TestProgress_MapIterations(t *testing.T) {
+	start := time.Unix(1000, 0)
+	ev := func(id, prev int64, typ sfntypes.HistoryEventType, set func(*sfntypes.HistoryEvent)) sfntypes.HistoryEvent {
+		e := sfntypes.HistoryEvent{Id: id, PreviousEventId: prev, Type: typ, Timestamp: aws.Time(start)}
+		if set != nil {
+			set(&e)
+		}
+		return e
+	}
+	entered := func(name string) func(*sfntypes.HistoryEvent) {
+		return func(e *sfntypes.HistoryEvent) {
+			e.StateEnteredEventDetails = &sfntypes.StateEnteredEventDetails{Name: aws.String(name)}
+		}
+	}
+	iteration := func(i int32) func(*sfntypes.HistoryEvent) {
+		return func(e *sfntypes.HistoryEvent) {
+			e.MapIterationStartedEventDetails = &sfntypes.MapIterationEventDetails{Name: aws.String("Fan"), Index: i}
+		}
+	}
+	scheduled := func(e *sfntypes.HistoryEvent) {
+		e.TaskScheduledEventDetails = &sfntypes.TaskScheduledEventDetails{ResourceType: aws.String("ecs"), Resource: aws.String("runTask.sync")}
+	}
+	var out strings.Builder
+	p := newProgress(&out, start)
+	for _, e := range []sfntypes.HistoryEvent{
+		ev(1, 0, sfntypes.HistoryEventTypeExecutionStarted, nil),
+		ev(2, 0, sfntypes.HistoryEventTypeMapStateEntered, entered("Fan")),
+		ev(3, 2, sfntypes.HistoryEventTypeMapStateStarted, nil),
+		ev(4, 3, sfntypes.HistoryEventTypeMapIterationStarted, iteration(0)),
+		ev(5, 3, sfntypes.HistoryEventTypeMapIterationStarted, iteration(1)),
+		ev(6, 4, sfntypes.HistoryEventTypeTaskStateEntered, entered("Run")),
+		ev(7, 5, sfntypes.HistoryEventTypeTaskStateEntered, entered("Run")),
+		ev(8, 6, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
+		ev(9, 7, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
+	} {
+		p.event(e)
+	}
+	for _, want := range []string{"] Fan: item 1 started\n", "] Fan[0]/Run: entered (Task state)\n", "] Fan[1]/Run: entered (Task state)\n",
+		"] Fan[0]/Run: ecs:runTask.sync\n", "] Fan[1]/Run: ecs:runTask.sync\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "retry") {
+		t.Errorf("the second item's task counted as a retry:\n%s", out.String())
 	}
 }

@@ -186,83 +186,76 @@ func (cp *ControlPlane) Start(l Launcher) {
 }
 
 func (cp *ControlPlane) load(ctx context.Context) error {
-	rows, err := cp.db.QueryContext(ctx, `SELECT body FROM clusters`)
-	if err != nil {
-		return fmt.Errorf("controlplane: load clusters: %w", err)
-	}
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
-		}
-		c := new(clusterRecord)
-		if err := json.Unmarshal(body, c); err != nil {
-			rows.Close()
-			return fmt.Errorf("controlplane: load cluster: %w", err)
-		}
+	err := loadRows(ctx, cp.db, `SELECT body FROM clusters`, "clusters", func(c *clusterRecord) error {
 		cp.clusters[c.Name] = c
-	}
-	rows.Close()
-
-	rows, err = cp.db.QueryContext(ctx, `SELECT body FROM task_definitions ORDER BY family, revision`)
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("controlplane: load task definitions: %w", err)
+		return err
 	}
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
-		}
-		td := new(taskDefRecord)
-		if err := json.Unmarshal(body, td); err != nil {
-			rows.Close()
-			return fmt.Errorf("controlplane: load task definition: %w", err)
-		}
+	err = loadRows(ctx, cp.db, `SELECT body FROM task_definitions ORDER BY family, revision`, "task definitions", func(td *taskDefRecord) error {
 		cp.families[td.Def.Family] = append(cp.families[td.Def.Family], td)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
-
 	if err := cp.loadInstances(ctx); err != nil {
 		return err
 	}
 	cutoff := cp.now().Add(-cp.keep)
-	rows, err = cp.db.QueryContext(ctx, `SELECT body FROM tasks ORDER BY seq`)
-	if err != nil {
-		return fmt.Errorf("controlplane: load tasks: %w", err)
-	}
 	var expired []string
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
-		}
-		t := new(taskRecord)
-		if err := json.Unmarshal(body, t); err != nil {
-			rows.Close()
-			return fmt.Errorf("controlplane: load task: %w", err)
-		}
+	err = loadRows(ctx, cp.db, `SELECT body FROM tasks ORDER BY seq`, "tasks", func(t *taskRecord) error {
 		if t.Seq > cp.taskSeq {
 			cp.taskSeq = t.Seq
 		}
 		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
 			expired = append(expired, t.ID)
-			continue
+			return nil
 		}
 		cp.tasks[t.ID] = t
 		if t.ClientToken != "" {
 			cp.tokens[t.ClientToken] = t.TokenKey
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	for _, id := range expired {
 		if _, err := cp.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("controlplane: expire task: %w", err)
 		}
 	}
 	cp.restoreAllocations(func(*taskRecord) bool { return true })
+	return nil
+}
+
+// loadRows decodes the JSON body of every row query selects into a new T
+// and hands it to each, in order, stopping at the first error; what names
+// the rows in errors.
+func loadRows[T any](ctx context.Context, db *sql.DB, query, what string, each func(*T) error) error {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("controlplane: load %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return fmt.Errorf("controlplane: load %s: %w", what, err)
+		}
+		v := new(T)
+		if err := json.Unmarshal(body, v); err != nil {
+			return fmt.Errorf("controlplane: load %s: %w", what, err)
+		}
+		if err := each(v); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("controlplane: load %s: %w", what, err)
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +173,40 @@ func TestListTaskDefinitions_PagesInOrder(t *testing.T) {
 	out, err := f.cp.ListTaskDefinitions(ctx, &ecsmodel.ListTaskDefinitionsRequest{FamilyPrefix: "a", Sort: ecsmodel.SortOrderDESC, MaxResults: ptr32(1)})
 	if err != nil || len(out.TaskDefinitionArns) != 1 || out.TaskDefinitionArns[0][len(out.TaskDefinitionArns[0])-3:] != "a:5" {
 		t.Errorf("DESC first = %v, %v; want a:5", out, err)
+	}
+}
+
+// TestListTaskDefinitions_FamiliesLexicographically lists families
+// lexicographically by name, as ECS does, also when one family's name is
+// a prefix of another's, and pages DESC in exactly the reverse order.
+func TestListTaskDefinitions_FamiliesLexicographically(t *testing.T) {
+	f := newFixture(t)
+	for _, fam := range []string{"web2", "web", "web-a", "web_b", "web"} {
+		f.register(fam)
+	}
+	list := func(sort ecsmodel.SortOrder) []string {
+		var got []string
+		token := ""
+		for {
+			out, err := f.cp.ListTaskDefinitions(context.Background(), &ecsmodel.ListTaskDefinitionsRequest{Sort: sort, MaxResults: ptr32(2), NextToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, arn := range out.TaskDefinitionArns {
+				got = append(got, ecs.ResourceName(arn))
+			}
+			if token = out.NextToken; token == "" {
+				return got
+			}
+		}
+	}
+	want := []string{"web:1", "web:2", "web-a:1", "web2:1", "web_b:1"}
+	if got := list(""); !slices.Equal(got, want) {
+		t.Errorf("ASC = %v; want %v", got, want)
+	}
+	slices.Reverse(want)
+	if got := list(ecsmodel.SortOrderDESC); !slices.Equal(got, want) {
+		t.Errorf("DESC = %v; want %v", got, want)
 	}
 }
 
@@ -474,5 +509,53 @@ func TestClusters(t *testing.T) {
 	d, _ = f.cp.DescribeClusters(ctx, &ecsmodel.DescribeClustersRequest{Clusters: []string{"ci", "ghost"}})
 	if len(d.Clusters) != 1 || d.Clusters[0].PendingTasksCount != 1 || len(d.Failures) != 1 || d.Failures[0].Reason != "MISSING" {
 		t.Errorf("DescribeClusters = %+v; want ci with one pending task and ghost MISSING", d)
+	}
+}
+
+func TestExpireStopped_ForgetsTasksPastTheRetention(t *testing.T) {
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	stopped, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", ClientToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stoppedID, runningID := ecs.ResourceName(stopped.Tasks[0].TaskArn), ecs.ResourceName(running.Tasks[0].TaskArn)
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, f.now)
+	st.Provisioned = true
+	st = st.ContainerStarted("app").ContainerStopped("app", ptrInt(0), "", f.now)
+	st.Deprovisioned = true
+	for moved := true; moved; {
+		st, moved = st.Advance(f.now)
+	}
+	f.cp.Report(ctx, agent.Report{TaskID: stoppedID, State: st})
+
+	f.now = f.now.Add(30 * time.Minute)
+	if n, err := f.cp.ExpireStopped(ctx); n != 0 || err != nil {
+		t.Fatalf("ExpireStopped within the retention = %d, %v; want 0", n, err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if n, err := f.cp.ExpireStopped(ctx); n != 1 || err != nil {
+		t.Fatalf("ExpireStopped after the retention = %d, %v; want 1", n, err)
+	}
+	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{stoppedID, runningID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Tasks) != 1 || ecs.ResourceName(d.Tasks[0].TaskArn) != runningID || len(d.Failures) != 1 || d.Failures[0].Reason != "MISSING" {
+		t.Errorf("DescribeTasks = %d tasks, failures %+v; want the running task and the stopped one MISSING", len(d.Tasks), d.Failures)
+	}
+	// Gone from the store too, and its client token with it.
+	f.open()
+	if d, _ := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{stoppedID}}); len(d.Tasks) != 0 {
+		t.Errorf("the expired task came back after a restart")
+	}
+	again, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", ClientToken: "tok"})
+	if err != nil || len(again.Tasks) != 1 || ecs.ResourceName(again.Tasks[0].TaskArn) == stoppedID {
+		t.Errorf("RunTask with the expired task's token = %+v, %v; want a new task", again, err)
 	}
 }

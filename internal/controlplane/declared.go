@@ -51,6 +51,7 @@ func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance) error
 	if _, err := ecs.ParseInstanceResources(spec.res.Wire()); err != nil {
 		return fmt.Errorf("controlplane: host instance: %w", err)
 	}
+	spec = cp.redeclare(prev, spec)
 	if prev != nil && sameRegistration(prev, spec) {
 		return nil
 	}
@@ -63,7 +64,52 @@ func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance) error
 func sameRegistration(r *instanceRecord, spec instanceSpec) bool {
 	return r.AgentConnected == spec.agentConnected && r.VersionInfo == spec.info &&
 		maps.Equal(r.Attributes, spec.attrs) && string(mustJSON(r.Resources)) == string(mustJSON(spec.res.Wire())) &&
-		(spec.tags == nil || string(mustJSON(r.Tags)) == string(mustJSON(spec.tags)))
+		(spec.tags == nil || string(mustJSON(r.Tags)) == string(mustJSON(spec.tags))) &&
+		(spec.declared == nil || string(mustJSON(r.Declared)) == string(mustJSON(spec.declared)))
+}
+
+// redeclare prepares the registration of a declaration (the host's, or a
+// --config instance's) over prev, the instance as it is (nil when new):
+// spec is recorded as the declaration, and what was changed through the
+// API besides prev's declaration (custom attributes PutAttributes set,
+// tags TagResource added) is kept where the declaration does not speak,
+// within the limits. Callers hold cp.mu.
+func (cp *ControlPlane) redeclare(prev *instanceRecord, spec instanceSpec) instanceSpec {
+	spec.declared = &declaration{Attributes: maps.Clone(spec.attrs), Tags: slices.Clone(spec.tags)}
+	if prev == nil || prev.Declared == nil {
+		return spec
+	}
+	attrs := maps.Clone(spec.attrs)
+	for name, value := range prev.Attributes {
+		_, declared := prev.Declared.Attributes[name]
+		_, set := attrs[name]
+		if ecs.IsCustomAttribute(name) && !declared && !set {
+			attrs[name] = value
+		}
+	}
+	if checkAttributes(attrs) == nil {
+		spec.attrs = attrs
+	} else {
+		cp.log.Warn("container instance: attributes set through the API are dropped, the declaration leaves no room for them", "instance", prev.ARN)
+	}
+	if spec.tags != nil {
+		tags := slices.Clone(spec.tags)
+		for _, t := range prev.Tags {
+			if !hasTag(prev.Declared.Tags, t.Key) && !hasTag(tags, t.Key) {
+				tags = append(tags, t)
+			}
+		}
+		if countUserTags(tags) <= ecs.MaxTags {
+			spec.tags = tags
+		} else {
+			cp.log.Warn("container instance: tags added through the API are dropped, the declaration leaves no room for them", "instance", prev.ARN)
+		}
+	}
+	return spec
+}
+
+func hasTag(tags []ecsmodel.Tag, key string) bool {
+	return slices.ContainsFunc(tags, func(t ecsmodel.Tag) bool { return t.Key == key })
 }
 
 // DeclaredInstance is a container instance declared by configuration
@@ -127,6 +173,7 @@ func (cp *ControlPlane) Declare(ctx context.Context, clusters []string, instance
 		id := hex.EncodeToString(sum[:16])
 		spec.ec2ID = "i-" + id[:17]
 		prev := cp.instances[id]
+		spec = cp.redeclare(prev, spec)
 		if prev != nil && prev.Status != instanceInactive && sameRegistration(prev, spec) {
 			continue
 		}

@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"runtime"
@@ -57,6 +56,17 @@ type instanceRecord struct {
 	Tags           []ecsmodel.Tag       `json:"tags,omitempty"`
 	RegisteredAt   time.Time            `json:"registeredAt"`
 	DeregisteredAt time.Time            `json:"deregisteredAt,omitzero"`
+	// Declared is what ecsrun itself last registered for the host or a
+	// --config declaration (nil for instances registered through the
+	// API). At each start the declaration is applied again; what was
+	// changed through the API besides it is kept (see redeclare).
+	Declared *declaration `json:"declared,omitempty"`
+}
+
+// declaration is what a host or --config registration sets.
+type declaration struct {
+	Attributes map[string]string `json:"attributes"`
+	Tags       []ecsmodel.Tag    `json:"tags,omitempty"`
 }
 
 // resources returns the registered resources, parsed.
@@ -91,40 +101,29 @@ func (cp *ControlPlane) saveInstance(ctx context.Context, r *instanceRecord) err
 }
 
 // loadInstances reads the container instances, forgetting those
-// deregistered longer than the task retention ago, and builds the
-// clusters' placement states (without their tasks: see restoreAllocations).
+// deregistered longer than the task retention ago (except the host's: its
+// record is what keeps it deregistered), and builds the clusters'
+// placement states (without their tasks: see restoreAllocations).
 func (cp *ControlPlane) loadInstances(ctx context.Context) error {
-	rows, err := cp.db.QueryContext(ctx, `SELECT body FROM container_instances ORDER BY seq`)
-	if err != nil {
-		return fmt.Errorf("controlplane: load container instances: %w", err)
-	}
 	cutoff := cp.now().Add(-cp.keep)
 	var expired []string
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
-		}
-		r := new(instanceRecord)
-		if err := json.Unmarshal(body, r); err != nil {
-			rows.Close()
-			return fmt.Errorf("controlplane: load container instance: %w", err)
-		}
+	err := loadRows(ctx, cp.db, `SELECT body FROM container_instances ORDER BY seq`, "container instances", func(r *instanceRecord) error {
 		cp.instSeq = max(cp.instSeq, r.Seq)
-		if r.Status == instanceInactive && r.DeregisteredAt.Before(cutoff) {
+		if r.Status == instanceInactive && r.DeregisteredAt.Before(cutoff) && r.Source != sourceHost {
 			expired = append(expired, r.ID)
-			continue
+			return nil
 		}
 		cp.instances[r.ID] = r
 		if r.Status != instanceInactive {
 			if err := cp.placer(r.Cluster).AddInstance(r.placementInstance()); err != nil {
-				rows.Close()
 				return fmt.Errorf("controlplane: load container instance %s: %w", r.ID, err)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	for _, id := range expired {
 		if _, err := cp.db.ExecContext(ctx, `DELETE FROM container_instances WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("controlplane: expire container instance: %w", err)
@@ -208,6 +207,8 @@ type instanceSpec struct {
 	info           ecsmodel.VersionInfo
 	tags           []ecsmodel.Tag // nil keeps the current ones
 	agentConnected bool
+	// declared, when set, is recorded as the instance's declaration.
+	declared *declaration
 }
 
 // putInstance registers an instance in cluster: a new one when r is nil
@@ -246,6 +247,9 @@ func (cp *ControlPlane) putInstance(ctx context.Context, cluster string, r *inst
 	upd.Attributes = maps.Clone(spec.attrs)
 	if spec.tags != nil {
 		upd.Tags = spec.tags
+	}
+	if spec.declared != nil {
+		upd.Declared = spec.declared
 	}
 	if err := cp.saveInstance(ctx, upd); err != nil {
 		return nil, err

@@ -9,13 +9,10 @@ import (
 )
 
 // page returns the items after the position encoded in token, at most max of
-// them (maxDefault when max is 0), and the token for the next page ("" at the
-// end). keys must be sorted ascending and unique; paging by key keeps pages
-// stable when items are added or removed between calls.
-func page(keys []string, token string, max, maxDefault, maxLimit int32) (start, end int, next string, err error) {
-	if max == 0 {
-		max = maxDefault
-	}
+// them, and the token for the next page ("" at the end). keys must be
+// sorted ascending and unique; paging by key keeps pages stable when items
+// are added or removed between calls.
+func page(keys []string, token string, max, maxLimit int32) (start, end int, next string, err error) {
 	if max < 1 || max > maxLimit {
 		return 0, 0, "", ecs.Errorf(ecs.ErrInvalidParameter, "maxResults must be between 1 and %d.", maxLimit)
 	}
@@ -55,11 +52,11 @@ func pageValues(items []keyed, token string, max *int32) ([]string, string, erro
 	for i := range items {
 		keys[i] = items[i].key
 	}
-	var n int32
+	n := int32(100) // ECS's default; a maxResults given must be 1 to 100
 	if max != nil {
 		n = *max
 	}
-	start, end, next, err := page(keys, token, n, 100, 100)
+	start, end, next, err := page(keys, token, n, 100)
 	if err != nil {
 		return nil, "", err
 	}

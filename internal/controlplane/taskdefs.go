@@ -142,8 +142,10 @@ func (cp *ControlPlane) ListTaskDefinitions(ctx context.Context, in *ecsmodel.Li
 				continue
 			}
 			// Paging keys ascend: family then zero-padded revision, both
-			// inverted for DESC.
-			key := fmt.Sprintf("%s:%010d", fam, td.Def.Revision)
+			// inverted for DESC. The family ends in a byte below every
+			// character a family name may have, so "web" sorts before
+			// "web-a" and "web2", as ECS lists them.
+			key := fmt.Sprintf("%s\x00%010d", fam, td.Def.Revision)
 			if desc {
 				key = fmt.Sprintf("%s:%010d", invert(fam), 9999999999-int(td.Def.Revision))
 			}

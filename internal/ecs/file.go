@@ -552,7 +552,7 @@ func structFields(t reflect.Type) *fieldSet {
 
 // unknownMember reports an unknown key, suggesting the closest known name.
 func unknownMember(path, key string, known []string) error {
-	if s := suggest(key, known); s != "" {
+	if s := Suggest(key, known); s != "" {
 		return &DecodeError{Path: path, Message: fmt.Sprintf("unknown member; did you mean %q?", s)}
 	}
 	if len(known) <= 12 {
@@ -561,9 +561,9 @@ func unknownMember(path, key string, known []string) error {
 	return &DecodeError{Path: path, Message: "unknown member"}
 }
 
-// suggest returns the known name closest to key by edit distance (ignoring
-// case), or "" when none is close.
-func suggest(key string, known []string) string {
+// Suggest returns the known name closest to key by edit distance (ignoring
+// case), or "" when none is close: the "did you mean" of error messages.
+func Suggest(key string, known []string) string {
 	lk := strings.ToLower(key)
 	best, bestDist := "", 1<<30
 	for _, k := range known {

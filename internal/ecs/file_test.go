@@ -312,8 +312,8 @@ func TestSuggest(t *testing.T) {
 		"env": "environment", "enviroment": "environment", "essentail": "essential", "xyz": "", "nam": "name",
 	}
 	for in, want := range tests {
-		if got := suggest(in, known); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		if got := Suggest(in, known); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

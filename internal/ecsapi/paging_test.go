@@ -272,6 +272,10 @@ func TestAPI_PagingEveryListOperation(t *testing.T) {
 		wantAPIError(t, err, "InvalidParameterException")
 		_, err = ecsc.ListClusters(c, &awsecs.ListClustersInput{MaxResults: aws.Int32(101)})
 		wantAPIError(t, err, "InvalidParameterException")
+		_, err = ecsc.ListTasks(c, &awsecs.ListTasksInput{MaxResults: aws.Int32(0)})
+		wantAPIError(t, err, "InvalidParameterException")
+		_, err = ecsc.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{MaxResults: aws.Int32(0)})
+		wantAPIError(t, err, "InvalidParameterException")
 		_, err = logsc.DescribeLogGroups(c, &cwl.DescribeLogGroupsInput{NextToken: aws.String("not-a-token")})
 		wantAPIError(t, err, "InvalidParameterException")
 		_, err = logsc.DescribeLogStreams(c, &cwl.DescribeLogStreamsInput{LogGroupName: aws.String("/ps"), Limit: aws.Int32(51)})
@@ -451,6 +455,58 @@ func TestAPI_PagingStableUnderConcurrentWrites(t *testing.T) {
 		pageUnderChurn(t, ch, stable, func() []string {
 			got, _ := pages(t, awsecs.NewListTasksPaginator(ecsc, &awsecs.ListTasksInput{MaxResults: aws.Int32(2)}),
 				func(o *awsecs.ListTasksOutput) []string { return o.TaskArns })
+			return got
+		})
+	})
+
+	t.Run("ListContainerInstances and ListAttributes", func(t *testing.T) {
+		cl := aws.String("sci")
+		must[*awsecs.CreateClusterOutput](t)(ecsc.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: cl}))
+		register := func(attrs ...types.Attribute) string {
+			out := must[*awsecs.RegisterContainerInstanceOutput](t)(ecsc.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+				Cluster: cl, Attributes: attrs, TotalResources: []types.Resource{
+					{Name: aws.String("CPU"), Type: aws.String("INTEGER"), IntegerValue: 1024},
+					{Name: aws.String("MEMORY"), Type: aws.String("INTEGER"), IntegerValue: 1024},
+				}}))
+			return aws.ToString(out.ContainerInstance.ContainerInstanceArn)
+		}
+		// Stable instances (with the attribute "stable") interleaved with
+		// others that come and go between them.
+		var stable, others []string
+		for range 6 {
+			stable = append(stable, register(types.Attribute{Name: aws.String("stable"), Value: aws.String("yes")}))
+			others = append(others, register())
+		}
+		pageUnderChurn(t, startChurn(func(i int) error {
+			status := types.ContainerInstanceStatusDraining
+			if i/len(others)%2 == 1 {
+				status = types.ContainerInstanceStatusActive
+			}
+			_, err := ecsc.UpdateContainerInstancesState(c, &awsecs.UpdateContainerInstancesStateInput{Cluster: cl, ContainerInstances: []string{others[i%len(others)]}, Status: status})
+			return err
+		}), stable, func() []string {
+			got, _ := pages(t, awsecs.NewListContainerInstancesPaginator(ecsc, &awsecs.ListContainerInstancesInput{Cluster: cl, Status: types.ContainerInstanceStatusActive, MaxResults: aws.Int32(2)}),
+				func(o *awsecs.ListContainerInstancesOutput) []string { return o.ContainerInstanceArns })
+			return got
+		})
+		pageUnderChurn(t, startChurn(func(i int) error {
+			attrs := []types.Attribute{{Name: aws.String("stable"), Value: aws.String("yes"), TargetId: aws.String(others[i%len(others)])}}
+			var err error
+			if i/len(others)%2 == 0 {
+				_, err = ecsc.PutAttributes(c, &awsecs.PutAttributesInput{Cluster: cl, Attributes: attrs})
+			} else {
+				_, err = ecsc.DeleteAttributes(c, &awsecs.DeleteAttributesInput{Cluster: cl, Attributes: attrs})
+			}
+			return err
+		}), stable, func() []string {
+			got, _ := pages(t, awsecs.NewListAttributesPaginator(ecsc, &awsecs.ListAttributesInput{Cluster: cl, TargetType: types.TargetTypeContainerInstance, AttributeName: aws.String("stable"), AttributeValue: aws.String("yes"), MaxResults: aws.Int32(2)}),
+				func(o *awsecs.ListAttributesOutput) []string {
+					var ids []string
+					for _, a := range o.Attributes {
+						ids = append(ids, aws.ToString(a.TargetId))
+					}
+					return ids
+				})
 			return got
 		})
 	})

@@ -189,6 +189,9 @@ func (e *Engine) removeExpiredEvery(ctx context.Context, delay, every time.Durat
 		if _, err := e.RemoveExpiredContainers(ctx); err != nil && ctx.Err() == nil {
 			e.opts.Log.Warn("remove expired containers", "err", err)
 		}
+		if _, err := e.cp.ExpireStopped(ctx); err != nil && ctx.Err() == nil {
+			e.opts.Log.Warn("expire stopped tasks", "err", err)
+		}
 		t.Reset(every)
 	}
 }

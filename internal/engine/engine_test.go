@@ -228,10 +228,17 @@ func TestEngine_DefaultLogGroup(t *testing.T) {
 
 func TestEngine_EssentialExitStopsOthers(t *testing.T) {
 	h, image := newHarness(t)
-	arn := h.run("sidecars",
-		container("sidecar", image, false, "trap", "TERM", "0", "sidecar got SIGTERM", "--", "forever"),
-		container("app", image, true, "sleep", "200ms", "--", "exit", "3"),
-	)
+	// app exits once the sidecar's trap is installed (a file in a task
+	// volume says so): a SIGTERM before it would be ignored.
+	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar got SIGTERM", "--", "write", "/sync/ready", "x", "--", "forever")
+	app := container("app", image, true, "waitfile", "/sync/ready", "--", "exit", "3")
+	for _, c := range []*types.ContainerDefinition{&sidecar, &app} {
+		c.MountPoints = []types.MountPoint{{SourceVolume: aws.String("sync"), ContainerPath: aws.String("/sync")}}
+	}
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("sidecars"), Volumes: []types.Volume{{Name: aws.String("sync")}},
+		ContainerDefinitions: []types.ContainerDefinition{sidecar, app},
+	}, nil)
 	task := h.waitStopped(arn)
 	if got := exitCode(task, "app"); got == nil || *got != 3 {
 		t.Errorf("app exit code = %v; want 3", got)
@@ -251,10 +258,12 @@ func TestEngine_NonEssentialExitKeepsRunning(t *testing.T) {
 	h, image := newHarness(t)
 	arn := h.run("batch",
 		container("init", image, false, "exit", "0"),
-		container("app", image, true, "trap", "TERM", "143", "app stopping", "--", "forever"),
+		container("app", image, true, "trap", "TERM", "143", "app stopping", "--", "out", "ready", "--", "forever"),
 	)
+	// RUNNING means started, not that the SIGTERM trap is installed yet.
 	h.waitFor(arn, "init stopped while the task runs", func(t types.Task) bool {
-		return aws.ToString(t.LastStatus) == "RUNNING" && exitCode(t, "init") != nil
+		return aws.ToString(t.LastStatus) == "RUNNING" && exitCode(t, "init") != nil &&
+			slices.Contains(h.tryLogLines("/ecsrun/tasks", "batch/app/"+taskID(arn)), "ready")
 	})
 	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn), Reason: aws.String("test done")}); err != nil {
 		t.Fatal(err)
@@ -297,8 +306,11 @@ func TestEngine_RestartKeepsStoppedTasksAndAdoptsRunningOnes(t *testing.T) {
 	h, image := newHarness(t)
 	done := h.run("finished", container("app", image, true, "exit", "4"))
 	h.waitStopped(done)
-	running := h.run("longrun", container("app", image, true, "out", "before restart", "--", "trap", "TERM", "42", "after restart", "--", "forever"))
-	h.waitRunning(running)
+	running := h.run("longrun", container("app", image, true, "trap", "TERM", "42", "after restart", "--", "out", "before restart", "--", "forever"))
+	// The line says the SIGTERM trap is installed.
+	h.waitFor(running, "before restart", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "longrun/app/"+taskID(running)), "before restart")
+	})
 
 	h.close()
 	h.open()

@@ -345,8 +345,14 @@ func TestEngine_TaskMemoryLimitHoldsForAllContainers(t *testing.T) {
 	task := h.waitStopped(arn)
 	killed := 0
 	for _, c := range task.Containers {
+		oom := aws.ToString(c.Reason) == "OutOfMemoryError: Container killed due to memory usage"
 		if c.ExitCode != nil && *c.ExitCode == 137 {
 			killed++
+			if !oom {
+				t.Errorf("container %s killed with reason %q; want OutOfMemoryError", aws.ToString(c.Name), aws.ToString(c.Reason))
+			}
+		} else if oom {
+			t.Errorf("container %s exited %d but has reason %q; only a killed container ran out of memory", aws.ToString(c.Name), aws.ToInt32(c.ExitCode), aws.ToString(c.Reason))
 		}
 	}
 	// Without the task limit neither would be killed (they have no limits of

@@ -3,7 +3,9 @@ package engine
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	goruntime "runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,9 +68,9 @@ func parseMeminfo(text string) (int64, error) {
 func declared(cfg *serveconfig.Config) []controlplane.DeclaredInstance {
 	out := make([]controlplane.DeclaredInstance, len(cfg.Instances))
 	for i, in := range cfg.Instances {
-		var tags []ecsmodel.Tag
-		for k, v := range in.Tags {
-			tags = append(tags, ecsmodel.Tag{Key: k, Value: v})
+		var tags []ecsmodel.Tag // by key: a map has no order, a tag list has
+		for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
+			tags = append(tags, ecsmodel.Tag{Key: k, Value: in.Tags[k]})
 		}
 		out[i] = controlplane.DeclaredInstance{
 			Cluster: in.Cluster, Key: in.Key, Resources: in.Resources, Attributes: in.Attributes,

@@ -115,8 +115,9 @@ func TestEngine_KillNineMidTaskThenRestart(t *testing.T) {
 	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar", "stopped", "--", "out", "sidecar", "up", "--", "forever")
 	arn := h.run("killnine", app, sidecar)
 	id := taskID(arn)
-	task := h.waitFor(arn, "app ready", func(types.Task) bool {
-		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/app/"+id), "ready")
+	task := h.waitFor(arn, "app ready and sidecar up", func(types.Task) bool {
+		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/app/"+id), "ready") &&
+			slices.Contains(h.tryLogLines("/ecsrun/tasks", "killnine/sidecar/"+id), "sidecar up")
 	})
 	appID := aws.ToString(containerNamed(task, "app").RuntimeId)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -334,5 +335,31 @@ func TestEngine_SurvivesADockerDaemonRestart(t *testing.T) {
 	after := none("after", container("app", image, true, "exit", "3"))
 	if got := exitCode(h.waitStopped(after), "app"); got == nil || *got != 3 {
 		t.Errorf("a task run after the restart exited %v; want 3", got)
+	}
+}
+
+func TestEngine_ContainerRemovedWhileTheEngineWasDownHasVanished(t *testing.T) {
+	h, image := newHarness(t)
+	app := container("app", image, true, "out", "up", "--", "forever")
+	sidecar := container("sidecar", image, false, "trap", "TERM", "0", "sidecar stopped", "--", "out", "sidecar up", "--", "forever")
+	arn := h.run("vanish", app, sidecar)
+	task := h.waitFor(arn, "sidecar up", func(t types.Task) bool {
+		return aws.ToString(t.LastStatus) == "RUNNING" && slices.Contains(h.tryLogLines("/ecsrun/tasks", "vanish/sidecar/"+taskID(arn)), "sidecar up")
+	})
+	h.close()
+	if err := h.rt.Remove(ctx(t), aws.ToString(containerNamed(task, "app").RuntimeId)); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	task = h.waitStopped(arn)
+	c := containerNamed(task, "app")
+	if aws.ToString(c.Reason) != "ContainerVanishedError: No container matching saved ID found" || c.ExitCode != nil {
+		t.Errorf("app = exit %v reason %q; want no exit code and ContainerVanishedError", c.ExitCode, aws.ToString(c.Reason))
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("stopCode = %s; want EssentialContainerExited", task.StopCode)
+	}
+	if got := exitCode(task, "sidecar"); got == nil || *got != 0 {
+		t.Errorf("sidecar exit code = %v; want 0 (re-adopted, then stopped with SIGTERM)", got)
 	}
 }

@@ -148,8 +148,8 @@ func (c *Console) Status(s string) {
 	st := c.shared
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if !st.live || st.disabled {
-		return
+	if !st.live || st.disabled || s == st.status {
+		return // (an unchanged line is not redrawn: the loop asks often)
 	}
 	st.clearStatus()
 	st.status = s

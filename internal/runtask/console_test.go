@@ -10,6 +10,7 @@ func TestConsole_LiveStatusLine(t *testing.T) {
 	var term bytes.Buffer // one terminal for both streams
 	c := newConsole(&term, &term, false, true)
 	c.Status("[1s] 2 tasks: 2 RUNNING")
+	c.Status("[1s] 2 tasks: 2 RUNNING") // unchanged: not redrawn
 	c.Line("0123456789abcdef", "app", "hello")
 	c.Infof("Task 01234567 STOPPED")
 	c.EndStatus()

@@ -102,15 +102,18 @@ type loop struct {
 	cancelStop   context.CancelFunc
 
 	lastCounts string
+	// noLogs holds the containers said to have no log stream to follow.
+	noLogs map[string]bool
 }
 
 func newLoop(api *Runner, o *Options, td *taskDef, req *ecsmodel.RunTaskRequest) *loop {
 	l := &loop{
 		api: api, o: o, td: td, req: req, c: o.Console,
-		logs:  newLogs(api.Logs, o.Console, o.LogPoll, o.LogSettle, o.LogRate),
-		rand:  o.Rand,
-		byArn: map[string]*attempt{},
-		runID: newRunID(),
+		logs:   newLogs(api.Logs, o.Console, o.LogPoll, o.LogSettle, o.LogRate),
+		rand:   o.Rand,
+		byArn:  map[string]*attempt{},
+		runID:  newRunID(),
+		noLogs: map[string]bool{},
 	}
 	if l.rand == nil {
 		l.rand = randFloat
@@ -604,6 +607,11 @@ func (l *loop) followLogs(ctx context.Context, a *attempt, t types.Task, now tim
 			continue
 		}
 		if c.LogStream == "" {
+			if l.o.NoDefaultLogGroup && !l.noLogs[c.Name] {
+				// Say so once: an empty log is otherwise a mystery.
+				l.noLogs[c.Name] = true
+				l.c.Infof("Container %s has no awslogs log configuration, so its output cannot be followed (give it logConfiguration with the awslogs driver)", c.Name)
+			}
 			continue
 		}
 		var runtimeID string

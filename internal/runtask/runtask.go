@@ -211,25 +211,7 @@ func fromSDK(def *types.TaskDefinition, out *ecsmodel.TaskDefinition) error {
 // printHeader writes the Harness-style head of the progress log: the task
 // definition and the request's content.
 func printHeader(c *Console, td *taskDef, req *ecsmodel.RunTaskRequest) {
-	arn := aws.ToString(td.def.TaskDefinitionArn)
-	switch td.source {
-	case SourceReused:
-		c.Infof("TaskDefinition: %s (unchanged: reused)", arn)
-	case SourceRegistered:
-		if td.note != "" {
-			c.Infof("TaskDefinition: %s (registered: %s)", arn, td.note)
-		} else {
-			c.Infof("TaskDefinition: %s (registered)", arn)
-		}
-	case SourceFile:
-		if td.note != "" {
-			c.Infof("TaskDefinition: family %s from the file (would be registered: %s)", aws.ToString(td.def.Family), td.note)
-		} else {
-			c.Infof("TaskDefinition: family %s from the file (would be registered)", aws.ToString(td.def.Family))
-		}
-	default:
-		c.Infof("TaskDefinition: %s", arn)
-	}
+	c.Infof("TaskDefinition: %s", td.describe())
 	c.Infof(" ECS Task Request Definition Content")
 	c.Infof("%s", requestYAML(req))
 }

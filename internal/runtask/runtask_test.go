@@ -3,6 +3,7 @@ package runtask
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -497,5 +498,42 @@ func TestRun_SecondInterruptAbortsTheWait(t *testing.T) {
 	}
 	if rep.Attempts[0].StopRequested == "" {
 		t.Error("StopTask was not called before giving up")
+	}
+}
+
+func TestResolveTaskDefinition(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := testCtx(t)
+	t.Setenv("ECSRUN_TEST_IMAGE", "from-env")
+	file := h.file("shared.yaml", "family: shared\ncontainerDefinitions: [{name: app, image: \"${ECSRUN_TEST_IMAGE}\", memory: 64}]\n")
+	def, line, err := ResolveTaskDefinition(ctx, h.ecs, file, true, true)
+	if err != nil || line != "arn:aws:ecs:us-east-1:000000000000:task-definition/shared:1 (registered: family shared had no ACTIVE revision)" ||
+		aws.ToString(def.ContainerDefinitions[0].Image) != "from-env" {
+		t.Fatalf("first: %q, %v, %+v", line, err, def)
+	}
+	if _, line, err = ResolveTaskDefinition(ctx, h.ecs, file, true, true); err != nil || line != "arn:aws:ecs:us-east-1:000000000000:task-definition/shared:1 (unchanged: reused)" {
+		t.Errorf("unchanged: %q, %v", line, err)
+	}
+	if _, line, err = ResolveTaskDefinition(ctx, h.ecs, "shared", false, false); err != nil || line != "arn:aws:ecs:us-east-1:000000000000:task-definition/shared:1" {
+		t.Errorf("by family: %q, %v", line, err)
+	}
+	// A file with a mistake is a *FileError naming the member.
+	bad := h.file("bad.yaml", "family: bad\ncontainerDefinitions: [{name: app, imagee: x}]\n")
+	_, _, err = ResolveTaskDefinition(ctx, h.ecs, bad, false, false)
+	var fe *FileError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), `containerDefinitions[0].imagee: unknown member; did you mean "image"?`) {
+		t.Errorf("bad file: %v", err)
+	}
+	// A file ECS refuses: ECS's words, without the SDK's request details.
+	nomem := h.file("nomem.yaml", "family: nomem\ncontainerDefinitions: [{name: app, image: x}]\n")
+	_, _, err = ResolveTaskDefinition(ctx, h.ecs, nomem, false, false)
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "register task definition "+nomem+": ClientException: Invalid setting for container 'app'.") || strings.Contains(err.Error(), "RequestID") {
+		t.Errorf("refused file: %v", err)
+	}
+	// Neither a file nor a registered family: the error says both, without
+	// the SDK's request details.
+	_, _, err = ResolveTaskDefinition(ctx, h.ecs, "sharde", false, false)
+	if err == nil || errors.As(err, &fe) || !strings.Contains(err.Error(), `task definition "sharde": there is no such file, and the target has no task definition of that name (ClientException:`) || strings.Contains(err.Error(), "RequestID") {
+		t.Errorf("unknown family: %v", err)
 	}
 }

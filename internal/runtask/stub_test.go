@@ -32,6 +32,8 @@ type stubECS struct {
 	calls  []call
 	tasks  map[string]map[string]any
 	seq    int
+	// out is what the last run printed.
+	out *output
 }
 
 type call struct {
@@ -165,6 +167,7 @@ func (s *stubECS) run(t *testing.T, opts Options) *Report {
 		opts.TaskDefinition = "job:4"
 	}
 	out := &output{}
+	s.out = out
 	opts.Console = out.console(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -334,3 +337,23 @@ func retryNoWait(r aws.Retryer) aws.Retryer { return noWait{r} }
 type noWait struct{ aws.Retryer }
 
 func (noWait) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
+
+func TestStub_SaysWhenAContainerHasNoLogStream(t *testing.T) {
+	s := &stubECS{t: t}
+	s.handle = func(op string, in map[string]any) (int, any) {
+		if op != "DescribeTaskDefinition" {
+			return 0, nil
+		}
+		return 200, map[string]any{"taskDefinition": map[string]any{
+			"taskDefinitionArn": stubTD, "family": "job", "revision": 4, "status": "ACTIVE",
+			"containerDefinitions": []any{map[string]any{"name": "app", "image": "app:1", "essential": true}},
+		}}
+	}
+	rep := s.run(t, Options{Count: 3})
+	if rep.ExitCode != 0 || s.count("GetLogEvents") != 0 {
+		t.Fatalf("exit %d, %d GetLogEvents calls; want 0 and none", rep.ExitCode, s.count("GetLogEvents"))
+	}
+	if n := strings.Count(s.out.Info(), "Container app has no awslogs log configuration"); n != 1 {
+		t.Errorf("the note was printed %d times; want once\n%s", n, s.out.Info())
+	}
+}

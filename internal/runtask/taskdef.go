@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
@@ -34,24 +35,72 @@ type taskDef struct {
 	note string
 }
 
+// describe says which revision a run uses and how it was found, as the
+// progress log prints it after "TaskDefinition: ".
+func (td *taskDef) describe() string {
+	arn := aws.ToString(td.def.TaskDefinitionArn)
+	switch td.source {
+	case SourceReused:
+		return arn + " (unchanged: reused)"
+	case SourceRegistered:
+		if td.note != "" {
+			return arn + " (registered: " + td.note + ")"
+		}
+		return arn + " (registered)"
+	case SourceFile:
+		if td.note != "" {
+			return fmt.Sprintf("family %s from the file (would be registered: %s)", aws.ToString(td.def.Family), td.note)
+		}
+		return fmt.Sprintf("family %s from the file (would be registered)", aws.ToString(td.def.Family))
+	}
+	return arn
+}
+
+// FileError is an error in a file the user gave (it cannot be read, or its
+// content is wrong), as opposed to a failed API call.
+type FileError struct{ Err error }
+
+// Error returns the underlying error's message.
+func (e *FileError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ResolveTaskDefinition does for client what --task-definition does for
+// run-task: ref is a task definition file (JSON or YAML, with ${VAR}
+// expanded when expandEnv), registered as a new revision, or with reuse
+// only when it differs from its family's latest ACTIVE revision; or the
+// family, family:revision or ARN of a registered revision, described. It
+// returns the revision and the line the progress log prints about it
+// ("<ARN> (registered)", "<ARN> (unchanged: reused)", ...). Problems with
+// the file are *FileError.
+func ResolveTaskDefinition(ctx context.Context, client ECS, ref string, reuse, expandEnv bool) (*types.TaskDefinition, string, error) {
+	r := &Runner{ECS: client}
+	td, err := r.resolveTaskDefinition(ctx, ref, &Options{ReuseIfUnchanged: reuse, ExpandEnv: expandEnv})
+	if err != nil {
+		return nil, "", err
+	}
+	return td.def, td.describe(), nil
+}
+
 // readTaskDefinitionFile reads, expands and decodes a task definition file.
 // ok is false when ref names no file (a family, revision or ARN).
 func readTaskDefinitionFile(ref string, o *Options) (*ecsmodel.RegisterTaskDefinitionRequest, bool, error) {
 	data, err := os.ReadFile(ref)
 	if err != nil {
 		if looksLikeFile(ref) || !errors.Is(err, os.ErrNotExist) {
-			return nil, true, fmt.Errorf("task definition file %s: %w", ref, err)
+			return nil, true, &FileError{fmt.Errorf("task definition file %s: %w", ref, err)}
 		}
 		return nil, false, nil
 	}
 	if o.ExpandEnv {
 		if data, err = ecs.ExpandEnv(data, o.lookup()); err != nil {
-			return nil, true, fmt.Errorf("task definition file %s: --expand-env: %w", ref, err)
+			return nil, true, &FileError{fmt.Errorf("task definition file %s: --expand-env: %w", ref, err)}
 		}
 	}
 	in, err := ecs.DecodeTaskDefinitionFile(data)
 	if err != nil {
-		return nil, true, fmt.Errorf("task definition file %s: %w", ref, err)
+		return nil, true, &FileError{fmt.Errorf("task definition file %s: %w", ref, err)}
 	}
 	return in, true, nil
 }
@@ -81,6 +130,10 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 			return nil, fmt.Errorf("--dry-run with the registered task definition %q needs the target to describe it", ref)
 		}
 		out, err := r.ECS.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref)})
+		if err != nil && isNotFound(err) {
+			code, msg := errorCode(err)
+			return nil, fmt.Errorf("task definition %q: there is no such file, and the target has no task definition of that name (%s: %s); give a file, or a registered family[:revision] or ARN", ref, code, msg)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("describe task definition %s: %w", ref, err)
 		}
@@ -118,7 +171,15 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 	}
 	out, err := r.ECS.RegisterTaskDefinition(ctx, &in)
 	if err != nil {
-		return nil, fmt.Errorf("register task definition %s: %w", ref, err)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) {
+			return nil, fmt.Errorf("register task definition %s: %w", ref, err)
+		}
+		err = fmt.Errorf("register task definition %s: %s: %s", ref, ae.ErrorCode(), ae.ErrorMessage())
+		if c := ae.ErrorCode(); c == "ClientException" || c == "InvalidParameterException" {
+			err = &FileError{err} // ECS refused what the file says
+		}
+		return nil, err
 	}
 	td.def = out.TaskDefinition
 	return td, nil

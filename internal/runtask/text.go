@@ -23,15 +23,18 @@ func WriteSummary(c *Console, rep *Report) {
 	for _, a := range rep.Attempts {
 		c.Infof("%s", attemptLine(a, multi))
 		for _, ct := range a.Containers {
-			code := "-"
-			if ct.ExitCode != nil {
-				code = fmt.Sprint(*ct.ExitCode)
+			state := "exit code -" // stopped without one: it never ran
+			switch {
+			case ct.ExitCode != nil:
+				state = fmt.Sprintf("exit code %d", *ct.ExitCode)
+			case ct.LastStatus != "" && ct.LastStatus != "STOPPED":
+				state = ct.LastStatus // still running (--wait running or none)
 			}
 			name := ct.Name
 			if !ct.Essential {
 				name += " (not essential)"
 			}
-			line := fmt.Sprintf("  container %s: exit code %s", name, code)
+			line := fmt.Sprintf("  container %s: %s", name, state)
 			if ct.Reason != "" {
 				line += " (" + ct.Reason + ")"
 			}

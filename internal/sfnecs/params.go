@@ -11,6 +11,7 @@ import (
 
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
@@ -74,7 +75,13 @@ func checkFields(v any, t reflect.Type, at string, out *[]workflow.Problem) {
 			name, dynamic := strings.CutSuffix(k, ".$")
 			ft, known := fields[name]
 			if !known {
-				*out = append(*out, workflow.Problem{Path: at + "/" + k, Message: fmt.Sprintf("the field %q is not supported by the ECS RunTask integration; supported fields: %s", name, strings.Join(sortedNames(fields), ", "))})
+				msg := fmt.Sprintf("the field %q is not supported by the ECS RunTask integration; ", name)
+				if s := ecs.Suggest(name, sortedNames(fields)); s != "" {
+					msg += fmt.Sprintf("did you mean %q?", s)
+				} else {
+					msg += "supported fields: " + strings.Join(sortedNames(fields), ", ")
+				}
+				*out = append(*out, workflow.Problem{Path: at + "/" + k, Message: msg})
 				continue
 			}
 			if !dynamic {

@@ -30,7 +30,9 @@ func TestCheckParameters(t *testing.T) {
 		{"dynamic task definition", `{"TaskDefinition.$":"$.td"}`, nil},
 		{"missing task definition", `{"Cluster":"c"}`, []string{`: missing required field "TaskDefinition"`}},
 		{"unknown top-level field", `{"TaskDefinition":"td","Foo":1}`, []string{`/Foo: the field "Foo" is not supported`}},
-		{"unknown nested field", `{"TaskDefinition":"td","Overrides":{"ContainerOverrides":[{"Name":"x","Commands":["a"]}]}}`, []string{`/Overrides/ContainerOverrides/0/Commands: the field "Commands" is not supported`}},
+		{"unknown nested field", `{"TaskDefinition":"td","Overrides":{"ContainerOverrides":[{"Name":"x","Commands":["a"]}]}}`, []string{`/Overrides/ContainerOverrides/0/Commands: the field "Commands" is not supported by the ECS RunTask integration; did you mean "Command"?`}},
+		{"misspelt field", `{"TaskDefinition":"td","Clutser":"c"}`, []string{`/Clutser: the field "Clutser" is not supported by the ECS RunTask integration; did you mean "Cluster"?`}},
+		{"nothing close", `{"TaskDefinition":"td","Foo":1}`, []string{`/Foo: the field "Foo" is not supported by the ECS RunTask integration; supported fields: CapacityProviderStrategy, ClientToken, Cluster,`}},
 		{"object for a scalar", `{"TaskDefinition":{"a":1}}`, []string{`/TaskDefinition: must not be an object`}},
 	}
 	for _, tt := range tests {

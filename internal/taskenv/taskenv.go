@@ -129,6 +129,11 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 		}
 		for _, s := range cd.Secrets {
 			v, err := r.resolve(s.ValueFrom)
+			if err == nil && strings.ContainsRune(v, 0) {
+				// The container runtime would refuse it, quoting the whole
+				// variable in an error that becomes the container's reason.
+				err = errors.New("the value contains a NUL byte, which no environment variable can hold")
+			}
 			if err != nil {
 				secretErrs = append(secretErrs, fmt.Sprintf("container %s, secret %s: %v", cd.Name, s.Name, err))
 				continue

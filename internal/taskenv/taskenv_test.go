@@ -217,3 +217,19 @@ func TestPrepare_CredentialsInEnvironmentWhenEndpointUnreachable(t *testing.T) {
 		t.Errorf("host-network container got %v; want the full URI and a token", set)
 	}
 }
+
+func TestPrepare_SecretWithANulByteIsRefusedWithoutItsValue(t *testing.T) {
+	f := newFixture(t)
+	f.put("nul", "abc\x00never-shown")
+	r := f.resources(linkLocal)
+	s := spec(ecsmodel.TaskDefinition{ExecutionRoleArn: execRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{{
+		Name: "app", Secrets: []ecsmodel.Secret{{Name: "TOKEN", ValueFrom: "nul"}},
+	}}})
+	_, err := r.Prepare(context.Background(), s)
+	if err == nil || !strings.Contains(err.Error(), "secret TOKEN: the value contains a NUL byte") {
+		t.Fatalf("Prepare with a NUL byte in a secret: %v; want an error naming TOKEN", err)
+	}
+	if strings.Contains(err.Error(), "never-shown") {
+		t.Errorf("error %q shows the value", err)
+	}
+}

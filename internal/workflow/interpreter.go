@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/runtask/retry"
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
 
@@ -117,7 +118,9 @@ func (ex *execution) region() string {
 // delay sleeps d scaled by DelayScale (Wait states and retry delays).
 func (ex *execution) delay(ctx context.Context, d time.Duration) bool {
 	if s := ex.opts.DelayScale; s > 0 && s != 1 {
-		d = time.Duration(float64(d) * s)
+		// (A delay scaled past what a time.Duration holds stays the
+		// longest one rather than wrapping around to a negative one.)
+		d = time.Duration(min(float64(d)*s, float64(math.MaxInt64/2)))
 	}
 	return ex.sleep(ctx, d)
 }
@@ -197,7 +200,7 @@ func (ex *execution) run(ctx context.Context) *Result {
 
 	var timeout <-chan time.Time
 	if ex.sm.TimeoutSeconds > 0 {
-		t := ex.opts.Clock.NewTimer(time.Duration(ex.sm.TimeoutSeconds) * time.Second)
+		t := ex.opts.Clock.NewTimer(seconds(float64(ex.sm.TimeoutSeconds)))
 		defer t.Stop()
 		timeout = t.C()
 	}
@@ -491,16 +494,30 @@ func (r *stateRun) aborted(err *StatesError) *StatesError {
 // RetryDelay is the wait before retry number attempt+1 of retrier rt:
 // IntervalSeconds x BackoffRate^attempt, capped by MaxDelaySeconds, and
 // with FULL jitter drawn uniformly from [0, delay] using rnd (which returns
-// values in [0, 1)).
+// values in [0, 1)). It is the formula run-task's --max-attempts uses
+// (package retry), which also keeps delays too long for a time.Duration
+// at the longest one.
 func RetryDelay(rt Retrier, attempt int, rnd func() float64) time.Duration {
-	secs := rt.IntervalSeconds * math.Pow(rt.BackoffRate, float64(attempt))
-	if rt.MaxDelaySeconds > 0 && secs > rt.MaxDelaySeconds {
-		secs = rt.MaxDelaySeconds
+	p := retry.Policy{
+		Interval:    seconds(rt.IntervalSeconds),
+		BackoffRate: rt.BackoffRate,
+		MaxDelay:    seconds(rt.MaxDelaySeconds),
+		Jitter:      retry.JitterNone,
 	}
+	r := 1.0
 	if rt.JitterStrategy == "FULL" && rnd != nil {
-		secs *= rnd()
+		p.Jitter, r = retry.JitterFull, rnd()
 	}
-	return time.Duration(secs * float64(time.Second))
+	return p.Delay(attempt+1, r)
+}
+
+// seconds converts a number of seconds (of a definition, or of the input
+// through a ...Path field) into a duration; one longer than a
+// time.Duration holds stays the longest (about 146 years) instead of
+// wrapping around to a negative one, which would end a wait or a timeout
+// at once.
+func seconds(s float64) time.Duration {
+	return time.Duration(min(s*float64(time.Second), float64(math.MaxInt64/2)))
 }
 
 // work does one attempt of a Task, Parallel or Map state up to and
@@ -731,7 +748,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 	now := r.ex.opts.Clock.Now()
 	switch {
 	case st.Seconds != nil:
-		return time.Duration(*st.Seconds) * time.Second, nil
+		return seconds(float64(*st.Seconds)), nil
 	case st.Timestamp != nil:
 		return st.Timestamp.Sub(now), nil
 	case st.SecondsPath != nil:
@@ -746,7 +763,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 		if n < 0 {
 			return 0, r.runtimeError(ErrRuntime, "The SecondsPath parameter references a negative value: %s == %d", st.SecondsPath.raw, n)
 		}
-		return time.Duration(n) * time.Second, nil
+		return seconds(float64(n)), nil
 	case st.TimestampPath != nil:
 		v, err := r.evalPath(st.TimestampPath, input)
 		if err != nil {

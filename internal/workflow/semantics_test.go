@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,48 @@ func TestRun_DelayScale(t *testing.T) {
 	RunValue(context.Background(), sm, map[string]any{}, Options{Clock: clock, DelayScale: 0.01})
 	if got := clock.Now().Sub(start); got != time.Second {
 		t.Errorf("a 100 s Wait scaled by 0.01 took %v; want 1s", got)
+	}
+	// Scaled up past what a time.Duration holds, a delay stays long.
+	long, err := Parse([]byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":99999999,"End":true}}}`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = NewFakeClock(start)
+	clock.SetAutoAdvance(true)
+	RunValue(context.Background(), long, map[string]any{}, Options{Clock: clock, DelayScale: 1000})
+	if got := clock.Now().Sub(start); got < 100*365*24*time.Hour {
+		t.Errorf("a 99999999 s Wait scaled by 1000 took %v; want the longest delay, not a wrapped one", got)
+	}
+}
+
+// TestRun_HugeSecondsFromTheInput: a SecondsPath or TimeoutSecondsPath
+// whose input value is beyond what a time.Duration holds waits (or allows)
+// the longest time, rather than wrapping to a negative duration that ends
+// the wait or times the task out at once.
+func TestRun_HugeSecondsFromTheInput(t *testing.T) {
+	start := time.Unix(0, 0)
+	input := map[string]any{"s": json.Number("9223372036854775807")}
+	wait, err := Parse([]byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := NewFakeClock(start)
+	clock.SetAutoAdvance(true)
+	RunValue(context.Background(), wait, input, Options{Clock: clock})
+	if got := clock.Now().Sub(start); got < 100*365*24*time.Hour {
+		t.Errorf("a Wait of 2^63-1 s from the input took %v; want the longest delay", got)
+	}
+
+	def := `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","TimeoutSecondsPath":"$.s","End":true}}}`
+	reg := ECSRegistry(TaskHandlerFunc(func(ctx context.Context, req *TaskRequest) (any, *StatesError) {
+		return map[string]any{"LastStatus": "STOPPED"}, nil
+	}))
+	sm, err := Parse([]byte(def), ParseOptions{Resources: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := RunValue(context.Background(), sm, input, Options{Clock: NewFakeClock(start), Tasks: reg})
+	if res.Status != StatusSucceeded {
+		t.Errorf("a task with a timeout of 2^63-1 s from the input: %s %v; want SUCCEEDED", res.Status, res.Error)
 	}
 }

@@ -133,13 +133,13 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	}()
 	var timeoutC, hbC <-chan time.Time
 	if timeout > 0 {
-		t := ex.opts.Clock.NewTimer(time.Duration(timeout) * time.Second)
+		t := ex.opts.Clock.NewTimer(seconds(float64(timeout)))
 		defer t.Stop()
 		timeoutC = t.C()
 	}
 	var hbTimer Timer
 	if heartbeat > 0 {
-		hbTimer = ex.opts.Clock.NewTimer(time.Duration(heartbeat) * time.Second)
+		hbTimer = ex.opts.Clock.NewTimer(seconds(float64(heartbeat)))
 		hbC = hbTimer.C()
 	}
 	defer func() {
@@ -172,7 +172,7 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 		case <-hb:
 			if hbTimer != nil {
 				hbTimer.Stop()
-				hbTimer = ex.opts.Clock.NewTimer(time.Duration(heartbeat) * time.Second)
+				hbTimer = ex.opts.Clock.NewTimer(seconds(float64(heartbeat)))
 				hbC = hbTimer.C()
 			}
 		case <-timeoutC:

@@ -174,6 +174,15 @@ func TestRetryDelay(t *testing.T) {
 	if got := RetryDelay(rt, 2, nil); got != 5*time.Second {
 		t.Errorf("RetryDelay with MaxDelaySeconds 5 = %v; want 5s", got)
 	}
+	// Without MaxDelaySeconds the delay grows past what a time.Duration
+	// holds: it must stay the longest delay, not wrap around to a negative
+	// one (which would retry at once).
+	long := Retrier{IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 99999999, JitterStrategy: "NONE"}
+	for _, attempt := range []int{40, 70, 2000} {
+		if got := RetryDelay(long, attempt, nil); got < 100*365*24*time.Hour {
+			t.Errorf("RetryDelay(1 s x 2^%d) = %v; want at least 100 years", attempt, got)
+		}
+	}
 	rt.JitterStrategy = "FULL"
 	r := rand.New(rand.NewPCG(1, 1))
 	for i := range 100 {

@@ -55,6 +55,13 @@ task_id = task_arns[0].rsplit("/", 1)[1]
 events = logs.get_log_events(logGroupName="/ecsrun/tasks", logStreamName="boto3-run/app/" + task_id, startFromHead=True)["events"]
 check([e["message"] for e in events] == ["hello from boto3"], "get_log_events of the task's container")
 
+# Idempotency: the same clientToken and parameters answer the same task;
+# other parameters with it are a ConflictException.
+once = ecs.run_task(cluster="boto3", taskDefinition="boto3-run", clientToken="boto3-idem")["tasks"][0]["taskArn"]
+again = ecs.run_task(cluster="boto3", taskDefinition="boto3-run", clientToken="boto3-idem")["tasks"][0]["taskArn"]
+check(once == again, "run_task with the same clientToken answers the same task")
+check(error_code(ecs.run_task, cluster="boto3", taskDefinition="boto3-run", count=2, clientToken="boto3-idem") == "ConflictException", "run_task with the same clientToken and another count -> ConflictException")
+
 # Stop with a reason.
 ecs.register_task_definition(family="boto3-long", containerDefinitions=[{"name": "app", "image": image, "memory": 32, "command": ["forever"], "stopTimeout": 2}])
 long_arn = ecs.run_task(cluster="boto3", taskDefinition="boto3-long")["tasks"][0]["taskArn"]

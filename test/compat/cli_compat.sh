@@ -19,6 +19,18 @@ first=$(echo $arns | awk "{print \$1}")
 check "logs get-log-events" '[ "$(aws logs get-log-events --log-group-name /ecsrun/tasks --log-stream-name cli-run/app/${first##*/} --start-from-head --query "events[0].message" --output text)" = "hi from the cli" ]'
 err=$(aws ecs list-tasks --cluster ghost 2>&1)
 check "unknown cluster error" '[[ "$err" == *ClusterNotFoundException* ]]'
+check "describe-tasks of an unknown task -> failures MISSING" '[ "$(aws ecs describe-tasks --cluster cli --tasks 0123456789abcdef0123456789abcdef --query "failures[0].reason" --output text)" = MISSING ]'
+err=$(aws ecs register-task-definition --family cli-bad --container-definitions '[{"name":"app","image":"x"}]' 2>&1)
+check "register-task-definition without memory -> ClientException" '[[ "$err" == *ClientException* ]]'
+for _ in 1 2 3 4 5 6 7; do aws ecs register-task-definition --family cli-pages --container-definitions "[{\"name\":\"app\",\"image\":\"$image\",\"memory\":32}]" >/dev/null; done
+check "list-task-definitions --page-size 3 over 7 revisions" '[ "$(aws ecs list-task-definitions --family-prefix cli-pages --page-size 3 --query "[length(taskDefinitionArns), taskDefinitionArns[-1]]" --output json | tr -d " \n")" = "[7,\"arn:aws:ecs:us-east-1:000000000000:task-definition/cli-pages:7\"]" ]'
+aws ecs register-task-definition --family cli-long --container-definitions "[{\"name\":\"app\",\"image\":\"$image\",\"memory\":32,\"command\":[\"forever\"],\"stopTimeout\":2}]" >/dev/null
+long=$(aws ecs run-task --cluster cli --task-definition cli-long --query 'tasks[0].taskArn' --output text)
+aws ecs wait tasks-running --cluster cli --tasks "$long"
+check "wait tasks-running" '[ "$(aws ecs describe-tasks --cluster cli --tasks "$long" --query "tasks[0].lastStatus" --output text)" = RUNNING ]'
+aws ecs stop-task --cluster cli --task "$long" --reason "cli compat" >/dev/null
+aws ecs wait tasks-stopped --cluster cli --tasks "$long"
+check "stop-task --reason, wait tasks-stopped" '[ "$(aws ecs describe-tasks --cluster cli --tasks "$long" --query "tasks[0].[stopCode,stoppedReason]" --output text)" = "UserInitiated	cli compat" ]'
 # Tags, include TAGS, DeleteTaskDefinitions.
 td=$(aws ecs describe-task-definition --task-definition cli-run --query taskDefinition.taskDefinitionArn --output text)
 aws ecs tag-resource --resource-arn "$td" --tags key=env,value=ci key=team,value=a >/dev/null

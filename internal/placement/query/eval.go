@@ -1,6 +1,8 @@
 package query
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,26 +69,6 @@ func cmpHolds(op Operator, c int) bool {
 	return false
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // term evaluates the positive form of a term.
 func (n *node) term(in Instance) bool {
 	switch n.subj {
@@ -95,38 +77,23 @@ func (n *node) term(in Instance) bool {
 		if n.op == OpExists {
 			return true
 		}
-		for _, b := range n.boo {
-			if v == b {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(n.boo, v)
 	case SubjectRunningTasksCount:
 		v := int64(in.RunningTasksCount())
 		switch n.op {
 		case OpExists:
 			return true
 		case OpIn, OpEqual:
-			for _, x := range n.ints {
-				if v == x {
-					return true
-				}
-			}
-			return false
+			return slices.Contains(n.ints, v)
 		}
-		return cmpHolds(n.op, cmpInt(v, n.ints[0]))
+		return cmpHolds(n.op, cmp.Compare(v, n.ints[0]))
 	case SubjectRegisteredAt:
 		t := in.RegisteredAt()
 		switch n.op {
 		case OpExists:
 			return !t.IsZero()
 		case OpIn, OpEqual:
-			for _, x := range n.tms {
-				if t.Equal(x) {
-					return true
-				}
-			}
-			return false
+			return slices.ContainsFunc(n.tms, t.Equal)
 		}
 		return cmpHolds(n.op, t.Compare(n.tms[0]))
 	case SubjectTaskGroup:
@@ -151,12 +118,7 @@ func (n *node) term(in Instance) bool {
 	case OpExists:
 		return true
 	case OpIn, OpEqual:
-		for _, x := range n.strs {
-			if v == x {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(n.strs, v)
 	case OpMatches:
 		return n.re.MatchString(v)
 	}
@@ -170,7 +132,7 @@ func (n *node) compare(v string) int {
 	}
 	if n.num[0] {
 		if f, ok := parseNumber(v); ok {
-			return cmpFloat(f, n.nums[0])
+			return cmp.Compare(f, n.nums[0])
 		}
 	}
 	return strings.Compare(v, n.strs[0])
@@ -222,7 +184,7 @@ func compareComponent(a, b string) int {
 	if isDigits(a) && isDigits(b) {
 		a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
 		if len(a) != len(b) {
-			return cmpInt(int64(len(a)), int64(len(b)))
+			return cmp.Compare(int64(len(a)), int64(len(b)))
 		}
 	}
 	return strings.Compare(a, b)

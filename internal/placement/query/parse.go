@@ -627,6 +627,23 @@ func javaOnly(pat string) (at int, feature string, found bool) {
 					return i, fmt.Sprintf("a backreference (\\%c)", d), true
 				case d == 'k' && i+2 < len(pat) && pat[i+2] == '<':
 					return i, "a named backreference (\\k<name>)", true
+				case (d == 'p' || d == 'P' || d == 'x') && i+2 < len(pat) && pat[i+2] == '{':
+					// \p{L}, \P{Greek}, \x{263a}: the braces are the
+					// escape's, not a counted repetition.
+					if end := strings.IndexByte(pat[i+2:], '}'); end >= 0 {
+						i += 2 + end
+						prevQuant = false
+						continue
+					}
+				case d == 'Q':
+					// \Q...\E quotes everything up to \E literally.
+					if end := strings.Index(pat[i+2:], `\E`); end >= 0 {
+						i += 2 + end + 1
+					} else {
+						i = len(pat)
+					}
+					prevQuant = false
+					continue
 				}
 			}
 			i++

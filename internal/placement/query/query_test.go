@@ -245,6 +245,7 @@ func TestCompile_Errors(t *testing.T) {
 		{"attribute:a =~ a++b", 17, query.ErrUnsupportedRegex, "a possessive quantifier (++)"},
 		{"attribute:a =~ a?+", 17, query.ErrUnsupportedRegex, "a possessive quantifier (?+)"},
 		{"attribute:a =~ a{2}+", 19, query.ErrUnsupportedRegex, "a possessive quantifier (}+)"},
+		{`attribute:a =~ \p{L}++`, 21, query.ErrUnsupportedRegex, "a possessive quantifier (++)"},
 		{"attribute:a =~ (?>a|ab)c", 16, query.ErrUnsupportedRegex, "an atomic group (?>...)"},
 		{"attribute:a =~ [a-z&&[^aeiou]]", 20, query.ErrUnsupportedRegex, "a character class intersection (&&)"},
 		{"attribute:a =~ 'x(?=y)'", 18, query.ErrUnsupportedRegex, "a lookahead"},
@@ -281,6 +282,10 @@ func TestCompile_Accepted(t *testing.T) {
 		`attribute:a =~ (?<n>a)b`,       // named group
 		`attribute:a =~ a+?`,            // lazy
 		`attribute:a =~ [\d]{2,3}`,      // counted
+		`attribute:a =~ m5\.\p{L}+`,     // Unicode class, then +
+		`attribute:a =~ a+\P{Lu}+`,      // after a quantifier
+		`attribute:a =~ \x{61}+`,        // hex escape, then +
+		`attribute:a =~ \Q(?=a}+\E.*`,   // quoted literally
 		`attribute:a =~ "a b"`,          // quoted with a space
 		`attribute:a == "x && y"`,       // quoted combinator
 		`attribute:a in ["a, b", 'c]']`, // quoted list items

@@ -12,13 +12,13 @@ import (
 
 func TestDetails_AddressesAndSharedNamespace(t *testing.T) {
 	h := newHarness(t)
-	owner := h.create(h.spec("forever"))
+	owner := h.Create(h.spec("forever"))
 	if err := h.rt.Start(h.ctx, owner); err != nil {
 		t.Fatal(err)
 	}
 	joiner := h.spec("forever")
 	joiner.NetworkMode = "container:" + owner
-	member := h.create(joiner)
+	member := h.Create(joiner)
 	if err := h.rt.Start(h.ctx, member); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestDetails_AddressesAndSharedNamespace(t *testing.T) {
 
 func TestStats_OneSample(t *testing.T) {
 	h := newHarness(t)
-	id := h.create(h.spec("forever"))
+	id := h.Create(h.spec("forever"))
 	if err := h.rt.Start(h.ctx, id); err != nil {
 		t.Fatal(err)
 	}

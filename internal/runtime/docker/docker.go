@@ -62,6 +62,9 @@ type Runtime struct {
 	pauseRef string
 	// cgroups is how task cgroups are made here, once probed.
 	cgroups *cgroupSupport
+	// stops holds the ids of the containers Stop was called for (see
+	// settleOOM).
+	stops sync.Map
 }
 
 // New returns a Runtime talking to the engine named by the environment
@@ -327,7 +330,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 		return runtime.ExitStatus{}, wrap("wait", id, nil, runtime.ErrNotFound, err)
 	}
 	if stopped(info.State) {
-		return r.settleOOM(ctx, id, info, exitStatus(info.State)), nil
+		return r.settleOOM(ctx, id, info, exitStatus(info)), nil
 	}
 	select {
 	case res := <-resC:
@@ -336,7 +339,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 			st.Error = res.Error.Message
 		}
 		if info, err := r.cli.ContainerInspect(ctx, id); err == nil && stopped(info.State) {
-			st = r.settleOOM(ctx, id, info, exitStatus(info.State))
+			st = r.settleOOM(ctx, id, info, exitStatus(info))
 		}
 		return st, nil
 	case err := <-errC:
@@ -349,20 +352,30 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 	}
 }
 
-// oomSettle bounds how long Wait looks for an OOM kill that the engine has
-// not recorded yet (see settleOOM).
-const oomSettle = 300 * time.Millisecond
+// How long Wait looks for an OOM kill that the engine has not recorded yet
+// (see settleOOM): oomSettleStopped for a container this runtime stopped
+// (whose exit code 137 is most likely the SIGKILL after its stop timeout),
+// oomSettle for one that died by itself.
+const (
+	oomSettleStopped = 300 * time.Millisecond
+	oomSettle        = 3 * time.Second
+)
 
 // settleOOM gives the engine a moment to record an OOM kill: Docker learns
 // of a container's exit and of its OOM kill from separate containerd
 // events, so a container killed by the OOM killer (exit code 137) may at
-// first show OOMKilled false. Only containers under a memory limit (their
-// own, or their task cgroup's) are looked at again.
+// first show OOMKilled false, for longer the busier the machine. Only
+// containers under a memory limit (their own, or their task cgroup's) are
+// looked at again.
 func (r *Runtime) settleOOM(ctx context.Context, id string, info container.InspectResponse, st runtime.ExitStatus) runtime.ExitStatus {
 	if st.OOMKilled || st.ExitCode != 137 || info.HostConfig == nil || info.HostConfig.Memory == 0 && info.HostConfig.CgroupParent == "" {
 		return st
 	}
-	deadline := time.Now().Add(oomSettle)
+	settle := oomSettle
+	if _, stopped := r.stops.Load(id); stopped {
+		settle = oomSettleStopped
+	}
+	deadline := time.Now().Add(settle)
 	for time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
@@ -389,10 +402,24 @@ func stopped(s *container.State) bool {
 	return s.Status == container.StateExited || s.Status == container.StateDead
 }
 
-func exitStatus(s *container.State) runtime.ExitStatus {
+// oomKilled reports whether the OOM killer ended the container. Docker
+// flags a container OOMKilled when the OOM killer acted anywhere in its
+// cgroup: under a task cgroup every container of the task is flagged when
+// one of them is killed, so there only one that died of SIGKILL (exit code
+// 137) counts.
+func oomKilled(info container.InspectResponse) bool {
+	s := info.State
+	if s == nil || !s.OOMKilled {
+		return false
+	}
+	return info.HostConfig == nil || info.HostConfig.CgroupParent == "" || s.ExitCode == 137
+}
+
+func exitStatus(info container.InspectResponse) runtime.ExitStatus {
+	s := info.State
 	return runtime.ExitStatus{
 		ExitCode:   s.ExitCode,
-		OOMKilled:  s.OOMKilled,
+		OOMKilled:  oomKilled(info),
 		Error:      s.Error,
 		FinishedAt: parseTime(s.FinishedAt),
 	}
@@ -414,6 +441,7 @@ func (r *Runtime) Stop(ctx context.Context, id string, timeout time.Duration) er
 	if timeout < 0 {
 		secs = 0
 	}
+	r.stops.Store(id, struct{}{})
 	if err := r.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs}); err != nil {
 		return wrap("stop", id, nil, runtime.ErrNotFound, err)
 	}
@@ -443,7 +471,7 @@ func state(info container.InspectResponse) runtime.State {
 		st.Running = s.Running || s.Restarting || s.Paused
 		st.Exited = stopped(s)
 		st.ExitCode = s.ExitCode
-		st.OOMKilled = s.OOMKilled
+		st.OOMKilled = oomKilled(info)
 		st.Error = s.Error
 		st.StartedAt = parseTime(s.StartedAt)
 		st.FinishedAt = parseTime(s.FinishedAt)
@@ -542,6 +570,7 @@ func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime
 // Remove deletes a container with its anonymous volumes, killing it first
 // if it still runs.
 func (r *Runtime) Remove(ctx context.Context, id string) error {
+	r.stops.Delete(id)
 	err := r.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if err != nil {
 		if cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress") {

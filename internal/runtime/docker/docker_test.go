@@ -19,11 +19,13 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/runtime/runtimetest"
 	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
 // harness is one test's runtime, toolbox image and deadline.
 type harness struct {
+	*runtimetest.Harness
 	t     *testing.T
 	rt    *docker.Runtime
 	image string
@@ -39,9 +41,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rt.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return &harness{t: t, rt: rt, image: img, ctx: ctx, label: randHex(8)}
+	rh := runtimetest.New(t, rt, 2*time.Minute)
+	h := &harness{Harness: rh, t: t, rt: rt, image: img, ctx: rh.Ctx, label: randHex(8)}
+	rh.Spec = h.spec
+	return h
 }
 
 func randHex(n int) string {
@@ -60,114 +63,21 @@ func (h *harness) spec(args ...string) runtime.ContainerSpec {
 	}
 }
 
-// create creates a container and removes it when the test ends.
-func (h *harness) create(spec runtime.ContainerSpec) string {
-	h.t.Helper()
-	id, err := h.rt.Create(h.ctx, spec)
-	if err != nil {
-		h.t.Fatalf("Create: %v", err)
-	}
-	h.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := h.rt.Remove(ctx, id); err != nil && !errors.Is(err, runtime.ErrNotFound) {
-			h.t.Errorf("Remove: %v", err)
-		}
-	})
-	return id
-}
-
-func (h *harness) run(spec runtime.ContainerSpec) string {
-	h.t.Helper()
-	id := h.create(spec)
-	if err := h.rt.Start(h.ctx, id); err != nil {
-		h.t.Fatalf("Start: %v", err)
-	}
-	return id
-}
-
-func (h *harness) wait(id string) runtime.ExitStatus {
-	h.t.Helper()
-	st, err := h.rt.Wait(h.ctx, id)
-	if err != nil {
-		h.t.Fatalf("Wait: %v", err)
-	}
-	return st
-}
-
-func (h *harness) logs(id string, opts runtime.LogOptions) []runtime.LogLine {
-	h.t.Helper()
-	var lines []runtime.LogLine
-	if err := h.rt.Logs(h.ctx, id, opts, func(l runtime.LogLine) { lines = append(lines, l) }); err != nil {
-		h.t.Fatalf("Logs: %v", err)
-	}
-	return lines
-}
-
-// follow follows id's logs in the background; ready is closed when a line
-// equal to readyText appears, and the returned func waits for Logs to end
-// and returns every line.
-func (h *harness) follow(id, readyText string) (ready <-chan struct{}, done func() []runtime.LogLine) {
-	var (
-		mu    sync.Mutex
-		lines []runtime.LogLine
-		once  sync.Once
-		errC  = make(chan error, 1)
-	)
-	r := make(chan struct{})
-	go func() {
-		errC <- h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) {
-			mu.Lock()
-			lines = append(lines, l)
-			mu.Unlock()
-			if l.Text == readyText {
-				once.Do(func() { close(r) })
-			}
-		})
-	}()
-	return r, func() []runtime.LogLine {
-		h.t.Helper()
-		if err := <-errC; err != nil {
-			h.t.Fatalf("Logs(Follow): %v", err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		return lines
-	}
-}
-
-func (h *harness) await(c <-chan struct{}, what string) {
-	h.t.Helper()
-	select {
-	case <-c:
-	case <-h.ctx.Done():
-		h.t.Fatalf("timed out waiting for %s", what)
-	}
-}
-
-func texts(lines []runtime.LogLine) []string {
-	var out []string
-	for _, l := range lines {
-		out = append(out, string(l.Stream)+":"+l.Text)
-	}
-	return out
-}
-
 func TestRuntime_ExitCodeAndStreams(t *testing.T) {
 	h := newHarness(t)
 	// The sleeps inside the container keep the engine's per-stream copiers
 	// from reordering lines written back to back on two pipes.
-	id := h.run(h.spec("out", "hello", "--", "sleep", "50ms", "--", "err", "oops", "--", "sleep", "50ms", "--", "out", "bye", "--", "exit", "7"))
-	st := h.wait(id)
+	id := h.Run(h.spec("out", "hello", "--", "sleep", "50ms", "--", "err", "oops", "--", "sleep", "50ms", "--", "out", "bye", "--", "exit", "7"))
+	st := h.Wait(id)
 	if st.ExitCode != 7 || st.OOMKilled {
 		t.Fatalf("Wait = %+v; want exit 7, not OOM", st)
 	}
 	if st.FinishedAt.IsZero() {
 		t.Errorf("FinishedAt is zero")
 	}
-	lines := h.logs(id, runtime.LogOptions{})
+	lines := h.Logs(id, runtime.LogOptions{})
 	want := []string{"stdout:hello", "stderr:oops", "stdout:bye"}
-	if got := texts(lines); !slices.Equal(got, want) {
+	if got := runtimetest.Texts(lines); !slices.Equal(got, want) {
 		t.Fatalf("Logs = %q; want %q", got, want)
 	}
 	// The engine stamps a line when its copier reads it, which can be a few
@@ -178,7 +88,7 @@ func TestRuntime_ExitCodeAndStreams(t *testing.T) {
 		}
 	}
 	// Wait again on the stopped container returns the same at once.
-	again := h.wait(id)
+	again := h.Wait(id)
 	if again.ExitCode != 7 {
 		t.Fatalf("second Wait = %+v; want exit 7", again)
 	}
@@ -193,34 +103,34 @@ func TestRuntime_ExitCodeAndStreams(t *testing.T) {
 
 func TestRuntime_WaitAfterExit(t *testing.T) {
 	h := newHarness(t)
-	id := h.run(h.spec("exit", "3"))
+	id := h.Run(h.spec("exit", "3"))
 	// Make sure the container has exited before Wait is called.
-	_, done := h.follow(id, "")
+	_, done := h.Follow(id, "")
 	done()
-	if st := h.wait(id); st.ExitCode != 3 {
+	if st := h.Wait(id); st.ExitCode != 3 {
 		t.Fatalf("Wait = %+v; want exit 3", st)
 	}
 }
 
 func TestRuntime_FollowBeforeStart(t *testing.T) {
 	h := newHarness(t)
-	id := h.create(h.spec("lines", "100", "line", "--", "sleep", "200ms", "--", "out", "last"))
-	_, done := h.follow(id, "")
+	id := h.Create(h.spec("lines", "100", "line", "--", "sleep", "200ms", "--", "out", "last"))
+	_, done := h.Follow(id, "")
 	if err := h.rt.Start(h.ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	lines := done()
 	if len(lines) != 101 || lines[0].Text != "line 1" || lines[100].Text != "last" {
-		t.Fatalf("Follow delivered %d lines (%q...); want 101 from \"line 1\" to \"last\"", len(lines), texts(lines[:min(3, len(lines))]))
+		t.Fatalf("Follow delivered %d lines (%q...); want 101 from \"line 1\" to \"last\"", len(lines), runtimetest.Texts(lines[:min(3, len(lines))]))
 	}
 }
 
 func TestRuntime_LongAndPartialLines(t *testing.T) {
 	h := newHarness(t)
-	id := h.run(h.spec("longline", "40000", "--", "longline", fmt.Sprint(docker.MaxLineBytes+1),
+	id := h.Run(h.spec("longline", "40000", "--", "longline", fmt.Sprint(docker.MaxLineBytes+1),
 		"--", "outraw", "crlf\r\n", "--", "out", "short", "--", "outraw", "no newline"))
-	h.wait(id)
-	lines := h.logs(id, runtime.LogOptions{})
+	h.Wait(id)
+	lines := h.Logs(id, runtime.LogOptions{})
 	// Lines longer than 16 KiB come in pieces that are joined again, up
 	// to MaxLineBytes; a CR stays, as with the awslogs driver.
 	var got []string
@@ -249,7 +159,7 @@ func (h *harness) followAll(specs []runtime.ContainerSpec) [][]runtime.LogLine {
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup
 	for i, spec := range specs {
-		id := h.create(spec)
+		id := h.Create(spec)
 		wg.Go(func() {
 			errs[i] = h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got[i] = append(got[i], l) })
 		})
@@ -322,66 +232,33 @@ func TestRuntime_FollowJoinsTheLastLongLine(t *testing.T) {
 
 func TestRuntime_LogsSince(t *testing.T) {
 	h := newHarness(t)
-	id := h.run(h.spec("out", "old", "--", "sleep", "300ms", "--", "out", "new"))
-	h.wait(id)
-	all := h.logs(id, runtime.LogOptions{})
-	if got := texts(all); !slices.Equal(got, []string{"stdout:old", "stdout:new"}) {
+	id := h.Run(h.spec("out", "old", "--", "sleep", "300ms", "--", "out", "new"))
+	h.Wait(id)
+	all := h.Logs(id, runtime.LogOptions{})
+	if got := runtimetest.Texts(all); !slices.Equal(got, []string{"stdout:old", "stdout:new"}) {
 		t.Fatalf("Logs = %q; want old, new", got)
 	}
 	since := all[0].Time.Add(all[1].Time.Sub(all[0].Time) / 2)
-	got := texts(h.logs(id, runtime.LogOptions{Since: since}))
+	got := runtimetest.Texts(h.Logs(id, runtime.LogOptions{Since: since}))
 	if !slices.Equal(got, []string{"stdout:new"}) {
 		t.Fatalf("Logs(Since %v) = %q; want only new", since, got)
 	}
 }
 
 func TestRuntime_StopDeliversSIGTERM(t *testing.T) {
-	h := newHarness(t)
-	id := h.run(h.spec("trap", "TERM", "0", "got", "SIGTERM", "--", "out", "ready", "--", "forever"))
-	ready, done := h.follow(id, "ready")
-	h.await(ready, "ready")
-	start := time.Now()
-	if err := h.rt.Stop(h.ctx, id, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("Stop took %v; want well under the 20s timeout", d)
-	}
-	if st := h.wait(id); st.ExitCode != 0 {
-		t.Fatalf("Wait = %+v; want exit 0 from the trap", st)
-	}
-	if got := texts(done()); !slices.Equal(got, []string{"stdout:ready", "stdout:got SIGTERM"}) {
-		t.Fatalf("Logs = %q; want ready, got SIGTERM", got)
-	}
-	// Stopping a stopped container is not an error.
-	if err := h.rt.Stop(h.ctx, id, time.Second); err != nil {
-		t.Fatalf("second Stop: %v", err)
-	}
+	newHarness(t).CheckStopDeliversSIGTERM()
 }
 
 func TestRuntime_StopKillsAfterTimeout(t *testing.T) {
-	h := newHarness(t)
-	id := h.run(h.spec("ignore", "TERM", "--", "out", "ready", "--", "forever"))
-	ready, _ := h.follow(id, "ready")
-	h.await(ready, "ready")
-	start := time.Now()
-	if err := h.rt.Stop(h.ctx, id, time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d < time.Second {
-		t.Errorf("Stop returned after %v; want the 1s timeout to pass first", d)
-	}
-	if st := h.wait(id); st.ExitCode != 137 {
-		t.Fatalf("Wait = %+v; want exit 137 (SIGKILL)", st)
-	}
+	newHarness(t).CheckStopKillsAfterTimeout(time.Second)
 }
 
 func TestRuntime_OOMKilled(t *testing.T) {
 	h := newHarness(t)
 	spec := h.spec("alloc", "256", "--", "out", "survived", "--", "exit", "0")
 	spec.MemoryBytes = 16 << 20
-	id := h.run(spec)
-	st := h.wait(id)
+	id := h.Run(spec)
+	st := h.Wait(id)
 	if !st.OOMKilled || st.ExitCode != 137 {
 		t.Fatalf("Wait = %+v; want OOMKilled with exit 137", st)
 	}
@@ -407,9 +284,9 @@ func TestRuntime_SpecIsApplied(t *testing.T) {
 	spec.CPUShares = 256
 	spec.MemoryReservationBytes = 32 << 20
 	spec.StopSignal = "SIGUSR1"
-	id := h.run(spec)
-	st := h.wait(id)
-	got := texts(h.logs(id, runtime.LogOptions{}))
+	id := h.Run(spec)
+	st := h.Wait(id)
+	got := runtimetest.Texts(h.Logs(id, runtime.LogOptions{}))
 	want := []string{"stdout:hello world", "stdout:/tmp", "stdout:uid=1234 gid=5678", "stdout:toolbox-host"}
 	if st.ExitCode != 0 || !slices.Equal(got, want) {
 		t.Fatalf("Wait = %+v, Logs = %q; want 0 and %q", st, got, want)
@@ -429,8 +306,8 @@ func TestRuntime_ReadonlyRootfs(t *testing.T) {
 	h := newHarness(t)
 	spec := h.spec("write", "/tmp/f", "x")
 	spec.ReadonlyRootfs = true
-	id := h.run(spec)
-	if st := h.wait(id); st.ExitCode != 125 {
+	id := h.Run(spec)
+	if st := h.Wait(id); st.ExitCode != 125 {
 		t.Fatalf("Wait = %+v; want 125 (write refused on a read-only root)", st)
 	}
 }
@@ -440,15 +317,15 @@ func TestRuntime_BindMount(t *testing.T) {
 	dir := t.TempDir()
 	spec := h.spec("write", "/data/f", "from", "container", "--", "cat", "/ro/f")
 	spec.Mounts = []runtime.Mount{{Source: dir, Target: "/data"}, {Source: dir, Target: "/ro", ReadOnly: true}}
-	id := h.run(spec)
-	st := h.wait(id)
-	got := texts(h.logs(id, runtime.LogOptions{}))
+	id := h.Run(spec)
+	st := h.Wait(id)
+	got := runtimetest.Texts(h.Logs(id, runtime.LogOptions{}))
 	if st.ExitCode != 0 || !slices.Equal(got, []string{"stdout:from container"}) {
 		t.Fatalf("Wait = %+v, logs %q; want 0 and the file's text", st, got)
 	}
 	spec = h.spec("write", "/ro/g", "x")
 	spec.Mounts = []runtime.Mount{{Source: dir, Target: "/ro", ReadOnly: true}}
-	if st := h.wait(h.run(spec)); st.ExitCode != 125 {
+	if st := h.Wait(h.Run(spec)); st.ExitCode != 125 {
 		t.Fatalf("write to read-only mount: Wait = %+v; want 125", st)
 	}
 }
@@ -457,9 +334,9 @@ func TestRuntime_DynamicHostPort(t *testing.T) {
 	h := newHarness(t)
 	spec := h.spec("serve", ":8080", "hi", "from", "toolbox", "--", "out", "ready", "--", "forever")
 	spec.PortBindings = []runtime.PortBinding{{ContainerPort: 8080, Protocol: "tcp"}}
-	id := h.run(spec)
-	ready, _ := h.follow(id, "ready")
-	h.await(ready, "ready")
+	id := h.Run(spec)
+	ready, _ := h.Follow(id, "ready")
+	h.Await(ready, "ready")
 	info, err := h.rt.Inspect(h.ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -487,9 +364,9 @@ func TestRuntime_ListByLabel(t *testing.T) {
 	a := h.spec("exit", "0")
 	b := h.spec("exit", "0")
 	b.Labels["ecsrun.role"] = "b"
-	idA := h.create(a)
-	idB := h.run(b)
-	h.wait(idB)
+	idA := h.Create(a)
+	idB := h.Run(b)
+	h.Wait(idB)
 
 	all, err := h.rt.List(h.ctx, map[string]string{"ecsrun.test": h.label})
 	if err != nil {
@@ -516,7 +393,7 @@ func TestRuntime_ListByLabel(t *testing.T) {
 
 func TestRuntime_RemoveAndNotFound(t *testing.T) {
 	h := newHarness(t)
-	id := h.run(h.spec("forever"))
+	id := h.Run(h.spec("forever"))
 	if err := h.rt.Remove(h.ctx, id); err != nil {
 		t.Fatalf("Remove of a running container: %v", err)
 	}

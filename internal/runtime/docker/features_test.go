@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/runtimetest"
 )
 
 // pollState inspects id until cond holds or the harness deadline passes.
@@ -33,8 +34,8 @@ func (h *harness) pollState(id, what string, cond func(runtime.State) bool) runt
 
 func (h *harness) output(id string) []string {
 	h.t.Helper()
-	h.wait(id)
-	return texts(h.logs(id, runtime.LogOptions{}))
+	h.Wait(id)
+	return runtimetest.Texts(h.Logs(id, runtime.LogOptions{}))
 }
 
 func TestRuntime_Volumes(t *testing.T) {
@@ -56,13 +57,13 @@ func TestRuntime_Volumes(t *testing.T) {
 	}
 	w := h.spec("write", "/data/f", "shared", "text")
 	w.Mounts = []runtime.Mount{{Source: name, Target: "/data", Volume: true}}
-	wid := h.run(w)
-	if st := h.wait(wid); st.ExitCode != 0 {
+	wid := h.Run(w)
+	if st := h.Wait(wid); st.ExitCode != 0 {
 		t.Fatalf("writer exited %d", st.ExitCode)
 	}
 	r := h.spec("cat", "/data/f")
 	r.Mounts = []runtime.Mount{{Source: name, Target: "/data", Volume: true, ReadOnly: true}}
-	rid := h.run(r)
+	rid := h.Run(r)
 	if got := h.output(rid); !slices.Equal(got, []string{"stdout:shared text"}) {
 		t.Fatalf("reader output = %q; want the writer's text", got)
 	}
@@ -89,10 +90,10 @@ func TestRuntime_HealthCheck(t *testing.T) {
 	good.HealthCheck = check
 	bad := h.spec("forever")
 	bad.HealthCheck = check
-	gid, bid := h.run(good), h.run(bad)
+	gid, bid := h.Run(good), h.Run(bad)
 	h.pollState(gid, "healthy", func(s runtime.State) bool { return s.Health == runtime.HealthHealthy })
 	h.pollState(bid, "unhealthy", func(s runtime.State) bool { return s.Health == runtime.HealthUnhealthy })
-	plain := h.run(h.spec("forever"))
+	plain := h.Run(h.spec("forever"))
 	if st, err := h.rt.Inspect(h.ctx, plain); err != nil || st.Health != runtime.HealthNone {
 		t.Fatalf("Inspect without a health check = %q, %v; want none", st.Health, err)
 	}
@@ -109,22 +110,22 @@ func TestRuntime_PauseContainerSharesItsNetwork(t *testing.T) {
 	}
 	pause := h.spec()
 	pause.Image, pause.NetworkMode = img, "bridge"
-	pid := h.run(pause)
+	pid := h.Run(pause)
 	st := h.pollState(pid, "running", func(s runtime.State) bool { return s.Running })
 	if st.IPAddress == "" || st.MACAddress == "" {
 		t.Errorf("pause container has IP %q MAC %q; want its bridge address", st.IPAddress, st.MACAddress)
 	}
 	server := h.spec("serve", "127.0.0.1:8080", "over", "localhost", "--", "forever")
 	server.NetworkMode = "container:" + pid
-	h.run(server)
+	h.Run(server)
 	client := h.spec("fetch", "http://127.0.0.1:8080/")
 	client.NetworkMode = "container:" + pid
 	var out []string
 	// The server may need a moment to listen: retry the client.
 	for try := 0; ; try++ {
-		c := h.run(client)
-		if st := h.wait(c); st.ExitCode == 0 {
-			out = texts(h.logs(c, runtime.LogOptions{}))
+		c := h.Run(client)
+		if st := h.Wait(c); st.ExitCode == 0 {
+			out = runtimetest.Texts(h.Logs(c, runtime.LogOptions{}))
 			break
 		}
 		if try == 50 {
@@ -146,13 +147,13 @@ func TestRuntime_LinksAndVolumesFrom(t *testing.T) {
 	h := newHarness(t)
 	db := h.spec("write", "/data/f", "from", "db", "--", "serve", ":8080", "db", "answers", "--", "forever")
 	db.Mounts = []runtime.Mount{{Target: "/data"}}
-	h.run(db)
+	h.Run(db)
 	h.pollState(db.Name, "running", func(s runtime.State) bool { return s.Running })
 	app := h.spec("cat", "/data/f", "--", "fetch", "http://db:8080/")
 	app.Links = []string{db.Name + ":db"}
 	app.VolumesFrom = []string{db.Name + ":ro"}
 	for try := 0; ; try++ {
-		id := h.run(app)
+		id := h.Run(app)
 		got := h.output(id)
 		if slices.Equal(got, []string{"stdout:from db", "stdout:db answers"}) {
 			break
@@ -165,7 +166,7 @@ func TestRuntime_LinksAndVolumesFrom(t *testing.T) {
 	}
 	ro := h.spec("write", "/data/g", "x")
 	ro.VolumesFrom = []string{db.Name + ":ro"}
-	if st := h.wait(h.run(ro)); st.ExitCode != 125 {
+	if st := h.Wait(h.Run(ro)); st.ExitCode != 125 {
 		t.Fatalf("write through a read-only volumesFrom exited %d; want 125", st.ExitCode)
 	}
 }
@@ -189,7 +190,7 @@ func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
 	for range 2 {
 		s := h.spec("alloc", "30", "--", "out", "allocated", "--", "forever")
 		s.CgroupParent = parent
-		id := h.run(s)
+		id := h.Run(s)
 		ids = append(ids, id)
 		info, err := h.rt.Client().ContainerInspect(h.ctx, id)
 		if err != nil {
@@ -230,5 +231,63 @@ func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory/ecsrun", name)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("task cgroup still there after RemoveTaskCgroup: %v", err)
+	}
+}
+
+func TestRuntime_OOMKillInATaskCgroupMarksOnlyTheKilledContainer(t *testing.T) {
+	h := newHarness(t)
+	name := "ecsrun-test-" + randHex(6)
+	parent, err := h.rt.TaskCgroup(h.ctx, name, runtime.TaskLimits{MemoryBytes: 48 << 20})
+	if errors.Is(err, runtime.ErrNotSupported) {
+		t.Skipf("task cgroups are not available here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.rt.RemoveTaskCgroup(h.ctx, name) })
+	// The bystander runs while the hog outgrows the task's memory, then
+	// exits by itself once told to.
+	dir := t.TempDir()
+	bystander := h.spec("waitfile", "/signal/go", "--", "exit", "0")
+	bystander.CgroupParent = parent
+	bystander.Mounts = []runtime.Mount{{Source: dir, Target: "/signal"}}
+	bid := h.Run(bystander)
+	hog := h.spec("alloc", "256", "--", "forever")
+	hog.CgroupParent = parent
+	if st := h.Wait(h.Run(hog)); !st.OOMKilled || st.ExitCode != 137 {
+		t.Fatalf("hog: Wait = %+v; want OOMKilled with exit 137", st)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.Wait(bid); st.OOMKilled || st.ExitCode != 0 {
+		t.Errorf("bystander: Wait = %+v; want exit 0, not OOMKilled (Docker flags every container under the cgroup)", st)
+	}
+	if st, err := h.rt.Inspect(h.ctx, bid); err != nil || st.OOMKilled {
+		t.Errorf("bystander: Inspect = %+v, %v; want it not OOMKilled", st, err)
+	}
+}
+
+// A container killed after its stop timeout exits 137 like one the OOM
+// killer ended; Wait looks for an OOM kill only briefly when it was stopped.
+func TestRuntime_StoppedContainerWithAMemoryLimitIsReportedPromptly(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("ignore", "TERM", "--", "out", "ready", "--", "forever")
+	spec.MemoryBytes = 64 << 20
+	id := h.Run(spec)
+	ready, _ := h.Follow(id, "ready")
+	h.Await(ready, "ready")
+	start := time.Now()
+	if err := h.rt.Stop(h.ctx, id, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st := h.Wait(id)
+	if st.ExitCode != 137 || st.OOMKilled {
+		t.Fatalf("Wait = %+v; want 137, not OOMKilled", st)
+	}
+	// 1 s of stop timeout, then 3 s more if Wait looked for an OOM kill as
+	// long as for a container that died by itself.
+	if d := time.Since(start); d > 3500*time.Millisecond {
+		t.Errorf("Stop and Wait took %v; want the exit reported soon after the 1 s stop timeout", d)
 	}
 }

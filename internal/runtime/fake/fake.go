@@ -110,15 +110,15 @@ type Runtime struct {
 	rules []rule
 	def   Behavior
 
-	cmu     sync.RWMutex
-	byID    map[string]*ctr
-	names   map[string]string
+	ctrs runtime.Registry[*ctr]
+
+	vmu     sync.RWMutex // guards volumes
 	volumes map[string]runtime.VolumeSpec
 }
 
 // New returns a Runtime whose containers run until stopped.
 func New() *Runtime {
-	return &Runtime{byID: map[string]*ctr{}, names: map[string]string{}, volumes: map[string]runtime.VolumeSpec{}}
+	return &Runtime{volumes: map[string]runtime.VolumeSpec{}}
 }
 
 // Name returns "fake".
@@ -188,17 +188,11 @@ type ctr struct {
 	status   status
 	started  time.Time
 	exit     runtime.ExitStatus
-	lines    []runtime.LogLine
-	changed  chan struct{} // closed and replaced on new output or exit
-	done     chan struct{} // closed at exit
+	out      runtime.Output // ended at exit
+	done     chan struct{}  // closed at exit
 	timers   []*time.Timer
 	stopping bool
 	health   string
-}
-
-func (c *ctr) notifyLocked() {
-	close(c.changed)
-	c.changed = make(chan struct{})
 }
 
 func (c *ctr) printLocked(stream runtime.Stream, texts []string) {
@@ -206,10 +200,11 @@ func (c *ctr) printLocked(stream runtime.Stream, texts []string) {
 		return
 	}
 	now := time.Now()
-	for _, t := range texts {
-		c.lines = append(c.lines, runtime.LogLine{Stream: stream, Time: now, Text: t})
+	lines := make([]runtime.LogLine, len(texts))
+	for i, t := range texts {
+		lines[i] = runtime.LogLine{Stream: stream, Time: now, Text: t}
 	}
-	c.notifyLocked()
+	c.out.Add(lines...)
 }
 
 // exitLocked ends a running container; it reports whether it did.
@@ -225,7 +220,7 @@ func (c *ctr) exitLocked(st runtime.ExitStatus) bool {
 		st.FinishedAt = time.Now()
 	}
 	c.status, c.exit = exited, st
-	c.notifyLocked()
+	c.out.End()
 	close(c.done)
 	return true
 }
@@ -248,13 +243,8 @@ func newID() string {
 }
 
 func (r *Runtime) lookup(op, id string) (*ctr, error) {
-	r.cmu.RLock()
-	defer r.cmu.RUnlock()
-	if c, ok := r.byID[id]; ok {
+	if c, ok := r.ctrs.Get(id); ok {
 		return c, nil
-	}
-	if full, ok := r.names[id]; ok {
-		return r.byID[full], nil
 	}
 	return nil, fmt.Errorf("fake: %s %s: %w", op, id, runtime.ErrNotFound)
 }
@@ -285,17 +275,11 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 	if b.CreateErr != nil {
 		return "", wrapKind("create", spec.Name, runtime.ErrCreate, b.CreateErr)
 	}
-	c := &ctr{id: newID(), spec: spec, b: b, changed: make(chan struct{}), done: make(chan struct{})}
+	c := &ctr{id: newID(), spec: spec, b: b, done: make(chan struct{})}
 	c.spec.Labels = maps.Clone(spec.Labels)
-	r.cmu.Lock()
-	defer r.cmu.Unlock()
-	if spec.Name != "" {
-		if _, dup := r.names[spec.Name]; dup {
-			return "", fmt.Errorf("fake: create %s: %w: name already in use", spec.Name, runtime.ErrCreate)
-		}
-		r.names[spec.Name] = c.id
+	if err := r.ctrs.Add(c.id, spec.Name, c); err != nil {
+		return "", fmt.Errorf("fake: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
 	}
-	r.byID[c.id] = c
 	return c.id, nil
 }
 
@@ -317,7 +301,7 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	if c.b.StartErr != nil {
 		c.status = exited
 		c.exit = runtime.ExitStatus{ExitCode: 128, Error: c.b.StartErr.Error(), FinishedAt: time.Now()}
-		c.notifyLocked()
+		c.out.End()
 		close(c.done)
 		return wrapKind("start", id, runtime.ErrStart, c.b.StartErr)
 	}
@@ -418,31 +402,10 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	if err != nil {
 		return err
 	}
-	next := 0
-	for {
-		c.mu.Lock()
-		batch := c.lines[next:len(c.lines):len(c.lines)]
-		next = len(c.lines)
-		ended := c.status == exited
-		changed := c.changed
-		c.mu.Unlock()
-		for _, l := range batch {
-			if opts.Since.IsZero() || !l.Time.Before(opts.Since) {
-				fn(l)
-			}
-		}
-		if len(batch) > 0 {
-			continue
-		}
-		if !opts.Follow || ended {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return fmt.Errorf("fake: logs %s: %w", id, ctx.Err())
-		}
+	if err := c.out.Read(ctx, opts, fn); err != nil {
+		return fmt.Errorf("fake: logs %s: %w", id, err)
 	}
+	return nil
 }
 
 // Inspect reports a container's state.
@@ -492,21 +455,11 @@ func (c *ctr) state() runtime.State {
 
 // List returns the containers carrying every label in labels.
 func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime.State, error) {
-	r.cmu.RLock()
-	var match []*ctr
-next:
-	for _, c := range r.byID {
-		for k, v := range labels {
-			if got, ok := c.spec.Labels[k]; !ok || v != "" && got != v {
-				continue next
-			}
+	out := []runtime.State{}
+	for _, c := range r.ctrs.All() {
+		if runtime.HasLabels(c.spec.Labels, labels) {
+			out = append(out, c.state())
 		}
-		match = append(match, c)
-	}
-	r.cmu.RUnlock()
-	out := make([]runtime.State, 0, len(match))
-	for _, c := range match {
-		out = append(out, c.state())
 	}
 	return out, nil
 }
@@ -524,18 +477,12 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	case created:
 		c.status = exited
 		c.exit = runtime.ExitStatus{Error: "container removed before it started", FinishedAt: time.Now()}
-		c.notifyLocked()
+		c.out.End()
 		close(c.done)
 	}
 	c.mu.Unlock()
-	r.cmu.Lock()
-	defer r.cmu.Unlock()
-	if _, ok := r.byID[c.id]; !ok {
+	if !r.ctrs.Delete(c.id, c.spec.Name) {
 		return fmt.Errorf("fake: remove %s: %w", id, runtime.ErrNotFound)
-	}
-	delete(r.byID, c.id)
-	if c.spec.Name != "" && r.names[c.spec.Name] == c.id {
-		delete(r.names, c.spec.Name)
 	}
 	return nil
 }
@@ -567,8 +514,8 @@ func (r *Runtime) PauseImage(ctx context.Context) (string, error) { return Pause
 
 // CreateVolume records a volume; one that exists is left as it is.
 func (r *Runtime) CreateVolume(ctx context.Context, spec runtime.VolumeSpec) error {
-	r.cmu.Lock()
-	defer r.cmu.Unlock()
+	r.vmu.Lock()
+	defer r.vmu.Unlock()
 	if _, ok := r.volumes[spec.Name]; !ok {
 		if spec.Driver == "" {
 			spec.Driver = "local"
@@ -581,8 +528,8 @@ func (r *Runtime) CreateVolume(ctx context.Context, spec runtime.VolumeSpec) err
 
 // InspectVolume describes a volume.
 func (r *Runtime) InspectVolume(ctx context.Context, name string) (runtime.VolumeSpec, error) {
-	r.cmu.RLock()
-	defer r.cmu.RUnlock()
+	r.vmu.RLock()
+	defer r.vmu.RUnlock()
 	v, ok := r.volumes[name]
 	if !ok {
 		return runtime.VolumeSpec{}, fmt.Errorf("fake: inspect volume %s: %w", name, runtime.ErrNotFound)
@@ -592,29 +539,25 @@ func (r *Runtime) InspectVolume(ctx context.Context, name string) (runtime.Volum
 
 // ListVolumes returns the volumes carrying every label in labels.
 func (r *Runtime) ListVolumes(ctx context.Context, labels map[string]string) ([]runtime.VolumeSpec, error) {
-	r.cmu.RLock()
-	defer r.cmu.RUnlock()
+	r.vmu.RLock()
+	defer r.vmu.RUnlock()
 	var out []runtime.VolumeSpec
-next:
 	for _, v := range r.volumes {
-		for k, want := range labels {
-			if got, ok := v.Labels[k]; !ok || want != "" && got != want {
-				continue next
-			}
+		if runtime.HasLabels(v.Labels, labels) {
+			out = append(out, v)
 		}
-		out = append(out, v)
 	}
 	return out, nil
 }
 
 // RemoveVolume forgets a volume; ErrInUse while a container mounts it.
 func (r *Runtime) RemoveVolume(ctx context.Context, name string) error {
-	r.cmu.Lock()
-	defer r.cmu.Unlock()
+	r.vmu.Lock()
+	defer r.vmu.Unlock()
 	if _, ok := r.volumes[name]; !ok {
 		return fmt.Errorf("fake: remove volume %s: %w", name, runtime.ErrNotFound)
 	}
-	for _, c := range r.byID {
+	for _, c := range r.ctrs.All() {
 		for _, m := range c.spec.Mounts {
 			if m.Volume && m.Source == name {
 				return fmt.Errorf("fake: remove volume %s: %w", name, runtime.ErrInUse)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
@@ -32,15 +33,11 @@ const outputGrace = time.Second
 
 // Runtime runs containers as host processes. It is safe for concurrent use.
 type Runtime struct {
-	mu    sync.Mutex
-	byID  map[string]*proc
-	names map[string]string // name -> id
+	procs runtime.Registry[*proc]
 }
 
 // New returns an empty Runtime.
-func New() *Runtime {
-	return &Runtime{byID: map[string]*proc{}, names: map[string]string{}}
-}
+func New() *Runtime { return &Runtime{} }
 
 // Name returns "process".
 func (r *Runtime) Name() string { return "process" }
@@ -63,14 +60,8 @@ type proc struct {
 	cmd     *exec.Cmd
 	started time.Time
 	exit    runtime.ExitStatus
-	lines   []runtime.LogLine
-	changed chan struct{} // closed and replaced when lines grow or the process ends
-	done    chan struct{} // closed once exited and all output is captured
-}
-
-func (p *proc) notifyLocked() {
-	close(p.changed)
-	p.changed = make(chan struct{})
+	out     runtime.Output // ended once exited and all output is captured
+	done    chan struct{}  // closed once exited and all output is captured
 }
 
 func newID() string {
@@ -81,13 +72,8 @@ func newID() string {
 
 // lookup finds a container by id or name.
 func (r *Runtime) lookup(op, id string) (*proc, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p, ok := r.byID[id]; ok {
+	if p, ok := r.procs.Get(id); ok {
 		return p, nil
-	}
-	if full, ok := r.names[id]; ok {
-		return r.byID[full], nil
 	}
 	return nil, fmt.Errorf("process: %s %s: %w", op, id, runtime.ErrNotFound)
 }
@@ -107,33 +93,15 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 		return "", fmt.Errorf("process: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
 	}
 	p := &proc{
-		id:      newID(),
-		spec:    spec,
-		changed: make(chan struct{}),
-		done:    make(chan struct{}),
+		id:   newID(),
+		spec: spec,
+		done: make(chan struct{}),
 	}
-	p.spec.Labels = cloneMap(spec.Labels)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if spec.Name != "" {
-		if _, dup := r.names[spec.Name]; dup {
-			return "", fmt.Errorf("process: create %s: %w: name already in use", spec.Name, runtime.ErrCreate)
-		}
-		r.names[spec.Name] = p.id
+	p.spec.Labels = maps.Clone(spec.Labels)
+	if err := r.procs.Add(p.id, spec.Name, p); err != nil {
+		return "", fmt.Errorf("process: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
 	}
-	r.byID[p.id] = p
 	return p.id, nil
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // credential resolves a user name or uid[:gid]; "" means the current user.
@@ -205,14 +173,13 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 		errR.Close()
 		p.status = exited
 		p.exit = runtime.ExitStatus{ExitCode: 127, Error: err.Error(), FinishedAt: time.Now()}
-		p.notifyLocked()
+		p.out.End()
 		close(p.done)
 		return fmt.Errorf("process: start %s: %w: %w", id, runtime.ErrStart, err)
 	}
 	p.cmd = cmd
 	p.status = running
 	p.started = time.Now()
-	p.notifyLocked()
 	go p.supervise(outR, errR)
 	return nil
 }
@@ -254,7 +221,7 @@ func (p *proc) supervise(outR, errR *os.File) {
 	p.mu.Lock()
 	p.status = exited
 	p.exit = st
-	p.notifyLocked()
+	p.out.End()
 	p.mu.Unlock()
 	close(p.done)
 }
@@ -263,11 +230,7 @@ func (p *proc) supervise(outR, errR *os.File) {
 func (p *proc) capture(f *os.File, stream runtime.Stream) {
 	sc := lineScanner(f)
 	for sc.Scan() {
-		l := runtime.LogLine{Stream: stream, Time: time.Now(), Text: sc.Text()}
-		p.mu.Lock()
-		p.lines = append(p.lines, l)
-		p.notifyLocked()
-		p.mu.Unlock()
+		p.out.Add(runtime.LogLine{Stream: stream, Time: time.Now(), Text: sc.Text()})
 	}
 }
 
@@ -379,32 +342,10 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	if err != nil {
 		return err
 	}
-	next := 0
-	for {
-		p.mu.Lock()
-		batch := p.lines[next:len(p.lines):len(p.lines)]
-		next = len(p.lines)
-		ended := p.status == exited
-		changed := p.changed
-		p.mu.Unlock()
-		for _, l := range batch {
-			if !opts.Since.IsZero() && l.Time.Before(opts.Since) {
-				continue
-			}
-			fn(l)
-		}
-		if len(batch) > 0 {
-			continue // more may have arrived meanwhile
-		}
-		if !opts.Follow || ended {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return fmt.Errorf("process: logs %s: %w", id, ctx.Err())
-		}
+	if err := p.out.Read(ctx, opts, fn); err != nil {
+		return fmt.Errorf("process: logs %s: %w", id, err)
 	}
+	return nil
 }
 
 // Inspect reports a container's state.
@@ -423,7 +364,7 @@ func (p *proc) state() runtime.State {
 		ID:         p.id,
 		Name:       p.spec.Name,
 		Image:      p.spec.Image,
-		Labels:     cloneMap(p.spec.Labels),
+		Labels:     maps.Clone(p.spec.Labels),
 		Running:    p.status == running,
 		Exited:     p.status == exited,
 		ExitCode:   p.exit.ExitCode,
@@ -445,21 +386,11 @@ func (p *proc) state() runtime.State {
 
 // List returns the containers carrying every label in labels.
 func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime.State, error) {
-	r.mu.Lock()
-	procs := make([]*proc, 0, len(r.byID))
-	for _, p := range r.byID {
-		procs = append(procs, p)
-	}
-	r.mu.Unlock()
 	var out []runtime.State
-next:
-	for _, p := range procs {
-		for k, v := range labels {
-			if got, ok := p.spec.Labels[k]; !ok || v != "" && got != v {
-				continue next
-			}
+	for _, p := range r.procs.All() {
+		if runtime.HasLabels(p.spec.Labels, labels) {
+			out = append(out, p.state())
 		}
-		out = append(out, p.state())
 	}
 	return out, nil
 }
@@ -479,7 +410,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 		// Never started: end it so that waiters return.
 		p.status = exited
 		p.exit = runtime.ExitStatus{Error: "container removed before it started", FinishedAt: time.Now()}
-		p.notifyLocked()
+		p.out.End()
 		close(p.done)
 	}
 	p.mu.Unlock()
@@ -488,14 +419,8 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("process: remove %s: %w", id, ctx.Err())
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.byID[p.id]; !ok {
+	if !r.procs.Delete(p.id, p.spec.Name) {
 		return fmt.Errorf("process: remove %s: %w", id, runtime.ErrNotFound)
-	}
-	delete(r.byID, p.id)
-	if p.spec.Name != "" && r.names[p.spec.Name] == p.id {
-		delete(r.names, p.spec.Name)
 	}
 	return nil
 }

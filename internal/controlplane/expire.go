@@ -1,0 +1,60 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+)
+
+// ExpireStopped forgets the tasks that stopped more than the task
+// retention ago (Options.TaskRetention), as Open does for those it finds
+// expired, and returns how many it forgot. DescribeTasks then answers
+// MISSING for them, as ECS does once a stopped task is gone. A long-running
+// engine calls it periodically.
+func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
+	cp.mu.Lock()
+	cutoff := cp.now().Add(-cp.keep)
+	var ids []string
+	for id, t := range cp.tasks {
+		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		cp.mu.Unlock()
+		return 0, nil
+	}
+	for _, id := range ids {
+		delete(cp.tasks, id)
+	}
+	// A client token stays known while any task it started does.
+	live := map[string]bool{}
+	for _, t := range cp.tasks {
+		if t.ClientToken != "" {
+			live[t.ClientToken] = true
+		}
+	}
+	for tok := range cp.tokens {
+		if !live[tok] {
+			delete(cp.tokens, tok)
+		}
+	}
+	cp.mu.Unlock()
+
+	// Stopped tasks get no more writes, so deleting their rows after they
+	// left memory races with nothing; rows a failure leaves are expired at
+	// the next start.
+	tx, err := cp.db.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := tx.Exec(`DELETE FROM tasks WHERE id = ?`, id); err != nil {
+			tx.Rollback()
+			return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
+	}
+	return len(ids), nil
+}
