@@ -52,10 +52,8 @@ type batcher struct {
 	queue   []taskRow
 	at      map[string]int // task id -> its row in queue
 	waiters []chan error
-	// running: a committer goroutine runs; idle is signalled when it
-	// stops.
+	// running: a committer goroutine runs.
 	running bool
-	idle    sync.Cond
 	// upsert and update are prepared on first use; they and bodies are
 	// the committer's.
 	upsert, update *sql.Stmt
@@ -67,9 +65,7 @@ type batcher struct {
 const maxBodies = 1 << 20
 
 func newBatcher(db *sql.DB, log *slog.Logger) *batcher {
-	b := &batcher{db: db, log: log, at: map[string]int{}}
-	b.idle.L = &b.mu
-	return b
+	return &batcher{db: db, log: log, at: map[string]int{}}
 }
 
 // ticket is a caller's place in the queue.
@@ -124,13 +120,9 @@ func (t ticket) wait(context.Context) error {
 }
 
 // flush returns once every row queued before it has been committed (or
-// has failed to be).
-func (b *batcher) flush() {
-	b.mu.Lock()
-	for b.running {
-		b.idle.Wait()
-	}
-	b.mu.Unlock()
+// has failed to be): the next commit holds them.
+func (b *batcher) flush() error {
+	return b.commit(context.Background())
 }
 
 // run commits what is queued until nothing is.
@@ -139,7 +131,6 @@ func (b *batcher) run() {
 		b.mu.Lock()
 		if len(b.queue) == 0 && len(b.waiters) == 0 {
 			b.running = false
-			b.idle.Broadcast()
 			b.mu.Unlock()
 			return
 		}

@@ -144,7 +144,9 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 // Close returns once every task report it has received is committed (or
 // has failed to be); close the database after it.
 func (cp *ControlPlane) Close() {
-	cp.batch.flush()
+	if err := cp.batch.flush(); err != nil {
+		cp.log.Error("cannot store task reports", "err", err)
+	}
 }
 
 // Start hands every task that had not stopped to the launcher for adoption;

@@ -549,7 +549,14 @@ func TestExpireStopped_ForgetsTasksPastTheRetention(t *testing.T) {
 	if len(d.Tasks) != 1 || ecs.ResourceName(d.Tasks[0].TaskArn) != runningID || len(d.Failures) != 1 || d.Failures[0].Reason != "MISSING" {
 		t.Errorf("DescribeTasks = %d tasks, failures %+v; want the running task and the stopped one MISSING", len(d.Tasks), d.Failures)
 	}
-	// Gone from the store too, and its client token with it.
+	// Gone from the store too (its last report, queued for commit, was
+	// committed before its row was deleted, not after), and its client
+	// token with it.
+	f.cp.Close()
+	var rows int
+	if err := f.cp.db.QueryRow(`SELECT count(*) FROM tasks WHERE id = ?`, stoppedID).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("stored rows of the expired task: %d (%v); want none", rows, err)
+	}
 	f.open()
 	if d, _ := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{stoppedID}}); len(d.Tasks) != 0 {
 		t.Errorf("the expired task came back after a restart")

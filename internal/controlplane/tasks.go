@@ -317,7 +317,7 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 // Sync returns once every report of the task received so far is
 // committed: the next commit holds them, or a later version.
 func (cp *ControlPlane) Sync(ctx context.Context, taskID string) {
-	if err := cp.batch.commit(ctx); err != nil {
+	if err := cp.batch.flush(); err != nil {
 		cp.log.Error("cannot store task reports", "task", taskID, "err", err)
 	}
 }
