@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -10,16 +11,24 @@ import (
 	"github.com/ecsrun/ecsrun/internal/store"
 )
 
-func TestBatcher_CommitsEveryCallersRows(t *testing.T) {
+// openTasksDB opens a database with the control plane's tables.
+func openTasksDB(t *testing.T) *sql.DB {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	if err := store.Migrate(ctx, db, "controlplane", migrations); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func TestBatcher_CommitsEveryCallersRows(t *testing.T) {
+	ctx := context.Background()
+	db := openTasksDB(t)
 	b := newBatcher(db, slog.New(slog.DiscardHandler))
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
@@ -55,15 +64,7 @@ func TestBatcher_CommitsEveryCallersRows(t *testing.T) {
 }
 
 func TestBatcher_ALaterVersionReplacesAQueuedOne(t *testing.T) {
-	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := store.Migrate(ctx, db, "controlplane", migrations); err != nil {
-		t.Fatal(err)
-	}
+	db := openTasksDB(t)
 	b := newBatcher(db, slog.New(slog.DiscardHandler))
 	b.mu.Lock()
 	b.running = true // as if a committer were busy: the rows stay queued

@@ -97,6 +97,18 @@ func (f *fixture) register(family string) *ecsmodel.TaskDefinition {
 	return out.TaskDefinition
 }
 
+// runJob registers the family job and runs one task of it; it returns the
+// task's id.
+func (f *fixture) runJob() string {
+	f.t.Helper()
+	f.register("job")
+	out, err := f.cp.RunTask(context.Background(), &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ecs.ResourceName(out.Tasks[0].TaskArn)
+}
+
 func ptr32(i int32) *int32 { return &i }
 func ptrBool(b bool) *bool { return &b }
 func ptrInt(i int) *int    { return &i }
@@ -289,13 +301,8 @@ func TestRunTask_ClientToken(t *testing.T) {
 
 func TestReport_StepsAreVersionsAndTheLastIsStored(t *testing.T) {
 	f := newFixture(t)
-	f.register("job")
 	ctx := context.Background()
-	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := ecs.ResourceName(out.Tasks[0].TaskArn)
+	id := f.runJob()
 	// One change (both containers started) takes the task through
 	// ACTIVATING to RUNNING: the agent reports both in one call.
 	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
@@ -376,13 +383,8 @@ func TestReport_WhileRunTaskCommits(t *testing.T) {
 
 func TestSync_CommitsTheReportsReceived(t *testing.T) {
 	f := newFixture(t)
-	f.register("job")
 	ctx := context.Background()
-	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := ecs.ResourceName(out.Tasks[0].TaskArn)
+	id := f.runJob()
 	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
 	for i := range 5 {
 		st = st.RequestStop(taskstate.StopUserInitiated, fmt.Sprintf("reason %d", i), f.now)
