@@ -24,13 +24,15 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 
-func (r *recorder) Report(ctx context.Context, rep Report) {
+func (r *recorder) Report(ctx context.Context, steps ...Report) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.reports = append(r.reports, rep)
+	r.reports = append(r.reports, steps...)
 	close(r.changed)
 	r.changed = make(chan struct{})
 }
+
+func (r *recorder) Sync(context.Context, string) {}
 
 func (r *recorder) last() (Report, chan struct{}) {
 	r.mu.Lock()

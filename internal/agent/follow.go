@@ -166,6 +166,9 @@ func (r *runner) pollHealth(ctx context.Context, name, id string, done <-chan st
 	}
 }
 
+// maxLogBatch is the most lines of output copied into the sink at once.
+const maxLogBatch = 1000
+
 // appendRetries is how often a failed append of container output is retried
 // before the batch is given up.
 const appendRetries = 5
@@ -176,15 +179,12 @@ const appendRetries = 5
 // the awslogs driver does (CloudWatch Logs refuses empty events), so pos
 // counts what the sink holds.
 func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow bool, pos *runtime.LogPosition) error {
-	// 256 lines of slack between the runtime's reader and the batches: a
-	// buffer is allocated per container, and 1024 made it a quarter of all
-	// the garbage when many tasks start (BenchmarkControlPlane_RunTask5000).
-	lines := make(chan runtime.LogLine, 256)
+	lines := newLineQueue()
 	errc := make(chan error, 1)
 	since := pos.Resume()
 	go func() {
-		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: since, Follow: follow}, func(l runtime.LogLine) { lines <- l })
-		close(lines)
+		errc <- r.rt.Logs(ctx, id, runtime.LogOptions{Since: since, Follow: follow}, lines.put)
+		lines.close()
 	}()
 	var batch []LogEvent
 	var appendErr error
@@ -212,23 +212,23 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 			batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
 		}
 	}
-	for l := range lines {
-		add(l)
-	drain:
-		for len(batch) < 1000 {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					break drain
-				}
+	// Each batch holds what has arrived, up to maxLogBatch lines kept.
+	var got []runtime.LogLine
+	for open := true; open; {
+		got, open = lines.take(got[:0], maxLogBatch, true)
+		for _, l := range got {
+			add(l)
+		}
+		for open && len(batch) < maxLogBatch {
+			if got, open = lines.take(got[:0], maxLogBatch-len(batch), false); len(got) == 0 {
+				break
+			}
+			for _, l := range got {
 				add(l)
-			default:
-				break drain
 			}
 		}
 		flush()
 	}
-	flush()
 	if err := <-errc; err != nil {
 		return err
 	}

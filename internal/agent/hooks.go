@@ -95,10 +95,38 @@ func (a *Agent) check(spec *TaskSpec) error {
 	if res == nil {
 		return Check(spec)
 	}
-	if err := Check(withoutResources(spec)); err != nil {
+	plain := spec
+	if usesResources(spec) {
+		plain = withoutResources(spec)
+	}
+	if err := Check(plain); err != nil {
 		return err
 	}
 	return res.Check(spec)
+}
+
+// usesResources reports whether spec has a member withoutResources removes
+// (most tasks have none, and then need no copy).
+func usesResources(spec *TaskSpec) bool {
+	if spec.Definition.TaskRoleArn != "" {
+		return true
+	}
+	for i := range spec.Definition.ContainerDefinitions {
+		if cd := &spec.Definition.ContainerDefinitions[i]; len(cd.Secrets) > 0 || len(cd.EnvironmentFiles) > 0 {
+			return true
+		}
+	}
+	if o := spec.Overrides; o != nil {
+		if o.TaskRoleArn != "" {
+			return true
+		}
+		for i := range o.ContainerOverrides {
+			if len(o.ContainerOverrides[i].EnvironmentFiles) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // withoutResources returns a copy of spec without the members TaskResources

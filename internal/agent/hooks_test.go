@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -117,15 +118,19 @@ type reports struct {
 	ch   chan struct{}
 }
 
-func (r *reports) Report(_ context.Context, rep Report) {
+func (r *reports) Report(_ context.Context, steps ...Report) {
 	r.mu.Lock()
-	r.last[rep.TaskID] = rep
+	for _, rep := range steps {
+		r.last[rep.TaskID] = rep
+	}
 	r.mu.Unlock()
 	select {
 	case r.ch <- struct{}{}:
 	default:
 	}
 }
+
+func (r *reports) Sync(context.Context, string) {}
 
 func (r *reports) waitStopped(t *testing.T, id string) Report {
 	t.Helper()
@@ -202,5 +207,44 @@ func TestAgent_ResourcesEnvironmentReachesContainers(t *testing.T) {
 	}
 	if _, released := res.calls(); !slices.Equal(released, []string{"t2"}) {
 		t.Errorf("Release for %v; want t2", released)
+	}
+}
+
+func TestUsesResources_TrueExactlyWhenWithoutResourcesChangesTheSpec(t *testing.T) {
+	base := func() *TaskSpec {
+		return &TaskSpec{
+			Definition: &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Image: "i"}, {Name: "side", Image: "i"}}},
+			Overrides:  &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "app"}}},
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(*TaskSpec)
+		want bool
+	}{
+		{"none", func(*TaskSpec) {}, false},
+		{"no overrides", func(s *TaskSpec) { s.Overrides = nil }, false},
+		{"task role", func(s *TaskSpec) { s.Definition.TaskRoleArn = "arn:aws:iam::1:role/r" }, true},
+		{"secrets", func(s *TaskSpec) {
+			s.Definition.ContainerDefinitions[1].Secrets = []ecsmodel.Secret{{Name: "A", ValueFrom: "arn"}}
+		}, true},
+		{"environment files", func(s *TaskSpec) {
+			s.Definition.ContainerDefinitions[0].EnvironmentFiles = []ecsmodel.EnvironmentFile{{Type: "s3", Value: "arn"}}
+		}, true},
+		{"overridden task role", func(s *TaskSpec) { s.Overrides.TaskRoleArn = "arn:aws:iam::1:role/r" }, true},
+		{"overridden environment files", func(s *TaskSpec) {
+			s.Overrides.ContainerOverrides[0].EnvironmentFiles = []ecsmodel.EnvironmentFile{{Type: "s3", Value: "arn"}}
+		}, true},
+	} {
+		spec := base()
+		tc.set(spec)
+		if got := usesResources(spec); got != tc.want {
+			t.Errorf("%s: usesResources = %v; want %v", tc.name, got, tc.want)
+		}
+		plain := withoutResources(spec)
+		same := reflect.DeepEqual(plain.Definition, spec.Definition) && reflect.DeepEqual(plain.Overrides, spec.Overrides)
+		if same == tc.want {
+			t.Errorf("%s: withoutResources changed the spec: %v; usesResources: %v", tc.name, !same, tc.want)
+		}
 	}
 }

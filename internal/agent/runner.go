@@ -58,6 +58,10 @@ type runner struct {
 	exits    chan exitEvent
 	health   chan healthEvent
 	stopping map[string]bool
+	// steps is the array of the reports sent at once, reused; unsynced:
+	// reports were sent since the last sync.
+	steps    []Report
+	unsynced bool
 }
 
 func newRunner(a *Agent, spec TaskSpec) *runner {
@@ -107,28 +111,68 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 
 func (r *runner) now() time.Time { return r.a.opts.Now() }
 
-// report advances the task as far as it can go, publishing every status it
-// passes (or the unchanged status once, for changes within it).
+// report advances the task as far as it can go, reporting every status it
+// passes (or the unchanged status once, for changes within it) in one
+// call.
 func (r *runner) report(ctx context.Context) {
-	published := false
+	steps := r.steps[:0]
 	for {
 		next, moved := r.state.Advance(r.now())
 		if !moved {
 			break
 		}
 		r.state = next
-		r.publish(ctx)
-		published = true
+		steps = r.snapshot(steps)
 	}
-	if !published {
-		r.publish(ctx)
+	if len(steps) == 0 {
+		steps = r.snapshot(steps)
+	}
+	r.send(ctx, steps)
+}
+
+// publish reports the task as it is.
+func (r *runner) publish(ctx context.Context) {
+	r.send(ctx, r.snapshot(r.steps[:0]))
+}
+
+// send hands steps to the reporter, which keeps none of the slice, so
+// that its array serves the next report.
+func (r *runner) send(ctx context.Context, steps []Report) {
+	r.a.opts.Reporter.Report(ctx, steps...)
+	clear(steps)
+	r.steps = steps[:0]
+	r.unsynced = true
+}
+
+// sync returns once the task's reports are stored. The runner calls it
+// before it changes the runtime in a way a restarted agent could not undo
+// or read back, so that an engine killed at any moment re-adopts the task
+// as if every report had been stored before the runner went on: before it
+// stops or removes a container (the stop code and reason, or a failure,
+// exist only in the reports) and before it sets up or releases the task's
+// resources. What it creates and starts needs none: a restarted agent
+// finds containers by their names, provisioning runs again, and what a
+// container did while the engine was down is read from the runtime.
+func (r *runner) sync(ctx context.Context) {
+	if r.unsynced {
+		r.a.opts.Reporter.Sync(ctx, r.spec.ID)
+		r.unsynced = false
 	}
 }
 
-func (r *runner) publish(ctx context.Context) {
-	info := make(map[string]ContainerInfo, len(r.info))
+// snapshot appends the task as it is to steps. The reports of one burst
+// share their copies of the containers and resources, which change only
+// between bursts.
+func (r *runner) snapshot(steps []Report) []Report {
+	if n := len(steps); n > 0 {
+		s := steps[n-1]
+		s.State = r.state
+		return append(steps, s)
+	}
+	// Pointers: a map holds room for 8 values, and these are large.
+	info := make(map[string]*ContainerInfo, len(r.info))
 	for k, v := range r.info {
-		info[k] = v
+		info[k] = &v
 	}
 	res := r.res
 	if res.Volumes != nil {
@@ -137,7 +181,7 @@ func (r *runner) publish(ctx context.Context) {
 			res.Volumes[k] = v
 		}
 	}
-	r.a.opts.Reporter.Report(ctx, Report{
+	return append(steps, Report{
 		TaskID:        r.spec.ID,
 		State:         r.state,
 		Containers:    info,
@@ -166,6 +210,7 @@ func (r *runner) run(ctx context.Context) {
 			r.prepare(ctx, rep, false)
 		}
 		if r.state.Desired != taskstate.Stopped {
+			r.sync(rep)
 			if err := r.provision(ctx); err != nil {
 				if ctx.Err() != nil {
 					return
@@ -270,6 +315,7 @@ func (r *runner) loop(ctx, rep context.Context) {
 		}
 	}
 	r.release()
+	r.sync(rep)
 	r.deprovision(ctx)
 	r.state.Deprovisioned = true
 	r.a.forget(r)
@@ -476,6 +522,7 @@ func (r *runner) stopContainers(ctx, rep context.Context) {
 			continue
 		}
 		r.stopping[c.Name] = true
+		r.sync(rep)
 		id, timeout := r.info[c.Name].RuntimeID, stopTimeout(r.defs[c.Name])
 		go r.stopRetry(ctx, c.Name, id, timeout)
 	}
@@ -518,6 +565,7 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 		r.info[c.Name] = ci
 		if !st.Running && !st.Exited {
 			// Created but never started: start it as a pending container.
+			r.sync(rep)
 			if err := r.rt.Remove(ctx, st.ID); err == nil {
 				ci.RuntimeID = ""
 				r.info[c.Name] = ci

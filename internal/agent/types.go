@@ -64,18 +64,28 @@ type ContainerInfo struct {
 
 // Report is a snapshot of a task sent to the control plane after every change.
 type Report struct {
-	TaskID        string
-	State         taskstate.Task
-	Containers    map[string]ContainerInfo
+	TaskID string
+	State  taskstate.Task
+	// Containers holds what the agent knows about each container, by name;
+	// the values are the report's own (nothing changes them).
+	Containers    map[string]*ContainerInfo
 	PullStartedAt time.Time
 	PullStoppedAt time.Time
 	Resources     Resources
 }
 
-// Reporter receives task reports. Report must persist the snapshot before it
-// returns; the agent calls it from the task's goroutine, in order.
+// Reporter receives task reports. Report gets one or more successive
+// snapshots of one task (the statuses one change made it pass), each to be
+// shown as it comes, and has them stored promptly, in order; it may return
+// before they are stored (a later snapshot of a task stands for the earlier
+// ones). It must not keep steps (the slice: the reports are values). Sync
+// returns once every report of the task received so far is stored. The
+// agent calls both from the task's goroutine, in order, and syncs before it
+// stops or removes a container or sets up or releases the task's resources
+// (see runner.sync).
 type Reporter interface {
-	Report(ctx context.Context, r Report)
+	Report(ctx context.Context, steps ...Report)
+	Sync(ctx context.Context, taskID string)
 }
 
 // LogEvent is one line of container output.

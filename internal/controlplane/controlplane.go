@@ -52,7 +52,12 @@ type ControlPlane struct {
 	launcher Launcher
 	batch    *batcher
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// reportMu and lending: while lending, the holder of mu waits for a
+	// commit and Report changes tasks holding reportMu instead (see
+	// lendToReports).
+	reportMu sync.Mutex
+	lending  bool
 	clusters map[string]*clusterRecord
 	families map[string][]*taskDefRecord // by family, index revision-1
 	tasks    map[string]*taskRecord
@@ -108,7 +113,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	cp := &ControlPlane{
 		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
-		batch:    &batcher{db: opts.DB},
+		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
 		tasks:    map[string]*taskRecord{},
@@ -136,6 +141,14 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	return cp, nil
 }
 
+// Close returns once every task report it has received is committed (or
+// has failed to be); close the database after it.
+func (cp *ControlPlane) Close() {
+	if err := cp.batch.flush(); err != nil {
+		cp.log.Error("cannot store task reports", "err", err)
+	}
+}
+
 // Start hands every task that had not stopped to the launcher for adoption;
 // from then on new tasks are launched there too.
 func (cp *ControlPlane) Start(l Launcher) {
@@ -153,7 +166,12 @@ func (cp *ControlPlane) Start(l Launcher) {
 		}
 		st := t.State
 		spec.State = &st
-		spec.Containers = t.Containers
+		spec.Containers = make(map[string]agent.ContainerInfo, len(t.Containers))
+		for name, ci := range t.Containers {
+			if ci != nil {
+				spec.Containers[name] = *ci
+			}
+		}
 		spec.Resources = t.Resources
 		if t.PullStartedAt != nil {
 			spec.PullStartedAt = t.PullStartedAt.Time

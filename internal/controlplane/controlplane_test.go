@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -62,6 +63,9 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) open() {
+	if f.cp != nil {
+		f.cp.Close() // as the engine does before it closes the database
+	}
 	ctx := context.Background()
 	db, err := store.Open(ctx, f.dir)
 	if err != nil {
@@ -91,6 +95,18 @@ func (f *fixture) register(family string) *ecsmodel.TaskDefinition {
 		f.t.Fatalf("RegisterTaskDefinition: %v", err)
 	}
 	return out.TaskDefinition
+}
+
+// runJob registers the family job and runs one task of it; it returns the
+// task's id.
+func (f *fixture) runJob() string {
+	f.t.Helper()
+	f.register("job")
+	out, err := f.cp.RunTask(context.Background(), &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ecs.ResourceName(out.Tasks[0].TaskArn)
 }
 
 func ptr32(i int32) *int32 { return &i }
@@ -283,6 +299,111 @@ func TestRunTask_ClientToken(t *testing.T) {
 	}
 }
 
+func TestReport_StepsAreVersionsAndTheLastIsStored(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.runJob()
+	// One change (both containers started) takes the task through
+	// ACTIVATING to RUNNING: the agent reports both in one call.
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+	st.Provisioned = true
+	st, _ = st.Advance(f.now)
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st})
+	st = st.ContainerStarted("app").ContainerStarted("sidecar")
+	var steps []agent.Report
+	for moved := true; moved; {
+		if st, moved = st.Advance(f.now); moved {
+			steps = append(steps, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
+		}
+	}
+	if len(steps) != 2 || steps[0].State.Status != taskstate.Activating {
+		t.Fatalf("steps = %+v; want ACTIVATING then RUNNING", steps)
+	}
+	f.cp.Report(ctx, steps...)
+	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
+	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Version != 4 {
+		t.Fatalf("Describe after the steps = %+v, %v; want RUNNING, version 4 (one per step)", d, err)
+	}
+	f.open()
+	d, err = f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
+	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Version != 4 || d.Tasks[0].Containers[0].RuntimeId != "abc" {
+		t.Fatalf("Describe after reopening = %+v, %v; want the last step stored: RUNNING, version 4, runtime id abc", d, err)
+	}
+}
+
+func TestReport_WhileRunTaskCommits(t *testing.T) {
+	// Reports may change tasks while a RunTask waits for its commit (it
+	// lends them its lock); run both at once, under -race.
+	f := newFixture(t)
+	f.register("job")
+	ctx := context.Background()
+	out, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(8)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 30 {
+			if _, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", Count: ptr32(3)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	const reports = 40
+	for _, task := range out.Tasks {
+		id := ecs.ResourceName(task.TaskArn)
+		wg.Go(func() {
+			st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+			for i := range reports {
+				f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{"app": {RuntimeID: fmt.Sprint(i)}}})
+			}
+		})
+	}
+	wg.Wait()
+	check := func(when string) {
+		for _, task := range out.Tasks {
+			d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{task.TaskArn}})
+			if err != nil || len(d.Tasks) != 1 {
+				t.Fatalf("%s: DescribeTasks = %+v, %v", when, d, err)
+			}
+			if got := d.Tasks[0]; got.Version != 1+reports || got.Containers[0].RuntimeId != fmt.Sprint(reports-1) {
+				t.Errorf("%s: task version %d, runtime id %s; want version %d, runtime id %d (the last report)", when, got.Version, got.Containers[0].RuntimeId, 1+reports, reports-1)
+			}
+		}
+	}
+	check("after the reports")
+	l, err := f.cp.ListTasks(ctx, &ecsmodel.ListTasksRequest{MaxResults: ptr32(100)})
+	if err != nil || len(l.TaskArns) != 8+30*3 {
+		t.Errorf("ListTasks = %d tasks, %v; want %d", len(l.TaskArns), err, 8+30*3)
+	}
+	f.open()
+	check("after reopening")
+}
+
+func TestSync_CommitsTheReportsReceived(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.runJob()
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+	for i := range 5 {
+		st = st.RequestStop(taskstate.StopUserInitiated, fmt.Sprintf("reason %d", i), f.now)
+		f.cp.Report(ctx, agent.Report{TaskID: id, State: st})
+	}
+	f.cp.Sync(ctx, id)
+	var body []byte
+	if err := f.cp.db.QueryRow(`SELECT body FROM tasks WHERE id = ?`, id).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	var stored taskRecord
+	if err := json.Unmarshal(body, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Version != 6 || stored.State.StoppedReason != "reason 0" || stored.State.Desired != taskstate.Stopped {
+		t.Errorf("stored version %d, desired %s, reason %q; want version 6, STOPPED, reason 0 (the first stop wins)", stored.Version, stored.State.Desired, stored.State.StoppedReason)
+	}
+}
+
 func TestReport_PersistsAndReloads(t *testing.T) {
 	f := newFixture(t)
 	f.register("job")
@@ -299,7 +420,7 @@ func TestReport_PersistsAndReloads(t *testing.T) {
 	for moved := true; moved; {
 		st, moved = st.Advance(f.now)
 	}
-	f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{"app": {RuntimeID: "abc"}}})
 	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}})
 	if err != nil || d.Tasks[0].LastStatus != "RUNNING" || d.Tasks[0].Containers[0].RuntimeId != "abc" {
 		t.Fatalf("Describe after report = %+v, %v; want RUNNING with runtime id abc", d, err)
@@ -430,7 +551,14 @@ func TestExpireStopped_ForgetsTasksPastTheRetention(t *testing.T) {
 	if len(d.Tasks) != 1 || ecs.ResourceName(d.Tasks[0].TaskArn) != runningID || len(d.Failures) != 1 || d.Failures[0].Reason != "MISSING" {
 		t.Errorf("DescribeTasks = %d tasks, failures %+v; want the running task and the stopped one MISSING", len(d.Tasks), d.Failures)
 	}
-	// Gone from the store too, and its client token with it.
+	// Gone from the store too (its last report, queued for commit, was
+	// committed before its row was deleted, not after), and its client
+	// token with it.
+	f.cp.Close()
+	var rows int
+	if err := f.cp.db.QueryRow(`SELECT count(*) FROM tasks WHERE id = ?`, stoppedID).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("stored rows of the expired task: %d (%v); want none", rows, err)
+	}
 	f.open()
 	if d, _ := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{stoppedID}}); len(d.Tasks) != 0 {
 		t.Errorf("the expired task came back after a restart")

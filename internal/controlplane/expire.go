@@ -40,9 +40,12 @@ func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
 	}
 	cp.mu.Unlock()
 
-	// Stopped tasks get no more writes, so deleting their rows after they
-	// left memory races with nothing; rows a failure leaves are expired at
-	// the next start.
+	// Stopped tasks get no more writes once they left memory, so deleting
+	// their rows after the reports already queued are committed races with
+	// nothing; rows a failure leaves are expired at the next start.
+	if err := cp.batch.flush(); err != nil {
+		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
+	}
 	tx, err := cp.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
@@ -27,20 +28,20 @@ type taskRecord struct {
 	Family   string `json:"family"`
 	Revision int32  `json:"revision"`
 	// Request holds the RunTask members the task was started with.
-	LaunchType           string                         `json:"launchType,omitempty"`
-	Group                string                         `json:"group,omitempty"`
-	StartedBy            string                         `json:"startedBy,omitempty"`
-	Overrides            *ecsmodel.TaskOverride         `json:"overrides,omitempty"`
-	Tags                 []ecsmodel.Tag                 `json:"tags,omitempty"`
-	EnableExecuteCommand bool                           `json:"enableExecuteCommand,omitempty"`
-	ContainerARNs        map[string]string              `json:"containerArns"`
-	ClientToken          string                         `json:"clientToken,omitempty"`
-	TokenKey             string                         `json:"tokenKey,omitempty"`
-	Version              int64                          `json:"version"`
-	State                taskstate.Task                 `json:"state"`
-	Containers           map[string]agent.ContainerInfo `json:"containers,omitempty"`
-	PullStartedAt        *wire.Time                     `json:"pullStartedAt,omitempty"`
-	PullStoppedAt        *wire.Time                     `json:"pullStoppedAt,omitempty"`
+	LaunchType           string                          `json:"launchType,omitempty"`
+	Group                string                          `json:"group,omitempty"`
+	StartedBy            string                          `json:"startedBy,omitempty"`
+	Overrides            *ecsmodel.TaskOverride          `json:"overrides,omitempty"`
+	Tags                 []ecsmodel.Tag                  `json:"tags,omitempty"`
+	EnableExecuteCommand bool                            `json:"enableExecuteCommand,omitempty"`
+	ContainerARNs        map[string]string               `json:"containerArns"`
+	ClientToken          string                          `json:"clientToken,omitempty"`
+	TokenKey             string                          `json:"tokenKey,omitempty"`
+	Version              int64                           `json:"version"`
+	State                taskstate.Task                  `json:"state"`
+	Containers           map[string]*agent.ContainerInfo `json:"containers,omitempty"`
+	PullStartedAt        *wire.Time                      `json:"pullStartedAt,omitempty"`
+	PullStoppedAt        *wire.Time                      `json:"pullStoppedAt,omitempty"`
 	// ContainerInstance is the id of the container instance the task was
 	// placed on ("" on the host's own capacity); GPUs the GPUs it holds.
 	ContainerInstance string   `json:"containerInstance,omitempty"`
@@ -215,7 +216,8 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 	if len(recs) == 0 {
 		return out, nil
 	}
-	if err := cp.saveTasks(ctx, recs...); err != nil {
+	cp.lendToReports(func() { err = cp.saveTasks(ctx, recs...) })
+	if err != nil {
 		for _, t := range recs {
 			cp.release(t)
 		}
@@ -275,35 +277,82 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	}, nil
 }
 
-// Report folds an agent report into the task and commits it. The task
-// changes in memory when its new version is queued for commit, under the
-// lock, so that every later writer of the task builds on it and is
-// committed after it; the commit itself is awaited without the lock, so
-// that reports of many tasks share transactions. DescribeTasks may thus
-// show a report a moment before it is durable; Report returns once it is.
-func (cp *ControlPlane) Report(ctx context.Context, r agent.Report) {
+// Report folds agent reports, successive snapshots of one task, into the
+// task one after the other, each a new version that DescribeTasks may
+// show, and queues the last for commit without waiting for it: the
+// committer stores it promptly, after the versions queued before it. The
+// task changes in memory, and its last version is queued, under the lock,
+// so that every later writer of the task builds on it and is committed
+// after it. The versions before the last are not stored: the last holds
+// the whole task as they left it, and a version still queued when a later
+// one comes is replaced by it (a transaction holding both would store the
+// last one only).
+func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
+	for i, r := range steps {
+		held := cp.lockForReport()
+		t := cp.tasks[r.TaskID]
+		if t == nil {
+			held.Unlock()
+			return
+		}
+		upd := new(taskRecord)
+		*upd = *t
+		upd.State = r.State
+		upd.Containers = r.Containers
+		upd.PullStartedAt = wire.At(r.PullStartedAt)
+		upd.PullStoppedAt = wire.At(r.PullStoppedAt)
+		upd.Resources = r.Resources
+		upd.Version++
+		if i == len(steps)-1 {
+			cp.batch.post(rowOf(upd))
+		}
+		*t = *upd
+		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
+			cp.release(t)
+		}
+		held.Unlock()
+	}
+}
+
+// Sync returns once every report of the task received so far is
+// committed: the next commit holds them, or a later version.
+func (cp *ControlPlane) Sync(ctx context.Context, taskID string) {
+	if err := cp.batch.flush(); err != nil {
+		cp.log.Error("cannot store task reports", "task", taskID, "err", err)
+	}
+}
+
+// lockForReport takes what Report needs to change a task: cp.mu, or, while
+// a RunTask holding cp.mu lends it (see lendToReports), cp.reportMu.
+func (cp *ControlPlane) lockForReport() sync.Locker {
+	if cp.mu.TryLock() {
+		return &cp.mu
+	}
+	cp.reportMu.Lock()
+	if cp.lending {
+		return &cp.reportMu
+	}
+	cp.reportMu.Unlock()
 	cp.mu.Lock()
-	t := cp.tasks[r.TaskID]
-	if t == nil {
-		cp.mu.Unlock()
-		return
-	}
-	upd := *t
-	upd.State = r.State
-	upd.Containers = r.Containers
-	upd.PullStartedAt = wire.At(r.PullStartedAt)
-	upd.PullStoppedAt = wire.At(r.PullStoppedAt)
-	upd.Resources = r.Resources
-	upd.Version++
-	tk := cp.batch.enqueue(rowOf(&upd))
-	*t = upd
-	if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
-		cp.release(t)
-	}
-	cp.mu.Unlock()
-	if err := tk.wait(ctx); err != nil {
-		cp.log.Error("cannot store task report", "task", r.TaskID, "err", err)
-	}
+	return &cp.mu
+}
+
+// lendToReports runs wait, which must touch none of the control plane's
+// state, letting reports change tasks meanwhile, as if they took cp.mu:
+// the caller holds cp.mu, so no one else does. RunTask lends while it
+// waits for its commit, so that the agent's reports are not held up
+// behind it; its own tasks are not known yet, and it changes nothing that
+// reports change afterwards.
+func (cp *ControlPlane) lendToReports(wait func()) {
+	cp.reportMu.Lock()
+	cp.lending = true
+	cp.reportMu.Unlock()
+	defer func() {
+		cp.reportMu.Lock()
+		cp.lending = false
+		cp.reportMu.Unlock()
+	}()
+	wait()
 }
 
 // StopTask asks a task to stop; the answer shows desiredStatus STOPPED.
@@ -557,6 +606,9 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 	w.Containers = []ecsmodel.Container{}
 	for _, c := range st.Containers {
 		info := t.Containers[c.Name]
+		if info == nil {
+			info = &agent.ContainerInfo{}
+		}
 		wc := ecsmodel.Container{
 			ContainerArn:    t.ContainerARNs[c.Name],
 			TaskArn:         t.ARN,

@@ -220,6 +220,9 @@ func (e *Engine) Close() error {
 		e.agent.Close()
 	}
 	e.closeTaskEndpoint()
+	if e.cp != nil {
+		e.cp.Close() // the agent's last reports are committed before the database closes
+	}
 	var err error
 	if e.logs != nil {
 		err = errors.Join(err, e.logs.Close())
