@@ -373,23 +373,8 @@ func TestEngine_PortMappingsReportNetworkBindings(t *testing.T) {
 		t.Fatalf("networkBindings = %+v; want 8080 bound on 0.0.0.0 to a dynamic host port over tcp", task.Containers[0].NetworkBindings)
 	}
 	// RUNNING means started, not listening yet: retry until the server answers.
-	url := fmt.Sprintf("http://127.0.0.1:%d/", aws.ToInt32(v4.HostPort))
-	c := ctx(t)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.TrimSpace(string(body)) != "hello" {
-				t.Errorf("body = %q; want hello", body)
-			}
-			break
-		}
-		select {
-		case <-c.Done():
-			t.Fatalf("GET the dynamic host port: %v", err)
-		case <-time.After(20 * time.Millisecond):
-		}
+	if body := getUntilAnswer(t, fmt.Sprintf("http://127.0.0.1:%d/", aws.ToInt32(v4.HostPort))); body != "hello" {
+		t.Errorf("body = %q; want hello", body)
 	}
 	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
 		t.Fatal(err)
@@ -459,5 +444,26 @@ func TestEngine_OutOfMemory(t *testing.T) {
 	}
 	if c.ExitCode == nil || *c.ExitCode != 137 {
 		t.Errorf("exit code = %v; want 137", c.ExitCode)
+	}
+}
+
+// getUntilAnswer GETs url until a server answers (a container RUNNING has
+// started, not necessarily begun to listen) and returns the body, trimmed;
+// the test fails at its deadline.
+func getUntilAnswer(t *testing.T, url string) string {
+	t.Helper()
+	c := ctx(t)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return strings.TrimSpace(string(body))
+		}
+		select {
+		case <-c.Done():
+			t.Fatalf("GET %s: %v", url, err)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }

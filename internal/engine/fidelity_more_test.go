@@ -3,9 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,23 +123,8 @@ func TestEngine_HostAndNoneNetworkModes(t *testing.T) {
 		t.Errorf("networkBindings = %+v; want container port %d bound to the same host port", b, port)
 	}
 	// The container listens in the host's own network.
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	c := ctx(t)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.TrimSpace(string(body)) != "on the host" {
-				t.Errorf("body = %q; want the container's answer", body)
-			}
-			break
-		}
-		select {
-		case <-c.Done():
-			t.Fatalf("GET %s: %v", url, err)
-		case <-time.After(20 * time.Millisecond):
-		}
+	if body := getUntilAnswer(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); body != "on the host" {
+		t.Errorf("body = %q; want the container's answer", body)
 	}
 
 	// With network mode none the container has loopback only: it serves
