@@ -6,27 +6,13 @@ Usage: python3 boto3_compat.py ENDPOINT IMAGE
 import sys
 
 import boto3
-import botocore.exceptions
+
+from checks import check, error_code, finish
 
 endpoint, image = sys.argv[1], sys.argv[2]
 session = boto3.session.Session(aws_access_key_id="AKIDCOMPAT", aws_secret_access_key="compat-secret", region_name="us-east-1")
 ecs = session.client("ecs", endpoint_url=endpoint)
 logs = session.client("logs", endpoint_url=endpoint)
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def error_code(fn, **kw):
-    try:
-        fn(**kw)
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
 
 
 # Cluster lifecycle.
@@ -135,5 +121,4 @@ ecs.get_waiter("tasks_stopped").wait(cluster="boto3-placement", tasks=[pinned], 
 t = ecs.describe_tasks(cluster="boto3-placement", tasks=[pinned])["tasks"][0]
 check(gone["status"] == "INACTIVE" and t["stoppedReason"] == "Container instance deregistration forced by user", "deregister_container_instance force=True stops its tasks")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

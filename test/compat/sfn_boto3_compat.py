@@ -10,7 +10,8 @@ import time
 
 import boto3
 import botocore.config
-import botocore.exceptions
+
+from checks import check, error_code, finish
 
 endpoint, image = sys.argv[1], sys.argv[2]
 session = boto3.session.Session(aws_access_key_id="AKIDCOMPAT", aws_secret_access_key="compat-secret", region_name="us-east-1")
@@ -18,22 +19,7 @@ ecs = session.client("ecs", endpoint_url=endpoint)
 # StartSyncExecution's endpoint has a host prefix ("sync-"); a local
 # endpoint has no such host, as with any endpoint_url.
 sfn = session.client("stepfunctions", endpoint_url=endpoint, config=botocore.config.Config(inject_host_prefix=False))
-failures = []
 role = "arn:aws:iam::000000000000:role/sfn"
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def error_code(fn, **kw):
-    try:
-        fn(**kw)
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
 
 
 def wait(arn):
@@ -101,5 +87,4 @@ check(error_code(sfn.send_task_success, taskToken=token, output="{}") == "TaskTi
 check(error_code(sfn.describe_state_machine, stateMachineArn="arn:aws:states:us-east-1:000000000000:stateMachine:nope") == "StateMachineDoesNotExist", "unknown state machine -> StateMachineDoesNotExist")
 check(error_code(sfn.create_state_machine, name="bad", roleArn=role, definition='{"StartAt": "X", "States": {}}') == "InvalidDefinition", "invalid definition -> InvalidDefinition")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -221,21 +221,13 @@ func run(step []string) error {
 		if err := need(step, 1); err != nil {
 			return err
 		}
-		v, ok := os.LookupEnv(step[1])
-		if !ok {
-			fmt.Fprintf(os.Stderr, "%s is not set\n", step[1])
-			os.Exit(1)
-		}
+		v := mustGetenv(step[1])
 		write(os.Stdout, v+"\n")
 	case "envsha":
 		if err := need(step, 1); err != nil {
 			return err
 		}
-		v, ok := os.LookupEnv(step[1])
-		if !ok {
-			fmt.Fprintf(os.Stderr, "%s is not set\n", step[1])
-			os.Exit(1)
-		}
+		v := mustGetenv(step[1])
 		write(os.Stdout, fmt.Sprintf("%s sha256:%x\n", step[1], sha256.Sum256([]byte(v))))
 	case "id":
 		write(os.Stdout, fmt.Sprintf("uid=%d gid=%d\n", os.Getuid(), os.Getgid()))
@@ -338,11 +330,7 @@ func run(step []string) error {
 		if err := need(step, 1); err != nil {
 			return err
 		}
-		base, ok := os.LookupEnv(step[1])
-		if !ok {
-			fmt.Fprintf(os.Stderr, "%s is not set\n", step[1])
-			os.Exit(1)
-		}
+		base := mustGetenv(step[1])
 		return fetch(base+strings.Join(step[2:], ""), nil)
 	case "fetchwait":
 		if err := need(step, 2); err != nil {
@@ -438,4 +426,15 @@ func fetch(url string, header http.Header) error {
 	}
 	write(os.Stdout, string(b))
 	return nil
+}
+
+// mustGetenv returns the variable's value, or exits 1 (with a message on
+// stderr) when it is not set.
+func mustGetenv(name string) string {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "%s is not set\n", name)
+		os.Exit(1)
+	}
+	return v
 }
