@@ -37,6 +37,9 @@
 //	exists PATH           exit 1 (with a message on stderr) unless PATH exists
 //	waitfile PATH         block until PATH exists
 //	alloc MIB             allocate and touch MIB mebibytes, keeping them alive
+//	oomadj N              write N to /proc/self/oom_score_adj (-1000 spares
+//	                      the program from the OOM killer; lowering it needs
+//	                      the SYS_RESOURCE capability)
 //	serve ADDR WORDS...   serve HTTP on ADDR in the background: GET / answers
 //	                      WORDS, /env answers the environment, /exit?code=N
 //	                      exits the program with N

@@ -292,6 +292,14 @@ func run(step []string) error {
 			}
 			memory = append(memory, b)
 		}
+	case "oomadj":
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		if _, err := strconv.Atoi(step[1]); err != nil {
+			return err
+		}
+		return os.WriteFile("/proc/self/oom_score_adj", []byte(step[1]), 0o644)
 	case "serve":
 		if err := need(step, 1); err != nil {
 			return err
