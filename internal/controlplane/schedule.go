@@ -277,10 +277,11 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	return d
 }
 
-// settled: every task has been running for at least d.
+// settled: every task has been running for at least d, and none fails its
+// health checks.
 func settled(ts []schedTask, now time.Time, d time.Duration) bool {
 	for _, t := range ts {
-		if !t.Running || t.StartedAt.IsZero() || now.Sub(t.StartedAt) < d {
+		if !t.Running || t.Unhealthy || t.StartedAt.IsZero() || now.Sub(t.StartedAt) < d {
 			return false
 		}
 	}

@@ -116,12 +116,12 @@ func schedTaskOf(t *taskRecord) schedTask {
 
 // schedulePass runs the scheduler once over every service.
 func (cp *ControlPlane) schedulePass(ctx context.Context) {
-	now := cp.now()
 	cp.mu.Lock()
 	if len(cp.services) == 0 {
 		cp.mu.Unlock()
 		return
 	}
+	now := cp.now()
 	for id := range cp.stopOrdered {
 		if t := cp.tasks[id]; t == nil || t.State.Status.Terminal() || t.State.Desired == taskstate.Stopped {
 			delete(cp.stopOrdered, id)
