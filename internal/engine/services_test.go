@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -396,4 +397,60 @@ func TestServices_SurviveRestart(t *testing.T) {
 		arns := taskARNs(env.tasks("keep", types.DesiredStatusRunning))
 		return s.RunningCount == 2 && len(arns) == 2 && !slices.Contains(arns, before[0])
 	})
+}
+
+// TestServices_DockerReplacesAKilledContainer runs a service on Docker:
+// killing a task's container from outside stops the task (its essential
+// container exited) and the scheduler starts a replacement.
+func TestServices_DockerReplacesAKilledContainer(t *testing.T) {
+	h, image := newHarness(t)
+	e, c := h.ecs, ctx(t)
+	cluster := aws.String("default")
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("svc-docker"),
+		ContainerDefinitions: []types.ContainerDefinition{container("app", image, true, "forever")},
+	}))
+	name := "svc-docker-" + randomHex(4)
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: cluster, ServiceName: aws.String(name), TaskDefinition: aws.String("svc-docker"), DesiredCount: aws.Int32(2)}))
+	env := &svcEnv{h: h, cluster: cluster}
+	t.Cleanup(func() {
+		// Remove what the service ran (the harness removes the containers
+		// of h.arns).
+		cc := context.Background()
+		h.ecs.DeleteService(cc, &awsecs.DeleteServiceInput{Cluster: cluster, Service: aws.String(name), Force: aws.Bool(true)})
+		awsecs.NewServicesInactiveWaiter(h.ecs).Wait(cc, &awsecs.DescribeServicesInput{Cluster: cluster, Services: []string{name}}, time.Minute)
+		for _, st := range []types.DesiredStatus{types.DesiredStatusRunning, types.DesiredStatusStopped} {
+			lt, err := h.ecs.ListTasks(cc, &awsecs.ListTasksInput{Cluster: cluster, ServiceName: aws.String(name), DesiredStatus: st})
+			if err == nil {
+				h.arns = append(h.arns, lt.TaskArns...)
+			}
+		}
+	})
+	env.waitStable(name)
+	before := taskARNs(env.tasks(name, types.DesiredStatusRunning))
+	if len(before) != 2 {
+		t.Fatalf("running tasks %v; want 2", before)
+	}
+	h.arns = append(h.arns, before...)
+	cs, err := h.rt.List(c, map[string]string{"com.amazonaws.ecs.task-arn": before[0]})
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("containers of %s: %v %v", before[0], cs, err)
+	}
+	for _, ct := range cs {
+		if err := h.rt.Stop(c, ct.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	killed := h.waitStopped(before[0])
+	if killed.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("killed task: stop code %s; want EssentialContainerExited", killed.StopCode)
+	}
+	s := env.waitService(name, "a replacement", func(s types.Service) bool {
+		arns := taskARNs(env.tasks(name, types.DesiredStatusRunning))
+		return s.RunningCount == 2 && len(arns) == 2 && !slices.Contains(arns, before[0])
+	})
+	if !hasEvent(s, "has started 1 tasks:") {
+		t.Errorf("events: %v", eventMessages(s))
+	}
 }
