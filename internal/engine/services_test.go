@@ -454,3 +454,83 @@ func TestServices_DockerReplacesAKilledContainer(t *testing.T) {
 		t.Errorf("events: %v", eventMessages(s))
 	}
 }
+
+// TestServices_ReplacesUnhealthyTasks: a task whose container health check
+// fails is stopped by the scheduler (after the grace period, 0 here) and
+// replaced.
+func TestServices_ReplacesUnhealthyTasks(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("checked"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			Command: []string{"serve"}, StopTimeout: aws.Int32(2),
+			HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1)}}},
+	}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("checked"), TaskDefinition: aws.String("checked"), DesiredCount: aws.Int32(1),
+		HealthCheckGracePeriodSeconds: aws.Int32(0)}))
+	env.waitStable("checked")
+	sick := env.tasks("checked", types.DesiredStatusRunning)[0]
+	for _, ct := range sick.Containers {
+		if err := env.rt.SetHealth(aws.ToString(ct.RuntimeId), runtime.HealthUnhealthy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := env.waitService("checked", "the unhealthy task's replacement", func(s types.Service) bool {
+		arns := taskARNs(env.tasks("checked", types.DesiredStatusRunning))
+		return s.RunningCount == 1 && len(arns) == 1 && arns[0] != aws.ToString(sick.TaskArn)
+	})
+	var stopped types.Task
+	for _, tk := range env.tasks("checked", types.DesiredStatusStopped) {
+		if aws.ToString(tk.TaskArn) == aws.ToString(sick.TaskArn) {
+			stopped = tk
+		}
+	}
+	if stopped.StopCode != types.TaskStopCodeServiceSchedulerInitiated || aws.ToString(stopped.StoppedReason) != "Task failed container health checks" {
+		t.Errorf("unhealthy task stopped with %s %q", stopped.StopCode, aws.ToString(stopped.StoppedReason))
+	}
+	if !hasEvent(s, "(task "+taskID(aws.ToString(sick.TaskArn))+") failed container health checks.") {
+		t.Errorf("events: %v", eventMessages(s))
+	}
+}
+
+// TestServices_AwsvpcAndPlacement: services take RunTask's network
+// configuration and placement; a task that cannot be placed is an event.
+func TestServices_AwsvpcAndPlacement(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("vpc"), NetworkMode: types.NetworkModeAwsvpc,
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16), Command: []string{"serve"}}},
+	}))
+	_, err := e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("vpc"), TaskDefinition: aws.String("vpc"), DesiredCount: aws.Int32(1)})
+	apiErr(t, "CreateService of an awsvpc definition without networkConfiguration", err, "InvalidParameterException", "Network Configuration must be provided")
+	nc := &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}
+	ok[*awsecs.CreateServiceOutput](t, "CreateService awsvpc")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("vpc"), TaskDefinition: aws.String("vpc"), DesiredCount: aws.Int32(1), NetworkConfiguration: nc}))
+	s := env.waitStable("vpc")
+	if s.NetworkConfiguration == nil || s.Deployments[0].NetworkConfiguration == nil {
+		t.Errorf("awsvpc service without its network configuration: %+v", s)
+	}
+	if task := env.tasks("vpc", types.DesiredStatusRunning)[0]; len(task.Attachments) != 1 || aws.ToString(task.Attachments[0].Type) != "ElasticNetworkInterface" {
+		t.Errorf("awsvpc service task attachments: %+v", task.Attachments)
+	}
+
+	// Placement on the cluster's instances: one instance with room for one
+	// task, a service of 2 places one and says why not the other.
+	ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+		Cluster: env.cluster, TotalResources: resources(1024, 24), Attributes: attrs("stack", "blue")}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService placed")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("placed"), TaskDefinition: aws.String("web"), DesiredCount: aws.Int32(2),
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:stack == blue")}}}))
+	s = env.waitService("placed", "one task placed and an event for the other", func(s types.Service) bool {
+		return s.RunningCount == 1 && hasEvent(s, "(service placed) was unable to place a task because no container instance met all of its requirements. Reason: RESOURCE:MEMORY")
+	})
+	if task := env.tasks("placed", types.DesiredStatusRunning)[0]; task.ContainerInstanceArn == nil {
+		t.Errorf("placed service task has no container instance")
+	}
+	if len(s.PlacementConstraints) != 1 {
+		t.Errorf("service placement constraints = %+v", s.PlacementConstraints)
+	}
+}
