@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -114,10 +115,26 @@ func schedTaskOf(t *taskRecord) schedTask {
 	return v
 }
 
+// inactiveToForget: an INACTIVE service has been so for longer than the
+// retention; callers hold cp.mu.
+func (cp *ControlPlane) inactiveToForget() bool {
+	if len(cp.services) == 0 {
+		return false
+	}
+	now := cp.now()
+	for _, s := range cp.services {
+		if s.Status == serviceInactive && now.Sub(s.InactiveAt) > cp.keep {
+			return true
+		}
+	}
+	return false
+}
+
 // schedulePass runs the scheduler once over every service.
 func (cp *ControlPlane) schedulePass(ctx context.Context) {
 	cp.mu.Lock()
-	if len(cp.services) == 0 {
+	if !slices.ContainsFunc(slices.Collect(maps.Values(cp.services)), func(s *serviceRecord) bool { return s.Status != serviceInactive }) &&
+		!cp.inactiveToForget() {
 		cp.mu.Unlock()
 		return
 	}

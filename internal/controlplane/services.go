@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
@@ -235,6 +236,17 @@ func checkServiceLaunch(def *ecsmodel.TaskDefinition, asked ecsmodel.LaunchType,
 	return lt, nil
 }
 
+// checkRunnable asks the launcher whether it can run def's tasks, so that
+// a service of a definition the agent refuses (a feature ecsrun lacks) is
+// refused at once rather than failing task after task; callers hold cp.mu.
+func (cp *ControlPlane) checkRunnable(def *ecsmodel.TaskDefinition, launchType string) error {
+	if cp.launcher == nil {
+		return nil
+	}
+	d := *def
+	return cp.launcher.Check(&agent.TaskSpec{ID: "check", Definition: &d, LaunchType: launchType})
+}
+
 // service returns the service named by nameOrARN in cluster c, in any
 // status; callers hold cp.mu.
 func (cp *ControlPlane) service(c *clusterRecord, nameOrARN string) (*serviceRecord, error) {
@@ -302,6 +314,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	}
 	lt, err := checkServiceLaunch(def, in.LaunchType, in.NetworkConfiguration, len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := cp.checkRunnable(def, lt); err != nil {
 		return nil, err
 	}
 	if len(in.CapacityProviderStrategy) > 0 {
@@ -436,6 +451,9 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		}
 		lt, err := checkServiceLaunch(def, ecsmodel.LaunchType(upd.AskedLaunchType), upd.NetworkConfiguration, len(upd.PlacementConstraints) > 0 || len(upd.PlacementStrategy) > 0)
 		if err != nil {
+			return nil, err
+		}
+		if err := cp.checkRunnable(def, lt); err != nil {
 			return nil, err
 		}
 		if len(upd.CapacityProviders) == 0 {

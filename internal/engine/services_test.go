@@ -272,6 +272,11 @@ func TestServices_Errors(t *testing.T) {
 	base := func() *awsecs.CreateServiceInput {
 		return &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("api"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}
 	}
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("restarts"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			RestartPolicy: &types.ContainerRestartPolicy{Enabled: aws.Bool(true)}}},
+	}))
 	first := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, base()))
 	again := ok[*awsecs.CreateServiceOutput](t, "CreateService again, same parameters")(e.CreateService(c, base()))
 	if aws.ToString(again.Service.Deployments[0].Id) != aws.ToString(first.Service.Deployments[0].Id) {
@@ -296,6 +301,8 @@ func TestServices_Errors(t *testing.T) {
 		{"unknown task definition", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("ghost:1")
 		}, "ClientException", ""},
+		{"a definition the agent cannot run", func(in *awsecs.CreateServiceInput) { in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("restarts") },
+			"UnsupportedFeatureException", "restartPolicy"},
 		{"bad maximumPercent", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName = aws.String("b")
 			in.DeploymentConfiguration = &types.DeploymentConfiguration{MaximumPercent: aws.Int32(50)}
