@@ -301,7 +301,9 @@ func TestServices_Errors(t *testing.T) {
 		{"unknown task definition", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("ghost:1")
 		}, "ClientException", ""},
-		{"a definition the agent cannot run", func(in *awsecs.CreateServiceInput) { in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("restarts") },
+		{"a definition the agent cannot run", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("restarts")
+		},
 			"UnsupportedFeatureException", "restartPolicy"},
 		{"bad maximumPercent", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName = aws.String("b")
