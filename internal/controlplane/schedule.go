@@ -29,6 +29,9 @@ type schedTask struct {
 	// Running: lastStatus RUNNING (a stopping task may still be).
 	Running   bool
 	Unhealthy bool
+	// OnDraining: the task runs on a DRAINING container instance, so the
+	// scheduler replaces it as it replaces an old deployment's tasks.
+	OnDraining bool
 	StartedAt time.Time // zero when it never ran
 	StoppedAt time.Time
 	// Failed: it stopped on its own (an essential container exited, or it
@@ -196,8 +199,16 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		upper = desired
 	}
 
-	// Scale in the primary: pending tasks first, then the newest.
-	mine := live[primary.ID]
+	// Scale in the primary: pending tasks first, then the newest. Tasks on
+	// draining instances are replaced as old deployments' are.
+	var mine, drained []schedTask
+	for _, t := range live[primary.ID] {
+		if t.OnDraining {
+			drained = append(drained, t)
+		} else {
+			mine = append(mine, t)
+		}
+	}
 	if len(mine) > desired {
 		excess := len(mine) - desired
 		order := append([]schedTask(nil), mine...)
@@ -232,14 +243,16 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	}
 	var oldRunning []schedTask
 	oldLive := 0
+	replace := drained
 	for _, dep := range s.Deployments[1:] {
-		for _, t := range live[dep.ID] {
-			if !t.Running {
-				stop(t, false)
-				continue
-			}
-			oldRunning = append(oldRunning, t)
+		replace = append(replace, live[dep.ID]...)
+	}
+	for _, t := range replace {
+		if !t.Running {
+			stop(t, false)
+			continue
 		}
+		oldRunning = append(oldRunning, t)
 	}
 	healthy += len(oldRunning)
 	for _, t := range oldRunning {
@@ -270,7 +283,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 			d.Drop = append(d.Drop, dep.ID)
 		}
 	}
-	d.Steady = len(d.Drop) == len(s.Deployments)-1 && len(d.Stop) == 0 && d.Start == 0 &&
+	d.Steady = len(d.Drop) == len(s.Deployments)-1 && len(d.Stop) == 0 && d.Start == 0 && oldLive == 0 &&
 		d.Counts[primary.ID].Running == s.Desired && d.Counts[primary.ID].Pending == 0 &&
 		stopping[primary.ID] == 0 && len(mine) == desired && settled(mine, now, s.Settle)
 	d.Completed = d.Steady && primary.Rollout == "IN_PROGRESS"

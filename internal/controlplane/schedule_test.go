@@ -74,6 +74,12 @@ func TestDecide(t *testing.T) {
 			s.MaxPercent = 100
 			return s
 		}(), []schedTask{running("a", "d1", 1), running("b", "d1", 2)}, want{}},
+		{"a task on a draining instance is replaced first", svc(1, "d1"),
+			[]schedTask{{ID: "a", Deployment: "d1", Seq: 1, Phase: phaseRunning, Running: true, StartedAt: ago(time.Minute), OnDraining: true}},
+			want{start: 1}},
+		{"then stopped once its replacement runs", svc(1, "d1"),
+			[]schedTask{{ID: "a", Deployment: "d1", Seq: 1, Phase: phaseRunning, Running: true, StartedAt: ago(time.Minute), OnDraining: true}, running("b", "d1", 2)},
+			want{stop: []string{"a"}}},
 		{"a drained deployment is dropped", svc(1, "d2", "d1"),
 			[]schedTask{running("c", "d2", 3), {ID: "a", Deployment: "d1", Phase: phaseStopped}}, want{drop: []string{"d1"}, steady: true, completed: true}},
 		{"unhealthy after the grace period is replaced", func() schedService {

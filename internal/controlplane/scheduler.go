@@ -181,6 +181,9 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 		for _, t := range byGroup[s.Cluster+"/"+serviceGroup(s.Name)] {
 			if deps[t.StartedBy] {
 				v := schedTaskOf(t)
+				if r := cp.instances[t.ContainerInstance]; r != nil && r.Status == instanceDraining {
+					v.OnDraining = true
+				}
 				if cp.stopOrdered[t.ID] && v.Phase != phaseStopped {
 					v.Phase = phaseStopping // the agent has not said so yet
 				}

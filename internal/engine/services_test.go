@@ -543,3 +543,30 @@ func TestServices_AwsvpcAndPlacement(t *testing.T) {
 		t.Errorf("service placement constraints = %+v", s.PlacementConstraints)
 	}
 }
+
+// TestServices_DrainingInstanceMovesTasks: a service's task on a container
+// instance set to DRAINING is replaced on another instance, then stopped.
+func TestServices_DrainingInstanceMovesTasks(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	var instances []string
+	for range 2 {
+		r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+			Cluster: env.cluster, TotalResources: resources(1024, 512)}))
+		instances = append(instances, aws.ToString(r.ContainerInstance.ContainerInstanceArn))
+	}
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("mover"), TaskDefinition: aws.String("web"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("mover")
+	first := env.tasks("mover", types.DesiredStatusRunning)[0]
+	from := aws.ToString(first.ContainerInstanceArn)
+	if !slices.Contains(instances, from) {
+		t.Fatalf("service task on %q; want one of %v", from, instances)
+	}
+	ok[*awsecs.UpdateContainerInstancesStateOutput](t, "UpdateContainerInstancesState")(e.UpdateContainerInstancesState(c, &awsecs.UpdateContainerInstancesStateInput{
+		Cluster: env.cluster, ContainerInstances: []string{from}, Status: types.ContainerInstanceStatusDraining}))
+	env.waitService("mover", "the task to move off the draining instance", func(s types.Service) bool {
+		ts := env.tasks("mover", types.DesiredStatusRunning)
+		return s.RunningCount == 1 && len(ts) == 1 && aws.ToString(ts[0].ContainerInstanceArn) != from && aws.ToString(ts[0].TaskArn) != aws.ToString(first.TaskArn)
+	})
+}
