@@ -32,8 +32,8 @@ type schedTask struct {
 	// OnDraining: the task runs on a DRAINING container instance, so the
 	// scheduler replaces it as it replaces an old deployment's tasks.
 	OnDraining bool
-	StartedAt time.Time // zero when it never ran
-	StoppedAt time.Time
+	StartedAt  time.Time // zero when it never ran
+	StoppedAt  time.Time
 	// Failed: it stopped on its own (an essential container exited, or it
 	// failed to start) or the scheduler stopped it for failing its health
 	// checks.
