@@ -162,6 +162,14 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			}
 			continue
 		}
+		if s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON) && s.Status == serviceActive {
+			if n := cp.daemonCount(s); n != s.DesiredCount {
+				s.DesiredCount, s.Steady = n, false
+				if err := cp.saveService(ctx, s); err != nil {
+					cp.log.Error("cannot store a service", "service", s.Name, "err", err)
+				}
+			}
+		}
 		deps := map[string]bool{}
 		view := schedService{
 			Draining: s.Status == serviceDraining, Desired: s.DesiredCount,
@@ -333,6 +341,11 @@ func (cp *ControlPlane) serviceRunRequest(s *serviceRecord, dep *deploymentRecor
 		in.Tags = append(in.Tags, s.Tags...)
 	case string(ecsmodel.PropagateTagsTASKDEFINITION):
 		in.PropagateTags = ecsmodel.PropagateTagsTASKDEFINITION
+	}
+	if s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON) {
+		// One task on each instance: never a second one where the service
+		// has one.
+		in.PlacementConstraints = append(slices.Clone(in.PlacementConstraints), ecsmodel.PlacementConstraint{Type: ecsmodel.PlacementConstraintTypeDistinctInstance})
 	}
 	if s.EnableManagedTags {
 		in.Tags = append(in.Tags,

@@ -15,6 +15,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/placement/query"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -188,7 +189,7 @@ func deploymentSettings(dc *ecsmodel.DeploymentConfiguration, maxPct, minPct int
 		return 0, 0, false, false, ecs.Errorf(ecs.ErrInvalidParameter, "minimumHealthyPercent must be between 0 and 100; got %d.", minPct)
 	}
 	if maxPct < 100 {
-		return 0, 0, false, false, ecs.Errorf(ecs.ErrInvalidParameter, "maximumPercent must be at least 100 for a REPLICA service; got %d.", maxPct)
+		return 0, 0, false, false, ecs.Errorf(ecs.ErrInvalidParameter, "maximumPercent must be at least 100; got %d.", maxPct)
 	}
 	return maxPct, minPct, breaker, rollback, nil
 }
@@ -247,6 +248,44 @@ func (cp *ControlPlane) checkRunnable(def *ecsmodel.TaskDefinition, launchType s
 	return cp.launcher.Check(&agent.TaskSpec{ID: "check", Definition: &d, LaunchType: launchType})
 }
 
+// daemonCount is how many tasks a DAEMON service runs: one on each ACTIVE
+// container instance of its cluster that satisfies its and its task
+// definition's memberOf constraints; callers hold cp.mu.
+func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
+	var exprs []*query.Expr
+	cons := slices.Clone(s.PlacementConstraints)
+	if td, err := cp.taskDef(s.TaskDefinition); err == nil {
+		for _, c := range td.Def.PlacementConstraints {
+			cons = append(cons, ecsmodel.PlacementConstraint{Type: ecsmodel.PlacementConstraintType(c.Type), Expression: c.Expression})
+		}
+	}
+	for _, c := range cons {
+		if c.Type != ecsmodel.PlacementConstraintTypeMemberOf {
+			continue
+		}
+		e, err := query.Compile(c.Expression)
+		if err != nil {
+			return 0 // placement reports the error in an event
+		}
+		exprs = append(exprs, e)
+	}
+	st := cp.placer(s.Cluster)
+	n := int32(0)
+	for _, r := range cp.instances {
+		if r.Cluster != s.Cluster || r.Status != instanceActive {
+			continue
+		}
+		pi, ok := st.Instance(r.ARN)
+		if !ok {
+			pi = r.placementInstance()
+		}
+		if !slices.ContainsFunc(exprs, func(e *query.Expr) bool { return !e.Eval(instanceView{&pi}) }) {
+			n++
+		}
+	}
+	return n
+}
+
 // service returns the service named by nameOrARN in cluster c, in any
 // status; callers hold cp.mu.
 func (cp *ControlPlane) service(c *clusterRecord, nameOrARN string) (*serviceRecord, error) {
@@ -263,18 +302,26 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if !serviceNameRE.MatchString(in.ServiceName) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Invalid service name %q: up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed.", in.ServiceName)
 	}
-	if in.SchedulingStrategy == ecsmodel.SchedulingStrategyDAEMON {
-		return nil, ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun supports REPLICA services only; the DAEMON scheduling strategy is not implemented. Use REPLICA with a desiredCount.")
-	}
+	daemon := in.SchedulingStrategy == ecsmodel.SchedulingStrategyDAEMON
 	if err := unsupportedServiceFeatures(len(in.LoadBalancers), len(in.ServiceRegistries), in.ServiceConnectConfiguration != nil && in.ServiceConnectConfiguration.Enabled,
 		len(in.VolumeConfigurations), len(in.VpcLatticeConfigurations), in.DeploymentController); err != nil {
 		return nil, err
 	}
-	if in.DesiredCount == nil {
+	desired := int32(0)
+	switch {
+	case daemon:
+		if len(in.PlacementStrategy) > 0 {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Placement strategies are not supported with the DAEMON scheduling strategy: it runs one task on each container instance.")
+		}
+		if in.LaunchType == ecsmodel.LaunchTypeFARGATE || len(in.CapacityProviderStrategy) > 0 {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The DAEMON scheduling strategy runs tasks on container instances: it does not support the FARGATE launch type or capacity provider strategies.")
+		}
+	case in.DesiredCount == nil:
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "desiredCount is required for a service with the REPLICA scheduling strategy.")
-	}
-	if *in.DesiredCount < 0 {
+	case *in.DesiredCount < 0:
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "desiredCount must be 0 or more; got %d.", *in.DesiredCount)
+	default:
+		desired = *in.DesiredCount
 	}
 	if in.LaunchType != "" && len(in.CapacityProviderStrategy) > 0 {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
@@ -288,7 +335,11 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err := ecs.ValidateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	maxPct, minPct, breaker, rollback, err := deploymentSettings(in.DeploymentConfiguration, 200, 100, false, false)
+	maxPct, minPct := int32(200), int32(100)
+	if daemon {
+		maxPct, minPct = 100, 0 // ECS's defaults for DAEMON services
+	}
+	maxPct, minPct, breaker, rollback, err := deploymentSettings(in.DeploymentConfiguration, maxPct, minPct, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -316,6 +367,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err != nil {
 		return nil, err
 	}
+	if daemon && lt == string(ecsmodel.LaunchTypeFARGATE) {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The DAEMON scheduling strategy runs tasks on container instances: task definition %s requires FARGATE.", def.TaskDefinitionArn)
+	}
 	if err := cp.checkRunnable(def, lt); err != nil {
 		return nil, err
 	}
@@ -329,7 +383,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	}
 	s := &serviceRecord{
 		Name: in.ServiceName, Cluster: c.Name, Status: serviceActive,
-		DesiredCount: *in.DesiredCount, TaskDefinition: def.TaskDefinitionArn,
+		DesiredCount: desired, TaskDefinition: def.TaskDefinitionArn,
 		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: in.CapacityProviderStrategy,
 		PlatformVersion: pv, SchedulingStrategy: string(ecsmodel.SchedulingStrategyREPLICA),
 		MaxPercent: maxPct, MinHealthyPercent: minPct, CircuitBreaker: breaker, Rollback: rollback,
@@ -338,6 +392,10 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		Tags: in.Tags, EnableManagedTags: in.EnableECSManagedTags, PropagateTags: string(in.PropagateTags),
 		EnableExecuteCommand: in.EnableExecuteCommand, RoleArn: in.Role,
 		CreatedAt: now, CreatedBy: fmt.Sprintf("arn:aws:iam::%s:root", cp.acct.ID), CreateKey: key,
+	}
+	if daemon {
+		s.SchedulingStrategy = string(ecsmodel.SchedulingStrategyDAEMON)
+		s.DesiredCount = cp.daemonCount(s)
 	}
 	s.Deployments = []deploymentRecord{s.newDeployment(now)}
 	if err := cp.saveService(ctx, s); err != nil {
@@ -397,6 +455,13 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	}
 	if s.Status != serviceActive {
 		return nil, ecs.Errorf(ecs.ErrServiceNotActive, "Service was not ACTIVE.")
+	}
+	daemon := s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON)
+	if daemon && in.DesiredCount != nil {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "desiredCount cannot be set on a DAEMON service: it runs one task on each container instance.")
+	}
+	if daemon && len(in.PlacementStrategy) > 0 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Placement strategies are not supported with the DAEMON scheduling strategy: it runs one task on each container instance.")
 	}
 	upd := *s
 	upd.Deployments = slices.Clone(s.Deployments)
@@ -490,7 +555,7 @@ func (cp *ControlPlane) DeleteService(ctx context.Context, in *ecsmodel.DeleteSe
 	if s.Status != serviceActive {
 		return nil, ecs.Errorf(ecs.ErrServiceNotActive, "Service was not ACTIVE.")
 	}
-	if s.DesiredCount > 0 && (in.Force == nil || !*in.Force) {
+	if s.DesiredCount > 0 && (in.Force == nil || !*in.Force) && s.SchedulingStrategy != string(ecsmodel.SchedulingStrategyDAEMON) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The service cannot be stopped while it is scaled above 0.")
 	}
 	upd := *s

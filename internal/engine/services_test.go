@@ -291,9 +291,9 @@ func TestServices_Errors(t *testing.T) {
 		{"missing cluster", func(in *awsecs.CreateServiceInput) { in.Cluster = aws.String("ghost") }, "ClusterNotFoundException", "Cluster not found."},
 		{"bad name", func(in *awsecs.CreateServiceInput) { in.ServiceName = aws.String("a b") }, "InvalidParameterException", "Invalid service name"},
 		{"no desired count", func(in *awsecs.CreateServiceInput) { in.ServiceName, in.DesiredCount = aws.String("b"), nil }, "InvalidParameterException", "desiredCount is required"},
-		{"DAEMON", func(in *awsecs.CreateServiceInput) {
-			in.ServiceName, in.SchedulingStrategy = aws.String("b"), types.SchedulingStrategyDaemon
-		}, "UnsupportedFeatureException", "DAEMON"},
+		{"DAEMON on FARGATE", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName, in.SchedulingStrategy, in.LaunchType = aws.String("b"), types.SchedulingStrategyDaemon, types.LaunchTypeFargate
+		}, "InvalidParameterException", "DAEMON"},
 		{"load balancers", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName = aws.String("b")
 			in.LoadBalancers = []types.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/x/1"), ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)}}
@@ -569,4 +569,62 @@ func TestServices_DrainingInstanceMovesTasks(t *testing.T) {
 		ts := env.tasks("mover", types.DesiredStatusRunning)
 		return s.RunningCount == 1 && len(ts) == 1 && aws.ToString(ts[0].ContainerInstanceArn) != from && aws.ToString(ts[0].TaskArn) != aws.ToString(first.TaskArn)
 	})
+}
+
+// TestServices_Daemon: a DAEMON service runs one task on each ACTIVE
+// container instance that satisfies its constraints, follows instances as
+// they come and drain, and needs no desiredCount.
+func TestServices_Daemon(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	register := func(kv ...string) string {
+		r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+			Cluster: env.cluster, TotalResources: resources(1024, 512), Attributes: attrs(kv...)}))
+		return aws.ToString(r.ContainerInstance.ContainerInstanceArn)
+	}
+	a, b := register("role", "edge"), register("role", "edge")
+	register("role", "db") // not a member: no task there
+	cs := ok[*awsecs.CreateServiceOutput](t, "CreateService DAEMON")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("agent"), TaskDefinition: aws.String("web"), SchedulingStrategy: types.SchedulingStrategyDaemon,
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:role == edge")}}}))
+	if cs.Service.SchedulingStrategy != types.SchedulingStrategyDaemon || cs.Service.DesiredCount != 2 ||
+		aws.ToInt32(cs.Service.DeploymentConfiguration.MaximumPercent) != 100 || aws.ToInt32(cs.Service.DeploymentConfiguration.MinimumHealthyPercent) != 0 {
+		t.Errorf("CreateService DAEMON = strategy %s desired %d deployment configuration %+v", cs.Service.SchedulingStrategy, cs.Service.DesiredCount, cs.Service.DeploymentConfiguration)
+	}
+	on := func() []string {
+		var out []string
+		for _, task := range env.tasks("agent", types.DesiredStatusRunning) {
+			out = append(out, aws.ToString(task.ContainerInstanceArn))
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := []string{a, b}
+	slices.Sort(want)
+	env.waitStable("agent")
+	if got := on(); !slices.Equal(got, want) {
+		t.Errorf("daemon tasks on %v; want one on each of %v", got, want)
+	}
+	third := register("role", "edge")
+	env.waitService("agent", "a task on the new instance", func(s types.Service) bool {
+		return s.DesiredCount == 3 && s.RunningCount == 3 && slices.Contains(on(), third)
+	})
+	ok[*awsecs.UpdateContainerInstancesStateOutput](t, "UpdateContainerInstancesState")(e.UpdateContainerInstancesState(c, &awsecs.UpdateContainerInstancesStateInput{
+		Cluster: env.cluster, ContainerInstances: []string{a}, Status: types.ContainerInstanceStatusDraining}))
+	env.waitService("agent", "no task on the draining instance", func(s types.Service) bool {
+		got := on()
+		return s.DesiredCount == 2 && s.RunningCount == 2 && len(got) == 2 && !slices.Contains(got, a)
+	})
+	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("agent"), DesiredCount: aws.Int32(5)})
+	apiErr(t, "UpdateService desiredCount of a DAEMON service", err, "InvalidParameterException", "DAEMON")
+	_, err = e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("agent2"), TaskDefinition: aws.String("web"),
+		SchedulingStrategy: types.SchedulingStrategyDaemon, PlacementStrategy: []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("instanceId")}}})
+	apiErr(t, "CreateService DAEMON with a placement strategy", err, "InvalidParameterException", "Placement strategies are not supported")
+	ls := ok[*awsecs.ListServicesOutput](t, "ListServices DAEMON")(e.ListServices(c, &awsecs.ListServicesInput{Cluster: env.cluster, SchedulingStrategy: types.SchedulingStrategyDaemon}))
+	if len(ls.ServiceArns) != 1 {
+		t.Errorf("ListServices schedulingStrategy DAEMON = %v", ls.ServiceArns)
+	}
+	// A DAEMON service is deleted without scaling it to 0 first.
+	ok[*awsecs.DeleteServiceOutput](t, "DeleteService DAEMON")(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: env.cluster, Service: aws.String("agent")}))
+	env.waitService("agent", "INACTIVE", func(s types.Service) bool { return aws.ToString(s.Status) == "INACTIVE" })
 }
