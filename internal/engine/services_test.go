@@ -628,3 +628,36 @@ func TestServices_Daemon(t *testing.T) {
 	ok[*awsecs.DeleteServiceOutput](t, "DeleteService DAEMON")(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: env.cluster, Service: aws.String("agent")}))
 	env.waitService("agent", "INACTIVE", func(s types.Service) bool { return aws.ToString(s.Status) == "INACTIVE" })
 }
+
+// TestServices_ForceNewDeploymentAndTaskDefinitionTags: forceNewDeployment
+// replaces every task with the same task definition, and propagateTags
+// TASK_DEFINITION gives the tasks the definition's tags.
+func TestServices_ForceNewDeploymentAndTaskDefinitionTags(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("forced"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(2),
+		PropagateTags: types.PropagateTagsTaskDefinition}))
+	env.waitStable("forced")
+	before := env.tasks("forced", types.DesiredStatusRunning)
+	for _, task := range before {
+		if keys := tagKeys(task.Tags); !slices.Equal(keys, []string{"from=taskdef"}) {
+			t.Errorf("task tags %v; want the task definition's from=taskdef", keys)
+		}
+	}
+	up := ok[*awsecs.UpdateServiceOutput](t, "UpdateService forceNewDeployment")(e.UpdateService(c, &awsecs.UpdateServiceInput{
+		Cluster: env.cluster, Service: aws.String("forced"), ForceNewDeployment: true}))
+	if len(up.Service.Deployments) != 2 || aws.ToString(up.Service.Deployments[0].TaskDefinition) != aws.ToString(up.Service.Deployments[1].TaskDefinition) {
+		t.Errorf("forceNewDeployment: deployments %+v", up.Service.Deployments)
+	}
+	s := env.waitService("forced", "the forced deployment to replace every task", func(s types.Service) bool {
+		if len(s.Deployments) != 1 || s.RunningCount != 2 {
+			return false
+		}
+		arns := taskARNs(env.tasks("forced", types.DesiredStatusRunning))
+		return len(arns) == 2 && !slices.Contains(arns, aws.ToString(before[0].TaskArn)) && !slices.Contains(arns, aws.ToString(before[1].TaskArn))
+	})
+	if aws.ToString(s.Deployments[0].Id) != aws.ToString(up.Service.Deployments[0].Id) {
+		t.Errorf("the remaining deployment is %s; want the forced one %s", aws.ToString(s.Deployments[0].Id), aws.ToString(up.Service.Deployments[0].Id))
+	}
+}
