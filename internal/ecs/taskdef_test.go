@@ -202,6 +202,12 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"placement constraint expression missing", with(ec2Req(), func(r *req) {
 			r.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{{Type: "memberOf"}}
 		}), ErrClient, "needs an expression"},
+		// ECS documents no parsing of the expression at register (only the
+		// type, its presence and the 2000-character limit); a malformed one
+		// is refused when a task is placed, as ecsrun's RunTask does.
+		{"malformed memberOf expression is left to RunTask", with(ec2Req(), func(r *req) {
+			r.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{{Type: "memberOf", Expression: "attribute:ecs.instance-type =="}}
+		}), ok, ""},
 		{"too many placement constraints", with(ec2Req(), func(r *req) {
 			for range 11 {
 				r.PlacementConstraints = append(r.PlacementConstraints, ecsmodel.TaskDefinitionPlacementConstraint{Type: "memberOf", Expression: "attribute:a == b"})
