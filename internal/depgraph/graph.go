@@ -104,24 +104,44 @@ func New(containers []Container) (*Graph, error) {
 
 // cycle returns a dependency cycle (first name repeated at the end), or nil.
 func (g *Graph) cycle() []string {
+	return Cycle(g.order, func(name string) []string {
+		deps := make([]string, len(g.byName[name].DependsOn))
+		for i, d := range g.byName[name].DependsOn {
+			deps[i] = d.Container
+		}
+		return deps
+	})
+}
+
+// Cycle returns a cycle of the directed graph whose nodes are names and
+// whose edges from a node are deps(node), as the path that closes it: the
+// first node is repeated at the end ([a b c a] for a -> b -> c -> a). It
+// answers nil when there is no cycle. The search is depth-first, starting
+// from names in order and following each node's edges in order, so the same
+// graph always gives the same cycle. A node that deps names but names does
+// not hold is visited like the others (deps is asked for its edges).
+//
+// Cycle is the one cycle check of ecsrun: New uses it for a task's
+// graph, and task definition validation (internal/ecs) for dependsOn.
+func Cycle(names []string, deps func(name string) []string) []string {
 	const (
 		unvisited = iota
 		active
 		done
 	)
-	state := make(map[string]int, len(g.order))
+	state := make(map[string]int, len(names))
 	var path []string
 	var visit func(string) []string
 	visit = func(name string) []string {
 		state[name] = active
 		path = append(path, name)
-		for _, d := range g.byName[name].DependsOn {
-			switch state[d.Container] {
+		for _, d := range deps(name) {
+			switch state[d] {
 			case active:
-				i := slices.Index(path, d.Container)
-				return append(slices.Clone(path[i:]), d.Container)
+				i := slices.Index(path, d)
+				return append(slices.Clone(path[i:]), d)
 			case unvisited:
-				if c := visit(d.Container); c != nil {
+				if c := visit(d); c != nil {
 					return c
 				}
 			}
@@ -130,7 +150,7 @@ func (g *Graph) cycle() []string {
 		state[name] = done
 		return nil
 	}
-	for _, name := range g.order {
+	for _, name := range names {
 		if state[name] == unvisited {
 			if c := visit(name); c != nil {
 				return c

@@ -210,3 +210,33 @@ func TestCondition_Valid(t *testing.T) {
 		t.Error(`Condition("start").Valid() = true; conditions are upper case`)
 	}
 }
+
+func TestCycle(t *testing.T) {
+	type edges map[string][]string
+	tests := []struct {
+		name  string
+		names []string
+		deps  edges
+		want  []string
+	}{
+		{"no nodes", nil, edges{}, nil},
+		{"no edges", []string{"a", "b"}, edges{}, nil},
+		{"chain", []string{"a", "b", "c"}, edges{"a": {"b"}, "b": {"c"}}, nil},
+		{"diamond", []string{"a", "b", "c", "d"}, edges{"a": {"b", "c"}, "b": {"d"}, "c": {"d"}}, nil},
+		{"self loop", []string{"a"}, edges{"a": {"a"}}, []string{"a", "a"}},
+		{"two nodes", []string{"a", "b"}, edges{"a": {"b"}, "b": {"a"}}, []string{"a", "b", "a"}},
+		{"three nodes from the first", []string{"a", "b", "c"}, edges{"a": {"b"}, "b": {"c"}, "c": {"a"}}, []string{"a", "b", "c", "a"}},
+		{"cycle after a tail", []string{"a", "b", "c"}, edges{"a": {"b"}, "b": {"c"}, "c": {"b"}}, []string{"b", "c", "b"}},
+		{"cycle among later nodes", []string{"a", "b", "c"}, edges{"b": {"c"}, "c": {"b"}}, []string{"b", "c", "b"}},
+		{"start order decides", []string{"c", "b", "a"}, edges{"a": {"b"}, "b": {"c"}, "c": {"a"}}, []string{"c", "a", "b", "c"}},
+		{"edge order decides", []string{"a", "b", "c"}, edges{"a": {"c", "b"}, "b": {"a"}, "c": {"a"}}, []string{"a", "c", "a"}},
+		{"visited branch is not a cycle", []string{"a", "b", "c"}, edges{"a": {"c"}, "b": {"c"}}, nil},
+		{"node outside names", []string{"a"}, edges{"a": {"x"}, "x": {"a"}}, []string{"a", "x", "a"}},
+	}
+	for _, tt := range tests {
+		got := Cycle(tt.names, func(n string) []string { return tt.deps[n] })
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Cycle = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}

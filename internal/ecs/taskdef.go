@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecsrun/ecsrun/internal/depgraph"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -507,40 +508,21 @@ func (r *registration) checkDependencies() error {
 			}
 		}
 	}
-	// Cycles: depth-first search over dependsOn edges.
-	const (
-		unvisited = iota
-		active
-		done
-	)
-	state := make(map[string]int, len(r.byName))
-	var path []string
-	var visit func(name string) error
-	visit = func(name string) error {
-		state[name] = active
-		path = append(path, name)
-		for _, d := range r.byName[name].DependsOn {
-			switch state[d.ContainerName] {
-			case active:
-				i := slices.Index(path, d.ContainerName)
-				cycle := append(slices.Clone(path[i:]), d.ContainerName)
-				return Errorf(ErrClient, "Invalid dependsOn: the container dependencies form a cycle: %s.", strings.Join(cycle, " -> "))
-			case unvisited:
-				if err := visit(d.ContainerName); err != nil {
-					return err
-				}
-			}
-		}
-		path = path[:len(path)-1]
-		state[name] = done
-		return nil
-	}
+	names := make([]string, len(r.td.ContainerDefinitions))
 	for i := range r.td.ContainerDefinitions {
-		if n := r.td.ContainerDefinitions[i].Name; state[n] == unvisited {
-			if err := visit(n); err != nil {
-				return err
+		names[i] = r.td.ContainerDefinitions[i].Name
+	}
+	cycle := depgraph.Cycle(names, func(name string) []string {
+		var deps []string
+		if c := r.byName[name]; c != nil {
+			for _, d := range c.DependsOn {
+				deps = append(deps, d.ContainerName)
 			}
 		}
+		return deps
+	})
+	if cycle != nil {
+		return Errorf(ErrClient, "Invalid dependsOn: the container dependencies form a cycle: %s.", strings.Join(cycle, " -> "))
 	}
 	return nil
 }

@@ -145,6 +145,17 @@ func TestNewTaskDefinition(t *testing.T) {
 			cdef{Name: "b", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "c", Condition: "START"}}},
 			cdef{Name: "c", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "a", Condition: "START"}}},
 		), ErrClient, "form a cycle: a -> b -> c -> a"},
+		{"dependsOn cycle after the first container", ec2Req(
+			cdef{Name: "a", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b", Condition: "START"}}},
+			cdef{Name: "b", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "c", Condition: "START"}}},
+			cdef{Name: "c", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b", Condition: "START"}}},
+		), ErrClient, "Invalid dependsOn: the container dependencies form a cycle: b -> c -> b."},
+		{"dependsOn diamond is no cycle", ec2Req(
+			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b", Condition: "START"}, {ContainerName: "c", Condition: "START"}}},
+			cdef{Name: "b", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "d", Condition: "START"}}},
+			cdef{Name: "c", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "d", Condition: "START"}}},
+			cdef{Name: "d", Image: "x", Memory: i32(64)},
+		), ok, ""},
 		{"dependsOn COMPLETE on essential", ec2Req(
 			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "init", Condition: "COMPLETE"}}},
 			cdef{Name: "init", Image: "x", Memory: i32(64)},
@@ -191,6 +202,12 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"placement constraint expression missing", with(ec2Req(), func(r *req) {
 			r.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{{Type: "memberOf"}}
 		}), ErrClient, "needs an expression"},
+		// ECS documents no parsing of the expression at register (only the
+		// type, its presence and the 2000-character limit); a malformed one
+		// is refused when a task is placed, as ecsrun's RunTask does.
+		{"malformed memberOf expression is left to RunTask", with(ec2Req(), func(r *req) {
+			r.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{{Type: "memberOf", Expression: "attribute:ecs.instance-type =="}}
+		}), ok, ""},
 		{"too many placement constraints", with(ec2Req(), func(r *req) {
 			for range 11 {
 				r.PlacementConstraints = append(r.PlacementConstraints, ecsmodel.TaskDefinitionPlacementConstraint{Type: "memberOf", Expression: "attribute:a == b"})

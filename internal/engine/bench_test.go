@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
@@ -115,13 +114,4 @@ func BenchmarkControlPlane_RunTask5000(b *testing.B) {
 	// client and server, placement, commits, the agent running the task):
 	// on a busy machine tasks/s drops, this does not.
 	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(len(arns)), "cpu-µs/task")
-}
-
-// processCPU returns the user and system CPU time the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

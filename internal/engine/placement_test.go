@@ -670,6 +670,19 @@ func TestRunTask_PlacementErrors(t *testing.T) {
 		"InvalidParameterException", "spread field")
 	apiError(t, "bad binpack field", run(nil, []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("disk")}}),
 		"InvalidParameterException", "binpack field")
+
+	// A task definition's malformed memberOf expression registers (ECS
+	// parses it when placing) and is refused at RunTask.
+	_, err := c.ecs.RegisterTaskDefinition(ctx(t), &awsecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("bad-member"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("fake/app"), Memory: aws.Int32(64)}},
+		PlacementConstraints: []types.TaskDefinitionPlacementConstraint{{Type: types.TaskDefinitionPlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type ==")}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition with a malformed memberOf expression: %v", err)
+	}
+	_, err = c.ecs.RunTask(ctx(t), &awsecs.RunTaskInput{Cluster: aws.String(c.name), TaskDefinition: aws.String("bad-member")})
+	apiError(t, "task definition's bad expression", err, "InvalidParameterException", "invalid memberOf expression")
 }
 
 func TestAttributes_PutListDeleteAndPlace(t *testing.T) {

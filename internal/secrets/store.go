@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/ecsrun/ecsrun/internal/filelock"
 )
 
 // Error kinds of the store.
@@ -89,7 +90,7 @@ func (s *Store) update(change func(*file) error) error {
 		return fmt.Errorf("secrets: open the lock: %w", err)
 	}
 	defer lk.Close()
-	if err := syscall.Flock(int(lk.Fd()), syscall.LOCK_EX); err != nil {
+	if err := filelock.Lock(lk); err != nil {
 		return fmt.Errorf("secrets: lock the store: %w", err)
 	}
 	f, err := s.read()

@@ -17,6 +17,12 @@
 // replay it with Since and Follow. Containers and their output live only as
 // long as the Runtime.
 //
+// On Windows (and other systems without Unix process groups and
+// credentials: process_other.go) a container with a User is refused at
+// Create with runtime.ErrNotSupported, Stop ends the process at once
+// (no signal can be delivered) and only the main process is killed when it
+// ends or is removed, not its descendants.
+//
 // Lifecycle of one entry:
 //
 //	Create ──> created ──Start──> running ──process ends──> exited

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"os/user"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,7 +88,7 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 	if len(argv) == 0 {
 		return "", fmt.Errorf("process: create %s: %w: no entry point or command", spec.Name, runtime.ErrCreate)
 	}
-	if _, err := credential(spec.User); err != nil {
+	if _, err := sysProcAttr(spec.User); err != nil {
 		return "", fmt.Errorf("process: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
 	}
 	p := &proc{
@@ -102,34 +101,6 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 		return "", fmt.Errorf("process: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
 	}
 	return p.id, nil
-}
-
-// credential resolves a user name or uid[:gid]; "" means the current user.
-func credential(spec string) (*syscall.Credential, error) {
-	if spec == "" {
-		return nil, nil
-	}
-	name, group, hasGroup := strings.Cut(spec, ":")
-	uid, err := strconv.ParseUint(name, 10, 32)
-	gid := uint64(0)
-	if err != nil {
-		u, err := user.Lookup(name)
-		if err != nil {
-			return nil, fmt.Errorf("user %q: %w", spec, err)
-		}
-		uid, _ = strconv.ParseUint(u.Uid, 10, 32)
-		gid, _ = strconv.ParseUint(u.Gid, 10, 32)
-	}
-	if hasGroup {
-		if gid, err = strconv.ParseUint(group, 10, 32); err != nil {
-			g, err := user.LookupGroup(group)
-			if err != nil {
-				return nil, fmt.Errorf("group %q: %w", group, err)
-			}
-			gid, _ = strconv.ParseUint(g.Gid, 10, 32)
-		}
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
 // Start starts the process. A program that cannot be started leaves the
@@ -151,8 +122,7 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = p.spec.WorkingDir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, p.spec.Env...)
-	cred, _ := credential(p.spec.User)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	cmd.SysProcAttr, _ = sysProcAttr(p.spec.User)
 
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -193,7 +163,7 @@ func (p *proc) supervise(outR, errR *os.File) {
 	err := p.cmd.Wait()
 	finished := time.Now()
 	// Like a container: once the main process ends, so does the rest.
-	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(p.cmd.Process)
 	captured := make(chan struct{})
 	go func() { readers.Wait(); close(captured) }()
 	select {
@@ -293,10 +263,10 @@ func (r *Runtime) Stop(ctx context.Context, id string, timeout time.Duration) er
 		p.mu.Unlock()
 		return nil
 	}
-	pid := p.cmd.Process.Pid
+	proc := p.cmd.Process
 	p.mu.Unlock()
 
-	syscall.Kill(-pid, sig)
+	signalGroup(proc, sig)
 	t := time.NewTimer(max(timeout, 0))
 	defer t.Stop()
 	select {
@@ -306,18 +276,13 @@ func (r *Runtime) Stop(ctx context.Context, id string, timeout time.Duration) er
 		return fmt.Errorf("process: stop %s: %w", id, ctx.Err())
 	case <-t.C:
 	}
-	syscall.Kill(-pid, syscall.SIGKILL)
+	killGroup(proc)
 	select {
 	case <-p.done:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("process: stop %s: %w", id, ctx.Err())
 	}
-}
-
-var signalNames = map[string]syscall.Signal{
-	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "KILL": syscall.SIGKILL,
-	"QUIT": syscall.SIGQUIT, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "WINCH": syscall.SIGWINCH,
 }
 
 // parseSignal reads "SIGTERM", "TERM" or "15"; "" is SIGTERM.
@@ -405,7 +370,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	p.mu.Lock()
 	switch p.status {
 	case running:
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(p.cmd.Process)
 	case created:
 		// Never started: end it so that waiters return.
 		p.status = exited

@@ -1,3 +1,8 @@
+//go:build unix
+
+// The runtime's behaviour tests run on Unix, where stop signals, process
+// groups and user switching exist (see process_other_test.go elsewhere).
+
 package process_test
 
 import (

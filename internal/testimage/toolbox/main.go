@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -56,15 +55,6 @@ func split(args []string) [][]string {
 		steps = append(steps, cur)
 	}
 	return steps
-}
-
-var signals = map[string]os.Signal{
-	"TERM": syscall.SIGTERM,
-	"INT":  syscall.SIGINT,
-	"HUP":  syscall.SIGHUP,
-	"USR1": syscall.SIGUSR1,
-	"USR2": syscall.SIGUSR2,
-	"QUIT": syscall.SIGQUIT,
 }
 
 func signalNamed(name string) (os.Signal, error) {
