@@ -152,6 +152,11 @@ func (cp *ControlPlane) DeleteCluster(ctx context.Context, in *ecsmodel.DeleteCl
 	if err != nil {
 		return nil, err
 	}
+	for _, s := range cp.services {
+		if s.Cluster == c.Name && s.Status != serviceInactive {
+			return nil, ecs.Errorf(ecs.ErrClusterContainsServices, "The Cluster cannot be deleted while Services are active.")
+		}
+	}
 	for _, t := range cp.tasks {
 		if t.Cluster == c.Name && !t.State.Status.Terminal() {
 			return nil, ecs.Errorf(ecs.ErrClusterContainsTasks, "The Cluster cannot be deleted while Tasks are active.")

@@ -37,6 +37,15 @@ type Options struct {
 	// TaskRetention is how long stopped tasks stay describable (1 h when 0).
 	TaskRetention time.Duration
 	Log           *slog.Logger
+	// ServiceTick is how often the service scheduler looks at every
+	// service when nothing wakes it (DefaultServiceTick when 0);
+	// ServiceRetry the first delay before a service starts a task again
+	// after one failed (DefaultServiceRetry when 0).
+	ServiceTick  time.Duration
+	ServiceRetry time.Duration
+	// ServiceSettle is how long a deployment's tasks must have been running
+	// for the deployment to complete (DefaultServiceSettle when 0).
+	ServiceSettle time.Duration
 	// Host, when set, registers the machine as the first container
 	// instance of the default cluster (or refreshes it).
 	Host *HostInstance
@@ -67,6 +76,19 @@ type ControlPlane struct {
 	instances map[string]*instanceRecord  // container instances by id
 	instSeq   int64                       // registration order
 	placers   map[string]*placement.State // by cluster: what instances have left
+
+	// services by cluster/name; the scheduler's goroutine is woken through
+	// wake and stopped by closing schedStop (see scheduler.go).
+	services            map[string]*serviceRecord
+	wake                chan struct{}
+	schedStop           chan struct{}
+	schedDone           chan struct{}
+	tick                time.Duration
+	retryBase, retryMax time.Duration
+	settle              time.Duration
+	// stopOrdered: tasks the scheduler asked to stop whose stop the agent
+	// has not reported yet.
+	stopOrdered map[string]bool
 }
 
 var migrations = []string{
@@ -93,6 +115,12 @@ var migrations = []string{
 		seq     INTEGER NOT NULL,
 		cluster TEXT NOT NULL,
 		body    TEXT NOT NULL
+	);`,
+	`CREATE TABLE services (
+		cluster TEXT NOT NULL,
+		name    TEXT NOT NULL,
+		body    TEXT NOT NULL,
+		PRIMARY KEY (cluster, name)
 	);`,
 }
 
@@ -121,6 +149,24 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 
 		instances: map[string]*instanceRecord{},
 		placers:   map[string]*placement.State{},
+
+		services:  map[string]*serviceRecord{},
+		wake:      make(chan struct{}, 1),
+		tick:      opts.ServiceTick,
+		retryBase: opts.ServiceRetry,
+		retryMax:  DefaultServiceRetryMax,
+		settle:    opts.ServiceSettle,
+
+		stopOrdered: map[string]bool{},
+	}
+	if cp.settle <= 0 {
+		cp.settle = DefaultServiceSettle
+	}
+	if cp.tick <= 0 {
+		cp.tick = DefaultServiceTick
+	}
+	if cp.retryBase <= 0 {
+		cp.retryBase = DefaultServiceRetry
 	}
 	if err := cp.load(ctx); err != nil {
 		return nil, err
@@ -144,13 +190,15 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 // Close returns once every task report it has received is committed (or
 // has failed to be); close the database after it.
 func (cp *ControlPlane) Close() {
+	cp.stopScheduler()
 	if err := cp.batch.flush(); err != nil {
 		cp.log.Error("cannot store task reports", "err", err)
 	}
 }
 
 // Start hands every task that had not stopped to the launcher for adoption;
-// from then on new tasks are launched there too.
+// from then on new tasks are launched there too, and the service scheduler
+// runs (until Close).
 func (cp *ControlPlane) Start(l Launcher) {
 	cp.mu.Lock()
 	cp.launcher = l
@@ -185,6 +233,7 @@ func (cp *ControlPlane) Start(l Launcher) {
 	for _, s := range adopt {
 		l.Adopt(s)
 	}
+	cp.startScheduler()
 }
 
 func (cp *ControlPlane) load(ctx context.Context) error {
@@ -203,6 +252,9 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 		return err
 	}
 	if err := cp.loadInstances(ctx); err != nil {
+		return err
+	}
+	if err := cp.loadServices(ctx); err != nil {
 		return err
 	}
 	cutoff := cp.now().Add(-cp.keep)

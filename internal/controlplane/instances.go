@@ -684,7 +684,7 @@ const MaxInstancesPerStateUpdate = 10
 
 // UpdateContainerInstancesState sets container instances ACTIVE or
 // DRAINING. A DRAINING instance takes no new tasks; standalone tasks
-// already on it keep running. Unknown instances come back as MISSING
+// already on it keep running, services replace theirs (see decide). Unknown instances come back as MISSING
 // failures, deregistered ones as INACTIVE failures.
 func (cp *ControlPlane) UpdateContainerInstancesState(ctx context.Context, in *ecsmodel.UpdateContainerInstancesStateRequest) (*ecsmodel.UpdateContainerInstancesStateResponse, error) {
 	if in.Status != ecsmodel.ContainerInstanceStatusACTIVE && in.Status != ecsmodel.ContainerInstanceStatusDRAINING {
@@ -725,6 +725,7 @@ func (cp *ControlPlane) UpdateContainerInstancesState(ctx context.Context, in *e
 		}
 		out.ContainerInstances = append(out.ContainerInstances, cp.instanceWire(r, counts, false, false))
 	}
+	cp.wakeScheduler() // services replace their tasks on draining instances
 	return out, nil
 }
 

@@ -43,10 +43,12 @@ func (cp *ControlPlane) taggableByARN(arn string, notFound ecs.Kind) (taggable, 
 		return cp.taskTaggable(a, notFound)
 	case "container-instance":
 		return cp.instanceTaggable(a, notFound)
-	case "service", "capacity-provider", "task-set":
+	case "service":
+		return cp.serviceTaggable(a, notFound)
+	case "capacity-provider", "task-set":
 		return taggable{}, ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot tag %s resources yet: %s.", a.Type, arn)
 	}
-	return taggable{}, ecs.Errorf(ecs.ErrInvalidParameter, "The ARN provided is invalid: resource type %q cannot be tagged; tag clusters, task definitions, tasks or container instances.", a.Type)
+	return taggable{}, ecs.Errorf(ecs.ErrInvalidParameter, "The ARN provided is invalid: resource type %q cannot be tagged; tag clusters, services, task definitions, tasks or container instances.", a.Type)
 }
 
 // checkOwnARN refuses ARNs of another partition, region or account.

@@ -108,6 +108,17 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Container Overrides length must be at most %d; got %d characters.", MaxOverridesSize, len(b))
 		}
 	}
+	return cp.runTasks(ctx, in)
+}
+
+// runTasks starts the tasks of a RunTask request that passed the checks
+// of the request alone: RunTask's, and the service scheduler's, whose
+// requests carry ECS-managed aws: tags that RunTask refuses from users.
+func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskRequest) (*ecsmodel.RunTaskResponse, error) {
+	count := int32(1)
+	if in.Count != nil {
+		count = *in.Count
+	}
 	tokenKey := ""
 	if in.ClientToken != "" {
 		fp := *in
@@ -310,7 +321,11 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 			cp.release(t)
 		}
+		ofService := strings.HasPrefix(t.Group, "service:")
 		held.Unlock()
+		if ofService {
+			cp.wakeScheduler()
+		}
 	}
 }
 
@@ -525,8 +540,8 @@ func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksReq
 		if in.ContainerInstance != "" && t.ContainerInstance != ecs.ResourceName(in.ContainerInstance) {
 			continue
 		}
-		if in.ServiceName != "" {
-			continue // no services yet: nothing matches
+		if in.ServiceName != "" && t.Group != serviceGroup(ecs.ResourceName(in.ServiceName)) {
+			continue
 		}
 		items = append(items, keyed{fmt.Sprintf("%020d", t.Seq), t.ARN})
 	}

@@ -51,6 +51,11 @@ func (a Account) ContainerARN(cluster, taskID, containerID string) string {
 	return a.arn("container/" + cluster + "/" + taskID + "/" + containerID)
 }
 
+// ServiceARN returns the ARN of a service in a cluster (the long ARN format).
+func (a Account) ServiceARN(cluster, name string) string {
+	return a.arn("service/" + cluster + "/" + name)
+}
+
 // ContainerInstanceARN returns the ARN of a container instance.
 func (a Account) ContainerInstanceARN(cluster, id string) string {
 	return a.arn("container-instance/" + cluster + "/" + id)

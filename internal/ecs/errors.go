@@ -33,6 +33,13 @@ const (
 	// ErrAttributeLimitExceeded: a resource would carry more than 10
 	// custom attributes.
 	ErrAttributeLimitExceeded Kind = "AttributeLimitExceededException"
+	// ErrServiceNotFound: the named service does not exist in the cluster.
+	ErrServiceNotFound Kind = "ServiceNotFoundException"
+	// ErrServiceNotActive: the service exists but is DRAINING or INACTIVE.
+	ErrServiceNotActive Kind = "ServiceNotActiveException"
+	// ErrClusterContainsServices: a cluster with ACTIVE or DRAINING
+	// services cannot be deleted.
+	ErrClusterContainsServices Kind = "ClusterContainsServicesException"
 	// ErrServer: ecsrun failed internally.
 	ErrServer Kind = "ServerException"
 )

@@ -38,6 +38,11 @@ type ControlPlane interface {
 	PutAttributes(context.Context, *ecsmodel.PutAttributesRequest) (*ecsmodel.PutAttributesResponse, error)
 	DeleteAttributes(context.Context, *ecsmodel.DeleteAttributesRequest) (*ecsmodel.DeleteAttributesResponse, error)
 	ListAttributes(context.Context, *ecsmodel.ListAttributesRequest) (*ecsmodel.ListAttributesResponse, error)
+	CreateService(context.Context, *ecsmodel.CreateServiceRequest) (*ecsmodel.CreateServiceResponse, error)
+	UpdateService(context.Context, *ecsmodel.UpdateServiceRequest) (*ecsmodel.UpdateServiceResponse, error)
+	DeleteService(context.Context, *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error)
+	DescribeServices(context.Context, *ecsmodel.DescribeServicesRequest) (*ecsmodel.DescribeServicesResponse, error)
+	ListServices(context.Context, *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -84,6 +89,12 @@ func New(cp ControlPlane) *awsjson.Service {
 			"PutAttributes":                 op(cp.PutAttributes),
 			"DeleteAttributes":              op(cp.DeleteAttributes),
 			"ListAttributes":                op(cp.ListAttributes),
+
+			"CreateService":    op(cp.CreateService),
+			"UpdateService":    op(cp.UpdateService),
+			"DeleteService":    op(cp.DeleteService),
+			"DescribeServices": op(cp.DescribeServices),
+			"ListServices":     op(cp.ListServices),
 		},
 	}
 }

@@ -84,9 +84,9 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": restartPolicy`) {
 		t.Errorf("RunTask of a definition with a restartPolicy: %v; want UnsupportedFeatureException naming it", err)
 	}
-	_, err = client.CreateService(c, &awsecs.CreateServiceInput{ServiceName: aws.String("s")})
-	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), "CreateService") {
-		t.Errorf("CreateService: %v; want UnsupportedFeatureException naming the operation", err)
+	_, err = client.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{})
+	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), "DescribeCapacityProviders") {
+		t.Errorf("DescribeCapacityProviders: %v; want UnsupportedFeatureException naming the operation", err)
 	}
 }
 

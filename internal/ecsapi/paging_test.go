@@ -187,6 +187,30 @@ func TestAPI_PagingEveryListOperation(t *testing.T) {
 		}
 	})
 
+	t.Run("ListServices", func(t *testing.T) {
+		registerFamily(t, ecsc, "psvc")
+		var want []string
+		for i := range 7 {
+			name := fmt.Sprintf("ps-%d", i)
+			must[*awsecs.CreateServiceOutput](t)(ecsc.CreateService(c, &awsecs.CreateServiceInput{ServiceName: aws.String(name), TaskDefinition: aws.String("psvc"), DesiredCount: aws.Int32(0)}))
+			want = append(want, acct+"service/default/"+name)
+		}
+		got, n := pages(t, awsecs.NewListServicesPaginator(ecsc, &awsecs.ListServicesInput{MaxResults: aws.Int32(3)}),
+			func(o *awsecs.ListServicesOutput) []string { return o.ServiceArns })
+		if !slices.Equal(got, want) || n != 3 {
+			t.Errorf("got %d pages %v; want 3 pages %v", n, got, want)
+		}
+		// Without maxResults, 10 a page as on ECS.
+		for i := 7; i < 12; i++ {
+			name := fmt.Sprintf("ps-%d", i)
+			must[*awsecs.CreateServiceOutput](t)(ecsc.CreateService(c, &awsecs.CreateServiceInput{ServiceName: aws.String(name), TaskDefinition: aws.String("psvc"), DesiredCount: aws.Int32(0)}))
+		}
+		first := must[*awsecs.ListServicesOutput](t)(ecsc.ListServices(c, &awsecs.ListServicesInput{}))
+		if len(first.ServiceArns) != 10 || first.NextToken == nil {
+			t.Errorf("ListServices without maxResults: %d services, next token %v; want 10 and a token", len(first.ServiceArns), first.NextToken)
+		}
+	})
+
 	t.Run("DescribeLogGroups", func(t *testing.T) {
 		var want []string
 		for i := range 7 {
@@ -455,6 +479,37 @@ func TestAPI_PagingStableUnderConcurrentWrites(t *testing.T) {
 		pageUnderChurn(t, ch, stable, func() []string {
 			got, _ := pages(t, awsecs.NewListTasksPaginator(ecsc, &awsecs.ListTasksInput{MaxResults: aws.Int32(2)}),
 				func(o *awsecs.ListTasksOutput) []string { return o.TaskArns })
+			return got
+		})
+	})
+
+	t.Run("ListServices", func(t *testing.T) {
+		registerFamily(t, ecsc, "ssvc")
+		create := func(name string) error {
+			_, err := ecsc.CreateService(c, &awsecs.CreateServiceInput{Cluster: aws.String("ssc"), ServiceName: aws.String(name), TaskDefinition: aws.String("ssvc"), DesiredCount: aws.Int32(0)})
+			return err
+		}
+		must[*awsecs.CreateClusterOutput](t)(ecsc.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("ssc")}))
+		var stable []string
+		for i := range 6 {
+			name := fmt.Sprintf("s%d", i*2)
+			if err := create(name); err != nil {
+				t.Fatal(err)
+			}
+			stable = append(stable, "arn:aws:ecs:us-east-1:000000000000:service/ssc/"+name)
+		}
+		pageUnderChurn(t, startChurn(func(i int) error {
+			// Services that come and go between the stable ones: created,
+			// then deleted (INACTIVE services are not listed).
+			name := fmt.Sprintf("s%d-%d", (i%5)*2+1, i/10)
+			if i/5%2 == 0 {
+				return create(name)
+			}
+			_, err := ecsc.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: aws.String("ssc"), Service: aws.String(name)})
+			return err
+		}), stable, func() []string {
+			got, _ := pages(t, awsecs.NewListServicesPaginator(ecsc, &awsecs.ListServicesInput{Cluster: aws.String("ssc"), MaxResults: aws.Int32(2)}),
+				func(o *awsecs.ListServicesOutput) []string { return o.ServiceArns })
 			return got
 		})
 	})

@@ -107,7 +107,7 @@ func TestAPI_BadRequestsGetClientErrors(t *testing.T) {
 		{"no operation", "POST", "AmazonEC2ContainerServiceV20141113", `{}`, 400, "UnknownOperationException", []string{"AmazonEC2ContainerServiceV20141113"}},
 		{"no target", "POST", "", `{}`, 400, "UnknownOperationException", []string{"X-Amz-Target"}},
 		{"GET", "GET", ecsTarget + "ListClusters", ``, 400, "UnknownOperationException", []string{"POST"}},
-		{"operation not implemented", "POST", ecsTarget + "CreateService", `{"serviceName":"s"}`, 400, "UnsupportedFeatureException", []string{"CreateService"}},
+		{"operation not implemented", "POST", ecsTarget + "DescribeCapacityProviders", `{}`, 400, "UnsupportedFeatureException", []string{"DescribeCapacityProviders"}},
 		{"too large", "POST", ecsTarget + "CreateCluster", string(big), 413, "RequestEntityTooLargeException", []string{"exceeds"}},
 		{"logs: malformed JSON", "POST", logsTarget + "CreateLogGroup", `{"logGroupName":`, 400, "SerializationException", []string{"malformed JSON"}},
 		{"logs: wrong type", "POST", logsTarget + "GetLogEvents", `{"logGroupName":"g","logStreamName":"s","limit":"ten"}`, 400, "SerializationException", []string{"limit"}},

@@ -209,6 +209,37 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 		t.Errorf("stopped by StopTask: %s %q", task.StopCode, aws.ToString(task.StoppedReason))
 	}
 
+	// Services (more in services_test.go), with the SDK's waiters.
+	csvc := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: aws.String("api"), ServiceName: aws.String("api-svc"), TaskDefinition: aws.String("api-serve"), DesiredCount: aws.Int32(2),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}},
+	}))
+	serviceARN := aws.ToString(csvc.Service.ServiceArn)
+	_, err = e.CreateService(c, &awsecs.CreateServiceInput{Cluster: aws.String("api"), ServiceName: aws.String("api-svc"), TaskDefinition: aws.String("api-serve"), DesiredCount: aws.Int32(1)})
+	apiErr(t, "CreateService again with other parameters", err, "InvalidParameterException", "Creation of service was not idempotent.")
+	stable, err := awsecs.NewServicesStableWaiter(e, func(o *awsecs.ServicesStableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	}).WaitForOutput(c, &awsecs.DescribeServicesInput{Cluster: aws.String("api"), Services: []string{"api-svc"}}, time.Minute)
+	if err != nil {
+		t.Fatalf("ServicesStable waiter: %v", err)
+	}
+	if s := stable.Services[0]; s.RunningCount != 2 || len(s.Deployments) != 1 {
+		t.Errorf("stable service: running %d, %d deployments", s.RunningCount, len(s.Deployments))
+	}
+	_, err = e.DescribeServices(c, &awsecs.DescribeServicesInput{Cluster: aws.String("ghost"), Services: []string{"api-svc"}})
+	apiErr(t, "DescribeServices in a missing cluster", err, "ClusterNotFoundException", "Cluster not found.")
+	lsvc := ok[*awsecs.ListServicesOutput](t, "ListServices")(e.ListServices(c, &awsecs.ListServicesInput{Cluster: aws.String("api")}))
+	if !slices.Equal(lsvc.ServiceArns, []string{serviceARN}) {
+		t.Errorf("ListServices = %v; want %s", lsvc.ServiceArns, serviceARN)
+	}
+	_, err = e.ListServices(c, &awsecs.ListServicesInput{Cluster: aws.String("api"), NextToken: aws.String("bogus")})
+	apiErr(t, "ListServices with a bad token", err, "InvalidParameterException", "nextToken")
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("api"), Service: aws.String("api-svc"), DesiredCount: aws.Int32(1)}))
+	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("api"), Service: aws.String("ghost"), DesiredCount: aws.Int32(1)})
+	apiErr(t, "UpdateService of a missing service", err, "ServiceNotFoundException", "Service not found.")
+	_, err = e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: aws.String("api"), Service: aws.String("api-svc")})
+	apiErr(t, "DeleteService scaled above 0", err, "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.")
+
 	// Container instances, attributes and placement (more in
 	// placement_test.go).
 	ciCluster := aws.String("api-ci")
@@ -269,7 +300,7 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	apiErr(t, "DeleteAttributes of a built-in attribute", err, "InvalidParameterException", "built in")
 
 	// Tags on every kind.
-	for _, arn := range []string{clusterARN, defARN, arns[0], instanceARN} {
+	for _, arn := range []string{clusterARN, defARN, arns[0], instanceARN, serviceARN} {
 		ok[*awsecs.TagResourceOutput](t, "TagResource")(e.TagResource(c, &awsecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))
 		ok[*awsecs.UntagResourceOutput](t, "UntagResource")(e.UntagResource(c, &awsecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"team", "owner", "run"}}))
 		lt := ok[*awsecs.ListTagsForResourceOutput](t, "ListTagsForResource")(e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))
@@ -283,6 +314,15 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	apiErr(t, "UntagResource of a bad ARN", err, "InvalidParameterException", "The ARN provided is invalid")
 	_, err = e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:000000000000:cluster/ghost")})
 	apiErr(t, "ListTagsForResource of a missing cluster", err, "ClusterNotFoundException", "Cluster not found.")
+	dsvc := ok[*awsecs.DeleteServiceOutput](t, "DeleteService")(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: aws.String("api"), Service: aws.String("api-svc"), Force: aws.Bool(true)}))
+	if aws.ToString(dsvc.Service.Status) != "DRAINING" {
+		t.Errorf("DeleteService status = %s", aws.ToString(dsvc.Service.Status))
+	}
+	if err := awsecs.NewServicesInactiveWaiter(e, func(o *awsecs.ServicesInactiveWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	}).Wait(c, &awsecs.DescribeServicesInput{Cluster: aws.String("api"), Services: []string{"api-svc"}}, time.Minute); err != nil {
+		t.Fatalf("ServicesInactive waiter: %v", err)
+	}
 	dereg := ok[*awsecs.DeregisterContainerInstanceOutput](t, "DeregisterContainerInstance")(e.DeregisterContainerInstance(c, &awsecs.DeregisterContainerInstanceInput{
 		Cluster: ciCluster, ContainerInstance: aws.String(instanceARN), Force: aws.Bool(true)}))
 	if aws.ToString(dereg.ContainerInstance.Status) != "INACTIVE" {

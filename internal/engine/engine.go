@@ -216,6 +216,9 @@ func (e *Engine) Close() error {
 	if e.flows != nil {
 		e.flows.Close()
 	}
+	if e.cp != nil {
+		e.cp.StopScheduler() // it starts tasks through the agent
+	}
 	if e.agent != nil {
 		e.agent.Close()
 	}

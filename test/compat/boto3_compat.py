@@ -121,4 +121,40 @@ ecs.get_waiter("tasks_stopped").wait(cluster="boto3-placement", tasks=[pinned], 
 t = ecs.describe_tasks(cluster="boto3-placement", tasks=[pinned])["tasks"][0]
 check(gone["status"] == "INACTIVE" and t["stoppedReason"] == "Container instance deregistration forced by user", "deregister_container_instance force=True stops its tasks")
 
+# Services: create, the services_stable waiter, replacement, a rolling
+# update, delete and the services_inactive waiter.
+ecs.create_cluster(clusterName="boto3-svc")
+svc = ecs.create_service(cluster="boto3-svc", serviceName="web", taskDefinition="boto3-long", desiredCount=2,
+                         tags=[{"key": "team", "value": "a"}], propagateTags="SERVICE")["service"]
+check(svc["serviceArn"] == "arn:aws:ecs:us-east-1:000000000000:service/boto3-svc/web" and svc["status"] == "ACTIVE", "create_service")
+check(error_code(ecs.create_service, cluster="boto3-svc", serviceName="web", taskDefinition="boto3-long", desiredCount=3) == "InvalidParameterException", "create_service of an existing name, other parameters -> InvalidParameterException")
+stable = ecs.get_waiter("services_stable")
+stable.wait(cluster="boto3-svc", services=["web"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+s = ecs.describe_services(cluster="boto3-svc", services=["web", "ghost"], include=["TAGS"])
+check(s["services"][0]["runningCount"] == 2 and s["services"][0]["tags"] == [{"key": "team", "value": "a"}] and [f["reason"] for f in s["failures"]] == ["MISSING"],
+      "services_stable waiter, describe_services with TAGS and a MISSING failure")
+svc_tasks = ecs.list_tasks(cluster="boto3-svc", serviceName="web")["taskArns"]
+described = ecs.describe_tasks(cluster="boto3-svc", tasks=svc_tasks, include=["TAGS"])["tasks"]
+check(len(svc_tasks) == 2 and all(t["group"] == "service:web" and t["startedBy"].startswith("ecs-svc/") and t["tags"] == [{"key": "team", "value": "a"}] for t in described),
+      "list_tasks serviceName: tasks with group service:web, startedBy ecs-svc/..., the service's tags")
+ecs.stop_task(cluster="boto3-svc", task=svc_tasks[0])
+ecs.get_waiter("tasks_stopped").wait(cluster="boto3-svc", tasks=[svc_tasks[0]], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+stable.wait(cluster="boto3-svc", services=["web"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+now = ecs.list_tasks(cluster="boto3-svc", serviceName="web")["taskArns"]
+check(len(now) == 2 and svc_tasks[0] not in now, "a stopped service task is replaced")
+ecs.register_task_definition(family="boto3-long", containerDefinitions=[{"name": "app", "image": image, "memory": 32, "command": ["forever"], "stopTimeout": 2}])
+up = ecs.update_service(cluster="boto3-svc", service="web", taskDefinition="boto3-long")["service"]
+check(len(up["deployments"]) == 2 and up["deployments"][0]["status"] == "PRIMARY", "update_service to a new revision starts a deployment")
+stable.wait(cluster="boto3-svc", services=["web"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+tds = {t["taskDefinitionArn"].rsplit(":", 1)[1] for t in ecs.describe_tasks(cluster="boto3-svc", tasks=ecs.list_tasks(cluster="boto3-svc", serviceName="web")["taskArns"])["tasks"]}
+check(tds == {"2"}, "the rolling update replaced every task with the new revision")
+ecs.tag_resource(resourceArn=svc["serviceArn"], tags=[{"key": "env", "value": "ci"}])
+check(ecs.list_tags_for_resource(resourceArn=svc["serviceArn"])["tags"] == [{"key": "team", "value": "a"}, {"key": "env", "value": "ci"}], "tag_resource/list_tags_for_resource of a service")
+check(error_code(ecs.update_service, cluster="boto3-svc", service="ghost", desiredCount=1) == "ServiceNotFoundException", "update_service of an unknown service -> ServiceNotFoundException")
+check(error_code(ecs.delete_service, cluster="boto3-svc", service="web") == "InvalidParameterException", "delete_service scaled above 0 -> InvalidParameterException")
+check(ecs.delete_service(cluster="boto3-svc", service="web", force=True)["service"]["status"] == "DRAINING", "delete_service force=True -> DRAINING")
+ecs.get_waiter("services_inactive").wait(cluster="boto3-svc", services=["web"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+check(ecs.describe_services(cluster="boto3-svc", services=["web"])["services"][0]["status"] == "INACTIVE", "services_inactive waiter")
+check(error_code(ecs.update_service, cluster="boto3-svc", service="web", desiredCount=1) == "ServiceNotActiveException", "update_service of an inactive service -> ServiceNotActiveException")
+
 finish()

@@ -65,5 +65,20 @@ check "update-container-instances-state DRAINING" '[ "$(aws ecs list-container-i
 aws ecs deregister-container-instance --cluster cli --container-instance $ci --force >/dev/null
 err=$(aws ecs run-task --cluster cli --task-definition cli-place --launch-type EC2 2>&1)
 check "deregister-container-instance, then run-task --launch-type EC2 -> no container instances" '[[ "$err" == *"No Container Instances were found in your cluster."* ]]'
+# Services: the CLI's own waiters (services-stable, services-inactive).
+aws ecs create-cluster --cluster-name cli-svc >/dev/null
+aws ecs create-service --cluster cli-svc --service-name web --task-definition cli-long --desired-count 2 >/dev/null
+aws ecs wait services-stable --cluster cli-svc --services web
+check "create-service, wait services-stable" '[ "$(aws ecs describe-services --cluster cli-svc --services web --query "services[0].[runningCount,length(deployments)]" --output text)" = "2	1" ]'
+check "list-tasks --service-name" '[ $(aws ecs list-tasks --cluster cli-svc --service-name web --query "length(taskArns)") = 2 ]'
+check "list-services" '[ "$(aws ecs list-services --cluster cli-svc --query "serviceArns[0]" --output text)" = arn:aws:ecs:us-east-1:000000000000:service/cli-svc/web ]'
+aws ecs update-service --cluster cli-svc --service web --desired-count 1 >/dev/null
+aws ecs wait services-stable --cluster cli-svc --services web
+check "update-service --desired-count 1, wait services-stable" '[ "$(aws ecs describe-services --cluster cli-svc --services web --query "services[0].runningCount" --output text)" = 1 ]'
+err=$(aws ecs delete-service --cluster cli-svc --service web 2>&1)
+check "delete-service scaled above 0 -> InvalidParameterException" '[[ "$err" == *"scaled above 0"* ]]'
+aws ecs delete-service --cluster cli-svc --service web --force >/dev/null
+aws ecs wait services-inactive --cluster cli-svc --services web
+check "delete-service --force, wait services-inactive" '[ "$(aws ecs describe-services --cluster cli-svc --services web --query "services[0].status" --output text)" = INACTIVE ]'
 echo "$failed failed"
 [ "$failed" = 0 ]
