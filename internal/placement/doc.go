@@ -26,7 +26,7 @@
 //	                  random               seeded hash of (task, instance)
 //	                place it; update that candidate and the spread counter;
 //	                re-check that candidate (resources, ports, distinct,
-//	                memberOf on runningTasksCount / task:group)
+//	                memberOf on task:group)
 //	              no candidate left ─▶ Failure for this and later tasks
 //
 // Spread counts the tasks of the request's group: those already running

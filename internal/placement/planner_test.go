@@ -157,12 +157,21 @@ func TestPlanner_Placements(t *testing.T) {
 			want: []int{1, 1},
 		},
 		{
-			name:  "memberOf runningTasksCount == 0 sees earlier placements",
-			build: func(b *pt.Builder) { b.Add(3).Add(1, pt.Tasks("x", 1)) },
-			req: placement.Request{Group: "g", Count: 4, Need: need(1, 1),
-				Constraints: []placement.Constraint{memberOf("runningTasksCount == 0")}},
-			want:  []int{0, 1, 2},
-			fails: 1,
+			// ECS's runningTasksCount is the instance's tasks in RUNNING:
+			// PENDING ones (earlier placements, and this request's own,
+			// which start PENDING) do not count.
+			name:  "memberOf runningTasksCount == 0 counts RUNNING tasks only",
+			build: func(b *pt.Builder) { b.Add(1, pt.Tasks("x", 1)).Add(1, pt.PendingTasks("x", 2)).Add(1) },
+			req: placement.Request{Group: "g", Count: 3, Need: need(1, 1),
+				Constraints: []placement.Constraint{memberOf("runningTasksCount == 0")}, Strategies: []placement.Strategy{spread("instanceId")}},
+			want: []int{1, 2, 1},
+		},
+		{
+			name:  "memberOf runningTasksCount < 2 with running and pending tasks",
+			build: func(b *pt.Builder) { b.Add(1, pt.Tasks("x", 2)).Add(1, pt.Tasks("x", 1), pt.PendingTasks("y", 3)) },
+			req: placement.Request{Group: "g", Count: 2, Need: need(1, 1),
+				Constraints: []placement.Constraint{memberOf("runningTasksCount < 2")}},
+			want: []int{1, 1},
 		},
 		{
 			name:  "memberOf task:group sees the request's own group",

@@ -30,14 +30,12 @@ func newNode(in Instance) (*node, error) {
 	n := &node{inst: in}
 	n.inst.Attributes = maps.Clone(in.Attributes)
 	n.inst.TaskGroups = make(map[string]int, len(in.TaskGroups))
-	sum := 0
 	for g, c := range in.TaskGroups {
 		if c > 0 {
 			n.inst.TaskGroups[g] = c
-			sum += c
 		}
 	}
-	n.inst.RunningTasks = max(in.RunningTasks, sum)
+	n.inst.RunningTasks = max(in.RunningTasks, 0)
 	n.inst.Free.TCPPorts = sortedPorts(in.Free.TCPPorts)
 	n.inst.Free.UDPPorts = sortedPorts(in.Free.UDPPorts)
 	n.inst.Free.GPUs = slices.Clone(in.Free.GPUs)
@@ -109,7 +107,8 @@ func (s *Snapshot) Instance(i int) Instance { return s.nodes[i].export() }
 func (s *Snapshot) Version() uint64 { return s.version }
 
 // view presents a node, plus the tasks of the request's group placed on it
-// earlier in the same plan, to the query language.
+// earlier in the same plan, to the query language. Those tasks are PENDING:
+// they count for task:group, not for runningTasksCount.
 type view struct {
 	n     *node
 	group string
@@ -126,7 +125,7 @@ func (v *view) Attribute(name string) (string, bool) {
 }
 func (v *view) EC2InstanceID() string   { return v.n.inst.EC2InstanceID }
 func (v *view) RegisteredAt() time.Time { return v.n.inst.RegisteredAt }
-func (v *view) RunningTasksCount() int  { return v.n.inst.RunningTasks + v.extra }
+func (v *view) RunningTasksCount() int  { return v.n.inst.RunningTasks }
 func (v *view) AnyTaskGroup(m query.Matcher) bool {
 	if v.extra > 0 && m.MatchString(v.group) {
 		return true

@@ -28,10 +28,11 @@ var (
 
 // allocation is what a committed task holds.
 type allocation struct {
-	arn   string
-	group string
-	need  Need
-	gpus  []string
+	arn     string
+	group   string
+	need    Need
+	gpus    []string
+	running bool // counted in the instance's RunningTasks (MarkRunning)
 }
 
 // State is the in-memory cluster state the control plane holds: container
@@ -413,14 +414,14 @@ func (s *State) commit(i int, sp *spec, t int, id string) Placement {
 		in.Free.GPUs = slices.Delete(in.Free.GPUs, 0, k)
 	}
 	in.TaskGroups[sp.req.Group]++
-	in.RunningTasks++
 	s.tasks[id] = allocation{arn: in.ARN, group: sp.req.Group, need: sp.need, gpus: gpus}
 	return Placement{TaskIndex: t, TaskID: id, InstanceARN: in.ARN, GPUIDs: gpus}
 }
 
-// Reserve records a task that already runs on an instance (a control plane
+// Reserve records a task that is already on an instance (a control plane
 // adopting its tasks after a restart). It is a fact, not a request: it is
-// recorded even if it overcommits the instance.
+// recorded even if it overcommits the instance. Like a placed task it
+// counts as PENDING until MarkRunning.
 func (s *State) Reserve(taskID, arn, group string, need Need, gpuIDs []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -441,8 +442,29 @@ func (s *State) Reserve(taskID, arn, group string, need Need, gpuIDs []string) e
 	in.Free.UDPPorts = addPorts(in.Free.UDPPorts, need.UDPPorts)
 	in.Free.GPUs = slices.DeleteFunc(in.Free.GPUs, func(g string) bool { return slices.Contains(gpuIDs, g) })
 	in.TaskGroups[group]++
-	in.RunningTasks++
 	s.tasks[taskID] = allocation{arn: arn, group: group, need: need, gpus: slices.Clone(gpuIDs)}
+	return nil
+}
+
+// MarkRunning records that a placed or reserved task reached RUNNING: from
+// now on it counts in its instance's RunningTasks (runningTasksCount) until
+// Release. Marking a task twice changes nothing; a task the state does not
+// hold (never placed, or released) answers ErrNotFound.
+func (s *State) MarkRunning(taskID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.tasks[taskID]
+	if !ok {
+		return fmt.Errorf("task %s: %w", taskID, ErrNotFound)
+	}
+	if a.running {
+		return nil
+	}
+	a.running = true
+	s.tasks[taskID] = a
+	if i, ok := s.byARN[a.arn]; ok {
+		s.mutable(i).inst.RunningTasks++
+	}
 	return nil
 }
 
@@ -472,7 +494,9 @@ func (s *State) Release(taskID string) (string, error) {
 	if in.TaskGroups[a.group]--; in.TaskGroups[a.group] <= 0 {
 		delete(in.TaskGroups, a.group)
 	}
-	in.RunningTasks = max(in.RunningTasks-1, 0)
+	if a.running {
+		in.RunningTasks = max(in.RunningTasks-1, 0)
+	}
 	return a.arn, nil
 }
 

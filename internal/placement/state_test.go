@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -22,8 +23,17 @@ func TestState_ReleaseRestoresResources(t *testing.T) {
 	if got, want := [2]int64{in.Free.CPU, in.Free.Memory}, [2]int64{512, 1024}; got != want {
 		t.Errorf("free after 2 tasks = %v; want %v", got, want)
 	}
+	if got, want := in.RunningTasks, 0; got != want {
+		t.Errorf("RunningTasks of 2 placed (PENDING) tasks = %d; want %d", got, want)
+	}
+	for _, id := range []string{"t1", "t2"} {
+		if err := h.State.MarkRunning(id); err != nil {
+			t.Fatalf("MarkRunning(%s): %v", id, err)
+		}
+	}
+	in, _ = h.State.Instance(pt.ARN(0))
 	if got, want := in.RunningTasks, 2; got != want {
-		t.Errorf("RunningTasks = %d; want %d", got, want)
+		t.Errorf("RunningTasks after MarkRunning = %d; want %d", got, want)
 	}
 	if got, want := in.TaskGroups["g"], 2; got != want {
 		t.Errorf("TaskGroups[g] = %d; want %d", got, want)
@@ -173,8 +183,12 @@ func TestState_Instances(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, _ := s.Instance("c")
-	if in.Free.CPU != 5 || in.RunningTasks != 1 {
-		t.Errorf("after Reserve: free cpu %d, running %d; want 5, 1", in.Free.CPU, in.RunningTasks)
+	if in.Free.CPU != 5 || in.RunningTasks != 0 || in.TaskGroups["g"] != 1 {
+		t.Errorf("after Reserve: free cpu %d, running %d, group g %d; want 5, 0, 1", in.Free.CPU, in.RunningTasks, in.TaskGroups["g"])
+	}
+	s.MarkRunning("old")
+	if in, _ = s.Instance("c"); in.RunningTasks != 1 {
+		t.Errorf("after MarkRunning: running %d; want 1", in.RunningTasks)
 	}
 	if arn, ok := s.TaskInstance("old"); !ok || arn != "c" {
 		t.Errorf("TaskInstance(old) = %q, %v; want c, true", arn, ok)
@@ -262,5 +276,100 @@ func TestState_ConcurrentPlaceNoOvercommit(t *testing.T) {
 	}
 	if placed != instances {
 		t.Errorf("placed %d with distinctInstance; want %d", placed, instances)
+	}
+}
+
+// TestState_RunningTasksCountsRunningOnly walks tasks through placement,
+// RUNNING and release and checks runningTasksCount as the query language
+// and Instance see it after each step.
+func TestState_RunningTasksCountsRunningOnly(t *testing.T) {
+	type step struct {
+		do          string // place N, reserve ID, run ID, release ID
+		arg         string
+		wantErr     error
+		wantRunning int
+		wantGroup   int
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"placed tasks are pending", []step{
+			{do: "place", arg: "2", wantRunning: 0, wantGroup: 2},
+		}},
+		{"running after MarkRunning, once", []step{
+			{do: "place", arg: "2", wantRunning: 0, wantGroup: 2},
+			{do: "run", arg: "p0", wantRunning: 1, wantGroup: 2},
+			{do: "run", arg: "p0", wantRunning: 1, wantGroup: 2},
+			{do: "run", arg: "p1", wantRunning: 2, wantGroup: 2},
+		}},
+		{"releasing a pending task leaves the running count", []step{
+			{do: "place", arg: "2", wantRunning: 0, wantGroup: 2},
+			{do: "run", arg: "p0", wantRunning: 1, wantGroup: 2},
+			{do: "release", arg: "p1", wantRunning: 1, wantGroup: 1},
+			{do: "release", arg: "p0", wantRunning: 0, wantGroup: 0},
+		}},
+		{"reserved tasks are pending until marked", []step{
+			{do: "reserve", arg: "old", wantRunning: 0, wantGroup: 1},
+			{do: "run", arg: "old", wantRunning: 1, wantGroup: 1},
+			{do: "release", arg: "old", wantRunning: 0, wantGroup: 0},
+		}},
+		{"unknown or released tasks", []step{
+			{do: "run", arg: "nope", wantErr: placement.ErrNotFound},
+			{do: "place", arg: "1", wantRunning: 0, wantGroup: 1},
+			{do: "release", arg: "p0", wantRunning: 0, wantGroup: 0},
+			{do: "run", arg: "p0", wantErr: placement.ErrNotFound},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := pt.NewHarness(t, pt.NewBuilder().Add(1))
+			arn := pt.ARN(0)
+			placed := 0
+			for i, st := range tt.steps {
+				var err error
+				switch st.do {
+				case "place":
+					n, _ := strconv.Atoi(st.arg)
+					var ids []string
+					for range n {
+						ids = append(ids, fmt.Sprintf("p%d", placed))
+						placed++
+					}
+					res := h.Run(placement.Request{Group: "g", Count: n, Need: need(1, 1), TaskIDs: ids})
+					if len(res.Placements) != n {
+						t.Fatalf("step %d: placed %d of %d: %+v", i, len(res.Placements), n, res.Failures)
+					}
+				case "reserve":
+					err = h.State.Reserve(st.arg, arn, "g", need(1, 1), nil)
+				case "run":
+					err = h.State.MarkRunning(st.arg)
+				case "release":
+					_, err = h.State.Release(st.arg)
+				}
+				if st.wantErr != nil {
+					if !errors.Is(err, st.wantErr) {
+						t.Fatalf("step %d (%s %s): error %v; want %v", i, st.do, st.arg, err, st.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("step %d (%s %s): %v", i, st.do, st.arg, err)
+				}
+				in, _ := h.State.Instance(arn)
+				if in.RunningTasks != st.wantRunning || in.TaskGroups["g"] != st.wantGroup {
+					t.Errorf("step %d (%s %s): running %d, group g %d; want %d, %d", i, st.do, st.arg, in.RunningTasks, in.TaskGroups["g"], st.wantRunning, st.wantGroup)
+				}
+				// The query language sees the same count.
+				expr := fmt.Sprintf("runningTasksCount == %d", st.wantRunning)
+				res, err := h.State.Place(placement.Request{Group: "probe", Count: 1, Need: need(0, 0),
+					Constraints: []placement.Constraint{memberOf(expr)}, TaskIDs: []string{fmt.Sprintf("probe%d", i)}})
+				if err != nil || len(res.Placements) != 1 {
+					t.Errorf("step %d: memberOf(%s) did not match (%v, %+v)", i, expr, err, res)
+					continue
+				}
+				h.State.Release(fmt.Sprintf("probe%d", i))
+			}
+		})
 	}
 }

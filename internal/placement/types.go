@@ -61,8 +61,11 @@ type Instance struct {
 	Free Free
 	// TaskGroups counts the tasks on the instance per task group.
 	TaskGroups map[string]int
-	// RunningTasks counts the tasks on the instance (runningTasksCount);
-	// when smaller than the sum of TaskGroups, that sum is used.
+	// RunningTasks counts the tasks on the instance whose last status is
+	// RUNNING: ECS's runningTasksCount, in DescribeContainerInstances and
+	// in the query language. Tasks still PENDING count in TaskGroups only.
+	// A State counts a task here from MarkRunning on, not from its
+	// placement.
 	RunningTasks int
 }
 

@@ -164,6 +164,12 @@ func Tasks(group string, n int) Option {
 	}
 }
 
+// PendingTasks records n tasks of a group on each instance that are not
+// RUNNING yet (they count in TaskGroups, not in RunningTasks).
+func PendingTasks(group string, n int) Option {
+	return func(_ int, in *placement.Instance) { in.TaskGroups[group] += n }
+}
+
 // AgentVersion sets the agent version.
 func AgentVersion(v string) Option {
 	return func(_ int, in *placement.Instance) { in.AgentVersion = v }

@@ -48,7 +48,7 @@ func Compile(src string) (*Expr, error) {
 	e := &Expr{src: src, nodes: p.nodes, root: root}
 	for i := range e.nodes {
 		n := &e.nodes[i]
-		if n.kind == nodeTerm && (n.subj == SubjectRunningTasksCount || n.subj == SubjectTaskGroup) {
+		if n.kind == nodeTerm && n.subj == SubjectTaskGroup {
 			e.dynamic = true
 		}
 	}
@@ -68,9 +68,10 @@ func MustCompile(src string) *Expr {
 // Source returns the expression as it was given to Compile.
 func (e *Expr) Source() string { return e.src }
 
-// Dynamic reports whether the expression depends on the tasks running on an
-// instance (runningTasksCount or task:group), so that its value may change
-// when a task is placed on the instance.
+// Dynamic reports whether the expression depends on the tasks placed on an
+// instance (task:group), so that its value may change when a task is placed
+// on the instance. runningTasksCount does not: a task just placed is
+// PENDING, not RUNNING.
 func (e *Expr) Dynamic() bool { return e.dynamic }
 
 // parser is a recursive-descent parser over the source bytes; the scanner

@@ -319,7 +319,7 @@ func TestExpr_Dynamic(t *testing.T) {
 	}{
 		{"attribute:a exists", false},
 		{"agentConnected == true && registeredAt > 2018-01-01", false},
-		{"runningTasksCount == 0", true},
+		{"runningTasksCount == 0", false}, // a placed task is PENDING: no change
 		{"attribute:a exists || not(task:group == db)", true},
 	}
 	for _, tt := range tests {
