@@ -156,6 +156,10 @@ func (cp *ControlPlane) restoreAllocations(match func(*taskRecord) bool) {
 		err = cp.placer(r.Cluster).Reserve(t.ID, r.ARN, t.Group, need, t.GPUs)
 		if err != nil {
 			cp.log.Error("cannot restore a task's resources", "task", t.ID, "err", err)
+			continue
+		}
+		if t.State.Status >= taskstate.Running {
+			cp.markRunning(t)
 		}
 	}
 }
@@ -196,6 +200,18 @@ func (cp *ControlPlane) release(t *taskRecord) {
 	}
 	if st := cp.placers[t.Cluster]; st != nil {
 		st.Release(t.ID) // ErrNotFound: already released
+	}
+}
+
+// markRunning counts a task that reached RUNNING in its container
+// instance's runningTasksCount (for memberOf and ListContainerInstances
+// filters); callers hold cp.mu, or the report lock it lends.
+func (cp *ControlPlane) markRunning(t *taskRecord) {
+	if t.ContainerInstance == "" {
+		return
+	}
+	if st := cp.placers[t.Cluster]; st != nil {
+		st.MarkRunning(t.ID) // ErrNotFound: already released
 	}
 }
 

@@ -320,6 +320,8 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 		*t = *upd
 		if t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 			cp.release(t)
+		} else if t.State.Status >= taskstate.Running {
+			cp.markRunning(t)
 		}
 		ofService := strings.HasPrefix(t.Group, "service:")
 		held.Unlock()

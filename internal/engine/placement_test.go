@@ -1021,3 +1021,47 @@ func TestEngine_TaskOnVirtualInstanceRunsInDocker(t *testing.T) {
 		t.Errorf("log = %q; want the container's line", got)
 	}
 }
+
+// runningTasksCount in memberOf expressions and ListContainerInstances
+// filters counts the instance's RUNNING tasks, also after a restart.
+func TestPlacement_RunningTasksCountCountsRunningTasks(t *testing.T) {
+	c := newCluster(t, false, nil)
+	a, b := c.register(4096, 4096), c.register(4096, 4096)
+	c.taskdef("counted", 0, 128)
+	memberOf := func(expr string) []types.PlacementConstraint {
+		return []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String(expr)}}
+	}
+	withOne := func(what string, want ...string) {
+		t.Helper()
+		out, err := c.ecs.ListContainerInstances(ctx(t), &awsecs.ListContainerInstancesInput{
+			Cluster: aws.String(c.name), Filter: aws.String("runningTasksCount == 1"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Sorted(slices.Values(out.ContainerInstanceArns))
+		if want = slices.Sorted(slices.Values(want)); !slices.Equal(got, want) {
+			t.Errorf("%s: instances with runningTasksCount == 1 = %v; want %v", what, got, want)
+		}
+	}
+	ec2A := aws.ToString(c.describe(a)[0].Ec2InstanceId)
+	out := c.run(&awsecs.RunTaskInput{TaskDefinition: aws.String("counted"), PlacementConstraints: memberOf("ec2InstanceId == " + ec2A)})
+	if len(out.Tasks) != 1 {
+		t.Fatalf("placed %d, failures %+v; want 1 on %s", len(out.Tasks), out.Failures, a)
+	}
+	c.waitTask(aws.ToString(out.Tasks[0].TaskArn), "RUNNING")
+	withOne("one task running on A", a)
+
+	out = c.run(&awsecs.RunTaskInput{TaskDefinition: aws.String("counted"), PlacementConstraints: memberOf("runningTasksCount == 0")})
+	if len(out.Tasks) != 1 || aws.ToString(out.Tasks[0].ContainerInstanceArn) != b {
+		t.Fatalf("memberOf(runningTasksCount == 0): tasks %+v, failures %+v; want one on %s", out.Tasks, out.Failures, b)
+	}
+	c.waitTask(aws.ToString(out.Tasks[0].TaskArn), "RUNNING")
+	out = c.run(&awsecs.RunTaskInput{TaskDefinition: aws.String("counted"), PlacementConstraints: memberOf("runningTasksCount == 0")})
+	if len(out.Tasks) != 0 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "MemberOf placement constraint unsatisfied." {
+		t.Errorf("memberOf(runningTasksCount == 0) with a task running on each: tasks %d, failures %+v; want a MemberOf failure", len(out.Tasks), out.Failures)
+	}
+	withOne("one task running on each", a, b)
+	c.reopen(false, nil)
+	withOne("after a restart", a, b)
+}
