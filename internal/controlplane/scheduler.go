@@ -325,6 +325,15 @@ func taskList(ids []string) string {
 	return strings.Join(parts, " ")
 }
 
+// defaultServiceStrategy places the tasks of a REPLICA service that names
+// no placement strategy: spread over availability zones, as ECS does, then
+// over the instances of each zone (ECS leaves the choice within a zone
+// open; RunTask's default, random, would let tasks pile up on one).
+var defaultServiceStrategy = []ecsmodel.PlacementStrategy{
+	{Type: ecsmodel.PlacementStrategyTypeSpread, Field: "attribute:ecs.availability-zone"},
+	{Type: ecsmodel.PlacementStrategyTypeSpread, Field: "instanceId"},
+}
+
 // serviceRunRequest is the RunTask request that starts tasks of the
 // service's deployment dep; callers hold cp.mu.
 func (cp *ControlPlane) serviceRunRequest(s *serviceRecord, dep *deploymentRecord) ecsmodel.RunTaskRequest {
@@ -341,6 +350,10 @@ func (cp *ControlPlane) serviceRunRequest(s *serviceRecord, dep *deploymentRecor
 		in.Tags = append(in.Tags, s.Tags...)
 	case string(ecsmodel.PropagateTagsTASKDEFINITION):
 		in.PropagateTags = ecsmodel.PropagateTagsTASKDEFINITION
+	}
+	if len(in.PlacementStrategy) == 0 && s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyREPLICA) &&
+		dep.LaunchType != string(ecsmodel.LaunchTypeFARGATE) && len(dep.CapacityProviders) == 0 {
+		in.PlacementStrategy = defaultServiceStrategy
 	}
 	if s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON) {
 		// One task on each instance: never a second one where the service

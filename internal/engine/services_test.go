@@ -661,3 +661,36 @@ func TestServices_ForceNewDeploymentAndTaskDefinitionTags(t *testing.T) {
 		t.Errorf("the remaining deployment is %s; want the forced one %s", aws.ToString(s.Deployments[0].Id), aws.ToString(up.Service.Deployments[0].Id))
 	}
 }
+
+// TestServices_SpreadOverZonesByDefault: a REPLICA service that names no
+// placement strategy spreads its tasks over availability zones, as ECS
+// does, and over the instances of each zone.
+func TestServices_SpreadOverZonesByDefault(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	zoneOf := map[string]string{}
+	for i := range 6 {
+		zone := []string{"us-east-1a", "us-east-1b", "us-east-1c"}[i%3]
+		r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+			Cluster: env.cluster, TotalResources: resources(4096, 4096), Attributes: attrs("ecs.availability-zone", zone)}))
+		zoneOf[aws.ToString(r.ContainerInstance.ContainerInstanceArn)] = zone
+	}
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("spread"), TaskDefinition: aws.String("web"), DesiredCount: aws.Int32(6)}))
+	s := env.waitStable("spread")
+	if len(s.PlacementStrategy) != 0 {
+		t.Errorf("placementStrategy = %+v; want none, as the service was created", s.PlacementStrategy)
+	}
+	perZone, perInstance := map[string]int{}, map[string]int{}
+	for _, task := range env.tasks("spread", types.DesiredStatusRunning) {
+		arn := aws.ToString(task.ContainerInstanceArn)
+		perInstance[arn]++
+		perZone[zoneOf[arn]]++
+	}
+	if len(perZone) != 3 || perZone["us-east-1a"] != 2 || perZone["us-east-1b"] != 2 || perZone["us-east-1c"] != 2 {
+		t.Errorf("tasks per zone = %v; want 2 in each of the 3 zones", perZone)
+	}
+	if len(perInstance) != 6 {
+		t.Errorf("tasks per instance = %v; want one on each of the 6", perInstance)
+	}
+}
