@@ -694,3 +694,44 @@ func TestServices_SpreadOverZonesByDefault(t *testing.T) {
 		t.Errorf("tasks per instance = %v; want one on each of the 6", perInstance)
 	}
 }
+
+// TestServices_ScaleInKeepsZonesBalanced: scaling in stops tasks so that
+// those left stay spread over the availability zones (ECS's default for
+// services), not simply the newest: a service of 4 on zones a and b grows
+// to 6 when zone c appears (its two new tasks go to c), and scaled to 3 it
+// keeps one task in each zone.
+func TestServices_ScaleInKeepsZonesBalanced(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	zoneOf := map[string]string{}
+	register := func(zone string) {
+		for range 2 {
+			r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+				Cluster: env.cluster, TotalResources: resources(4096, 4096), Attributes: attrs("ecs.availability-zone", zone)}))
+			zoneOf[aws.ToString(r.ContainerInstance.ContainerInstanceArn)] = zone
+		}
+	}
+	perZone := func() map[string]int {
+		out := map[string]int{}
+		for _, task := range env.tasks("zones", types.DesiredStatusRunning) {
+			out[zoneOf[aws.ToString(task.ContainerInstanceArn)]]++
+		}
+		return out
+	}
+	register("us-east-1a")
+	register("us-east-1b")
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("zones"), TaskDefinition: aws.String("web"), DesiredCount: aws.Int32(4)}))
+	env.waitStable("zones")
+	register("us-east-1c")
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to 6")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("zones"), DesiredCount: aws.Int32(6)}))
+	env.waitStable("zones")
+	if got := perZone(); got["us-east-1a"] != 2 || got["us-east-1b"] != 2 || got["us-east-1c"] != 2 {
+		t.Fatalf("tasks per zone at 6 = %v; want 2 in each", got)
+	}
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to 3")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("zones"), DesiredCount: aws.Int32(3)}))
+	s := env.waitStable("zones")
+	if got := perZone(); s.RunningCount != 3 || got["us-east-1a"] != 1 || got["us-east-1b"] != 1 || got["us-east-1c"] != 1 {
+		t.Errorf("after scaling in to 3: running %d, tasks per zone %v; want one in each zone", s.RunningCount, got)
+	}
+}
