@@ -28,7 +28,10 @@ type schedTask struct {
 	Seq        int64
 	Phase      int
 	// Running: lastStatus RUNNING (a stopping task may still be).
-	Running   bool
+	Running bool
+	// WindingDown: lastStatus STOPPING or later (a draining service goes
+	// INACTIVE once every task is).
+	WindingDown bool
 	Unhealthy bool
 	// OnDraining: the task runs on a DRAINING container instance, so the
 	// scheduler replaces it as it replaces an old deployment's tasks.
@@ -144,6 +147,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	d := decision{Counts: map[string]depCounts{}}
 	live := map[string][]schedTask{} // pending or running, desired RUNNING
 	stopping := map[string]int{}
+	windingDown := 0 // stopping tasks at STOPPING or later
 	for _, t := range tasks {
 		c := d.Counts[t.Deployment]
 		switch {
@@ -159,6 +163,9 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 			live[t.Deployment] = append(live[t.Deployment], t)
 		case phaseStopping:
 			stopping[t.Deployment]++
+			if t.WindingDown {
+				windingDown++
+			}
 		}
 	}
 	for dep, c := range d.Counts {
@@ -183,7 +190,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		for _, n := range stopping {
 			left += n
 		}
-		d.Inactive = left == 0
+		d.Inactive = left == windingDown
 		return d
 	}
 	primary := s.Deployments[0]

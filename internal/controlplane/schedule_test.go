@@ -124,6 +124,11 @@ func TestDecide(t *testing.T) {
 			s.Draining = true
 			return s
 		}(), []schedTask{{ID: "a", Deployment: "d1", Phase: phaseStopping}}, want{}},
+		{"draining goes inactive once the tasks are STOPPING", func() schedService {
+			s := svc(0, "d1")
+			s.Draining = true
+			return s
+		}(), []schedTask{{ID: "a", Deployment: "d1", Phase: phaseStopping, Running: true, WindingDown: true}, {ID: "b", Deployment: "d1", Phase: phaseStopped}}, want{inactive: true}},
 		{"drained is inactive", func() schedService {
 			s := svc(0, "d1")
 			s.Draining = true

@@ -107,6 +107,7 @@ func schedTaskOf(t *taskRecord) schedTask {
 		v.Failed = st.StopCode == taskstate.StopTaskFailedToStart || st.StopCode == taskstate.StopEssentialContainerExited || v.HealthStopped
 	case st.Desired == taskstate.Stopped:
 		v.Phase = phaseStopping
+		v.WindingDown = st.Status >= taskstate.Stopping
 	case st.Status == taskstate.Running:
 		v.Phase = phaseRunning
 	default:

@@ -539,8 +539,8 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 }
 
 // DeleteService deletes a service: it goes DRAINING while the scheduler
-// stops its tasks, then INACTIVE (still describable for the task retention
-// period). Without force, a service scaled above 0 is refused.
+// stops its tasks, then INACTIVE once they are all STOPPING or STOPPED
+// (still describable for the task retention period). Without force, a service scaled above 0 is refused.
 func (cp *ControlPlane) DeleteService(ctx context.Context, in *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
@@ -597,7 +597,8 @@ func (cp *ControlPlane) DescribeServices(ctx context.Context, in *ecsmodel.Descr
 	return out, nil
 }
 
-// ListServices lists the ARNs of a cluster's ACTIVE and DRAINING services,
+// ListServices lists the ARNs of a cluster's ACTIVE services (a deleted
+// service, DRAINING or INACTIVE, is not listed, as on ECS),
 // by name, 10 a page unless maxResults says otherwise (at most 100).
 func (cp *ControlPlane) ListServices(ctx context.Context, in *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error) {
 	max := int32(10)
@@ -612,7 +613,7 @@ func (cp *ControlPlane) ListServices(ctx context.Context, in *ecsmodel.ListServi
 	}
 	var items []keyed
 	for _, s := range cp.services {
-		if s.Cluster != c.Name || s.Status == serviceInactive {
+		if s.Cluster != c.Name || s.Status != serviceActive {
 			continue
 		}
 		if in.LaunchType != "" && s.LaunchType != string(in.LaunchType) {

@@ -735,3 +735,41 @@ func TestServices_ScaleInKeepsZonesBalanced(t *testing.T) {
 		t.Errorf("after scaling in to 3: running %d, tasks per zone %v; want one in each zone", s.RunningCount, got)
 	}
 }
+
+// TestServices_DeletedServiceIsNotListed: a deleted service is no longer
+// listed while it drains, and goes INACTIVE once its tasks are STOPPING
+// (here a task that ignores SIGTERM and is still stopping), as ECS says.
+func TestServices_DeletedServiceIsNotListed(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	env.rt.OnCommand("stubborn", fake.IgnoresStop())
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("stubborn"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			Command: []string{"stubborn"}, StopTimeout: aws.Int32(120)}},
+	}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("stubborn"), TaskDefinition: aws.String("stubborn"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("stubborn")
+	task := env.tasks("stubborn", types.DesiredStatusRunning)[0]
+	del := ok[*awsecs.DeleteServiceOutput](t, "DeleteService")(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: env.cluster, Service: aws.String("stubborn"), Force: aws.Bool(true)}))
+	if aws.ToString(del.Service.Status) != "DRAINING" {
+		t.Errorf("DeleteService status %s; want DRAINING", aws.ToString(del.Service.Status))
+	}
+	ls := ok[*awsecs.ListServicesOutput](t, "ListServices")(e.ListServices(c, &awsecs.ListServicesInput{Cluster: env.cluster}))
+	if len(ls.ServiceArns) != 0 {
+		t.Errorf("ListServices lists the deleted service: %v", ls.ServiceArns)
+	}
+	env.waitService("stubborn", "INACTIVE while its task is still stopping", func(s types.Service) bool { return aws.ToString(s.Status) == "INACTIVE" })
+	dt := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: []string{aws.ToString(task.TaskArn)}}))
+	if st := aws.ToString(dt.Tasks[0].LastStatus); st == "STOPPED" {
+		t.Errorf("the task is already STOPPED; the test wants it still stopping")
+	}
+	for _, ct := range task.Containers {
+		env.rt.Exit(aws.ToString(ct.RuntimeId), runtime.ExitStatus{ExitCode: 137})
+	}
+	env.waitService("stubborn", "its task to stop", func(types.Service) bool {
+		dt := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: []string{aws.ToString(task.TaskArn)}}))
+		return aws.ToString(dt.Tasks[0].LastStatus) == "STOPPED"
+	})
+}
