@@ -421,7 +421,7 @@ func (cp *ControlPlane) startServiceTasks(ctx context.Context, j schedJob) {
 		n := int32(min(left, 10))
 		req := in
 		req.Count = &n
-		out, err := cp.runTasks(ctx, &req)
+		out, err := cp.runTasks(ctx, &req, true)
 		if err != nil {
 			problem = err.Error()
 			break

@@ -773,3 +773,27 @@ func TestServices_DeletedServiceIsNotListed(t *testing.T) {
 		return aws.ToString(dt.Tasks[0].LastStatus) == "STOPPED"
 	})
 }
+
+// TestServices_InactiveTaskDefinitionStillScales: a service whose task
+// definition was deregistered keeps replacing its tasks and scales, as on
+// ECS; a new service cannot name the INACTIVE revision.
+func TestServices_InactiveTaskDefinitionStillScales(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("old"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("old")
+	ok[*awsecs.DeregisterTaskDefinitionOutput](t, "DeregisterTaskDefinition")(e.DeregisterTaskDefinition(c, &awsecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("web:1")}))
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to 2")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("old"), DesiredCount: aws.Int32(2)}))
+	s := env.waitService("old", "two tasks of the INACTIVE web:1", func(s types.Service) bool { return s.RunningCount == 2 })
+	for _, task := range env.tasks("old", types.DesiredStatusRunning) {
+		if !strings.HasSuffix(aws.ToString(task.TaskDefinitionArn), "web:1") {
+			t.Errorf("task runs %s; want web:1", aws.ToString(task.TaskDefinitionArn))
+		}
+	}
+	if hasEvent(s, "unable to place") {
+		t.Errorf("events: %v", eventMessages(s))
+	}
+	_, err := e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("new"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)})
+	apiErr(t, "CreateService with an INACTIVE revision", err, "InvalidParameterException", "TaskDefinition is inactive")
+}
