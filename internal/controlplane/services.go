@@ -210,6 +210,21 @@ func (cp *ControlPlane) resolveServiceTaskDef(ref string) (*ecsmodel.TaskDefinit
 	return &td.Def, nil
 }
 
+// taskDefOfUpdate is the task definition an UpdateService goes on with:
+// a new one must be ACTIVE; the one the service runs may have been
+// deregistered since (the service still runs and scales it); callers hold
+// cp.mu.
+func (cp *ControlPlane) taskDefOfUpdate(ref, current string) (*ecsmodel.TaskDefinition, error) {
+	if ref == current {
+		td, err := cp.taskDef(ref)
+		if err != nil {
+			return nil, err
+		}
+		return &td.Def, nil
+	}
+	return cp.resolveServiceTaskDef(ref)
+}
+
 // checkServiceLaunch checks a service's task definition against its launch
 // type and network configuration, and returns the launch type in effect.
 func checkServiceLaunch(def *ecsmodel.TaskDefinition, asked ecsmodel.LaunchType, nc *ecsmodel.NetworkConfiguration, placed bool) (string, error) {
@@ -429,9 +444,10 @@ func (s *serviceRecord) deploy(now time.Time) {
 	s.Steady = false
 }
 
-// UpdateService changes a service: its desired count at once, and, for a
-// new task definition, network configuration, placement or platform
-// version (or forceNewDeployment), through a new rolling deployment.
+// UpdateService changes a service: its desired count, placement and other
+// settings at once, and, for a new task definition, network configuration
+// or platform version (or forceNewDeployment, which a new capacity
+// provider strategy needs), through a new rolling deployment.
 func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateServiceRequest) (*ecsmodel.UpdateServiceResponse, error) {
 	if err := unsupportedServiceFeatures(len(in.LoadBalancers), len(in.ServiceRegistries), in.ServiceConnectConfiguration != nil && in.ServiceConnectConfiguration.Enabled,
 		len(in.VolumeConfigurations), len(in.VpcLatticeConfigurations), in.DeploymentController); err != nil {
@@ -485,17 +501,29 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if in.NetworkConfiguration != nil {
 		upd.NetworkConfiguration, redeploy = in.NetworkConfiguration, true
 	}
+	// Placement applies to the tasks started from now on; it starts no
+	// deployment (the model says so of both members).
+	check := redeploy
 	if in.PlacementConstraints != nil {
-		upd.PlacementConstraints, redeploy = in.PlacementConstraints, true
+		upd.PlacementConstraints, check = in.PlacementConstraints, true
 	}
 	if in.PlacementStrategy != nil {
-		upd.PlacementStrategy, redeploy = in.PlacementStrategy, true
+		upd.PlacementStrategy, check = in.PlacementStrategy, true
 	}
 	if in.PlatformVersion != "" && in.PlatformVersion != s.PlatformVersion {
 		upd.PlatformVersion, redeploy = in.PlatformVersion, true
 	}
-	if len(in.CapacityProviderStrategy) > 0 {
-		upd.CapacityProviders, upd.AskedLaunchType, upd.LaunchType, redeploy = in.CapacityProviderStrategy, "", "", true
+	if in.CapacityProviderStrategy != nil && !slices.Equal(in.CapacityProviderStrategy, s.CapacityProviders) &&
+		(len(in.CapacityProviderStrategy) > 0 || len(s.CapacityProviders) > 0) {
+		// A new capacity provider strategy (or an empty one: back to the
+		// launch type) takes a new deployment, which ECS wants asked for.
+		if !in.ForceNewDeployment {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.")
+		}
+		upd.CapacityProviders, upd.AskedLaunchType, upd.LaunchType = in.CapacityProviderStrategy, "", ""
+		if len(upd.CapacityProviders) == 0 {
+			upd.CapacityProviders = nil
+		}
 	}
 	if in.HealthCheckGracePeriodSeconds != nil {
 		upd.HealthCheckGrace = in.HealthCheckGracePeriodSeconds
@@ -509,8 +537,8 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if in.PropagateTags != "" {
 		upd.PropagateTags = string(in.PropagateTags)
 	}
-	if redeploy {
-		def, err := cp.resolveServiceTaskDef(upd.TaskDefinition)
+	if redeploy || check {
+		def, err := cp.taskDefOfUpdate(upd.TaskDefinition, s.TaskDefinition)
 		if err != nil {
 			return nil, err
 		}
@@ -518,13 +546,15 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		if err != nil {
 			return nil, err
 		}
-		if err := cp.checkRunnable(def, lt); err != nil {
-			return nil, err
+		if redeploy {
+			if err := cp.checkRunnable(def, lt); err != nil {
+				return nil, err
+			}
+			if len(upd.CapacityProviders) == 0 {
+				upd.LaunchType = lt
+			}
+			upd.deploy(cp.now())
 		}
-		if len(upd.CapacityProviders) == 0 {
-			upd.LaunchType = lt
-		}
-		upd.deploy(cp.now())
 	}
 	if upd.DesiredCount != s.DesiredCount {
 		upd.Steady = false

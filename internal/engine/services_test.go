@@ -797,3 +797,35 @@ func TestServices_InactiveTaskDefinitionStillScales(t *testing.T) {
 	_, err := e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("new"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)})
 	apiErr(t, "CreateService with an INACTIVE revision", err, "InvalidParameterException", "TaskDefinition is inactive")
 }
+
+// TestServices_UpdateWhatStartsADeployment: as the model says, a new
+// placement starts no deployment (it applies to the tasks started from
+// then on); a new capacity provider strategy needs forceNewDeployment.
+func TestServices_UpdateWhatStartsADeployment(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	cs := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("upd"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	first := aws.ToString(cs.Service.Deployments[0].Id)
+	env.waitStable("upd")
+	up := ok[*awsecs.UpdateServiceOutput](t, "UpdateService placement")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),
+		PlacementStrategy:    []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("memory")}},
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeDistinctInstance}}}))
+	if len(up.Service.Deployments) != 1 || aws.ToString(up.Service.Deployments[0].Id) != first || len(up.Service.PlacementStrategy) != 1 || len(up.Service.PlacementConstraints) != 1 {
+		t.Errorf("UpdateService placement: deployments %d (first %s, want %s), strategy %+v, constraints %+v", len(up.Service.Deployments),
+			aws.ToString(up.Service.Deployments[0].Id), first, up.Service.PlacementStrategy, up.Service.PlacementConstraints)
+	}
+	cps := []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}
+	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"), CapacityProviderStrategy: cps})
+	apiErr(t, "UpdateService capacityProviderStrategy without forceNewDeployment", err, "InvalidParameterException", "you must force a new deployment")
+	up = ok[*awsecs.UpdateServiceOutput](t, "UpdateService capacityProviderStrategy, forced")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),
+		CapacityProviderStrategy: cps, ForceNewDeployment: true}))
+	if len(up.Service.Deployments) != 2 || len(up.Service.CapacityProviderStrategy) != 1 || up.Service.LaunchType != "" {
+		t.Errorf("UpdateService capacityProviderStrategy: deployments %d, strategy %+v, launchType %q", len(up.Service.Deployments), up.Service.CapacityProviderStrategy, up.Service.LaunchType)
+	}
+	up = ok[*awsecs.UpdateServiceOutput](t, "UpdateService back to the launch type")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),
+		CapacityProviderStrategy: []types.CapacityProviderStrategyItem{}, ForceNewDeployment: true}))
+	if len(up.Service.CapacityProviderStrategy) != 0 || up.Service.LaunchType != types.LaunchTypeEc2 {
+		t.Errorf("UpdateService with an empty capacityProviderStrategy: strategy %+v, launchType %q; want EC2", up.Service.CapacityProviderStrategy, up.Service.LaunchType)
+	}
+}
