@@ -32,7 +32,7 @@ type schedTask struct {
 	// WindingDown: lastStatus STOPPING or later (a draining service goes
 	// INACTIVE once every task is).
 	WindingDown bool
-	Unhealthy bool
+	Unhealthy   bool
 	// OnDraining: the task runs on a DRAINING container instance, so the
 	// scheduler replaces it as it replaces an old deployment's tasks.
 	OnDraining bool
@@ -72,9 +72,15 @@ type schedService struct {
 	MaxPercent        int32
 	MinHealthyPercent int32
 	CircuitBreaker    bool
-	Rollback          bool
-	CanRollBack       bool // a completed deployment to roll back to exists
-	Grace             time.Duration
+	// Threshold is how many failed tasks trip the circuit breaker (0:
+	// failureThreshold of the desired count);
+	// Cumulative: they count since the deployment started, not in a row
+	// (resetOnHealthyTask false).
+	Threshold   int32
+	Cumulative  bool
+	Rollback    bool
+	CanRollBack bool // a completed deployment to roll back to exists
+	Grace       time.Duration
 	// Settle is how long the primary's tasks must have been running for
 	// the deployment to complete (a task that crashes at once is not a
 	// success).
@@ -125,8 +131,25 @@ type decision struct {
 // breaker of a deployment of desired tasks: half of them rounded up, at
 // least 3 and at most 200 (ECS's formula).
 func failureThreshold(desired int32) int32 {
-	n := (desired + 1) / 2
-	return min(max(n, 3), 200)
+	return breakerThreshold("BOUNDED_PERCENT", 50, desired)
+}
+
+// breakerThreshold is the circuit breaker's threshold for a deployment of
+// desired tasks under a thresholdConfiguration: BOUNDED_PERCENT (the
+// default, 50) is value percent of them rounded up, at least 3 and at most
+// 200; UNBOUNDED_PERCENT the same without the bounds; COUNT the value
+// itself. It is at least 1.
+func breakerThreshold(typ string, value, desired int32) int32 {
+	pct := (int64(desired)*int64(value) + 99) / 100
+	switch typ {
+	case "COUNT":
+		return max(value, 1)
+	case "UNBOUNDED_PERCENT":
+		return int32(max(min(pct, 1<<31-1), 1))
+	case "", "BOUNDED_PERCENT":
+		return int32(min(max(pct, 3), 200))
+	}
+	return failureThreshold(desired)
 }
 
 // retryDelay is the backoff before the next start after streak failed
@@ -170,6 +193,14 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	}
 	for dep, c := range d.Counts {
 		n, _ := failureStreak(dep, tasks, now, s.Settle)
+		if s.Cumulative {
+			n = 0
+			for _, t := range tasks {
+				if t.Deployment == dep && t.Phase == phaseStopped && t.Failed {
+					n++
+				}
+			}
+		}
 		c.Failed = int32(n)
 		d.Counts[dep] = c
 	}
@@ -210,7 +241,11 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	}
 
 	// The circuit breaker.
-	if s.CircuitBreaker && primary.Rollout == "IN_PROGRESS" && d.Counts[primary.ID].Failed >= failureThreshold(s.Desired) {
+	threshold := s.Threshold
+	if threshold <= 0 {
+		threshold = failureThreshold(s.Desired)
+	}
+	if s.CircuitBreaker && primary.Rollout == "IN_PROGRESS" && d.Counts[primary.ID].Failed >= threshold {
 		d.Failed = true
 		d.RollBack = s.Rollback && s.CanRollBack
 		return d

@@ -317,3 +317,44 @@ func TestDecide_FailedTasksInARow(t *testing.T) {
 		})
 	}
 }
+
+func TestBreakerThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		typ            string
+		value, desired int32
+		want           int32
+	}{
+		{"", 50, 1, 3}, {"BOUNDED_PERCENT", 50, 25, 13}, {"BOUNDED_PERCENT", 50, 800, 200},
+		{"BOUNDED_PERCENT", 20, 100, 20}, {"BOUNDED_PERCENT", 10, 5, 3},
+		{"UNBOUNDED_PERCENT", 50, 800, 400}, {"UNBOUNDED_PERCENT", 10, 5, 1}, {"UNBOUNDED_PERCENT", 0, 5, 1},
+		{"COUNT", 7, 100, 7}, {"COUNT", 0, 100, 1},
+	} {
+		if got := breakerThreshold(tt.typ, tt.value, tt.desired); got != tt.want {
+			t.Errorf("breakerThreshold(%q, %d, %d) = %d; want %d", tt.typ, tt.value, tt.desired, got, tt.want)
+		}
+	}
+}
+
+// TestDecide_BreakerSettings: thresholdConfiguration sets the threshold;
+// resetOnHealthyTask false counts every failed task of the deployment.
+func TestDecide_BreakerSettings(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	failedAt := func(id string, ago time.Duration) schedTask {
+		return schedTask{ID: id, Deployment: "d2", Phase: phaseStopped, Failed: true, StoppedAt: now.Add(-ago)}
+	}
+	healthy := schedTask{ID: "ok", Deployment: "d2", Seq: 5, Phase: phaseRunning, Running: true, StartedAt: now.Add(-30 * time.Minute)}
+	tasks := []schedTask{failedAt("x", time.Hour), failedAt("y", 50*time.Minute), healthy, failedAt("z", time.Minute)}
+	base := schedService{Desired: 2, MaxPercent: 200, MinHealthyPercent: 100, Settle: time.Second, CircuitBreaker: true,
+		RetryBase: time.Millisecond, RetryMax: time.Millisecond,
+		Deployments: []schedDeployment{{ID: "d2", Rollout: "IN_PROGRESS"}, {ID: "d1", Rollout: "COMPLETED"}}}
+	cumulative := base
+	cumulative.Cumulative = true
+	if d := decide(cumulative, tasks, now); d.Counts["d2"].Failed != 3 || !d.Failed {
+		t.Errorf("cumulative: failed %d, tripped %v; want 3, true", d.Counts["d2"].Failed, d.Failed)
+	}
+	count := base
+	count.Threshold = 1
+	if d := decide(count, tasks, now); d.Counts["d2"].Failed != 1 || !d.Failed {
+		t.Errorf("threshold 1: failed %d, tripped %v; want 1, true", d.Counts["d2"].Failed, d.Failed)
+	}
+}

@@ -176,7 +176,11 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			Draining: s.Status == serviceDraining, Desired: s.DesiredCount,
 			MaxPercent: s.MaxPercent, MinHealthyPercent: s.MinHealthyPercent,
 			CircuitBreaker: s.CircuitBreaker, Rollback: s.Rollback,
-			RetryBase: cp.retryBase, RetryMax: cp.retryMax, Settle: cp.settle,
+			Cumulative: s.ResetOnHealthy != nil && !*s.ResetOnHealthy,
+			RetryBase:  cp.retryBase, RetryMax: cp.retryMax, Settle: cp.settle,
+		}
+		if tc := s.Threshold; tc != nil {
+			view.Threshold = breakerThreshold(string(tc.Type), tc.Value, s.DesiredCount)
 		}
 		if s.HealthCheckGrace != nil {
 			view.Grace = time.Duration(*s.HealthCheckGrace) * time.Second

@@ -64,31 +64,36 @@ type deploymentRecord struct {
 
 // serviceRecord is everything the control plane keeps about a service.
 type serviceRecord struct {
-	Name                 string                                  `json:"name"`
-	Cluster              string                                  `json:"cluster"`
-	Status               string                                  `json:"status"`
-	DesiredCount         int32                                   `json:"desiredCount"`
-	TaskDefinition       string                                  `json:"taskDefinition"`
-	AskedLaunchType      string                                  `json:"askedLaunchType,omitempty"`
-	LaunchType           string                                  `json:"launchType,omitempty"`
-	CapacityProviders    []ecsmodel.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
-	PlatformVersion      string                                  `json:"platformVersion,omitempty"`
-	SchedulingStrategy   string                                  `json:"schedulingStrategy"`
-	MaxPercent           int32                                   `json:"maximumPercent"`
-	MinHealthyPercent    int32                                   `json:"minimumHealthyPercent"`
-	CircuitBreaker       bool                                    `json:"circuitBreaker,omitempty"`
-	Rollback             bool                                    `json:"rollback,omitempty"`
-	PlacementConstraints []ecsmodel.PlacementConstraint          `json:"placementConstraints,omitempty"`
-	PlacementStrategy    []ecsmodel.PlacementStrategy            `json:"placementStrategy,omitempty"`
-	NetworkConfiguration *ecsmodel.NetworkConfiguration          `json:"networkConfiguration,omitempty"`
-	HealthCheckGrace     *int32                                  `json:"healthCheckGracePeriodSeconds,omitempty"`
-	Tags                 []ecsmodel.Tag                          `json:"tags,omitempty"`
-	EnableManagedTags    bool                                    `json:"enableECSManagedTags,omitempty"`
-	PropagateTags        string                                  `json:"propagateTags,omitempty"`
-	EnableExecuteCommand bool                                    `json:"enableExecuteCommand,omitempty"`
-	RoleArn              string                                  `json:"roleArn,omitempty"`
-	CreatedAt            time.Time                               `json:"createdAt"`
-	CreatedBy            string                                  `json:"createdBy"`
+	Name               string                                  `json:"name"`
+	Cluster            string                                  `json:"cluster"`
+	Status             string                                  `json:"status"`
+	DesiredCount       int32                                   `json:"desiredCount"`
+	TaskDefinition     string                                  `json:"taskDefinition"`
+	AskedLaunchType    string                                  `json:"askedLaunchType,omitempty"`
+	LaunchType         string                                  `json:"launchType,omitempty"`
+	CapacityProviders  []ecsmodel.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	PlatformVersion    string                                  `json:"platformVersion,omitempty"`
+	SchedulingStrategy string                                  `json:"schedulingStrategy"`
+	MaxPercent         int32                                   `json:"maximumPercent"`
+	MinHealthyPercent  int32                                   `json:"minimumHealthyPercent"`
+	CircuitBreaker     bool                                    `json:"circuitBreaker,omitempty"`
+	// ResetOnHealthy and Threshold are the circuit breaker's
+	// resetOnHealthyTask and thresholdConfiguration as given (nil: ECS's
+	// defaults, true and BOUNDED_PERCENT 50).
+	ResetOnHealthy       *bool                            `json:"resetOnHealthyTask,omitempty"`
+	Threshold            *ecsmodel.ThresholdConfiguration `json:"thresholdConfiguration,omitempty"`
+	Rollback             bool                             `json:"rollback,omitempty"`
+	PlacementConstraints []ecsmodel.PlacementConstraint   `json:"placementConstraints,omitempty"`
+	PlacementStrategy    []ecsmodel.PlacementStrategy     `json:"placementStrategy,omitempty"`
+	NetworkConfiguration *ecsmodel.NetworkConfiguration   `json:"networkConfiguration,omitempty"`
+	HealthCheckGrace     *int32                           `json:"healthCheckGracePeriodSeconds,omitempty"`
+	Tags                 []ecsmodel.Tag                   `json:"tags,omitempty"`
+	EnableManagedTags    bool                             `json:"enableECSManagedTags,omitempty"`
+	PropagateTags        string                           `json:"propagateTags,omitempty"`
+	EnableExecuteCommand bool                             `json:"enableExecuteCommand,omitempty"`
+	RoleArn              string                           `json:"roleArn,omitempty"`
+	CreatedAt            time.Time                        `json:"createdAt"`
+	CreatedBy            string                           `json:"createdBy"`
 	// CreateKey fingerprints the CreateService request (for idempotency).
 	CreateKey   string             `json:"createKey"`
 	Deployments []deploymentRecord `json:"deployments"`
@@ -192,6 +197,19 @@ func deploymentSettings(dc *ecsmodel.DeploymentConfiguration, maxPct, minPct int
 		return 0, 0, false, false, ecs.Errorf(ecs.ErrInvalidParameter, "maximumPercent must be at least 100; got %d.", maxPct)
 	}
 	return maxPct, minPct, breaker, rollback, nil
+}
+
+// breakerSettings applies a deploymentConfiguration's circuit breaker
+// resetOnHealthyTask and thresholdConfiguration to the ones in effect.
+func breakerSettings(dc *ecsmodel.DeploymentConfiguration, reset *bool, thr *ecsmodel.ThresholdConfiguration) (*bool, *ecsmodel.ThresholdConfiguration, error) {
+	if dc == nil || dc.DeploymentCircuitBreaker == nil {
+		return reset, thr, nil
+	}
+	cb := dc.DeploymentCircuitBreaker
+	if t := cb.ThresholdConfiguration; t != nil && t.Value < 0 {
+		return nil, nil, ecs.Errorf(ecs.ErrInvalidParameter, "deploymentCircuitBreaker.thresholdConfiguration.value must be 0 or more; got %d.", t.Value)
+	}
+	return cb.ResetOnHealthyTask, cb.ThresholdConfiguration, nil
 }
 
 // resolveServiceTaskDef returns the ACTIVE task definition a service runs;
@@ -358,6 +376,10 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err != nil {
 		return nil, err
 	}
+	resetOnHealthy, threshold, err := breakerSettings(in.DeploymentConfiguration, nil, nil)
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(mustJSON(in))
 	key := hex.EncodeToString(sum[:])
 
@@ -402,6 +424,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: in.CapacityProviderStrategy,
 		PlatformVersion: pv, SchedulingStrategy: string(ecsmodel.SchedulingStrategyREPLICA),
 		MaxPercent: maxPct, MinHealthyPercent: minPct, CircuitBreaker: breaker, Rollback: rollback,
+		ResetOnHealthy: resetOnHealthy, Threshold: threshold,
 		PlacementConstraints: in.PlacementConstraints, PlacementStrategy: in.PlacementStrategy,
 		NetworkConfiguration: in.NetworkConfiguration, HealthCheckGrace: in.HealthCheckGracePeriodSeconds,
 		Tags: in.Tags, EnableManagedTags: in.EnableECSManagedTags, PropagateTags: string(in.PropagateTags),
@@ -482,6 +505,10 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	upd := *s
 	upd.Deployments = slices.Clone(s.Deployments)
 	upd.MaxPercent, upd.MinHealthyPercent, upd.CircuitBreaker, upd.Rollback, err = deploymentSettings(in.DeploymentConfiguration, s.MaxPercent, s.MinHealthyPercent, s.CircuitBreaker, s.Rollback)
+	if err != nil {
+		return nil, err
+	}
+	upd.ResetOnHealthy, upd.Threshold, err = breakerSettings(in.DeploymentConfiguration, s.ResetOnHealthy, s.Threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -698,9 +725,10 @@ func (cp *ControlPlane) serviceWire(s *serviceRecord, withTags bool) ecsmodel.Se
 		PlatformVersion:          s.PlatformVersion,
 		TaskDefinition:           s.TaskDefinition,
 		DeploymentConfiguration: &ecsmodel.DeploymentConfiguration{
-			DeploymentCircuitBreaker: &ecsmodel.DeploymentCircuitBreaker{Enable: s.CircuitBreaker, Rollback: s.Rollback},
-			MaximumPercent:           ptr(s.MaxPercent),
-			MinimumHealthyPercent:    ptr(s.MinHealthyPercent),
+			DeploymentCircuitBreaker: &ecsmodel.DeploymentCircuitBreaker{Enable: s.CircuitBreaker, Rollback: s.Rollback,
+				ResetOnHealthyTask: s.ResetOnHealthy, ThresholdConfiguration: s.Threshold},
+			MaximumPercent:        ptr(s.MaxPercent),
+			MinimumHealthyPercent: ptr(s.MinHealthyPercent),
 		},
 		Deployments:                   []ecsmodel.Deployment{},
 		RoleArn:                       s.RoleArn,

@@ -829,3 +829,30 @@ func TestServices_UpdateWhatStartsADeployment(t *testing.T) {
 		t.Errorf("UpdateService with an empty capacityProviderStrategy: strategy %+v, launchType %q; want EC2", up.Service.CapacityProviderStrategy, up.Service.LaunchType)
 	}
 }
+
+// TestServices_CircuitBreakerSettings: thresholdConfiguration COUNT 1 trips
+// the breaker at the first failed task; the settings are echoed.
+func TestServices_CircuitBreakerSettings(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	cb := &types.DeploymentCircuitBreaker{Enable: true, ResetOnHealthyTask: aws.Bool(false),
+		ThresholdConfiguration: &types.ThresholdConfiguration{Type: types.ThresholdTypeCount, Value: 1}}
+	cs := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("once"), TaskDefinition: aws.String("crash"), DesiredCount: aws.Int32(4),
+		DeploymentConfiguration: &types.DeploymentConfiguration{DeploymentCircuitBreaker: cb}}))
+	got := cs.Service.DeploymentConfiguration.DeploymentCircuitBreaker
+	if got == nil || !got.Enable || aws.ToBool(got.ResetOnHealthyTask) || got.ResetOnHealthyTask == nil || got.ThresholdConfiguration == nil ||
+		got.ThresholdConfiguration.Type != types.ThresholdTypeCount || got.ThresholdConfiguration.Value != 1 {
+		t.Errorf("deploymentCircuitBreaker = %+v", got)
+	}
+	s := env.waitService("once", "the deployment to fail", func(s types.Service) bool {
+		return s.Deployments[0].RolloutState == types.DeploymentRolloutStateFailed
+	})
+	if s.Deployments[0].FailedTasks < 1 || aws.ToString(s.Deployments[0].RolloutStateReason) != "ECS deployment circuit breaker: tasks failed to start." {
+		t.Errorf("failed deployment: failedTasks %d, reason %q", s.Deployments[0].FailedTasks, aws.ToString(s.Deployments[0].RolloutStateReason))
+	}
+	cb.ThresholdConfiguration.Value = -1
+	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("once"),
+		DeploymentConfiguration: &types.DeploymentConfiguration{DeploymentCircuitBreaker: cb}})
+	apiErr(t, "UpdateService with a negative threshold", err, "InvalidParameterException", "thresholdConfiguration.value")
+}
