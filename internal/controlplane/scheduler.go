@@ -163,8 +163,10 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			}
 			continue
 		}
+		var daemonOn map[string]bool // a DAEMON service's instances
 		if s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON) && s.Status == serviceActive {
-			if n := cp.daemonCount(s); n != s.DesiredCount {
+			daemonOn = cp.daemonInstances(s)
+			if n := int32(len(daemonOn)); n != s.DesiredCount {
 				s.DesiredCount, s.Steady = n, false
 				if err := cp.saveService(ctx, s); err != nil {
 					cp.log.Error("cannot store a service", "service", s.Name, "err", err)
@@ -202,7 +204,10 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			if deps[t.StartedBy] {
 				v := schedTaskOf(t)
 				if r := cp.instances[t.ContainerInstance]; r != nil {
-					v.OnDraining = r.Status == instanceDraining
+					// A DAEMON service's task on an instance that no longer
+					// satisfies its constraints is replaced as one on a
+					// draining instance is (ECS stops such tasks).
+					v.OnDraining = r.Status == instanceDraining || daemonOn != nil && !daemonOn[r.ARN]
 					v.Instance, v.Attributes = r.ARN, r.Attributes
 					if binpack && v.Phase != phaseStopped {
 						cp.binpackView(&v, t, r)

@@ -285,6 +285,12 @@ func (cp *ControlPlane) checkRunnable(def *ecsmodel.TaskDefinition, launchType s
 // container instance of its cluster that satisfies its and its task
 // definition's memberOf constraints; callers hold cp.mu.
 func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
+	return int32(len(cp.daemonInstances(s)))
+}
+
+// daemonInstances are the ARNs of the container instances a DAEMON
+// service runs a task on (see daemonCount); callers hold cp.mu.
+func (cp *ControlPlane) daemonInstances(s *serviceRecord) map[string]bool {
 	var exprs []*query.Expr
 	cons := slices.Clone(s.PlacementConstraints)
 	if td, err := cp.taskDef(s.TaskDefinition); err == nil {
@@ -298,12 +304,12 @@ func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
 		}
 		e, err := query.Compile(c.Expression)
 		if err != nil {
-			return 0 // placement reports the error in an event
+			return nil // placement reports the error in an event
 		}
 		exprs = append(exprs, e)
 	}
 	st := cp.placer(s.Cluster)
-	n := int32(0)
+	out := map[string]bool{}
 	for _, r := range cp.instances {
 		if r.Cluster != s.Cluster || r.Status != instanceActive {
 			continue
@@ -313,10 +319,10 @@ func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
 			pi = r.placementInstance()
 		}
 		if !slices.ContainsFunc(exprs, func(e *query.Expr) bool { return !e.Eval(instanceView{&pi}) }) {
-			n++
+			out[r.ARN] = true
 		}
 	}
-	return n
+	return out
 }
 
 // service returns the service named by nameOrARN in cluster c, in any

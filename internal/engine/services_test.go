@@ -856,3 +856,39 @@ func TestServices_CircuitBreakerSettings(t *testing.T) {
 		DeploymentConfiguration: &types.DeploymentConfiguration{DeploymentCircuitBreaker: cb}})
 	apiErr(t, "UpdateService with a negative threshold", err, "InvalidParameterException", "thresholdConfiguration.value")
 }
+
+// TestServices_DaemonLeavesAnInstanceThatNoLongerMatches: when a container
+// instance stops satisfying a DAEMON service's memberOf constraint, the
+// service stops the task there (not, say, its newest task elsewhere), as
+// ECS does.
+func TestServices_DaemonLeavesAnInstanceThatNoLongerMatches(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	register := func() string {
+		r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+			Cluster: env.cluster, TotalResources: resources(1024, 512), Attributes: attrs("role", "edge")}))
+		return aws.ToString(r.ContainerInstance.ContainerInstanceArn)
+	}
+	on := func() []string {
+		var out []string
+		for _, task := range env.tasks("agent", types.DesiredStatusRunning) {
+			out = append(out, aws.ToString(task.ContainerInstanceArn))
+		}
+		return out
+	}
+	first := register()
+	ok[*awsecs.CreateServiceOutput](t, "CreateService DAEMON")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("agent"), TaskDefinition: aws.String("web"), SchedulingStrategy: types.SchedulingStrategyDaemon,
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:role == edge")}}}))
+	env.waitStable("agent")
+	second := register() // its task is the newest
+	env.waitService("agent", "a task on the second instance", func(s types.Service) bool {
+		return s.DesiredCount == 2 && s.RunningCount == 2 && slices.Contains(on(), second)
+	})
+	ok[*awsecs.PutAttributesOutput](t, "PutAttributes")(e.PutAttributes(c, &awsecs.PutAttributesInput{Cluster: env.cluster,
+		Attributes: []types.Attribute{{Name: aws.String("role"), Value: aws.String("db"), TargetId: aws.String(first)}}}))
+	env.waitService("agent", "only the task on the second instance", func(s types.Service) bool {
+		got := on()
+		return s.DesiredCount == 1 && s.RunningCount == 1 && len(got) == 1 && got[0] == second
+	})
+}
