@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/placement/query"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
@@ -270,6 +272,24 @@ func checkServiceLaunch(def *ecsmodel.TaskDefinition, asked ecsmodel.LaunchType,
 	return lt, nil
 }
 
+// checkServicePlacement refuses placement constraints and strategies that
+// RunTask would refuse (unknown types or fields, bad expressions, too many),
+// so that the service is refused at once rather than failing each start.
+func checkServicePlacement(def *ecsmodel.TaskDefinition, cons []ecsmodel.PlacementConstraint, strat []ecsmodel.PlacementStrategy) error {
+	req, err := placementRequest(def, &ecsmodel.RunTaskRequest{PlacementConstraints: cons, PlacementStrategy: strat}, "service:check", ecs.TaskResources{}, []string{"check"})
+	if err != nil {
+		return err
+	}
+	snap, err := placement.NewSnapshot(nil)
+	if err != nil {
+		return err
+	}
+	if _, err := placement.PlanRequest(snap, req); errors.Is(err, placement.ErrInvalid) {
+		return placementError(err)
+	}
+	return nil
+}
+
 // checkRunnable asks the launcher whether it can run def's tasks, so that
 // a service of a definition the agent refuses (a feature ecsrun lacks) is
 // refused at once rather than failing task after task; callers hold cp.mu.
@@ -365,8 +385,8 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if in.LaunchType != "" && len(in.CapacityProviderStrategy) > 0 {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
 	}
-	if len(in.ClientToken) > 36 {
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clientToken can be up to 36 characters long; got %d.", len(in.ClientToken))
+	if len(in.ClientToken) > 36 || strings.ContainsFunc(in.ClientToken, func(r rune) bool { return r < 33 || r > 126 }) {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clientToken can be up to 36 ASCII characters from '!' to '~' (33 to 126); got %q.", in.ClientToken)
 	}
 	if g := in.HealthCheckGracePeriodSeconds; g != nil && (*g < 0 || *g > 2147483647) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "healthCheckGracePeriodSeconds must be 0 or more; got %d.", *g)
@@ -408,6 +428,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	}
 	lt, err := checkServiceLaunch(def, in.LaunchType, in.NetworkConfiguration, len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkServicePlacement(def, in.PlacementConstraints, in.PlacementStrategy); err != nil {
 		return nil, err
 	}
 	if daemon && lt == string(ecsmodel.LaunchTypeFARGATE) {
@@ -577,6 +600,9 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		}
 		lt, err := checkServiceLaunch(def, ecsmodel.LaunchType(upd.AskedLaunchType), upd.NetworkConfiguration, len(upd.PlacementConstraints) > 0 || len(upd.PlacementStrategy) > 0)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkServicePlacement(def, upd.PlacementConstraints, upd.PlacementStrategy); err != nil {
 			return nil, err
 		}
 		if redeploy {

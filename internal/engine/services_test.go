@@ -305,6 +305,23 @@ func TestServices_Errors(t *testing.T) {
 			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("restarts")
 		},
 			"UnsupportedFeatureException", "restartPolicy"},
+		{"a bad placement strategy", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName = aws.String("b")
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("bogus")}}
+		}, "InvalidParameterException", "Invalid placement"},
+		{"six placement strategies", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName = aws.String("b")
+			for range 6 {
+				in.PlacementStrategy = append(in.PlacementStrategy, types.PlacementStrategy{Type: types.PlacementStrategyTypeRandom})
+			}
+		}, "InvalidParameterException", "Too many placement strategies"},
+		{"a bad placement expression", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName = aws.String("b")
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:x ==")}}
+		}, "InvalidParameterException", "Invalid placement"},
+		{"a clientToken with a space", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName, in.ClientToken = aws.String("b"), aws.String("a b")
+		}, "InvalidParameterException", "clientToken"},
 		{"bad maximumPercent", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName = aws.String("b")
 			in.DeploymentConfiguration = &types.DeploymentConfiguration{MaximumPercent: aws.Int32(50)}
@@ -317,6 +334,9 @@ func TestServices_Errors(t *testing.T) {
 	}
 	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("ghost"), DesiredCount: aws.Int32(1)})
 	apiErr(t, "UpdateService of a missing service", err, "ServiceNotFoundException", "Service not found.")
+	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("api"),
+		PlacementStrategy: []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("disk")}}})
+	apiErr(t, "UpdateService with a bad placement strategy", err, "InvalidParameterException", "Invalid placement")
 	_, err = e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: env.cluster, Service: aws.String("ghost")})
 	apiErr(t, "DeleteService of a missing service", err, "ServiceNotFoundException", "Service not found.")
 	ds := ok[*awsecs.DescribeServicesOutput](t, "DescribeServices")(e.DescribeServices(c, &awsecs.DescribeServicesInput{Cluster: env.cluster, Services: []string{"api", "ghost"}}))
