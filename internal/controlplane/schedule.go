@@ -418,6 +418,9 @@ func failureStreak(dep string, tasks []schedTask, now time.Time, settle time.Dur
 // it loses least by stopping). With no strategy (tasks on the host's own
 // capacity, Fargate) that last order is the whole choice.
 func pickStops(cands, all []schedTask, n int, strategy []schedStrategy) []schedTask {
+	if n >= len(cands) {
+		return slices.Clone(cands) // all go: nothing to choose
+	}
 	left := slices.Clone(cands)
 	staying := slices.Clone(all)
 	type res struct{ cpu, mem int64 }
