@@ -29,6 +29,10 @@ type schedTask struct {
 	Phase      int
 	// Running: lastStatus RUNNING (a stopping task may still be).
 	Running bool
+	// AwaitingHealth: it has essential containers with health checks and
+	// is not HEALTHY yet; it does not count as healthy (ECS waits for a
+	// task's health checks before counting it towards the minimum).
+	AwaitingHealth bool
 	// WindingDown: lastStatus STOPPING or later (a draining service goes
 	// INACTIVE once every task is).
 	WindingDown bool
@@ -286,12 +290,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	// Older deployments: their pending tasks go at once; their running
 	// ones as long as the healthy running tasks stay at or above the
 	// minimum.
-	healthy := 0
-	for _, t := range mine {
-		if t.Running {
-			healthy++
-		}
-	}
+	healthy := countHealthy(mine)
 	var oldRunning []schedTask
 	replace := drained
 	for _, dep := range s.Deployments[1:] {
@@ -309,7 +308,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	// once the primary runs its desired count); which ones, the
 	// placement strategy says, over all the service's tasks.
 	can := len(oldRunning)
-	if !(len(mine) >= desired && countRunning(mine) >= desired) {
+	if !(len(mine) >= desired && countHealthy(mine) >= desired) {
 		can = min(can, max(healthy-lower, 0))
 	}
 	for _, t := range pickStops(oldRunning, append(slices.Clone(mine), oldRunning...), can, s.Strategy) {
@@ -343,21 +342,23 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	return d
 }
 
-// settled: every task has been running for at least d, and none fails its
-// health checks.
+// settled: every task has been running for at least d, and is healthy
+// (HEALTHY if it has health checks).
 func settled(ts []schedTask, now time.Time, d time.Duration) bool {
 	for _, t := range ts {
-		if !t.Running || t.Unhealthy || t.StartedAt.IsZero() || now.Sub(t.StartedAt) < d {
+		if !t.Running || t.Unhealthy || t.AwaitingHealth || t.StartedAt.IsZero() || now.Sub(t.StartedAt) < d {
 			return false
 		}
 	}
 	return true
 }
 
-func countRunning(ts []schedTask) int {
+// countHealthy counts the tasks that are running and healthy: not failing
+// their health checks, and HEALTHY if they have any.
+func countHealthy(ts []schedTask) int {
 	n := 0
 	for _, t := range ts {
-		if t.Running {
+		if t.Running && !t.Unhealthy && !t.AwaitingHealth {
 			n++
 		}
 	}
@@ -380,7 +381,7 @@ func stoppingIn(stops []stopOrder, dep string) bool {
 func failureStreak(dep string, tasks []schedTask, now time.Time, settle time.Duration) (int, time.Time) {
 	var good time.Time
 	for _, t := range tasks {
-		if t.Deployment != dep || t.StartedAt.IsZero() || t.HealthStopped || t.Running && t.Unhealthy {
+		if t.Deployment != dep || t.StartedAt.IsZero() || t.HealthStopped || t.Running && (t.Unhealthy || t.AwaitingHealth) {
 			continue
 		}
 		end := now

@@ -64,6 +64,12 @@ func TestDecide(t *testing.T) {
 			[]schedTask{running("a", "d1", 1), running("b", "d1", 2), pending("c", "d2", 3), pending("d", "d2", 4)}, want{}},
 		{"rolling: old tasks go once the new run", svc(2, "d2", "d1"),
 			[]schedTask{running("a", "d1", 1), running("b", "d1", 2), running("c", "d2", 3), running("d", "d2", 4)}, want{stop: []string{"a", "b"}}},
+		{"rolling: old tasks stay until the new are healthy", svc(2, "d2", "d1"),
+			[]schedTask{running("a", "d1", 1), running("b", "d1", 2),
+				{ID: "c", Deployment: "d2", Seq: 3, Phase: phaseRunning, Running: true, AwaitingHealth: true, StartedAt: ago(time.Minute)},
+				running("d", "d2", 4)}, want{stop: []string{"b"}}},
+		{"a task awaiting its health checks has not settled", svc(1, "d1"),
+			[]schedTask{{ID: "a", Deployment: "d1", Seq: 1, Phase: phaseRunning, Running: true, AwaitingHealth: true, StartedAt: ago(time.Minute)}}, want{}},
 		{"rolling with maximumPercent 100 stops first", func() schedService {
 			s := svc(2, "d2", "d1")
 			s.MaxPercent, s.MinHealthyPercent = 100, 50

@@ -100,6 +100,11 @@ func schedTaskOf(t *taskRecord) schedTask {
 	st := &t.State
 	v := schedTask{ID: t.ID, Deployment: t.StartedBy, Seq: t.Seq, StartedAt: st.StartedAt, StoppedAt: st.StoppedAt,
 		Running: st.Status == taskstate.Running, Unhealthy: st.Health() == taskstate.HealthUnhealthy}
+	for _, c := range st.Containers {
+		if c.Essential && c.HealthChecked && st.Health() == taskstate.HealthUnknown {
+			v.AwaitingHealth = true
+		}
+	}
 	switch {
 	case st.Status.Terminal():
 		v.Phase = phaseStopped

@@ -912,3 +912,59 @@ func TestServices_DaemonLeavesAnInstanceThatNoLongerMatches(t *testing.T) {
 		return s.DesiredCount == 1 && s.RunningCount == 1 && len(got) == 1 && got[0] == second
 	})
 }
+
+// TestServices_RollingWaitsForHealthyTasks: with minimumHealthyPercent 100,
+// a rolling deployment to a revision with container health checks stops
+// no old task before the new ones are HEALTHY, and completes once they are.
+func TestServices_RollingWaitsForHealthyTasks(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("web"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			Command: []string{"serve"}, StopTimeout: aws.Int32(2),
+			HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1)}}},
+	}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("roll"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(2)}))
+	env.waitStable("roll")
+	old := taskARNs(env.tasks("roll", types.DesiredStatusRunning))
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to web:3")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("roll"), TaskDefinition: aws.String("web:3")}))
+	var fresh []types.Task
+	env.waitService("roll", "the new tasks to run", func(s types.Service) bool {
+		fresh = nil
+		for _, task := range env.tasks("roll", types.DesiredStatusRunning) {
+			if strings.HasSuffix(aws.ToString(task.TaskDefinitionArn), "web:3") && aws.ToString(task.LastStatus) == "RUNNING" {
+				fresh = append(fresh, task)
+			}
+		}
+		return len(fresh) == 2
+	})
+	// A pass of the scheduler after the new tasks ran: it starts another
+	// service's task in the same pass that decides for this one. The old
+	// tasks must still be there, as the new are not HEALTHY.
+	ok[*awsecs.CreateServiceOutput](t, "CreateService probe")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("probe"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("probe")
+	s := env.describe("roll")
+	if got := taskARNs(env.tasks("roll", types.DesiredStatusRunning)); !slices.Equal(got, taskARNs(append(slices.Clone(fresh), env.tasksOf(old)...))) || len(s.Deployments) != 2 {
+		t.Fatalf("before the new tasks are healthy: running %v, deployments %d; want the old ones kept", got, len(s.Deployments))
+	}
+	for _, task := range fresh {
+		for _, ct := range task.Containers {
+			if err := env.rt.SetHealth(aws.ToString(ct.RuntimeId), runtime.HealthHealthy); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	env.waitService("roll", "the deployment to complete", func(s types.Service) bool {
+		return len(s.Deployments) == 1 && s.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted && s.RunningCount == 2
+	})
+}
+
+// tasksOf describes the tasks with the given ARNs.
+func (env *svcEnv) tasksOf(arns []string) []types.Task {
+	env.h.t.Helper()
+	dt := ok[*awsecs.DescribeTasksOutput](env.h.t, "DescribeTasks")(env.h.ecs.DescribeTasks(ctx(env.h.t), &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: arns}))
+	return dt.Tasks
+}
