@@ -416,6 +416,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		return nil, err
 	}
 	if s := cp.services[serviceKey(c.Name, in.ServiceName)]; s != nil && s.Status != serviceInactive {
+		if s.Status == serviceDraining {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Unable to Start a service that is still Draining.")
+		}
 		if s.CreateKey != key {
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Creation of service was not idempotent.")
 		}
