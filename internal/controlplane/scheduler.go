@@ -253,7 +253,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 	changed := false
 	for i := range s.Deployments {
 		d := &s.Deployments[i]
-		if n := dec.Counts[d.ID].Failed; n > d.FailedTasks {
+		if n := dec.Counts[d.ID].Failed; n != d.FailedTasks {
 			d.FailedTasks, d.UpdatedAt, changed = n, now, true
 		}
 	}

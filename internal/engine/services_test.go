@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -967,4 +968,26 @@ func (env *svcEnv) tasksOf(arns []string) []types.Task {
 	env.h.t.Helper()
 	dt := ok[*awsecs.DescribeTasksOutput](env.h.t, "DescribeTasks")(env.h.ecs.DescribeTasks(ctx(env.h.t), &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: arns}))
 	return dt.Tasks
+}
+
+// TestServices_FailedTasksResetOnAHealthyTask: a deployment's failedTasks
+// counts failed tasks in a row; once a task runs healthily it is 0 again.
+func TestServices_FailedTasksResetOnAHealthyTask(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	var starts atomic.Int32
+	env.rt.OnCommand("flaky", fake.RunsUntilStopped())
+	env.rt.On(func(s runtime.ContainerSpec) bool {
+		return len(s.Command) > 0 && s.Command[0] == "flaky" && starts.Add(1) <= 2 // the first two crash
+	}, fake.Exits(1))
+	env.register("flaky", "flaky")
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("flaky"), TaskDefinition: aws.String("flaky"), DesiredCount: aws.Int32(1)}))
+	env.waitService("flaky", "two failed tasks", func(s types.Service) bool { return s.Deployments[0].FailedTasks == 2 })
+	s := env.waitService("flaky", "the deployment to complete", func(s types.Service) bool {
+		return s.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted
+	})
+	if s.Deployments[0].FailedTasks != 0 {
+		t.Errorf("failedTasks = %d once a task ran healthily; want 0", s.Deployments[0].FailedTasks)
+	}
 }
