@@ -534,6 +534,9 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if daemon && len(in.PlacementStrategy) > 0 {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Placement strategies are not supported with the DAEMON scheduling strategy: it runs one task on each container instance.")
 	}
+	if daemon && len(in.CapacityProviderStrategy) > 0 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The DAEMON scheduling strategy runs tasks on container instances: it does not support capacity provider strategies.")
+	}
 	upd := *s
 	upd.Deployments = slices.Clone(s.Deployments)
 	upd.MaxPercent, upd.MinHealthyPercent, upd.CircuitBreaker, upd.Rollback, err = deploymentSettings(in.DeploymentConfiguration, s.MaxPercent, s.MinHealthyPercent, s.CircuitBreaker, s.Rollback)

@@ -638,6 +638,9 @@ func TestServices_Daemon(t *testing.T) {
 	})
 	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("agent"), DesiredCount: aws.Int32(5)})
 	apiErr(t, "UpdateService desiredCount of a DAEMON service", err, "InvalidParameterException", "DAEMON")
+	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("agent"), ForceNewDeployment: true,
+		CapacityProviderStrategy: []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}})
+	apiErr(t, "UpdateService capacityProviderStrategy of a DAEMON service", err, "InvalidParameterException", "DAEMON")
 	_, err = e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("agent2"), TaskDefinition: aws.String("web"),
 		SchedulingStrategy: types.SchedulingStrategyDaemon, PlacementStrategy: []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("instanceId")}}})
 	apiErr(t, "CreateService DAEMON with a placement strategy", err, "InvalidParameterException", "Placement strategies are not supported")
