@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -27,8 +28,15 @@ type schedTask struct {
 	Seq        int64
 	Phase      int
 	// Running: lastStatus RUNNING (a stopping task may still be).
-	Running   bool
-	Unhealthy bool
+	Running bool
+	// AwaitingHealth: it has essential containers with health checks and
+	// is not HEALTHY yet; it does not count as healthy (ECS waits for a
+	// task's health checks before counting it towards the minimum).
+	AwaitingHealth bool
+	// WindingDown: lastStatus STOPPING or later (a draining service goes
+	// INACTIVE once every task is).
+	WindingDown bool
+	Unhealthy   bool
 	// OnDraining: the task runs on a DRAINING container instance, so the
 	// scheduler replaces it as it replaces an old deployment's tasks.
 	OnDraining bool
@@ -36,8 +44,22 @@ type schedTask struct {
 	StoppedAt  time.Time
 	// Failed: it stopped on its own (an essential container exited, or it
 	// failed to start) or the scheduler stopped it for failing its health
-	// checks.
-	Failed bool
+	// checks (HealthStopped).
+	Failed, HealthStopped bool
+	// Where the task is, for choosing which tasks to stop: its container
+	// instance ("" on the host's own capacity) and that instance's
+	// attributes; FreeCPU and FreeMemory are what the instance has left,
+	// CPU and Memory what the task holds (filled in for binpack only).
+	Instance            string
+	Attributes          map[string]string
+	FreeCPU, FreeMemory int64
+	CPU, Memory         int64
+}
+
+// schedStrategy is one placement strategy of a service (type spread,
+// binpack or random, and its field).
+type schedStrategy struct {
+	Type, Field string
 }
 
 // schedDeployment is one deployment of a service; the first of a
@@ -54,15 +76,25 @@ type schedService struct {
 	MaxPercent        int32
 	MinHealthyPercent int32
 	CircuitBreaker    bool
-	Rollback          bool
-	CanRollBack       bool // a completed deployment to roll back to exists
-	Grace             time.Duration
+	// Threshold is how many failed tasks trip the circuit breaker (0:
+	// failureThreshold of the desired count);
+	// Cumulative: they count since the deployment started, not in a row
+	// (resetOnHealthyTask false).
+	Threshold   int32
+	Cumulative  bool
+	Rollback    bool
+	CanRollBack bool // a completed deployment to roll back to exists
+	Grace       time.Duration
 	// Settle is how long the primary's tasks must have been running for
 	// the deployment to complete (a task that crashes at once is not a
 	// success).
 	Settle              time.Duration
 	Deployments         []schedDeployment
 	RetryBase, RetryMax time.Duration
+	// Strategy is the placement strategy the service's tasks are placed
+	// with (its own, or the default for services); it also says which
+	// tasks go when the service stops some (pickStops).
+	Strategy []schedStrategy
 }
 
 // stopOrder is a task the scheduler stops, and why.
@@ -99,11 +131,29 @@ type decision struct {
 	Counts   map[string]depCounts
 }
 
-// failureThreshold is how many failed tasks trip the circuit breaker of a
-// deployment of desired tasks: half of them, at least 3 and at most 200.
+// failureThreshold is how many failed tasks in a row trip the circuit
+// breaker of a deployment of desired tasks: half of them rounded up, at
+// least 3 and at most 200 (ECS's formula).
 func failureThreshold(desired int32) int32 {
-	n := (desired + 1) / 2
-	return min(max(n, 3), 200)
+	return breakerThreshold("BOUNDED_PERCENT", 50, desired)
+}
+
+// breakerThreshold is the circuit breaker's threshold for a deployment of
+// desired tasks under a thresholdConfiguration: BOUNDED_PERCENT (the
+// default, 50) is value percent of them rounded up, at least 3 and at most
+// 200; UNBOUNDED_PERCENT the same without the bounds; COUNT the value
+// itself. It is at least 1.
+func breakerThreshold(typ string, value, desired int32) int32 {
+	pct := (int64(desired)*int64(value) + 99) / 100
+	switch typ {
+	case "COUNT":
+		return max(value, 1)
+	case "UNBOUNDED_PERCENT":
+		return int32(max(min(pct, 1<<31-1), 1))
+	case "", "BOUNDED_PERCENT":
+		return int32(min(max(pct, 3), 200))
+	}
+	return failureThreshold(desired)
 }
 
 // retryDelay is the backoff before the next start after streak failed
@@ -124,13 +174,11 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	d := decision{Counts: map[string]depCounts{}}
 	live := map[string][]schedTask{} // pending or running, desired RUNNING
 	stopping := map[string]int{}
+	windingDown := 0 // stopping tasks at STOPPING or later
 	for _, t := range tasks {
 		c := d.Counts[t.Deployment]
 		switch {
 		case t.Phase == phaseStopped:
-			if t.Failed {
-				c.Failed++
-			}
 		case t.Running:
 			c.Running++
 		case t.Phase == phasePending:
@@ -142,7 +190,23 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 			live[t.Deployment] = append(live[t.Deployment], t)
 		case phaseStopping:
 			stopping[t.Deployment]++
+			if t.WindingDown {
+				windingDown++
+			}
 		}
+	}
+	for dep, c := range d.Counts {
+		n, _ := failureStreak(dep, tasks, now, s.Settle)
+		if s.Cumulative {
+			n = 0
+			for _, t := range tasks {
+				if t.Deployment == dep && t.Phase == phaseStopped && t.Failed {
+					n++
+				}
+			}
+		}
+		c.Failed = int32(n)
+		d.Counts[dep] = c
 	}
 	for _, ts := range live {
 		sort.Slice(ts, func(i, j int) bool { return ts[i].Seq < ts[j].Seq })
@@ -161,7 +225,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		for _, n := range stopping {
 			left += n
 		}
-		d.Inactive = left == 0
+		d.Inactive = left == windingDown
 		return d
 	}
 	primary := s.Deployments[0]
@@ -181,7 +245,11 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	}
 
 	// The circuit breaker.
-	if s.CircuitBreaker && primary.Rollout == "IN_PROGRESS" && d.Counts[primary.ID].Failed >= failureThreshold(s.Desired) {
+	threshold := s.Threshold
+	if threshold <= 0 {
+		threshold = failureThreshold(s.Desired)
+	}
+	if s.CircuitBreaker && primary.Rollout == "IN_PROGRESS" && d.Counts[primary.ID].Failed >= threshold {
 		d.Failed = true
 		d.RollBack = s.Rollback && s.CanRollBack
 		return d
@@ -199,8 +267,9 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		upper = desired
 	}
 
-	// Scale in the primary: pending tasks first, then the newest. Tasks on
-	// draining instances are replaced as old deployments' are.
+	// Scale in the primary, choosing the tasks as the placement strategy
+	// says (pickStops). Tasks on draining instances are replaced as old
+	// deployments' are.
 	var mine, drained []schedTask
 	for _, t := range live[primary.ID] {
 		if t.OnDraining {
@@ -210,39 +279,19 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		}
 	}
 	if len(mine) > desired {
-		excess := len(mine) - desired
-		order := append([]schedTask(nil), mine...)
-		sort.SliceStable(order, func(i, j int) bool {
-			if order[i].Running != order[j].Running {
-				return !order[i].Running
-			}
-			return order[i].Seq > order[j].Seq
-		})
 		gone := map[string]bool{}
-		for _, t := range order[:excess] {
+		for _, t := range pickStops(mine, mine, len(mine)-desired, s.Strategy) {
 			stop(t, false)
 			gone[t.ID] = true
 		}
-		kept := mine[:0:0]
-		for _, t := range mine {
-			if !gone[t.ID] {
-				kept = append(kept, t)
-			}
-		}
-		mine = kept
+		mine = slices.DeleteFunc(mine, func(t schedTask) bool { return gone[t.ID] })
 	}
 
 	// Older deployments: their pending tasks go at once; their running
 	// ones as long as the healthy running tasks stay at or above the
 	// minimum.
-	healthy := 0
-	for _, t := range mine {
-		if t.Running {
-			healthy++
-		}
-	}
+	healthy := countHealthy(mine)
 	var oldRunning []schedTask
-	oldLive := 0
 	replace := drained
 	for _, dep := range s.Deployments[1:] {
 		replace = append(replace, live[dep.ID]...)
@@ -255,21 +304,24 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		oldRunning = append(oldRunning, t)
 	}
 	healthy += len(oldRunning)
-	for _, t := range oldRunning {
-		if healthy-1 >= lower || len(mine) >= desired && countRunning(mine) >= desired {
-			stop(t, false)
-			healthy--
-			continue
-		}
-		oldLive++
+	// As many old running tasks go as the minimum allows (all of them
+	// once the primary runs its desired count); which ones, the
+	// placement strategy says, over all the service's tasks.
+	can := len(oldRunning)
+	if !(len(mine) >= desired && countHealthy(mine) >= desired) {
+		can = min(can, max(healthy-lower, 0))
 	}
+	for _, t := range pickStops(oldRunning, append(slices.Clone(mine), oldRunning...), can, s.Strategy) {
+		stop(t, false)
+	}
+	oldLive := len(oldRunning) - can
 
 	// Start what the primary lacks, within the maximum.
 	need := desired - len(mine)
 	room := upper - len(mine) - oldLive
 	start := min(need, room)
 	if start > 0 {
-		streak, last := failureStreak(primary.ID, tasks)
+		streak, last := failureStreak(primary.ID, tasks, now, s.Settle)
 		if wait := retryDelay(streak, s.RetryBase, s.RetryMax); wait > 0 && now.Before(last.Add(wait)) {
 			d.RetryAt = last.Add(wait)
 			start = 0
@@ -290,21 +342,23 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	return d
 }
 
-// settled: every task has been running for at least d, and none fails its
-// health checks.
+// settled: every task has been running for at least d, and is healthy
+// (HEALTHY if it has health checks).
 func settled(ts []schedTask, now time.Time, d time.Duration) bool {
 	for _, t := range ts {
-		if !t.Running || t.Unhealthy || t.StartedAt.IsZero() || now.Sub(t.StartedAt) < d {
+		if !t.Running || t.Unhealthy || t.AwaitingHealth || t.StartedAt.IsZero() || now.Sub(t.StartedAt) < d {
 			return false
 		}
 	}
 	return true
 }
 
-func countRunning(ts []schedTask) int {
+// countHealthy counts the tasks that are running and healthy: not failing
+// their health checks, and HEALTHY if they have any.
+func countHealthy(ts []schedTask) int {
 	n := 0
 	for _, t := range ts {
-		if t.Running {
+		if t.Running && !t.Unhealthy && !t.AwaitingHealth {
 			n++
 		}
 	}
@@ -320,14 +374,24 @@ func stoppingIn(stops []stopOrder, dep string) bool {
 	return false
 }
 
-// failureStreak counts the tasks of deployment dep that failed since the
-// last of its tasks still running started, and when the last of them
-// stopped.
-func failureStreak(dep string, tasks []schedTask) (int, time.Time) {
+// failureStreak counts the failed tasks of deployment dep in a row: those
+// that stopped since a task of dep last ran healthily (RUNNING for settle
+// without failing its health checks; ECS resets its failedTasks count then),
+// and says when the last of them stopped.
+func failureStreak(dep string, tasks []schedTask, now time.Time, settle time.Duration) (int, time.Time) {
 	var good time.Time
 	for _, t := range tasks {
-		if t.Deployment == dep && t.Phase == phaseRunning && t.Running && t.StartedAt.After(good) {
-			good = t.StartedAt
+		if t.Deployment != dep || t.StartedAt.IsZero() || t.HealthStopped || t.Running && (t.Unhealthy || t.AwaitingHealth) {
+			continue
+		}
+		end := now
+		if t.Phase == phaseStopped {
+			end = t.StoppedAt
+		} else if !t.Running {
+			continue
+		}
+		if at := t.StartedAt.Add(settle); !end.Before(at) && at.After(good) {
+			good = at
 		}
 	}
 	n := 0
@@ -342,4 +406,99 @@ func failureStreak(dep string, tasks []schedTask) (int, time.Time) {
 		}
 	}
 	return n, last
+}
+
+// pickStops chooses n of the candidate tasks to stop, one at a time, the
+// way ECS chooses tasks when a service scales in: each strategy in turn
+// narrows the candidates, spread to those whose value of the field (an
+// availability zone, an instance) has the most of the service's tasks
+// that stay (all, the tasks counted), binpack to those on the instance
+// with the most of the resource left once they stop, random not at all.
+// Among the candidates left it takes pending tasks first, then unhealthy
+// ones, then the newest (ECS picks at random there; ecsrun picks the tasks
+// it loses least by stopping). With no strategy (tasks on the host's own
+// capacity, Fargate) that last order is the whole choice.
+func pickStops(cands, all []schedTask, n int, strategy []schedStrategy) []schedTask {
+	if n >= len(cands) {
+		return slices.Clone(cands) // all go: nothing to choose
+	}
+	left := slices.Clone(cands)
+	staying := slices.Clone(all)
+	type res struct{ cpu, mem int64 }
+	freed := map[string]res{} // what the tasks chosen so far free, by instance
+	var out []schedTask
+	for ; n > 0 && len(left) > 0; n-- {
+		pool := slices.Clone(left)
+		for _, st := range strategy {
+			if len(pool) < 2 {
+				break
+			}
+			switch st.Type {
+			case "spread":
+				count := map[string]int{}
+				for _, t := range staying {
+					count[spreadValue(t, st.Field)]++
+				}
+				most := 0
+				for _, t := range pool {
+					most = max(most, count[spreadValue(t, st.Field)])
+				}
+				pool = slices.DeleteFunc(pool, func(t schedTask) bool { return count[spreadValue(t, st.Field)] < most })
+			case "binpack":
+				after := func(t schedTask) int64 {
+					if st.Field == "cpu" {
+						return t.FreeCPU + freed[t.Instance].cpu + t.CPU
+					}
+					return t.FreeMemory + freed[t.Instance].mem + t.Memory
+				}
+				most := int64(-1 << 62)
+				for _, t := range pool {
+					most = max(most, after(t))
+				}
+				pool = slices.DeleteFunc(pool, func(t schedTask) bool { return after(t) < most })
+			}
+		}
+		slices.SortStableFunc(pool, func(a, b schedTask) int {
+			switch {
+			case a.Running != b.Running:
+				if !a.Running {
+					return -1
+				}
+				return 1
+			case a.Unhealthy != b.Unhealthy:
+				if a.Unhealthy {
+					return -1
+				}
+				return 1
+			case a.Seq != b.Seq:
+				if a.Seq > b.Seq {
+					return -1
+				}
+				return 1
+			}
+			return 0
+		})
+		t := pool[0]
+		out = append(out, t)
+		left = slices.DeleteFunc(left, func(c schedTask) bool { return c.ID == t.ID })
+		staying = slices.DeleteFunc(staying, func(c schedTask) bool { return c.ID == t.ID })
+		if t.Instance != "" {
+			f := freed[t.Instance]
+			freed[t.Instance] = res{f.cpu + t.CPU, f.mem + t.Memory}
+		}
+	}
+	return out
+}
+
+// spreadValue is a task's value of a spread field: its instance for
+// instanceId (or host), the instance's attribute for attribute:<name>;
+// "" when it has none (a task on the host's own capacity).
+func spreadValue(t schedTask, field string) string {
+	switch {
+	case field == "instanceId" || field == "host":
+		return t.Instance
+	case len(field) > len("attribute:") && field[:len("attribute:")] == "attribute:":
+		return t.Attributes[field[len("attribute:"):]]
+	}
+	return ""
 }

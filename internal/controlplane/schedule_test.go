@@ -64,11 +64,17 @@ func TestDecide(t *testing.T) {
 			[]schedTask{running("a", "d1", 1), running("b", "d1", 2), pending("c", "d2", 3), pending("d", "d2", 4)}, want{}},
 		{"rolling: old tasks go once the new run", svc(2, "d2", "d1"),
 			[]schedTask{running("a", "d1", 1), running("b", "d1", 2), running("c", "d2", 3), running("d", "d2", 4)}, want{stop: []string{"a", "b"}}},
+		{"rolling: old tasks stay until the new are healthy", svc(2, "d2", "d1"),
+			[]schedTask{running("a", "d1", 1), running("b", "d1", 2),
+				{ID: "c", Deployment: "d2", Seq: 3, Phase: phaseRunning, Running: true, AwaitingHealth: true, StartedAt: ago(time.Minute)},
+				running("d", "d2", 4)}, want{stop: []string{"b"}}},
+		{"a task awaiting its health checks has not settled", svc(1, "d1"),
+			[]schedTask{{ID: "a", Deployment: "d1", Seq: 1, Phase: phaseRunning, Running: true, AwaitingHealth: true, StartedAt: ago(time.Minute)}}, want{}},
 		{"rolling with maximumPercent 100 stops first", func() schedService {
 			s := svc(2, "d2", "d1")
 			s.MaxPercent, s.MinHealthyPercent = 100, 50
 			return s
-		}(), []schedTask{running("a", "d1", 1), running("b", "d1", 2)}, want{stop: []string{"a"}, start: 1}},
+		}(), []schedTask{running("a", "d1", 1), running("b", "d1", 2)}, want{stop: []string{"b"}, start: 1}},
 		{"rolling with 100/100 cannot move", func() schedService {
 			s := svc(2, "d2", "d1")
 			s.MaxPercent = 100
@@ -124,6 +130,11 @@ func TestDecide(t *testing.T) {
 			s.Draining = true
 			return s
 		}(), []schedTask{{ID: "a", Deployment: "d1", Phase: phaseStopping}}, want{}},
+		{"draining goes inactive once the tasks are STOPPING", func() schedService {
+			s := svc(0, "d1")
+			s.Draining = true
+			return s
+		}(), []schedTask{{ID: "a", Deployment: "d1", Phase: phaseStopping, Running: true, WindingDown: true}, {ID: "b", Deployment: "d1", Phase: phaseStopped}}, want{inactive: true}},
 		{"drained is inactive", func() schedService {
 			s := svc(0, "d1")
 			s.Draining = true
@@ -179,5 +190,177 @@ func TestFailureThresholdAndRetryDelay(t *testing.T) {
 		if got := retryDelay(tt.streak, time.Second, time.Minute); got != tt.want {
 			t.Errorf("retryDelay(%d) = %v; want %v", tt.streak, got, tt.want)
 		}
+	}
+}
+
+// TestPickStops: scaling in (and stopping an old deployment's tasks)
+// follows the service's placement strategy, as ECS documents it.
+func TestPickStops(t *testing.T) {
+	zoneSpread := []schedStrategy{{"spread", "attribute:ecs.availability-zone"}, {"spread", "instanceId"}}
+	on := func(id string, seq int64, zone, inst string) schedTask {
+		return schedTask{ID: id, Seq: seq, Phase: phaseRunning, Running: true, Instance: inst,
+			Attributes: map[string]string{"ecs.availability-zone": zone}}
+	}
+	pendingOn := func(id string, seq int64, zone, inst string) schedTask {
+		t := on(id, seq, zone, inst)
+		t.Phase, t.Running = phasePending, false
+		return t
+	}
+	mem := func(t schedTask, free, uses int64) schedTask {
+		t.FreeMemory, t.Memory = free, uses
+		return t
+	}
+	tests := []struct {
+		name     string
+		tasks    []schedTask
+		n        int
+		strategy []schedStrategy
+		want     []string
+	}{
+		{"6 over 3 zones to 3 leaves one a zone",
+			[]schedTask{on("a1", 1, "a", "i1"), on("b1", 2, "b", "i2"), on("c1", 3, "c", "i3"), on("a2", 4, "a", "i4"), on("b2", 5, "b", "i5"), on("c2", 6, "c", "i6")},
+			3, zoneSpread, []string{"c2", "b2", "a2"}},
+		{"the fullest zone goes first, not the newest tasks",
+			[]schedTask{on("a1", 1, "a", "i1"), on("a2", 2, "a", "i1"), on("a3", 3, "a", "i2"), on("b1", 4, "b", "i3"), on("c1", 5, "c", "i4")},
+			2, zoneSpread, []string{"a2", "a3"}},
+		{"within a zone, the instance with the most tasks",
+			[]schedTask{on("a1", 1, "a", "i1"), on("a2", 2, "a", "i2"), on("a3", 3, "a", "i2"), on("b1", 4, "b", "i3"), on("b2", 5, "b", "i4")},
+			1, zoneSpread, []string{"a3"}},
+		{"balance before pending tasks",
+			[]schedTask{pendingOn("a1", 9, "a", "i1"), on("b1", 1, "b", "i2"), on("b2", 2, "b", "i3")},
+			1, zoneSpread, []string{"b2"}},
+		{"pending first within the balance",
+			[]schedTask{on("a1", 9, "a", "i1"), pendingOn("a2", 1, "a", "i2"), on("b1", 1, "b", "i3")},
+			1, zoneSpread, []string{"a2"}},
+		{"binpack stops on the instance with the most left",
+			[]schedTask{mem(on("x", 1, "a", "full"), 100, 256), mem(on("y", 2, "a", "roomy"), 2000, 256), mem(on("z", 3, "a", "full"), 100, 256)},
+			1, []schedStrategy{{"binpack", "memory"}}, []string{"y"}},
+		{"binpack counts what the stops before freed",
+			[]schedTask{mem(on("x", 1, "a", "full"), 100, 1024), mem(on("y", 2, "a", "roomy"), 600, 256), mem(on("z", 3, "a", "full"), 100, 1024)},
+			2, []schedStrategy{{"binpack", "memory"}}, []string{"z", "x"}},
+		{"no strategy: pending, then the newest",
+			[]schedTask{on("a1", 1, "a", "i1"), on("a2", 3, "a", "i1"), pendingOn("b1", 2, "b", "i2")},
+			2, nil, []string{"b1", "a2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, s := range pickStops(tt.tasks, tt.tasks, tt.n, tt.strategy) {
+				got = append(got, s.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("pickStops = %v; want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecide_StopsFollowTheStrategy: decide scales in and rolls with
+// pickStops.
+func TestDecide_StopsFollowTheStrategy(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	on := func(id, dep string, seq int64, zone string) schedTask {
+		return schedTask{ID: id, Deployment: dep, Seq: seq, Phase: phaseRunning, Running: true, StartedAt: now.Add(-time.Hour),
+			Instance: "i-" + id, Attributes: map[string]string{"ecs.availability-zone": zone}}
+	}
+	strategy := []schedStrategy{{"spread", "attribute:ecs.availability-zone"}, {"spread", "instanceId"}}
+	s := schedService{Desired: 3, MaxPercent: 200, MinHealthyPercent: 100, Settle: time.Second, Strategy: strategy,
+		Deployments: []schedDeployment{{ID: "d1", Rollout: "COMPLETED"}}}
+	d := decide(s, []schedTask{on("a1", "d1", 1, "a"), on("a2", "d1", 2, "a"), on("a3", "d1", 3, "a"), on("b1", "d1", 4, "b"), on("c1", "d1", 5, "c")}, now)
+	var stops []string
+	for _, o := range d.Stop {
+		stops = append(stops, o.ID)
+	}
+	if !slices.Equal(stops, []string{"a3", "a2"}) {
+		t.Errorf("scale in 5 -> 3 stops %v; want two of zone a's three (a3, a2)", stops)
+	}
+
+	// Rolling with maximumPercent 100 and minimumHealthyPercent 50: two of
+	// the four old tasks go first, from the fullest zone, then the newest.
+	s = schedService{Desired: 4, MaxPercent: 100, MinHealthyPercent: 50, Settle: time.Second, Strategy: strategy,
+		Deployments: []schedDeployment{{ID: "d2", Rollout: "IN_PROGRESS"}, {ID: "d1", Rollout: "COMPLETED"}}}
+	d = decide(s, []schedTask{on("o1", "d1", 1, "a"), on("o2", "d1", 2, "a"), on("o3", "d1", 4, "b"), on("o4", "d1", 3, "c")}, now)
+	stops = nil
+	for _, o := range d.Stop {
+		stops = append(stops, o.ID)
+	}
+	if !slices.Equal(stops, []string{"o2", "o3"}) || d.Start != 2 {
+		t.Errorf("rolling stops %v and starts %d; want o2 (zone a has two), then o3 (the newest), and 2 starts", stops, d.Start)
+	}
+}
+
+// TestDecide_FailedTasksInARow: the circuit breaker counts failed tasks in
+// a row; a task that ran healthily resets the count (ECS's failedTasks).
+func TestDecide_FailedTasksInARow(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	failedAt := func(id string, ago time.Duration) schedTask {
+		return schedTask{ID: id, Deployment: "d2", Phase: phaseStopped, Failed: true, StoppedAt: now.Add(-ago)}
+	}
+	s := schedService{Desired: 2, MaxPercent: 200, MinHealthyPercent: 100, Settle: time.Second, CircuitBreaker: true,
+		RetryBase: time.Millisecond, RetryMax: time.Millisecond,
+		Deployments: []schedDeployment{{ID: "d2", Rollout: "IN_PROGRESS"}, {ID: "d1", Rollout: "COMPLETED"}}}
+	healthy := schedTask{ID: "ok", Deployment: "d2", Seq: 5, Phase: phaseRunning, Running: true, StartedAt: now.Add(-30 * time.Minute)}
+	tests := []struct {
+		name   string
+		tasks  []schedTask
+		failed int32
+		trips  bool
+	}{
+		{"three in a row trip", []schedTask{failedAt("x", time.Hour), failedAt("y", 50*time.Minute), failedAt("z", time.Minute)}, 3, true},
+		{"a healthy task resets the count", []schedTask{failedAt("x", time.Hour), failedAt("y", 50*time.Minute), healthy, failedAt("z", time.Minute)}, 1, false},
+		{"one that ran healthily and then stopped resets it too", []schedTask{failedAt("x", time.Hour), failedAt("y", 50*time.Minute),
+			{ID: "was", Deployment: "d2", Phase: phaseStopped, StartedAt: now.Add(-40 * time.Minute), StoppedAt: now.Add(-20 * time.Minute)},
+			failedAt("z", time.Minute)}, 1, false},
+		{"one that crashed at once does not", []schedTask{failedAt("x", time.Hour), failedAt("y", 50*time.Minute),
+			{ID: "z", Deployment: "d2", Phase: phaseStopped, Failed: true, StartedAt: now.Add(-time.Minute), StoppedAt: now.Add(-time.Minute + 100*time.Millisecond)}}, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decide(s, tt.tasks, now)
+			if d.Counts["d2"].Failed != tt.failed || d.Failed != tt.trips {
+				t.Errorf("failed tasks %d, breaker tripped %v; want %d, %v", d.Counts["d2"].Failed, d.Failed, tt.failed, tt.trips)
+			}
+		})
+	}
+}
+
+func TestBreakerThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		typ            string
+		value, desired int32
+		want           int32
+	}{
+		{"", 50, 1, 3}, {"BOUNDED_PERCENT", 50, 25, 13}, {"BOUNDED_PERCENT", 50, 800, 200},
+		{"BOUNDED_PERCENT", 20, 100, 20}, {"BOUNDED_PERCENT", 10, 5, 3},
+		{"UNBOUNDED_PERCENT", 50, 800, 400}, {"UNBOUNDED_PERCENT", 10, 5, 1}, {"UNBOUNDED_PERCENT", 0, 5, 1},
+		{"COUNT", 7, 100, 7}, {"COUNT", 0, 100, 1},
+	} {
+		if got := breakerThreshold(tt.typ, tt.value, tt.desired); got != tt.want {
+			t.Errorf("breakerThreshold(%q, %d, %d) = %d; want %d", tt.typ, tt.value, tt.desired, got, tt.want)
+		}
+	}
+}
+
+// TestDecide_BreakerSettings: thresholdConfiguration sets the threshold;
+// resetOnHealthyTask false counts every failed task of the deployment.
+func TestDecide_BreakerSettings(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	failedAt := func(id string, ago time.Duration) schedTask {
+		return schedTask{ID: id, Deployment: "d2", Phase: phaseStopped, Failed: true, StoppedAt: now.Add(-ago)}
+	}
+	healthy := schedTask{ID: "ok", Deployment: "d2", Seq: 5, Phase: phaseRunning, Running: true, StartedAt: now.Add(-30 * time.Minute)}
+	tasks := []schedTask{failedAt("x", time.Hour), failedAt("y", 50*time.Minute), healthy, failedAt("z", time.Minute)}
+	base := schedService{Desired: 2, MaxPercent: 200, MinHealthyPercent: 100, Settle: time.Second, CircuitBreaker: true,
+		RetryBase: time.Millisecond, RetryMax: time.Millisecond,
+		Deployments: []schedDeployment{{ID: "d2", Rollout: "IN_PROGRESS"}, {ID: "d1", Rollout: "COMPLETED"}}}
+	cumulative := base
+	cumulative.Cumulative = true
+	if d := decide(cumulative, tasks, now); d.Counts["d2"].Failed != 3 || !d.Failed {
+		t.Errorf("cumulative: failed %d, tripped %v; want 3, true", d.Counts["d2"].Failed, d.Failed)
+	}
+	count := base
+	count.Threshold = 1
+	if d := decide(count, tasks, now); d.Counts["d2"].Failed != 1 || !d.Failed {
+		t.Errorf("threshold 1: failed %d, tripped %v; want 1, true", d.Counts["d2"].Failed, d.Failed)
 	}
 }

@@ -100,13 +100,19 @@ func schedTaskOf(t *taskRecord) schedTask {
 	st := &t.State
 	v := schedTask{ID: t.ID, Deployment: t.StartedBy, Seq: t.Seq, StartedAt: st.StartedAt, StoppedAt: st.StoppedAt,
 		Running: st.Status == taskstate.Running, Unhealthy: st.Health() == taskstate.HealthUnhealthy}
+	for _, c := range st.Containers {
+		if c.Essential && c.HealthChecked && st.Health() == taskstate.HealthUnknown {
+			v.AwaitingHealth = true
+		}
+	}
 	switch {
 	case st.Status.Terminal():
 		v.Phase = phaseStopped
-		v.Failed = st.StopCode == taskstate.StopTaskFailedToStart || st.StopCode == taskstate.StopEssentialContainerExited ||
-			st.StopCode == taskstate.StopServiceSchedulerInitiated && st.StoppedReason == healthStopReason
+		v.HealthStopped = st.StopCode == taskstate.StopServiceSchedulerInitiated && st.StoppedReason == healthStopReason
+		v.Failed = st.StopCode == taskstate.StopTaskFailedToStart || st.StopCode == taskstate.StopEssentialContainerExited || v.HealthStopped
 	case st.Desired == taskstate.Stopped:
 		v.Phase = phaseStopping
+		v.WindingDown = st.Status >= taskstate.Stopping
 	case st.Status == taskstate.Running:
 		v.Phase = phaseRunning
 	default:
@@ -162,8 +168,10 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			}
 			continue
 		}
+		var daemonOn map[string]bool // a DAEMON service's instances
 		if s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON) && s.Status == serviceActive {
-			if n := cp.daemonCount(s); n != s.DesiredCount {
+			daemonOn = cp.daemonInstances(s)
+			if n := int32(len(daemonOn)); n != s.DesiredCount {
 				s.DesiredCount, s.Steady = n, false
 				if err := cp.saveService(ctx, s); err != nil {
 					cp.log.Error("cannot store a service", "service", s.Name, "err", err)
@@ -175,7 +183,11 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			Draining: s.Status == serviceDraining, Desired: s.DesiredCount,
 			MaxPercent: s.MaxPercent, MinHealthyPercent: s.MinHealthyPercent,
 			CircuitBreaker: s.CircuitBreaker, Rollback: s.Rollback,
-			RetryBase: cp.retryBase, RetryMax: cp.retryMax, Settle: cp.settle,
+			Cumulative: s.ResetOnHealthy != nil && !*s.ResetOnHealthy,
+			RetryBase:  cp.retryBase, RetryMax: cp.retryMax, Settle: cp.settle,
+		}
+		if tc := s.Threshold; tc != nil {
+			view.Threshold = breakerThreshold(string(tc.Type), tc.Value, s.DesiredCount)
 		}
 		if s.HealthCheckGrace != nil {
 			view.Grace = time.Duration(*s.HealthCheckGrace) * time.Second
@@ -185,12 +197,26 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 			view.Deployments = append(view.Deployments, schedDeployment{ID: d.ID, Rollout: d.RolloutState})
 		}
 		view.CanRollBack = s.LastCompleted != "" && len(s.Deployments) > 0 && s.LastCompleted != s.Deployments[0].TaskDefinition
+		binpack := false
+		if len(s.Deployments) > 0 {
+			for _, ps := range serviceStrategy(s, &s.Deployments[0]) {
+				view.Strategy = append(view.Strategy, schedStrategy{Type: string(ps.Type), Field: ps.Field})
+				binpack = binpack || ps.Type == ecsmodel.PlacementStrategyTypeBinpack
+			}
+		}
 		var tasks []schedTask
 		for _, t := range byGroup[s.Cluster+"/"+serviceGroup(s.Name)] {
 			if deps[t.StartedBy] {
 				v := schedTaskOf(t)
-				if r := cp.instances[t.ContainerInstance]; r != nil && r.Status == instanceDraining {
-					v.OnDraining = true
+				if r := cp.instances[t.ContainerInstance]; r != nil {
+					// A DAEMON service's task on an instance that no longer
+					// satisfies its constraints is replaced as one on a
+					// draining instance is (ECS stops such tasks).
+					v.OnDraining = r.Status == instanceDraining || daemonOn != nil && !daemonOn[r.ARN]
+					v.Instance, v.Attributes = r.ARN, r.Attributes
+					if binpack && v.Phase != phaseStopped {
+						cp.binpackView(&v, t, r)
+					}
 				}
 				if cp.stopOrdered[t.ID] && v.Phase != phaseStopped {
 					v.Phase = phaseStopping // the agent has not said so yet
@@ -227,7 +253,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 	changed := false
 	for i := range s.Deployments {
 		d := &s.Deployments[i]
-		if n := dec.Counts[d.ID].Failed; n > d.FailedTasks {
+		if n := dec.Counts[d.ID].Failed; n != d.FailedTasks {
 			d.FailedTasks, d.UpdatedAt, changed = n, now, true
 		}
 	}
@@ -334,6 +360,29 @@ var defaultServiceStrategy = []ecsmodel.PlacementStrategy{
 	{Type: ecsmodel.PlacementStrategyTypeSpread, Field: "instanceId"},
 }
 
+// serviceStrategy is the placement strategy deployment dep of service s
+// places its tasks with, and which chooses the tasks it stops: the
+// service's own, or for a REPLICA service on container instances that names
+// none, defaultServiceStrategy. Callers hold cp.mu.
+func serviceStrategy(s *serviceRecord, dep *deploymentRecord) []ecsmodel.PlacementStrategy {
+	if len(s.PlacementStrategy) == 0 && s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyREPLICA) &&
+		dep.LaunchType != string(ecsmodel.LaunchTypeFARGATE) && len(dep.CapacityProviders) == 0 {
+		return defaultServiceStrategy
+	}
+	return s.PlacementStrategy
+}
+
+// binpackView fills in what binpack needs to choose tasks to stop: what
+// task t holds and what its instance r has left; callers hold cp.mu.
+func (cp *ControlPlane) binpackView(v *schedTask, t *taskRecord, r *instanceRecord) {
+	if need, err := cp.taskNeed(t); err == nil {
+		v.CPU, v.Memory = need.CPU, need.Memory
+	}
+	if pi, ok := cp.placer(t.Cluster).Instance(r.ARN); ok {
+		v.FreeCPU, v.FreeMemory = pi.Free.CPU, pi.Free.Memory
+	}
+}
+
 // serviceRunRequest is the RunTask request that starts tasks of the
 // service's deployment dep; callers hold cp.mu.
 func (cp *ControlPlane) serviceRunRequest(s *serviceRecord, dep *deploymentRecord) ecsmodel.RunTaskRequest {
@@ -341,7 +390,7 @@ func (cp *ControlPlane) serviceRunRequest(s *serviceRecord, dep *deploymentRecor
 		Cluster: s.Cluster, TaskDefinition: dep.TaskDefinition,
 		Group: serviceGroup(s.Name), StartedBy: dep.ID,
 		LaunchType: ecsmodel.LaunchType(s.AskedLaunchType), CapacityProviderStrategy: dep.CapacityProviders,
-		PlacementConstraints: s.PlacementConstraints, PlacementStrategy: s.PlacementStrategy,
+		PlacementConstraints: s.PlacementConstraints, PlacementStrategy: serviceStrategy(s, dep),
 		NetworkConfiguration: dep.NetworkConfiguration, PlatformVersion: dep.PlatformVersion,
 		EnableExecuteCommand: s.EnableExecuteCommand,
 	}
@@ -350,10 +399,6 @@ func (cp *ControlPlane) serviceRunRequest(s *serviceRecord, dep *deploymentRecor
 		in.Tags = append(in.Tags, s.Tags...)
 	case string(ecsmodel.PropagateTagsTASKDEFINITION):
 		in.PropagateTags = ecsmodel.PropagateTagsTASKDEFINITION
-	}
-	if len(in.PlacementStrategy) == 0 && s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyREPLICA) &&
-		dep.LaunchType != string(ecsmodel.LaunchTypeFARGATE) && len(dep.CapacityProviders) == 0 {
-		in.PlacementStrategy = defaultServiceStrategy
 	}
 	if s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON) {
 		// One task on each instance: never a second one where the service
@@ -390,7 +435,7 @@ func (cp *ControlPlane) startServiceTasks(ctx context.Context, j schedJob) {
 		n := int32(min(left, 10))
 		req := in
 		req.Count = &n
-		out, err := cp.runTasks(ctx, &req)
+		out, err := cp.runTasks(ctx, &req, true)
 		if err != nil {
 			problem = err.Error()
 			break

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/placement/query"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
@@ -64,31 +66,36 @@ type deploymentRecord struct {
 
 // serviceRecord is everything the control plane keeps about a service.
 type serviceRecord struct {
-	Name                 string                                  `json:"name"`
-	Cluster              string                                  `json:"cluster"`
-	Status               string                                  `json:"status"`
-	DesiredCount         int32                                   `json:"desiredCount"`
-	TaskDefinition       string                                  `json:"taskDefinition"`
-	AskedLaunchType      string                                  `json:"askedLaunchType,omitempty"`
-	LaunchType           string                                  `json:"launchType,omitempty"`
-	CapacityProviders    []ecsmodel.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
-	PlatformVersion      string                                  `json:"platformVersion,omitempty"`
-	SchedulingStrategy   string                                  `json:"schedulingStrategy"`
-	MaxPercent           int32                                   `json:"maximumPercent"`
-	MinHealthyPercent    int32                                   `json:"minimumHealthyPercent"`
-	CircuitBreaker       bool                                    `json:"circuitBreaker,omitempty"`
-	Rollback             bool                                    `json:"rollback,omitempty"`
-	PlacementConstraints []ecsmodel.PlacementConstraint          `json:"placementConstraints,omitempty"`
-	PlacementStrategy    []ecsmodel.PlacementStrategy            `json:"placementStrategy,omitempty"`
-	NetworkConfiguration *ecsmodel.NetworkConfiguration          `json:"networkConfiguration,omitempty"`
-	HealthCheckGrace     *int32                                  `json:"healthCheckGracePeriodSeconds,omitempty"`
-	Tags                 []ecsmodel.Tag                          `json:"tags,omitempty"`
-	EnableManagedTags    bool                                    `json:"enableECSManagedTags,omitempty"`
-	PropagateTags        string                                  `json:"propagateTags,omitempty"`
-	EnableExecuteCommand bool                                    `json:"enableExecuteCommand,omitempty"`
-	RoleArn              string                                  `json:"roleArn,omitempty"`
-	CreatedAt            time.Time                               `json:"createdAt"`
-	CreatedBy            string                                  `json:"createdBy"`
+	Name               string                                  `json:"name"`
+	Cluster            string                                  `json:"cluster"`
+	Status             string                                  `json:"status"`
+	DesiredCount       int32                                   `json:"desiredCount"`
+	TaskDefinition     string                                  `json:"taskDefinition"`
+	AskedLaunchType    string                                  `json:"askedLaunchType,omitempty"`
+	LaunchType         string                                  `json:"launchType,omitempty"`
+	CapacityProviders  []ecsmodel.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	PlatformVersion    string                                  `json:"platformVersion,omitempty"`
+	SchedulingStrategy string                                  `json:"schedulingStrategy"`
+	MaxPercent         int32                                   `json:"maximumPercent"`
+	MinHealthyPercent  int32                                   `json:"minimumHealthyPercent"`
+	CircuitBreaker     bool                                    `json:"circuitBreaker,omitempty"`
+	// ResetOnHealthy and Threshold are the circuit breaker's
+	// resetOnHealthyTask and thresholdConfiguration as given (nil: ECS's
+	// defaults, true and BOUNDED_PERCENT 50).
+	ResetOnHealthy       *bool                            `json:"resetOnHealthyTask,omitempty"`
+	Threshold            *ecsmodel.ThresholdConfiguration `json:"thresholdConfiguration,omitempty"`
+	Rollback             bool                             `json:"rollback,omitempty"`
+	PlacementConstraints []ecsmodel.PlacementConstraint   `json:"placementConstraints,omitempty"`
+	PlacementStrategy    []ecsmodel.PlacementStrategy     `json:"placementStrategy,omitempty"`
+	NetworkConfiguration *ecsmodel.NetworkConfiguration   `json:"networkConfiguration,omitempty"`
+	HealthCheckGrace     *int32                           `json:"healthCheckGracePeriodSeconds,omitempty"`
+	Tags                 []ecsmodel.Tag                   `json:"tags,omitempty"`
+	EnableManagedTags    bool                             `json:"enableECSManagedTags,omitempty"`
+	PropagateTags        string                           `json:"propagateTags,omitempty"`
+	EnableExecuteCommand bool                             `json:"enableExecuteCommand,omitempty"`
+	RoleArn              string                           `json:"roleArn,omitempty"`
+	CreatedAt            time.Time                        `json:"createdAt"`
+	CreatedBy            string                           `json:"createdBy"`
 	// CreateKey fingerprints the CreateService request (for idempotency).
 	CreateKey   string             `json:"createKey"`
 	Deployments []deploymentRecord `json:"deployments"`
@@ -194,6 +201,19 @@ func deploymentSettings(dc *ecsmodel.DeploymentConfiguration, maxPct, minPct int
 	return maxPct, minPct, breaker, rollback, nil
 }
 
+// breakerSettings applies a deploymentConfiguration's circuit breaker
+// resetOnHealthyTask and thresholdConfiguration to the ones in effect.
+func breakerSettings(dc *ecsmodel.DeploymentConfiguration, reset *bool, thr *ecsmodel.ThresholdConfiguration) (*bool, *ecsmodel.ThresholdConfiguration, error) {
+	if dc == nil || dc.DeploymentCircuitBreaker == nil {
+		return reset, thr, nil
+	}
+	cb := dc.DeploymentCircuitBreaker
+	if t := cb.ThresholdConfiguration; t != nil && t.Value < 0 {
+		return nil, nil, ecs.Errorf(ecs.ErrInvalidParameter, "deploymentCircuitBreaker.thresholdConfiguration.value must be 0 or more; got %d.", t.Value)
+	}
+	return cb.ResetOnHealthyTask, cb.ThresholdConfiguration, nil
+}
+
 // resolveServiceTaskDef returns the ACTIVE task definition a service runs;
 // callers hold cp.mu.
 func (cp *ControlPlane) resolveServiceTaskDef(ref string) (*ecsmodel.TaskDefinition, error) {
@@ -208,6 +228,21 @@ func (cp *ControlPlane) resolveServiceTaskDef(ref string) (*ecsmodel.TaskDefinit
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "TaskDefinition is inactive: %s. Register a new revision or name an ACTIVE one.", td.Def.TaskDefinitionArn)
 	}
 	return &td.Def, nil
+}
+
+// taskDefOfUpdate is the task definition an UpdateService goes on with:
+// a new one must be ACTIVE; the one the service runs may have been
+// deregistered since (the service still runs and scales it); callers hold
+// cp.mu.
+func (cp *ControlPlane) taskDefOfUpdate(ref, current string) (*ecsmodel.TaskDefinition, error) {
+	if ref == current {
+		td, err := cp.taskDef(ref)
+		if err != nil {
+			return nil, err
+		}
+		return &td.Def, nil
+	}
+	return cp.resolveServiceTaskDef(ref)
 }
 
 // checkServiceLaunch checks a service's task definition against its launch
@@ -237,6 +272,24 @@ func checkServiceLaunch(def *ecsmodel.TaskDefinition, asked ecsmodel.LaunchType,
 	return lt, nil
 }
 
+// checkServicePlacement refuses placement constraints and strategies that
+// RunTask would refuse (unknown types or fields, bad expressions, too many),
+// so that the service is refused at once rather than failing each start.
+func checkServicePlacement(def *ecsmodel.TaskDefinition, cons []ecsmodel.PlacementConstraint, strat []ecsmodel.PlacementStrategy) error {
+	req, err := placementRequest(def, &ecsmodel.RunTaskRequest{PlacementConstraints: cons, PlacementStrategy: strat}, "service:check", ecs.TaskResources{}, []string{"check"})
+	if err != nil {
+		return err
+	}
+	snap, err := placement.NewSnapshot(nil)
+	if err != nil {
+		return err
+	}
+	if _, err := placement.PlanRequest(snap, req); errors.Is(err, placement.ErrInvalid) {
+		return placementError(err)
+	}
+	return nil
+}
+
 // checkRunnable asks the launcher whether it can run def's tasks, so that
 // a service of a definition the agent refuses (a feature ecsrun lacks) is
 // refused at once rather than failing task after task; callers hold cp.mu.
@@ -252,6 +305,12 @@ func (cp *ControlPlane) checkRunnable(def *ecsmodel.TaskDefinition, launchType s
 // container instance of its cluster that satisfies its and its task
 // definition's memberOf constraints; callers hold cp.mu.
 func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
+	return int32(len(cp.daemonInstances(s)))
+}
+
+// daemonInstances are the ARNs of the container instances a DAEMON
+// service runs a task on (see daemonCount); callers hold cp.mu.
+func (cp *ControlPlane) daemonInstances(s *serviceRecord) map[string]bool {
 	var exprs []*query.Expr
 	cons := slices.Clone(s.PlacementConstraints)
 	if td, err := cp.taskDef(s.TaskDefinition); err == nil {
@@ -265,12 +324,12 @@ func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
 		}
 		e, err := query.Compile(c.Expression)
 		if err != nil {
-			return 0 // placement reports the error in an event
+			return nil // placement reports the error in an event
 		}
 		exprs = append(exprs, e)
 	}
 	st := cp.placer(s.Cluster)
-	n := int32(0)
+	out := map[string]bool{}
 	for _, r := range cp.instances {
 		if r.Cluster != s.Cluster || r.Status != instanceActive {
 			continue
@@ -280,10 +339,10 @@ func (cp *ControlPlane) daemonCount(s *serviceRecord) int32 {
 			pi = r.placementInstance()
 		}
 		if !slices.ContainsFunc(exprs, func(e *query.Expr) bool { return !e.Eval(instanceView{&pi}) }) {
-			n++
+			out[r.ARN] = true
 		}
 	}
-	return n
+	return out
 }
 
 // service returns the service named by nameOrARN in cluster c, in any
@@ -326,8 +385,8 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if in.LaunchType != "" && len(in.CapacityProviderStrategy) > 0 {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
 	}
-	if len(in.ClientToken) > 36 {
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clientToken can be up to 36 characters long; got %d.", len(in.ClientToken))
+	if len(in.ClientToken) > 36 || strings.ContainsFunc(in.ClientToken, func(r rune) bool { return r < 33 || r > 126 }) {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clientToken can be up to 36 ASCII characters from '!' to '~' (33 to 126); got %q.", in.ClientToken)
 	}
 	if g := in.HealthCheckGracePeriodSeconds; g != nil && (*g < 0 || *g > 2147483647) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "healthCheckGracePeriodSeconds must be 0 or more; got %d.", *g)
@@ -343,6 +402,10 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err != nil {
 		return nil, err
 	}
+	resetOnHealthy, threshold, err := breakerSettings(in.DeploymentConfiguration, nil, nil)
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(mustJSON(in))
 	key := hex.EncodeToString(sum[:])
 
@@ -353,6 +416,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		return nil, err
 	}
 	if s := cp.services[serviceKey(c.Name, in.ServiceName)]; s != nil && s.Status != serviceInactive {
+		if s.Status == serviceDraining {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Unable to Start a service that is still Draining.")
+		}
 		if s.CreateKey != key {
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Creation of service was not idempotent.")
 		}
@@ -365,6 +431,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	}
 	lt, err := checkServiceLaunch(def, in.LaunchType, in.NetworkConfiguration, len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkServicePlacement(def, in.PlacementConstraints, in.PlacementStrategy); err != nil {
 		return nil, err
 	}
 	if daemon && lt == string(ecsmodel.LaunchTypeFARGATE) {
@@ -387,6 +456,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: in.CapacityProviderStrategy,
 		PlatformVersion: pv, SchedulingStrategy: string(ecsmodel.SchedulingStrategyREPLICA),
 		MaxPercent: maxPct, MinHealthyPercent: minPct, CircuitBreaker: breaker, Rollback: rollback,
+		ResetOnHealthy: resetOnHealthy, Threshold: threshold,
 		PlacementConstraints: in.PlacementConstraints, PlacementStrategy: in.PlacementStrategy,
 		NetworkConfiguration: in.NetworkConfiguration, HealthCheckGrace: in.HealthCheckGracePeriodSeconds,
 		Tags: in.Tags, EnableManagedTags: in.EnableECSManagedTags, PropagateTags: string(in.PropagateTags),
@@ -429,9 +499,10 @@ func (s *serviceRecord) deploy(now time.Time) {
 	s.Steady = false
 }
 
-// UpdateService changes a service: its desired count at once, and, for a
-// new task definition, network configuration, placement or platform
-// version (or forceNewDeployment), through a new rolling deployment.
+// UpdateService changes a service: its desired count, placement and other
+// settings at once, and, for a new task definition, network configuration
+// or platform version (or forceNewDeployment, which a new capacity
+// provider strategy needs), through a new rolling deployment.
 func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateServiceRequest) (*ecsmodel.UpdateServiceResponse, error) {
 	if err := unsupportedServiceFeatures(len(in.LoadBalancers), len(in.ServiceRegistries), in.ServiceConnectConfiguration != nil && in.ServiceConnectConfiguration.Enabled,
 		len(in.VolumeConfigurations), len(in.VpcLatticeConfigurations), in.DeploymentController); err != nil {
@@ -463,9 +534,16 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if daemon && len(in.PlacementStrategy) > 0 {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Placement strategies are not supported with the DAEMON scheduling strategy: it runs one task on each container instance.")
 	}
+	if daemon && len(in.CapacityProviderStrategy) > 0 {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The DAEMON scheduling strategy runs tasks on container instances: it does not support capacity provider strategies.")
+	}
 	upd := *s
 	upd.Deployments = slices.Clone(s.Deployments)
 	upd.MaxPercent, upd.MinHealthyPercent, upd.CircuitBreaker, upd.Rollback, err = deploymentSettings(in.DeploymentConfiguration, s.MaxPercent, s.MinHealthyPercent, s.CircuitBreaker, s.Rollback)
+	if err != nil {
+		return nil, err
+	}
+	upd.ResetOnHealthy, upd.Threshold, err = breakerSettings(in.DeploymentConfiguration, s.ResetOnHealthy, s.Threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -485,17 +563,29 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if in.NetworkConfiguration != nil {
 		upd.NetworkConfiguration, redeploy = in.NetworkConfiguration, true
 	}
+	// Placement applies to the tasks started from now on; it starts no
+	// deployment (the model says so of both members).
+	check := redeploy
 	if in.PlacementConstraints != nil {
-		upd.PlacementConstraints, redeploy = in.PlacementConstraints, true
+		upd.PlacementConstraints, check = in.PlacementConstraints, true
 	}
 	if in.PlacementStrategy != nil {
-		upd.PlacementStrategy, redeploy = in.PlacementStrategy, true
+		upd.PlacementStrategy, check = in.PlacementStrategy, true
 	}
 	if in.PlatformVersion != "" && in.PlatformVersion != s.PlatformVersion {
 		upd.PlatformVersion, redeploy = in.PlatformVersion, true
 	}
-	if len(in.CapacityProviderStrategy) > 0 {
-		upd.CapacityProviders, upd.AskedLaunchType, upd.LaunchType, redeploy = in.CapacityProviderStrategy, "", "", true
+	if in.CapacityProviderStrategy != nil && !slices.Equal(in.CapacityProviderStrategy, s.CapacityProviders) &&
+		(len(in.CapacityProviderStrategy) > 0 || len(s.CapacityProviders) > 0) {
+		// A new capacity provider strategy (or an empty one: back to the
+		// launch type) takes a new deployment, which ECS wants asked for.
+		if !in.ForceNewDeployment {
+			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.")
+		}
+		upd.CapacityProviders, upd.AskedLaunchType, upd.LaunchType = in.CapacityProviderStrategy, "", ""
+		if len(upd.CapacityProviders) == 0 {
+			upd.CapacityProviders = nil
+		}
 	}
 	if in.HealthCheckGracePeriodSeconds != nil {
 		upd.HealthCheckGrace = in.HealthCheckGracePeriodSeconds
@@ -509,8 +599,8 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if in.PropagateTags != "" {
 		upd.PropagateTags = string(in.PropagateTags)
 	}
-	if redeploy {
-		def, err := cp.resolveServiceTaskDef(upd.TaskDefinition)
+	if redeploy || check {
+		def, err := cp.taskDefOfUpdate(upd.TaskDefinition, s.TaskDefinition)
 		if err != nil {
 			return nil, err
 		}
@@ -518,13 +608,18 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		if err != nil {
 			return nil, err
 		}
-		if err := cp.checkRunnable(def, lt); err != nil {
+		if err := checkServicePlacement(def, upd.PlacementConstraints, upd.PlacementStrategy); err != nil {
 			return nil, err
 		}
-		if len(upd.CapacityProviders) == 0 {
-			upd.LaunchType = lt
+		if redeploy {
+			if err := cp.checkRunnable(def, lt); err != nil {
+				return nil, err
+			}
+			if len(upd.CapacityProviders) == 0 {
+				upd.LaunchType = lt
+			}
+			upd.deploy(cp.now())
 		}
-		upd.deploy(cp.now())
 	}
 	if upd.DesiredCount != s.DesiredCount {
 		upd.Steady = false
@@ -539,8 +634,8 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 }
 
 // DeleteService deletes a service: it goes DRAINING while the scheduler
-// stops its tasks, then INACTIVE (still describable for the task retention
-// period). Without force, a service scaled above 0 is refused.
+// stops its tasks, then INACTIVE once they are all STOPPING or STOPPED
+// (still describable for the task retention period). Without force, a service scaled above 0 is refused.
 func (cp *ControlPlane) DeleteService(ctx context.Context, in *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
@@ -597,7 +692,8 @@ func (cp *ControlPlane) DescribeServices(ctx context.Context, in *ecsmodel.Descr
 	return out, nil
 }
 
-// ListServices lists the ARNs of a cluster's ACTIVE and DRAINING services,
+// ListServices lists the ARNs of a cluster's ACTIVE services (a deleted
+// service, DRAINING or INACTIVE, is not listed, as on ECS),
 // by name, 10 a page unless maxResults says otherwise (at most 100).
 func (cp *ControlPlane) ListServices(ctx context.Context, in *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error) {
 	max := int32(10)
@@ -612,7 +708,7 @@ func (cp *ControlPlane) ListServices(ctx context.Context, in *ecsmodel.ListServi
 	}
 	var items []keyed
 	for _, s := range cp.services {
-		if s.Cluster != c.Name || s.Status == serviceInactive {
+		if s.Cluster != c.Name || s.Status != serviceActive {
 			continue
 		}
 		if in.LaunchType != "" && s.LaunchType != string(in.LaunchType) {
@@ -667,9 +763,10 @@ func (cp *ControlPlane) serviceWire(s *serviceRecord, withTags bool) ecsmodel.Se
 		PlatformVersion:          s.PlatformVersion,
 		TaskDefinition:           s.TaskDefinition,
 		DeploymentConfiguration: &ecsmodel.DeploymentConfiguration{
-			DeploymentCircuitBreaker: &ecsmodel.DeploymentCircuitBreaker{Enable: s.CircuitBreaker, Rollback: s.Rollback},
-			MaximumPercent:           ptr(s.MaxPercent),
-			MinimumHealthyPercent:    ptr(s.MinHealthyPercent),
+			DeploymentCircuitBreaker: &ecsmodel.DeploymentCircuitBreaker{Enable: s.CircuitBreaker, Rollback: s.Rollback,
+				ResetOnHealthyTask: s.ResetOnHealthy, ThresholdConfiguration: s.Threshold},
+			MaximumPercent:        ptr(s.MaxPercent),
+			MinimumHealthyPercent: ptr(s.MinHealthyPercent),
 		},
 		Deployments:                   []ecsmodel.Deployment{},
 		RoleArn:                       s.RoleArn,

@@ -108,13 +108,16 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Container Overrides length must be at most %d; got %d characters.", MaxOverridesSize, len(b))
 		}
 	}
-	return cp.runTasks(ctx, in)
+	return cp.runTasks(ctx, in, false)
 }
 
 // runTasks starts the tasks of a RunTask request that passed the checks
 // of the request alone: RunTask's, and the service scheduler's, whose
 // requests carry ECS-managed aws: tags that RunTask refuses from users.
-func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskRequest) (*ecsmodel.RunTaskResponse, error) {
+// forService: the service scheduler starts them, which it may do with an
+// INACTIVE task definition (a service whose definition was deregistered
+// still scales and replaces its tasks, as on ECS).
+func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskRequest, forService bool) (*ecsmodel.RunTaskResponse, error) {
 	count := int32(1)
 	if in.Count != nil {
 		count = *in.Count
@@ -146,7 +149,7 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 		return nil, err
 	}
 	def := &td.Def
-	if def.Status != ecsmodel.TaskDefinitionStatusACTIVE {
+	if def.Status != ecsmodel.TaskDefinitionStatusACTIVE && !forService {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "TaskDefinition is inactive")
 	}
 	if def.NetworkMode == ecsmodel.NetworkModeAwsvpc && in.NetworkConfiguration == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -305,6 +306,23 @@ func TestServices_Errors(t *testing.T) {
 			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("restarts")
 		},
 			"UnsupportedFeatureException", "restartPolicy"},
+		{"a bad placement strategy", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName = aws.String("b")
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("bogus")}}
+		}, "InvalidParameterException", "Invalid placement"},
+		{"six placement strategies", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName = aws.String("b")
+			for range 6 {
+				in.PlacementStrategy = append(in.PlacementStrategy, types.PlacementStrategy{Type: types.PlacementStrategyTypeRandom})
+			}
+		}, "InvalidParameterException", "Too many placement strategies"},
+		{"a bad placement expression", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName = aws.String("b")
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:x ==")}}
+		}, "InvalidParameterException", "Invalid placement"},
+		{"a clientToken with a space", func(in *awsecs.CreateServiceInput) {
+			in.ServiceName, in.ClientToken = aws.String("b"), aws.String("a b")
+		}, "InvalidParameterException", "clientToken"},
 		{"bad maximumPercent", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName = aws.String("b")
 			in.DeploymentConfiguration = &types.DeploymentConfiguration{MaximumPercent: aws.Int32(50)}
@@ -317,6 +335,9 @@ func TestServices_Errors(t *testing.T) {
 	}
 	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("ghost"), DesiredCount: aws.Int32(1)})
 	apiErr(t, "UpdateService of a missing service", err, "ServiceNotFoundException", "Service not found.")
+	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("api"),
+		PlacementStrategy: []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("disk")}}})
+	apiErr(t, "UpdateService with a bad placement strategy", err, "InvalidParameterException", "Invalid placement")
 	_, err = e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: env.cluster, Service: aws.String("ghost")})
 	apiErr(t, "DeleteService of a missing service", err, "ServiceNotFoundException", "Service not found.")
 	ds := ok[*awsecs.DescribeServicesOutput](t, "DescribeServices")(e.DescribeServices(c, &awsecs.DescribeServicesInput{Cluster: env.cluster, Services: []string{"api", "ghost"}}))
@@ -617,6 +638,9 @@ func TestServices_Daemon(t *testing.T) {
 	})
 	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("agent"), DesiredCount: aws.Int32(5)})
 	apiErr(t, "UpdateService desiredCount of a DAEMON service", err, "InvalidParameterException", "DAEMON")
+	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("agent"), ForceNewDeployment: true,
+		CapacityProviderStrategy: []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}})
+	apiErr(t, "UpdateService capacityProviderStrategy of a DAEMON service", err, "InvalidParameterException", "DAEMON")
 	_, err = e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("agent2"), TaskDefinition: aws.String("web"),
 		SchedulingStrategy: types.SchedulingStrategyDaemon, PlacementStrategy: []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("instanceId")}}})
 	apiErr(t, "CreateService DAEMON with a placement strategy", err, "InvalidParameterException", "Placement strategies are not supported")
@@ -692,5 +716,281 @@ func TestServices_SpreadOverZonesByDefault(t *testing.T) {
 	}
 	if len(perInstance) != 6 {
 		t.Errorf("tasks per instance = %v; want one on each of the 6", perInstance)
+	}
+}
+
+// TestServices_ScaleInKeepsZonesBalanced: scaling in stops tasks so that
+// those left stay spread over the availability zones (ECS's default for
+// services), not simply the newest: a service of 4 on zones a and b grows
+// to 6 when zone c appears (its two new tasks go to c), and scaled to 3 it
+// keeps one task in each zone.
+func TestServices_ScaleInKeepsZonesBalanced(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	zoneOf := map[string]string{}
+	register := func(zone string) {
+		for range 2 {
+			r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+				Cluster: env.cluster, TotalResources: resources(4096, 4096), Attributes: attrs("ecs.availability-zone", zone)}))
+			zoneOf[aws.ToString(r.ContainerInstance.ContainerInstanceArn)] = zone
+		}
+	}
+	perZone := func() map[string]int {
+		out := map[string]int{}
+		for _, task := range env.tasks("zones", types.DesiredStatusRunning) {
+			out[zoneOf[aws.ToString(task.ContainerInstanceArn)]]++
+		}
+		return out
+	}
+	register("us-east-1a")
+	register("us-east-1b")
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("zones"), TaskDefinition: aws.String("web"), DesiredCount: aws.Int32(4)}))
+	env.waitStable("zones")
+	register("us-east-1c")
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to 6")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("zones"), DesiredCount: aws.Int32(6)}))
+	env.waitStable("zones")
+	if got := perZone(); got["us-east-1a"] != 2 || got["us-east-1b"] != 2 || got["us-east-1c"] != 2 {
+		t.Fatalf("tasks per zone at 6 = %v; want 2 in each", got)
+	}
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to 3")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("zones"), DesiredCount: aws.Int32(3)}))
+	s := env.waitStable("zones")
+	if got := perZone(); s.RunningCount != 3 || got["us-east-1a"] != 1 || got["us-east-1b"] != 1 || got["us-east-1c"] != 1 {
+		t.Errorf("after scaling in to 3: running %d, tasks per zone %v; want one in each zone", s.RunningCount, got)
+	}
+}
+
+// TestServices_DeletedServiceIsNotListed: a deleted service is no longer
+// listed while it drains, and goes INACTIVE once its tasks are STOPPING
+// (here a task that ignores SIGTERM and is still stopping), as ECS says.
+func TestServices_DeletedServiceIsNotListed(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	env.rt.OnCommand("stubborn", fake.IgnoresStop())
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("stubborn"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			Command: []string{"stubborn"}, StopTimeout: aws.Int32(120)}},
+	}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("stubborn"), TaskDefinition: aws.String("stubborn"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("stubborn")
+	task := env.tasks("stubborn", types.DesiredStatusRunning)[0]
+	del := ok[*awsecs.DeleteServiceOutput](t, "DeleteService")(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: env.cluster, Service: aws.String("stubborn"), Force: aws.Bool(true)}))
+	if aws.ToString(del.Service.Status) != "DRAINING" {
+		t.Errorf("DeleteService status %s; want DRAINING", aws.ToString(del.Service.Status))
+	}
+	ls := ok[*awsecs.ListServicesOutput](t, "ListServices")(e.ListServices(c, &awsecs.ListServicesInput{Cluster: env.cluster}))
+	if len(ls.ServiceArns) != 0 {
+		t.Errorf("ListServices lists the deleted service: %v", ls.ServiceArns)
+	}
+	env.waitService("stubborn", "INACTIVE while its task is still stopping", func(s types.Service) bool { return aws.ToString(s.Status) == "INACTIVE" })
+	dt := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: []string{aws.ToString(task.TaskArn)}}))
+	if st := aws.ToString(dt.Tasks[0].LastStatus); st == "STOPPED" {
+		t.Errorf("the task is already STOPPED; the test wants it still stopping")
+	}
+	for _, ct := range task.Containers {
+		env.rt.Exit(aws.ToString(ct.RuntimeId), runtime.ExitStatus{ExitCode: 137})
+	}
+	env.waitService("stubborn", "its task to stop", func(types.Service) bool {
+		dt := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: []string{aws.ToString(task.TaskArn)}}))
+		return aws.ToString(dt.Tasks[0].LastStatus) == "STOPPED"
+	})
+}
+
+// TestServices_InactiveTaskDefinitionStillScales: a service whose task
+// definition was deregistered keeps replacing its tasks and scales, as on
+// ECS; a new service cannot name the INACTIVE revision.
+func TestServices_InactiveTaskDefinitionStillScales(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("old"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("old")
+	ok[*awsecs.DeregisterTaskDefinitionOutput](t, "DeregisterTaskDefinition")(e.DeregisterTaskDefinition(c, &awsecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("web:1")}))
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to 2")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("old"), DesiredCount: aws.Int32(2)}))
+	s := env.waitService("old", "two tasks of the INACTIVE web:1", func(s types.Service) bool { return s.RunningCount == 2 })
+	for _, task := range env.tasks("old", types.DesiredStatusRunning) {
+		if !strings.HasSuffix(aws.ToString(task.TaskDefinitionArn), "web:1") {
+			t.Errorf("task runs %s; want web:1", aws.ToString(task.TaskDefinitionArn))
+		}
+	}
+	if hasEvent(s, "unable to place") {
+		t.Errorf("events: %v", eventMessages(s))
+	}
+	_, err := e.CreateService(c, &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("new"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)})
+	apiErr(t, "CreateService with an INACTIVE revision", err, "InvalidParameterException", "TaskDefinition is inactive")
+}
+
+// TestServices_UpdateWhatStartsADeployment: as the model says, a new
+// placement starts no deployment (it applies to the tasks started from
+// then on); a new capacity provider strategy needs forceNewDeployment.
+func TestServices_UpdateWhatStartsADeployment(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	cs := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("upd"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	first := aws.ToString(cs.Service.Deployments[0].Id)
+	env.waitStable("upd")
+	up := ok[*awsecs.UpdateServiceOutput](t, "UpdateService placement")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),
+		PlacementStrategy:    []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("memory")}},
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeDistinctInstance}}}))
+	if len(up.Service.Deployments) != 1 || aws.ToString(up.Service.Deployments[0].Id) != first || len(up.Service.PlacementStrategy) != 1 || len(up.Service.PlacementConstraints) != 1 {
+		t.Errorf("UpdateService placement: deployments %d (first %s, want %s), strategy %+v, constraints %+v", len(up.Service.Deployments),
+			aws.ToString(up.Service.Deployments[0].Id), first, up.Service.PlacementStrategy, up.Service.PlacementConstraints)
+	}
+	cps := []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}
+	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"), CapacityProviderStrategy: cps})
+	apiErr(t, "UpdateService capacityProviderStrategy without forceNewDeployment", err, "InvalidParameterException", "you must force a new deployment")
+	up = ok[*awsecs.UpdateServiceOutput](t, "UpdateService capacityProviderStrategy, forced")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),
+		CapacityProviderStrategy: cps, ForceNewDeployment: true}))
+	if len(up.Service.Deployments) != 2 || len(up.Service.CapacityProviderStrategy) != 1 || up.Service.LaunchType != "" {
+		t.Errorf("UpdateService capacityProviderStrategy: deployments %d, strategy %+v, launchType %q", len(up.Service.Deployments), up.Service.CapacityProviderStrategy, up.Service.LaunchType)
+	}
+	up = ok[*awsecs.UpdateServiceOutput](t, "UpdateService back to the launch type")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),
+		CapacityProviderStrategy: []types.CapacityProviderStrategyItem{}, ForceNewDeployment: true}))
+	if len(up.Service.CapacityProviderStrategy) != 0 || up.Service.LaunchType != types.LaunchTypeEc2 {
+		t.Errorf("UpdateService with an empty capacityProviderStrategy: strategy %+v, launchType %q; want EC2", up.Service.CapacityProviderStrategy, up.Service.LaunchType)
+	}
+}
+
+// TestServices_CircuitBreakerSettings: thresholdConfiguration COUNT 1 trips
+// the breaker at the first failed task; the settings are echoed.
+func TestServices_CircuitBreakerSettings(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	cb := &types.DeploymentCircuitBreaker{Enable: true, ResetOnHealthyTask: aws.Bool(false),
+		ThresholdConfiguration: &types.ThresholdConfiguration{Type: types.ThresholdTypeCount, Value: 1}}
+	cs := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("once"), TaskDefinition: aws.String("crash"), DesiredCount: aws.Int32(4),
+		DeploymentConfiguration: &types.DeploymentConfiguration{DeploymentCircuitBreaker: cb}}))
+	got := cs.Service.DeploymentConfiguration.DeploymentCircuitBreaker
+	if got == nil || !got.Enable || aws.ToBool(got.ResetOnHealthyTask) || got.ResetOnHealthyTask == nil || got.ThresholdConfiguration == nil ||
+		got.ThresholdConfiguration.Type != types.ThresholdTypeCount || got.ThresholdConfiguration.Value != 1 {
+		t.Errorf("deploymentCircuitBreaker = %+v", got)
+	}
+	s := env.waitService("once", "the deployment to fail", func(s types.Service) bool {
+		return s.Deployments[0].RolloutState == types.DeploymentRolloutStateFailed
+	})
+	if s.Deployments[0].FailedTasks < 1 || aws.ToString(s.Deployments[0].RolloutStateReason) != "ECS deployment circuit breaker: tasks failed to start." {
+		t.Errorf("failed deployment: failedTasks %d, reason %q", s.Deployments[0].FailedTasks, aws.ToString(s.Deployments[0].RolloutStateReason))
+	}
+	cb.ThresholdConfiguration.Value = -1
+	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("once"),
+		DeploymentConfiguration: &types.DeploymentConfiguration{DeploymentCircuitBreaker: cb}})
+	apiErr(t, "UpdateService with a negative threshold", err, "InvalidParameterException", "thresholdConfiguration.value")
+}
+
+// TestServices_DaemonLeavesAnInstanceThatNoLongerMatches: when a container
+// instance stops satisfying a DAEMON service's memberOf constraint, the
+// service stops the task there (not, say, its newest task elsewhere), as
+// ECS does.
+func TestServices_DaemonLeavesAnInstanceThatNoLongerMatches(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	register := func() string {
+		r := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+			Cluster: env.cluster, TotalResources: resources(1024, 512), Attributes: attrs("role", "edge")}))
+		return aws.ToString(r.ContainerInstance.ContainerInstanceArn)
+	}
+	on := func() []string {
+		var out []string
+		for _, task := range env.tasks("agent", types.DesiredStatusRunning) {
+			out = append(out, aws.ToString(task.ContainerInstanceArn))
+		}
+		return out
+	}
+	first := register()
+	ok[*awsecs.CreateServiceOutput](t, "CreateService DAEMON")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("agent"), TaskDefinition: aws.String("web"), SchedulingStrategy: types.SchedulingStrategyDaemon,
+		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:role == edge")}}}))
+	env.waitStable("agent")
+	second := register() // its task is the newest
+	env.waitService("agent", "a task on the second instance", func(s types.Service) bool {
+		return s.DesiredCount == 2 && s.RunningCount == 2 && slices.Contains(on(), second)
+	})
+	ok[*awsecs.PutAttributesOutput](t, "PutAttributes")(e.PutAttributes(c, &awsecs.PutAttributesInput{Cluster: env.cluster,
+		Attributes: []types.Attribute{{Name: aws.String("role"), Value: aws.String("db"), TargetId: aws.String(first)}}}))
+	env.waitService("agent", "only the task on the second instance", func(s types.Service) bool {
+		got := on()
+		return s.DesiredCount == 1 && s.RunningCount == 1 && len(got) == 1 && got[0] == second
+	})
+}
+
+// TestServices_RollingWaitsForHealthyTasks: with minimumHealthyPercent 100,
+// a rolling deployment to a revision with container health checks stops
+// no old task before the new ones are HEALTHY, and completes once they are.
+func TestServices_RollingWaitsForHealthyTasks(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("web"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
+			Command: []string{"serve"}, StopTimeout: aws.Int32(2),
+			HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1)}}},
+	}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("roll"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(2)}))
+	env.waitStable("roll")
+	old := taskARNs(env.tasks("roll", types.DesiredStatusRunning))
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService to web:3")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("roll"), TaskDefinition: aws.String("web:3")}))
+	var fresh []types.Task
+	env.waitService("roll", "the new tasks to run", func(s types.Service) bool {
+		fresh = nil
+		for _, task := range env.tasks("roll", types.DesiredStatusRunning) {
+			if strings.HasSuffix(aws.ToString(task.TaskDefinitionArn), "web:3") && aws.ToString(task.LastStatus) == "RUNNING" {
+				fresh = append(fresh, task)
+			}
+		}
+		return len(fresh) == 2
+	})
+	// A pass of the scheduler after the new tasks ran: it starts another
+	// service's task in the same pass that decides for this one. The old
+	// tasks must still be there, as the new are not HEALTHY.
+	ok[*awsecs.CreateServiceOutput](t, "CreateService probe")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("probe"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	env.waitStable("probe")
+	s := env.describe("roll")
+	if got := taskARNs(env.tasks("roll", types.DesiredStatusRunning)); !slices.Equal(got, taskARNs(append(slices.Clone(fresh), env.tasksOf(old)...))) || len(s.Deployments) != 2 {
+		t.Fatalf("before the new tasks are healthy: running %v, deployments %d; want the old ones kept", got, len(s.Deployments))
+	}
+	for _, task := range fresh {
+		for _, ct := range task.Containers {
+			if err := env.rt.SetHealth(aws.ToString(ct.RuntimeId), runtime.HealthHealthy); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	env.waitService("roll", "the deployment to complete", func(s types.Service) bool {
+		return len(s.Deployments) == 1 && s.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted && s.RunningCount == 2
+	})
+}
+
+// tasksOf describes the tasks with the given ARNs.
+func (env *svcEnv) tasksOf(arns []string) []types.Task {
+	env.h.t.Helper()
+	dt := ok[*awsecs.DescribeTasksOutput](env.h.t, "DescribeTasks")(env.h.ecs.DescribeTasks(ctx(env.h.t), &awsecs.DescribeTasksInput{Cluster: env.cluster, Tasks: arns}))
+	return dt.Tasks
+}
+
+// TestServices_FailedTasksResetOnAHealthyTask: a deployment's failedTasks
+// counts failed tasks in a row; once a task runs healthily it is 0 again.
+func TestServices_FailedTasksResetOnAHealthyTask(t *testing.T) {
+	env := newSvcEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	var starts atomic.Int32
+	env.rt.OnCommand("flaky", fake.RunsUntilStopped())
+	env.rt.On(func(s runtime.ContainerSpec) bool {
+		return len(s.Command) > 0 && s.Command[0] == "flaky" && starts.Add(1) <= 2 // the first two crash
+	}, fake.Exits(1))
+	env.register("flaky", "flaky")
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("flaky"), TaskDefinition: aws.String("flaky"), DesiredCount: aws.Int32(1)}))
+	env.waitService("flaky", "two failed tasks", func(s types.Service) bool { return s.Deployments[0].FailedTasks == 2 })
+	s := env.waitService("flaky", "the deployment to complete", func(s types.Service) bool {
+		return s.Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted
+	})
+	if s.Deployments[0].FailedTasks != 0 {
+		t.Errorf("failedTasks = %d once a task ran healthily; want 0", s.Deployments[0].FailedTasks)
 	}
 }

@@ -153,6 +153,7 @@ check(ecs.list_tags_for_resource(resourceArn=svc["serviceArn"])["tags"] == [{"ke
 check(error_code(ecs.update_service, cluster="boto3-svc", service="ghost", desiredCount=1) == "ServiceNotFoundException", "update_service of an unknown service -> ServiceNotFoundException")
 check(error_code(ecs.delete_service, cluster="boto3-svc", service="web") == "InvalidParameterException", "delete_service scaled above 0 -> InvalidParameterException")
 check(ecs.delete_service(cluster="boto3-svc", service="web", force=True)["service"]["status"] == "DRAINING", "delete_service force=True -> DRAINING")
+check(ecs.list_services(cluster="boto3-svc")["serviceArns"] == [], "list_services does not list a deleted service")
 ecs.get_waiter("services_inactive").wait(cluster="boto3-svc", services=["web"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 check(ecs.describe_services(cluster="boto3-svc", services=["web"])["services"][0]["status"] == "INACTIVE", "services_inactive waiter")
 check(error_code(ecs.update_service, cluster="boto3-svc", service="web", desiredCount=1) == "ServiceNotActiveException", "update_service of an inactive service -> ServiceNotActiveException")

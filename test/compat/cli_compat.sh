@@ -80,5 +80,20 @@ check "delete-service scaled above 0 -> InvalidParameterException" '[[ "$err" ==
 aws ecs delete-service --cluster cli-svc --service web --force >/dev/null
 aws ecs wait services-inactive --cluster cli-svc --services web
 check "delete-service --force, wait services-inactive" '[ "$(aws ecs describe-services --cluster cli-svc --services web --query "services[0].status" --output text)" = INACTIVE ]'
+check "list-services does not list a deleted service" '[ $(aws ecs list-services --cluster cli-svc --query "length(serviceArns)") = 0 ]'
+# Scale-in keeps a service balanced over zones (the "placement" cluster's
+# six instances over three zones); placement updates start no deployment; a
+# capacity provider strategy change needs --force-new-deployment.
+aws ecs create-service --cluster placement --service-name zonal --task-definition cli-long --desired-count 6 >/dev/null
+aws ecs wait services-stable --cluster placement --services zonal
+aws ecs update-service --cluster placement --service zonal --desired-count 3 >/dev/null
+aws ecs wait services-stable --cluster placement --services zonal
+zones=$(aws ecs describe-tasks --cluster placement --tasks $(aws ecs list-tasks --cluster placement --service-name zonal --query 'taskArns' --output text) --query 'tasks[].availabilityZone' --output text | tr '\t' '\n' | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')
+check "update-service 6 -> 3 over three zones leaves 1/1/1" '[ "$zones" = "1 1 1 " ]'
+check "update-service --placement-strategy starts no deployment" '[ "$(aws ecs update-service --cluster placement --service zonal --placement-strategy type=binpack,field=memory --query "length(service.deployments)")" = 1 ]'
+err=$(aws ecs update-service --cluster placement --service zonal --capacity-provider-strategy capacityProvider=FARGATE,weight=1 2>&1)
+check "update-service --capacity-provider-strategy without --force-new-deployment -> InvalidParameterException" '[[ "$err" == *"you must force a new deployment"* ]]'
+aws ecs delete-service --cluster placement --service zonal --force >/dev/null
+aws ecs wait services-inactive --cluster placement --services zonal
 echo "$failed failed"
 [ "$failed" = 0 ]
