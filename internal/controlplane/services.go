@@ -123,6 +123,36 @@ func (cp *ControlPlane) saveService(ctx context.Context, s *serviceRecord) error
 		ON CONFLICT(cluster, name) DO UPDATE SET body = excluded.body`, s.Cluster, s.Name, mustJSON(s))
 }
 
+// activeService returns the ACTIVE service named by nameOrARN in the
+// cluster named by cluster ("" for default); callers hold cp.mu.
+func (cp *ControlPlane) activeService(cluster, nameOrARN string) (*serviceRecord, error) {
+	c, err := cp.cluster(cluster)
+	if err != nil {
+		return nil, err
+	}
+	s, err := cp.service(c, nameOrARN)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != serviceActive {
+		return nil, ecs.Errorf(ecs.ErrServiceNotActive, "Service was not ACTIVE.")
+	}
+	return s, nil
+}
+
+// replaceService stores upd as the new state of s, wakes the scheduler
+// and returns the service's wire form (with its tags when tags is set);
+// callers hold cp.mu.
+func (cp *ControlPlane) replaceService(ctx context.Context, s *serviceRecord, upd serviceRecord, tags bool) (*ecsmodel.Service, error) {
+	if err := cp.saveService(ctx, &upd); err != nil {
+		return nil, err
+	}
+	*s = upd
+	cp.wakeScheduler()
+	w := cp.serviceWire(s, tags)
+	return &w, nil
+}
+
 func (cp *ControlPlane) loadServices(ctx context.Context) error {
 	cutoff := cp.now().Add(-cp.keep)
 	return loadRows(ctx, cp.db, `SELECT body FROM services`, "services", func(s *serviceRecord) error {
@@ -516,16 +546,9 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	c, err := cp.cluster(in.Cluster)
+	s, err := cp.activeService(in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	s, err := cp.service(c, in.Service)
-	if err != nil {
-		return nil, err
-	}
-	if s.Status != serviceActive {
-		return nil, ecs.Errorf(ecs.ErrServiceNotActive, "Service was not ACTIVE.")
 	}
 	daemon := s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON)
 	if daemon && in.DesiredCount != nil {
@@ -624,13 +647,11 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if upd.DesiredCount != s.DesiredCount {
 		upd.Steady = false
 	}
-	if err := cp.saveService(ctx, &upd); err != nil {
+	w, err := cp.replaceService(ctx, s, upd, true)
+	if err != nil {
 		return nil, err
 	}
-	*s = upd
-	cp.wakeScheduler()
-	w := cp.serviceWire(s, true)
-	return &ecsmodel.UpdateServiceResponse{Service: &w}, nil
+	return &ecsmodel.UpdateServiceResponse{Service: w}, nil
 }
 
 // DeleteService deletes a service: it goes DRAINING while the scheduler
@@ -639,29 +660,20 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 func (cp *ControlPlane) DeleteService(ctx context.Context, in *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	c, err := cp.cluster(in.Cluster)
+	s, err := cp.activeService(in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	s, err := cp.service(c, in.Service)
-	if err != nil {
-		return nil, err
-	}
-	if s.Status != serviceActive {
-		return nil, ecs.Errorf(ecs.ErrServiceNotActive, "Service was not ACTIVE.")
 	}
 	if s.DesiredCount > 0 && (in.Force == nil || !*in.Force) && s.SchedulingStrategy != string(ecsmodel.SchedulingStrategyDAEMON) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The service cannot be stopped while it is scaled above 0.")
 	}
 	upd := *s
 	upd.Status, upd.DesiredCount, upd.Steady = serviceDraining, 0, false
-	if err := cp.saveService(ctx, &upd); err != nil {
+	w, err := cp.replaceService(ctx, s, upd, false)
+	if err != nil {
 		return nil, err
 	}
-	*s = upd
-	cp.wakeScheduler()
-	w := cp.serviceWire(s, false)
-	return &ecsmodel.DeleteServiceResponse{Service: &w}, nil
+	return &ecsmodel.DeleteServiceResponse{Service: w}, nil
 }
 
 // DescribeServices describes up to 10 services of a cluster, INACTIVE ones

@@ -23,37 +23,8 @@ import (
 // its tasks run by the agent on the fake runtime. Goal: at least 5,000
 // tasks/s on a 2-core machine.
 func BenchmarkControlPlane_RunTask5000(b *testing.B) {
-	eng, err := Open(context.Background(), Options{StateDir: b.TempDir(), Runtime: fake.New(), NoHostInstance: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer eng.Close()
-	conf := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
-	}
-	client := awsecs.NewFromConfig(conf, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	eng, client, cluster := benchCluster(b, 5000)
 	ctx := context.Background()
-	cluster := aws.String("bench")
-	if _, err := client.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: cluster}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range 5000 {
-		_, err := client.RegisterContainerInstance(ctx, &awsecs.RegisterContainerInstanceInput{
-			Cluster: cluster, TotalResources: resources(4096, 16384),
-			Attributes: attrs("ecs.availability-zone", fmt.Sprintf("us-east-1-az%02d", i%50), "ecs.instance-type", "m5.xlarge"),
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	if _, err := client.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{
-		Family:               aws.String("bench"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("fake/app"), Cpu: 64, Memory: aws.Int32(128)}},
-	}); err != nil {
-		b.Fatal(err)
-	}
 	var arns []string
 	cpu0 := processCPU(b)
 	start := time.Now()
@@ -114,4 +85,44 @@ func BenchmarkControlPlane_RunTask5000(b *testing.B) {
 	// client and server, placement, commits, the agent running the task):
 	// on a busy machine tasks/s drops, this does not.
 	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(len(arns)), "cpu-µs/task")
+}
+
+// benchCluster opens an engine on the fake runtime with a cluster "bench"
+// of n container instances (4 vCPU, 16 GiB, over 50 zones) and a task
+// definition "bench" (64 CPU units, 128 MiB), and returns an SDK client
+// that reaches it in-process.
+func benchCluster(b *testing.B, n int) (*Engine, *awsecs.Client, *string) {
+	b.Helper()
+	eng, err := Open(context.Background(), Options{StateDir: b.TempDir(), Runtime: fake.New(), NoHostInstance: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { eng.Close() })
+	conf := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
+	}
+	client := awsecs.NewFromConfig(conf, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	ctx := context.Background()
+	cluster := aws.String("bench")
+	if _, err := client.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: cluster}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		_, err := client.RegisterContainerInstance(ctx, &awsecs.RegisterContainerInstanceInput{
+			Cluster: cluster, TotalResources: resources(4096, 16384),
+			Attributes: attrs("ecs.availability-zone", fmt.Sprintf("us-east-1-az%02d", i%50), "ecs.instance-type", "m5.xlarge"),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := client.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("bench"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("fake/app"), Cpu: 64, Memory: aws.Int32(128)}},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return eng, client, cluster
 }

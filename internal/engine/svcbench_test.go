@@ -3,17 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
-
-	"github.com/ecsrun/ecsrun/internal/inproc"
-	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 )
 
 // BenchmarkServices_Scale measures the service scheduler through the ECS
@@ -28,37 +22,8 @@ func BenchmarkServices_Scale(b *testing.B) {
 }
 
 func benchServiceScale(b *testing.B, desired int32) {
-	eng, err := Open(context.Background(), Options{StateDir: b.TempDir(), Runtime: fake.New(), NoHostInstance: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer eng.Close()
-	conf := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
-	}
-	client := awsecs.NewFromConfig(conf, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	_, client, cluster := benchCluster(b, 1000)
 	ctx := context.Background()
-	cluster := aws.String("bench")
-	if _, err := client.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: cluster}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range 1000 {
-		_, err := client.RegisterContainerInstance(ctx, &awsecs.RegisterContainerInstanceInput{
-			Cluster: cluster, TotalResources: resources(4096, 16384),
-			Attributes: attrs("ecs.availability-zone", fmt.Sprintf("us-east-1-az%02d", i%50)),
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	if _, err := client.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{
-		Family:               aws.String("bench"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("fake/app"), Cpu: 64, Memory: aws.Int32(128)}},
-	}); err != nil {
-		b.Fatal(err)
-	}
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	waitRunning := func(name string, want int32) {
