@@ -355,14 +355,10 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 // How long Wait looks for an OOM kill that the engine has not recorded yet
 // (see settleOOM): oomSettleStopped for a container this runtime stopped
 // (whose exit code 137 is most likely the SIGKILL after its stop timeout),
-// oomSettle for one that died by itself. A container under a memory limit
-// that dies of SIGKILL without being stopped has almost always met the
-// OOM killer, so the wait is long: on a loaded machine (CI running tests
-// in parallel on 2 cores) the engine has been seen to record the OOM kill
-// more than 3 s after the exit.
+// oomSettle for one that died by itself.
 const (
 	oomSettleStopped = 300 * time.Millisecond
-	oomSettle        = 10 * time.Second
+	oomSettle        = 3 * time.Second
 )
 
 // settleOOM gives the engine a moment to record an OOM kill: Docker learns
