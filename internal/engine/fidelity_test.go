@@ -20,6 +20,37 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
+// runDefThenSignal runs one task of def with the host directory of a new
+// volume "signal" mounted at /signal in every container, waits until every
+// container is RUNNING, and then creates /signal/go, which the containers'
+// commands wait for (toolbox waitfile) before they allocate. Docker learns
+// of an OOM kill from containerd, whose shim watches a container's memory
+// cgroup only once it has started it: a program that outgrows its limit at
+// once can be killed before that, and Docker then never sets OOMKilled
+// (the ECS agent reads the same flag and has the same gap).
+func (h *harness) runDefThenSignal(def *awsecs.RegisterTaskDefinitionInput) string {
+	h.t.Helper()
+	dir := h.t.TempDir()
+	def.Volumes = append(def.Volumes, types.Volume{Name: aws.String("signal"), Host: &types.HostVolumeProperties{SourcePath: aws.String(dir)}})
+	for i := range def.ContainerDefinitions {
+		c := &def.ContainerDefinitions[i]
+		c.MountPoints = append(c.MountPoints, types.MountPoint{SourceVolume: aws.String("signal"), ContainerPath: aws.String("/signal")})
+	}
+	arn := h.runDef(def, nil)
+	h.waitFor(arn, "every container RUNNING", func(t types.Task) bool {
+		for _, c := range t.Containers {
+			if aws.ToString(c.LastStatus) != "RUNNING" {
+				return false
+			}
+		}
+		return len(t.Containers) > 0
+	})
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return arn
+}
+
 // runDef registers def and runs one task of it with in (its task
 // definition is set here).
 func (h *harness) runDef(def *awsecs.RegisterTaskDefinitionInput, in *awsecs.RunTaskInput) string {
@@ -321,15 +352,15 @@ func TestEngine_TaskMemoryLimitHoldsForAllContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	tc.RemoveTaskCgroup(ctx(t), probe)
-	a := container("a", image, false, "alloc", "30", "--", "out", "a allocated", "--", "forever")
-	b := container("b", image, false, "alloc", "30", "--", "out", "b allocated", "--", "forever")
+	a := container("a", image, false, "waitfile", "/signal/go", "--", "alloc", "30", "--", "out", "a allocated", "--", "forever")
+	b := container("b", image, false, "waitfile", "/signal/go", "--", "alloc", "30", "--", "out", "b allocated", "--", "forever")
 	a.Memory, b.Memory = nil, nil
 	main := container("main", image, true, "sleep", "20s")
 	main.Memory = nil
-	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+	arn := h.runDefThenSignal(&awsecs.RegisterTaskDefinitionInput{
 		Family: aws.String("taskmem"), Cpu: aws.String("256"), Memory: aws.String("48"),
 		ContainerDefinitions: []types.ContainerDefinition{a, b, main},
-	}, nil)
+	})
 	// Each alone fits in the task's 48 MiB; together they do not.
 	h.waitFor(arn, "one container killed by the task limit", func(t types.Task) bool {
 		for _, c := range t.Containers {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -255,9 +257,9 @@ func TestRuntime_StopKillsAfterTimeout(t *testing.T) {
 
 func TestRuntime_OOMKilled(t *testing.T) {
 	h := newHarness(t)
-	spec := h.spec("alloc", "256", "--", "out", "survived", "--", "exit", "0")
+	spec := h.spec("waitfile", "/signal/go", "--", "alloc", "256", "--", "out", "survived", "--", "exit", "0")
 	spec.MemoryBytes = 16 << 20
-	id := h.Run(spec)
+	id := h.runThenSignal(spec)
 	st := h.Wait(id)
 	if !st.OOMKilled || st.ExitCode != 137 {
 		t.Fatalf("Wait = %+v; want OOMKilled with exit 137", st)
@@ -645,4 +647,32 @@ func BenchmarkRuntime_RunToCompletion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// runThenSignal runs a container whose spec waits for /signal/go (toolbox
+// waitfile) before it allocates, and creates that file once Start has
+// returned. Docker learns of an OOM kill from containerd, whose shim starts
+// watching the container's memory cgroup only as it starts the container:
+// a program that outgrows its limit at once can be killed before that, and
+// then Docker never sets OOMKilled (the ECS agent, which reads the same
+// flag, has the same gap).
+func (h *harness) runThenSignal(specs ...runtime.ContainerSpec) string {
+	h.t.Helper()
+	ids := h.runAllThenSignal(specs...)
+	return ids[0]
+}
+
+// runAllThenSignal is runThenSignal for containers that share one signal.
+func (h *harness) runAllThenSignal(specs ...runtime.ContainerSpec) []string {
+	h.t.Helper()
+	dir := h.t.TempDir()
+	var ids []string
+	for _, spec := range specs {
+		spec.Mounts = append(spec.Mounts, runtime.Mount{Source: dir, Target: "/signal"})
+		ids = append(ids, h.Run(spec))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return ids
 }

@@ -186,12 +186,14 @@ func TestRuntime_TaskCgroupLimitsAllContainersTogether(t *testing.T) {
 		t.Fatalf("parent = %q; want /ecsrun/%s", parent, name)
 	}
 	// Each container alone fits in the task's 48 MiB; together they do not.
-	var ids []string
+	var specs []runtime.ContainerSpec
 	for range 2 {
-		s := h.spec("alloc", "30", "--", "out", "allocated", "--", "forever")
+		s := h.spec("waitfile", "/signal/go", "--", "alloc", "30", "--", "out", "allocated", "--", "forever")
 		s.CgroupParent = parent
-		id := h.Run(s)
-		ids = append(ids, id)
+		specs = append(specs, s)
+	}
+	ids := h.runAllThenSignal(specs...)
+	for _, id := range ids {
 		info, err := h.rt.Client().ContainerInspect(h.ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -278,9 +280,9 @@ func oomRound(h *harness) (killed bool, bystander runtime.ExitStatus) {
 	bid := h.Run(spec)
 	ready, _ := h.Follow(bid, "ready")
 	h.Await(ready, "the bystander")
-	hog := h.spec("oomadj", "1000", "--", "alloc", "256", "--", "forever")
+	hog := h.spec("oomadj", "1000", "--", "waitfile", "/signal/go", "--", "alloc", "256", "--", "forever")
 	hog.CgroupParent = parent
-	hid := h.Run(hog)
+	hid := h.runThenSignal(hog)
 	if st := h.Wait(hid); !st.OOMKilled || st.ExitCode != 137 {
 		t.Fatalf("hog: Wait = %+v; want OOMKilled with exit 137", st)
 	}
