@@ -11,18 +11,26 @@ import (
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 )
 
-// syncRecorder is a Reporter that counts the reports not yet synced.
+// syncRecorder is a Reporter that numbers the reports and remembers how
+// many were synced, and which first asked the task to stop.
 type syncRecorder struct {
-	mu       sync.Mutex
-	unsynced int
-	last     Report
-	changed  chan struct{}
+	mu      sync.Mutex
+	seq     int // reports so far
+	synced  int // reports synced
+	stopSeq int // the first report with desired status STOPPED (0: none yet)
+	last    Report
+	changed chan struct{}
 }
 
 func (r *syncRecorder) Report(_ context.Context, steps ...Report) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.unsynced += len(steps)
+	for _, s := range steps {
+		r.seq++
+		if r.stopSeq == 0 && s.State.Desired == taskstate.Stopped {
+			r.stopSeq = r.seq
+		}
+	}
 	r.last = steps[len(steps)-1]
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -31,11 +39,15 @@ func (r *syncRecorder) Report(_ context.Context, steps ...Report) {
 func (r *syncRecorder) Sync(context.Context, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.unsynced = 0
+	r.synced = r.seq
 }
 
-// syncCheckingRuntime fails every stop or removal made while a report is
-// not synced (what is created and started, a restarted agent finds).
+// syncCheckingRuntime fails every stop made before the report that asked
+// the task to stop (with its stop code and reason) was synced, and every
+// removal made while any report is not synced (what is created and
+// started, a restarted agent finds). Stops run in goroutines of their own,
+// so the runner may report more (another container's exit) between its
+// sync and the stop: those reports need no sync before it.
 type syncCheckingRuntime struct {
 	*fake.Runtime
 	rec *syncRecorder
@@ -47,13 +59,16 @@ type syncCheckingRuntime struct {
 
 func (c *syncCheckingRuntime) check(op string) {
 	c.rec.mu.Lock()
-	n := c.rec.unsynced
+	seq, synced, stopSeq := c.rec.seq, c.rec.synced, c.rec.stopSeq
 	c.rec.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.changes = append(c.changes, op)
-	if n > 0 {
-		c.violations = append(c.violations, fmt.Sprintf("%s with %d reports not synced", op, n))
+	switch {
+	case op == "stop" && (stopSeq == 0 || synced < stopSeq):
+		c.violations = append(c.violations, fmt.Sprintf("stop before the stop report (%d) was synced (%d of %d synced)", stopSeq, synced, seq))
+	case op == "remove" && synced < seq:
+		c.violations = append(c.violations, fmt.Sprintf("remove with %d reports not synced", seq-synced))
 	}
 }
 

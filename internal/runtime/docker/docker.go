@@ -104,8 +104,19 @@ func newClient(host string) (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker: client: %w: %w", runtime.ErrUnavailable, err)
 	}
+	// Negotiate the API version now, before the client is shared: left to
+	// the first requests, the negotiation writes the client's version while
+	// concurrent calls (ContainerList's filters) read it unlocked, a data
+	// race in the Docker client. An engine that does not answer yet is
+	// negotiated with on first use, as before.
+	ctx, cancel := context.WithTimeout(context.Background(), negotiateTimeout)
+	defer cancel()
+	cli.NegotiateAPIVersion(ctx)
 	return cli, nil
 }
+
+// negotiateTimeout bounds the API version negotiation when a client is made.
+const negotiateTimeout = 2 * time.Second
 
 // Available reports whether the Docker engine named by the environment
 // answers within a few seconds. The error wraps runtime.ErrUnavailable.
