@@ -128,6 +128,15 @@ func (h *harness) run(family string, containers ...types.ContainerDefinition) st
 	return h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String(family), ContainerDefinitions: containers}, nil)
 }
 
+// stopTask stops the task with StopTask and returns it once STOPPED.
+func (h *harness) stopTask(arn string) types.Task {
+	h.t.Helper()
+	if _, err := h.ecs.StopTask(ctx(h.t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
+		h.t.Fatal(err)
+	}
+	return h.waitStopped(arn)
+}
+
 // waitFor polls the task until cond holds or the deadline passes.
 func (h *harness) waitFor(arn string, what string, cond func(types.Task) bool) types.Task {
 	h.t.Helper()
@@ -287,10 +296,7 @@ func TestEngine_StopTaskKillsAfterStopTimeout(t *testing.T) {
 		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "stubborn/stubborn/"+taskID(arn)), "ready")
 	})
 	start := time.Now()
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	task := h.waitStopped(arn)
+	task := h.stopTask(arn)
 	if got := exitCode(task, "stubborn"); got == nil || *got != 137 {
 		t.Errorf("exit code = %v; want 137 (SIGKILL after the stop timeout)", got)
 	}
@@ -376,10 +382,7 @@ func TestEngine_PortMappingsReportNetworkBindings(t *testing.T) {
 	if body := getUntilAnswer(t, fmt.Sprintf("http://127.0.0.1:%d/", aws.ToInt32(v4.HostPort))); body != "hello" {
 		t.Errorf("body = %q; want hello", body)
 	}
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	h.waitStopped(arn)
+	h.stopTask(arn)
 }
 
 func TestEngine_ProcessRuntime(t *testing.T) {

@@ -142,10 +142,7 @@ func TestEngine_HostAndNoneNetworkModes(t *testing.T) {
 	if len(task.Containers[0].NetworkBindings) != 0 {
 		t.Errorf("none: networkBindings = %+v; want none", task.Containers[0].NetworkBindings)
 	}
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	h.waitStopped(arn)
+	h.stopTask(arn)
 }
 
 func TestEngine_CompleteDependencyAndStartTimeout(t *testing.T) {
@@ -190,10 +187,7 @@ func TestEngine_StopsInReverseDependencyOrder(t *testing.T) {
 		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "revorder/app/"+id), "app up") &&
 			slices.Contains(h.tryLogLines("/ecsrun/tasks", "revorder/db/"+id), "db up")
 	})
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	task := h.waitStopped(arn)
+	task := h.stopTask(arn)
 	finished := map[string]time.Time{}
 	for _, name := range []string{"db", "app"} {
 		st, err := h.rt.Inspect(ctx(t), aws.ToString(containerNamed(task, name).RuntimeId))
@@ -226,10 +220,7 @@ func TestEngine_ContainerAndTaskResourceLimits(t *testing.T) {
 	}, nil)
 	task := h.waitRunning(arn)
 	defer func() {
-		if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-			t.Fatal(err)
-		}
-		h.waitStopped(arn)
+		h.stopTask(arn)
 		for _, dir := range []string{"memory/ecsrun", "cpu/ecsrun", "ecsrun"} {
 			if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", dir, taskID(arn))); err == nil {
 				t.Errorf("the task cgroup %s outlived its task", dir)

@@ -177,10 +177,7 @@ func TestEngine_StopTaskDeliversSIGTERMBeforeTheStopTimeout(t *testing.T) {
 		return slices.Contains(h.tryLogLines("/ecsrun/tasks", "sigterm/app/"+taskID(arn)), "ready")
 	})
 	start := time.Now()
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	task := h.waitStopped(arn)
+	task := h.stopTask(arn)
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("the task took %v to stop; want the trap to end it well before the 30 s stopTimeout", d)
 	}
@@ -226,10 +223,7 @@ func TestEngine_HealthChecksAndHealthyDependency(t *testing.T) {
 	if got := containerNamed(task, "app").HealthStatus; got != types.HealthStatusUnknown {
 		t.Errorf("app (no health check) health = %s; want UNKNOWN", got)
 	}
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	h.waitStopped(arn)
+	h.stopTask(arn)
 }
 
 func TestEngine_AwsvpcContainersShareLocalhost(t *testing.T) {
@@ -370,10 +364,7 @@ func TestEngine_TaskMemoryLimitHoldsForAllContainers(t *testing.T) {
 		}
 		return false
 	})
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	task := h.waitStopped(arn)
+	task := h.stopTask(arn)
 	killed := 0
 	for _, c := range task.Containers {
 		oom := aws.ToString(c.Reason) == "OutOfMemoryError: Container killed due to memory usage"

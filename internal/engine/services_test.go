@@ -41,10 +41,22 @@ func newSvcEnv(t *testing.T) *svcEnv {
 
 func (env *svcEnv) register(family, cmd string) {
 	env.h.t.Helper()
+	env.registerWith(family, cmd, nil)
+}
+
+// registerChecked registers family as a "serve" container with a health
+// check that passes.
+func (env *svcEnv) registerChecked(family string) {
+	env.h.t.Helper()
+	env.registerWith(family, "serve", &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1)})
+}
+
+func (env *svcEnv) registerWith(family, cmd string, hc *types.HealthCheck) {
+	env.h.t.Helper()
 	ok[*awsecs.RegisterTaskDefinitionOutput](env.h.t, "RegisterTaskDefinition")(env.h.ecs.RegisterTaskDefinition(ctx(env.h.t), &awsecs.RegisterTaskDefinitionInput{
 		Family: aws.String(family),
 		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
-			Command: []string{cmd}, StopTimeout: aws.Int32(2)}},
+			Command: []string{cmd}, StopTimeout: aws.Int32(2), HealthCheck: hc}},
 		Tags: []types.Tag{{Key: aws.String("from"), Value: aws.String("taskdef")}},
 	}))
 }
@@ -491,12 +503,7 @@ func TestServices_DockerReplacesAKilledContainer(t *testing.T) {
 func TestServices_ReplacesUnhealthyTasks(t *testing.T) {
 	env := newSvcEnv(t)
 	e, c := env.h.ecs, ctx(t)
-	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
-		Family: aws.String("checked"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
-			Command: []string{"serve"}, StopTimeout: aws.Int32(2),
-			HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1)}}},
-	}))
+	env.registerChecked("checked")
 	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
 		Cluster: env.cluster, ServiceName: aws.String("checked"), TaskDefinition: aws.String("checked"), DesiredCount: aws.Int32(1),
 		HealthCheckGracePeriodSeconds: aws.Int32(0)}))
@@ -923,12 +930,7 @@ func TestServices_DaemonLeavesAnInstanceThatNoLongerMatches(t *testing.T) {
 func TestServices_RollingWaitsForHealthyTasks(t *testing.T) {
 	env := newSvcEnv(t)
 	e, c := env.h.ecs, ctx(t)
-	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
-		Family: aws.String("web"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
-			Command: []string{"serve"}, StopTimeout: aws.Int32(2),
-			HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1)}}},
-	}))
+	env.registerChecked("web")
 	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
 		Cluster: env.cluster, ServiceName: aws.String("roll"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(2)}))
 	env.waitStable("roll")

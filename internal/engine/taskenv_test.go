@@ -298,10 +298,7 @@ func TestEngine_TaskRoleCredentialsThroughTheSDK(t *testing.T) {
 	}
 
 	// Once the task has stopped, its credentials are revoked.
-	if _, err := h.ecs.StopTask(ctx(t), &awsecs.StopTaskInput{Task: aws.String(arn)}); err != nil {
-		t.Fatal(err)
-	}
-	h.waitStopped(arn)
+	h.stopTask(arn)
 	cfg, err = config.LoadDefaultConfig(ctx(t), config.WithRegion("us-east-1"), config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
 	if err != nil {
 		t.Fatal(err)
