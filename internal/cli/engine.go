@@ -140,7 +140,10 @@ type clients struct {
 	// aws is set for --target aws; loopback when its endpoint is local
 	// (then the local engine's polling and log settings apply).
 	aws, loopback bool
-	close         func()
+	// taskRoles is the task roles file of the local engine ("" when the
+	// target is not one whose configuration is known here).
+	taskRoles string
+	close     func()
 }
 
 // localClients returns clients for the local engine: the `ecsrun serve`
@@ -162,6 +165,7 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 				c.useCredentials(id, secret)
 			}
 			c.Where = "ecsrun serve at " + info.Endpoint
+			c.taskRoles = info.TaskRoles
 			return c, nil
 		}
 		return nil, fmt.Errorf("state directory %s is in use by another ecsrun command; wait for it, use another --state-dir, or run `ecsrun serve` once and every command will share it", e.stateDir)
@@ -176,10 +180,11 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 	}
 	base := aws.String("http://ecsrun.embedded")
 	return &clients{
-		ECS:   awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
-		Logs:  cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
-		Where: "embedded engine (state " + e.stateDir + ")",
-		close: closeEng,
+		ECS:       awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
+		Logs:      cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
+		Where:     "embedded engine (state " + e.stateDir + ")",
+		close:     closeEng,
+		taskRoles: eng.TaskRolesFile(),
 	}, nil
 }
 

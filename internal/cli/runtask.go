@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtask"
 	"github.com/ecsrun/ecsrun/internal/runtask/request"
 	"github.com/ecsrun/ecsrun/internal/runtask/retry"
+	"github.com/ecsrun/ecsrun/internal/taskroles"
 )
 
 // Exit codes of run-task beyond the application's own.
@@ -553,6 +555,25 @@ func (c *connections) get(ctx context.Context, r *plannedRun) (*clients, error) 
 	return cl, nil
 }
 
+// localNotices returns the notices of the local engine whose task roles
+// file is rolesFile: a task role it has no credentials for.
+func localNotices(rolesFile string) func(*types.TaskDefinition, *ecsmodel.RunTaskRequest) []string {
+	return func(def *types.TaskDefinition, req *ecsmodel.RunTaskRequest) []string {
+		role := aws.ToString(def.TaskRoleArn)
+		if req.Overrides != nil && req.Overrides.TaskRoleArn != "" {
+			role = req.Overrides.TaskRoleArn
+		}
+		if role == "" {
+			return nil
+		}
+		err := taskroles.NewProvider(rolesFile).Check(role)
+		if !errors.Is(err, taskroles.ErrNoMapping) {
+			return nil
+		}
+		return []string{err.Error() + ". The task runs, and AWS calls from its containers fail with NoCredentialsAssociated; map the role in that file to give them credentials (README: \"Task roles\")."}
+	}
+}
+
 // needsTarget reports whether a run talks to ECS: every run but a dry run
 // of a task definition file that is not compared with a registered one.
 func needsTarget(o *runtask.Options) bool {
@@ -578,6 +599,9 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where}
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()
+		}
+		if cl.taskRoles != "" {
+			r.opts.Notices = localNotices(cl.taskRoles)
 		}
 	}
 	if c.f.pollInterval > 0 {

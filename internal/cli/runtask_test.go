@@ -89,7 +89,7 @@ var (
 		"durationSeconds": "number", "attempts": "array", "tasks": "array", "apiCalls": "object",
 		"exitCode": "number", "exitReason": "string",
 		"task": "string", "environment": "string", "timedOut": "bool", "interrupted": "string",
-		"dryRun": "bool", "taskDefinition": "object", "batches": "array",
+		"dryRun": "bool", "taskDefinition": "object", "batches": "array", "warnings": "array",
 	}
 	reportRequired = []string{"version", "target", "taskDefinitionArn", "taskDefinitionSource", "request", "count", "wait",
 		"startedAt", "finishedAt", "durationSeconds", "attempts", "tasks", "apiCalls", "exitCode", "exitReason"}
@@ -283,6 +283,39 @@ func TestRunTaskCLI_CountAbove10AndJSONReport(t *testing.T) {
 	// With --output json the container output goes to standard error.
 	if n := strings.Count(errOut, "app | working"); n != 12 {
 		t.Errorf("%d log lines on standard error; want 12\n%s", n, errOut)
+	}
+}
+
+func TestRunTaskCLI_TaskRoleWithoutLocalCredentials(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/app-task"
+	def := processDef(t, "withrole", app("out", "working", "--", "exit", "0"))
+	b, err := os.ReadFile(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(def, append([]byte("taskRoleArn: "+role+"\n"), b...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	code, out, errOut := run(t, "run-task", "--runtime", "process", "--state-dir", state, "--task-definition", def, "--output", "json")
+	if code != 0 {
+		t.Fatalf("a task whose role has no local credentials: exit %d; want 0 (it runs)\n%s", code, errOut)
+	}
+	want := "the task role " + role + " is not in the task roles file " + filepath.Join(state, "task-roles.yaml")
+	if n := strings.Count(errOut, "Warning: "+want); n != 1 {
+		t.Errorf("run-task warns %d times %q; want once\n%s", n, want, errOut)
+	}
+	doc := decodeReport(t, out)
+	if w, _ := doc["warnings"].([]any); len(w) != 1 || !strings.Contains(w[0].(string), want) {
+		t.Errorf("report warnings %v; want the role's", doc["warnings"])
+	}
+	// Mapped, the role gets no warning.
+	if err := os.WriteFile(filepath.Join(state, "task-roles.yaml"), []byte("roles:\n  - roleArn: app-task\n    accessKeyId: AKID\n    secretAccessKey: secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "run-task", "--runtime", "process", "--state-dir", state, "--task-definition", def, "--output", "json")
+	if code != 0 || strings.Contains(errOut, "Warning:") || decodeReport(t, out)["warnings"] != nil {
+		t.Errorf("a mapped role: exit %d, warnings in the report %v; want 0 and none\n%s", code, decodeReport(t, out)["warnings"], errOut)
 	}
 }
 

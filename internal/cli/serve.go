@@ -115,7 +115,7 @@ credentials it accepts any signature and listens on loopback only.`,
 				return err
 			}
 			endpoint := "http://" + ln.Addr().String()
-			if err := engine.WriteServeInfo(e.stateDir, engine.ServeInfo{Endpoint: endpoint, PID: os.Getpid()}); err != nil {
+			if err := engine.WriteServeInfo(e.stateDir, engine.ServeInfo{Endpoint: endpoint, PID: os.Getpid(), TaskRoles: eng.TaskRolesFile()}); err != nil {
 				ln.Close()
 				return err
 			}

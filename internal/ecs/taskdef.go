@@ -300,8 +300,8 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 	if c.MemoryReservation != nil && *c.MemoryReservation < MinContainerMemory {
 		return bad("'memoryReservation' is %d MiB; the minimum is %d MiB.", *c.MemoryReservation, MinContainerMemory)
 	}
-	if c.Memory != nil && c.MemoryReservation != nil && *c.MemoryReservation >= *c.Memory {
-		return bad("'memoryReservation' (%d MiB) must be lower than 'memory' (%d MiB).", *c.MemoryReservation, *c.Memory)
+	if c.Memory != nil && c.MemoryReservation != nil && *c.MemoryReservation > *c.Memory {
+		return bad("'memoryReservation' (%d MiB) must not be greater than 'memory' (%d MiB).", *c.MemoryReservation, *c.Memory)
 	}
 	if r.taskMem > 0 && c.Memory != nil && int(*c.Memory) > r.taskMem {
 		return bad("'memory' (%d MiB) must not be greater than the task memory (%d MiB).", *c.Memory, r.taskMem)
@@ -345,12 +345,10 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 		if len(h.Command) == 0 {
 			return bad("healthCheck.command should not be empty.")
 		}
-		if h.Command[0] != "CMD" && h.Command[0] != "CMD-SHELL" {
-			return bad("healthCheck.command must start with \"CMD\" or \"CMD-SHELL\", as in [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]; it starts with %q.", clipName(h.Command[0]))
-		}
-		if len(h.Command) < 2 {
-			return bad("healthCheck.command needs the command to run after %q.", h.Command[0])
-		}
+		// ECS registers a command whatever its first element: the agent
+		// hands it to Docker as the health check's Test, and Docker runs
+		// no probe for a first element other than CMD or CMD-SHELL (the
+		// container's health stays UNKNOWN).
 		for _, hr := range healthRanges {
 			if p := hr.get(h); p != nil && (*p < hr.min || *p > hr.max) {
 				return bad("healthCheck.%s is %d; it must be between %d and %d.", hr.name, *p, hr.min, hr.max)
@@ -364,9 +362,6 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 		case ecsmodel.LogDriverAwslogs:
 			if lc.Options["awslogs-group"] == "" {
 				return bad("The awslogs log driver requires the option 'awslogs-group'.")
-			}
-			if v, ok := lc.Options["awslogs-create-group"]; ok && v != "true" && v != "false" {
-				return bad("The awslogs option 'awslogs-create-group' must be \"true\" or \"false\", not %q.", v)
 			}
 		case ecsmodel.LogDriverAwsfirelens:
 			if !slices.ContainsFunc(r.td.ContainerDefinitions, func(o ecsmodel.ContainerDefinition) bool { return o.FirelensConfiguration != nil }) {

@@ -42,6 +42,9 @@ func lock(dir string) (*os.File, error) {
 type ServeInfo struct {
 	Endpoint string `json:"endpoint"`
 	PID      int    `json:"pid"`
+	// TaskRoles is the daemon's task roles file, so that commands using
+	// the daemon can say when a task role has no local credentials.
+	TaskRoles string `json:"taskRoles,omitempty"`
 }
 
 // WriteServeInfo records a running daemon's endpoint.

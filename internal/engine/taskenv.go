@@ -60,9 +60,13 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	}()
 	return taskenv.New(taskenv.Options{
 		Secrets: secrets.Open(opts.StateDir), Roles: roles, Endpoints: srv, S3Dir: opts.S3Dir,
-		HostProcesses: opts.Runtime.Name() == "process",
+		HostProcesses: opts.Runtime.Name() == "process", Log: opts.Log,
 	}), nil
 }
+
+// TaskRolesFile is the file that maps the engine's task roles to
+// credentials.
+func (e *Engine) TaskRolesFile() string { return e.opts.TaskRolesFile }
 
 // TaskEndpoint is where the task metadata and credentials endpoints listen.
 func (e *Engine) TaskEndpoint() taskmeta.Endpoint { return e.endpoint }

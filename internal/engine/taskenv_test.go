@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -22,6 +21,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/secrets"
@@ -444,26 +444,47 @@ func TestEngine_EnvironmentFilesPrecedence(t *testing.T) {
 	}
 }
 
-func TestEngine_TaskRoleChecks(t *testing.T) {
-	h, image, _ := newResourcesHarness(t)
+func TestEngine_TaskRoleWithoutLocalCredentials(t *testing.T) {
+	h, image, logs := newResourcesHarness(t)
 	c := ctx(t)
+	const nobody = "arn:aws:iam::000000000000:role/nobody"
 	if _, err := h.ecs.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
-		Family: aws.String("unmapped"), TaskRoleArn: aws.String("arn:aws:iam::000000000000:role/nobody"),
-		ContainerDefinitions: []types.ContainerDefinition{container("app", image, true, "out", "x")},
+		Family: aws.String("unmapped"), TaskRoleArn: aws.String(nobody),
+		ContainerDefinitions: []types.ContainerDefinition{container("app", image, true, "awscreds", "--", "out", "done")},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("unmapped")})
-	var ce *types.ClientException
-	if !errors.As(err, &ce) || !strings.Contains(ce.ErrorMessage(), "unable to assume the role 'arn:aws:iam::000000000000:role/nobody'") ||
-		!strings.Contains(ce.ErrorMessage(), TaskRolesFileName) {
-		t.Errorf("RunTask with an unmapped role: %v; want a ClientException naming the role and the roles file", err)
+	// The task runs, as on ECS; its credentials endpoint says why there
+	// are no credentials and what to do.
+	for range 2 {
+		out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("unmapped")})
+		if err != nil || len(out.Tasks) != 1 {
+			t.Fatalf("RunTask with a role that has no local credentials: %v, %+v; want a task", err, out)
+		}
+		arn := aws.ToString(out.Tasks[0].TaskArn)
+		h.arns = append(h.arns, arn)
+		task := h.waitStopped(arn)
+		if code := task.Containers[0].ExitCode; code == nil || *code != 1 {
+			t.Errorf("exit code of a container whose credentials request failed: %v; want 1", code)
+		}
+		got := strings.Join(h.logLines(ecs.DefaultLogGroup, "unmapped/app/"+taskID(arn)), "\n")
+		for _, want := range []string{"NoCredentialsAssociated", "the task role " + nobody + " is not in the task roles file", TaskRolesFileName, "Task roles"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the container's credentials answer %q does not say %q", got, want)
+			}
+		}
 	}
-	// A mapped role given as an override runs.
+	if n := strings.Count(logs.String(), "task role without local credentials"); n != 1 {
+		t.Errorf("the engine log warns %d times about the role; want once:\n%s", n, logs.String())
+	}
+	// A mapped role given as an override gets credentials.
 	out, err := h.ecs.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("unmapped"), Overrides: &types.TaskOverride{TaskRoleArn: aws.String(roleB)}})
 	if err != nil {
 		t.Fatalf("RunTask with a mapped role override: %v", err)
 	}
-	h.arns = append(h.arns, aws.ToString(out.Tasks[0].TaskArn))
-	h.waitStopped(aws.ToString(out.Tasks[0].TaskArn))
+	arn := aws.ToString(out.Tasks[0].TaskArn)
+	h.arns = append(h.arns, arn)
+	if task := h.waitStopped(arn); task.Containers[0].ExitCode == nil || *task.Containers[0].ExitCode != 0 {
+		t.Errorf("a task with a mapped role: exit code %v; want 0", task.Containers[0].ExitCode)
+	}
 }

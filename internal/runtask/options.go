@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/runtask/request"
 	"github.com/ecsrun/ecsrun/internal/runtask/retry"
@@ -127,6 +129,11 @@ type Options struct {
 	Abort context.Context
 	// Rand returns numbers in [0, 1) for retry jitter (math/rand when nil).
 	Rand func() float64
+	// Notices, when set, is asked once what the target has to say about
+	// running def with req (the local engine: a task role without local
+	// credentials); each line is printed as a warning and kept in the
+	// report.
+	Notices func(def *types.TaskDefinition, req *ecsmodel.RunTaskRequest) []string
 }
 
 // AWSTuning sets the tuning defaults for Amazon ECS: polling every 2 s,

@@ -31,6 +31,9 @@ type Report struct {
 	// Count is the number of tasks asked for; Wait the --wait mode.
 	Count int    `json:"count"`
 	Wait  string `json:"wait"`
+	// Warnings are what the target said about the run before it started
+	// (a task role without local credentials, for example).
+	Warnings []string `json:"warnings,omitempty"`
 	// StartedAt and FinishedAt bound the run.
 	StartedAt       time.Time `json:"startedAt"`
 	FinishedAt      time.Time `json:"finishedAt"`

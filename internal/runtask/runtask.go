@@ -111,6 +111,12 @@ func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	c := o.Console
 	printHeader(c, td, req)
+	if o.Notices != nil {
+		for _, n := range o.Notices(td.def, req) {
+			c.Infof("Warning: %s", n)
+			rep.Warnings = append(rep.Warnings, n)
+		}
+	}
 	if o.DryRun {
 		rep.DryRun = true
 		if td.file != nil && td.source == SourceFile {

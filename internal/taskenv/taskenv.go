@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
@@ -31,10 +33,33 @@ type Options struct {
 	// HostProcesses is true when tasks run as host processes (the process
 	// runtime), which share the host's network.
 	HostProcesses bool
+	// Log receives the warnings about task roles without local credentials
+	// (nil: none).
+	Log *slog.Logger
 }
 
 // Resources implements agent.TaskResources.
-type Resources struct{ opts Options }
+type Resources struct {
+	opts Options
+
+	mu       sync.Mutex
+	unmapped map[string]bool // task roles already reported without credentials
+}
+
+// warnUnmapped says once per role, in the engine's log, that a task runs
+// with a role that has no local credentials.
+func (r *Resources) warnUnmapped(role string, err error) {
+	r.mu.Lock()
+	seen := r.unmapped[role]
+	if r.unmapped == nil {
+		r.unmapped = map[string]bool{}
+	}
+	r.unmapped[role] = true
+	r.mu.Unlock()
+	if !seen && r.opts.Log != nil {
+		r.opts.Log.Warn("task role without local credentials: its tasks run, and AWS calls from their containers fail with NoCredentialsAssociated; map the role in the task roles file (README: \"Task roles\")", "role", role, "why", err)
+	}
+}
 
 var _ agent.TaskResources = (*Resources)(nil)
 
@@ -62,10 +87,13 @@ func executionRole(spec *agent.TaskSpec) string {
 // registry credentials without an execution role to fetch them.
 func (r *Resources) Check(spec *agent.TaskSpec) error {
 	if role := taskRole(spec); role != "" {
-		if err := r.opts.Roles.Check(role); err != nil {
+		// A role without local credentials does not stop the task (most
+		// real definitions name one): its credentials endpoint says what
+		// to do. A task roles file that cannot be read does.
+		if err := r.opts.Roles.Check(role); err != nil && !errors.Is(err, taskroles.ErrNoMapping) {
 			return ecs.Errorf(ecs.ErrClient, "ECS was unable to assume the role '%s' that was provided for this task. "+
 				"Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role. "+
-				"(ecsrun: %v; map the role to a profile or keys in the task roles file, see the README's \"Task roles\")", role, err)
+				"(ecsrun: %v; fix the task roles file, see the README's \"Task roles\")", role, err)
 		}
 	}
 	if executionRole(spec) != "" {
@@ -104,10 +132,12 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 	var roleEnv map[string]string
 	if role != "" {
 		c, err := r.opts.Roles.Credentials(ctx, role)
-		if err != nil {
+		if errors.Is(err, taskroles.ErrNoMapping) {
+			r.warnUnmapped(role, err)
+		} else if err != nil {
 			return nil, fmt.Errorf("unable to get the credentials of the task role: %w", err)
 		}
-		if r.opts.Endpoints == nil || !r.opts.Endpoints.Reachable(hostNetwork) {
+		if err == nil && (r.opts.Endpoints == nil || !r.opts.Endpoints.Reachable(hostNetwork)) {
 			// The containers cannot reach the credentials endpoint: give
 			// them the credentials themselves.
 			roleEnv = map[string]string{"AWS_ACCESS_KEY_ID": c.AccessKeyID, "AWS_SECRET_ACCESS_KEY": c.SecretAccessKey}

@@ -3,6 +3,7 @@ package taskenv
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +83,7 @@ func TestCheck(t *testing.T) {
 		want string // "" for no error
 	}{
 		{"mapped role", spec(ecsmodel.TaskDefinition{TaskRoleArn: appRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}}), ""},
-		{"unmapped role", spec(ecsmodel.TaskDefinition{TaskRoleArn: "arn:aws:iam::000000000000:role/other", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}}), "ECS was unable to assume the role 'arn:aws:iam::000000000000:role/other'"},
+		{"a role without local credentials runs", spec(ecsmodel.TaskDefinition{TaskRoleArn: "arn:aws:iam::000000000000:role/other", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}}), ""},
 		{"secrets with an execution role", spec(ecsmodel.TaskDefinition{ExecutionRoleArn: execRole, ContainerDefinitions: withSecret}), ""},
 		{"secrets without an execution role", spec(ecsmodel.TaskDefinition{ContainerDefinitions: withSecret}), "you must also specify a value for 'executionRoleArn'"},
 	}
@@ -215,6 +216,37 @@ func TestPrepare_CredentialsInEnvironmentWhenEndpointUnreachable(t *testing.T) {
 	}
 	if set := env["app"].Set; set["AWS_ACCESS_KEY_ID"] != "" || !strings.HasPrefix(set[taskmeta.EnvCredentialsFull], "http://127.0.0.1:5000/v2/credentials/") || set[taskmeta.EnvAuthorizationToken] == "" {
 		t.Errorf("host-network container got %v; want the full URI and a token", set)
+	}
+}
+
+func TestCheck_UnreadableTaskRolesFile(t *testing.T) {
+	f := newFixture(t)
+	f.write("task-roles.yaml", "roles:\n  - profile: dev\n")
+	err := f.resources(linkLocal).Check(spec(ecsmodel.TaskDefinition{TaskRoleArn: appRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}}))
+	if !errors.Is(err, ecs.ErrClient) || !strings.Contains(err.Error(), "roleArn is required") || !strings.Contains(err.Error(), "task-roles.yaml") {
+		t.Errorf("Check with a malformed task roles file = %v; want a ClientException naming the file and the problem", err)
+	}
+}
+
+func TestPrepare_RoleWithoutLocalCredentials(t *testing.T) {
+	f := newFixture(t)
+	var logs strings.Builder
+	r := f.resources(taskmeta.Endpoint{Mode: taskmeta.ModeLoopback, URL: "http://127.0.0.1:5000", Port: 5000})
+	r.opts.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	const other = "arn:aws:iam::000000000000:role/other"
+	for _, id := range []string{"t1", "t2"} {
+		s := spec(ecsmodel.TaskDefinition{TaskRoleArn: other, ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app"}}})
+		s.ID = id
+		env, err := r.Prepare(context.Background(), s)
+		if err != nil {
+			t.Fatalf("Prepare of a task whose role has no local credentials: %v; want it to run", err)
+		}
+		if set := env["app"].Set; set["AWS_ACCESS_KEY_ID"] != "" || set["AWS_SECRET_ACCESS_KEY"] != "" {
+			t.Errorf("a role without local credentials put keys in the environment: %v", set)
+		}
+	}
+	if n := strings.Count(logs.String(), "task role without local credentials"); n != 1 || !strings.Contains(logs.String(), other) {
+		t.Errorf("the log warns %d times; want one warning naming the role:\n%s", n, logs.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -256,9 +257,17 @@ func (s *Server) serveCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.opts.Credentials.Credentials(r.Context(), e.task.RoleArn)
+	if errors.Is(err, taskroles.ErrNoMapping) {
+		// The task runs, as it would on ECS; its role has no local
+		// credentials. Say so to the SDK in the task, which shows the
+		// message, and say what to do.
+		writeCredentialsError(w, http.StatusBadRequest, "NoCredentialsAssociated",
+			err.Error()+". Map the role to a profile or keys in that file (see the README's \"Task roles\"), then run the task again.")
+		return
+	}
 	if err != nil {
 		s.opts.Log.Error("task credentials", "task", e.task.ID, "role", e.task.RoleArn, "err", err)
-		writeCredentialsError(w, http.StatusInternalServerError, "InternalServerError", "unable to get the credentials of the task role")
+		writeCredentialsError(w, http.StatusInternalServerError, "InternalServerError", "unable to get the credentials of the task role: "+err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, credentialsResponse{

@@ -21,7 +21,7 @@ import (
 // Error kinds.
 var (
 	// ErrNoMapping: the mapping has no entry for the role.
-	ErrNoMapping = errors.New("no credentials mapped to the task role")
+	ErrNoMapping = errors.New("ecsrun has no local credentials for it")
 	// ErrInvalidFile: the mapping file cannot be read or is malformed.
 	ErrInvalidFile = errors.New("invalid task roles file")
 	// ErrCredentials: the mapped profile yields no credentials.
@@ -169,13 +169,21 @@ func (p *Provider) Check(roleArn string) error {
 		return err
 	}
 	if _, ok := m.Find(roleArn); !ok {
-		where := p.path
-		if where == "" {
-			where = "the task roles file"
-		}
-		return fmt.Errorf("%w: %s is not in %s", ErrNoMapping, roleArn, where)
+		return p.noMapping(roleArn)
 	}
 	return nil
+}
+
+// noMapping is the ErrNoMapping error for roleArn, naming the file.
+func (p *Provider) noMapping(roleArn string) error {
+	where := "the task roles file (none is configured)"
+	if p.path != "" {
+		where = "the task roles file " + p.path
+		if _, err := os.Stat(p.path); errors.Is(err, fs.ErrNotExist) {
+			where += " (it does not exist yet)"
+		}
+	}
+	return fmt.Errorf("the task role %s is not in %s: %w", roleArn, where, ErrNoMapping)
 }
 
 // Credentials returns credentials for roleArn.
@@ -186,7 +194,7 @@ func (p *Provider) Credentials(ctx context.Context, roleArn string) (Credentials
 	}
 	r, ok := m.Find(roleArn)
 	if !ok {
-		return Credentials{}, fmt.Errorf("%w: %s is not in %s", ErrNoMapping, roleArn, p.path)
+		return Credentials{}, p.noMapping(roleArn)
 	}
 	if r.Profile == "" {
 		return Credentials{
