@@ -777,21 +777,38 @@ func (r *registration) externalIncompatibility() string {
 	return ""
 }
 
-// compatibilities lists the launch types the definition can run with: EC2
-// always, EXTERNAL unless it uses awsvpc (or EFS), FARGATE when it fits
-// Fargate, and MANAGED_INSTANCES when it was asked for.
+// compatibilities lists the launch types the definition can run with, in the
+// order DescribeTaskDefinition lists them: EXTERNAL (before EC2) unless it
+// uses awsvpc or EFS, EC2 always, FARGATE when it fits Fargate, and
+// MANAGED_INSTANCES when it names the awsvpc or host network mode (the only
+// modes Managed Instances run, and only when named) or asks for it.
 func (r *registration) compatibilities() []ecsmodel.Compatibility {
-	out := []ecsmodel.Compatibility{ecsmodel.CompatibilityEC2}
+	var out []ecsmodel.Compatibility
 	if r.externalIncompatibility() == "" {
 		out = append(out, ecsmodel.CompatibilityEXTERNAL)
 	}
+	out = append(out, ecsmodel.CompatibilityEC2)
 	if r.fargateIncompatibility() == "" {
 		out = append(out, ecsmodel.CompatibilityFARGATE)
 	}
-	if slices.Contains(r.td.RequiresCompatibilities, ecsmodel.CompatibilityMANAGEDINSTANCES) {
+	if r.managedInstancesCompatible() || slices.Contains(r.td.RequiresCompatibilities, ecsmodel.CompatibilityMANAGEDINSTANCES) {
 		out = append(out, ecsmodel.CompatibilityMANAGEDINSTANCES)
 	}
 	return out
+}
+
+// managedInstancesCompatible reports whether ECS lists MANAGED_INSTANCES
+// among the compatibilities of a definition that does not ask for it:
+// Managed Instances run Linux tasks whose definition names the awsvpc or host
+// network mode.
+func (r *registration) managedInstancesCompatible() bool {
+	switch r.td.NetworkMode {
+	case ecsmodel.NetworkModeAwsvpc, ecsmodel.NetworkModeHost:
+	default:
+		return false
+	}
+	rp := r.td.RuntimePlatform
+	return rp == nil || rp.OperatingSystemFamily == "" || rp.OperatingSystemFamily == ecsmodel.OSFamilyLINUX
 }
 
 func (r *registration) applyDefaults() {
@@ -876,11 +893,15 @@ func (r *registration) applyDefaults() {
 
 func ptr32(v int32) *int32 { return &v }
 
-// Container instance attributes a task definition can require.
+// Container instance attributes a task definition can require, named as
+// DescribeTaskDefinition returns them.
 const (
 	attrTaskENI              = "ecs.capability.task-eni"
 	attrTaskIAMRole          = "com.amazonaws.ecs.capability.task-iam-role"
 	attrTaskIAMRoleHost      = "com.amazonaws.ecs.capability.task-iam-role-network-host"
+	attrPrivileged           = "com.amazonaws.ecs.capability.privileged-container"
+	attrSELinux              = "com.amazonaws.ecs.capability.selinux"
+	attrAppArmor             = "com.amazonaws.ecs.capability.apparmor"
 	attrLoggingDriverPrefix  = "com.amazonaws.ecs.capability.logging-driver."
 	attrDockerAPIPrefix      = "com.amazonaws.ecs.capability.docker-remote-api."
 	attrExecRoleAwslogs      = "ecs.capability.execution-role-awslogs"
@@ -892,11 +913,13 @@ const (
 	attrSecretsSSMEnv        = "ecs.capability.secrets.ssm.environment-variables"
 	attrSecretsASMLog        = "ecs.capability.secrets.asm.bootstrap.log-driver"
 	attrSecretsSSMLog        = "ecs.capability.secrets.ssm.bootstrap.log-driver"
-	attrPrivateRegistryAuth  = "com.amazonaws.ecs.capability.private-registry-authentication.secretsmanager"
+	attrPrivateRegistryAuth  = "ecs.capability.private-registry-authentication.secretsmanager"
 	attrEnvFilesS3           = "ecs.capability.env-files.s3"
 	attrEFS                  = "ecs.capability.efs"
 	attrEFSAuth              = "ecs.capability.efsAuth"
 	attrAppMesh              = "ecs.capability.aws-appmesh"
+	attrPIDIPCSharing        = "ecs.capability.pid-ipc-namespace-sharing"
+	attrEphemeralStorage     = "ecs.capability.extensible-ephemeral-storage"
 	attrFirelensPrefix       = "ecs.capability.firelens."
 	attrDockerPluginPrefix   = "ecs.capability.docker-plugin."
 	attrContainerRestart     = "ecs.capability.container-restart-policy"
@@ -905,11 +928,41 @@ const (
 	attrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
 )
 
+// Docker Remote API versions ECS requires per feature. A feature needs one
+// version (a health check with a start period needs 1.29, not 1.24 and
+// 1.29); distinct features add theirs.
+const (
+	// apiBase: readonlyRootFilesystem, a user other than root, and the
+	// DNS, extra-host and link lists, even empty.
+	apiBase = "1.17"
+	// apiLabels: awsvpc, dockerLabels, ulimits, and a log configuration
+	// without options.
+	apiLabels = "1.18"
+	// apiLogOptions: a log configuration with options.
+	apiLogOptions = "1.19"
+	// apiMemoryReservation: memoryReservation.
+	apiMemoryReservation = "1.21"
+	// apiTmpfs: linuxParameters.tmpfs and sharedMemorySize.
+	apiTmpfs = "1.22"
+	// apiHealthCheck: a health check without a start period.
+	apiHealthCheck = "1.24"
+	// apiVolumes: EFS and Docker volumes, linuxParameters.initProcessEnabled.
+	apiVolumes = "1.25"
+	// apiLogMode: the mode and max-buffer-size log options.
+	apiLogMode = "1.28"
+	// apiStartPeriod: the awslogs-create-group log option, and a health
+	// check with a start period.
+	apiStartPeriod = "1.29"
+)
+
 var ecrImage = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
 
 // requiresAttributes derives the container instance attributes a task of td
-// needs, the way ECS does: a Docker Remote API version per feature, and an
-// ECS capability per agent feature. The list is sorted by name.
+// needs, the way ECS does (checked against DescribeTaskDefinition answers,
+// see requires_test.go): a Docker Remote API version per feature, and an ECS
+// capability per agent feature. A definition with none of them requires
+// nothing (an empty list). The list is sorted by name; ECS's own order is
+// not stable.
 func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 	set := map[string]string{}
 	add := func(name string) { set[name] = "" }
@@ -917,6 +970,7 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 	mode := EffectiveNetworkMode(td)
 	if mode == ecsmodel.NetworkModeAwsvpc {
 		add(attrTaskENI)
+		api(apiLabels)
 	}
 	if td.TaskRoleArn != "" {
 		add(attrTaskIAMRole)
@@ -927,23 +981,31 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 	if td.ProxyConfiguration != nil {
 		add(attrAppMesh)
 	}
+	if td.PidMode != "" || td.IpcMode != "" {
+		add(attrPIDIPCSharing)
+	}
+	if td.EphemeralStorage != nil {
+		add(attrEphemeralStorage)
+	}
+	// An X86_64 Linux runtime platform requires nothing; other platforms
+	// are required as the instance attributes that name them.
 	if rp := td.RuntimePlatform; rp != nil {
-		if rp.CpuArchitecture != "" {
-			set[attrCPUArchitecture] = strings.ToLower(string(rp.CpuArchitecture))
+		if a := rp.CpuArchitecture; a != "" && a != ecsmodel.CPUArchitectureX8664 {
+			set[attrCPUArchitecture] = strings.ToLower(string(a))
 		}
-		if rp.OperatingSystemFamily != "" {
-			set[attrOSFamily] = string(rp.OperatingSystemFamily)
+		if f := rp.OperatingSystemFamily; f != "" && f != ecsmodel.OSFamilyLINUX {
+			set[attrOSFamily] = string(f)
 		}
 	}
 	for _, v := range td.Volumes {
-		if e := v.EfsVolumeConfiguration; e != nil {
+		if v.EfsVolumeConfiguration != nil {
+			// efsAuth whether or not authorizationConfig is given.
 			add(attrEFS)
-			if a := e.AuthorizationConfig; a != nil && (a.AccessPointId != "" || a.Iam == ecsmodel.EFSAuthorizationConfigIAMENABLED) {
-				add(attrEFSAuth)
-			}
+			add(attrEFSAuth)
+			api(apiVolumes)
 		}
 		if d := v.DockerVolumeConfiguration; d != nil {
-			api("1.25")
+			api(apiVolumes)
 			driver := d.Driver
 			if driver == "" {
 				driver = "local"
@@ -955,73 +1017,7 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 		}
 	}
 	for i := range td.ContainerDefinitions {
-		c := &td.ContainerDefinitions[i]
-		if ecrImage.MatchString(c.Image) {
-			add(attrECRAuth)
-			if td.ExecutionRoleArn != "" {
-				add(attrExecRoleECRPull)
-			}
-		}
-		if c.RepositoryCredentials != nil {
-			add(attrPrivateRegistryAuth)
-		}
-		if c.MemoryReservation != nil {
-			api("1.21")
-		}
-		if c.ReadonlyRootFilesystem != nil && *c.ReadonlyRootFilesystem {
-			api("1.17")
-		}
-		if len(c.DockerLabels) > 0 || len(c.Ulimits) > 0 {
-			api("1.18")
-		}
-		if lc := c.LogConfiguration; lc != nil {
-			api("1.18")
-			add(attrLoggingDriverPrefix + string(lc.LogDriver))
-			if lc.LogDriver == ecsmodel.LogDriverAwslogs {
-				api("1.19")
-				if td.ExecutionRoleArn != "" {
-					add(attrExecRoleAwslogs)
-				}
-			}
-			for _, s := range lc.SecretOptions {
-				if isASM(s.ValueFrom) {
-					add(attrSecretsASMLog)
-				} else {
-					add(attrSecretsSSMLog)
-				}
-			}
-		}
-		if c.HealthCheck != nil {
-			add(attrHealthCheck)
-			api("1.24")
-		}
-		if len(c.DependsOn) > 0 || c.StartTimeout != nil || c.StopTimeout != nil {
-			add(attrContainerOrdering)
-		}
-		for _, s := range c.Secrets {
-			if isASM(s.ValueFrom) {
-				add(attrSecretsASMEnv)
-			} else {
-				add(attrSecretsSSMEnv)
-			}
-		}
-		if len(c.EnvironmentFiles) > 0 {
-			add(attrEnvFilesS3)
-		}
-		if f := c.FirelensConfiguration; f != nil {
-			add(attrFirelensPrefix + string(f.Type))
-		}
-		if c.RestartPolicy != nil && c.RestartPolicy.Enabled != nil && *c.RestartPolicy.Enabled {
-			add(attrContainerRestart)
-		}
-		if lp := c.LinuxParameters; lp != nil {
-			if lp.InitProcessEnabled != nil && *lp.InitProcessEnabled {
-				api("1.25")
-			}
-			if lp.SharedMemorySize != nil || len(lp.Tmpfs) > 0 {
-				api("1.22")
-			}
-		}
+		containerRequirements(td, &td.ContainerDefinitions[i], add, api)
 	}
 	out := make([]ecsmodel.Attribute, 0, len(set))
 	for name, value := range set {
@@ -1029,6 +1025,110 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 	}
 	slices.SortFunc(out, func(a, b ecsmodel.Attribute) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// containerRequirements adds the attributes one container definition of td
+// requires.
+func containerRequirements(td *ecsmodel.TaskDefinition, c *ecsmodel.ContainerDefinition, add, api func(string)) {
+	if ecrImage.MatchString(c.Image) {
+		add(attrECRAuth)
+		if td.ExecutionRoleArn != "" {
+			add(attrExecRoleECRPull)
+		}
+	}
+	if c.RepositoryCredentials != nil {
+		add(attrPrivateRegistryAuth)
+	}
+	if c.Privileged != nil && *c.Privileged {
+		add(attrPrivileged)
+	}
+	for _, o := range c.DockerSecurityOptions {
+		switch {
+		case strings.HasPrefix(o, "label:"):
+			add(attrSELinux)
+		case strings.HasPrefix(o, "apparmor:"):
+			add(attrAppArmor)
+		}
+	}
+	if (c.ReadonlyRootFilesystem != nil && *c.ReadonlyRootFilesystem) || (c.User != "" && c.User != "0" && c.User != "root") ||
+		c.DnsServers != nil || c.DnsSearchDomains != nil || c.ExtraHosts != nil || c.Links != nil {
+		api(apiBase)
+	}
+	if c.MemoryReservation != nil {
+		api(apiMemoryReservation)
+	}
+	if len(c.DockerLabels) > 0 || len(c.Ulimits) > 0 {
+		api(apiLabels)
+	}
+	if lc := c.LogConfiguration; lc != nil {
+		logRequirements(td, lc, add, api)
+	}
+	if h := c.HealthCheck; h != nil {
+		add(attrHealthCheck)
+		if h.StartPeriod != nil {
+			api(apiStartPeriod)
+		} else {
+			api(apiHealthCheck)
+		}
+	}
+	if len(c.DependsOn) > 0 || c.StartTimeout != nil || c.StopTimeout != nil {
+		add(attrContainerOrdering)
+	}
+	for _, s := range c.Secrets {
+		if isASM(s.ValueFrom) {
+			add(attrSecretsASMEnv)
+		} else {
+			add(attrSecretsSSMEnv)
+		}
+	}
+	if len(c.EnvironmentFiles) > 0 {
+		add(attrEnvFilesS3)
+	}
+	if f := c.FirelensConfiguration; f != nil {
+		add(attrFirelensPrefix + string(f.Type))
+	}
+	if c.RestartPolicy != nil && c.RestartPolicy.Enabled != nil && *c.RestartPolicy.Enabled {
+		add(attrContainerRestart)
+	}
+	if lp := c.LinuxParameters; lp != nil {
+		if lp.InitProcessEnabled != nil && *lp.InitProcessEnabled {
+			api(apiVolumes)
+		}
+		if lp.SharedMemorySize != nil || len(lp.Tmpfs) > 0 {
+			api(apiTmpfs)
+		}
+	}
+}
+
+// logRequirements adds the attributes a container's log configuration
+// requires: the driver, a Docker Remote API version for options and for the
+// awslogs options Docker added later, the execution role fetching awslogs
+// credentials, and the secrets the driver is bootstrapped with.
+func logRequirements(td *ecsmodel.TaskDefinition, lc *ecsmodel.LogConfiguration, add, api func(string)) {
+	add(attrLoggingDriverPrefix + string(lc.LogDriver))
+	if len(lc.Options) > 0 {
+		api(apiLogOptions)
+	} else {
+		api(apiLabels)
+	}
+	if _, ok := lc.Options["awslogs-create-group"]; ok {
+		api(apiStartPeriod)
+	}
+	_, mode := lc.Options["mode"]
+	_, buffer := lc.Options["max-buffer-size"]
+	if mode || buffer {
+		api(apiLogMode)
+	}
+	if lc.LogDriver == ecsmodel.LogDriverAwslogs && td.ExecutionRoleArn != "" {
+		add(attrExecRoleAwslogs)
+	}
+	for _, s := range lc.SecretOptions {
+		if isASM(s.ValueFrom) {
+			add(attrSecretsASMLog)
+		} else {
+			add(attrSecretsSSMLog)
+		}
+	}
 }
 
 // isASM reports whether a secret reference names a Secrets Manager secret

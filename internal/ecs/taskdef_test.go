@@ -342,7 +342,7 @@ func TestNewTaskDefinitionOutput(t *testing.T) {
 	if td.Volumes[0].Host == nil {
 		t.Error("volume without configuration should get host {}")
 	}
-	wantCompat := []ecsmodel.Compatibility{"EC2", "FARGATE"}
+	wantCompat := []ecsmodel.Compatibility{"EC2", "FARGATE", "MANAGED_INSTANCES"}
 	if !slices.Equal(td.Compatibilities, wantCompat) {
 		t.Errorf("compatibilities = %v, want %v", td.Compatibilities, wantCompat)
 	}
@@ -391,10 +391,11 @@ func TestCompatibilities(t *testing.T) {
 		in   *req
 		want []ecsmodel.Compatibility
 	}{
-		{"bridge", ec2Req(), []ecsmodel.Compatibility{"EC2", "EXTERNAL"}},
-		{"awsvpc without sizes", with(ec2Req(), func(r *req) { r.NetworkMode = "awsvpc" }), []ecsmodel.Compatibility{"EC2"}},
-		{"fargate-sized awsvpc", with(ec2Req(), func(r *req) { r.NetworkMode = "awsvpc"; r.Cpu = "256"; r.Memory = "512" }), []ecsmodel.Compatibility{"EC2", "FARGATE"}},
-		{"fargate", fargateReq(), []ecsmodel.Compatibility{"EC2", "FARGATE"}},
+		{"bridge", ec2Req(), []ecsmodel.Compatibility{"EXTERNAL", "EC2"}},
+		{"awsvpc without sizes", with(ec2Req(), func(r *req) { r.NetworkMode = "awsvpc" }), []ecsmodel.Compatibility{"EC2", "MANAGED_INSTANCES"}},
+		{"fargate-sized awsvpc", with(ec2Req(), func(r *req) { r.NetworkMode = "awsvpc"; r.Cpu = "256"; r.Memory = "512" }), []ecsmodel.Compatibility{"EC2", "FARGATE", "MANAGED_INSTANCES"}},
+		{"fargate", fargateReq(), []ecsmodel.Compatibility{"EC2", "FARGATE", "MANAGED_INSTANCES"}},
+		{"host", with(ec2Req(), func(r *req) { r.NetworkMode = "host" }), []ecsmodel.Compatibility{"EXTERNAL", "EC2", "MANAGED_INSTANCES"}},
 		{"managed instances", with(fargateReq(), func(r *req) {
 			r.RequiresCompatibilities = []ecsmodel.Compatibility{"MANAGED_INSTANCES"}
 		}), []ecsmodel.Compatibility{"EC2", "FARGATE", "MANAGED_INSTANCES"}},
