@@ -196,6 +196,7 @@ func (r *runner) startPause(ctx context.Context) error {
 			// Name resolution and /etc/hosts belong to the namespace holder.
 			for _, cd := range def.ContainerDefinitions {
 				cs.DNSServers = append(cs.DNSServers, cd.DnsServers...)
+				cs.DNSSearch = append(cs.DNSSearch, cd.DnsSearchDomains...)
 				for _, h := range cd.ExtraHosts {
 					cs.ExtraHosts = append(cs.ExtraHosts, h.Hostname+":"+h.IpAddress)
 				}

@@ -231,6 +231,7 @@ func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinit
 		Hostname:    cd.Hostname,
 		CPUShares:   int64(cd.Cpu),
 		DNSServers:  cd.DnsServers,
+		DNSSearch:   cd.DnsSearchDomains,
 		NetworkMode: "bridge",
 	}
 	if ov != nil && len(ov.Command) > 0 {
@@ -422,7 +423,7 @@ func network(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsm
 			cs.NetworkMode = pause
 			// Check refuses hostname here; name servers and extra hosts
 			// belong to the pause container.
-			cs.Hostname, cs.DNSServers, cs.ExtraHosts = "", nil, nil
+			cs.Hostname, cs.DNSServers, cs.DNSSearch, cs.ExtraHosts = "", nil, nil, nil
 		}
 	}
 	if cd.DisableNetworking != nil && *cd.DisableNetworking {

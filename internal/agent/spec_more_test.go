@@ -75,13 +75,13 @@ func TestContainerSpec_VolumesAndLinks(t *testing.T) {
 
 func TestContainerSpec_AwsvpcJoinsThePauseContainer(t *testing.T) {
 	def := &ecsmodel.TaskDefinition{Family: "f", NetworkMode: ecsmodel.NetworkModeAwsvpc, PidMode: ecsmodel.PidModeTask, IpcMode: ecsmodel.IpcModeTask,
-		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Hostname: "h", DnsServers: []string{"10.0.0.2"},
+		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Hostname: "h", DnsServers: []string{"10.0.0.2"}, DnsSearchDomains: []string{"corp.example"},
 			PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80)}}}}}
 	cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &Resources{PauseID: "p123"}, &def.ContainerDefinitions[0], "us-east-1")
 	if cs.NetworkMode != "container:p123" || cs.PidMode != "container:p123" || cs.IpcMode != "container:p123" {
 		t.Errorf("modes = net %q pid %q ipc %q; want all container:p123", cs.NetworkMode, cs.PidMode, cs.IpcMode)
 	}
-	if cs.Hostname != "" || cs.DNSServers != nil || len(cs.PortBindings) != 0 {
+	if cs.Hostname != "" || cs.DNSServers != nil || cs.DNSSearch != nil || len(cs.PortBindings) != 0 {
 		t.Errorf("hostname %q dns %q bindings %v; want none (they belong to the shared namespace)", cs.Hostname, cs.DNSServers, cs.PortBindings)
 	}
 	def.PidMode, def.IpcMode = ecsmodel.PidModeHost, ecsmodel.IpcModeNone
@@ -152,5 +152,14 @@ func TestAgentCheck_RefusesWhatTheProcessRuntimeCannotDo(t *testing.T) {
 	}
 	if err := New(Options{Runtime: fake.New()}).Check(&TaskSpec{Definition: def}); err != nil {
 		t.Errorf("Check on a runtime with volumes and health checks: %v", err)
+	}
+}
+
+func TestContainerSpec_DNSSearchDomains(t *testing.T) {
+	def := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{
+		Name: "app", DnsServers: []string{"10.0.0.2"}, DnsSearchDomains: []string{"corp.example", "example.com"}}}}
+	cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &Resources{}, &def.ContainerDefinitions[0], "us-east-1")
+	if !slices.Equal(cs.DNSSearch, []string{"corp.example", "example.com"}) || !slices.Equal(cs.DNSServers, []string{"10.0.0.2"}) {
+		t.Errorf("DNSSearch %q, DNSServers %q; want the definition's", cs.DNSSearch, cs.DNSServers)
 	}
 }

@@ -109,6 +109,8 @@ type ContainerSpec struct {
 	Mounts       []Mount
 	ExtraHosts   []string
 	DNSServers   []string
+	// DNSSearch are the DNS search domains (resolv.conf's search).
+	DNSSearch []string
 	// StopSignal overrides the image's stop signal ("" keeps it).
 	StopSignal string
 	// Links are legacy links to other containers, "runtimeName:alias".

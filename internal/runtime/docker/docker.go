@@ -205,6 +205,7 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		Privileged:     spec.Privileged,
 		ExtraHosts:     spec.ExtraHosts,
 		DNS:            spec.DNSServers,
+		DNSSearch:      spec.DNSSearch,
 		Resources: container.Resources{
 			Memory:            spec.MemoryBytes,
 			MemoryReservation: spec.MemoryReservationBytes,

@@ -28,7 +28,7 @@ func TestConfigs_MapsSpec(t *testing.T) {
 			{Source: "vol", Target: "/v", Volume: true},
 			{Target: "/anon"},
 		},
-		ExtraHosts: []string{"db:10.0.0.1"}, DNSServers: []string{"1.1.1.1"}, StopSignal: "SIGINT",
+		ExtraHosts: []string{"db:10.0.0.1"}, DNSServers: []string{"1.1.1.1"}, DNSSearch: []string{"corp.example"}, StopSignal: "SIGINT",
 	}
 	cfg, hc, err := configs(spec)
 	if err != nil {
@@ -44,7 +44,7 @@ func TestConfigs_MapsSpec(t *testing.T) {
 	}
 	if hc.Memory != 64<<20 || hc.MemoryReservation != 32<<20 || hc.CPUShares != 512 || !hc.ReadonlyRootfs ||
 		!hc.Privileged || hc.Init == nil || !*hc.Init || hc.NetworkMode != "bridge" ||
-		!slices.Equal(hc.ExtraHosts, spec.ExtraHosts) || !slices.Equal(hc.DNS, spec.DNSServers) {
+		!slices.Equal(hc.ExtraHosts, spec.ExtraHosts) || !slices.Equal(hc.DNS, spec.DNSServers) || !slices.Equal(hc.DNSSearch, spec.DNSSearch) {
 		t.Errorf("HostConfig = %+v", hc)
 	}
 	if len(hc.Ulimits) != 1 || *hc.Ulimits[0] != (container.Ulimit{Name: "nofile", Soft: 10, Hard: 20}) {
