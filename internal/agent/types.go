@@ -29,6 +29,9 @@ type TaskSpec struct {
 	// Env is the environment Options.Resources adds to each container, by
 	// name; the agent sets it when it prepares the task.
 	Env map[string]ContainerEnv
+	// EC2InstanceID is the id of the container instance the task runs on
+	// (FireLens adds it to log records on the EC2 launch type).
+	EC2InstanceID string
 }
 
 // Resources are what the agent set up for a task besides its containers.
@@ -47,6 +50,9 @@ type Resources struct {
 	// Volumes maps each volume of the definition to its source: a runtime
 	// volume name, or a host path for host volumes with a sourcePath.
 	Volumes map[string]string `json:"volumes,omitempty"`
+	// FirelensDir is the task's FireLens directory on the host (the
+	// router's configuration and socket).
+	FirelensDir string `json:"firelensDir,omitempty"`
 }
 
 // ContainerInfo is what the agent knows about one container beyond its status.
