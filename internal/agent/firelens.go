@@ -107,6 +107,20 @@ func (r *runner) provisionFirelens() error {
 	if err != nil {
 		return fmt.Errorf("firelens: %w", err)
 	}
+	var external []byte // a config-file-type s3 file, read before anything is created
+	if s, _ := firelens.Parse(router.FirelensConfiguration); s.ConfigFileType == firelens.ConfigFileS3 {
+		path, err := envfile.Locate(s.ConfigFileValue, r.a.opts.S3Dir)
+		if err != nil {
+			return fmt.Errorf("firelens: %w", err)
+		}
+		external, err = os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("firelens: unable to download the config file %s: no file at %s (the local S3 directory stands for S3)", s.ConfigFileValue, path)
+		}
+		if err != nil {
+			return fmt.Errorf("firelens: unable to download the config file %s: %w", s.ConfigFileValue, err)
+		}
+	}
 	configDir, sockDir := filepath.Join(dir, "config"), socketDir(dir)
 	for _, d := range []string{configDir, sockDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -119,20 +133,8 @@ func (r *runner) provisionFirelens() error {
 			return fmt.Errorf("firelens: %w", err)
 		}
 	}
-	s, _ := firelens.Parse(router.FirelensConfiguration)
-	if s.ConfigFileType == firelens.ConfigFileS3 {
-		path, err := envfile.Locate(s.ConfigFileValue, r.a.opts.S3Dir)
-		if err != nil {
-			return fmt.Errorf("firelens: %w", err)
-		}
-		data, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("firelens: unable to download the config file %s: no file at %s (the local S3 directory stands for S3)", s.ConfigFileValue, path)
-		}
-		if err != nil {
-			return fmt.Errorf("firelens: unable to download the config file %s: %w", s.ConfigFileValue, err)
-		}
-		if err := writeFile(filepath.Join(configDir, "external.conf"), data); err != nil {
+	if external != nil {
+		if err := writeFile(filepath.Join(configDir, "external.conf"), external); err != nil {
 			return err
 		}
 	}

@@ -31,7 +31,9 @@ func firelensApp(name string, deps ...ecsmodel.ContainerDependency) ecsmodel.Con
 }
 
 func TestGraphNodes_AwsfirelensContainersStartAfterTheRouter(t *testing.T) {
-	startOn := func(c string) []depgraph.Dependency { return []depgraph.Dependency{{Container: c, Condition: depgraph.Start}} }
+	startOn := func(c string) []depgraph.Dependency {
+		return []depgraph.Dependency{{Container: c, Condition: depgraph.Start}}
+	}
 	tests := []struct {
 		name string
 		def  *ecsmodel.TaskDefinition
