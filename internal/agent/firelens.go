@@ -138,11 +138,7 @@ func (r *runner) provisionFirelens() error {
 			return err
 		}
 	}
-	if err := writeFile(filepath.Join(configDir, "fluent.conf"), conf); err != nil {
-		return err
-	}
-	r.res.FirelensDir = dir
-	return nil
+	return writeFile(filepath.Join(configDir, "fluent.conf"), conf)
 }
 
 // writeFile replaces path with data at once (a new file renamed over it).
@@ -168,16 +164,13 @@ func writeFile(path string, data []byte) error {
 	return nil
 }
 
-// applyFirelens adds FireLens to a container's spec: the router's
-// configuration and socket mounts and environment; for a container with
-// the awsfirelens driver, Docker's fluentd driver on the router's socket
-// and FLUENT_HOST/FLUENT_PORT (routerIP is the router's address with bridge
-// networking, "" when unknown).
-func applyFirelens(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinition, routerIP string) {
-	dir := res.FirelensDir
-	if dir == "" {
-		return
-	}
+// applyFirelens adds FireLens to a container's spec, given the task's
+// FireLens directory dir: the router's configuration and socket mounts and
+// environment; for a container with the awsfirelens driver, Docker's
+// fluentd driver on the router's socket and FLUENT_HOST/FLUENT_PORT
+// (routerIP is the router's address with bridge networking, "" when
+// unknown).
+func applyFirelens(cs *runtime.ContainerSpec, spec *TaskSpec, dir string, cd *ecsmodel.ContainerDefinition, routerIP string) {
 	if fc := cd.FirelensConfiguration; fc != nil {
 		cs.Mounts = append(cs.Mounts,
 			runtime.Mount{Source: filepath.Join(dir, "config", "fluent.conf"), Target: firelens.ConfigPath(fc.Type)},

@@ -121,9 +121,6 @@ func TestAgent_RunsAFirelensTask(t *testing.T) {
 	rep := h.waitFor("app running", running("app"))
 
 	fdir := filepath.Join(dir, "firelens", "task1")
-	if rep.Resources.FirelensDir != fdir {
-		t.Errorf("FirelensDir = %q; want %q", rep.Resources.FirelensDir, fdir)
-	}
 	conf, err := os.ReadFile(filepath.Join(fdir, "config", "fluent.conf"))
 	if err != nil {
 		t.Fatal(err)

@@ -228,7 +228,9 @@ func override(o *ecsmodel.TaskOverride, name string) *ecsmodel.ContainerOverride
 func (r *runner) containerSpec(ctx context.Context, cd *ecsmodel.ContainerDefinition) runtime.ContainerSpec {
 	cs := containerSpec(&r.spec, &r.res, cd, r.a.opts.Region)
 	cs.Labels[LabelEngine] = r.a.opts.Engine
-	applyFirelens(&cs, &r.spec, &r.res, cd, r.routerIP(ctx, cd))
+	if firelens.Router(r.spec.Definition) != nil && r.a.opts.DataDir != "" {
+		applyFirelens(&cs, &r.spec, r.a.firelensDir(r.spec.ID), cd, r.routerIP(ctx, cd))
+	}
 	return cs
 }
 

@@ -50,9 +50,6 @@ type Resources struct {
 	// Volumes maps each volume of the definition to its source: a runtime
 	// volume name, or a host path for host volumes with a sourcePath.
 	Volumes map[string]string `json:"volumes,omitempty"`
-	// FirelensDir is the task's FireLens directory on the host (the
-	// router's configuration and socket).
-	FirelensDir string `json:"firelensDir,omitempty"`
 }
 
 // ContainerInfo is what the agent knows about one container beyond its status.
