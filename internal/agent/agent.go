@@ -32,6 +32,13 @@ type Options struct {
 	// Resources provides task roles, secrets and environment files (nil:
 	// tasks using them are refused).
 	Resources TaskResources
+	// DataDir holds the agent's files of each task that containers mount
+	// (FireLens: <DataDir>/firelens/<task id>); the runtime must see it at
+	// the same path. "" refuses tasks that need it.
+	DataDir string
+	// S3Dir is the local directory S3 objects map to
+	// (<S3Dir>/<bucket>/<key>), for FireLens configuration files in S3.
+	S3Dir string
 }
 
 // DefaultHealthPoll is how often container health is read by default.
@@ -136,7 +143,10 @@ func (a *Agent) Check(spec *TaskSpec) error {
 	if err := a.check(spec); err != nil {
 		return err
 	}
-	return checkRuntime(spec, a.opts.Runtime)
+	if err := checkRuntime(spec, a.opts.Runtime); err != nil {
+		return err
+	}
+	return a.checkFirelens(spec)
 }
 
 // DefaultContainerRetention is how long stopped containers are kept before
@@ -146,7 +156,8 @@ const DefaultContainerRetention = 3 * time.Hour
 // RemoveExpired deletes the containers of ECS tasks on this host that
 // stopped more than retention ago (never those of a task still run here,
 // as the ECS agent cleans up only stopped tasks), then the task-scoped
-// volumes of tasks that have no container left, and returns how many
+// volumes and FireLens directories of tasks that have no container left,
+// and returns how many
 // containers it removed.
 func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int, error) {
 	states, err := a.opts.Runtime.List(ctx, map[string]string{LabelTaskARN: "", LabelEngine: a.opts.Engine})
@@ -173,7 +184,7 @@ func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int
 	}
 	vr, ok := a.opts.Runtime.(runtime.Volumes)
 	if !ok {
-		return removed, nil
+		return removed, a.removeFirelensDirs(left)
 	}
 	vols, err := vr.ListVolumes(ctx, map[string]string{LabelTaskARN: "", LabelEngine: a.opts.Engine})
 	if err != nil {
@@ -188,7 +199,7 @@ func (a *Agent) RemoveExpired(ctx context.Context, retention time.Duration) (int
 			return removed, err
 		}
 	}
-	return removed, nil
+	return removed, a.removeFirelensDirs(left)
 }
 
 // taskIDOf returns the task id at the end of a task ARN.

@@ -50,7 +50,7 @@ func taskLimits(spec *TaskSpec) (cpu, memory int64) {
 }
 
 // provision sets up what the task needs before its containers: the task
-// cgroup, its volumes and its pause container. Every step may run again
+// cgroup, its volumes, its FireLens directory and its pause container. Every step may run again
 // after a restart.
 func (r *runner) provision(ctx context.Context) error {
 	def := r.spec.Definition
@@ -68,6 +68,9 @@ func (r *runner) provision(ctx context.Context) error {
 		}
 	}
 	if err := r.provisionVolumes(ctx); err != nil {
+		return err
+	}
+	if err := r.provisionFirelens(); err != nil {
 		return err
 	}
 	if needsPause(def) {

@@ -397,7 +397,7 @@ func (r *runner) startReady(ctx, rep context.Context) time.Time {
 // (the task then stops) or the agent is shutting down.
 func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	cd := r.defs[name]
-	cs := r.containerSpec(cd)
+	cs := r.containerSpec(ctx, cd)
 	ci := r.info[name]
 	ci.RuntimeName = cs.Name
 	r.info[name] = ci

@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/depgraph"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/firelens"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
@@ -75,9 +78,6 @@ func Check(spec *TaskSpec) error {
 		}
 		if len(cd.EnvironmentFiles) > 0 {
 			c("environmentFiles")
-		}
-		if cd.FirelensConfiguration != nil {
-			c("firelensConfiguration")
 		}
 		if len(cd.ResourceRequirements) > 0 {
 			c("resourceRequirements")
@@ -146,6 +146,12 @@ func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
 		if len(cd.Links) > 0 {
 			add("container %q: links (no container network)", cd.Name)
 		}
+		if cd.FirelensConfiguration != nil {
+			add("container %q: firelensConfiguration (no mounts)", cd.Name)
+		}
+		if firelens.UsesRouter(&cd) {
+			add("container %q: the awsfirelens log driver (no log drivers)", cd.Name)
+		}
 	}
 	if len(problems) == 0 {
 		return nil
@@ -155,9 +161,16 @@ func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
 
 // graphNodes returns the dependency graph of a definition: dependsOn, plus
 // a START dependency on the target of each link and the source of each
-// volumesFrom (those must run before the container is created).
+// volumesFrom (those must run before the container is created), and, as
+// the ECS agent adds it, a START dependency on the FireLens log router of
+// each container that logs through it without depending on it already
+// (unless the router itself depends on others).
 func graphNodes(def *ecsmodel.TaskDefinition) []depgraph.Container {
 	nodes := make([]depgraph.Container, 0, len(def.ContainerDefinitions))
+	router := firelens.Router(def)
+	if router != nil && len(router.DependsOn) > 0 {
+		router = nil
+	}
 	for _, cd := range def.ContainerDefinitions {
 		n := depgraph.Container{Name: cd.Name}
 		if cd.StartTimeout != nil && *cd.StartTimeout > 0 {
@@ -179,6 +192,10 @@ func graphNodes(def *ecsmodel.TaskDefinition) []depgraph.Container {
 		}
 		for _, vf := range cd.VolumesFrom {
 			dep(depgraph.Dependency{Container: vf.SourceContainer, Condition: depgraph.Start})
+		}
+		if router != nil && cd.Name != router.Name && firelens.UsesRouter(&cd) &&
+			!slices.ContainsFunc(cd.DependsOn, func(d ecsmodel.ContainerDependency) bool { return d.ContainerName == router.Name }) {
+			dep(depgraph.Dependency{Container: router.Name, Condition: depgraph.Start})
 		}
 		nodes = append(nodes, n)
 	}
@@ -208,9 +225,12 @@ func override(o *ecsmodel.TaskOverride, name string) *ecsmodel.ContainerOverride
 }
 
 // containerSpec builds the runtime spec of one of the runner's containers.
-func (r *runner) containerSpec(cd *ecsmodel.ContainerDefinition) runtime.ContainerSpec {
+func (r *runner) containerSpec(ctx context.Context, cd *ecsmodel.ContainerDefinition) runtime.ContainerSpec {
 	cs := containerSpec(&r.spec, &r.res, cd, r.a.opts.Region)
 	cs.Labels[LabelEngine] = r.a.opts.Engine
+	if firelens.Router(r.spec.Definition) != nil && r.a.opts.DataDir != "" {
+		applyFirelens(&cs, &r.spec, r.a.firelensDir(r.spec.ID), cd, r.routerIP(ctx, cd))
+	}
 	return cs
 }
 

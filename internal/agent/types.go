@@ -29,6 +29,9 @@ type TaskSpec struct {
 	// Env is the environment Options.Resources adds to each container, by
 	// name; the agent sets it when it prepares the task.
 	Env map[string]ContainerEnv
+	// EC2InstanceID is the id of the container instance the task runs on
+	// (FireLens adds it to log records on the EC2 launch type).
+	EC2InstanceID string
 }
 
 // Resources are what the agent set up for a task besides its containers.

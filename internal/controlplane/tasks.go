@@ -285,10 +285,14 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 		return agent.TaskSpec{}, fmt.Errorf("controlplane: task %s: task definition %s:%d is gone", t.ID, t.Family, t.Revision)
 	}
 	def := revs[t.Revision-1].Def
-	return agent.TaskSpec{
+	spec := agent.TaskSpec{
 		ID: t.ID, ARN: t.ARN, Cluster: t.Cluster, LaunchType: t.LaunchType,
 		Definition: &def, Overrides: t.Overrides,
-	}, nil
+	}
+	if in := cp.instances[t.ContainerInstance]; in != nil {
+		spec.EC2InstanceID = in.EC2InstanceID
+	}
+	return spec, nil
 }
 
 // Report folds agent reports, successive snapshots of one task, into the

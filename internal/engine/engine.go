@@ -148,6 +148,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
 		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
 		Engine: engineID(opts.StateDir), Resources: resources,
+		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
 	sfn, err := e.openWorkflows(ctx)
@@ -289,4 +290,13 @@ func engineID(stateDir string) string {
 	}
 	sum := sha256.Sum256([]byte(stateDir))
 	return hex.EncodeToString(sum[:6])
+}
+
+// agentDataDir is where the agent keeps the files of tasks that containers
+// mount (FireLens): the state directory, absolute so the runtime finds it.
+func agentDataDir(stateDir string) string {
+	if abs, err := filepath.Abs(stateDir); err == nil {
+		return abs
+	}
+	return stateDir
 }

@@ -147,6 +147,11 @@ type ContainerSpec struct {
 	// SecurityOpt holds security options ("no-new-privileges", "label:...",
 	// "apparmor:...", "seccomp:...").
 	SecurityOpt []string
+	// LogDriver and LogOptions choose the runtime's log driver ("": its
+	// default). A runtime whose Logs cannot read the output of that driver
+	// returns an error from Logs.
+	LogDriver  string
+	LogOptions map[string]string
 }
 
 // HealthCheck is a container health check, run by the runtime.

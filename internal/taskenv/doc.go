@@ -8,7 +8,9 @@
 // (one the task roles file does not map: ClientException) and secrets
 // without an executionRoleArn. Before a task's images are pulled it
 // resolves, for every container, secrets[].valueFrom, the secretOptions of
-// its log configuration and its repositoryCredentials (which must hold a
+// its log configuration (those of the awsfirelens driver become variables
+// of the FireLens log router's environment, named as the ECS agent names
+// them) and its repositoryCredentials (which must hold a
 // username and a password), and reads its environment files (an override's
 // list replaces the definition's; the first file that sets a variable
 // wins). Any failure stops the task with ResourceInitializationError,

@@ -13,6 +13,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/envfile"
+	"github.com/ecsrun/ecsrun/internal/firelens"
 	"github.com/ecsrun/ecsrun/internal/secrets"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 	"github.com/ecsrun/ecsrun/internal/taskroles"
@@ -148,6 +149,7 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 	}
 	var secretErrs, fileErrs []string
 	out := map[string]agent.ContainerEnv{}
+	routerEnv := map[string]string{}
 	for i := range def.ContainerDefinitions {
 		cd := &def.ContainerDefinitions[i]
 		env := agent.ContainerEnv{Set: map[string]string{}}
@@ -171,11 +173,18 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 			env.Set[s.Name] = v
 		}
 		if lc := cd.LogConfiguration; lc != nil {
-			// Resolved so a missing one fails as on ECS; ecsrun captures
-			// logs itself and does not use them.
+			// Resolved so a missing one fails as on ECS. Those of the
+			// awsfirelens driver go to the log router's environment, where
+			// its configuration reads them; ecsrun captures other logs
+			// itself and does not use them.
 			for _, s := range lc.SecretOptions {
-				if _, err := r.resolve(s.ValueFrom); err != nil {
+				v, err := r.resolve(s.ValueFrom)
+				if err != nil {
 					secretErrs = append(secretErrs, fmt.Sprintf("container %s, log option %s: %v", cd.Name, s.Name, err))
+					continue
+				}
+				if firelens.UsesRouter(cd) {
+					routerEnv[firelens.SecretEnv(s.Name, i)] = v
 				}
 			}
 		}
@@ -190,6 +199,11 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 		}
 		env.Files = files
 		out[cd.Name] = env
+	}
+	if router := firelens.Router(def); router != nil {
+		for k, v := range routerEnv {
+			out[router.Name].Set[k] = v
+		}
 	}
 	switch {
 	case len(secretErrs) > 0:

@@ -265,3 +265,31 @@ func TestPrepare_SecretWithANulByteIsRefusedWithoutItsValue(t *testing.T) {
 		t.Errorf("error %q shows the value", err)
 	}
 }
+
+func TestPrepare_FirelensSecretOptionsGoToTheRouter(t *testing.T) {
+	r := newFixture(t).resources(linkLocal)
+	s := spec(ecsmodel.TaskDefinition{ExecutionRoleArn: execRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "app", LogConfiguration: &ecsmodel.LogConfiguration{
+			LogDriver: ecsmodel.LogDriverAwsfirelens, Options: map[string]string{"Name": "http"},
+			SecretOptions: []ecsmodel.Secret{{Name: "http_passwd", ValueFrom: "db-password"}},
+		}},
+		{Name: "log_router", FirelensConfiguration: &ecsmodel.FirelensConfiguration{Type: ecsmodel.FirelensConfigurationTypeFluentbit}},
+		{Name: "splunk", LogConfiguration: &ecsmodel.LogConfiguration{
+			LogDriver: ecsmodel.LogDriverSplunk, SecretOptions: []ecsmodel.Secret{{Name: "splunk-token", ValueFrom: "db-password"}},
+		}},
+	}})
+	env, err := r.Prepare(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := env["log_router"].Set["http_passwd_0"]; got != "hunter2" {
+		t.Errorf("router http_passwd_0 = %q; want the secret's value", got)
+	}
+	for name, e := range env {
+		for k := range e.Set {
+			if strings.HasPrefix(k, "splunk-token") || (name != "log_router" && strings.HasPrefix(k, "http_passwd")) {
+				t.Errorf("container %s has %s; only the router gets the awsfirelens secret options", name, k)
+			}
+		}
+	}
+}

@@ -225,6 +225,7 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		ShmSize:     spec.ShmSizeBytes,
 		Sysctls:     spec.Sysctls,
 		SecurityOpt: spec.SecurityOpt,
+		LogConfig:   container.LogConfig{Type: spec.LogDriver, Config: spec.LogOptions},
 	}
 	for _, d := range spec.Devices {
 		dm, err := device(d)

@@ -29,6 +29,7 @@ func TestConfigs_MapsSpec(t *testing.T) {
 			{Target: "/anon"},
 		},
 		ExtraHosts: []string{"db:10.0.0.1"}, DNSServers: []string{"1.1.1.1"}, DNSSearch: []string{"corp.example"}, StopSignal: "SIGINT",
+		LogDriver: "fluentd", LogOptions: map[string]string{"tag": "app-firelens-1"},
 	}
 	cfg, hc, err := configs(spec)
 	if err != nil {
@@ -46,6 +47,9 @@ func TestConfigs_MapsSpec(t *testing.T) {
 		!hc.Privileged || hc.Init == nil || !*hc.Init || hc.NetworkMode != "bridge" ||
 		!slices.Equal(hc.ExtraHosts, spec.ExtraHosts) || !slices.Equal(hc.DNS, spec.DNSServers) || !slices.Equal(hc.DNSSearch, spec.DNSSearch) {
 		t.Errorf("HostConfig = %+v", hc)
+	}
+	if hc.LogConfig.Type != "fluentd" || hc.LogConfig.Config["tag"] != "app-firelens-1" {
+		t.Errorf("LogConfig = %+v; want fluentd with its options", hc.LogConfig)
 	}
 	if len(hc.Ulimits) != 1 || *hc.Ulimits[0] != (container.Ulimit{Name: "nofile", Soft: 10, Hard: 20}) {
 		t.Errorf("Ulimits = %v", hc.Ulimits)

@@ -43,6 +43,17 @@
 //	serve ADDR WORDS...   serve HTTP on ADDR in the background: GET / answers
 //	                      WORDS, /env answers the environment, /exit?code=N
 //	                      exits the program with N
+//	fluentrouter [CONFIG]  a FireLens log router stand-in, in the background:
+//	                      read the Fluent Bit or Fluentd configuration CONFIG
+//	                      (default /fluent-bit/etc/fluent-bit.conf, else
+//	                      /fluentd/etc/fluent.conf), listen on its forward
+//	                      inputs (unix socket, TCP) and Fluent Bit tcp inputs,
+//	                      print "fluentrouter listening on ...", then receive
+//	                      Fluentd Forward protocol records, apply the
+//	                      configuration's record modifiers and grep filters,
+//	                      and print each record routed to an output other
+//	                      than null as a JSON line {"tag", "time", "record",
+//	                      "outputs"}
 //	fetch URL [NAME=VALUE...]  GET URL (with those headers) and print the
 //	                      body to stdout; exit 1 on an error or a non-2xx status
 //	                      (after printing the body, with a final newline, and

@@ -290,6 +290,12 @@ func run(step []string) error {
 			return err
 		}
 		return os.WriteFile("/proc/self/oom_score_adj", []byte(step[1]), 0o644)
+	case "fluentrouter":
+		path := ""
+		if len(step) > 1 {
+			path = step[1]
+		}
+		return fluentRouter(path)
 	case "serve":
 		if err := need(step, 1); err != nil {
 			return err
