@@ -440,8 +440,9 @@ func runVariant(def map[string]any, image string) {
 }
 
 // stage stores what a newcomer would have to store for def to run: a
-// value for each secret it references (through `ecsrun secrets put`) and
-// each environment file it names (in the local S3 directory).
+// value for each secret it references (through `ecsrun secrets put`), and
+// each environment file and FireLens configuration file in S3 it names (in
+// the local S3 directory).
 func (w *world) stage(def map[string]any) error {
 	containers, _ := def["containerDefinitions"].([]any)
 	put := func(name, value string) error {
@@ -484,16 +485,18 @@ func (w *world) stage(def map[string]any) error {
 		files, _ := cd["environmentFiles"].([]any)
 		for _, f := range files {
 			v, _ := f.(map[string]any)["value"].(string)
-			key, ok := strings.CutPrefix(v, "arn:aws:s3:::")
-			if !ok {
-				return fmt.Errorf("environment file %q is not an S3 object ARN", v)
-			}
-			p := filepath.Join(w.state, engine.S3DirName, filepath.FromSlash(key))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			if err := w.putS3(v, "CORPUS_ENV_FILE=staged\n"); err != nil {
 				return err
 			}
-			if err := os.WriteFile(p, []byte("CORPUS_ENV_FILE="+filepath.Base(key)+"\n"), 0o600); err != nil {
-				return err
+		}
+		if fc, ok := cd["firelensConfiguration"].(map[string]any); ok {
+			opts, _ := fc["options"].(map[string]any)
+			if opts["config-file-type"] == "s3" {
+				v, _ := opts["config-file-value"].(string)
+				// A comment: valid Fluent Bit and Fluentd configuration.
+				if err := w.putS3(v, "# staged by the ecsrun corpus test\n"); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -508,6 +511,20 @@ func (w *world) stage(def map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// putS3 stores content as the S3 object arn names, in the engine's local
+// S3 directory.
+func (w *world) putS3(arn, content string) error {
+	key, ok := strings.CutPrefix(arn, "arn:aws:s3:::")
+	if !ok {
+		return fmt.Errorf("%q is not an S3 object ARN", arn)
+	}
+	p := filepath.Join(w.state, engine.S3DirName, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(content), 0o600)
 }
 
 // secretFor returns the name a secret reference is stored under and the
