@@ -262,8 +262,48 @@ func (r *registration) checkVolumes() error {
 		if n > 1 {
 			return Errorf(ErrClient, "Invalid volume '%s'. Specify only one of host, dockerVolumeConfiguration, efsVolumeConfiguration, fsxWindowsFileServerVolumeConfiguration and s3filesVolumeConfiguration.", vol.Name)
 		}
-		if e := vol.EfsVolumeConfiguration; e != nil && e.FileSystemId == "" {
-			return Errorf(ErrClient, "Invalid volume '%s'. efsVolumeConfiguration.fileSystemId should not be null or empty.", vol.Name)
+		if e := vol.EfsVolumeConfiguration; e != nil {
+			if err := checkEFS(vol.Name, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkEFS validates an EFS volume as ECS does: a file system id; transit
+// encryption, which a transit encryption port, an access point and IAM
+// authorization all require; and, with an access point, no root directory
+// other than "/" (the access point sets it).
+func checkEFS(name string, e *ecsmodel.EFSVolumeConfiguration) error {
+	bad := func(format string, args ...any) error {
+		return Errorf(ErrClient, "Invalid volume '%s'. %s", name, fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(e.FileSystemId) == "" {
+		return bad("efsVolumeConfiguration.fileSystemId should not be null or empty.")
+	}
+	encrypted := e.TransitEncryption == ecsmodel.EFSTransitEncryptionENABLED
+	if p := e.TransitEncryptionPort; p != nil {
+		if *p < 1 || *p > 65535 {
+			return bad("transitEncryptionPort %d is not a port number; give 1 to 65535, or omit it.", *p)
+		}
+		if !encrypted {
+			return bad("TransitEncryptionPort requires that TransitEncryption is enabled: set transitEncryption to ENABLED, or omit transitEncryptionPort.")
+		}
+	}
+	a := e.AuthorizationConfig
+	if a == nil {
+		return nil
+	}
+	if a.Iam == ecsmodel.EFSAuthorizationConfigIAMENABLED && !encrypted {
+		return bad("EFS IAM authorization requires TransitEncryption to be enabled: set transitEncryption to ENABLED.")
+	}
+	if a.AccessPointId != "" {
+		if !encrypted {
+			return bad("An EFS access point requires TransitEncryption to be enabled: set transitEncryption to ENABLED.")
+		}
+		if e.RootDirectory != "" && e.RootDirectory != "/" {
+			return bad(`When using an EFS access point, the root directory must either be set to "/" or be omitted (the access point sets it); rootDirectory is %q.`, e.RootDirectory)
 		}
 	}
 	return nil
@@ -816,6 +856,9 @@ func (r *registration) applyDefaults() {
 			v.FsxWindowsFileServerVolumeConfiguration == nil && v.S3filesVolumeConfiguration == nil &&
 			(v.ConfiguredAtLaunch == nil || !*v.ConfiguredAtLaunch) {
 			v.Host = &ecsmodel.HostVolumeProperties{}
+		}
+		if e := v.EfsVolumeConfiguration; e != nil && e.RootDirectory == "" {
+			e.RootDirectory = "/" // ECS echoes the file system's root
 		}
 		if d := v.DockerVolumeConfiguration; d != nil && d.Driver == "" {
 			d.Driver = "local"
