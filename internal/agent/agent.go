@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// Resources provides task roles, secrets and environment files (nil:
 	// tasks using them are refused).
 	Resources TaskResources
+	// EFS provides the host directories that stand in for EFS volumes
+	// (nil: tasks with EFS volumes are refused).
+	EFS EFSMounter
 }
 
 // DefaultHealthPoll is how often container health is read by default.
@@ -135,6 +139,13 @@ func (a *Agent) Close() {
 func (a *Agent) Check(spec *TaskSpec) error {
 	if err := a.check(spec); err != nil {
 		return err
+	}
+	if a.opts.EFS == nil {
+		for _, v := range spec.Definition.Volumes {
+			if v.EfsVolumeConfiguration != nil {
+				return ecs.Errorf(ecs.ErrUnsupportedFeature, "volume %q: efsVolumeConfiguration: this agent has no EFS file systems", v.Name)
+			}
+		}
 	}
 	return checkRuntime(spec, a.opts.Runtime)
 }

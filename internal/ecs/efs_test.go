@@ -15,7 +15,9 @@ func efsReq(e *ecsmodel.EFSVolumeConfiguration) *req {
 
 func TestNewTaskDefinition_EFS(t *testing.T) {
 	const on, off = ecsmodel.EFSTransitEncryptionENABLED, ecsmodel.EFSTransitEncryptionDISABLED
-	ap := func(id string) *ecsmodel.EFSAuthorizationConfig { return &ecsmodel.EFSAuthorizationConfig{AccessPointId: id} }
+	ap := func(id string) *ecsmodel.EFSAuthorizationConfig {
+		return &ecsmodel.EFSAuthorizationConfig{AccessPointId: id}
+	}
 	iam := &ecsmodel.EFSAuthorizationConfig{Iam: ecsmodel.EFSAuthorizationConfigIAMENABLED}
 	tests := []struct {
 		name    string

@@ -950,8 +950,13 @@ const (
 	attrContainerRestart     = "ecs.capability.container-restart-policy"
 	attrCPUArchitecture      = "ecs.cpu-architecture"
 	attrOSFamily             = "ecs.os-family"
-	attrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
+	attrFSxWindowsFileServer = AttrFSxWindowsFileServer
 )
+
+// AttrFSxWindowsFileServer is the capability task definitions with FSx for
+// Windows File Server volumes require: only Windows container instances
+// have it.
+const AttrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
 
 var ecrImage = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
 
@@ -996,7 +1001,7 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 			if driver == "" {
 				driver = "local"
 			}
-			add(attrDockerPluginPrefix + driver)
+			add(DockerPluginAttribute(driver))
 		}
 		if v.FsxWindowsFileServerVolumeConfiguration != nil {
 			add(attrFSxWindowsFileServer)

@@ -22,9 +22,23 @@ func (r *Runtime) CreateVolume(ctx context.Context, spec runtime.VolumeSpec) err
 	}
 	_, err := r.cli.VolumeCreate(ctx, volume.CreateOptions{Name: spec.Name, Driver: driver, DriverOpts: spec.DriverOpts, Labels: spec.Labels})
 	if err != nil {
-		return wrap("create volume", spec.Name, runtime.ErrVolume, nil, err)
+		// The engine answers NotFound when no plugin serves the driver.
+		return wrap("create volume", spec.Name, runtime.ErrVolume, runtime.ErrNoVolumeDriver, err)
 	}
 	return nil
+}
+
+var _ runtime.VolumeDrivers = (*Runtime)(nil)
+
+// VolumeDrivers lists the engine's volume drivers: "local", legacy
+// plugins and enabled managed plugins (name:tag), as docker info shows
+// them.
+func (r *Runtime) VolumeDrivers(ctx context.Context) ([]string, error) {
+	info, err := r.cli.Info(ctx)
+	if err != nil {
+		return nil, wrap("info", "", nil, nil, err)
+	}
+	return info.Plugins.Volume, nil
 }
 
 // InspectVolume describes a volume; ErrNotFound when there is none.
