@@ -117,3 +117,58 @@ func hasAttr(td *ecsmodel.TaskDefinition, name string) bool {
 	}
 	return false
 }
+
+func TestNewTaskDefinition_ConfiguredAtLaunch(t *testing.T) {
+	atLaunch := func(name string) ecsmodel.Volume { return ecsmodel.Volume{Name: name, ConfiguredAtLaunch: bptr(true)} }
+	tests := []struct {
+		name    string
+		vols    []ecsmodel.Volume
+		message string
+	}{
+		{"one", []ecsmodel.Volume{atLaunch("ebs")}, ""},
+		{"false is an ordinary volume", []ecsmodel.Volume{{Name: "a", ConfiguredAtLaunch: bptr(false)}, atLaunch("ebs")}, ""},
+		{"two", []ecsmodel.Volume{atLaunch("a"), atLaunch("b")}, "Volumes 'a' and 'b' are both configured at launch"},
+		{"with host", []ecsmodel.Volume{{Name: "a", ConfiguredAtLaunch: bptr(true), Host: &ecsmodel.HostVolumeProperties{SourcePath: "/x"}}}, "Invalid volume 'a'. A volume configured at launch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			td, err := NewTaskDefinition(with(ec2Req(), func(r *req) { r.Volumes = tt.vols }))
+			if tt.message == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v := td.Volumes[len(td.Volumes)-1]; v.Host != nil || v.ConfiguredAtLaunch == nil || !*v.ConfiguredAtLaunch {
+					t.Errorf("volume = %+v; want configuredAtLaunch echoed, no host", v)
+				}
+				return
+			}
+			if !errors.Is(err, ErrClient) || !strings.Contains(err.Error(), tt.message) {
+				t.Errorf("NewTaskDefinition = %v; want ClientException containing %q", err, tt.message)
+			}
+		})
+	}
+}
+
+func TestCheckVolumeConfigurations(t *testing.T) {
+	td := &ecsmodel.TaskDefinition{Volumes: []ecsmodel.Volume{{Name: "ebs", ConfiguredAtLaunch: bptr(true)}, {Name: "plain"}}}
+	ebs := func(name, snap string) []ecsmodel.TaskVolumeConfiguration {
+		return []ecsmodel.TaskVolumeConfiguration{{Name: name, ManagedEBSVolume: &ecsmodel.TaskManagedEBSVolumeConfiguration{RoleArn: "arn:aws:iam::1:role/r", SnapshotId: snap}}}
+	}
+	tests := []struct {
+		name string
+		in   []ecsmodel.TaskVolumeConfiguration
+		kind error
+	}{
+		{"none", nil, nil},
+		{"matching", ebs("ebs", ""), nil},
+		{"not configured at launch", ebs("plain", ""), ErrInvalidParameter},
+		{"unknown volume", ebs("nope", ""), ErrInvalidParameter},
+		{"snapshot", ebs("ebs", "snap-1"), ErrUnsupportedFeature},
+	}
+	for _, tt := range tests {
+		err := CheckVolumeConfigurations(td, tt.in)
+		if tt.kind == nil && err != nil || tt.kind != nil && !errors.Is(err, tt.kind) {
+			t.Errorf("%s: CheckVolumeConfigurations = %v; want %v", tt.name, err, tt.kind)
+		}
+	}
+}

@@ -232,6 +232,7 @@ func (r *registration) checkExecutionRole() error {
 
 func (r *registration) checkVolumes() error {
 	r.volumeSet = make(map[string]bool, len(r.td.Volumes))
+	atLaunch := ""
 	for _, vol := range r.td.Volumes {
 		if vol.Name == "" {
 			return Errorf(ErrClient, "Volume.name should not be null or empty.")
@@ -261,6 +262,15 @@ func (r *registration) checkVolumes() error {
 		}
 		if n > 1 {
 			return Errorf(ErrClient, "Invalid volume '%s'. Specify only one of host, dockerVolumeConfiguration, efsVolumeConfiguration, fsxWindowsFileServerVolumeConfiguration and s3filesVolumeConfiguration.", vol.Name)
+		}
+		if vol.ConfiguredAtLaunch != nil && *vol.ConfiguredAtLaunch {
+			if n > 0 {
+				return Errorf(ErrClient, "Invalid volume '%s'. A volume configured at launch (configuredAtLaunch) takes its configuration from RunTask, StartTask, CreateService or UpdateService; remove its other configuration.", vol.Name)
+			}
+			if atLaunch != "" {
+				return Errorf(ErrClient, "Volumes '%s' and '%s' are both configured at launch; a task definition can have only one volume with configuredAtLaunch.", atLaunch, vol.Name)
+			}
+			atLaunch = vol.Name
 		}
 		if e := vol.EfsVolumeConfiguration; e != nil {
 			if err := checkEFS(vol.Name, e); err != nil {
@@ -1088,4 +1098,25 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 // (otherwise it is an SSM parameter).
 func isASM(valueFrom string) bool {
 	return strings.HasPrefix(valueFrom, "arn:") && strings.Contains(valueFrom, ":secretsmanager:")
+}
+
+// CheckVolumeConfigurations checks a RunTask or StartTask request's
+// volumeConfigurations against the task definition: each must name its
+// volume configured at launch. Locally such a volume is a task volume (an
+// empty Docker volume removed with the task, as ECS deletes a managed EBS
+// volume when its task ends), so an EBS snapshot to restore is refused.
+func CheckVolumeConfigurations(td *ecsmodel.TaskDefinition, vcs []ecsmodel.TaskVolumeConfiguration) error {
+	for _, vc := range vcs {
+		found := false
+		for _, v := range td.Volumes {
+			found = found || v.Name == vc.Name && v.ConfiguredAtLaunch != nil && *v.ConfiguredAtLaunch
+		}
+		if !found {
+			return Errorf(ErrInvalidParameter, "Volume configuration provided but no matching configuredAtLaunch volume found in task definition: %q.", vc.Name)
+		}
+		if m := vc.ManagedEBSVolume; m != nil && m.SnapshotId != "" {
+			return Errorf(ErrUnsupportedFeature, "volumeConfigurations %q: managedEBSVolume.snapshotId: there are no EBS snapshots locally (the volume is a Docker volume that starts empty); remove snapshotId to run with an empty volume.", vc.Name)
+		}
+	}
+	return nil
 }
