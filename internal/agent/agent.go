@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	// S3Dir is the local directory S3 objects map to
 	// (<S3Dir>/<bucket>/<key>), for FireLens configuration files in S3.
 	S3Dir string
+	// EFS provides the host directories that stand in for EFS volumes
+	// (nil: tasks with EFS volumes are refused).
+	EFS EFSMounter
 }
 
 // DefaultHealthPoll is how often container health is read by default.
@@ -142,6 +146,13 @@ func (a *Agent) Close() {
 func (a *Agent) Check(spec *TaskSpec) error {
 	if err := a.check(spec); err != nil {
 		return err
+	}
+	if a.opts.EFS == nil {
+		for _, v := range spec.Definition.Volumes {
+			if v.EfsVolumeConfiguration != nil {
+				return ecs.Errorf(ecs.ErrUnsupportedFeature, "volume %q: efsVolumeConfiguration: this agent has no EFS file systems", v.Name)
+			}
+		}
 	}
 	if err := checkRuntime(spec, a.opts.Runtime); err != nil {
 		return err

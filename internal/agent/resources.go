@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -97,6 +98,23 @@ func (r *runner) provisionVolumes(ctx context.Context) error {
 			r.res.Volumes[v.Name] = v.Host.SourcePath
 			continue
 		}
+		if e := v.EfsVolumeConfiguration; e != nil {
+			if r.a.opts.EFS == nil {
+				return fmt.Errorf("volume %q: this agent has no EFS file systems", v.Name)
+			}
+			dir, warning, err := r.a.opts.EFS.Mount(ctx, e)
+			if err != nil {
+				return fmt.Errorf("volume %q: %w", v.Name, err)
+			}
+			if warning != "" {
+				r.a.opts.Log.Warn("EFS volume: "+warning, "task", r.spec.ID, "volume", v.Name)
+			}
+			r.res.Volumes[v.Name] = dir
+			continue
+		}
+		if v.FsxWindowsFileServerVolumeConfiguration != nil {
+			return fmt.Errorf("volume %q: FSx for Windows File Server volumes need a Windows container instance (attribute %s); ecsrun runs Linux containers", v.Name, ecs.AttrFSxWindowsFileServer)
+		}
 		if vr == nil {
 			return fmt.Errorf("volume %q: the %s runtime has no volumes", v.Name, r.rt.Name())
 		}
@@ -120,7 +138,7 @@ func (r *runner) provisionVolumes(ctx context.Context) error {
 		labels[LabelTaskARN] = r.spec.ARN
 		labels[LabelEngine] = r.a.opts.Engine
 		if err := vr.CreateVolume(ctx, runtime.VolumeSpec{Name: name, Driver: dvc.Driver, DriverOpts: dvc.DriverOpts, Labels: labels}); err != nil {
-			return fmt.Errorf("volume %q: %w", v.Name, err)
+			return volumeError(v.Name, dvc.Driver, err)
 		}
 		r.res.Volumes[v.Name] = name
 	}
@@ -142,7 +160,10 @@ func (r *runner) sharedVolume(ctx context.Context, vr runtime.Volumes, name stri
 		if !auto {
 			return fmt.Errorf("shared volume %q does not exist; create it (docker volume create %s) or set autoprovision to true", name, name)
 		}
-		return vr.CreateVolume(ctx, runtime.VolumeSpec{Name: name, Driver: driver, DriverOpts: dvc.DriverOpts, Labels: dvc.Labels})
+		if err := vr.CreateVolume(ctx, runtime.VolumeSpec{Name: name, Driver: driver, DriverOpts: dvc.DriverOpts, Labels: dvc.Labels}); err != nil {
+			return volumeError(name, driver, err)
+		}
+		return nil
 	case err != nil:
 		return fmt.Errorf("shared volume %q: %w", name, err)
 	}
@@ -163,6 +184,15 @@ func (r *runner) sharedVolume(ctx context.Context, vr runtime.Volumes, name stri
 		}
 	}
 	return nil
+}
+
+// volumeError describes a failure to create a volume, naming a volume
+// driver that is not installed.
+func volumeError(volume, driver string, err error) error {
+	if errors.Is(err, runtime.ErrNoVolumeDriver) {
+		return fmt.Errorf("volume %q: volume driver %q is not installed on this host: install the Docker volume plugin (docker plugin install ...) or use driver local: %w", volume, driver, err)
+	}
+	return fmt.Errorf("volume %q: %w", volume, err)
 }
 
 // startPause creates and starts the task's pause container (or finds the

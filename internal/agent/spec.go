@@ -53,15 +53,11 @@ func Check(spec *TaskSpec) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for _, v := range def.Volumes {
-		switch {
-		case v.EfsVolumeConfiguration != nil:
-			add("volume %q: efsVolumeConfiguration", v.Name)
-		case v.FsxWindowsFileServerVolumeConfiguration != nil:
-			add("volume %q: fsxWindowsFileServerVolumeConfiguration", v.Name)
-		case v.S3filesVolumeConfiguration != nil:
+		// EFS volumes are host directories, configuredAtLaunch ones task
+		// volumes; FSx volumes fail placement (no Linux instance has
+		// ecs.capability.fsxWindowsFileServer) or provisioning.
+		if v.S3filesVolumeConfiguration != nil {
 			add("volume %q: s3filesVolumeConfiguration", v.Name)
-		case v.ConfiguredAtLaunch != nil && *v.ConfiguredAtLaunch:
-			add("volume %q: configuredAtLaunch", v.Name)
 		}
 	}
 	if def.TaskRoleArn != "" || (spec.Overrides != nil && spec.Overrides.TaskRoleArn != "") {
@@ -406,9 +402,9 @@ func mounts(cs *runtime.ContainerSpec, spec *TaskSpec, res *Resources, cd *ecsmo
 		if !ok {
 			continue
 		}
-		host := false
+		host := false // a host directory to bind, not a runtime volume
 		for _, v := range def.Volumes {
-			if v.Name == mp.SourceVolume && v.Host != nil && v.Host.SourcePath != "" {
+			if v.Name == mp.SourceVolume && (v.Host != nil && v.Host.SourcePath != "" || v.EfsVolumeConfiguration != nil) {
 				host = true
 			}
 		}

@@ -88,7 +88,7 @@ func TestHostBindings_HostPortIsContainerPort(t *testing.T) {
 
 func TestCheck_NamesEveryUnsupportedMember(t *testing.T) {
 	def := &ecsmodel.TaskDefinition{Family: "f", TaskRoleArn: "arn:role",
-		Volumes: []ecsmodel.Volume{{Name: "efs", EfsVolumeConfiguration: &ecsmodel.EFSVolumeConfiguration{FileSystemId: "fs-1"}}},
+		Volumes: []ecsmodel.Volume{{Name: "s3", S3filesVolumeConfiguration: &ecsmodel.S3FilesVolumeConfiguration{FileSystemArn: "arn:aws:s3files:us-east-1:123456789012:file-system/fs-1"}}},
 		ContainerDefinitions: []ecsmodel.ContainerDefinition{
 			{Name: "a", DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b", Condition: "START"}}, HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "true"}},
 				Secrets: []ecsmodel.Secret{{Name: "S", ValueFrom: "arn:secret"}}, PortMappings: []ecsmodel.PortMapping{{ContainerPortRange: "8000-8010"}}},
@@ -98,7 +98,7 @@ func TestCheck_NamesEveryUnsupportedMember(t *testing.T) {
 	if !errors.Is(err, ecs.ErrUnsupportedFeature) {
 		t.Fatalf("Check = %v; want ErrUnsupportedFeature", err)
 	}
-	for _, want := range []string{"taskRoleArn", `volume "efs": efsVolumeConfiguration`, `container "a": secrets`, `container "a": portMappings containerPortRange`} {
+	for _, want := range []string{"taskRoleArn", `volume "s3": s3filesVolumeConfiguration`, `container "a": secrets`, `container "a": portMappings containerPortRange`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

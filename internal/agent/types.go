@@ -106,3 +106,10 @@ type LogSink interface {
 	Append(ctx context.Context, group, stream string, events []LogEvent) error
 	LastEventTime(ctx context.Context, group, stream string) (last time.Time, atLast int, err error)
 }
+
+// EFSMounter provides the host directory that stands in for an EFS volume
+// (package efs): the directory to bind-mount and, when not empty, a
+// warning for the log. Its errors say what is missing.
+type EFSMounter interface {
+	Mount(ctx context.Context, v *ecsmodel.EFSVolumeConfiguration) (dir, warning string, err error)
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +65,15 @@ the container instances the file declares, for trying placement locally:
       zones: [us-east-1a, us-east-1b, us-east-1c]
       instanceType: m5.large
       attributes: {stack: blue}
+  efs:                     # EFS file systems (default: directories in
+    fileSystems:           # --state-dir/efs) and access points
+      - {fileSystemId: fs-12345678, path: /srv/efs}
+    accessPoints:
+      - accessPointId: fsap-0123456789abcdef0
+        fileSystemId: fs-12345678
+        rootDirectory:
+          path: /app
+          creationInfo: {ownerUid: 1000, ownerGid: 1000, permissions: "0755"}
 
 Security: with credentials configured (ECSRUN_ACCESS_KEY_ID and
 ECSRUN_SECRET_ACCESS_KEY, or --credentials-file in the layout of
@@ -96,6 +106,11 @@ credentials it accepts any signature and listens on loopback only.`,
 				if err != nil {
 					return &usageError{fmt.Errorf("--config %s: %v", config, err)}
 				}
+				dir, err := filepath.Abs(filepath.Dir(config))
+				if err != nil {
+					return &usageError{fmt.Errorf("--config %s: %v", config, err)}
+				}
+				cfg.ResolvePaths(dir)
 				ef.config = cfg
 			}
 			log := slog.New(slog.NewTextHandler(e.stderr, nil))

@@ -162,6 +162,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 			}
 		}
 	}
+	if err := ecs.CheckVolumeConfigurations(def, in.VolumeConfigurations); err != nil {
+		return nil, err
+	}
 	launchType := string(in.LaunchType)
 	if launchType == "" {
 		launchType = string(ecsmodel.LaunchTypeEC2)

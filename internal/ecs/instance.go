@@ -99,6 +99,32 @@ func AgentCapabilities() []string {
 	return out
 }
 
+// VolumePluginCapabilities returns the capability attributes the ECS agent
+// advertises for the volume drivers of its Docker engine
+// (ecs.capability.docker-plugin.<name>, a tag's colon turned into a period;
+// a plugin tagged latest also without its tag), sorted, without "local"
+// (AgentCapabilities has it).
+func VolumePluginCapabilities(drivers []string) []string {
+	var out []string
+	for _, d := range drivers {
+		if d == "" || d == "local" {
+			continue
+		}
+		if name, tag, ok := strings.Cut(d, ":"); ok && tag == "latest" {
+			out = append(out, attrDockerPluginPrefix+name)
+		}
+		out = append(out, DockerPluginAttribute(d))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// DockerPluginAttribute is the capability attribute of a volume driver:
+// ecs.capability.docker-plugin.<driver>, its tag's colon a period.
+func DockerPluginAttribute(driver string) string {
+	return attrDockerPluginPrefix + strings.ReplaceAll(driver, ":", ".")
+}
+
 // IsCapabilityAttribute reports whether name is an agent capability
 // (com.amazonaws.ecs.capability.* or ecs.capability.*).
 func IsCapabilityAttribute(name string) bool {

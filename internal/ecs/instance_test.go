@@ -220,3 +220,26 @@ func TestTaskResourceNeeds(t *testing.T) {
 		t.Errorf("bad cpu override: error = %v; want InvalidParameterException", err)
 	}
 }
+
+func TestVolumePluginCapabilities(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want []string
+	}{
+		{nil, nil},
+		{[]string{"local"}, nil},
+		{[]string{"local", "rexray"}, []string{"ecs.capability.docker-plugin.rexray"}},
+		{[]string{"vieux/sshfs:latest"}, []string{"ecs.capability.docker-plugin.vieux/sshfs", "ecs.capability.docker-plugin.vieux/sshfs.latest"}},
+		{[]string{"store/x:1.2", "store/x:1.2"}, []string{"ecs.capability.docker-plugin.store/x.1.2"}},
+	}
+	for _, tt := range tests {
+		if got := VolumePluginCapabilities(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("VolumePluginCapabilities(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+	for _, a := range VolumePluginCapabilities([]string{"vieux/sshfs:latest"}) {
+		if err := ValidateAttribute(a, ""); err != nil {
+			t.Errorf("%s: %v", a, err)
+		}
+	}
+}

@@ -232,6 +232,7 @@ func (r *registration) checkExecutionRole() error {
 
 func (r *registration) checkVolumes() error {
 	r.volumeSet = make(map[string]bool, len(r.td.Volumes))
+	atLaunch := ""
 	for _, vol := range r.td.Volumes {
 		if vol.Name == "" {
 			return Errorf(ErrClient, "Volume.name should not be null or empty.")
@@ -262,8 +263,57 @@ func (r *registration) checkVolumes() error {
 		if n > 1 {
 			return Errorf(ErrClient, "Invalid volume '%s'. Specify only one of host, dockerVolumeConfiguration, efsVolumeConfiguration, fsxWindowsFileServerVolumeConfiguration and s3filesVolumeConfiguration.", vol.Name)
 		}
-		if e := vol.EfsVolumeConfiguration; e != nil && e.FileSystemId == "" {
-			return Errorf(ErrClient, "Invalid volume '%s'. efsVolumeConfiguration.fileSystemId should not be null or empty.", vol.Name)
+		if vol.ConfiguredAtLaunch != nil && *vol.ConfiguredAtLaunch {
+			if n > 0 {
+				return Errorf(ErrClient, "Invalid volume '%s'. A volume configured at launch (configuredAtLaunch) takes its configuration from RunTask, StartTask, CreateService or UpdateService; remove its other configuration.", vol.Name)
+			}
+			if atLaunch != "" {
+				return Errorf(ErrClient, "Volumes '%s' and '%s' are both configured at launch; a task definition can have only one volume with configuredAtLaunch.", atLaunch, vol.Name)
+			}
+			atLaunch = vol.Name
+		}
+		if e := vol.EfsVolumeConfiguration; e != nil {
+			if err := checkEFS(vol.Name, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkEFS validates an EFS volume as ECS does: a file system id; transit
+// encryption, which a transit encryption port, an access point and IAM
+// authorization all require; and, with an access point, no root directory
+// other than "/" (the access point sets it).
+func checkEFS(name string, e *ecsmodel.EFSVolumeConfiguration) error {
+	bad := func(format string, args ...any) error {
+		return Errorf(ErrClient, "Invalid volume '%s'. %s", name, fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(e.FileSystemId) == "" {
+		return bad("efsVolumeConfiguration.fileSystemId should not be null or empty.")
+	}
+	encrypted := e.TransitEncryption == ecsmodel.EFSTransitEncryptionENABLED
+	if p := e.TransitEncryptionPort; p != nil {
+		if *p < 1 || *p > 65535 {
+			return bad("transitEncryptionPort %d is not a port number; give 1 to 65535, or omit it.", *p)
+		}
+		if !encrypted {
+			return bad("TransitEncryptionPort requires that TransitEncryption is enabled: set transitEncryption to ENABLED, or omit transitEncryptionPort.")
+		}
+	}
+	a := e.AuthorizationConfig
+	if a == nil {
+		return nil
+	}
+	if a.Iam == ecsmodel.EFSAuthorizationConfigIAMENABLED && !encrypted {
+		return bad("EFS IAM authorization requires TransitEncryption to be enabled: set transitEncryption to ENABLED.")
+	}
+	if a.AccessPointId != "" {
+		if !encrypted {
+			return bad("An EFS access point requires TransitEncryption to be enabled: set transitEncryption to ENABLED.")
+		}
+		if e.RootDirectory != "" && e.RootDirectory != "/" {
+			return bad(`When using an EFS access point, the root directory must either be set to "/" or be omitted (the access point sets it); rootDirectory is %q.`, e.RootDirectory)
 		}
 	}
 	return nil
@@ -829,6 +879,9 @@ func (r *registration) applyDefaults() {
 			(v.ConfiguredAtLaunch == nil || !*v.ConfiguredAtLaunch) {
 			v.Host = &ecsmodel.HostVolumeProperties{}
 		}
+		if e := v.EfsVolumeConfiguration; e != nil && e.RootDirectory == "" {
+			e.RootDirectory = "/" // ECS echoes the file system's root
+		}
 		if d := v.DockerVolumeConfiguration; d != nil && d.Driver == "" {
 			d.Driver = "local"
 		}
@@ -925,7 +978,7 @@ const (
 	attrContainerRestart     = "ecs.capability.container-restart-policy"
 	attrCPUArchitecture      = "ecs.cpu-architecture"
 	attrOSFamily             = "ecs.os-family"
-	attrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
+	attrFSxWindowsFileServer = AttrFSxWindowsFileServer
 )
 
 // Docker Remote API versions ECS requires per feature. A feature needs one
@@ -954,6 +1007,11 @@ const (
 	// check with a start period.
 	apiStartPeriod = "1.29"
 )
+
+// AttrFSxWindowsFileServer is the capability task definitions with FSx for
+// Windows File Server volumes require: only Windows container instances
+// have it.
+const AttrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
 
 var ecrImage = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
 
@@ -1010,7 +1068,7 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 			if driver == "" {
 				driver = "local"
 			}
-			add(attrDockerPluginPrefix + driver)
+			add(DockerPluginAttribute(driver))
 		}
 		if v.FsxWindowsFileServerVolumeConfiguration != nil {
 			add(attrFSxWindowsFileServer)
@@ -1135,4 +1193,25 @@ func logRequirements(td *ecsmodel.TaskDefinition, lc *ecsmodel.LogConfiguration,
 // (otherwise it is an SSM parameter).
 func isASM(valueFrom string) bool {
 	return strings.HasPrefix(valueFrom, "arn:") && strings.Contains(valueFrom, ":secretsmanager:")
+}
+
+// CheckVolumeConfigurations checks a RunTask or StartTask request's
+// volumeConfigurations against the task definition: each must name its
+// volume configured at launch. Locally such a volume is a task volume (an
+// empty Docker volume removed with the task, as ECS deletes a managed EBS
+// volume when its task ends), so an EBS snapshot to restore is refused.
+func CheckVolumeConfigurations(td *ecsmodel.TaskDefinition, vcs []ecsmodel.TaskVolumeConfiguration) error {
+	for _, vc := range vcs {
+		found := false
+		for _, v := range td.Volumes {
+			found = found || v.Name == vc.Name && v.ConfiguredAtLaunch != nil && *v.ConfiguredAtLaunch
+		}
+		if !found {
+			return Errorf(ErrInvalidParameter, "Volume configuration provided but no matching configuredAtLaunch volume found in task definition: %q.", vc.Name)
+		}
+		if m := vc.ManagedEBSVolume; m != nil && m.SnapshotId != "" {
+			return Errorf(ErrUnsupportedFeature, "volumeConfigurations %q: managedEBSVolume.snapshotId: there are no EBS snapshots locally (the volume is a Docker volume that starts empty); remove snapshotId to run with an empty volume.", vc.Name)
+		}
+	}
+	return nil
 }

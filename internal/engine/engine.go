@@ -20,6 +20,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
+	"github.com/ecsrun/ecsrun/internal/efs"
 	"github.com/ecsrun/ecsrun/internal/executions"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
@@ -108,6 +109,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{lock: lk, opts: opts}
+	drivers := make(chan []string, 1)
+	if vd, ok := opts.Runtime.(runtime.VolumeDrivers); ok && !opts.NoHostInstance {
+		go func() { drivers <- volumePlugins(ctx, vd, opts.Log) }()
+	} else {
+		drivers <- nil
+	}
 	fail := func(err error) (*Engine, error) {
 		e.Close()
 		return nil, err
@@ -130,6 +137,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			mem = fallbackMemoryMiB
 		}
 		cpOpts.Host = hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem)
+		if plugins := <-drivers; len(plugins) > 0 {
+			// As the ECS agent does, the host advertises the volume
+			// plugins installed, beside the agent's capabilities.
+			for _, name := range append(ecs.AgentCapabilities(), plugins...) {
+				cpOpts.Host.Attributes[name] = ""
+			}
+		}
 	}
 	e.cp, err = controlplane.Open(ctx, cpOpts)
 	if err != nil {
@@ -147,7 +161,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.agent = agent.New(agent.Options{
 		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
 		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
-		Engine: engineID(opts.StateDir), Resources: resources,
+		Engine: engineID(opts.StateDir), Resources: resources, EFS: localEFS(&opts),
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
@@ -164,6 +178,32 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
 	e.janitor.Go(func() { store.Checkpoint(jctx, e.db, CheckpointInterval) })
 	return e, nil
+}
+
+// volumePlugins returns the capability attributes of the runtime's volume
+// plugins; none when they cannot be listed in time.
+func volumePlugins(ctx context.Context, vd runtime.VolumeDrivers, log *slog.Logger) []string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	names, err := vd.VolumeDrivers(ctx)
+	if err != nil {
+		if !errors.Is(err, runtime.ErrUnavailable) { // said elsewhere
+			log.Warn("cannot list the volume plugins; the host instance advertises none", "err", err)
+		}
+		return nil
+	}
+	return ecs.VolumePluginCapabilities(names)
+}
+
+// localEFS returns the EFS file systems of the engine: directories in
+// <StateDir>/efs unless the configuration maps them elsewhere, and the
+// configuration's access points.
+func localEFS(opts *Options) *efs.Local {
+	l := &efs.Local{Config: efs.Config{Dir: filepath.Join(opts.StateDir, "efs")}}
+	if cfg := opts.Config; cfg != nil {
+		l.Config.FileSystems, l.Config.AccessPoints = cfg.EFS.FileSystems, cfg.EFS.AccessPoints
+	}
+	return l
 }
 
 // JanitorDelay is how long after opening the engine first removes expired

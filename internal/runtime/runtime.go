@@ -23,6 +23,9 @@ var (
 	ErrUnavailable = errors.New("runtime unavailable")
 	// ErrVolume: a volume could not be created, found or removed.
 	ErrVolume = errors.New("volume error")
+	// ErrNoVolumeDriver: the volume driver (plugin) a volume asks for is
+	// not installed.
+	ErrNoVolumeDriver = errors.New("volume driver not installed")
 	// ErrInUse: a volume is still used by a container.
 	ErrInUse = errors.New("in use")
 	// ErrNotSupported: the runtime cannot do this here (for example, create
@@ -270,7 +273,8 @@ type VolumeSpec struct {
 }
 
 // Volumes is implemented by runtimes that manage named volumes. Errors wrap
-// ErrNotFound (no such volume), ErrInUse (RemoveVolume of a volume still
+// ErrNotFound (no such volume), ErrNoVolumeDriver (CreateVolume with a
+// driver that is not installed), ErrInUse (RemoveVolume of a volume still
 // mounted) or ErrVolume.
 type Volumes interface {
 	// CreateVolume creates a volume (creating one that exists with the same
@@ -283,6 +287,13 @@ type Volumes interface {
 	ListVolumes(ctx context.Context, labels map[string]string) ([]VolumeSpec, error)
 	// RemoveVolume deletes a volume.
 	RemoveVolume(ctx context.Context, name string) error
+}
+
+// VolumeDrivers is implemented by runtimes whose volumes come from drivers
+// (plugins): it lists the names of the installed volume drivers ("local",
+// and plugins as name:tag).
+type VolumeDrivers interface {
+	VolumeDrivers(ctx context.Context) ([]string, error)
 }
 
 // Pauser is implemented by runtimes that can run a task's namespace holder:

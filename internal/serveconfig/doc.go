@@ -1,7 +1,9 @@
 // Package serveconfig reads the configuration file of `ecsrun serve
 // --config FILE` (YAML or JSON): clusters to create and container instances
 // to declare, each with resources, attributes (availability zone, instance
-// type, custom ones), and a count that stamps out several alike. It is
+// type, custom ones), and a count that stamps out several alike, and the
+// host directories and access points that stand in for EFS file systems
+// (see EFSDecl and package efs). It is
 // pure: Parse takes the file's bytes and returns a validated, expanded
 // Config.
 //

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/efs"
 )
 
 // MaxCount is the largest count one instance declaration may stamp out.
@@ -24,6 +25,9 @@ type File struct {
 	Clusters []ClusterDecl `json:"clusters"`
 	// Instances are container instances to register.
 	Instances []InstanceDecl `json:"instances"`
+	// EFS maps EFS file systems to host directories and declares access
+	// points.
+	EFS EFSDecl `json:"efs"`
 }
 
 // ClusterDecl declares a cluster.
@@ -112,6 +116,9 @@ type Config struct {
 	Clusters []string
 	// Instances lists every declared instance.
 	Instances []Instance
+	// EFS holds the EFS file systems and access points (its Dir is left
+	// to the engine).
+	EFS efs.Config
 }
 
 // Instance is one declared container instance.
@@ -189,6 +196,11 @@ func (f *File) expand() (*Config, error) {
 		}
 		cfg.Instances = append(cfg.Instances, insts...)
 	}
+	e, err := f.EFS.expand()
+	if err != nil {
+		return nil, err
+	}
+	cfg.EFS = e
 	return cfg, nil
 }
 

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/filters"
@@ -22,9 +23,34 @@ func (r *Runtime) CreateVolume(ctx context.Context, spec runtime.VolumeSpec) err
 	}
 	_, err := r.cli.VolumeCreate(ctx, volume.CreateOptions{Name: spec.Name, Driver: driver, DriverOpts: spec.DriverOpts, Labels: spec.Labels})
 	if err != nil {
-		return wrap("create volume", spec.Name, runtime.ErrVolume, nil, err)
+		// The engine answers NotFound when no plugin serves the driver.
+		return wrap("create volume", spec.Name, runtime.ErrVolume, runtime.ErrNoVolumeDriver, err)
 	}
 	return nil
+}
+
+var _ runtime.VolumeDrivers = (*Runtime)(nil)
+
+// VolumeDrivers lists the engine's volume drivers: those docker info
+// shows ("local", and plugins in use) and the enabled managed plugins with
+// the volume driver capability (name:tag), as the ECS agent lists them.
+func (r *Runtime) VolumeDrivers(ctx context.Context) ([]string, error) {
+	info, err := r.cli.Info(ctx)
+	if err != nil {
+		return nil, wrap("info", "", nil, nil, err)
+	}
+	out := slices.Clone(info.Plugins.Volume)
+	ps, err := r.cli.PluginList(ctx, filters.NewArgs(filters.Arg("enabled", "true"), filters.Arg("capability", "volumedriver")))
+	if err != nil {
+		return nil, wrap("list plugins", "", nil, nil, err)
+	}
+	for _, p := range ps {
+		if p != nil {
+			out = append(out, p.Name)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // InspectVolume describes a volume; ErrNotFound when there is none.
