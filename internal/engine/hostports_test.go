@@ -17,7 +17,7 @@ import (
 )
 
 // requireRedirect skips unless the engine redirects 169.254.170.2:80 to
-// its endpoints: not root, no nftables, or (past a minute of reopening the
+// its endpoints: not root, no nftables, or (past 20 seconds of reopening the
 // engine) another engine or process on this host owns that port. As root
 // with nftables, an engine that does not redirect for another reason fails
 // the test.
@@ -29,7 +29,7 @@ func requireRedirect(t *testing.T, h *harness, logs *syncBuffer) {
 	if _, err := natredirect.Read(taskmeta.RedirectTable); err != nil {
 		t.Skipf("no nftables here: %v", err)
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		ep := h.eng.TaskEndpoint()
 		switch {

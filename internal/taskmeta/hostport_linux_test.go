@@ -34,11 +34,11 @@ func requireRoot(t *testing.T) {
 }
 
 // listenOwning listens as o says once this test owns 169.254.170.2:80.
-// Another engine on the host may hold the port for a while: past a minute
+// Another engine on the host may hold the port for a while: past 20 seconds
 // the test is skipped.
 func listenOwning(t *testing.T, o ListenOptions) (net.Listener, Endpoint) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		ln, ep, err := Listen(o)
 		if err != nil {
