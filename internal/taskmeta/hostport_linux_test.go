@@ -164,8 +164,22 @@ func TestListen_RedirectsPort80AndLeavesItToTasks(t *testing.T) {
 	if rules := redirectRules(t); len(rules) != 0 {
 		t.Errorf("rules after Close: %+v; want none", rules)
 	}
-	if c, err := net.DialTimeout("tcp", LinkLocalIP+":80", 5*time.Second); err == nil {
-		c.Close() // the task's listener on all addresses
+	// Without the redirect, 169.254.170.2:80 is the task's port.
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := task.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err
+	}()
+	c, err := net.DialTimeout("tcp", LinkLocalIP+":80", 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s:80 after Close: %v; want the task's listener", LinkLocalIP, err)
+	}
+	c.Close()
+	if err := <-accepted; err != nil {
+		t.Errorf("the task's listener on port 80: %v", err)
 	}
 }
 
