@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,8 +82,9 @@ type Engine struct {
 	flows   *executions.Manager
 	handler *awsjson.Server
 	// The task metadata and credentials endpoints.
-	meta     *http.Server
-	endpoint taskmeta.Endpoint
+	meta         *http.Server
+	metaListener net.Listener
+	endpoint     taskmeta.Endpoint
 }
 
 // Open takes the state directory's lock (ErrLocked when another process

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -32,7 +33,11 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, ep, err := taskmeta.Listen(opts.TaskEndpoint, st.Port)
+	owner, err := filepath.Abs(opts.StateDir)
+	if err != nil {
+		owner = opts.StateDir
+	}
+	ln, ep, err := taskmeta.Listen(taskmeta.ListenOptions{Mode: opts.TaskEndpoint, Port: st.Port, Owner: owner})
 	if err != nil {
 		return nil, fmt.Errorf("engine: task metadata endpoint: %w", err)
 	}
@@ -43,7 +48,13 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 			return nil, err
 		}
 	}
-	opts.Log.Info("task metadata and credentials endpoints", "url", ep.URL, "mode", ep.Mode)
+	opts.Log.Info("task metadata and credentials endpoints", "url", ep.URL, "mode", ep.Mode, "port", ep.Port, "relativeURI", ep.Relative)
+	if ep.Redirected {
+		opts.Log.Info("169.254.170.2:80 is redirected to the endpoints' port: every host port is left to the tasks", "port", ep.Port, "nftables", "table ip "+taskmeta.RedirectTable, "hostLock", taskmeta.HostLockFile)
+	}
+	if ep.NoRedirect != "" {
+		opts.Log.Warn("169.254.170.2:80 is not redirected to the endpoints", "why", ep.NoRedirect)
+	}
 	if ep.Fallback != "" {
 		opts.Log.Warn("task metadata and credentials endpoints on loopback: containers with their own network get task role credentials in their environment and no metadata endpoint", "why", ep.Fallback)
 	}
@@ -52,6 +63,7 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 		Endpoint: ep, Key: st.Key, Tasks: taskSource{e}, Runtime: opts.Runtime, Credentials: roles, Log: opts.Log,
 	})
 	e.endpoint = ep
+	e.metaListener = ln
 	e.meta = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := e.meta.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -71,7 +83,8 @@ func (e *Engine) TaskRolesFile() string { return e.opts.TaskRolesFile }
 // TaskEndpoint is where the task metadata and credentials endpoints listen.
 func (e *Engine) TaskEndpoint() taskmeta.Endpoint { return e.endpoint }
 
-// closeTaskEndpoint stops serving the endpoints.
+// closeTaskEndpoint stops serving the endpoints and removes the redirect of
+// 169.254.170.2:80 if this engine made one.
 func (e *Engine) closeTaskEndpoint() {
 	if e.meta == nil {
 		return
@@ -79,6 +92,10 @@ func (e *Engine) closeTaskEndpoint() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	e.meta.Shutdown(ctx)
+	// Shutdown closed the listener; closing it again reports how that went.
+	if err := e.metaListener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		e.opts.Log.Error("task metadata endpoint: closing", "err", err)
+	}
 }
 
 // defaultTaskEnvPaths fills in the task roles file and the S3 directory.

@@ -3,11 +3,16 @@
 package taskmeta
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -76,4 +81,43 @@ func loopbackInterface() (*net.Interface, error) {
 		}
 	}
 	return nil, errors.New("no loopback interface")
+}
+
+// listening reports whether a socket of this network namespace listens on
+// exactly addr (not on all addresses), as /proc/net/tcp shows.
+func listening(addr netip.AddrPort) (bool, error) {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false, err
+	}
+	return listensIn(b, addr), nil
+}
+
+// listensIn reports whether the /proc/net/tcp table b has a listening
+// socket on addr (an IPv4 address).
+func listensIn(b []byte, addr netip.AddrPort) bool {
+	const listen = "0A" // TCP_LISTEN
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || f[3] != listen {
+			continue
+		}
+		host, port, ok := strings.Cut(f[1], ":")
+		if !ok {
+			continue
+		}
+		h, herr := strconv.ParseUint(host, 16, 32)
+		p, perr := strconv.ParseUint(port, 16, 16)
+		if herr != nil || perr != nil || uint16(p) != addr.Port() {
+			continue
+		}
+		// The kernel prints the address as a number in host byte order.
+		var ip [4]byte
+		binary.NativeEndian.PutUint32(ip[:], uint32(h))
+		if netip.AddrFrom4(ip) == addr.Addr() {
+			return true
+		}
+	}
+	return false
 }

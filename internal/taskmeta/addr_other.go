@@ -11,3 +11,8 @@ import (
 func addLoopbackAddress(addr netip.Addr) error {
 	return errors.New("adding " + addr.String() + " to the loopback interface is supported on Linux only")
 }
+
+// listening is known on Linux only.
+func listening(addr netip.AddrPort) (bool, error) {
+	return false, errors.New("listening sockets are known on Linux only")
+}

@@ -28,7 +28,12 @@
 // default when the host allows it) the address 169.254.170.2 is added to
 // the loopback interface if no interface has it (this needs root or
 // CAP_NET_ADMIN once; ecsrun leaves it in place), and containers on Docker
-// bridge networks reach it through their default route, as on ECS. In
+// bridge networks reach it through their default route, as on ECS. The
+// server listens on a port of that address other than 80, and the engine
+// that holds [HostLockFile] (one per host, like the ECS agent) redirects
+// 169.254.170.2:80 there with nftables rules (internal/natredirect), so
+// every host port stays free for the tasks; without the privileges for the
+// rules it listens on port 80 itself when it can. In
 // loopback mode the server listens on 127.0.0.1: reachable only by the
 // process runtime and host-network containers; the others get their task
 // role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and

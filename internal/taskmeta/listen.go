@@ -1,6 +1,7 @@
 package taskmeta
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -32,11 +33,32 @@ type Endpoint struct {
 	URL string
 	// Port is the port listened on.
 	Port int
-	// Relative is true when the server holds port 80 of 169.254.170.2, where
-	// the SDKs resolve AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.
+	// Relative is true when 169.254.170.2:80, where the SDKs resolve
+	// AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, reaches the server: through
+	// the redirect, or because the server listens there.
 	Relative bool
+	// Redirected is true when this engine's nftables rules send
+	// 169.254.170.2:80 to Port, leaving every host port to the tasks.
+	Redirected bool
+	// NoRedirect explains, in link-local mode, why 169.254.170.2:80 is not
+	// redirected to the server ("" when it is).
+	NoRedirect string
+	// Elsewhere is true when another engine or process on this host owns
+	// 169.254.170.2:80 (see HostLockFile).
+	Elsewhere bool
 	// Fallback explains why ModeAuto fell back to loopback ("" otherwise).
 	Fallback string
+}
+
+// ListenOptions says where Listen listens.
+type ListenOptions struct {
+	Mode Mode
+	// Port is the previous run's port (State.Port; 0 for none): adopted
+	// containers find the server there again.
+	Port int
+	// Owner names the engine (its state directory) in the redirect's rules
+	// and in the host lock.
+	Owner string
 }
 
 // ParseMode checks a mode given by the user.
@@ -52,31 +74,78 @@ func ParseMode(s string) (Mode, error) {
 
 // Listen opens the endpoints' listener. In link-local mode it makes sure
 // 169.254.170.2 is an address of the host (adding it to the loopback
-// interface if needed), then listens on its port 80, else on port (the
-// previous run's, so adopted containers find it again), else on any port.
-// ModeAuto falls back to loopback when link-local is not possible.
-func Listen(mode Mode, port int) (net.Listener, Endpoint, error) {
-	if mode == ModeLoopback {
-		return listenLoopback(port, "")
+// interface if needed). Then, when this engine is the first on the host and
+// may change nftables, it listens on another port of 169.254.170.2 (the
+// previous run's when there was one) and redirects 169.254.170.2:80 there
+// (see [RedirectTable]), so every host port stays free for the tasks; else
+// it listens on 169.254.170.2:80 when no other engine owns it and it can
+// bind it, else on the previous port or any port, with
+// Endpoint.NoRedirect saying why. ModeAuto falls back to loopback when
+// link-local is not possible.
+//
+// Closing the listener removes the redirect and gives up the host lock.
+func Listen(o ListenOptions) (net.Listener, Endpoint, error) {
+	if o.Mode == ModeLoopback {
+		return listenLoopback(o.Port, "")
 	}
-	ln, ep, err := listenLinkLocal(port)
+	ln, ep, err := listenLinkLocal(o)
 	if err == nil {
 		return ln, ep, nil
 	}
-	if mode == ModeLinkLocal {
+	if o.Mode == ModeLinkLocal {
 		return nil, Endpoint{}, err
 	}
-	return listenLoopback(port, err.Error())
+	return listenLoopback(o.Port, err.Error())
 }
 
-func listenLinkLocal(port int) (net.Listener, Endpoint, error) {
+func listenLinkLocal(o ListenOptions) (net.Listener, Endpoint, error) {
 	if err := ensureAddress(); err != nil {
 		return nil, Endpoint{}, err
 	}
+	host, elsewhere, why := claimHostPort(o.Owner)
+	port80 := netip.AddrPortFrom(netip.MustParseAddr(LinkLocalIP), 80)
+	if taken, _ := listening(port80); taken && host != nil {
+		// Not through the host lock: an older ecsrun, or another server of
+		// the endpoints. A redirect would take its connections.
+		host.release()
+		host, elsewhere = nil, true
+		why = fmt.Sprintf("another process listens on %v itself (an older ecsrun, or another server of the endpoints): it keeps that port, and the tasks of this engine get AWS_CONTAINER_CREDENTIALS_FULL_URI with this engine's port and a token", port80)
+	}
+	if host != nil {
+		ln, ep, err := listenRedirected(o, host)
+		if err == nil {
+			return ln, ep, nil
+		}
+		why = err.Error()
+	}
+	// Port 80 itself only when no other engine owns it: its redirect would
+	// take the connections.
+	ln, ep, err := listenDirect(o.Port, !elsewhere)
+	if err != nil {
+		host.release()
+		return nil, Endpoint{}, err
+	}
+	ep.NoRedirect, ep.Elsewhere = why, elsewhere
+	if ep.Port != 80 || host == nil {
+		host.release()
+		return ln, ep, nil
+	}
+	// This engine holds port 80 itself: it keeps the host lock, so that
+	// another engine does not redirect the port away from it.
+	return &ownedListener{Listener: ln, host: host}, ep, nil
+}
+
+// listenDirect listens on 169.254.170.2:80 (when may80), else on port (the
+// previous run's, so adopted containers find it again), else on any port.
+func listenDirect(port int, may80 bool) (net.Listener, Endpoint, error) {
 	listen := func(p int) (net.Listener, error) {
 		return net.Listen("tcp", net.JoinHostPort(LinkLocalIP, strconv.Itoa(p)))
 	}
-	ln, err := listen(80)
+	var ln net.Listener
+	err := errors.New("another engine owns port 80")
+	if may80 {
+		ln, err = listen(80)
+	}
 	if err == nil && port > 0 && port != 80 {
 		// Containers adopted from the previous run use its port: keep
 		// answering there too when it is free.

@@ -3,6 +3,7 @@ package taskmeta
 import (
 	"bytes"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,7 @@ func TestLoadState_KeyIsCreatedOnceAndPrivate(t *testing.T) {
 }
 
 func TestListen_LoopbackReusesPort(t *testing.T) {
-	ln, ep, err := Listen(ModeLoopback, 0)
+	ln, ep, err := Listen(ListenOptions{Mode: ModeLoopback})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestListen_LoopbackReusesPort(t *testing.T) {
 	if ep.Mode != ModeLoopback || ep.Relative || ep.URL != "http://127.0.0.1:"+strconv.Itoa(port) {
 		t.Errorf("endpoint %+v", ep)
 	}
-	ln, ep, err = Listen(ModeLoopback, port)
+	ln, ep, err = Listen(ListenOptions{Mode: ModeLoopback, Port: port})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestListen_LoopbackReusesPort(t *testing.T) {
 		t.Errorf("port %d; want the previous %d again", ep.Port, port)
 	}
 	// A taken port gives another one.
-	ln2, ep2, err := Listen(ModeLoopback, port)
+	ln2, ep2, err := Listen(ListenOptions{Mode: ModeLoopback, Port: port})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestListen_LoopbackReusesPort(t *testing.T) {
 }
 
 func TestListen_AutoIsLinkLocalOrExplainsWhyNot(t *testing.T) {
-	ln, ep, err := Listen(ModeAuto, 0)
+	ln, ep, err := Listen(ListenOptions{Mode: ModeAuto, Owner: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestListen_AutoIsLinkLocalOrExplainsWhyNot(t *testing.T) {
 	switch ep.Mode {
 	case ModeLinkLocal:
 		host, _, _ := net.SplitHostPort(ln.Addr().String())
-		if host != LinkLocalIP || ep.Relative != (ep.Port == 80) {
+		if host != LinkLocalIP || ep.Relative != (ep.Port == 80 || ep.Redirected) || ep.Redirected == (ep.NoRedirect != "") {
 			t.Errorf("link-local endpoint %+v listening on %s", ep, ln.Addr())
 		}
 	case ModeLoopback:
@@ -131,5 +132,27 @@ func TestMergeListeners(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", b.Addr().String()); err == nil {
 		t.Error("the second listener still accepts after Close")
+	}
+}
+
+func TestListensIn(t *testing.T) {
+	const table = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 52 1 0000000033ee63a1 100 0 0 10 0
+   1: 02AAFEA9:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 10655 2 00000000a2a157cc 100 0 0 10 0
+   2: 02AAFEA9:0050 0100007F:A4DD 01 00000000:00000000 00:00000000 00000000     0        0 10653 2 00000000798283c3 100 0 0 10 0
+`
+	for _, tc := range []struct {
+		table, addr string
+		want        bool
+	}{
+		{table, "169.254.170.2:80", false}, // all addresses, another port, a connection
+		{table, "169.254.170.2:8080", true},
+		{table, "0.0.0.0:80", true},
+		{table + "   3: 02AAFEA9:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n", "169.254.170.2:80", true},
+		{"", "169.254.170.2:80", false},
+	} {
+		if got := listensIn([]byte(tc.table), netip.MustParseAddrPort(tc.addr)); got != tc.want {
+			t.Errorf("listensIn(%s) = %v; want %v (table %q)", tc.addr, got, tc.want, tc.table)
+		}
 	}
 }

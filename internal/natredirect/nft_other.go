@@ -1,0 +1,17 @@
+//go:build !linux
+
+package natredirect
+
+// Install is supported on Linux only.
+func Install(r Redirect) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return ErrUnsupported
+}
+
+// Remove is supported on Linux only.
+func Remove(table string) error { return ErrUnsupported }
+
+// Read is supported on Linux only.
+func Read(table string) ([]Rule, error) { return nil, ErrUnsupported }
