@@ -82,9 +82,6 @@ func Check(spec *TaskSpec) error {
 		if len(cd.ResourceRequirements) > 0 {
 			c("resourceRequirements")
 		}
-		if cd.Interactive != nil && *cd.Interactive || cd.PseudoTerminal != nil && *cd.PseudoTerminal {
-			c("interactive/pseudoTerminal")
-		}
 		if cd.RestartPolicy != nil && cd.RestartPolicy.Enabled != nil && *cd.RestartPolicy.Enabled {
 			c("restartPolicy")
 		}
@@ -145,6 +142,9 @@ func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
 		}
 		if len(cd.Links) > 0 {
 			add("container %q: links (no container network)", cd.Name)
+		}
+		if cd.Interactive != nil && *cd.Interactive || cd.PseudoTerminal != nil && *cd.PseudoTerminal {
+			add("container %q: interactive/pseudoTerminal (no terminal or open standard input)", cd.Name)
 		}
 	}
 	if len(problems) == 0 {
@@ -296,6 +296,8 @@ func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinit
 		cs.Sysctls[sc.Namespace] = sc.Value
 	}
 	cs.SecurityOpt = cd.DockerSecurityOptions
+	cs.OpenStdin = cd.Interactive != nil && *cd.Interactive
+	cs.Tty = cd.PseudoTerminal != nil && *cd.PseudoTerminal
 	if h := cd.HealthCheck; h != nil {
 		cs.HealthCheck = healthCheck(h)
 	}

@@ -126,13 +126,15 @@ func TestContainerSpec_LinuxParameters(t *testing.T) {
 		},
 		SystemControls:        []ecsmodel.SystemControl{{Namespace: "net.core.somaxconn", Value: "1024"}},
 		DockerSecurityOptions: []string{"no-new-privileges"},
+		Interactive:           boolp(true), PseudoTerminal: boolp(true),
 	}}}
 	cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &Resources{}, &def.ContainerDefinitions[0], "us-east-1")
 	if !slices.Equal(cs.CapAdd, []string{"NET_ADMIN"}) || !slices.Equal(cs.CapDrop, []string{"MKNOD"}) ||
 		!slices.Equal(cs.Devices, []string{"/dev/fuse:/dev/fuse:rw"}) || !cs.Init || cs.ShmSizeBytes != 64<<20 ||
 		cs.MemorySwapBytes != 160<<20 || cs.Swappiness == nil || *cs.Swappiness != 10 ||
-		cs.Tmpfs["/run"] != "size=16m,noexec" || cs.Sysctls["net.core.somaxconn"] != "1024" || !slices.Equal(cs.SecurityOpt, []string{"no-new-privileges"}) {
-		t.Errorf("spec = %+v; want every linuxParameter, systemControl and security option mapped", cs)
+		cs.Tmpfs["/run"] != "size=16m,noexec" || cs.Sysctls["net.core.somaxconn"] != "1024" || !slices.Equal(cs.SecurityOpt, []string{"no-new-privileges"}) ||
+		!cs.OpenStdin || !cs.Tty {
+		t.Errorf("spec = %+v; want every linuxParameter, systemControl, security option, interactive and pseudoTerminal mapped", cs)
 	}
 }
 
@@ -140,12 +142,12 @@ func TestAgentCheck_RefusesWhatTheProcessRuntimeCannotDo(t *testing.T) {
 	def := &ecsmodel.TaskDefinition{Family: "f",
 		Volumes: []ecsmodel.Volume{{Name: "v", Host: &ecsmodel.HostVolumeProperties{}}},
 		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "x"}},
-			MountPoints: []ecsmodel.MountPoint{{SourceVolume: "v", ContainerPath: "/v"}}}}}
+			MountPoints: []ecsmodel.MountPoint{{SourceVolume: "v", ContainerPath: "/v"}}, PseudoTerminal: boolp(true)}}}
 	err := New(Options{Runtime: process.New()}).Check(&TaskSpec{Definition: def})
 	if !errors.Is(err, ecs.ErrUnsupportedFeature) {
 		t.Fatalf("Check on the process runtime = %v; want ErrUnsupportedFeature", err)
 	}
-	for _, want := range []string{"the process runtime", `volume "v"`, `container "a": healthCheck`, `container "a": mountPoints`} {
+	for _, want := range []string{"the process runtime", `volume "v"`, `container "a": healthCheck`, `container "a": mountPoints`, `container "a": interactive/pseudoTerminal`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -145,6 +145,11 @@ type ContainerSpec struct {
 	// SecurityOpt holds security options ("no-new-privileges", "label:...",
 	// "apparmor:...", "seccomp:...").
 	SecurityOpt []string
+	// OpenStdin keeps the container's standard input open (nothing is ever
+	// written to it); Tty gives the container a terminal. A container with
+	// a terminal has one output stream: Logs delivers it as stdout.
+	OpenStdin bool
+	Tty       bool
 }
 
 // HealthCheck is a container health check, run by the runtime.

@@ -192,6 +192,8 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		Hostname:   spec.Hostname,
 		Labels:     spec.Labels,
 		StopSignal: spec.StopSignal,
+		OpenStdin:  spec.OpenStdin,
+		Tty:        spec.Tty,
 	}
 	if len(spec.EntryPoint) > 0 {
 		cfg.Entrypoint = spec.EntryPoint

@@ -328,3 +328,26 @@ func TestRuntime_StoppedContainerWithAMemoryLimitIsReportedPromptly(t *testing.T
 		t.Errorf("Stop and Wait took %v; want the exit reported soon after the 1 s stop timeout", d)
 	}
 }
+
+func TestRuntime_TerminalAndOpenStdin(t *testing.T) {
+	h := newHarness(t)
+	tty := h.spec("out", "to stdout", "--", "err", "to stderr", "--", "tty")
+	tty.Tty, tty.OpenStdin = true, true
+	id := h.Run(tty)
+	if st := h.Wait(id); st.ExitCode != 42 {
+		t.Fatalf("exit code with a terminal = %d; want 42 (stdin is a terminal)", st.ExitCode)
+	}
+	// One stream, no carriage returns; followed as the agent follows it.
+	var lines []runtime.LogLine
+	if err := h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { lines = append(lines, l) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"stdout:to stdout", "stdout:to stderr", "stdout:stdin is a terminal"}
+	if got := runtimetest.Texts(lines); !slices.Equal(got, want) {
+		t.Errorf("Logs with a terminal = %q; want %q", got, want)
+	}
+	plain := h.Run(h.spec("tty"))
+	if st := h.Wait(plain); st.ExitCode != 1 {
+		t.Errorf("exit code without a terminal = %d; want 1", st.ExitCode)
+	}
+}
