@@ -248,3 +248,24 @@ func TestUsesResources_TrueExactlyWhenWithoutResourcesChangesTheSpec(t *testing.
 		}
 	}
 }
+
+func TestAgent_RegistryAuthIsPulledWith(t *testing.T) {
+	rt := fake.New()
+	rt.Default(fake.Exits(0))
+	auth := runtime.RegistryAuth{Username: "robot", Password: "t0ken"}
+	res := &resources{env: map[string]ContainerEnv{"private": {RegistryAuth: &auth}}}
+	rep := &reports{last: map[string]Report{}, ch: make(chan struct{}, 1)}
+	a := New(Options{Runtime: rt, Logs: discardLogs{}, Reporter: rep, Resources: res})
+	defer a.Close()
+	def := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "private", Image: "registry.example.com/app"}, {Name: "public", Image: "public/app"},
+	}}
+	a.Launch(TaskSpec{ID: "t3", Definition: def})
+	rep.waitStopped(t, "t3")
+	if got := rt.PullAuths("registry.example.com/app"); !slices.Equal(got, []runtime.RegistryAuth{auth}) {
+		t.Errorf("private image pulled with %v; want the container's credentials once", got)
+	}
+	if got := rt.PullAuths("public/app"); len(got) != 0 {
+		t.Errorf("public image pulled with %v; want the runtime's own credentials", got)
+	}
+}

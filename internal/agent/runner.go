@@ -241,11 +241,20 @@ func (r *runner) pull(ctx, rep context.Context) {
 		if r.containerStatus(cd.Name) != taskstate.ContainerPending {
 			continue
 		}
-		err, seen := pulled[cd.Image]
+		auth := r.spec.Env[cd.Name].RegistryAuth
+		key := cd.Image
+		if auth != nil {
+			key += "\x00" + auth.Username + "\x00" + auth.Password
+		}
+		err, seen := pulled[key]
 		if !seen {
 			var res runtime.PullResult
-			res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
-			pulled[cd.Image] = err
+			if ap, ok := r.rt.(runtime.AuthPuller); ok && auth != nil {
+				res, err = ap.PullAuth(ctx, cd.Image, r.a.opts.PullBehavior, *auth)
+			} else {
+				res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
+			}
+			pulled[key] = err
 			if err == nil {
 				ci := r.info[cd.Name]
 				ci.ImageDigest = res.Digest

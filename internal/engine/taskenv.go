@@ -60,7 +60,7 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	}()
 	return taskenv.New(taskenv.Options{
 		Secrets: secrets.Open(opts.StateDir), Roles: roles, Endpoints: srv, S3Dir: opts.S3Dir,
-		HostProcesses: opts.Runtime.Name() == "process",
+		HostProcesses: opts.Runtime.Name() == "process", Log: opts.Log,
 	}), nil
 }
 

@@ -1,20 +1,70 @@
 package engine
 
 import (
+	"context"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/docker/docker/api/types/image"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
+	"github.com/ecsrun/ecsrun/internal/runtime/runtimetest"
+	"github.com/ecsrun/ecsrun/internal/secrets"
+	"github.com/ecsrun/ecsrun/internal/testimage"
 )
+
+// featuresTag is the toolbox image of these tests: not testimage.DefaultTag,
+// which worktrees with other versions of the toolbox (without the tty verb)
+// retag while the tests run.
+const featuresTag = "ecsrun-test/toolbox:task-features"
+
+// newFeaturesHarness is newHarness with the toolbox under featuresTag, the
+// given pull behaviour and the engine's log captured.
+func newFeaturesHarness(t *testing.T, pull runtime.PullBehavior) (*harness, string, *syncBuffer) {
+	t.Helper()
+	testimage.RequireDocker(t)
+	bctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := testimage.Build(bctx, featuresTag); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	h := &harness{t: t, dir: t.TempDir(), rt: rt}
+	logs := &syncBuffer{}
+	eng, err := Open(context.Background(), Options{
+		StateDir: h.dir, Runtime: h.rt, PullBehavior: pull,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.connect(eng)
+	t.Cleanup(func() {
+		if h.eng != nil {
+			h.eng.Close()
+		}
+		h.removeContainers()
+	})
+	return h, featuresTag, logs
+}
 
 // TestEngine_InteractivePseudoTerminal runs the ECS agent's interactive-tty
 // functional test (conformance e09) with the toolbox: the container sees a
 // terminal on stdin (exit 42), and its output, one stream through the
 // terminal, is captured.
 func TestEngine_InteractivePseudoTerminal(t *testing.T) {
-	h, image := newHarness(t)
+	h, image, _ := newFeaturesHarness(t, runtime.PullPreferCached)
 	c := container("exit", image, true, "out", "before", "--", "tty")
 	c.Cpu, c.Interactive, c.PseudoTerminal = 10, aws.Bool(true), aws.Bool(true)
 	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String("ecsftest-interactive-tty"), ContainerDefinitions: []types.ContainerDefinition{c}}, nil)
@@ -25,5 +75,49 @@ func TestEngine_InteractivePseudoTerminal(t *testing.T) {
 	want := []string{"before", "stdin is a terminal"}
 	if got := h.logLines("/ecsrun/tasks", "ecsftest-interactive-tty/exit/"+taskID(arn)); !slices.Equal(got, want) {
 		t.Errorf("log lines = %q; want %q", got, want)
+	}
+}
+
+// TestEngine_RepositoryCredentials pulls (default pull behaviour) images of
+// a registry that asks for credentials and has no images, so each pull
+// falls back to the cached image: a container whose repositoryCredentials
+// secret is stored pulls with it; one whose secret is missing pulls with
+// the Docker daemon's own credentials, and the engine's log says so.
+func TestEngine_RepositoryCredentials(t *testing.T) {
+	h, toolbox, logs := newFeaturesHarness(t, runtime.PullDefault)
+	reg := runtimetest.NewRegistry(t)
+	cli := h.rt.(*docker.Runtime).Client()
+	stored, missing := reg.Host+"/ecsrun-test/stored:latest", reg.Host+"/ecsrun-test/missing:latest"
+	for _, ref := range []string{stored, missing} {
+		if err := cli.ImageTag(ctx(t), toolbox, ref); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, image.RemoveOptions{}) })
+	}
+	if _, err := secrets.Open(h.dir).Put("registry/creds", `{"username":"robot","password":"t0ken"}`); err != nil {
+		t.Fatal(err)
+	}
+	withCreds := func(c types.ContainerDefinition, secret string) types.ContainerDefinition {
+		c.RepositoryCredentials = &types.RepositoryCredentials{CredentialsParameter: aws.String("arn:aws:secretsmanager:us-east-1:000000000000:secret:" + secret)}
+		return c
+	}
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("private"), ExecutionRoleArn: aws.String(execRole),
+		ContainerDefinitions: []types.ContainerDefinition{
+			withCreds(container("stored", stored, true, "out", "ran"), "registry/creds"),
+			withCreds(container("missing", missing, false, "out", "ran"), "registry/absent"),
+		},
+	}, nil)
+	task := h.waitStopped(arn)
+	for _, name := range []string{"stored", "missing"} {
+		if got := exitCode(task, name); got == nil || *got != 0 {
+			t.Errorf("container %s exit code = %v; want 0 (the cached image); task %s %q", name, got, task.StopCode, aws.ToString(task.StoppedReason))
+		}
+	}
+	if got := reg.Credentials(); len(got) == 0 || slices.ContainsFunc(got, func(c string) bool { return c != "robot:t0ken" }) {
+		t.Errorf("the registry got credentials %q; want robot:t0ken (the stored secret's), and no other", got)
+	}
+	if l := logs.String(); !strings.Contains(l, "repositoryCredentials") || !strings.Contains(l, "registry/absent") || strings.Contains(l, "t0ken") {
+		t.Errorf("engine log lacks the warning for the missing secret (or shows a value):\n%s", l)
 	}
 }

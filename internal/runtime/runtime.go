@@ -56,6 +56,21 @@ type PullResult struct {
 	Cached bool
 }
 
+// RegistryAuth holds the credentials to pull an image with, from the
+// registry the image names (the ECS agent's private registry
+// authentication: repositoryCredentials).
+type RegistryAuth struct {
+	Username string
+	Password string
+}
+
+// AuthPuller is implemented by runtimes that can pull an image with given
+// registry credentials instead of their own.
+type AuthPuller interface {
+	// PullAuth is Pull with auth for the image's registry.
+	PullAuth(ctx context.Context, image string, behavior PullBehavior, auth RegistryAuth) (PullResult, error)
+}
+
 // Ulimit is one resource limit.
 type Ulimit struct {
 	Name string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/runtimetest"
+	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
 // pollState inspects id until cond holds or the harness deadline passes.
@@ -331,8 +332,14 @@ func TestRuntime_StoppedContainerWithAMemoryLimitIsReportedPromptly(t *testing.T
 
 func TestRuntime_TerminalAndOpenStdin(t *testing.T) {
 	h := newHarness(t)
+	// Not testimage.DefaultTag, which worktrees with other versions of the
+	// toolbox (without the tty verb) retag while the tests run.
+	const tag = "ecsrun-test/toolbox:runtime-tty"
+	if err := testimage.Build(h.ctx, tag); err != nil {
+		t.Fatal(err)
+	}
 	tty := h.spec("out", "to stdout", "--", "err", "to stderr", "--", "tty")
-	tty.Tty, tty.OpenStdin = true, true
+	tty.Image, tty.Tty, tty.OpenStdin = tag, true, true
 	id := h.Run(tty)
 	if st := h.Wait(id); st.ExitCode != 42 {
 		t.Fatalf("exit code with a terminal = %d; want 42 (stdin is a terminal)", st.ExitCode)
@@ -346,7 +353,9 @@ func TestRuntime_TerminalAndOpenStdin(t *testing.T) {
 	if got := runtimetest.Texts(lines); !slices.Equal(got, want) {
 		t.Errorf("Logs with a terminal = %q; want %q", got, want)
 	}
-	plain := h.Run(h.spec("tty"))
+	spec := h.spec("tty")
+	spec.Image = tag
+	plain := h.Run(spec)
 	if st := h.Wait(plain); st.ExitCode != 1 {
 		t.Errorf("exit code without a terminal = %d; want 1", st.ExitCode)
 	}

@@ -114,6 +114,9 @@ type Runtime struct {
 
 	vmu     sync.RWMutex // guards volumes
 	volumes map[string]runtime.VolumeSpec
+
+	amu   sync.Mutex // guards auths
+	auths map[string][]runtime.RegistryAuth
 }
 
 // New returns a Runtime whose containers run until stopped.
@@ -267,6 +270,26 @@ func (r *Runtime) Pull(ctx context.Context, image string, behavior runtime.PullB
 		return runtime.PullResult{}, wrapKind("pull", image, runtime.ErrPull, b.PullErr)
 	}
 	return runtime.PullResult{ImageID: "sha256:fake", Cached: behavior != runtime.PullAlways}, nil
+}
+
+var _ runtime.AuthPuller = (*Runtime)(nil)
+
+// PullAuth is Pull, recording auth (see PullAuths).
+func (r *Runtime) PullAuth(ctx context.Context, image string, behavior runtime.PullBehavior, auth runtime.RegistryAuth) (runtime.PullResult, error) {
+	r.amu.Lock()
+	if r.auths == nil {
+		r.auths = map[string][]runtime.RegistryAuth{}
+	}
+	r.auths[image] = append(r.auths[image], auth)
+	r.amu.Unlock()
+	return r.Pull(ctx, image, behavior)
+}
+
+// PullAuths returns the credentials PullAuth was given for image, in order.
+func (r *Runtime) PullAuths(image string) []runtime.RegistryAuth {
+	r.amu.Lock()
+	defer r.amu.Unlock()
+	return slices.Clone(r.auths[image])
 }
 
 // Create records a container and picks its Behavior.
