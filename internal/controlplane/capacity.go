@@ -68,6 +68,20 @@ func hostPlacementCheck(where capacity, launchType string, in *ecsmodel.RunTaskR
 	return nil
 }
 
+// hostCapacityFailure returns the RunTask failure of a task of def on the
+// host's own capacity, which has no placement but cannot run everything:
+// credential specs need a gMSA capability the local agent lacks, as an
+// instance lacking it fails placement (ATTRIBUTE). Nil when it can run.
+func hostCapacityFailure(def *ecsmodel.TaskDefinition) *ecsmodel.Failure {
+	for _, a := range def.RequiresAttributes {
+		if ecs.IsGMSAAttribute(a.Name) {
+			return &ecsmodel.Failure{Reason: string(placement.ReasonAttribute),
+				Detail: "The task definition requires the attribute " + a.Name + " (credentialSpecs or a credentialspec: security option: Active Directory gMSA), which the local agent does not have."}
+		}
+	}
+	return nil
+}
+
 // placementRequest builds the placement request of a RunTask: the task
 // definition's requiresAttributes and memberOf constraints, the request's
 // constraints (at most 10 in all) and strategies (at most 5; random when

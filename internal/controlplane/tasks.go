@@ -187,6 +187,11 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	if err := hostPlacementCheck(where, launchType, in); err != nil {
 		return nil, err
 	}
+	if where == hostCapacity {
+		if f := hostCapacityFailure(def); f != nil {
+			return &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{*f}}, nil
+		}
+	}
 	now := cp.now()
 	var recs []*taskRecord
 	for i := int32(0); i < count; i++ {

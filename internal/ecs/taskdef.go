@@ -905,10 +905,19 @@ const (
 	attrFirelensPrefix       = "ecs.capability.firelens."
 	attrDockerPluginPrefix   = "ecs.capability.docker-plugin."
 	attrContainerRestart     = "ecs.capability.container-restart-policy"
+	attrGMSA                 = "ecs.capability.gmsa"
+	attrGMSADomainless       = "ecs.capability.gmsa-domainless"
 	attrCPUArchitecture      = "ecs.cpu-architecture"
 	attrOSFamily             = "ecs.os-family"
 	attrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
 )
+
+// IsGMSAAttribute reports whether name is one of the gMSA capabilities a
+// task definition with credential specs requires, which the local agent
+// never has (they need the credentials-fetcher daemon).
+func IsGMSAAttribute(name string) bool {
+	return name == attrGMSA || name == attrGMSADomainless
+}
 
 var ecrImage = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
 
@@ -1018,6 +1027,21 @@ func requiresAttributes(td *ecsmodel.TaskDefinition) []ecsmodel.Attribute {
 		}
 		if c.RestartPolicy != nil && c.RestartPolicy.Enabled != nil && *c.RestartPolicy.Enabled {
 			add(attrContainerRestart)
+		}
+		// gMSA: the agent's capabilities for Active Directory credential
+		// specs (it advertises them only with the credentials-fetcher
+		// daemon, which the local agent never has).
+		for _, cs := range c.CredentialSpecs {
+			if strings.HasPrefix(cs, "credentialspecdomainless:") {
+				add(attrGMSADomainless)
+			} else {
+				add(attrGMSA)
+			}
+		}
+		for _, o := range c.DockerSecurityOptions {
+			if strings.HasPrefix(o, "credentialspec:") {
+				add(attrGMSA)
+			}
 		}
 		if lp := c.LinuxParameters; lp != nil {
 			if lp.InitProcessEnabled != nil && *lp.InitProcessEnabled {
