@@ -67,7 +67,17 @@ func New(opts Options) *Agent {
 }
 
 // Launch starts running a new task in its own goroutine.
-func (a *Agent) Launch(spec TaskSpec) { a.start(spec) }
+//
+// A task whose definition has a proxyConfiguration (App Mesh) runs with a
+// warning in the log: the agent does not redirect its traffic through the
+// proxy container as the ECS agent's App Mesh CNI plugin does.
+func (a *Agent) Launch(spec TaskSpec) {
+	if p := spec.Definition.ProxyConfiguration; p != nil {
+		a.opts.Log.Warn("proxyConfiguration (App Mesh): the task runs, but its traffic is not redirected through the proxy container (no iptables rules)",
+			"task", spec.ID, "family", spec.Definition.Family, "type", p.Type, "proxyContainer", p.ContainerName)
+	}
+	a.start(spec)
+}
 
 // Adopt resumes a task that was running when the engine stopped: containers
 // still running are followed again, those that exited meanwhile get their

@@ -64,9 +64,6 @@ func Check(spec *TaskSpec) error {
 	if def.TaskRoleArn != "" || (spec.Overrides != nil && spec.Overrides.TaskRoleArn != "") {
 		add("taskRoleArn (task role credentials)")
 	}
-	if def.ProxyConfiguration != nil {
-		add("proxyConfiguration")
-	}
 	for i := range def.ContainerDefinitions {
 		cd := &def.ContainerDefinitions[i]
 		c := func(member string) { add("container %q: %s", cd.Name, member) }

@@ -575,7 +575,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 		if err != nil {
 			return nil, err
 		}
-		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where}
+		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where, Local: !cl.aws}
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()
 		}

@@ -53,6 +53,10 @@ type Runner struct {
 	Logs Logs
 	// Target describes where the tasks run, for the report.
 	Target string
+	// Local is true when the target is ecsrun's local engine, whose agent
+	// runs App Mesh tasks without intercepting their traffic (see
+	// proxyWarning).
+	Local bool
 }
 
 // MaxBatch is the most tasks one RunTask call starts.
@@ -111,6 +115,9 @@ func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	c := o.Console
 	printHeader(c, td, req)
+	if w := proxyWarning(td.def); w != "" && r.Local {
+		c.Infof("%s", w)
+	}
 	if o.DryRun {
 		rep.DryRun = true
 		if td.file != nil && td.source == SourceFile {
@@ -206,6 +213,18 @@ func fromSDK(def *types.TaskDefinition, out *ecsmodel.TaskDefinition) error {
 	c := *def
 	c.RegisteredAt, c.DeregisteredAt, c.DeleteRequestedAt = nil, nil, nil
 	return convert(&c, out)
+}
+
+// proxyWarning returns the warning a run on the local engine prints for a
+// definition with a proxyConfiguration, or "" for one without.
+func proxyWarning(def *types.TaskDefinition) string {
+	p := def.ProxyConfiguration
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("Warning: the task definition has a proxyConfiguration (%s, proxy container %s); "+
+		"the local engine runs its containers but does not redirect their traffic through the proxy (no App Mesh iptables rules).",
+		p.Type, aws.ToString(p.ContainerName))
 }
 
 // printHeader writes the Harness-style head of the progress log: the task

@@ -537,3 +537,36 @@ func TestResolveTaskDefinition(t *testing.T) {
 		t.Errorf("unknown family: %v", err)
 	}
 }
+
+func TestRun_ProxyConfigurationRunsWithAWarningOnTheLocalEngine(t *testing.T) {
+	h := newHarness(t, nil)
+	h.rt.OnImage("meshed", fake.Exits(0))
+	h.rt.OnImage("envoy", fake.Exits(0))
+	def := h.file("mesh.yaml", `family: mesh
+networkMode: awsvpc
+proxyConfiguration:
+  type: APPMESH
+  containerName: envoy
+  properties: [{name: IgnoredUID, value: "1337"}, {name: ProxyIngressPort, value: "15000"}, {name: ProxyEgressPort, value: "15001"}, {name: AppPorts, value: "8080"}]
+containerDefinitions:
+  - {name: app, image: meshed, memory: 64}
+  - {name: envoy, image: envoy, memory: 64, essential: false}
+`)
+	opts := Options{TaskDefinition: def, Request: ecsmodel.RunTaskRequest{NetworkConfiguration: &ecsmodel.NetworkConfiguration{
+		AwsvpcConfiguration: &ecsmodel.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}}}
+	for _, local := range []bool{true, false} {
+		o := &output{}
+		opts.Console = o.console(nil)
+		rep, err := (&Runner{ECS: h.ecs, Logs: h.logs, Target: "test engine", Local: local}).Run(testCtx(t), opts)
+		if err != nil {
+			t.Fatalf("Run: %v\n%s", err, o.Info())
+		}
+		if rep.ExitCode != 0 {
+			t.Errorf("local %v: exit code %d; want 0 (the task runs)\n%s", local, rep.ExitCode, o.Info())
+		}
+		n := strings.Count(o.Info(), "does not redirect their traffic through the proxy")
+		if want := map[bool]int{true: 1, false: 0}[local]; n != want {
+			t.Errorf("local %v: the proxy warning is printed %d times; want %d\n%s", local, n, want, o.Info())
+		}
+	}
+}
