@@ -156,3 +156,53 @@ func TestAgentCheck_RefusesWhatTheProcessRuntimeCannotDo(t *testing.T) {
 		t.Errorf("Check on a runtime with volumes and health checks: %v", err)
 	}
 }
+
+func TestContainerGPUs(t *testing.T) {
+	gpu := func(n string) []ecsmodel.ResourceRequirement {
+		return []ecsmodel.ResourceRequirement{{Type: ecsmodel.ResourceTypeGPU, Value: n}}
+	}
+	def := &ecsmodel.TaskDefinition{ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "one", ResourceRequirements: gpu("1")},
+		{Name: "none"},
+		{Name: "two", ResourceRequirements: gpu("2")},
+	}}
+	all := []string{"GPU-a", "GPU-b", "GPU-c", "GPU-d"}
+	tests := []struct {
+		name string
+		o    *ecsmodel.TaskOverride
+		gpus []string
+		want map[string][]string
+	}{
+		{"in container order", nil, all[:3], map[string][]string{"one": {"GPU-a"}, "none": nil, "two": {"GPU-b", "GPU-c"}}},
+		{"an override's requirement replaces the definition's",
+			&ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "one", ResourceRequirements: gpu("2")}}},
+			all, map[string][]string{"one": {"GPU-a", "GPU-b"}, "none": nil, "two": {"GPU-c", "GPU-d"}}},
+		{"no GPUs placed", nil, nil, map[string][]string{"one": nil, "two": nil}},
+	}
+	for _, tt := range tests {
+		for name, want := range tt.want {
+			if got := ContainerGPUs(def, tt.o, tt.gpus, name); !slices.Equal(got, want) {
+				t.Errorf("%s: ContainerGPUs(%s) = %q; want %q", tt.name, name, got, want)
+			}
+		}
+	}
+	spec := &TaskSpec{ID: "t", Definition: def, GPUs: all[:3]}
+	cs := containerSpec(spec, &Resources{}, &def.ContainerDefinitions[2], "us-east-1")
+	if !slices.Equal(cs.GPUs, []string{"GPU-b", "GPU-c"}) || !slices.Contains(cs.Env, "NVIDIA_VISIBLE_DEVICES=GPU-b,GPU-c") {
+		t.Errorf("spec GPUs %q, environment %q; want GPU-b,GPU-c in both", cs.GPUs, cs.Env)
+	}
+}
+
+func TestCheck_GPUsRunInferenceAcceleratorsAreRefused(t *testing.T) {
+	rr := func(typ ecsmodel.ResourceType, v string) []ecsmodel.ResourceRequirement {
+		return []ecsmodel.ResourceRequirement{{Type: typ, Value: v}}
+	}
+	gpu := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", ResourceRequirements: rr(ecsmodel.ResourceTypeGPU, "1")}}}
+	if err := Check(&TaskSpec{Definition: gpu}); err != nil {
+		t.Errorf("Check of a GPU definition = %v; want nil", err)
+	}
+	eia := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", ResourceRequirements: rr(ecsmodel.ResourceTypeInferenceAccelerator, "device_1")}}}
+	if err := Check(&TaskSpec{Definition: eia}); !errors.Is(err, ecs.ErrUnsupportedFeature) || !strings.Contains(err.Error(), "InferenceAccelerator") {
+		t.Errorf("Check of an Elastic Inference definition = %v; want ErrUnsupportedFeature naming InferenceAccelerator", err)
+	}
+}

@@ -29,6 +29,10 @@ type TaskSpec struct {
 	// Env is the environment Options.Resources adds to each container, by
 	// name; the agent sets it when it prepares the task.
 	Env map[string]ContainerEnv
+	// GPUs are the ids of the GPUs placement assigned to the task; each
+	// container gets as many as its GPU resourceRequirement asks for, in
+	// container order.
+	GPUs []string
 }
 
 // Resources are what the agent set up for a task besides its containers.

@@ -188,7 +188,7 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 		return nil, err
 	}
 	if where == hostCapacity {
-		if f := hostCapacityFailure(def); f != nil {
+		if f := hostCapacityFailure(def, in.Overrides); f != nil {
 			return &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{*f}}, nil
 		}
 	}
@@ -292,7 +292,7 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	def := revs[t.Revision-1].Def
 	return agent.TaskSpec{
 		ID: t.ID, ARN: t.ARN, Cluster: t.Cluster, LaunchType: t.LaunchType,
-		Definition: &def, Overrides: t.Overrides,
+		Definition: &def, Overrides: t.Overrides, GPUs: t.GPUs,
 	}, nil
 }
 
@@ -668,6 +668,9 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 				}
 				if cd.MemoryReservation != nil {
 					wc.MemoryReservation = fmt.Sprint(*cd.MemoryReservation)
+				}
+				if gpus := agent.ContainerGPUs(def, t.Overrides, t.GPUs, c.Name); len(gpus) > 0 {
+					wc.GpuIds = append([]string(nil), gpus...)
 				}
 			}
 		}

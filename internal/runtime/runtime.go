@@ -165,6 +165,8 @@ type ContainerSpec struct {
 	// a terminal has one output stream: Logs delivers it as stdout.
 	OpenStdin bool
 	Tty       bool
+	// GPUs are the ids of the NVIDIA GPUs given to the container.
+	GPUs []string
 }
 
 // HealthCheck is a container health check, run by the runtime.

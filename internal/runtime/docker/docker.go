@@ -227,6 +227,13 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		Sysctls:     spec.Sysctls,
 		SecurityOpt: spec.SecurityOpt,
 	}
+	if len(spec.GPUs) > 0 {
+		// The NVIDIA container toolkit's device request, as the ECS agent
+		// makes it for external instances.
+		hcfg.DeviceRequests = []container.DeviceRequest{{
+			Driver: "nvidia", DeviceIDs: spec.GPUs, Capabilities: [][]string{{"gpu"}},
+		}}
+	}
 	for _, d := range spec.Devices {
 		dm, err := device(d)
 		if err != nil {
