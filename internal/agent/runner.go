@@ -38,7 +38,8 @@ type healthEvent struct {
 //	                 ones in reverse dependency order                │
 //	  │                                                              │
 //	wait for: a container exit, a health change, a stop request, ───┘
-//	          a dependency's start timeout
+//	          a dependency's start timeout (an exit its restart
+//	          policy answers with a restart is no change)
 //
 // then it releases the task's resources (deprovisioning) and reports
 // STOPPED.
@@ -58,6 +59,8 @@ type runner struct {
 	exits    chan exitEvent
 	health   chan healthEvent
 	stopping map[string]bool
+	// restarts tracks the restarts of containers with a restart policy.
+	restarts map[string]restartTrack
 	// steps is the array of the reports sent at once, reused; unsynced:
 	// reports were sent since the last sync.
 	steps    []Report
@@ -77,6 +80,7 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 		exits:         make(chan exitEvent, n),
 		health:        make(chan healthEvent, n),
 		stopping:      map[string]bool{},
+		restarts:      map[string]restartTrack{},
 	}
 	var cs []taskstate.Container
 	for i := range spec.Definition.ContainerDefinitions {
@@ -306,6 +310,9 @@ func (r *runner) loop(ctx, rep context.Context) {
 		case <-ctx.Done():
 			return
 		case ev := <-r.exits:
+			if r.restart(ctx, ev) {
+				break
+			}
 			r.exited(ev)
 			r.report(rep)
 		case h := <-r.health:

@@ -79,9 +79,6 @@ func Check(spec *TaskSpec) error {
 		if hasInferenceAccelerator(cd.ResourceRequirements) {
 			c("resourceRequirements InferenceAccelerator (Amazon Elastic Inference, which AWS has discontinued)")
 		}
-		if cd.RestartPolicy != nil && cd.RestartPolicy.Enabled != nil && *cd.RestartPolicy.Enabled {
-			c("restartPolicy")
-		}
 		for _, pm := range cd.PortMappings {
 			if pm.ContainerPortRange != "" {
 				c("portMappings containerPortRange")
@@ -153,6 +150,9 @@ func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
 		}
 		if cd.Interactive != nil && *cd.Interactive || cd.PseudoTerminal != nil && *cd.PseudoTerminal {
 			add("container %q: interactive/pseudoTerminal (no terminal or open standard input)", cd.Name)
+		}
+		if cd.RestartPolicy != nil && cd.RestartPolicy.Enabled != nil && *cd.RestartPolicy.Enabled {
+			add("container %q: restartPolicy (a process cannot be started again)", cd.Name)
 		}
 		for _, rr := range cd.ResourceRequirements {
 			if rr.Type == ecsmodel.ResourceTypeGPU {

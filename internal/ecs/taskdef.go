@@ -32,6 +32,14 @@ const (
 	DefaultHealthCheckRetries  = 3
 )
 
+// Bounds of a container restart policy: restartAttemptPeriod in seconds,
+// and how many ignoredExitCodes it may list.
+const (
+	MinRestartAttemptPeriod = 60
+	MaxRestartAttemptPeriod = 1800
+	MaxIgnoredExitCodes     = 50
+)
+
 // Fargate's bounds for container startTimeout and stopTimeout, in seconds.
 const (
 	MinFargateTimeout = 2
@@ -314,6 +322,14 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 	}
 	if c.StartTimeout != nil && *c.StartTimeout < 0 {
 		return bad("'startTimeout' must not be negative.")
+	}
+	if p := c.RestartPolicy; p != nil {
+		if v := p.RestartAttemptPeriod; v != nil && (*v < MinRestartAttemptPeriod || *v > MaxRestartAttemptPeriod) {
+			return bad("'restartPolicy.restartAttemptPeriod' must be between %d and %d seconds; got %d.", MinRestartAttemptPeriod, MaxRestartAttemptPeriod, *v)
+		}
+		if n := len(p.IgnoredExitCodes); n > MaxIgnoredExitCodes {
+			return bad("'restartPolicy.ignoredExitCodes' can list at most %d exit codes; got %d.", MaxIgnoredExitCodes, n)
+		}
 	}
 	if err := r.checkPorts(c, bad); err != nil {
 		return err

@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +32,13 @@ const featuresTag = "ecsrun-test/toolbox:task-features"
 // given pull behaviour and the engine's log captured.
 func newFeaturesHarness(t *testing.T, pull runtime.PullBehavior) (*harness, string, *syncBuffer) {
 	t.Helper()
+	return newFeaturesHarnessAt(t, pull, nil)
+}
+
+// newFeaturesHarnessAt is newFeaturesHarness with the engine's clock now
+// (time.Now when nil).
+func newFeaturesHarnessAt(t *testing.T, pull runtime.PullBehavior, now func() time.Time) (*harness, string, *syncBuffer) {
+	t.Helper()
 	testimage.RequireDocker(t)
 	bctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -43,7 +53,7 @@ func newFeaturesHarness(t *testing.T, pull runtime.PullBehavior) (*harness, stri
 	h := &harness{t: t, dir: t.TempDir(), rt: rt}
 	logs := &syncBuffer{}
 	eng, err := Open(context.Background(), Options{
-		StateDir: h.dir, Runtime: h.rt, PullBehavior: pull,
+		StateDir: h.dir, Runtime: h.rt, PullBehavior: pull, Now: now,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
@@ -119,5 +129,42 @@ func TestEngine_RepositoryCredentials(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, "repositoryCredentials") || !strings.Contains(l, "registry/absent") || strings.Contains(l, "t0ken") {
 		t.Errorf("engine log lacks the warning for the missing secret (or shows a value):\n%s", l)
+	}
+}
+
+// TestEngine_RestartPolicy: a container with a restart policy that exits
+// after running the restartAttemptPeriod (by the engine's clock, moved
+// forward) is started again, its output going on in the same stream; when
+// it exits again before the period has passed, it is not, and the task
+// stops with its exit code.
+func TestEngine_RestartPolicy(t *testing.T) {
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	h, image, logs := newFeaturesHarnessAt(t, runtime.PullPreferCached, now)
+	dir := t.TempDir()
+	app := container("app", image, true, "out", "started", "--", "waitfile", "/signal/go", "--", "exit", "3")
+	app.RestartPolicy = &types.ContainerRestartPolicy{Enabled: aws.Bool(true), IgnoredExitCodes: []int32{0}, RestartAttemptPeriod: aws.Int32(60)}
+	app.MountPoints = []types.MountPoint{{SourceVolume: aws.String("signal"), ContainerPath: aws.String("/signal")}}
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("restarts"), ContainerDefinitions: []types.ContainerDefinition{app},
+		Volumes: []types.Volume{{Name: aws.String("signal"), Host: &types.HostVolumeProperties{SourcePath: aws.String(dir)}}},
+	}, nil)
+	h.waitFor(arn, "app RUNNING", func(t types.Task) bool { return aws.ToString(containerNamed(t, "app").LastStatus) == "RUNNING" })
+	offset.Store(int64(61 * time.Second))
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	task := h.waitStopped(arn)
+	if got := exitCode(task, "app"); got == nil || *got != 3 {
+		t.Errorf("exit code = %v; want 3 (the second exit, too early to restart)", got)
+	}
+	if task.StopCode != types.TaskStopCodeEssentialContainerExited {
+		t.Errorf("stop code %s; want EssentialContainerExited", task.StopCode)
+	}
+	if got := h.logLines("/ecsrun/tasks", "restarts/app/"+taskID(arn)); !slices.Equal(got, []string{"started", "started"}) {
+		t.Errorf("log lines = %q; want started twice (one restart)", got)
+	}
+	if l := logs.String(); strings.Count(l, "restart policy: container restarted") != 1 {
+		t.Errorf("engine log: want one restart:\n%s", l)
 	}
 }

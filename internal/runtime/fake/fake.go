@@ -308,6 +308,8 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 
 // Start runs the script: prints the output and, for an exiting Behavior,
 // exits after its Delay (at once, before Start returns, when it is zero).
+// Starting a container that exited runs its script again, as Docker
+// restarts a stopped container (its output goes on after the first run's).
 func (r *Runtime) Start(ctx context.Context, id string) error {
 	c, err := r.lookup("start", id)
 	if err != nil {
@@ -319,7 +321,11 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	case running:
 		return nil
 	case exited:
-		return fmt.Errorf("fake: start %s: %w: container already ran", id, runtime.ErrStart)
+		if c.b.StartErr != nil {
+			return wrapKind("start", id, runtime.ErrStart, c.b.StartErr)
+		}
+		c.done, c.stopping, c.exit = make(chan struct{}), false, runtime.ExitStatus{}
+		c.out.Reopen()
 	}
 	if c.b.StartErr != nil {
 		c.status = exited
@@ -344,8 +350,11 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 	if err != nil {
 		return runtime.ExitStatus{}, err
 	}
+	c.mu.Lock()
+	done := c.done
+	c.mu.Unlock()
 	select {
-	case <-c.done:
+	case <-done:
 	case <-ctx.Done():
 		return runtime.ExitStatus{}, fmt.Errorf("fake: wait %s: %w", id, ctx.Err())
 	}
