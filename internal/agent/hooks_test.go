@@ -104,10 +104,9 @@ func TestAgent_CheckLeavesResourcesToThem(t *testing.T) {
 	if err := a.Check(spec); !errors.Is(err, ecs.ErrClient) {
 		t.Errorf("Check: %v; want the resources' error", err)
 	}
-	enabled := true
-	def.ContainerDefinitions[0].RestartPolicy = &ecsmodel.ContainerRestartPolicy{Enabled: &enabled}
+	def.ContainerDefinitions[0].ResourceRequirements = []ecsmodel.ResourceRequirement{{Type: ecsmodel.ResourceTypeInferenceAccelerator, Value: "eia"}}
 	res.checkErr = nil
-	if err := a.Check(spec); err == nil || !strings.Contains(err.Error(), "restartPolicy") {
+	if err := a.Check(spec); err == nil || !strings.Contains(err.Error(), "InferenceAccelerator") {
 		t.Errorf("Check with another unsupported member: %v; want it named", err)
 	}
 }
