@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/hostports"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// Resources provides task roles, secrets and environment files (nil:
 	// tasks using them are refused).
 	Resources TaskResources
+	// HostPorts hands out the host ports of containerPortRange mappings
+	// (nil: the kernel's ephemeral range, checked by listening).
+	HostPorts *hostports.Allocator
 }
 
 // DefaultHealthPoll is how often container health is read by default.
@@ -58,6 +62,10 @@ func New(opts Options) *Agent {
 	}
 	if opts.HealthPoll <= 0 {
 		opts.HealthPoll = DefaultHealthPoll
+	}
+	if opts.HostPorts == nil {
+		first, last := hostports.KernelRange()
+		opts.HostPorts = hostports.New(first, last, nil)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

@@ -414,6 +414,11 @@ func (r *runner) startReady(ctx, rep context.Context) time.Time {
 func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	cd := r.defs[name]
 	cs := r.containerSpec(cd)
+	if err := publishRanges(&cs, cd, r.a.opts.HostPorts); err != nil {
+		r.state = r.state.ContainerFailedToStart(name, "CannotCreateContainerError: "+err.Error(), r.now())
+		r.report(rep)
+		return false
+	}
 	ci := r.info[name]
 	ci.RuntimeName = cs.Name
 	r.info[name] = ci
@@ -456,6 +461,9 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 		// Dynamic host ports are known only once the container started.
 		if st, err := r.rt.Inspect(ctx, id); err == nil {
 			ci.Bindings = bindings(st.Ports)
+			if hasPortRange(cd) {
+				ci.Bindings = rangeBindings(st.Ports, cd.PortMappings)
+			}
 		}
 	case cs.NetworkMode == "host":
 		// Host networking: each container port is the host port.

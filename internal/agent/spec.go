@@ -79,12 +79,6 @@ func Check(spec *TaskSpec) error {
 		if hasInferenceAccelerator(cd.ResourceRequirements) {
 			c("resourceRequirements InferenceAccelerator (Amazon Elastic Inference, which AWS has discontinued)")
 		}
-		for _, pm := range cd.PortMappings {
-			if pm.ContainerPortRange != "" {
-				c("portMappings containerPortRange")
-				break
-			}
-		}
 	}
 	if spec.Overrides != nil {
 		for _, o := range spec.Overrides.ContainerOverrides {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/docker/docker/api/types/image"
 
+	"github.com/ecsrun/ecsrun/internal/hostports"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/runtimetest"
@@ -167,4 +169,30 @@ func TestEngine_RestartPolicy(t *testing.T) {
 	if l := logs.String(); strings.Count(l, "restart policy: container restarted") != 1 {
 		t.Errorf("engine log: want one restart:\n%s", l)
 	}
+}
+
+// TestEngine_ContainerPortRange: a bridge container's containerPortRange is
+// published on a contiguous run of host ports of the dynamic range, and
+// reported as one network binding with its hostPortRange, as ECS does.
+func TestEngine_ContainerPortRange(t *testing.T) {
+	h, image, _ := newFeaturesHarness(t, runtime.PullPreferCached)
+	app := container("app", image, true, "serve", ":18081", "in", "range", "--", "forever")
+	app.PortMappings = []types.PortMapping{{ContainerPortRange: aws.String("18080-18082"), Protocol: types.TransportProtocolTcp}}
+	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{Family: aws.String("ranges"), NetworkMode: types.NetworkModeBridge, ContainerDefinitions: []types.ContainerDefinition{app}}, nil)
+	task := h.waitRunning(arn)
+	bs := containerNamed(task, "app").NetworkBindings
+	var hostRange string
+	for _, b := range bs {
+		if aws.ToString(b.ContainerPortRange) == "18080-18082" {
+			hostRange = aws.ToString(b.HostPortRange)
+		}
+	}
+	first, last, ok := hostports.ParseRange(hostRange)
+	if !ok || last-first != 2 {
+		t.Fatalf("network bindings %+v; want one with containerPortRange 18080-18082 and a hostPortRange of three ports", bs)
+	}
+	if got := getUntilAnswer(t, fmt.Sprintf("http://127.0.0.1:%d/", first+1)); got != "in range" {
+		t.Errorf("GET host port %d (container port 18081) = %q; want %q", first+1, got, "in range")
+	}
+	h.stopTask(arn)
 }
