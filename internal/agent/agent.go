@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/ecs"
+	"github.com/ecsrun/ecsrun/internal/hostports"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	// EFS provides the host directories that stand in for EFS volumes
 	// (nil: tasks with EFS volumes are refused).
 	EFS EFSMounter
+	// HostPorts hands out the host ports of containerPortRange mappings
+	// (nil: the kernel's ephemeral range, checked by listening).
+	HostPorts *hostports.Allocator
 }
 
 // DefaultHealthPoll is how often container health is read by default.
@@ -70,6 +74,10 @@ func New(opts Options) *Agent {
 	if opts.HealthPoll <= 0 {
 		opts.HealthPoll = DefaultHealthPoll
 	}
+	if opts.HostPorts == nil {
+		first, last := hostports.KernelRange()
+		opts.HostPorts = hostports.New(first, last, nil)
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -78,7 +86,17 @@ func New(opts Options) *Agent {
 }
 
 // Launch starts running a new task in its own goroutine.
-func (a *Agent) Launch(spec TaskSpec) { a.start(spec) }
+//
+// A task whose definition has a proxyConfiguration (App Mesh) runs with a
+// warning in the log: the agent does not redirect its traffic through the
+// proxy container as the ECS agent's App Mesh CNI plugin does.
+func (a *Agent) Launch(spec TaskSpec) {
+	if p := spec.Definition.ProxyConfiguration; p != nil {
+		a.opts.Log.Warn("proxyConfiguration (App Mesh): the task runs, but its traffic is not redirected through the proxy container (no iptables rules)",
+			"task", spec.ID, "family", spec.Definition.Family, "type", p.Type, "proxyContainer", p.ContainerName)
+	}
+	a.start(spec)
+}
 
 // Adopt resumes a task that was running when the engine stopped: containers
 // still running are followed again, those that exited meanwhile get their

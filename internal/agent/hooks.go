@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 )
 
@@ -42,6 +43,9 @@ type ContainerEnv struct {
 	// Set holds variables that win over the definition's environment and the
 	// overrides: secrets, and the endpoint variables the ECS agent sets.
 	Set map[string]string
+	// RegistryAuth, when set, is what the container's image is pulled with
+	// (its repositoryCredentials) instead of the runtime's own credentials.
+	RegistryAuth *runtime.RegistryAuth
 }
 
 // ResourceInitializationError is the prefix of the stopped reason of a task

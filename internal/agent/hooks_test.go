@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -103,10 +104,9 @@ func TestAgent_CheckLeavesResourcesToThem(t *testing.T) {
 	if err := a.Check(spec); !errors.Is(err, ecs.ErrClient) {
 		t.Errorf("Check: %v; want the resources' error", err)
 	}
-	enabled := true
-	def.ContainerDefinitions[0].RestartPolicy = &ecsmodel.ContainerRestartPolicy{Enabled: &enabled}
+	def.ContainerDefinitions[0].ResourceRequirements = []ecsmodel.ResourceRequirement{{Type: ecsmodel.ResourceTypeInferenceAccelerator, Value: "eia"}}
 	res.checkErr = nil
-	if err := a.Check(spec); err == nil || !strings.Contains(err.Error(), "restartPolicy") {
+	if err := a.Check(spec); err == nil || !strings.Contains(err.Error(), "InferenceAccelerator") {
 		t.Errorf("Check with another unsupported member: %v; want it named", err)
 	}
 }
@@ -247,4 +247,63 @@ func TestUsesResources_TrueExactlyWhenWithoutResourcesChangesTheSpec(t *testing.
 			t.Errorf("%s: withoutResources changed the spec: %v; usesResources: %v", tc.name, !same, tc.want)
 		}
 	}
+}
+
+func TestAgent_RegistryAuthIsPulledWith(t *testing.T) {
+	rt := fake.New()
+	rt.Default(fake.Exits(0))
+	auth := runtime.RegistryAuth{Username: "robot", Password: "t0ken"}
+	res := &resources{env: map[string]ContainerEnv{"private": {RegistryAuth: &auth}}}
+	rep := &reports{last: map[string]Report{}, ch: make(chan struct{}, 1)}
+	a := New(Options{Runtime: rt, Logs: discardLogs{}, Reporter: rep, Resources: res})
+	defer a.Close()
+	def := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "private", Image: "registry.example.com/app"}, {Name: "public", Image: "public/app"},
+	}}
+	a.Launch(TaskSpec{ID: "t3", Definition: def})
+	rep.waitStopped(t, "t3")
+	if got := rt.PullAuths("registry.example.com/app"); !slices.Equal(got, []runtime.RegistryAuth{auth}) {
+		t.Errorf("private image pulled with %v; want the container's credentials once", got)
+	}
+	if got := rt.PullAuths("public/app"); len(got) != 0 {
+		t.Errorf("public image pulled with %v; want the runtime's own credentials", got)
+	}
+}
+
+func TestAgent_ProxyConfigurationRunsWithAWarning(t *testing.T) {
+	rt := fake.New()
+	rt.Default(fake.Exits(0))
+	var log strings.Builder
+	var mu sync.Mutex
+	rep := &reports{last: map[string]Report{}, ch: make(chan struct{}, 1)}
+	a := New(Options{Runtime: rt, Logs: discardLogs{}, Reporter: rep,
+		Log: slog.New(slog.NewTextHandler(lockedBuilder{&mu, &log}, nil))})
+	defer a.Close()
+	def := &ecsmodel.TaskDefinition{Family: "mesh", NetworkMode: ecsmodel.NetworkModeAwsvpc,
+		ProxyConfiguration:   &ecsmodel.ProxyConfiguration{Type: ecsmodel.ProxyConfigurationTypeAPPMESH, ContainerName: "envoy"},
+		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Image: "x"}, {Name: "envoy", Image: "envoy", Essential: boolp(false)}}}
+	spec := TaskSpec{ID: "t4", Definition: def}
+	if err := a.Check(&spec); err != nil {
+		t.Fatalf("Check = %v; want a proxyConfiguration accepted", err)
+	}
+	a.Launch(spec)
+	if got := rep.waitStopped(t, "t4"); got.State.StopCode != taskstate.StopEssentialContainerExited {
+		t.Errorf("stop code %q; want the task to have run", got.State.StopCode)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if l := log.String(); strings.Count(l, "level=WARN") != 1 || !strings.Contains(l, "not redirected through the proxy container") || !strings.Contains(l, "proxyContainer=envoy") {
+		t.Errorf("log = %q; want one warning naming the proxy container", l)
+	}
+}
+
+type lockedBuilder struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (w lockedBuilder) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }

@@ -38,7 +38,8 @@ type healthEvent struct {
 //	                 ones in reverse dependency order                │
 //	  │                                                              │
 //	wait for: a container exit, a health change, a stop request, ───┘
-//	          a dependency's start timeout
+//	          a dependency's start timeout (an exit its restart
+//	          policy answers with a restart is no change)
 //
 // then it releases the task's resources (deprovisioning) and reports
 // STOPPED.
@@ -58,6 +59,8 @@ type runner struct {
 	exits    chan exitEvent
 	health   chan healthEvent
 	stopping map[string]bool
+	// restarts tracks the restarts of containers with a restart policy.
+	restarts map[string]restartTrack
 	// steps is the array of the reports sent at once, reused; unsynced:
 	// reports were sent since the last sync.
 	steps    []Report
@@ -77,6 +80,7 @@ func newRunner(a *Agent, spec TaskSpec) *runner {
 		exits:         make(chan exitEvent, n),
 		health:        make(chan healthEvent, n),
 		stopping:      map[string]bool{},
+		restarts:      map[string]restartTrack{},
 	}
 	var cs []taskstate.Container
 	for i := range spec.Definition.ContainerDefinitions {
@@ -241,11 +245,20 @@ func (r *runner) pull(ctx, rep context.Context) {
 		if r.containerStatus(cd.Name) != taskstate.ContainerPending {
 			continue
 		}
-		err, seen := pulled[cd.Image]
+		auth := r.spec.Env[cd.Name].RegistryAuth
+		key := cd.Image
+		if auth != nil {
+			key += "\x00" + auth.Username + "\x00" + auth.Password
+		}
+		err, seen := pulled[key]
 		if !seen {
 			var res runtime.PullResult
-			res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
-			pulled[cd.Image] = err
+			if ap, ok := r.rt.(runtime.AuthPuller); ok && auth != nil {
+				res, err = ap.PullAuth(ctx, cd.Image, r.a.opts.PullBehavior, *auth)
+			} else {
+				res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
+			}
+			pulled[key] = err
 			if err == nil {
 				ci := r.info[cd.Name]
 				ci.ImageDigest = res.Digest
@@ -297,6 +310,9 @@ func (r *runner) loop(ctx, rep context.Context) {
 		case <-ctx.Done():
 			return
 		case ev := <-r.exits:
+			if r.restart(ctx, ev) {
+				break
+			}
 			r.exited(ev)
 			r.report(rep)
 		case h := <-r.health:
@@ -398,6 +414,11 @@ func (r *runner) startReady(ctx, rep context.Context) time.Time {
 func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	cd := r.defs[name]
 	cs := r.containerSpec(ctx, cd)
+	if err := publishRanges(&cs, cd, r.a.opts.HostPorts); err != nil {
+		r.state = r.state.ContainerFailedToStart(name, "CannotCreateContainerError: "+err.Error(), r.now())
+		r.report(rep)
+		return false
+	}
 	ci := r.info[name]
 	ci.RuntimeName = cs.Name
 	r.info[name] = ci
@@ -440,6 +461,9 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 		// Dynamic host ports are known only once the container started.
 		if st, err := r.rt.Inspect(ctx, id); err == nil {
 			ci.Bindings = bindings(st.Ports)
+			if hasPortRange(cd) {
+				ci.Bindings = rangeBindings(st.Ports, cd.PortMappings)
+			}
 		}
 	case cs.NetworkMode == "host":
 		// Host networking: each container port is the host port.

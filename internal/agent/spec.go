@@ -63,9 +63,6 @@ func Check(spec *TaskSpec) error {
 	if def.TaskRoleArn != "" || (spec.Overrides != nil && spec.Overrides.TaskRoleArn != "") {
 		add("taskRoleArn (task role credentials)")
 	}
-	if def.ProxyConfiguration != nil {
-		add("proxyConfiguration")
-	}
 	for i := range def.ContainerDefinitions {
 		cd := &def.ContainerDefinitions[i]
 		c := func(member string) { add("container %q: %s", cd.Name, member) }
@@ -75,20 +72,8 @@ func Check(spec *TaskSpec) error {
 		if len(cd.EnvironmentFiles) > 0 {
 			c("environmentFiles")
 		}
-		if len(cd.ResourceRequirements) > 0 {
-			c("resourceRequirements")
-		}
-		if cd.Interactive != nil && *cd.Interactive || cd.PseudoTerminal != nil && *cd.PseudoTerminal {
-			c("interactive/pseudoTerminal")
-		}
-		if cd.RestartPolicy != nil && cd.RestartPolicy.Enabled != nil && *cd.RestartPolicy.Enabled {
-			c("restartPolicy")
-		}
-		for _, pm := range cd.PortMappings {
-			if pm.ContainerPortRange != "" {
-				c("portMappings containerPortRange")
-				break
-			}
+		if hasInferenceAccelerator(cd.ResourceRequirements) {
+			c("resourceRequirements InferenceAccelerator (Amazon Elastic Inference, which AWS has discontinued)")
 		}
 	}
 	if spec.Overrides != nil {
@@ -96,8 +81,8 @@ func Check(spec *TaskSpec) error {
 			if len(o.EnvironmentFiles) > 0 {
 				add("container override %q: environmentFiles", o.Name)
 			}
-			if len(o.ResourceRequirements) > 0 {
-				add("container override %q: resourceRequirements", o.Name)
+			if hasInferenceAccelerator(o.ResourceRequirements) {
+				add("container override %q: resourceRequirements InferenceAccelerator", o.Name)
 			}
 		}
 	}
@@ -115,6 +100,17 @@ func Check(spec *TaskSpec) error {
 		return ecs.Errorf(ecs.ErrClient, "The containers of this task definition cannot be started in any order (dependsOn, links and volumesFrom): %v", err)
 	}
 	return nil
+}
+
+// hasInferenceAccelerator reports whether rs asks for an Elastic Inference
+// accelerator.
+func hasInferenceAccelerator(rs []ecsmodel.ResourceRequirement) bool {
+	for _, r := range rs {
+		if r.Type == ecsmodel.ResourceTypeInferenceAccelerator {
+			return true
+		}
+	}
+	return false
 }
 
 // checkRuntime reports what in spec rt cannot do.
@@ -147,6 +143,18 @@ func checkRuntime(spec *TaskSpec, rt runtime.Runtime) error {
 		}
 		if firelens.UsesRouter(&cd) {
 			add("container %q: the awsfirelens log driver (no log drivers)", cd.Name)
+		}
+		if cd.Interactive != nil && *cd.Interactive || cd.PseudoTerminal != nil && *cd.PseudoTerminal {
+			add("container %q: interactive/pseudoTerminal (no terminal or open standard input)", cd.Name)
+		}
+		if cd.RestartPolicy != nil && cd.RestartPolicy.Enabled != nil && *cd.RestartPolicy.Enabled {
+			add("container %q: restartPolicy (a process cannot be started again)", cd.Name)
+		}
+		for _, rr := range cd.ResourceRequirements {
+			if rr.Type == ecsmodel.ResourceTypeGPU {
+				add("container %q: resourceRequirements GPU (a host process cannot be limited to its GPUs)", cd.Name)
+				break
+			}
 		}
 	}
 	if len(problems) == 0 {
@@ -313,6 +321,9 @@ func containerSpec(spec *TaskSpec, res *Resources, cd *ecsmodel.ContainerDefinit
 		cs.Sysctls[sc.Namespace] = sc.Value
 	}
 	cs.SecurityOpt = cd.DockerSecurityOptions
+	cs.GPUs = containerGPUs(spec, cd.Name)
+	cs.OpenStdin = cd.Interactive != nil && *cd.Interactive
+	cs.Tty = cd.PseudoTerminal != nil && *cd.PseudoTerminal
 	if h := cd.HealthCheck; h != nil {
 		cs.HealthCheck = healthCheck(h)
 	}
@@ -510,6 +521,9 @@ func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.
 	for k, v := range extra.Set {
 		env[k] = v
 	}
+	if gpus := containerGPUs(spec, cd.Name); len(gpus) > 0 {
+		env[NvidiaVisibleDevices] = strings.Join(gpus, ",")
+	}
 	keys := make([]string, 0, len(env))
 	for k := range env {
 		keys = append(keys, k)
@@ -520,6 +534,49 @@ func environment(spec *TaskSpec, cd *ecsmodel.ContainerDefinition, ov *ecsmodel.
 		out = append(out, k+"="+env[k])
 	}
 	return out
+}
+
+// NvidiaVisibleDevices is the variable that tells the NVIDIA container
+// runtime which GPUs a container gets; the ECS agent sets it to the ids of
+// the container's GPUs, over the definition's environment.
+const NvidiaVisibleDevices = "NVIDIA_VISIBLE_DEVICES"
+
+// containerGPUs returns the GPUs of spec's task that the container named
+// name gets (see ContainerGPUs).
+func containerGPUs(spec *TaskSpec, name string) []string {
+	return ContainerGPUs(spec.Definition, spec.Overrides, spec.GPUs, name)
+}
+
+// ContainerGPUs returns the GPUs of a task of def with overrides o, which
+// placement gave gpus, that the container named name gets: they are handed
+// out in container order, each container taking as many as its GPU
+// resourceRequirement (its override's when the override gives any) asks
+// for.
+func ContainerGPUs(def *ecsmodel.TaskDefinition, o *ecsmodel.TaskOverride, gpus []string, name string) []string {
+	if len(gpus) == 0 {
+		return nil
+	}
+	next := 0
+	for i := range def.ContainerDefinitions {
+		cd := &def.ContainerDefinitions[i]
+		reqs := cd.ResourceRequirements
+		if ov := override(o, cd.Name); ov != nil && ov.ResourceRequirements != nil {
+			reqs = ov.ResourceRequirements
+		}
+		n := 0
+		for _, rr := range reqs {
+			if rr.Type == ecsmodel.ResourceTypeGPU {
+				k, _ := strconv.Atoi(rr.Value)
+				n += max(k, 0)
+			}
+		}
+		end := min(next+n, len(gpus))
+		if cd.Name == name {
+			return gpus[next:end]
+		}
+		next = end
+	}
+	return nil
 }
 
 // stopTimeout returns the container's stop timeout.

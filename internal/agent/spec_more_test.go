@@ -126,13 +126,15 @@ func TestContainerSpec_LinuxParameters(t *testing.T) {
 		},
 		SystemControls:        []ecsmodel.SystemControl{{Namespace: "net.core.somaxconn", Value: "1024"}},
 		DockerSecurityOptions: []string{"no-new-privileges"},
+		Interactive:           boolp(true), PseudoTerminal: boolp(true),
 	}}}
 	cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &Resources{}, &def.ContainerDefinitions[0], "us-east-1")
 	if !slices.Equal(cs.CapAdd, []string{"NET_ADMIN"}) || !slices.Equal(cs.CapDrop, []string{"MKNOD"}) ||
 		!slices.Equal(cs.Devices, []string{"/dev/fuse:/dev/fuse:rw"}) || !cs.Init || cs.ShmSizeBytes != 64<<20 ||
 		cs.MemorySwapBytes != 160<<20 || cs.Swappiness == nil || *cs.Swappiness != 10 ||
-		cs.Tmpfs["/run"] != "size=16m,noexec" || cs.Sysctls["net.core.somaxconn"] != "1024" || !slices.Equal(cs.SecurityOpt, []string{"no-new-privileges"}) {
-		t.Errorf("spec = %+v; want every linuxParameter, systemControl and security option mapped", cs)
+		cs.Tmpfs["/run"] != "size=16m,noexec" || cs.Sysctls["net.core.somaxconn"] != "1024" || !slices.Equal(cs.SecurityOpt, []string{"no-new-privileges"}) ||
+		!cs.OpenStdin || !cs.Tty {
+		t.Errorf("spec = %+v; want every linuxParameter, systemControl, security option, interactive and pseudoTerminal mapped", cs)
 	}
 }
 
@@ -140,12 +142,12 @@ func TestAgentCheck_RefusesWhatTheProcessRuntimeCannotDo(t *testing.T) {
 	def := &ecsmodel.TaskDefinition{Family: "f",
 		Volumes: []ecsmodel.Volume{{Name: "v", Host: &ecsmodel.HostVolumeProperties{}}},
 		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "x"}},
-			MountPoints: []ecsmodel.MountPoint{{SourceVolume: "v", ContainerPath: "/v"}}}}}
+			MountPoints: []ecsmodel.MountPoint{{SourceVolume: "v", ContainerPath: "/v"}}, PseudoTerminal: boolp(true)}}}
 	err := New(Options{Runtime: process.New()}).Check(&TaskSpec{Definition: def})
 	if !errors.Is(err, ecs.ErrUnsupportedFeature) {
 		t.Fatalf("Check on the process runtime = %v; want ErrUnsupportedFeature", err)
 	}
-	for _, want := range []string{"the process runtime", `volume "v"`, `container "a": healthCheck`, `container "a": mountPoints`} {
+	for _, want := range []string{"the process runtime", `volume "v"`, `container "a": healthCheck`, `container "a": mountPoints`, `container "a": interactive/pseudoTerminal`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
@@ -161,5 +163,55 @@ func TestContainerSpec_DNSSearchDomains(t *testing.T) {
 	cs := containerSpec(&TaskSpec{ID: "t", Definition: def}, &Resources{}, &def.ContainerDefinitions[0], "us-east-1")
 	if !slices.Equal(cs.DNSSearch, []string{"corp.example", "example.com"}) || !slices.Equal(cs.DNSServers, []string{"10.0.0.2"}) {
 		t.Errorf("DNSSearch %q, DNSServers %q; want the definition's", cs.DNSSearch, cs.DNSServers)
+	}
+}
+
+func TestContainerGPUs(t *testing.T) {
+	gpu := func(n string) []ecsmodel.ResourceRequirement {
+		return []ecsmodel.ResourceRequirement{{Type: ecsmodel.ResourceTypeGPU, Value: n}}
+	}
+	def := &ecsmodel.TaskDefinition{ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "one", ResourceRequirements: gpu("1")},
+		{Name: "none"},
+		{Name: "two", ResourceRequirements: gpu("2")},
+	}}
+	all := []string{"GPU-a", "GPU-b", "GPU-c", "GPU-d"}
+	tests := []struct {
+		name string
+		o    *ecsmodel.TaskOverride
+		gpus []string
+		want map[string][]string
+	}{
+		{"in container order", nil, all[:3], map[string][]string{"one": {"GPU-a"}, "none": nil, "two": {"GPU-b", "GPU-c"}}},
+		{"an override's requirement replaces the definition's",
+			&ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "one", ResourceRequirements: gpu("2")}}},
+			all, map[string][]string{"one": {"GPU-a", "GPU-b"}, "none": nil, "two": {"GPU-c", "GPU-d"}}},
+		{"no GPUs placed", nil, nil, map[string][]string{"one": nil, "two": nil}},
+	}
+	for _, tt := range tests {
+		for name, want := range tt.want {
+			if got := ContainerGPUs(def, tt.o, tt.gpus, name); !slices.Equal(got, want) {
+				t.Errorf("%s: ContainerGPUs(%s) = %q; want %q", tt.name, name, got, want)
+			}
+		}
+	}
+	spec := &TaskSpec{ID: "t", Definition: def, GPUs: all[:3]}
+	cs := containerSpec(spec, &Resources{}, &def.ContainerDefinitions[2], "us-east-1")
+	if !slices.Equal(cs.GPUs, []string{"GPU-b", "GPU-c"}) || !slices.Contains(cs.Env, "NVIDIA_VISIBLE_DEVICES=GPU-b,GPU-c") {
+		t.Errorf("spec GPUs %q, environment %q; want GPU-b,GPU-c in both", cs.GPUs, cs.Env)
+	}
+}
+
+func TestCheck_GPUsRunInferenceAcceleratorsAreRefused(t *testing.T) {
+	rr := func(typ ecsmodel.ResourceType, v string) []ecsmodel.ResourceRequirement {
+		return []ecsmodel.ResourceRequirement{{Type: typ, Value: v}}
+	}
+	gpu := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", ResourceRequirements: rr(ecsmodel.ResourceTypeGPU, "1")}}}
+	if err := Check(&TaskSpec{Definition: gpu}); err != nil {
+		t.Errorf("Check of a GPU definition = %v; want nil", err)
+	}
+	eia := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a", ResourceRequirements: rr(ecsmodel.ResourceTypeInferenceAccelerator, "device_1")}}}
+	if err := Check(&TaskSpec{Definition: eia}); !errors.Is(err, ecs.ErrUnsupportedFeature) || !strings.Contains(err.Error(), "InferenceAccelerator") {
+		t.Errorf("Check of an Elastic Inference definition = %v; want ErrUnsupportedFeature naming InferenceAccelerator", err)
 	}
 }

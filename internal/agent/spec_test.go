@@ -98,12 +98,12 @@ func TestCheck_NamesEveryUnsupportedMember(t *testing.T) {
 	if !errors.Is(err, ecs.ErrUnsupportedFeature) {
 		t.Fatalf("Check = %v; want ErrUnsupportedFeature", err)
 	}
-	for _, want := range []string{"taskRoleArn", `volume "s3": s3filesVolumeConfiguration`, `container "a": secrets`, `container "a": portMappings containerPortRange`} {
+	for _, want := range []string{"taskRoleArn", `volume "s3": s3filesVolumeConfiguration`, `container "a": secrets`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	for _, supported := range []string{"dependsOn", "healthCheck", "linuxParameters"} {
+	for _, supported := range []string{"dependsOn", "healthCheck", "linuxParameters", "containerPortRange"} {
 		if strings.Contains(err.Error(), supported) {
 			t.Errorf("error %q refuses %s, which is supported", err, supported)
 		}

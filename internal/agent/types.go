@@ -32,6 +32,10 @@ type TaskSpec struct {
 	// EC2InstanceID is the id of the container instance the task runs on
 	// (FireLens adds it to log records on the EC2 launch type).
 	EC2InstanceID string
+	// GPUs are the ids of the GPUs placement assigned to the task; each
+	// container gets as many as its GPU resourceRequirement asks for, in
+	// container order.
+	GPUs []string
 }
 
 // Resources are what the agent set up for a task besides its containers.

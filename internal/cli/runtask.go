@@ -555,22 +555,29 @@ func (c *connections) get(ctx context.Context, r *plannedRun) (*clients, error) 
 	return cl, nil
 }
 
-// localNotices returns the notices of the local engine whose task roles
-// file is rolesFile: a task role it has no credentials for.
+// localNotices returns the notices of a local target: a definition with
+// a proxyConfiguration (the local agent does not intercept traffic), and,
+// when the engine's task roles file is known (rolesFile), a task role it
+// has no credentials for.
 func localNotices(rolesFile string) func(*types.TaskDefinition, *ecsmodel.RunTaskRequest) []string {
 	return func(def *types.TaskDefinition, req *ecsmodel.RunTaskRequest) []string {
+		var out []string
+		if p := def.ProxyConfiguration; p != nil {
+			out = append(out, fmt.Sprintf("the task definition has a proxyConfiguration (%s, proxy container %s); "+
+				"the local engine runs its containers but does not redirect their traffic through the proxy (no App Mesh iptables rules).",
+				p.Type, aws.ToString(p.ContainerName)))
+		}
 		role := aws.ToString(def.TaskRoleArn)
 		if req.Overrides != nil && req.Overrides.TaskRoleArn != "" {
 			role = req.Overrides.TaskRoleArn
 		}
-		if role == "" {
-			return nil
+		if role == "" || rolesFile == "" {
+			return out
 		}
-		err := taskroles.NewProvider(rolesFile).Check(role)
-		if !errors.Is(err, taskroles.ErrNoMapping) {
-			return nil
+		if err := taskroles.NewProvider(rolesFile).Check(role); errors.Is(err, taskroles.ErrNoMapping) {
+			out = append(out, err.Error()+". The task runs, and AWS calls from its containers fail with NoCredentialsAssociated; map the role in that file to give them credentials (README: \"Task roles\").")
 		}
-		return []string{err.Error() + ". The task runs, and AWS calls from its containers fail with NoCredentialsAssociated; map the role in that file to give them credentials (README: \"Task roles\")."}
+		return out
 	}
 }
 
@@ -600,7 +607,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()
 		}
-		if cl.taskRoles != "" {
+		if !cl.aws {
 			r.opts.Notices = localNotices(cl.taskRoles)
 		}
 	}

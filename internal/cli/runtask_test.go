@@ -18,7 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
 	"github.com/ecsrun/ecsrun/internal/testimage"
@@ -735,5 +737,43 @@ func TestRunTaskCLI_JSONDocumentEvenWhenNothingRan(t *testing.T) {
 	doc := decodeReport(t, out)
 	if doc["exitCode"] != float64(ExitNeverStarted) || !strings.Contains(doc["exitReason"].(string), `did you mean "image"`) || len(doc["attempts"].([]any)) != 0 {
 		t.Errorf("report of a run that did not begin: %v", doc)
+	}
+}
+
+func TestLocalNotices(t *testing.T) {
+	dir := t.TempDir()
+	roles := filepath.Join(dir, "task-roles.yaml")
+	if err := os.WriteFile(roles, []byte("roles:\n  - roleArn: mapped\n    accessKeyId: A\n    secretAccessKey: S\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	proxy := &types.ProxyConfiguration{Type: types.ProxyConfigurationTypeAppmesh, ContainerName: aws.String("envoy")}
+	tests := []struct {
+		name      string
+		rolesFile string
+		def       types.TaskDefinition
+		override  string
+		want      []string
+	}{
+		{"nothing to say", roles, types.TaskDefinition{TaskRoleArn: aws.String("arn:aws:iam::1:role/mapped")}, "", nil},
+		{"a role without local credentials", roles, types.TaskDefinition{TaskRoleArn: aws.String("arn:aws:iam::1:role/other")}, "", []string{"the task role arn:aws:iam::1:role/other is not in the task roles file " + roles}},
+		{"the override's role counts", roles, types.TaskDefinition{TaskRoleArn: aws.String("arn:aws:iam::1:role/other")}, "arn:aws:iam::1:role/mapped", nil},
+		{"an endpoint whose roles file is unknown", "", types.TaskDefinition{TaskRoleArn: aws.String("arn:aws:iam::1:role/other")}, "", nil},
+		{"App Mesh proxy", "", types.TaskDefinition{ProxyConfiguration: proxy}, "", []string{"does not redirect their traffic through the proxy"}},
+	}
+	for _, tt := range tests {
+		req := &ecsmodel.RunTaskRequest{}
+		if tt.override != "" {
+			req.Overrides = &ecsmodel.TaskOverride{TaskRoleArn: tt.override}
+		}
+		got := localNotices(tt.rolesFile)(&tt.def, req)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: notices %q; want %d", tt.name, got, len(tt.want))
+			continue
+		}
+		for i, w := range tt.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%s: notice %q; want it to say %q", tt.name, got[i], w)
+			}
+		}
 	}
 }

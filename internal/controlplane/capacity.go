@@ -68,6 +68,26 @@ func hostPlacementCheck(where capacity, launchType string, in *ecsmodel.RunTaskR
 	return nil
 }
 
+// hostCapacityFailure returns the RunTask failure of a task of def (with
+// overrides o) on the host's own capacity, which has no placement but
+// cannot run everything: credential specs need a gMSA capability the local
+// agent lacks, as an instance lacking it fails placement (ATTRIBUTE); GPUs
+// are handed out only by placement on container instances that have them
+// (RESOURCE:GPU). Nil when it can run.
+func hostCapacityFailure(def *ecsmodel.TaskDefinition, o *ecsmodel.TaskOverride) *ecsmodel.Failure {
+	if need, err := ecs.TaskResourceNeeds(def, o); err == nil && need.GPUs > 0 {
+		return &ecsmodel.Failure{Reason: string(placement.ReasonGPU),
+			Detail: "GPU tasks run on container instances with GPUs (the default cluster's host instance registers the machine's NVIDIA GPUs; RegisterContainerInstance takes a GPU resource); these tasks run on the host's own capacity, which has none."}
+	}
+	for _, a := range def.RequiresAttributes {
+		if ecs.IsGMSAAttribute(a.Name) {
+			return &ecsmodel.Failure{Reason: string(placement.ReasonAttribute),
+				Detail: "The task definition requires the attribute " + a.Name + " (credentialSpecs or a credentialspec: security option: Active Directory gMSA), which the local agent does not have."}
+		}
+	}
+	return nil
+}
+
 // placementRequest builds the placement request of a RunTask: the task
 // definition's requiresAttributes and memberOf constraints, the request's
 // constraints (at most 10 in all) and strategies (at most 5; random when

@@ -23,6 +23,8 @@ type HostInstance struct {
 	Attributes map[string]string
 	// VersionInfo is reported as the instance's versionInfo.
 	VersionInfo ecsmodel.VersionInfo
+	// GPUs are the ids of the machine's NVIDIA GPUs (its GPU resource).
+	GPUs []string
 }
 
 // registerHost registers the host as the first container instance of the
@@ -43,7 +45,7 @@ func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance) error
 		return nil
 	}
 	spec := instanceSpec{
-		res:            ecs.InstanceResources{CPU: h.CPU, Memory: h.Memory, TCPPorts: slices.Clone(ecs.AgentPorts)},
+		res:            ecs.InstanceResources{CPU: h.CPU, Memory: h.Memory, TCPPorts: slices.Clone(ecs.AgentPorts), GPUs: slices.Sorted(slices.Values(h.GPUs))},
 		attrs:          cp.builtinAttributes(h.Attributes, nil),
 		info:           h.VersionInfo,
 		agentConnected: true,

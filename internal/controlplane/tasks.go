@@ -190,6 +190,11 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	if err := hostPlacementCheck(where, launchType, in); err != nil {
 		return nil, err
 	}
+	if where == hostCapacity {
+		if f := hostCapacityFailure(def, in.Overrides); f != nil {
+			return &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{*f}}, nil
+		}
+	}
 	now := cp.now()
 	var recs []*taskRecord
 	for i := int32(0); i < count; i++ {
@@ -290,7 +295,7 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 	def := revs[t.Revision-1].Def
 	spec := agent.TaskSpec{
 		ID: t.ID, ARN: t.ARN, Cluster: t.Cluster, LaunchType: t.LaunchType,
-		Definition: &def, Overrides: t.Overrides,
+		Definition: &def, Overrides: t.Overrides, GPUs: t.GPUs,
 	}
 	if in := cp.instances[t.ContainerInstance]; in != nil {
 		spec.EC2InstanceID = in.EC2InstanceID
@@ -670,6 +675,9 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 				}
 				if cd.MemoryReservation != nil {
 					wc.MemoryReservation = fmt.Sprint(*cd.MemoryReservation)
+				}
+				if gpus := agent.ContainerGPUs(def, t.Overrides, t.GPUs, c.Name); len(gpus) > 0 {
+					wc.GpuIds = append([]string(nil), gpus...)
 				}
 			}
 		}

@@ -243,3 +243,34 @@ func TestVolumePluginCapabilities(t *testing.T) {
 		}
 	}
 }
+
+func TestRequiresAttributes_CredentialSpecsNeedGMSA(t *testing.T) {
+	tests := []struct {
+		name string
+		c    ecsmodel.ContainerDefinition
+		want []string
+	}{
+		{"domainless", ecsmodel.ContainerDefinition{CredentialSpecs: []string{"credentialspecdomainless:arn:aws:s3:::bucket/spec.json"}}, []string{attrGMSADomainless}},
+		{"domain-joined", ecsmodel.ContainerDefinition{CredentialSpecs: []string{"credentialspec:arn:aws:ssm:us-east-1:000000000000:parameter/spec"}}, []string{attrGMSA}},
+		{"security option", ecsmodel.ContainerDefinition{DockerSecurityOptions: []string{"no-new-privileges", "credentialspec:file://spec.json"}}, []string{attrGMSA}},
+		{"other security options", ecsmodel.ContainerDefinition{DockerSecurityOptions: []string{"no-new-privileges"}}, nil},
+	}
+	caps := AgentCapabilities()
+	for _, tt := range tests {
+		tt.c.Name = "a"
+		var got []string
+		for _, a := range requiresAttributes(&ecsmodel.TaskDefinition{ContainerDefinitions: []ecsmodel.ContainerDefinition{tt.c}}) {
+			if strings.Contains(a.Name, "gmsa") {
+				got = append(got, a.Name)
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: gMSA attributes = %q; want %q", tt.name, got, tt.want)
+		}
+		for _, a := range got {
+			if _, found := slices.BinarySearch(caps, a); found {
+				t.Errorf("%s: the local agent advertises %s; it has no credentials-fetcher", tt.name, a)
+			}
+		}
+	}
+}

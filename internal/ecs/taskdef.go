@@ -32,6 +32,14 @@ const (
 	DefaultHealthCheckRetries  = 3
 )
 
+// Bounds of a container restart policy: restartAttemptPeriod in seconds,
+// and how many ignoredExitCodes it may list.
+const (
+	MinRestartAttemptPeriod = 60
+	MaxRestartAttemptPeriod = 1800
+	MaxIgnoredExitCodes     = 50
+)
+
 // Fargate's bounds for container startTimeout and stopTimeout, in seconds.
 const (
 	MinFargateTimeout = 2
@@ -364,6 +372,14 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 	}
 	if c.StartTimeout != nil && *c.StartTimeout < 0 {
 		return bad("'startTimeout' must not be negative.")
+	}
+	if p := c.RestartPolicy; p != nil {
+		if v := p.RestartAttemptPeriod; v != nil && (*v < MinRestartAttemptPeriod || *v > MaxRestartAttemptPeriod) {
+			return bad("'restartPolicy.restartAttemptPeriod' must be between %d and %d seconds; got %d.", MinRestartAttemptPeriod, MaxRestartAttemptPeriod, *v)
+		}
+		if n := len(p.IgnoredExitCodes); n > MaxIgnoredExitCodes {
+			return bad("'restartPolicy.ignoredExitCodes' can list at most %d exit codes; got %d.", MaxIgnoredExitCodes, n)
+		}
 	}
 	if err := r.checkPorts(c, bad); err != nil {
 		return err
@@ -976,6 +992,8 @@ const (
 	attrFirelensPrefix       = "ecs.capability.firelens."
 	attrDockerPluginPrefix   = "ecs.capability.docker-plugin."
 	attrContainerRestart     = "ecs.capability.container-restart-policy"
+	attrGMSA                 = "ecs.capability.gmsa"
+	attrGMSADomainless       = "ecs.capability.gmsa-domainless"
 	attrCPUArchitecture      = "ecs.cpu-architecture"
 	attrOSFamily             = "ecs.os-family"
 	attrFSxWindowsFileServer = AttrFSxWindowsFileServer
@@ -1012,6 +1030,13 @@ const (
 // Windows File Server volumes require: only Windows container instances
 // have it.
 const AttrFSxWindowsFileServer = "ecs.capability.fsxWindowsFileServer"
+
+// IsGMSAAttribute reports whether name is one of the gMSA capabilities a
+// task definition with credential specs requires, which the local agent
+// never has (they need the credentials-fetcher daemon).
+func IsGMSAAttribute(name string) bool {
+	return name == attrGMSA || name == attrGMSADomainless
+}
 
 var ecrImage = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/`)
 
@@ -1147,6 +1172,21 @@ func containerRequirements(td *ecsmodel.TaskDefinition, c *ecsmodel.ContainerDef
 	}
 	if c.RestartPolicy != nil && c.RestartPolicy.Enabled != nil && *c.RestartPolicy.Enabled {
 		add(attrContainerRestart)
+	}
+	// gMSA: the agent's capabilities for Active Directory credential
+	// specs (it advertises them only with the credentials-fetcher daemon,
+	// which the local agent never has).
+	for _, cs := range c.CredentialSpecs {
+		if strings.HasPrefix(cs, "credentialspecdomainless:") {
+			add(attrGMSADomainless)
+		} else {
+			add(attrGMSA)
+		}
+	}
+	for _, o := range c.DockerSecurityOptions {
+		if strings.HasPrefix(o, "credentialspec:") {
+			add(attrGMSA)
+		}
 	}
 	if lp := c.LinuxParameters; lp != nil {
 		if lp.InitProcessEnabled != nil && *lp.InitProcessEnabled {

@@ -13,6 +13,7 @@ import (
 )
 
 func i32(v int32) *int32 { return &v }
+func boolp(v bool) *bool { return &v }
 func bptr(v bool) *bool  { return &v }
 
 type req = ecsmodel.RegisterTaskDefinitionRequest
@@ -94,6 +95,9 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"fargate placement constraints", with(fargateReq(), func(r *req) {
 			r.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{{Type: "memberOf", Expression: "attribute:x == y"}}
 		}), ErrClient, "placement constraints are not supported on Fargate"},
+		{"restartPolicy", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), RestartPolicy: &ecsmodel.ContainerRestartPolicy{Enabled: boolp(true), IgnoredExitCodes: []int32{0}, RestartAttemptPeriod: i32(60)}}), ok, ""},
+		{"restartAttemptPeriod below 60 s", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), RestartPolicy: &ecsmodel.ContainerRestartPolicy{Enabled: boolp(true), RestartAttemptPeriod: i32(10)}}), ErrClient, "'restartPolicy.restartAttemptPeriod' must be between 60 and 1800 seconds; got 10."},
+		{"more than 50 ignoredExitCodes", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), RestartPolicy: &ecsmodel.ContainerRestartPolicy{Enabled: boolp(true), IgnoredExitCodes: make([]int32, 51)}}), ErrClient, "at most 50 exit codes"},
 		{"fargate stopTimeout", fargateReq(cdef{Name: "a", Image: "x", StopTimeout: i32(300)}), ErrClient, "stopTimeout is 300; on Fargate it must be between 2 and 120"},
 		{"fargate privileged", fargateReq(cdef{Name: "a", Image: "x", Privileged: bptr(true)}), ErrClient, "privileged containers are not supported on Fargate"},
 		{"fargate log driver", with(fargateReq(cdef{Name: "a", Image: "x", LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "json-file"}}), func(r *req) {}), ErrClient, "log driver json-file is not supported on Fargate"},

@@ -68,8 +68,10 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 		t.Errorf("register without memory: %v; want ClientException about memory", err)
 	}
 	_, err = client.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
-		Family:               aws.String("web"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(32), RestartPolicy: &types.ContainerRestartPolicy{Enabled: aws.Bool(true)}}},
+		Family:                aws.String("web"),
+		InferenceAccelerators: []types.InferenceAccelerator{{DeviceName: aws.String("device_1"), DeviceType: aws.String("eia2.medium")}},
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(32),
+			ResourceRequirements: []types.ResourceRequirement{{Type: types.ResourceTypeInferenceAccelerator, Value: aws.String("device_1")}}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,8 +83,8 @@ func TestAPI_SDKErrorTypes(t *testing.T) {
 	}
 	_, err = client.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("web")})
 	var ufe *types.UnsupportedFeatureException
-	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": restartPolicy`) {
-		t.Errorf("RunTask of a definition with a restartPolicy: %v; want UnsupportedFeatureException naming it", err)
+	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), `container "app": resourceRequirements InferenceAccelerator`) {
+		t.Errorf("RunTask of a definition with an Elastic Inference accelerator: %v; want UnsupportedFeatureException naming it", err)
 	}
 	_, err = client.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{})
 	if !errors.As(err, &ufe) || !strings.Contains(aws.ToString(ufe.Message), "DescribeCapacityProviders") {

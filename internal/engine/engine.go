@@ -138,7 +138,11 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			opts.Log.Warn("cannot read the machine's memory size; the host instance reports a default", "memoryMiB", fallbackMemoryMiB, "err", err)
 			mem = fallbackMemoryMiB
 		}
-		cpOpts.Host = hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem)
+		gpus := nvidiaGPUs(ctx)
+		if len(gpus) > 0 {
+			opts.Log.Info("the host instance registers the machine's NVIDIA GPUs", "gpus", gpus)
+		}
+		cpOpts.Host = hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem, gpus)
 		if plugins := <-drivers; len(plugins) > 0 {
 			// As the ECS agent does, the host advertises the volume
 			// plugins installed, beside the agent's capabilities.

@@ -23,9 +23,9 @@ const HostInstanceType = "local"
 const fallbackMemoryMiB = 4096
 
 // hostInstance describes the machine as the default cluster's container
-// instance: CPU units (1024 per core), memory, and the built-in attributes
-// of the operating system the tasks' containers see.
-func hostInstance(region, runtimeName string, cores int, memMiB int64) *controlplane.HostInstance {
+// instance: CPU units (1024 per core), memory, its NVIDIA GPUs, and the
+// built-in attributes of the operating system the tasks' containers see.
+func hostInstance(region, runtimeName string, cores int, memMiB int64, gpus []string) *controlplane.HostInstance {
 	osType := "linux" // Docker runs Linux containers, in a VM where the host is not Linux
 	if runtimeName == "process" {
 		osType = goruntime.GOOS
@@ -41,7 +41,39 @@ func hostInstance(region, runtimeName string, cores int, memMiB int64) *controlp
 			ecs.AttrInstanceType:     HostInstanceType,
 		},
 		VersionInfo: ecsmodel.VersionInfo{AgentVersion: ecs.LocalAgentVersion, AgentHash: "ecsrun"},
+		GPUs:        gpus,
 	}
+}
+
+// parseNvidiaSmiList returns the GPU UUIDs `nvidia-smi -L` lists, one
+// line per GPU: "GPU 0: <name> (UUID: GPU-<uuid>)" (the indented lines of
+// MIG devices are parts of a GPU, not GPUs).
+func parseNvidiaSmiList(out string) []string {
+	var ids []string
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "GPU ") {
+			continue
+		}
+		_, rest, ok := strings.Cut(line, "(UUID: ")
+		if !ok {
+			continue
+		}
+		if id, _, ok := strings.Cut(rest, ")"); ok && strings.TrimSpace(id) != "" {
+			ids = append(ids, strings.TrimSpace(id))
+		}
+	}
+	return ids
+}
+
+// parseNvidiaInformation returns the "GPU UUID" of a GPU's
+// /proc/driver/nvidia/gpus/<bus id>/information, or "".
+func parseNvidiaInformation(text string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "GPU UUID" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // parseMeminfo returns MemTotal of /proc/meminfo, in MiB.

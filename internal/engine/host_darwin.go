@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"syscall"
@@ -22,3 +23,6 @@ func totalMemoryMiB() (int64, error) {
 	}
 	return int64(n / (1 << 20)), nil
 }
+
+// nvidiaGPUs returns no GPUs: NVIDIA GPUs reach containers only on Linux.
+func nvidiaGPUs(context.Context) []string { return nil }

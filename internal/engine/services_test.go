@@ -286,9 +286,10 @@ func TestServices_Errors(t *testing.T) {
 		return &awsecs.CreateServiceInput{Cluster: env.cluster, ServiceName: aws.String("api"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}
 	}
 	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
-		Family: aws.String("restarts"),
+		Family:                aws.String("inference"),
+		InferenceAccelerators: []types.InferenceAccelerator{{DeviceName: aws.String("device_1"), DeviceType: aws.String("eia2.medium")}},
 		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16),
-			RestartPolicy: &types.ContainerRestartPolicy{Enabled: aws.Bool(true)}}},
+			ResourceRequirements: []types.ResourceRequirement{{Type: types.ResourceTypeInferenceAccelerator, Value: aws.String("device_1")}}}},
 	}))
 	first := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, base()))
 	again := ok[*awsecs.CreateServiceOutput](t, "CreateService again, same parameters")(e.CreateService(c, base()))
@@ -315,9 +316,9 @@ func TestServices_Errors(t *testing.T) {
 			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("ghost:1")
 		}, "ClientException", ""},
 		{"a definition the agent cannot run", func(in *awsecs.CreateServiceInput) {
-			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("restarts")
+			in.ServiceName, in.TaskDefinition = aws.String("b"), aws.String("inference")
 		},
-			"UnsupportedFeatureException", "restartPolicy"},
+			"UnsupportedFeatureException", "InferenceAccelerator"},
 		{"a bad placement strategy", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName = aws.String("b")
 			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("bogus")}}

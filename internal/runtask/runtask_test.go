@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/runtask/request"
@@ -535,5 +536,47 @@ func TestResolveTaskDefinition(t *testing.T) {
 	_, _, err = ResolveTaskDefinition(ctx, h.ecs, "sharde", false, false)
 	if err == nil || errors.As(err, &fe) || !strings.Contains(err.Error(), `task definition "sharde": there is no such file, and the target has no task definition of that name (ClientException:`) || strings.Contains(err.Error(), "RequestID") {
 		t.Errorf("unknown family: %v", err)
+	}
+}
+
+func TestRun_NoticesArePrintedOnceAndReported(t *testing.T) {
+	h := newHarness(t, nil)
+	h.rt.OnImage("meshed", fake.Exits(0))
+	h.rt.OnImage("envoy", fake.Exits(0))
+	def := h.file("mesh.yaml", `family: mesh
+networkMode: awsvpc
+proxyConfiguration:
+  type: APPMESH
+  containerName: envoy
+  properties: [{name: IgnoredUID, value: "1337"}, {name: ProxyIngressPort, value: "15000"}, {name: ProxyEgressPort, value: "15001"}, {name: AppPorts, value: "8080"}]
+containerDefinitions:
+  - {name: app, image: meshed, memory: 64}
+  - {name: envoy, image: envoy, memory: 64, essential: false}
+`)
+	opts := Options{TaskDefinition: def, Count: 3, Request: ecsmodel.RunTaskRequest{NetworkConfiguration: &ecsmodel.NetworkConfiguration{
+		AwsvpcConfiguration: &ecsmodel.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}}}
+	for _, notices := range []bool{true, false} {
+		o := &output{}
+		opts.Console = o.console(nil)
+		opts.Notices = nil
+		if notices {
+			opts.Notices = func(def *types.TaskDefinition, req *ecsmodel.RunTaskRequest) []string {
+				if def.ProxyConfiguration == nil || req.NetworkConfiguration == nil {
+					return nil
+				}
+				return []string{"traffic is not redirected through " + aws.ToString(def.ProxyConfiguration.ContainerName)}
+			}
+		}
+		rep, err := (&Runner{ECS: h.ecs, Logs: h.logs, Target: "test engine"}).Run(testCtx(t), opts)
+		if err != nil {
+			t.Fatalf("Run: %v\n%s", err, o.Info())
+		}
+		if rep.ExitCode != 0 {
+			t.Errorf("notices %v: exit code %d; want 0 (the task runs)\n%s", notices, rep.ExitCode, o.Info())
+		}
+		n := strings.Count(o.Info(), "Warning: traffic is not redirected through envoy")
+		if want := map[bool]int{true: 1, false: 0}[notices]; n != want || len(rep.Warnings) != want {
+			t.Errorf("notices %v: the warning is printed %d times and reported %q; want %d\n%s", notices, n, rep.Warnings, want, o.Info())
+		}
 	}
 }

@@ -50,6 +50,15 @@ func (o *Output) End() {
 	o.notifyLocked()
 }
 
+// Reopen records that the container runs again (it was restarted): lines
+// may come after End.
+func (o *Output) Reopen() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ended = false
+	o.notifyLocked()
+}
+
 // Read delivers the lines written at or after opts.Since, in order; with
 // opts.Follow it keeps delivering until End and the last line. It returns
 // ctx's error if ctx ends first.

@@ -59,6 +59,21 @@ type PullResult struct {
 	Cached bool
 }
 
+// RegistryAuth holds the credentials to pull an image with, from the
+// registry the image names (the ECS agent's private registry
+// authentication: repositoryCredentials).
+type RegistryAuth struct {
+	Username string
+	Password string
+}
+
+// AuthPuller is implemented by runtimes that can pull an image with given
+// registry credentials instead of their own.
+type AuthPuller interface {
+	// PullAuth is Pull with auth for the image's registry.
+	PullAuth(ctx context.Context, image string, behavior PullBehavior, auth RegistryAuth) (PullResult, error)
+}
+
 // Ulimit is one resource limit.
 type Ulimit struct {
 	Name string
@@ -155,6 +170,13 @@ type ContainerSpec struct {
 	// returns an error from Logs.
 	LogDriver  string
 	LogOptions map[string]string
+	// OpenStdin keeps the container's standard input open (nothing is ever
+	// written to it); Tty gives the container a terminal. A container with
+	// a terminal has one output stream: Logs delivers it as stdout.
+	OpenStdin bool
+	Tty       bool
+	// GPUs are the ids of the NVIDIA GPUs given to the container.
+	GPUs []string
 }
 
 // HealthCheck is a container health check, run by the runtime.

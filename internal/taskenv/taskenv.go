@@ -14,6 +14,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/envfile"
 	"github.com/ecsrun/ecsrun/internal/firelens"
+	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/secrets"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 	"github.com/ecsrun/ecsrun/internal/taskroles"
@@ -34,8 +35,8 @@ type Options struct {
 	// HostProcesses is true when tasks run as host processes (the process
 	// runtime), which share the host's network.
 	HostProcesses bool
-	// Log receives the warnings about task roles without local credentials
-	// (nil: none).
+	// Log receives warnings: a task role without local credentials, a
+	// repositoryCredentials secret missing from the store (nil: none).
 	Log *slog.Logger
 }
 
@@ -65,7 +66,12 @@ func (r *Resources) warnUnmapped(role string, err error) {
 var _ agent.TaskResources = (*Resources)(nil)
 
 // New returns the task resources of an engine.
-func New(opts Options) *Resources { return &Resources{opts: opts} }
+func New(opts Options) *Resources {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Resources{opts: opts}
+}
 
 // taskRole returns the task role of spec: the override's, else the
 // definition's.
@@ -189,8 +195,19 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 			}
 		}
 		if rc := cd.RepositoryCredentials; rc != nil && rc.CredentialsParameter != "" {
-			if err := r.checkRegistryAuth(rc.CredentialsParameter); err != nil {
+			auth, err := r.registryAuth(rc.CredentialsParameter)
+			switch {
+			case errors.Is(err, secrets.ErrNotFound):
+				// Unlike ECS, which fails the task: the Docker daemon's own
+				// credentials (docker login) are there to pull with.
+				r.opts.Log.Warn("repositoryCredentials: the secret is not in the local secret store; "+
+					"pulling the image with the Docker daemon's own credentials (docker login). "+
+					"Add the secret with `ecsrun secrets put` to pull with it",
+					"task", spec.ID, "container", cd.Name, "image", cd.Image, "credentialsParameter", rc.CredentialsParameter)
+			case err != nil:
 				secretErrs = append(secretErrs, fmt.Sprintf("container %s, repositoryCredentials: %v", cd.Name, err))
+			default:
+				env.RegistryAuth = auth
 			}
 		}
 		files, err := r.envFiles(spec, cd)
@@ -231,21 +248,22 @@ func (r *Resources) resolve(valueFrom string) (string, error) {
 	return v, nil
 }
 
-// checkRegistryAuth checks that a repositoryCredentials secret holds
-// {"username": ..., "password": ...}, as ECS requires.
-func (r *Resources) checkRegistryAuth(valueFrom string) error {
+// registryAuth returns the registry credentials a repositoryCredentials
+// secret holds: {"username": ..., "password": ...}, as ECS requires. The
+// error wraps secrets.ErrNotFound when the store has no such secret.
+func (r *Resources) registryAuth(valueFrom string) (*runtime.RegistryAuth, error) {
 	v, err := r.resolve(valueFrom)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var auth struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
 	if json.Unmarshal([]byte(v), &auth) != nil || auth.Username == "" || auth.Password == "" {
-		return errors.New("the secret is not a JSON object with a username and a password")
+		return nil, errors.New("the secret is not a JSON object with a username and a password")
 	}
-	return nil
+	return &runtime.RegistryAuth{Username: auth.Username, Password: auth.Password}, nil
 }
 
 // envFiles reads a container's environment files: the override's when it

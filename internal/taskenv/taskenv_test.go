@@ -12,6 +12,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/secrets"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 	"github.com/ecsrun/ecsrun/internal/taskroles"
@@ -291,5 +292,38 @@ func TestPrepare_FirelensSecretOptionsGoToTheRouter(t *testing.T) {
 				t.Errorf("container %s has %s; only the router gets the awsfirelens secret options", name, k)
 			}
 		}
+	}
+}
+
+func TestPrepare_RepositoryCredentials(t *testing.T) {
+	f := newFixture(t)
+	f.put("registry/creds", `{"username":"robot","password":"t0ken"}`)
+	var log strings.Builder
+	r := New(Options{Secrets: f.store, Roles: taskroles.NewProvider(filepath.Join(f.dir, "task-roles.yaml")),
+		Log: slog.New(slog.NewTextHandler(&log, nil))})
+	creds := func(p string) *ecsmodel.RepositoryCredentials {
+		return &ecsmodel.RepositoryCredentials{CredentialsParameter: p}
+	}
+	s := spec(ecsmodel.TaskDefinition{ExecutionRoleArn: execRole, ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "stored", Image: "registry.example.com/app", RepositoryCredentials: creds("arn:aws:secretsmanager:us-east-1:000000000000:secret:registry/creds-AbCdEf")},
+		{Name: "missing", Image: "registry.example.com/other", RepositoryCredentials: creds("arn:aws:secretsmanager:us-east-1:000000000000:secret:registry/absent")},
+		{Name: "none", Image: "plain"},
+	}})
+	env, err := r.Prepare(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := env["stored"].RegistryAuth, (runtime.RegistryAuth{Username: "robot", Password: "t0ken"}); got == nil || *got != want {
+		t.Errorf("stored RegistryAuth = %v; want %v", got, want)
+	}
+	if got := env["missing"].RegistryAuth; got != nil {
+		t.Errorf("missing RegistryAuth = %v; want none (the daemon's own credentials)", got)
+	}
+	if got := env["none"].RegistryAuth; got != nil {
+		t.Errorf("RegistryAuth without repositoryCredentials = %v; want none", got)
+	}
+	if l := log.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "registry/absent") ||
+		!strings.Contains(l, "Docker daemon's own credentials") || strings.Contains(l, "t0ken") {
+		t.Errorf("log = %q; want one warning naming the missing secret, and no value", l)
 	}
 }

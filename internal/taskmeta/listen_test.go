@@ -133,4 +133,3 @@ func TestMergeListeners(t *testing.T) {
 		t.Error("the second listener still accepts after Close")
 	}
 }
-

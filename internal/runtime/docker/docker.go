@@ -192,6 +192,8 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		Hostname:   spec.Hostname,
 		Labels:     spec.Labels,
 		StopSignal: spec.StopSignal,
+		OpenStdin:  spec.OpenStdin,
+		Tty:        spec.Tty,
 	}
 	if len(spec.EntryPoint) > 0 {
 		cfg.Entrypoint = spec.EntryPoint
@@ -226,6 +228,13 @@ func configs(spec runtime.ContainerSpec) (*container.Config, *container.HostConf
 		Sysctls:     spec.Sysctls,
 		SecurityOpt: spec.SecurityOpt,
 		LogConfig:   container.LogConfig{Type: spec.LogDriver, Config: spec.LogOptions},
+	}
+	if len(spec.GPUs) > 0 {
+		// The NVIDIA container toolkit's device request, as the ECS agent
+		// makes it for external instances.
+		hcfg.DeviceRequests = []container.DeviceRequest{{
+			Driver: "nvidia", DeviceIDs: spec.GPUs, Capabilities: [][]string{{"gpu"}},
+		}}
 	}
 	for _, d := range spec.Devices {
 		dm, err := device(d)

@@ -676,3 +676,23 @@ func (h *harness) runAllThenSignal(specs ...runtime.ContainerSpec) []string {
 	}
 	return ids
 }
+
+func TestRuntime_PullAuthSendsTheCredentialsToTheRegistry(t *testing.T) {
+	h := newHarness(t)
+	reg := runtimetest.NewRegistry(t)
+	ref := reg.Host + "/ecsrun-test/private:latest"
+	if _, err := h.rt.Pull(h.ctx, ref, runtime.PullAlways); !errors.Is(err, runtime.ErrPull) {
+		t.Fatalf("Pull without credentials = %v; want ErrPull", err)
+	}
+	if got := reg.Credentials(); len(got) != 0 {
+		t.Fatalf("the registry got credentials %q from a pull without any", got)
+	}
+	_, err := h.rt.PullAuth(h.ctx, ref, runtime.PullAlways, runtime.RegistryAuth{Username: "robot", Password: "t0ken"})
+	if !errors.Is(err, runtime.ErrPull) {
+		t.Fatalf("PullAuth of an image the registry lacks = %v; want ErrPull", err)
+	}
+	got := reg.Credentials()
+	if len(got) == 0 || slices.ContainsFunc(got, func(c string) bool { return c != "robot:t0ken" }) {
+		t.Errorf("the registry got credentials %q; want robot:t0ken on every authenticated request", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/runtimetest"
+	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
 // pollState inspects id until cond holds or the harness deadline passes.
@@ -326,5 +327,36 @@ func TestRuntime_StoppedContainerWithAMemoryLimitIsReportedPromptly(t *testing.T
 	// long as for a container that died by itself.
 	if d := time.Since(start); d > 3500*time.Millisecond {
 		t.Errorf("Stop and Wait took %v; want the exit reported soon after the 1 s stop timeout", d)
+	}
+}
+
+func TestRuntime_TerminalAndOpenStdin(t *testing.T) {
+	h := newHarness(t)
+	// Not testimage.DefaultTag, which worktrees with other versions of the
+	// toolbox (without the tty verb) retag while the tests run.
+	const tag = "ecsrun-test/toolbox:runtime-tty"
+	if err := testimage.Build(h.ctx, tag); err != nil {
+		t.Fatal(err)
+	}
+	tty := h.spec("out", "to stdout", "--", "err", "to stderr", "--", "tty")
+	tty.Image, tty.Tty, tty.OpenStdin = tag, true, true
+	id := h.Run(tty)
+	if st := h.Wait(id); st.ExitCode != 42 {
+		t.Fatalf("exit code with a terminal = %d; want 42 (stdin is a terminal)", st.ExitCode)
+	}
+	// One stream, no carriage returns; followed as the agent follows it.
+	var lines []runtime.LogLine
+	if err := h.rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { lines = append(lines, l) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"stdout:to stdout", "stdout:to stderr", "stdout:stdin is a terminal"}
+	if got := runtimetest.Texts(lines); !slices.Equal(got, want) {
+		t.Errorf("Logs with a terminal = %q; want %q", got, want)
+	}
+	spec := h.spec("tty")
+	spec.Image = tag
+	plain := h.Run(spec)
+	if st := h.Wait(plain); st.ExitCode != 1 {
+		t.Errorf("exit code without a terminal = %d; want 1", st.ExitCode)
 	}
 }

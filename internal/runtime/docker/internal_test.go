@@ -69,6 +69,20 @@ func TestConfigs_MapsSpec(t *testing.T) {
 		t.Errorf("ExposedPorts = %v; want 80/tcp and 53/udp", cfg.ExposedPorts)
 	}
 
+	if len(hc.DeviceRequests) != 0 || cfg.Tty || cfg.OpenStdin {
+		t.Errorf("DeviceRequests %v, Tty %v, OpenStdin %v; want none without GPUs, terminal or stdin", hc.DeviceRequests, cfg.Tty, cfg.OpenStdin)
+	}
+	gpu := spec
+	gpu.GPUs, gpu.Tty, gpu.OpenStdin = []string{"GPU-a", "GPU-b"}, true, true
+	cfg, hc, _ = configs(gpu)
+	if len(hc.DeviceRequests) != 1 || hc.DeviceRequests[0].Driver != "nvidia" || !slices.Equal(hc.DeviceRequests[0].DeviceIDs, gpu.GPUs) ||
+		len(hc.DeviceRequests[0].Capabilities) != 1 || !slices.Equal(hc.DeviceRequests[0].Capabilities[0], []string{"gpu"}) {
+		t.Errorf("DeviceRequests = %+v; want the nvidia driver with GPU-a, GPU-b and the gpu capability", hc.DeviceRequests)
+	}
+	if !cfg.Tty || !cfg.OpenStdin {
+		t.Errorf("Tty %v, OpenStdin %v; want both", cfg.Tty, cfg.OpenStdin)
+	}
+
 	spec.NetworkMode = "host"
 	_, hc, _ = configs(spec)
 	if len(hc.PortBindings) != 0 {

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -30,7 +31,16 @@ const MaxLineBytes = runtime.MaxLineBytes
 // exits). So once the container has stopped, Logs asks for the last message
 // recorded, and unless it is the last one delivered, reads the end of the
 // output again and delivers what the follow missed.
+//
+// A container with a terminal (Tty) has one output stream, which the engine
+// sends raw rather than multiplexed: it is delivered as stdout, without the
+// carriage return the terminal puts before each newline.
 func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, fn func(runtime.LogLine)) error {
+	info, err := r.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		return wrap("logs", id, nil, runtime.ErrNotFound, err)
+	}
+	tty := info.Config != nil && info.Config.Tty
 	rd := newLogReader(opts.Since, fn)
 	for {
 		if opts.Follow {
@@ -38,7 +48,7 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 				return err
 			}
 		}
-		if err := r.streamLogs(ctx, id, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
+		if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
 			return err
 		}
 		if !opts.Follow {
@@ -54,11 +64,11 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 		}
 		// Stopped: the engine has recorded all of the output now.
 		last := &lastFrame{}
-		if err := r.streamLogs(ctx, id, opts.Since, false, "1", last); err != nil {
+		if err := r.streamLogs(ctx, id, tty, opts.Since, false, "1", last); err != nil {
 			return err
 		}
 		if !rd.endsWith(last) {
-			if err := r.streamLogs(ctx, id, rd.pos.Resume(), false, "", rd); err != nil {
+			if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), false, "", rd); err != nil {
 				return err
 			}
 		}
@@ -97,8 +107,10 @@ type frameSink interface {
 }
 
 // streamLogs asks the engine for the output from since on (the last tail
-// messages when tail is set) and passes each message to sink.
-func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, follow bool, tail string, sink frameSink) error {
+// messages when tail is set) and passes each message to sink. The output of
+// a container with a terminal (tty) is one raw stream rather than stdout and
+// stderr frames.
+func (r *Runtime) streamLogs(ctx context.Context, id string, tty bool, since time.Time, follow bool, tail string, sink frameSink) error {
 	o := container.LogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true, Follow: follow, Tail: tail}
 	if !since.IsZero() {
 		o.Since = strconv.FormatInt(since.Unix(), 10) + "." + fmt.Sprintf("%09d", since.Nanosecond())
@@ -108,7 +120,11 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, since time.Time, fo
 		return wrap("logs", id, nil, runtime.ErrNotFound, err)
 	}
 	defer rc.Close()
-	_, err = stdcopy.StdCopy(frameWriter{runtime.Stdout, sink}, frameWriter{runtime.Stderr, sink}, rc)
+	if tty {
+		err = ttyFrames(rc, sink)
+	} else {
+		_, err = stdcopy.StdCopy(frameWriter{runtime.Stdout, sink}, frameWriter{runtime.Stderr, sink}, rc)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("docker: logs %s: %w", id, ctx.Err())
@@ -132,6 +148,39 @@ var _ io.Writer = frameWriter{}
 func (w frameWriter) Write(p []byte) (int, error) {
 	w.sink.frame(w.stream, p)
 	return len(p), nil
+}
+
+// ttyFrames passes the raw output of a container with a terminal to sink,
+// as stdout, one message at a time. The engine sends each message as
+// "<timestamp> <text>", text ending with a newline except for a partial
+// message (a piece of a line longer than 16 KiB, or output that ended
+// without a newline), so a message ends at each newline; the carriage return
+// the terminal writes before a newline is dropped. A partial message thus
+// runs into the next one, with its timestamp: only lines over 16 KiB from a
+// terminal are affected.
+func ttyFrames(rc io.Reader, sink frameSink) error {
+	br := bufio.NewReaderSize(rc, 64<<10)
+	var msg []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		msg = append(msg, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(msg) > 0 {
+			if bytes.HasSuffix(msg, []byte("\r\n")) {
+				msg = append(msg[:len(msg)-2], '\n')
+			}
+			sink.frame(runtime.Stdout, msg)
+			msg = msg[:0]
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // parseFrame splits a message "<RFC3339Nano timestamp> <text>"; ok is false

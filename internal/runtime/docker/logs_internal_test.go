@@ -198,3 +198,39 @@ func TestLogReader_EndsWith(t *testing.T) {
 		}
 	}
 }
+
+func TestTTYFrames_SplitsTheRawStreamIntoMessages(t *testing.T) {
+	stamp := func(at time.Duration, text string) string { return string(out(at, text).raw()) }
+	tests := []struct {
+		name string
+		raw  string
+		want []line
+	}{
+		{"empty", "", nil},
+		{"lines with the terminal's carriage returns",
+			stamp(1, "hello\r\n") + stamp(2, "world\r\n"),
+			[]line{{runtime.Stdout, 1, "hello"}, {runtime.Stdout, 2, "world"}}},
+		{"a carriage return inside a line stays",
+			stamp(1, "a\rb\r\n"),
+			[]line{{runtime.Stdout, 1, "a\rb"}}},
+		{"a last line without a newline",
+			stamp(1, "one\r\n") + stamp(2, "prompt> "),
+			[]line{{runtime.Stdout, 1, "one"}, {runtime.Stdout, 2, "prompt> "}}},
+		{"a message longer than the reader's buffer",
+			stamp(1, strings.Repeat("x", 100<<10)+"\r\n"),
+			[]line{{runtime.Stdout, 1, strings.Repeat("x", 100<<10)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []line
+			rd := newLogReader(time.Time{}, collect(&got))
+			if err := ttyFrames(strings.NewReader(tt.raw), rd); err != nil {
+				t.Fatal(err)
+			}
+			rd.flush()
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ttyFrames(%.60q) = %v; want %v", tt.raw, got, tt.want)
+			}
+		})
+	}
+}

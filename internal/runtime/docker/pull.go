@@ -12,6 +12,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types/image"
+	registrytypes "github.com/docker/docker/api/types/registry"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -30,6 +31,19 @@ import (
 // answer within Options.PullStartTimeout), default pulls of cached images
 // from that registry use the cache at once for Options.UnreachableTTL.
 func (r *Runtime) Pull(ctx context.Context, ref string, behavior runtime.PullBehavior) (runtime.PullResult, error) {
+	return r.pullImage(ctx, ref, behavior, nil)
+}
+
+var _ runtime.AuthPuller = (*Runtime)(nil)
+
+// PullAuth is Pull with auth for ref's registry, sent to the engine as the
+// pull's registry authentication (X-Registry-Auth) instead of the engine's
+// own credentials, as the ECS agent pulls with repositoryCredentials.
+func (r *Runtime) PullAuth(ctx context.Context, ref string, behavior runtime.PullBehavior, auth runtime.RegistryAuth) (runtime.PullResult, error) {
+	return r.pullImage(ctx, ref, behavior, &auth)
+}
+
+func (r *Runtime) pullImage(ctx context.Context, ref string, behavior runtime.PullBehavior, auth *runtime.RegistryAuth) (runtime.PullResult, error) {
 	switch behavior {
 	case runtime.PullDefault, "":
 		type lookup struct {
@@ -51,7 +65,7 @@ func (r *Runtime) Pull(ctx context.Context, ref string, behavior runtime.PullBeh
 			}
 			cachedC <- c
 		}
-		perr := r.pull(ctx, ref)
+		perr := r.pull(ctx, ref, auth)
 		if perr == nil {
 			<-cachedC
 			return r.cached(ctx, ref) // the pull may have changed the image
@@ -63,7 +77,7 @@ func (r *Runtime) Pull(ctx context.Context, ref string, behavior runtime.PullBeh
 		}
 		return runtime.PullResult{}, r.pullError(ref, c.err, perr)
 	case runtime.PullAlways:
-		if err := r.pull(ctx, ref); err != nil {
+		if err := r.pull(ctx, ref, auth); err != nil {
 			return runtime.PullResult{}, pullErr(ref, err)
 		}
 		return r.cached(ctx, ref)
@@ -76,7 +90,7 @@ func (r *Runtime) Pull(ctx context.Context, ref string, behavior runtime.PullBeh
 		if !cerrdefs.IsNotFound(err) {
 			return runtime.PullResult{}, wrap("pull", ref, runtime.ErrPull, nil, err)
 		}
-		if perr := r.pull(ctx, ref); perr != nil {
+		if perr := r.pull(ctx, ref, auth); perr != nil {
 			return runtime.PullResult{}, r.pullError(ref, err, perr)
 		}
 		return r.cached(ctx, ref)
@@ -148,20 +162,26 @@ type flight struct {
 	err  error
 }
 
-// pull asks the engine to pull ref. Concurrent pulls of one reference share
-// a single engine request, which does not depend on any one caller's
+// pull asks the engine to pull ref, with auth when it is set. Concurrent
+// pulls of one reference with the same credentials share a single engine
+// request, which does not depend on any one caller's
 // context (the start and inactivity timeouts bound it). A failure that shows
 // the registry cannot be reached is remembered for unreachableTTL.
-func (r *Runtime) pull(ctx context.Context, ref string) error {
+func (r *Runtime) pull(ctx context.Context, ref string, auth *runtime.RegistryAuth) error {
+	opts, err := pullOptions(auth)
+	if err != nil {
+		return err
+	}
+	key := ref + "\x00" + opts.RegistryAuth
 	r.mu.Lock()
-	f, ok := r.flights[ref]
+	f, ok := r.flights[key]
 	if !ok {
 		f = &flight{done: make(chan struct{})}
-		r.flights[ref] = f
+		r.flights[key] = f
 		go func() {
-			f.err = r.pullOnce(context.WithoutCancel(ctx), ref)
+			f.err = r.pullOnce(context.WithoutCancel(ctx), ref, opts)
 			r.mu.Lock()
-			delete(r.flights, ref)
+			delete(r.flights, key)
 			if f.err != nil && unreachable(f.err) && r.unreachableTTL > 0 {
 				r.down[registry(ref)] = time.Now().Add(r.unreachableTTL)
 			} else if f.err == nil {
@@ -222,16 +242,31 @@ func unreachable(err error) bool {
 // errNoAnswer is the cause of a pull cancelled by the start timeout.
 var errNoAnswer = errors.New("no answer from the registry")
 
+// pullOptions returns the engine's pull options for auth: none (the
+// engine's own credentials) when auth is nil, else the credentials encoded
+// for the X-Registry-Auth header, username and password only as the ECS
+// agent sends them (the engine applies them to the image's registry).
+func pullOptions(auth *runtime.RegistryAuth) (image.PullOptions, error) {
+	if auth == nil {
+		return image.PullOptions{}, nil
+	}
+	enc, err := registrytypes.EncodeAuthConfig(registrytypes.AuthConfig{Username: auth.Username, Password: auth.Password})
+	if err != nil {
+		return image.PullOptions{}, fmt.Errorf("encode registry credentials: %w", err)
+	}
+	return image.PullOptions{RegistryAuth: enc}, nil
+}
+
 // pullOnce runs one engine pull, bounded by the start and inactivity
 // timeouts.
-func (r *Runtime) pullOnce(ctx context.Context, ref string) error {
+func (r *Runtime) pullOnce(ctx context.Context, ref string, opts image.PullOptions) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := time.AfterFunc(r.pullStartTimeout, func() {
 		cancel(fmt.Errorf("%w within %v", errNoAnswer, r.pullStartTimeout))
 	})
 	defer timer.Stop()
-	rc, err := r.cli.ImagePull(ctx, ref, image.PullOptions{})
+	rc, err := r.cli.ImagePull(ctx, ref, opts)
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 			return cause

@@ -114,6 +114,9 @@ type Runtime struct {
 
 	vmu     sync.RWMutex // guards volumes
 	volumes map[string]runtime.VolumeSpec
+
+	amu   sync.Mutex // guards auths
+	auths map[string][]runtime.RegistryAuth
 }
 
 // New returns a Runtime whose containers run until stopped.
@@ -269,6 +272,26 @@ func (r *Runtime) Pull(ctx context.Context, image string, behavior runtime.PullB
 	return runtime.PullResult{ImageID: "sha256:fake", Cached: behavior != runtime.PullAlways}, nil
 }
 
+var _ runtime.AuthPuller = (*Runtime)(nil)
+
+// PullAuth is Pull, recording auth (see PullAuths).
+func (r *Runtime) PullAuth(ctx context.Context, image string, behavior runtime.PullBehavior, auth runtime.RegistryAuth) (runtime.PullResult, error) {
+	r.amu.Lock()
+	if r.auths == nil {
+		r.auths = map[string][]runtime.RegistryAuth{}
+	}
+	r.auths[image] = append(r.auths[image], auth)
+	r.amu.Unlock()
+	return r.Pull(ctx, image, behavior)
+}
+
+// PullAuths returns the credentials PullAuth was given for image, in order.
+func (r *Runtime) PullAuths(image string) []runtime.RegistryAuth {
+	r.amu.Lock()
+	defer r.amu.Unlock()
+	return slices.Clone(r.auths[image])
+}
+
 // Create records a container and picks its Behavior.
 func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (string, error) {
 	b := r.behavior(spec)
@@ -285,6 +308,8 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 
 // Start runs the script: prints the output and, for an exiting Behavior,
 // exits after its Delay (at once, before Start returns, when it is zero).
+// Starting a container that exited runs its script again, as Docker
+// restarts a stopped container (its output goes on after the first run's).
 func (r *Runtime) Start(ctx context.Context, id string) error {
 	c, err := r.lookup("start", id)
 	if err != nil {
@@ -296,7 +321,11 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	case running:
 		return nil
 	case exited:
-		return fmt.Errorf("fake: start %s: %w: container already ran", id, runtime.ErrStart)
+		if c.b.StartErr != nil {
+			return wrapKind("start", id, runtime.ErrStart, c.b.StartErr)
+		}
+		c.done, c.stopping, c.exit = make(chan struct{}), false, runtime.ExitStatus{}
+		c.out.Reopen()
 	}
 	if c.b.StartErr != nil {
 		c.status = exited
@@ -321,8 +350,11 @@ func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, erro
 	if err != nil {
 		return runtime.ExitStatus{}, err
 	}
+	c.mu.Lock()
+	done := c.done
+	c.mu.Unlock()
 	select {
-	case <-c.done:
+	case <-done:
 	case <-ctx.Done():
 		return runtime.ExitStatus{}, fmt.Errorf("fake: wait %s: %w", id, ctx.Err())
 	}

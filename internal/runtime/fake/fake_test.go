@@ -324,3 +324,27 @@ func BenchmarkRuntime_TaskLifecycle(b *testing.B) {
 		}
 	})
 }
+
+func TestStart_RestartsAnExitedContainer(t *testing.T) {
+	rt := fake.New()
+	rt.Default(fake.Exits(4, "run"))
+	id, err := rt.Create(ctx(t), runtime.ContainerSpec{Name: "again", Image: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		if err := rt.Start(ctx(t), id); err != nil {
+			t.Fatalf("Start #%d: %v", run, err)
+		}
+		if st, err := rt.Wait(ctx(t), id); err != nil || st.ExitCode != 4 {
+			t.Fatalf("Wait #%d = %+v, %v; want exit 4", run, st, err)
+		}
+	}
+	var lines []string
+	if err := rt.Logs(ctx(t), id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { lines = append(lines, l.Text) }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(lines, []string{"run", "run"}) {
+		t.Errorf("output = %q; want one line per run", lines)
+	}
+}

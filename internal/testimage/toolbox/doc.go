@@ -65,6 +65,8 @@
 //	                      $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, else
 //	                      $AWS_CONTAINER_CREDENTIALS_FULL_URI with the header
 //	                      Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN
+//	tty                   print whether stdin is a terminal, and exit 42 if
+//	                      it is, else 1
 //	fetchwait URL DURATION  like fetch, retrying every 50ms until it works or
 //	                      DURATION has passed
 //

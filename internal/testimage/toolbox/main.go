@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // mu serialises writes so that concurrent steps (a trap, the HTTP server)
@@ -363,6 +365,14 @@ func run(step []string) error {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	case "tty":
+		// As the ECS agent's interactive-tty functional test checks it.
+		if term.IsTerminal(int(os.Stdin.Fd())) {
+			write(os.Stdout, "stdin is a terminal\n")
+			os.Exit(42)
+		}
+		write(os.Stdout, "stdin is not a terminal\n")
+		os.Exit(1)
 	case "awscreds":
 		// As the AWS SDKs find a container's credentials.
 		header := http.Header{}
