@@ -60,6 +60,9 @@ func Check(spec *TaskSpec) error {
 			add("volume %q: s3filesVolumeConfiguration", v.Name)
 		}
 	}
+	if len(def.InferenceAccelerators) > 0 || spec.Overrides != nil && len(spec.Overrides.InferenceAcceleratorOverrides) > 0 {
+		add("inferenceAccelerators (Amazon Elastic Inference, which AWS has discontinued)")
+	}
 	if def.TaskRoleArn != "" || (spec.Overrides != nil && spec.Overrides.TaskRoleArn != "") {
 		add("taskRoleArn (task role credentials)")
 	}

@@ -214,4 +214,13 @@ func TestCheck_GPUsRunInferenceAcceleratorsAreRefused(t *testing.T) {
 	if err := Check(&TaskSpec{Definition: eia}); !errors.Is(err, ecs.ErrUnsupportedFeature) || !strings.Contains(err.Error(), "InferenceAccelerator") {
 		t.Errorf("Check of an Elastic Inference definition = %v; want ErrUnsupportedFeature naming InferenceAccelerator", err)
 	}
+	task := &ecsmodel.TaskDefinition{Family: "f", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "a"}},
+		InferenceAccelerators: []ecsmodel.InferenceAccelerator{{DeviceName: "device_1", DeviceType: "eia2.medium"}}}
+	if err := Check(&TaskSpec{Definition: task}); !errors.Is(err, ecs.ErrUnsupportedFeature) || !strings.Contains(err.Error(), "inferenceAccelerators") {
+		t.Errorf("Check of task-level inferenceAccelerators = %v; want ErrUnsupportedFeature naming them", err)
+	}
+	task.InferenceAccelerators = []ecsmodel.InferenceAccelerator{}
+	if err := Check(&TaskSpec{Definition: task}); err != nil {
+		t.Errorf("Check of an empty inferenceAccelerators list (as describe-task-definition saves it) = %v; want nil", err)
+	}
 }
