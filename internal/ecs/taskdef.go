@@ -188,7 +188,8 @@ func (r *registration) check() error {
 		return Errorf(ErrClient, "Container list cannot be empty.")
 	}
 	if len(td.ContainerDefinitions) > MaxContainersPerTaskDefinition {
-		return Errorf(ErrClient, "Too many containers: %d. A task definition can have at most %d container definitions.", len(td.ContainerDefinitions), MaxContainersPerTaskDefinition)
+		// ECS's words (github.com/aws/amazon-ecs-cli/issues/184).
+		return Errorf(ErrClient, "Too many containers. A task definition can have at most %d container definitions; this one has %d.", MaxContainersPerTaskDefinition, len(td.ContainerDefinitions))
 	}
 	if err := r.checkVolumes(); err != nil {
 		return err
@@ -210,7 +211,7 @@ func (r *registration) check() error {
 		}
 	}
 	for _, check := range []func() error{
-		r.checkEssential, r.checkDependencies, r.checkHostPorts, r.checkTotals,
+		r.checkEssential, r.checkDependencies, r.checkHostPorts, r.checkTotals, r.checkFirelens,
 		r.checkPlacementConstraints, r.checkTags, r.checkProxy, r.checkTaskOptions,
 		r.checkRequiredCompatibilities, r.checkExecutionRole,
 	} {
@@ -232,7 +233,8 @@ func (r *registration) checkExecutionRole() error {
 			return Errorf(ErrClient, "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.")
 		}
 		if c.RepositoryCredentials != nil && c.RepositoryCredentials.CredentialsParameter != "" {
-			return Errorf(ErrClient, "When you are specifying repositoryCredentials, you must also specify a value for 'executionRoleArn'.")
+			// ECS's words (github.com/sil-org/ecs-deploy/issues/188).
+			return Errorf(ErrClient, "Private repository authentication requires that the task definition specify a value for executionRoleArn.")
 		}
 	}
 	return nil
@@ -352,17 +354,17 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 	if c.Memory == nil && c.MemoryReservation == nil && r.taskMem == 0 {
 		return Errorf(ErrClient, "Invalid setting for container '%s'. At least one of 'memory' or 'memoryReservation' must be specified.", name)
 	}
-	if c.Memory != nil && *c.Memory < MinContainerMemory {
-		return bad("'memory' is %d MiB; the minimum is %d MiB.", *c.Memory, MinContainerMemory)
-	}
-	if c.MemoryReservation != nil && *c.MemoryReservation < MinContainerMemory {
-		return bad("'memoryReservation' is %d MiB; the minimum is %d MiB.", *c.MemoryReservation, MinContainerMemory)
-	}
+	// ECS registers a container memory or memoryReservation below Docker's
+	// 6 MiB minimum; Docker refuses to create the container
+	// (CannotCreateContainerError: "Minimum memory reservation allowed is
+	// 6MB", github.com/awsdocs/amazon-ecs-developer-guide/pull/185), and so
+	// does the local Docker.
 	if c.Memory != nil && c.MemoryReservation != nil && *c.MemoryReservation > *c.Memory {
 		return bad("'memoryReservation' (%d MiB) must not be greater than 'memory' (%d MiB).", *c.MemoryReservation, *c.Memory)
 	}
 	if r.taskMem > 0 && c.Memory != nil && int(*c.Memory) > r.taskMem {
-		return bad("'memory' (%d MiB) must not be greater than the task memory (%d MiB).", *c.Memory, r.taskMem)
+		// ECS's words (github.com/pulumi/pulumi-awsx/issues/188).
+		return Errorf(ErrClient, "The 'memory' setting for container '%s' is greater than for the task. Container memory %d MiB, task memory %d MiB.", name, *c.Memory, r.taskMem)
 	}
 	if c.Cpu < 0 {
 		return bad("'cpu' must not be negative.")
@@ -384,17 +386,13 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 	if err := r.checkPorts(c, bad); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
+	// ECS registers a variable named twice, and the container gets the
+	// last value (github.com/metaps/genova/issues/295); so do secrets.
 	for _, e := range c.Environment {
 		if e.Name == "" {
 			return bad("Environment variable names should not be null or empty.")
 		}
-		if seen[e.Name] {
-			return bad("Duplicate environment variable '%s'.", e.Name)
-		}
-		seen[e.Name] = true
 	}
-	seen = map[string]bool{}
 	for _, s := range c.Secrets {
 		if s.Name == "" {
 			return bad("Secret names should not be null or empty.")
@@ -402,10 +400,6 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 		if s.ValueFrom == "" {
 			return bad("Secret '%s' needs a valueFrom (a Secrets Manager secret or SSM parameter ARN or name).", s.Name)
 		}
-		if seen[s.Name] {
-			return bad("Duplicate secret '%s'.", s.Name)
-		}
-		seen[s.Name] = true
 	}
 	if h := c.HealthCheck; h != nil {
 		if len(h.Command) == 0 {
@@ -426,18 +420,20 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 		case "":
 			return bad("logConfiguration.logDriver should not be null or empty.")
 		case ecsmodel.LogDriverAwslogs:
-			if lc.Options["awslogs-group"] == "" {
-				return bad("The awslogs log driver requires the option 'awslogs-group'.")
+			if err := checkAwslogs(lc.Options); err != nil {
+				return err
 			}
 		case ecsmodel.LogDriverAwsfirelens:
 			if !slices.ContainsFunc(r.td.ContainerDefinitions, func(o ecsmodel.ContainerDefinition) bool { return o.FirelensConfiguration != nil }) {
-				return bad("The awsfirelens log driver needs a container with a firelensConfiguration in the task definition.")
+				// ECS's words (github.com/fabfuel/ecs-deploy/issues/164).
+				return Errorf(ErrClient, "When awsfirelens log driver is specified in log configuration, a firelens configuration object must be configured in one of the containers.")
 			}
 		}
 	}
 	for _, l := range c.Links {
 		if r.mode != ecsmodel.NetworkModeBridge {
-			return Errorf(ErrClient, "Links are not supported when networkMode=%s. Container '%s' has links; use networkMode bridge or reach other containers over localhost.", r.mode, name)
+			// ECS's words (github.com/aws-observability/aws-otel-collector/issues/1359).
+			return Errorf(ErrClient, "Links are not supported when networkMode=%s. (Container '%s' has links; use networkMode bridge, or reach the other containers over localhost.)", r.mode, name)
 		}
 		target, _, _ := strings.Cut(l, ":")
 		if target == name {
@@ -452,7 +448,8 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 			return bad("mountPoints.sourceVolume should not be null or empty.")
 		}
 		if !r.volumeSet[mp.SourceVolume] {
-			return bad("The mount point source volume '%s' is not a volume of the task definition; declare it under 'volumes'.", mp.SourceVolume)
+			// ECS's words (github.com/ansible/ansible/issues/35751).
+			return Errorf(ErrClient, "Unknown volume '%s'. (Container '%s' mounts it; declare it under 'volumes'.)", mp.SourceVolume, name)
 		}
 		if mp.ContainerPath == "" {
 			return bad("mountPoints.containerPath should not be null or empty (source volume '%s').", mp.SourceVolume)
@@ -468,6 +465,39 @@ func (r *registration) checkContainer(c *ecsmodel.ContainerDefinition) error {
 		if r.byName[vf.SourceContainer] == nil {
 			return bad("volumesFrom.sourceContainer '%s' is not a container of the task definition.", vf.SourceContainer)
 		}
+	}
+	return nil
+}
+
+// checkAwslogs checks the options of the awslogs log driver as ECS does at
+// registration: awslogs-group is required (ECS's words:
+// github.com/terraform-aws-modules/terraform-aws-ecs/issues/206), and
+// awslogs-create-group, when given, must be true in any case ("True" is in
+// AWS's own templates; "false" is refused in ECS's words:
+// github.com/terraform-linters/tflint-ruleset-aws/issues/348).
+func checkAwslogs(opts map[string]string) error {
+	if strings.TrimSpace(opts["awslogs-group"]) == "" {
+		return Errorf(ErrClient, "Log driver awslogs option 'awslogs-group' should not be null or empty.")
+	}
+	if v, ok := opts["awslogs-create-group"]; ok && !strings.EqualFold(strings.TrimSpace(v), "true") {
+		return Errorf(ErrClient, "Log driver awslogs option 'awslogs-create-group' should only be set to 'true', else omit option.")
+	}
+	return nil
+}
+
+// checkFirelens refuses, as ECS does, a log router (a container with a
+// firelensConfiguration) that no container sends its logs to (ECS's words:
+// github.com/aws/amazon-cloudwatch-logs-for-fluent-bit/issues/20). The
+// converse, awsfirelens without a router, is refused by checkContainer.
+func (r *registration) checkFirelens() error {
+	router, routed := false, false
+	for i := range r.td.ContainerDefinitions {
+		c := &r.td.ContainerDefinitions[i]
+		router = router || c.FirelensConfiguration != nil
+		routed = routed || c.LogConfiguration != nil && c.LogConfiguration.LogDriver == ecsmodel.LogDriverAwsfirelens
+	}
+	if router && !routed {
+		return Errorf(ErrClient, "When a firelensConfiguration object is specified, at least one container has to be configured with the awsfirelens log driver.")
 	}
 	return nil
 }
@@ -529,7 +559,8 @@ func (r *registration) checkEssential() error {
 			return nil
 		}
 	}
-	return Errorf(ErrClient, "Task definition does not have any essential container. Mark at least one container \"essential\": true (essential is true when omitted).")
+	// ECS's words (github.com/eagletmt/hako/pull/68).
+	return Errorf(ErrClient, "Task definition doesn't have any essential container. (Mark at least one container \"essential\": true; essential is true when omitted.)")
 }
 
 func (r *registration) checkDependencies() error {
@@ -551,7 +582,9 @@ func (r *registration) checkDependencies() error {
 			}
 			target := r.byName[d.ContainerName]
 			if target == nil {
-				return bad("Container '%s' is not in the task definition.", d.ContainerName)
+				// ECS's words, its stray "+" included
+				// (github.com/dagster-io/dagster/issues/6926).
+				return Errorf(ErrClient, "Cannot depend on container + '%s' because it does not exist", d.ContainerName)
 			}
 			if seen[d.ContainerName] {
 				return bad("Container '%s' is listed more than once.", d.ContainerName)
@@ -560,7 +593,8 @@ func (r *registration) checkDependencies() error {
 			switch d.Condition {
 			case ecsmodel.ContainerConditionCOMPLETE, ecsmodel.ContainerConditionSUCCESS:
 				if IsEssential(target) {
-					return bad("The %s condition needs a non-essential container, but '%s' is essential; set \"essential\": false on it.", d.Condition, d.ContainerName)
+					// ECS's words (github.com/boto/boto3/issues/2436).
+					return Errorf(ErrClient, "A dependency container with SUCCESS or COMPLETE condition cannot be an essential container. (Container '%s' depends on '%s' with %s; set \"essential\": false on '%s'.)", c.Name, d.ContainerName, d.Condition, d.ContainerName)
 				}
 			case ecsmodel.ContainerConditionHEALTHY:
 				if target.HealthCheck == nil {
@@ -616,10 +650,8 @@ func (r *registration) checkHostPorts() error {
 			}
 			k := key{hp, proto}
 			if prev, ok := owner[k]; ok {
-				if prev == c.Name {
-					return Errorf(ErrClient, "Invalid setting for container '%s'. Host port %d/%s is mapped more than once.", c.Name, hp, proto)
-				}
-				return Errorf(ErrClient, "Host port %d/%s is used by both container '%s' and container '%s'. Each host port can be mapped only once per task.", hp, proto, prev, c.Name)
+				// ECS's words (github.com/aws/amazon-ecs-agent/issues/1220).
+				return Errorf(ErrClient, "%s host port '%d' is mapped multiple times in task. (Containers '%s' and '%s'.)", strings.ToUpper(string(proto)), hp, prev, c.Name)
 			}
 			owner[k] = c.Name
 		}
@@ -639,11 +671,13 @@ func (r *registration) checkTotals() error {
 		}
 		cpu += int(c.Cpu)
 	}
+	// ECS's words: github.com/cloudnativedaysjp/dreamkast-infra/pull/4766
+	// (memory) and github.com/aws/aws-cdk/issues/24629 (cpu).
 	if r.taskMem > 0 && mem > r.taskMem {
-		return Errorf(ErrClient, "The containers reserve %d MiB of memory in total, more than the task memory (%d MiB). Lower the containers' memory or memoryReservation, or raise the task memory.", mem, r.taskMem)
+		return Errorf(ErrClient, "The sum of all container 'memoryReservation' values cannot be greater than the value of the task 'memory'. (The containers reserve %d MiB, the task has %d MiB.)", mem, r.taskMem)
 	}
 	if r.taskCPU > 0 && cpu > r.taskCPU {
-		return Errorf(ErrClient, "The containers reserve %d CPU units in total, more than the task cpu (%d). Lower the containers' cpu or raise the task cpu.", cpu, r.taskCPU)
+		return Errorf(ErrClient, "The sum of all container 'cpu' values cannot be greater than the value of the task 'cpu'. (The containers reserve %d CPU units, the task has %d.)", cpu, r.taskCPU)
 	}
 	return nil
 }
@@ -752,7 +786,8 @@ func (r *registration) checkRequiredCompatibilities() error {
 func (r *registration) fargateIncompatibility() string {
 	td := r.td
 	if r.mode != ecsmodel.NetworkModeAwsvpc {
-		return "Fargate only supports network mode 'awsvpc'."
+		// ECS's words, quotes included (github.com/aws/amazon-ecs-cli/issues/1145).
+		return "Fargate only supports network mode ‘awsvpc’."
 	}
 	if r.taskCPU == 0 {
 		return "Fargate requires that 'cpu' be defined at the task level."
@@ -770,7 +805,8 @@ func (r *registration) fargateIncompatibility() string {
 		return "Inference accelerators are not supported on Fargate."
 	}
 	if td.IpcMode != "" {
-		return "The 'ipcMode' parameter is not supported on Fargate."
+		// ECS's words (github.com/cn-terraform/terraform-aws-ecs-fargate/issues/2).
+		return "Tasks using the Fargate launch type do not support ipcMode."
 	}
 	if td.PidMode == ecsmodel.PidModeHost {
 		return "Fargate supports only pidMode 'task'."
@@ -778,7 +814,8 @@ func (r *registration) fargateIncompatibility() string {
 	for _, v := range td.Volumes {
 		switch {
 		case v.Host != nil && v.Host.SourcePath != "":
-			return fmt.Sprintf("Volume '%s': host volumes with a sourcePath are not supported on Fargate.", v.Name)
+			// ECS's words (github.com/cloudposse/terraform-aws-ecs-alb-service-task/issues/174).
+			return fmt.Sprintf("Fargate compatible task definitions do not support sourcePath. (Volume '%s'.)", v.Name)
 		case v.DockerVolumeConfiguration != nil:
 			return fmt.Sprintf("Volume '%s': dockerVolumeConfiguration is not supported on Fargate.", v.Name)
 		case v.FsxWindowsFileServerVolumeConfiguration != nil:
@@ -809,7 +846,8 @@ func (r *registration) fargateIncompatibility() string {
 			switch lc.LogDriver {
 			case ecsmodel.LogDriverAwslogs, ecsmodel.LogDriverSplunk, ecsmodel.LogDriverAwsfirelens:
 			default:
-				return fmt.Sprintf("Container '%s': log driver %s is not supported on Fargate; use awslogs, splunk or awsfirelens.", c.Name, lc.LogDriver)
+				// ECS's words (github.com/kayac/ecspresso/issues/364).
+				return fmt.Sprintf("%s is not a valid log driver. Must be one of [awslogs,splunk,awsfirelens] (container '%s').", lc.LogDriver, c.Name)
 			}
 		}
 		for _, t := range []struct {

@@ -65,27 +65,32 @@ func TestNewTaskDefinition(t *testing.T) {
 			for i := range 11 {
 				r.ContainerDefinitions = append(r.ContainerDefinitions, cdef{Name: "c" + string(rune('a'+i)), Image: "x", Memory: i32(64)})
 			}
-		}), ErrClient, "at most 10 container definitions"},
+		}), ErrClient, "Too many containers."}, // github.com/aws/amazon-ecs-cli/issues/184
 		{"container name missing", ec2Req(cdef{Image: "x", Memory: i32(64)}), ErrClient, "Container.name should not be null or empty."},
 		{"container name invalid", ec2Req(cdef{Name: "web app", Image: "x", Memory: i32(64)}), ErrClient, "Invalid container name \"web app\""},
 		{"container name too long", ec2Req(cdef{Name: strings.Repeat("a", 256), Image: "x", Memory: i32(64)}), ErrClient, "Invalid container name"},
 		{"duplicate container names", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64)}, cdef{Name: "a", Image: "y", Memory: i32(64)}), ErrClient, "Duplicate container name 'a'"},
 		{"image missing", ec2Req(cdef{Name: "a", Memory: i32(64)}), ErrClient, "Container.image should not be null or empty."},
 		{"memory missing", ec2Req(cdef{Name: "a", Image: "x"}), ErrClient, "Invalid setting for container 'a'. At least one of 'memory' or 'memoryReservation' must be specified."},
-		{"memory below 6 MiB", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(4)}), ErrClient, "the minimum is 6 MiB"},
-		{"memoryReservation below 6 MiB", ec2Req(cdef{Name: "a", Image: "x", MemoryReservation: i32(5)}), ErrClient, "'memoryReservation' is 5 MiB"},
+		// ECS registers a container memory below Docker's 6 MiB minimum;
+		// Docker refuses the container (CannotCreateContainerError,
+		// github.com/awsdocs/amazon-ecs-developer-guide/pull/185).
+		{"memory below 6 MiB is left to Docker", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(4)}), ok, ""},
+		{"memoryReservation below 6 MiB is left to Docker", ec2Req(cdef{Name: "a", Image: "x", MemoryReservation: i32(4)}), ok, ""},
 		{"memoryReservation greater than memory", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(128), MemoryReservation: i32(129)}), ErrClient, "'memoryReservation' (129 MiB) must not be greater than 'memory' (128 MiB)"},
 		{"memoryReservation equal to memory is fine", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(128), MemoryReservation: i32(128)}), ok, ""},
-		{"container memory above task memory", with(ec2Req(cdef{Name: "a", Image: "x", Memory: i32(1024)}), func(r *req) { r.Memory = "512" }), ErrClient, "must not be greater than the task memory"},
-		{"total reservations above task memory", with(ec2Req(cdef{Name: "a", Image: "x", MemoryReservation: i32(300)}, cdef{Name: "b", Image: "x", MemoryReservation: i32(300)}), func(r *req) { r.Memory = "512" }), ErrClient, "600 MiB of memory in total"},
-		{"total cpu above task cpu", with(ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Cpu: 200}, cdef{Name: "b", Image: "x", Memory: i32(64), Cpu: 200}), func(r *req) { r.Cpu = "256" }), ErrClient, "400 CPU units in total"},
+		{"container memory above task memory", with(ec2Req(cdef{Name: "a", Image: "x", Memory: i32(1024)}), func(r *req) { r.Memory = "512" }), ErrClient, "The 'memory' setting for container 'a' is greater than for the task."},                                                                                                             // github.com/pulumi/pulumi-awsx/issues/188
+		{"total reservations above task memory", with(ec2Req(cdef{Name: "a", Image: "x", MemoryReservation: i32(300)}, cdef{Name: "b", Image: "x", MemoryReservation: i32(300)}), func(r *req) { r.Memory = "512" }), ErrClient, "The sum of all container 'memoryReservation' values cannot be greater than the value of the task 'memory'."}, // github.com/cloudnativedaysjp/dreamkast-infra/pull/4766
+		{"total cpu above task cpu", with(ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Cpu: 200}, cdef{Name: "b", Image: "x", Memory: i32(64), Cpu: 200}), func(r *req) { r.Cpu = "256" }), ErrClient, "The sum of all container 'cpu' values cannot be greater than the value of the task 'cpu'."},                                     // github.com/aws/aws-cdk/issues/24629
 		{"bad task cpu", with(ec2Req(), func(r *req) { r.Cpu = "fast" }), ErrClient, "Invalid 'cpu' setting for task"},
 		{"task cpu below minimum", with(ec2Req(), func(r *req) { r.Cpu = "64" }), ErrClient, "between 128 and 196608"},
 		{"bad task memory", with(ec2Req(), func(r *req) { r.Memory = "1 TB" }), ErrClient, "Invalid 'memory' setting for task"},
 		{"negative container cpu", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Cpu: -1}), ErrClient, "'cpu' must not be negative"},
 		// Fargate.
-		{"fargate needs awsvpc", with(fargateReq(), func(r *req) { r.NetworkMode = ecsmodel.NetworkModeBridge }), ErrClient, "Fargate only supports network mode 'awsvpc'."},
-		{"fargate needs awsvpc (default mode)", with(fargateReq(), func(r *req) { r.NetworkMode = "" }), ErrClient, "Fargate only supports network mode 'awsvpc'."},
+		// github.com/aws/amazon-ecs-cli/issues/1145 (ECS's curly quotes).
+		{"fargate needs awsvpc", with(fargateReq(), func(r *req) { r.NetworkMode = ecsmodel.NetworkModeBridge }), ErrClient, "Fargate only supports network mode ‘awsvpc’."},
+		{"fargate needs awsvpc (default mode)", with(fargateReq(), func(r *req) { r.NetworkMode = "" }), ErrClient, "Fargate only supports network mode ‘awsvpc’."},
+		{"fargate ipcMode", with(fargateReq(), func(r *req) { r.IpcMode = "task" }), ErrClient, "Tasks using the Fargate launch type do not support ipcMode."}, // github.com/cn-terraform/terraform-aws-ecs-fargate/issues/2
 		{"fargate needs cpu", with(fargateReq(), func(r *req) { r.Cpu = "" }), ErrClient, "Fargate requires that 'cpu' be defined at the task level."},
 		{"fargate needs memory", with(fargateReq(cdef{Name: "a", Image: "x", Memory: i32(64)}), func(r *req) { r.Memory = "" }), ErrClient, "Fargate requires that 'memory' be defined at the task level."},
 		{"fargate bad combination", with(fargateReq(), func(r *req) { r.Memory = "4096" }), ErrClient, "No Fargate configuration exists for given values."},
@@ -100,12 +105,12 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"more than 50 ignoredExitCodes", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), RestartPolicy: &ecsmodel.ContainerRestartPolicy{Enabled: boolp(true), IgnoredExitCodes: make([]int32, 51)}}), ErrClient, "at most 50 exit codes"},
 		{"fargate stopTimeout", fargateReq(cdef{Name: "a", Image: "x", StopTimeout: i32(300)}), ErrClient, "stopTimeout is 300; on Fargate it must be between 2 and 120"},
 		{"fargate privileged", fargateReq(cdef{Name: "a", Image: "x", Privileged: bptr(true)}), ErrClient, "privileged containers are not supported on Fargate"},
-		{"fargate log driver", with(fargateReq(cdef{Name: "a", Image: "x", LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "json-file"}}), func(r *req) {}), ErrClient, "log driver json-file is not supported on Fargate"},
+		{"fargate log driver", with(fargateReq(cdef{Name: "a", Image: "x", LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "json-file"}}), func(r *req) {}), ErrClient, "json-file is not a valid log driver. Must be one of [awslogs,splunk,awsfirelens]"}, // github.com/kayac/ecspresso/issues/364
 		{"fargate awslogs needs execution role", fargateReq(cdef{Name: "a", Image: "x", LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g"}}}), ErrClient, "Fargate requires task definition to have execution role ARN to support log driver awslogs."},
 		{"fargate awslogs with execution role", with(fargateReq(cdef{Name: "a", Image: "x", LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g"}}}), func(r *req) { r.ExecutionRoleArn = "arn:aws:iam::000000000000:role/exec" }), ok, ""},
 		{"fargate host volume path", with(fargateReq(), func(r *req) {
 			r.Volumes = []ecsmodel.Volume{{Name: "v", Host: &ecsmodel.HostVolumeProperties{SourcePath: "/data"}}}
-		}), ErrClient, "host volumes with a sourcePath are not supported on Fargate"},
+		}), ErrClient, "Fargate compatible task definitions do not support sourcePath."}, // github.com/cloudposse/terraform-aws-ecs-alb-service-task/issues/174
 		{"external with awsvpc", with(ec2Req(), func(r *req) {
 			r.NetworkMode = ecsmodel.NetworkModeAwsvpc
 			r.RequiresCompatibilities = []ecsmodel.Compatibility{ecsmodel.CompatibilityEXTERNAL}
@@ -122,14 +127,17 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"duplicate host ports across containers", ec2Req(
 			cdef{Name: "a", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80), HostPort: i32(8080)}}},
 			cdef{Name: "b", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(81), HostPort: i32(8080)}}},
-		), ErrClient, "Host port 8080/tcp is used by both container 'a' and container 'b'"},
+		), ErrClient, "TCP host port '8080' is mapped multiple times in task."}, // github.com/aws/amazon-ecs-agent/issues/1220
 		{"same host port different protocols", ec2Req(
 			cdef{Name: "a", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(53), HostPort: i32(53)}, {ContainerPort: i32(53), HostPort: i32(53), Protocol: "udp"}}},
 		), ok, ""},
 		{"duplicate container ports in awsvpc", fargateReq(
 			cdef{Name: "a", Image: "x", PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80)}}},
 			cdef{Name: "b", Image: "x", PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80)}}},
-		), ErrClient, "Host port 80/tcp is used by both"},
+		), ErrClient, "TCP host port '80' is mapped multiple times in task."},
+		{"duplicate udp host port in one container", ec2Req(
+			cdef{Name: "a", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(53), HostPort: i32(53), Protocol: "udp"}, {ContainerPort: i32(54), HostPort: i32(53), Protocol: "udp"}}},
+		), ErrClient, "UDP host port '53' is mapped multiple times in task."},
 		{"dynamic host ports may repeat", ec2Req(
 			cdef{Name: "a", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80)}}},
 			cdef{Name: "b", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPort: i32(80), HostPort: i32(0)}}},
@@ -138,8 +146,8 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"bad port range", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPortRange: "90-80"}}}), ErrClient, "Invalid containerPortRange"},
 		{"good port range", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), PortMappings: []ecsmodel.PortMapping{{ContainerPortRange: "8000-8010"}}}), ok, ""},
 		// Essential and dependencies.
-		{"no essential container", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Essential: bptr(false)}), ErrClient, "does not have any essential container"},
-		{"dependsOn unknown container", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "db", Condition: "START"}}}), ErrClient, "Container 'db' is not in the task definition"},
+		{"no essential container", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Essential: bptr(false)}), ErrClient, "Task definition doesn't have any essential container."},                                                                          // github.com/eagletmt/hako/pull/68
+		{"dependsOn unknown container", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "db", Condition: "START"}}}), ErrClient, "Cannot depend on container + 'db' because it does not exist"}, // github.com/dagster-io/dagster/issues/6926
 		{"dependsOn self", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "a", Condition: "START"}}}), ErrClient, "cannot depend on itself"},
 		{"dependsOn bad condition", ec2Req(
 			cdef{Name: "a", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "b", Condition: "READY"}}},
@@ -164,7 +172,7 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"dependsOn COMPLETE on essential", ec2Req(
 			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "init", Condition: "COMPLETE"}}},
 			cdef{Name: "init", Image: "x", Memory: i32(64)},
-		), ErrClient, "needs a non-essential container, but 'init' is essential"},
+		), ErrClient, "A dependency container with SUCCESS or COMPLETE condition cannot be an essential container."}, // github.com/boto/boto3/issues/2436
 		{"dependsOn SUCCESS on non-essential", ec2Req(
 			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "migrate", Condition: "SUCCESS"}}},
 			cdef{Name: "migrate", Image: "x", Memory: i32(64), Essential: bptr(false)},
@@ -174,12 +182,12 @@ func TestNewTaskDefinition(t *testing.T) {
 			cdef{Name: "db", Image: "x", Memory: i32(64)},
 		), ErrClient, "needs a health check on 'db'"},
 		// Links and volumes.
-		{"links in awsvpc", fargateReq(cdef{Name: "a", Image: "x", Links: []string{"b"}}, cdef{Name: "b", Image: "x"}), ErrClient, "Links are not supported when networkMode=awsvpc"},
+		{"links in awsvpc", fargateReq(cdef{Name: "a", Image: "x", Links: []string{"b"}}, cdef{Name: "b", Image: "x"}), ErrClient, "Links are not supported when networkMode=awsvpc."}, // github.com/aws-observability/aws-otel-collector/issues/1359
 		{"links to unknown container", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Links: []string{"db:database"}}), ErrClient, "names container 'db', which is not in the task definition"},
 		{"links in bridge", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Links: []string{"b:db"}}, cdef{Name: "b", Image: "x", Memory: i32(64)}), ok, ""},
 		{"duplicate volume names", with(ec2Req(), func(r *req) { r.Volumes = []ecsmodel.Volume{{Name: "v"}, {Name: "v"}} }), ErrClient, "Duplicate volume name 'v'"},
 		{"volume without name", with(ec2Req(), func(r *req) { r.Volumes = []ecsmodel.Volume{{}} }), ErrClient, "Volume.name should not be null or empty."},
-		{"mount point unknown volume", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), MountPoints: []ecsmodel.MountPoint{{SourceVolume: "data", ContainerPath: "/data"}}}), ErrClient, "source volume 'data' is not a volume of the task definition"},
+		{"mount point unknown volume", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), MountPoints: []ecsmodel.MountPoint{{SourceVolume: "data", ContainerPath: "/data"}}}), ErrClient, "Unknown volume 'data'."}, // github.com/ansible/ansible/issues/35751
 		{"mount point without path", with(ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), MountPoints: []ecsmodel.MountPoint{{SourceVolume: "data"}}}), func(r *req) { r.Volumes = []ecsmodel.Volume{{Name: "data"}} }), ErrClient, "containerPath should not be null or empty"},
 		{"volumesFrom unknown container", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), VolumesFrom: []ecsmodel.VolumeFrom{{SourceContainer: "b"}}}), ErrClient, "sourceContainer 'b' is not a container"},
 		{"volumes ok", with(ec2Req(
@@ -188,8 +196,10 @@ func TestNewTaskDefinition(t *testing.T) {
 		), func(r *req) { r.Volumes = []ecsmodel.Volume{{Name: "data"}} }), ok, ""},
 		// Environment, secrets, health checks, logs.
 		{"empty env name", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Environment: []ecsmodel.KeyValuePair{{Value: "v"}}}), ErrClient, "Environment variable names should not be null or empty."},
-		{"duplicate env name", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Environment: []ecsmodel.KeyValuePair{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}}}), ErrClient, "Duplicate environment variable 'A'"},
-		{"duplicate secret", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Secrets: []ecsmodel.Secret{{Name: "S", ValueFrom: "p1"}, {Name: "S", ValueFrom: "p2"}}}), ErrClient, "Duplicate secret 'S'"},
+		// ECS registers a variable named twice; the last value wins
+		// (github.com/metaps/genova/issues/295), as the agent does.
+		{"duplicate env name is registered", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Environment: []ecsmodel.KeyValuePair{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}}}), ok, ""},
+		{"duplicate secret is registered", with(ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), Secrets: []ecsmodel.Secret{{Name: "S", ValueFrom: "p1"}, {Name: "S", ValueFrom: "p2"}}}), func(r *req) { r.ExecutionRoleArn = "arn:aws:iam::000000000000:role/exec" }), ok, ""},
 		{"health check interval", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "true"}, Interval: i32(1)}}), ErrClient, "healthCheck.interval is 1; it must be between 5 and 300"},
 		{"health check timeout", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "true"}, Timeout: i32(61)}}), ErrClient, "healthCheck.timeout is 61"},
 		{"health check retries", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), HealthCheck: &ecsmodel.HealthCheck{Command: []string{"CMD", "true"}, Retries: i32(0)}}), ErrClient, "healthCheck.retries is 0"},
@@ -197,10 +207,24 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"health check command without CMD is registered (ADOT's [\"/healthcheck\"])", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), HealthCheck: &ecsmodel.HealthCheck{Command: []string{"/healthcheck"}}}), ok, ""},
 		{"awslogs-create-group \"True\" is registered (AWS's templates)", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g", "awslogs-create-group": "True"}}}), ok, ""},
 		{"health check command missing", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), HealthCheck: &ecsmodel.HealthCheck{}}), ErrClient, "healthCheck.command"},
-		{"awslogs without group", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-region": "us-east-1"}}}), ErrClient, "requires the option 'awslogs-group'"},
+		{"awslogs without group", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-region": "us-east-1"}}}), ErrClient, "Log driver awslogs option 'awslogs-group' should not be null or empty."}, // github.com/terraform-aws-modules/terraform-aws-ecs/issues/206
+		{"awslogs empty group", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": ""}}}), ErrClient, "Log driver awslogs option 'awslogs-group' should not be null or empty."},
+		// github.com/terraform-linters/tflint-ruleset-aws/issues/348: ECS
+		// refuses awslogs-create-group "false".
+		{"awslogs-create-group \"false\" is refused", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g", "awslogs-create-group": "false"}}}), ErrClient, "Log driver awslogs option 'awslogs-create-group' should only be set to 'true', else omit option."},
+		{"awslogs-create-group \"true\"", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g", "awslogs-create-group": "true"}}}), ok, ""},
 		{"awslogs without region is fine", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g"}}}), ok, ""},
 		{"unknown log driver", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "loki"}}), ErrClient, "Member must satisfy enum value set"},
-		{"awsfirelens without router", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awsfirelens"}}), ErrClient, "needs a container with a firelensConfiguration"},
+		{"awsfirelens without router", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awsfirelens"}}), ErrClient, "When awsfirelens log driver is specified in log configuration, a firelens configuration object must be configured in one of the containers."}, // github.com/fabfuel/ecs-deploy/issues/164
+		// github.com/aws/amazon-cloudwatch-logs-for-fluent-bit/issues/20.
+		{"log router nobody routes to", ec2Req(
+			cdef{Name: "app", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awslogs", Options: map[string]string{"awslogs-group": "g"}}},
+			cdef{Name: "log_router", Image: "fluent-bit", Memory: i32(64), FirelensConfiguration: &ecsmodel.FirelensConfiguration{Type: "fluentbit"}},
+		), ErrClient, "When a firelensConfiguration object is specified, at least one container has to be configured with the awsfirelens log driver."},
+		{"log router with a routed container", ec2Req(
+			cdef{Name: "app", Image: "x", Memory: i32(64), LogConfiguration: &ecsmodel.LogConfiguration{LogDriver: "awsfirelens"}},
+			cdef{Name: "log_router", Image: "fluent-bit", Memory: i32(64), FirelensConfiguration: &ecsmodel.FirelensConfiguration{Type: "fluentbit"}},
+		), ok, ""},
 		// Task-level options.
 		{"placement constraint type", with(ec2Req(), func(r *req) {
 			r.PlacementConstraints = []ecsmodel.TaskDefinitionPlacementConstraint{{Type: "distinctInstance"}}
@@ -242,7 +266,7 @@ func TestNewTaskDefinition(t *testing.T) {
 		}), ok, ""},
 		{"repository credentials without execution role", with(ec2Req(), func(r *req) {
 			r.ContainerDefinitions[0].RepositoryCredentials = &ecsmodel.RepositoryCredentials{CredentialsParameter: "arn:aws:secretsmanager:us-east-1:000000000000:secret:reg"}
-		}), ErrClient, "When you are specifying repositoryCredentials, you must also specify a value for 'executionRoleArn'."},
+		}), ErrClient, "Private repository authentication requires that the task definition specify a value for executionRoleArn."}, // github.com/sil-org/ecs-deploy/issues/188
 		{"bad pidMode", with(ec2Req(), func(r *req) { r.PidMode = "container" }), ErrClient, "[host, task]"},
 		{"ephemeral storage range", with(fargateReq(), func(r *req) { r.EphemeralStorage = &ecsmodel.EphemeralStorage{SizeInGiB: 10} }), ErrClient, "between 21 and 200"},
 	}
