@@ -69,7 +69,8 @@ func ValidateContainerName(name string) error {
 		return Errorf(ErrClient, "Container.name should not be null or empty.")
 	}
 	if !validName(name) {
-		return Errorf(ErrClient, "Invalid container name %q. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.", clipName(name))
+		// ECS's words (github.com/ansible/ansible/issues/22860).
+		return Errorf(ErrClient, "Container.name contains invalid characters. (%q: up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.)", clipName(name))
 	}
 	return nil
 }
@@ -566,7 +567,6 @@ func (r *registration) checkEssential() error {
 func (r *registration) checkDependencies() error {
 	for i := range r.td.ContainerDefinitions {
 		c := &r.td.ContainerDefinitions[i]
-		seen := map[string]bool{}
 		for _, d := range c.DependsOn {
 			bad := func(format string, args ...any) error {
 				return Errorf(ErrClient, "Invalid dependsOn for container '%s'. %s", c.Name, fmt.Sprintf(format, args...))
@@ -586,10 +586,6 @@ func (r *registration) checkDependencies() error {
 				// (github.com/dagster-io/dagster/issues/6926).
 				return Errorf(ErrClient, "Cannot depend on container + '%s' because it does not exist", d.ContainerName)
 			}
-			if seen[d.ContainerName] {
-				return bad("Container '%s' is listed more than once.", d.ContainerName)
-			}
-			seen[d.ContainerName] = true
 			switch d.Condition {
 			case ecsmodel.ContainerConditionCOMPLETE, ecsmodel.ContainerConditionSUCCESS:
 				if IsEssential(target) {

@@ -67,8 +67,8 @@ func TestNewTaskDefinition(t *testing.T) {
 			}
 		}), ErrClient, "Too many containers."}, // github.com/aws/amazon-ecs-cli/issues/184
 		{"container name missing", ec2Req(cdef{Image: "x", Memory: i32(64)}), ErrClient, "Container.name should not be null or empty."},
-		{"container name invalid", ec2Req(cdef{Name: "web app", Image: "x", Memory: i32(64)}), ErrClient, "Invalid container name \"web app\""},
-		{"container name too long", ec2Req(cdef{Name: strings.Repeat("a", 256), Image: "x", Memory: i32(64)}), ErrClient, "Invalid container name"},
+		{"container name invalid", ec2Req(cdef{Name: "web app", Image: "x", Memory: i32(64)}), ErrClient, "Container.name contains invalid characters. (\"web app\""}, // github.com/ansible/ansible/issues/22860
+		{"container name too long", ec2Req(cdef{Name: strings.Repeat("a", 256), Image: "x", Memory: i32(64)}), ErrClient, "Container.name contains invalid characters."},
 		{"duplicate container names", ec2Req(cdef{Name: "a", Image: "x", Memory: i32(64)}, cdef{Name: "a", Image: "y", Memory: i32(64)}), ErrClient, "Duplicate container name 'a'"},
 		{"image missing", ec2Req(cdef{Name: "a", Memory: i32(64)}), ErrClient, "Container.image should not be null or empty."},
 		{"memory missing", ec2Req(cdef{Name: "a", Image: "x"}), ErrClient, "Invalid setting for container 'a'. At least one of 'memory' or 'memoryReservation' must be specified."},
@@ -176,6 +176,12 @@ func TestNewTaskDefinition(t *testing.T) {
 		{"dependsOn SUCCESS on non-essential", ec2Req(
 			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "migrate", Condition: "SUCCESS"}}},
 			cdef{Name: "migrate", Image: "x", Memory: i32(64), Essential: bptr(false)},
+		), ok, ""},
+		// A container listed twice runs as if listed once (no evidence ECS
+		// refuses it).
+		{"dependsOn the same container twice", ec2Req(
+			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "db", Condition: "START"}, {ContainerName: "db", Condition: "START"}}},
+			cdef{Name: "db", Image: "x", Memory: i32(64)},
 		), ok, ""},
 		{"dependsOn HEALTHY without health check", ec2Req(
 			cdef{Name: "app", Image: "x", Memory: i32(64), DependsOn: []ecsmodel.ContainerDependency{{ContainerName: "db", Condition: "HEALTHY"}}},
