@@ -392,6 +392,11 @@ func TestEngine_FailureReasons(t *testing.T) {
 	badCreate.DockerSecurityOptions = []string{"bogus"}
 	badStart := container("app", image, true)
 	badStart.EntryPoint = []string{"/no/such/program"}
+	// ECS registers a container memory below Docker's 6 MiB minimum and
+	// Docker refuses the container
+	// (github.com/awsdocs/amazon-ecs-developer-guide/pull/185).
+	tinyMemory := container("app", image, true, "out", "hi")
+	tinyMemory.Memory = aws.Int32(4)
 	tests := []struct {
 		family     string
 		def        types.ContainerDefinition
@@ -400,6 +405,7 @@ func TestEngine_FailureReasons(t *testing.T) {
 		{"ghostimage", container("app", "ecsrun-test/does-not-exist:never", true), "CannotPullContainerError: "},
 		{"badcreate", badCreate, "CannotCreateContainerError: "},
 		{"badstart", badStart, "CannotStartContainerError: "},
+		{"tinymemory", tinyMemory, "CannotCreateContainerError: "},
 	}
 	for _, tt := range tests {
 		arn := h.run(tt.family, tt.def)
