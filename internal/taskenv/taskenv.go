@@ -111,7 +111,7 @@ func (r *Resources) Check(spec *agent.TaskSpec) error {
 			return ecs.Errorf(ecs.ErrClient, "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.")
 		}
 		if cd.RepositoryCredentials != nil && cd.RepositoryCredentials.CredentialsParameter != "" {
-			return ecs.Errorf(ecs.ErrClient, "When you are specifying repositoryCredentials, you must also specify a value for 'executionRoleArn'.")
+			return ecs.Errorf(ecs.ErrClient, "Private repository authentication requires that the task definition specify a value for executionRoleArn.")
 		}
 	}
 	return nil
