@@ -25,7 +25,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtask"
 	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/sfnapi"
-	"github.com/ecsrun/ecsrun/internal/sfnecs"
+	"github.com/ecsrun/ecsrun/internal/sfnresource"
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
@@ -93,7 +93,7 @@ func readDefinition(path string) (string, *workflow.StateMachine, error) {
 	if err != nil {
 		return "", nil, &usageError{err}
 	}
-	sm, err := workflow.Parse(data, workflow.ParseOptions{Resources: sfnecs.Checker()})
+	sm, err := workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.Checker{}})
 	if err != nil {
 		return "", nil, &usageError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -503,7 +503,7 @@ problems.`,
 				if err != nil {
 					return &usageError{err}
 				}
-				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnecs.Checker()})
+				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.Checker{}})
 				var ve *workflow.ValidationError
 				switch {
 				case errors.As(err, &ve):
@@ -568,7 +568,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 				if err != nil {
 					return sfnError("describe state machine for execution", err)
 				}
-				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnecs.Checker()})
+				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnresource.Checker{}})
 				if err != nil {
 					return err
 				}
