@@ -105,9 +105,11 @@ func (h *dispatch) Invoke(ctx context.Context, req *workflow.TaskRequest) (any, 
 	return nil, workflow.NewStatesError(ErrIntegrationUnavailable, unavailable(h.resource, req.StateName))
 }
 
-// mocked answers one invocation from the test case. With a mock, .sync
-// and .waitForTaskToken record TaskSubmitted (the job started, the
-// callback came) and return the mocked result at once.
+// mocked answers one invocation from the test case. For .sync and
+// .waitForTaskToken the mocked response is the job's or the callback's
+// outcome, so, as AWS records a submitted job, TaskSubmitted comes first
+// (its output is the mocked result, {} for a Throw: there is no real
+// submission to show); the outcome follows at once.
 func (h *dispatch) mocked(req *workflow.TaskRequest) (any, *workflow.StatesError) {
 	n, o, ok := h.d.mocks.Next(req.StateName)
 	if !ok {
@@ -116,11 +118,15 @@ func (h *dispatch) mocked(req *workflow.TaskRequest) (any, *workflow.StatesError
 			"The mocked response %q of test case %q has no entry for invocation %d of state %q (it covers invocations %s; invocations count from 0, retries included).",
 			r.Name, h.d.mocks.TestCase, n, req.StateName, r.Invocations()))
 	}
+	if p, err := sfnresource.Parse(h.resource); err == nil && p.Pattern != sfnresource.RequestResponse && req.Submitted != nil {
+		if o.Throw != nil {
+			req.Submitted(map[string]any{})
+		} else {
+			req.Submitted(o.Return)
+		}
+	}
 	if o.Throw != nil {
 		return nil, workflow.NewStatesError(o.Throw.Error, o.Throw.Cause)
-	}
-	if p, err := sfnresource.Parse(h.resource); err == nil && p.Pattern != sfnresource.RequestResponse && req.Submitted != nil {
-		req.Submitted(o.Return)
 	}
 	return o.Return, nil
 }

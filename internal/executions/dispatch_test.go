@@ -91,7 +91,7 @@ type registry struct {
 }
 
 func (r registry) Supports(res string) bool { return res == r.resource }
-func (r registry) Supported() []string    { return []string{r.resource} }
+func (r registry) Supported() []string      { return []string{r.resource} }
 func (r registry) Lookup(res string) (workflow.TaskHandler, bool) {
 	if res != r.resource {
 		return nil, false
@@ -132,8 +132,8 @@ func TestDispatcher(t *testing.T) {
 			tasks: taskEvents("TaskSucceeded", "TaskSucceeded"), calls: "sqs:SQSState"},
 		{name: "hybrid path without an integration", tc: "HybridPath", status: workflow.StatusFailed,
 			errName: ErrIntegrationUnavailable,
-			cause: []string{`state "SQSState"`, "sqs:sendMessage", "--mock-config FILE --test-case NAME", "SFN_MOCK_CONFIG", "AWS_ENDPOINT_URL_SQS"},
-			tasks: taskEvents("TaskSucceeded", "TaskFailed")},
+			cause:   []string{`state "SQSState"`, "sqs:sendMessage", "--mock-config FILE --test-case NAME", "SFN_MOCK_CONFIG", "AWS_ENDPOINT_URL_SQS"},
+			tasks:   taskEvents("TaskSucceeded", "TaskFailed")},
 		{name: "past the last invocation the execution fails, retries or not", tc: "ShortPath", status: workflow.StatusFailed,
 			errName: workflow.ErrRuntime, cause: []string{`"MockedLambdaFailsTwice"`, "invocation 2", "covers invocations 0-1"},
 			tasks: taskEvents("TaskFailed", "TaskFailed", "TaskFailed")},
@@ -172,7 +172,7 @@ func TestDispatcher(t *testing.T) {
 }
 
 // TestDispatcher_patterns: a mocked .sync or .waitForTaskToken records
-// TaskSubmitted, then the mocked result; a Throw fails the task.
+// TaskSubmitted, then the mocked outcome; a Throw fails the task.
 func TestDispatcher_patterns(t *testing.T) {
 	conf := `{"StateMachines":{"m":{"TestCases":{"t":{"T":"R"},"f":{"T":"F"}}}},
 	  "MockedResponses":{"R":{"0":{"Return":{"ok":true}}},"F":{"0":{"Throw":{"Error":"E","Cause":"C"}}}}}`
@@ -184,7 +184,8 @@ func TestDispatcher_patterns(t *testing.T) {
 		{"arn:aws:states:::states:startExecution.sync:2", "t", "TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded"},
 		{"arn:aws:states:::sns:publish", "t", "TaskScheduled,TaskStarted,TaskSucceeded"},
 		{"arn:aws:states:::aws-sdk:s3:getObject", "t", "TaskScheduled,TaskStarted,TaskSucceeded"},
-		{"arn:aws:states:::ecs:runTask.sync", "f", "TaskScheduled,TaskStarted,TaskFailed"},
+		{"arn:aws:states:::ecs:runTask.sync", "f", "TaskScheduled,TaskStarted,TaskSubmitted,TaskFailed"},
+		{"arn:aws:states:::lambda:invoke", "f", "TaskScheduled,TaskStarted,TaskFailed"},
 	}
 	for _, tt := range tests {
 		def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + tt.resource + `","End":true}}}`

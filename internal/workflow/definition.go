@@ -305,13 +305,18 @@ func (p *parser) checkTransitions(sm *StateMachine, at string) {
 			check(name, fmt.Sprintf("Catch/%d/Next", i), c.Next)
 		}
 	}
-	terminal := false
+	// No terminal state (statelint's rule); a dangling transition is
+	// reported instead, being the likelier mistake.
+	terminal, dangling := false, false
 	for _, st := range sm.States {
 		if st.End || st.Type == TypeSucceed || st.Type == TypeFail {
 			terminal = true
 		}
+		if _, ok := sm.States[st.Next]; st.Next != "" && !ok {
+			dangling = true
+		}
 	}
-	if !terminal && len(sm.States) > 0 {
+	if !terminal && !dangling && len(sm.States) > 0 {
 		p.probs.add(at+"/States", "no terminal state: at least one state must have \"End\": true or be a Succeed or Fail state")
 	}
 	// Reachability from StartAt.
