@@ -28,6 +28,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
+	"github.com/ecsrun/ecsrun/internal/sfnmock"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
@@ -43,6 +44,9 @@ type engineFlags struct {
 	taskRoles    string
 	s3Dir        string
 	taskEndpoint string
+	// mockConfig is the Step Functions mock configuration file (serve
+	// --mock-config; $SFN_MOCK_CONFIG for any engine).
+	mockConfig string
 }
 
 func (f *engineFlags) add(fs *pflag.FlagSet) {
@@ -101,6 +105,14 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 	if err != nil {
 		return nil, nil, &usageError{fmt.Errorf("--task-endpoint: %w", err)}
 	}
+	mockFile, mockFrom := f.mockConfig, "--mock-config"
+	if mockFile == "" {
+		mockFile, mockFrom = os.Getenv("SFN_MOCK_CONFIG"), "SFN_MOCK_CONFIG"
+	}
+	mocks, err := readMockConfig(mockFile, mockFrom)
+	if err != nil {
+		return nil, nil, err
+	}
 	rt, check, closeRT, err := f.newRuntime(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -118,6 +130,7 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		TaskRolesFile:      f.taskRoles,
 		S3Dir:              f.s3Dir,
 		TaskEndpoint:       endpointMode,
+		MockConfig:         mocks,
 	})
 	if err == nil {
 		if err = check(); err != nil {
@@ -231,4 +244,21 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// readMockConfig reads a Step Functions mock configuration file (nil when
+// path is empty); from names where the path came from, for errors.
+func readMockConfig(path, from string) (*sfnmock.Config, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("%s: %v", from, err)}
+	}
+	c, err := sfnmock.Parse(data)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("%s %s: %v", from, path, err)}
+	}
+	return c, nil
 }

@@ -63,3 +63,15 @@ func TestHelp_ExamplesNameFilesThatExist(t *testing.T) {
 		t.Fatal("no example file found in any help text")
 	}
 }
+
+// TestExamples_WorkflowMocks runs examples/workflows/notify.json with its
+// mock configuration, every Task state mocked (no container), as the
+// README shows; the test cases with a real ECS task run in .ci/run.
+func TestExamples_WorkflowMocks(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "workflows")
+	code, out, errOut := run(t, "workflow", "run", filepath.Join(dir, "notify.json"), "--state-dir", t.TempDir(), "--runtime", "process",
+		"--mock-config", filepath.Join(dir, "notify-mocks.json"), "--test-case", "NoContainers", "--input", `{"exitCode": "3"}`, "--time-scale", "0.001")
+	if code != ExitWorkflowFailed || !strings.Contains(errOut, "NotifyFailure: sns:publish") || !strings.Contains(errOut, "execution FAILED: JobFailed") {
+		t.Errorf("exit %d; want %d after the mocked notification\nstdout: %s\nstderr: %s", code, ExitWorkflowFailed, out, errOut)
+	}
+}

@@ -154,6 +154,7 @@ credentials it accepts any signature and listens on loopback only.`,
 	}
 	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to listen on (loopback only unless credentials are configured; port 0 picks a free port)")
 	cmd.Flags().StringVar(&config, "config", "", "configuration file (YAML or JSON) declaring clusters and container instances to register at start")
+	cmd.Flags().StringVar(&ef.mockConfig, "mock-config", "", "Step Functions mock configuration (Step Functions Local's format): StartExecution with stateMachineArn#TestCase answers that test case's Task states with mocked responses (default $SFN_MOCK_CONFIG)")
 	cmd.Flags().StringVar(&credsFile, "credentials-file", os.Getenv("ECSRUN_CREDENTIALS_FILE"), "file of access keys ([name] sections with aws_access_key_id and aws_secret_access_key) whose SigV4 signatures are accepted (default $ECSRUN_CREDENTIALS_FILE)")
 	ef.add(cmd.Flags())
 	return cmd

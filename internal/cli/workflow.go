@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/runtask"
 	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/sfnapi"
-	"github.com/ecsrun/ecsrun/internal/sfnecs"
+	"github.com/ecsrun/ecsrun/internal/sfnresource"
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
@@ -93,7 +94,7 @@ func readDefinition(path string) (string, *workflow.StateMachine, error) {
 	if err != nil {
 		return "", nil, &usageError{err}
 	}
-	sm, err := workflow.Parse(data, workflow.ParseOptions{Resources: sfnecs.Checker()})
+	sm, err := workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.Checker{}})
 	if err != nil {
 		return "", nil, &usageError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -146,6 +147,8 @@ func newWorkflowRun(e *env) *cobra.Command {
 		timeScale  float64
 		graphFile  string
 		pollPeriod time.Duration
+		mockFile   string
+		testCase   string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -179,6 +182,16 @@ Exit codes:
 			}
 			if timeScale <= 0 {
 				return &usageError{fmt.Errorf("--time-scale must be positive, not %v", timeScale)}
+			}
+			var mockData []byte
+			if mockFile != "" {
+				if testCase == "" {
+					return &usageError{errors.New("--mock-config needs --test-case NAME (the test case to run)")}
+				}
+				if _, err := readMockConfig(mockFile, "--mock-config"); err != nil {
+					return err
+				}
+				mockData, _ = os.ReadFile(mockFile)
 			}
 			def, parsed, err := readDefinition(args[0])
 			if err != nil {
@@ -221,7 +234,16 @@ Exit codes:
 			if timeScale != 1 {
 				opts = append(opts, sfn.WithAPIOptions(smithyhttp.AddHeaderValue(sfnapi.DelayScaleHeader, fmt.Sprint(timeScale))))
 			}
-			start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: nonEmptyString(execName), Input: aws.String(in)}, opts...)
+			startArn := smArn
+			if testCase != "" {
+				// As Step Functions Local: stateMachineArn#TestCase.
+				startArn += "#" + testCase
+				fmt.Fprintf(e.stderr, "TestCase: %s\n", testCase)
+			}
+			if mockData != nil {
+				opts = append(opts, sfn.WithAPIOptions(smithyhttp.AddHeaderValue(sfnapi.MockConfigHeader, base64.StdEncoding.EncodeToString(mockData))))
+			}
+			start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(startArn), Name: nonEmptyString(execName), Input: aws.String(in)}, opts...)
 			if err != nil {
 				return sfnError("start execution", err)
 			}
@@ -260,6 +282,8 @@ Exit codes:
 	fl.Float64Var(&timeScale, "time-scale", 1, "multiply Wait states and retry delays by this factor (e.g. 0.01 for tests); timeouts are not scaled")
 	fl.StringVar(&graphFile, "graph", "", "write the state graph, coloured by this execution, as SVG to this file")
 	fl.DurationVar(&pollPeriod, "poll", 200*time.Millisecond, "how often to read the execution's history")
+	fl.StringVar(&mockFile, "mock-config", "", "Step Functions mock configuration (Step Functions Local's format) whose --test-case answers Task states with mocked responses")
+	fl.StringVar(&testCase, "test-case", "", "run this test case of the mock configuration (--mock-config, or the engine's: serve --mock-config or $SFN_MOCK_CONFIG); the state machine name (--state-machine-name) must be the one the configuration names")
 	f.add(cmd, true)
 	return cmd
 }
@@ -503,7 +527,7 @@ problems.`,
 				if err != nil {
 					return &usageError{err}
 				}
-				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnecs.Checker()})
+				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.Checker{}})
 				var ve *workflow.ValidationError
 				switch {
 				case errors.As(err, &ve):
@@ -568,7 +592,7 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 				if err != nil {
 					return sfnError("describe state machine for execution", err)
 				}
-				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnecs.Checker()})
+				sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{Resources: sfnresource.Checker{}})
 				if err != nil {
 					return err
 				}

@@ -24,14 +24,14 @@ import (
 const exampleWorkflow = "../../examples/workflows/retry-catch.json"
 
 func TestWorkflowValidate(t *testing.T) {
-	bad := writeFile(t, "bad.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"Nowhere"}}}`)
+	bad := writeFile(t, "bad.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.sync","Next":"Nowhere"}}}`)
 	code, out, _ := run(t, "workflow", "validate", exampleWorkflow, bad)
 	if code != ExitError {
 		t.Errorf("exit code %d; want %d", code, ExitError)
 	}
 	for _, want := range []string{
 		exampleWorkflow + ": valid",
-		bad + `: /States/Run/Resource: resource "arn:aws:states:::lambda:invoke" is not supported; supported resources: arn:aws:states:::ecs:runTask, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask.waitForTaskToken`,
+		bad + `: /States/Run/Resource: The resource provided arn:aws:states:::lambda:invoke.sync is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. lambda:invoke does not support the .sync pattern; it supports request-response and .waitForTaskToken.`,
 		bad + `: /States/Run/Next: "Nowhere" is not a state of this state machine`,
 	} {
 		if !strings.Contains(out, want) {
@@ -349,5 +349,68 @@ func TestProgress_MapIterations(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "retry") {
 		t.Errorf("the second item's task counted as a retry:\n%s", out.String())
+	}
+}
+
+const mockedFlow = `{
+  "StartAt": "LambdaState",
+  "States": {
+    "LambdaState": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"Payload.$": "$", "FunctionName": "HelloWorldFunction"},
+      "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 3}],
+      "ResultSelector": {"body.$": "$.Payload.body"},
+      "Next": "SQSState"},
+    "SQSState": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+      "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody.$": "$.body"},
+      "End": true}
+  }
+}`
+
+const mockedFlowConfig = `{
+  "StateMachines": {"LambdaSQSIntegration": {"TestCases": {
+    "RetryPath": {"LambdaState": "MockedLambdaRetry", "SQSState": "MockedSQSSuccess"},
+    "HybridPath": {"LambdaState": "MockedLambdaRetry"}
+  }}},
+  "MockedResponses": {
+    "MockedSQSSuccess": {"0": {"Return": {"MessageId": "m-1"}}},
+    "MockedLambdaRetry": {
+      "0-2": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}},
+      "3": {"Return": {"StatusCode": 200, "Payload": {"body": "Hello from Lambda!"}}}
+    }
+  }
+}`
+
+// TestWorkflowRun_mocked runs a state machine whose Task states are all
+// mocked (no container runs), with --mock-config and with SFN_MOCK_CONFIG.
+func TestWorkflowRun_mocked(t *testing.T) {
+	def := writeFile(t, "LambdaSQSIntegration.json", mockedFlow)
+	conf := writeFile(t, "mocks.json", mockedFlowConfig)
+	state := t.TempDir()
+	code, out, errOut := run(t, "workflow", "run", "--state-dir", state, "--runtime", "process", "--time-scale", "0.001",
+		"--mock-config", conf, "--test-case", "RetryPath", def)
+	if code != 0 || !strings.Contains(out, `"MessageId": "m-1"`) || !strings.Contains(errOut, "TestCase: RetryPath") {
+		t.Fatalf("exit %d; want 0 with the mocked SQS answer\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	// The engine's configuration (SFN_MOCK_CONFIG); the unmocked SQS state
+	// has nothing to run it.
+	t.Setenv("SFN_MOCK_CONFIG", conf)
+	code, out, errOut = run(t, "workflow", "run", "--state-dir", t.TempDir(), "--runtime", "process", "--time-scale", "0.001",
+		"--test-case", "HybridPath", "--output", "json", def)
+	if code != ExitWorkflowFailed || !strings.Contains(out, "Ecsrun.IntegrationUnavailable") || !strings.Contains(out, "AWS_ENDPOINT_URL_SQS") {
+		t.Errorf("hybrid path: exit %d; want %d with Ecsrun.IntegrationUnavailable\nstdout: %s\nstderr: %s", code, ExitWorkflowFailed, out, errOut)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mock-config", conf}, "--mock-config needs --test-case NAME"},
+		{[]string{"--mock-config", writeFile(t, "bad.json", `{"StateMachines":{},"MockedResponses":{"R":{"0":{}}}}`), "--test-case", "X"}, `/MockedResponses/R/0: must have exactly one of "Return"`},
+		{[]string{"--mock-config", conf, "--test-case", "Nope"}, `no test case "Nope" for state machine "LambdaSQSIntegration"`},
+	} {
+		args := append([]string{"workflow", "run", "--state-dir", t.TempDir(), "--runtime", "process"}, tt.args...)
+		code, _, errOut := run(t, append(args, def)...)
+		if code != ExitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, %s; want %d with %q", tt.args, code, errOut, ExitUsage, tt.want)
+		}
 	}
 }

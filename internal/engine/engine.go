@@ -27,6 +27,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
+	"github.com/ecsrun/ecsrun/internal/sfnmock"
 	"github.com/ecsrun/ecsrun/internal/store"
 	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
@@ -67,6 +68,11 @@ type Options struct {
 	// TaskEndpoint is where the task metadata and credentials endpoints
 	// listen (taskmeta.ModeAuto when "").
 	TaskEndpoint taskmeta.Mode
+	// MockConfig is the Step Functions mock configuration (ecsrun serve
+	// --mock-config, SFN_MOCK_CONFIG): StartExecution with
+	// stateMachineArn#TestCase answers that test case's Task states with
+	// their mocked responses.
+	MockConfig *sfnmock.Config
 }
 
 // Engine is a running local ECS.

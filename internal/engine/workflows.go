@@ -33,6 +33,7 @@ func (e *Engine) openWorkflows(ctx context.Context) (*awsjson.Service, error) {
 	m, err := executions.Open(ctx, executions.Options{
 		DB: e.db, Region: e.opts.Account.Region, Account: e.opts.Account.ID,
 		Tasks: ecsTasks, Orphans: ecsTasks, Now: e.opts.Now, Log: e.opts.Log,
+		Mocks: e.opts.MockConfig,
 	})
 	if err != nil {
 		return nil, err

@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/sfnmock"
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
+	"github.com/ecsrun/ecsrun/internal/sfnresource"
 	"github.com/ecsrun/ecsrun/internal/store"
 	"github.com/ecsrun/ecsrun/internal/wire"
 	"github.com/ecsrun/ecsrun/internal/workflow"
@@ -39,8 +41,19 @@ type Options struct {
 	DB *sql.DB
 	// Region and Account make the ARNs.
 	Region, Account string
-	// Tasks runs Task states and decides which resources validate.
+	// Tasks runs Task states (the ECS integration); it is the first of
+	// the registries the dispatch chain tries (see Dispatcher).
 	Tasks workflow.TaskRegistry
+	// Registries run the Task states Tasks does not, in order: the first
+	// whose Supports(resource) is true runs it.
+	Registries []workflow.TaskRegistry
+	// Resources decides which Task resources and parameters validate
+	// (sfnresource.Checker, every resource AWS accepts, when nil).
+	Resources workflow.ResourceChecker
+	// Mocks is the engine's mock configuration (ecsrun serve
+	// --mock-config, SFN_MOCK_CONFIG): StartExecution with
+	// stateMachineArn#TestCase runs that test case (optional).
+	Mocks *sfnmock.Config
 	// Orphans stops the .sync ECS tasks of executions closed by Recover
 	// (optional).
 	Orphans TaskStopper
@@ -82,6 +95,9 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 	}
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
+	}
+	if opts.Resources == nil {
+		opts.Resources = sfnresource.Checker{}
 	}
 	if err := store.Migrate(ctx, opts.DB, Component, migrations); err != nil {
 		return nil, err
@@ -127,7 +143,7 @@ func (m *Manager) ValidateDefinition(definition string) []Diagnostic {
 	if _, err := workflow.DecodeJSON([]byte(definition)); err != nil {
 		return []Diagnostic{{Code: "INVALID_JSON_DESCRIPTION", Message: err.Error()}}
 	}
-	_, err := workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Tasks})
+	_, err := workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Resources})
 	var ve *workflow.ValidationError
 	if !errors.As(err, &ve) {
 		return nil
@@ -154,7 +170,7 @@ func (m *Manager) parse(definition string) (*workflow.StateMachine, error) {
 		}
 		return nil, errorf(ErrInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
 	}
-	return workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Tasks})
+	return workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Resources})
 }
 
 // CreateStateMachine stores a new state machine. Creating one again with
@@ -283,12 +299,23 @@ type StartOptions struct {
 	// DelayScale shortens (or lengthens) Wait states and retry delays
 	// (1 when 0).
 	DelayScale float64
+	// Mocks is a mock configuration given with this start (ecsrun
+	// workflow run --mock-config); the engine's (Options.Mocks) when nil.
+	Mocks *sfnmock.Config
 }
 
 // StartExecution starts an execution of the state machine arn. Starting
-// one again with the same name and input while it runs returns it.
+// one again with the same name and input while it runs returns it. As in
+// Step Functions Local, arn may end with #TestCase: the execution then
+// answers the Task states that test case of the mock configuration names
+// with their mocked responses.
 func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions) (*Execution, error) {
+	arn, testCase := sfnmock.SplitTestCase(arn)
 	sm, err := m.DescribeStateMachine(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	mocks, err := m.mocks(sm, testCase, o.Mocks)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +362,7 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 		m.mu.Unlock()
 		return nil, err
 	}
-	started := m.launch(ex, sm, parsed, input)
+	started := m.launch(ex, sm, parsed, input, mocks)
 	m.mu.Unlock()
 	select {
 	case <-started:
@@ -344,9 +371,28 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 	return ex, nil
 }
 
+// mocks returns the mocks of a test case (nil without one).
+func (m *Manager) mocks(sm *StateMachine, testCase string, given *sfnmock.Config) (*sfnmock.Mocks, error) {
+	if testCase == "" {
+		return nil, nil
+	}
+	cfg := given
+	if cfg == nil {
+		cfg = m.opts.Mocks
+	}
+	if cfg == nil {
+		return nil, errorf(ErrValidation, "Test case %q was asked for (stateMachineArn#%s), but the engine has no mock configuration: start ecsrun serve with --mock-config FILE (or SFN_MOCK_CONFIG=FILE), or use ecsrun workflow run --mock-config FILE --test-case NAME", testCase, testCase)
+	}
+	mocks, err := cfg.TestCase(sm.Name, testCase)
+	if err != nil {
+		return nil, errorf(ErrValidation, "%v", err)
+	}
+	return mocks, nil
+}
+
 // launch runs an execution in a goroutine; the returned channel closes
 // once its ExecutionStarted event is stored. Call with m.mu held.
-func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.StateMachine, input any) <-chan struct{} {
+func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.StateMachine, input any, mocks *sfnmock.Mocks) <-chan struct{} {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	r := &run{cancel: cancel, done: make(chan struct{})}
 	m.running[ex.Arn] = r
@@ -357,7 +403,7 @@ func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.State
 		defer close(r.done)
 		defer cancel(nil)
 		res := workflow.RunValue(ctx, parsed, input, workflow.Options{
-			Clock: workflow.RealClock{}, Tasks: m.opts.Tasks, Sink: sink,
+			Clock: workflow.RealClock{}, Tasks: NewDispatcher(mocks, append([]workflow.TaskRegistry{m.opts.Tasks}, m.opts.Registries...)...), Sink: sink,
 			Region: m.opts.Region, DelayScale: ex.DelayScale,
 			ExecutionArn: ex.Arn, ExecutionName: ex.Name, StateMachineArn: sm.Arn, StateMachineName: sm.Name, RoleArn: ex.RoleArn,
 		})

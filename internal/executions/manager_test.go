@@ -21,7 +21,7 @@ const (
 )
 
 // fakeTask is a task resource run by a function.
-const fakeTask = "arn:aws:states:::test:task"
+const fakeTask = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 
 type env struct {
 	t      *testing.T
@@ -121,7 +121,7 @@ func TestStateMachines(t *testing.T) {
 		{"other definition, same name", "one", waitDef, ErrStateMachineExists, "State Machine Already Exists: 'arn:aws:states:us-east-1:000000000000:stateMachine:one'"},
 		{"bad name", "a b", passDef, ErrInvalidName, "Invalid Name: 'a b'"},
 		{"invalid definition", "two", `{"StartAt":"X"}`, ErrInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: missing required field \"States\" at /'"},
-		{"unsupported resource", "three", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`, ErrInvalidDefinition, "resource \"arn:aws:states:::lambda:invoke\" is not supported; supported resources: " + fakeTask},
+		{"resource AWS refuses", "three", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.sync","End":true}}}`, ErrInvalidDefinition, "The resource provided arn:aws:states:::lambda:invoke.sync is not recognized"},
 	}
 	for _, tt := range tests {
 		_, err := e.m.CreateStateMachine(c, tt.sm, tt.def, role, "")
@@ -337,7 +337,7 @@ func TestRecover(t *testing.T) {
 		t.Fatalf("after Close the execution is %s; want it left RUNNING", got.Status)
 	}
 	// Make the submitted task look like a runTask.sync one.
-	e.m.db.Exec(`UPDATE sfn_events SET event = replace(event, '"resource":"task"', '"resource":"runTask.sync"') WHERE execution_arn = ?`, ex.Arn)
+	e.m.db.Exec(`UPDATE sfn_events SET event = replace(event, '"resource":"invoke.waitForTaskToken"', '"resource":"runTask.sync"') WHERE execution_arn = ?`, ex.Arn)
 
 	e.open()
 	got, err = e.m.DescribeExecution(c, ex.Arn)

@@ -54,9 +54,9 @@ func TestAPI_Errors(t *testing.T) {
 		msg  string
 	}{
 		{"invalid definition", func() error {
-			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`), RoleArn: role})
+			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.sync","End":true}}}`), RoleArn: role})
 			return err
-		}, "InvalidDefinition", "supported resources: arn:aws:states:::ecs:runTask, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask.waitForTaskToken"},
+		}, "InvalidDefinition", "The resource provided arn:aws:states:::lambda:invoke.sync is not recognized"},
 		{"unknown field in RunTask parameters", func() error {
 			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("y"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{"TaskDefinition":"t","Clutser":"c"},"End":true}}}`), RoleArn: role})
 			return err

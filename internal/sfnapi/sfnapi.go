@@ -2,6 +2,7 @@ package sfnapi
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/executions"
+	"github.com/ecsrun/ecsrun/internal/sfnmock"
 	sm "github.com/ecsrun/ecsrun/internal/sfnmodel"
 	"github.com/ecsrun/ecsrun/internal/wire"
 	"github.com/ecsrun/ecsrun/internal/workflow"
@@ -20,6 +22,10 @@ const (
 	JSONVersion  = "1.0"
 	// DelayScaleHeader carries the delay scale of a started execution.
 	DelayScaleHeader = "X-Ecsrun-Delay-Scale"
+	// MockConfigHeader carries, base64-encoded, the mock configuration of
+	// an execution started with stateMachineArn#TestCase (ecsrun workflow
+	// run --mock-config); without it the engine's configuration applies.
+	MockConfigHeader = "X-Ecsrun-Mock-Config"
 )
 
 // Error types used beyond those named after executions' kinds.
@@ -216,6 +222,17 @@ func startOptions(ctx context.Context, name, input string) (executions.StartOpti
 			return o, awsjson.Errorf(typeValidation, "%s must be a positive number, not %q", DelayScaleHeader, h)
 		}
 		o.DelayScale = f
+	}
+	if h := awsjson.Header(ctx).Get(MockConfigHeader); h != "" {
+		data, err := base64.StdEncoding.DecodeString(h)
+		if err != nil {
+			return o, awsjson.Errorf(typeValidation, "%s must be base64: %v", MockConfigHeader, err)
+		}
+		c, err := sfnmock.Parse(data)
+		if err != nil {
+			return o, awsjson.Errorf(typeValidation, "%v", err)
+		}
+		o.Mocks = c
 	}
 	return o, nil
 }

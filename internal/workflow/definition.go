@@ -135,6 +135,14 @@ type ResourceChecker interface {
 	Supported() []string
 }
 
+// ResourceExplainer is implemented by resource checkers that say why a
+// resource they do not support is wrong; the validator then reports that
+// instead of the list of supported resources.
+type ResourceExplainer interface {
+	// Unsupported says why resource is refused ("" when it is not).
+	Unsupported(resource string) string
+}
+
 // ParseOptions tune Parse.
 type ParseOptions struct {
 	// Resources decides which Task resources validate. Nil means the
@@ -296,6 +304,20 @@ func (p *parser) checkTransitions(sm *StateMachine, at string) {
 		for i, c := range st.Catch {
 			check(name, fmt.Sprintf("Catch/%d/Next", i), c.Next)
 		}
+	}
+	// No terminal state (statelint's rule); a dangling transition is
+	// reported instead, being the likelier mistake.
+	terminal, dangling := false, false
+	for _, st := range sm.States {
+		if st.End || st.Type == TypeSucceed || st.Type == TypeFail {
+			terminal = true
+		}
+		if _, ok := sm.States[st.Next]; st.Next != "" && !ok {
+			dangling = true
+		}
+	}
+	if !terminal && !dangling && len(sm.States) > 0 {
+		p.probs.add(at+"/States", "no terminal state: at least one state must have \"End\": true or be a Succeed or Fail state")
 	}
 	// Reachability from StartAt.
 	if _, ok := sm.States[sm.StartAt]; !ok {
@@ -545,8 +567,12 @@ func (p *parser) pathOrIntrinsic(obj map[string]any, key, at string) *Template {
 func (p *parser) task(st *State, obj map[string]any, at string) {
 	st.Resource = p.str(obj, "Resource", at, true)
 	if st.Resource != "" && !p.opts.Resources.Supports(st.Resource) {
-		p.probs.add(at+"/Resource", "resource %q is not supported; supported resources: %s",
-			st.Resource, strings.Join(p.opts.Resources.Supported(), ", "))
+		if ex, ok := p.opts.Resources.(ResourceExplainer); ok {
+			p.probs.add(at+"/Resource", "%s", ex.Unsupported(st.Resource))
+		} else {
+			p.probs.add(at+"/Resource", "resource %q is not supported; supported resources: %s",
+				st.Resource, strings.Join(p.opts.Resources.Supported(), ", "))
+		}
 	}
 	_, hasT := obj["TimeoutSeconds"]
 	_, hasTP := obj["TimeoutSecondsPath"]
@@ -575,6 +601,12 @@ func (p *parser) task(st *State, obj map[string]any, at string) {
 	}
 	if c, ok := obj["Credentials"]; ok {
 		st.Credentials = c
+		co, isObj := c.(map[string]any)
+		_, role := co["RoleArn"]
+		_, rolePath := co["RoleArn.$"]
+		if !isObj || role == rolePath {
+			p.probs.add(at+"/Credentials", "must be an object with either \"RoleArn\" or \"RoleArn.$\"")
+		}
 	}
 	if pc, ok := p.opts.Resources.(ParameterChecker); ok && st.Resource != "" && p.opts.Resources.Supports(st.Resource) {
 		params, _ := obj["Parameters"].(map[string]any)
@@ -992,6 +1024,9 @@ func (p *parser) template(v any, at string) *Template {
 				}
 				var sub *Template
 				switch {
+				case IsIntrinsic(s) && strings.TrimLeft(s, " \t\n\r") != s:
+					p.probs.add(fat, "the intrinsic function call %q must not start with white space", s)
+					continue
 				case IsIntrinsic(s):
 					c, err := ParseIntrinsic(s)
 					if err != nil {
@@ -1000,7 +1035,8 @@ func (p *parser) template(v any, at string) *Template {
 					}
 					sub = &Template{kind: 4, intrinsic: c}
 				case strings.HasPrefix(s, "$"):
-					pp, err := ParsePath(s)
+					// AWS ignores white space after a path ("$$.Execution.Name ").
+					pp, err := ParsePath(strings.TrimRight(s, " \t\n\r"))
 					if err != nil {
 						p.probs.add(fat, "%v", err)
 						continue
