@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/activities"
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/controlplane"
@@ -82,7 +83,10 @@ type Engine struct {
 	handler *awsjson.Server
 	// The task metadata and credentials endpoints.
 	meta     *http.Server
+	metaSrv  *taskmeta.Server
 	endpoint taskmeta.Endpoint
+	// acts holds the Step Functions activities and their task queues.
+	acts *activities.Manager
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -254,6 +258,7 @@ func (e *Engine) Close() error {
 		e.stop()
 		e.janitor.Wait()
 	}
+	e.EndPolls()
 	if e.flows != nil {
 		e.flows.Close()
 	}

@@ -52,6 +52,7 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 		Endpoint: ep, Key: st.Key, Tasks: taskSource{e}, Runtime: opts.Runtime, Credentials: roles, Log: opts.Log,
 	})
 	e.endpoint = ep
+	e.metaSrv = srv
 	e.meta = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := e.meta.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

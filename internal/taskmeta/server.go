@@ -128,6 +128,15 @@ func New(opts Options) *Server {
 // Handler serves the endpoints.
 func (s *Server) Handler() http.Handler { return s.mux }
 
+// Mount serves h at path and below it (path "/stepfunctions" serves
+// "/stepfunctions" and "/stepfunctions/..."), beside the metadata and
+// credentials endpoints; h sees the request's full path. Mount may be
+// called while the server serves.
+func (s *Server) Mount(path string, h http.Handler) {
+	s.mux.Handle(path, h)
+	s.mux.Handle(path+"/", h)
+}
+
 // Endpoint is where the server listens.
 func (s *Server) Endpoint() Endpoint { return s.opts.Endpoint }
 
