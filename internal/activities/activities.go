@@ -46,6 +46,9 @@ type Options struct {
 	Tokens Callbacks
 	// PollTimeout is how long GetActivityTask waits (PollTimeout when 0).
 	PollTimeout time.Duration
+	// MaxPollers bounds the GetActivityTask calls waiting on one activity
+	// (MaxPollers when 0).
+	MaxPollers int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -74,13 +77,16 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.PollTimeout <= 0 {
 		opts.PollTimeout = PollTimeout
 	}
+	if opts.MaxPollers <= 0 {
+		opts.MaxPollers = MaxPollers
+	}
 	if opts.Tokens == nil {
 		return nil, errors.New("activities: no token registry")
 	}
 	if err := store.Migrate(ctx, opts.DB, Component, migrations); err != nil {
 		return nil, err
 	}
-	return &Manager{opts: opts, db: db{opts.DB}, q: newQueues(MaxPollers)}, nil
+	return &Manager{opts: opts, db: db{opts.DB}, q: newQueues(opts.MaxPollers)}, nil
 }
 
 // Close ends the waiting GetActivityTask calls (they answer no task).
@@ -156,7 +162,7 @@ func (m *Manager) Create(ctx context.Context, name string, tags []Tag, encryptio
 		b, _ := json.Marshal(encryption)
 		enc = string(b)
 	}
-	a := &Activity{Arn: arn, Name: name, Created: m.opts.Now().UTC(), Tags: string(tb), Encryption: enc}
+	a := &Activity{Arn: arn, Name: name, Created: m.opts.Now().UTC().Truncate(time.Millisecond), Tags: string(tb), Encryption: enc}
 	if err := m.db.insert(ctx, a); err != nil {
 		// Created meanwhile by another call: the same answer.
 		if b, err2 := m.db.activity(ctx, arn); err2 == nil {
@@ -261,11 +267,11 @@ func (m *Manager) Invoke(ctx context.Context, req *workflow.TaskRequest) (any, *
 			req.Started(worker)
 		}
 	}}
-	m.q.push(req.Resource, t)
-	defer m.q.remove(req.Resource, t)
 	if req.Scheduled != nil {
 		req.Scheduled()
 	}
+	m.q.push(req.Resource, t)
+	defer m.q.remove(req.Resource, t)
 	return wait(ctx, req.Heartbeat)
 }
 
