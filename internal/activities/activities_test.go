@@ -3,8 +3,8 @@ package activities_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
