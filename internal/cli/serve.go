@@ -136,6 +136,7 @@ credentials it accepts any signature and listens on loopback only.`,
 			}
 			defer engine.RemoveServeInfo(e.stateDir)
 			srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			srv.RegisterOnShutdown(eng.EndPolls) // GetActivityTask answers at once
 			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime, "sigv4", auth != nil)
 			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS, CloudWatch Logs and Step Functions APIs at %s\n", endpoint)
 			errc := make(chan error, 1)

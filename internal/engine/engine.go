@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/activities"
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/controlplane"
@@ -90,7 +91,10 @@ type Engine struct {
 	// The task metadata and credentials endpoints.
 	meta         *http.Server
 	metaListener net.Listener
+	metaSrv      *taskmeta.Server
 	endpoint     taskmeta.Endpoint
+	// acts holds the Step Functions activities and their task queues.
+	acts *activities.Manager
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -266,6 +270,7 @@ func (e *Engine) Close() error {
 		e.stop()
 		e.janitor.Wait()
 	}
+	e.EndPolls()
 	if e.flows != nil {
 		e.flows.Close()
 	}

@@ -64,6 +64,7 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	})
 	e.endpoint = ep
 	e.metaListener = ln
+	e.metaSrv = srv
 	e.meta = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := e.meta.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -23,6 +23,12 @@ import (
 // apiClient is a Step Functions client on an engine whose containers are
 // fakes (these tests run no task).
 func apiClient(t *testing.T) *sfn.Client {
+	_, c := apiEngine(t)
+	return c
+}
+
+// apiEngine is apiClient with its engine.
+func apiEngine(t *testing.T) (*engine.Engine, *sfn.Client) {
 	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
 	if err != nil {
@@ -30,7 +36,7 @@ func apiClient(t *testing.T) *sfn.Client {
 	}
 	t.Cleanup(func() { eng.Close() })
 	modelcheck.Attach(t, eng.Handler().(*awsjson.Server))
-	return sfn.NewFromConfig(aws.Config{
+	return eng, sfn.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
 		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
@@ -82,9 +88,9 @@ func TestAPI_Errors(t *testing.T) {
 			return err
 		}, "InvalidToken", "Invalid Token"},
 		{"an operation ecsrun lacks", func() error {
-			_, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("a")})
+			_, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: sm.StateMachineArn})
 			return err
-		}, "UnsupportedOperation", "ecsrun does not implement CreateActivity yet"},
+		}, "UnsupportedOperation", "ecsrun does not implement ListTagsForResource yet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecsrun/ecsrun/internal/activities"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/executions"
 	"github.com/ecsrun/ecsrun/internal/sfnmock"
@@ -59,14 +60,24 @@ type Tokens interface {
 	Heartbeat(token string) error
 }
 
+// Activities keeps activities and hands their tasks to workers.
+type Activities interface {
+	Create(ctx context.Context, name string, tags []activities.Tag, encryption any) (*activities.Activity, error)
+	Describe(ctx context.Context, arn string) (*activities.Activity, error)
+	List(ctx context.Context, maxResults int32, token string) ([]*activities.Activity, string, error)
+	Delete(ctx context.Context, arn string) error
+	GetTask(ctx context.Context, arn, worker string) (token, input string, err error)
+}
+
 var (
-	_ Manager = (*executions.Manager)(nil)
-	_ Tokens  = (*executions.Tokens)(nil)
+	_ Manager    = (*executions.Manager)(nil)
+	_ Tokens     = (*executions.Tokens)(nil)
+	_ Activities = (*activities.Manager)(nil)
 )
 
 // New returns the Step Functions service, to mount with awsjson.NewServer.
-func New(m Manager, tokens Tokens) *awsjson.Service {
-	a := &api{m: m, tokens: tokens}
+func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
+	a := &api{m: m, tokens: tokens, acts: acts}
 	return &awsjson.Service{
 		TargetPrefix: TargetPrefix,
 		JSONVersion:  JSONVersion,
@@ -88,6 +99,11 @@ func New(m Manager, tokens Tokens) *awsjson.Service {
 			"SendTaskSuccess":                  a.sendTaskSuccess,
 			"SendTaskFailure":                  a.sendTaskFailure,
 			"SendTaskHeartbeat":                a.sendTaskHeartbeat,
+			"CreateActivity":                   a.createActivity,
+			"DescribeActivity":                 a.describeActivity,
+			"ListActivities":                   a.listActivities,
+			"DeleteActivity":                   a.deleteActivity,
+			"GetActivityTask":                  a.getActivityTask,
 		},
 		ValidationType:    typeValidation,
 		UnimplementedType: typeUnsupported,
@@ -96,19 +112,22 @@ func New(m Manager, tokens Tokens) *awsjson.Service {
 	}
 }
 
-// Classify maps the executions package's error kinds to error types of
-// the same names.
+// Classify maps the executions and activities packages' error kinds to
+// error types of the same names.
 func Classify(err error) (awsjson.Fault, bool) {
-	var e *executions.Error
-	if !errors.As(err, &e) {
-		return awsjson.Fault{}, false
+	if e := (*executions.Error)(nil); errors.As(err, &e) {
+		return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
 	}
-	return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
+	if e := (*activities.Error)(nil); errors.As(err, &e) {
+		return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
+	}
+	return awsjson.Fault{}, false
 }
 
 type api struct {
 	m      Manager
 	tokens Tokens
+	acts   Activities
 }
 
 func at(t interface{ IsZero() bool }) bool { return !t.IsZero() }

@@ -160,6 +160,9 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 		cd := &def.ContainerDefinitions[i]
 		env := agent.ContainerEnv{Set: map[string]string{}}
 		for k, v := range endpointEnv[cd.Name] {
+			if k == taskmeta.EnvEndpointSFN && setsVariable(spec, cd, k) {
+				continue // the container's own endpoint wins
+			}
 			env.Set[k] = v
 		}
 		for k, v := range roleEnv {
@@ -229,6 +232,29 @@ func (r *Resources) Prepare(ctx context.Context, spec *agent.TaskSpec) (map[stri
 		return nil, fmt.Errorf("failed to download env files: %s", strings.Join(fileErrs, "; "))
 	}
 	return out, nil
+}
+
+// setsVariable reports whether the container's environment (its
+// definition's or its override's) sets name.
+func setsVariable(spec *agent.TaskSpec, cd *ecsmodel.ContainerDefinition, name string) bool {
+	for _, kv := range cd.Environment {
+		if kv.Name == name {
+			return true
+		}
+	}
+	if spec.Overrides != nil {
+		for _, o := range spec.Overrides.ContainerOverrides {
+			if o.Name != cd.Name {
+				continue
+			}
+			for _, kv := range o.Environment {
+				if kv.Name == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // resolve returns the value a secret reference selects.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,5 +326,29 @@ func TestPrepare_RepositoryCredentials(t *testing.T) {
 	if l := log.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "registry/absent") ||
 		!strings.Contains(l, "Docker daemon's own credentials") || strings.Contains(l, "t0ken") {
 		t.Errorf("log = %q; want one warning naming the missing secret, and no value", l)
+	}
+}
+
+func TestPrepare_StepFunctionsEndpointUnlessTheContainerSetsIt(t *testing.T) {
+	f := newFixture(t)
+	srv := taskmeta.New(taskmeta.Options{Endpoint: linkLocal, Key: []byte("0123456789abcdef0123456789abcdef")})
+	srv.Mount("/stepfunctions", http.NotFoundHandler(), taskmeta.EnvEndpointSFN)
+	r := New(Options{Secrets: f.store, Roles: taskroles.NewProvider(filepath.Join(f.dir, "task-roles.yaml")), Endpoints: srv})
+	own := []ecsmodel.KeyValuePair{{Name: taskmeta.EnvEndpointSFN, Value: "http://sfn.example"}}
+	s := spec(ecsmodel.TaskDefinition{ContainerDefinitions: []ecsmodel.ContainerDefinition{
+		{Name: "plain"}, {Name: "defines", Environment: own}, {Name: "overridden"},
+	}})
+	s.Overrides = &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "overridden", Environment: own}}}
+	env, err := r.Prepare(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := env["plain"].Set[taskmeta.EnvEndpointSFN]; got != "http://169.254.170.2/stepfunctions" {
+		t.Errorf("plain container: %s = %q; want the engine's callbacks", taskmeta.EnvEndpointSFN, got)
+	}
+	for _, name := range []string{"defines", "overridden"} {
+		if got, ok := env[name].Set[taskmeta.EnvEndpointSFN]; ok {
+			t.Errorf("container %s sets %s itself, and the engine overrides it with %q", name, taskmeta.EnvEndpointSFN, got)
+		}
 	}
 }

@@ -18,6 +18,12 @@ import (
 	"github.com/ecsrun/ecsrun/internal/taskroles"
 )
 
+// EnvEndpointSFN is the variable a container gets with the URL of the Step
+// Functions callback operations when the engine mounts them (ecsrun's, not
+// the ECS agent's): the AWS SDKs and CLI send their Step Functions calls
+// there. A container whose own environment sets it keeps its value.
+const EnvEndpointSFN = "AWS_ENDPOINT_URL_SFN"
+
 // Environment variables the ECS agent gives containers.
 const (
 	EnvMetadataURI          = "ECS_CONTAINER_METADATA_URI"
@@ -97,6 +103,7 @@ type Server struct {
 	tasks      map[string]*entry
 	byCreds    map[string]*entry
 	containers map[string]containerRef
+	mountEnv   map[string]string // variable -> path of a mounted service
 }
 
 // New returns a server; serve its Handler on the endpoint's listener.
@@ -127,6 +134,26 @@ func New(opts Options) *Server {
 
 // Handler serves the endpoints.
 func (s *Server) Handler() http.Handler { return s.mux }
+
+// Mount serves h at path and below it (path "/stepfunctions" serves
+// "/stepfunctions" and "/stepfunctions/..."), beside the metadata and
+// credentials endpoints; h sees the request's full path. When envVar is
+// not "", every container that reaches the endpoints gets envVar set to
+// the URL of path (for example AWS_ENDPOINT_URL_SFN, which the AWS SDKs
+// and CLI read), in the tasks registered from then on. Mount may be called
+// while the server serves.
+func (s *Server) Mount(path string, h http.Handler, envVar string) {
+	s.mux.Handle(path, h)
+	s.mux.Handle(path+"/", h)
+	if envVar != "" {
+		s.mu.Lock()
+		if s.mountEnv == nil {
+			s.mountEnv = map[string]string{}
+		}
+		s.mountEnv[envVar] = path
+		s.mu.Unlock()
+	}
+}
 
 // Endpoint is where the server listens.
 func (s *Server) Endpoint() Endpoint { return s.opts.Endpoint }
@@ -166,6 +193,9 @@ func (s *Server) Register(t Task) map[string]map[string]string {
 		}
 		env[EnvMetadataURI] = base + "/v3/" + id
 		env[EnvMetadataURIV4] = base + "/v4/" + id
+		for k, path := range s.mountEnv {
+			env[k] = base + path
+		}
 		if t.RoleArn == "" {
 			continue
 		}

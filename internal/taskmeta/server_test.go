@@ -173,6 +173,29 @@ func TestRegister_LoopbackReachesOnlyHostNetwork(t *testing.T) {
 	}
 }
 
+func TestRegister_MountedServiceEnvironment(t *testing.T) {
+	for _, ep := range []Endpoint{
+		{Mode: ModeLinkLocal, URL: "http://169.254.170.2", Port: 80, Relative: true},
+		{Mode: ModeLinkLocal, URL: "http://169.254.170.2:5123", Port: 5123},
+	} {
+		s := New(Options{Endpoint: ep, Key: []byte("k")})
+		before := s.Register(Task{ID: "t0", ARN: arnA, Containers: []string{"app"}})
+		s.Mount("/stepfunctions", http.NotFoundHandler(), EnvEndpointSFN)
+		after := s.Register(Task{ID: "t1", ARN: arnA, Containers: []string{"app"}})
+		if got, want := after["app"][EnvEndpointSFN], ep.URL+"/stepfunctions"; got != want {
+			t.Errorf("%s: %s = %q; want %q", ep.URL, EnvEndpointSFN, got, want)
+		}
+		if _, ok := before["app"][EnvEndpointSFN]; ok {
+			t.Errorf("%s: a task registered before the mount got %s", ep.URL, EnvEndpointSFN)
+		}
+	}
+	s := New(Options{Endpoint: Endpoint{Mode: ModeLoopback, URL: "http://127.0.0.1:5000", Port: 5000}, Key: []byte("k")})
+	s.Mount("/stepfunctions", http.NotFoundHandler(), EnvEndpointSFN)
+	if env := s.Register(Task{ID: "t", ARN: arnA, Containers: []string{"app"}}); env["app"][EnvEndpointSFN] != "" {
+		t.Errorf("a bridge container behind a loopback endpoint got %s", EnvEndpointSFN)
+	}
+}
+
 func TestCredentials_OnlyTheTaskItself(t *testing.T) {
 	s, envA, envB := newServer(t, linkLocal80)
 	pathA := envA["app"][EnvCredentialsRelative]

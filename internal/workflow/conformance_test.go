@@ -43,6 +43,7 @@ var conformanceSnapshots = []string{
 	"v2/timeouts/test_timeouts.snapshot.json",
 	"v2/services/test_ecs_task_service.snapshot.json",
 	"v2/callback/test_callback.snapshot.json",
+	"v2/activities/test_activities.snapshot.json",
 }
 
 type confResult struct {
@@ -239,6 +240,9 @@ type outcome struct {
 	// block: the task never answered (TaskTimedOut): wait until the
 	// state's timeout cancels it.
 	block bool
+	// worker: an activity worker took the task (ActivityStarted) with
+	// this name.
+	worker *string
 }
 
 func (r *replay) Supports(string) bool { return true }
@@ -256,6 +260,10 @@ func (r *replay) Lookup(string) (TaskHandler, bool) {
 		r.mu.Unlock()
 		if o.submitted != nil && req.Submitted != nil {
 			req.Submitted(o.submitted)
+		}
+		if o.worker != nil {
+			req.Scheduled()
+			req.Started(*o.worker)
 		}
 		if o.block {
 			// Blocked on nothing the clock drives: let it move on.
@@ -288,6 +296,7 @@ func newReplay(events []any) (*replay, string) {
 	r := &replay{outcomes: map[string][]outcome{}}
 	cur := ""
 	var submitted any
+	var worker *string
 	for _, e := range events {
 		em, _ := e.(map[string]any)
 		typ, _ := em["type"].(string)
@@ -295,15 +304,18 @@ func newReplay(events []any) (*replay, string) {
 		case "TaskStateEntered":
 			d := em["stateEnteredEventDetails"].(map[string]any)
 			cur, _ = d["name"].(string)
-		case "TaskSucceeded", "LambdaFunctionSucceeded":
+		case "TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded":
 			key := "taskSucceededEventDetails"
-			if typ != "TaskSucceeded" {
+			switch typ {
+			case "LambdaFunctionSucceeded":
 				key = "lambdaFunctionSucceededEventDetails"
+			case "ActivitySucceeded":
+				key = "activitySucceededEventDetails"
 			}
 			d, _ := em[key].(map[string]any)
-			r.outcomes[cur] = append(r.outcomes[cur], outcome{out: recordedValue(d["output"]), submitted: submitted})
-			submitted = nil
-		case "TaskFailed", "LambdaFunctionFailed", "TaskStartFailed", "TaskSubmitFailed", "LambdaFunctionStartFailed":
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{out: recordedValue(d["output"]), submitted: submitted, worker: worker})
+			submitted, worker = nil, nil
+		case "TaskFailed", "LambdaFunctionFailed", "TaskStartFailed", "TaskSubmitFailed", "LambdaFunctionStartFailed", "ActivityFailed":
 			var d map[string]any
 			for k, v := range em {
 				if strings.HasSuffix(k, "EventDetails") {
@@ -319,16 +331,29 @@ func newReplay(events []any) (*replay, string) {
 			// A SendTaskFailure without error and cause records neither.
 			absent := !hasName && !hasCause
 			se := &StatesError{Name: name, Cause: cause, NullName: absent, NullCause: absent}
-			r.outcomes[cur] = append(r.outcomes[cur], outcome{err: se, submitted: submitted})
-			submitted = nil
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{err: se, submitted: submitted, worker: worker})
+			submitted, worker = nil, nil
 		case "TaskSubmitted":
 			d, _ := em["taskSubmittedEventDetails"].(map[string]any)
 			submitted = recordedValue(d["output"])
-		case "TaskTimedOut", "LambdaFunctionTimedOut":
-			r.outcomes[cur] = append(r.outcomes[cur], outcome{block: true, submitted: submitted})
-			submitted = nil
-		case "ActivityScheduled", "LambdaFunctionScheduleFailed":
-			return nil, "needs " + typ + " (activities)"
+		case "ActivityStarted":
+			d, _ := em["activityStartedEventDetails"].(map[string]any)
+			name, _ := d["workerName"].(string)
+			worker = &name
+		case "TaskTimedOut", "LambdaFunctionTimedOut", "ActivityTimedOut":
+			r.outcomes[cur] = append(r.outcomes[cur], outcome{block: true, submitted: submitted, worker: worker})
+			submitted, worker = nil, nil
+		case "ExecutionFailed":
+			// An activity that does not exist fails the execution with
+			// States.Runtime before anything is scheduled: the handler
+			// answers so without scheduling.
+			d, _ := em["executionFailedEventDetails"].(map[string]any)
+			cause, _ := d["cause"].(string)
+			if _, rest, ok := strings.Cut(cause, "). "); ok && d["error"] == ErrRuntime && strings.HasPrefix(rest, "The activity ") {
+				r.outcomes[cur] = append(r.outcomes[cur], outcome{err: &StatesError{Name: ErrRuntime, Cause: rest}})
+			}
+		case "LambdaFunctionScheduleFailed", "ActivityScheduleFailed":
+			return nil, "needs " + typ
 		}
 	}
 	return r, ""
@@ -471,6 +496,10 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 			res.skip = "distributed Map (MapRun events)"
 			return res
 		}
+	}
+	if strings.Contains(def, `"__tbd__"`) && filepath.Base(filepath.Dir(rel)) == "activities" {
+		// The test creates an activity and puts its ARN in the template.
+		def = strings.ReplaceAll(def, `"__tbd__"`, `"arn:aws:states:us-east-1:111111111111:activity:activity_arn"`)
 	}
 	rep, why := newReplay(events)
 	if why != "" {

@@ -94,11 +94,8 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	if heartbeat > 0 {
 		sched.HeartbeatInSeconds = &heartbeat
 	}
-	ex.rec.emit(r.lane, sfnmodel.HistoryEvent{Type: sfnmodel.HistoryEventTypeTaskScheduled, TaskScheduledEventDetails: sched})
-	ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
-		Type:                    sfnmodel.HistoryEventTypeTaskStarted,
-		TaskStartedEventDetails: &sfnmodel.TaskStartedEventDetails{ResourceType: rtype, Resource: resName},
-	})
+	te := &taskEvents{r: r, activity: IsActivityArn(st.Resource), rtype: rtype, res: resName, sched: sched, startedC: make(chan struct{})}
+	te.begin()
 
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -120,6 +117,8 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 				},
 			})
 		},
+		Scheduled: te.markScheduled,
+		Started:   te.markStarted,
 	}
 	type result struct {
 		out any
@@ -138,9 +137,21 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 		timeoutC = t.C()
 	}
 	var hbTimer Timer
-	if heartbeat > 0 {
+	startHeartbeat := func() {
+		if hbTimer != nil {
+			hbTimer.Stop()
+		}
 		hbTimer = ex.opts.Clock.NewTimer(seconds(float64(heartbeat)))
 		hbC = hbTimer.C()
+	}
+	// The heartbeat clock of an activity starts when a worker takes it.
+	var startedC <-chan struct{}
+	if heartbeat > 0 {
+		if te.activity {
+			startedC = te.startedC
+		} else {
+			startHeartbeat()
+		}
 	}
 	defer func() {
 		if hbTimer != nil {
@@ -153,27 +164,21 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 		select {
 		case res := <-resCh:
 			if res.err != nil {
-				ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
-					Type: sfnmodel.HistoryEventTypeTaskFailed,
-					TaskFailedEventDetails: &sfnmodel.TaskFailedEventDetails{
-						ResourceType: rtype, Resource: resName, Error: res.err.Name, Cause: res.err.Cause,
-					},
-				})
+				if te.scheduleFailed(res.err) {
+					return nil, r.runtimeError(ErrRuntime, "%s", res.err.Cause)
+				}
+				te.failed(res.err)
 				return nil, res.err
 			}
 			out := normalize(res.out)
-			ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
-				Type: sfnmodel.HistoryEventTypeTaskSucceeded,
-				TaskSucceededEventDetails: &sfnmodel.TaskSucceededEventDetails{
-					ResourceType: rtype, Resource: resName, Output: EncodeJSON(out), OutputDetails: dataDetails(),
-				},
-			})
+			te.succeeded(out)
 			return out, nil
+		case <-startedC:
+			startedC = nil
+			startHeartbeat()
 		case <-hb:
 			if hbTimer != nil {
-				hbTimer.Stop()
-				hbTimer = ex.opts.Clock.NewTimer(seconds(float64(heartbeat)))
-				hbC = hbTimer.C()
+				startHeartbeat()
 			}
 		case <-timeoutC:
 			ex.hold()
@@ -201,12 +206,7 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	ex.release()
 	<-resCh
 	if se.Name == ErrTimeout || se.Name == ErrHeartbeatTimeout {
-		ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
-			Type: sfnmodel.HistoryEventTypeTaskTimedOut,
-			TaskTimedOutEventDetails: &sfnmodel.TaskTimedOutEventDetails{
-				ResourceType: rtype, Resource: resName, Error: se.Name, Cause: se.Cause,
-			},
-		})
+		te.timedOut(se)
 	}
 	return nil, se
 }

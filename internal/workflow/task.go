@@ -29,6 +29,15 @@ type TaskRequest struct {
 	// Submitted records a TaskSubmitted event with the given output, as
 	// .sync integrations do once the job has been started.
 	Submitted func(output any)
+	// Scheduled and Started matter for activity resources only (see
+	// IsActivityArn): the handler calls Scheduled once the task is queued
+	// for workers (ActivityScheduled), and Started with the worker's name
+	// once one takes it (ActivityStarted; its heartbeat clock starts then).
+	// A handler of an activity that returns States.Runtime without calling
+	// Scheduled fails the execution with no task event (the activity does
+	// not exist). Other handlers ignore them.
+	Scheduled func()
+	Started   func(workerName string)
 }
 
 // TaskHandler runs what a Task state's Resource names. Invoke blocks until

@@ -69,6 +69,12 @@
 //	                      it is, else 1
 //	fetchwait URL DURATION  like fetch, retrying every 50ms until it works or
 //	                      DURATION has passed
+//	sendtasksuccess TOKENVAR OUTPUT  call Step Functions' SendTaskSuccess
+//	                      with the task token in $TOKENVAR and OUTPUT (JSON)
+//	                      at $AWS_ENDPOINT_URL_SFN, unsigned (awsJson 1.0,
+//	                      X-Amz-Target AWSStepFunctions.SendTaskSuccess), as
+//	                      a worker in a task does on ecsrun's task endpoint;
+//	                      print the answer; exit 1 on an error status
 //
 // Without arguments toolbox prints "toolbox" and exits 0. A step it does not
 // understand makes it print a message on stderr and exit 125.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -373,6 +375,11 @@ func run(step []string) error {
 		}
 		write(os.Stdout, "stdin is not a terminal\n")
 		os.Exit(1)
+	case "sendtasksuccess":
+		if err := need(step, 2); err != nil {
+			return err
+		}
+		return sendTaskSuccess(mustGetenv("AWS_ENDPOINT_URL_SFN"), mustGetenv(step[1]), strings.Join(step[2:], " "))
 	case "awscreds":
 		// As the AWS SDKs find a container's credentials.
 		header := http.Header{}
@@ -451,4 +458,36 @@ func mustGetenv(name string) string {
 		os.Exit(1)
 	}
 	return v
+}
+
+// sendTaskSuccess POSTs SendTaskSuccess to the Step Functions endpoint,
+// unsigned, and prints the answer.
+func sendTaskSuccess(endpoint, token, output string) error {
+	body, err := json.Marshal(map[string]string{"taskToken": token, "output": output})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.SendTaskSuccess")
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	write(os.Stdout, string(b)+"\n")
+	if resp.StatusCode/100 != 2 {
+		fmt.Fprintln(os.Stderr, resp.Status)
+		os.Exit(1)
+	}
+	return nil
 }
