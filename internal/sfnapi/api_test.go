@@ -56,7 +56,7 @@ func TestAPI_Errors(t *testing.T) {
 		{"invalid definition", func() error {
 			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`), RoleArn: role})
 			return err
-		}, "InvalidDefinition", "supported resources: arn:aws:states:::ecs:runTask, arn:aws:states:::ecs:runTask.sync, arn:aws:states:::ecs:runTask.waitForTaskToken"},
+		}, "InvalidDefinition", `resource "arn:aws:states:::lambda:invoke" is not supported; supported resources: arn:aws:states:::aws-sdk:cloudwatchlogs:<action>, arn:aws:states:::aws-sdk:ecs:<action>, arn:aws:states:::ecs:runTask,`},
 		{"unknown field in RunTask parameters", func() error {
 			_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("y"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{"TaskDefinition":"t","Clutser":"c"},"End":true}}}`), RoleArn: role})
 			return err
