@@ -3,7 +3,9 @@
 // to declare, each with resources, attributes (availability zone, instance
 // type, custom ones), and a count that stamps out several alike, and the
 // host directories and access points that stand in for EFS file systems
-// (see EFSDecl and package efs). It is
+// (see EFSDecl and package efs), and the endpoints at which workflow Task
+// states reach other services (lambda, sns, sqs, dynamodb, eventbridge).
+// It is
 // pure: Parse takes the file's bytes and returns a validated, expanded
 // Config.
 //
@@ -18,4 +20,6 @@
 //	    zones: [us-east-1a, us-east-1b, us-east-1c]   # round robin
 //	    instanceType: m5.large
 //	    attributes: {stack: blue}
+//	endpoints:
+//	  lambda: http://127.0.0.1:3001
 package serveconfig

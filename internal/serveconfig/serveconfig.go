@@ -28,6 +28,10 @@ type File struct {
 	// EFS maps EFS file systems to host directories and declares access
 	// points.
 	EFS EFSDecl `json:"efs"`
+	// Endpoints are where workflow Task states reach other services
+	// (lambda, sns, sqs, dynamodb, eventbridge: URL); they win over
+	// AWS_ENDPOINT_URL_<SERVICE>.
+	Endpoints map[string]string `json:"endpoints"`
 }
 
 // ClusterDecl declares a cluster.
@@ -119,6 +123,9 @@ type Config struct {
 	// EFS holds the EFS file systems and access points (its Dir is left
 	// to the engine).
 	EFS efs.Config
+	// Endpoints maps services (EndpointServices) to the endpoint URLs
+	// workflow Task states call them at.
+	Endpoints map[string]string
 }
 
 // Instance is one declared container instance.
@@ -196,6 +203,11 @@ func (f *File) expand() (*Config, error) {
 		}
 		cfg.Instances = append(cfg.Instances, insts...)
 	}
+	eps, err := checkEndpoints(f.Endpoints)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Endpoints = eps
 	e, err := f.EFS.expand()
 	if err != nil {
 		return nil, err
