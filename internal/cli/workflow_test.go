@@ -327,8 +327,7 @@ func TestProgress_MapIterations(t *testing.T) {
 		e.TaskScheduledEventDetails = &sfntypes.TaskScheduledEventDetails{ResourceType: aws.String("ecs"), Resource: aws.String("runTask.sync")}
 	}
 	var out strings.Builder
-	p := newProgress(&out, start)
-	for _, e := range []sfntypes.HistoryEvent{
+	evs := []sfntypes.HistoryEvent{
 		ev(1, 0, sfntypes.HistoryEventTypeExecutionStarted, nil),
 		ev(2, 0, sfntypes.HistoryEventTypeMapStateEntered, entered("Fan")),
 		ev(3, 2, sfntypes.HistoryEventTypeMapStateStarted, nil),
@@ -338,9 +337,8 @@ func TestProgress_MapIterations(t *testing.T) {
 		ev(7, 5, sfntypes.HistoryEventTypeTaskStateEntered, entered("Run")),
 		ev(8, 6, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
 		ev(9, 7, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
-	} {
-		p.event(e)
 	}
+	printHistory(&out, newProgress(start, nil, 1), evs)
 	for _, want := range []string{"] Fan: item 1 started\n", "] Fan[0]/Run: entered (Task state)\n", "] Fan[1]/Run: entered (Task state)\n",
 		"] Fan[0]/Run: ecs:runTask.sync\n", "] Fan[1]/Run: ecs:runTask.sync\n"} {
 		if !strings.Contains(out.String(), want) {
