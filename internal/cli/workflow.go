@@ -69,7 +69,7 @@ func newWorkflow(e *env) *cobra.Command {
 whose Task states run ECS tasks (arn:aws:states:::ecs:runTask, .sync and
 .waitForTaskToken), on the local engine or against a Step Functions endpoint.`,
 	}
-	cmd.AddCommand(newWorkflowRun(e), newWorkflowHistory(e), newWorkflowValidate(e), newWorkflowGraph(e))
+	cmd.AddCommand(newWorkflowRun(e), newWorkflowList(e), newWorkflowDescribe(e), newWorkflowHistory(e), newWorkflowValidate(e), newWorkflowGraph(e))
 	return cmd
 }
 

@@ -413,7 +413,11 @@ const causeLines = 30
 // exit code and reason, the RunTask failures), long strings and long
 // documents cut with a note of what was left out; other text as it is,
 // cut when very long.
-func formatCause(cause string) string {
+func formatCause(cause string) string { return prettyText(cause, true) }
+
+// prettyText pretty-prints JSON text, reducing ECS tasks to what says why
+// they failed when reduce; see formatCause.
+func prettyText(cause string, reduce bool) string {
 	trimmed := strings.TrimSpace(cause)
 	if trimmed == "" {
 		return ""
@@ -421,7 +425,7 @@ func formatCause(cause string) string {
 	var v any
 	if (strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")) && json.Unmarshal([]byte(trimmed), &v) == nil {
 		text := trimmed
-		if m, ok := v.(map[string]any); ok {
+		if m, ok := v.(map[string]any); ok && reduce {
 			if cut, ok := ecsCause(trimmed, m); ok {
 				text = cut
 			}
