@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -84,13 +87,33 @@ func removeTaskContainers(t *testing.T, text string) {
 	}
 }
 
+// removeEngineContainers removes the containers of the engine of a state
+// directory (labelled, as the engine labels them, with a hash of its path).
+func removeEngineContainers(t *testing.T, stateDir string) {
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		return
+	}
+	defer rt.Close()
+	abs, err := filepath.Abs(stateDir)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256([]byte(abs))
+	ctx := context.Background()
+	cs, _ := rt.List(ctx, map[string]string{"io.ecsrun.engine": hex.EncodeToString(sum[:6])})
+	for _, c := range cs {
+		rt.Remove(ctx, c.ID)
+	}
+}
+
 func TestWorkflowRun_Example(t *testing.T) {
 	image := testimage.Image(t)
 	state := t.TempDir()
 	job := writeFile(t, "job.json", fmt.Sprintf(toolboxJob, image))
 	graph := t.TempDir() + "/run.svg"
 	var histories strings.Builder
-	t.Cleanup(func() { removeTaskContainers(t, histories.String()) })
+	t.Cleanup(func() { removeTaskContainers(t, histories.String()); removeEngineContainers(t, state) })
 
 	// A job that keeps failing: four tasks, then the Catch and the Fail state.
 	code, out, errOut := run(t, "workflow", "run", "--state-dir", state, "--pull", "prefer-cached", exampleWorkflow,
