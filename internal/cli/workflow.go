@@ -241,6 +241,7 @@ Exit codes:
 			arn := aws.ToString(start.ExecutionArn)
 			fmt.Fprintf(e.stderr, "Execution: %s\n", arn)
 			p := newProgress(aws.ToTime(start.StartDate), parsed, timeScale)
+			p.watched = true
 			var logs *runtask.LogFollower
 			if logMode != runtask.LogsNone {
 				logs = runtask.NewLogFollower(c.Logs, console, logTuning(f.endpoint))

@@ -35,6 +35,10 @@ type progress struct {
 	label, name, iter map[int64]string
 	visits            map[string]*visit // by label: the current visit
 	open              []string          // labels of the states entered and not left, in order
+	// watched says the caller shows the ECS tasks' statuses itself (a
+	// run); otherwise the stopped tasks in TaskSucceeded and TaskFailed
+	// get a line here.
+	watched bool
 }
 
 // visit is one entry into a state.
@@ -149,14 +153,15 @@ func (p *progress) describe(ev sfntypes.HistoryEvent) string {
 		return fmt.Sprintf("%s: submitted", state)
 	case ev.TaskSucceededEventDetails != nil:
 		d := ev.TaskSucceededEventDetails
-		if ts := ecsTasksOf(aws.ToString(d.Output)); len(ts) > 0 && ts[0].LastStatus != "STOPPED" {
+		ts := ecsTasksOf(aws.ToString(d.Output))
+		if len(ts) > 0 && ts[0].LastStatus != "STOPPED" {
 			// runTask without .sync: started, not waited for.
 			return taskLines(state, ts, "ECS task started (the state does not wait for it)")
 		}
-		return fmt.Sprintf("%s: succeeded", state)
+		return p.stopped(state, ts) + fmt.Sprintf("%s: succeeded", state)
 	case ev.TaskFailedEventDetails != nil:
 		d := ev.TaskFailedEventDetails
-		return p.failure(state, ev.Id, aws.ToString(d.Error), aws.ToString(d.Cause), at)
+		return p.stopped(state, ecsTasksOf(aws.ToString(d.Cause))) + p.failure(state, ev.Id, aws.ToString(d.Error), aws.ToString(d.Cause), at)
 	case ev.TaskTimedOutEventDetails != nil:
 		d := ev.TaskTimedOutEventDetails
 		return p.failure(state, ev.Id, orDefault(aws.ToString(d.Error), workflow.ErrTimeout), aws.ToString(d.Cause), at)
@@ -200,6 +205,18 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// stopped is a line per stopped task, for a history shown without a
+// watcher of the tasks.
+func (p *progress) stopped(state string, ts []ecsTask) string {
+	var b strings.Builder
+	for _, t := range ts {
+		if !p.watched && t.LastStatus == "STOPPED" {
+			fmt.Fprintf(&b, "%s %s: %s\n", state, shortTask(t.TaskArn), t.stoppedLine())
+		}
+	}
+	return b.String()
 }
 
 // visit returns the current visit of a state (one is made for events

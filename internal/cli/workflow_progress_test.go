@@ -116,7 +116,9 @@ func TestProgress_failures(t *testing.T) {
 	evs := []sfntypes.HistoryEvent{entered, scheduled(), failed("States.TaskFailed", task), scheduled(), failed("States.Timeout", ""),
 		scheduled(), failed("States.TaskFailed", task), scheduled(), failed("States.TaskFailed", task)}
 	var out strings.Builder
-	printHistory(&out, newProgress(start, sm, 0.5), evs)
+	p := newProgress(start, sm, 0.5)
+	p.watched = true // (the tasks' lines are the watcher's)
+	printHistory(&out, p, evs)
 	want := []string{
 		"Run: entered (Task state)",
 		"Run: ecs:runTask.sync",

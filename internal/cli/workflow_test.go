@@ -167,7 +167,8 @@ func TestWorkflowRun_Example(t *testing.T) {
 	code, hist, errOut := run(t, "workflow", "history", "--state-dir", state, ex.ExecutionArn)
 	histories.WriteString(hist)
 	if code != 0 || !strings.Contains(hist, "   1 [   0.00s] execution started") || !strings.Contains(hist, "JobFailed: entered (Fail state)") ||
-		!strings.Contains(hist, "RunTask: retry 2 of 3 in 20s after States.TaskFailed") {
+		!strings.Contains(hist, "RunTask: retry 2 of 3 in 20s after States.TaskFailed") ||
+		!regexp.MustCompile(`\] RunTask [0-9a-f]{8}: STOPPED, exit codes app=3 \(EssentialContainerExited: Essential container in task exited\)\n {16}RunTask: failed with`).MatchString(hist) {
 		t.Errorf("history: exit %d %s\n%s", code, errOut, hist)
 	}
 	code, hj, _ := run(t, "workflow", "history", "--state-dir", state, "--output", "json", ex.ExecutionArn)
