@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -71,7 +70,7 @@ func newWorkflow(e *env) *cobra.Command {
 whose Task states run ECS tasks (arn:aws:states:::ecs:runTask, .sync and
 .waitForTaskToken), on the local engine or against a Step Functions endpoint.`,
 	}
-	cmd.AddCommand(newWorkflowRun(e), newWorkflowHistory(e), newWorkflowValidate(e), newWorkflowGraph(e))
+	cmd.AddCommand(newWorkflowRun(e), newWorkflowList(e), newWorkflowDescribe(e), newWorkflowHistory(e), newWorkflowValidate(e), newWorkflowGraph(e))
 	return cmd
 }
 
@@ -149,6 +148,8 @@ func newWorkflowRun(e *env) *cobra.Command {
 		pollPeriod time.Duration
 		mockFile   string
 		testCase   string
+		colourFlag string
+		logsFlag   string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -207,12 +208,24 @@ Exit codes:
 			if roleArn == "" {
 				roleArn = "arn:aws:iam::" + e.accountID + ":role/ecsrun-workflow"
 			}
+			colour, err := runtask.ParseColour(colourFlag)
+			if err != nil {
+				return &usageError{err}
+			}
+			logMode, err := runtask.ParseLogMode(logsFlag)
+			if err != nil || logMode == runtask.LogsEssential {
+				return &usageError{fmt.Errorf("--logs must be all or none, not %q", logsFlag)}
+			}
 			ctx := cmd.Context()
 			c, client, err := e.sfnClients(ctx, &f)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			// Container output and progress both go to standard error:
+			// standard output holds the execution's output (or the JSON
+			// document) alone.
+			console := runtask.NewConsole(e.stderr, e.stderr, colour)
 			fmt.Fprintf(e.stderr, "Target: %s\n", c.Where)
 			for _, td := range taskDefs {
 				_, desc, err := runtask.ResolveTaskDefinition(ctx, c.ECS, td, reuse, expandEnv)
@@ -249,14 +262,23 @@ Exit codes:
 			}
 			arn := aws.ToString(start.ExecutionArn)
 			fmt.Fprintf(e.stderr, "Execution: %s\n", arn)
-			p := newProgress(e.stderr, aws.ToTime(start.StartDate))
-			ex, events, err := follow(ctx, client, arn, p, pollPeriod)
+			p := newProgress(aws.ToTime(start.StartDate), parsed, timeScale)
+			p.watched = true
+			var logs *runtask.LogFollower
+			if logMode != runtask.LogsNone {
+				logs = runtask.NewLogFollower(c.Logs, console, logTuning(f.endpoint))
+			}
+			w := newRunWatch(client, c.ECS, console, logs, p, arn, pollPeriod)
+			w.noDefaultLogGroup = remoteEndpoint(f.endpoint)
+			ex, events, err := w.run(ctx)
 			if sig := e.signal(); sig != nil || errors.Is(err, context.Canceled) {
+				console.EndStatus()
 				return e.interruptExecution(client, arn, sig)
 			}
 			if err != nil {
 				return err
 			}
+			w.summary(ex)
 			if graphFile != "" {
 				g := flowgraph.New(parsed)
 				g.Color(historyEvents(events))
@@ -284,6 +306,8 @@ Exit codes:
 	fl.DurationVar(&pollPeriod, "poll", 200*time.Millisecond, "how often to read the execution's history")
 	fl.StringVar(&mockFile, "mock-config", "", "Step Functions mock configuration (Step Functions Local's format) whose --test-case answers Task states with mocked responses")
 	fl.StringVar(&testCase, "test-case", "", "run this test case of the mock configuration (--mock-config, or the engine's: serve --mock-config or $SFN_MOCK_CONFIG); the state machine name (--state-machine-name) must be the one the configuration names")
+	fl.StringVar(&logsFlag, "logs", "all", `follow the output of the ECS tasks' containers: "all" or "none"`)
+	fl.StringVar(&colourFlag, "color", "auto", "colour the log prefixes: auto (on a terminal, unless NO_COLOR is set), always or never")
 	f.add(cmd, true)
 	return cmd
 }
@@ -341,36 +365,6 @@ func sfnError(op string, err error) error {
 		return &usageError{e}
 	}
 	return e
-}
-
-// follow reads the execution's history until it ends, handing new events
-// to p; it returns the ended execution and its whole history.
-func follow(ctx context.Context, client *sfn.Client, arn string, p *progress, period time.Duration) (*sfn.DescribeExecutionOutput, []sfntypes.HistoryEvent, error) {
-	var seen []sfntypes.HistoryEvent
-	for {
-		evs, err := history(ctx, client, arn)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, ev := range evs[len(seen):] {
-			p.event(ev)
-		}
-		seen = evs
-		if n := len(evs); n > 0 && isExecutionEnd(evs[n-1].Type) {
-			out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-			if err != nil {
-				return nil, nil, sfnError("describe execution", err)
-			}
-			if out.Status != sfntypes.ExecutionStatusRunning {
-				return out, evs, nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		case <-time.After(period):
-		}
-	}
 }
 
 func isExecutionEnd(t sfntypes.HistoryEventType) bool {
@@ -498,11 +492,13 @@ GetExecutionHistory returns them.`,
 			if len(evs) > 0 {
 				start = aws.ToTime(evs[0].Timestamp)
 			}
-			p := newProgress(e.stdout, start)
-			p.ids = true
-			for _, ev := range evs {
-				p.event(ev)
+			// The definition tells the retries apart (a state machine
+			// deleted since is no reason not to print the history).
+			var sm *workflow.StateMachine
+			if d, err := client.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(args[0])}); err == nil {
+				sm, _ = workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{})
 			}
+			printHistory(e.stdout, newProgress(start, sm, 1), evs)
 			return nil
 		},
 	}
@@ -623,159 +619,4 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 	cmd.Flags().StringVarP(&out, "output-file", "o", "", "write to this file instead of standard output")
 	f.add(cmd, false)
 	return cmd
-}
-
-// progress prints history events as lines a person can follow.
-type progress struct {
-	w     io.Writer
-	start time.Time
-	ids   bool
-	// state maps an event id to the state it belongs to, named with the
-	// Map iterations it runs in ("Fan[1]/Run"), so that the lines of
-	// concurrent iterations can be told apart; iter maps it to those
-	// iterations ("Fan[1]/", or "" outside a Map).
-	state  map[int64]string
-	iter   map[int64]string
-	tries  map[string]int  // state -> task attempts in the current visit
-	failed map[string]bool // state -> its current visit had an error
-}
-
-func newProgress(w io.Writer, start time.Time) *progress {
-	return &progress{w: w, start: start, state: map[int64]string{}, iter: map[int64]string{}, tries: map[string]int{}, failed: map[string]bool{}}
-}
-
-func (p *progress) event(ev sfntypes.HistoryEvent) {
-	iter := p.iter[ev.PreviousEventId]
-	if d := ev.MapIterationStartedEventDetails; d != nil {
-		iter += fmt.Sprintf("%s[%d]/", aws.ToString(d.Name), d.Index)
-	}
-	p.iter[ev.Id] = iter
-	name := p.state[ev.PreviousEventId]
-	if d := ev.StateEnteredEventDetails; d != nil {
-		name = iter + aws.ToString(d.Name)
-	}
-	if d := ev.StateExitedEventDetails; d != nil {
-		name = iter + aws.ToString(d.Name)
-	}
-	p.state[ev.Id] = name
-	line := p.describe(ev, name)
-	if line == "" {
-		return
-	}
-	at := aws.ToTime(ev.Timestamp).Sub(p.start).Seconds()
-	prefix := fmt.Sprintf("[%7.2fs]", at)
-	if p.ids {
-		prefix = fmt.Sprintf("%4d %s", ev.Id, prefix)
-	}
-	fmt.Fprintf(p.w, "%s %s\n", prefix, line)
-}
-
-func (p *progress) describe(ev sfntypes.HistoryEvent, state string) string {
-	t := string(ev.Type)
-	switch {
-	case ev.Type == sfntypes.HistoryEventTypeExecutionStarted:
-		return "execution started"
-	case ev.StateEnteredEventDetails != nil:
-		p.tries[state], p.failed[state] = 0, false
-		return fmt.Sprintf("%s: entered (%s state)", state, strings.TrimSuffix(t, "StateEntered"))
-	case ev.StateExitedEventDetails != nil:
-		if p.failed[state] {
-			return fmt.Sprintf("%s: error caught, going on", state)
-		}
-		return fmt.Sprintf("%s: done", state)
-	case ev.TaskScheduledEventDetails != nil:
-		p.tries[state]++
-		d := ev.TaskScheduledEventDetails
-		res := aws.ToString(d.ResourceType) + ":" + aws.ToString(d.Resource)
-		if n := p.tries[state]; n > 1 {
-			return fmt.Sprintf("%s: retry %d, %s", state, n-1, res)
-		}
-		return fmt.Sprintf("%s: %s", state, res)
-	case ev.TaskSubmittedEventDetails != nil:
-		return fmt.Sprintf("%s: ECS task %s started", state, taskSummary(aws.ToString(ev.TaskSubmittedEventDetails.Output), false))
-	case ev.TaskSucceededEventDetails != nil:
-		d := ev.TaskSucceededEventDetails
-		if aws.ToString(d.Resource) == "runTask.sync" {
-			return fmt.Sprintf("%s: ECS task %s", state, taskSummary(aws.ToString(d.Output), true))
-		}
-		return fmt.Sprintf("%s: task succeeded", state)
-	case ev.TaskFailedEventDetails != nil:
-		p.failed[state] = true
-		d := ev.TaskFailedEventDetails
-		if s := taskSummary(aws.ToString(d.Cause), true); s != "" {
-			return fmt.Sprintf("%s: %s, ECS task %s", state, aws.ToString(d.Error), s)
-		}
-		return fmt.Sprintf("%s: %s: %s", state, aws.ToString(d.Error), short(aws.ToString(d.Cause)))
-	case ev.TaskTimedOutEventDetails != nil:
-		p.failed[state] = true
-		return fmt.Sprintf("%s: %s", state, aws.ToString(ev.TaskTimedOutEventDetails.Error))
-	case ev.ExecutionSucceededEventDetails != nil:
-		return "execution SUCCEEDED"
-	case ev.ExecutionFailedEventDetails != nil:
-		d := ev.ExecutionFailedEventDetails
-		return fmt.Sprintf("execution FAILED: %s: %s", aws.ToString(d.Error), short(aws.ToString(d.Cause)))
-	case ev.ExecutionTimedOutEventDetails != nil:
-		return "execution TIMED_OUT"
-	case ev.ExecutionAbortedEventDetails != nil:
-		d := ev.ExecutionAbortedEventDetails
-		return strings.TrimSuffix(fmt.Sprintf("execution ABORTED %s %s", aws.ToString(d.Error), short(aws.ToString(d.Cause))), " ")
-	case ev.MapIterationStartedEventDetails != nil:
-		return fmt.Sprintf("%s: item %d started", state, ev.MapIterationStartedEventDetails.Index)
-	case ev.MapIterationFailedEventDetails != nil:
-		return fmt.Sprintf("%s: item %d failed", state, ev.MapIterationFailedEventDetails.Index)
-	}
-	switch t {
-	case "TaskStarted", "ParallelStateStarted", "MapStateStarted", "MapIterationSucceeded", "ParallelStateSucceeded", "MapStateSucceeded":
-		return ""
-	}
-	if state != "" {
-		return state + ": " + t
-	}
-	return t
-}
-
-// taskSummary describes an ECS task from Step Functions' JSON of it (or of
-// a RunTask response): its id, and with stopped, its stop code and the
-// containers' exit codes.
-func taskSummary(text string, stopped bool) string {
-	v, err := workflow.DecodeJSON([]byte(text))
-	if err != nil {
-		return ""
-	}
-	m, _ := v.(map[string]any)
-	if ts, ok := m["Tasks"].([]any); ok && len(ts) > 0 {
-		m, _ = ts[0].(map[string]any)
-	}
-	arn, _ := m["TaskArn"].(string)
-	if arn == "" {
-		return ""
-	}
-	s := arn[strings.LastIndexByte(arn, '/')+1:]
-	if !stopped {
-		return s
-	}
-	var codes []string
-	cs, _ := m["Containers"].([]any)
-	for _, c := range cs {
-		cm, _ := c.(map[string]any)
-		code := "-"
-		if n, ok := cm["ExitCode"]; ok {
-			code = fmt.Sprint(n)
-		}
-		codes = append(codes, fmt.Sprintf("%v=%s", cm["Name"], code))
-	}
-	sort.Strings(codes)
-	s += " stopped"
-	if sc, ok := m["StopCode"].(string); ok {
-		s += " (" + sc + ")"
-	}
-	return s + ", exit codes " + strings.Join(codes, " ")
-}
-
-func short(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
 }

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -84,13 +87,33 @@ func removeTaskContainers(t *testing.T, text string) {
 	}
 }
 
+// removeEngineContainers removes the containers of the engine of a state
+// directory (labelled, as the engine labels them, with a hash of its path).
+func removeEngineContainers(t *testing.T, stateDir string) {
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		return
+	}
+	defer rt.Close()
+	abs, err := filepath.Abs(stateDir)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256([]byte(abs))
+	ctx := context.Background()
+	cs, _ := rt.List(ctx, map[string]string{"io.ecsrun.engine": hex.EncodeToString(sum[:6])})
+	for _, c := range cs {
+		rt.Remove(ctx, c.ID)
+	}
+}
+
 func TestWorkflowRun_Example(t *testing.T) {
 	image := testimage.Image(t)
 	state := t.TempDir()
 	job := writeFile(t, "job.json", fmt.Sprintf(toolboxJob, image))
 	graph := t.TempDir() + "/run.svg"
 	var histories strings.Builder
-	t.Cleanup(func() { removeTaskContainers(t, histories.String()) })
+	t.Cleanup(func() { removeTaskContainers(t, histories.String()); removeEngineContainers(t, state) })
 
 	// A job that keeps failing: four tasks, then the Catch and the Fail state.
 	code, out, errOut := run(t, "workflow", "run", "--state-dir", state, "--pull", "prefer-cached", exampleWorkflow,
@@ -99,13 +122,38 @@ func TestWorkflowRun_Example(t *testing.T) {
 	if code != ExitWorkflowFailed {
 		t.Fatalf("exit code %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitWorkflowFailed, out, errOut)
 	}
-	for _, want := range []string{"RunTask: retry 3, ecs:runTask.sync", "exit codes app=3", "RunTask: error caught, going on", "ParseFailure: entered", "execution FAILED: JobFailed: task arn:aws:ecs:"} {
+	for _, want := range []string{
+		"RunTask: retry 1 of 3 in 10s (100ms at --time-scale 0.01) after States.TaskFailed\n",
+		"RunTask: retry 2 of 3 in 20s (200ms at --time-scale 0.01) after States.TaskFailed\n",
+		"RunTask: retry 3 of 3 in 40s (400ms at --time-scale 0.01) after States.TaskFailed\n",
+		"RunTask: retry 3 of 3, ecs:runTask.sync\n",
+		": STOPPED, exit codes app=3 (EssentialContainerExited: Essential container in task exited)\n",
+		"RunTask: failed with States.TaskFailed; caught, going on to ParseFailure\n",
+		"ParseFailure: entered", "execution FAILED: JobFailed\n",
+		"Execution FAILED in ", "\n  Error: JobFailed\n  Cause: task arn:aws:ecs:", "\n  ECS tasks: 4\n",
+	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("progress lacks %q:\n%s", want, errOut)
 		}
 	}
-	if n := strings.Count(errOut, "ECS task ") / 2; n != 4 {
-		t.Errorf("%d ECS tasks ran; want 4\n%s", n, errOut)
+	// Each task: submitted, its status changes, its container's output
+	// labelled by state and task, stopped; in that order.
+	submitted := regexp.MustCompile(`\] RunTask ([0-9a-f]{8}): ECS task submitted \(workflow-job:1\)\n`).FindAllStringSubmatch(errOut, -1)
+	if len(submitted) != 4 {
+		t.Errorf("%d ECS tasks submitted; want 4\n%s", len(submitted), errOut)
+	}
+	for _, m := range submitted {
+		id := m[1]
+		order := []string{m[0], "RunTask " + id + " app | working\n", "] RunTask " + id + ": STOPPED, exit codes app=3"}
+		at := 0
+		for _, want := range order {
+			i := strings.Index(errOut[at:], want)
+			if i < 0 {
+				t.Errorf("task %s: %q missing, or not after %q\n%s", id, want, order[0], errOut)
+				break
+			}
+			at += i
+		}
 	}
 	var ex struct{ ExecutionArn, Status, Error, Cause string }
 	if err := json.Unmarshal([]byte(out), &ex); err != nil {
@@ -118,7 +166,9 @@ func TestWorkflowRun_Example(t *testing.T) {
 	// History and graph of that execution, by its ARN.
 	code, hist, errOut := run(t, "workflow", "history", "--state-dir", state, ex.ExecutionArn)
 	histories.WriteString(hist)
-	if code != 0 || !strings.Contains(hist, "   1 [   0.00s] execution started") || !strings.Contains(hist, "JobFailed: entered (Fail state)") {
+	if code != 0 || !strings.Contains(hist, "   1 [   0.00s] execution started") || !strings.Contains(hist, "JobFailed: entered (Fail state)") ||
+		!strings.Contains(hist, "RunTask: retry 2 of 3 in 20s after States.TaskFailed") ||
+		!regexp.MustCompile(`\] RunTask [0-9a-f]{8}: STOPPED, exit codes app=3 \(EssentialContainerExited: Essential container in task exited\)\n {16}RunTask: failed with`).MatchString(hist) {
 		t.Errorf("history: exit %d %s\n%s", code, errOut, hist)
 	}
 	code, hj, _ := run(t, "workflow", "history", "--state-dir", state, "--output", "json", ex.ExecutionArn)
@@ -134,6 +184,41 @@ func TestWorkflowRun_Example(t *testing.T) {
 	code, svg, errOut := run(t, "workflow", "graph", "--state-dir", state, ex.ExecutionArn)
 	if code != 0 || !strings.Contains(svg, "4 attempts · caught") || !strings.Contains(svg, "Fail · failed") {
 		t.Errorf("graph of the execution: exit %d %s\n%.800s", code, errOut, svg)
+	}
+
+	// list and describe find it.
+	name := resourceName(ex.ExecutionArn)
+	code, list, errOut := run(t, "workflow", "list", "--state-dir", state, "--state-machine", "retry-catch", "--status", "FAILED")
+	if code != 0 || !regexp.MustCompile(`(?m)^`+name+` +retry-catch +FAILED +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +[0-9.]+m?s$`).MatchString(list) {
+		t.Errorf("list: exit %d %s\n%s", code, errOut, list)
+	}
+	code, list, _ = run(t, "workflow", "list", "--state-dir", state, "--status", "SUCCEEDED")
+	if code != 0 || strings.TrimSpace(list) != "no executions" {
+		t.Errorf("list --status SUCCEEDED before any: exit %d\n%s", code, list)
+	}
+	code, desc, errOut := run(t, "workflow", "describe", "--state-dir", state, name)
+	for _, want := range []string{"Execution:     " + ex.ExecutionArn + "\n", "Status:        FAILED\n", "Input:\n  {\n    \"exitCode\": \"3\"\n  }\n", "Error: JobFailed\n",
+		"ECS tasks (4):\n  RunTask  ", "  STOPPED, exit codes app=3 (EssentialContainerExited: Essential container in task exited)\n"} {
+		if code != 0 || !strings.Contains(desc, want) {
+			t.Errorf("describe: exit %d %s; lacks %q\n%s", code, errOut, want, desc)
+		}
+	}
+	code, desc, _ = run(t, "workflow", "describe", "--state-dir", state, "--output", "json", ex.ExecutionArn)
+	var described struct {
+		Status   string `json:"status"`
+		ECSTasks []struct {
+			State      string `json:"state"`
+			TaskArn    string `json:"taskArn"`
+			LastStatus string `json:"lastStatus"`
+			Containers []struct {
+				Name     string `json:"name"`
+				ExitCode *int   `json:"exitCode"`
+			} `json:"containers"`
+		} `json:"ecsTasks"`
+	}
+	if err := json.Unmarshal([]byte(desc), &described); code != 0 || err != nil || described.Status != "FAILED" || len(described.ECSTasks) != 4 ||
+		described.ECSTasks[3].State != "RunTask" || described.ECSTasks[3].LastStatus != "STOPPED" || *described.ECSTasks[3].Containers[0].ExitCode != 3 {
+		t.Errorf("describe --output json: exit %d, %v\n%s", code, err, desc)
 	}
 
 	// The same job succeeding: one task, exit 0, the output on stdout.
@@ -182,7 +267,8 @@ func TestWorkflowRun_Endpoint(t *testing.T) {
 		t.Fatalf("through --endpoint-url: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	fail := writeFile(t, "fail.json", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Nope","Cause":"because"}}}`)
-	if code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, fail); code != ExitWorkflowFailed || !strings.Contains(errOut, "execution FAILED: Nope: because") {
+	if code, _, errOut := run(t, "workflow", "run", "--endpoint-url", srv.URL, fail); code != ExitWorkflowFailed || !strings.Contains(errOut, "execution FAILED: Nope\n") ||
+		!strings.Contains(errOut, "\n  Error: Nope\n  Cause: because\n") {
 		t.Errorf("failing machine: exit %d; want %d\n%s", code, ExitWorkflowFailed, errOut)
 	}
 	timeout := writeFile(t, "timeout.json", `{"StartAt":"W","TimeoutSeconds":1,"States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`)
@@ -327,8 +413,7 @@ func TestProgress_MapIterations(t *testing.T) {
 		e.TaskScheduledEventDetails = &sfntypes.TaskScheduledEventDetails{ResourceType: aws.String("ecs"), Resource: aws.String("runTask.sync")}
 	}
 	var out strings.Builder
-	p := newProgress(&out, start)
-	for _, e := range []sfntypes.HistoryEvent{
+	evs := []sfntypes.HistoryEvent{
 		ev(1, 0, sfntypes.HistoryEventTypeExecutionStarted, nil),
 		ev(2, 0, sfntypes.HistoryEventTypeMapStateEntered, entered("Fan")),
 		ev(3, 2, sfntypes.HistoryEventTypeMapStateStarted, nil),
@@ -338,9 +423,8 @@ func TestProgress_MapIterations(t *testing.T) {
 		ev(7, 5, sfntypes.HistoryEventTypeTaskStateEntered, entered("Run")),
 		ev(8, 6, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
 		ev(9, 7, sfntypes.HistoryEventTypeTaskScheduled, scheduled),
-	} {
-		p.event(e)
 	}
+	printHistory(&out, newProgress(start, nil, 1), evs)
 	for _, want := range []string{"] Fan: item 1 started\n", "] Fan[0]/Run: entered (Task state)\n", "] Fan[1]/Run: entered (Task state)\n",
 		"] Fan[0]/Run: ecs:runTask.sync\n", "] Fan[1]/Run: ecs:runTask.sync\n"} {
 		if !strings.Contains(out.String(), want) {

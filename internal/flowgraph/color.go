@@ -1,6 +1,7 @@
 package flowgraph
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
@@ -57,14 +58,35 @@ func (g *Graph) Color(evs []Event) {
 			}
 		}
 	})
+	// iterOf follows the Map iterations an event runs in (the ids of their
+	// MapIterationStarted events, outermost first).
+	iterOf := map[int64]string{}
 	for _, ev := range evs {
+		iterOf[ev.ID] = iterOf[ev.Prev]
+		if ev.Type == "MapIterationStarted" {
+			iterOf[ev.ID] += "/" + strconv.FormatInt(ev.ID, 10)
+			mark(stateOf[ev.Prev], func(n *Node) {
+				if n.Type == "Map" {
+					n.Items++
+				}
+			})
+		}
 		switch {
 		case strings.HasSuffix(ev.Type, "StateEntered"):
 			stateOf[ev.ID] = ev.State
 			from, fromExit := exited[ev.Prev]
+			iter := iterOf[ev.ID]
 			mark(ev.State, func(n *Node) {
 				n.Visits++
-				n.Status, n.failed = Running, false
+				if iter != "" {
+					if n.iters == nil {
+						n.iters = map[string]bool{}
+					}
+					n.iters[iter] = true
+					n.Iterations = len(n.iters)
+				}
+				n.Status = Running
+				n.setFailed(iter, false)
 				if n.Type == "Fail" {
 					n.Status = Failed
 					g.take(n.ID, strings.TrimSuffix(n.ID, n.Name)+"#end")
@@ -82,10 +104,10 @@ func (g *Graph) Color(evs []Event) {
 			exited[ev.ID] = ev.State
 			mark(ev.State, func(n *Node) {
 				n.Status = Succeeded
-				if n.failed {
+				if n.failedIn[iterOf[ev.ID]] {
 					n.Status = Caught
 				}
-				if n.terminal && !n.failed { // after a Catch it goes on elsewhere
+				if n.terminal && !n.failedIn[iterOf[ev.ID]] { // after a Catch it goes on elsewhere
 					g.take(n.ID, strings.TrimSuffix(n.ID, n.Name)+"#end")
 				}
 			})
@@ -94,9 +116,19 @@ func (g *Graph) Color(evs []Event) {
 			stateOf[ev.ID] = name
 			switch ev.Type {
 			case "TaskScheduled":
-				mark(name, func(n *Node) { n.Attempts++ })
+				// A new attempt: a retry after a failure.
+				mark(name, func(n *Node) {
+					n.Attempts++
+					n.Status = Running
+					n.setFailed(iterOf[ev.ID], false)
+				})
 			case "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed", "MapStateFailed", "ParallelStateFailed":
-				mark(name, func(n *Node) { n.Status, n.failed = Failed, true })
+				mark(name, func(n *Node) {
+					n.Status = Failed
+					n.setFailed(iterOf[ev.ID], true)
+				})
+			case "ExecutionSucceeded":
+				g.end.Status = Succeeded
 			case "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
 				end := Failed
 				if ev.Type == "ExecutionAborted" {
@@ -107,13 +139,48 @@ func (g *Graph) Color(evs []Event) {
 						n.Status = end
 					}
 				})
+				g.end.Status = end
 			}
 		}
 	}
 }
 
+// take marks the edge from -> to as taken; reaching an End marker gives
+// it a status (failed through a Fail state, which the execution's own end
+// may change for the outermost graph).
 func (g *Graph) take(from, to string) {
-	if e := g.findEdge(from, to); e != nil {
-		e.Taken = true
+	e := g.findEdge(from, to)
+	if e == nil {
+		return
 	}
+	e.Taken = true
+	var src, end *Node
+	g.walk(func(_ *Graph, n *Node) {
+		switch n.ID {
+		case from:
+			src = n
+		case to:
+			end = n
+		}
+	})
+	if end == nil || end.Type != KindEnd {
+		return
+	}
+	switch {
+	case src != nil && src.Type == "Fail":
+		if end.Status == NotRun {
+			end.Status = Failed
+		}
+	default:
+		end.Status = Succeeded // some run ended well here
+	}
+}
+
+// setFailed records whether the current visit of the state in a Map
+// iteration (or outside any: "") failed.
+func (n *Node) setFailed(iter string, failed bool) {
+	if n.failedIn == nil {
+		n.failedIn = map[string]bool{}
+	}
+	n.failedIn[iter] = failed
 }

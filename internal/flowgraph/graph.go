@@ -37,12 +37,16 @@ type Node struct {
 	Attempts int
 	// Visits counts how often an execution entered the state.
 	Visits int
+	// Iterations counts the Map iterations that entered the state (0
+	// outside a Map), Items the iterations a Map state started.
+	Iterations, Items int
 	// Graphs are the branches of a Parallel state or the processor of a
 	// Map state.
 	Graphs []*Graph
 
-	terminal bool // End, Succeed or Fail: an edge to End
-	failed   bool // the current visit failed
+	terminal bool            // End, Succeed or Fail: an edge to End
+	failedIn map[string]bool // Map iteration ("" outside) -> its current visit failed
+	iters    map[string]bool
 }
 
 // Edge is a transition.

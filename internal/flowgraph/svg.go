@@ -3,6 +3,7 @@ package flowgraph
 import (
 	"fmt"
 	"html"
+	"math"
 	"strings"
 )
 
@@ -22,48 +23,117 @@ const (
 	catchColour = "#e07b00"
 )
 
-// SVG renders the graph as a standalone SVG document.
+// SVG renders the graph as a standalone SVG document. Its elements come
+// in layers, bottom to top: the boxes of Parallel and Map states (with
+// their nested graphs' frames), the edges, the other states and the
+// Start and End markers, the edges' labels; so no container hides an
+// edge or a label. The canvas is the bounding box of everything drawn,
+// the title and the legend included.
 func (g *Graph) SVG(title string) string {
 	l := computeLayout(g)
-	legend := g.coloured()
-	h := l.h
-	w := l.w
+	c := &canvas{}
 	top := 0.0
 	if title != "" {
 		top = 28
+		// Bold 14 px text, as wide as textWidth makes 12 px text, and a bit.
+		c.cover(margin, 4, titleWidth(title), 20)
 	}
-	if legend {
-		h += 30
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n",
-		max(w, legendWidth), h+top, max(w, legendWidth), h+top)
-	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
-	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#fafafa"/>`+"\n")
-	if title != "" {
-		fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="14" font-weight="bold" fill="#202124">%s</text>`+"\n", margin, esc(title))
-	}
-	g.render(&b, l, 0, top)
+	g.render(c, l, 0, top)
+	h := l.h + top
+	legend := g.coloured()
+	var lg strings.Builder
 	if legend {
 		x := margin
-		y := h + top - 14
+		y := h + 16
 		for _, s := range []Status{Succeeded, Caught, Failed, Running, Aborted, NotRun} {
 			name := string(s)
 			if s == NotRun {
 				name = "not run"
 			}
-			c := colours[s]
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="12" height="12" rx="3" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="#3c4043">%s</text>`+"\n",
-				x, y-10, c[0], c[1], x+16, y, name)
+			col := colours[s]
+			fmt.Fprintf(&lg, `<rect x="%.1f" y="%.1f" width="12" height="12" rx="3" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="#3c4043">%s</text>`+"\n",
+				x, y-10, col[0], col[1], x+16, y, name)
 			x += 16 + textWidth(name) + 18
 		}
+		c.cover(margin, y-10, x-18-margin, 14)
 	}
+	// The layout leaves a margin around the graph; only what pokes out
+	// of it (a long label, a loop) moves the canvas's edges.
+	x0, y0 := min(0, c.minX-margin), min(0, c.minY-4)
+	w, ht := c.maxX+margin-x0, c.maxY+margin-y0
+	if legend {
+		ht = c.maxY + 10 - y0
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="%.0f %.0f %.0f %.0f" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n",
+		math.Ceil(w), math.Ceil(ht), math.Floor(x0), math.Floor(y0), math.Ceil(w), math.Ceil(ht))
+	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
+	fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="#fafafa"/>`+"\n", math.Floor(x0), math.Floor(y0), math.Ceil(w), math.Ceil(ht))
+	if title != "" {
+		fmt.Fprintf(&b, `<text class="title" x="%.0f" y="20" font-size="14" font-weight="bold" fill="#202124">%s</text>`+"\n", margin, esc(title))
+	}
+	for i, name := range layerNames {
+		fmt.Fprintf(&b, "<g class=%q>\n%s</g>\n", name, c.layers[i].String())
+	}
+	b.WriteString(lg.String())
 	b.WriteString("</svg>\n")
 	return b.String()
 }
 
-// legendWidth is the room the status legend takes.
-const legendWidth = 560
+// titleWidth is the room the title takes (bold 14 px).
+func titleWidth(title string) float64 { return textWidth(title) * 14 / 12 * 1.08 }
+
+// The layers of the picture, bottom to top.
+const (
+	layerContainers = iota
+	layerEdges
+	layerNodes
+	layerLabels
+)
+
+var layerNames = [...]string{"containers", "edges", "nodes", "labels"}
+
+// canvas collects the elements of each layer and the bounds of what they
+// cover.
+type canvas struct {
+	layers                 [len(layerNames)]strings.Builder
+	labels                 []box // placed labels (x, y: top left)
+	any                    bool
+	minX, minY, maxX, maxY float64
+}
+
+// placeLabel returns where a label's rectangle goes: where asked, or
+// moved down below the labels placed before that it would cover.
+func (c *canvas) placeLabel(x, y, w, h float64) (float64, float64) {
+	for range 20 {
+		moved := false
+		for _, r := range c.labels {
+			if x < r.x+r.w && r.x < x+w && y < r.y+r.h && r.y < y+h {
+				y = r.y + r.h + 1
+				moved = true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	c.labels = append(c.labels, box{x: x, y: y, w: w, h: h})
+	return x, y
+}
+
+// cover extends the bounds to a rectangle.
+func (c *canvas) cover(x, y, w, h float64) {
+	if !c.any {
+		c.minX, c.minY, c.maxX, c.maxY, c.any = x, y, x+w, y+h, true
+		return
+	}
+	c.minX, c.minY = min(c.minX, x), min(c.minY, y)
+	c.maxX, c.maxY = max(c.maxX, x+w), max(c.maxY, y+h)
+}
+
+func (c *canvas) printf(layer int, format string, args ...any) {
+	fmt.Fprintf(&c.layers[layer], format, args...)
+}
 
 // coloured reports whether an execution coloured the graph.
 func (g *Graph) coloured() bool {
@@ -78,8 +148,7 @@ func (g *Graph) coloured() bool {
 
 func esc(s string) string { return html.EscapeString(s) }
 
-func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
-	// Edges first, under the nodes.
+func (g *Graph) render(c *canvas, l *layout, ox, oy float64) {
 	for _, e := range g.Edges {
 		colour, width, dash := edgeColour, 1.2, ""
 		if e.Kind == "catch" {
@@ -90,36 +159,50 @@ func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
 			if e.Kind == "catch" {
 				colour = catchColour
 			}
-			if from := g.ids[e.From]; from != nil && from.Status == Failed {
+			if from := g.ids[e.From]; from != nil && from.Type == "Fail" {
 				colour = colours[Failed][1] // the way out of a Fail state
 			}
 		}
-		d, lx, ly := l.path(e, ox, oy)
-		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s marker-end="url(#arrow)"/>`+"\n", d, colour, width, dash)
+		d, pts, lx, ly := l.path(e, ox, oy)
+		for _, p := range pts {
+			c.cover(p.x-4, p.y-4, 8, 8) // (the arrow head)
+		}
+		c.printf(layerEdges, `<path d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s marker-end="url(#arrow)"/>`+"\n", d, colour, width, dash)
 		if e.Label != "" {
 			label := e.Label
 			if len([]rune(label)) > 40 {
 				label = string([]rune(label)[:39]) + "…"
 			}
 			// Beside the edge, to its right.
-			w := textWidth(label) * 0.85
-			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="#fafafa" opacity="0.9"/><text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n",
-				lx+4, ly-10, w+6, lx+7, ly, colour, esc(label))
+			w := textWidth(label)*0.85 + 6
+			lx, ly = c.placeLabel(lx+4, ly-10, w, 14)
+			lx, ly = lx-4, ly+10
+			c.cover(lx+4, ly-10, w, 14)
+			c.printf(layerLabels, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="#fafafa" opacity="0.9"/><text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n",
+				lx+4, ly-10, w, lx+7, ly, colour, esc(label))
 		}
 	}
 	for _, n := range g.Nodes {
 		bx := l.boxes[n.ID]
 		x, y := ox+bx.x-bx.w/2, oy+bx.y-bx.h/2
-		c := colours[n.Status]
+		c.cover(x, y, bx.w, bx.h)
+		col := colours[n.Status]
 		switch n.Type {
 		case KindStart, KindEnd:
-			fill := "#ffffff"
-			if n.Status != NotRun || g.endTaken(n) {
+			fill, stroke := "#ffffff", "#5f6368"
+			switch {
+			case n.Type == KindEnd && n.Status != NotRun:
+				fill, stroke = col[0], col[1]
+			case n.Status != NotRun || g.endTaken(n):
 				fill = colours[Succeeded][0]
 			}
-			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%.1f" fill="%s" stroke="#5f6368"/><text x="%.1f" y="%.1f" text-anchor="middle" fill="#3c4043">%s</text>`+"\n",
-				x, y, bx.w, bx.h, bx.h/2, fill, ox+bx.x, oy+bx.y+4, esc(n.Name))
+			c.printf(layerNodes, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%.1f" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" text-anchor="middle" fill="#3c4043">%s</text>`+"\n",
+				x, y, bx.w, bx.h, bx.h/2, fill, stroke, ox+bx.x, oy+bx.y+4, esc(n.Name))
 			continue
+		}
+		layer := layerNodes
+		if len(n.Graphs) > 0 {
+			layer = layerContainers
 		}
 		width := 1.5
 		if n.Status != NotRun {
@@ -129,22 +212,22 @@ func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
 		if n.Type == "Choice" {
 			dash = ` stroke-dasharray="6,3"`
 		}
-		fmt.Fprintf(b, `<g><title>%s</title>`, esc(n.title()))
-		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="8" fill="%s" stroke="%s" stroke-width="%.1f"%s/>`,
-			x, y, bx.w, bx.h, c[0], c[1], width, dash)
+		c.printf(layer, `<g><title>%s</title>`, esc(n.title()))
+		c.printf(layer, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="8" fill="%s" stroke="%s" stroke-width="%.1f"%s/>`,
+			x, y, bx.w, bx.h, col[0], col[1], width, dash)
 		top := y + 15
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#5f6368">%s</text>`, ox+bx.x, top, esc(n.typeLine()))
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="#202124">%s</text>`, ox+bx.x, top+16, esc(n.Name))
+		c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#5f6368">%s</text>`, ox+bx.x, top, esc(n.typeLine()))
+		c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="#202124">%s</text>`, ox+bx.x, top+16, esc(n.Name))
 		if n.Detail != "" {
-			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#3c4043">%s</text>`, ox+bx.x, top+30, esc(n.Detail))
+			c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#3c4043">%s</text>`, ox+bx.x, top+30, esc(n.Detail))
 		}
-		b.WriteString("</g>\n")
+		c.printf(layer, "</g>\n")
 		for i, sl := range l.subs[n.ID] {
 			off := l.offs[n.ID][i]
 			sx := x + (bx.w-subWidth(l.subs[n.ID]))/2 + off.x
 			sy := y + headerH
-			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="#ffffff" fill-opacity="0.6" stroke="#dadce0" stroke-dasharray="3,3"/>`+"\n", sx, sy, sl.w, sl.h)
-			n.Graphs[i].render(b, sl, sx, sy)
+			c.printf(layerContainers, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="#ffffff" fill-opacity="0.6" stroke="#dadce0" stroke-dasharray="3,3"/>`+"\n", sx, sy, sl.w, sl.h)
+			n.Graphs[i].render(c, sl, sx, sy)
 		}
 	}
 }
@@ -153,11 +236,12 @@ func (g *Graph) render(b *strings.Builder, l *layout, ox, oy float64) {
 // top, for an edge going up) through the slots of the layers it crosses
 // to the top of its target (the bottom), as vertical cubic curves; and
 // where its label goes.
-func (l *layout) path(e *Edge, ox, oy float64) (string, float64, float64) {
+func (l *layout) path(e *Edge, ox, oy float64) (string, []point, float64, float64) {
 	from, to := l.boxes[e.From], l.boxes[e.To]
 	if e.From == e.To {
 		x, y := ox+from.x+from.w/2, oy+from.y
-		return fmt.Sprintf("M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f", x, y-8, x+40, y-30, x+40, y+30, x+1, y+8), x + 30, y
+		return fmt.Sprintf("M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f", x, y-8, x+40, y-30, x+40, y+30, x+1, y+8),
+			[]point{{x, y - 8}, {x + 40, y - 30}, {x + 40, y + 30}, {x + 1, y + 8}}, x + 30, y
 	}
 	var pts []point
 	if l.back[e] {
@@ -192,7 +276,7 @@ func (l *layout) path(e *Edge, ox, oy float64) (string, float64, float64) {
 	if len(pts) > 2 {
 		lx, ly = pts[1].x, (pts[1].y+pts[2].y)/2
 	}
-	return b.String(), lx, ly
+	return b.String(), pts, lx, ly
 }
 
 func subWidth(ls []*layout) float64 {
@@ -219,6 +303,15 @@ func (g *Graph) endTaken(n *Node) bool {
 func (n *Node) typeLine() string {
 	s := n.Type
 	switch {
+	case n.Items > 0:
+		s += fmt.Sprintf(" · %s", plural(n.Items, "item"))
+	case n.Iterations > 0:
+		// In a Map: each iteration enters the state once; attempts beyond
+		// the visits are retries.
+		s += fmt.Sprintf(" · %s", plural(n.Iterations, "iteration"))
+		if r := n.Attempts - n.Visits; r > 0 {
+			s += fmt.Sprintf(" · %s", plural(r, "retry"))
+		}
 	case n.Attempts > 1:
 		s += fmt.Sprintf(" · %d attempts", n.Attempts)
 	case n.Visits > 1:
@@ -236,4 +329,14 @@ func (n *Node) title() string {
 		s += ": " + n.Detail
 	}
 	return s
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

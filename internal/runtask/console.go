@@ -116,8 +116,17 @@ var palette = []string{"31", "32", "33", "34", "35", "36", "91", "92", "93", "94
 
 // Line writes one line of a container's output.
 func (c *Console) Line(taskID, container, text string) {
+	c.line("", taskID, container, text)
+}
+
+// line writes one line of a container's output, with label (when not
+// empty) before the task id.
+func (c *Console) line(label, taskID, container, text string) {
 	st := c.shared
-	p := fmt.Sprintf("%s%s %s |", c.prefix(), shortID(taskID), container)
+	if label != "" {
+		label += " "
+	}
+	p := fmt.Sprintf("%s%s%s %s |", c.prefix(), label, shortID(taskID), container)
 	if st.colour {
 		h := fnv.New32a()
 		io.WriteString(h, taskID+"/"+container)

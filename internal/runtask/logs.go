@@ -13,6 +13,7 @@ import (
 // follower tails one container's log stream with GetLogEvents forward
 // tokens, which never skip or repeat an event.
 type follower struct {
+	label             string // before the task id in each line ("" for none)
 	taskID, container string
 	group, stream     string
 	token             *string
@@ -153,7 +154,7 @@ func (l *logs) read(ctx context.Context, f *follower, all bool) {
 			return
 		}
 		for _, ev := range res.Events {
-			l.console.Line(f.taskID, f.container, aws.ToString(ev.Message))
+			l.console.line(f.label, f.taskID, f.container, aws.ToString(ev.Message))
 		}
 		same := f.token != nil && aws.ToString(res.NextForwardToken) == *f.token
 		if res.NextForwardToken != nil {

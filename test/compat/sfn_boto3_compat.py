@@ -5,8 +5,10 @@ paginator, task tokens. Run by test/compat/run.sh.
 Usage: python3 sfn_boto3_compat.py ENDPOINT IMAGE
 """
 import json
+import os
 import sys
 import time
+import urllib.parse
 
 import boto3
 import botocore.config
@@ -64,6 +66,34 @@ exp = sfn.create_state_machine(name="boto3-express", type="EXPRESS", roleArn=rol
                                definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "End": True}}}))["stateMachineArn"]
 r = sfn.start_sync_execution(stateMachineArn=exp, input='{"a": 2, "b": 3}')
 check(r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"sum": 5}, "start_sync_execution")
+
+# The same with the host prefix turned off by the environment
+# (AWS_DISABLE_HOST_PREFIX_INJECTION, read when the client is made).
+os.environ["AWS_DISABLE_HOST_PREFIX_INJECTION"] = "true"
+plain = session.client("stepfunctions", endpoint_url=endpoint)
+del os.environ["AWS_DISABLE_HOST_PREFIX_INJECTION"]
+r = plain.start_sync_execution(stateMachineArn=exp, input='{"a": 1, "b": 1}')
+check(r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"sum": 2}, "start_sync_execution with AWS_DISABLE_HOST_PREFIX_INJECTION=true")
+
+# With the prefix, when "sync-HOST" reaches ecsrun serve (a DNS name with a
+# wildcard, a proxy): here the request goes to the endpoint's address with
+# the prefixed Host header it was signed with, and is accepted.
+prefixed = session.client("stepfunctions", endpoint_url=endpoint)
+hosts = []
+
+
+def reroute(request, **kwargs):
+    u = urllib.parse.urlsplit(request.url)
+    if u.hostname.startswith("sync-"):
+        hosts.append(u.netloc)
+        request.headers["Host"] = u.netloc
+        request.url = request.url.replace("//sync-", "//", 1)
+
+
+prefixed.meta.events.register("before-send.states.StartSyncExecution", reroute)
+r = prefixed.start_sync_execution(stateMachineArn=exp, input='{"a": 2, "b": 2}')
+check(hosts == ["sync-" + urllib.parse.urlsplit(endpoint).netloc] and r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"sum": 4},
+      "start_sync_execution: a request to the sync- host, signed for it, is accepted")
 
 # Task tokens: a waitForTaskToken state answered with send_task_success.
 cb = sfn.create_state_machine(name="boto3-callback", roleArn=role, definition=json.dumps({

@@ -39,6 +39,13 @@ wex=$(aws stepfunctions start-execution --state-machine-arn "$wait_sm" --query e
 aws stepfunctions stop-execution --execution-arn "$wex" --error Stopped --cause "by the cli" >/dev/null
 check "stop-execution" '[ "$(aws stepfunctions describe-execution --execution-arn "$wex" --query "[status,error]" --output text)" = "ABORTED	Stopped" ]'
 check "validate-state-machine-definition" '[ "$(aws stepfunctions validate-state-machine-definition --definition "{\"StartAt\":\"A\",\"States\":{}}" --query result --output text)" = FAIL ]'
+# start-sync-execution: the CLI puts "sync-" before the endpoint's host (an
+# IP address too), which does not resolve; AWS_DISABLE_HOST_PREFIX_INJECTION
+# (or disable_host_prefix_injection = true in ~/.aws/config) turns that off.
+exp=$(aws stepfunctions create-state-machine --name cli-express --type EXPRESS --definition '{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"sum.$":"States.MathAdd($.a, $.b)"},"End":true}}}' --role-arn arn:aws:iam::000000000000:role/sfn --query stateMachineArn --output text)
+err=$(aws stepfunctions start-sync-execution --state-machine-arn "$exp" --input '{"a":1,"b":2}' 2>&1)
+check "start-sync-execution: the sync- host prefix is why it needs the setting" '[[ "$err" == *"sync-"* ]]'
+check "start-sync-execution with AWS_DISABLE_HOST_PREFIX_INJECTION=true" '[ "$(AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions start-sync-execution --state-machine-arn "$exp" --input "{\"a\":1,\"b\":2}" --query "[status,output]" --output text)" = "SUCCEEDED	{\"sum\":3}" ]'
 err=$(aws stepfunctions create-activity --name a 2>&1)
 check "an unimplemented operation names itself" '[[ "$err" == *"ecsrun does not implement CreateActivity"* ]]'
 echo "$failed failed"
