@@ -130,47 +130,41 @@ func (m *Manager) now() time.Time { return m.opts.Now().UTC() }
 
 // Diagnostic is one finding of ValidateDefinition.
 type Diagnostic struct {
-	Code     string // SCHEMA_VALIDATION_FAILED, INVALID_JSON_DESCRIPTION
+	Code     string // SCHEMA_VALIDATION_FAILED, INVALID_JSON_DESCRIPTION, MISSING_END_STATE, ...
 	Message  string
-	Location string // a path like /States/Run/Parameters, or ""
+	Location string // a path like /States/Run/Parameters, or "/"
 }
 
-// ValidateDefinition checks a definition as CreateStateMachine would.
+// ValidateDefinition checks a definition as CreateStateMachine would for
+// a STANDARD state machine.
 func (m *Manager) ValidateDefinition(definition string) []Diagnostic {
-	if strings.TrimSpace(definition) == "" {
-		return []Diagnostic{{Code: "SCHEMA_VALIDATION_FAILED", Message: "Definition must be a valid JSON object"}}
-	}
-	if _, err := workflow.DecodeJSON([]byte(definition)); err != nil {
-		return []Diagnostic{{Code: "INVALID_JSON_DESCRIPTION", Message: err.Error()}}
-	}
-	_, err := workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Resources})
-	var ve *workflow.ValidationError
-	if !errors.As(err, &ve) {
-		return nil
-	}
-	out := make([]Diagnostic, len(ve.Problems))
-	for i, p := range ve.Problems {
-		loc := p.Path
-		if loc == "" {
-			loc = "/"
-		}
-		out[i] = Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Message: p.Message, Location: loc}
+	return m.ValidateDefinitionType(definition, TypeStandard)
+}
+
+// ValidateDefinitionType checks a definition as CreateStateMachine would
+// for a state machine of type typ (STANDARD when empty).
+func (m *Manager) ValidateDefinitionType(definition, typ string) []Diagnostic {
+	probs := m.problems(definition, typ)
+	out := make([]Diagnostic, len(probs))
+	for i, p := range probs {
+		out[i] = Diagnostic{Code: p.DiagnosticCode(), Message: p.Message, Location: p.Location()}
 	}
 	return out
 }
 
+func (m *Manager) problems(definition, typ string) []workflow.Problem {
+	return workflow.Validate([]byte(definition), workflow.ParseOptions{Resources: m.opts.Resources, Express: typ == TypeExpress})
+}
+
 func (m *Manager) parse(definition string) (*workflow.StateMachine, error) {
-	if diags := m.ValidateDefinition(definition); len(diags) > 0 {
-		msgs := make([]string, len(diags))
-		for i, d := range diags {
-			msgs[i] = d.Code + ": " + d.Message
-			if d.Location != "" {
-				msgs[i] += " at " + d.Location
-			}
-		}
-		return nil, errorf(ErrInvalidDefinition, "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
+	return m.parseType(definition, TypeStandard)
+}
+
+func (m *Manager) parseType(definition, typ string) (*workflow.StateMachine, error) {
+	if probs := m.problems(definition, typ); len(probs) > 0 {
+		return nil, errorf(ErrInvalidDefinition, "%s", workflow.InvalidDefinitionMessage(probs))
 	}
-	return workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Resources})
+	return workflow.Parse([]byte(definition), workflow.ParseOptions{Resources: m.opts.Resources, Express: typ == TypeExpress})
 }
 
 // CreateStateMachine stores a new state machine. Creating one again with
@@ -182,7 +176,7 @@ func (m *Manager) CreateStateMachine(ctx context.Context, name, definition, role
 	if typ == "" {
 		typ = TypeStandard
 	}
-	if _, err := m.parse(definition); err != nil {
+	if _, err := m.parseType(definition, typ); err != nil {
 		return nil, err
 	}
 	arn := m.arn(arnStateMachine, name)
@@ -223,7 +217,7 @@ func (m *Manager) UpdateStateMachine(ctx context.Context, arn string, definition
 		return nil, err
 	}
 	if definition != nil {
-		if _, err := m.parse(*definition); err != nil {
+		if _, err := m.parseType(*definition, sm.Type); err != nil {
 			return nil, err
 		}
 		sm.Definition = *definition

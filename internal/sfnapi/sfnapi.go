@@ -44,7 +44,7 @@ type Manager interface {
 	UpdateStateMachine(ctx context.Context, arn string, definition, roleArn *string) (*executions.StateMachine, error)
 	DeleteStateMachine(ctx context.Context, arn string) error
 	ListStateMachines(ctx context.Context, maxResults int32, token string) ([]*executions.StateMachine, string, error)
-	ValidateDefinition(definition string) []executions.Diagnostic
+	ValidateDefinitionType(definition, typ string) []executions.Diagnostic
 	StartExecution(ctx context.Context, arn string, o executions.StartOptions) (*executions.Execution, error)
 	StartSyncExecution(ctx context.Context, arn string, o executions.StartOptions) (*executions.Execution, error)
 	DescribeExecution(ctx context.Context, arn string) (*executions.Execution, error)
@@ -211,7 +211,7 @@ func (a *api) deleteStateMachine(ctx context.Context, in wire.Input) (any, error
 
 func (a *api) validate(_ context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.ValidateStateMachineDefinitionInput)
-	diags := a.m.ValidateDefinition(req.Definition)
+	diags := a.m.ValidateDefinitionType(req.Definition, string(req.Type))
 	out := &sm.ValidateStateMachineDefinitionOutput{
 		Result: sm.ValidateStateMachineDefinitionResultCodeOK, Diagnostics: make([]sm.ValidateStateMachineDefinitionDiagnostic, 0, len(diags)), Truncated: boolp(false),
 	}

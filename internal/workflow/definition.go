@@ -148,6 +148,9 @@ type ParseOptions struct {
 	// Resources decides which Task resources validate. Nil means the
 	// default ECS resources (see DefaultResources).
 	Resources ResourceChecker
+	// Express validates for an EXPRESS state machine, which refuses the
+	// .sync and .waitForTaskToken patterns and activities.
+	Express bool
 }
 
 // ECS task resources the engine supports.
@@ -180,6 +183,7 @@ func Parse(definition []byte, opts ParseOptions) (*StateMachine, error) {
 	p := &parser{opts: opts}
 	p.probs.list = append(p.probs.list, duplicateStates(definition)...)
 	sm := p.machine(v, "", true)
+	p.checkStateNames()
 	if len(p.probs.list) > 0 {
 		return nil, &ValidationError{Problems: p.probs.list}
 	}
@@ -189,6 +193,13 @@ func Parse(definition []byte, opts ParseOptions) (*StateMachine, error) {
 type parser struct {
 	opts  ParseOptions
 	probs problems
+	// machines: every (sub-)machine parsed, with where it is.
+	machines []machineAt
+}
+
+type machineAt struct {
+	sm *StateMachine
+	at string
 }
 
 var topFields = []string{"Comment", "StartAt", "States", "TimeoutSeconds", "Version", "QueryLanguage"}
@@ -237,6 +248,13 @@ func (p *parser) machine(v any, at string, top bool) *StateMachine {
 	p.checkQueryLanguage(obj, at)
 	sm := &StateMachine{States: map[string]*State{}}
 	sm.Comment = p.str(obj, "Comment", at, false)
+	if !p.requiredFields(obj, at, "States", "StartAt") {
+		// One problem for the missing fields, not a cascade of them.
+		if _, ok := obj["StartAt"]; ok {
+			sm.StartAt = p.str(obj, "StartAt", at, true)
+		}
+		return sm
+	}
 	sm.StartAt = p.str(obj, "StartAt", at, true)
 	if top {
 		if _, ok := obj["TimeoutSeconds"]; ok {
@@ -247,12 +265,7 @@ func (p *parser) machine(v any, at string, top bool) *StateMachine {
 		}
 		sm.Version = "1.0"
 	}
-	statesV, ok := obj["States"]
-	if !ok {
-		p.probs.add(at, "missing required field \"States\"")
-		return sm
-	}
-	states, ok := statesV.(map[string]any)
+	states, ok := obj["States"].(map[string]any)
 	if !ok {
 		p.probs.add(at+"/States", "must be an object")
 		return sm
@@ -263,10 +276,11 @@ func (p *parser) machine(v any, at string, top bool) *StateMachine {
 	// Definition order (and duplicate detection) is recovered by the
 	// caller through orderedKeys when available; map order otherwise.
 	sm.Order = sortedKeys(states)
+	p.machines = append(p.machines, machineAt{sm, at})
 	for _, name := range sm.Order {
 		sat := at + "/States/" + name
 		if len(name) > 80 {
-			p.probs.add(sat, "state name must be at most 80 characters")
+			p.probs.addCode(CodeInvalidStateName, sat, "state name must be at most 80 characters")
 		}
 		st := p.state(name, states[name], sat)
 		if st != nil {
@@ -275,20 +289,23 @@ func (p *parser) machine(v any, at string, top bool) *StateMachine {
 	}
 	if sm.StartAt != "" {
 		if _, ok := states[sm.StartAt]; !ok {
-			p.probs.add(at+"/StartAt", "%q is not a state of this state machine", sm.StartAt)
+			p.probs.addCode(CodeMissingTransitionTarget, at+"/StartAt", "%q is not a state of this state machine", sm.StartAt)
 		}
 	}
-	p.checkTransitions(sm, at)
+	p.checkTransitions(sm, at, states)
 	return sm
 }
 
-func (p *parser) checkTransitions(sm *StateMachine, at string) {
+// checkTransitions checks the targets of sm's transitions against the
+// names declared in states (a state that did not parse is still a target),
+// that some state ends the machine and that every state can be reached.
+func (p *parser) checkTransitions(sm *StateMachine, at string, states map[string]any) {
 	check := func(from, field, to string) {
 		if to == "" {
 			return
 		}
-		if _, ok := sm.States[to]; !ok {
-			p.probs.add(at+"/States/"+from+"/"+field, "%q is not a state of this state machine", to)
+		if _, ok := states[to]; !ok {
+			p.probs.addCode(CodeMissingTransitionTarget, at+"/States/"+from+"/"+field, "%q is not a state of this state machine", to)
 		}
 	}
 	for _, name := range sm.Order {
@@ -316,8 +333,11 @@ func (p *parser) checkTransitions(sm *StateMachine, at string) {
 			dangling = true
 		}
 	}
+	if len(sm.States) < len(states) {
+		return // a state did not parse: what follows would only cascade
+	}
 	if !terminal && !dangling && len(sm.States) > 0 {
-		p.probs.add(at+"/States", "no terminal state: at least one state must have \"End\": true or be a Succeed or Fail state")
+		p.probs.addCode(CodeMissingEndState, at+"/States", "no terminal state: at least one state must have \"End\": true or be a Succeed or Fail state")
 	}
 	// Reachability from StartAt.
 	if _, ok := sm.States[sm.StartAt]; !ok {
@@ -410,9 +430,9 @@ func (p *parser) path(obj map[string]any, key, at string, ref bool) OptPath {
 	var pp *Path
 	var err error
 	if ref {
-		pp, err = ParseReferencePath(s)
+		pp, err = ParseReferencePath(trimPath(s))
 	} else {
-		pp, err = ParsePath(s)
+		pp, err = ParsePath(trimPath(s))
 	}
 	if err != nil {
 		p.probs.add(at+"/"+key, "%v", err)
@@ -440,7 +460,7 @@ func (p *parser) state(name string, v any, at string) *State {
 	allowed, ok := stateFields[st.Type]
 	if !ok {
 		if st.Type != "" {
-			p.probs.add(at+"/Type", "%q is not a state type (Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map)", st.Type)
+			p.probs.add(at+"/Type", "The field 'Type' should have one of these values: %s", stateTypes)
 		}
 		return nil
 	}
@@ -518,8 +538,10 @@ func (p *parser) state(name string, v any, at string) *State {
 		switch {
 		case !ok:
 			p.probs.add(at, "missing required field \"Branches\"")
-		case !isArr || len(arr) == 0:
+		case !isArr:
 			p.probs.add(at+"/Branches", "must be a non-empty array")
+		case len(arr) == 0:
+			p.probs.add(at+"/Branches", "Value cannot be empty")
 		default:
 			for i, b := range arr {
 				st.Branches = append(st.Branches, p.machine(b, fmt.Sprintf("%s/Branches/%d", at, i), false))
@@ -555,7 +577,7 @@ func (p *parser) pathOrIntrinsic(obj map[string]any, key, at string) *Template {
 		t.intrinsic = c
 		return t
 	}
-	pp, err := ParseReferencePath(s)
+	pp, err := ParseReferencePath(trimPath(s))
 	if err != nil {
 		p.probs.add(at+"/"+key, "%v", err)
 		return nil
@@ -573,6 +595,9 @@ func (p *parser) task(st *State, obj map[string]any, at string) {
 			p.probs.add(at+"/Resource", "resource %q is not supported; supported resources: %s",
 				st.Resource, strings.Join(p.opts.Resources.Supported(), ", "))
 		}
+	}
+	if p.opts.Express && st.Resource != "" {
+		p.checkExpress(st.Resource, at+"/Resource")
 	}
 	_, hasT := obj["TimeoutSeconds"]
 	_, hasTP := obj["TimeoutSecondsPath"]
@@ -601,12 +626,7 @@ func (p *parser) task(st *State, obj map[string]any, at string) {
 	}
 	if c, ok := obj["Credentials"]; ok {
 		st.Credentials = c
-		co, isObj := c.(map[string]any)
-		_, role := co["RoleArn"]
-		_, rolePath := co["RoleArn.$"]
-		if !isObj || role == rolePath {
-			p.probs.add(at+"/Credentials", "must be an object with either \"RoleArn\" or \"RoleArn.$\"")
-		}
+		p.checkCredentials(c, at+"/Credentials")
 	}
 	if pc, ok := p.opts.Resources.(ParameterChecker); ok && st.Resource != "" && p.opts.Resources.Supports(st.Resource) {
 		params, _ := obj["Parameters"].(map[string]any)
@@ -747,7 +767,7 @@ func (p *parser) wait(st *State, obj map[string]any, at string) {
 		s, _ := v.(string)
 		ts, err := parseTimestamp(s)
 		if err != nil {
-			p.probs.add(at+"/Timestamp", "must be an ISO-8601 extended offset date-time string such as 2016-03-14T01:59:00Z")
+			p.probs.add(at+"/Timestamp", "String does not match RFC3339 timestamp (such as 2016-03-14T01:59:00Z)")
 		} else {
 			st.Timestamp = &ts
 		}
@@ -819,7 +839,7 @@ func (p *parser) mapState(st *State, obj map[string]any, at string) {
 	if lv, ok := obj["Label"]; ok {
 		s, _ := lv.(string)
 		if s == "" || len(s) > 40 || strings.ContainsAny(s, " <>{}[]?*\"#%\\^|~`$&,;:/") {
-			p.probs.add(at+"/Label", "must be 1 to 40 characters without whitespace or special characters")
+			p.probs.addCode(CodeInvalidLabelName, at+"/Label", "must be 1 to 40 characters without whitespace or special characters")
 		}
 		st.Label = s
 	}
@@ -976,7 +996,7 @@ func (p *parser) refPathOrPath(obj map[string]any, key, at string) *Path {
 		p.probs.add(at+"/"+key, "must be a string")
 		return nil
 	}
-	pp, err := ParsePath(s)
+	pp, err := ParsePath(trimPath(s))
 	if err != nil {
 		p.probs.add(at+"/"+key, "%v", err)
 		return nil
@@ -1036,7 +1056,7 @@ func (p *parser) template(v any, at string) *Template {
 					sub = &Template{kind: 4, intrinsic: c}
 				case strings.HasPrefix(s, "$"):
 					// AWS ignores white space after a path ("$$.Execution.Name ").
-					pp, err := ParsePath(strings.TrimRight(s, " \t\n\r"))
+					pp, err := ParsePath(trimPath(s))
 					if err != nil {
 						p.probs.add(fat, "%v", err)
 						continue

@@ -62,7 +62,7 @@ func duplicateStates(data []byte) []Problem {
 			if f.obj && f.key == "" {
 				f.key = t
 				if strings.HasSuffix(f.path, "/States") && f.seen[t] {
-					probs = append(probs, Problem{Path: f.path + "/" + t, Message: "duplicate state name"})
+					probs = append(probs, Problem{Code: CodeDuplicateStateName, Path: f.path + "/" + t, Message: "duplicate state name"})
 				}
 				f.seen[t] = true
 				continue

@@ -59,6 +59,9 @@ var ErrInvalidDefinition = errors.New("invalid state machine definition")
 type Problem struct {
 	Path    string
 	Message string
+	// Code is the ValidateStateMachineDefinition diagnostic code (see
+	// DiagnosticCode); empty for SCHEMA_VALIDATION_FAILED.
+	Code string
 }
 
 // String renders "path: message".
