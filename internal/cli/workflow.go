@@ -507,14 +507,17 @@ GetExecutionHistory returns them.`,
 }
 
 func newWorkflowValidate(e *env) *cobra.Command {
-	return &cobra.Command{
+	var express bool
+	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check state machine definitions",
 		Long: `Check state machine definitions as CreateStateMachine would on the local
 engine: the structure of every state, the paths, the intrinsic functions, the
 transitions, the Task resources (the ECS integration) and their RunTask
-parameters. Each problem names the field at fault. Exits 1 when a file has
-problems.`,
+parameters. Each problem names the field at fault and the diagnostic code
+ValidateStateMachineDefinition gives it (SCHEMA_VALIDATION_FAILED,
+MISSING_END_STATE, MISSING_TRANSITION_TARGET, DUPLICATE_STATE_NAME, ...).
+Exits 1 when a file has problems.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
@@ -523,22 +526,18 @@ problems.`,
 				if err != nil {
 					return &usageError{err}
 				}
-				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.Checker{}})
-				var ve *workflow.ValidationError
-				switch {
-				case errors.As(err, &ve):
-					bad++
-					for _, p := range ve.Problems {
-						loc := p.Path
-						if loc == "" {
-							loc = "/"
-						}
-						fmt.Fprintf(e.stdout, "%s: %s: %s\n", path, loc, p.Message)
-					}
-				case err != nil:
-					return err
-				default:
+				probs := workflow.Validate(data, workflow.ParseOptions{Resources: sfnresource.Checker{}, Express: express})
+				if len(probs) == 0 {
 					fmt.Fprintf(e.stdout, "%s: valid\n", path)
+					continue
+				}
+				bad++
+				for _, p := range probs {
+					loc := p.Location()
+					if loc == "" {
+						loc = "/"
+					}
+					fmt.Fprintf(e.stdout, "%s: %s: %s: %s\n", path, loc, p.DiagnosticCode(), p.Message)
 				}
 			}
 			if bad > 0 {
@@ -547,6 +546,8 @@ problems.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&express, "express", false, "validate for an EXPRESS state machine (no .sync, .waitForTaskToken or activities)")
+	return cmd
 }
 
 func newWorkflowGraph(e *env) *cobra.Command {

@@ -34,8 +34,8 @@ func TestWorkflowValidate(t *testing.T) {
 	}
 	for _, want := range []string{
 		exampleWorkflow + ": valid",
-		bad + `: /States/Run/Resource: The resource provided arn:aws:states:::lambda:invoke.sync is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. lambda:invoke does not support the .sync pattern; it supports request-response and .waitForTaskToken.`,
-		bad + `: /States/Run/Next: "Nowhere" is not a state of this state machine`,
+		bad + `: /States/Run/Resource: SCHEMA_VALIDATION_FAILED: The resource provided arn:aws:states:::lambda:invoke.sync is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. lambda:invoke does not support the .sync pattern; it supports request-response and .waitForTaskToken.`,
+		bad + `: /States/Run/Next: MISSING_TRANSITION_TARGET: "Nowhere" is not a state of this state machine`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

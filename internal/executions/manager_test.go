@@ -120,7 +120,7 @@ func TestStateMachines(t *testing.T) {
 	}{
 		{"other definition, same name", "one", waitDef, ErrStateMachineExists, "State Machine Already Exists: 'arn:aws:states:us-east-1:000000000000:stateMachine:one'"},
 		{"bad name", "a b", passDef, ErrInvalidName, "Invalid Name: 'a b'"},
-		{"invalid definition", "two", `{"StartAt":"X"}`, ErrInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: missing required field \"States\" at /'"},
+		{"invalid definition", "two", `{"StartAt":"X"}`, ErrInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /'"},
 		{"resource AWS refuses", "three", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.sync","End":true}}}`, ErrInvalidDefinition, "The resource provided arn:aws:states:::lambda:invoke.sync is not recognized"},
 	}
 	for _, tt := range tests {

@@ -127,8 +127,15 @@ func TestAPI_ExpressSyncAndValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if v.Result != sfntypes.ValidateStateMachineDefinitionResultCodeFail || len(v.Diagnostics) != 1 ||
-		aws.ToString(v.Diagnostics[0].Location) != "/States/A/Next" || aws.ToString(v.Diagnostics[0].Code) != "SCHEMA_VALIDATION_FAILED" {
+		aws.ToString(v.Diagnostics[0].Location) != "/States/A/Next" || aws.ToString(v.Diagnostics[0].Code) != "MISSING_TRANSITION_TARGET" {
 		t.Errorf("ValidateStateMachineDefinition = %+v %+v", v, v.Diagnostics)
+	}
+	// An EXPRESS machine cannot wait for a task token (AWS's message).
+	v, err = c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Type: sfntypes.StateMachineTypeExpress,
+		Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"End":true}}}`)})
+	if err != nil || len(v.Diagnostics) != 1 || aws.ToString(v.Diagnostics[0].Location) != "/States/A/Resource" ||
+		aws.ToString(v.Diagnostics[0].Message) != "Express state machine does not support '.waitForTaskToken' service integration " {
+		t.Errorf("ValidateStateMachineDefinition(EXPRESS, waitForTaskToken) = %+v %v", v, err)
 	}
 	v, err = c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(passDef)})
 	if err != nil || v.Result != sfntypes.ValidateStateMachineDefinitionResultCodeOk || len(v.Diagnostics) != 0 {

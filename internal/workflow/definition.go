@@ -767,7 +767,7 @@ func (p *parser) wait(st *State, obj map[string]any, at string) {
 		s, _ := v.(string)
 		ts, err := parseTimestamp(s)
 		if err != nil {
-			p.probs.add(at+"/Timestamp", "String does not match RFC3339 timestamp (such as 2016-03-14T01:59:00Z)")
+			p.probs.add(at+"/Timestamp", "String does not match RFC3339 timestamp")
 		} else {
 			st.Timestamp = &ts
 		}

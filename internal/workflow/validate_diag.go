@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -75,17 +76,20 @@ func Validate(definition []byte, opts ParseOptions) []Problem {
 // jsonSyntaxProblem describes a JSON syntax error with its line and column.
 func jsonSyntaxProblem(data []byte, err error) (string, string) {
 	var se *json.SyntaxError
-	if !errors.As(err, &se) {
+	off := len(data) // an unexpected end
+	switch {
+	case errors.As(err, &se):
+		off = int(se.Offset)
+	case !errors.Is(err, io.ErrUnexpectedEOF):
 		return "The definition is not valid JSON: " + err.Error(), ""
 	}
-	off := int(se.Offset)
 	if off > len(data) {
 		off = len(data)
 	}
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := off - bytes.LastIndexByte(data[:off], '\n')
 	at := fmt.Sprintf("line %d, column %d", line, col)
-	return fmt.Sprintf("The definition is not valid JSON: %s at %s", se.Error(), at), at
+	return fmt.Sprintf("The definition is not valid JSON: %v at %s", err, at), at
 }
 
 // InvalidDefinitionMessage is the message of CreateStateMachine's and
@@ -128,7 +132,7 @@ func (p *parser) requiredFields(obj map[string]any, at string, names ...string) 
 const stateTypes = "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]"
 
 // checkCredentials validates a Task state's Credentials: an object with
-// exactly one of RoleArn and RoleArn.$ and nothing else.
+// exactly one of RoleArn and RoleArn.$ (AWS says nothing of other fields).
 func (p *parser) checkCredentials(c any, at string) {
 	co, ok := c.(map[string]any)
 	if !ok {
@@ -142,11 +146,6 @@ func (p *parser) checkCredentials(c any, at string) {
 		p.probs.add(at, "The field 'RoleArn' is required but was missing")
 	case role && rolePath:
 		p.probs.add(at, "The fields 'RoleArn' and 'RoleArn.$' are mutually exclusive")
-	}
-	for _, k := range sortedKeys(co) {
-		if k != "RoleArn" && k != "RoleArn.$" {
-			p.probs.add(at+"/"+k, "The field '%s' is not supported in Credentials (only 'RoleArn' or 'RoleArn.$')", k)
-		}
 	}
 	if s, ok := co["RoleArn"]; ok {
 		if _, isStr := s.(string); !isStr {
