@@ -99,7 +99,17 @@ func checkFields(v any, t reflect.Type, at string, out *[]workflow.Problem) {
 		for i, e := range x {
 			checkFields(e, t.Elem(), fmt.Sprintf("%s/%d", at, i), out)
 		}
+	default:
+		if msg := StaticTypeProblem(fieldName(at), v, t); msg != "" {
+			*out = append(*out, workflow.Problem{Path: at, Message: msg})
+		}
 	}
+}
+
+// fieldName is the last element of a problem path ("/Overrides/Cpu" ->
+// "Cpu").
+func fieldName(at string) string {
+	return at[strings.LastIndexByte(at, '/')+1:]
 }
 
 func sortedNames(m map[string]reflect.Type) []string {

@@ -34,6 +34,16 @@ func TestCheckParameters(t *testing.T) {
 		{"misspelt field", `{"TaskDefinition":"td","Clutser":"c"}`, []string{`/Clutser: the field "Clutser" is not supported by the ECS RunTask integration; did you mean "Cluster"?`}},
 		{"nothing close", `{"TaskDefinition":"td","Foo":1}`, []string{`/Foo: the field "Foo" is not supported by the ECS RunTask integration; supported fields: CapacityProviderStrategy, ClientToken, Cluster,`}},
 		{"object for a scalar", `{"TaskDefinition":{"a":1}}`, []string{`/TaskDefinition: must not be an object`}},
+		{"string for an integer", `{"TaskDefinition":"td","Count":"two"}`, []string{`/Count: The value for the field 'Count' must be an integer, got "two"`}},
+		{"integer out of range", `{"TaskDefinition":"td","Count":3000000000}`, []string{`/Count: The value for the field 'Count' must be an integer from -2147483648 to 2147483647, got 3000000000`}},
+		{"fraction for an integer", `{"TaskDefinition":"td","Count":1.5}`, []string{`/Count: The value for the field 'Count' must be an integer, got 1.5`}},
+		{"number for a string", `{"TaskDefinition":5}`, []string{`/TaskDefinition: The value for the field 'TaskDefinition' must be a string, got 5`}},
+		{"string for a boolean", `{"TaskDefinition":"td","EnableExecuteCommand":"yes"}`, []string{`/EnableExecuteCommand: The value for the field 'EnableExecuteCommand' must be a boolean, got "yes"`}},
+		{"string for a list", `{"TaskDefinition":"td","NetworkConfiguration":{"AwsvpcConfiguration":{"Subnets":"s"}}}`, []string{`/NetworkConfiguration/AwsvpcConfiguration/Subnets: The value for the field 'Subnets' must be a list, got "s"`}},
+		{"string for an object", `{"TaskDefinition":"td","Overrides":"x"}`, []string{`/Overrides: The value for the field 'Overrides' must be an object, got "x"`}},
+		{"nested integer", `{"TaskDefinition":"td","Overrides":{"ContainerOverrides":[{"Name":"a","Memory":"big"}]}}`, []string{`/Overrides/ContainerOverrides/0/Memory: The value for the field 'Memory' must be an integer, got "big"`}},
+		{"paths are checked at run time", `{"TaskDefinition":"td","Count.$":"$.n"}`, nil},
+		{"null goes", `{"TaskDefinition":"td","Count":null}`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

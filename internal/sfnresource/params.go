@@ -168,10 +168,17 @@ func checkMembers(v any, t reflect.Type, at string, out *[]workflow.Problem) {
 		}
 	case []any:
 		if t.Kind() != reflect.Slice {
+			if msg := sfnecs.StaticTypeProblem(at[strings.LastIndexByte(at, '/')+1:], v, t); msg != "" {
+				*out = append(*out, workflow.Problem{Path: at, Message: msg})
+			}
 			return
 		}
 		for i, e := range x {
 			checkMembers(e, t.Elem(), fmt.Sprintf("%s/%d", at, i), out)
+		}
+	default:
+		if msg := sfnecs.StaticTypeProblem(at[strings.LastIndexByte(at, '/')+1:], v, t); msg != "" {
+			*out = append(*out, workflow.Problem{Path: at, Message: msg})
 		}
 	}
 }

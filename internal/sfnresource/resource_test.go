@@ -95,6 +95,7 @@ func TestCheckParameters(t *testing.T) {
 		{"arn:aws:states:::aws-sdk:ecs:describeTasks", map[string]any{"Cluster": "c", "Task": []any{"x"}}, []string{`/Task: did you mean "Tasks"`}},
 		{"arn:aws:states:::aws-sdk:ecs:runTask", map[string]any{"TaskDefinition": "t", "Overrides": map[string]any{"ContainerOverrides": []any{map[string]any{"Nam": "x"}}}}, []string{`/Overrides/ContainerOverrides/0/Nam: did you mean "Name"`}},
 		{"arn:aws:states:::aws-sdk:s3:getObject", map[string]any{"Anything": 1}, nil},
+		{"arn:aws:states:::aws-sdk:ecs:describeTasks", map[string]any{"Cluster": 1, "Tasks": "x"}, []string{`/Cluster: The value for the field 'Cluster' must be a string, got 1`, `/Tasks: The value for the field 'Tasks' must be a list, got "x"`}},
 		{"arn:aws:states:::batch:submitJob.sync", map[string]any{"Anything": 1}, nil},
 	}
 	for _, tt := range tests {
@@ -133,6 +134,24 @@ func TestChecker_validate(t *testing.T) {
 	for i, w := range want {
 		if got := ve.Problems[i].Path + ": " + ve.Problems[i].Message; !strings.HasPrefix(got, w) {
 			t.Errorf("problem %d = %q; want it to start %q", i, got, w)
+		}
+	}
+}
+
+// TestValidate_parameterTypes: a static value of the wrong type in an
+// integration's Parameters is a definition error, as AWS finds it when
+// the state machine is created; a path is checked only at run time.
+func TestValidate_parameterTypes(t *testing.T) {
+	def := func(count string) []byte {
+		return []byte(`{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{"TaskDefinition":"td",` + count + `},"End":true}}}`)
+	}
+	probs := workflow.Validate(def(`"Count":"two"`), workflow.ParseOptions{Resources: Checker{}})
+	if len(probs) != 1 || probs[0].Location() != "/States/Run/Parameters/Count" || probs[0].Message != `The value for the field 'Count' must be an integer, got "two"` {
+		t.Errorf("Count \"two\": %v", probs)
+	}
+	for _, ok := range []string{`"Count":2`, `"Count.$":"$.n"`} {
+		if probs := workflow.Validate(def(ok), workflow.ParseOptions{Resources: Checker{}}); len(probs) != 0 {
+			t.Errorf("%s: %v", ok, probs)
 		}
 	}
 }

@@ -149,7 +149,7 @@ func (p *parser) checkCredentials(c any, at string) {
 	}
 	if s, ok := co["RoleArn"]; ok {
 		if _, isStr := s.(string); !isStr {
-			p.probs.add(at+"/RoleArn", "The value for the field 'RoleArn' must be a STRING")
+			p.probs.add(at+"/RoleArn", "The value for the field 'RoleArn' must be a string")
 		}
 	}
 	if s, ok := co["RoleArn.$"]; ok {
