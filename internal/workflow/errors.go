@@ -34,6 +34,9 @@ type StatesError struct {
 	// NullName and NullCause: the error or the cause was not given at all
 	// (SendTaskFailure without them); a Catch then shows null, not "".
 	NullName, NullCause bool
+	// heartbeat: a States.Timeout from a missed heartbeat, which
+	// States.HeartbeatTimeout also matches.
+	heartbeat bool
 }
 
 // Error renders "Name: Cause".

@@ -50,6 +50,10 @@ type recorder struct {
 	sink  EventSink
 	clock Clock
 	next  int64
+	// full: the history holds MaxHistoryEvents; onFull stops the
+	// execution when it fills up.
+	full   bool
+	onFull func()
 }
 
 // lane is one sequential strand of events (the execution, a branch or a
@@ -65,6 +69,12 @@ type lane struct {
 func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.full {
+		return r.next
+	}
+	if r.next+1 >= MaxHistoryEvents && !endsExecution(ev.Type) {
+		ev, l = r.overflow(ev), &lane{prev: r.next}
+	}
 	r.next++
 	ev.Id = r.next
 	if l != nil {

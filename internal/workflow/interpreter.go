@@ -189,6 +189,7 @@ func (ex *execution) run(ctx context.Context) *Result {
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	ex.rec.onFull = func() { cancel(errHistoryFull) }
 	done := make(chan runOutcome, 1)
 	ex.hold()
 	go func() {
@@ -243,6 +244,9 @@ func (ex *execution) run(ctx context.Context) *Result {
 }
 
 func (ex *execution) finish(top *lane, o runOutcome) *Result {
+	if ex.rec.historyFull() {
+		return &Result{Status: StatusFailed, Error: &StatesError{Name: ErrRuntime, Cause: historyLimitCause}}
+	}
 	if o.err != nil {
 		ex.rec.emit(top, sfnmodel.HistoryEvent{
 			Type:                        sfnmodel.HistoryEventTypeExecutionFailed,
@@ -413,6 +417,9 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 			return "", nil, err
 		}
 		out, err = r.applyOutputPath(out)
+		if err == nil {
+			err = r.checkSize(out)
+		}
 		if err != nil {
 			return "", nil, err
 		}
@@ -440,7 +447,7 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 		}
 		retried := false
 		for i, rt := range st.Retry {
-			if !matchesError(rt.ErrorEquals, err.Name) {
+			if !errorMatches(rt.ErrorEquals, err) {
 				continue
 			}
 			if attempts[i] < rt.MaxAttempts {
@@ -461,7 +468,7 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			ex.rec.emit(r.lane, plain(st.Type+"StateFailed"))
 		}
 		for _, c := range st.Catch {
-			if !matchesError(c.ErrorEquals, err.Name) {
+			if !errorMatches(c.ErrorEquals, err) {
 				continue
 			}
 			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
@@ -550,6 +557,9 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 	case TypeMap:
 		result, err = r.mapState(ctx, eff)
 	}
+	if err == nil {
+		err = r.checkSize(result)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -562,7 +572,10 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 	if err != nil {
 		return nil, err
 	}
-	return r.applyOutputPath(out)
+	if out, err = r.applyOutputPath(out); err != nil {
+		return nil, err
+	}
+	return out, r.checkSize(out)
 }
 
 func (r *stateRun) fail(input any) *StatesError {

@@ -184,10 +184,11 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 			ex.hold()
 			se = &StatesError{Name: ErrTimeout}
 		case <-hbC:
-			// AWS reports a missed heartbeat as States.Timeout too.
+			// AWS reports a missed heartbeat as States.Timeout too (a
+			// Retry or Catch may name it States.HeartbeatTimeout).
 			ex.hold()
 			hbTimer = nil
-			se = &StatesError{Name: ErrTimeout}
+			se = heartbeatTimeout()
 		case <-ctx.Done():
 			ex.hold()
 			se = &StatesError{Name: "States.Aborted", Cause: "cancelled"}
@@ -196,7 +197,7 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 			case <-timeoutC:
 				se = &StatesError{Name: ErrTimeout}
 			case <-hbC:
-				se = &StatesError{Name: ErrTimeout}
+				se = heartbeatTimeout()
 			default:
 			}
 		}
