@@ -590,6 +590,8 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 		}
 		if strings.Join(wantTypes, ",") != strings.Join(gotTypes, ",") {
 			problems = append(problems, fmt.Sprintf("event types\n got  %v\n want %v", gotTypes, wantTypes))
+		} else if p := comparePrevious(events, hist.Events(), strings.Contains(def, `"Parallel"`) || strings.Contains(def, `"Map"`)); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	res.ok = len(problems) == 0

@@ -64,6 +64,8 @@ type lane struct {
 	// ends the lane with an error (or is cut short) records
 	// <Type>StateAborted.
 	nested bool
+	// fan: the Parallel or Map state whose branch or iteration this is.
+	fan *fanout
 }
 
 func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {

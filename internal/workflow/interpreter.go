@@ -493,6 +493,12 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 // going on (an uncaught error, or a sibling's failure), and returns err.
 func (r *stateRun) aborted(err *StatesError) *StatesError {
 	if r.lane.nested {
+		if f := r.lane.fan; f != nil {
+			if err.Name != "States.Aborted" {
+				f.failed(r.lane.prev) // this lane's failure aborts the others
+			}
+			r.lane.prev = f.causeOr(r.lane.prev)
+		}
 		r.ex.rec.emit(r.lane, plain(r.st.Type+"StateAborted"))
 	}
 	return err

@@ -228,13 +228,18 @@ func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) 
 	st, ex := r.st, r.ex
 	startedID := ex.rec.emit(r.lane, plain("ParallelStateStarted"))
 	results := make([]any, len(st.Branches))
+	fan := &fanout{}
 	_, err := ex.children(ctx, len(st.Branches), 0, func(ctx context.Context, i int) *StatesError {
-		l := &lane{prev: startedID, nested: true}
+		l := &lane{prev: startedID, nested: true, fan: fan}
 		out, err := ex.runMachine(ctx, l, st.Branches[i], deepCopy(input), nil)
+		if err != nil && err.Name != "States.Aborted" {
+			fan.failed(l.prev)
+		}
 		results[i] = out
 		return err
 	})
 	if err != nil {
+		r.lane.prev = fan.causeOr(r.lane.prev)
 		return nil, err
 	}
 	return results, nil
@@ -295,8 +300,9 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	results := make([]any, len(arr))
 	var failedMu sync.Mutex
 	failed, anyFailed := 0, false
+	fan := &fanout{}
 	_, err = ex.children(ctx, len(arr), limit, func(ctx context.Context, i int) *StatesError {
-		l := &lane{prev: startedID, nested: true}
+		l := &lane{prev: fan.startAfter(startedID), nested: true, fan: fan}
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                            sfnmodel.HistoryEventTypeMapIterationStarted,
 			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
@@ -309,6 +315,10 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 			failed++
 			n := failed
 			failedMu.Unlock()
+			if err.Name != "States.Aborted" {
+				fan.failed(l.prev)
+			}
+			l.prev = fan.causeOr(l.prev)
 			// The first failure fails its iteration; the others are aborted
 			// with the Map state (unless failures are tolerated).
 			if first || tolerance.set {
@@ -332,16 +342,24 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 			return err
 		}
 		results[i] = out
-		ex.rec.emit(l, sfnmodel.HistoryEvent{
+		fan.ended(l.prev)
+		fan.done(ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                              sfnmodel.HistoryEventTypeMapIterationSucceeded,
 			MapIterationSucceededEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
-		})
+		}))
 		return nil
 	})
 	if err != nil {
+		r.lane.prev = fan.causeOr(r.lane.prev)
 		return nil, err
 	}
+	if fan.lastDone != 0 {
+		r.lane.prev = fan.lastDone
+	}
 	ex.rec.emit(r.lane, plain("MapStateSucceeded"))
+	if fan.lastDone != 0 {
+		r.lane.prev = fan.lastDone // MapStateExited follows the same event
+	}
 	return results, nil
 }
 
