@@ -64,6 +64,11 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	h.connect(eng)
+}
+
+// connect points the harness's clients at eng, in-process.
+func (h *harness) connect(eng *engine.Engine) {
 	h.eng = eng
 	modelcheck.Attach(h.t, eng.Handler().(*awsjson.Server))
 	cfg := aws.Config{
