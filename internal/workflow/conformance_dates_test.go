@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"testing"
 )
 
 // isoDate is the pattern the recordings' snapshot library (LocalStack's
@@ -120,4 +121,28 @@ func normaliseLikeRecording(v any, repl map[string]string) any {
 		return v
 	}
 	return normaliseValue(walk(v))
+}
+
+func TestNormaliseLikeRecording(t *testing.T) {
+	tests := []struct {
+		in, want any
+	}{
+		{"2012-10-09T19:00:55Z", "date"},
+		{"2012-10-09T19:00:55+01:00", "date"},
+		{"at 2016-03-05T21:29:29.243167252Z.", "at date."},
+		{"2012-10-09T19:00:55", "2012-10-09T19:00:55"},               // no offset
+		{"2023-02-24 12:15:56.832957", "2023-02-24 12:15:56.832957"}, // no 'T'
+		{"2016-13-05T21:29:29Z", "2016-13-05T21:29:29Z"},             // no 13th month
+		{map[string]any{"TimestampValue": "2016-12-05T21:29:29"}, map[string]any{"TimestampValue": "timestamp"}},
+		{map[string]any{"TimestampValue": "2016-12-05T21:29:29Z"}, map[string]any{"TimestampValue": "date"}},
+		{map[string]any{"Variable": "2016-12-05T21:29:29"}, map[string]any{"Variable": "2016-12-05T21:29:29"}},
+	}
+	for _, tt := range tests {
+		if got := normaliseLikeRecording(tt.in, nil); !jsonEqual(got, tt.want) {
+			t.Errorf("normaliseLikeRecording(%s) = %s, want %s", EncodeJSON(tt.in), EncodeJSON(got), EncodeJSON(tt.want))
+		}
+	}
+	if _, err := choiceInput(map[string]any{"Variable": "date", "Value": "date"}, []string{choiceT0, "2012-10-09T19:00:55"}, new(int)); err == nil {
+		t.Error("choiceInput accepted a timestamp the recording would not have normalised")
+	}
 }
