@@ -750,7 +750,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 	case st.Seconds != nil:
 		return seconds(float64(*st.Seconds)), nil
 	case st.Timestamp != nil:
-		return st.Timestamp.Sub(now), nil
+		return r.waitUntil(st.Timestamp.Sub(now))
 	case st.SecondsPath != nil:
 		v, err := r.evalPath(st.SecondsPath, input)
 		if err != nil {
@@ -774,7 +774,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 		if perr != nil {
 			return 0, r.runtimeError(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath.raw, strings.Trim(EncodeJSON(v), "\""))
 		}
-		return ts.Sub(now), nil
+		return r.waitUntil(ts.Sub(now))
 	}
 	return 0, nil
 }
