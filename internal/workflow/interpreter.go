@@ -208,6 +208,12 @@ func (ex *execution) run(ctx context.Context) *Result {
 	var res *Result
 	select {
 	case o := <-done: // inherits the machine's hold
+		if o.err != nil && ctx.Err() != nil {
+			// Stopped: the machine saw the cancellation before this
+			// select did (both were ready).
+			res = ex.aborted(ctx)
+			break
+		}
 		res = ex.finish(top, o)
 	case <-timeout:
 		ex.hold()
@@ -225,21 +231,26 @@ func (ex *execution) run(ctx context.Context) *Result {
 		cancel(context.Cause(ctx))
 		ex.release()
 		<-done // inherits the machine's hold
-		// StopExecution's error and cause, when it gave them (cancel ctx
-		// with a *StatesError as its cause); AWS links the event to no
-		// other (previousEventId 0).
-		se := &StatesError{}
-		var s *StatesError
-		if errors.As(context.Cause(ctx), &s) {
-			se = s
-		}
-		ex.rec.emit(&lane{}, sfnmodel.HistoryEvent{
-			Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
-			ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
-		})
-		res = &Result{Status: StatusAborted, Error: se}
+		res = ex.aborted(ctx)
 	}
 	return res
+}
+
+// aborted records the end of an execution whose context was cancelled:
+// ExecutionAborted with StopExecution's error and cause, when it gave them
+// (cancel ctx with a *StatesError as its cause); AWS links the event to no
+// other (previousEventId 0).
+func (ex *execution) aborted(ctx context.Context) *Result {
+	se := &StatesError{}
+	var s *StatesError
+	if errors.As(context.Cause(ctx), &s) {
+		se = s
+	}
+	ex.rec.emit(&lane{}, sfnmodel.HistoryEvent{
+		Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
+		ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
+	})
+	return &Result{Status: StatusAborted, Error: se}
 }
 
 func (ex *execution) finish(top *lane, o runOutcome) *Result {

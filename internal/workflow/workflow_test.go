@@ -353,3 +353,30 @@ func TestJSON5ToJSON(t *testing.T) {
 		t.Fatalf("JSON5ToJSON output does not parse: %v (%s)", err, JSON5ToJSON([]byte(src)))
 	}
 }
+
+// TestRun_StoppedBeforeTheFirstState: an execution stopped as it starts
+// (StopExecution right after StartExecution) is ABORTED with the stop's
+// error, never FAILED with States.Aborted (the machine and the stop were
+// both ready, and either could be seen first).
+func TestRun_StoppedBeforeTheFirstState(t *testing.T) {
+	sm, err := Parse([]byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(NewStatesError("Cancelled", "by the test"))
+		hist := &History{}
+		res, err := Run(ctx, sm, []byte(`{}`), Options{Clock: NewFakeClock(time.Unix(0, 0)), Sink: hist})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != StatusAborted || res.Error == nil || res.Error.Name != "Cancelled" {
+			t.Fatalf("run %d: %s %+v; want ABORTED with the stop's error", i, res.Status, res.Error)
+		}
+		evs := hist.Events()
+		if last := evs[len(evs)-1]; last.Type != "ExecutionAborted" {
+			t.Fatalf("run %d: last event %s; want ExecutionAborted", i, last.Type)
+		}
+	}
+}
