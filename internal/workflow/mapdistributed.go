@@ -77,6 +77,10 @@ func (p *parser) checkFields(obj map[string]any, allowed []string, at string) {
 func (p *parser) distributedMap(st *State, obj map[string]any, at string) {
 	mode, execType := ModeInline, ""
 	ip, _ := obj["ItemProcessor"].(map[string]any)
+	if ip == nil {
+		// The legacy Iterator may name its ProcessorConfig too.
+		ip, _ = obj["Iterator"].(map[string]any)
+	}
 	if pc, ok := ip["ProcessorConfig"].(map[string]any); ok {
 		if m, ok := pc["Mode"].(string); ok {
 			mode = m
@@ -115,8 +119,6 @@ func (p *parser) distributedMap(st *State, obj map[string]any, at string) {
 			}
 		}
 		d.Definition = EncodeJSON(def)
-	} else if it, ok := obj["Iterator"]; ok {
-		d.Definition = EncodeJSON(it)
 	}
 	if v, ok := obj["ItemReader"]; ok {
 		d.Reader = p.itemReader(v, at+"/ItemReader")
