@@ -48,7 +48,7 @@ var localMockedCases = []struct {
 		mocks: `{"Branch1": {"0": {"Return": {"StatusCode": 200, "Payload": ["string-literal"]}}},
 		         "Branch2": {"0": {"Return": {"StatusCode": 200, "Payload": "input-event-['string-literal']"}}}}`},
 	{snapshot: "test_base_scenarios", test: "test_map_state_lambda", template: "scenarios/statemachines/map_state_config_distributed_reentrant_lambda.json5",
-		notApplicable: "distributed Map (ItemReader, MapRun events) is not implemented"},
+		notApplicable: "its Lambda tasks run in distributed Map child executions, whose histories (and so the mocked responses) the recording does not hold"},
 	{snapshot: "test_base_scenarios", test: "test_numbered_mock_responses_multiple_success_invocations",
 		notApplicable: "uses Assign variables (assignedVariables in the history), not implemented; its definition is built by LocalStack's test code"},
 	{snapshot: "test_base_callbacks", test: "test_sfn_start_execution_sync[SFN_SYNC]", template: "callbacks/statemachines/sfn_start_execution_sync.json5"},

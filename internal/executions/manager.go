@@ -57,6 +57,10 @@ type Options struct {
 	// Orphans stops the .sync ECS tasks of executions closed by Recover
 	// (optional).
 	Orphans TaskStopper
+	// S3Dir is the local directory S3 objects map to
+	// (<S3Dir>/<bucket>/<key>): distributed Map states read their items
+	// from it and write their results to it.
+	S3Dir string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	Log *slog.Logger
@@ -72,6 +76,7 @@ type Manager struct {
 	closing bool
 	running map[string]*run
 	wg      sync.WaitGroup
+	maps    *mapRuns
 }
 
 // run is an execution in progress.
@@ -103,7 +108,14 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 		return nil, err
 	}
 	mctx, cancel := context.WithCancelCause(context.Background())
-	return &Manager{opts: opts, db: db{opts.DB}, ctx: mctx, cancel: cancel, running: map[string]*run{}}, nil
+	m := &Manager{opts: opts, db: db{opts.DB}, ctx: mctx, cancel: cancel, running: map[string]*run{}}
+	maps, err := openMapRuns(ctx, m)
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	m.maps = maps
+	return m, nil
 }
 
 // Close stops following the running executions without ending them: they
@@ -404,7 +416,7 @@ func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.State
 		defer cancel(nil)
 		res := workflow.RunValue(ctx, parsed, input, workflow.Options{
 			Clock: workflow.RealClock{}, Tasks: NewDispatcher(mocks, append([]workflow.TaskRegistry{m.opts.Tasks}, m.opts.Registries...)...), Sink: sink,
-			Region: m.opts.Region, DelayScale: ex.DelayScale,
+			Region: m.opts.Region, DelayScale: ex.DelayScale, MapRuns: m.maps,
 			ExecutionArn: ex.Arn, ExecutionName: ex.Name, StateMachineArn: sm.Arn, StateMachineName: sm.Name, RoleArn: ex.RoleArn,
 		})
 		sink.markStarted()

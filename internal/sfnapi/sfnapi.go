@@ -104,6 +104,9 @@ func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 			"ListActivities":                   a.listActivities,
 			"DeleteActivity":                   a.deleteActivity,
 			"GetActivityTask":                  a.getActivityTask,
+			"ListMapRuns":                      a.listMapRuns,
+			"DescribeMapRun":                   a.describeMapRun,
+			"UpdateMapRun":                     a.updateMapRun,
 		},
 		ValidationType:    typeValidation,
 		UnimplementedType: typeUnsupported,
@@ -318,7 +321,11 @@ func (a *api) describeExecution(ctx context.Context, in wire.Input) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return describeExecution(ex), nil
+	out := describeExecution(ex)
+	if mr, ok := a.m.(MapRuns); ok {
+		out.MapRunArn = mr.MapRunOf(ctx, ex.Arn)
+	}
+	return out, nil
 }
 
 // describeStateMachineForExecution answers with the definition the
@@ -338,6 +345,9 @@ func (a *api) describeStateMachineForExecution(ctx context.Context, in wire.Inpu
 
 func (a *api) listExecutions(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.ListExecutionsInput)
+	if req.MapRunArn != "" && req.StateMachineArn == "" {
+		return a.listMapRunExecutions(ctx, req)
+	}
 	if req.StateMachineArn == "" {
 		return nil, awsjson.Errorf(typeValidation, "Must provide a StateMachine ARN or MapRun ARN")
 	}

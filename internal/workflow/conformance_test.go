@@ -473,6 +473,9 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 		tmpl = filepath.Join(root, "templates", spec.template)
 	default:
 		tmpl, param = idx.findTemplate(test, filepath.Base(filepath.Dir(rel)), events)
+		if name, ok := distributedTemplates[bracketParam.ReplaceAllString(test, "")]; ok && len(idx.byName[name]) == 1 {
+			tmpl = idx.byName[name][0]
+		}
 		if tmpl == "" {
 			res.skip = "no template matches the recorded states"
 			return res
@@ -517,6 +520,9 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 		// The test creates an activity and puts its ARN in the template.
 		def = strings.ReplaceAll(def, `"__tbd__"`, `"arn:aws:states:us-east-1:111111111111:activity:activity_arn"`)
 	}
+	first0, _ := events[0].(map[string]any)
+	sd0, _ := first0["executionStartedEventDetails"].(map[string]any)
+	def, mapRuns := distributedSetup(test, def, recordedValue(sd0["input"]))
 	rep, why := newReplay(events)
 	if why != "" {
 		res.skip = why
@@ -564,6 +570,7 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 		StateMachineArn:  "arn:aws:states:us-east-1:111111111111:stateMachine:sm-name",
 		StateMachineName: "sm-name",
 		RoleArn:          "snf_role_arn",
+		MapRuns:          mapRuns,
 	})
 	last, _ := events[len(events)-1].(map[string]any)
 	typ, _ := last["type"].(string)

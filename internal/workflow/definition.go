@@ -126,6 +126,8 @@ type State struct {
 	ToleratedFailurePercentage     *float64
 	ToleratedFailureCountPath      *Path
 	ToleratedFailurePercentagePath *Path
+	// Distributed is set when the Map state runs in DISTRIBUTED mode.
+	Distributed *DistributedMap
 }
 
 // ResourceChecker reports whether a Task Resource ARN is supported and,
@@ -766,11 +768,7 @@ func (p *parser) wait(st *State, obj map[string]any, at string) {
 }
 
 func (p *parser) mapState(st *State, obj map[string]any, at string) {
-	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if _, ok := obj[k]; ok {
-			p.probs.add(at+"/"+k, "distributed Map field %q is not supported yet", k)
-		}
-	}
+	p.distributedMap(st, obj, at)
 	st.ItemsPath = p.path(obj, "ItemsPath", at, true)
 	if st.ItemsPath.Null {
 		p.probs.add(at+"/ItemsPath", "must be a string")

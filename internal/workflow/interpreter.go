@@ -41,6 +41,9 @@ type Options struct {
 	// DelayScale multiplies the delays of Wait states and retries (not
 	// timeouts), so tests and demos can run long waits quickly; 0 means 1.
 	DelayScale float64
+	// MapRuns runs the Map Runs of distributed Map states (an in-memory
+	// MemoryMapRunner when nil).
+	MapRuns MapRunner
 
 	// Identity of the execution, for the context object.
 	ExecutionArn     string
@@ -71,6 +74,9 @@ func Run(ctx context.Context, sm *StateMachine, input []byte, opts Options) (*Re
 func RunValue(ctx context.Context, sm *StateMachine, input any, opts Options) *Result {
 	if opts.Clock == nil {
 		opts.Clock = RealClock{}
+	}
+	if opts.MapRuns == nil {
+		opts.MapRuns = NewMemoryMapRunner()
 	}
 	src := opts.Rand
 	if src == nil {

@@ -241,6 +241,9 @@ func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) 
 
 func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) {
 	st, ex := r.st, r.ex
+	if st.Distributed != nil {
+		return r.distributedMap(ctx, input)
+	}
 	items := input
 	if st.ItemsPath.Path != nil {
 		v, err := r.evalPath(st.ItemsPath.Path, input)
