@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,6 +75,12 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 			return nil, err
 		}
 		timeout = n
+	}
+	if r.jTimeout > 0 {
+		timeout = r.jTimeout
+	}
+	if r.jHeartbeat > 0 {
+		heartbeat = r.jHeartbeat
 	}
 	if st.HeartbeatSecondsPath != nil {
 		n, err := r.positivePath(st.HeartbeatSecondsPath, input, "HeartbeatSecondsPath")
@@ -242,6 +250,13 @@ func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) 
 func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) {
 	st, ex := r.st, r.ex
 	items := input
+	if st.JSONata {
+		v, err := r.mapItemsJSONata(input)
+		if err != nil {
+			return nil, err
+		}
+		items = v
+	}
 	if st.ItemsPath.Path != nil {
 		v, err := r.evalPath(st.ItemsPath.Path, input)
 		if err != nil {
@@ -259,12 +274,25 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		if err != nil {
 			return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", st.MaxConcurrencyPath.raw, err)
 		}
+		if str, isStr := v.(string); isStr {
+			// AWS takes a number in a string too.
+			if _, perr := strconv.ParseInt(str, 10, 64); perr == nil {
+				v = json.Number(str)
+			}
+		}
 		n, isInt := isInteger(v)
 		if !isInt {
 			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.MaxConcurrencyPath.raw)
 		}
 		if n < 0 {
 			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%d\" which is not a valid integer: %s", n, st.MaxConcurrencyPath.raw)
+		}
+		limit = int(n)
+	}
+	if st.jx.MaxConcurrency != nil {
+		n, err := r.nonNegativeJ(st.jx.MaxConcurrency, r.jenv(input), "MaxConcurrency")
+		if err != nil {
+			return nil, err
 		}
 		limit = int(n)
 	}
@@ -280,6 +308,13 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	inputs := make([]any, len(arr))
 	for i, it := range arr {
 		inputs[i] = it
+		if st.jx.ItemSelector != nil {
+			v, err := r.mapItemSelectorJSONata(input, i, it)
+			if err != nil {
+				return nil, err
+			}
+			inputs[i] = v
+		}
 		if st.ItemSelector != nil {
 			saved := r.item
 			r.item = &mapItem{index: i, value: it}
@@ -373,6 +408,24 @@ func (r *stateRun) tolerance(input any) (tolerance, *StatesError) {
 	}
 	if st.ToleratedFailurePercentage != nil {
 		t.set, t.percent = true, *st.ToleratedFailurePercentage
+	}
+	if j := st.jx.ToleratedFailureCount; j != nil {
+		n, err := r.nonNegativeJ(j, r.jenv(input), "ToleratedFailureCount")
+		if err != nil {
+			return t, err
+		}
+		t.set, t.count = true, n
+	}
+	if j := st.jx.ToleratedFailurePercentage; j != nil {
+		v, err := r.evalJ(j, r.jenv(input), "ToleratedFailurePercentage")
+		if err != nil {
+			return t, err
+		}
+		f, isNum := toFloat(v)
+		if !isNum || f < 0 || f > 100 {
+			return t, r.fieldFailed("ToleratedFailurePercentage", "The ToleratedFailurePercentage field must evaluate to a number between 0 and 100, but was: %s", EncodeJSON(v))
+		}
+		t.set, t.percent = true, f
 	}
 	if p := st.ToleratedFailureCountPath; p != nil {
 		v, err := r.evalPath(p, input)
