@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
 
 // conformanceDir is the AWS-recorded Step Functions data, relative to this
@@ -618,9 +620,61 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 			problems = append(problems, fmt.Sprintf("event types\n got  %v\n want %v", gotTypes, wantTypes))
 		}
 	}
+	if len(problems) == 0 {
+		problems = append(problems, compareAssigned(events, hist.Events())...)
+	}
 	res.ok = len(problems) == 0
 	res.detail = filepath.Base(tmpl) + ": " + strings.Join(problems, "; ")
 	return res
+}
+
+// compareAssigned compares the variables each state exit assigned (the
+// n-th exit of a state with the n-th recorded one).
+func compareAssigned(events []any, got []sfnmodel.HistoryEvent) []string {
+	want := map[string][]map[string]any{}
+	for _, e := range events {
+		em, _ := e.(map[string]any)
+		d, _ := em["stateExitedEventDetails"].(map[string]any)
+		if av, ok := d["assignedVariables"].(map[string]any); ok {
+			name, _ := d["name"].(string)
+			want[name] = append(want[name], av)
+		}
+	}
+	have := map[string][]map[string]string{}
+	for _, e := range got {
+		if d := e.StateExitedEventDetails; d != nil && d.AssignedVariables != nil {
+			have[d.Name] = append(have[d.Name], d.AssignedVariables)
+		}
+	}
+	var problems []string
+	for name, ws := range want {
+		hs := have[name]
+		if len(hs) != len(ws) {
+			problems = append(problems, fmt.Sprintf("state %s assigned variables %d times, want %d", name, len(hs), len(ws)))
+			continue
+		}
+		for i, w := range ws {
+			h := hs[i]
+			if len(h) != len(w) {
+				problems = append(problems, fmt.Sprintf("state %s assigned %v, want %v", name, h, w))
+				continue
+			}
+			for k, wv := range w {
+				hv, ok := h[k]
+				gv, err := DecodeJSON([]byte(hv))
+				if !ok || err != nil || !recordedMatch(recordedValue(wv), gv) {
+					problems = append(problems, fmt.Sprintf("state %s assigned %s = %s, want %s", name, k, hv, EncodeJSON(wv)))
+				}
+			}
+		}
+	}
+	for name := range have {
+		if _, ok := want[name]; !ok {
+			problems = append(problems, fmt.Sprintf("state %s assigned variables, the recording none", name))
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
 
 // recordedAssigned is the value (JSON) the recording shows assigned to

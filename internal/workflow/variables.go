@@ -228,7 +228,7 @@ func (r *stateRun) varSnapshot() map[string]any {
 // exited commits the staged variables and records the state's exit.
 func (r *stateRun) exited(out any) {
 	ev := stateExited(r.st.Type, r.st.Name, out)
-	if r.hasAssign {
+	if r.hasAssign && len(r.assigned) > 0 {
 		if r.vars != nil {
 			r.vars.set(r.assigned)
 		}
