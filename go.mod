@@ -4,7 +4,7 @@ go 1.26.0
 
 require modernc.org/sqlite v1.61.1
 
-require github.com/blues/jsonata-go v1.5.4 // indirect
+require github.com/blues/jsonata-go v1.5.4
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
