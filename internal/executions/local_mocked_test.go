@@ -50,7 +50,7 @@ var localMockedCases = []struct {
 	{snapshot: "test_base_scenarios", test: "test_map_state_lambda", template: "scenarios/statemachines/map_state_config_distributed_reentrant_lambda.json5",
 		notApplicable: "its Lambda tasks run in distributed Map child executions, whose histories (and so the mocked responses) the recording does not hold"},
 	{snapshot: "test_base_scenarios", test: "test_numbered_mock_responses_multiple_success_invocations",
-		notApplicable: "uses Assign variables (assignedVariables in the history), not implemented; its definition is built by LocalStack's test code"},
+		notApplicable: "its definition (which uses Assign) is built by LocalStack's test code: no template holds it"},
 	{snapshot: "test_base_callbacks", test: "test_sfn_start_execution_sync[SFN_SYNC]", template: "callbacks/statemachines/sfn_start_execution_sync.json5"},
 	{snapshot: "test_base_callbacks", test: "test_sfn_start_execution_sync[SFN_SYNC2]", template: "callbacks/statemachines/sfn_start_execution_sync2.json5"},
 	{snapshot: "test_base_callbacks", test: "test_sqs_wait_for_task_token", template: "callbacks/statemachines/sqs_wait_for_task_token.json5"},

@@ -45,7 +45,6 @@ func deployed(def string) string {
 // knownGaps are machines AWS accepts that ecsrun refuses for reasons
 // other than their resources (features the interpreter lacks).
 var knownGaps = map[string]string{
-	"realworld/gen-bedrock-evaluations-jsonata": "JSONata and Assign are not implemented",
 }
 
 // TestConformance_machines validates every machine of the corpus as

@@ -292,6 +292,19 @@ type stateRun struct {
 	retryCount int
 	item       *mapItem
 	token      string
+
+	// Variables: the scope the state runs in, and what its Assign staged
+	// (committed when it exits).
+	vars      *varScope
+	assigned  map[string]any
+	hasAssign bool
+	// enteredPrev is the previousEventId of the StateEntered event.
+	enteredPrev int64
+	// matched is the Choice rule that matched (nil: Default).
+	matched *ChoiceRule
+	// jTimeout, jHeartbeat: a JSONata Task's evaluated TimeoutSeconds and
+	// HeartbeatSeconds (0: the definition's).
+	jTimeout, jHeartbeat int64
 }
 
 // runtimeError is a States.Runtime error with AWS's cause prefix.
@@ -331,6 +344,7 @@ const json0 = jsonNumberZero
 func (ex *execution) runMachine(ctx context.Context, l *lane, sm *StateMachine, input any, item *mapItem) (any, *StatesError) {
 	name := sm.StartAt
 	cur := input
+	ctx, vars := newScope(ctx)
 	for {
 		if ctx.Err() != nil {
 			return nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
@@ -339,7 +353,7 @@ func (ex *execution) runMachine(ctx context.Context, l *lane, sm *StateMachine, 
 		if st == nil {
 			return nil, &StatesError{Name: ErrRuntime, Cause: fmt.Sprintf("state %q does not exist", name)}
 		}
-		r := &stateRun{ex: ex, lane: l, st: st, item: item}
+		r := &stateRun{ex: ex, lane: l, st: st, item: item, vars: vars}
 		next, out, err := r.visit(ctx, cur)
 		if err != nil {
 			return nil, err
@@ -360,9 +374,13 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 	st := r.st
 	ex := r.ex
 	r.enteredAt = ex.opts.Clock.Now()
+	r.enteredPrev = r.lane.prev
 	r.enteredID = ex.rec.emit(r.lane, stateEntered(eventPrefix(st.Type), st.Name, input))
 	if r.item != nil {
 		r.item = &mapItem{index: r.item.index, value: r.item.value}
+	}
+	if st.JSONata {
+		return r.visitJSONata(ctx, input)
 	}
 
 	switch st.Type {
@@ -373,7 +391,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return "", out, nil
 	case TypeChoice:
 		eff, err := r.applyInputPath(input)
@@ -384,11 +402,18 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
+		assign := st.Assign
+		if r.matched != nil {
+			assign = r.matched.Assign
+		}
+		if err := r.evalAssign(assign, eff, nil); err != nil {
+			return "", nil, err
+		}
 		out, err := r.applyOutputPath(eff)
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return next, out, nil
 	case TypeWait:
 		eff, err := r.applyInputPath(input)
@@ -402,11 +427,14 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if !ex.delay(ctx, d) {
 			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
+		if err := r.evalAssign(st.Assign, eff, nil); err != nil {
+			return "", nil, err
+		}
 		out, err := r.applyOutputPath(eff)
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return st.Next, out, nil
 	case TypePass:
 		eff, err := r.applyInputPath(input)
@@ -425,6 +453,9 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		default:
 			result = eff
 		}
+		if err := r.evalAssign(st.Assign, result, nil); err != nil {
+			return "", nil, err
+		}
 		out, err := r.applyResultPath(st.ResultPath, input, result)
 		if err != nil {
 			return "", nil, err
@@ -433,7 +464,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return st.Next, out, nil
 	}
 	return r.visitWithRetry(ctx, input)
@@ -444,9 +475,10 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 	st, ex := r.st, r.ex
 	attempts := make([]int64, len(st.Retry))
 	for {
+		r.assigned, r.hasAssign = nil, false
 		out, err := r.work(ctx, input)
 		if err == nil {
-			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+			r.exited(out)
 			return st.Next, out, nil
 		}
 		if err.Name == ErrRuntime {
@@ -488,11 +520,15 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			if err.NullCause {
 				errOut["Cause"] = nil
 			}
+			r.assigned, r.hasAssign = nil, false
+			if aerr := r.evalAssign(c.Assign, errOut, nil); aerr != nil {
+				return "", nil, aerr
+			}
 			out, rerr := r.applyResultPath(c.ResultPath, input, errOut)
 			if rerr != nil {
 				return "", nil, rerr
 			}
-			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+			r.exited(out)
 			return c.Next, out, nil
 		}
 		return "", nil, r.aborted(err)
@@ -575,6 +611,9 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 			return nil, err
 		}
 	}
+	if err := r.evalAssign(st.Assign, result, nil); err != nil {
+		return nil, err
+	}
 	out, err := r.applyResultPath(st.ResultPath, input, result)
 	if err != nil {
 		return nil, err
@@ -589,12 +628,8 @@ func (r *stateRun) fail(input any) *StatesError {
 		var v any
 		var err *StatesError
 		if t.path != nil {
-			root := input
-			if t.path.context {
-				root = r.context()
-			}
 			var perr error
-			v, perr = t.path.Eval(root)
+			v, perr = r.evalPath(t.path, input)
 			if perr != nil {
 				return "", r.runtimeError(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", t.path.raw, field, EncodeJSON(input))
 			}
@@ -646,6 +681,13 @@ func (r *stateRun) inputOutput(input, _ any, _ bool) (any, *StatesError) {
 }
 
 func (r *stateRun) evalPath(p *Path, input any) (any, error) {
+	if p.variable != "" {
+		v, err := r.lookupVar(p.variable)
+		if err != nil {
+			return nil, err
+		}
+		return p.Eval(v)
+	}
 	if p.context {
 		return p.Eval(r.context())
 	}
@@ -697,7 +739,7 @@ func (r *stateRun) applyResultPath(rp OptPath, input, result any) (any, *StatesE
 }
 
 func (r *stateRun) evalIntrinsic(c *Intrinsic, input any, field string) (any, *StatesError) {
-	env := &intrinsicEnv{input: input, random: r.ex.random, uuid: r.ex.uuid}
+	env := &intrinsicEnv{input: input, random: r.ex.random, uuid: r.ex.uuid, lookupVar: r.lookupVar}
 	env.context = r.context()
 	v, err := c.eval(env)
 	if err != nil {

@@ -254,7 +254,7 @@ func (r *stateRun) distributedMap(ctx context.Context, input any) (any, *StatesE
 		maxItems = d.Reader.Config.MaxItems
 		if p := d.Reader.MaxItemsPath; p != nil {
 			v, perr := r.evalPath(p, input)
-			n, isInt := isInteger(v)
+			n, isInt := pathInteger(v)
 			if perr != nil || !isInt {
 				return nil, r.runtimeError(ErrRuntime, "The MaxItemsPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), p.raw)
 			}
@@ -414,7 +414,7 @@ func (r *stateRun) mapConcurrency(input any) (int, *StatesError) {
 		if err != nil {
 			return 0, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", p.raw, err)
 		}
-		n, isInt := isInteger(v)
+		n, isInt := pathInteger(v)
 		if !isInt || n < 0 {
 			return 0, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), p.raw)
 		}
@@ -440,7 +440,7 @@ func (r *stateRun) batcher(input any) (*mapruns.Batcher, *StatesError) {
 			continue
 		}
 		v, err := r.evalPath(f.p, input)
-		n, isInt := isInteger(v)
+		n, isInt := pathInteger(v)
 		if err != nil || !isInt {
 			return nil, r.runtimeError(ErrRuntime, "The %s field refers to value \"%s\" which is not a valid integer: %s", f.field, stringOf(v), f.p.raw)
 		}

@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,6 +75,12 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 			return nil, err
 		}
 		timeout = n
+	}
+	if r.jTimeout > 0 {
+		timeout = r.jTimeout
+	}
+	if r.jHeartbeat > 0 {
+		heartbeat = r.jHeartbeat
 	}
 	if st.HeartbeatSecondsPath != nil {
 		n, err := r.positivePath(st.HeartbeatSecondsPath, input, "HeartbeatSecondsPath")
@@ -245,6 +253,13 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		return r.distributedMap(ctx, input)
 	}
 	items := input
+	if st.JSONata {
+		v, err := r.mapItemsJSONata(input)
+		if err != nil {
+			return nil, err
+		}
+		items = v
+	}
 	if st.ItemsPath.Path != nil {
 		v, err := r.evalPath(st.ItemsPath.Path, input)
 		if err != nil {
@@ -262,12 +277,25 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		if err != nil {
 			return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", st.MaxConcurrencyPath.raw, err)
 		}
+		if str, isStr := v.(string); isStr {
+			// AWS takes a number in a string too.
+			if _, perr := strconv.ParseInt(str, 10, 64); perr == nil {
+				v = json.Number(str)
+			}
+		}
 		n, isInt := isInteger(v)
 		if !isInt {
 			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.MaxConcurrencyPath.raw)
 		}
 		if n < 0 {
 			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%d\" which is not a valid integer: %s", n, st.MaxConcurrencyPath.raw)
+		}
+		limit = int(n)
+	}
+	if st.jx.MaxConcurrency != nil {
+		n, err := r.nonNegativeJ(st.jx.MaxConcurrency, r.jenv(input), "MaxConcurrency")
+		if err != nil {
+			return nil, err
 		}
 		limit = int(n)
 	}
@@ -283,6 +311,13 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	inputs := make([]any, len(arr))
 	for i, it := range arr {
 		inputs[i] = it
+		if st.jx.ItemSelector != nil {
+			v, err := r.mapItemSelectorJSONata(input, i, it)
+			if err != nil {
+				return nil, err
+			}
+			inputs[i] = v
+		}
 		if st.ItemSelector != nil {
 			saved := r.item
 			r.item = &mapItem{index: i, value: it}
@@ -377,9 +412,27 @@ func (r *stateRun) tolerance(input any) (tolerance, *StatesError) {
 	if st.ToleratedFailurePercentage != nil {
 		t.set, t.percent = true, *st.ToleratedFailurePercentage
 	}
+	if j := st.jx.ToleratedFailureCount; j != nil {
+		n, err := r.nonNegativeJ(j, r.jenv(input), "ToleratedFailureCount")
+		if err != nil {
+			return t, err
+		}
+		t.set, t.count = true, n
+	}
+	if j := st.jx.ToleratedFailurePercentage; j != nil {
+		v, err := r.evalJ(j, r.jenv(input), "ToleratedFailurePercentage")
+		if err != nil {
+			return t, err
+		}
+		f, isNum := toFloat(v)
+		if !isNum || f < 0 || f > 100 {
+			return t, r.fieldFailed("ToleratedFailurePercentage", "The ToleratedFailurePercentage field must evaluate to a number between 0 and 100, but was: %s", EncodeJSON(v))
+		}
+		t.set, t.percent = true, f
+	}
 	if p := st.ToleratedFailureCountPath; p != nil {
 		v, err := r.evalPath(p, input)
-		n, isInt := isInteger(v)
+		n, isInt := pathInteger(v)
 		if err != nil || !isInt {
 			return t, r.runtimeError(ErrRuntime, "The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), p.raw)
 		}
@@ -390,7 +443,7 @@ func (r *stateRun) tolerance(input any) (tolerance, *StatesError) {
 	}
 	if p := st.ToleratedFailurePercentagePath; p != nil {
 		v, err := r.evalPath(p, input)
-		f, isNum := toFloat(v)
+		f, isNum := pathNumber(v)
 		if err != nil || !isNum {
 			return t, r.runtimeError(ErrRuntime, "The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", stringOf(v), p.raw)
 		}
