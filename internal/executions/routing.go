@@ -140,3 +140,22 @@ func describeRoutes(routes []Route) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// aliasNamePattern is the model's pattern of alias names, which Go's
+// regexp cannot compile (it looks ahead): letters, digits, '_', '-' and
+// '.', not digits only (so that an alias ARN never reads as a version ARN).
+const aliasNamePattern = `^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$`
+
+// checkAliasName validates an alias name as the model's pattern does.
+func checkAliasName(name string) error {
+	ok := name != "" && !allDigits(name)
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			ok = false
+		}
+	}
+	if !ok {
+		return errorf(ErrValidation, "1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, aliasNamePattern)
+	}
+	return nil
+}

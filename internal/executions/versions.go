@@ -191,6 +191,9 @@ func versionsExist(ctx context.Context, q querier, qs []qualified) error {
 // versions the routes name. Creating it again with the same description
 // and routes returns it; with others, it is a ConflictException.
 func (m *Manager) CreateStateMachineAlias(ctx context.Context, name, description string, routes []Route) (*Alias, error) {
+	if err := checkAliasName(name); err != nil {
+		return nil, err
+	}
 	qs, err := checkRoutes(routes)
 	if err != nil {
 		return nil, err
