@@ -328,8 +328,7 @@ type StartOptions struct {
 // configuration names with their mocked responses.
 func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions) (*Execution, error) {
 	arn, testCase := sfnmock.SplitTestCase(arn)
-	var refs Execution
-	sm, err := m.resolveStart(ctx, arn, &refs)
+	sm, versionArn, aliasArn, err := m.resolveStart(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +359,7 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 	ex := &Execution{
 		Arn: m.arn(arnExecution, sm.Name+":"+o.Name), StateMachineArn: sm.Arn, Name: o.Name, Status: StatusRunning,
 		Input: o.Input, Start: m.now(), Definition: sm.Definition, RoleArn: sm.RoleArn, DelayScale: o.DelayScale,
-		VersionArn: refs.VersionArn, AliasArn: refs.AliasArn,
+		VersionArn: versionArn, AliasArn: aliasArn,
 	}
 	m.mu.Lock()
 	if m.closing {

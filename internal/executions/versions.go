@@ -369,51 +369,51 @@ func (m *Manager) stateMachine(ctx context.Context, arn string) (*StateMachine, 
 
 // resolveStart returns what StartExecution of arn runs: the state machine
 // itself, or the version arn names, or the version the alias arn names
-// picks by weight; in the last two cases ex's VersionArn (and AliasArn)
-// are set. The returned state machine carries the version's definition and
-// role.
-func (m *Manager) resolveStart(ctx context.Context, arn string, ex *Execution) (*StateMachine, error) {
+// picks by weight, with the version's and alias's ARNs ("" when none).
+// The state machine returned carries the version's definition and role.
+func (m *Manager) resolveStart(ctx context.Context, arn string) (sm *StateMachine, version, alias string, err error) {
 	q, err := parseQualified(arn)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
-	sm, err := m.db.stateMachine(ctx, q.base)
+	notFound := func(arn string) error {
+		return errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+	}
+	sm, err = m.db.stateMachine(ctx, q.base)
+	if errors.Is(err, ErrStateMachineDoesNotExist) {
+		return nil, "", "", notFound(arn)
+	}
 	if err != nil {
-		if errors.Is(err, ErrStateMachineDoesNotExist) {
-			return nil, errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
-		}
-		return nil, err
+		return nil, "", "", err
 	}
-	version := q.version
+	number := q.version
 	if q.alias != "" {
 		a, err := aliasIn(ctx, m.db, arn)
 		if err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
 		if a == nil {
-			return nil, errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+			return nil, "", "", notFound(arn)
 		}
-		route := pickRoute(a.Routes, m.intN(100))
-		rq, err := parseQualified(route.VersionArn)
+		rq, err := parseQualified(pickRoute(a.Routes, m.intN(100)).VersionArn)
 		if err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
-		version, ex.AliasArn = rq.version, arn
+		number, alias = rq.version, arn
 	}
-	if version == 0 {
-		return sm, nil
+	if number == 0 {
+		return sm, "", "", nil
 	}
-	v, err := versionIn(ctx, m.db, q.base, version)
+	v, err := versionIn(ctx, m.db, q.base, number)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
 	if v == nil {
-		return nil, errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", versionArn(q.base, version))
+		return nil, "", "", notFound(versionArn(q.base, number))
 	}
 	run := *sm
 	run.Definition, run.RoleArn = v.Definition, v.RoleArn
-	ex.VersionArn = v.Arn
-	return &run, nil
+	return &run, v.Arn, alias, nil
 }
 
 // listExecutions lists a state machine's executions, or those of a
