@@ -15,6 +15,12 @@
 //	                          error Ecsrun.EngineRestarted, its .sync ECS
 //	                          tasks stopped
 //
+// Versions are numbered, immutable snapshots of a state machine; aliases
+// route executions to one version or split them between two by weight
+// (Options.Rand draws the picks). A state machine ARN with a version
+// number or an alias name after it starts an execution of that version,
+// which records it (Execution.VersionArn, AliasArn).
+//
 // Errors are kinds (ErrStateMachineDoesNotExist, ...) with messages as
 // Step Functions words them; internal/sfnapi turns them into error types.
 package executions

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,7 +64,10 @@ type Options struct {
 	S3Dir string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	Log *slog.Logger
+	// Rand picks the version of each execution started from an alias
+	// that routes to two (a generator seeded at random when nil).
+	Rand *rand.Rand
+	Log  *slog.Logger
 }
 
 // Manager keeps state machines and runs their executions.
@@ -77,6 +81,7 @@ type Manager struct {
 	running map[string]*run
 	wg      sync.WaitGroup
 	maps    *mapRuns
+	routes  router
 }
 
 // run is an execution in progress.
@@ -105,6 +110,9 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 		opts.Resources = sfnresource.Checker{}
 	}
 	if err := store.Migrate(ctx, opts.DB, Component, migrations); err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, opts.DB, VersionsComponent, versionMigrations); err != nil {
 		return nil, err
 	}
 	mctx, cancel := context.WithCancelCause(context.Background())
@@ -209,7 +217,7 @@ func (m *Manager) CreateStateMachine(ctx context.Context, name, definition, role
 		return nil, err
 	}
 	now := m.now()
-	sm := &StateMachine{Arn: arn, Name: name, Definition: definition, RoleArn: roleArn, Type: typ, Created: now, Updated: now, RevisionID: newUUID()}
+	sm := &StateMachine{Arn: arn, Name: name, Definition: definition, RoleArn: roleArn, Type: typ, Created: now, Updated: now}
 	if err := m.db.insertStateMachine(ctx, sm); err != nil {
 		return nil, err
 	}
@@ -225,14 +233,18 @@ func (m *Manager) DescribeStateMachine(ctx context.Context, arn string) (*StateM
 }
 
 // UpdateStateMachine changes a state machine's definition and/or role
-// (nil leaves it).
+// (nil leaves it), making a new revision; an update that changes nothing
+// keeps the revision.
 func (m *Manager) UpdateStateMachine(ctx context.Context, arn string, definition, roleArn *string) (*StateMachine, error) {
 	if definition == nil && roleArn == nil {
 		return nil, errorf(ErrMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
-	sm, err := m.DescribeStateMachine(ctx, arn)
+	sm, err := m.stateMachine(ctx, arn)
 	if err != nil {
 		return nil, err
+	}
+	if (definition == nil || *definition == sm.Definition) && (roleArn == nil || *roleArn == sm.RoleArn) {
+		return sm, nil
 	}
 	if definition != nil {
 		if _, err := m.parse(*definition); err != nil {
@@ -254,6 +266,9 @@ func (m *Manager) UpdateStateMachine(ctx context.Context, arn string, definition
 // and stay describable.
 func (m *Manager) DeleteStateMachine(ctx context.Context, arn string) error {
 	if _, err := parseArn(arn, arnStateMachine); err != nil {
+		return err
+	}
+	if err := deleteVersionsAndAliases(ctx, m.db, arn); err != nil {
 		return err
 	}
 	return m.db.deleteStateMachine(ctx, arn)
@@ -316,14 +331,16 @@ type StartOptions struct {
 	Mocks *sfnmock.Config
 }
 
-// StartExecution starts an execution of the state machine arn. Starting
-// one again with the same name and input while it runs returns it. As in
-// Step Functions Local, arn may end with #TestCase: the execution then
-// answers the Task states that test case of the mock configuration names
-// with their mocked responses.
+// StartExecution starts an execution of the state machine arn: a state
+// machine's, a version's (stateMachine:NAME:3) or an alias's
+// (stateMachine:NAME:PROD, which picks one of its versions by weight).
+// Starting one again with the same name and input while it runs returns
+// it. As in Step Functions Local, arn may end with #TestCase: the
+// execution then answers the Task states that test case of the mock
+// configuration names with their mocked responses.
 func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions) (*Execution, error) {
 	arn, testCase := sfnmock.SplitTestCase(arn)
-	sm, err := m.DescribeStateMachine(ctx, arn)
+	sm, versionArn, aliasArn, err := m.resolveStart(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -354,6 +371,7 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 	ex := &Execution{
 		Arn: m.arn(arnExecution, sm.Name+":"+o.Name), StateMachineArn: sm.Arn, Name: o.Name, Status: StatusRunning,
 		Input: o.Input, Start: m.now(), Definition: sm.Definition, RoleArn: sm.RoleArn, DelayScale: o.DelayScale,
+		VersionArn: versionArn, AliasArn: aliasArn,
 	}
 	m.mu.Lock()
 	if m.closing {
@@ -363,10 +381,14 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 	if old, err := m.db.execution(ctx, ex.Arn); err == nil {
 		m.mu.Unlock()
 		if old.Status == StatusRunning && old.Input == ex.Input {
-			return old, nil
+			return old, loadExecutionRefs(ctx, m.db, old)
 		}
 		return nil, errorf(ErrExecutionExists, "Execution Already Exists: '%s'", ex.Arn)
 	} else if !errors.Is(err, ErrExecutionDoesNotExist) {
+		m.mu.Unlock()
+		return nil, err
+	}
+	if err := putExecutionRefs(ctx, m.db, ex); err != nil {
 		m.mu.Unlock()
 		return nil, err
 	}
@@ -477,7 +499,11 @@ func (m *Manager) DescribeExecution(ctx context.Context, arn string) (*Execution
 	if _, err := parseArn(arn, arnExecution); err != nil {
 		return nil, err
 	}
-	return m.db.execution(ctx, arn)
+	ex, err := m.db.execution(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	return ex, loadExecutionRefs(ctx, m.db, ex)
 }
 
 // Wait blocks until the execution ends (or ctx does) and returns it.
@@ -495,11 +521,19 @@ func (m *Manager) Wait(ctx context.Context, arn string) (*Execution, error) {
 	return m.DescribeExecution(ctx, arn)
 }
 
-// StartSyncExecution runs an execution of an EXPRESS state machine to its
-// end.
+// StartSyncExecution runs an execution of an EXPRESS state machine (or
+// of its version or alias) to its end.
 func (m *Manager) StartSyncExecution(ctx context.Context, arn string, o StartOptions) (*Execution, error) {
-	sm, err := m.DescribeStateMachine(ctx, arn)
+	base, _ := sfnmock.SplitTestCase(arn)
+	q, err := parseQualified(base)
 	if err != nil {
+		return nil, err
+	}
+	sm, err := m.db.stateMachine(ctx, q.base)
+	if err != nil {
+		if errors.Is(err, ErrStateMachineDoesNotExist) {
+			return nil, errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+		}
 		return nil, err
 	}
 	if sm.Type != TypeExpress {
@@ -512,18 +546,15 @@ func (m *Manager) StartSyncExecution(ctx context.Context, arn string, o StartOpt
 	return m.Wait(ctx, ex.Arn)
 }
 
-// ListExecutions lists a state machine's executions, newest first,
-// optionally only those with a status.
+// ListExecutions lists a state machine's executions (or a version's or an
+// alias's), newest first, optionally only those with a status.
 func (m *Manager) ListExecutions(ctx context.Context, smArn, status string, maxResults int32, token string) ([]*Execution, string, error) {
-	if _, err := m.DescribeStateMachine(ctx, smArn); err != nil {
-		return nil, "", err
-	}
 	off, err := page(token)
 	if err != nil {
 		return nil, "", err
 	}
 	n := pageSize(maxResults)
-	exs, err := m.db.executions(ctx, smArn, status, off, n+1)
+	exs, err := m.listExecutions(ctx, smArn, status, off, n+1)
 	if err != nil {
 		return nil, "", err
 	}

@@ -21,9 +21,6 @@ import (
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
-// ErrResourceNotFound is the kind of a Map Run that does not exist.
-var ErrResourceNotFound = errors.New("ResourceNotFound")
-
 // MapRunsComponent is the store component of the Map Run tables.
 const MapRunsComponent = "mapruns"
 

@@ -60,6 +60,8 @@ type StateMachine struct {
 	Type       string // STANDARD or EXPRESS
 	Created    time.Time
 	Updated    time.Time
+	// RevisionID identifies the current revision; "" for the first
+	// (Step Functions shows none until the first update).
 	RevisionID string
 }
 
@@ -77,6 +79,9 @@ type Execution struct {
 	Definition      string    // the definition it runs
 	RoleArn         string
 	DelayScale      float64
+	// VersionArn and AliasArn are the version and the alias it was
+	// started from ("" when none).
+	VersionArn, AliasArn string
 }
 
 // StatusRunning is the status of an execution that has not ended.

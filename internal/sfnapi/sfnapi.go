@@ -39,6 +39,7 @@ const (
 
 // Manager is what the API needs from the executions manager.
 type Manager interface {
+	Versions
 	CreateStateMachine(ctx context.Context, name, definition, roleArn, typ string) (*executions.StateMachine, error)
 	DescribeStateMachine(ctx context.Context, arn string) (*executions.StateMachine, error)
 	UpdateStateMachine(ctx context.Context, arn string, definition, roleArn *string) (*executions.StateMachine, error)
@@ -78,7 +79,7 @@ var (
 // New returns the Step Functions service, to mount with awsjson.NewServer.
 func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 	a := &api{m: m, tokens: tokens, acts: acts}
-	return &awsjson.Service{
+	svc := &awsjson.Service{
 		TargetPrefix: TargetPrefix,
 		JSONVersion:  JSONVersion,
 		Operations:   sm.Operations,
@@ -113,13 +114,17 @@ func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 		Classify:          Classify,
 		InternalType:      typeInternal,
 	}
+	for op, h := range a.versionHandlers() {
+		svc.Handlers[op] = h
+	}
+	return svc
 }
 
 // Classify maps the executions and activities packages' error kinds to
 // error types of the same names.
 func Classify(err error) (awsjson.Fault, bool) {
 	if e := (*executions.Error)(nil); errors.As(err, &e) {
-		return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
+		return awsjson.Fault{Type: e.Kind.Error(), Status: faultStatus(e.Kind), Message: e.Msg}, true
 	}
 	if e := (*activities.Error)(nil); errors.As(err, &e) {
 		return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
@@ -147,25 +152,38 @@ func describeStateMachine(s *executions.StateMachine) *sm.DescribeStateMachineOu
 	}
 }
 
-// revision is shown once a state machine has been updated, as AWS does.
+// revision is shown once a state machine has been updated, as AWS does
+// (the first revision has no id).
 func revision(s *executions.StateMachine) string {
-	if s.Updated.Equal(s.Created) {
-		return ""
-	}
 	return s.RevisionID
 }
 
 func (a *api) createStateMachine(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.CreateStateMachineInput)
+	if req.VersionDescription != "" && (req.Publish == nil || !*req.Publish) {
+		return nil, errDescriptionWithoutPublish()
+	}
 	s, err := a.m.CreateStateMachine(ctx, req.Name, req.Definition, req.RoleArn, string(req.Type))
 	if err != nil {
 		return nil, err
 	}
-	return &sm.CreateStateMachineOutput{StateMachineArn: s.Arn, CreationDate: wire.At(s.Created)}, nil
+	version, err := a.publishAfter(ctx, s, req.Publish, req.VersionDescription)
+	if err != nil {
+		return nil, err
+	}
+	return &sm.CreateStateMachineOutput{StateMachineArn: s.Arn, CreationDate: wire.At(s.Created), StateMachineVersionArn: version}, nil
 }
 
 func (a *api) describeStateMachine(ctx context.Context, in wire.Input) (any, error) {
-	s, err := a.m.DescribeStateMachine(ctx, in.(*sm.DescribeStateMachineInput).StateMachineArn)
+	arn := in.(*sm.DescribeStateMachineInput).StateMachineArn
+	if isQualified(arn) {
+		v, err := a.m.DescribeStateMachineVersion(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		return describeVersion(v), nil
+	}
+	s, err := a.m.DescribeStateMachine(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +212,9 @@ func (a *api) listStateMachines(ctx context.Context, in wire.Input) (any, error)
 
 func (a *api) updateStateMachine(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.UpdateStateMachineInput)
+	if req.VersionDescription != "" && (req.Publish == nil || !*req.Publish) {
+		return nil, errDescriptionWithoutPublish()
+	}
 	var def, role *string
 	if req.Definition != "" {
 		def = &req.Definition
@@ -205,7 +226,11 @@ func (a *api) updateStateMachine(ctx context.Context, in wire.Input) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return &sm.UpdateStateMachineOutput{UpdateDate: wire.At(s.Updated), RevisionId: s.RevisionID}, nil
+	version, err := a.publishAfter(ctx, s, req.Publish, req.VersionDescription)
+	if err != nil {
+		return nil, err
+	}
+	return &sm.UpdateStateMachineOutput{UpdateDate: wire.At(s.Updated), RevisionId: revision(s), StateMachineVersionArn: version}, nil
 }
 
 func (a *api) deleteStateMachine(ctx context.Context, in wire.Input) (any, error) {
@@ -298,6 +323,7 @@ func describeExecution(ex *executions.Execution) *sm.DescribeExecutionOutput {
 		StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), Input: ex.Input,
 		InputDetails: &sm.CloudWatchEventsExecutionDataDetails{Included: boolp(true)},
 		Error:        ex.Error, Cause: ex.Cause, RedriveCount: &zero,
+		StateMachineVersionArn: ex.VersionArn, StateMachineAliasArn: ex.AliasArn,
 	}
 	switch ex.Status {
 	case executions.StatusRunning:
@@ -361,6 +387,7 @@ func (a *api) listExecutions(ctx context.Context, in wire.Input) (any, error) {
 		out.Executions = append(out.Executions, sm.ExecutionListItem{
 			ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: sm.ExecutionStatus(ex.Status),
 			StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), RedriveCount: &zero,
+			StateMachineVersionArn: ex.VersionArn, StateMachineAliasArn: ex.AliasArn,
 		})
 	}
 	return out, nil

@@ -44,8 +44,7 @@ func deployed(def string) string {
 
 // knownGaps are machines AWS accepts that ecsrun refuses for reasons
 // other than their resources (features the interpreter lacks).
-var knownGaps = map[string]string{
-}
+var knownGaps = map[string]string{}
 
 // TestConformance_machines validates every machine of the corpus as
 // `ecsrun workflow validate` does and compares the verdict with AWS's.
