@@ -114,7 +114,9 @@ func TestEngine_KillNineMidWorkflowResumesIt(t *testing.T) {
 		what string
 		at   func([]sfntypes.HistoryEvent) bool
 	}{
-		{"mid-Wait", func(evs []sfntypes.HistoryEvent) bool { return count(evs, sfntypes.HistoryEventTypeWaitStateEntered) == 1 }},
+		{"mid-Wait", func(evs []sfntypes.HistoryEvent) bool {
+			return count(evs, sfntypes.HistoryEventTypeWaitStateEntered) == 1
+		}},
 		{"mid-Retry", func(evs []sfntypes.HistoryEvent) bool { return count(evs, sfntypes.HistoryEventTypeTaskFailed) == 1 }},
 		{"mid-.sync", func(evs []sfntypes.HistoryEvent) bool { return count(evs, sfntypes.HistoryEventTypeTaskSubmitted) == 3 }},
 		{"mid-Map", func(evs []sfntypes.HistoryEvent) bool {
