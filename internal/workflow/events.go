@@ -85,7 +85,7 @@ func (r *recorder) record(l *lane, ev sfnmodel.HistoryEvent) (int64, bool) {
 			}
 			return rec.Id, true
 		}
-		if r.frontier != nil {
+		if r.frontier != nil && ev.Type != sfnmodel.HistoryEventTypeExecutionRedriven {
 			r.frontier()
 		}
 	}
