@@ -28,7 +28,8 @@ const (
 )
 
 // ErrEngineRestarted is the error of executions the engine stopped
-// following because it was stopped (they fail when it starts again).
+// following because it was stopped and that cannot resume when it starts
+// again (their definition or mock test case is gone).
 const ErrEngineRestarted = "Ecsrun.EngineRestarted"
 
 // TaskStopper stops ECS tasks that executions left running; the engine
@@ -55,8 +56,8 @@ type Options struct {
 	// --mock-config, SFN_MOCK_CONFIG): StartExecution with
 	// stateMachineArn#TestCase runs that test case (optional).
 	Mocks *sfnmock.Config
-	// Orphans stops the .sync ECS tasks of executions closed by Recover
-	// (optional).
+	// Orphans stops the .sync ECS tasks of executions Recover cannot
+	// resume and closes (optional).
 	Orphans TaskStopper
 	// S3Dir is the local directory S3 objects map to
 	// (<S3Dir>/<bucket>/<key>): distributed Map states read their items
@@ -91,11 +92,11 @@ type run struct {
 }
 
 // errClosing cancels the executions of a closing manager; they stay
-// RUNNING in the store (Recover closes them on the next start).
+// RUNNING in the store (Recover resumes them on the next start).
 var errClosing = errors.New("executions: the engine is closing")
 
 // Open migrates the store and returns a Manager. Call Recover once the ECS
-// API answers, to close the executions a previous engine left running.
+// API answers, to resume the executions a previous engine left running.
 func Open(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -127,7 +128,7 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 }
 
 // Close stops following the running executions without ending them: they
-// stay RUNNING in the store, and the next Recover fails them.
+// stay RUNNING in the store, and the next Recover resumes them.
 func (m *Manager) Close() {
 	m.mu.Lock()
 	m.closing = true
@@ -372,6 +373,7 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 		Arn: m.arn(arnExecution, sm.Name+":"+o.Name), StateMachineArn: sm.Arn, Name: o.Name, Status: StatusRunning,
 		Input: o.Input, Start: m.now(), Definition: sm.Definition, RoleArn: sm.RoleArn, DelayScale: o.DelayScale,
 		VersionArn: versionArn, AliasArn: aliasArn,
+		Secret: newSecret(), TestCase: testCase,
 	}
 	m.mu.Lock()
 	if m.closing {
@@ -396,7 +398,7 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 		m.mu.Unlock()
 		return nil, err
 	}
-	started := m.launch(ex, sm, parsed, input, mocks)
+	started := m.launch(ex, sm, parsed, input, mocks, replay{})
 	m.mu.Unlock()
 	select {
 	case <-started:
@@ -424,9 +426,10 @@ func (m *Manager) mocks(sm *StateMachine, testCase string, given *sfnmock.Config
 	return mocks, nil
 }
 
-// launch runs an execution in a goroutine; the returned channel closes
-// once its ExecutionStarted event is stored. Call with m.mu held.
-func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.StateMachine, input any, mocks *sfnmock.Mocks) <-chan struct{} {
+// launch runs an execution in a goroutine (resuming it from rp.history
+// when given); the returned channel closes once its first new event is
+// stored. Call with m.mu held.
+func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.StateMachine, input any, mocks *sfnmock.Mocks, rp replay) <-chan struct{} {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	r := &run{cancel: cancel, done: make(chan struct{})}
 	m.running[ex.Arn] = r
@@ -440,6 +443,7 @@ func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.State
 			Clock: workflow.RealClock{}, Tasks: NewDispatcher(mocks, append([]workflow.TaskRegistry{m.opts.Tasks}, m.opts.Registries...)...), Sink: sink,
 			Region: m.opts.Region, DelayScale: ex.DelayScale, MapRuns: m.maps,
 			ExecutionArn: ex.Arn, ExecutionName: ex.Name, StateMachineArn: sm.Arn, StateMachineName: sm.Name, RoleArn: ex.RoleArn,
+			Key: ex.Secret, History: rp.history, Redrive: rp.redrive, RedriveCount: ex.RedriveCount,
 		})
 		sink.markStarted()
 		m.finish(ex, res)
@@ -549,12 +553,18 @@ func (m *Manager) StartSyncExecution(ctx context.Context, arn string, o StartOpt
 // ListExecutions lists a state machine's executions (or a version's or an
 // alias's), newest first, optionally only those with a status.
 func (m *Manager) ListExecutions(ctx context.Context, smArn, status string, maxResults int32, token string) ([]*Execution, string, error) {
+	return m.ListExecutionsRedriven(ctx, smArn, status, "", maxResults, token)
+}
+
+// ListExecutionsRedriven is ListExecutions with ListExecutions'
+// redriveFilter: "REDRIVEN", "NOT_REDRIVEN" or "" (all).
+func (m *Manager) ListExecutionsRedriven(ctx context.Context, smArn, status, redriven string, maxResults int32, token string) ([]*Execution, string, error) {
 	off, err := page(token)
 	if err != nil {
 		return nil, "", err
 	}
 	n := pageSize(maxResults)
-	exs, err := m.listExecutions(ctx, smArn, status, off, n+1)
+	exs, err := m.listExecutions(ctx, smArn, status, redriven, off, n+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -690,46 +700,6 @@ func stripData(ev *sfnmodel.HistoryEvent) {
 		c.Output, c.OutputDetails = "", nil
 		ev.TaskSucceededEventDetails = &c
 	}
-}
-
-// Recover closes the executions a previous engine left RUNNING: each
-// fails with Ecsrun.EngineRestarted (a cause saying how far it got), and
-// the ECS tasks its .sync states were waiting for are stopped.
-func (m *Manager) Recover(ctx context.Context) error {
-	exs, err := m.db.running(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, ex := range exs {
-		m.mu.Lock()
-		_, mine := m.running[ex.Arn]
-		m.mu.Unlock()
-		if mine {
-			continue
-		}
-		evs, err := m.db.events(ctx, ex.Arn, 0, false, 1<<30)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		cause := fmt.Sprintf("The ecsrun engine stopped while this execution was running (after event %d); executions do not continue after a restart. Start the execution again.", len(evs))
-		if m.opts.Orphans != nil {
-			for cluster, arns := range inFlightTasks(evs) {
-				reason := fmt.Sprintf("The Task state in AWS Step Functions execution [%s] which was managing this resource was aborted", ex.Arn)
-				if err := m.opts.Orphans.StopTasks(ctx, cluster, arns, reason); err != nil {
-					m.opts.Log.Warn("stop the tasks of an interrupted execution", "execution", ex.Arn, "err", err)
-				}
-			}
-		}
-		if _, err := m.closeOrphan(ctx, ex, workflow.StatusFailed, ErrEngineRestarted, cause, &sfnmodel.HistoryEvent{
-			Type:                        sfnmodel.HistoryEventTypeExecutionFailed,
-			ExecutionFailedEventDetails: &sfnmodel.ExecutionFailedEventDetails{Error: ErrEngineRestarted, Cause: cause},
-		}); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // inFlightTasks returns, by cluster, the ECS tasks that .sync states

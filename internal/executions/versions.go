@@ -420,7 +420,7 @@ func (m *Manager) resolveStart(ctx context.Context, arn string) (sm *StateMachin
 
 // listExecutions lists a state machine's executions, or those of a
 // version or an alias, newest first, with their versions and aliases.
-func (m *Manager) listExecutions(ctx context.Context, arn, status string, offset, limit int) ([]*Execution, error) {
+func (m *Manager) listExecutions(ctx context.Context, arn, status, redriven string, offset, limit int) ([]*Execution, error) {
 	q, err := parseQualified(arn)
 	if err != nil {
 		return nil, err
@@ -431,7 +431,7 @@ func (m *Manager) listExecutions(ctx context.Context, arn, status string, offset
 		if _, err := m.DescribeStateMachineVersion(ctx, arn); err != nil {
 			return nil, err
 		}
-		exs, err = m.db.executionsByRef(ctx, "version_arn", arn, status, offset, limit)
+		exs, err = m.db.executionsByRef(ctx, "version_arn", arn, status, redriven, offset, limit)
 	case q.alias != "":
 		if _, err := m.stateMachine(ctx, q.base); err != nil {
 			return nil, err
@@ -441,12 +441,12 @@ func (m *Manager) listExecutions(ctx context.Context, arn, status string, offset
 		} else if a == nil {
 			return nil, noSuchResource()
 		}
-		exs, err = m.db.executionsByRef(ctx, "alias_arn", arn, status, offset, limit)
+		exs, err = m.db.executionsByRef(ctx, "alias_arn", arn, status, redriven, offset, limit)
 	default:
 		if _, err := m.stateMachine(ctx, arn); err != nil {
 			return nil, err
 		}
-		exs, err = m.db.executions(ctx, arn, status, offset, limit)
+		exs, err = m.db.executions(ctx, arn, status, redriven, offset, limit)
 	}
 	if err != nil {
 		return nil, err

@@ -365,7 +365,7 @@ func loadExecutionRefs(ctx context.Context, q querier, exs ...*Execution) error 
 
 // executionsByRef lists the executions started from a version
 // (column version_arn) or an alias (alias_arn), newest first.
-func (d db) executionsByRef(ctx context.Context, column, arn, status string, offset, limit int) ([]*Execution, error) {
+func (d db) executionsByRef(ctx context.Context, column, arn, status, redriven string, offset, limit int) ([]*Execution, error) {
 	if column != "version_arn" && column != "alias_arn" {
 		return nil, fmt.Errorf("executions: no execution reference %q", column)
 	}
@@ -375,6 +375,7 @@ func (d db) executionsByRef(ctx context.Context, column, arn, status string, off
 		q += ` AND status = ?`
 		args = append(args, status)
 	}
+	q += redriveCondition(redriven)
 	q += ` ORDER BY start_ms DESC, rowid DESC LIMIT ? OFFSET ?`
 	args = append(args, limit, offset)
 	return d.queryExecutions(ctx, q, args...)

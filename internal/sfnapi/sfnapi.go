@@ -52,6 +52,9 @@ type Manager interface {
 	ListExecutions(ctx context.Context, smArn, status string, maxResults int32, token string) ([]*executions.Execution, string, error)
 	StopExecution(ctx context.Context, arn, errName, cause string) (*executions.Execution, error)
 	GetExecutionHistory(ctx context.Context, arn string, maxResults int32, token string, reverse, includeData bool) (*executions.HistoryPage, error)
+	ListExecutionsRedriven(ctx context.Context, smArn, status, redriven string, maxResults int32, token string) ([]*executions.Execution, string, error)
+	RedriveExecution(ctx context.Context, arn string) (*executions.Execution, error)
+	Redrivable(ctx context.Context, ex *executions.Execution) (bool, string)
 }
 
 // Tokens answers task tokens.
@@ -97,6 +100,7 @@ func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 			"ListExecutions":                   a.listExecutions,
 			"StopExecution":                    a.stopExecution,
 			"GetExecutionHistory":              a.getExecutionHistory,
+			"RedriveExecution":                 a.redriveExecution,
 			"SendTaskSuccess":                  a.sendTaskSuccess,
 			"SendTaskFailure":                  a.sendTaskFailure,
 			"SendTaskHeartbeat":                a.sendTaskHeartbeat,
@@ -316,28 +320,22 @@ func (a *api) startSyncExecution(ctx context.Context, in wire.Input) (any, error
 	}, nil
 }
 
-func describeExecution(ex *executions.Execution) *sm.DescribeExecutionOutput {
-	zero := int32(0)
+func describeExecution(ex *executions.Execution, redrivable bool, why string) *sm.DescribeExecutionOutput {
+	count := int32(ex.RedriveCount)
 	out := &sm.DescribeExecutionOutput{
 		ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: sm.ExecutionStatus(ex.Status),
 		StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), Input: ex.Input,
 		InputDetails: &sm.CloudWatchEventsExecutionDataDetails{Included: boolp(true)},
-		Error:        ex.Error, Cause: ex.Cause, RedriveCount: &zero,
+		Error:        ex.Error, Cause: ex.Cause, RedriveCount: &count, RedriveDate: wire.At(ex.RedriveDate),
+		RedriveStatus: sm.ExecutionRedriveStatusNOTREDRIVABLE, RedriveStatusReason: why,
 		StateMachineVersionArn: ex.VersionArn, StateMachineAliasArn: ex.AliasArn,
 	}
-	switch ex.Status {
-	case executions.StatusRunning:
-		out.RedriveStatus = sm.ExecutionRedriveStatusNOTREDRIVABLE
-		out.RedriveStatusReason = "Execution is RUNNING and cannot be redriven"
-	case workflow.StatusSucceeded:
+	if ex.Status == workflow.StatusSucceeded {
 		out.Output = ex.Output
 		out.OutputDetails = &sm.CloudWatchEventsExecutionDataDetails{Included: boolp(true)}
-		out.RedriveStatus = sm.ExecutionRedriveStatusNOTREDRIVABLE
-		out.RedriveStatusReason = "Execution is SUCCEEDED and cannot be redriven"
-	default:
-		// ecsrun does not redrive executions.
-		out.RedriveStatus = sm.ExecutionRedriveStatusNOTREDRIVABLE
-		out.RedriveStatusReason = "ecsrun does not redrive executions"
+	}
+	if redrivable {
+		out.RedriveStatus = sm.ExecutionRedriveStatusREDRIVABLE
 	}
 	return out
 }
@@ -347,11 +345,20 @@ func (a *api) describeExecution(ctx context.Context, in wire.Input) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	out := describeExecution(ex)
+	ok, why := a.m.Redrivable(ctx, ex)
+	out := describeExecution(ex, ok, why)
 	if mr, ok := a.m.(MapRuns); ok {
 		out.MapRunArn = mr.MapRunOf(ctx, ex.Arn)
 	}
 	return out, nil
+}
+
+func (a *api) redriveExecution(ctx context.Context, in wire.Input) (any, error) {
+	ex, err := a.m.RedriveExecution(ctx, in.(*sm.RedriveExecutionInput).ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	return &sm.RedriveExecutionOutput{RedriveDate: wire.At(ex.RedriveDate)}, nil
 }
 
 // describeStateMachineForExecution answers with the definition the
@@ -377,16 +384,16 @@ func (a *api) listExecutions(ctx context.Context, in wire.Input) (any, error) {
 	if req.StateMachineArn == "" {
 		return nil, awsjson.Errorf(typeValidation, "Must provide a StateMachine ARN or MapRun ARN")
 	}
-	list, next, err := a.m.ListExecutions(ctx, req.StateMachineArn, string(req.StatusFilter), maxResults(req.MaxResults), req.NextToken)
+	list, next, err := a.m.ListExecutionsRedriven(ctx, req.StateMachineArn, string(req.StatusFilter), string(req.RedriveFilter), maxResults(req.MaxResults), req.NextToken)
 	if err != nil {
 		return nil, err
 	}
 	out := &sm.ListExecutionsOutput{Executions: make([]sm.ExecutionListItem, 0, len(list)), NextToken: next}
-	zero := int32(0)
 	for _, ex := range list {
+		count := int32(ex.RedriveCount)
 		out.Executions = append(out.Executions, sm.ExecutionListItem{
 			ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: sm.ExecutionStatus(ex.Status),
-			StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), RedriveCount: &zero,
+			StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), RedriveCount: &count, RedriveDate: wire.At(ex.RedriveDate),
 			StateMachineVersionArn: ex.VersionArn, StateMachineAliasArn: ex.AliasArn,
 		})
 	}

@@ -51,6 +51,20 @@ type Options struct {
 	StateMachineArn  string
 	StateMachineName string
 	RoleArn          string
+
+	// History is the execution's recorded history, to replay before it
+	// goes on live (see replay.go): an execution resumed after the engine
+	// restarted, or redriven.
+	History []sfnmodel.HistoryEvent
+	// Redrive runs again what failed in History (a closed execution), after
+	// an ExecutionRedriven event; RedriveCount is the count that event and
+	// $$.Execution.RedriveCount show.
+	Redrive      bool
+	RedriveCount int
+	// Key, when set, is the execution's secret from which task tokens,
+	// retry jitter, States.UUID and States.MathRandom derive (with the
+	// event ids of the history), so a replay computes the same ones.
+	Key []byte
 }
 
 // Result is the outcome of an execution.
@@ -89,6 +103,10 @@ func RunValue(ctx context.Context, sm *StateMachine, input any, opts Options) *R
 		rnd:   rand.New(src),
 		input: input,
 	}
+	if len(opts.History) > 0 || opts.Redrive {
+		ex.replay = newReplayLog(opts.History, opts.Redrive)
+		ex.rec.replay, ex.rec.next, ex.rec.frontier = ex.replay, ex.replay.maxID, ex.frontier
+	}
 	return ex.run(ctx)
 }
 
@@ -100,15 +118,23 @@ type execution struct {
 	rnd   *rand.Rand
 	input any
 	start time.Time
+	// replay is the recorded history being replayed (nil when live).
+	replay *replayLog
 }
 
 func (ex *execution) hold() {
+	if ex.replay != nil {
+		ex.replay.add(1)
+	}
 	if t, ok := ex.opts.Clock.(IdleTracker); ok {
 		t.Hold()
 	}
 }
 
 func (ex *execution) release() {
+	if ex.replay != nil {
+		ex.replay.add(-1)
+	}
 	if t, ok := ex.opts.Clock.(IdleTracker); ok {
 		t.Release()
 	}
@@ -141,7 +167,9 @@ func (ex *execution) sleep(ctx context.Context, d time.Duration) bool {
 	defer ex.hold()
 	select {
 	case <-t.C():
-		return true
+		// (A cancellation that came at the same moment wins, so a run and
+		// its replay decide alike.)
+		return ctx.Err() == nil
 	case <-ctx.Done():
 		t.Stop()
 		return false
@@ -191,7 +219,14 @@ func (ex *execution) run(ctx context.Context) *Result {
 			Input: EncodeJSON(ex.input), InputDetails: dataDetails(), RoleArn: ex.opts.RoleArn,
 		},
 	})
+	ex.start = top.at
 	top.prev = 0 // AWS links the first state to event 0
+	if ex.opts.Redrive {
+		ex.rec.emit(&lane{prev: ex.replay.lastID}, sfnmodel.HistoryEvent{
+			Type:                          sfnmodel.HistoryEventTypeExecutionRedriven,
+			ExecutionRedrivenEventDetails: &sfnmodel.ExecutionRedrivenEventDetails{RedriveCount: int32p(ex.opts.RedriveCount)},
+		})
+	}
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -206,7 +241,8 @@ func (ex *execution) run(ctx context.Context) *Result {
 
 	var timeout <-chan time.Time
 	if ex.sm.TimeoutSeconds > 0 {
-		t := ex.opts.Clock.NewTimer(seconds(float64(ex.sm.TimeoutSeconds)))
+		// (A replayed execution keeps the deadline it had.)
+		t := ex.opts.Clock.NewTimer(seconds(float64(ex.sm.TimeoutSeconds)) - ex.opts.Clock.Now().Sub(ex.start))
 		defer t.Stop()
 		timeout = t.C()
 	}
@@ -305,6 +341,7 @@ type stateRun struct {
 	// jTimeout, jHeartbeat: a JSONata Task's evaluated TimeoutSeconds and
 	// HeartbeatSeconds (0: the definition's).
 	jTimeout, jHeartbeat int64
+	draws                int // keyed States.UUID / MathRandom draws so far
 }
 
 // runtimeError is a States.Runtime error with AWS's cause prefix.
@@ -321,7 +358,7 @@ func (r *stateRun) context() any {
 			"Name":         ex.opts.ExecutionName,
 			"RoleArn":      ex.opts.RoleArn,
 			"StartTime":    formatTime(ex.start),
-			"RedriveCount": json0,
+			"RedriveCount": numberOf(float64(ex.opts.RedriveCount)),
 		},
 		"StateMachine": map[string]any{"Id": ex.opts.StateMachineArn, "Name": ex.opts.StateMachineName},
 	}
@@ -346,7 +383,9 @@ func (ex *execution) runMachine(ctx context.Context, l *lane, sm *StateMachine, 
 	cur := input
 	ctx, vars := newScope(ctx)
 	for {
-		if ctx.Err() != nil {
+		// (Replaying, a state the record shows entered is entered even if
+		// a sibling's replayed failure came first: it cancels it later.)
+		if !ex.recorded(l, stateEnteredNamed(name)) && ctx.Err() != nil {
 			return nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
 		st := sm.States[name]
@@ -373,9 +412,9 @@ func eventPrefix(typ string) string { return typ }
 func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesError) {
 	st := r.st
 	ex := r.ex
-	r.enteredAt = ex.opts.Clock.Now()
 	r.enteredPrev = r.lane.prev
 	r.enteredID = ex.rec.emit(r.lane, stateEntered(eventPrefix(st.Type), st.Name, input))
+	r.enteredAt = r.lane.at
 	if r.item != nil {
 		r.item = &mapItem{index: r.item.index, value: r.item.value}
 	}
@@ -424,7 +463,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		if !ex.delay(ctx, d) {
+		if !r.delayAfter(ctx, d) {
 			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
 		if err := r.evalAssign(st.Assign, eff, nil); err != nil {
@@ -484,7 +523,7 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 		if err.Name == ErrRuntime {
 			return "", nil, err
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !ex.wentOn(r.lane) {
 			return "", nil, r.aborted(err)
 		}
 		retried := false
@@ -493,10 +532,10 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 				continue
 			}
 			if attempts[i] < rt.MaxAttempts {
-				d := RetryDelay(rt, int(attempts[i]), ex.float64)
+				d := RetryDelay(rt, int(attempts[i]), r.jitter)
 				attempts[i]++
 				r.retryCount++
-				if !ex.delay(ctx, d) {
+				if !r.delayAfter(ctx, d) {
 					return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 				}
 				retried = true
@@ -584,7 +623,7 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 	var result any
 	switch st.Type {
 	case TypeTask:
-		r.token = r.ex.uuid()
+		r.token = r.newToken()
 		params := eff
 		if st.Parameters != nil {
 			if params, err = r.applyTemplate(st.Parameters, eff, "Parameters"); err != nil {
@@ -739,7 +778,7 @@ func (r *stateRun) applyResultPath(rp OptPath, input, result any) (any, *StatesE
 }
 
 func (r *stateRun) evalIntrinsic(c *Intrinsic, input any, field string) (any, *StatesError) {
-	env := &intrinsicEnv{input: input, random: r.ex.random, uuid: r.ex.uuid, lookupVar: r.lookupVar}
+	env := &intrinsicEnv{input: input, random: r.random, uuid: r.uuid, lookupVar: r.lookupVar}
 	env.context = r.context()
 	v, err := c.eval(env)
 	if err != nil {
@@ -804,7 +843,7 @@ func (r *stateRun) applyTemplate(t *Template, input any, _ string) (any, *States
 
 func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 	st := r.st
-	now := r.ex.opts.Clock.Now()
+	now := r.enteredAt // (a replayed Wait keeps its deadline)
 	switch {
 	case st.Seconds != nil:
 		return seconds(float64(*st.Seconds)), nil

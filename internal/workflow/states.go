@@ -104,12 +104,21 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	}
 	te := &taskEvents{r: r, activity: IsActivityArn(st.Resource), rtype: rtype, res: resName, sched: sched, startedC: make(chan struct{})}
 	te.begin()
+	if out, err, done, _ := r.replayTask(te); done {
+		if err != nil {
+			return nil, err
+		}
+		return normalize(out), nil
+	}
+	resume := te.resume
+	ex.frontier()
 
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	hb := make(chan struct{}, 1)
 	req := &TaskRequest{
 		Resource: st.Resource, ExecutionArn: ex.opts.ExecutionArn, StateName: st.Name, Parameters: params, Token: r.token,
+		Resume: resume, ScheduledEventID: te.scheduledID,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		Heartbeat: func() {
 			select {
@@ -118,6 +127,10 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 			}
 		},
 		Submitted: func(output any) {
+			if te.submitted {
+				return // (recorded before a restart)
+			}
+			te.submitted = true
 			ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
 				Type: sfnmodel.HistoryEventTypeTaskSubmitted,
 				TaskSubmittedEventDetails: &sfnmodel.TaskSubmittedEventDetails{
@@ -140,7 +153,12 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	}()
 	var timeoutC, hbC <-chan time.Time
 	if timeout > 0 {
-		t := ex.opts.Clock.NewTimer(seconds(float64(timeout)))
+		// (A resumed attempt keeps the deadline it had.)
+		left := seconds(float64(timeout))
+		if !te.beganAt.IsZero() {
+			left -= ex.opts.Clock.Now().Sub(te.beganAt)
+		}
+		t := ex.opts.Clock.NewTimer(left)
 		defer t.Stop()
 		timeoutC = t.C()
 	}
@@ -348,7 +366,12 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 			failedMu.Unlock()
 			// The first failure fails its iteration; the others are aborted
 			// with the Map state (unless failures are tolerated).
+			failedType := sfnmodel.HistoryEventTypeMapIterationAborted
 			if first || tolerance.set {
+				failedType = sfnmodel.HistoryEventTypeMapIterationFailed
+			}
+			// (Replaying, which one it was comes from the record.)
+			if ex.choose(l, failedType, sfnmodel.HistoryEventTypeMapIterationFailed, sfnmodel.HistoryEventTypeMapIterationAborted) == sfnmodel.HistoryEventTypeMapIterationFailed {
 				ex.rec.emit(l, sfnmodel.HistoryEvent{
 					Type:                           sfnmodel.HistoryEventTypeMapIterationFailed,
 					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
