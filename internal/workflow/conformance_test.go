@@ -486,6 +486,13 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 	case known && spec.build != nil:
 		tmpl = "(built by the test code)"
 		def = spec.build(events)
+	case known && spec.byParam != nil:
+		t, ok := spec.byParam[param]
+		if !ok {
+			res.detail = fmt.Sprintf("no template for the test's parameter %q in recordedDefs", param)
+			return res
+		}
+		tmpl = filepath.Join(root, "templates", t)
 	case known:
 		tmpl = filepath.Join(root, "templates", spec.template)
 	default:

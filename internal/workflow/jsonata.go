@@ -106,6 +106,8 @@ type jenv struct {
 type jsonataError struct {
 	expr      string
 	undefined bool
+	// unsupported: the result has no JSON form (a function).
+	unsupported bool
 	msg       string
 }
 
@@ -147,8 +149,11 @@ func (r *stateRun) evalJ(j *jvalue, env *jenv, at string) (any, *StatesError) {
 // with AWS's cause, recorded in an EvaluationFailed event.
 func (r *stateRun) queryError(j *jvalue, at string, jerr *jsonataError) *StatesError {
 	what := "threw an error during evaluation. " + jerr.msg
-	if jerr.undefined {
+	switch {
+	case jerr.undefined:
 		what = "returned nothing (undefined)."
+	case jerr.unsupported:
+		what = "returned an unsupported result type."
 	}
 	return r.evaluationFailed(at, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' %s", j.expr, at, what))
 }
@@ -195,7 +200,7 @@ func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	}
 	v, cerr := fromJSONata(out)
 	if cerr != nil {
-		return nil, &jsonataError{expr: expr, msg: cerr.Error()}
+		return nil, &jsonataError{expr: expr, msg: cerr.Error(), unsupported: errors.Is(cerr, errNotJSON)}
 	}
 	return v, nil
 }
@@ -289,8 +294,12 @@ func fromJSONata(v any) (any, error) {
 		return out, nil
 	}
 	// Anything else (a function, a regular expression) has no JSON form.
-	return nil, fmt.Errorf("the expression returned a %T, which is not a JSON value", v)
+	return nil, fmt.Errorf("%w: the expression returned a %T", errNotJSON, v)
 }
+
+// errNotJSON is a result without a JSON form; AWS reports it as "an
+// unsupported result type".
+var errNotJSON = errors.New("not a JSON value")
 
 // jsNumber formats f as JavaScript's Number.prototype.toString does.
 func jsNumber(f float64) string {
