@@ -239,6 +239,16 @@ var recordedDefs = map[string]recordedDef{
 			"LIST_EMPY": {"Output": []any{}},
 			"LIST_RICH": {"Output": []any{nil, 0, 0.1, true, "string", []any{}, "$nosuchvar", "$.no.such.path", "{% $states.input %}", map[string]any{"key": "{% true %}"}}},
 		})},
+	"test_base_scenarios::test_map_state_items_variable_sampling": {template: "scenarios/statemachines/map_state_items_variable.json5",
+		edit: func(def map[string]any, param string) {
+			// The test replaces the string "_tbd_" by a JSON literal.
+			lit, ok := map[string]string{"number": "1", "string": `"string"`, "boolean": "true", "object": `{"foo": "bar"}`, "null": "null"}[param]
+			if v, err := DecodeJSON([]byte(lit)); ok && err == nil {
+				stateOf(def, "Start")["Assign"].(map[string]any)["ItemsVar"] = v
+			}
+		}},
+	"test_base_scenarios::test_map_state_items_eval_jsonata_variable_sampling_fail": {template: "scenarios/statemachines/map_state_items_variable.json5",
+		edit: fillTBD(itemsMapLiterals)},
 	"test_base_scenarios::test_map_state_items_eval_jsonata": {template: "scenarios/statemachines/map_state_items_literal.json5",
 		edit: fillTBD(itemsMapLiterals)},
 	"test_base_scenarios::test_map_state_items_eval_jsonata_fail": {template: "scenarios/statemachines/map_state_items_literal.json5",

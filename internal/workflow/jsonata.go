@@ -108,7 +108,7 @@ type jsonataError struct {
 	undefined bool
 	// unsupported: the result has no JSON form (a function).
 	unsupported bool
-	msg       string
+	msg         string
 }
 
 // evalJ evaluates a JSONata-mode field; at names the field in errors
