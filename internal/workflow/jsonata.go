@@ -13,6 +13,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	jsonata "github.com/blues/jsonata-go"
 	"github.com/blues/jsonata-go/jtypes"
@@ -191,8 +192,13 @@ func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	if err := e.RegisterVars(vars); err != nil {
 		return nil, &jsonataError{expr: expr, msg: err.Error()}
 	}
+	jsonataEvalMu.Lock()
 	out, err := e.Eval(nil)
+	jsonataEvalMu.Unlock()
 	if errors.Is(err, jsonata.ErrUndefined) {
+		if ex.emptyArrayAtPathEnd(expr, env) {
+			return []any{}, nil
+		}
 		return nil, &jsonataError{expr: expr, undefined: true}
 	}
 	if err != nil {
@@ -204,6 +210,12 @@ func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	}
 	return v, nil
 }
+
+// jsonataEvalMu serialises evaluations: jsonata-go's built-in functions
+// are values shared by every expression, and each call writes to them
+// (their name and context), so two evaluations at once (Parallel branches,
+// Map iterations, child executions) would race.
+var jsonataEvalMu sync.Mutex
 
 // jsonataMessage renders an evaluator error the way jsonata-js words it
 // where the two agree on the kind of error.
