@@ -16,6 +16,9 @@ import (
 type recordedDef struct {
 	// template is the definition's file under templates/.
 	template string
+	// byParam is the template by test parameter, for a test whose
+	// parameter is the template it loads (instead of template).
+	byParam map[string]string
 	// literal replaces the template's %..% placeholder.
 	literal string
 	// edit is the test code's change to the loaded template; param is the
@@ -170,10 +173,150 @@ var recordedDefs = map[string]recordedDef{
 	// The "inline" test loads the distributed template.
 	"test_base_scenarios::test_map_state_config_inline_item_selector": {
 		template: "scenarios/statemachines/map_state_config_distributed_item_selector.json5"},
+	// query_language: the parameter names the template loaded.
+	"test_base_query_language::test_base_query_language_field": {byParam: map[string]string{
+		"JSON_PATH": "querylanguage/statemachines/base_pass_jsonpath.json5",
+		"JSONATA":   "querylanguage/statemachines/base_pass_jsonata.json5",
+	}},
+	"test_base_query_language::test_query_language_field_override": {byParam: map[string]string{
+		"JSONATA_OVERRIDE":         "querylanguage/statemachines/base_pass_jsonata_override.json5",
+		"JSONATA_OVERRIDE_DEFAULT": "querylanguage/statemachines/base_pass_jsonata_override_default.json5",
+	}},
+	"test_mixed_query_language::test_variable_sampling": {byParam: map[string]string{
+		"JSONATA_ASSIGN_JSONPATH_REF": "querylanguage/statemachines/jsonata_assign_jsonpath_reference.json5",
+		"JSONPATH_ASSIGN_JSONATA_REF": "querylanguage/statemachines/jsonpath_assign_jsonata_reference.json5",
+	}},
+	"test_mixed_query_language::test_lambda_task_resource_data_flow": {literal: lambdaFunctionArn, byParam: map[string]string{
+		"TASK_LAMBDA_LEGACY_RESOURCE_JSONATA_TO_JSONPATH": "querylanguage/statemachines/task_lambda_legacy_resource_from_jsonata_to_jsonpath.json5",
+		"TASK_LAMBDA_SDK_RESOURCE_JSONATA_TO_JSONPATH":    "querylanguage/statemachines/task_lambda_sdk_resource_from_jsonata_to_jsonpath.json5",
+		"TASK_LAMBDA_LEGACY_RESOURCE_JSONPATH_TO_JSONATA": "querylanguage/statemachines/task_lambda_legacy_resource_from_jsonpath_to_jsonata.json5",
+		"TASK_LAMBDA_SDK_RESOURCE_JSONPATH_TO_JSONATA":    "querylanguage/statemachines/task_lambda_sdk_resource_from_jsonpath_to_jsonata.json5",
+	}},
+	// evaluate_jsonata: the base templates with the field under test set.
+	"test_base_evaluate_expressions::test_base_task": {template: "evaluatejsonata/statemachines/base_task.json5", literal: lambdaFunctionArn,
+		edit: setFields("Start", map[string]map[string]any{
+			"TIMEOUT_SECONDS":   {"TimeoutSeconds": ejtNumberExpression},
+			"HEARTBEAT_SECONDS": {"HeartbeatSeconds": ejtNumberExpression},
+		})},
+	"test_base_evaluate_expressions::test_base_task_from_input": {template: "evaluatejsonata/statemachines/base_task.json5", literal: lambdaFunctionArn,
+		edit: setFields("Start", map[string]map[string]any{
+			"TIMEOUT_SECONDS":   {"TimeoutSeconds": ejtStateInputExpression},
+			"HEARTBEAT_SECONDS": {"HeartbeatSeconds": ejtStateInputExpression},
+		})},
+	"test_base_evaluate_expressions::test_base_map": {template: "evaluatejsonata/statemachines/base_map.json5",
+		edit: setFields("Start", map[string]map[string]any{
+			"ITEMS":                        {"Items": []any{1, `{% $number("2") %}`, 3}},
+			"ITEMS_DOUBLE_QUOTES":          {"Items": []any{1, `{% $number('2') %}`, 3}},
+			"MAX_CONCURRENCY":              {"MaxConcurrency": ejtNumberExpression},
+			"TOLERATED_FAILURE_PERCENTAGE": {"ToleratedFailurePercentage": ejtNumberExpression},
+			"TOLERATED_FAILURE_COUNT":      {"ToleratedFailureCount": ejtNumberExpression},
+		})},
+	"test_base_evaluate_expressions::test_base_map_from_input": {template: "evaluatejsonata/statemachines/base_map.json5",
+		edit: setFields("Start", map[string]map[string]any{
+			"ITEMS":                        {"Items": ejtStateInputExpression},
+			"MAX_CONCURRENCY":              {"MaxConcurrency": ejtStateInputExpression},
+			"TOLERATED_FAILURE_PERCENTAGE": {"ToleratedFailurePercentage": ejtStateInputExpression},
+			"TOLERATED_FAILURE_COUNT":      {"ToleratedFailureCount": ejtStateInputExpression},
+		})},
+	"test_base_evaluate_expressions::test_base_jsonata_regular_expressions": {template: "evaluatejsonata/statemachines/base_pass.json5",
+		edit: setFields("Start", map[string]map[string]any{
+			"BASE":                    {"Output": `{% $contains("hello$world", /^hello\$/) %}`},
+			"BASE_FALSE":              {"Output": `{% $contains("hello$world", /^hello\ /) %}`},
+			"BASE_SINGLE_QUOTE":       {"Output": `{% $contains('hello$world', /^hello\$/) %}`},
+			"BASE_SINGLE_QUOTE_FALSE": {"Output": `{% $contains('hello$world', /^hello\ /) %}`},
+		})},
+	"test_base_evaluate_expressions::test_merge_with_dynamic_args": {template: "evaluatejsonata/statemachines/base_pass.json5",
+		edit: setFields("Start", map[string]map[string]any{
+			"": {"Output": "{% $merge([$states.input.part1, $states.input.part2]) %}"},
+		})},
+	// outputdecl and assign: two templates share the name.
+	"test_output::test_output_in_choice":      {template: "outputdecl/statemachines/choice_condition_jsonata.json5"},
+	"test_assign_base::test_assign_in_choice": {template: "assign/statemachines/choice_condition_jsonata.json5"},
+	"test_output::test_base_output_any_non_dict": {template: "outputdecl/statemachines/base_output_any.json5",
+		edit: setFields("State0", map[string]map[string]any{
+			"NULL": {"Output": nil}, "INT": {"Output": 0}, "FLOAT": {"Output": 0.1}, "BOOL": {"Output": true},
+			"STR_LIT": {"Output": "string literal"}, "JSONATA_EXPR": {"Output": "{% $states.input %}"},
+			"LIST_EMPY": {"Output": []any{}},
+			"LIST_RICH": {"Output": []any{nil, 0, 0.1, true, "string", []any{}, "$nosuchvar", "$.no.such.path", "{% $states.input %}", map[string]any{"key": "{% true %}"}}},
+		})},
+	"test_base_scenarios::test_map_state_items_variable_sampling": {template: "scenarios/statemachines/map_state_items_variable.json5",
+		edit: func(def map[string]any, param string) {
+			// The test replaces the string "_tbd_" by a JSON literal.
+			lit, ok := map[string]string{"number": "1", "string": `"string"`, "boolean": "true", "object": `{"foo": "bar"}`, "null": "null"}[param]
+			if v, err := DecodeJSON([]byte(lit)); ok && err == nil {
+				stateOf(def, "Start")["Assign"].(map[string]any)["ItemsVar"] = v
+			}
+		}},
+	"test_base_scenarios::test_map_state_items_eval_jsonata_variable_sampling_fail": {template: "scenarios/statemachines/map_state_items_variable.json5",
+		edit: fillTBD(itemsMapLiterals)},
+	"test_base_scenarios::test_map_state_items_eval_jsonata": {template: "scenarios/statemachines/map_state_items_literal.json5",
+		edit: fillTBD(itemsMapLiterals)},
+	"test_base_scenarios::test_map_state_items_eval_jsonata_fail": {template: "scenarios/statemachines/map_state_items_literal.json5",
+		edit: fillTBD(itemsMapLiterals)},
 	"test_ecs_task_service::test_run_task":                    {build: ecsRunTaskDefinition},
 	"test_ecs_task_service::test_run_task_raise_failure":      {build: ecsRunTaskDefinition},
 	"test_ecs_task_service::test_run_task_sync":               {build: ecsRunTaskDefinition},
 	"test_ecs_task_service::test_run_task_sync_raise_failure": {build: ecsRunTaskDefinition},
+}
+
+// setFields is a test's change to one state: the fields it sets, by test
+// parameter (a parameter not listed changes nothing).
+func setFields(state string, byParam map[string]map[string]any) func(map[string]any, string) {
+	return func(def map[string]any, param string) {
+		for k, v := range byParam[param] {
+			stateOf(def, state)[k] = v
+		}
+	}
+}
+
+// fillTBD is a test that replaces "_tbd_" in the definition's text by the
+// JSONata expression "{% <literal> %}", the literal by test parameter.
+func fillTBD(byParam map[string]string) func(map[string]any, string) {
+	return func(def map[string]any, param string) {
+		lit, ok := byParam[param]
+		if !ok {
+			return
+		}
+		replaceStrings(def, "_tbd_", "{% "+lit+" %}")
+	}
+}
+
+// replaceStrings replaces old by new in every string of v, as the tests'
+// text replacement in the JSON definition does.
+func replaceStrings(v any, old, new string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if s, ok := e.(string); ok {
+				x[k] = strings.ReplaceAll(s, old, new)
+			} else {
+				replaceStrings(e, old, new)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if s, ok := e.(string); ok {
+				x[i] = strings.ReplaceAll(s, old, new)
+			} else {
+				replaceStrings(e, old, new)
+			}
+		}
+	}
+}
+
+// evaluate_jsonata's EvaluateJsonataTemplate constants.
+const (
+	ejtNumberExpression     = "{% $variable := 1 %}"
+	ejtStateInputExpression = "{% $states.input.input_value %}"
+)
+
+// itemsMapLiterals are the literals test_map_state_items_eval_jsonata and
+// its _fail twin put in the Items expression (Python's rendering of its
+// parameter).
+var itemsMapLiterals = map[string]string{
+	"empty": "[]", "singleton": "[0]", "mixed": "[1, 'two', 3]",
+	"number": "1", "string": "'string'", "boolean": "true", "object": "{'foo': 'bar'}", "null": "null",
+	"function": "$fn := function($x){$x}",
 }
 
 // lookupRecordedDef finds the recorded test's entry in recordedDefs.

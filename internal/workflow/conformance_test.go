@@ -486,6 +486,13 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 	case known && spec.build != nil:
 		tmpl = "(built by the test code)"
 		def = spec.build(events)
+	case known && spec.byParam != nil:
+		t, ok := spec.byParam[param]
+		if !ok {
+			res.detail = fmt.Sprintf("no template for the test's parameter %q in recordedDefs", param)
+			return res
+		}
+		tmpl = filepath.Join(root, "templates", t)
 	case known:
 		tmpl = filepath.Join(root, "templates", spec.template)
 	default:
@@ -552,12 +559,6 @@ func runConformanceCase(root string, idx *templateIndex, rel, test string, event
 	first0, _ := events[0].(map[string]any)
 	sd0, _ := first0["executionStartedEventDetails"].(map[string]any)
 	def, mapRuns := distributedSetup(test, def, recordedValue(sd0["input"]))
-	if strings.Contains(def, `"ItemsVar":"_tbd_"`) || strings.Contains(def, `"ItemsVar": "_tbd_"`) {
-		// The test assigns the value under test; the recording shows it.
-		if v, ok := recordedAssigned(events, "ItemsVar"); ok {
-			def = regexp.MustCompile(`"ItemsVar":\s*"_tbd_"`).ReplaceAllLiteralString(def, `"ItemsVar":`+v)
-		}
-	}
 	if m := regexp.MustCompile(`"(Output|Items|ItemsVar)":\s*"_?_tbd_?_"`).FindStringSubmatch(def); m != nil {
 		res.skip = "template field " + m[1] + " filled by the test code"
 		return res
@@ -728,20 +729,6 @@ func compareAssigned(events []any, got []sfnmodel.HistoryEvent) []string {
 	}
 	sort.Strings(problems)
 	return problems
-}
-
-// recordedAssigned is the value (JSON) the recording shows assigned to
-// the variable name.
-func recordedAssigned(events []any, name string) (string, bool) {
-	for _, e := range events {
-		em, _ := e.(map[string]any)
-		d, _ := em["stateExitedEventDetails"].(map[string]any)
-		av, _ := d["assignedVariables"].(map[string]any)
-		if v, ok := av[name]; ok {
-			return EncodeJSON(recordedValue(v)), true
-		}
-	}
-	return "", false
 }
 
 // idsComplete reports whether the recording kept every event (ids 1..n);

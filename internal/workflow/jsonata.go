@@ -13,6 +13,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	jsonata "github.com/blues/jsonata-go"
 	"github.com/blues/jsonata-go/jtypes"
@@ -106,7 +107,9 @@ type jenv struct {
 type jsonataError struct {
 	expr      string
 	undefined bool
-	msg       string
+	// unsupported: the result has no JSON form (a function).
+	unsupported bool
+	msg         string
 }
 
 // evalJ evaluates a JSONata-mode field; at names the field in errors
@@ -147,8 +150,11 @@ func (r *stateRun) evalJ(j *jvalue, env *jenv, at string) (any, *StatesError) {
 // with AWS's cause, recorded in an EvaluationFailed event.
 func (r *stateRun) queryError(j *jvalue, at string, jerr *jsonataError) *StatesError {
 	what := "threw an error during evaluation. " + jerr.msg
-	if jerr.undefined {
+	switch {
+	case jerr.undefined:
 		what = "returned nothing (undefined)."
+	case jerr.unsupported:
+		what = "returned an unsupported result type."
 	}
 	return r.evaluationFailed(at, fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' %s", j.expr, at, what))
 }
@@ -186,8 +192,13 @@ func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	if err := e.RegisterVars(vars); err != nil {
 		return nil, &jsonataError{expr: expr, msg: err.Error()}
 	}
+	jsonataEvalMu.Lock()
 	out, err := e.Eval(nil)
+	jsonataEvalMu.Unlock()
 	if errors.Is(err, jsonata.ErrUndefined) {
+		if ex.emptyArrayAtPathEnd(expr, env) {
+			return []any{}, nil
+		}
 		return nil, &jsonataError{expr: expr, undefined: true}
 	}
 	if err != nil {
@@ -195,10 +206,16 @@ func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	}
 	v, cerr := fromJSONata(out)
 	if cerr != nil {
-		return nil, &jsonataError{expr: expr, msg: cerr.Error()}
+		return nil, &jsonataError{expr: expr, msg: cerr.Error(), unsupported: errors.Is(cerr, errNotJSON)}
 	}
 	return v, nil
 }
+
+// jsonataEvalMu serialises evaluations: jsonata-go's built-in functions
+// are values shared by every expression, and each call writes to them
+// (their name and context), so two evaluations at once (Parallel branches,
+// Map iterations, child executions) would race.
+var jsonataEvalMu sync.Mutex
 
 // jsonataMessage renders an evaluator error the way jsonata-js words it
 // where the two agree on the kind of error.
@@ -289,8 +306,12 @@ func fromJSONata(v any) (any, error) {
 		return out, nil
 	}
 	// Anything else (a function, a regular expression) has no JSON form.
-	return nil, fmt.Errorf("the expression returned a %T, which is not a JSON value", v)
+	return nil, fmt.Errorf("%w: the expression returned a %T", errNotJSON, v)
 }
+
+// errNotJSON is a result without a JSON form; AWS reports it as "an
+// unsupported result type".
+var errNotJSON = errors.New("not a JSON value")
 
 // jsNumber formats f as JavaScript's Number.prototype.toString does.
 func jsNumber(f float64) string {

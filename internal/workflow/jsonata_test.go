@@ -66,6 +66,7 @@ func TestJSONataErrors(t *testing.T) {
 		cause        string
 	}{
 		{"undefined", `{"r":"{% $nothing %}"}`, "The JSONata expression '$nothing' specified for the field 'Output/r' returned nothing (undefined)."},
+		{"a function", `"{% function($x){$x} %}"`, "The JSONata expression 'function($x){$x}' specified for the field 'Output' returned an unsupported result type."},
 		{"not a function", `"{% $nope(1) %}"`, "The JSONata expression '$nope(1)' specified for the field 'Output' threw an error during evaluation. T1006: Attempted to invoke a non-function"},
 	}
 	for _, c := range cases {

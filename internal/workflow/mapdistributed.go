@@ -34,6 +34,8 @@ type ItemReader struct {
 	Parameters   *Template // Bucket and Key (getObject), Bucket and Prefix (listObjectsV2)
 	Config       mapruns.ReaderConfig
 	MaxItemsPath *Path
+	// Arguments (a JSONata state's Parameters) and a MaxItems expression.
+	Arguments, MaxItemsExpr *jvalue
 }
 
 // ItemBatcher is a Map state's ItemBatcher.
@@ -43,12 +45,16 @@ type ItemBatcher struct {
 	MaxInputBytesPerBatch     int64
 	MaxInputBytesPerBatchPath *Path
 	BatchInput                *Template
+	// A JSONata state's forms: expressions for the limits, BatchInput
+	// with expressions.
+	MaxItemsPerBatchExpr, MaxInputBytesPerBatchExpr, BatchInputJ *jvalue
 }
 
 // ResultWriter is a Map state's ResultWriter.
 type ResultWriter struct {
 	Resource   string    // s3:putObject, or "" with only WriterConfig
 	Parameters *Template // Bucket and Prefix
+	Arguments  *jvalue   // a JSONata state's Parameters
 	// Transformation is NONE, COMPACT or FLATTEN ("" when not given);
 	// OutputType is JSON or JSONL.
 	Transformation, OutputType string
@@ -60,7 +66,40 @@ var (
 	itemBatcherFields  = []string{"MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"}
 	resultWriterFields = []string{"Resource", "Parameters", "WriterConfig"}
 	writerConfigFields = []string{"Transformation", "OutputType"}
+
+	// A JSONata state's: Arguments for Parameters, no ...Path fields.
+	itemReaderFieldsJ   = []string{"Resource", "Arguments", "ReaderConfig"}
+	readerConfigFieldsJ = []string{"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems"}
+	itemBatcherFieldsJ  = []string{"MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"}
+	resultWriterFieldsJ = []string{"Resource", "Arguments", "WriterConfig"}
 )
+
+// fieldsFor picks a JSONPath state's fields or a JSONata state's.
+func fieldsFor(jsonata bool, jsonPath, jsonataFields []string) []string {
+	if jsonata {
+		return jsonataFields
+	}
+	return jsonPath
+}
+
+// s3Arguments parses the Parameters of a JSONPath state's ItemReader or
+// ResultWriter, or the Arguments of a JSONata state's; it reports whether
+// the field is present.
+func (p *parser) s3Arguments(obj map[string]any, jsonata bool, params **Template, args **jvalue, at string) bool {
+	key := "Parameters"
+	if jsonata {
+		key = "Arguments"
+	}
+	v, ok := obj[key]
+	switch {
+	case !ok:
+	case jsonata:
+		*args = p.jvalue(v, at+"/"+key)
+	default:
+		*params = p.template(v, at+"/"+key)
+	}
+	return ok
+}
 
 // checkFields reports the fields of obj that allowed does not hold.
 func (p *parser) checkFields(obj map[string]any, allowed []string, at string) {
@@ -118,42 +157,44 @@ func (p *parser) distributedMap(st *State, obj map[string]any, at string) {
 				def[k] = v
 			}
 		}
+		if _, ok := def["QueryLanguage"]; !ok && st.JSONata {
+			// The child executions run the query language they inherit.
+			def["QueryLanguage"] = QueryLanguageJSONata
+		}
 		d.Definition = EncodeJSON(def)
 	}
 	if v, ok := obj["ItemReader"]; ok {
-		d.Reader = p.itemReader(v, at+"/ItemReader")
+		d.Reader = p.itemReader(v, st.JSONata, at+"/ItemReader")
 	}
 	if v, ok := obj["ItemBatcher"]; ok {
-		d.Batcher = p.itemBatcher(v, at+"/ItemBatcher")
+		d.Batcher = p.itemBatcher(v, st.JSONata, at+"/ItemBatcher")
 	}
 	if v, ok := obj["ResultWriter"]; ok {
-		d.Writer = p.resultWriter(v, at+"/ResultWriter")
+		d.Writer = p.resultWriter(v, st.JSONata, at+"/ResultWriter")
 	}
 	st.Distributed = d
 }
 
-func (p *parser) itemReader(v any, at string) *ItemReader {
+func (p *parser) itemReader(v any, jsonata bool, at string) *ItemReader {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		p.probs.add(at, "must be an object")
 		return nil
 	}
-	p.checkFields(obj, itemReaderFields, at)
+	p.checkFields(obj, fieldsFor(jsonata, itemReaderFields, itemReaderFieldsJ), at)
 	r := &ItemReader{Resource: p.str(obj, "Resource", at, true)}
 	if r.Resource != "" && r.Resource != mapruns.ResourceGetObject && r.Resource != mapruns.ResourceListObjectsV2 {
 		p.probs.add(at+"/Resource", "must be %q or %q", mapruns.ResourceGetObject, mapruns.ResourceListObjectsV2)
 	}
-	if pv, ok := obj["Parameters"]; ok {
-		r.Parameters = p.template(pv, at+"/Parameters")
-	} else {
-		p.probs.add(at, "missing required field \"Parameters\"")
+	if !p.s3Arguments(obj, jsonata, &r.Parameters, &r.Arguments, at) {
+		p.probs.add(at, "missing required field %q", fieldsFor(jsonata, []string{"Parameters"}, []string{"Arguments"})[0])
 	}
 	rc, hasRC := obj["ReaderConfig"].(map[string]any)
 	if _, ok := obj["ReaderConfig"]; ok && !hasRC {
 		p.probs.add(at+"/ReaderConfig", "must be an object")
 	}
 	if hasRC {
-		p.checkFields(rc, readerConfigFields, at+"/ReaderConfig")
+		p.checkFields(rc, fieldsFor(jsonata, readerConfigFields, readerConfigFieldsJ), at+"/ReaderConfig")
 		c := &r.Config
 		c.InputType = p.str(rc, "InputType", at+"/ReaderConfig", false)
 		c.CSVHeaderLocation = p.str(rc, "CSVHeaderLocation", at+"/ReaderConfig", false)
@@ -173,7 +214,7 @@ func (p *parser) itemReader(v any, at string) *ItemReader {
 			}
 		}
 		if _, ok := rc["MaxItems"]; ok {
-			c.MaxItems = p.posInt(rc, "MaxItems", at+"/ReaderConfig", 0, mapruns.MaxItemsLimit)
+			r.MaxItemsExpr = p.intOrExpr(rc, "MaxItems", jsonata, at+"/ReaderConfig", 0, mapruns.MaxItemsLimit, &c.MaxItems)
 		}
 		if _, ok := rc["MaxItemsPath"]; ok {
 			r.MaxItemsPath = p.refPath(rc, "MaxItemsPath", at+"/ReaderConfig")
@@ -197,54 +238,56 @@ func (p *parser) itemReader(v any, at string) *ItemReader {
 	return r
 }
 
-func (p *parser) itemBatcher(v any, at string) *ItemBatcher {
+func (p *parser) itemBatcher(v any, jsonata bool, at string) *ItemBatcher {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		p.probs.add(at, "must be an object")
 		return nil
 	}
-	p.checkFields(obj, itemBatcherFields, at)
+	p.checkFields(obj, fieldsFor(jsonata, itemBatcherFields, itemBatcherFieldsJ), at)
 	b := &ItemBatcher{}
 	if _, ok := obj["MaxItemsPerBatch"]; ok {
-		b.MaxItemsPerBatch = p.posInt(obj, "MaxItemsPerBatch", at, 1, 0)
+		b.MaxItemsPerBatchExpr = p.intOrExpr(obj, "MaxItemsPerBatch", jsonata, at, 1, 0, &b.MaxItemsPerBatch)
 	}
 	if _, ok := obj["MaxItemsPerBatchPath"]; ok {
 		b.MaxItemsPerBatchPath = p.refPath(obj, "MaxItemsPerBatchPath", at)
 	}
 	if _, ok := obj["MaxInputBytesPerBatch"]; ok {
-		b.MaxInputBytesPerBatch = p.posInt(obj, "MaxInputBytesPerBatch", at, 1, mapruns.MaxInputBytesLimit)
+		b.MaxInputBytesPerBatchExpr = p.intOrExpr(obj, "MaxInputBytesPerBatch", jsonata, at, 1, mapruns.MaxInputBytesLimit, &b.MaxInputBytesPerBatch)
 	}
 	if _, ok := obj["MaxInputBytesPerBatchPath"]; ok {
 		b.MaxInputBytesPerBatchPath = p.refPath(obj, "MaxInputBytesPerBatchPath", at)
 	}
 	if bi, ok := obj["BatchInput"]; ok {
-		b.BatchInput = p.template(bi, at+"/BatchInput")
+		if jsonata {
+			b.BatchInputJ = p.jvalue(bi, at+"/BatchInput")
+		} else {
+			b.BatchInput = p.template(bi, at+"/BatchInput")
+		}
 	}
-	if b.MaxItemsPerBatch == 0 && b.MaxItemsPerBatchPath == nil && b.MaxInputBytesPerBatch == 0 && b.MaxInputBytesPerBatchPath == nil {
+	if b.MaxItemsPerBatch == 0 && b.MaxItemsPerBatchPath == nil && b.MaxInputBytesPerBatch == 0 && b.MaxInputBytesPerBatchPath == nil &&
+		b.MaxItemsPerBatchExpr == nil && b.MaxInputBytesPerBatchExpr == nil {
 		p.probs.add(at, "must have at least one of \"MaxItemsPerBatch\", \"MaxItemsPerBatchPath\", \"MaxInputBytesPerBatch\" and \"MaxInputBytesPerBatchPath\"")
 	}
 	return b
 }
 
-func (p *parser) resultWriter(v any, at string) *ResultWriter {
+func (p *parser) resultWriter(v any, jsonata bool, at string) *ResultWriter {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		p.probs.add(at, "must be an object")
 		return nil
 	}
-	p.checkFields(obj, resultWriterFields, at)
+	p.checkFields(obj, fieldsFor(jsonata, resultWriterFields, resultWriterFieldsJ), at)
 	w := &ResultWriter{Resource: p.str(obj, "Resource", at, false)}
-	_, hasParams := obj["Parameters"]
+	hasParams := p.s3Arguments(obj, jsonata, &w.Parameters, &w.Arguments, at)
 	switch {
 	case w.Resource != "" && w.Resource != mapruns.ResourcePutObject:
 		p.probs.add(at+"/Resource", "must be %q", mapruns.ResourcePutObject)
 	case w.Resource != "" && !hasParams:
-		p.probs.add(at, "missing required field \"Parameters\" (Bucket and Prefix)")
+		p.probs.add(at, "missing required field %q (Bucket and Prefix)", fieldsFor(jsonata, []string{"Parameters"}, []string{"Arguments"})[0])
 	case w.Resource == "" && hasParams:
 		p.probs.add(at, "missing required field \"Resource\" (%q)", mapruns.ResourcePutObject)
-	}
-	if hasParams {
-		w.Parameters = p.template(obj["Parameters"], at+"/Parameters")
 	}
 	if wc, ok := obj["WriterConfig"].(map[string]any); ok {
 		p.checkFields(wc, writerConfigFields, at+"/WriterConfig")
@@ -260,7 +303,18 @@ func (p *parser) resultWriter(v any, at string) *ResultWriter {
 		p.probs.add(at+"/WriterConfig", "must be an object")
 	}
 	if w.Resource == "" && w.Transformation == "" && w.OutputType == "" {
-		p.probs.add(at, "must have \"Resource\" and \"Parameters\", or \"WriterConfig\"")
+		p.probs.add(at, "must have \"Resource\" and %q, or \"WriterConfig\"", fieldsFor(jsonata, []string{"Parameters"}, []string{"Arguments"})[0])
 	}
 	return w
+}
+
+// intOrExpr parses an integer field of an ItemReader's ReaderConfig or an
+// ItemBatcher: an integer literal (into *n) or, in a JSONata state, a
+// "{% %}" expression, returned to be evaluated when the state runs.
+func (p *parser) intOrExpr(obj map[string]any, key string, jsonata bool, at string, lo, hi int64, n *int64) *jvalue {
+	if jsonata {
+		return p.jsonataOrInt(obj, key, at, lo, hi, n)
+	}
+	*n = p.posInt(obj, key, at, lo, hi)
+	return nil
 }

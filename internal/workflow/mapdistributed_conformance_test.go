@@ -1,10 +1,12 @@
 package workflow
 
+import "strings"
+
 // The recorded distributed Map cases read S3 objects the test code put
 // there, and some change the template before creating the state machine;
 // neither is in the recording. distributedFixtures restates those inputs
 // (facts of LocalStack's tests/aws/services/stepfunctions/v2/scenarios/
-// test_base_scenarios.py): the objects, by key, in the bucket the
+// test_base_scenarios.py, unless noted): the objects, by key, in the bucket the
 // execution input names, and the template edits.
 type distributedFixture struct {
 	objects map[string]string
@@ -39,6 +41,10 @@ var distributedTemplates = map[string]string{
 }
 
 var distributedFixtures = map[string]distributedFixture{
+	// assign/test_assign_reference_variables.py: the verdicts and a fourth.
+	"test_reference_in_map_state_max_items_path": {objects: map[string]string{
+		"file.json": strings.TrimSuffix(jsonVerdicts, "]") + `, {"verdict": "false", "statement_date": "5/18/2024", "statement_source": "x"}]`,
+	}},
 	"test_map_item_reader_base_list_objects_v2": {objects: map[string]string{
 		"file_0.txt": "0HelloWorld!", "file_1.txt": "1HelloWorld!", "file_2.txt": "2HelloWorld!",
 	}},
@@ -61,12 +67,14 @@ var distributedFixtures = map[string]distributedFixture{
 	"test_map_item_reader_csv_first_row_extra_fields": {objects: map[string]string{
 		"file.csv": "H1,\nValue4,Value5,Value6\n,,,\ntrue,1,'HelloWorld'\nNull,None,\n   \n",
 	}},
-	"test_map_item_reader_csv_max_items[0]":         {objects: map[string]string{"file.csv": csvMaxItems}, edit: readerConfigField("MaxItems", "0")},
-	"test_map_item_reader_csv_max_items[2]":         {objects: map[string]string{"file.csv": csvMaxItems}, edit: readerConfigField("MaxItems", "2")},
-	"test_map_item_reader_csv_max_items[100000000]": {objects: map[string]string{"file.csv": csvMaxItems}, edit: readerConfigField("MaxItems", "100000000")},
-	"test_map_item_reader_csv_max_items_paths":      {objects: map[string]string{"file.csv": csvMaxItems}},
-	"test_map_item_reader_base_json":                {objects: map[string]string{"file.json": jsonVerdicts}},
-	"test_map_item_reader_json_no_json_list_object": {objects: map[string]string{"file.json": `{"Hello": "world"}`}},
+	"test_map_item_reader_csv_max_items[0]":                  {objects: map[string]string{"file.csv": csvMaxItems}, edit: readerConfigField("MaxItems", "0")},
+	"test_map_item_reader_csv_max_items[2]":                  {objects: map[string]string{"file.csv": csvMaxItems}, edit: readerConfigField("MaxItems", "2")},
+	"test_map_item_reader_csv_max_items[100000000]":          {objects: map[string]string{"file.csv": csvMaxItems}, edit: readerConfigField("MaxItems", "100000000")},
+	"test_map_item_reader_csv_max_items_paths":               {objects: map[string]string{"file.csv": csvMaxItems}},
+	"test_map_item_reader_base_json":                         {objects: map[string]string{"file.json": jsonVerdicts}},
+	"test_map_item_reader_base_json_max_items_jsonata":       {objects: map[string]string{"file.json": jsonVerdicts}},
+	"test_map_item_batching_base_json_max_per_batch_jsonata": {objects: map[string]string{"file.json": jsonVerdicts}},
+	"test_map_item_reader_json_no_json_list_object":          {objects: map[string]string{"file.json": `{"Hello": "world"}`}},
 	"test_map_item_reader_base_json_max_items": {objects: map[string]string{
 		"file.json": `[{"verdict": "true", "statement_date": "6/11/2008", "statement_source": "speech"}, {"verdict": "true", "statement_date": "6/11/2008", "statement_source": "speech"}, {"verdict": "true", "statement_date": "6/11/2008", "statement_source": "speech"}]`,
 	}},

@@ -225,6 +225,12 @@ func (r *stateRun) distributedMap(ctx context.Context, input any) (any, *StatesE
 	var items []any
 	if d.Reader == nil {
 		v := input
+		if st.JSONata {
+			var err *StatesError
+			if v, err = r.mapItemsJSONata(input); err != nil {
+				return nil, err
+			}
+		}
 		if st.ItemsPath.Path != nil {
 			var err error
 			if v, err = r.evalPath(st.ItemsPath.Path, input); err != nil {
@@ -259,6 +265,11 @@ func (r *stateRun) distributedMap(ctx context.Context, input any) (any, *StatesE
 				return nil, r.runtimeError(ErrRuntime, "The MaxItemsPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), p.raw)
 			}
 			maxItems = n
+		}
+		if j := d.Reader.MaxItemsExpr; j != nil {
+			if maxItems, err = r.nonNegativeJ(j, r.jenv(input), "ItemReader/ReaderConfig/MaxItems"); err != nil {
+				return nil, err
+			}
 		}
 	}
 	batcher, err := r.batcher(input)
@@ -312,6 +323,13 @@ func (r *stateRun) distributedMap(ctx context.Context, input any) (any, *StatesE
 	inputs := make([]any, len(items))
 	for i, it := range items {
 		inputs[i] = it
+		if st.jx.ItemSelector != nil {
+			v, serr := r.mapItemSelectorJSONata(input, i, it)
+			if serr != nil {
+				return nil, serr
+			}
+			inputs[i] = v
+		}
 		if st.ItemSelector != nil {
 			saved := r.item
 			r.item = &mapItem{index: i, value: it}
@@ -420,6 +438,13 @@ func (r *stateRun) mapConcurrency(input any) (int, *StatesError) {
 		}
 		limit = int(n)
 	}
+	if j := st.jx.MaxConcurrency; j != nil {
+		n, err := r.nonNegativeJ(j, r.jenv(input), "MaxConcurrency")
+		if err != nil {
+			return 0, err
+		}
+		limit = int(n)
+	}
 	return limit, nil
 }
 
@@ -449,6 +474,27 @@ func (r *stateRun) batcher(input any) (*mapruns.Batcher, *StatesError) {
 		}
 		*f.dst = n
 	}
+	for _, f := range []struct {
+		j     *jvalue
+		dst   *int64
+		field string
+	}{{b.MaxItemsPerBatchExpr, &out.MaxItemsPerBatch, "MaxItemsPerBatch"}, {b.MaxInputBytesPerBatchExpr, &out.MaxInputBytesPerBatch, "MaxInputBytesPerBatch"}} {
+		if f.j == nil {
+			continue
+		}
+		n, err := r.positiveJ(f.j, r.jenv(input), "ItemBatcher/"+f.field)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = n
+	}
+	if b.BatchInputJ != nil {
+		v, err := r.evalJ(b.BatchInputJ, r.jenv(input), "ItemBatcher/BatchInput")
+		if err != nil {
+			return nil, err
+		}
+		out.BatchInput = v
+	}
 	if b.BatchInput != nil {
 		v, err := r.applyTemplate(b.BatchInput, input, "BatchInput")
 		if err != nil {
@@ -457,6 +503,16 @@ func (r *stateRun) batcher(input any) (*mapruns.Batcher, *StatesError) {
 		out.BatchInput = v
 	}
 	return out, nil
+}
+
+// s3Arguments evaluates the Parameters of a JSONPath state's ItemReader
+// or ResultWriter, or the Arguments of a JSONata state's (field names
+// which).
+func (r *stateRun) s3Arguments(params *Template, args *jvalue, input any, field string) (any, *StatesError) {
+	if args != nil {
+		return r.evalJ(args, r.jenv(input), field+"/Arguments")
+	}
+	return r.applyTemplate(params, input, "Parameters")
 }
 
 // s3Param is a string parameter of an ItemReader or ResultWriter.
@@ -468,7 +524,7 @@ func s3Param(params any, key string) string {
 
 // readItems reads the items an ItemReader names.
 func (r *stateRun) readItems(ctx context.Context, runner MapRunner, rd *ItemReader, input any, maxItems int64) ([]any, *StatesError) {
-	params, err := r.applyTemplate(rd.Parameters, input, "Parameters")
+	params, err := r.s3Arguments(rd.Parameters, rd.Arguments, input, "ItemReader")
 	if err != nil {
 		return nil, err
 	}
@@ -699,7 +755,7 @@ func (r *stateRun) writeResults(ctx context.Context, runner MapRunner, run *MapR
 	if w == nil || w.Resource == "" {
 		return outputs, nil
 	}
-	params, err := r.applyTemplate(w.Parameters, input, "Parameters")
+	params, err := r.s3Arguments(w.Parameters, w.Arguments, input, "ResultWriter")
 	if err != nil {
 		return nil, err
 	}

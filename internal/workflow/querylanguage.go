@@ -215,11 +215,7 @@ func (p *parser) jsonataMap(st *State, obj map[string]any, at string) {
 	if lv, ok := obj["Label"]; ok {
 		st.Label, _ = lv.(string)
 	}
-	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if _, ok := obj[k]; ok {
-			p.probs.add(at+"/"+k, "distributed Map field %q is not supported yet", k)
-		}
-	}
+	p.distributedMap(st, obj, at)
 	ip, hasIP := obj["ItemProcessor"]
 	it, hasIt := obj["Iterator"]
 	switch {
