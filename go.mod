@@ -4,6 +4,8 @@ go 1.26.0
 
 require modernc.org/sqlite v1.61.1
 
+require github.com/blues/jsonata-go v1.5.4
+
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
 	github.com/aws/aws-sdk-go-v2 v1.48.0 // indirect

@@ -259,9 +259,19 @@ func (m *Manager) Invoke(ctx context.Context, req *workflow.TaskRequest) (any, *
 		}
 		return nil, workflow.NewStatesError(workflow.ErrRuntime, fmt.Sprintf("The activity %s cannot be read: %v", req.Resource, err))
 	}
-	token := newToken()
+	// The state's task token is the activity task's: it stays the same
+	// when the execution resumes after a restart, so a worker that took
+	// the task before can still answer it.
+	token := req.Token
+	if token == "" {
+		token = newToken()
+	}
 	wait, done := m.opts.Tokens.Register(token)
 	defer done()
+	if req.Resume != nil && req.Resume.Started {
+		// A worker has it: wait for its answer, do not queue it again.
+		return wait(ctx, req.Heartbeat)
+	}
 	t := &task{token: token, input: workflow.EncodeJSON(req.Parameters), started: func(worker string) {
 		if req.Started != nil {
 			req.Started(worker)

@@ -218,26 +218,22 @@ func TestManager_AbandonedTaskLeavesTheQueue(t *testing.T) {
 
 func TestManager_WorkerLimit(t *testing.T) {
 	const limit = 3
-	m, _ := openWith(t, activities.Options{PollTimeout: 5 * time.Second, MaxPollers: limit})
+	m, _ := openWith(t, activities.Options{PollTimeout: time.Minute, MaxPollers: limit})
 	ctx, cancel := context.WithCancel(context.Background())
 	a, _ := m.Create(ctx, "busy", nil, nil)
 	var wg sync.WaitGroup
 	for range limit {
 		wg.Go(func() { m.GetTask(ctx, a.Arn, "") })
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		sctx, scancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		_, _, err = m.GetTask(sctx, a.Arn, "")
-		scancel()
-		if errors.Is(err, activities.ErrActivityWorkerLimitExceeded) {
-			break
+	defer func() { cancel(); wg.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for m.Waiting(a.Arn) < limit {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d pollers waiting after 30 s", m.Waiting(a.Arn), limit)
 		}
+		runtime.Gosched()
 	}
-	cancel()
-	wg.Wait()
-	if !errors.Is(err, activities.ErrActivityWorkerLimitExceeded) {
+	if _, _, err := m.GetTask(ctx, a.Arn, ""); !errors.Is(err, activities.ErrActivityWorkerLimitExceeded) {
 		t.Errorf("GetTask with %d pollers waiting = %v; want ActivityWorkerLimitExceeded", limit, err)
 	}
 }

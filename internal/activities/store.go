@@ -84,7 +84,7 @@ func (d db) count(ctx context.Context) (int, error) {
 }
 
 func (d db) list(ctx context.Context, offset, limit int) ([]*Activity, error) {
-	rows, err := d.QueryContext(ctx, `SELECT `+columns+` FROM sfn_activities ORDER BY created_ms, name LIMIT ? OFFSET ?`, limit, offset)
+	rows, err := d.QueryContext(ctx, `SELECT `+columns+` FROM sfn_activities ORDER BY created_ms, rowid LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("activities: list activities: %w", err)
 	}

@@ -55,7 +55,7 @@ func (f *engineFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.taskRetention, "task-retention", time.Hour, "how long stopped tasks stay describable")
 	fs.DurationVar(&f.keep, "container-retention", agent.DefaultContainerRetention, "how long stopped containers are kept before they are removed (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION)")
 	fs.StringVar(&f.taskRoles, "task-roles", os.Getenv("ECSRUN_TASK_ROLES"), "file mapping task roles to AWS profiles or keys (default $ECSRUN_TASK_ROLES, else task-roles.yaml in --state-dir)")
-	fs.StringVar(&f.s3Dir, "s3-dir", os.Getenv("ECSRUN_S3_DIR"), "directory standing in for S3: environment file arn:aws:s3:::BUCKET/KEY is DIR/BUCKET/KEY (default $ECSRUN_S3_DIR, else s3 in --state-dir)")
+	fs.StringVar(&f.s3Dir, "s3-dir", os.Getenv("ECSRUN_S3_DIR"), "directory standing in for S3: environment file arn:aws:s3:::BUCKET/KEY is DIR/BUCKET/KEY, as are the objects distributed Map states read (ItemReader) and write (ResultWriter) (default $ECSRUN_S3_DIR, else s3 in --state-dir)")
 	fs.StringVar(&f.taskEndpoint, "task-endpoint", "auto", `where the task metadata and credentials endpoints listen: "link-local" (169.254.170.2, as on ECS; may add the address to the loopback interface, which needs root once; as root, port 80 of that address is redirected to the endpoints' own port, leaving host port 80 to the tasks), "loopback" (127.0.0.1), or "auto" (link-local when possible)`)
 }
 

@@ -26,7 +26,7 @@ func TestExamples_RunTaskProject(t *testing.T) {
 		{[]string{"flaky"}, []string{`value: "3"`}},
 		{[]string{"migrate", "--environment", "staging", "--expand-env", "--reuse-if-unchanged=false"}, []string{"cluster: staging", "launchType: EC2", "key: environment"}},
 	} {
-		args := append([]string{"run-task", "--project", pf, "--dry-run"}, tc.args...)
+		args := append([]string{"run-task", "--project", pf, "--dry-run", "--state-dir", t.TempDir()}, tc.args...)
 		code, out, errOut := run(t, args...)
 		if code != 0 {
 			t.Errorf("%v: exit %d\n%s", tc.args, code, errOut)

@@ -39,7 +39,17 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(Main(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// No test uses the user's state directory (~/.local/state/ecsrun),
+	// which another ecsrun, of another version, may hold.
+	state, err := os.MkdirTemp("", "ecsrun-cli-test-state-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(99)
+	}
+	os.Setenv("XDG_STATE_HOME", state)
+	code := m.Run()
+	os.RemoveAll(state)
+	os.Exit(code)
 }
 
 // processDef writes a task definition whose containers run the toolbox as

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -74,6 +75,10 @@ type Options struct {
 	// stateMachineArn#TestCase answers that test case's Task states with
 	// their mocked responses.
 	MockConfig *sfnmock.Config
+	// WorkflowRand picks the version of each execution started from a
+	// state machine alias that routes to two (seeded at random when nil;
+	// tests pass a seeded one).
+	WorkflowRand *rand.Rand
 }
 
 // Engine is a running local ECS.

@@ -66,7 +66,7 @@ func (e *Engine) openWorkflows(ctx context.Context) (*awsjson.Service, error) {
 	m, err := executions.Open(ctx, executions.Options{
 		DB: e.db, Region: e.opts.Account.Region, Account: e.opts.Account.ID,
 		Registries: []workflow.TaskRegistry{ecsTasks, acts, others}, Orphans: ecsTasks, Now: e.opts.Now, Log: e.opts.Log,
-		Mocks: e.opts.MockConfig,
+		Mocks: e.opts.MockConfig, S3Dir: e.opts.S3Dir, Rand: e.opts.WorkflowRand,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +28,8 @@ const (
 )
 
 // ErrEngineRestarted is the error of executions the engine stopped
-// following because it was stopped (they fail when it starts again).
+// following because it was stopped and that cannot resume when it starts
+// again (their definition or mock test case is gone).
 const ErrEngineRestarted = "Ecsrun.EngineRestarted"
 
 // TaskStopper stops ECS tasks that executions left running; the engine
@@ -54,12 +56,19 @@ type Options struct {
 	// --mock-config, SFN_MOCK_CONFIG): StartExecution with
 	// stateMachineArn#TestCase runs that test case (optional).
 	Mocks *sfnmock.Config
-	// Orphans stops the .sync ECS tasks of executions closed by Recover
-	// (optional).
+	// Orphans stops the .sync ECS tasks of executions Recover cannot
+	// resume and closes (optional).
 	Orphans TaskStopper
+	// S3Dir is the local directory S3 objects map to
+	// (<S3Dir>/<bucket>/<key>): distributed Map states read their items
+	// from it and write their results to it.
+	S3Dir string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	Log *slog.Logger
+	// Rand picks the version of each execution started from an alias
+	// that routes to two (a generator seeded at random when nil).
+	Rand *rand.Rand
+	Log  *slog.Logger
 }
 
 // Manager keeps state machines and runs their executions.
@@ -72,6 +81,8 @@ type Manager struct {
 	closing bool
 	running map[string]*run
 	wg      sync.WaitGroup
+	maps    *mapRuns
+	routes  router
 }
 
 // run is an execution in progress.
@@ -81,11 +92,11 @@ type run struct {
 }
 
 // errClosing cancels the executions of a closing manager; they stay
-// RUNNING in the store (Recover closes them on the next start).
+// RUNNING in the store (Recover resumes them on the next start).
 var errClosing = errors.New("executions: the engine is closing")
 
 // Open migrates the store and returns a Manager. Call Recover once the ECS
-// API answers, to close the executions a previous engine left running.
+// API answers, to resume the executions a previous engine left running.
 func Open(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -102,12 +113,22 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 	if err := store.Migrate(ctx, opts.DB, Component, migrations); err != nil {
 		return nil, err
 	}
+	if err := store.Migrate(ctx, opts.DB, VersionsComponent, versionMigrations); err != nil {
+		return nil, err
+	}
 	mctx, cancel := context.WithCancelCause(context.Background())
-	return &Manager{opts: opts, db: db{opts.DB}, ctx: mctx, cancel: cancel, running: map[string]*run{}}, nil
+	m := &Manager{opts: opts, db: db{opts.DB}, ctx: mctx, cancel: cancel, running: map[string]*run{}}
+	maps, err := openMapRuns(ctx, m)
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	m.maps = maps
+	return m, nil
 }
 
 // Close stops following the running executions without ending them: they
-// stay RUNNING in the store, and the next Recover fails them.
+// stay RUNNING in the store, and the next Recover resumes them.
 func (m *Manager) Close() {
 	m.mu.Lock()
 	m.closing = true
@@ -191,7 +212,7 @@ func (m *Manager) CreateStateMachine(ctx context.Context, name, definition, role
 		return nil, err
 	}
 	now := m.now()
-	sm := &StateMachine{Arn: arn, Name: name, Definition: definition, RoleArn: roleArn, Type: typ, Created: now, Updated: now, RevisionID: newUUID()}
+	sm := &StateMachine{Arn: arn, Name: name, Definition: definition, RoleArn: roleArn, Type: typ, Created: now, Updated: now}
 	if err := m.db.insertStateMachine(ctx, sm); err != nil {
 		return nil, err
 	}
@@ -207,14 +228,18 @@ func (m *Manager) DescribeStateMachine(ctx context.Context, arn string) (*StateM
 }
 
 // UpdateStateMachine changes a state machine's definition and/or role
-// (nil leaves it).
+// (nil leaves it), making a new revision; an update that changes nothing
+// keeps the revision.
 func (m *Manager) UpdateStateMachine(ctx context.Context, arn string, definition, roleArn *string) (*StateMachine, error) {
 	if definition == nil && roleArn == nil {
 		return nil, errorf(ErrMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
-	sm, err := m.DescribeStateMachine(ctx, arn)
+	sm, err := m.stateMachine(ctx, arn)
 	if err != nil {
 		return nil, err
+	}
+	if (definition == nil || *definition == sm.Definition) && (roleArn == nil || *roleArn == sm.RoleArn) {
+		return sm, nil
 	}
 	if definition != nil {
 		if _, err := m.parseType(*definition, sm.Type); err != nil {
@@ -236,6 +261,9 @@ func (m *Manager) UpdateStateMachine(ctx context.Context, arn string, definition
 // and stay describable.
 func (m *Manager) DeleteStateMachine(ctx context.Context, arn string) error {
 	if _, err := parseArn(arn, arnStateMachine); err != nil {
+		return err
+	}
+	if err := deleteVersionsAndAliases(ctx, m.db, arn); err != nil {
 		return err
 	}
 	return m.db.deleteStateMachine(ctx, arn)
@@ -298,14 +326,16 @@ type StartOptions struct {
 	Mocks *sfnmock.Config
 }
 
-// StartExecution starts an execution of the state machine arn. Starting
-// one again with the same name and input while it runs returns it. As in
-// Step Functions Local, arn may end with #TestCase: the execution then
-// answers the Task states that test case of the mock configuration names
-// with their mocked responses.
+// StartExecution starts an execution of the state machine arn: a state
+// machine's, a version's (stateMachine:NAME:3) or an alias's
+// (stateMachine:NAME:PROD, which picks one of its versions by weight).
+// Starting one again with the same name and input while it runs returns
+// it. As in Step Functions Local, arn may end with #TestCase: the
+// execution then answers the Task states that test case of the mock
+// configuration names with their mocked responses.
 func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions) (*Execution, error) {
 	arn, testCase := sfnmock.SplitTestCase(arn)
-	sm, err := m.DescribeStateMachine(ctx, arn)
+	sm, versionArn, aliasArn, err := m.resolveStart(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -336,6 +366,8 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 	ex := &Execution{
 		Arn: m.arn(arnExecution, sm.Name+":"+o.Name), StateMachineArn: sm.Arn, Name: o.Name, Status: StatusRunning,
 		Input: o.Input, Start: m.now(), Definition: sm.Definition, RoleArn: sm.RoleArn, DelayScale: o.DelayScale,
+		VersionArn: versionArn, AliasArn: aliasArn,
+		Secret: newSecret(), TestCase: testCase,
 	}
 	m.mu.Lock()
 	if m.closing {
@@ -345,10 +377,14 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 	if old, err := m.db.execution(ctx, ex.Arn); err == nil {
 		m.mu.Unlock()
 		if old.Status == StatusRunning && old.Input == ex.Input {
-			return old, nil
+			return old, loadExecutionRefs(ctx, m.db, old)
 		}
 		return nil, errorf(ErrExecutionExists, "Execution Already Exists: '%s'", ex.Arn)
 	} else if !errors.Is(err, ErrExecutionDoesNotExist) {
+		m.mu.Unlock()
+		return nil, err
+	}
+	if err := putExecutionRefs(ctx, m.db, ex); err != nil {
 		m.mu.Unlock()
 		return nil, err
 	}
@@ -356,7 +392,7 @@ func (m *Manager) StartExecution(ctx context.Context, arn string, o StartOptions
 		m.mu.Unlock()
 		return nil, err
 	}
-	started := m.launch(ex, sm, parsed, input, mocks)
+	started := m.launch(ex, sm, parsed, input, mocks, replay{})
 	m.mu.Unlock()
 	select {
 	case <-started:
@@ -384,9 +420,10 @@ func (m *Manager) mocks(sm *StateMachine, testCase string, given *sfnmock.Config
 	return mocks, nil
 }
 
-// launch runs an execution in a goroutine; the returned channel closes
-// once its ExecutionStarted event is stored. Call with m.mu held.
-func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.StateMachine, input any, mocks *sfnmock.Mocks) <-chan struct{} {
+// launch runs an execution in a goroutine (resuming it from rp.history
+// when given); the returned channel closes once its first new event is
+// stored. Call with m.mu held.
+func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.StateMachine, input any, mocks *sfnmock.Mocks, rp replay) <-chan struct{} {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	r := &run{cancel: cancel, done: make(chan struct{})}
 	m.running[ex.Arn] = r
@@ -398,8 +435,9 @@ func (m *Manager) launch(ex *Execution, sm *StateMachine, parsed *workflow.State
 		defer cancel(nil)
 		res := workflow.RunValue(ctx, parsed, input, workflow.Options{
 			Clock: workflow.RealClock{}, Tasks: NewDispatcher(mocks, append([]workflow.TaskRegistry{m.opts.Tasks}, m.opts.Registries...)...), Sink: sink,
-			Region: m.opts.Region, DelayScale: ex.DelayScale,
+			Region: m.opts.Region, DelayScale: ex.DelayScale, MapRuns: m.maps,
 			ExecutionArn: ex.Arn, ExecutionName: ex.Name, StateMachineArn: sm.Arn, StateMachineName: sm.Name, RoleArn: ex.RoleArn,
+			Key: ex.Secret, History: rp.history, Redrive: rp.redrive, RedriveCount: ex.RedriveCount,
 		})
 		sink.markStarted()
 		m.finish(ex, res)
@@ -459,7 +497,11 @@ func (m *Manager) DescribeExecution(ctx context.Context, arn string) (*Execution
 	if _, err := parseArn(arn, arnExecution); err != nil {
 		return nil, err
 	}
-	return m.db.execution(ctx, arn)
+	ex, err := m.db.execution(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	return ex, loadExecutionRefs(ctx, m.db, ex)
 }
 
 // Wait blocks until the execution ends (or ctx does) and returns it.
@@ -477,11 +519,19 @@ func (m *Manager) Wait(ctx context.Context, arn string) (*Execution, error) {
 	return m.DescribeExecution(ctx, arn)
 }
 
-// StartSyncExecution runs an execution of an EXPRESS state machine to its
-// end.
+// StartSyncExecution runs an execution of an EXPRESS state machine (or
+// of its version or alias) to its end.
 func (m *Manager) StartSyncExecution(ctx context.Context, arn string, o StartOptions) (*Execution, error) {
-	sm, err := m.DescribeStateMachine(ctx, arn)
+	base, _ := sfnmock.SplitTestCase(arn)
+	q, err := parseQualified(base)
 	if err != nil {
+		return nil, err
+	}
+	sm, err := m.db.stateMachine(ctx, q.base)
+	if err != nil {
+		if errors.Is(err, ErrStateMachineDoesNotExist) {
+			return nil, errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+		}
 		return nil, err
 	}
 	if sm.Type != TypeExpress {
@@ -494,18 +544,21 @@ func (m *Manager) StartSyncExecution(ctx context.Context, arn string, o StartOpt
 	return m.Wait(ctx, ex.Arn)
 }
 
-// ListExecutions lists a state machine's executions, newest first,
-// optionally only those with a status.
+// ListExecutions lists a state machine's executions (or a version's or an
+// alias's), newest first, optionally only those with a status.
 func (m *Manager) ListExecutions(ctx context.Context, smArn, status string, maxResults int32, token string) ([]*Execution, string, error) {
-	if _, err := m.DescribeStateMachine(ctx, smArn); err != nil {
-		return nil, "", err
-	}
+	return m.ListExecutionsRedriven(ctx, smArn, status, "", maxResults, token)
+}
+
+// ListExecutionsRedriven is ListExecutions with ListExecutions'
+// redriveFilter: "REDRIVEN", "NOT_REDRIVEN" or "" (all).
+func (m *Manager) ListExecutionsRedriven(ctx context.Context, smArn, status, redriven string, maxResults int32, token string) ([]*Execution, string, error) {
 	off, err := page(token)
 	if err != nil {
 		return nil, "", err
 	}
 	n := pageSize(maxResults)
-	exs, err := m.db.executions(ctx, smArn, status, off, n+1)
+	exs, err := m.listExecutions(ctx, smArn, status, redriven, off, n+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -641,46 +694,6 @@ func stripData(ev *sfnmodel.HistoryEvent) {
 		c.Output, c.OutputDetails = "", nil
 		ev.TaskSucceededEventDetails = &c
 	}
-}
-
-// Recover closes the executions a previous engine left RUNNING: each
-// fails with Ecsrun.EngineRestarted (a cause saying how far it got), and
-// the ECS tasks its .sync states were waiting for are stopped.
-func (m *Manager) Recover(ctx context.Context) error {
-	exs, err := m.db.running(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, ex := range exs {
-		m.mu.Lock()
-		_, mine := m.running[ex.Arn]
-		m.mu.Unlock()
-		if mine {
-			continue
-		}
-		evs, err := m.db.events(ctx, ex.Arn, 0, false, 1<<30)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		cause := fmt.Sprintf("The ecsrun engine stopped while this execution was running (after event %d); executions do not continue after a restart. Start the execution again.", len(evs))
-		if m.opts.Orphans != nil {
-			for cluster, arns := range inFlightTasks(evs) {
-				reason := fmt.Sprintf("The Task state in AWS Step Functions execution [%s] which was managing this resource was aborted", ex.Arn)
-				if err := m.opts.Orphans.StopTasks(ctx, cluster, arns, reason); err != nil {
-					m.opts.Log.Warn("stop the tasks of an interrupted execution", "execution", ex.Arn, "err", err)
-				}
-			}
-		}
-		if _, err := m.closeOrphan(ctx, ex, workflow.StatusFailed, ErrEngineRestarted, cause, &sfnmodel.HistoryEvent{
-			Type:                        sfnmodel.HistoryEventTypeExecutionFailed,
-			ExecutionFailedEventDetails: &sfnmodel.ExecutionFailedEventDetails{Error: ErrEngineRestarted, Cause: cause},
-		}); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // inFlightTasks returns, by cluster, the ECS tasks that .sync states

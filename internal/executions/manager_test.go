@@ -314,7 +314,52 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-func TestRecover(t *testing.T) {
+func TestRecover_ResumesRunningExecutions(t *testing.T) {
+	e := newEnv(t)
+	c := ctxT(t)
+	submitted := make(chan struct{})
+	var resumed []*workflow.Resume
+	e.task = func(ctx context.Context, req *workflow.TaskRequest) (any, *workflow.StatesError) {
+		if req.Resume != nil {
+			resumed = append(resumed, req.Resume)
+			return map[string]any{"ok": true}, nil
+		}
+		req.Submitted(map[string]any{"Tasks": []any{map[string]any{"TaskArn": "arn:task/1", "ClusterArn": "arn:cluster/c"}}})
+		close(submitted)
+		<-ctx.Done()
+		return nil, workflow.NewStatesError("States.Aborted", "")
+	}
+	sm := e.create("long", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fakeTask+`","End":true}}}`)
+	ex, err := e.m.StartExecution(c, sm.Arn, StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-submitted
+	e.m.Close()
+	if got, _ := e.m.DescribeExecution(c, ex.Arn); got.Status != StatusRunning {
+		t.Fatalf("after Close the execution is %s; want it left RUNNING", got.Status)
+	}
+
+	e.open()
+	got, err := e.m.Wait(c, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != workflow.StatusSucceeded || got.Output != `{"ok":true}` {
+		t.Errorf("resumed execution %+v; want SUCCEEDED with the task's output", got)
+	}
+	if len(resumed) != 1 || resumed[0].Submitted == nil {
+		t.Errorf("the task was resumed %d times (%+v); want once, with its submitted job", len(resumed), resumed)
+	}
+	if got, want := strings.Join(e.types(ex.Arn), " "), "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded"; got != want {
+		t.Errorf("history\n got  %s\n want %s", got, want)
+	}
+	if len(e.orphan.stopped) != 0 {
+		t.Errorf("stopped %v; a resumed execution's tasks go on", e.orphan.stopped)
+	}
+}
+
+func TestRecover_FailsWhatCannotResume(t *testing.T) {
 	e := newEnv(t)
 	c := ctxT(t)
 	submitted := make(chan struct{})
@@ -332,19 +377,17 @@ func TestRecover(t *testing.T) {
 	}
 	<-submitted
 	e.m.Close()
-	got, _ := e.m.DescribeExecution(c, ex.Arn)
-	if got.Status != StatusRunning {
-		t.Fatalf("after Close the execution is %s; want it left RUNNING", got.Status)
-	}
-	// Make the submitted task look like a runTask.sync one.
+	// Make the submitted task look like a runTask.sync one, and the
+	// execution one an older ecsrun started (no secret).
 	e.m.db.Exec(`UPDATE sfn_events SET event = replace(event, '"resource":"invoke.waitForTaskToken"', '"resource":"runTask.sync"') WHERE execution_arn = ?`, ex.Arn)
+	e.m.db.Exec(`UPDATE sfn_executions SET secret = '' WHERE arn = ?`, ex.Arn)
 
 	e.open()
-	got, err = e.m.DescribeExecution(c, ex.Arn)
+	got, err := e.m.DescribeExecution(c, ex.Arn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != workflow.StatusFailed || got.Error != ErrEngineRestarted || !strings.Contains(got.Cause, "after event 5") {
+	if got.Status != workflow.StatusFailed || got.Error != ErrEngineRestarted || !strings.Contains(got.Cause, "after event 5") || !strings.Contains(got.Cause, "secret") {
 		t.Errorf("recovered execution %+v", got)
 	}
 	types := e.types(ex.Arn)
@@ -353,5 +396,73 @@ func TestRecover(t *testing.T) {
 	}
 	if strings.Join(e.orphan.stopped, ";") != "arn:cluster/c arn:task/1" || !strings.Contains(e.orphan.reasons[0], ex.Arn) {
 		t.Errorf("stopped tasks %v (%v); want the submitted task", e.orphan.stopped, e.orphan.reasons)
+	}
+}
+
+func TestRedriveExecution(t *testing.T) {
+	e := newEnv(t)
+	c := ctxT(t)
+	var calls []string
+	fail := true
+	e.task = func(_ context.Context, req *workflow.TaskRequest) (any, *workflow.StatesError) {
+		p, _ := req.Parameters.(map[string]any)
+		p, _ = p["Payload"].(map[string]any)
+		calls = append(calls, fmt.Sprint(p["n"]))
+		if fail && p["n"] == "2" {
+			return nil, workflow.NewStatesError("Boom", "failed")
+		}
+		return p, nil
+	}
+	sm := e.create("redrive", `{"StartAt":"A","States":{
+	  "A":{"Type":"Task","Resource":"`+fakeTask+`","Parameters":{"FunctionName":"f","Payload":{"n":"1"}},"ResultPath":"$.a","Next":"B"},
+	  "B":{"Type":"Task","Resource":"`+fakeTask+`","Parameters":{"FunctionName":"f","Payload":{"n":"2"}},"ResultPath":"$.b","End":true}}}`)
+	ex, err := e.m.StartExecution(c, sm.Arn, StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.RedriveExecution(c, ex.Arn); !errors.Is(err, ErrExecutionNotRedrivable) {
+		// (It may have ended already; then the redrive below is the test.)
+		if err == nil {
+			t.Fatal("a running execution was redriven")
+		}
+	}
+	done, _ := e.m.Wait(c, ex.Arn)
+	if done.Status != workflow.StatusFailed {
+		t.Fatalf("first run %s; want FAILED", done.Status)
+	}
+	if ok, why := e.m.Redrivable(c, done); !ok {
+		t.Fatalf("a failed execution is not redrivable: %s", why)
+	}
+	fail = false
+	calls = nil
+	re, err := e.m.RedriveExecution(c, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re.RedriveCount != 1 || re.RedriveDate.IsZero() {
+		t.Errorf("redriven %+v; want redriveCount 1 and a date", re)
+	}
+	done, _ = e.m.Wait(c, ex.Arn)
+	if done.Status != workflow.StatusSucceeded || done.Output != `{"a":{"n":"1"},"b":{"n":"2"}}` || done.RedriveCount != 1 {
+		t.Errorf("after the redrive %+v", done)
+	}
+	if strings.Join(calls, ",") != "2" {
+		t.Errorf("the redrive ran tasks %v; want only the failed B", calls)
+	}
+	want := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited TaskStateEntered TaskScheduled TaskStarted TaskFailed ExecutionFailed " +
+		"ExecutionRedriven TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+	if got := strings.Join(e.types(ex.Arn), " "); got != want {
+		t.Errorf("history\n got  %s\n want %s", got, want)
+	}
+	if _, err := e.m.RedriveExecution(c, ex.Arn); !errors.Is(err, ErrExecutionNotRedrivable) {
+		t.Errorf("redriving a SUCCEEDED execution: %v; want ExecutionNotRedrivable", err)
+	}
+	list, _, err := e.m.ListExecutionsRedriven(c, sm.Arn, "", "REDRIVEN", 10, "")
+	if err != nil || len(list) != 1 {
+		t.Errorf("redriven executions %d, %v; want 1", len(list), err)
+	}
+	list, _, _ = e.m.ListExecutionsRedriven(c, sm.Arn, "", "NOT_REDRIVEN", 10, "")
+	if len(list) != 0 {
+		t.Errorf("%d executions not redriven; want 0", len(list))
 	}
 }

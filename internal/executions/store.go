@@ -3,6 +3,7 @@ package executions
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +50,13 @@ var migrations = []string{
 		event         TEXT NOT NULL,
 		PRIMARY KEY (execution_arn, id)
 	) WITHOUT ROWID;`,
+	// What an execution needs to resume after a restart and to be
+	// redriven: its secret (task tokens and jitter derive from it), the
+	// mock test case it runs, and its redrives.
+	`ALTER TABLE sfn_executions ADD COLUMN secret TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sfn_executions ADD COLUMN test_case TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sfn_executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE sfn_executions ADD COLUMN redrive_ms INTEGER;`,
 }
 
 // StateMachine is a stored state machine.
@@ -60,6 +68,8 @@ type StateMachine struct {
 	Type       string // STANDARD or EXPRESS
 	Created    time.Time
 	Updated    time.Time
+	// RevisionID identifies the current revision; "" for the first
+	// (Step Functions shows none until the first update).
 	RevisionID string
 }
 
@@ -77,6 +87,17 @@ type Execution struct {
 	Definition      string    // the definition it runs
 	RoleArn         string
 	DelayScale      float64
+	// VersionArn and AliasArn are the version and the alias it was
+	// started from ("" when none).
+	VersionArn, AliasArn string
+	// Secret is the execution's key (workflow.Options.Key).
+	Secret []byte
+	// TestCase is the mock test case it runs ("" for none).
+	TestCase string
+	// RedriveCount and RedriveDate: how often, and when last, it was
+	// redriven.
+	RedriveCount int
+	RedriveDate  time.Time
 }
 
 // StatusRunning is the status of an execution that has not ended.
@@ -153,15 +174,21 @@ func (d db) stateMachines(ctx context.Context, offset, limit int) ([]*StateMachi
 	return out, rows.Err()
 }
 
-const exColumns = `arn, sm_arn, name, status, input, output, error, cause, start_ms, stop_ms, definition, role_arn, delay_scale`
+const exColumns = `arn, sm_arn, name, status, input, output, error, cause, start_ms, stop_ms, definition, role_arn, delay_scale, secret, test_case, redrive_count, redrive_ms`
 
 func scanExecution(row interface{ Scan(...any) error }) (*Execution, error) {
 	var e Execution
 	var output, errName, cause sql.NullString
 	var start int64
-	var stop sql.NullInt64
-	if err := row.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errName, &cause, &start, &stop, &e.Definition, &e.RoleArn, &e.DelayScale); err != nil {
+	var stop, redrive sql.NullInt64
+	var secret string
+	if err := row.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errName, &cause, &start, &stop, &e.Definition, &e.RoleArn, &e.DelayScale,
+		&secret, &e.TestCase, &e.RedriveCount, &redrive); err != nil {
 		return nil, err
+	}
+	e.Secret, _ = hex.DecodeString(secret)
+	if redrive.Valid {
+		e.RedriveDate = fromMs(redrive.Int64)
 	}
 	e.Output, e.Error, e.Cause = output.String, errName.String, cause.String
 	e.Start = fromMs(start)
@@ -183,8 +210,8 @@ func (d db) execution(ctx context.Context, arn string) (*Execution, error) {
 }
 
 func (d db) insertExecution(ctx context.Context, e *Execution) error {
-	_, err := d.ExecContext(ctx, `INSERT INTO sfn_executions(`+exColumns+`) VALUES(?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, ?, ?)`,
-		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, ms(e.Start), e.Definition, e.RoleArn, e.DelayScale)
+	_, err := d.ExecContext(ctx, `INSERT INTO sfn_executions(`+exColumns+`) VALUES(?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, ?, ?, ?, ?, 0, NULL)`,
+		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, ms(e.Start), e.Definition, e.RoleArn, e.DelayScale, hex.EncodeToString(e.Secret), e.TestCase)
 	if err != nil {
 		return fmt.Errorf("executions: store execution: %w", err)
 	}
@@ -210,17 +237,43 @@ func (d db) closeExecution(ctx context.Context, e *Execution) (bool, error) {
 	return n == 1, nil
 }
 
+// reopenExecution marks a closed execution RUNNING again for a redrive;
+// it reports false when it was not closed with status from.
+func (d db) reopenExecution(ctx context.Context, e *Execution, from string) (bool, error) {
+	res, err := d.ExecContext(ctx, `UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_ms = NULL, redrive_count = ?, redrive_ms = ? WHERE arn = ? AND status = ?`,
+		StatusRunning, e.RedriveCount, ms(e.RedriveDate), e.Arn, from)
+	if err != nil {
+		return false, fmt.Errorf("executions: redrive execution: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // executions lists a state machine's executions, newest first.
-func (d db) executions(ctx context.Context, smArn, status string, offset, limit int) ([]*Execution, error) {
+// redriven is "REDRIVEN", "NOT_REDRIVEN" or "" (all).
+func (d db) executions(ctx context.Context, smArn, status, redriven string, offset, limit int) ([]*Execution, error) {
 	q := `SELECT ` + exColumns + ` FROM sfn_executions WHERE sm_arn = ?`
 	args := []any{smArn}
 	if status != "" {
 		q += ` AND status = ?`
 		args = append(args, status)
 	}
+	q += redriveCondition(redriven)
 	q += ` ORDER BY start_ms DESC, rowid DESC LIMIT ? OFFSET ?`
 	args = append(args, limit, offset)
 	return d.queryExecutions(ctx, q, args...)
+}
+
+// redriveCondition is the SQL condition of ListExecutions' redriveFilter:
+// "REDRIVEN", "NOT_REDRIVEN" or "" (all).
+func redriveCondition(redriven string) string {
+	switch redriven {
+	case "REDRIVEN":
+		return ` AND redrive_count > 0`
+	case "NOT_REDRIVEN":
+		return ` AND redrive_count = 0`
+	}
+	return ""
 }
 
 func (d db) queryExecutions(ctx context.Context, q string, args ...any) ([]*Execution, error) {

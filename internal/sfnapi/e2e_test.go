@@ -64,6 +64,11 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	h.connect(eng)
+}
+
+// connect points the harness's clients at eng, in-process.
+func (h *harness) connect(eng *engine.Engine) {
 	h.eng = eng
 	modelcheck.Attach(h.t, eng.Handler().(*awsjson.Server))
 	cfg := aws.Config{
@@ -374,12 +379,11 @@ func TestWorkflow_RunTaskRequestResponse(t *testing.T) {
 	}
 }
 
-func TestWorkflow_RestartFailsRunningExecutionAndStopsItsTask(t *testing.T) {
+func TestWorkflow_RestartResumesExecutionOnItsTask(t *testing.T) {
 	h := newHarness(t)
-	h.register("long", "sleep", "300s")
+	h.register("long", "sleep", "3s", "--", "out", "finished")
 	arn := h.start("interrupted", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
-		"Parameters":{"TaskDefinition":"long"},"End":true}}}`, `{}`, 1)
-	c := ctxT(t)
+		"Parameters":{"TaskDefinition":"long"},"ResultSelector":{"arn.$":"$.TaskArn"},"End":true}}}`, `{}`, 1)
 	// Once the task runs, the engine stops (its containers keep running)
 	// and starts again.
 	taskArn := h.submitted(arn)["TaskArn"].(string)
@@ -388,21 +392,68 @@ func TestWorkflow_RestartFailsRunningExecutionAndStopsItsTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.open()
-	ex, err := h.sfn.DescribeExecution(c, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-	if err != nil {
-		t.Fatal(err)
+	ex := h.wait(arn)
+	if ex.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(ex.Output) != `{"arn":"`+taskArn+`"}` {
+		t.Errorf("after the restart: %s %s %s %s; want SUCCEEDED on task %s", ex.Status, aws.ToString(ex.Output), aws.ToString(ex.Error), aws.ToString(ex.Cause), taskArn)
 	}
-	if ex.Status != sfntypes.ExecutionStatusFailed || aws.ToString(ex.Error) != "Ecsrun.EngineRestarted" {
-		t.Errorf("after the restart: %s %s %s", ex.Status, aws.ToString(ex.Error), aws.ToString(ex.Cause))
+	var types []string
+	for _, ev := range h.history(arn) {
+		types = append(types, string(ev.Type))
 	}
-	evs := h.history(arn)
-	if last := evs[len(evs)-1]; last.Type != sfntypes.HistoryEventTypeExecutionFailed {
-		t.Errorf("history ends with %s; want ExecutionFailed", last.Type)
+	if got, want := strings.Join(types, " "), "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded"; got != want {
+		t.Errorf("history\n got  %s\n want %s", got, want)
 	}
-	// Its task is stopped (the agent that re-adopted it carries the stop
-	// out, so wait for it).
-	task := h.waitTask(taskArn, "stop after the restart", stopped)
-	if !strings.Contains(aws.ToString(task.StoppedReason), arn) {
-		t.Errorf("the execution's task stopped with reason %q; want it to name the execution", aws.ToString(task.StoppedReason))
+	// One task ran, to its end.
+	all, err := h.ecs.ListTasks(ctxT(t), &awsecs.ListTasksInput{DesiredStatus: ecstypes.DesiredStatusStopped})
+	if err != nil || len(all.TaskArns) != 1 || all.TaskArns[0] != taskArn {
+		t.Errorf("stopped tasks %v, %v; want only %s", all.TaskArns, err, taskArn)
+	}
+	task := h.waitTask(taskArn, "stop", stopped)
+	if c := task.Containers[0]; c.ExitCode == nil || *c.ExitCode != 0 {
+		t.Errorf("the task's container exited %v; want 0 (it ran to its end)", c.ExitCode)
+	}
+}
+
+func TestWorkflow_RedriveExecution(t *testing.T) {
+	h := newHarness(t)
+	c := ctxT(t)
+	h.register("job", "exit", "3")
+	arn := h.start("redriven", `{"StartAt":"First","States":{
+		"First":{"Type":"Pass","Result":"kept","ResultPath":"$.first","Next":"Run"},
+		"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{"TaskDefinition":"job"},"ResultSelector":{"code.$":"$.Containers[0].ExitCode"},"ResultPath":"$.run","End":true}}}`, `{}`, 1)
+	ex := h.wait(arn)
+	if ex.Status != sfntypes.ExecutionStatusFailed || ex.RedriveStatus != sfntypes.ExecutionRedriveStatusRedrivable || aws.ToInt32(ex.RedriveCount) != 0 {
+		t.Fatalf("first run: %s, redrive %s (%s), count %d; want FAILED, REDRIVABLE, 0", ex.Status, ex.RedriveStatus, aws.ToString(ex.RedriveStatusReason), aws.ToInt32(ex.RedriveCount))
+	}
+	// The job is fixed; the redrive runs the failed state again.
+	h.register("job", "exit", "0")
+	out, err := h.sfn.RedriveExecution(c, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil || out.RedriveDate == nil {
+		t.Fatalf("RedriveExecution = %+v, %v", out, err)
+	}
+	ex = h.wait(arn)
+	if ex.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(ex.Output) != `{"first":"kept","run":{"code":0}}` ||
+		aws.ToInt32(ex.RedriveCount) != 1 || ex.RedriveDate == nil || ex.RedriveStatus != sfntypes.ExecutionRedriveStatusNotRedrivable {
+		t.Errorf("after the redrive: %s %s, count %d, date %v, %s", ex.Status, aws.ToString(ex.Output), aws.ToInt32(ex.RedriveCount), ex.RedriveDate, ex.RedriveStatus)
+	}
+	var types []string
+	for _, ev := range h.history(arn) {
+		types = append(types, string(ev.Type))
+	}
+	want := "ExecutionStarted PassStateEntered PassStateExited TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskFailed ExecutionFailed " +
+		"ExecutionRedriven TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded"
+	if got := strings.Join(types, " "); got != want {
+		t.Errorf("history\n got  %s\n want %s", got, want)
+	}
+	_, err = h.sfn.RedriveExecution(c, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
+	var nr *sfntypes.ExecutionNotRedrivable
+	if !errors.As(err, &nr) {
+		t.Errorf("redriving a SUCCEEDED execution = %v; want ExecutionNotRedrivable", err)
+	}
+	sm := arn[:strings.LastIndexByte(arn, ':')]
+	sm = strings.Replace(sm, ":execution:", ":stateMachine:", 1)
+	list, err := h.sfn.ListExecutions(c, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm), RedriveFilter: sfntypes.ExecutionRedriveFilterRedriven})
+	if err != nil || len(list.Executions) != 1 || aws.ToInt32(list.Executions[0].RedriveCount) != 1 {
+		t.Errorf("ListExecutions(REDRIVEN) = %+v, %v; want the execution, redriveCount 1", list, err)
 	}
 }

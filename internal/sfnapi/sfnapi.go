@@ -39,6 +39,7 @@ const (
 
 // Manager is what the API needs from the executions manager.
 type Manager interface {
+	Versions
 	CreateStateMachine(ctx context.Context, name, definition, roleArn, typ string) (*executions.StateMachine, error)
 	DescribeStateMachine(ctx context.Context, arn string) (*executions.StateMachine, error)
 	UpdateStateMachine(ctx context.Context, arn string, definition, roleArn *string) (*executions.StateMachine, error)
@@ -51,6 +52,9 @@ type Manager interface {
 	ListExecutions(ctx context.Context, smArn, status string, maxResults int32, token string) ([]*executions.Execution, string, error)
 	StopExecution(ctx context.Context, arn, errName, cause string) (*executions.Execution, error)
 	GetExecutionHistory(ctx context.Context, arn string, maxResults int32, token string, reverse, includeData bool) (*executions.HistoryPage, error)
+	ListExecutionsRedriven(ctx context.Context, smArn, status, redriven string, maxResults int32, token string) ([]*executions.Execution, string, error)
+	RedriveExecution(ctx context.Context, arn string) (*executions.Execution, error)
+	Redrivable(ctx context.Context, ex *executions.Execution) (bool, string)
 }
 
 // Tokens answers task tokens.
@@ -78,7 +82,7 @@ var (
 // New returns the Step Functions service, to mount with awsjson.NewServer.
 func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 	a := &api{m: m, tokens: tokens, acts: acts}
-	return &awsjson.Service{
+	svc := &awsjson.Service{
 		TargetPrefix: TargetPrefix,
 		JSONVersion:  JSONVersion,
 		Operations:   sm.Operations,
@@ -96,6 +100,7 @@ func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 			"ListExecutions":                   a.listExecutions,
 			"StopExecution":                    a.stopExecution,
 			"GetExecutionHistory":              a.getExecutionHistory,
+			"RedriveExecution":                 a.redriveExecution,
 			"SendTaskSuccess":                  a.sendTaskSuccess,
 			"SendTaskFailure":                  a.sendTaskFailure,
 			"SendTaskHeartbeat":                a.sendTaskHeartbeat,
@@ -104,19 +109,26 @@ func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 			"ListActivities":                   a.listActivities,
 			"DeleteActivity":                   a.deleteActivity,
 			"GetActivityTask":                  a.getActivityTask,
+			"ListMapRuns":                      a.listMapRuns,
+			"DescribeMapRun":                   a.describeMapRun,
+			"UpdateMapRun":                     a.updateMapRun,
 		},
 		ValidationType:    typeValidation,
 		UnimplementedType: typeUnsupported,
 		Classify:          Classify,
 		InternalType:      typeInternal,
 	}
+	for op, h := range a.versionHandlers() {
+		svc.Handlers[op] = h
+	}
+	return svc
 }
 
 // Classify maps the executions and activities packages' error kinds to
 // error types of the same names.
 func Classify(err error) (awsjson.Fault, bool) {
 	if e := (*executions.Error)(nil); errors.As(err, &e) {
-		return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
+		return awsjson.Fault{Type: e.Kind.Error(), Status: faultStatus(e.Kind), Message: e.Msg}, true
 	}
 	if e := (*activities.Error)(nil); errors.As(err, &e) {
 		return awsjson.Fault{Type: e.Kind.Error(), Status: http.StatusBadRequest, Message: e.Msg}, true
@@ -144,25 +156,38 @@ func describeStateMachine(s *executions.StateMachine) *sm.DescribeStateMachineOu
 	}
 }
 
-// revision is shown once a state machine has been updated, as AWS does.
+// revision is shown once a state machine has been updated, as AWS does
+// (the first revision has no id).
 func revision(s *executions.StateMachine) string {
-	if s.Updated.Equal(s.Created) {
-		return ""
-	}
 	return s.RevisionID
 }
 
 func (a *api) createStateMachine(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.CreateStateMachineInput)
+	if req.VersionDescription != "" && (req.Publish == nil || !*req.Publish) {
+		return nil, errDescriptionWithoutPublish()
+	}
 	s, err := a.m.CreateStateMachine(ctx, req.Name, req.Definition, req.RoleArn, string(req.Type))
 	if err != nil {
 		return nil, err
 	}
-	return &sm.CreateStateMachineOutput{StateMachineArn: s.Arn, CreationDate: wire.At(s.Created)}, nil
+	version, err := a.publishAfter(ctx, s, req.Publish, req.VersionDescription)
+	if err != nil {
+		return nil, err
+	}
+	return &sm.CreateStateMachineOutput{StateMachineArn: s.Arn, CreationDate: wire.At(s.Created), StateMachineVersionArn: version}, nil
 }
 
 func (a *api) describeStateMachine(ctx context.Context, in wire.Input) (any, error) {
-	s, err := a.m.DescribeStateMachine(ctx, in.(*sm.DescribeStateMachineInput).StateMachineArn)
+	arn := in.(*sm.DescribeStateMachineInput).StateMachineArn
+	if isQualified(arn) {
+		v, err := a.m.DescribeStateMachineVersion(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		return describeVersion(v), nil
+	}
+	s, err := a.m.DescribeStateMachine(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +216,9 @@ func (a *api) listStateMachines(ctx context.Context, in wire.Input) (any, error)
 
 func (a *api) updateStateMachine(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.UpdateStateMachineInput)
+	if req.VersionDescription != "" && (req.Publish == nil || !*req.Publish) {
+		return nil, errDescriptionWithoutPublish()
+	}
 	var def, role *string
 	if req.Definition != "" {
 		def = &req.Definition
@@ -202,7 +230,11 @@ func (a *api) updateStateMachine(ctx context.Context, in wire.Input) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return &sm.UpdateStateMachineOutput{UpdateDate: wire.At(s.Updated), RevisionId: s.RevisionID}, nil
+	version, err := a.publishAfter(ctx, s, req.Publish, req.VersionDescription)
+	if err != nil {
+		return nil, err
+	}
+	return &sm.UpdateStateMachineOutput{UpdateDate: wire.At(s.Updated), RevisionId: revision(s), StateMachineVersionArn: version}, nil
 }
 
 func (a *api) deleteStateMachine(ctx context.Context, in wire.Input) (any, error) {
@@ -288,27 +320,22 @@ func (a *api) startSyncExecution(ctx context.Context, in wire.Input) (any, error
 	}, nil
 }
 
-func describeExecution(ex *executions.Execution) *sm.DescribeExecutionOutput {
-	zero := int32(0)
+func describeExecution(ex *executions.Execution, redrivable bool, why string) *sm.DescribeExecutionOutput {
+	count := int32(ex.RedriveCount)
 	out := &sm.DescribeExecutionOutput{
 		ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: sm.ExecutionStatus(ex.Status),
 		StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), Input: ex.Input,
 		InputDetails: &sm.CloudWatchEventsExecutionDataDetails{Included: boolp(true)},
-		Error:        ex.Error, Cause: ex.Cause, RedriveCount: &zero,
+		Error:        ex.Error, Cause: ex.Cause, RedriveCount: &count, RedriveDate: wire.At(ex.RedriveDate),
+		RedriveStatus: sm.ExecutionRedriveStatusNOTREDRIVABLE, RedriveStatusReason: why,
+		StateMachineVersionArn: ex.VersionArn, StateMachineAliasArn: ex.AliasArn,
 	}
-	switch ex.Status {
-	case executions.StatusRunning:
-		out.RedriveStatus = sm.ExecutionRedriveStatusNOTREDRIVABLE
-		out.RedriveStatusReason = "Execution is RUNNING and cannot be redriven"
-	case workflow.StatusSucceeded:
+	if ex.Status == workflow.StatusSucceeded {
 		out.Output = ex.Output
 		out.OutputDetails = &sm.CloudWatchEventsExecutionDataDetails{Included: boolp(true)}
-		out.RedriveStatus = sm.ExecutionRedriveStatusNOTREDRIVABLE
-		out.RedriveStatusReason = "Execution is SUCCEEDED and cannot be redriven"
-	default:
-		// ecsrun does not redrive executions.
-		out.RedriveStatus = sm.ExecutionRedriveStatusNOTREDRIVABLE
-		out.RedriveStatusReason = "ecsrun does not redrive executions"
+	}
+	if redrivable {
+		out.RedriveStatus = sm.ExecutionRedriveStatusREDRIVABLE
 	}
 	return out
 }
@@ -318,7 +345,20 @@ func (a *api) describeExecution(ctx context.Context, in wire.Input) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return describeExecution(ex), nil
+	ok, why := a.m.Redrivable(ctx, ex)
+	out := describeExecution(ex, ok, why)
+	if mr, ok := a.m.(MapRuns); ok {
+		out.MapRunArn = mr.MapRunOf(ctx, ex.Arn)
+	}
+	return out, nil
+}
+
+func (a *api) redriveExecution(ctx context.Context, in wire.Input) (any, error) {
+	ex, err := a.m.RedriveExecution(ctx, in.(*sm.RedriveExecutionInput).ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	return &sm.RedriveExecutionOutput{RedriveDate: wire.At(ex.RedriveDate)}, nil
 }
 
 // describeStateMachineForExecution answers with the definition the
@@ -338,19 +378,23 @@ func (a *api) describeStateMachineForExecution(ctx context.Context, in wire.Inpu
 
 func (a *api) listExecutions(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*sm.ListExecutionsInput)
+	if req.MapRunArn != "" && req.StateMachineArn == "" {
+		return a.listMapRunExecutions(ctx, req)
+	}
 	if req.StateMachineArn == "" {
 		return nil, awsjson.Errorf(typeValidation, "Must provide a StateMachine ARN or MapRun ARN")
 	}
-	list, next, err := a.m.ListExecutions(ctx, req.StateMachineArn, string(req.StatusFilter), maxResults(req.MaxResults), req.NextToken)
+	list, next, err := a.m.ListExecutionsRedriven(ctx, req.StateMachineArn, string(req.StatusFilter), string(req.RedriveFilter), maxResults(req.MaxResults), req.NextToken)
 	if err != nil {
 		return nil, err
 	}
 	out := &sm.ListExecutionsOutput{Executions: make([]sm.ExecutionListItem, 0, len(list)), NextToken: next}
-	zero := int32(0)
 	for _, ex := range list {
+		count := int32(ex.RedriveCount)
 		out.Executions = append(out.Executions, sm.ExecutionListItem{
 			ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: sm.ExecutionStatus(ex.Status),
-			StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), RedriveCount: &zero,
+			StartDate: wire.At(ex.Start), StopDate: wire.At(ex.Stop), RedriveCount: &count, RedriveDate: wire.At(ex.RedriveDate),
+			StateMachineVersionArn: ex.VersionArn, StateMachineAliasArn: ex.AliasArn,
 		})
 	}
 	return out, nil

@@ -130,3 +130,24 @@ func TestExceptionName(t *testing.T) {
 		}
 	}
 }
+
+func TestAttributesText(t *testing.T) {
+	in := map[string]any{
+		"Message": "m",
+		"MessageAttributes": map[string]any{
+			"ExitCode": map[string]any{"DataType": "String", "StringValue": []any{json.Number("0")}},
+			"Task":     map[string]any{"DataType": "String", "StringValue": map[string]any{"LastStatus": "STOPPED"}},
+			"Plain":    map[string]any{"DataType": "String", "StringValue": "as is"},
+		},
+	}
+	got := attributesText(in).(map[string]any)["MessageAttributes"].(map[string]any)
+	want := map[string]string{"ExitCode": "[0]", "Task": `{"LastStatus":"STOPPED"}`, "Plain": "as is"}
+	for name, w := range want {
+		if v := got[name].(map[string]any)["StringValue"]; v != w {
+			t.Errorf("%s: StringValue = %#v; want %q", name, v, w)
+		}
+	}
+	if _, ok := in["MessageAttributes"].(map[string]any)["ExitCode"].(map[string]any)["StringValue"].([]any); !ok {
+		t.Error("attributesText changed its argument")
+	}
+}

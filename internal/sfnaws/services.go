@@ -100,10 +100,12 @@ func payloadValue(b []byte) any {
 	return v
 }
 
-// publish runs sns:publish. A Message that is not a string is sent as
-// JSON text.
+// publish runs sns:publish. A Message, or a message attribute's
+// StringValue, that is not a string is sent as JSON text: AWS's container
+// samples publish "StringValue.$": "$" (the whole ECS task) and a filter
+// path's array as attributes.
 func (g *Integration) publish(ctx context.Context, req *workflow.TaskRequest) (any, *workflow.StatesError) {
-	p := jsonText(params(req), "Message")
+	p := attributesText(jsonText(params(req), "Message"))
 	_, v, se := g.callService(ctx, svcSNS, SNS, g.opts.Region, "Publish", p)
 	return v, se
 }
@@ -111,7 +113,7 @@ func (g *Integration) publish(ctx context.Context, req *workflow.TaskRequest) (a
 // sendMessage runs sqs:sendMessage. A MessageBody that is not a string is
 // sent as JSON text.
 func (g *Integration) sendMessage(ctx context.Context, req *workflow.TaskRequest) (any, *workflow.StatesError) {
-	p := jsonText(params(req), "MessageBody")
+	p := attributesText(jsonText(params(req), "MessageBody"))
 	_, v, se := g.callService(ctx, svcSQS, SQS, g.opts.Region, "SendMessage", p)
 	return v, se
 }
@@ -178,6 +180,26 @@ func (g *Integration) putEvents(ctx context.Context, req *workflow.TaskRequest) 
 		return nil, workflow.NewStatesError(errFailedEntry, workflow.EncodeJSON(v))
 	}
 	return v, nil
+}
+
+// attributesText returns obj with the StringValue of each of its
+// MessageAttributes turned into JSON text when it is not a string.
+func attributesText(obj any) any {
+	m, ok := obj.(map[string]any)
+	if !ok {
+		return obj
+	}
+	attrs, ok := m["MessageAttributes"].(map[string]any)
+	if !ok {
+		return obj
+	}
+	out := make(map[string]any, len(attrs))
+	for name, a := range attrs {
+		out[name] = jsonText(a, "StringValue")
+	}
+	m = maps.Clone(m)
+	m["MessageAttributes"] = out
+	return m
 }
 
 // jsonText returns obj with its member k turned into JSON text when it is

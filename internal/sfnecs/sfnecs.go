@@ -2,6 +2,8 @@ package sfnecs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,17 +154,33 @@ func (g *Integration) AdjustParameters(resource string, params any) any {
 	return out
 }
 
-// Invoke runs one Task state attempt.
+// Invoke runs one Task state attempt. An attempt resumed after the engine
+// restarted (req.Resume) whose task was submitted follows that task again
+// (.sync) or waits for its token again (.waitForTaskToken); otherwise
+// RunTask is called with a clientToken derived from the execution and the
+// attempt's TaskScheduled event, so an attempt whose RunTask had been
+// sent before the restart gets the task it started, not a second one.
 func (g *Integration) Invoke(ctx context.Context, req *workflow.TaskRequest) (any, *workflow.StatesError) {
 	in, err := runTaskInput(req.Parameters)
 	if err != nil {
 		return nil, workflow.NewStatesError(workflow.ErrRuntime, err.Error())
+	}
+	if in.ClientToken == nil && req.ScheduledEventID > 0 {
+		in.ClientToken = aws.String(ClientToken(req.ExecutionArn, req.ScheduledEventID))
 	}
 	var wait func(context.Context, func()) (any, *workflow.StatesError)
 	if req.Resource == ResourceRunTaskWait {
 		var done func()
 		wait, done = g.callbacks.Register(req.Token)
 		defer done()
+	}
+	if req.Resume != nil && req.Resume.Submitted != nil && req.Resource != ResourceRunTask {
+		if t, ok := submittedTask(req.Resume.Submitted); ok {
+			if req.Resource == ResourceRunTaskWait {
+				return wait(ctx, req.Heartbeat)
+			}
+			return g.waitStopped(ctx, req, t)
+		}
 	}
 	out, err := g.ecs.RunTask(ctx, in)
 	if err != nil {
@@ -182,6 +200,29 @@ func (g *Integration) Invoke(ctx context.Context, req *workflow.TaskRequest) (an
 		return wait(ctx, req.Heartbeat)
 	}
 	return g.waitStopped(ctx, req, out.Tasks[0])
+}
+
+// ClientToken is the RunTask clientToken of the Task state attempt whose
+// TaskScheduled event is scheduledEventID in execution executionArn.
+func ClientToken(executionArn string, scheduledEventID int64) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", executionArn, scheduledEventID)))
+	return hex.EncodeToString(sum[:16])
+}
+
+// submittedTask reads the task out of a recorded RunTask response.
+func submittedTask(v any) (types.Task, bool) {
+	m, _ := v.(map[string]any)
+	ts, _ := m["Tasks"].([]any)
+	if len(ts) == 0 {
+		return types.Task{}, false
+	}
+	t, _ := ts[0].(map[string]any)
+	arn, _ := t["TaskArn"].(string)
+	cluster, _ := t["ClusterArn"].(string)
+	if arn == "" {
+		return types.Task{}, false
+	}
+	return types.Task{TaskArn: aws.String(arn), ClusterArn: aws.String(cluster)}, true
 }
 
 // waitStopped polls DescribeTasks until the task is STOPPED; when ctx ends

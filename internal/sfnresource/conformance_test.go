@@ -44,10 +44,7 @@ func deployed(def string) string {
 
 // knownGaps are machines AWS accepts that ecsrun refuses for reasons
 // other than their resources (features the interpreter lacks).
-var knownGaps = map[string]string{
-	"realworld/gen-bedrock-evaluations-jsonata": "JSONata and Assign are not implemented",
-	"realworld/gen-dmap-temperatures":           "distributed Map (ItemReader, ResultWriter) is not implemented",
-}
+var knownGaps = map[string]string{}
 
 // TestConformance_machines validates every machine of the corpus as
 // `ecsrun workflow validate` does and compares the verdict with AWS's.

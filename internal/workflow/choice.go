@@ -12,6 +12,7 @@ func (r *stateRun) choose(input any) (string, *StatesError) {
 			return "", err
 		}
 		if ok {
+			r.matched = c
 			return c.Next, nil
 		}
 	}

@@ -2,8 +2,10 @@ package workflow
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
@@ -58,4 +60,46 @@ func comparePrevious(recorded []any, got []sfnmodel.HistoryEvent, concurrent boo
 		return fmt.Sprintf("previousEventId links (type<-previous type)\n got  %v\n want %v", g, w)
 	}
 	return ""
+}
+
+// mapRunLinkChange is when AWS changed the event a distributed Map's
+// MapStateExited follows from MapRunSucceeded to MapRunStarted: every
+// recording up to 19 August 2024 shows the first, every one from 13
+// November 2024 on (the latest of October 2025) the second, for the same
+// kinds of machine.
+var mapRunLinkChange = time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// todaysLinks returns the events of a history recorded at recordedDate
+// ("02-01-2006, 15:04:05", the snapshot's recorded-date) with the links
+// AWS has changed since as AWS links them today: a MapStateExited that
+// follows MapRunSucceeded follows its MapRunStarted. Only the
+// previousEventId of those events changes (in a copy).
+func todaysLinks(events []any, recordedDate string) []any {
+	at, err := time.Parse("02-01-2006, 15:04:05", recordedDate)
+	if err != nil || !at.Before(mapRunLinkChange) {
+		return events
+	}
+	byID := map[int64]map[string]any{}
+	for _, e := range events {
+		if em, ok := e.(map[string]any); ok {
+			if id, ok := isInteger(em["id"]); ok {
+				byID[id] = em
+			}
+		}
+	}
+	out := make([]any, len(events))
+	for i, e := range events {
+		out[i] = e
+		em, _ := e.(map[string]any)
+		if em == nil || em["type"] != "MapStateExited" {
+			continue
+		}
+		p, _ := isInteger(em["previousEventId"])
+		if prev := byID[p]; prev != nil && prev["type"] == "MapRunSucceeded" {
+			c := maps.Clone(em)
+			c["previousEventId"] = prev["previousEventId"]
+			out[i] = c
+		}
+	}
+	return out
 }

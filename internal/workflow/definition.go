@@ -52,6 +52,8 @@ type Catcher struct {
 	ErrorEquals []string
 	Next        string
 	ResultPath  OptPath
+	Assign      *Assignment // variables set when it catches
+	Output      *jvalue     // JSONata: the state's output when it catches
 }
 
 // ChoiceRule is a Choice state rule (top level when Next is set) or a
@@ -64,6 +66,9 @@ type ChoiceRule struct {
 	ValuePath *Path  // operand of a ...Path operator
 	And, Or   []*ChoiceRule
 	Not       *ChoiceRule
+	Condition *jvalue     // JSONata rules: a boolean expression
+	Assign    *Assignment // top-level rules: variables set when it matches
+	Output    *jvalue     // JSONata rules: the state's output when it matches
 }
 
 // State is one state of a state machine. Fields not used by the state's
@@ -126,6 +131,16 @@ type State struct {
 	ToleratedFailurePercentage     *float64
 	ToleratedFailureCountPath      *Path
 	ToleratedFailurePercentagePath *Path
+	// Distributed is set when the Map state runs in DISTRIBUTED mode.
+	Distributed *DistributedMap
+
+	// JSONata is set when the state's QueryLanguage (its own or the state
+	// machine's) is JSONata; jx then holds its expression fields.
+	JSONata bool
+	jx      jsonataFields
+	// Assign sets variables when the state exits (for a Choice state,
+	// when it follows Default).
+	Assign *Assignment
 }
 
 // ResourceChecker reports whether a Task Resource ARN is supported and,
@@ -195,6 +210,9 @@ type parser struct {
 	probs problems
 	// machines: every (sub-)machine parsed, with where it is.
 	machines []machineAt
+	// jsonataDefault: the enclosing state machine's QueryLanguage is
+	// JSONata.
+	jsonataDefault bool
 }
 
 type machineAt struct {
@@ -221,9 +239,12 @@ var stateFields = map[string][]string{
 func (p *parser) checkQueryLanguage(obj map[string]any, at string) {
 	if ql, ok := obj["QueryLanguage"]; ok {
 		switch ql {
-		case "JSONPath":
-		case "JSONata":
-			p.probs.add(at+"/QueryLanguage", "JSONata is not supported yet; use JSONPath")
+		case QueryLanguageJSONPath:
+			if p.jsonataDefault {
+				p.probs.add(at+"/QueryLanguage", "a state machine inside a JSONata one cannot use JSONPath")
+			}
+		case QueryLanguageJSONata:
+			p.jsonataDefault = true
 		default:
 			p.probs.add(at+"/QueryLanguage", "must be \"JSONPath\" or \"JSONata\"")
 		}
@@ -245,6 +266,8 @@ func (p *parser) machine(v any, at string, top bool) *StateMachine {
 			p.probs.add(at+"/"+k, "field is not allowed here")
 		}
 	}
+	savedQL := p.jsonataDefault
+	defer func() { p.jsonataDefault = savedQL }()
 	p.checkQueryLanguage(obj, at)
 	sm := &StateMachine{States: map[string]*State{}}
 	sm.Comment = p.str(obj, "Comment", at, false)
@@ -458,6 +481,12 @@ func (p *parser) state(name string, v any, at string) *State {
 	st := &State{Name: name}
 	st.Type = p.str(obj, "Type", at, true)
 	allowed, ok := stateFields[st.Type]
+	st.JSONata = p.stateIsJSONata(obj, at)
+	if st.JSONata {
+		allowed = jsonataStateFields[st.Type]
+	} else if st.Type != TypeSucceed && st.Type != TypeFail {
+		allowed = append(slices.Clip(allowed), "Assign")
+	}
 	if !ok {
 		if st.Type != "" {
 			p.probs.add(at+"/Type", "The field 'Type' should have one of these values: %s", stateTypes)
@@ -469,7 +498,6 @@ func (p *parser) state(name string, v any, at string) *State {
 			p.probs.add(at+"/"+k, "field is not allowed in a %s state", st.Type)
 		}
 	}
-	p.checkQueryLanguage(obj, at)
 	st.Comment = p.str(obj, "Comment", at, false)
 
 	// Transitions.
@@ -496,6 +524,19 @@ func (p *parser) state(name string, v any, at string) *State {
 			p.probs.add(at, "must have \"Next\" or \"End\": true")
 		}
 	}
+
+	if st.JSONata {
+		p.jsonataState(st, obj, at)
+		if st.Type == TypeParallel {
+			p.branches(st, obj, at)
+		}
+		if slices.Contains(allowed, "Retry") {
+			p.retry(st, obj, at)
+			p.catch(st, obj, at)
+		}
+		return st
+	}
+	st.Assign = p.assignment(obj, at, false)
 
 	// Data flow.
 	st.InputPath = p.path(obj, "InputPath", at, false)
@@ -739,14 +780,21 @@ func (p *parser) catch(st *State, obj map[string]any, at string) {
 			p.probs.add(cat, "must be an object")
 			continue
 		}
+		catcherFields := []string{"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"}
+		if st.JSONata {
+			catcherFields = []string{"ErrorEquals", "Next", "Output", "Comment", "Assign"}
+		}
 		for _, k := range sortedKeys(co) {
-			if !slices.Contains([]string{"ErrorEquals", "Next", "ResultPath", "Comment"}, k) {
+			if !slices.Contains(catcherFields, k) {
 				p.probs.add(cat+"/"+k, "field is not allowed in a catcher")
 			}
 		}
 		c := Catcher{ErrorEquals: p.errorEquals(co, cat, i == len(arr)-1)}
 		c.Next = p.str(co, "Next", cat, true)
-		c.ResultPath = p.path(co, "ResultPath", cat, true)
+		if !st.JSONata {
+			c.ResultPath = p.path(co, "ResultPath", cat, true)
+		}
+		p.catcherExtras(&c, co, cat, st.JSONata)
 		st.Catch = append(st.Catch, c)
 	}
 }
@@ -786,11 +834,7 @@ func (p *parser) wait(st *State, obj map[string]any, at string) {
 }
 
 func (p *parser) mapState(st *State, obj map[string]any, at string) {
-	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if _, ok := obj[k]; ok {
-			p.probs.add(at+"/"+k, "distributed Map field %q is not supported yet", k)
-		}
-	}
+	p.distributedMap(st, obj, at)
 	st.ItemsPath = p.path(obj, "ItemsPath", at, true)
 	if st.ItemsPath.Null {
 		p.probs.add(at+"/ItemsPath", "must be a string")
@@ -913,7 +957,7 @@ func (p *parser) rule(v any, at string, top bool) *ChoiceRule {
 	var ops []string
 	for _, k := range sortedKeys(obj) {
 		switch {
-		case k == "Next" || k == "Comment" || k == "Variable":
+		case k == "Next" || k == "Comment" || k == "Variable" || k == "Assign" && top:
 		case k == "And" || k == "Or" || k == "Not" || isComparison(k):
 			ops = append(ops, k)
 		default:
@@ -923,6 +967,9 @@ func (p *parser) rule(v any, at string, top bool) *ChoiceRule {
 	if len(ops) != 1 {
 		p.probs.add(at, "must have exactly one comparison operator or And/Or/Not, found %d", len(ops))
 		return r
+	}
+	if top {
+		r.Assign = p.assignment(obj, at, false)
 	}
 	op := ops[0]
 	r.Operator = op

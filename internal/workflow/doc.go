@@ -1,5 +1,6 @@
 // Package workflow parses, validates and interprets Amazon States Language
-// (ASL) state machines in JSONPath mode.
+// (ASL) state machines, in JSONPath and JSONata (querylanguage.go,
+// jsonata.go, jsonatastate.go), with workflow variables (variables.go).
 //
 // It is a pure core: the clock, the randomness, the task handlers (what a
 // Task state's Resource does) and the sink that receives the execution's

@@ -54,6 +54,11 @@ type recorder struct {
 	// execution when it fills up.
 	full   bool
 	onFull func()
+	// replay, when set, holds the recorded events emit matches instead
+	// of numbering new ones; frontier is called before a lane's first
+	// event that is not recorded (see replay.go).
+	replay   *replayLog
+	frontier func()
 }
 
 // lane is one sequential strand of events (the execution, a branch or a
@@ -66,13 +71,34 @@ type lane struct {
 	nested bool
 	// fan: the Parallel or Map state whose branch or iteration this is.
 	fan *fanout
+	// at is the time of the lane's last event.
+	at time.Time
 }
 
 func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
+	id, _ := r.record(l, ev)
+	return id
+}
+
+// record is emit, also reporting whether ev was replayed (recorded
+// before: it keeps its id and time, and the sink does not get it again).
+func (r *recorder) record(l *lane, ev sfnmodel.HistoryEvent) (int64, bool) {
+	if r.replay != nil && l != nil {
+		if rec := r.replay.match(l.prev, &ev); rec != nil {
+			l.prev = rec.Id
+			if rec.Timestamp != nil {
+				l.at = rec.Timestamp.Time
+			}
+			return rec.Id, true
+		}
+		if r.frontier != nil && ev.Type != sfnmodel.HistoryEventTypeExecutionRedriven {
+			r.frontier()
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.full {
-		return r.next
+		return r.next, false
 	}
 	if r.next+1 >= MaxHistoryEvents && !endsExecution(ev.Type) {
 		ev, l = r.overflow(ev), &lane{prev: r.next}
@@ -84,11 +110,15 @@ func (r *recorder) emit(l *lane, ev sfnmodel.HistoryEvent) int64 {
 		ev.PreviousEventId = &prev
 		l.prev = ev.Id
 	}
-	ev.Timestamp = wire.At(r.clock.Now())
+	now := r.clock.Now()
+	ev.Timestamp = wire.At(now)
+	if l != nil {
+		l.at = now
+	}
 	if r.sink != nil {
 		r.sink.Emit(ev)
 	}
-	return ev.Id
+	return ev.Id, false
 }
 
 func dataDetails() *sfnmodel.HistoryEventExecutionDataDetails {

@@ -41,6 +41,9 @@ type Options struct {
 	// DelayScale multiplies the delays of Wait states and retries (not
 	// timeouts), so tests and demos can run long waits quickly; 0 means 1.
 	DelayScale float64
+	// MapRuns runs the Map Runs of distributed Map states (an in-memory
+	// MemoryMapRunner when nil).
+	MapRuns MapRunner
 
 	// Identity of the execution, for the context object.
 	ExecutionArn     string
@@ -48,6 +51,20 @@ type Options struct {
 	StateMachineArn  string
 	StateMachineName string
 	RoleArn          string
+
+	// History is the execution's recorded history, to replay before it
+	// goes on live (see replay.go): an execution resumed after the engine
+	// restarted, or redriven.
+	History []sfnmodel.HistoryEvent
+	// Redrive runs again what failed in History (a closed execution), after
+	// an ExecutionRedriven event; RedriveCount is the count that event and
+	// $$.Execution.RedriveCount show.
+	Redrive      bool
+	RedriveCount int
+	// Key, when set, is the execution's secret from which task tokens,
+	// retry jitter, States.UUID and States.MathRandom derive (with the
+	// event ids of the history), so a replay computes the same ones.
+	Key []byte
 }
 
 // Result is the outcome of an execution.
@@ -72,6 +89,9 @@ func RunValue(ctx context.Context, sm *StateMachine, input any, opts Options) *R
 	if opts.Clock == nil {
 		opts.Clock = RealClock{}
 	}
+	if opts.MapRuns == nil {
+		opts.MapRuns = NewMemoryMapRunner()
+	}
 	src := opts.Rand
 	if src == nil {
 		src = rand.NewPCG(rand.Uint64(), rand.Uint64())
@@ -82,6 +102,10 @@ func RunValue(ctx context.Context, sm *StateMachine, input any, opts Options) *R
 		rec:   &recorder{sink: opts.Sink, clock: opts.Clock},
 		rnd:   rand.New(src),
 		input: input,
+	}
+	if len(opts.History) > 0 || opts.Redrive {
+		ex.replay = newReplayLog(opts.History, opts.Redrive)
+		ex.rec.replay, ex.rec.next, ex.rec.frontier = ex.replay, ex.replay.maxID, ex.frontier
 	}
 	return ex.run(ctx)
 }
@@ -94,15 +118,23 @@ type execution struct {
 	rnd   *rand.Rand
 	input any
 	start time.Time
+	// replay is the recorded history being replayed (nil when live).
+	replay *replayLog
 }
 
 func (ex *execution) hold() {
+	if ex.replay != nil {
+		ex.replay.add(1)
+	}
 	if t, ok := ex.opts.Clock.(IdleTracker); ok {
 		t.Hold()
 	}
 }
 
 func (ex *execution) release() {
+	if ex.replay != nil {
+		ex.replay.add(-1)
+	}
 	if t, ok := ex.opts.Clock.(IdleTracker); ok {
 		t.Release()
 	}
@@ -135,7 +167,9 @@ func (ex *execution) sleep(ctx context.Context, d time.Duration) bool {
 	defer ex.hold()
 	select {
 	case <-t.C():
-		return true
+		// (A cancellation that came at the same moment wins, so a run and
+		// its replay decide alike.)
+		return ctx.Err() == nil
 	case <-ctx.Done():
 		t.Stop()
 		return false
@@ -185,7 +219,14 @@ func (ex *execution) run(ctx context.Context) *Result {
 			Input: EncodeJSON(ex.input), InputDetails: dataDetails(), RoleArn: ex.opts.RoleArn,
 		},
 	})
+	ex.start = top.at
 	top.prev = 0 // AWS links the first state to event 0
+	if ex.opts.Redrive {
+		ex.rec.emit(&lane{prev: ex.replay.lastID}, sfnmodel.HistoryEvent{
+			Type:                          sfnmodel.HistoryEventTypeExecutionRedriven,
+			ExecutionRedrivenEventDetails: &sfnmodel.ExecutionRedrivenEventDetails{RedriveCount: int32p(ex.opts.RedriveCount)},
+		})
+	}
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -201,7 +242,8 @@ func (ex *execution) run(ctx context.Context) *Result {
 
 	var timeout <-chan time.Time
 	if ex.sm.TimeoutSeconds > 0 {
-		t := ex.opts.Clock.NewTimer(seconds(float64(ex.sm.TimeoutSeconds)))
+		// (A replayed execution keeps the deadline it had.)
+		t := ex.opts.Clock.NewTimer(seconds(float64(ex.sm.TimeoutSeconds)) - ex.opts.Clock.Now().Sub(ex.start))
 		defer t.Stop()
 		timeout = t.C()
 	}
@@ -209,6 +251,12 @@ func (ex *execution) run(ctx context.Context) *Result {
 	var res *Result
 	select {
 	case o := <-done: // inherits the machine's hold
+		if o.err != nil && ctx.Err() != nil {
+			// Stopped: the machine saw the cancellation before this
+			// select did (both were ready).
+			res = ex.aborted(ctx)
+			break
+		}
 		res = ex.finish(top, o)
 	case <-timeout:
 		ex.hold()
@@ -226,21 +274,26 @@ func (ex *execution) run(ctx context.Context) *Result {
 		cancel(context.Cause(ctx))
 		ex.release()
 		<-done // inherits the machine's hold
-		// StopExecution's error and cause, when it gave them (cancel ctx
-		// with a *StatesError as its cause); AWS links the event to no
-		// other (previousEventId 0).
-		se := &StatesError{}
-		var s *StatesError
-		if errors.As(context.Cause(ctx), &s) {
-			se = s
-		}
-		ex.rec.emit(&lane{}, sfnmodel.HistoryEvent{
-			Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
-			ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
-		})
-		res = &Result{Status: StatusAborted, Error: se}
+		res = ex.aborted(ctx)
 	}
 	return res
+}
+
+// aborted records the end of an execution whose context was cancelled:
+// ExecutionAborted with StopExecution's error and cause, when it gave them
+// (cancel ctx with a *StatesError as its cause); AWS links the event to no
+// other (previousEventId 0).
+func (ex *execution) aborted(ctx context.Context) *Result {
+	se := &StatesError{}
+	var s *StatesError
+	if errors.As(context.Cause(ctx), &s) {
+		se = s
+	}
+	ex.rec.emit(&lane{}, sfnmodel.HistoryEvent{
+		Type:                         sfnmodel.HistoryEventTypeExecutionAborted,
+		ExecutionAbortedEventDetails: &sfnmodel.ExecutionAbortedEventDetails{Error: se.Name, Cause: se.Cause},
+	})
+	return &Result{Status: StatusAborted, Error: se}
 }
 
 func (ex *execution) finish(top *lane, o runOutcome) *Result {
@@ -279,6 +332,20 @@ type stateRun struct {
 	retryCount int
 	item       *mapItem
 	token      string
+
+	// Variables: the scope the state runs in, and what its Assign staged
+	// (committed when it exits).
+	vars      *varScope
+	assigned  map[string]any
+	hasAssign bool
+	// enteredPrev is the previousEventId of the StateEntered event.
+	enteredPrev int64
+	// matched is the Choice rule that matched (nil: Default).
+	matched *ChoiceRule
+	// jTimeout, jHeartbeat: a JSONata Task's evaluated TimeoutSeconds and
+	// HeartbeatSeconds (0: the definition's).
+	jTimeout, jHeartbeat int64
+	draws                int // keyed States.UUID / MathRandom draws so far
 }
 
 // runtimeError is a States.Runtime error with AWS's cause prefix.
@@ -295,7 +362,7 @@ func (r *stateRun) context() any {
 			"Name":         ex.opts.ExecutionName,
 			"RoleArn":      ex.opts.RoleArn,
 			"StartTime":    formatTime(ex.start),
-			"RedriveCount": json0,
+			"RedriveCount": numberOf(float64(ex.opts.RedriveCount)),
 		},
 		"StateMachine": map[string]any{"Id": ex.opts.StateMachineArn, "Name": ex.opts.StateMachineName},
 	}
@@ -318,15 +385,18 @@ const json0 = jsonNumberZero
 func (ex *execution) runMachine(ctx context.Context, l *lane, sm *StateMachine, input any, item *mapItem) (any, *StatesError) {
 	name := sm.StartAt
 	cur := input
+	ctx, vars := newScope(ctx)
 	for {
-		if ctx.Err() != nil {
+		// (Replaying, a state the record shows entered is entered even if
+		// a sibling's replayed failure came first: it cancels it later.)
+		if !ex.recorded(l, stateEnteredNamed(name)) && ctx.Err() != nil {
 			return nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
 		st := sm.States[name]
 		if st == nil {
 			return nil, &StatesError{Name: ErrRuntime, Cause: fmt.Sprintf("state %q does not exist", name)}
 		}
-		r := &stateRun{ex: ex, lane: l, st: st, item: item}
+		r := &stateRun{ex: ex, lane: l, st: st, item: item, vars: vars}
 		next, out, err := r.visit(ctx, cur)
 		if err != nil {
 			return nil, err
@@ -346,10 +416,14 @@ func eventPrefix(typ string) string { return typ }
 func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesError) {
 	st := r.st
 	ex := r.ex
-	r.enteredAt = ex.opts.Clock.Now()
+	r.enteredPrev = r.lane.prev
 	r.enteredID = ex.rec.emit(r.lane, stateEntered(eventPrefix(st.Type), st.Name, input))
+	r.enteredAt = r.lane.at
 	if r.item != nil {
 		r.item = &mapItem{index: r.item.index, value: r.item.value}
+	}
+	if st.JSONata {
+		return r.visitJSONata(ctx, input)
 	}
 
 	switch st.Type {
@@ -360,7 +434,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return "", out, nil
 	case TypeChoice:
 		eff, err := r.applyInputPath(input)
@@ -371,11 +445,18 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
+		assign := st.Assign
+		if r.matched != nil {
+			assign = r.matched.Assign
+		}
+		if err := r.evalAssign(assign, eff, nil); err != nil {
+			return "", nil, err
+		}
 		out, err := r.applyOutputPath(eff)
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return next, out, nil
 	case TypeWait:
 		eff, err := r.applyInputPath(input)
@@ -386,14 +467,17 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		if !ex.delay(ctx, d) {
+		if !r.delayAfter(ctx, d) {
 			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+		}
+		if err := r.evalAssign(st.Assign, eff, nil); err != nil {
+			return "", nil, err
 		}
 		out, err := r.applyOutputPath(eff)
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return st.Next, out, nil
 	case TypePass:
 		eff, err := r.applyInputPath(input)
@@ -412,6 +496,9 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		default:
 			result = eff
 		}
+		if err := r.evalAssign(st.Assign, result, nil); err != nil {
+			return "", nil, err
+		}
 		out, err := r.applyResultPath(st.ResultPath, input, result)
 		if err != nil {
 			return "", nil, err
@@ -423,7 +510,7 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 		if err != nil {
 			return "", nil, err
 		}
-		ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+		r.exited(out)
 		return st.Next, out, nil
 	}
 	return r.visitWithRetry(ctx, input)
@@ -434,15 +521,16 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 	st, ex := r.st, r.ex
 	attempts := make([]int64, len(st.Retry))
 	for {
+		r.assigned, r.hasAssign = nil, false
 		out, err := r.work(ctx, input)
 		if err == nil {
-			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+			r.exited(out)
 			return st.Next, out, nil
 		}
 		if err.Name == ErrRuntime {
 			return "", nil, err
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !ex.wentOn(r.lane) {
 			return "", nil, r.aborted(err)
 		}
 		retried := false
@@ -451,10 +539,10 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 				continue
 			}
 			if attempts[i] < rt.MaxAttempts {
-				d := RetryDelay(rt, int(attempts[i]), ex.float64)
+				d := RetryDelay(rt, int(attempts[i]), r.jitter)
 				attempts[i]++
 				r.retryCount++
-				if !ex.delay(ctx, d) {
+				if !r.delayAfter(ctx, d) {
 					return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 				}
 				retried = true
@@ -478,11 +566,15 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			if err.NullCause {
 				errOut["Cause"] = nil
 			}
+			r.assigned, r.hasAssign = nil, false
+			if aerr := r.evalAssign(c.Assign, errOut, nil); aerr != nil {
+				return "", nil, aerr
+			}
 			out, rerr := r.applyResultPath(c.ResultPath, input, errOut)
 			if rerr != nil {
 				return "", nil, rerr
 			}
-			ex.rec.emit(r.lane, stateExited(st.Type, st.Name, out))
+			r.exited(out)
 			return c.Next, out, nil
 		}
 		return "", nil, r.aborted(err)
@@ -544,7 +636,7 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 	var result any
 	switch st.Type {
 	case TypeTask:
-		r.token = r.ex.uuid()
+		r.token = r.newToken()
 		params := eff
 		if st.Parameters != nil {
 			if params, err = r.applyTemplate(st.Parameters, eff, "Parameters"); err != nil {
@@ -574,6 +666,9 @@ func (r *stateRun) work(ctx context.Context, input any) (any, *StatesError) {
 			return nil, err
 		}
 	}
+	if err := r.evalAssign(st.Assign, result, nil); err != nil {
+		return nil, err
+	}
 	out, err := r.applyResultPath(st.ResultPath, input, result)
 	if err != nil {
 		return nil, err
@@ -591,12 +686,8 @@ func (r *stateRun) fail(input any) *StatesError {
 		var v any
 		var err *StatesError
 		if t.path != nil {
-			root := input
-			if t.path.context {
-				root = r.context()
-			}
 			var perr error
-			v, perr = t.path.Eval(root)
+			v, perr = r.evalPath(t.path, input)
 			if perr != nil {
 				return "", r.runtimeError(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", t.path.raw, field, EncodeJSON(input))
 			}
@@ -648,6 +739,13 @@ func (r *stateRun) inputOutput(input, _ any, _ bool) (any, *StatesError) {
 }
 
 func (r *stateRun) evalPath(p *Path, input any) (any, error) {
+	if p.variable != "" {
+		v, err := r.lookupVar(p.variable)
+		if err != nil {
+			return nil, err
+		}
+		return p.Eval(v)
+	}
 	if p.context {
 		return p.Eval(r.context())
 	}
@@ -699,7 +797,7 @@ func (r *stateRun) applyResultPath(rp OptPath, input, result any) (any, *StatesE
 }
 
 func (r *stateRun) evalIntrinsic(c *Intrinsic, input any, field string) (any, *StatesError) {
-	env := &intrinsicEnv{input: input, random: r.ex.random, uuid: r.ex.uuid}
+	env := &intrinsicEnv{input: input, random: r.random, uuid: r.uuid, lookupVar: r.lookupVar}
 	env.context = r.context()
 	v, err := c.eval(env)
 	if err != nil {
@@ -764,12 +862,12 @@ func (r *stateRun) applyTemplate(t *Template, input any, _ string) (any, *States
 
 func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 	st := r.st
-	now := r.ex.opts.Clock.Now()
+	now := r.enteredAt // (a replayed Wait keeps its deadline)
 	switch {
 	case st.Seconds != nil:
 		return seconds(float64(*st.Seconds)), nil
 	case st.Timestamp != nil:
-		return st.Timestamp.Sub(now), nil
+		return r.waitUntil(st.Timestamp.Sub(now))
 	case st.SecondsPath != nil:
 		v, err := r.evalPath(st.SecondsPath, input)
 		if err != nil {
@@ -793,7 +891,7 @@ func (r *stateRun) waitDuration(input any) (time.Duration, *StatesError) {
 		if perr != nil {
 			return 0, r.runtimeError(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath.raw, strings.Trim(EncodeJSON(v), "\""))
 		}
-		return ts.Sub(now), nil
+		return r.waitUntil(ts.Sub(now))
 	}
 	return 0, nil
 }

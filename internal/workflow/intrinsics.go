@@ -242,6 +242,8 @@ type intrinsicEnv struct {
 	context any
 	random  func(lo, hi int64, seed *int64) int64
 	uuid    func() string
+	// lookupVar resolves the variable of a "$name" path argument.
+	lookupVar func(name string) (any, error)
 }
 
 // errIntrinsic is raised for a failing intrinsic (States.IntrinsicFailure
@@ -272,6 +274,15 @@ func (c *Intrinsic) eval(env *intrinsicEnv) (any, error) {
 			root := env.input
 			if a.path.context {
 				root = env.context
+			}
+			if name := a.path.variable; name != "" {
+				var err error
+				if env.lookupVar == nil {
+					return nil, &intrinsicError{path: a.path, err: &StatesError{Name: ErrRuntime, Cause: "no variables here"}}
+				}
+				if root, err = env.lookupVar(name); err != nil {
+					return nil, &intrinsicError{path: a.path, err: &StatesError{Name: ErrRuntime, Cause: err.Error()}}
+				}
 			}
 			v, err := a.path.Eval(root)
 			if err != nil {

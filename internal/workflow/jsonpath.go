@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Path is a parsed JSONPath expression of the subset Step Functions accepts:
@@ -16,6 +18,7 @@ import (
 type Path struct {
 	raw      string
 	context  bool
+	variable string // "$name...": the path applies to the variable name
 	segs     []segment
 	definite bool
 }
@@ -62,6 +65,8 @@ func ParsePath(s string) (*Path, error) {
 	if strings.HasPrefix(rest, "$") {
 		p.context = true
 		rest = rest[1:]
+	} else if n := variableNameLen(rest); n > 0 {
+		p.variable, rest = rest[:n], rest[n:]
 	}
 	for len(rest) > 0 {
 		var seg segment
@@ -77,6 +82,24 @@ func ParsePath(s string) (*Path, error) {
 	}
 	return p, nil
 }
+
+// variableNameLen is the length of the variable name s starts with (0:
+// none).
+func variableNameLen(s string) int {
+	n := 0
+	for i, r := range s {
+		if r == '_' || unicode.IsLetter(r) || n > 0 && unicode.IsDigit(r) {
+			n = i + utf8.RuneLen(r)
+			continue
+		}
+		break
+	}
+	return n
+}
+
+// Variable is the variable name a "$name..." path starts from ("" when
+// the path starts from the input or the context object).
+func (p *Path) Variable() string { return p.variable }
 
 // ParseReferencePath parses a reference path: a JSONPath that selects a
 // single node (no wildcards, slices, unions, filters or recursive descent).

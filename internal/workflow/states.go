@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
@@ -74,6 +76,12 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 		}
 		timeout = n
 	}
+	if r.jTimeout > 0 {
+		timeout = r.jTimeout
+	}
+	if r.jHeartbeat > 0 {
+		heartbeat = r.jHeartbeat
+	}
 	if st.HeartbeatSecondsPath != nil {
 		n, err := r.positivePath(st.HeartbeatSecondsPath, input, "HeartbeatSecondsPath")
 		if err != nil {
@@ -96,12 +104,21 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	}
 	te := &taskEvents{r: r, activity: IsActivityArn(st.Resource), rtype: rtype, res: resName, sched: sched, startedC: make(chan struct{})}
 	te.begin()
+	if out, err, done, _ := r.replayTask(te); done {
+		if err != nil {
+			return nil, err
+		}
+		return normalize(out), nil
+	}
+	resume := te.resume
+	ex.frontier()
 
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	hb := make(chan struct{}, 1)
 	req := &TaskRequest{
 		Resource: st.Resource, ExecutionArn: ex.opts.ExecutionArn, StateName: st.Name, Parameters: params, Token: r.token,
+		Resume: resume, ScheduledEventID: te.scheduledID,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		Heartbeat: func() {
 			select {
@@ -110,6 +127,10 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 			}
 		},
 		Submitted: func(output any) {
+			if te.submitted {
+				return // (recorded before a restart)
+			}
+			te.submitted = true
 			ex.rec.emit(r.lane, sfnmodel.HistoryEvent{
 				Type: sfnmodel.HistoryEventTypeTaskSubmitted,
 				TaskSubmittedEventDetails: &sfnmodel.TaskSubmittedEventDetails{
@@ -132,7 +153,12 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	}()
 	var timeoutC, hbC <-chan time.Time
 	if timeout > 0 {
-		t := ex.opts.Clock.NewTimer(seconds(float64(timeout)))
+		// (A resumed attempt keeps the deadline it had.)
+		left := seconds(float64(timeout))
+		if !te.beganAt.IsZero() {
+			left -= ex.opts.Clock.Now().Sub(te.beganAt)
+		}
+		t := ex.opts.Clock.NewTimer(left)
 		defer t.Stop()
 		timeoutC = t.C()
 	}
@@ -247,7 +273,17 @@ func (r *stateRun) parallel(ctx context.Context, input any) (any, *StatesError) 
 
 func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) {
 	st, ex := r.st, r.ex
+	if st.Distributed != nil {
+		return r.distributedMap(ctx, input)
+	}
 	items := input
+	if st.JSONata {
+		v, err := r.mapItemsJSONata(input)
+		if err != nil {
+			return nil, err
+		}
+		items = v
+	}
 	if st.ItemsPath.Path != nil {
 		v, err := r.evalPath(st.ItemsPath.Path, input)
 		if err != nil {
@@ -265,12 +301,25 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 		if err != nil {
 			return nil, r.runtimeError(ErrRuntime, "Invalid path '%s' : %v", st.MaxConcurrencyPath.raw, err)
 		}
+		if str, isStr := v.(string); isStr {
+			// AWS takes a number in a string too.
+			if _, perr := strconv.ParseInt(str, 10, 64); perr == nil {
+				v = json.Number(str)
+			}
+		}
 		n, isInt := isInteger(v)
 		if !isInt {
 			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), st.MaxConcurrencyPath.raw)
 		}
 		if n < 0 {
 			return nil, r.runtimeError(ErrRuntime, "The MaxConcurrencyPath field refers to value \"%d\" which is not a valid integer: %s", n, st.MaxConcurrencyPath.raw)
+		}
+		limit = int(n)
+	}
+	if st.jx.MaxConcurrency != nil {
+		n, err := r.nonNegativeJ(st.jx.MaxConcurrency, r.jenv(input), "MaxConcurrency")
+		if err != nil {
+			return nil, err
 		}
 		limit = int(n)
 	}
@@ -286,6 +335,13 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	inputs := make([]any, len(arr))
 	for i, it := range arr {
 		inputs[i] = it
+		if st.jx.ItemSelector != nil {
+			v, err := r.mapItemSelectorJSONata(input, i, it)
+			if err != nil {
+				return nil, err
+			}
+			inputs[i] = v
+		}
 		if st.ItemSelector != nil {
 			saved := r.item
 			r.item = &mapItem{index: i, value: it}
@@ -302,7 +358,13 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	failed, anyFailed := 0, false
 	fan := &fanout{}
 	_, err = ex.children(ctx, len(arr), limit, func(ctx context.Context, i int) *StatesError {
-		l := &lane{prev: fan.startAfter(startedID), nested: true, fan: fan}
+		l := &lane{prev: fan.startAfter(startedID, limit > 0 && i >= limit), nested: true, fan: fan}
+		if ex.replay != nil {
+			if p, ok := ex.replay.iterationStart(st.Name, i, startedID); ok {
+				fan.follow(p)
+				l.prev = p
+			}
+		}
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                            sfnmodel.HistoryEventTypeMapIterationStarted,
 			MapIterationStartedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
@@ -321,7 +383,12 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 			l.prev = fan.causeOr(l.prev)
 			// The first failure fails its iteration; the others are aborted
 			// with the Map state (unless failures are tolerated).
+			failedType := sfnmodel.HistoryEventTypeMapIterationAborted
 			if first || tolerance.set {
+				failedType = sfnmodel.HistoryEventTypeMapIterationFailed
+			}
+			// (Replaying, which one it was comes from the record.)
+			if ex.choose(l, failedType, sfnmodel.HistoryEventTypeMapIterationFailed, sfnmodel.HistoryEventTypeMapIterationAborted) == sfnmodel.HistoryEventTypeMapIterationFailed {
 				ex.rec.emit(l, sfnmodel.HistoryEvent{
 					Type:                           sfnmodel.HistoryEventTypeMapIterationFailed,
 					MapIterationFailedEventDetails: &sfnmodel.MapIterationEventDetails{Name: st.Name, Index: int32p(i)},
@@ -356,10 +423,9 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	if fan.lastDone != 0 {
 		r.lane.prev = fan.lastDone
 	}
+	after := r.lane.prev
 	ex.rec.emit(r.lane, plain("MapStateSucceeded"))
-	if fan.lastDone != 0 {
-		r.lane.prev = fan.lastDone // MapStateExited follows the same event
-	}
+	r.lane.prev = after // MapStateExited follows the same event
 	return results, nil
 }
 
@@ -393,9 +459,27 @@ func (r *stateRun) tolerance(input any) (tolerance, *StatesError) {
 	if st.ToleratedFailurePercentage != nil {
 		t.set, t.percent = true, *st.ToleratedFailurePercentage
 	}
+	if j := st.jx.ToleratedFailureCount; j != nil {
+		n, err := r.nonNegativeJ(j, r.jenv(input), "ToleratedFailureCount")
+		if err != nil {
+			return t, err
+		}
+		t.set, t.count = true, n
+	}
+	if j := st.jx.ToleratedFailurePercentage; j != nil {
+		v, err := r.evalJ(j, r.jenv(input), "ToleratedFailurePercentage")
+		if err != nil {
+			return t, err
+		}
+		f, isNum := toFloat(v)
+		if !isNum || f < 0 || f > 100 {
+			return t, r.fieldFailed("ToleratedFailurePercentage", "The ToleratedFailurePercentage field must evaluate to a number between 0 and 100, but was: %s", EncodeJSON(v))
+		}
+		t.set, t.percent = true, f
+	}
 	if p := st.ToleratedFailureCountPath; p != nil {
 		v, err := r.evalPath(p, input)
-		n, isInt := isInteger(v)
+		n, isInt := pathInteger(v)
 		if err != nil || !isInt {
 			return t, r.runtimeError(ErrRuntime, "The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", stringOf(v), p.raw)
 		}
@@ -406,7 +490,7 @@ func (r *stateRun) tolerance(input any) (tolerance, *StatesError) {
 	}
 	if p := st.ToleratedFailurePercentagePath; p != nil {
 		v, err := r.evalPath(p, input)
-		f, isNum := toFloat(v)
+		f, isNum := pathNumber(v)
 		if err != nil || !isNum {
 			return t, r.runtimeError(ErrRuntime, "The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", stringOf(v), p.raw)
 		}

@@ -38,6 +38,15 @@ type TaskRequest struct {
 	// not exist). Other handlers ignore them.
 	Scheduled func()
 	Started   func(workerName string)
+
+	// Resume is set when the attempt began before the engine restarted
+	// and is resumed from the execution's history (see Resume): the
+	// handler must re-attach to the work it started, not start it again.
+	Resume *Resume
+	// ScheduledEventID is the id of the attempt's TaskScheduled event
+	// (0 for activities): the same when the attempt is resumed, so a
+	// handler can derive an idempotency token from it and ExecutionArn.
+	ScheduledEventID int64
 }
 
 // TaskHandler runs what a Task state's Resource names. Invoke blocks until

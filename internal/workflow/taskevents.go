@@ -3,6 +3,7 @@ package workflow
 import (
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
@@ -40,6 +41,16 @@ type taskEvents struct {
 	// startedC is closed when an activity worker takes the task (the
 	// heartbeat clock of an activity starts then).
 	startedC chan struct{}
+
+	// begunReplayed: TaskScheduled and TaskStarted were recorded (the
+	// attempt began before a restart); submitted: TaskSubmitted was
+	// written or recorded; beganAt: when the attempt began (its timeout
+	// counts from then).
+	scheduledID   int64
+	begunReplayed bool
+	submitted     bool
+	beganAt       time.Time
+	resume        *Resume
 }
 
 func (te *taskEvents) emit(ev sfnmodel.HistoryEvent) {
@@ -51,11 +62,14 @@ func (te *taskEvents) begin() {
 	if te.activity {
 		return
 	}
-	te.emit(sfnmodel.HistoryEvent{Type: sfnmodel.HistoryEventTypeTaskScheduled, TaskScheduledEventDetails: te.sched})
-	te.emit(sfnmodel.HistoryEvent{
+	rec := te.r.ex.rec
+	id, a := rec.record(te.r.lane, sfnmodel.HistoryEvent{Type: sfnmodel.HistoryEventTypeTaskScheduled, TaskScheduledEventDetails: te.sched})
+	_, b := rec.record(te.r.lane, sfnmodel.HistoryEvent{
 		Type:                    sfnmodel.HistoryEventTypeTaskStarted,
 		TaskStartedEventDetails: &sfnmodel.TaskStartedEventDetails{ResourceType: te.rtype, Resource: te.res},
 	})
+	te.scheduledID, te.begunReplayed = id, a && b
+	te.beganAt = te.r.lane.at
 }
 
 // markScheduled writes ActivityScheduled once.

@@ -170,6 +170,26 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
+// pathInteger is isInteger for the value a distributed Map's *Path field
+// (MaxItemsPath, MaxItemsPerBatchPath, ToleratedFailureCountPath, ...)
+// selects: AWS also takes a string holding an integer there (AWS's
+// recordings assign "1" to a variable such a path names).
+func pathInteger(v any) (int64, bool) {
+	if s, ok := v.(string); ok {
+		return isInteger(json.Number(strings.TrimSpace(s)))
+	}
+	return isInteger(v)
+}
+
+// pathNumber is toFloat for such a field: a string holding a number counts.
+func pathNumber(v any) (float64, bool) {
+	if s, ok := v.(string); ok {
+		f, err := json.Number(strings.TrimSpace(s)).Float64()
+		return f, err == nil
+	}
+	return toFloat(v)
+}
+
 // isInteger reports whether v is a JSON number with an integral value.
 func isInteger(v any) (int64, bool) {
 	switch x := v.(type) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -319,8 +321,8 @@ func TestParse_Problems(t *testing.T) {
 			"/StartAt: \"X\" is not a state"},
 		{"unknown next", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Z"}}}`,
 			"/States/A/Next: \"Z\" is not a state"},
-		{"jsonata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`,
-			"JSONata is not supported yet; use JSONPath"},
+		{"query language", `{"QueryLanguage":"JSONata2","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`,
+			"/QueryLanguage: must be \"JSONPath\" or \"JSONata\""},
 		{"resource", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`,
 			"is not supported; supported resources: arn:aws:states:::ecs:runTask"},
 		{"all not last", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask","End":true,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"A"},{"ErrorEquals":["X"],"Next":"A"}]}}}`,
@@ -351,5 +353,42 @@ func TestJSON5ToJSON(t *testing.T) {
 	var v any
 	if err := json.Unmarshal(JSON5ToJSON([]byte(src)), &v); err != nil {
 		t.Fatalf("JSON5ToJSON output does not parse: %v (%s)", err, JSON5ToJSON([]byte(src)))
+	}
+}
+
+// TestRun_StoppedBeforeTheFirstState: an execution stopped as it starts
+// (StopExecution right after StartExecution) is ABORTED with the stop's
+// error, never FAILED with States.Aborted. The race behind the CI failure
+// this pins (the machine's own abort and the stop both ready when Run
+// chooses) needs a stop between the machine's start and Run's select, which
+// a test cannot place; this checks the outcome under load.
+func TestRun_StoppedBeforeTheFirstState(t *testing.T) {
+	sm, err := Parse([]byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}`), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Many runs at once, so that the machine often ends before Run looks
+	// at the cancellation.
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			for range 300 {
+				ctx, cancel := context.WithCancelCause(context.Background())
+				cancel(NewStatesError("Cancelled", "by the test"))
+				hist := &History{}
+				res, err := Run(ctx, sm, []byte(`{}`), Options{Clock: NewFakeClock(time.Unix(0, 0)), Sink: hist})
+				evs := hist.Events()
+				if err != nil || res.Status != StatusAborted || res.Error == nil || res.Error.Name != "Cancelled" || evs[len(evs)-1].Type != "ExecutionAborted" {
+					if failed.Add(1) == 1 {
+						t.Errorf("%v %s %+v, last event %s; want ABORTED with the stop's error", err, res.Status, res.Error, evs[len(evs)-1].Type)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Errorf("%d of 2400 stopped runs did not end ABORTED", n)
 	}
 }

@@ -46,7 +46,28 @@ exp=$(aws stepfunctions create-state-machine --name cli-express --type EXPRESS -
 err=$(aws stepfunctions start-sync-execution --state-machine-arn "$exp" --input '{"a":1,"b":2}' 2>&1)
 check "start-sync-execution: the sync- host prefix is why it needs the setting" '[[ "$err" == *"sync-"* ]]'
 check "start-sync-execution with AWS_DISABLE_HOST_PREFIX_INJECTION=true" '[ "$(AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions start-sync-execution --state-machine-arn "$exp" --input "{\"a\":1,\"b\":2}" --query "[status,output]" --output text)" = "SUCCEEDED	{\"sum\":3}" ]'
-err=$(aws stepfunctions create-activity --name a 2>&1)
-check "an unimplemented operation names itself" '[[ "$err" == *"ecsrun does not implement CreateActivity"* ]]'
+err=$(aws stepfunctions list-tags-for-resource --resource-arn "$sm" 2>&1)
+check "an unimplemented operation names itself" '[[ "$err" == *"ecsrun does not implement ListTagsForResource"* ]]'
+# Versions and aliases: publish on create and with publish-state-machine-version,
+# an alias that routes to version 1, an execution through it.
+vdef() { echo "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"Result\":\"$1\",\"End\":true}}}"; }
+vsm=$(aws stepfunctions create-state-machine --name cli-versions --definition "$(vdef one)" --role-arn arn:aws:iam::000000000000:role/sfn --publish --version-description first --query stateMachineVersionArn --output text)
+check "create-state-machine --publish" '[ "$vsm" = arn:aws:states:us-east-1:000000000000:stateMachine:cli-versions:1 ]'
+vbase=${vsm%:1}
+aws stepfunctions update-state-machine --state-machine-arn "$vbase" --definition "$(vdef two)" >/dev/null
+check "publish-state-machine-version" '[ "$(aws stepfunctions publish-state-machine-version --state-machine-arn "$vbase" --description second --query stateMachineVersionArn --output text)" = "$vbase:2" ]'
+check "list-state-machine-versions" '[ "$(aws stepfunctions list-state-machine-versions --state-machine-arn "$vbase" --query "stateMachineVersions[].stateMachineVersionArn" --output text)" = "$vbase:2	$vbase:1" ]'
+check "describe-state-machine of a version" '[ "$(aws stepfunctions describe-state-machine --state-machine-arn "$vbase:1" --query "[description,definition]" --output text)" = "first	$(vdef one)" ]'
+alias=$(aws stepfunctions create-state-machine-alias --name live --routing-configuration "stateMachineVersionArn=$vbase:1,weight=100" --query stateMachineAliasArn --output text)
+check "create-state-machine-alias" '[ "$alias" = "$vbase:live" ]'
+aex=$(aws stepfunctions start-execution --state-machine-arn "$alias" --name by-alias --query executionArn --output text)
+check "start-execution through the alias runs version 1" '[ "$(wait_done "$aex")" = SUCCEEDED ] && [ "$(aws stepfunctions describe-execution --execution-arn "$aex" --query "[output,stateMachineVersionArn,stateMachineAliasArn]" --output text)" = "\"one\"	$vbase:1	$alias" ]'
+check "list-executions of the alias" '[ "$(aws stepfunctions list-executions --state-machine-arn "$alias" --query "executions[].name" --output text)" = by-alias ]'
+err=$(aws stepfunctions delete-state-machine-version --state-machine-version-arn "$vbase:1" 2>&1)
+check "delete-state-machine-version of a routed version -> ConflictException" '[[ "$err" == *ConflictException*"[live]"* ]]'
+aws stepfunctions update-state-machine-alias --state-machine-alias-arn "$alias" --routing-configuration "stateMachineVersionArn=$vbase:1,weight=50" "stateMachineVersionArn=$vbase:2,weight=50" >/dev/null
+check "update-state-machine-alias: two routes" '[ "$(aws stepfunctions describe-state-machine-alias --state-machine-alias-arn "$alias" --query "routingConfiguration[].weight" --output text)" = "50	50" ]'
+aws stepfunctions delete-state-machine-alias --state-machine-alias-arn "$alias" >/dev/null
+check "delete-state-machine-alias" '[ "$(aws stepfunctions list-state-machine-aliases --state-machine-arn "$vbase" --query "length(stateMachineAliases)" --output text)" = 0 ]'
 echo "$failed failed"
 [ "$failed" = 0 ]
