@@ -92,13 +92,17 @@ func (f *fanout) follow(prev int64) {
 	f.free = slices.DeleteFunc(f.free, func(id int64) bool { return id == prev })
 }
 
-// iterationStart returns the event the recorded MapIterationStarted of
-// Map state name's iteration index follows: started (the MapStateStarted
-// event), or the last event of an iteration of the same Map state that
-// ended before it (one a MapIterationSucceeded of name follows). Replaying,
-// iterations start in whatever order their goroutines run, so which ended
-// iteration a waiting one follows comes from the record.
+// iterationStart returns, when replaying (rp is not nil), the event the
+// recorded MapIterationStarted of Map state name's iteration index
+// follows: started (the MapStateStarted event), or the last event of an
+// iteration of the same Map state that ended before it (one a
+// MapIterationSucceeded of name follows). Replaying, iterations start in
+// whatever order their goroutines run, so which ended iteration a waiting
+// one follows comes from the record.
 func (rp *replayLog) iterationStart(name string, index int, started int64) (int64, bool) {
+	if rp == nil {
+		return 0, false
+	}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	ofMap := func(prev int64) bool {

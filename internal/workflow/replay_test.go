@@ -205,6 +205,8 @@ func TestReplay_EveryPrefixGivesTheUninterruptedHistory(t *testing.T) {
 		  {"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":50,"End":true}}}]}}}`, `{}`, true},
 		{"map, concurrent", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
 		  "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$","Next":"T"},"T":` + task(resSync, "", "") + `}},"End":true}}}`, `{"items":[3,1,2]}`, true},
+		{"map, two at a time", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+		  "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$","Next":"T"},"T":` + task(resSync, "", "") + `}},"End":true}}}`, `{"items":[3,1,5,2]}`, true},
 		{"execution timeout", `{"TimeoutSeconds":100,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"Next":"W2"},"W2":{"Type":"Wait","Seconds":300,"End":true}}}`, `{}`, true},
 	}
 	for _, tt := range tests {

@@ -358,12 +358,15 @@ func (r *stateRun) mapState(ctx context.Context, input any) (any, *StatesError) 
 	failed, anyFailed := 0, false
 	fan := &fanout{}
 	_, err = ex.children(ctx, len(arr), limit, func(ctx context.Context, i int) *StatesError {
-		l := &lane{prev: fan.startAfter(startedID, limit > 0 && i >= limit), nested: true, fan: fan}
-		if ex.replay != nil {
-			if p, ok := ex.replay.iterationStart(st.Name, i, startedID); ok {
-				fan.follow(p)
-				l.prev = p
-			}
+		l := &lane{nested: true, fan: fan}
+		if p, ok := ex.replay.iterationStart(st.Name, i, startedID); ok {
+			fan.follow(p) // replaying: the record says which it follows
+			l.prev = p
+		} else {
+			// Replaying, an iteration the record does not show starts at
+			// the frontier, once the replayed ones have taken theirs.
+			ex.frontier()
+			l.prev = fan.startAfter(startedID, limit > 0 && i >= limit)
 		}
 		ex.rec.emit(l, sfnmodel.HistoryEvent{
 			Type:                            sfnmodel.HistoryEventTypeMapIterationStarted,
