@@ -82,11 +82,10 @@ func (r *runner) stopRetry(ctx context.Context, name, id string, timeout time.Du
 	}
 }
 
-// follow copies a container's output into the log sink (from since, whose
-// first atLast lines are stored already), polls its health when it has a
-// health check, and, once it has exited and its output is drained, sends its
-// exit event.
-func (r *runner) follow(ctx context.Context, name, id string, since time.Time, atLast int) {
+// follow copies a container's output into the log sink (after pos, what
+// the sink holds already), polls its health when it has a health check,
+// and, once it has exited and its output is drained, sends its exit event.
+func (r *runner) follow(ctx context.Context, name, id string, pos *runtime.LogPosition) {
 	ci := r.info[name]
 	done := make(chan struct{})
 	if r.defs[name].HealthCheck != nil {
@@ -94,7 +93,6 @@ func (r *runner) follow(ctx context.Context, name, id string, since time.Time, a
 	}
 	go func() {
 		defer close(done)
-		pos := runtime.NewLogPosition(since, atLast)
 		// Follow the output until the container stops; when the runtime
 		// goes away meanwhile, resume after the last stored line once it is
 		// back.
@@ -192,9 +190,12 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 		if len(batch) == 0 {
 			return
 		}
+		// The position after the batch is stored with it: a restarted
+		// agent resumes right after what was stored, on each stream.
+		mark := pos.Mark().String()
 		var err error
 		for try := 0; try < appendRetries; try++ {
-			if err = r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch); err == nil {
+			if err = r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch, mark); err == nil {
 				break
 			}
 			select {

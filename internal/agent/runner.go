@@ -528,7 +528,7 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	}
 	r.info[name] = ci
 	r.state = r.state.ContainerStarted(name)
-	r.follow(ctx, name, id, time.Time{}, 0)
+	r.follow(ctx, name, id, runtime.NewLogPosition(time.Time{}, 0))
 	r.report(rep)
 	return true
 }
@@ -660,14 +660,34 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 			}
 			r.info[c.Name] = ci
 		}
-		last, atLast, err := r.a.opts.Logs.LastEventTime(ctx, ci.LogGroup, ci.LogStream)
-		if err != nil {
-			r.a.opts.Log.Warn("container output: cannot find where it stopped; reading it all again", "task", r.spec.ID, "container", c.Name, "err", err)
-			last, atLast = time.Time{}, 0
-		}
 		r.state = r.state.ContainerStarted(c.Name)
-		r.follow(ctx, c.Name, st.ID, last, atLast)
+		r.follow(ctx, c.Name, st.ID, r.storedPosition(ctx, c.Name, ci))
 	}
 	r.report(rep)
 	return true
+}
+
+// storedPosition returns how far the sink holds a container's output: the
+// mark stored with its last lines, or, for a stream stored without marks,
+// its last line's millisecond (which can lose a line of one stream stamped
+// before a line of the other stored already).
+func (r *runner) storedPosition(ctx context.Context, name string, ci ContainerInfo) *runtime.LogPosition {
+	mark, err := r.a.opts.Logs.Mark(ctx, ci.LogGroup, ci.LogStream)
+	if err == nil && mark != "" {
+		m, perr := runtime.ParseLogMark(mark)
+		if perr == nil {
+			return runtime.NewLogPositionAt(m)
+		}
+		err = perr
+	}
+	var last time.Time
+	var atLast int
+	if err == nil {
+		last, atLast, err = r.a.opts.Logs.LastEventTime(ctx, ci.LogGroup, ci.LogStream)
+	}
+	if err != nil {
+		r.a.opts.Log.Warn("container output: cannot find where it stopped; reading it all again", "task", r.spec.ID, "container", name, "err", err)
+		last, atLast = time.Time{}, 0
+	}
+	return runtime.NewLogPosition(last, atLast)
 }

@@ -466,6 +466,23 @@ func (r *Runtime) Print(id string, stream runtime.Stream, lines ...string) error
 	return nil
 }
 
+// PrintLines adds output lines to a running container as they are, with
+// their streams and times, in the order given: as Docker records them, a
+// line may come after a later-stamped line of the other stream.
+func (r *Runtime) PrintLines(id string, lines ...runtime.LogLine) error {
+	c, err := r.lookup("print", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.status != running {
+		return fmt.Errorf("fake: print %s: container is not running", id)
+	}
+	c.out.Add(lines...)
+	return nil
+}
+
 // Logs delivers the container's output; with Follow it returns once the
 // container exited and all output was delivered.
 func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, fn func(runtime.LogLine)) error {
