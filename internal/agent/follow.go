@@ -213,20 +213,52 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 			batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
 		}
 	}
-	// Each batch holds what has arrived, up to maxLogBatch lines kept.
-	var got []runtime.LogLine
-	for open := true; open; {
-		got, open = lines.take(got[:0], maxLogBatch, true)
-		for _, l := range got {
-			add(l)
+	// Each batch holds what has arrived and is ready in time order (see
+	// interleave), up to about maxLogBatch lines.
+	var (
+		got, ready []runtime.LogLine
+		order      interleave
+		timer      *time.Timer
+	)
+	defer func() {
+		if timer != nil {
+			timer.Stop()
 		}
-		for open && len(batch) < maxLogBatch {
-			if got, open = lines.take(got[:0], maxLogBatch-len(batch), false); len(got) == 0 {
-				break
+	}()
+	for open := true; open || len(order.held) > 0; {
+		var wake <-chan time.Time
+		if due, ok := order.due(); ok && open {
+			d := max(time.Until(due), time.Millisecond)
+			if timer == nil {
+				timer = time.NewTimer(d)
+			} else {
+				timer.Reset(d)
 			}
-			for _, l := range got {
-				add(l)
+			wake = timer.C
+		}
+		if open {
+			got, open = lines.takeBy(got[:0], maxLogBatch, true, wake)
+			for n := len(got); open && n > 0 && n < maxLogBatch; {
+				if got, open = lines.take(got, maxLogBatch-n, false); len(got) == n {
+					break
+				}
+				n = len(got)
 			}
+		}
+		if timer != nil && !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		now := time.Now()
+		for _, l := range got {
+			order.add(l, now)
+		}
+		got = got[:0]
+		ready = order.ready(ready[:0], now, !open)
+		for _, l := range ready {
+			add(l)
 		}
 		flush()
 	}
