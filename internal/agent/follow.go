@@ -82,11 +82,10 @@ func (r *runner) stopRetry(ctx context.Context, name, id string, timeout time.Du
 	}
 }
 
-// follow copies a container's output into the log sink (from since, whose
-// first atLast lines are stored already), polls its health when it has a
-// health check, and, once it has exited and its output is drained, sends its
-// exit event.
-func (r *runner) follow(ctx context.Context, name, id string, since time.Time, atLast int) {
+// follow copies a container's output into the log sink (after pos, what
+// the sink holds already), polls its health when it has a health check,
+// and, once it has exited and its output is drained, sends its exit event.
+func (r *runner) follow(ctx context.Context, name, id string, pos *runtime.LogPosition) {
 	ci := r.info[name]
 	done := make(chan struct{})
 	if r.defs[name].HealthCheck != nil {
@@ -94,7 +93,6 @@ func (r *runner) follow(ctx context.Context, name, id string, since time.Time, a
 	}
 	go func() {
 		defer close(done)
-		pos := runtime.NewLogPosition(since, atLast)
 		// Follow the output until the container stops; when the runtime
 		// goes away meanwhile, resume after the last stored line once it is
 		// back.
@@ -192,9 +190,12 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 		if len(batch) == 0 {
 			return
 		}
+		// The position after the batch is stored with it: a restarted
+		// agent resumes right after what was stored, on each stream.
+		mark := pos.Mark().String()
 		var err error
 		for try := 0; try < appendRetries; try++ {
-			if err = r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch); err == nil {
+			if err = r.a.opts.Logs.Append(context.WithoutCancel(ctx), group, stream, batch, mark); err == nil {
 				break
 			}
 			select {
@@ -212,20 +213,52 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 			batch = append(batch, LogEvent{Time: l.Time, Message: l.Text})
 		}
 	}
-	// Each batch holds what has arrived, up to maxLogBatch lines kept.
-	var got []runtime.LogLine
-	for open := true; open; {
-		got, open = lines.take(got[:0], maxLogBatch, true)
-		for _, l := range got {
-			add(l)
+	// Each batch holds what has arrived and is ready in time order (see
+	// interleave), up to about maxLogBatch lines.
+	var (
+		got, ready []runtime.LogLine
+		order      interleave
+		timer      *time.Timer
+	)
+	defer func() {
+		if timer != nil {
+			timer.Stop()
 		}
-		for open && len(batch) < maxLogBatch {
-			if got, open = lines.take(got[:0], maxLogBatch-len(batch), false); len(got) == 0 {
-				break
+	}()
+	for open := true; open || len(order.held) > 0; {
+		var wake <-chan time.Time
+		if due, ok := order.due(); ok && open {
+			d := max(time.Until(due), time.Millisecond)
+			if timer == nil {
+				timer = time.NewTimer(d)
+			} else {
+				timer.Reset(d)
 			}
-			for _, l := range got {
-				add(l)
+			wake = timer.C
+		}
+		if open {
+			got, open = lines.takeBy(got[:0], maxLogBatch, true, wake)
+			for n := len(got); open && n > 0 && n < maxLogBatch; {
+				if got, open = lines.take(got, maxLogBatch-n, false); len(got) == n {
+					break
+				}
+				n = len(got)
 			}
+		}
+		if timer != nil && !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		now := time.Now()
+		for _, l := range got {
+			order.add(l, now)
+		}
+		got = got[:0]
+		ready = order.ready(ready[:0], now, !open)
+		for _, l := range ready {
+			add(l)
 		}
 		flush()
 	}

@@ -153,7 +153,8 @@ func (r *reports) waitStopped(t *testing.T, id string) Report {
 
 type discardLogs struct{}
 
-func (discardLogs) Append(context.Context, string, string, []LogEvent) error { return nil }
+func (discardLogs) Append(context.Context, string, string, []LogEvent, string) error { return nil }
+func (discardLogs) Mark(context.Context, string, string) (string, error)             { return "", nil }
 func (discardLogs) LastEventTime(context.Context, string, string) (time.Time, int, error) {
 	return time.Time{}, 0, nil
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"sync"
+	"time"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -62,6 +63,12 @@ func (q *lineQueue) close() {
 // waits until there is a line or the queue is closed; it returns false
 // once the queue is closed and empty.
 func (q *lineQueue) take(dst []runtime.LogLine, max int, wait bool) ([]runtime.LogLine, bool) {
+	return q.takeBy(dst, max, wait, nil)
+}
+
+// takeBy is take that, waiting, also returns (with no line) once wake
+// fires.
+func (q *lineQueue) takeBy(dst []runtime.LogLine, max int, wait bool, wake <-chan time.Time) ([]runtime.LogLine, bool) {
 	for {
 		q.mu.Lock()
 		if n := min(len(q.lines), max); n > 0 {
@@ -81,6 +88,10 @@ func (q *lineQueue) take(dst []runtime.LogLine, max int, wait bool) ([]runtime.L
 		if !wait {
 			return dst, true
 		}
-		<-q.ready
+		select {
+		case <-q.ready:
+		case <-wake:
+			return dst, true
+		}
 	}
 }

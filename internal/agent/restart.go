@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 )
 
@@ -69,6 +70,6 @@ func (r *runner) restart(ctx context.Context, ev exitEvent) bool {
 	tr.last = r.now()
 	r.restarts[ev.name] = tr
 	r.a.opts.Log.Info("restart policy: container restarted", "task", r.spec.ID, "container", ev.name, "exitCode", code, "restartCount", tr.count)
-	r.follow(ctx, ev.name, ci.RuntimeID, since, 0)
+	r.follow(ctx, ev.name, ci.RuntimeID, runtime.NewLogPosition(since, 0))
 	return true
 }

@@ -209,11 +209,11 @@ func (r *runner) run(ctx context.Context) {
 		// Adopted tasks get their credentials and endpoints back.
 		r.prepare(ctx, rep, true)
 	}
-	if !r.state.Provisioned && r.state.Desired != taskstate.Stopped {
+	if !r.state.Provisioned && !r.stopRequested(rep) {
 		if !adopting {
 			r.prepare(ctx, rep, false)
 		}
-		if r.state.Desired != taskstate.Stopped {
+		if !r.stopRequested(rep) {
 			r.sync(rep)
 			if err := r.provision(ctx); err != nil {
 				if ctx.Err() != nil {
@@ -225,10 +225,51 @@ func (r *runner) run(ctx context.Context) {
 		r.state.Provisioned = true
 		r.report(rep)
 	}
-	if r.pullStoppedAt.IsZero() && r.state.Desired != taskstate.Stopped {
+	if r.pullStoppedAt.IsZero() && !r.stopRequested(rep) {
 		r.pull(ctx, rep)
 	}
 	r.loop(ctx, rep)
+}
+
+// stopRequested records a stop request that has arrived, if any, and
+// reports whether the task is to stop. The runner asks it before each step
+// that would take the task further (provisioning, each pull, each create
+// and start), so that a task stopped while PENDING never starts a
+// container: as on ECS, desired STOPPED before RUNNING goes to STOPPED.
+func (r *runner) stopRequested(rep context.Context) bool {
+	select {
+	case s := <-r.stop:
+		r.state = r.state.RequestStop(s.code, s.reason, r.now())
+		r.report(rep)
+	default:
+	}
+	return r.state.Desired == taskstate.Stopped
+}
+
+// untilStop runs fn with a context that ends when a stop request arrives,
+// so that a step that may take long (an image pull) is cut short; the
+// request is then recorded as stopRequested would. It reports whether the
+// task is to stop.
+func (r *runner) untilStop(ctx, rep context.Context, fn func(context.Context)) bool {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done, got := make(chan struct{}), make(chan *stopRequest, 1)
+	go func() {
+		select {
+		case s := <-r.stop:
+			cancel()
+			got <- &s
+		case <-done:
+			got <- nil
+		}
+	}()
+	fn(sctx)
+	close(done)
+	if s := <-got; s != nil {
+		r.state = r.state.RequestStop(s.code, s.reason, r.now())
+		r.report(rep)
+	}
+	return r.state.Desired == taskstate.Stopped
 }
 
 // pull makes every image available, recording pullStartedAt/pullStoppedAt.
@@ -239,7 +280,7 @@ func (r *runner) pull(ctx, rep context.Context) {
 	r.pullStartedAt = r.now()
 	pulled := map[string]error{}
 	for _, cd := range r.spec.Definition.ContainerDefinitions {
-		if r.state.Desired == taskstate.Stopped {
+		if r.stopRequested(rep) {
 			break
 		}
 		if r.containerStatus(cd.Name) != taskstate.ContainerPending {
@@ -253,10 +294,17 @@ func (r *runner) pull(ctx, rep context.Context) {
 		err, seen := pulled[key]
 		if !seen {
 			var res runtime.PullResult
-			if ap, ok := r.rt.(runtime.AuthPuller); ok && auth != nil {
-				res, err = ap.PullAuth(ctx, cd.Image, r.a.opts.PullBehavior, *auth)
-			} else {
-				res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
+			stop := r.untilStop(ctx, rep, func(ctx context.Context) {
+				if ap, ok := r.rt.(runtime.AuthPuller); ok && auth != nil {
+					res, err = ap.PullAuth(ctx, cd.Image, r.a.opts.PullBehavior, *auth)
+				} else {
+					res, err = r.rt.Pull(ctx, cd.Image, r.a.opts.PullBehavior)
+				}
+			})
+			if stop {
+				// Stopped while pulling: no container of the task starts,
+				// and the pull cut short is no failure.
+				break
 			}
 			pulled[key] = err
 			if err == nil {
@@ -447,6 +495,15 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	// instruction the container may ask the task metadata and credentials
 	// endpoints, which find it (and check the caller's address) by this id.
 	r.publish(rep)
+	if r.stopRequested(rep) {
+		// Stopped while it was created: it never starts, and goes (a
+		// created container would otherwise be kept, never having exited).
+		r.sync(rep)
+		if err := r.rt.Remove(ctx, id); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			r.a.opts.Log.Warn("remove a container the task's stop left unstarted", "task", r.spec.ID, "container", name, "err", err)
+		}
+		return false
+	}
 	if err := r.rt.Start(ctx, id); err != nil {
 		if ctx.Err() != nil {
 			return false
@@ -471,7 +528,7 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	}
 	r.info[name] = ci
 	r.state = r.state.ContainerStarted(name)
-	r.follow(ctx, name, id, time.Time{}, 0)
+	r.follow(ctx, name, id, runtime.NewLogPosition(time.Time{}, 0))
 	r.report(rep)
 	return true
 }
@@ -603,14 +660,34 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 			}
 			r.info[c.Name] = ci
 		}
-		last, atLast, err := r.a.opts.Logs.LastEventTime(ctx, ci.LogGroup, ci.LogStream)
-		if err != nil {
-			r.a.opts.Log.Warn("container output: cannot find where it stopped; reading it all again", "task", r.spec.ID, "container", c.Name, "err", err)
-			last, atLast = time.Time{}, 0
-		}
 		r.state = r.state.ContainerStarted(c.Name)
-		r.follow(ctx, c.Name, st.ID, last, atLast)
+		r.follow(ctx, c.Name, st.ID, r.storedPosition(ctx, c.Name, ci))
 	}
 	r.report(rep)
 	return true
+}
+
+// storedPosition returns how far the sink holds a container's output: the
+// mark stored with its last lines, or, for a stream stored without marks,
+// its last line's millisecond (which can lose a line of one stream stamped
+// before a line of the other stored already).
+func (r *runner) storedPosition(ctx context.Context, name string, ci ContainerInfo) *runtime.LogPosition {
+	mark, err := r.a.opts.Logs.Mark(ctx, ci.LogGroup, ci.LogStream)
+	if err == nil && mark != "" {
+		m, perr := runtime.ParseLogMark(mark)
+		if perr == nil {
+			return runtime.NewLogPositionAt(m)
+		}
+		err = perr
+	}
+	var last time.Time
+	var atLast int
+	if err == nil {
+		last, atLast, err = r.a.opts.Logs.LastEventTime(ctx, ci.LogGroup, ci.LogStream)
+	}
+	if err != nil {
+		r.a.opts.Log.Warn("container output: cannot find where it stopped; reading it all again", "task", r.spec.ID, "container", name, "err", err)
+		last, atLast = time.Time{}, 0
+	}
+	return runtime.NewLogPosition(last, atLast)
 }

@@ -102,12 +102,17 @@ type LogEvent struct {
 }
 
 // LogSink stores container output. Append creates the group and stream when
-// they do not exist. LastEventTime returns the time of the newest stored
-// event of a stream (zero when there is none) and how many stored events
-// carry that same millisecond, used to resume after a restart without
-// losing or repeating a line.
+// they do not exist, and stores mark, the agent's position in the
+// container's output after these events (runtime.LogMark), with them in one
+// transaction; Mark returns the mark stored last ("" when none), from which
+// a restarted agent resumes without losing or repeating a line of either
+// stream. LastEventTime returns the time of the newest stored event of a
+// stream (zero when there is none) and how many stored events carry that
+// same millisecond: the agent resumes from it only a stream stored without
+// marks (by an older version).
 type LogSink interface {
-	Append(ctx context.Context, group, stream string, events []LogEvent) error
+	Append(ctx context.Context, group, stream string, events []LogEvent, mark string) error
+	Mark(ctx context.Context, group, stream string) (string, error)
 	LastEventTime(ctx context.Context, group, stream string) (last time.Time, atLast int, err error)
 }
 

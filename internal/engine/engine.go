@@ -305,15 +305,23 @@ func (e *Engine) Close() error {
 // logSink adapts the log store to the agent.
 type logSink struct{ s *logs.Store }
 
-func (l logSink) Append(ctx context.Context, group, stream string, events []agent.LogEvent) error {
+func (l logSink) Append(ctx context.Context, group, stream string, events []agent.LogEvent, mark string) error {
 	evs := make([]logs.Event, len(events))
 	for i, ev := range events {
 		evs[i] = logs.Event{Timestamp: ev.Time.UnixMilli(), Message: ev.Message}
 	}
-	if err := l.s.Append(ctx, group, stream, evs); err != nil {
+	if err := l.s.AppendMarked(ctx, group, stream, evs, mark); err != nil {
 		return fmt.Errorf("engine: store log events: %w", err)
 	}
 	return nil
+}
+
+func (l logSink) Mark(ctx context.Context, group, stream string) (string, error) {
+	mark, err := l.s.WriterMark(ctx, group, stream)
+	if errors.Is(err, logs.ErrNotFound) {
+		return "", nil
+	}
+	return mark, err
 }
 
 func (l logSink) LastEventTime(ctx context.Context, group, stream string) (time.Time, int, error) {

@@ -25,6 +25,14 @@ type Event struct {
 // dropped, as CloudWatch Logs refuses them. Every event gets the same
 // ingestion time.
 func (s *Store) Append(ctx context.Context, group, stream string, events []Event) error {
+	return s.AppendMarked(ctx, group, stream, events, "")
+}
+
+// AppendMarked is Append that also records mark, the writer's position in
+// the source it copies into the stream, in the same transaction (unless
+// mark is ""): a writer stopped at any moment finds with WriterMark exactly
+// how far what was stored goes.
+func (s *Store) AppendMarked(ctx context.Context, group, stream string, events []Event, mark string) error {
 	if slices.ContainsFunc(events, func(e Event) bool { return e.Message == "" }) {
 		events = slices.DeleteFunc(slices.Clone(events), func(e Event) bool { return e.Message == "" })
 	}
@@ -53,6 +61,9 @@ func (s *Store) Append(ctx context.Context, group, stream string, events []Event
 				_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
 			}
 		}
+	}
+	if err == nil && mark != "" {
+		_, err = tx.StmtContext(ctx, s.setMark).ExecContext(ctx, mark, id)
 	}
 	if err != nil {
 		tx.Rollback()
@@ -238,4 +249,18 @@ func (s *Store) streamSeq(ctx context.Context, q querier, id int64) (int64, erro
 		return 0, fmt.Errorf("logs: read stream sequence: %w", err)
 	}
 	return seq, nil
+}
+
+// WriterMark returns the mark stored by the stream's last AppendMarked with
+// one ("" when there is none); ErrNotFound when the stream does not exist.
+func (s *Store) WriterMark(ctx context.Context, group, stream string) (string, error) {
+	id, err := s.streamID(ctx, s.db, group, stream)
+	if err != nil {
+		return "", err
+	}
+	var mark sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT writer_mark FROM logs_streams WHERE id = ?`, id).Scan(&mark); err != nil {
+		return "", fmt.Errorf("logs: read writer mark: %w", err)
+	}
+	return mark.String, nil
 }

@@ -45,6 +45,9 @@ var migrations = []string{
 		message   TEXT    NOT NULL
 	);
 	CREATE INDEX logs_events_stream ON logs_events (stream_id);`,
+	// The position of the writer that copies a source into the stream
+	// (AppendMarked), committed with the events it stored.
+	`ALTER TABLE logs_streams ADD COLUMN writer_mark TEXT;`,
 }
 
 // Defaults used when Options leave them empty.
@@ -98,6 +101,7 @@ type Store struct {
 
 	insert    [insertSizes]*sql.Stmt // insert[k] inserts 1<<k rows
 	updStream *sql.Stmt
+	setMark   *sql.Stmt
 	closeOnce sync.Once
 	prepared  []*sql.Stmt
 }
@@ -158,6 +162,7 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 		seq            = seq + ?5
 		WHERE id = ?6
 		RETURNING seq`)
+	s.setMark = prep(`UPDATE logs_streams SET writer_mark = ? WHERE id = ?`)
 	if perr != nil {
 		s.Close()
 		return nil, perr

@@ -1,6 +1,9 @@
 package runtime
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Resuming a read of a container's output.
 //
@@ -16,9 +19,17 @@ import "time"
 // PositionWindow, and a resumed read starts at the oldest of the streams'
 // last lines (no earlier than PositionWindow before the newest line; exactly
 // that when a stream has received nothing yet), skipping on each stream the
-// lines it counted from there. A resumed read delivers the same lines in the
-// same order as the first one (the output only grows), so the lines it
-// repeats are exactly the first ones of each stream it counted.
+// lines it counted from there. A resumed read delivers the same lines of
+// each stream in the same order as the first one (the output only grows),
+// so the lines it repeats are exactly the first ones of each stream it
+// counted.
+//
+// A reader that stores what it receives saves its position with what it
+// stores, as a LogMark (Mark), in the same transaction: a reader started
+// again after a crash resumes from the mark (NewLogPositionAt) and neither
+// loses nor repeats a line of either stream. The time of the last line
+// stored is not enough: the other stream may still have lines stamped
+// earlier to come.
 
 const (
 	// PositionGrain is the interval a LogPosition counts lines in.
@@ -45,6 +56,9 @@ type streamPosition struct {
 	last  time.Time
 	grain []grainCount // oldest first, from PositionWindow before newest
 	skip  int          // lines still to skip in this read
+	// base is how many of the stream's first lines from since the reader
+	// had before (NewLogPositionAt) and has not been delivered again yet.
+	base int
 }
 
 type grainCount struct {
@@ -62,28 +76,116 @@ func NewLogPosition(since time.Time, skip int) *LogPosition {
 // Resume returns the Since of the next read, and arms Keep to skip the
 // lines that read repeats.
 func (p *LogPosition) Resume() time.Time {
+	since, from := p.start()
+	for _, s := range p.streams {
+		s.skip = s.counted(from)
+	}
+	return since
+}
+
+// start returns where the next read starts, and the grain from which the
+// lines received count as ones it repeats.
+func (p *LogPosition) start() (time.Time, int64) {
 	if p.newest.IsZero() {
-		return p.since
+		return p.since, grainStart(p.since)
 	}
 	from := grainStart(p.newest.Add(-PositionWindow))
 	if oldest, ok := p.oldestLast(); ok && oldest > from {
 		from = oldest
 	}
 	since := time.Unix(0, from)
-	if p.since.After(since) {
-		// Every line received is from since on: the grains counted
-		// hold them all.
-		since = p.since
+	if p.since.After(since) || p.pending() {
+		// Every line received is from since on (the grains counted hold
+		// them all), or lines the reader had before are still to come:
+		// read from since again.
+		since, from = p.since, min(from, grainStart(p.since))
+	}
+	return since, from
+}
+
+// pending reports whether lines the reader had before (NewLogPosition's
+// skip, NewLogPositionAt's mark) have not all been delivered again.
+func (p *LogPosition) pending() bool {
+	if p.skipAny > 0 {
+		return true
 	}
 	for _, s := range p.streams {
-		s.skip = 0
-		for _, g := range s.grain {
-			if g.start >= from {
-				s.skip += g.n
-			}
+		if s.base > 0 {
+			return true
 		}
 	}
-	return since
+	return false
+}
+
+// counted returns how many lines the stream received in the grains from
+// from on.
+func (s *streamPosition) counted(from int64) int {
+	n := 0
+	for _, g := range s.grain {
+		if g.start >= from {
+			n += g.n
+		}
+	}
+	return n
+}
+
+// LogMark is a LogPosition saved: a read from Since whose first Stdout
+// lines of stdout, Stderr lines of stderr and, before those, Any lines of
+// either stream the reader already has.
+type LogMark struct {
+	Since               time.Time
+	Stdout, Stderr, Any int
+}
+
+// Mark returns the reader's position, to resume from with
+// NewLogPositionAt.
+func (p *LogPosition) Mark() LogMark {
+	since, from := p.start()
+	m := LogMark{Since: since, Any: p.skipAny}
+	if s := p.streams[Stdout]; s != nil {
+		m.Stdout = s.counted(from) + s.base
+	}
+	if s := p.streams[Stderr]; s != nil {
+		m.Stderr = s.counted(from) + s.base
+	}
+	return m
+}
+
+// NewLogPositionAt returns the position a reader saved as m.
+func NewLogPositionAt(m LogMark) *LogPosition {
+	p := NewLogPosition(m.Since, m.Any)
+	for st, n := range map[Stream]int{Stdout: m.Stdout, Stderr: m.Stderr} {
+		if n > 0 {
+			p.streams[st] = &streamPosition{base: n}
+		}
+	}
+	return p
+}
+
+// String encodes m as "<since in Unix nanoseconds> <stdout> <stderr> <any>"
+// (since 0 when zero), which ParseLogMark reads.
+func (m LogMark) String() string {
+	var ns int64
+	if !m.Since.IsZero() {
+		ns = m.Since.UnixNano()
+	}
+	return fmt.Sprintf("%d %d %d %d", ns, m.Stdout, m.Stderr, m.Any)
+}
+
+// ParseLogMark reads a LogMark written by String.
+func ParseLogMark(s string) (LogMark, error) {
+	var ns int64
+	var m LogMark
+	if _, err := fmt.Sscanf(s, "%d %d %d %d", &ns, &m.Stdout, &m.Stderr, &m.Any); err != nil {
+		return LogMark{}, fmt.Errorf("runtime: log mark %q: %w", s, err)
+	}
+	if m.Stdout < 0 || m.Stderr < 0 || m.Any < 0 {
+		return LogMark{}, fmt.Errorf("runtime: log mark %q: negative count", s)
+	}
+	if ns != 0 {
+		m.Since = time.Unix(0, ns)
+	}
+	return m, nil
 }
 
 // oldestLast returns the grain of the oldest last line of stdout and
@@ -110,6 +212,11 @@ func (p *LogPosition) Keep(st Stream, t time.Time) bool {
 		s.skip--
 		return false
 	}
+	if s != nil && s.base > 0 {
+		s.base--
+		p.record(st, t)
+		return false
+	}
 	if p.skipAny > 0 {
 		p.skipAny--
 		p.record(st, t)
@@ -134,6 +241,9 @@ func (p *LogPosition) record(st Stream, t time.Time) {
 	}
 	if t.After(p.newest) {
 		p.newest = t
+		if p.pending() {
+			return // a resumed read starts at since: keep every grain
+		}
 		// Forget the grains a resumed read can no longer start in.
 		floor := grainStart(t.Add(-PositionWindow))
 		for _, s := range p.streams {

@@ -143,3 +143,58 @@ func TestLogPosition_SkipsWhatAStoreHolds(t *testing.T) {
 		t.Errorf("kept %q; want %q", got, want)
 	}
 }
+
+// TestLogPosition_MarkResumesAfterACrash checks that a reader that saved
+// its Mark with what it kept, stopped at any line (twice), and started again
+// from the saved mark keeps every line once, though the two streams are
+// recorded out of time order: the time of the last line kept is not where
+// the other stream stops.
+func TestLogPosition_MarkResumesAfterACrash(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	restore := func(p *runtime.LogPosition) *runtime.LogPosition {
+		m, err := runtime.ParseLogMark(p.Mark().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runtime.NewLogPositionAt(m)
+	}
+	for trial := range 30 {
+		output := randomOutput(r, 40)
+		want := make([]string, len(output))
+		for i, e := range output {
+			want[i] = e.text
+		}
+		for first := range len(output) + 1 {
+			for second := range len(output) + 1 {
+				p := runtime.NewLogPosition(time.Time{}, 0)
+				var got []string
+				read(p, output[:first], p.Resume(), &got)
+				p = restore(p)
+				read(p, output[:second], p.Resume(), &got)
+				p = restore(p)
+				read(p, output, p.Resume(), &got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("trial %d, stopped after %d then %d lines: got %q; want %q (output %v)", trial, first, second, got, want, output)
+				}
+			}
+		}
+	}
+}
+
+func TestLogMark_String(t *testing.T) {
+	for _, m := range []runtime.LogMark{
+		{},
+		{Since: t0.Add(123456789), Stdout: 3, Stderr: 0, Any: 2},
+		{Since: t0, Stdout: 0, Stderr: 7},
+	} {
+		got, err := runtime.ParseLogMark(m.String())
+		if err != nil || !got.Since.Equal(m.Since) || got.Stdout != m.Stdout || got.Stderr != m.Stderr || got.Any != m.Any {
+			t.Errorf("ParseLogMark(%q) = %+v, %v; want %+v", m.String(), got, err, m)
+		}
+	}
+	for _, bad := range []string{"", "1 2 3", "x 1 2 3", "1 -1 0 0"} {
+		if _, err := runtime.ParseLogMark(bad); err == nil {
+			t.Errorf("ParseLogMark(%q) succeeded; want an error", bad)
+		}
+	}
+}

@@ -54,6 +54,10 @@ type Behavior struct {
 	// is returned wrapped ("fake: pull <image>: ..."); if it is not already a
 	// runtime error kind, ErrPull, ErrCreate or ErrStart is added.
 	PullErr, CreateErr, StartErr error
+	// PullWait and CreateWait, when not nil, hold Pull and Create until
+	// they are closed (or the call's context ends: the call then fails
+	// with the context's error), as a slow registry or daemon would.
+	PullWait, CreateWait <-chan struct{}
 }
 
 // Exits returns a Behavior that prints lines on stdout and exits with code
@@ -117,6 +121,9 @@ type Runtime struct {
 
 	amu   sync.Mutex // guards auths
 	auths map[string][]runtime.RegistryAuth
+
+	smu     sync.Mutex // guards started
+	started []string
 }
 
 // New returns a Runtime whose containers run until stopped.
@@ -263,9 +270,26 @@ func wrapKind(op, name string, kind, err error) error {
 	return fmt.Errorf("fake: %s %s: %w: %w", op, name, kind, err)
 }
 
-// Pull succeeds unless the image's Behavior has a PullErr.
+// hold waits until gate is closed; the context's error when it ends first.
+func hold(ctx context.Context, gate <-chan struct{}) error {
+	if gate == nil {
+		return nil
+	}
+	select {
+	case <-gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Pull succeeds unless the image's Behavior has a PullErr; it waits for
+// its PullWait first.
 func (r *Runtime) Pull(ctx context.Context, image string, behavior runtime.PullBehavior) (runtime.PullResult, error) {
 	b := r.behavior(runtime.ContainerSpec{Image: image})
+	if err := hold(ctx, b.PullWait); err != nil {
+		return runtime.PullResult{}, fmt.Errorf("fake: pull %s: %w: %w", image, runtime.ErrPull, err)
+	}
 	if b.PullErr != nil {
 		return runtime.PullResult{}, wrapKind("pull", image, runtime.ErrPull, b.PullErr)
 	}
@@ -292,9 +316,13 @@ func (r *Runtime) PullAuths(image string) []runtime.RegistryAuth {
 	return slices.Clone(r.auths[image])
 }
 
-// Create records a container and picks its Behavior.
+// Create records a container and picks its Behavior; it waits for its
+// CreateWait first.
 func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (string, error) {
 	b := r.behavior(spec)
+	if err := hold(ctx, b.CreateWait); err != nil {
+		return "", fmt.Errorf("fake: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
+	}
 	if b.CreateErr != nil {
 		return "", wrapKind("create", spec.Name, runtime.ErrCreate, b.CreateErr)
 	}
@@ -336,12 +364,23 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	}
 	c.status = running
 	c.started = time.Now()
+	r.smu.Lock()
+	r.started = append(r.started, c.spec.Name)
+	r.smu.Unlock()
 	c.printLocked(runtime.Stdout, c.b.Stdout)
 	c.printLocked(runtime.Stderr, c.b.Stderr)
 	if c.b.Exit {
 		c.exitAfterLocked(c.b.Delay, runtime.ExitStatus{ExitCode: c.b.ExitCode, OOMKilled: c.b.OOMKilled, Error: c.b.Error})
 	}
 	return nil
+}
+
+// Started returns the names of the containers Start has run, in order (a
+// container restarted appears again), removed ones included.
+func (r *Runtime) Started() []string {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	return slices.Clone(r.started)
 }
 
 // Wait blocks until the container has exited.
@@ -424,6 +463,23 @@ func (r *Runtime) Print(id string, stream runtime.Stream, lines ...string) error
 		return fmt.Errorf("fake: print %s: container is not running", id)
 	}
 	c.printLocked(stream, lines)
+	return nil
+}
+
+// PrintLines adds output lines to a running container as they are, with
+// their streams and times, in the order given: as Docker records them, a
+// line may come after a later-stamped line of the other stream.
+func (r *Runtime) PrintLines(id string, lines ...runtime.LogLine) error {
+	c, err := r.lookup("print", id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.status != running {
+		return fmt.Errorf("fake: print %s: container is not running", id)
+	}
+	c.out.Add(lines...)
 	return nil
 }
 
