@@ -49,6 +49,27 @@ type Options struct {
 	// Host, when set, registers the machine as the first container
 	// instance of the default cluster (or refreshes it).
 	Host *HostInstance
+	// Forget, when set, is given the log streams of the stopped tasks the
+	// control plane forgets (ExpireStopped, and Open for those that expired
+	// while it was down) before their records are deleted. When it fails
+	// the records stay, and the next Open forgets them again.
+	Forget func(ctx context.Context, streams []LogStream) error
+}
+
+// LogStream is where a container's output went.
+type LogStream struct{ Group, Stream string }
+
+// logStreams returns the log streams of tasks' containers.
+func logStreams(tasks []*taskRecord) []LogStream {
+	var out []LogStream
+	for _, t := range tasks {
+		for _, c := range t.Containers {
+			if c != nil && c.LogGroup != "" && c.LogStream != "" {
+				out = append(out, LogStream{c.LogGroup, c.LogStream})
+			}
+		}
+	}
+	return out
 }
 
 // ControlPlane holds the state of the local ECS.
@@ -57,6 +78,7 @@ type ControlPlane struct {
 	acct     ecs.Account
 	now      func() time.Time
 	keep     time.Duration
+	forget   func(context.Context, []LogStream) error
 	log      *slog.Logger
 	launcher Launcher
 	batch    *batcher
@@ -140,7 +162,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
@@ -258,13 +280,13 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 		return err
 	}
 	cutoff := cp.now().Add(-cp.keep)
-	var expired []string
+	var expired []*taskRecord
 	err = loadRows(ctx, cp.db, `SELECT body FROM tasks ORDER BY seq`, "tasks", func(t *taskRecord) error {
 		if t.Seq > cp.taskSeq {
 			cp.taskSeq = t.Seq
 		}
 		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
-			expired = append(expired, t.ID)
+			expired = append(expired, t)
 			return nil
 		}
 		cp.tasks[t.ID] = t
@@ -276,8 +298,12 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range expired {
-		if _, err := cp.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, id); err != nil {
+	if err := cp.forgetLogs(ctx, logStreams(expired)); err != nil {
+		cp.log.Warn("cannot delete the log streams of expired tasks; their records stay until the next start", "tasks", len(expired), "err", err)
+		expired = nil
+	}
+	for _, t := range expired {
+		if _, err := cp.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, t.ID); err != nil {
 			return fmt.Errorf("controlplane: expire task: %w", err)
 		}
 	}
