@@ -54,6 +54,16 @@ type Options struct {
 	// while it was down) before their records are deleted. When it fails
 	// the records stay, and the next Open forgets them again.
 	Forget func(ctx context.Context, streams []LogStream) error
+	// HostPaths, when set, says which host paths (volumes' host.sourcePath)
+	// tasks may bind-mount: RunTask refuses the others with a
+	// ClientException.
+	HostPaths HostPathChecker
+}
+
+// HostPathChecker decides whether a task may bind-mount a host path; the
+// error says why not, naming the volume.
+type HostPathChecker interface {
+	Check(volume, sourcePath string) error
 }
 
 // LogStream is where a container's output went.
@@ -79,6 +89,7 @@ type ControlPlane struct {
 	now      func() time.Time
 	keep     time.Duration
 	forget   func(context.Context, []LogStream) error
+	hostPath HostPathChecker
 	log      *slog.Logger
 	launcher Launcher
 	batch    *batcher
@@ -162,7 +173,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},

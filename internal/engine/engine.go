@@ -151,7 +151,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	cpOpts := controlplane.Options{
 		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
-		Forget: e.forgetLogs,
+		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
 	}
 	if !opts.NoHostInstance {
 		mem, err := totalMemoryMiB()
