@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -267,6 +268,28 @@ func (cp *ControlPlane) Start(l Launcher) {
 		l.Adopt(s)
 	}
 	cp.startScheduler()
+}
+
+// TasksWithContainers returns the ids of the unfinished tasks that have
+// containers already (Start re-adopts them; their containers were given
+// the task endpoints' address of the previous run).
+func (cp *ControlPlane) TasksWithContainers() []string {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	var ids []string
+	for id, t := range cp.tasks {
+		if t.State.Status.Terminal() {
+			continue
+		}
+		for _, c := range t.Containers {
+			if c != nil && c.RuntimeID != "" {
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func (cp *ControlPlane) load(ctx context.Context) error {
