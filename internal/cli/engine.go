@@ -38,7 +38,10 @@ type engineFlags struct {
 	runtime       string
 	pull          string
 	taskRetention time.Duration
-	keep          time.Duration
+	// taskLogRetention is the default task log group's retention in days
+	// (0: never expire).
+	taskLogRetention int32
+	keep             time.Duration
 	// config declares clusters and container instances (serve --config).
 	config       *serveconfig.Config
 	taskRoles    string
@@ -53,10 +56,20 @@ func (f *engineFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", "docker", `how containers run: "docker" (the Docker Engine), or "process" (entryPoint+command run as host processes, no image; for machines without Docker)`)
 	fs.StringVar(&f.pull, "pull", "default", `image pull behaviour, like the ECS agent's ECS_IMAGE_PULL_BEHAVIOR: "default" (pull, fall back to a cached image), "always", "once", "prefer-cached"`)
 	fs.DurationVar(&f.taskRetention, "task-retention", time.Hour, "how long stopped tasks stay describable")
+	fs.Int32Var(&f.taskLogRetention, "task-log-retention", engine.DefaultTaskLogRetentionDays, "retention policy in days of the default task log group "+ecs.DefaultLogGroup+" when the engine creates it (0: keep the events; else one of the values PutRetentionPolicy accepts, 1, 3, 5, 7, 14, 30, ...)")
 	fs.DurationVar(&f.keep, "container-retention", agent.DefaultContainerRetention, "how long stopped containers are kept before they are removed (the ECS agent's ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION)")
 	fs.StringVar(&f.taskRoles, "task-roles", os.Getenv("ECSRUN_TASK_ROLES"), "file mapping task roles to AWS profiles or keys (default $ECSRUN_TASK_ROLES, else task-roles.yaml in --state-dir)")
 	fs.StringVar(&f.s3Dir, "s3-dir", os.Getenv("ECSRUN_S3_DIR"), "directory standing in for S3: environment file arn:aws:s3:::BUCKET/KEY is DIR/BUCKET/KEY, as are the objects distributed Map states read (ItemReader) and write (ResultWriter) (default $ECSRUN_S3_DIR, else s3 in --state-dir)")
 	fs.StringVar(&f.taskEndpoint, "task-endpoint", "auto", `where the task metadata and credentials endpoints listen: "link-local" (169.254.170.2, as on ECS; may add the address to the loopback interface, which needs root once; as root, port 80 of that address is redirected to the endpoints' own port, leaving host port 80 to the tasks), "loopback" (127.0.0.1), or "auto" (link-local when possible)`)
+}
+
+// taskLogRetentionDays maps --task-log-retention (0: never) to the
+// engine's option (0: the default).
+func taskLogRetentionDays(days int32) int32 {
+	if days == 0 {
+		return engine.NeverExpire
+	}
+	return days
 }
 
 // newRuntime returns the runtime and a check that it is reachable, which
@@ -118,19 +131,20 @@ func (e *env) openEngine(ctx context.Context, f *engineFlags, log *slog.Logger, 
 		return nil, nil, err
 	}
 	eng, err := engine.Open(ctx, engine.Options{
-		StateDir:           e.stateDir,
-		Account:            ecs.Account{Partition: "aws", Region: e.region, ID: e.accountID},
-		Runtime:            rt,
-		PullBehavior:       pull,
-		TaskRetention:      f.taskRetention,
-		ContainerRetention: f.keep,
-		Auth:               auth,
-		Log:                log,
-		Config:             f.config,
-		TaskRolesFile:      f.taskRoles,
-		S3Dir:              f.s3Dir,
-		TaskEndpoint:       endpointMode,
-		MockConfig:         mocks,
+		StateDir:             e.stateDir,
+		Account:              ecs.Account{Partition: "aws", Region: e.region, ID: e.accountID},
+		Runtime:              rt,
+		PullBehavior:         pull,
+		TaskRetention:        f.taskRetention,
+		TaskLogRetentionDays: taskLogRetentionDays(f.taskLogRetention),
+		ContainerRetention:   f.keep,
+		Auth:                 auth,
+		Log:                  log,
+		Config:               f.config,
+		TaskRolesFile:        f.taskRoles,
+		S3Dir:                f.s3Dir,
+		TaskEndpoint:         endpointMode,
+		MockConfig:           mocks,
 	})
 	if err == nil {
 		if err = check(); err != nil {

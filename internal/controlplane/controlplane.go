@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,6 +50,37 @@ type Options struct {
 	// Host, when set, registers the machine as the first container
 	// instance of the default cluster (or refreshes it).
 	Host *HostInstance
+	// Forget, when set, is given the log streams of the stopped tasks the
+	// control plane forgets (ExpireStopped, and Open for those that expired
+	// while it was down) before their records are deleted. When it fails
+	// the records stay, and the next Open forgets them again.
+	Forget func(ctx context.Context, streams []LogStream) error
+	// HostPaths, when set, says which host paths (volumes' host.sourcePath)
+	// tasks may bind-mount: RunTask refuses the others with a
+	// ClientException.
+	HostPaths HostPathChecker
+}
+
+// HostPathChecker decides whether a task may bind-mount a host path; the
+// error says why not, naming the volume.
+type HostPathChecker interface {
+	Check(volume, sourcePath string) error
+}
+
+// LogStream is where a container's output went.
+type LogStream struct{ Group, Stream string }
+
+// logStreams returns the log streams of tasks' containers.
+func logStreams(tasks []*taskRecord) []LogStream {
+	var out []LogStream
+	for _, t := range tasks {
+		for _, c := range t.Containers {
+			if c != nil && c.LogGroup != "" && c.LogStream != "" {
+				out = append(out, LogStream{c.LogGroup, c.LogStream})
+			}
+		}
+	}
+	return out
 }
 
 // ControlPlane holds the state of the local ECS.
@@ -57,6 +89,8 @@ type ControlPlane struct {
 	acct     ecs.Account
 	now      func() time.Time
 	keep     time.Duration
+	forget   func(context.Context, []LogStream) error
+	hostPath HostPathChecker
 	log      *slog.Logger
 	launcher Launcher
 	batch    *batcher
@@ -140,7 +174,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
@@ -236,6 +270,28 @@ func (cp *ControlPlane) Start(l Launcher) {
 	cp.startScheduler()
 }
 
+// TasksWithContainers returns the ids of the unfinished tasks that have
+// containers already (Start re-adopts them; their containers were given
+// the task endpoints' address of the previous run).
+func (cp *ControlPlane) TasksWithContainers() []string {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	var ids []string
+	for id, t := range cp.tasks {
+		if t.State.Status.Terminal() {
+			continue
+		}
+		for _, c := range t.Containers {
+			if c != nil && c.RuntimeID != "" {
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 func (cp *ControlPlane) load(ctx context.Context) error {
 	err := loadRows(ctx, cp.db, `SELECT body FROM clusters`, "clusters", func(c *clusterRecord) error {
 		cp.clusters[c.Name] = c
@@ -258,13 +314,13 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 		return err
 	}
 	cutoff := cp.now().Add(-cp.keep)
-	var expired []string
+	var expired []*taskRecord
 	err = loadRows(ctx, cp.db, `SELECT body FROM tasks ORDER BY seq`, "tasks", func(t *taskRecord) error {
 		if t.Seq > cp.taskSeq {
 			cp.taskSeq = t.Seq
 		}
 		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
-			expired = append(expired, t.ID)
+			expired = append(expired, t)
 			return nil
 		}
 		cp.tasks[t.ID] = t
@@ -276,8 +332,12 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range expired {
-		if _, err := cp.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, id); err != nil {
+	if err := cp.forgetLogs(ctx, logStreams(expired)); err != nil {
+		cp.log.Warn("cannot delete the log streams of expired tasks; their records stay until the next start", "tasks", len(expired), "err", err)
+		expired = nil
+	}
+	for _, t := range expired {
+		if _, err := cp.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, t.ID); err != nil {
 			return fmt.Errorf("controlplane: expire task: %w", err)
 		}
 	}

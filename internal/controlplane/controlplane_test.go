@@ -54,6 +54,8 @@ type fixture struct {
 	cp  *ControlPlane
 	rec *recorder
 	now time.Time
+	// forget is Options.Forget (nil: none).
+	forget func(context.Context, []LogStream) error
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -72,7 +74,7 @@ func (f *fixture) open() {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { db.Close() })
-	cp, err := Open(ctx, Options{DB: db, Account: ecs.DefaultAccountInfo(), Now: func() time.Time { return f.now }})
+	cp, err := Open(ctx, Options{DB: db, Account: ecs.DefaultAccountInfo(), Now: func() time.Time { return f.now }, Forget: f.forget})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -566,5 +568,49 @@ func TestExpireStopped_ForgetsTasksPastTheRetention(t *testing.T) {
 	again, err := f.cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "job", ClientToken: "tok"})
 	if err != nil || len(again.Tasks) != 1 || ecs.ResourceName(again.Tasks[0].TaskArn) == stoppedID {
 		t.Errorf("RunTask with the expired task's token = %+v, %v; want a new task", again, err)
+	}
+}
+
+func TestExpireStopped_ForgetsLogStreamsFirst(t *testing.T) {
+	f := newFixture(t)
+	var fail bool
+	var forgotten []LogStream
+	f.forget = func(ctx context.Context, s []LogStream) error {
+		if fail {
+			return errors.New("disk on fire")
+		}
+		forgotten = append(forgotten, s...)
+		return nil
+	}
+	f.open()
+	ctx := context.Background()
+	id := f.runJob()
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, f.now)
+	st.Provisioned = true
+	st = st.ContainerStarted("app").ContainerStopped("app", ptrInt(0), "", f.now)
+	st.Deprovisioned = true
+	for moved := true; moved; {
+		st, moved = st.Advance(f.now)
+	}
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st, Containers: map[string]*agent.ContainerInfo{
+		"app": {RuntimeID: "c1", LogGroup: "/ecsrun/tasks", LogStream: "job/app/" + id},
+	}})
+	f.now = f.now.Add(2 * time.Hour)
+	fail = true
+	if _, err := f.cp.ExpireStopped(ctx); err == nil {
+		t.Fatal("ExpireStopped with Forget failing = nil; want its error")
+	}
+	var rows int
+	if err := f.cp.db.QueryRow(`SELECT count(*) FROM tasks WHERE id = ?`, id).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("rows of the task after Forget failed: %d (%v); want 1 (kept for the next start)", rows, err)
+	}
+	// The next start forgets it, streams first.
+	fail = false
+	f.open()
+	if want := []LogStream{{"/ecsrun/tasks", "job/app/" + id}}; !slices.Equal(forgotten, want) {
+		t.Errorf("streams forgotten at the start = %v; want %v", forgotten, want)
+	}
+	if err := f.cp.db.QueryRow(`SELECT count(*) FROM tasks WHERE id = ?`, id).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("rows of the task after the start: %d (%v); want none", rows, err)
 	}
 }

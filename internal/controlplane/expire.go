@@ -14,15 +14,18 @@ func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
 	cp.mu.Lock()
 	cutoff := cp.now().Add(-cp.keep)
 	var ids []string
+	var gone []*taskRecord
 	for id, t := range cp.tasks {
 		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
 			ids = append(ids, id)
+			gone = append(gone, t)
 		}
 	}
 	if len(ids) == 0 {
 		cp.mu.Unlock()
 		return 0, nil
 	}
+	streams := logStreams(gone)
 	for _, id := range ids {
 		delete(cp.tasks, id)
 	}
@@ -46,6 +49,10 @@ func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
 	if err := cp.batch.flush(); err != nil {
 		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
 	}
+	if err := cp.forgetLogs(ctx, streams); err != nil {
+		// The records stay: the next Open forgets the tasks again.
+		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
+	}
 	tx, err := cp.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
@@ -60,4 +67,12 @@ func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("controlplane: expire tasks: %w", err)
 	}
 	return len(ids), nil
+}
+
+// forgetLogs hands the log streams of forgotten tasks to Options.Forget.
+func (cp *ControlPlane) forgetLogs(ctx context.Context, streams []LogStream) error {
+	if cp.forget == nil || len(streams) == 0 {
+		return nil
+	}
+	return cp.forget(context.WithoutCancel(ctx), streams)
 }

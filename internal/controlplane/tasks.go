@@ -165,6 +165,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	if err := ecs.CheckVolumeConfigurations(def, in.VolumeConfigurations); err != nil {
 		return nil, err
 	}
+	if err := cp.checkHostPaths(def); err != nil {
+		return nil, err
+	}
 	launchType := string(in.LaunchType)
 	if launchType == "" {
 		launchType = string(ecsmodel.LaunchTypeEC2)
@@ -684,4 +687,21 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		w.Containers = append(w.Containers, wc)
 	}
 	return w
+}
+
+// checkHostPaths refuses a task definition whose host volumes mount a path
+// the engine protects (Options.HostPaths).
+func (cp *ControlPlane) checkHostPaths(def *ecsmodel.TaskDefinition) error {
+	if cp.hostPath == nil {
+		return nil
+	}
+	for _, v := range def.Volumes {
+		if v.Host == nil || v.Host.SourcePath == "" {
+			continue
+		}
+		if err := cp.hostPath.Check(v.Name, v.Host.SourcePath); err != nil {
+			return ecs.Errorf(ecs.ErrClient, "%v", err)
+		}
+	}
+	return nil
 }

@@ -46,6 +46,12 @@ type Options struct {
 	PullBehavior runtime.PullBehavior
 	// TaskRetention is how long stopped tasks stay describable.
 	TaskRetention time.Duration
+	// TaskLogRetentionDays is the retention policy, in days (one of
+	// logs.RetentionDays), of the default task log group
+	// (ecs.DefaultLogGroup) when the engine creates it, and once for the
+	// group of a state directory made before there was one
+	// (DefaultTaskLogRetentionDays when 0; NeverExpire keeps the events).
+	TaskLogRetentionDays int32
 	// ContainerRetention is how long stopped containers are kept before they
 	// are removed (agent.DefaultContainerRetention when 0).
 	ContainerRetention time.Duration
@@ -140,12 +146,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return fail(err)
 	}
-	e.logs, err = logs.Open(ctx, e.db, logs.Options{Region: opts.Account.Region, Account: opts.Account.ID, Now: opts.Now})
-	if err != nil {
+	if e.logs, err = e.openLogs(ctx); err != nil {
 		return fail(err)
 	}
 	cpOpts := controlplane.Options{
 		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
+		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
 	}
 	if !opts.NoHostInstance {
 		mem, err := totalMemoryMiB()
@@ -248,14 +254,35 @@ func (e *Engine) removeExpiredEvery(ctx context.Context, delay, every time.Durat
 			return
 		case <-t.C:
 		}
-		if _, err := e.RemoveExpiredContainers(ctx); err != nil && ctx.Err() == nil {
-			e.opts.Log.Warn("remove expired containers", "err", err)
-		}
-		if _, err := e.cp.ExpireStopped(ctx); err != nil && ctx.Err() == nil {
-			e.opts.Log.Warn("expire stopped tasks", "err", err)
+		if err := e.Tidy(ctx); err != nil && ctx.Err() == nil {
+			e.opts.Log.Warn("engine janitor", "err", err)
 		}
 		t.Reset(every)
 	}
+}
+
+// Tidy does what the engine's janitor does JanitorDelay after the engine
+// opens and every JanitorInterval: it removes the containers of tasks that
+// stopped more than the container retention ago, forgets the tasks that
+// stopped more than the task retention ago (with their log streams in the
+// default task log group), deletes the log events past their group's
+// retention, and gives the space freed back to the file system. It goes on
+// after a step fails and returns every error.
+func (e *Engine) Tidy(ctx context.Context) error {
+	var errs []error
+	if _, err := e.RemoveExpiredContainers(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("remove expired containers: %w", err))
+	}
+	if _, err := e.cp.ExpireStopped(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("expire stopped tasks: %w", err))
+	}
+	if _, err := e.logs.ExpireEvents(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("expire log events: %w", err))
+	}
+	if err := store.Reclaim(ctx, e.db); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // RemoveExpiredContainers removes the containers of tasks that stopped more

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
@@ -41,8 +43,18 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: task metadata endpoint: %w", err)
 	}
-	if ep.Port != st.Port {
-		st.Port = ep.Port
+	if st.URL != "" && !ep.Serves(st.URL) {
+		if tasks := e.cp.TasksWithContainers(); len(tasks) > 0 {
+			warning, err := endpointMoved(st.URL, ep, tasks)
+			if err != nil {
+				ln.Close()
+				return nil, err
+			}
+			opts.Log.Warn(warning, "tasks", len(tasks), "previous", st.URL, "now", ep.URL, "why", ep.NoRedirect+ep.Fallback)
+		}
+	}
+	if ep.Port != st.Port || ep.URL != st.URL {
+		st.Port, st.URL = ep.Port, ep.URL
 		if err := taskmeta.SaveState(opts.StateDir, st); err != nil {
 			ln.Close()
 			return nil, err
@@ -75,6 +87,44 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 		Secrets: secrets.Open(opts.StateDir), Roles: roles, Endpoints: srv, S3Dir: opts.S3Dir,
 		HostProcesses: opts.Runtime.Name() == "process", Log: opts.Log,
 	}), nil
+}
+
+// ErrTaskEndpointMoved: the task endpoints' address of the previous run,
+// where re-adopted containers send their requests, is held by another
+// process.
+var ErrTaskEndpointMoved = errors.New("the task endpoints' address is taken")
+
+// endpointMoved decides whether an engine may start although it no longer
+// serves old, the address of the previous run's endpoints that the
+// containers of tasks were given. It may not (ErrTaskEndpointMoved) when
+// they would send credentials ids and tokens to another process that
+// listens at old now. It may, with a warning, when nothing listens there
+// (their requests fail), or when old is 169.254.170.2:80 and another
+// ecsrun engine owns that port (its redirect takes the requests, which
+// carry no token, and answers them as unknown).
+func endpointMoved(old string, ep taskmeta.Endpoint, tasks []string) (warning string, err error) {
+	addr := strings.TrimPrefix(old, "http://")
+	full := true
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr, full = net.JoinHostPort(addr, "80"), false
+	}
+	holder := ""
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		holder = taskmeta.PortHolder(ap)
+	}
+	shown := tasks
+	if len(shown) > 5 {
+		shown = shown[:5]
+	}
+	running := fmt.Sprintf("the containers of %d running task(s) (%s) reach the task metadata and credentials endpoints at %s", len(tasks), strings.Join(shown, ", "), addr)
+	switch {
+	case !full && ep.Elsewhere:
+		return "another ecsrun engine owns " + addr + " now: " + running + ", and get that engine's answers (their requests carry no token) until this engine owns the port again", nil
+	case holder == "":
+		return running + ", where nothing listens now: their endpoints fail until the engine listens there again (same --task-endpoint, same privileges)", nil
+	}
+	return "", fmt.Errorf("engine: %s, where %s listens now: they would send their credentials requests and authorization tokens to it. Free %s (stop %s) and start the engine again, or remove those tasks' containers (docker ps --filter label=com.amazonaws.ecs.task-arn) first: %w",
+		running, holder, addr, holder, ErrTaskEndpointMoved)
 }
 
 // TaskRolesFile is the file that maps the engine's task roles to

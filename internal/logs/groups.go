@@ -107,7 +107,7 @@ func (s *Store) ensureStream(ctx context.Context, tx *sql.Tx, group, stream stri
 		return id, nil
 	}
 	now := s.nowMS()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO logs_groups (name, creation_time) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, group, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO logs_groups (name, creation_time, retention_days) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, group, now, s.createRetention[group]); err != nil {
 		return 0, fmt.Errorf("logs: create log group %q: %w", group, err)
 	}
 	gid, err := s.groupID(ctx, tx, group)
@@ -172,8 +172,8 @@ func (s *Store) DeleteLogStream(ctx context.Context, group, stream string) error
 }
 
 // PutRetentionPolicy sets how many days the group's events are kept (one of
-// RetentionDays). Expired events are refused by PutLogEvents; they are not
-// purged yet.
+// RetentionDays). PutLogEvents refuses expired events, and ExpireEvents
+// deletes those stored.
 func (s *Store) PutRetentionPolicy(ctx context.Context, group string, days int32) error {
 	if !slices.Contains(RetentionDays, days) {
 		return errf(ErrInvalid, "Invalid retentionInDays %d: it must be one of %s.", days, joinInts(RetentionDays))

@@ -80,9 +80,14 @@ type Options struct {
 	// empty).
 	Region  string
 	Account string
-	// Now is the clock (time.Now when nil); ingestion times and creation
-	// times come from it.
+	// Now is the clock (time.Now when nil); ingestion times, creation
+	// times and the expiry of events come from it.
 	Now func() time.Time
+	// CreateRetention gives a retention, in days (one of RetentionDays), to
+	// the groups named when Append or EnsureStream creates them (the
+	// engine's default task log group); a group created any other way, or
+	// not named, keeps its events until a PutRetentionPolicy.
+	CreateRetention map[string]int32
 }
 
 // Store holds log groups, streams and events in SQLite. It is safe for
@@ -93,6 +98,8 @@ type Store struct {
 	region  string
 	account string
 	now     func() time.Time
+	// createRetention is Options.CreateRetention.
+	createRetention map[string]int32
 
 	// wmu serialises write transactions; streams caches stream ids by
 	// group and stream name for Append (guarded by wmu).
@@ -124,6 +131,8 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 		account: opts.Account,
 		now:     opts.Now,
 		streams: map[streamKey]int64{},
+
+		createRetention: opts.CreateRetention,
 	}
 	if s.region == "" {
 		s.region = DefaultRegion

@@ -22,4 +22,6 @@
 //	    attributes: {stack: blue}
 //	endpoints:
 //	  lambda: http://127.0.0.1:3001
+//	allowHostPaths:            # bind mounts refused otherwise (package hostmounts)
+//	  - /var/run/docker.sock
 package serveconfig

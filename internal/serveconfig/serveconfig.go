@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,10 @@ type File struct {
 	// (lambda, sns, sqs, dynamodb, eventbridge: URL); they win over
 	// AWS_ENDPOINT_URL_<SERVICE>.
 	Endpoints map[string]string `json:"endpoints"`
+	// AllowHostPaths lists host paths (and what is inside them) that tasks
+	// may bind-mount although they hand over the host: the engine's state
+	// directory, the Docker socket, "/" (see package hostmounts).
+	AllowHostPaths []string `json:"allowHostPaths"`
 }
 
 // ClusterDecl declares a cluster.
@@ -126,6 +131,9 @@ type Config struct {
 	// Endpoints maps services (EndpointServices) to the endpoint URLs
 	// workflow Task states call them at.
 	Endpoints map[string]string
+	// AllowHostPaths are absolute host paths tasks may bind-mount although
+	// they are protected (package hostmounts).
+	AllowHostPaths []string
 }
 
 // Instance is one declared container instance.
@@ -213,6 +221,12 @@ func (f *File) expand() (*Config, error) {
 		return nil, err
 	}
 	cfg.EFS = e
+	for i, p := range f.AllowHostPaths {
+		if !path.IsAbs(p) {
+			return nil, fmt.Errorf("allowHostPaths[%d]: %q is not an absolute path; write it from the root, for example /var/run/docker.sock", i, p)
+		}
+		cfg.AllowHostPaths = append(cfg.AllowHostPaths, path.Clean(p))
+	}
 	return cfg, nil
 }
 

@@ -116,3 +116,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParse_AllowHostPaths(t *testing.T) {
+	cfg, err := Parse([]byte("allowHostPaths: [/var/run/docker.sock, /srv/ecsrun/efs/]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"/var/run/docker.sock", "/srv/ecsrun/efs"}; !reflect.DeepEqual(cfg.AllowHostPaths, want) {
+		t.Errorf("AllowHostPaths = %q; want %q", cfg.AllowHostPaths, want)
+	}
+	if _, err := Parse([]byte("allowHostPaths: [docker.sock]\n")); err == nil || !strings.Contains(err.Error(), "allowHostPaths[0]") {
+		t.Errorf("Parse of a relative allowed path = %v; want an error naming allowHostPaths[0]", err)
+	}
+}

@@ -26,8 +26,11 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 		return nil, fmt.Errorf("store: create state directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)" +
-		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(AutoCheckpointPages) + ")&_txlock=immediate"
+	// auto_vacuum must come before journal_mode: it takes effect only on
+	// a database that has no table yet (see reclaimable for older ones).
+	dsn := "file:" + path + "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(AutoCheckpointPages) + ")" +
+		"&_pragma=journal_size_limit(" + strconv.Itoa(WALSizeLimit) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -35,6 +38,10 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := reclaimable(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component TEXT PRIMARY KEY,
@@ -99,4 +106,61 @@ func Checkpoint(ctx context.Context, db *sql.DB, interval time.Duration) {
 		}
 		db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
 	}
+}
+
+// WALSizeLimit is the size, in bytes, to which SQLite truncates the WAL
+// file when a checkpoint lets it start over (journal_size_limit): without
+// it the file keeps the size of the largest burst of writes.
+const WALSizeLimit = 4 << 20
+
+// reclaimable makes a database give back the pages that deletes free
+// (auto_vacuum INCREMENTAL, then Reclaim). A new database gets the setting
+// from the connection string before its first table; one made by an older
+// ecsrun has auto_vacuum NONE, which only a VACUUM changes: it runs once,
+// when such a database is first opened.
+func reclaimable(ctx context.Context, db *sql.DB) error {
+	var mode int
+	if err := db.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil {
+		return fmt.Errorf("read auto_vacuum: %w", err)
+	}
+	const incremental = 2
+	if mode == incremental {
+		return nil
+	}
+	// The pragma is per connection until VACUUM writes it into the file:
+	// run both on one connection.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+		return fmt.Errorf("set auto_vacuum: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum once to turn on auto_vacuum: %w", err)
+	}
+	return nil
+}
+
+// Reclaim gives the database's free pages back to the file system
+// (incremental_vacuum) and truncates the WAL once it is checkpointed. The
+// engine calls it after deleting in bulk (expired tasks, expired log
+// events); it is cheap when there is nothing to give back. A checkpoint
+// that readers keep from completing leaves the WAL for the next call.
+func Reclaim(ctx context.Context, db *sql.DB) error {
+	// Each step of the statement frees pages: read it to the end.
+	rows, err := db.QueryContext(ctx, `PRAGMA incremental_vacuum`)
+	if err == nil {
+		for rows.Next() {
+		}
+		err = errors.Join(rows.Err(), rows.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("store: incremental vacuum: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
 }

@@ -95,6 +95,11 @@ func listenRedirected(o ListenOptions, host *hostLock) (net.Listener, Endpoint, 
 		return nil, Endpoint{}, fmt.Errorf("cannot redirect %s:80 to the endpoints (%v): they take that port themselves when they can; run ecsrun as root (or with CAP_NET_ADMIN) to leave host port 80 to the tasks", LinkLocalIP, err)
 	}
 	ep := Endpoint{Mode: ModeLinkLocal, URL: "http://" + LinkLocalIP, Port: port, Relative: true, Redirected: true}
+	if port == o.Port {
+		// Containers of the previous run given this port in a full URI
+		// reach the endpoints there still.
+		ep.AlsoURL = "http://" + net.JoinHostPort(LinkLocalIP, strconv.Itoa(port))
+	}
 	return &ownedListener{Listener: ln, host: host, redirected: true}, ep, nil
 }
 

@@ -259,3 +259,51 @@ func TestListen_UnprivilegedFallsBack(t *testing.T) {
 		t.Errorf("unprivileged endpoint: %+v; want a port of its own and why there is no redirect", ep)
 	}
 }
+
+// TestListen_RedirectFollowsWhenThePreviousPortIsTaken: the engine that
+// owns 169.254.170.2:80 gave its containers the relative URI (port 80).
+// When another process took the previous run's port while the engine was
+// down, the engine listens elsewhere and the redirect follows: port 80
+// reaches the endpoints, never the process on the old port, so the URL the
+// containers have is still served.
+func TestListen_RedirectFollowsWhenThePreviousPortIsTaken(t *testing.T) {
+	requireRoot(t)
+	o := ListenOptions{Mode: ModeLinkLocal, Owner: t.TempDir()}
+	ln, ep := listenOwning(t, o)
+	owned := ln.(*ownedListener)
+	owned.Listener.Close() // killed: the rules stay
+	owned.host.release()
+	squatter, err := net.Listen("tcp", net.JoinHostPort(LinkLocalIP, strconv.Itoa(ep.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer squatter.Close()
+	go http.Serve(squatter, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "squatter")
+	}))
+	o.Port = ep.Port
+	ln, ep2 := listenOwning(t, o)
+	defer ln.Close()
+	remoteAddrServer(ln)
+	if ep2.Port == ep.Port || !ep2.Serves(ep.URL) {
+		t.Errorf("endpoint after a restart with port %d taken: %+v; want another port and the same URL %s", ep.Port, ep2, ep.URL)
+	}
+	if got, local := getVia80(t); got != local {
+		t.Errorf("port 80 answered %q; want the endpoints (seeing %q), not the process on the old port", got, local)
+	}
+}
+
+func TestPortHolder_NamesThisProcess(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := PortHolder(ln.Addr().(*net.TCPAddr).AddrPort())
+	if want := fmt.Sprintf("(pid %d)", os.Getpid()); !strings.Contains(got, want) {
+		t.Errorf("PortHolder(%v) = %q; want it to contain %q", ln.Addr(), got, want)
+	}
+	if got := PortHolder(netip.MustParseAddrPort("127.0.0.1:1")); got != "" {
+		t.Errorf("PortHolder of a port nobody listens on = %q; want \"\"", got)
+	}
+}

@@ -23,6 +23,10 @@ const StateFile = "task-endpoint.json"
 type State struct {
 	Key  []byte `json:"key"`
 	Port int    `json:"port,omitempty"`
+	// URL is the base URL the previous run gave containers (Endpoint.URL;
+	// "" in the state of an older ecsrun): adopted containers keep
+	// sending their requests, credentials ids and tokens there.
+	URL string `json:"url,omitempty"`
 }
 
 // LoadState reads the state in dir, creating a new key when there is none.

@@ -48,7 +48,15 @@ type Endpoint struct {
 	Elsewhere bool
 	// Fallback explains why ModeAuto fell back to loopback ("" otherwise).
 	Fallback string
+	// AlsoURL is the URL with the previous run's port when the server
+	// answers there too although URL is another (it listens on port 80, or
+	// behind the redirect, now).
+	AlsoURL string
 }
+
+// Serves reports whether the server answers at url: its URL, or the
+// previous one it also listens on.
+func (e Endpoint) Serves(url string) bool { return url == e.URL || url != "" && url == e.AlsoURL }
 
 // ListenOptions says where Listen listens.
 type ListenOptions struct {
@@ -142,6 +150,7 @@ func listenDirect(port int, may80 bool) (net.Listener, Endpoint, error) {
 		return net.Listen("tcp", net.JoinHostPort(LinkLocalIP, strconv.Itoa(p)))
 	}
 	var ln net.Listener
+	var also string
 	err := errors.New("another engine owns port 80")
 	if may80 {
 		ln, err = listen(80)
@@ -151,6 +160,7 @@ func listenDirect(port int, may80 bool) (net.Listener, Endpoint, error) {
 		// answering there too when it is free.
 		if prev, perr := listen(port); perr == nil {
 			ln = mergeListeners(ln, prev)
+			also = "http://" + net.JoinHostPort(LinkLocalIP, strconv.Itoa(port))
 		}
 	}
 	if err != nil && port > 0 && port != 80 {
@@ -163,7 +173,7 @@ func listenDirect(port int, may80 bool) (net.Listener, Endpoint, error) {
 		return nil, Endpoint{}, fmt.Errorf("listen on %s: %w", LinkLocalIP, err)
 	}
 	got := ln.Addr().(*net.TCPAddr).Port
-	ep := Endpoint{Mode: ModeLinkLocal, Port: got, Relative: got == 80, URL: "http://" + LinkLocalIP}
+	ep := Endpoint{Mode: ModeLinkLocal, Port: got, Relative: got == 80, URL: "http://" + LinkLocalIP, AlsoURL: also}
 	if got != 80 {
 		ep.URL += ":" + strconv.Itoa(got)
 	}

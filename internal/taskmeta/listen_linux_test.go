@@ -2,6 +2,7 @@ package taskmeta
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,33 @@ func TestListensIn(t *testing.T) {
 	} {
 		if got := listensIn([]byte(tc.table), netip.MustParseAddrPort(tc.addr)); got != tc.want {
 			t.Errorf("listensIn(%s) = %v; want %v (table %q)", tc.addr, got, tc.want, tc.table)
+		}
+	}
+}
+
+func TestListenInodes(t *testing.T) {
+	const v4 = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 52 1 0000000033ee63a1 100 0 0 10 0
+   1: 02AAFEA9:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 10655 2 00000000a2a157cc 100 0 0 10 0
+   2: 02AAFEA9:1F91 0100007F:A4DD 01 00000000:00000000 00:00000000 00000000     0        0 10653 2 00000000798283c3 100 0 0 10 0
+`
+	const v6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:1F92 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 77 1 0 100 0 0 10 0
+   1: 0000000000000000FFFF000002AAFEA9:1F93 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 78 1 0 100 0 0 10 0
+`
+	for _, tc := range []struct {
+		table, addr, want string
+	}{
+		{v4, "169.254.170.2:80", "52"}, // every address, port 80
+		{v4, "169.254.170.2:8080", "10655"},
+		{v4, "169.254.170.2:8081", ""}, // a connection, not a listener
+		{v4, "127.0.0.1:8080", ""},
+		{v6, "169.254.170.2:8082", "77"}, // [::]:8082
+		{v6, "169.254.170.2:8083", "78"}, // v4-mapped
+	} {
+		got := listenInodes([]byte(tc.table), netip.MustParseAddrPort(tc.addr))
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("listenInodes(%s) = %v; want %q", tc.addr, got, tc.want)
 		}
 	}
 }
