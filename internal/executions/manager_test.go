@@ -404,9 +404,15 @@ func TestRedriveExecution(t *testing.T) {
 	c := ctxT(t)
 	var calls []string
 	fail := true
+	// The first task waits until the test has tried to redrive the running
+	// execution.
+	tried := make(chan struct{})
 	e.task = func(_ context.Context, req *workflow.TaskRequest) (any, *workflow.StatesError) {
 		p, _ := req.Parameters.(map[string]any)
 		p, _ = p["Payload"].(map[string]any)
+		if len(calls) == 0 {
+			<-tried
+		}
 		calls = append(calls, fmt.Sprint(p["n"]))
 		if fail && p["n"] == "2" {
 			return nil, workflow.NewStatesError("Boom", "failed")
@@ -421,11 +427,9 @@ func TestRedriveExecution(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.m.RedriveExecution(c, ex.Arn); !errors.Is(err, ErrExecutionNotRedrivable) {
-		// (It may have ended already; then the redrive below is the test.)
-		if err == nil {
-			t.Fatal("a running execution was redriven")
-		}
+		t.Fatalf("RedriveExecution of a running execution = %v; want ExecutionNotRedrivable", err)
 	}
+	close(tried)
 	done, _ := e.m.Wait(c, ex.Arn)
 	if done.Status != workflow.StatusFailed {
 		t.Fatalf("first run %s; want FAILED", done.Status)

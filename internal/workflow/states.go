@@ -186,6 +186,7 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 	}()
 	ex.release()
 	var se *StatesError
+	var why error // the cause the handler's context is cancelled with
 	for se == nil {
 		select {
 		case res := <-resCh:
@@ -218,18 +219,28 @@ func (r *stateRun) task(ctx context.Context, input, params any) (any, *StatesErr
 		case <-ctx.Done():
 			ex.hold()
 			se = &StatesError{Name: "States.Aborted", Cause: "cancelled"}
+			// The handler learns why from its context's cause: the
+			// state's end (a *StatesError: StopExecution, a failed
+			// sibling branch) or the engine's (closing: the task is left
+			// to the execution's resumption). Context cancellation
+			// reaches hctx a moment after ctx.Done() is closed, so it
+			// is passed on here rather than raced.
+			why = context.Cause(ctx)
 			// A timeout that came due at the same moment still counts.
 			select {
 			case <-timeoutC:
-				se = &StatesError{Name: ErrTimeout}
+				se, why = &StatesError{Name: ErrTimeout}, nil
 			case <-hbC:
-				se = heartbeatTimeout()
+				se, why = heartbeatTimeout(), nil
 			default:
 			}
 		}
 	}
 	// Stop the handler and wait for it (inheriting, then dropping, its hold).
-	cancel(se)
+	if why == nil {
+		why = se
+	}
+	cancel(why)
 	ex.release()
 	<-resCh
 	if se.Name == ErrTimeout || se.Name == ErrHeartbeatTimeout {
