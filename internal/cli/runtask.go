@@ -604,6 +604,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 			return nil, err
 		}
 		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where}
+		r.opts.StopCommand = cl.stopCommand
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()
 		}
@@ -780,6 +781,13 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 	if cfg.Region == "" {
 		return nil, &usageError{errors.New("--target aws needs a region: set AWS_REGION, region in the profile, --region, or region in the project environment")}
 	}
+	globals := []string{"--region", cfg.Region}
+	if t.Endpoint != "" {
+		globals = append([]string{"--endpoint-url", t.Endpoint}, globals...)
+	}
+	if t.Profile != "" {
+		globals = append(globals, "--profile", t.Profile)
+	}
 	where := "Amazon ECS in " + cfg.Region
 	ecsOpts := func(o *awsecs.Options) {}
 	logOpts := func(o *cloudwatchlogs.Options) {}
@@ -801,6 +809,9 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 		Where:    where,
 		aws:      true,
 		loopback: loopback,
-		close:    func() {},
+		stopCommand: func(st runtask.StillRunning) string {
+			return runtask.AWSStopCommand(st, globals...)
+		},
+		close: func() {},
 	}, nil
 }

@@ -777,3 +777,122 @@ func TestLocalNotices(t *testing.T) {
 		}
 	}
 }
+
+// A task whose container ignores SIGTERM: the first interrupt stops it and
+// says the stop waits out the container's stopTimeout; the second stops
+// waiting, says the task may still be running with the exact command that
+// stops it, and exits 130.
+func TestRunTaskCLI_SecondInterruptTellsTheTruth(t *testing.T) {
+	url, client := serveEngine(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	bin := testimage.HostBinary(t)
+	def := writeFile(t, "stubborn.yaml", fmt.Sprintf(`family: stubborn
+containerDefinitions:
+  - name: app
+    image: toolbox
+    memory: 64
+    stopTimeout: 12
+    entryPoint: [%q]
+    command: [ignore, TERM, --, out, ready, --, forever]
+`, bin))
+	cmd, lines := childMerged(t, "run-task", "--endpoint-url", url, "--region", "us-east-1", "--task-definition", def)
+	var log []string
+	waitFor := func(what string, match func(string) bool) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("the command ended before %s:\n%s", what, strings.Join(log, "\n"))
+				}
+				log = append(log, l)
+				if match(l) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s:\n%s", what, strings.Join(log, "\n"))
+			}
+		}
+	}
+	waitFor("ready line", func(l string) bool { return strings.HasSuffix(l, "app | ready") })
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor("notice of the stopTimeout", func(l string) bool {
+		return strings.Contains(l, "stopTimeout of 12s") && strings.Contains(l, "second Ctrl-C stops waiting")
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	for l := range lines {
+		log = append(log, l)
+	}
+	cmd.Wait()
+	all := strings.Join(log, "\n")
+	if code := cmd.ProcessState.ExitCode(); code != ExitInterrupted {
+		t.Fatalf("exit %d; want %d\n%s", code, ExitInterrupted, all)
+	}
+	if strings.Contains(all, "tasks were stopped") || !strings.Contains(all, "may still be running") {
+		t.Errorf("the output does not say the task may still be running:\n%s", all)
+	}
+	// The task is indeed still running, and the printed command stops it.
+	tasks, err := client.ListTasks(context.Background(), &awsecs.ListTasksInput{Family: aws.String("stubborn"), DesiredStatus: types.DesiredStatusStopped})
+	if err != nil || len(tasks.TaskArns) != 1 {
+		t.Fatalf("ListTasks: %v %v", tasks, err)
+	}
+	arn := tasks.TaskArns[0]
+	d, err := client.DescribeTasks(context.Background(), &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+	if err != nil || len(d.Tasks) != 1 {
+		t.Fatal(err)
+	}
+	if st := aws.ToString(d.Tasks[0].LastStatus); st == "STOPPED" {
+		t.Errorf("the task is %s already; the test proves nothing", st)
+	}
+	want := fmt.Sprintf("aws --endpoint-url %s --region us-east-1 ecs stop-task --cluster default --task %s", url, ecsTaskID(arn))
+	if !strings.Contains(all, want) {
+		t.Fatalf("the output lacks the command %q:\n%s", want, all)
+	}
+	if _, err := client.StopTask(context.Background(), &awsecs.StopTaskInput{Cluster: aws.String("default"), Task: aws.String(ecsTaskID(arn))}); err != nil {
+		t.Errorf("the printed command fails: %v", err)
+	}
+	// Let the engine finish the stop before it closes.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		d, err := client.DescribeTasks(context.Background(), &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+		if err == nil && len(d.Tasks) == 1 && aws.ToString(d.Tasks[0].LastStatus) == "STOPPED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the task did not stop: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// childMerged is child with standard output and standard error as one
+// stream of lines.
+func childMerged(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	a, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(a))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	lines := make(chan string, 1000)
+	go func() {
+		defer close(lines)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, lines
+}
+
+func ecsTaskID(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }

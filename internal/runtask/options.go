@@ -127,6 +127,10 @@ type Options struct {
 	// Abort, when done, ends the wait for stopping tasks early (a second
 	// interrupt); the StopTask calls are made before.
 	Abort context.Context
+	// StopCommand, when set, returns the command that stops a task ecsrun
+	// stopped waiting for, for the target (AWSStopCommand without globals
+	// when nil or when it returns "").
+	StopCommand func(StillRunning) string
 	// Rand returns numbers in [0, 1) for retry jitter (math/rand when nil).
 	Rand func() float64
 	// Notices, when set, is asked once what the target has to say about
