@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -429,7 +430,7 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 		}
 		r := plannedRun{opts: base(), target: flagTarget}
 		if err := flagLayer.Apply(&r.opts); err != nil {
-			return nil, &exitError{code: ExitNeverStarted, err: err}
+			return nil, settingsError(err)
 		}
 		return []plannedRun{r}, nil
 	}
@@ -467,7 +468,7 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 		r := plannedRun{name: name, environment: envName, opts: base(), target: overlayTarget(envSettings.Target, flagTarget)}
 		for _, layer := range []*project.Settings{&envSettings.Settings, &tasks[i].Settings, &flagLayer} {
 			if err := layer.Apply(&r.opts); err != nil {
-				return nil, &exitError{code: ExitNeverStarted, err: fmt.Errorf("task %s: %w", orFlags(name), err)}
+				return nil, settingsError(fmt.Errorf("task %s: %w", orFlags(name), err))
 			}
 		}
 		if r.opts.TaskDefinition == "" && r.opts.Request.TaskDefinition == "" {
@@ -476,6 +477,16 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 		runs = append(runs, r)
 	}
 	return runs, nil
+}
+
+// settingsError is the error of settings that cannot be applied: a usage
+// error when a file they name does not exist, else one of a run that never
+// started.
+func settingsError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return &usageError{err}
+	}
+	return &exitError{code: ExitNeverStarted, err: err}
 }
 
 func orFlags(name string) string {
@@ -641,8 +652,8 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 		case err != nil:
 			rc = ExitNeverStarted
 			var ue *usageError
-			if errors.As(err, &ue) {
-				rc = ExitUsage
+			if errors.As(err, &ue) || errors.Is(err, fs.ErrNotExist) {
+				rc = ExitUsage // a wrong flag, or a file that does not exist
 			}
 			fmt.Fprintf(e.stderr, "ecsrun: %s%v\n", labelFor(runs, i), err)
 			if sig != nil {

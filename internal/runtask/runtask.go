@@ -111,6 +111,10 @@ func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	c := o.Console
 	printHeader(c, td, req)
+	for _, w := range td.warnings {
+		c.Infof("Warning: %s", w)
+		rep.Warnings = append(rep.Warnings, w)
+	}
 	if o.Notices != nil {
 		for _, n := range o.Notices(td.def, req) {
 			c.Infof("Warning: %s", n)
