@@ -746,6 +746,31 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 	return nil
 }
 
+// credentialsTimeout bounds the look-up of AWS credentials (an instance
+// role answers in milliseconds; elsewhere the instance metadata service
+// does not answer at all).
+const credentialsTimeout = 10 * time.Second
+
+// checkCredentials makes sure the configuration chain yields credentials,
+// so that a missing one is said in one line with the remedy instead of
+// failing the first call after the SDK's retries.
+func checkCredentials(ctx context.Context, p aws.CredentialsProvider, profile string) error {
+	if p == nil {
+		return errors.New("--target aws: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or choose a profile with --profile")
+	}
+	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	if _, err := p.Retrieve(cctx); err != nil {
+		if profile != "" {
+			return fmt.Errorf("--target aws: no AWS credentials from profile %s (%s); check the profile in ~/.aws/config, or run `aws sso login --profile %s` for an SSO profile",
+				profile, strings.Join(strings.Fields(err.Error()), " "), profile)
+		}
+		return errors.New("--target aws: no AWS credentials found (environment, shared credentials and config files, SSO, container or instance role); " +
+			"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or choose a profile with --profile")
+	}
+	return nil
+}
+
 // failedReport is the report of a run that could not begin.
 func failedReport(r plannedRun, code int, err error) *runtask.Report {
 	now := time.Now()
@@ -791,6 +816,9 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 	}
 	if cfg.Region == "" {
 		return nil, &usageError{errors.New("--target aws needs a region: set AWS_REGION, region in the profile, --region, or region in the project environment")}
+	}
+	if err := checkCredentials(ctx, cfg.Credentials, t.Profile); err != nil {
+		return nil, err
 	}
 	globals := []string{"--region", cfg.Region}
 	if t.Endpoint != "" {
