@@ -498,3 +498,23 @@ func TestWorkflowRun_mocked(t *testing.T) {
 		}
 	}
 }
+
+// The commands that read executions list no engine flag in their help;
+// the one that runs tasks does.
+func TestWorkflowHelp_ReadersListNoEngineFlags(t *testing.T) {
+	engine := []string{"--runtime", "--pull", "--task-retention", "--container-retention", "--task-roles", "--s3-dir", "--task-endpoint"}
+	for _, cmd := range [][]string{{"history"}, {"graph"}, {"list"}, {"describe"}} {
+		code, out, errOut := run(t, append([]string{"workflow"}, append(cmd, "--help")...)...)
+		if code != 0 || !strings.Contains(out, "--endpoint-url") {
+			t.Errorf("workflow %s --help: exit %d\n%s%s", cmd[0], code, out, errOut)
+		}
+		for _, f := range engine {
+			if strings.Contains(out, f) {
+				t.Errorf("workflow %s --help lists %s, which it does not use", cmd[0], f)
+			}
+		}
+	}
+	if _, out, _ := run(t, "workflow", "run", "--help"); !strings.Contains(out, "--runtime") {
+		t.Errorf("workflow run --help lacks --runtime:\n%s", out)
+	}
+}
