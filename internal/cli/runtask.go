@@ -592,6 +592,15 @@ func localNotices(rolesFile string) func(*types.TaskDefinition, *ecsmodel.RunTas
 	}
 }
 
+// localPullHint is what run-task says about an image a task on the local
+// engine could not pull: the engine runs images of the local Docker cache,
+// so the image is built or pulled there.
+func localPullHint(image string) string {
+	q := runtask.ShellQuote(image)
+	return fmt.Sprintf("image %s is not in the local Docker cache and could not be pulled. Build it here (docker build -t %s .), "+
+		"or pull it (docker pull %s) where its registry is reachable, then run again; --pull prefer-cached then skips the registry.", image, q, q)
+}
+
 // needsTarget reports whether a run talks to ECS: every run but a dry run
 // of a task definition file that is not compared with a registered one.
 func needsTarget(o *runtask.Options) bool {
@@ -621,6 +630,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 		}
 		if !cl.aws {
 			r.opts.Notices = localNotices(cl.taskRoles)
+			r.opts.PullHint = localPullHint
 		}
 	}
 	if c.f.pollInterval > 0 {

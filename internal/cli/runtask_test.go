@@ -575,6 +575,11 @@ func TestRunTaskCLI_DockerNeverStarted(t *testing.T) {
 	if a["outcome"] != "neverStarted" || a["stopCode"] != "TaskFailedToStart" || !strings.Contains(fmt.Sprint(a["errorNames"]), "CannotPullContainerError") {
 		t.Errorf("attempt %v", a)
 	}
+	// The image is not in the Docker cache: build or pull it there.
+	if strings.Count(errOut, "Hint: image ecsrun-test/no-such-image:never is not in the local Docker cache") != 1 ||
+		!strings.Contains(errOut, "docker build -t ecsrun-test/no-such-image:never .") || !strings.Contains(errOut, "docker pull ecsrun-test/no-such-image:never") {
+		t.Errorf("no hint to build or pull the image (once):\n%s", errOut)
+	}
 }
 
 const projectFile = `version: 1

@@ -112,6 +112,8 @@ type loop struct {
 
 	// ctx is the run's context (cancelled by the first interrupt).
 	ctx context.Context
+	// pullHinted holds the images a pull hint was given for.
+	pullHinted map[string]bool
 	// slowStopSaid is set once the run said that a stop waits out a
 	// container's stopTimeout.
 	slowStopSaid bool
@@ -129,6 +131,8 @@ func newLoop(api *Runner, o *Options, td *taskDef, req *ecsmodel.RunTaskRequest)
 		byArn:  map[string]*attempt{},
 		runID:  newRunID(),
 		noLogs: map[string]bool{},
+
+		pullHinted: map[string]bool{},
 	}
 	if l.rand == nil {
 		l.rand = randFloat
@@ -404,6 +408,29 @@ func (l *loop) sayIfSlowStop(now time.Time) {
 	l.c.Infof("%s", msg)
 }
 
+// hintPull gives the target's hint (Options.PullHint) once per image for
+// the containers of a that could not pull their image.
+func (l *loop) hintPull(a *attempt) {
+	if l.o.PullHint == nil {
+		return
+	}
+	for _, c := range a.rec.Containers {
+		if !strings.HasPrefix(c.Reason, "CannotPullContainerError") {
+			continue
+		}
+		for _, cd := range l.td.def.ContainerDefinitions {
+			image := aws.ToString(cd.Image)
+			if aws.ToString(cd.Name) != c.Name || l.pullHinted[image] {
+				continue
+			}
+			l.pullHinted[image] = true
+			if h := l.o.PullHint(image); h != "" {
+				l.c.Infof("Hint: %s", h)
+			}
+		}
+	}
+}
+
 // stopTimeout is the stopTimeout of the container named name.
 func (l *loop) stopTimeout(name string) time.Duration {
 	for _, c := range l.td.def.ContainerDefinitions {
@@ -659,6 +686,7 @@ func (l *loop) update(ctx context.Context, a *attempt, t types.Task, now time.Ti
 	}
 	switch {
 	case a.status == "STOPPED":
+		l.hintPull(a)
 		a.settled = true
 		if !a.final {
 			v := judgeStopped(a.rec.StopCode, a.rec.StoppedReason, a.rec.Containers, l.o.SuccessContainer)
