@@ -901,3 +901,24 @@ func childMerged(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
 }
 
 func ecsTaskID(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
+
+// A cluster ARN of another region or account, in a flag or a request file,
+// fails on the local engine as it fails on ECS.
+func TestRunTaskCLI_ClusterARNOfAnotherRegionOrAccount(t *testing.T) {
+	def := processDef(t, "elsewhere", app("exit", "0"))
+	region := writeFile(t, "req.yaml", "cluster: arn:aws:ecs:eu-west-1:000000000000:cluster/default\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"request file, another region", []string{"--request", region}, "InvalidParameterException: Invalid Region in ARN"},
+		{"flag, another account", []string{"--cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/default"}, "ClusterNotFoundException: Cluster not found."},
+		{"flag, not a cluster ARN", []string{"--cluster", "arn:aws:ecs:us-east-1:000000000000:task/default/abc"}, "InvalidParameterException: The ARN provided is invalid"},
+	} {
+		code, _, errOut := runProc(t, append([]string{"--task-definition", def}, tc.args...)...)
+		if code != ExitNeverStarted || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d; want 125 with %q\n%s", tc.name, code, tc.want, errOut)
+		}
+	}
+}

@@ -518,3 +518,15 @@ func TestWorkflowHelp_ReadersListNoEngineFlags(t *testing.T) {
 		t.Errorf("workflow run --help lacks --runtime:\n%s", out)
 	}
 }
+
+// workflow validate catches a malformed task definition ARN in an ECS
+// state's Parameters, as CreateStateMachine and RunTask would.
+func TestWorkflowValidate_MalformedTaskDefinitionARN(t *testing.T) {
+	bad := writeFile(t, "badarn.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
+  "Parameters":{"TaskDefinition":"arn:aws:ecs:us-east-1:000000000000:task-definition/job"},"End":true}}}`)
+	code, out, _ := run(t, "workflow", "validate", bad)
+	want := bad + `: /States/Run/Parameters/TaskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/job" is not a task definition family, family:revision or ARN`
+	if code != ExitError || !strings.Contains(out, want) {
+		t.Errorf("exit %d; want %d with %q\n%s", code, ExitError, want, out)
+	}
+}

@@ -34,6 +34,11 @@ func TestCheckParameters(t *testing.T) {
 		{"misspelt field", `{"TaskDefinition":"td","Clutser":"c"}`, []string{`/Clutser: the field "Clutser" is not supported by the ECS RunTask integration; did you mean "Cluster"?`}},
 		{"nothing close", `{"TaskDefinition":"td","Foo":1}`, []string{`/Foo: the field "Foo" is not supported by the ECS RunTask integration; supported fields: CapacityProviderStrategy, ClientToken, Cluster,`}},
 		{"object for a scalar", `{"TaskDefinition":{"a":1}}`, []string{`/TaskDefinition: must not be an object`}},
+		{"task definition ARN", `{"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:task-definition/web:3","Cluster":"arn:aws:ecs:eu-west-1:123456789012:cluster/ci"}`, nil},
+		{"malformed task definition ARN", `{"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:taskdefinition/web:3"}`, []string{`/TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:taskdefinition/web:3" is not a task definition family, family:revision or ARN`}},
+		{"task definition ARN without a revision", `{"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:task-definition/web"}`, []string{`/TaskDefinition: `}},
+		{"bad family", `{"TaskDefinition":"my app"}`, []string{`/TaskDefinition: "my app" is not a task definition family`}},
+		{"malformed cluster ARN", `{"TaskDefinition":"td","Cluster":"arn:aws:ecs:us-east-1:123456789012:service/ci/web"}`, []string{`/Cluster: The ARN provided is invalid`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
