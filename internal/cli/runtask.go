@@ -109,9 +109,12 @@ Exit codes:
   125   a task never started: RunTask errors or failures (RESOURCE:*, ...),
         CannotPullContainerError, ResourceInitializationError, stopCode
         TaskFailedToStart; also an invalid definition or request
-  130   interrupted (SIGINT): every task of the run was stopped first
-  143   terminated (SIGTERM): every task of the run was stopped first
-  1, 2  ecsrun itself failed, or the command line is wrong
+  130   interrupted (SIGINT): every task of the run was stopped first; a
+        second signal stops waiting, naming the tasks that may still run
+        and the command that stops each
+  143   terminated (SIGTERM): the same
+  1, 2  ecsrun itself failed, or the command line is wrong (or names a
+        file that does not exist)
 
 Retries (Step Functions semantics): --max-attempts N retries a failed task up
 to N times (MaxAttempts 2 means at most three tasks), each a new task, after
@@ -683,6 +686,9 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 					rep.ExitCode = ExitTerminated
 				}
 				rep.ExitReason = "interrupted by " + rep.Interrupted
+				if n := len(rep.MayStillRun()); n > 0 {
+					rep.ExitReason += fmt.Sprintf("; ecsrun stopped waiting for the tasks to stop, and %d may still be running", n)
+				}
 			}
 			rc = rep.ExitCode
 			if f.output == "text" {

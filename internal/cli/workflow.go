@@ -533,8 +533,9 @@ func newWorkflowValidate(e *env) *cobra.Command {
 		Long: `Check state machine definitions as CreateStateMachine would on the local
 engine: the structure of every state, the paths, the intrinsic functions, the
 transitions, the Task resources (the ECS integration) and their RunTask
-parameters. Each problem names the field at fault. Exits 1 when a file has
-problems.`,
+parameters; also a malformed task definition or cluster ARN in them, which
+CreateStateMachine accepts and RunTask refuses when the state runs. Each
+problem names the field at fault. Exits 1 when a file has problems.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
@@ -543,7 +544,7 @@ problems.`,
 				if err != nil {
 					return &usageError{err}
 				}
-				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.Checker{}})
+				_, err = workflow.Parse(data, workflow.ParseOptions{Resources: sfnresource.RunChecker{}})
 				var ve *workflow.ValidationError
 				switch {
 				case errors.As(err, &ve):

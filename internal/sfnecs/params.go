@@ -126,8 +126,15 @@ func CheckParameters(params map[string]any) []workflow.Problem {
 	if !static && !dynamic {
 		out = append(out, workflow.Problem{Message: "missing required field \"TaskDefinition\" (the ECS task definition to run)"})
 	}
-	// What ECS refuses in any account: a malformed task definition
-	// reference or cluster ARN.
+	return out
+}
+
+// CheckReferences reports what RunTask refuses in any account in a
+// runTask state's Parameters as written: a malformed task definition
+// reference or cluster ARN. CreateStateMachine accepts them (AWS checks
+// them only when the state runs), so this is not part of CheckParameters.
+func CheckReferences(params map[string]any) []workflow.Problem {
+	var out []workflow.Problem
 	if td, ok := params["TaskDefinition"].(string); ok {
 		if _, err := ecs.ParseTaskDefinitionRef(td); err != nil {
 			out = append(out, workflow.Problem{Path: "/TaskDefinition", Message: fmt.Sprintf("%q is not a task definition family, family:revision or ARN: %s", td, errMessage(err))})
