@@ -530,3 +530,15 @@ func TestWorkflowValidate_MalformedTaskDefinitionARN(t *testing.T) {
 		t.Errorf("exit %d; want %d with %q\n%s", code, ExitError, want, out)
 	}
 }
+
+// A state machine parameter naming a cluster of another region fails the
+// state as ECS fails it.
+func TestWorkflowRun_ClusterARNOfAnotherRegion(t *testing.T) {
+	def := processDef(t, "wf-far", app("exit", "0"))
+	flow := writeFile(t, "far.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
+  "Parameters":{"TaskDefinition":"wf-far","Cluster":"arn:aws:ecs:eu-west-1:000000000000:cluster/default"},"End":true}}}`)
+	code, _, errOut := run(t, "workflow", "run", "--runtime", "process", "--state-dir", t.TempDir(), flow, "--task-definition", def)
+	if code != ExitWorkflowFailed || !strings.Contains(errOut, "ECS.InvalidParameterException") || !strings.Contains(errOut, "Invalid Region in ARN") {
+		t.Errorf("exit %d; want %d with ECS.InvalidParameterException: Invalid Region in ARN\n%s", code, ExitWorkflowFailed, errOut)
+	}
+}
