@@ -134,3 +134,24 @@ func TestAWSTarget_NeedsARegion(t *testing.T) {
 		t.Errorf("awsClients without a region: %v", err)
 	}
 }
+
+// --target aws without credentials says so in one line with the remedy,
+// before any ECS call.
+func TestAWSTarget_NoCredentials(t *testing.T) {
+	dir := t.TempDir()
+	for k, v := range map[string]string{"AWS_CONFIG_FILE": filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"),
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_REGION": "eu-west-1",
+		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_ECS": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": ""} {
+		t.Setenv(k, v)
+	}
+	code, _, errOut := run(t, "run-task", "--target", "aws", "--task-definition", "nightly:12")
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	last := lines[len(lines)-1]
+	if code != ExitNeverStarted || !strings.Contains(last, "no AWS credentials found") || !strings.Contains(last, "AWS_ACCESS_KEY_ID") {
+		t.Errorf("exit %d, last line %q; want 125 and a line naming the remedy\n%s", code, last, errOut)
+	}
+	if strings.Contains(errOut, "operation error") || strings.Contains(errOut, "retr") || strings.Contains(errOut, "IMDS") {
+		t.Errorf("the SDK's error stack is shown:\n%s", errOut)
+	}
+}

@@ -193,19 +193,3 @@ func defaultStateDir() string {
 	}
 	return filepath.Join(os.TempDir(), "ecsrun-state")
 }
-
-// Version is the ecsrun version, set at build time with
-// -ldflags "-X github.com/ecsrun/ecsrun/internal/cli.Version=...".
-var Version = "dev"
-
-func newVersion(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the ecsrun version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(e.stdout, "ecsrun", Version)
-			return nil
-		},
-	}
-}

@@ -121,7 +121,8 @@ func TestRunTask_Errors(t *testing.T) {
 		{"missing flag", []string{"run-task"}, ExitUsage, "--task-definition is required"},
 		{"unknown flag", []string{"run-task", "--nope"}, ExitUsage, "unknown flag"},
 		{"typo in file", []string{"run-task", "--task-definition", bad}, ExitNeverStarted, `did you mean "image"`},
-		{"missing file", []string{"run-task", "--task-definition", "./nope.json"}, ExitNeverStarted, "nope.json"},
+		{"missing file", []string{"run-task", "--task-definition", "./nope.json"}, ExitUsage, "nope.json"},
+		{"missing request file", []string{"run-task", "--task-definition", "x", "--request", "./nope-request.yaml"}, ExitUsage, "nope-request.yaml"},
 		{"unknown family", []string{"run-task", "--task-definition", "never-registered"}, ExitNeverStarted, "Unable to describe task definition"},
 		{"bad runtime", []string{"run-task", "--runtime", "vm", "--task-definition", "x"}, ExitUsage, "--runtime must be docker or process"},
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +25,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/runtask"
 	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/process"
@@ -170,7 +172,9 @@ type clients struct {
 	// taskRoles is the task roles file of the local engine ("" when the
 	// target is not one whose configuration is known here).
 	taskRoles string
-	close     func()
+	// stopCommand is the command that stops a task on this target.
+	stopCommand func(runtask.StillRunning) string
+	close       func()
 }
 
 // localClients returns clients for the local engine: the `ecsrun serve`
@@ -207,11 +211,12 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 	}
 	base := aws.String("http://ecsrun.embedded")
 	return &clients{
-		ECS:       awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
-		Logs:      cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
-		Where:     "embedded engine (state " + e.stateDir + ")",
-		close:     closeEng,
-		taskRoles: eng.TaskRolesFile(),
+		stopCommand: embeddedStopCommand(f.runtime),
+		ECS:         awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
+		Logs:        cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
+		Where:       "embedded engine (state " + e.stateDir + ")",
+		close:       closeEng,
+		taskRoles:   eng.TaskRolesFile(),
 	}, nil
 }
 
@@ -232,11 +237,33 @@ func (e *env) endpointClients(ctx context.Context, endpoint string) (*clients, e
 		cfg.Credentials = credentials.NewStaticCredentialsProvider("ecsrun", "ecsrun", "")
 	}
 	return &clients{
+		stopCommand: func(t runtask.StillRunning) string {
+			return runtask.AWSStopCommand(t, "--endpoint-url", endpoint, "--region", cfg.Region)
+		},
 		ECS:   awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		Logs:  cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		Where: endpoint,
 		close: func() {},
 	}, nil
+}
+
+// embeddedStopCommand returns the command that stops a task of an engine
+// that ends with this command: the engine is gone, so its containers are
+// stopped directly (with Docker, a later engine on the state directory
+// records how they ended).
+func embeddedStopCommand(rt string) func(runtask.StillRunning) string {
+	return func(t runtask.StillRunning) string {
+		if rt == "docker" && len(t.RuntimeIDs) > 0 {
+			ids := make([]string, len(t.RuntimeIDs))
+			for i, id := range t.RuntimeIDs {
+				ids[i] = runtask.ShellQuote(id)
+			}
+			return "docker stop " + strings.Join(ids, " ")
+		}
+		// The process runtime: its containers are host processes, each
+		// the leader of its own process group, that outlive the engine.
+		return fmt.Sprintf("kill -- -PGID (task %s: its containers are host processes of the process runtime, each leading a process group: ps -eo pid,pgid,args)", t.TaskID)
+	}
 }
 
 // useCredentials rebuilds the clients with static credentials.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -108,9 +109,12 @@ Exit codes:
   125   a task never started: RunTask errors or failures (RESOURCE:*, ...),
         CannotPullContainerError, ResourceInitializationError, stopCode
         TaskFailedToStart; also an invalid definition or request
-  130   interrupted (SIGINT): every task of the run was stopped first
-  143   terminated (SIGTERM): every task of the run was stopped first
-  1, 2  ecsrun itself failed, or the command line is wrong
+  130   interrupted (SIGINT): every task of the run was stopped first; a
+        second signal stops waiting, naming the tasks that may still run
+        and the command that stops each
+  143   terminated (SIGTERM): the same
+  1, 2  ecsrun itself failed, or the command line is wrong (or names a
+        file that does not exist)
 
 Retries (Step Functions semantics): --max-attempts N retries a failed task up
 to N times (MaxAttempts 2 means at most three tasks), each a new task, after
@@ -429,7 +433,7 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 		}
 		r := plannedRun{opts: base(), target: flagTarget}
 		if err := flagLayer.Apply(&r.opts); err != nil {
-			return nil, &exitError{code: ExitNeverStarted, err: err}
+			return nil, settingsError(err)
 		}
 		return []plannedRun{r}, nil
 	}
@@ -467,7 +471,7 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 		r := plannedRun{name: name, environment: envName, opts: base(), target: overlayTarget(envSettings.Target, flagTarget)}
 		for _, layer := range []*project.Settings{&envSettings.Settings, &tasks[i].Settings, &flagLayer} {
 			if err := layer.Apply(&r.opts); err != nil {
-				return nil, &exitError{code: ExitNeverStarted, err: fmt.Errorf("task %s: %w", orFlags(name), err)}
+				return nil, settingsError(fmt.Errorf("task %s: %w", orFlags(name), err))
 			}
 		}
 		if r.opts.TaskDefinition == "" && r.opts.Request.TaskDefinition == "" {
@@ -476,6 +480,16 @@ func planRuns(e *env, f *runTaskFlags, flagLayer project.Settings, flagTarget pr
 		runs = append(runs, r)
 	}
 	return runs, nil
+}
+
+// settingsError is the error of settings that cannot be applied: a usage
+// error when a file they name does not exist, else one of a run that never
+// started.
+func settingsError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return &usageError{err}
+	}
+	return &exitError{code: ExitNeverStarted, err: err}
 }
 
 func orFlags(name string) string {
@@ -581,6 +595,15 @@ func localNotices(rolesFile string) func(*types.TaskDefinition, *ecsmodel.RunTas
 	}
 }
 
+// localPullHint is what run-task says about an image a task on the local
+// engine could not pull: the engine runs images of the local Docker cache,
+// so the image is built or pulled there.
+func localPullHint(image string) string {
+	q := runtask.ShellQuote(image)
+	return fmt.Sprintf("image %s is not in the local Docker cache and could not be pulled. Build it here (docker build -t %s .), "+
+		"or pull it (docker pull %s) where its registry is reachable, then run again; --pull prefer-cached then skips the registry.", image, q, q)
+}
+
 // needsTarget reports whether a run talks to ECS: every run but a dry run
 // of a task definition file that is not compared with a registered one.
 func needsTarget(o *runtask.Options) bool {
@@ -604,11 +627,13 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 			return nil, err
 		}
 		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where}
+		r.opts.StopCommand = cl.stopCommand
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()
 		}
 		if !cl.aws {
 			r.opts.Notices = localNotices(cl.taskRoles)
+			r.opts.PullHint = localPullHint
 		}
 	}
 	if c.f.pollInterval > 0 {
@@ -640,8 +665,8 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 		case err != nil:
 			rc = ExitNeverStarted
 			var ue *usageError
-			if errors.As(err, &ue) {
-				rc = ExitUsage
+			if errors.As(err, &ue) || errors.Is(err, fs.ErrNotExist) {
+				rc = ExitUsage // a wrong flag, or a file that does not exist
 			}
 			fmt.Fprintf(e.stderr, "ecsrun: %s%v\n", labelFor(runs, i), err)
 			if sig != nil {
@@ -661,6 +686,9 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 					rep.ExitCode = ExitTerminated
 				}
 				rep.ExitReason = "interrupted by " + rep.Interrupted
+				if n := len(rep.MayStillRun()); n > 0 {
+					rep.ExitReason += fmt.Sprintf("; ecsrun stopped waiting for the tasks to stop, and %d may still be running", n)
+				}
 			}
 			rc = rep.ExitCode
 			if f.output == "text" {
@@ -734,6 +762,31 @@ func finishRuns(e *env, f *runTaskFlags, runs []plannedRun, reports []*runtask.R
 	return nil
 }
 
+// credentialsTimeout bounds the look-up of AWS credentials (an instance
+// role answers in milliseconds; elsewhere the instance metadata service
+// does not answer at all).
+const credentialsTimeout = 10 * time.Second
+
+// checkCredentials makes sure the configuration chain yields credentials,
+// so that a missing one is said in one line with the remedy instead of
+// failing the first call after the SDK's retries.
+func checkCredentials(ctx context.Context, p aws.CredentialsProvider, profile string) error {
+	if p == nil {
+		return errors.New("--target aws: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or choose a profile with --profile")
+	}
+	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	if _, err := p.Retrieve(cctx); err != nil {
+		if profile != "" {
+			return fmt.Errorf("--target aws: no AWS credentials from profile %s (%s); check the profile in ~/.aws/config, or run `aws sso login --profile %s` for an SSO profile",
+				profile, strings.Join(strings.Fields(err.Error()), " "), profile)
+		}
+		return errors.New("--target aws: no AWS credentials found (environment, shared credentials and config files, SSO, container or instance role); " +
+			"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or choose a profile with --profile")
+	}
+	return nil
+}
+
 // failedReport is the report of a run that could not begin.
 func failedReport(r plannedRun, code int, err error) *runtask.Report {
 	now := time.Now()
@@ -780,6 +833,16 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 	if cfg.Region == "" {
 		return nil, &usageError{errors.New("--target aws needs a region: set AWS_REGION, region in the profile, --region, or region in the project environment")}
 	}
+	if err := checkCredentials(ctx, cfg.Credentials, t.Profile); err != nil {
+		return nil, err
+	}
+	globals := []string{"--region", cfg.Region}
+	if t.Endpoint != "" {
+		globals = append([]string{"--endpoint-url", t.Endpoint}, globals...)
+	}
+	if t.Profile != "" {
+		globals = append(globals, "--profile", t.Profile)
+	}
 	where := "Amazon ECS in " + cfg.Region
 	ecsOpts := func(o *awsecs.Options) {}
 	logOpts := func(o *cloudwatchlogs.Options) {}
@@ -801,6 +864,9 @@ func awsClients(ctx context.Context, t project.Target, httpClient *http.Client) 
 		Where:    where,
 		aws:      true,
 		loopback: loopback,
-		close:    func() {},
+		stopCommand: func(st runtask.StillRunning) string {
+			return runtask.AWSStopCommand(st, globals...)
+		},
+		close: func() {},
 	}, nil
 }

@@ -585,6 +585,11 @@ func TestRunTaskCLI_DockerNeverStarted(t *testing.T) {
 	if a["outcome"] != "neverStarted" || a["stopCode"] != "TaskFailedToStart" || !strings.Contains(fmt.Sprint(a["errorNames"]), "CannotPullContainerError") {
 		t.Errorf("attempt %v", a)
 	}
+	// The image is not in the Docker cache: build or pull it there.
+	if strings.Count(errOut, "Hint: image ecsrun-test/no-such-image:never is not in the local Docker cache") != 1 ||
+		!strings.Contains(errOut, "docker build -t ecsrun-test/no-such-image:never .") || !strings.Contains(errOut, "docker pull ecsrun-test/no-such-image:never") {
+		t.Errorf("no hint to build or pull the image (once):\n%s", errOut)
+	}
 }
 
 const projectFile = `version: 1
@@ -784,6 +789,146 @@ func TestLocalNotices(t *testing.T) {
 			if !strings.Contains(got[i], w) {
 				t.Errorf("%s: notice %q; want it to say %q", tt.name, got[i], w)
 			}
+		}
+	}
+}
+
+// A task whose container ignores SIGTERM: the first interrupt stops it and
+// says the stop waits out the container's stopTimeout; the second stops
+// waiting, says the task may still be running with the exact command that
+// stops it, and exits 130.
+func TestRunTaskCLI_SecondInterruptTellsTheTruth(t *testing.T) {
+	url, client := serveEngine(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	bin := testimage.HostBinary(t)
+	def := writeFile(t, "stubborn.yaml", fmt.Sprintf(`family: stubborn
+containerDefinitions:
+  - name: app
+    image: toolbox
+    memory: 64
+    stopTimeout: 12
+    entryPoint: [%q]
+    command: [ignore, TERM, --, out, ready, --, forever]
+`, bin))
+	cmd, lines := childMerged(t, "run-task", "--endpoint-url", url, "--region", "us-east-1", "--task-definition", def)
+	var log []string
+	waitFor := func(what string, match func(string) bool) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("the command ended before %s:\n%s", what, strings.Join(log, "\n"))
+				}
+				log = append(log, l)
+				if match(l) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s:\n%s", what, strings.Join(log, "\n"))
+			}
+		}
+	}
+	waitFor("ready line", func(l string) bool { return strings.HasSuffix(l, "app | ready") })
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor("notice of the stopTimeout", func(l string) bool {
+		return strings.Contains(l, "stopTimeout of 12s") && strings.Contains(l, "second Ctrl-C stops waiting")
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	for l := range lines {
+		log = append(log, l)
+	}
+	cmd.Wait()
+	all := strings.Join(log, "\n")
+	if code := cmd.ProcessState.ExitCode(); code != ExitInterrupted {
+		t.Fatalf("exit %d; want %d\n%s", code, ExitInterrupted, all)
+	}
+	if strings.Contains(all, "tasks were stopped") || !strings.Contains(all, "may still be running") {
+		t.Errorf("the output does not say the task may still be running:\n%s", all)
+	}
+	// The task is indeed still running, and the printed command stops it.
+	tasks, err := client.ListTasks(context.Background(), &awsecs.ListTasksInput{Family: aws.String("stubborn"), DesiredStatus: types.DesiredStatusStopped})
+	if err != nil || len(tasks.TaskArns) != 1 {
+		t.Fatalf("ListTasks: %v %v", tasks, err)
+	}
+	arn := tasks.TaskArns[0]
+	d, err := client.DescribeTasks(context.Background(), &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+	if err != nil || len(d.Tasks) != 1 {
+		t.Fatal(err)
+	}
+	if st := aws.ToString(d.Tasks[0].LastStatus); st == "STOPPED" {
+		t.Errorf("the task is %s already; the test proves nothing", st)
+	}
+	want := fmt.Sprintf("aws --endpoint-url %s --region us-east-1 ecs stop-task --cluster default --task %s", url, ecsTaskID(arn))
+	if !strings.Contains(all, want) {
+		t.Fatalf("the output lacks the command %q:\n%s", want, all)
+	}
+	if _, err := client.StopTask(context.Background(), &awsecs.StopTaskInput{Cluster: aws.String("default"), Task: aws.String(ecsTaskID(arn))}); err != nil {
+		t.Errorf("the printed command fails: %v", err)
+	}
+	// Let the engine finish the stop before it closes.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		d, err := client.DescribeTasks(context.Background(), &awsecs.DescribeTasksInput{Tasks: []string{arn}})
+		if err == nil && len(d.Tasks) == 1 && aws.ToString(d.Tasks[0].LastStatus) == "STOPPED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the task did not stop: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// childMerged is child with standard output and standard error as one
+// stream of lines.
+func childMerged(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	a, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(a))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	lines := make(chan string, 1000)
+	go func() {
+		defer close(lines)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, lines
+}
+
+func ecsTaskID(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
+
+// A cluster ARN of another region or account, in a flag or a request file,
+// fails on the local engine as it fails on ECS.
+func TestRunTaskCLI_ClusterARNOfAnotherRegionOrAccount(t *testing.T) {
+	def := processDef(t, "elsewhere", app("exit", "0"))
+	region := writeFile(t, "req.yaml", "cluster: arn:aws:ecs:eu-west-1:000000000000:cluster/default\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"request file, another region", []string{"--request", region}, "InvalidParameterException: Invalid Region in ARN"},
+		{"flag, another account", []string{"--cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/default"}, "ClusterNotFoundException: Cluster not found."},
+		{"flag, not a cluster ARN", []string{"--cluster", "arn:aws:ecs:us-east-1:000000000000:task/default/abc"}, "InvalidParameterException: The ARN provided is invalid"},
+	} {
+		code, _, errOut := runProc(t, append([]string{"--task-definition", def}, tc.args...)...)
+		if code != ExitNeverStarted || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d; want 125 with %q\n%s", tc.name, code, tc.want, errOut)
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ecsrun/ecsrun/internal/flowgraph"
 	"github.com/ecsrun/ecsrun/internal/runtask"
@@ -43,16 +44,35 @@ type workflowFlags struct {
 	ef       engineFlags
 }
 
-// add adds the flags; output says whether the command prints text or JSON
-// (--output).
+// add adds the flags of a command that runs tasks: the shared ones and
+// the engine's (how containers run); output says whether the command
+// prints text or JSON (--output).
 func (f *workflowFlags) add(cmd *cobra.Command, output bool) {
+	f.addShared(cmd, output)
+	f.ef.add(cmd.Flags())
+}
+
+// addShared adds the flags every workflow command that reaches an engine
+// has.
+func (f *workflowFlags) addShared(cmd *cobra.Command, output bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.endpoint, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL_SFN"), "Step Functions endpoint to use instead of the local engine (its ECS API is reached at the same URL; default $AWS_ENDPOINT_URL_SFN)")
 	f.output = "text"
 	if output {
 		fs.StringVar(&f.output, "output", "text", `"text" or "json"`)
 	}
-	f.ef.add(fs)
+}
+
+// addReader adds the flags of a command that only reads executions. The
+// engine flags are not listed in its help; they are still accepted, for
+// the engine it opens when no daemon holds the state directory (such as
+// --runtime process on a machine without Docker).
+func (f *workflowFlags) addReader(cmd *cobra.Command, output bool) {
+	f.addShared(cmd, output)
+	engine := pflag.NewFlagSet("engine", pflag.ContinueOnError)
+	f.ef.add(engine)
+	engine.VisitAll(func(fl *pflag.Flag) { fl.Hidden = true })
+	cmd.Flags().AddFlagSet(engine)
 }
 
 func (f *workflowFlags) check() error {
@@ -502,7 +522,7 @@ GetExecutionHistory returns them.`,
 			return nil
 		},
 	}
-	f.add(cmd, true)
+	f.addReader(cmd, true)
 	return cmd
 }
 
@@ -514,7 +534,9 @@ func newWorkflowValidate(e *env) *cobra.Command {
 		Long: `Check state machine definitions as CreateStateMachine would on the local
 engine: the structure of every state, the paths, the intrinsic functions, the
 transitions, the Task resources (the ECS integration) and their RunTask
-parameters. Each problem names the field at fault and the diagnostic code
+parameters; also a malformed task definition or cluster ARN in them, which
+CreateStateMachine accepts and RunTask refuses when the state runs. Each
+problem names the field at fault and the diagnostic code
 ValidateStateMachineDefinition gives it (SCHEMA_VALIDATION_FAILED,
 MISSING_END_STATE, MISSING_TRANSITION_TARGET, DUPLICATE_STATE_NAME, ...).
 Exits 1 when a file has problems.`,
@@ -526,7 +548,7 @@ Exits 1 when a file has problems.`,
 				if err != nil {
 					return &usageError{err}
 				}
-				probs := workflow.Validate(data, workflow.ParseOptions{Resources: sfnresource.Checker{}, Express: express})
+				probs := workflow.Validate(data, workflow.ParseOptions{Resources: sfnresource.RunChecker{}, Express: express})
 				if len(probs) == 0 {
 					fmt.Fprintf(e.stdout, "%s: valid\n", path)
 					continue
@@ -618,6 +640,6 @@ the task attempts. SVG is drawn by ecsrun itself; --format dot writes Graphviz.`
 	}
 	cmd.Flags().StringVar(&format, "format", "svg", `"svg" or "dot"`)
 	cmd.Flags().StringVarP(&out, "output-file", "o", "", "write to this file instead of standard output")
-	f.add(cmd, false)
+	f.addReader(cmd, false)
 	return cmd
 }

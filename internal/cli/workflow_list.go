@@ -89,7 +89,7 @@ it ran. --status keeps those of one status. --output json prints
 	fl.StringVar(&status, "status", "", "only executions of this status: "+strings.Join(executionStatuses, ", "))
 	fl.StringVar(&machine, "state-machine", "", "only the executions of this state machine (name or ARN)")
 	fl.IntVar(&limit, "limit", 100, "at most this many executions (0: all)")
-	f.add(cmd, true)
+	f.addReader(cmd, true)
 	return cmd
 }
 
@@ -199,7 +199,7 @@ document with "ecsTasks" added.`,
 			return nil
 		},
 	}
-	f.add(cmd, true)
+	f.addReader(cmd, true)
 	return cmd
 }
 

@@ -498,3 +498,47 @@ func TestWorkflowRun_mocked(t *testing.T) {
 		}
 	}
 }
+
+// The commands that read executions list no engine flag in their help;
+// the one that runs tasks does.
+func TestWorkflowHelp_ReadersListNoEngineFlags(t *testing.T) {
+	engine := []string{"--runtime", "--pull", "--task-retention", "--container-retention", "--task-roles", "--s3-dir", "--task-endpoint"}
+	for _, cmd := range [][]string{{"history"}, {"graph"}, {"list"}, {"describe"}} {
+		code, out, errOut := run(t, append([]string{"workflow"}, append(cmd, "--help")...)...)
+		if code != 0 || !strings.Contains(out, "--endpoint-url") {
+			t.Errorf("workflow %s --help: exit %d\n%s%s", cmd[0], code, out, errOut)
+		}
+		for _, f := range engine {
+			if strings.Contains(out, f) {
+				t.Errorf("workflow %s --help lists %s, which it does not use", cmd[0], f)
+			}
+		}
+	}
+	if _, out, _ := run(t, "workflow", "run", "--help"); !strings.Contains(out, "--runtime") {
+		t.Errorf("workflow run --help lacks --runtime:\n%s", out)
+	}
+}
+
+// workflow validate catches a malformed task definition ARN in an ECS
+// state's Parameters, as CreateStateMachine and RunTask would.
+func TestWorkflowValidate_MalformedTaskDefinitionARN(t *testing.T) {
+	bad := writeFile(t, "badarn.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
+  "Parameters":{"TaskDefinition":"arn:aws:ecs:us-east-1:000000000000:task-definition/job"},"End":true}}}`)
+	code, out, _ := run(t, "workflow", "validate", bad)
+	want := bad + `: /States/Run/Parameters/TaskDefinition: SCHEMA_VALIDATION_FAILED: "arn:aws:ecs:us-east-1:000000000000:task-definition/job" is not a task definition family, family:revision or ARN`
+	if code != ExitError || !strings.Contains(out, want) {
+		t.Errorf("exit %d; want %d with %q\n%s", code, ExitError, want, out)
+	}
+}
+
+// A state machine parameter naming a cluster of another region fails the
+// state as ECS fails it.
+func TestWorkflowRun_ClusterARNOfAnotherRegion(t *testing.T) {
+	def := processDef(t, "wf-far", app("exit", "0"))
+	flow := writeFile(t, "far.json", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
+  "Parameters":{"TaskDefinition":"wf-far","Cluster":"arn:aws:ecs:eu-west-1:000000000000:cluster/default"},"End":true}}}`)
+	code, _, errOut := run(t, "workflow", "run", "--runtime", "process", "--state-dir", t.TempDir(), flow, "--task-definition", def)
+	if code != ExitWorkflowFailed || !strings.Contains(errOut, "ECS.InvalidParameterException") || !strings.Contains(errOut, "Invalid Region in ARN") {
+		t.Errorf("exit %d; want %d with ECS.InvalidParameterException: Invalid Region in ARN\n%s", code, ExitWorkflowFailed, errOut)
+	}
+}

@@ -64,7 +64,11 @@ func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel
 
 // cluster returns the ACTIVE cluster named by nameOrARN; callers hold cp.mu.
 func (cp *ControlPlane) cluster(nameOrARN string) (*clusterRecord, error) {
-	c := cp.clusters[ecs.ClusterName(nameOrARN)]
+	name, err := cp.acct.ClusterNameOf(nameOrARN)
+	if err != nil {
+		return nil, err
+	}
+	c := cp.clusters[name]
 	if c == nil || c.Status != "ACTIVE" {
 		return nil, ecs.Errorf(ecs.ErrClusterNotFound, "Cluster not found.")
 	}

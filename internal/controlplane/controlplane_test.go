@@ -262,6 +262,13 @@ func TestRunTask_Errors(t *testing.T) {
 		{"unknown definition", ecsmodel.RunTaskRequest{TaskDefinition: "nope"}, ecs.ErrClient},
 		{"override of unknown container", ecsmodel.RunTaskRequest{TaskDefinition: "job", Overrides: &ecsmodel.TaskOverride{ContainerOverrides: []ecsmodel.ContainerOverride{{Name: "ghost"}}}}, ecs.ErrInvalidParameter},
 		{"launch type and capacity providers", ecsmodel.RunTaskRequest{TaskDefinition: "job", LaunchType: ecsmodel.LaunchTypeEC2, CapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{{CapacityProvider: "x"}}}, ecs.ErrInvalidParameter},
+		// ARNs are refused where ECS refuses them, never read for their last segment.
+		{"cluster ARN of another region", ecsmodel.RunTaskRequest{TaskDefinition: "job", Cluster: "arn:aws:ecs:eu-west-1:000000000000:cluster/default"}, ecs.ErrInvalidParameter},
+		{"cluster ARN of another account", ecsmodel.RunTaskRequest{TaskDefinition: "job", Cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/default"}, ecs.ErrClusterNotFound},
+		{"service ARN as the cluster", ecsmodel.RunTaskRequest{TaskDefinition: "job", Cluster: "arn:aws:ecs:us-east-1:000000000000:service/default/default"}, ecs.ErrInvalidParameter},
+		{"malformed cluster ARN", ecsmodel.RunTaskRequest{TaskDefinition: "job", Cluster: "arn:aws:ecs:us-east-1:default"}, ecs.ErrInvalidParameter},
+		{"task definition ARN of another region", ecsmodel.RunTaskRequest{TaskDefinition: "arn:aws:ecs:eu-west-1:000000000000:task-definition/job:1"}, ecs.ErrInvalidParameter},
+		{"task definition ARN of another account", ecsmodel.RunTaskRequest{TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/job:1"}, ecs.ErrClient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,7 +57,7 @@ func tagsOrEmpty(t []ecsmodel.Tag) []ecsmodel.Tag {
 // taskDef resolves a family, family:revision or ARN; a bare family means its
 // latest ACTIVE revision. Callers hold cp.mu.
 func (cp *ControlPlane) taskDef(ref string) (*taskDefRecord, error) {
-	r, err := ecs.ParseTaskDefinitionRef(ref)
+	r, err := cp.acct.TaskDefinitionRefOf(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (cp *ControlPlane) DescribeTaskDefinition(ctx context.Context, in *ecsmodel
 // DeregisterTaskDefinition marks a revision INACTIVE. Running tasks keep
 // running; new RunTask calls with it fail.
 func (cp *ControlPlane) DeregisterTaskDefinition(ctx context.Context, in *ecsmodel.DeregisterTaskDefinitionRequest) (*ecsmodel.DeregisterTaskDefinitionResponse, error) {
-	r, err := ecs.ParseTaskDefinitionRef(in.TaskDefinition)
+	r, err := cp.acct.TaskDefinitionRefOf(in.TaskDefinition)
 	if err != nil {
 		return nil, err
 	}

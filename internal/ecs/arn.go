@@ -87,6 +87,66 @@ func ClusterName(nameOrARN string) string {
 	return ResourceName(nameOrARN)
 }
 
+// ClusterNameOf returns the name of the cluster that nameOrARN names in
+// this account ("" is the default cluster), refusing a cluster ARN as ECS
+// does: malformed or not a cluster's (InvalidParameterException), of
+// another region (InvalidParameterException "Invalid Region in ARN"), or
+// of another account or partition (ClusterNotFoundException: it is not
+// among this account's clusters). A name is returned as given.
+func (a Account) ClusterNameOf(nameOrARN string) (string, error) {
+	if !strings.HasPrefix(nameOrARN, "arn:") {
+		return ClusterName(nameOrARN), nil
+	}
+	r, err := ParseResourceARN(nameOrARN)
+	if err != nil {
+		return "", err
+	}
+	if r.Type != "cluster" || len(r.Path) != 1 {
+		return "", Errorf(ErrInvalidParameter, "The ARN provided is invalid: %q is not a cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>).", clipARN(nameOrARN))
+	}
+	if err := a.own(r, nameOrARN, ErrClusterNotFound, "Cluster not found."); err != nil {
+		return "", err
+	}
+	return r.Path[0], nil
+}
+
+// own checks that r (parsed from s) is an ARN of this account: one of
+// another region is InvalidParameterException ("Invalid Region in ARN", as
+// ECS says), one of another account or partition is of kind notFound with
+// the message msg. Parts of the account that are not set are not checked.
+func (a Account) own(r ResourceARN, s string, notFound Kind, msg string) error {
+	if a.Region != "" && r.Region != a.Region {
+		return Errorf(ErrInvalidParameter, "Invalid Region in ARN: %q is of region %q; this endpoint serves %s.", clipARN(s), r.Region, a.Region)
+	}
+	p := a.Partition
+	if p == "" {
+		p = "aws"
+	}
+	if a.ID != "" && (r.Account != a.ID || r.Partition != p) {
+		return Errorf(notFound, "%s %q is an ARN of account %s (partition %s); this endpoint serves account %s.", msg, clipARN(s), r.Account, r.Partition, a.ID)
+	}
+	return nil
+}
+
+// TaskDefinitionRefOf parses "family", "family:revision" or a task
+// definition ARN of this account, refusing an ARN of another region
+// (InvalidParameterException "Invalid Region in ARN") or of another account
+// (ClientException: no such task definition here).
+func (a Account) TaskDefinitionRefOf(s string) (TaskDefinitionRef, error) {
+	ref, err := ParseTaskDefinitionRef(s)
+	if err != nil || !strings.HasPrefix(s, "arn:") {
+		return ref, err
+	}
+	r, err := ParseResourceARN(s)
+	if err != nil {
+		return TaskDefinitionRef{}, err
+	}
+	if err := a.own(r, s, ErrClient, "Unable to describe task definition."); err != nil {
+		return TaskDefinitionRef{}, err
+	}
+	return ref, nil
+}
+
 // TaskDefinitionRef is a reference to a task definition: a family alone (its
 // latest ACTIVE revision) or a family and revision.
 type TaskDefinitionRef struct {

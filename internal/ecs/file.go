@@ -251,7 +251,7 @@ func parseDocument(data []byte) (*node, error) {
 	if trimmed[0] != '{' && trimmed[0] != '[' {
 		j, err := yaml.YAMLToJSONStrict(data)
 		if err != nil {
-			return nil, &DecodeError{Message: "invalid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}
+			return nil, &DecodeError{Message: "invalid YAML: " + YAMLErrorMessage(data, err)}
 		}
 		data = j
 	}
@@ -265,6 +265,29 @@ func parseDocument(data []byte) (*node, error) {
 		}
 	}
 	return n, err
+}
+
+// YAMLErrorMessage returns the message of a YAML parser error for data
+// without the converter's prefix, saying so when a tab indents the line it
+// names (YAML indents with spaces only; the parser may only say "found
+// character that cannot start any token").
+func YAMLErrorMessage(data []byte, err error) string {
+	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	var n int
+	if _, scanErr := fmt.Sscanf(strings.TrimPrefix(msg, "yaml: "), "line %d:", &n); scanErr != nil || n < 1 {
+		return msg
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if n > len(lines) {
+		return msg
+	}
+	line := lines[n-1]
+	indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+	if bytes.IndexByte(indent, '\t') < 0 {
+		return msg
+	}
+	detail := strings.TrimPrefix(msg, fmt.Sprintf("yaml: line %d: ", n))
+	return fmt.Sprintf("line %d: a tab indents the line, and YAML indents with spaces only; replace the tab with spaces (%s)", n, detail)
 }
 
 // looksLikeYAMLFlow reports whether text starting with '{' is a YAML flow
@@ -674,6 +697,34 @@ func ExpandEnv(data []byte, lookup func(string) (string, bool)) ([]byte, error) 
 		return nil, errors.Join(errs...)
 	}
 	return out.Bytes(), nil
+}
+
+// EnvReferences returns the names of the variables data refers to as
+// ${VAR} (or ${VAR:-default}, ${VAR-default}) in order of first use, each
+// once: what ExpandEnv would expand. $${ (a literal) is not a reference.
+func EnvReferences(data []byte) []string {
+	var names []string
+	seen := map[string]bool{}
+	for i := 0; i < len(data); i++ {
+		if bytes.HasPrefix(data[i:], []byte("$${")) {
+			i += 2
+			continue
+		}
+		if !bytes.HasPrefix(data[i:], []byte("${")) {
+			continue
+		}
+		end := bytes.IndexByte(data[i+2:], '}')
+		if end < 0 {
+			break
+		}
+		name, rest := splitVarName(string(data[i+2 : i+2+end]))
+		if name != "" && (rest == "" || strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, ":-")) && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+		i += 2 + end
+	}
+	return names
 }
 
 // splitVarName splits "NAME:-x" into "NAME" and ":-x"; the name is

@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -315,5 +316,44 @@ func TestSuggest(t *testing.T) {
 		if got := Suggest(in, known); got != want {
 			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestEnvReferences(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"image: app:latest", nil},
+		{"image: ${REPO}/app:${TAG}", []string{"REPO", "TAG"}},
+		{"a: ${TAG:-latest}\nb: ${ENV-dev}\nc: ${TAG}", []string{"TAG", "ENV"}},
+		{"literal: $${NOT_A_VAR} and $HOME and $1", nil},
+		{"bad: ${not a var} ${1X} ${OK}", []string{"OK"}},
+		{"unterminated: ${OPEN", nil},
+	}
+	for _, tt := range tests {
+		if got := EnvReferences([]byte(tt.in)); !slices.Equal(got, tt.want) {
+			t.Errorf("EnvReferences(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDecodeTaskDefinitionFile_YAMLTabs(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"a tab before a list item", "family: x\ncontainerDefinitions:\n\t- name: a\n", "line 3: a tab indents the line"},
+		{"a tab after spaces", "family: x\ncontainerDefinitions:\n  - name: a\n  \timage: b\n", "line 4: a tab indents the line"},
+	}
+	for _, tt := range tests {
+		_, err := DecodeTaskDefinitionFile([]byte(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "spaces") {
+			t.Errorf("%s: error %v; want it to say %q", tt.name, err, tt.want)
+		}
+	}
+	// Other YAML errors keep their message.
+	_, err := DecodeTaskDefinitionFile([]byte("family: [x\n"))
+	if err == nil || strings.Contains(err.Error(), "tab") {
+		t.Errorf("an unclosed list: %v", err)
 	}
 }

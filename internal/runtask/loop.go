@@ -42,6 +42,12 @@ const (
 	// callTimeout bounds RunTask and StopTask calls, which are never
 	// cancelled by an interrupt (their outcome must be known).
 	callTimeout = time.Minute
+	// slowStopAfter is how long after StopTask a container may still run
+	// before ecsrun says the stop waits out its stopTimeout.
+	slowStopAfter = 2 * time.Second
+	// defaultStopTimeout is the ECS agent's stopTimeout when the container
+	// definition sets none (ECS_CONTAINER_STOP_TIMEOUT).
+	defaultStopTimeout = 30 * time.Second
 )
 
 type stopKind string
@@ -70,6 +76,9 @@ type attempt struct {
 	stopSent  time.Time
 	missingAt time.Time
 	cluster   string
+	// runtimeIDs are the runtime ids of the task's containers that have
+	// not stopped, by container name.
+	runtimeIDs map[string]string
 }
 
 type loop struct {
@@ -101,6 +110,14 @@ type loop struct {
 	stopCtx      context.Context
 	cancelStop   context.CancelFunc
 
+	// ctx is the run's context (cancelled by the first interrupt).
+	ctx context.Context
+	// pullHinted holds the images a pull hint was given for.
+	pullHinted map[string]bool
+	// slowStopSaid is set once the run said that a stop waits out a
+	// container's stopTimeout.
+	slowStopSaid bool
+
 	lastCounts string
 	// noLogs holds the containers said to have no log stream to follow.
 	noLogs map[string]bool
@@ -114,6 +131,8 @@ func newLoop(api *Runner, o *Options, td *taskDef, req *ecsmodel.RunTaskRequest)
 		byArn:  map[string]*attempt{},
 		runID:  newRunID(),
 		noLogs: map[string]bool{},
+
+		pullHinted: map[string]bool{},
 	}
 	if l.rand == nil {
 		l.rand = randFloat
@@ -137,6 +156,7 @@ func (l *loop) records() []Attempt {
 func (l *loop) run(ctx context.Context) {
 	now := time.Now()
 	l.start = now
+	l.ctx = ctx
 	for _, s := range l.slots {
 		s.waiting, s.due = true, now
 	}
@@ -145,7 +165,7 @@ func (l *loop) run(ctx context.Context) {
 	if rev := l.td.def.Revision; rev > 0 {
 		family = fmt.Sprintf("%s:%d", family, rev)
 	}
-	l.c.Infof("Triggering %d tasks with task definition %s", l.o.Count, family)
+	l.c.Infof("Triggering %s with task definition %s", plural(l.o.Count, "task"), family)
 	defer func() {
 		if l.cancelStop != nil {
 			l.cancelStop()
@@ -172,6 +192,7 @@ func (l *loop) run(ctx context.Context) {
 			l.describe(callCtx, now)
 		}
 		l.checkTimeouts(ctx, time.Now())
+		l.sayIfSlowStop(time.Now())
 		l.logs.pollDue(callCtx, time.Now())
 		l.showStatus(time.Now())
 		if l.finished(time.Now()) {
@@ -268,6 +289,7 @@ func (l *loop) finished(now time.Time) bool {
 			return false
 		}
 	}
+	var left []*attempt
 	for _, a := range l.attempts {
 		if a.rec.TaskArn == "" || a.settled {
 			continue
@@ -275,20 +297,148 @@ func (l *loop) finished(now time.Time) bool {
 		if a.stopSent.IsZero() {
 			return false
 		}
-		if now.Before(a.stopSent.Add(l.o.StopGrace)) && (l.stopping == "" || now.Before(l.stopDeadline)) && l.abortErr() == nil {
+		if now.Before(a.stopSent.Add(l.o.StopGrace)) && (l.stopping == "" || now.Before(l.stopDeadline)) && !l.aborted() {
 			return false
 		}
-		a.settled = true
-		l.c.Infof("Task %s did not stop within %s of StopTask; giving up waiting for it", a.rec.TaskArn, l.o.StopGrace)
+		left = append(left, a)
+	}
+	if len(left) > 0 {
+		l.giveUpStopping(left)
 	}
 	return true
 }
 
-func (l *loop) abortErr() error {
-	if l.o.Abort != nil {
-		return l.o.Abort.Err()
+// aborted reports whether the wait for stopping tasks is to end now: a
+// second interrupt, or an interrupt while a --timeout stops the tasks.
+func (l *loop) aborted() bool {
+	if l.o.Abort != nil && l.o.Abort.Err() != nil {
+		return true
 	}
-	return nil
+	return l.stopping == stopTimeout && l.ctx != nil && l.ctx.Err() != nil
+}
+
+// giveUpStopping ends the wait for tasks ecsrun asked to stop that have not
+// stopped, and says which may still be running and how to stop them.
+func (l *loop) giveUpStopping(left []*attempt) {
+	noun := "it"
+	if len(left) > 1 {
+		noun = "them"
+	}
+	switch {
+	case l.aborted():
+		why := "a second interrupt"
+		if l.stopping == stopTimeout {
+			why = "interrupted"
+		}
+		l.c.Infof("Stopped waiting for the tasks to stop (%s): %s may still be running. Stop %s with:", why, plural(len(left), "task"), noun)
+	default:
+		l.c.Infof("%s did not stop within %s of StopTask (--stop-grace) and may still be running. Stop %s with:", plural(len(left), "task"), l.o.StopGrace, noun)
+	}
+	for _, a := range left {
+		a.settled = true
+		l.c.Infof("  %s", l.stopCommand(a))
+	}
+}
+
+// stopCommand is the command that stops the task of a.
+func (l *loop) stopCommand(a *attempt) string {
+	st := StillRunning{Cluster: ecs.ResourceName(a.cluster), TaskArn: a.rec.TaskArn, TaskID: ecs.ResourceName(a.rec.TaskArn)}
+	for _, c := range l.td.def.ContainerDefinitions {
+		if id := a.runtimeIDs[aws.ToString(c.Name)]; id != "" {
+			st.RuntimeIDs = append(st.RuntimeIDs, id)
+		}
+	}
+	if l.o.StopCommand != nil {
+		if cmd := l.o.StopCommand(st); cmd != "" {
+			return cmd
+		}
+	}
+	return AWSStopCommand(st)
+}
+
+// sayIfSlowStop says once per run that a stop waits out a container's
+// stopTimeout (its process did not end on the stop signal), with the time
+// left and how to stop waiting.
+func (l *loop) sayIfSlowStop(now time.Time) {
+	if l.slowStopSaid {
+		return
+	}
+	var slow []*attempt
+	var first string
+	var timeout, left time.Duration
+	for _, a := range l.attempts {
+		if a.stopSent.IsZero() || a.settled || a.status == "STOPPED" || now.Sub(a.stopSent) < slowStopAfter {
+			continue
+		}
+		for _, c := range a.rec.Containers {
+			if c.ExitCode != nil || c.LastStatus != "RUNNING" {
+				continue
+			}
+			to := l.stopTimeout(c.Name)
+			if rest := a.stopSent.Add(to).Sub(now); rest > time.Second {
+				if len(slow) == 0 || slow[len(slow)-1] != a {
+					slow = append(slow, a)
+				}
+				if first == "" {
+					first, timeout, left = c.Name, to, rest
+				}
+			}
+		}
+	}
+	if len(slow) == 0 {
+		return
+	}
+	l.slowStopSaid = true
+	who := "Task " + shortID(slow[0].rec.TaskArn)
+	if len(slow) > 1 {
+		who += fmt.Sprintf(" (and %s more)", plural(len(slow)-1, "task"))
+	}
+	msg := fmt.Sprintf("%s is stopping: container %s did not exit on its stop signal; ECS kills it when its stopTimeout of %s ends, in %s.",
+		who, first, timeout, left.Round(time.Second))
+	if l.o.Abort != nil {
+		switch l.stopping {
+		case stopInterrupt:
+			msg += " A second Ctrl-C stops waiting."
+		case stopTimeout:
+			msg += " Ctrl-C stops waiting."
+		default:
+			msg += " Ctrl-C twice stops waiting."
+		}
+	}
+	l.c.Infof("%s", msg)
+}
+
+// hintPull gives the target's hint (Options.PullHint) once per image for
+// the containers of a that could not pull their image.
+func (l *loop) hintPull(a *attempt) {
+	if l.o.PullHint == nil {
+		return
+	}
+	for _, c := range a.rec.Containers {
+		if !strings.HasPrefix(c.Reason, "CannotPullContainerError") {
+			continue
+		}
+		for _, cd := range l.td.def.ContainerDefinitions {
+			image := aws.ToString(cd.Image)
+			if aws.ToString(cd.Name) != c.Name || l.pullHinted[image] {
+				continue
+			}
+			l.pullHinted[image] = true
+			if h := l.o.PullHint(image); h != "" {
+				l.c.Infof("Hint: %s", h)
+			}
+		}
+	}
+}
+
+// stopTimeout is the stopTimeout of the container named name.
+func (l *loop) stopTimeout(name string) time.Duration {
+	for _, c := range l.td.def.ContainerDefinitions {
+		if aws.ToString(c.Name) == name && c.StopTimeout != nil && *c.StopTimeout > 0 {
+			return time.Duration(*c.StopTimeout) * time.Second
+		}
+	}
+	return defaultStopTimeout
 }
 
 // launchDue starts the slots whose launch is due, in batches of MaxBatch,
@@ -311,7 +461,7 @@ func (l *loop) launchDue(ctx context.Context, now time.Time) {
 		s, f, ls := l.launch(ctx, batch, now)
 		started, failed, fresh = started+s, failed+f, append(fresh, ls...)
 	}
-	l.c.Infof("%d tasks were triggered successfully and %d failures were received.", started, failed)
+	l.c.Infof("%s triggered successfully and %s received.", wasWere(started, "task"), wasWere(failed, "failure"))
 	for _, x := range fresh {
 		l.c.Infof("Task => %s", x.a.rec.TaskArn)
 	}
@@ -386,7 +536,7 @@ func (l *loop) launch(ctx context.Context, batch []*slot, now time.Time) (starte
 			started++
 			continue
 		}
-		f := Failure{Reason: "MISSING", Detail: fmt.Sprintf("RunTask started %d of %d tasks and reported no failure", len(out.Tasks), len(as))}
+		f := Failure{Reason: "MISSING", Detail: fmt.Sprintf("RunTask started %d of %s and reported no failure", len(out.Tasks), plural(len(as), "task"))}
 		if n := len(out.Failures); n > 0 {
 			rf := out.Failures[min(i-len(out.Tasks), n-1)]
 			f = Failure{Arn: aws.ToString(rf.Arn), Reason: aws.ToString(rf.Reason), Detail: aws.ToString(rf.Detail)}
@@ -536,6 +686,7 @@ func (l *loop) update(ctx context.Context, a *attempt, t types.Task, now time.Ti
 	}
 	switch {
 	case a.status == "STOPPED":
+		l.hintPull(a)
 		a.settled = true
 		if !a.final {
 			v := judgeStopped(a.rec.StopCode, a.rec.StoppedReason, a.rec.Containers, l.o.SuccessContainer)
@@ -580,6 +731,12 @@ func (l *loop) record(a *attempt, t types.Task) {
 		byName[aws.ToString(c.Name)] = c
 	}
 	r.Containers = r.Containers[:0]
+	a.runtimeIDs = map[string]string{}
+	for _, c := range t.Containers {
+		if id := aws.ToString(c.RuntimeId); id != "" && aws.ToString(c.LastStatus) != "STOPPED" {
+			a.runtimeIDs[aws.ToString(c.Name)] = id
+		}
+	}
 	for _, cd := range l.td.def.ContainerDefinitions {
 		c, ok := byName[aws.ToString(cd.Name)]
 		if !ok {
@@ -688,15 +845,19 @@ func (l *loop) stop(ctx context.Context, a *attempt, reason string, now time.Tim
 func (l *loop) beginStop(ctx context.Context, kind stopKind, now time.Time) {
 	l.stopping = kind
 	l.stopDeadline = now.Add(l.o.StopGrace)
-	base := context.WithoutCancel(ctx)
-	if l.o.Abort != nil {
-		var stopAbort func() bool
-		l.stopCtx, l.cancelStop = context.WithDeadline(base, l.stopDeadline)
-		inner := l.cancelStop
-		stopAbort = context.AfterFunc(l.o.Abort, inner)
-		l.cancelStop = func() { stopAbort(); inner() }
-	} else {
-		l.stopCtx, l.cancelStop = context.WithDeadline(base, l.stopDeadline)
+	// The wait ends at the deadline, or early on a second interrupt (or
+	// on an interrupt while a --timeout stops the tasks).
+	l.stopCtx, l.cancelStop = context.WithDeadline(context.WithoutCancel(ctx), l.stopDeadline)
+	aborts := []context.Context{l.o.Abort}
+	if kind == stopTimeout {
+		aborts = append(aborts, ctx)
+	}
+	for _, abort := range aborts {
+		if abort == nil {
+			continue
+		}
+		unhook, inner := context.AfterFunc(abort, l.cancelStop), l.cancelStop
+		l.cancelStop = func() { unhook(); inner() }
 	}
 	var reason, why string
 	outcome, code := OutcomeInterrupted, 130
@@ -766,7 +927,7 @@ func (l *loop) showStatus(now time.Time) {
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 	}
-	summary := fmt.Sprintf("%d tasks: %s", len(l.slots), strings.Join(parts, ", "))
+	summary := fmt.Sprintf("%s: %s", plural(len(l.slots), "task"), strings.Join(parts, ", "))
 	if l.c.Live() {
 		l.c.Status(fmt.Sprintf("[%s] %s", now.Sub(l.start).Round(time.Second), summary))
 		return

@@ -127,6 +127,14 @@ type Options struct {
 	// Abort, when done, ends the wait for stopping tasks early (a second
 	// interrupt); the StopTask calls are made before.
 	Abort context.Context
+	// StopCommand, when set, returns the command that stops a task ecsrun
+	// stopped waiting for, for the target (AWSStopCommand without globals
+	// when nil or when it returns "").
+	StopCommand func(StillRunning) string
+	// PullHint, when set, returns what to say about an image a task could
+	// not pull (CannotPullContainerError); the local engine suggests
+	// building or pulling it into the Docker cache.
+	PullHint func(image string) string
 	// Rand returns numbers in [0, 1) for retry jitter (math/rand when nil).
 	Rand func() float64
 	// Notices, when set, is asked once what the target has to say about

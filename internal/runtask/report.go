@@ -206,10 +206,13 @@ func (r *Report) Summarise() (int, string) {
 		}
 	}
 	if r.TimedOut {
+		if n := len(r.MayStillRun()); n > 0 {
+			return ExitTimeout, fmt.Sprintf("--timeout expired; ecsrun stopped waiting for the tasks to stop, and %s may still be running", plural(n, "task"))
+		}
 		return ExitTimeout, "--timeout expired; the run's tasks were stopped"
 	}
 	if code == 0 {
-		return 0, fmt.Sprintf("%d of %d tasks succeeded", len(r.Tasks), len(r.Tasks))
+		return 0, fmt.Sprintf("%d of %s succeeded", len(r.Tasks), plural(len(r.Tasks), "task"))
 	}
 	return code, reason
 }

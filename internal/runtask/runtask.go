@@ -111,6 +111,10 @@ func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	c := o.Console
 	printHeader(c, td, req)
+	for _, w := range td.warnings {
+		c.Infof("Warning: %s", w)
+		rep.Warnings = append(rep.Warnings, w)
+	}
 	if o.Notices != nil {
 		for _, n := range o.Notices(td.def, req) {
 			c.Infof("Warning: %s", n)
@@ -131,7 +135,7 @@ func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
 		for n := o.Count; n > 0; n -= MaxBatch {
 			rep.Batches = append(rep.Batches, min(n, MaxBatch))
 		}
-		c.Infof("Dry run: would trigger %d tasks in %d RunTask calls; nothing was registered or run.", o.Count, len(rep.Batches))
+		c.Infof("Dry run: would trigger %s in %s; nothing was registered or run.", plural(o.Count, "task"), plural(len(rep.Batches), "RunTask call"))
 		rep.finish(calls)
 		return rep, nil
 	}

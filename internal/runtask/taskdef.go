@@ -33,6 +33,8 @@ type taskDef struct {
 	file *ecsmodel.RegisterTaskDefinitionRequest
 	// note explains a registration (why the file was not reused).
 	note string
+	// warnings are what the run should warn about the file.
+	warnings []string
 }
 
 // describe says which revision a run uses and how it was found, as the
@@ -84,25 +86,33 @@ func ResolveTaskDefinition(ctx context.Context, client ECS, ref string, reuse, e
 }
 
 // readTaskDefinitionFile reads, expands and decodes a task definition file.
-// ok is false when ref names no file (a family, revision or ARN).
-func readTaskDefinitionFile(ref string, o *Options) (*ecsmodel.RegisterTaskDefinitionRequest, bool, error) {
+// ok is false when ref names no file (a family, revision or ARN). warning,
+// when not empty, is what the run should warn about the file.
+func readTaskDefinitionFile(ref string, o *Options) (in *ecsmodel.RegisterTaskDefinitionRequest, ok bool, warning string, err error) {
 	data, err := os.ReadFile(ref)
 	if err != nil {
 		if looksLikeFile(ref) || !errors.Is(err, os.ErrNotExist) {
-			return nil, true, &FileError{fmt.Errorf("task definition file %s: %w", ref, err)}
+			return nil, true, "", &FileError{fmt.Errorf("task definition file %s: %w", ref, err)}
 		}
-		return nil, false, nil
+		return nil, false, "", nil
 	}
 	if o.ExpandEnv {
 		if data, err = ecs.ExpandEnv(data, o.lookup()); err != nil {
-			return nil, true, &FileError{fmt.Errorf("task definition file %s: --expand-env: %w", ref, err)}
+			return nil, true, "", &FileError{fmt.Errorf("task definition file %s: --expand-env: %w", ref, err)}
 		}
+	} else if names := ecs.EnvReferences(data); len(names) > 0 {
+		refs := make([]string, len(names))
+		for i, n := range names {
+			refs[i] = "${" + n + "}"
+		}
+		warning = fmt.Sprintf("task definition file %s: %s left as written (--expand-env is not set); "+
+			"give --expand-env to expand from the environment, unless a shell in the container is meant to expand them", ref, strings.Join(refs, ", "))
 	}
-	in, err := ecs.DecodeTaskDefinitionFile(data)
+	in, err = ecs.DecodeTaskDefinitionFile(data)
 	if err != nil {
-		return nil, true, &FileError{fmt.Errorf("task definition file %s: %w", ref, err)}
+		return nil, true, "", &FileError{fmt.Errorf("task definition file %s: %w", ref, err)}
 	}
-	return in, true, nil
+	return in, true, warning, nil
 }
 
 func (o *Options) lookup() func(string) (string, bool) {
@@ -121,9 +131,13 @@ func looksLikeFile(ref string) bool {
 // revision when unchanged and asked to), or describes a named revision. In
 // a dry run nothing is registered.
 func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Options) (*taskDef, error) {
-	file, isFile, err := readTaskDefinitionFile(ref, o)
+	file, isFile, warning, err := readTaskDefinitionFile(ref, o)
 	if err != nil {
 		return nil, err
+	}
+	var warnings []string
+	if warning != "" {
+		warnings = append(warnings, warning)
 	}
 	if !isFile {
 		if o.DryRun && r.ECS == nil {
@@ -139,7 +153,7 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 		}
 		return &taskDef{def: out.TaskDefinition, source: SourceExisting}, nil
 	}
-	td := &taskDef{file: file, source: SourceRegistered}
+	td := &taskDef{file: file, source: SourceRegistered, warnings: warnings}
 	if o.ReuseIfUnchanged && r.ECS != nil {
 		out, err := r.ECS.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{
 			TaskDefinition: aws.String(file.Family), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags},
@@ -148,7 +162,7 @@ func (r *Runner) resolveTaskDefinition(ctx context.Context, ref string, o *Optio
 		case err == nil:
 			same, diff := sameTaskDefinition(file, out.TaskDefinition, out.Tags)
 			if same {
-				return &taskDef{def: out.TaskDefinition, source: SourceReused, file: file}, nil
+				return &taskDef{def: out.TaskDefinition, source: SourceReused, file: file, warnings: warnings}, nil
 			}
 			td.note = fmt.Sprintf("the file differs from %s: %s", aws.ToString(out.TaskDefinition.TaskDefinitionArn), diff)
 		case isNotFound(err):

@@ -41,7 +41,11 @@ func WriteSummary(c *Console, rep *Report) {
 			c.Infof("%s", line)
 		}
 	}
+	mayRun := len(rep.MayStillRun())
 	switch {
+	case rep.Interrupted != "" && mayRun > 0:
+		c.Infof("Interrupted (%s): ecsrun stopped waiting; %s may still be running (the commands above stop them). Exit code %d.",
+			rep.Interrupted, plural(mayRun, "task"), rep.ExitCode)
 	case rep.Interrupted != "":
 		c.Infof("Interrupted (%s): the run's tasks were stopped. Exit code %d.", rep.Interrupted, rep.ExitCode)
 	case rep.ExitCode == 0:
@@ -80,6 +84,18 @@ func attemptLine(a Attempt, multi bool) string {
 		b.WriteString("]")
 	}
 	return b.String()
+}
+
+// MayStillRun returns the ARNs of the tasks ecsrun asked to stop and did
+// not see STOPPED.
+func (rep *Report) MayStillRun() []string {
+	var out []string
+	for _, a := range rep.Attempts {
+		if a.TaskArn != "" && a.StopRequested != "" && a.LastStatus != "STOPPED" {
+			out = append(out, a.TaskArn)
+		}
+	}
+	return out
 }
 
 // plural returns "1 task" or "n tasks".

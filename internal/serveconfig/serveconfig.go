@@ -158,7 +158,7 @@ func Parse(data []byte) (*Config, error) {
 	if trimmed[0] != '{' {
 		j, err := yaml.YAMLToJSONStrict(data)
 		if err != nil {
-			return nil, fmt.Errorf("invalid YAML: %v", strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
+			return nil, fmt.Errorf("invalid YAML: %s", ecs.YAMLErrorMessage(data, err))
 		}
 		data = j
 	}

@@ -2,6 +2,7 @@ package sfnecs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -136,6 +137,34 @@ func CheckParameters(params map[string]any) []workflow.Problem {
 		out = append(out, workflow.Problem{Message: "missing required field \"TaskDefinition\" (the ECS task definition to run)"})
 	}
 	return out
+}
+
+// CheckReferences reports what RunTask refuses in any account in a
+// runTask state's Parameters as written: a malformed task definition
+// reference or cluster ARN. CreateStateMachine accepts them (AWS checks
+// them only when the state runs), so this is not part of CheckParameters.
+func CheckReferences(params map[string]any) []workflow.Problem {
+	var out []workflow.Problem
+	if td, ok := params["TaskDefinition"].(string); ok {
+		if _, err := ecs.ParseTaskDefinitionRef(td); err != nil {
+			out = append(out, workflow.Problem{Path: "/TaskDefinition", Message: fmt.Sprintf("%q is not a task definition family, family:revision or ARN: %s", td, errMessage(err))})
+		}
+	}
+	if c, ok := params["Cluster"].(string); ok {
+		if _, err := (ecs.Account{}).ClusterNameOf(c); err != nil {
+			out = append(out, workflow.Problem{Path: "/Cluster", Message: errMessage(err)})
+		}
+	}
+	return out
+}
+
+// errMessage is the message of an ECS error without its kind.
+func errMessage(err error) string {
+	var e *ecs.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
 }
 
 // runTaskInput turns the effective Parameters of a runTask state into the

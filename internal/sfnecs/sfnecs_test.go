@@ -64,6 +64,38 @@ func TestCheckParameters(t *testing.T) {
 	}
 }
 
+func TestCheckReferences(t *testing.T) {
+	tests := []struct {
+		name   string
+		params string
+		want   []string // problem paths and message fragments
+	}{
+		{"names", `{"TaskDefinition":"web:3","Cluster":"ci"}`, nil},
+		{"dynamic", `{"TaskDefinition.$":"$.td","Cluster.$":"$.cluster"}`, nil},
+		{"ARNs of any account and region", `{"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:task-definition/web:3","Cluster":"arn:aws:ecs:eu-west-1:123456789012:cluster/ci"}`, nil},
+		{"malformed task definition ARN", `{"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:taskdefinition/web:3"}`, []string{`/TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:taskdefinition/web:3" is not a task definition family, family:revision or ARN`}},
+		{"task definition ARN without a revision", `{"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:task-definition/web"}`, []string{`/TaskDefinition: `}},
+		{"bad family", `{"TaskDefinition":"my app"}`, []string{`/TaskDefinition: "my app" is not a task definition family`}},
+		{"malformed cluster ARN", `{"TaskDefinition":"td","Cluster":"arn:aws:ecs:us-east-1:123456789012:service/ci/web"}`, []string{`/Cluster: The ARN provided is invalid`}},
+	}
+	for _, tt := range tests {
+		var p map[string]any
+		if err := json.Unmarshal([]byte(tt.params), &p); err != nil {
+			t.Fatal(err)
+		}
+		got := CheckReferences(p)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: CheckReferences = %v; want %d problems %v", tt.name, got, len(tt.want), tt.want)
+			continue
+		}
+		for i, w := range tt.want {
+			if s := got[i].Path + ": " + got[i].Message; !strings.Contains(s, w) {
+				t.Errorf("%s: problem %d = %q; want it to contain %q", tt.name, i, s, w)
+			}
+		}
+	}
+}
+
 func TestRunTaskInput(t *testing.T) {
 	v, _ := workflow.DecodeJSON([]byte(`{"Cluster":"work","TaskDefinition":"job:3","LaunchType":"FARGATE","Count":2,"StartedBy":"AWS Step Functions",
 		"Overrides":{"ContainerOverrides":[{"Name":"app","Command":["a","b"],"Environment":[{"Name":"K","Value":"V"}]}]},

@@ -1,6 +1,9 @@
 package sfnresource
 
-import "github.com/ecsrun/ecsrun/internal/workflow"
+import (
+	"github.com/ecsrun/ecsrun/internal/sfnecs"
+	"github.com/ecsrun/ecsrun/internal/workflow"
+)
 
 // Checker validates Task resources and their Parameters as AWS Step
 // Functions does when a state machine is created, whatever can run here.
@@ -42,4 +45,22 @@ func (Checker) Unsupported(resource string) string {
 // package function).
 func (Checker) CheckParameters(resource string, params map[string]any) []workflow.Problem {
 	return CheckParameters(resource, params)
+}
+
+// RunChecker is Checker plus what the services refuse only when a state
+// runs: a malformed task definition reference or cluster ARN in the
+// Parameters of an ECS runTask state. `workflow validate` uses it;
+// CreateStateMachine uses Checker, since AWS accepts such definitions.
+type RunChecker struct{ Checker }
+
+var _ workflow.ParameterChecker = RunChecker{}
+
+// CheckParameters validates the Parameters of a Task state as Checker
+// does, and the ECS references of a runTask state.
+func (c RunChecker) CheckParameters(resource string, params map[string]any) []workflow.Problem {
+	out := c.Checker.CheckParameters(resource, params)
+	if r, err := Parse(resource); err == nil && r.Kind == KindOptimized && r.Service == "ecs" && r.Action == "runTask" {
+		out = append(out, sfnecs.CheckReferences(params)...)
+	}
+	return out
 }
