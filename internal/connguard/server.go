@@ -1,7 +1,6 @@
 package connguard
 
 import (
-	"io"
 	"net/http"
 	"time"
 )
@@ -28,36 +27,17 @@ func (g *Guard) Handler(h http.Handler) http.Handler {
 		// A previous answer's write deadline must not cut this one.
 		rc.SetWriteDeadline(time.Time{})
 		if d := g.limits.BodyTimeout; d > 0 && r.Body != nil && r.Body != http.NoBody {
-			// Only with a body to read: without one, net/http already
-			// watches the connection for the client going away, and a
-			// deadline would end that watch and cancel the request.
-			if rc.SetReadDeadline(g.now().Add(d)) == nil {
-				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
-			}
+			// net/http lifts the deadline when the body has been read to
+			// its end, as it starts watching the connection for the
+			// client going away. Without a body that watch has already
+			// started, and a deadline would end it and cancel the request.
+			rc.SetReadDeadline(g.now().Add(d))
 		}
 		if d := g.limits.WriteTimeout; d > 0 {
 			w = &deadlineWriter{ResponseWriter: w, rc: rc, d: d, now: g.now}
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// deadlineBody lifts the read deadline once the body has been read to its
-// end, so that net/http's watch for a closed connection, which starts then,
-// does not time out while the handler runs.
-type deadlineBody struct {
-	io.ReadCloser
-	rc     *http.ResponseController
-	lifted bool
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF && !b.lifted {
-		b.lifted = true
-		b.rc.SetReadDeadline(time.Time{})
-	}
-	return n, err
 }
 
 // deadlineWriter sets the write deadline when the answer starts.
