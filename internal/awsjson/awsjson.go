@@ -279,7 +279,8 @@ func writeFault(w http.ResponseWriter, write func(int, []byte), f Fault) {
 
 // Decode reads a JSON request body into in. An empty body is an empty object.
 // Errors say where the body is malformed, which member has the wrong type,
-// or which member the shape does not define.
+// which member the shape does not define, or where a string is not valid
+// UTF-8 (which Go's decoder would otherwise replace with U+FFFD).
 func Decode(body []byte, in any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -291,6 +292,9 @@ func Decode(body []byte, in any) error {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(in); err != nil {
 		return describeDecodeError(err)
+	}
+	if err := checkStrings(body); err != nil {
+		return err
 	}
 	if dec.More() {
 		return errors.New("request body has data after the JSON object")
