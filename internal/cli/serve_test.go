@@ -68,7 +68,7 @@ func TestServe_SlowUnsignedClientsDoNotStarveSignedCalls(t *testing.T) {
 	// client counts it and opens another. At most 30 s.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	var (
-		wg                sync.WaitGroup
+		wg           sync.WaitGroup
 		dialled, cut atomic.Int64
 	)
 	for range 300 {
