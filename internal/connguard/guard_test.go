@@ -225,11 +225,13 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 // trusted and busy, a newcomer waits for one to end.
 func TestGuard_FullOfTrustedConnections(t *testing.T) {
 	release := make(chan struct{})
+	var holding atomic.Int32
 	l := Limits{MaxConns: 3, MaxUntrusted: 3, HeaderTimeout: time.Minute, BodyTimeout: time.Minute, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
 	g, addr := serve(t, l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.ReadAll(r.Body)
 		Trust(r.Context())
 		if r.Header.Get("X-Hold") == "yes" {
+			holding.Add(1)
 			<-release
 		}
 		io.WriteString(w, "ok")
@@ -277,7 +279,10 @@ func TestGuard_FullOfTrustedConnections(t *testing.T) {
 		c := dial()
 		go func() { busy <- request(c, true) }()
 	}
-	waitFor(t, 5*time.Second, func() bool { s := g.Stats(); return s.Open == 3 && s.Untrusted == 0 })
+	waitFor(t, 5*time.Second, func() bool { return holding.Load() == 3 })
+	if s := g.Stats(); s.Open != 3 || s.Untrusted != 0 {
+		t.Fatalf("with three busy trusted connections the guard holds %+v", s)
+	}
 	late := make(chan error, 1)
 	go func() { late <- request(dial(), false) }()
 	select {
