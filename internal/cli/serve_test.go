@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
@@ -109,8 +111,16 @@ func TestServe_SlowUnsignedClientsDoNotStarveSignedCalls(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // polling the load's progress, bounded by its context
 	}
 
+	// Each call on a new connection, as each AWS CLI command makes one.
+	client = awsecs.New(awsecs.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(info.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
+		HTTPClient:  awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true }),
+	})
+	var slowest time.Duration
 	for i := range 10 {
 		took, err := signed()
+		slowest = max(slowest, took)
 		if err != nil {
 			t.Fatalf("signed call %d under load (%d connections opened, %d cut): %v", i, dialled.Load(), cut.Load(), err)
 		}
@@ -118,8 +128,13 @@ func TestServe_SlowUnsignedClientsDoNotStarveSignedCalls(t *testing.T) {
 			t.Errorf("signed call %d under load took %v", i, took)
 		}
 	}
-	if cut.Load() == 0 {
-		t.Errorf("serve closed none of the %d slow connections", dialled.Load())
+	// Every slow connection of the first wave is closed, well before the
+	// load ends.
+	for cut.Load() < 300 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond) // polling the load's progress, bounded by its context
 	}
-	t.Logf("%d slow connections opened, %d closed by serve", dialled.Load(), cut.Load())
+	if n := cut.Load(); n < 300 {
+		t.Errorf("serve closed %d of the %d slow connections in 30 s", n, dialled.Load())
+	}
+	t.Logf("%d slow connections opened, %d closed by serve; the slowest signed call took %v", dialled.Load(), cut.Load(), slowest)
 }
