@@ -51,6 +51,13 @@ type Service struct {
 	TargetPrefix string
 	// JSONVersion is "1.0" or "1.1".
 	JSONVersion string
+	// Name is the service's name for people ("Amazon ECS"), in the answer
+	// to requests for services the server does not serve.
+	Name string
+	// SigningName is the service part of a SigV4 credential scope ("ecs");
+	// a signed request for another signing name is meant for a service the
+	// server does not serve.
+	SigningName string
 	// Operations is the model's operation table.
 	Operations map[string]wire.Operation
 	// Handlers holds the implemented operations by name.
@@ -77,6 +84,7 @@ type Authenticator interface {
 // Server routes requests to services by target prefix.
 type Server struct {
 	services map[string]*Service
+	order    []*Service // as given to NewServer
 	// MaxBody caps request bodies (DefaultMaxBody when 0).
 	MaxBody int64
 	// Auth, when set, checks every request.
@@ -108,6 +116,7 @@ func NewServer(services ...*Service) *Server {
 	for _, svc := range services {
 		s.services[svc.TargetPrefix] = svc
 	}
+	s.order = services
 	return s
 }
 
@@ -156,10 +165,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(Fault{Type: typ, Status: http.StatusInternalServerError, Message: "internal error; request id " + reqID})
 		}
 	}()
-	if r.Method != http.MethodPost {
-		fail(Fault{Type: "UnknownOperationException", Status: http.StatusBadRequest, Message: "only POST is supported by the AWS JSON protocol"})
-		return
-	}
 	max := s.MaxBody
 	if max == 0 {
 		max = DefaultMaxBody
@@ -171,6 +176,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if int64(len(body)) > max {
 		fail(Fault{Type: "RequestEntityTooLargeException", Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body exceeds %d bytes", max)})
+		return
+	}
+	// A request for another service is answered in its protocol, before
+	// authentication: its SDK signs for its own service, which would fail,
+	// and could not read a JSON answer.
+	if fr, ok := s.foreign(r, body); ok {
+		if fr.proto == protoJSON {
+			fail(Fault{Type: "UnknownOperationException", Status: http.StatusBadRequest, Message: s.foreignMessage(fr)})
+		} else {
+			s.writeForeign(w, fr, reqID)
+		}
+		return
+	}
+	if r.Method != http.MethodPost {
+		fail(Fault{Type: "UnknownOperationException", Status: http.StatusBadRequest, Message: "only POST is supported by the AWS JSON protocol"})
 		return
 	}
 	if s.Auth != nil {
@@ -279,7 +299,8 @@ func writeFault(w http.ResponseWriter, write func(int, []byte), f Fault) {
 
 // Decode reads a JSON request body into in. An empty body is an empty object.
 // Errors say where the body is malformed, which member has the wrong type,
-// or which member the shape does not define.
+// which member the shape does not define, or where a string is not valid
+// UTF-8 (which Go's decoder would otherwise replace with U+FFFD).
 func Decode(body []byte, in any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -291,6 +312,9 @@ func Decode(body []byte, in any) error {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(in); err != nil {
 		return describeDecodeError(err)
+	}
+	if err := checkStrings(body); err != nil {
+		return err
 	}
 	if dec.More() {
 		return errors.New("request body has data after the JSON object")

@@ -48,6 +48,16 @@ func TestDecode(t *testing.T) {
 		{"trailing data", `{}{}`, "data after the JSON object"},
 		{"malformed", `{"count":1`, "malformed JSON"},
 		{"bad timestamp", `{"at":"yesterday"}`, "neither epoch seconds nor RFC 3339"},
+		{"valid UTF-8 and escapes", `{"labels":{"é":"é \u00e9 \ud83d\ude00 😀 \\ud800 \"\ud800\udc00"}}`, ""},
+		{"invalid byte in a value", "{\"labels\":{\"a\":\"x\xffy\"}}", "invalid UTF-8 at byte 17 (0xFF) in a string"},
+		{"invalid byte in a member name", "{\"labels\":{\"\xc3\":\"x\"}}", "invalid UTF-8 at byte 12 (0xC3)"},
+		{"truncated sequence", "{\"items\":[{\"name\":\"\xe2\x82\"}]}", "invalid UTF-8 at byte 19 (0xE2)"},
+		{"encoded surrogate", "{\"items\":[{\"name\":\"\xed\xa0\x80\"}]}", "invalid UTF-8 at byte 19 (0xED)"},
+		{"overlong encoding", "{\"labels\":{\"a\":\"\xc0\xaf\"}}", "invalid UTF-8 at byte 16 (0xC0)"},
+		{"invalid byte in a document", "{\"doc\":{\"k\":[\"\x80\"]}}", "invalid UTF-8 at byte 14 (0x80)"},
+		{"lone high surrogate", `{"labels":{"a":"\ud800"}}`, `the escape \uD800 is half of a UTF-16 surrogate pair`},
+		{"high surrogate then a letter", `{"labels":{"a":"\uD800\u0041"}}`, `the escape \uD800 is half`},
+		{"lone low surrogate", `{"labels":{"a":"x\udc00"}}`, `the escape \uDC00 is half`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

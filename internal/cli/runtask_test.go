@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,8 +31,21 @@ import (
 // list) instead of the tests, so signal tests drive a real process.
 const childArgsEnv = "ECSRUN_TEST_CHILD_ARGS"
 
+// childNofileEnv, with childArgsEnv, lowers the child's open file limit
+// (RLIMIT_NOFILE) to the number it holds before it runs.
+const childNofileEnv = "ECSRUN_TEST_CHILD_NOFILE"
+
 func TestMain(m *testing.M) {
 	if a := os.Getenv(childArgsEnv); a != "" {
+		if n, err := strconv.ParseUint(os.Getenv(childNofileEnv), 10, 64); err == nil {
+			var l syscall.Rlimit
+			syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l)
+			l.Cur = n
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(99)
+			}
+		}
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/connguard"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
@@ -79,7 +81,14 @@ Security: with credentials configured (ECSRUN_ACCESS_KEY_ID and
 ECSRUN_SECRET_ACCESS_KEY, or --credentials-file in the layout of
 ~/.aws/credentials) every request must carry a valid AWS Signature Version 4
 made with one of those keys, and serve may listen on any address. Without
-credentials it accepts any signature and listens on loopback only.`,
+credentials it accepts any signature and listens on loopback only.
+
+Connections: serve holds at most 512 connections (fewer when the open file
+limit is low: half of it), of which at most a quarter may not yet have sent a
+correctly signed request; past that the oldest unsigned one is closed. A
+request's headers must arrive within 10s and its body within 30s, an answer
+is written within 30s, and keep-alive connections idle for 60s are closed.
+The wait of a long poll (GetActivityTask) is not limited.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -114,7 +123,7 @@ credentials it accepts any signature and listens on loopback only.`,
 				ef.config = cfg
 			}
 			log := slog.New(slog.NewTextHandler(e.stderr, nil))
-			eng, closeEng, err := e.openEngine(ctx, &ef, log, auth)
+			eng, closeEng, err := e.openEngine(ctx, &ef, log, trusting{auth})
 			if errors.Is(err, engine.ErrLocked) {
 				if info, ok := engine.Discover(e.stateDir); ok {
 					return fmt.Errorf("ecsrun serve (pid %d) already serves %s at %s", info.PID, e.stateDir, info.Endpoint)
@@ -125,19 +134,22 @@ credentials it accepts any signature and listens on loopback only.`,
 				return err
 			}
 			defer closeEng()
-			ln, err := net.Listen("tcp", listen)
+			tcp, err := net.Listen("tcp", listen)
 			if err != nil {
 				return err
 			}
+			ln := connguard.New(tcp, connguard.DefaultLimits(openFileLimit()))
 			endpoint := "http://" + ln.Addr().String()
 			if err := engine.WriteServeInfo(e.stateDir, engine.ServeInfo{Endpoint: endpoint, PID: os.Getpid(), TaskRoles: eng.TaskRolesFile()}); err != nil {
 				ln.Close()
 				return err
 			}
 			defer engine.RemoveServeInfo(e.stateDir)
-			srv := &http.Server{Handler: eng.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			srv := ln.Server(eng.Handler())
 			srv.RegisterOnShutdown(eng.EndPolls) // GetActivityTask answers at once
-			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime, "sigv4", auth != nil)
+			lim := ln.Limits()
+			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime, "sigv4", auth != nil,
+				"maxConnections", lim.MaxConns, "maxUnauthenticated", lim.MaxUntrusted)
 			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS, CloudWatch Logs and Step Functions APIs at %s\n", endpoint)
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
@@ -159,6 +171,31 @@ credentials it accepts any signature and listens on loopback only.`,
 	cmd.Flags().StringVar(&credsFile, "credentials-file", os.Getenv("ECSRUN_CREDENTIALS_FILE"), "file of access keys ([name] sections with aws_access_key_id and aws_secret_access_key) whose SigV4 signatures are accepted (default $ECSRUN_CREDENTIALS_FILE)")
 	ef.add(cmd.Flags())
 	return cmd
+}
+
+// trusting marks the connection of every request that auth accepts (every
+// complete request when auth is nil) as trusted, so that it no longer counts
+// against connguard's budget of unauthenticated connections.
+type trusting struct{ auth awsjson.Authenticator }
+
+func (t trusting) Authenticate(r *http.Request, body []byte) error {
+	if t.auth != nil {
+		if err := t.auth.Authenticate(r, body); err != nil {
+			return err
+		}
+	}
+	connguard.Trust(r.Context())
+	return nil
+}
+
+// openFileLimit returns the number of files the process may open (0 when
+// unknown), which bounds the connections serve holds.
+func openFileLimit() uint64 {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return 0
+	}
+	return l.Cur
 }
 
 // loopbackOnly refuses addresses outside the loopback range: without

@@ -57,6 +57,8 @@ func New(cp ControlPlane) *awsjson.Service {
 	return &awsjson.Service{
 		TargetPrefix:      ecsmodel.TargetPrefix,
 		JSONVersion:       ecsmodel.JSONVersion,
+		Name:              "Amazon ECS",
+		SigningName:       "ecs",
 		Operations:        ecsmodel.Operations,
 		ValidationType:    string(ecs.ErrInvalidParameter),
 		UnimplementedType: string(ecs.ErrUnsupportedFeature),

@@ -113,6 +113,9 @@ func TestAPI_BadRequestsGetClientErrors(t *testing.T) {
 		{"logs: wrong type", "POST", logsTarget + "GetLogEvents", `{"logGroupName":"g","logStreamName":"s","limit":"ten"}`, 400, "SerializationException", []string{"limit"}},
 		{"logs: missing member", "POST", logsTarget + "CreateLogStream", `{"logGroupName":"g"}`, 400, "InvalidParameterException", []string{"'logStreamName'"}},
 		{"logs: unknown operation", "POST", logsTarget + "FlyAway", `{}`, 400, "UnknownOperationException", []string{"FlyAway"}},
+		{"invalid UTF-8 in an environment value", "POST", ecsTarget + "RegisterTaskDefinition", "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\",\"memory\":32,\"environment\":[{\"name\":\"V\",\"value\":\"caf\xe9\"}]}]}", 400, "SerializationException", []string{"invalid UTF-8 at byte", "(0xE9)"}},
+		{"lone surrogate in a cluster name", "POST", ecsTarget + "CreateCluster", `{"clusterName":"c\udc80"}`, 400, "SerializationException", []string{`\uDC80 is half of a UTF-16 surrogate pair`}},
+		{"logs: invalid UTF-8 in a message", "POST", logsTarget + "PutLogEvents", "{\"logGroupName\":\"g\",\"logStreamName\":\"s\",\"logEvents\":[{\"timestamp\":1,\"message\":\"\xff\"}]}", 400, "SerializationException", []string{"invalid UTF-8"}},
 		{"logs: operation not implemented", "POST", logsTarget + "PutMetricFilter", `{}`, 400, "InvalidOperationException", []string{"PutMetricFilter"}},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,8 @@ func New(st *logs.Store) *awsjson.Service {
 	return &awsjson.Service{
 		TargetPrefix:      TargetPrefix,
 		JSONVersion:       JSONVersion,
+		Name:              "Amazon CloudWatch Logs",
+		SigningName:       "logs",
 		Operations:        lm.Operations,
 		Handlers:          handlers,
 		ValidationType:    typeInvalidParameter,

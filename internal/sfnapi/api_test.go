@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,5 +142,37 @@ func TestAPI_ExpressSyncAndValidate(t *testing.T) {
 	v, err = c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(passDef)})
 	if err != nil || v.Result != sfntypes.ValidateStateMachineDefinitionResultCodeOk || len(v.Diagnostics) != 0 {
 		t.Errorf("ValidateStateMachineDefinition(valid) = %+v, %v", v, err)
+	}
+}
+
+// Invalid UTF-8 in a string member is refused, as AWS refuses it, instead
+// of being stored with U+FFFD in its place. (The SDKs replace such bytes
+// before sending, so raw requests are sent.)
+func TestAPI_InvalidUTF8IsRefused(t *testing.T) {
+	eng, c := apiEngine(t)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("utf8"), Definition: aws.String(passDef), RoleArn: aws.String("arn:aws:iam::000000000000:role/r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, op, body string }{
+		{"state machine name", "CreateStateMachine", `{"name":"m` + "\xff" + `","definition":` + strconv.Quote(passDef) + `,"roleArn":"arn:aws:iam::000000000000:role/r"}`},
+		{"execution input", "StartExecution", `{"stateMachineArn":"` + *sm.StateMachineArn + `","input":"{\"v\":\"` + "\xc3\x28" + `\"}"}`},
+		{"execution name", "StartExecution", `{"stateMachineArn":"` + *sm.StateMachineArn + `","name":"\udfff"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+			req.Header.Set("X-Amz-Target", "AWSStepFunctions."+tc.op)
+			rec := httptest.NewRecorder()
+			eng.Handler().ServeHTTP(rec, req)
+			if rec.Code != 400 || rec.Header().Get("X-Amzn-ErrorType") != "SerializationException" {
+				t.Errorf("%s: %d %s", tc.op, rec.Code, rec.Body)
+			}
+		})
+	}
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil || len(l.Executions) != 0 {
+		t.Errorf("executions after the refused requests: %v, %v", l, err)
 	}
 }

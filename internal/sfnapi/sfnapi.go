@@ -85,6 +85,8 @@ func New(m Manager, tokens Tokens, acts Activities) *awsjson.Service {
 	svc := &awsjson.Service{
 		TargetPrefix: TargetPrefix,
 		JSONVersion:  JSONVersion,
+		Name:         "AWS Step Functions",
+		SigningName:  "states",
 		Operations:   sm.Operations,
 		Handlers: map[string]awsjson.Handler{
 			"CreateStateMachine":               a.createStateMachine,
