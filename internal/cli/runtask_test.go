@@ -38,10 +38,7 @@ const childNofileEnv = "ECSRUN_TEST_CHILD_NOFILE"
 func TestMain(m *testing.M) {
 	if a := os.Getenv(childArgsEnv); a != "" {
 		if n, err := strconv.ParseUint(os.Getenv(childNofileEnv), 10, 64); err == nil {
-			var l syscall.Rlimit
-			syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l)
-			l.Cur = n
-			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+			if err := setOpenFileLimit(n); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(99)
 			}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -186,16 +185,6 @@ func (t trusting) Authenticate(r *http.Request, body []byte) error {
 	}
 	connguard.Trust(r.Context())
 	return nil
-}
-
-// openFileLimit returns the number of files the process may open (0 when
-// unknown), which bounds the connections serve holds.
-func openFileLimit() uint64 {
-	var l syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-		return 0
-	}
-	return l.Cur
 }
 
 // loopbackOnly refuses addresses outside the loopback range: without
