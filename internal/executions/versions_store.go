@@ -104,6 +104,8 @@ func (d db) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// stateMachineIn reads a state machine through q (the database or a
+// transaction); ErrStateMachineDoesNotExist when there is none.
 func stateMachineIn(ctx context.Context, q querier, arn string) (*StateMachine, error) {
 	sm, err := scanStateMachine(q.QueryRowContext(ctx, `SELECT `+smColumns+` FROM sfn_state_machines WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
