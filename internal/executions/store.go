@@ -122,14 +122,7 @@ func scanStateMachine(row interface{ Scan(...any) error }) (*StateMachine, error
 }
 
 func (d db) stateMachine(ctx context.Context, arn string) (*StateMachine, error) {
-	sm, err := scanStateMachine(d.QueryRowContext(ctx, `SELECT `+smColumns+` FROM sfn_state_machines WHERE arn = ?`, arn))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errorf(ErrStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("executions: read state machine: %w", err)
-	}
-	return sm, nil
+	return stateMachineIn(ctx, d, arn)
 }
 
 func (d db) insertStateMachine(ctx context.Context, sm *StateMachine) error {

@@ -104,6 +104,8 @@ func (d db) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// stateMachineIn reads a state machine through q (the database or a
+// transaction); ErrStateMachineDoesNotExist when there is none.
 func stateMachineIn(ctx context.Context, q querier, arn string) (*StateMachine, error) {
 	sm, err := scanStateMachine(q.QueryRowContext(ctx, `SELECT `+smColumns+` FROM sfn_state_machines WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -131,19 +133,18 @@ const versionFrom = ` FROM sfn_versions v JOIN sfn_state_machines s ON s.arn = v
 
 // versionIn returns version n of smArn, or nil.
 func versionIn(ctx context.Context, q querier, smArn string, n int) (*Version, error) {
-	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionColumns+versionFrom+` WHERE v.sm_arn = ? AND v.number = ?`, smArn, n))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("executions: read version: %w", err)
-	}
-	return v, nil
+	return versionWhere(ctx, q, ` WHERE v.sm_arn = ? AND v.number = ?`, smArn, n)
 }
 
 // versionOfRevision returns the version published from a revision, or nil.
 func versionOfRevision(ctx context.Context, q querier, smArn, revision string) (*Version, error) {
-	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionColumns+versionFrom+` WHERE v.sm_arn = ? AND v.revision_id = ? ORDER BY v.number DESC LIMIT 1`, smArn, revision))
+	return versionWhere(ctx, q, ` WHERE v.sm_arn = ? AND v.revision_id = ? ORDER BY v.number DESC LIMIT 1`, smArn, revision)
+}
+
+// versionWhere returns the first version the query's tail (its WHERE
+// clause and order) selects, or nil.
+func versionWhere(ctx context.Context, q querier, where string, args ...any) (*Version, error) {
+	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionColumns+versionFrom+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

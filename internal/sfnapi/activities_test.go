@@ -194,11 +194,7 @@ func TestActivities_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
-			var ae smithy.APIError
-			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code || !strings.Contains(ae.ErrorMessage(), tt.msg) {
-				t.Errorf("error %v; want %s containing %q", err, tt.code, tt.msg)
-			}
+			apiErr(t, tt.name, tt.call(), tt.code, tt.msg)
 		})
 	}
 

@@ -2,7 +2,6 @@ package sfnapi_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/engine"
@@ -32,7 +30,15 @@ func apiClient(t *testing.T) *sfn.Client {
 // apiEngine is apiClient with its engine.
 func apiEngine(t *testing.T) (*engine.Engine, *sfn.Client) {
 	t.Helper()
-	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New()})
+	return apiEngineWith(t, engine.Options{Runtime: fake.New()})
+}
+
+// apiEngineWith is apiEngine on an engine opened with opts (in a new
+// state directory).
+func apiEngineWith(t *testing.T, opts engine.Options) (*engine.Engine, *sfn.Client) {
+	t.Helper()
+	opts.StateDir = t.TempDir()
+	eng, err := engine.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +102,7 @@ func TestAPI_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
-			var ae smithy.APIError
-			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code || !strings.Contains(ae.ErrorMessage(), tt.msg) {
-				t.Errorf("error %v; want %s containing %q", err, tt.code, tt.msg)
-			}
+			apiErr(t, tt.name, tt.call(), tt.code, tt.msg)
 		})
 	}
 }

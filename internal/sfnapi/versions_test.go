@@ -11,15 +11,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/engine"
-	"github.com/ecsrun/ecsrun/internal/inproc"
-	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 )
 
@@ -27,19 +23,8 @@ import (
 // versions with a generator seeded with seed.
 func seededClient(t *testing.T, seed uint64) *sfn.Client {
 	t.Helper()
-	eng, err := engine.Open(context.Background(), engine.Options{
-		StateDir: t.TempDir(), Runtime: fake.New(), WorkflowRand: rand.New(rand.NewPCG(seed, seed)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	modelcheck.Attach(t, eng.Handler().(*awsjson.Server))
-	return sfn.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		HTTPClient:  &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}},
-	}, func(o *sfn.Options) { o.BaseEndpoint = aws.String("http://engine") })
+	_, c := apiEngineWith(t, engine.Options{Runtime: fake.New(), WorkflowRand: rand.New(rand.NewPCG(seed, seed))})
+	return c
 }
 
 // passingDef is a definition whose output names its revision.

@@ -1,20 +1,15 @@
 package sfnaws
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/workflow"
@@ -113,36 +108,6 @@ var optimizedStyle = sdkjson.Pascal
 var sdkStyle = sdkjson.Style{
 	Key:  func(f string) string { return f },
 	Time: func(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) },
-}
-
-// withHTTPMetadata adds the SdkHttpMetadata and SdkResponseMetadata the
-// AWS Java SDK v1 adds to the results of optimized integrations.
-func withHTTPMetadata(v map[string]any, md middleware.Metadata) map[string]any {
-	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil {
-		all := map[string]any{}
-		single := map[string]any{}
-		for k, vals := range raw.Header {
-			name := k
-			if strings.EqualFold(k, "X-Amzn-Requestid") {
-				name = "x-amzn-RequestId"
-			}
-			list := make([]any, len(vals))
-			for i, x := range vals {
-				list[i] = x
-			}
-			all[name] = list
-			single[name] = strings.Join(vals, ",")
-		}
-		v["SdkHttpMetadata"] = map[string]any{
-			"AllHttpHeaders": all,
-			"HttpHeaders":    single,
-			"HttpStatusCode": json.Number(strconv.Itoa(raw.StatusCode)),
-		}
-	}
-	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok {
-		v["SdkResponseMetadata"] = map[string]any{"RequestId": id}
-	}
-	return v
 }
 
 // object converts an SDK output to a JSON object in style s.

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
@@ -84,7 +85,7 @@ func (g *Integration) lambdaInvoke(ctx context.Context, region string, p map[str
 	}
 	v := object(out, optimizedStyle)
 	delete(v, "Payload")
-	return out, withHTTPMetadata(v, out.ResultMetadata), nil
+	return out, sdkjson.WithHTTPMetadata(v, out.ResultMetadata), nil
 }
 
 // payloadValue is a function's answer as a JSON value; text that is not

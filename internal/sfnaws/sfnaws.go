@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
@@ -301,5 +302,5 @@ func (g *Integration) callService(ctx context.Context, s service, svc, region, a
 	if err != nil {
 		return nil, nil, s.callError(err)
 	}
-	return out, withHTTPMetadata(object(out, optimizedStyle), md), nil
+	return out, sdkjson.WithHTTPMetadata(object(out, optimizedStyle), md), nil
 }

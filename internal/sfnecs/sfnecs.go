@@ -4,23 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecsrun/ecsrun/internal/sdkjson"
 	"github.com/ecsrun/ecsrun/internal/workflow"
@@ -353,34 +348,5 @@ func responseValue(out any, md middleware.Metadata) any {
 	if v == nil {
 		v = map[string]any{}
 	}
-	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil {
-		all := map[string]any{}
-		single := map[string]any{}
-		for k, vals := range raw.Header {
-			name := headerName(k)
-			list := make([]any, len(vals))
-			for i, x := range vals {
-				list[i] = x
-			}
-			all[name] = list
-			single[name] = strings.Join(vals, ",")
-		}
-		v["SdkHttpMetadata"] = map[string]any{
-			"AllHttpHeaders": all,
-			"HttpHeaders":    single,
-			"HttpStatusCode": json.Number(strconv.Itoa(raw.StatusCode)),
-		}
-	}
-	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok {
-		v["SdkResponseMetadata"] = map[string]any{"RequestId": id}
-	}
-	return v
-}
-
-// headerName spells a header as AWS sends it.
-func headerName(canonical string) string {
-	if strings.EqualFold(canonical, "X-Amzn-Requestid") {
-		return "x-amzn-RequestId"
-	}
-	return canonical
+	return sdkjson.WithHTTPMetadata(v, md)
 }

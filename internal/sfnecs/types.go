@@ -6,6 +6,8 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+
+	"github.com/ecsrun/ecsrun/internal/workflow"
 )
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
@@ -44,7 +46,7 @@ func StaticTypeProblem(field string, v any, t reflect.Type) string {
 			return fmt.Sprintf("The value for the field '%s' must be an integer from %d to %d, got %d", field, lo, hi, n)
 		}
 	case reflect.Float32, reflect.Float64:
-		if _, ok := number(v); !ok {
+		if _, ok := workflow.Number(v); !ok {
 			want = "a number"
 		}
 	case reflect.Slice:
@@ -74,23 +76,6 @@ func intRange(bits int) (int64, int64) {
 	return -1 << (bits - 1), 1<<(bits-1) - 1
 }
 
-// number reads a JSON number as DecodeJSON (json.Number) or
-// encoding/json (float64) gives it.
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	case float64:
-		return x, true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
-}
-
 func integer(v any) (int64, bool) {
 	if n, ok := v.(json.Number); ok {
 		i, err := strconv.ParseInt(string(n), 10, 64)
@@ -98,7 +83,7 @@ func integer(v any) (int64, bool) {
 			return i, true
 		}
 	}
-	f, ok := number(v)
+	f, ok := workflow.Number(v)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 		return 0, false
 	}

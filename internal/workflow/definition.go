@@ -925,17 +925,8 @@ func isComparison(k string) bool {
 }
 
 func (p *parser) choice(st *State, obj map[string]any, at string) {
-	cv, ok := obj["Choices"]
-	arr, isArr := cv.([]any)
-	switch {
-	case !ok:
-		p.probs.add(at, "missing required field \"Choices\"")
-	case !isArr || len(arr) == 0:
-		p.probs.add(at+"/Choices", "must be a non-empty array")
-	default:
-		for i, c := range arr {
-			st.Choices = append(st.Choices, p.rule(c, fmt.Sprintf("%s/Choices/%d", at, i), true))
-		}
+	for i, c := range p.nonEmptyArray(obj, "Choices", at) {
+		st.Choices = append(st.Choices, p.rule(c, fmt.Sprintf("%s/Choices/%d", at, i), true))
 	}
 	if _, ok := obj["Default"]; ok {
 		st.Default = p.str(obj, "Default", at, true)

@@ -101,3 +101,16 @@ type problems struct {
 func (p *problems) add(path, format string, a ...any) {
 	p.list = append(p.list, Problem{Path: path, Message: fmt.Sprintf(format, a...)})
 }
+
+// output is the error output a Catch receives: {"Error", "Cause"}, each
+// null when it was not given at all.
+func (e *StatesError) output() map[string]any {
+	out := map[string]any{"Error": e.Name, "Cause": e.Cause}
+	if e.NullName {
+		out["Error"] = nil
+	}
+	if e.NullCause {
+		out["Cause"] = nil
+	}
+	return out
+}

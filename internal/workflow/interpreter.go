@@ -559,13 +559,7 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			if !errorMatches(c.ErrorEquals, err) {
 				continue
 			}
-			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
-			if err.NullName {
-				errOut["Error"] = nil
-			}
-			if err.NullCause {
-				errOut["Cause"] = nil
-			}
+			errOut := err.output()
 			r.assigned, r.hasAssign = nil, false
 			if aerr := r.evalAssign(c.Assign, errOut, nil); aerr != nil {
 				return "", nil, aerr

@@ -1,15 +1,10 @@
 package workflow
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"math"
 	"strconv"
 	"strings"
@@ -513,19 +508,8 @@ func callIntrinsic(name string, args []any, env *intrinsicEnv) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var h hash.Hash
-		switch algo {
-		case "MD5":
-			h = md5.New()
-		case "SHA-1":
-			h = sha1.New()
-		case "SHA-256":
-			h = sha256.New()
-		case "SHA-384":
-			h = sha512.New384()
-		case "SHA-512":
-			h = sha512.New()
-		default:
+		h := newHash(algo)
+		if h == nil {
 			return nil, intrinsicFail("States.Hash algorithm %q is not one of MD5, SHA-1, SHA-256, SHA-384, SHA-512", algo)
 		}
 		h.Write([]byte(data))

@@ -395,21 +395,28 @@ func jsonataRange(start, end, step float64) (any, error) {
 
 // jsonataHash is the hex digest of s with the named algorithm.
 func jsonataHash(s, algorithm string) (string, error) {
-	var h hash.Hash
-	switch algorithm {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	h := newHash(algorithm)
+	if h == nil {
 		return "", fmt.Errorf("$hash: the algorithm must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, got %q", algorithm)
 	}
 	h.Write([]byte(s))
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newHash returns a hash of the named algorithm, one of those $hash and
+// States.Hash take (MD5, SHA-1, SHA-256, SHA-384, SHA-512), or nil.
+func newHash(algorithm string) hash.Hash {
+	switch algorithm {
+	case "MD5":
+		return md5.New()
+	case "SHA-1":
+		return sha1.New()
+	case "SHA-256":
+		return sha256.New()
+	case "SHA-384":
+		return sha512.New384()
+	case "SHA-512":
+		return sha512.New()
+	}
+	return nil
 }

@@ -216,13 +216,7 @@ func (r *stateRun) visitWithRetryJSONata(ctx context.Context, input any) (string
 			if !matchesError(c.ErrorEquals, err.Name) {
 				continue
 			}
-			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
-			if err.NullName {
-				errOut["Error"] = nil
-			}
-			if err.NullCause {
-				errOut["Cause"] = nil
-			}
+			errOut := err.output()
 			env := r.jenv(input)
 			env.states["errorOutput"] = errOut
 			r.assigned, r.hasAssign = nil, false

@@ -291,16 +291,23 @@ func (p *parser) catcherExtras(c *Catcher, co map[string]any, cat string, jsonat
 
 // branches parses the Branches of a JSONata Parallel state.
 func (p *parser) branches(st *State, obj map[string]any, at string) {
-	bv, ok := obj["Branches"]
-	arr, isArr := bv.([]any)
+	for i, b := range p.nonEmptyArray(obj, "Branches", at) {
+		st.Branches = append(st.Branches, p.machine(b, fmt.Sprintf("%s/Branches/%d", at, i), false))
+	}
+}
+
+// nonEmptyArray returns obj[key] when it is a non-empty array; otherwise
+// it reports the field missing or not a non-empty array, and returns nil.
+func (p *parser) nonEmptyArray(obj map[string]any, key, at string) []any {
+	v, ok := obj[key]
+	arr, isArr := v.([]any)
 	switch {
 	case !ok:
-		p.probs.add(at, "missing required field \"Branches\"")
+		p.probs.add(at, "missing required field %q", key)
 	case !isArr || len(arr) == 0:
-		p.probs.add(at+"/Branches", "must be a non-empty array")
+		p.probs.add(at+"/"+key, "must be a non-empty array")
 	default:
-		for i, b := range arr {
-			st.Branches = append(st.Branches, p.machine(b, fmt.Sprintf("%s/Branches/%d", at, i), false))
-		}
+		return arr
 	}
+	return nil
 }

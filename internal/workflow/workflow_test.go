@@ -339,6 +339,14 @@ func TestParse_Problems(t *testing.T) {
 			"/States/A: duplicate state name"},
 		{"bad field", `{"StartAt":"A","States":{"A":{"Type":"Succeed","Next":"A"}}}`,
 			"/States/A/Next: field is not allowed in a Succeed state"},
+		{"no choices", `{"StartAt":"A","States":{"A":{"Type":"Choice","Default":"B"},"B":{"Type":"Succeed"}}}`,
+			"/States/A: missing required field \"Choices\""},
+		{"empty choices", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[],"Default":"B"},"B":{"Type":"Succeed"}}}`,
+			"/States/A/Choices: must be a non-empty array"},
+		{"JSONata: no branches", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Parallel","End":true}}}`,
+			"/States/A: missing required field \"Branches\""},
+		{"JSONata: empty branches", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Parallel","Branches":[],"End":true}}}`,
+			"/States/A/Branches: must be a non-empty array"},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.def), ParseOptions{})
