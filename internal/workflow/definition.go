@@ -574,20 +574,7 @@ func (p *parser) state(name string, v any, at string) *State {
 			p.probs.add(at, "must not have both \"Cause\" and \"CausePath\"")
 		}
 	case TypeParallel:
-		bv, ok := obj["Branches"]
-		arr, isArr := bv.([]any)
-		switch {
-		case !ok:
-			p.probs.add(at, "missing required field \"Branches\"")
-		case !isArr:
-			p.probs.add(at+"/Branches", "must be a non-empty array")
-		case len(arr) == 0:
-			p.probs.add(at+"/Branches", "Value cannot be empty")
-		default:
-			for i, b := range arr {
-				st.Branches = append(st.Branches, p.machine(b, fmt.Sprintf("%s/Branches/%d", at, i), false))
-			}
-		}
+		p.branches(st, obj, at)
 	case TypeMap:
 		p.mapState(st, obj, at)
 	}
@@ -880,6 +867,12 @@ func (p *parser) mapState(st *State, obj map[string]any, at string) {
 	if st.ToleratedFailurePercentage != nil && st.ToleratedFailurePercentagePath != nil {
 		p.probs.add(at, "must not have both \"ToleratedFailurePercentage\" and \"ToleratedFailurePercentagePath\"")
 	}
+	p.mapLabelAndProcessor(st, obj, at)
+}
+
+// mapLabelAndProcessor parses the Label and the ItemProcessor (or legacy
+// Iterator) of a Map state, JSONPath or JSONata.
+func (p *parser) mapLabelAndProcessor(st *State, obj map[string]any, at string) {
 	if lv, ok := obj["Label"]; ok {
 		s, _ := lv.(string)
 		if s == "" || len(s) > 40 || strings.ContainsAny(s, " <>{}[]?*\"#%\\^|~`$&,;:/") {

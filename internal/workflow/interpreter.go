@@ -516,13 +516,14 @@ func (r *stateRun) visit(ctx context.Context, input any) (string, any, *StatesEr
 	return r.visitWithRetry(ctx, input)
 }
 
-// visitWithRetry runs Task, Parallel and Map states with Retry and Catch.
+// visitWithRetry runs Task, Parallel and Map states, JSONPath or JSONata,
+// with Retry and Catch.
 func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, *StatesError) {
 	st, ex := r.st, r.ex
 	attempts := make([]int64, len(st.Retry))
 	for {
 		r.assigned, r.hasAssign = nil, false
-		out, err := r.work(ctx, input)
+		out, err := r.attempt(ctx, input)
 		if err == nil {
 			r.exited(out)
 			return st.Next, out, nil
@@ -559,20 +560,38 @@ func (r *stateRun) visitWithRetry(ctx context.Context, input any) (string, any, 
 			if !errorMatches(c.ErrorEquals, err) {
 				continue
 			}
-			errOut := err.output()
 			r.assigned, r.hasAssign = nil, false
-			if aerr := r.evalAssign(c.Assign, errOut, nil); aerr != nil {
-				return "", nil, aerr
-			}
-			out, rerr := r.applyResultPath(c.ResultPath, input, errOut)
-			if rerr != nil {
-				return "", nil, rerr
+			out, cerr := r.caught(&c, input, err.output())
+			if cerr != nil {
+				return "", nil, cerr
 			}
 			r.exited(out)
 			return c.Next, out, nil
 		}
 		return "", nil, r.aborted(err)
 	}
+}
+
+// attempt does one attempt of a Task, Parallel or Map state in its query
+// language.
+func (r *stateRun) attempt(ctx context.Context, input any) (any, *StatesError) {
+	if r.st.JSONata {
+		return r.workJSONata(ctx, input)
+	}
+	return r.work(ctx, input)
+}
+
+// caught evaluates the Assign of catcher c, which caught the error output
+// errOut, and returns the state's output: errOut placed by ResultPath
+// (JSONPath) or Output (JSONata).
+func (r *stateRun) caught(c *Catcher, input, errOut any) (any, *StatesError) {
+	if r.st.JSONata {
+		return r.caughtJSONata(c, input, errOut)
+	}
+	if err := r.evalAssign(c.Assign, errOut, nil); err != nil {
+		return nil, err
+	}
+	return r.applyResultPath(c.ResultPath, input, errOut)
 }
 
 // aborted records that a state of a branch or iteration ends it without

@@ -139,7 +139,7 @@ func (r *stateRun) evalJ(j *jvalue, env *jenv, at string) (any, *StatesError) {
 		}
 		return out, nil
 	}
-	v, jerr := r.ex.evalJSONata(j.expr, env)
+	v, jerr := r.evalJSONata(j.expr, env)
 	if jerr != nil {
 		return nil, r.queryError(j, at, jerr)
 	}
@@ -175,13 +175,13 @@ func (r *stateRun) evaluationFailed(at, detail string) *StatesError {
 	return se
 }
 
-// evalJSONata evaluates one expression.
-func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
+// evalJSONata evaluates one expression of the state.
+func (r *stateRun) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	e, err := jsonata.Compile(expr)
 	if err != nil {
 		return nil, &jsonataError{expr: expr, msg: err.Error()}
 	}
-	if err := e.RegisterExts(ex.jsonataFunctions()); err != nil {
+	if err := e.RegisterExts(r.jsonataFunctions()); err != nil {
 		return nil, &jsonataError{expr: expr, msg: err.Error()}
 	}
 	vars := make(map[string]any, len(env.vars)+1)
@@ -196,7 +196,7 @@ func (ex *execution) evalJSONata(expr string, env *jenv) (any, *jsonataError) {
 	out, err := e.Eval(nil)
 	jsonataEvalMu.Unlock()
 	if errors.Is(err, jsonata.ErrUndefined) {
-		if ex.emptyArrayAtPathEnd(expr, env) {
+		if r.emptyArrayAtPathEnd(expr, env) {
 			return []any{}, nil
 		}
 		return nil, &jsonataError{expr: expr, undefined: true}
@@ -332,8 +332,10 @@ func jsNumber(f float64) string {
 	return mant + "e" + string(sign) + exp
 }
 
-// jsonataFunctions are the functions Step Functions adds to JSONata.
-func (ex *execution) jsonataFunctions() map[string]jsonata.Extension {
+// jsonataFunctions are the functions Step Functions adds to JSONata;
+// $random and $uuid draw from the state's sources, as States.MathRandom
+// and States.UUID do, so a replay draws the same values.
+func (r *stateRun) jsonataFunctions() map[string]jsonata.Extension {
 	return map[string]jsonata.Extension{
 		"partition": {Func: jsonataPartition},
 		"range":     {Func: jsonataRange},
@@ -342,9 +344,9 @@ func (ex *execution) jsonataFunctions() map[string]jsonata.Extension {
 			if seed.IsSet() {
 				return float64(javaRandom(int64(seed.Float64), 1<<31-1)) / float64(1<<31-1)
 			}
-			return ex.float64()
+			return r.randomFloat()
 		}},
-		"uuid": {Func: func() string { return ex.uuid() }},
+		"uuid": {Func: r.uuid},
 		"parse": {Func: func(s string) (any, error) {
 			v, err := DecodeJSON([]byte(s))
 			if err != nil {

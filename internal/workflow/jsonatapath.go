@@ -9,7 +9,7 @@ import "github.com/blues/jsonata-go/jparse"
 // the last step yields exactly one value and that value is an array. The
 // evaluator calls this only for a path that came out undefined, to tell
 // that case from a path that reaches nothing.
-func (ex *execution) emptyArrayAtPathEnd(expr string, env *jenv) bool {
+func (r *stateRun) emptyArrayAtPathEnd(expr string, env *jenv) bool {
 	root, err := jparse.Parse(expr)
 	if err != nil {
 		return false
@@ -23,7 +23,7 @@ func (ex *execution) emptyArrayAtPathEnd(expr string, env *jenv) bool {
 		return false
 	}
 	prefix := jparse.PathNode{Steps: p.Steps[:len(p.Steps)-1]}
-	v, jerr := ex.evalJSONata(prefix.String(), env)
+	v, jerr := r.evalJSONata(prefix.String(), env)
 	if jerr != nil {
 		return false
 	}

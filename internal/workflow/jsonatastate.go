@@ -53,7 +53,7 @@ func (r *stateRun) outputJ(j *jvalue, env *jenv, def any) (any, *StatesError) {
 
 // visitJSONata runs a JSONata state (after StateEntered).
 func (r *stateRun) visitJSONata(ctx context.Context, input any) (string, any, *StatesError) {
-	st, ex := r.st, r.ex
+	st := r.st
 	jx := &st.jx
 	env := r.jenv(input)
 	switch st.Type {
@@ -119,14 +119,14 @@ func (r *stateRun) visitJSONata(ctx context.Context, input any) (string, any, *S
 		if err != nil {
 			return "", nil, err
 		}
-		if !ex.delay(ctx, d) {
+		if !r.delayAfter(ctx, d) {
 			return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
 		}
 		return r.finishJSONata(st.Assign, jx.Output, env, input, st.Next)
 	case TypePass:
 		return r.finishJSONata(st.Assign, jx.Output, env, input, st.Next)
 	}
-	return r.visitWithRetryJSONata(ctx, input)
+	return r.visitWithRetry(ctx, input)
 }
 
 // finishJSONata evaluates Assign and Output (def when absent) and exits
@@ -172,66 +172,16 @@ func (r *stateRun) waitJSONata(env *jenv) (time.Duration, *StatesError) {
 	return r.waitDuration(nil)
 }
 
-// visitWithRetryJSONata runs a JSONata Task, Parallel or Map state with
-// Retry and Catch.
-func (r *stateRun) visitWithRetryJSONata(ctx context.Context, input any) (string, any, *StatesError) {
-	st, ex := r.st, r.ex
-	attempts := make([]int64, len(st.Retry))
-	for {
-		r.assigned, r.hasAssign = nil, false
-		out, err := r.workJSONata(ctx, input)
-		if err == nil {
-			r.exited(out)
-			return st.Next, out, nil
-		}
-		if err.Name == ErrRuntime {
-			return "", nil, err
-		}
-		if ctx.Err() != nil {
-			return "", nil, r.aborted(err)
-		}
-		retried := false
-		for i, rt := range st.Retry {
-			if !matchesError(rt.ErrorEquals, err.Name) {
-				continue
-			}
-			if attempts[i] < rt.MaxAttempts {
-				d := RetryDelay(rt, int(attempts[i]), ex.float64)
-				attempts[i]++
-				r.retryCount++
-				if !ex.delay(ctx, d) {
-					return "", nil, &StatesError{Name: "States.Aborted", Cause: "cancelled"}
-				}
-				retried = true
-			}
-			break
-		}
-		if retried {
-			continue
-		}
-		if st.Type == TypeMap || st.Type == TypeParallel {
-			ex.rec.emit(r.lane, plain(st.Type+"StateFailed"))
-		}
-		for _, c := range st.Catch {
-			if !matchesError(c.ErrorEquals, err.Name) {
-				continue
-			}
-			errOut := err.output()
-			env := r.jenv(input)
-			env.states["errorOutput"] = errOut
-			r.assigned, r.hasAssign = nil, false
-			if aerr := r.evalAssign(c.Assign, nil, env); aerr != nil {
-				return "", nil, aerr
-			}
-			out, oerr := r.outputJ(c.Output, env, errOut)
-			if oerr != nil {
-				return "", nil, oerr
-			}
-			r.exited(out)
-			return c.Next, out, nil
-		}
-		return "", nil, r.aborted(err)
+// caughtJSONata evaluates the Assign and Output of catcher c of a JSONata
+// state, with the error output errOut as $states.errorOutput (Output
+// absent: errOut).
+func (r *stateRun) caughtJSONata(c *Catcher, input, errOut any) (any, *StatesError) {
+	env := r.jenv(input)
+	env.states["errorOutput"] = errOut
+	if err := r.evalAssign(c.Assign, nil, env); err != nil {
+		return nil, err
 	}
+	return r.outputJ(c.Output, env, errOut)
 }
 
 // workJSONata does one attempt of a JSONata Task, Parallel or Map state,
@@ -244,7 +194,7 @@ func (r *stateRun) workJSONata(ctx context.Context, input any) (any, *StatesErro
 	var err *StatesError
 	switch st.Type {
 	case TypeTask:
-		r.token = r.ex.uuid()
+		r.token = r.newToken()
 		env.states["context"] = r.context() // with the task token
 		args := input
 		if jx.Arguments != nil {
@@ -270,6 +220,9 @@ func (r *stateRun) workJSONata(ctx context.Context, input any) (any, *StatesErro
 	case TypeMap:
 		result, err = r.mapState(ctx, input)
 	}
+	if err == nil {
+		err = r.checkSize(result)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +230,11 @@ func (r *stateRun) workJSONata(ctx context.Context, input any) (any, *StatesErro
 	if err := r.evalAssign(st.Assign, nil, env); err != nil {
 		return nil, err
 	}
-	return r.outputJ(jx.Output, env, result)
+	out, err := r.outputJ(jx.Output, env, result)
+	if err != nil {
+		return nil, err
+	}
+	return out, r.checkSize(out)
 }
 
 // positiveJ evaluates a positive integer field (0 when absent).

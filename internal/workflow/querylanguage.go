@@ -212,22 +212,8 @@ func (p *parser) jsonataMap(st *State, obj map[string]any, at string) {
 			st.ToleratedFailurePercentage = &f
 		}
 	}
-	if lv, ok := obj["Label"]; ok {
-		st.Label, _ = lv.(string)
-	}
 	p.distributedMap(st, obj, at)
-	ip, hasIP := obj["ItemProcessor"]
-	it, hasIt := obj["Iterator"]
-	switch {
-	case hasIP && hasIt:
-		p.probs.add(at, "must not have both \"ItemProcessor\" and \"Iterator\"")
-	case hasIP:
-		st.Processor = p.machine(ip, at+"/ItemProcessor", false)
-	case hasIt:
-		st.Processor = p.machine(it, at+"/Iterator", false)
-	default:
-		p.probs.add(at, "missing required field \"ItemProcessor\"")
-	}
+	p.mapLabelAndProcessor(st, obj, at)
 }
 
 // jsonataChoice parses Choices whose rules are JSONata Conditions.
@@ -289,8 +275,13 @@ func (p *parser) catcherExtras(c *Catcher, co map[string]any, cat string, jsonat
 	}
 }
 
-// branches parses the Branches of a JSONata Parallel state.
+// branches parses the Branches of a Parallel state, JSONPath or JSONata:
+// an empty array gets AWS's "Value cannot be empty".
 func (p *parser) branches(st *State, obj map[string]any, at string) {
+	if arr, ok := obj["Branches"].([]any); ok && len(arr) == 0 {
+		p.probs.add(at+"/Branches", "Value cannot be empty")
+		return
+	}
 	for i, b := range p.nonEmptyArray(obj, "Branches", at) {
 		st.Branches = append(st.Branches, p.machine(b, fmt.Sprintf("%s/Branches/%d", at, i), false))
 	}

@@ -534,3 +534,13 @@ func redriveCut(evs []sfnmodel.HistoryEvent) []sfnmodel.HistoryEvent {
 	}
 	return out
 }
+
+// randomFloat is JSONata $random's source: a value in [0, 1).
+func (r *stateRun) randomFloat() float64 {
+	if r.ex.opts.Key == nil {
+		return r.ex.float64()
+	}
+	r.draws++
+	b := r.ex.derive(8, "randomFloat", r.enteredID, r.retryCount, r.draws)
+	return float64(binary.BigEndian.Uint64(b)>>11) / (1 << 53)
+}
