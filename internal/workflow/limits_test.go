@@ -21,7 +21,7 @@ func blockingTask(clock *FakeClock) TaskHandler {
 // TestRun_HeartbeatTimeout: a missed heartbeat is recorded as
 // States.Timeout (as AWS records it) and a Retry or Catch naming
 // States.HeartbeatTimeout matches it; one naming it does not match a
-// TimeoutSeconds timeout.
+// TimeoutSeconds timeout. JSONPath and JSONata states match alike.
 func TestRun_HeartbeatTimeout(t *testing.T) {
 	tests := []struct {
 		name, timeouts, catch string
@@ -32,31 +32,34 @@ func TestRun_HeartbeatTimeout(t *testing.T) {
 		{"timeout not caught as HeartbeatTimeout", `"TimeoutSeconds":5`, "States.HeartbeatTimeout", false},
 		{"heartbeat not caught as TaskFailed", `"HeartbeatSeconds":5`, "States.TaskFailed", false},
 	}
-	for _, tt := range tests {
-		def := `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.waitForTaskToken",` + tt.timeouts + `,
+	for _, ql := range []string{QueryLanguageJSONPath, QueryLanguageJSONata} {
+		for _, tt := range tests {
+			tt.name = ql + ": " + tt.name
+			def := `{"QueryLanguage":"` + ql + `","StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.waitForTaskToken",` + tt.timeouts + `,
 		  "Retry":[{"ErrorEquals":["` + tt.catch + `"],"MaxAttempts":1,"IntervalSeconds":1}],
 		  "Catch":[{"ErrorEquals":["` + tt.catch + `"],"Next":"Caught"}],"End":true},
 		  "Caught":{"Type":"Succeed"}}}`
-		clock := NewFakeClock(time.Unix(0, 0))
-		clock.SetAutoAdvance(true)
-		res, hist := runDef(t, def, clock, blockingTask(clock))
-		var timedOut, scheduled int
-		for _, e := range hist.Events() {
-			switch e.Type {
-			case "TaskTimedOut":
-				timedOut++
-				if e.TaskTimedOutEventDetails.Error != ErrTimeout {
-					t.Errorf("%s: TaskTimedOut error %q; want States.Timeout", tt.name, e.TaskTimedOutEventDetails.Error)
+			clock := NewFakeClock(time.Unix(0, 0))
+			clock.SetAutoAdvance(true)
+			res, hist := runDef(t, def, clock, blockingTask(clock))
+			var timedOut, scheduled int
+			for _, e := range hist.Events() {
+				switch e.Type {
+				case "TaskTimedOut":
+					timedOut++
+					if e.TaskTimedOutEventDetails.Error != ErrTimeout {
+						t.Errorf("%s: TaskTimedOut error %q; want States.Timeout", tt.name, e.TaskTimedOutEventDetails.Error)
+					}
+				case "TaskScheduled":
+					scheduled++
 				}
-			case "TaskScheduled":
-				scheduled++
 			}
-		}
-		switch {
-		case tt.wantCaught && (res.Status != StatusSucceeded || scheduled != 2 || timedOut != 2):
-			t.Errorf("%s: %s %v after %d attempts (%d timed out); want it retried once, then caught", tt.name, res.Status, res.Error, scheduled, timedOut)
-		case !tt.wantCaught && (res.Status != StatusFailed || res.Error.Name != ErrTimeout || scheduled != 1):
-			t.Errorf("%s: %s %v after %d attempts; want FAILED States.Timeout at once", tt.name, res.Status, res.Error, scheduled)
+			switch {
+			case tt.wantCaught && (res.Status != StatusSucceeded || scheduled != 2 || timedOut != 2):
+				t.Errorf("%s: %s %v after %d attempts (%d timed out); want it retried once, then caught", tt.name, res.Status, res.Error, scheduled, timedOut)
+			case !tt.wantCaught && (res.Status != StatusFailed || res.Error.Name != ErrTimeout || scheduled != 1):
+				t.Errorf("%s: %s %v after %d attempts; want FAILED States.Timeout at once", tt.name, res.Status, res.Error, scheduled)
+			}
 		}
 	}
 }

@@ -346,6 +346,10 @@ func TestParse_Problems(t *testing.T) {
 		{"JSONata: no branches", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Parallel","End":true}}}`,
 			"/States/A: missing required field \"Branches\""},
 		{"JSONata: empty branches", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Parallel","Branches":[],"End":true}}}`,
+			"/States/A/Branches: Value cannot be empty"},
+		{"empty branches", `{"StartAt":"A","States":{"A":{"Type":"Parallel","Branches":[],"End":true}}}`,
+			"/States/A/Branches: Value cannot be empty"},
+		{"branches not an array", `{"StartAt":"A","States":{"A":{"Type":"Parallel","Branches":{},"End":true}}}`,
 			"/States/A/Branches: must be a non-empty array"},
 	}
 	for _, tt := range tests {
