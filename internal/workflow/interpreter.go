@@ -346,6 +346,11 @@ type stateRun struct {
 	// HeartbeatSeconds (0: the definition's).
 	jTimeout, jHeartbeat int64
 	draws                int // keyed States.UUID / MathRandom draws so far
+	// floatDraws: keyed JSONata $random draws so far (counted apart from
+	// draws: jsonata-go evaluates an object constructor's pairs in no
+	// fixed order, so a $uuid() and a $random() beside each other must not
+	// share a counter).
+	floatDraws int
 }
 
 // runtimeError is a States.Runtime error with AWS's cause prefix.

@@ -540,7 +540,7 @@ func (r *stateRun) randomFloat() float64 {
 	if r.ex.opts.Key == nil {
 		return r.ex.float64()
 	}
-	r.draws++
-	b := r.ex.derive(8, "randomFloat", r.enteredID, r.retryCount, r.draws)
+	r.floatDraws++
+	b := r.ex.derive(8, "randomFloat", r.enteredID, r.retryCount, r.floatDraws)
 	return float64(binary.BigEndian.Uint64(b)>>11) / (1 << 53)
 }

@@ -173,6 +173,14 @@ func TestReplay_EveryPrefixGivesTheUninterruptedHistory(t *testing.T) {
 		}
 		return `{"Type":"Task","Resource":"` + res + `","Parameters":{"attempt.$":"$$.State.RetryCount","in.$":"$"` + extra + `},` + end + "}"
 	}
+	// jtask is a JSONata Task, without its closing brace.
+	jtask := func(res, next string, extra string) string {
+		end := `"End":true`
+		if next != "" {
+			end = `"Next":"` + next + `"`
+		}
+		return `{"Type":"Task","Resource":"` + res + `","Arguments":{"attempt":"{% $states.context.State.RetryCount %}","in":"{% $states.input %}"` + extra + `},` + end
+	}
 	tests := []struct {
 		name, def, input string
 		// concurrent: compare the structure, not ids and times (branches
@@ -208,6 +216,26 @@ func TestReplay_EveryPrefixGivesTheUninterruptedHistory(t *testing.T) {
 		{"map, two at a time", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
 		  "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$","Next":"T"},"T":` + task(resSync, "", "") + `}},"End":true}}}`, `{"items":[3,1,5,2]}`, true},
 		{"execution timeout", `{"TimeoutSeconds":100,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"Next":"W2"},"W2":{"Type":"Wait","Seconds":300,"End":true}}}`, `{}`, true},
+		{"map with UUIDs", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,
+		  "ItemProcessor":{"StartAt":"T","States":{"T":` + strings.TrimSuffix(task(resSync, "", ""), "}") + `,"ResultSelector":{"r.$":"$","u.$":"States.UUID()"}}}},"End":true}}}`, `{"items":[1,2,3]}`, false},
+		{"JSONata: task with retries and catch", `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":` + jtask(ResourceECSRunTask, "After", `,"failUntil":3`) +
+			`,"Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":5,"BackoffRate":2,"MaxAttempts":2,"JitterStrategy":"FULL"}],
+		  "Catch":[{"ErrorEquals":["States.ALL"],"Output":"{% $merge([$states.input, {'err': $states.errorOutput, 'u': $uuid()}]) %}","Next":"After"}]},
+		  "After":` + jtask(ResourceECSRunTask, "", `,"token":"{% $states.context.Task.Token %}","id":"{% $uuid() %}"`) +
+			`,"Output":"{% {'r': $states.result, 'u': $uuid(), 'x': $random()} %}"}}}`, `{"x":1}`, false},
+		{"JSONata: waits, token and activity", `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"Next":"W2"},
+		  "W2":{"Type":"Wait","Timestamp":"{% '2025-01-02T04:00:00Z' %}","Next":"W3"},"W3":{"Type":"Wait","Seconds":"{% 20 %}","Next":"S"},
+		  "S":` + jtask(resSync, "K", `,"failUntil":1`) + `,"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":60,"JitterStrategy":"FULL"}],"TimeoutSeconds":3600},
+		  "K":` + jtask(resToken, "A", `,"t":"{% $states.context.Task.Token %}"`) + `},"A":` + jtask(resActivity, "", "") + `}}}`, `{}`, false},
+		{"JSONata: map, one at a time", `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.items %}","MaxConcurrency":1,
+		  "ItemSelector":{"v":"{% $states.context.Map.Item.Value %}","u":"{% $uuid() %}"},
+		  "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"Next":"T"},"T":` + jtask(resSync, "", "") +
+			`,"Output":"{% {'r': $states.result, 'u': $uuid(), 'x': $random()} %}"}}},
+		  "Output":"{% {'items': $states.result, 'u': $uuid(), 'x': $random()} %}","Next":"P"},
+		  "P":{"Type":"Pass","Output":"{% $merge([$states.input, {'u': $uuid(), 'x': $random()}]) %}","End":true}}}`, `{"items":[1,2,3]}`, false},
+		{"JSONata: map failing, caught", `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.items %}","MaxConcurrency":1,
+		  "ItemProcessor":{"StartAt":"T","States":{"T":` + jtask(ResourceECSRunTask, "", `,"failUntil":"{% $states.input %}"`) + `}}},
+		  "Catch":[{"ErrorEquals":["States.ALL"],"Next":"D"}],"Next":"D"},"D":{"Type":"Pass","Output":"{% {'u': $uuid()} %}","End":true}}}`, `{"items":[0,0,5]}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
