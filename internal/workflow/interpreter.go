@@ -147,16 +147,6 @@ func (ex *execution) region() string {
 	return ex.opts.Region
 }
 
-// delay sleeps d scaled by DelayScale (Wait states and retry delays).
-func (ex *execution) delay(ctx context.Context, d time.Duration) bool {
-	if s := ex.opts.DelayScale; s > 0 && s != 1 {
-		// (A delay scaled past what a time.Duration holds stays the
-		// longest one rather than wrapping around to a negative one.)
-		d = time.Duration(min(float64(d)*s, float64(math.MaxInt64/2)))
-	}
-	return ex.sleep(ctx, d)
-}
-
 // sleep waits d on the clock; it returns false when ctx ended first.
 func (ex *execution) sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
