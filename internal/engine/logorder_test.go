@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,8 +15,14 @@ import (
 
 // A container writes its two streams at once: Docker stamps each line when
 // it reads it, and its copiers of stdout and stderr record a few lines out
-// of the order of their times (a handful in 6000 here). The log stream
-// holds the lines in the order of Docker's own timestamps.
+// of the order of their times (a handful in 6000 here). The agent merges
+// the streams by Docker's timestamps, holding a line back up to 50 ms for
+// an earlier one of the other stream (the merge itself is tested
+// deterministically on the fake runtime, in internal/agent). A line that
+// reaches the agent later than that, on a loaded machine, is stored where
+// it arrived, so this test checks what must hold whatever the timing: every
+// line Docker recorded is stored once, each stream in its own order, and
+// it reports how many lines are stored out of Docker's time order.
 func TestEngine_OutputInDockersTimeOrder(t *testing.T) {
 	h, image := newHarness(t)
 	arn := h.run("order", container("app", image, true, "burst", "3000", "x"))
@@ -28,12 +35,6 @@ func TestEngine_OutputInDockersTimeOrder(t *testing.T) {
 		docker = append(docker, l)
 	}); err != nil {
 		t.Fatal(err)
-	}
-	inversions := 0
-	for i := 1; i < len(docker); i++ {
-		if docker[i].Time.Before(docker[i-1].Time) {
-			inversions++
-		}
 	}
 	slices.SortStableFunc(docker, func(a, b runtime.LogLine) int { return a.Time.Compare(b.Time) })
 	var want []string
@@ -56,13 +57,29 @@ func TestEngine_OutputInDockersTimeOrder(t *testing.T) {
 		}
 		in.NextToken = out.NextForwardToken
 	}
-	if !slices.Equal(got, want) {
-		first := 0
-		for first < min(len(got), len(want)) && got[first] == want[first] {
-			first++
+	// Every line once, each stream ("x out N", "x err N") in its order.
+	stream := func(lines []string, kind string) []string {
+		var out []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "x "+kind+" ") {
+				out = append(out, l)
+			}
 		}
-		t.Errorf("stored %d lines, first out of Docker's time order at %d: %q; want %q",
-			len(got), first, got[first:min(first+4, len(got))], want[first:min(first+4, len(want))])
+		return out
 	}
-	t.Logf("%d lines, %d recorded out of time order", len(docker), inversions)
+	for _, kind := range []string{"out", "err"} {
+		if g, w := stream(got, kind), stream(want, kind); !slices.Equal(g, w) {
+			t.Errorf("std%s: stored %d lines; want Docker's %d, in order", kind, len(g), len(w))
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("stored %d lines; Docker recorded %d", len(got), len(want))
+	}
+	misplaced := 0
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			misplaced++
+		}
+	}
+	t.Logf("%d lines, %d stored away from their place in Docker's time order", len(want), misplaced)
 }
