@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -29,7 +32,7 @@ import (
 func newFakeHarness(t *testing.T) (*harness, *fake.Runtime, *modelcheck.Checker) {
 	t.Helper()
 	rt := fake.New()
-	h := &harness{t: t, dir: t.TempDir(), rt: rt}
+	h := &harness{t: t, dir: stateDir(t), rt: rt}
 	eng, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: rt})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +47,28 @@ func newFakeHarness(t *testing.T) (*harness, *fake.Runtime, *modelcheck.Checker)
 		srv.Inspect = func(a awsjson.Answer) { first(a); check.Check(a) }
 	}
 	return h, rt, check
+}
+
+// stateDir is t.TempDir for an engine's state directory, except that when
+// the directory cannot be removed after the test (something wrote into it
+// after the engine closed: once seen in CI), the error names what is left.
+func stateDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ecsrun-engine-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			var left []string
+			filepath.WalkDir(dir, func(p string, d fs.DirEntry, _ error) error {
+				left = append(left, p)
+				return nil
+			})
+			t.Errorf("remove the state directory after the engine closed: %v; left: %q", err, left)
+		}
+	})
+	return dir
 }
 
 // apiErr checks that err is an API error of type code whose message
