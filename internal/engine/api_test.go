@@ -371,6 +371,15 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	_, err = e.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("api"), TaskDefinition: aws.String("api:1")})
 	apiErr(t, "RunTask of a deleted revision", err, "InvalidParameterException", "inactive")
 
+	// A deleted service is INACTIVE once its tasks are STOPPING; the
+	// cluster can be deleted once they are STOPPED, as on ECS.
+	if lt := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("api"), DesiredStatus: types.DesiredStatusStopped})); len(lt.TaskArns) > 0 {
+		if err := awsecs.NewTasksStoppedWaiter(e, func(o *awsecs.TasksStoppedWaiterOptions) {
+			o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+		}).Wait(c, &awsecs.DescribeTasksInput{Cluster: aws.String("api"), Tasks: lt.TaskArns}, time.Minute); err != nil {
+			t.Fatalf("TasksStopped waiter: %v", err)
+		}
+	}
 	dcl := ok[*awsecs.DeleteClusterOutput](t, "DeleteCluster")(e.DeleteCluster(c, &awsecs.DeleteClusterInput{Cluster: aws.String("api")}))
 	if aws.ToString(dcl.Cluster.Status) != "INACTIVE" {
 		t.Errorf("DeleteCluster status = %s", aws.ToString(dcl.Cluster.Status))
