@@ -68,6 +68,10 @@ type Service struct {
 	// UnimplementedType is the error type for operations of the model that
 	// have no handler.
 	UnimplementedType string
+	// Refusals holds the model's operations that ecsrun refuses on purpose,
+	// by name, each with the reason a user reads: why only AWS can do it and
+	// what to use locally instead. They are answered with UnimplementedType.
+	Refusals map[string]string
 	// Classify maps a handler's error to its wire form; nil or a false ok
 	// means an internal error (500 ServerException-like, see InternalType).
 	Classify func(error) (Fault, bool)
@@ -219,6 +223,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := svc.Handlers[op]
+	if reason, refused := svc.Refusals[op]; h == nil && refused {
+		fail(Fault{Type: svc.UnimplementedType, Status: http.StatusBadRequest, Message: fmt.Sprintf("ecsrun does not run %s locally: %s", op, reason)})
+		return
+	}
 	if h == nil {
 		fail(Fault{Type: svc.UnimplementedType, Status: http.StatusBadRequest, Message: fmt.Sprintf("ecsrun does not implement %s yet", op)})
 		return
