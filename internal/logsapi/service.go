@@ -9,6 +9,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	lm "github.com/ecsrun/ecsrun/internal/logsmodel"
+	"github.com/ecsrun/ecsrun/internal/logsres"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
@@ -35,6 +36,7 @@ const (
 // awsjson.NewServer.
 func New(st *logs.Store) *awsjson.Service {
 	a := &api{st: st}
+	a.res, a.resErr = logsres.Open(context.Background(), st)
 	handlers := map[string]awsjson.Handler{
 		"CreateLogGroup":        a.createLogGroup,
 		"CreateLogStream":       a.createLogStream,
@@ -48,6 +50,7 @@ func New(st *logs.Store) *awsjson.Service {
 		"FilterLogEvents":       a.filterLogEvents,
 		"PutLogEvents":          a.putLogEvents,
 	}
+	a.addResourceHandlers(handlers)
 	return &awsjson.Service{
 		TargetPrefix:      TargetPrefix,
 		JSONVersion:       JSONVersion,
@@ -57,7 +60,7 @@ func New(st *logs.Store) *awsjson.Service {
 		Handlers:          handlers,
 		ValidationType:    typeInvalidParameter,
 		UnimplementedType: typeUnimplemented,
-		Classify:          Classify,
+		Classify:          classifyRes,
 		InternalType:      typeInternal,
 	}
 }
@@ -84,6 +87,11 @@ func Classify(err error) (awsjson.Fault, bool) {
 
 type api struct {
 	st *logs.Store
+	// res keeps tags, settings, subscription filters, destinations and
+	// policies; resErr is why it could not open (every operation that needs
+	// it answers with it).
+	res    *logsres.Store
+	resErr error
 }
 
 // groupName resolves logGroupName / logGroupIdentifier (a name or an ARN,
@@ -109,7 +117,18 @@ func groupName(name, ident string) (string, error) {
 
 func (a *api) createLogGroup(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*lm.CreateLogGroupRequest)
-	return nil, a.st.CreateLogGroup(ctx, req.LogGroupName)
+	if a.resErr != nil {
+		return nil, a.resErr
+	}
+	return nil, a.res.CreateLogGroup(ctx, logsres.NewGroup{
+		Name: req.LogGroupName,
+		GroupSettings: logsres.GroupSettings{
+			KmsKeyID:           req.KmsKeyId,
+			Class:              string(req.LogGroupClass),
+			DeletionProtection: boolValue(req.DeletionProtectionEnabled),
+		},
+		Tags: req.Tags,
+	})
 }
 
 func (a *api) createLogStream(ctx context.Context, in wire.Input) (any, error) {
@@ -159,7 +178,7 @@ func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error)
 			}
 			out.LogGroups = append(out.LogGroups, toLogGroup(g, false))
 		}
-		return out, nil
+		return a.withSettings(ctx, out, req.LogGroupClass, false)
 	}
 	groups, next, err := a.st.DescribeLogGroups(ctx, logs.GroupQuery{
 		Prefix:    req.LogGroupNamePrefix,
@@ -174,7 +193,7 @@ func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error)
 		out.LogGroups = append(out.LogGroups, toLogGroup(g, req.LogGroupNamePattern != ""))
 	}
 	out.NextToken = next
-	return out, nil
+	return a.withSettings(ctx, out, req.LogGroupClass, req.LogGroupNamePattern != "")
 }
 
 func (a *api) describeLogStreams(ctx context.Context, in wire.Input) (any, error) {
