@@ -96,7 +96,8 @@ func (s *Store) PutDestinationPolicy(ctx context.Context, name, policy string) e
 			return fmt.Errorf("logsres: store destination policy: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errDestinationNotFound
+			// The model gives PutDestinationPolicy no ResourceNotFound.
+			return logs.Errorf(logs.ErrInvalid, "The specified destination does not exist: create %s with PutDestination first.", name)
 		}
 		return nil
 	})

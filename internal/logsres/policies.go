@@ -119,13 +119,17 @@ func (s *Store) DescribeResourcePolicies(ctx context.Context, scope, resourceARN
 			return nil, "", logs.Errorf(logs.ErrInvalid, "policyScope ACCOUNT cannot be combined with resourceArn.")
 		}
 		scope = ScopeResource
-		if resourceARN, err = s.resolveGroupARN(ctx, s.db, resourceARN); err != nil {
+		if resourceARN, err = s.resolveGroupARN(ctx, s.db, resourceARN); errors.Is(err, logs.ErrNotFound) {
+			// The model gives DescribeResourcePolicies no ResourceNotFound:
+			// a missing log group has no policy.
+			return nil, "", nil
+		} else if err != nil {
 			return nil, "", err
 		}
 	} else if scope == "" {
 		scope = ScopeAccount
 	}
-	where, args := "scope = ? AND name > ?", []any{scope, after}
+	where, args := "scope = ? AND (name > ? OR ? = '')", []any{scope, after, after}
 	if resourceARN != "" {
 		where += " AND resource_arn = ?"
 		args = append(args, resourceARN)
