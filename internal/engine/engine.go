@@ -197,7 +197,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs), sfn)
+	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())

@@ -39,6 +39,8 @@ func classifyRes(err error) (awsjson.Fault, bool) {
 		f.Type = typeValidation
 	case errors.Is(err, logsres.ErrAborted):
 		f.Type = typeAborted
+	case errors.Is(err, logsres.ErrInvalidOperation):
+		f.Type = typeUnimplemented // InvalidOperationException
 	default:
 		return Classify(err)
 	}
@@ -68,6 +70,9 @@ func (a *api) addResourceHandlers(h map[string]awsjson.Handler) {
 		"PutResourcePolicy":             a.putResourcePolicy,
 		"DescribeResourcePolicies":      a.describeResourcePolicies,
 		"DeleteResourcePolicy":          a.deleteResourcePolicy,
+		"CreateExportTask":              a.createExportTask,
+		"DescribeExportTasks":           a.describeExportTasks,
+		"CancelExportTask":              a.cancelExportTask,
 	} {
 		h[name] = a.withRes(fn)
 	}

@@ -33,10 +33,21 @@ const (
 )
 
 // New returns the CloudWatch Logs service over st, to mount with
-// awsjson.NewServer.
-func New(st *logs.Store) *awsjson.Service {
+// awsjson.NewServer. It has no local S3 directory: use NewWithOptions for
+// export tasks.
+func New(st *logs.Store) *awsjson.Service { return NewWithOptions(st, Options{}) }
+
+// Options configure the service beyond its store.
+type Options struct {
+	// S3Dir is the local S3 directory (<S3Dir>/<bucket>/<key>) export
+	// tasks write to.
+	S3Dir string
+}
+
+// NewWithOptions is New with options.
+func NewWithOptions(st *logs.Store, opts Options) *awsjson.Service {
 	a := &api{st: st}
-	a.res, a.resErr = logsres.Open(context.Background(), st)
+	a.res, a.resErr = logsres.Open(context.Background(), st, logsres.Options{S3Dir: opts.S3Dir})
 	handlers := map[string]awsjson.Handler{
 		"CreateLogGroup":        a.createLogGroup,
 		"CreateLogStream":       a.createLogStream,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/store"
@@ -58,6 +59,20 @@ var migrations = []string{
 		revision     TEXT NOT NULL,
 		PRIMARY KEY (scope, resource_arn, name)
 	);`,
+	`CREATE TABLE logsres_export_tasks (
+		id              TEXT PRIMARY KEY,
+		name            TEXT NOT NULL,
+		group_name      TEXT NOT NULL,
+		stream_prefix   TEXT NOT NULL,
+		from_ms         INTEGER NOT NULL,
+		to_ms           INTEGER NOT NULL,
+		destination     TEXT NOT NULL,
+		prefix          TEXT NOT NULL,
+		status          TEXT NOT NULL,
+		message         TEXT NOT NULL,
+		creation_time   INTEGER NOT NULL,
+		completion_time INTEGER
+	);`,
 }
 
 // Error kinds of this package, besides logs.ErrNotFound, logs.ErrExists and
@@ -75,21 +90,50 @@ var (
 	ErrAborted = errors.New("operation aborted")
 )
 
+// Options configure a Store.
+type Options struct {
+	// S3Dir is the local S3 directory export tasks write to
+	// (<S3Dir>/<bucket>/<key>); empty refuses CreateExportTask.
+	S3Dir string
+}
+
 // Store keeps the resources. It is safe for concurrent use.
 type Store struct {
 	logs *logs.Store
 	db   *sql.DB
+	opts Options
+	// exportGate, when set (by tests), runs before an export task starts.
+	exportGate func(id string)
 }
 
-// Open migrates the package's tables into the logs store's database and
+// opened holds the Store of each logs.Store, so that every API service
+// over one logs store shares one Store (one deletion hook, one runner per
+// export task).
+var (
+	openMu sync.Mutex
+	opened = map[*logs.Store]*Store{}
+)
+
+// Open migrates the package's tables into the logs store's database,
 // registers the log group deletion hook (deletion protection, and the
-// removal of the group's settings, tags and subscription filters).
-func Open(ctx context.Context, ls *logs.Store) (*Store, error) {
+// removal of the group's settings, tags and subscription filters) and
+// resumes the export tasks a previous process left unfinished. Opening the
+// same logs store again returns the same Store (with its first Options).
+func Open(ctx context.Context, ls *logs.Store, opts Options) (*Store, error) {
+	openMu.Lock()
+	defer openMu.Unlock()
+	if s, ok := opened[ls]; ok {
+		return s, nil
+	}
 	if err := store.Migrate(ctx, ls.DB(), Component, migrations); err != nil {
 		return nil, fmt.Errorf("logsres: %w", err)
 	}
-	s := &Store{logs: ls, db: ls.DB()}
+	s := &Store{logs: ls, db: ls.DB(), opts: opts}
 	ls.OnDeleteGroup(s.onDeleteGroup)
+	if err := s.resumeExports(ctx); err != nil {
+		return nil, err
+	}
+	opened[ls] = s
 	return s, nil
 }
 
