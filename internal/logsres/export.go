@@ -186,7 +186,7 @@ func (s *Store) cancelAsked(id string) bool {
 // each line "<timestamp, RFC 3339 in UTC with milliseconds> <message>".
 func (s *Store) export(t ExportTask) error {
 	ctx := context.Background()
-	root := filepath.Join(s.opts.S3Dir, t.Destination, filepath.FromSlash(path.Clean("/" + t.Prefix)))
+	root := filepath.Join(s.opts.S3Dir, t.Destination, filepath.FromSlash(path.Clean("/"+t.Prefix)))
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("Could not write to the bucket: %v", err)
 	}
