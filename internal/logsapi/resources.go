@@ -39,6 +39,10 @@ func classifyRes(err error) (awsjson.Fault, bool) {
 		f.Type = typeValidation
 	case errors.Is(err, logsres.ErrAborted):
 		f.Type = typeAborted
+	case errors.Is(err, logsres.ErrConflict):
+		f.Type = "ConflictException"
+	case errors.Is(err, logsres.ErrQuota):
+		f.Type = "ServiceQuotaExceededException"
 	case errors.Is(err, logsres.ErrInvalidOperation):
 		f.Type = typeUnimplemented // InvalidOperationException
 	default:
@@ -76,6 +80,7 @@ func (a *api) addResourceHandlers(h map[string]awsjson.Handler) {
 	} {
 		h[name] = a.withRes(fn)
 	}
+	a.addDeliveryHandlers(h)
 }
 
 // withRes answers with the reason the resource store could not open.

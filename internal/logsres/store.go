@@ -73,6 +73,15 @@ var migrations = []string{
 		creation_time   INTEGER NOT NULL,
 		completion_time INTEGER
 	);`,
+	// Resources kept whole as JSON documents, by kind and name
+	// (deliveries and their sources and destinations, account policies,
+	// data protection policies, transformers).
+	`CREATE TABLE logsres_docs (
+		kind TEXT NOT NULL,
+		name TEXT NOT NULL,
+		body TEXT NOT NULL,
+		PRIMARY KEY (kind, name)
+	);`,
 }
 
 // Error kinds of this package, besides logs.ErrNotFound, logs.ErrExists and
@@ -88,6 +97,11 @@ var (
 	// ErrAborted: a concurrent change won (OperationAbortedException),
 	// e.g. a stale expectedRevisionId.
 	ErrAborted = errors.New("operation aborted")
+	// ErrConflict: the resource is in use or exists in another form
+	// (ConflictException).
+	ErrConflict = errors.New("conflict")
+	// ErrQuota: a service quota is reached (ServiceQuotaExceededException).
+	ErrQuota = errors.New("service quota exceeded")
 )
 
 // Options configure a Store.
