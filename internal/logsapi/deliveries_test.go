@@ -81,7 +81,10 @@ func TestLogs_Deliveries(t *testing.T) {
 		t.Fatalf("delivery after update = %+v", got)
 	}
 	for _, list := range []func() (int, error){
-		func() (int, error) { o, err := e2.c.DescribeDeliveries(ctx, &cwl.DescribeDeliveriesInput{}); return len(o.Deliveries), err },
+		func() (int, error) {
+			o, err := e2.c.DescribeDeliveries(ctx, &cwl.DescribeDeliveriesInput{})
+			return len(o.Deliveries), err
+		},
 		func() (int, error) {
 			o, err := e2.c.DescribeDeliverySources(ctx, &cwl.DescribeDeliverySourcesInput{})
 			return len(o.DeliverySources), err
