@@ -81,6 +81,7 @@ func (a *api) addResourceHandlers(h map[string]awsjson.Handler) {
 		h[name] = a.withRes(fn)
 	}
 	a.addDeliveryHandlers(h)
+	a.addPolicyHandlers(h)
 }
 
 // withRes answers with the reason the resource store could not open.
@@ -290,6 +291,10 @@ func (a *api) withSettings(ctx context.Context, out describeLogGroupsOutput, cla
 	if err != nil {
 		return nil, err
 	}
+	flags, err := a.res.Flags(ctx, names)
+	if err != nil {
+		return nil, err
+	}
 	kept := out.LogGroups[:0]
 	for _, g := range out.LogGroups {
 		s, ok := settings[g.LogGroupName]
@@ -304,6 +309,12 @@ func (a *api) withSettings(ctx context.Context, out describeLogGroupsOutput, cla
 			g.KmsKeyID = s.KmsKeyID
 			on := s.DeletionProtection
 			g.DeletionProtectionEnabled = &on
+			f := flags[g.LogGroupName]
+			if f.DataProtection {
+				g.DataProtectionStatus = string(lm.DataProtectionStatusACTIVATED)
+			}
+			bearer := f.BearerToken
+			g.BearerTokenAuthentication = &bearer
 		}
 		kept = append(kept, g)
 	}

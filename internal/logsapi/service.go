@@ -71,6 +71,7 @@ func NewWithOptions(st *logs.Store, opts Options) *awsjson.Service {
 		Handlers:          handlers,
 		ValidationType:    typeInvalidParameter,
 		UnimplementedType: typeUnimplemented,
+		Refusals:          refusals,
 		Classify:          classifyRes,
 		InternalType:      typeInternal,
 	}

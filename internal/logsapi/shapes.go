@@ -23,6 +23,8 @@ type logGroup struct {
 	// Set from internal/logsres by withSettings.
 	KmsKeyID                  string `json:"kmsKeyId,omitempty"`
 	DeletionProtectionEnabled *bool  `json:"deletionProtectionEnabled,omitempty"`
+	DataProtectionStatus      string `json:"dataProtectionStatus,omitempty"`
+	BearerTokenAuthentication *bool  `json:"bearerTokenAuthenticationEnabled,omitempty"`
 }
 
 // toLogGroup converts a group; brief is the reduced form DescribeLogGroups

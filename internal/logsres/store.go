@@ -176,6 +176,7 @@ func (s *Store) onDeleteGroup(ctx context.Context, tx *sql.Tx, group string) err
 		{`DELETE FROM logsres_tags WHERE arn = ?`, s.GroupARN(group)},
 		{`DELETE FROM logsres_subscription_filters WHERE group_name = ?`, group},
 		{`DELETE FROM logsres_resource_policies WHERE scope = 'RESOURCE' AND resource_arn = ?`, s.GroupARN(group)},
+		{`DELETE FROM logsres_docs WHERE kind IN ('` + strings.Join(groupDocKinds, "', '") + `') AND name = ?`, group},
 	} {
 		if _, err := tx.ExecContext(ctx, q.sql, q.arg); err != nil {
 			return fmt.Errorf("logsres: delete resources of log group %q: %w", group, err)
