@@ -82,6 +82,7 @@ func (a *api) addResourceHandlers(h map[string]awsjson.Handler) {
 	}
 	a.addDeliveryHandlers(h)
 	a.addPolicyHandlers(h)
+	a.addTransformerHandlers(h)
 }
 
 // withRes answers with the reason the resource store could not open.

@@ -354,10 +354,6 @@ func (s *Store) DescribeExportTasks(ctx context.Context, q ExportQuery) ([]Expor
 	return out, next, nil
 }
 
-// ErrInvalidOperation: the resource is not in a state that allows the
-// operation (InvalidOperationException).
-var ErrInvalidOperation = errors.New("invalid operation")
-
 // CancelExportTask asks a PENDING or RUNNING task to stop; it ends
 // CANCELLED.
 func (s *Store) CancelExportTask(ctx context.Context, id string) error {
