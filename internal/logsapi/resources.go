@@ -83,6 +83,7 @@ func (a *api) addResourceHandlers(h map[string]awsjson.Handler) {
 	a.addDeliveryHandlers(h)
 	a.addPolicyHandlers(h)
 	a.addTransformerHandlers(h)
+	a.addLookupTableHandlers(h)
 }
 
 // withRes answers with the reason the resource store could not open.

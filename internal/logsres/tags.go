@@ -38,7 +38,7 @@ const (
 func (s *Store) resolve(ctx context.Context, tx logs.Queryer, arn string) (string, error) {
 	parts := strings.SplitN(arn, ":", 7)
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "logs" {
-		return "", logs.Errorf(logs.ErrInvalid, "Invalid resourceArn %q: want the ARN of a log group (arn:aws:logs:<region>:<account>:log-group:<name>, without ':*'), a destination, a delivery source, a delivery destination or a delivery.", arn)
+		return "", logs.Errorf(logs.ErrInvalid, "Invalid resourceArn %q: want the ARN of a log group (arn:aws:logs:<region>:<account>:log-group:<name>, without ':*'), a destination, a delivery source, a delivery destination, a delivery or a lookup table.", arn)
 	}
 	if parts[3] != s.logs.Region() || parts[4] != s.logs.Account() {
 		return "", logs.Errorf(logs.ErrNotFound, "The specified resource does not exist: %s is not in this account (%s) and region (%s).", arn, s.logs.Account(), s.logs.Region())
@@ -58,7 +58,7 @@ func (s *Store) resolve(ctx context.Context, tx logs.Queryer, arn string) (strin
 			return "", err
 		}
 		return s.DestinationARN(name), nil
-	case docDeliverySource, docDeliveryDestination, docDelivery:
+	case docDeliverySource, docDeliveryDestination, docDelivery, docLookupTable:
 		var v json.RawMessage
 		found, err := getDoc(ctx, tx, kind, name, &v)
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *Store) resolve(ctx context.Context, tx logs.Queryer, arn string) (strin
 		}
 		return s.arn(kind + ":" + name), nil
 	}
-	return "", logs.Errorf(logs.ErrInvalid, "Invalid resourceArn %q: resources of type %q take no tags here; log groups, destinations, delivery sources, delivery destinations and deliveries do.", arn, kind)
+	return "", logs.Errorf(logs.ErrInvalid, "Invalid resourceArn %q: resources of type %q take no tags here; log groups, destinations, delivery sources, delivery destinations, deliveries and lookup tables do.", arn, kind)
 }
 
 // TagResource adds or replaces tags of the resource arn names.
