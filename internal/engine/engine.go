@@ -204,6 +204,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.stop = stop
 	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
 	e.janitor.Go(func() { store.Checkpoint(jctx, e.db, CheckpointInterval) })
+	e.startLogDelivery(jctx)
 	return e, nil
 }
 

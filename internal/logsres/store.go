@@ -82,6 +82,9 @@ var migrations = []string{
 		body TEXT NOT NULL,
 		PRIMARY KEY (kind, name)
 	);`,
+	// The id of the last event a subscription filter has delivered (see
+	// internal/logsdelivery).
+	`ALTER TABLE logsres_subscription_filters ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Error kinds of this package, besides logs.ErrNotFound, logs.ErrExists and

@@ -33,6 +33,8 @@ type SubscriptionFilter struct {
 	FieldSelectionCriteria string
 	EmitSystemFields       []string
 	CreationTime           int64
+	// Delivered is the id of the last event delivered (Subscriptions only).
+	Delivered int64
 }
 
 // DestinationKind names the kind of resource a subscription's destination
@@ -100,14 +102,19 @@ func (s *Store) PutSubscriptionFilter(ctx context.Context, f SubscriptionFilter)
 		if !exists && n >= MaxSubscriptionFilters {
 			return logs.Errorf(ErrLimit, "Resource limit exceeded. A log group can have at most %d subscription filters; %s has %d.", MaxSubscriptionFilters, f.Group, n)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO logsres_subscription_filters
-			(group_name, name, pattern, destination, role_arn, distribution, transformed, field_criteria, system_fields, creation_time)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		// A new filter delivers the events that come after it.
+		last, err := s.logs.LastEventID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO logsres_subscription_filters
+			(group_name, name, pattern, destination, role_arn, distribution, transformed, field_criteria, system_fields, creation_time, delivered)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (group_name, name) DO UPDATE SET pattern = excluded.pattern, destination = excluded.destination,
 				role_arn = excluded.role_arn, distribution = excluded.distribution, transformed = excluded.transformed,
 				field_criteria = excluded.field_criteria, system_fields = excluded.system_fields`,
 			f.Group, f.Name, f.Pattern, f.DestinationARN, f.RoleARN, f.Distribution, f.ApplyOnTransformedLogs,
-			f.FieldSelectionCriteria, string(fields), s.logs.NowMS())
+			f.FieldSelectionCriteria, string(fields), s.logs.NowMS(), last)
 		if err != nil {
 			return fmt.Errorf("logsres: store subscription filter: %w", err)
 		}
@@ -175,6 +182,40 @@ func (s *Store) DeleteSubscriptionFilter(ctx context.Context, group, name string
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return logs.Errorf(logs.ErrNotFound, "The specified subscription filter does not exist.")
+		}
+		return nil
+	})
+}
+
+// Subscriptions returns every subscription filter whose destination is of
+// the given kind (see DestinationKind), with its delivery cursor.
+func (s *Store) Subscriptions(ctx context.Context, kind string) ([]SubscriptionFilter, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT group_name, name, pattern, destination, delivered FROM logsres_subscription_filters ORDER BY group_name, name`)
+	if err != nil {
+		return nil, fmt.Errorf("logsres: list subscription filters: %w", err)
+	}
+	defer rows.Close()
+	var out []SubscriptionFilter
+	for rows.Next() {
+		var f SubscriptionFilter
+		if err := rows.Scan(&f.Group, &f.Name, &f.Pattern, &f.DestinationARN, &f.Delivered); err != nil {
+			return nil, fmt.Errorf("logsres: list subscription filters: %w", err)
+		}
+		if k, _ := DestinationKind(f.DestinationARN); k == kind {
+			out = append(out, f)
+		}
+	}
+	return out, rows.Err()
+}
+
+// MarkDelivered moves a filter's delivery cursor forward to id (a filter
+// deleted or replaced by another destination in the meantime is left
+// alone).
+func (s *Store) MarkDelivered(ctx context.Context, group, name, destination string, id int64) error {
+	return s.logs.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE logsres_subscription_filters SET delivered = ? WHERE group_name = ? AND name = ? AND destination = ? AND delivered < ?`, id, group, name, destination, id)
+		if err != nil {
+			return fmt.Errorf("logsres: mark delivered: %w", err)
 		}
 		return nil
 	})
