@@ -444,6 +444,7 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	ok[*cwl.DeleteLogGroupOutput](t, "DeleteLogGroup")(l.DeleteLogGroup(c, &cwl.DeleteLogGroupInput{LogGroupName: g}))
 	_, err = l.DeleteLogGroup(c, &cwl.DeleteLogGroupInput{LogGroupName: g})
 	apiErr(t, "DeleteLogGroup twice", err, "ResourceNotFoundException", "log group does not exist")
+	exerciseLogsResources(t, h)
 
 	// Walk the ECS and Logs operation tables: every implemented operation
 	// answered both ways, and the checker saw (and checked) each answer. The
