@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/logs"
@@ -223,20 +224,33 @@ type GroupFlags struct {
 // Flags returns the flags of the named groups that have any.
 func (s *Store) Flags(ctx context.Context, names []string) (map[string]GroupFlags, error) {
 	out := map[string]GroupFlags{}
-	for _, n := range names {
-		var f GroupFlags
-		var v json.RawMessage
-		ok, err := getDoc(ctx, s.db, docDataProtection, n, &v)
+	for chunk := range slices.Chunk(names, 500) {
+		args := []any{docDataProtection, docBearerToken}
+		for _, n := range chunk {
+			args = append(args, n)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT kind, name FROM logsres_docs WHERE kind IN (?, ?) AND name IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("logsres: read log group flags: %w", err)
 		}
-		f.DataProtection = ok
-		if ok, err = getDoc(ctx, s.db, docBearerToken, n, &v); err != nil {
-			return nil, err
+		for rows.Next() {
+			var kind, name string
+			if err := rows.Scan(&kind, &name); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("logsres: read log group flags: %w", err)
+			}
+			f := out[name]
+			if kind == docDataProtection {
+				f.DataProtection = true
+			} else {
+				f.BearerToken = true
+			}
+			out[name] = f
 		}
-		f.BearerToken = ok
-		if f != (GroupFlags{}) {
-			out[n] = f
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("logsres: read log group flags: %w", err)
 		}
 	}
 	return out, nil
