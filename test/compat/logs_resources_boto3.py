@@ -64,4 +64,25 @@ path = os.path.join(s3dir, "archive", "exports", task, "web", "000000.gz")
 line = gzip.open(path).read().decode() if os.path.exists(path) else ""
 check(line.endswith(" hello export\n") and line[:4].isdigit(), "exported object exports/TASK/web/000000.gz holds the event")
 check(error_code(logs.cancel_export_task, taskId=task) == "InvalidOperationException", "cancel a finished export -> InvalidOperationException")
+
+# Transformers.
+config = [{"grok": {"match": "%{WORD:verb} %{URIPATHPARAM:path} %{INT:status}"}}, {"typeConverter": {"entries": [{"key": "status", "type": "integer"}]}}]
+out = logs.test_transformer(transformerConfig=config, logEventMessages=["GET /health 200", "garbage"])["transformedLogs"]
+check(out[0]["transformedEventMessage"] == '{"path":"/health","status":200,"verb":"GET"}' and out[1]["transformedEventMessage"] == "garbage", "test_transformer grok + typeConverter")
+logs.put_transformer(logGroupIdentifier=group, transformerConfig=config)
+check(logs.get_transformer(logGroupIdentifier=group)["transformerConfig"][0]["grok"]["match"] == config[0]["grok"]["match"], "put_transformer, get_transformer")
+
+# Deliveries.
+logs.put_delivery_source(name="cf", resourceArn="arn:aws:cloudfront::000000000000:distribution/E1", logType="ACCESS_LOGS")
+dd = logs.put_delivery_destination(name="s3", deliveryDestinationConfiguration={"destinationResourceArn": "arn:aws:s3:::logs"})["deliveryDestination"]
+delivery = logs.create_delivery(deliverySourceName="cf", deliveryDestinationArn=dd["arn"])["delivery"]
+check(delivery["deliveryDestinationType"] == "S3" and logs.get_delivery(id=delivery["id"])["delivery"]["deliverySourceName"] == "cf", "delivery source, destination, create_delivery, get_delivery")
+check(error_code(logs.delete_delivery_source, name="cf") == "ConflictException", "delete a delivery source in use -> ConflictException")
+
+# Refusals name the operation and the local alternative.
+try:
+    logs.list_integrations()
+    check(False, "list_integrations is refused")
+except logs.exceptions.InvalidOperationException as e:
+    check("ListIntegrations" in str(e) and "OpenSearch" in str(e), "list_integrations refused with a reason")
 finish()
