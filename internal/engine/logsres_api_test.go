@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // logsCall posts one CloudWatch Logs request to the engine's API and
@@ -125,6 +126,24 @@ func exerciseLogsResources(t *testing.T, h *harness) {
 	}
 	if !cancelled {
 		t.Error("CancelExportTask never caught an active export task")
+	}
+	// No export may still write into the state directory when the test
+	// ends: wait until every task has ended.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		active := 0
+		for _, st := range []string{"PENDING", "RUNNING", "PENDING_CANCEL"} {
+			_, out := logsCall(t, h, "DescribeExportTasks", `{"statusCode":"`+st+`"}`)
+			ts, _ := out["exportTasks"].([]any)
+			active += len(ts)
+		}
+		if active == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d export tasks still active", active)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Every operation also answers an error (a member the shape lacks).
 	ops := []string{"CreateExportTask", "CancelExportTask", "GetDelivery", "UpdateDeliveryConfiguration", "DeleteDelivery", "DeleteDeliverySource", "DeleteDeliveryDestination"}

@@ -106,6 +106,8 @@ func TestLogs_CreateLogGroupSettingsAndTags(t *testing.T) {
 		_, err := e.c.CreateLogGroup(ctx, &in)
 		wantErrContains(t, err, tc.code, tc.msg)
 	}
+	_, err = e.c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("aws/mine")})
+	wantAPIError(t, err, "InvalidParameterException", "Log groups starting with AWS/ are reserved for AWS.")
 	if _, err := e.c.DescribeLogStreams(ctx, &cwl.DescribeLogStreamsInput{LogGroupName: aws.String("/app/refused")}); err == nil {
 		t.Fatal("a refused CreateLogGroup created the group")
 	}

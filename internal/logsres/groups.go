@@ -40,6 +40,9 @@ type NewGroup struct {
 // CreateLogGroup creates a log group with its settings and tags in one
 // transaction.
 func (s *Store) CreateLogGroup(ctx context.Context, g NewGroup) error {
+	if strings.HasPrefix(strings.ToLower(g.Name), "aws/") {
+		return logs.Errorf(logs.ErrInvalid, "Log groups starting with AWS/ are reserved for AWS.")
+	}
 	if g.Class == "" {
 		g.Class = ClassStandard
 	}
