@@ -114,7 +114,7 @@ func TestLogs_CreateLogGroupSettingsAndTags(t *testing.T) {
 
 	// Deletion protection: DeleteLogGroup is refused until it is turned off.
 	_, err = e.c.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: &g})
-	wantErrContains(t, err, "ValidationException", "deletion protection", g)
+	wantAPIError(t, err, "ValidationException", "Cannot delete log group with deletion protection enabled. Disable deletion protection first.")
 	if _, err := e.c.PutLogGroupDeletionProtection(ctx, &cwl.PutLogGroupDeletionProtectionInput{LogGroupIdentifier: aws.String(groupARNPrefix + g), DeletionProtectionEnabled: aws.Bool(false)}); err != nil {
 		t.Fatal(err)
 	}

@@ -172,7 +172,7 @@ func (s *Store) onDeleteGroup(ctx context.Context, tx *sql.Tx, group string) err
 		return fmt.Errorf("logsres: read log group %q: %w", group, err)
 	}
 	if protected {
-		return logs.Errorf(ErrValidation, "Log group %s has deletion protection enabled: turn it off with PutLogGroupDeletionProtection (deletionProtectionEnabled false) before deleting the log group.", group)
+		return logs.Errorf(ErrValidation, "Cannot delete log group with deletion protection enabled. Disable deletion protection first.")
 	}
 	for _, q := range []struct{ sql, arg string }{
 		{`DELETE FROM logsres_groups WHERE name = ?`, group},
