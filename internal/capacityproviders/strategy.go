@@ -182,3 +182,13 @@ func ValidName(name string) error {
 func (it Item) String() string {
 	return fmt.Sprintf("%s(base %d, weight %d)", it.Provider, it.Base, it.Weight)
 }
+
+// Info is what RunTask and the cluster calls need to know of a provider.
+type Info struct {
+	Name string
+	// Usable: ACTIVE and not being deleted.
+	Usable bool
+	// Fargate: FARGATE or FARGATE_SPOT; otherwise an Auto Scaling group
+	// provider.
+	Fargate bool
+}
