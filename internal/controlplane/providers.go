@@ -471,3 +471,30 @@ func (cp *ControlPlane) RemoveGroupInstance(ctx context.Context, key string) err
 	}
 	return cp.deactivate(ctx, r)
 }
+
+// serviceStrategy checks a new service's strategy and returns the one it
+// keeps: the cluster's default when neither a launch type nor a strategy
+// is given (a DAEMON service keeps none), as ECS records it. Callers hold
+// cp.mu.
+func (cp *ControlPlane) serviceStrategy(c *clusterRecord, lt ecsmodel.LaunchType, s []ecsmodel.CapacityProviderStrategyItem, daemon bool) ([]ecsmodel.CapacityProviderStrategyItem, error) {
+	if len(s) == 0 && lt == "" && !daemon {
+		s = c.DefaultStrategy
+	}
+	if len(s) == 0 {
+		return nil, nil
+	}
+	if err := cpcore.CheckStrategy(strategyItems(s), cp.lookupProvider, c.CapacityProviders); err != nil {
+		return nil, err
+	}
+	return slices.Clone(s), nil
+}
+
+// checkServiceStrategyOf checks a strategy UpdateService gives; callers
+// hold cp.mu.
+func (cp *ControlPlane) checkServiceStrategyOf(cluster string, s []ecsmodel.CapacityProviderStrategyItem) error {
+	c := cp.clusters[cluster]
+	if c == nil || len(s) == 0 {
+		return nil
+	}
+	return cpcore.CheckStrategy(strategyItems(s), cp.lookupProvider, c.CapacityProviders)
+}
