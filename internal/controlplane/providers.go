@@ -173,7 +173,7 @@ func (cp *ControlPlane) taskStrategy(c *clusterRecord, in *ecsmodel.RunTaskReque
 		return nil, nil
 	}
 	items := strategyItems(s)
-	if err := cpcore.CheckStrategy(items, cp.lookupProvider, c.CapacityProviders); err != nil {
+	if err := cpcore.CheckStrategy(items, cp.lookupProvider, associated(c)); err != nil {
 		return nil, err
 	}
 	return items, nil
@@ -483,7 +483,7 @@ func (cp *ControlPlane) serviceStrategy(c *clusterRecord, lt ecsmodel.LaunchType
 	if len(s) == 0 {
 		return nil, nil
 	}
-	if err := cpcore.CheckStrategy(strategyItems(s), cp.lookupProvider, c.CapacityProviders); err != nil {
+	if err := cpcore.CheckStrategy(strategyItems(s), cp.lookupProvider, associated(c)); err != nil {
 		return nil, err
 	}
 	return slices.Clone(s), nil
@@ -496,5 +496,11 @@ func (cp *ControlPlane) checkServiceStrategyOf(cluster string, s []ecsmodel.Capa
 	if c == nil || len(s) == 0 {
 		return nil
 	}
-	return cpcore.CheckStrategy(strategyItems(s), cp.lookupProvider, c.CapacityProviders)
+	return cpcore.CheckStrategy(strategyItems(s), cp.lookupProvider, associated(c))
+}
+
+// associated returns the providers of c, never nil (CheckStrategy takes
+// nil as "any").
+func associated(c *clusterRecord) []string {
+	return append([]string{}, c.CapacityProviders...)
 }

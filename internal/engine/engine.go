@@ -89,6 +89,9 @@ type Options struct {
 	// ScalingInterval is how often the Auto Scaling groups of capacity
 	// providers are looked at (DefaultScalingInterval when 0).
 	ScalingInterval time.Duration
+	// ScalingTick, when set, drives the Auto Scaling groups instead of
+	// ScalingInterval: one step per value received (tests).
+	ScalingTick <-chan time.Time
 }
 
 // DefaultScalingInterval is how often managed scaling decides by default.
@@ -227,7 +230,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if scaling <= 0 {
 		scaling = DefaultScalingInterval
 	}
-	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, nil) })
+	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingTick) })
 	return e, nil
 }
 

@@ -1,0 +1,431 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
+)
+
+// capEnv is an engine on the fake runtime with Auto Scaling groups
+// declared, a clock the test moves, and the scaling loop stepped by the
+// test.
+type capEnv struct {
+	h    *harness
+	rt   *fake.Runtime
+	cfg  *serveconfig.Config
+	tick chan time.Time
+
+	mu  sync.Mutex
+	off time.Duration
+}
+
+const capConfig = `
+autoScalingGroups:
+  - name: asg-a
+    minSize: 0
+    maxSize: 3
+    cpu: 1024
+    memory: 2048
+    availabilityZones: [us-east-1a, us-east-1b]
+  - name: asg-b
+    maxSize: 2
+    instanceType: t3.small
+`
+
+func newCapEnv(t *testing.T) *capEnv {
+	t.Helper()
+	cfg, err := serveconfig.Parse([]byte(capConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &capEnv{h: &harness{t: t, dir: stateDir(t)}, rt: fake.New(), cfg: cfg, tick: make(chan time.Time)}
+	env.h.rt = env.rt
+	env.rt.OnCommand("serve", fake.RunsUntilStopped("serving"))
+	env.open()
+	t.Cleanup(func() { env.h.eng.Close() })
+	return env
+}
+
+func (env *capEnv) now() time.Time {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return time.Now().Add(env.off)
+}
+
+func (env *capEnv) advance(d time.Duration) {
+	env.mu.Lock()
+	env.off += d
+	env.mu.Unlock()
+}
+
+func (env *capEnv) open() {
+	env.h.t.Helper()
+	eng, err := Open(context.Background(), Options{StateDir: env.h.dir, Runtime: env.rt, NoHostInstance: true, Config: env.cfg, Now: env.now, ScalingTick: env.tick})
+	if err != nil {
+		env.h.t.Fatal(err)
+	}
+	env.h.connect(eng)
+}
+
+// step runs one step of the scaling loop and returns once it is done (the
+// loop takes the second value only after the first step has finished).
+func (env *capEnv) step() {
+	env.h.t.Helper()
+	for range 2 {
+		select {
+		case env.tick <- env.now():
+		case <-ctx(env.h.t).Done():
+			env.h.t.Fatal("the scaling loop does not take ticks")
+		}
+	}
+}
+
+// eventually polls cond until it holds or the test's deadline passes.
+func (env *capEnv) eventually(what string, cond func() bool) {
+	env.h.t.Helper()
+	cx := ctx(env.h.t)
+	for !cond() {
+		select {
+		case <-cx.Done():
+			env.h.t.Fatalf("timed out waiting: %s", what)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func strategy(items ...any) []types.CapacityProviderStrategyItem {
+	var out []types.CapacityProviderStrategyItem
+	for i := 0; i < len(items); i += 3 {
+		out = append(out, types.CapacityProviderStrategyItem{CapacityProvider: aws.String(items[i].(string)), Base: int32(items[i+1].(int)), Weight: int32(items[i+2].(int))})
+	}
+	return out
+}
+
+func TestCapacityProviders_CreateDescribeUpdateDelete(t *testing.T) {
+	env := newCapEnv(t)
+	e, c := env.h.ecs, ctx(t)
+
+	all := func(include ...types.CapacityProviderField) []types.CapacityProvider {
+		var out []types.CapacityProvider
+		var token *string
+		for {
+			page := ok[*awsecs.DescribeCapacityProvidersOutput](t, "DescribeCapacityProviders")(e.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{MaxResults: aws.Int32(1), NextToken: token, Include: include}))
+			out = append(out, page.CapacityProviders...)
+			if page.NextToken == nil {
+				return out
+			}
+			token = page.NextToken
+		}
+	}
+	names := func(cps []types.CapacityProvider) []string {
+		var out []string
+		for _, p := range cps {
+			out = append(out, aws.ToString(p.Name)+"/"+string(p.Status))
+		}
+		return out
+	}
+	if got := names(all()); !slices.Equal(got, []string{"FARGATE/ACTIVE", "FARGATE_SPOT/ACTIVE"}) {
+		t.Fatalf("a fresh engine describes %v; want FARGATE and FARGATE_SPOT", got)
+	}
+	fg := all()[0]
+	if fg.Type != types.CapacityProviderTypeFargate || aws.ToString(fg.CapacityProviderArn) != "arn:aws:ecs:us-east-1:000000000000:capacity-provider/FARGATE" {
+		t.Errorf("FARGATE = %+v", fg)
+	}
+
+	created := ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("cp-a"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-a"),
+			ManagedScaling: &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(90)}},
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("infra")}},
+	})).CapacityProvider
+	asg := created.AutoScalingGroupProvider
+	if created.Status != types.CapacityProviderStatusActive || created.Type != types.CapacityProviderTypeEc2Autoscaling ||
+		!strings.HasPrefix(aws.ToString(asg.AutoScalingGroupArn), "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:") ||
+		!strings.HasSuffix(aws.ToString(asg.AutoScalingGroupArn), ":autoScalingGroupName/asg-a") ||
+		aws.ToInt32(asg.ManagedScaling.TargetCapacity) != 90 || aws.ToInt32(asg.ManagedScaling.MinimumScalingStepSize) != 1 ||
+		aws.ToInt32(asg.ManagedScaling.MaximumScalingStepSize) != 10000 || aws.ToInt32(asg.ManagedScaling.InstanceWarmupPeriod) != 300 ||
+		asg.ManagedTerminationProtection != types.ManagedTerminationProtectionDisabled || asg.ManagedDraining != types.ManagedDrainingEnabled {
+		t.Errorf("CreateCapacityProvider = %+v, group %+v, scaling %+v", created, asg, asg.ManagedScaling)
+	}
+	groupARN := aws.ToString(asg.AutoScalingGroupArn)
+
+	for _, tc := range []struct {
+		what, name, group string
+		code, msg         string
+	}{
+		{"twice", "cp-a", "asg-b", "ClientException", "already exists"},
+		{"reserved prefix", "ecs-mine", "asg-b", "InvalidParameterException", `cannot be prefixed with "aws", "ecs", or "fargate"`},
+		{"an undeclared group", "cp-z", "nope", "ClientException", "autoScalingGroups"},
+		{"a group another provider has", "cp-a2", groupARN, "ClientException", "already being used by another capacity provider"},
+	} {
+		_, err := e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{Name: aws.String(tc.name),
+			AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String(tc.group)}})
+		apiErr(t, "CreateCapacityProvider "+tc.what, err, tc.code, tc.msg)
+	}
+	_, err := e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{Name: aws.String("cp-p"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-b"), ManagedTerminationProtection: types.ManagedTerminationProtectionEnabled}})
+	apiErr(t, "CreateCapacityProvider termination protection without managed scaling", err, "InvalidParameterException", "managed scaling must also be enabled")
+
+	b := ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider cp-b")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("cp-b"), AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-b")}})).CapacityProvider
+	if b.AutoScalingGroupProvider.ManagedScaling.Status != types.ManagedScalingStatusDisabled {
+		t.Errorf("cp-b managed scaling = %+v; want DISABLED when not given", b.AutoScalingGroupProvider.ManagedScaling)
+	}
+	if got := names(all()); !slices.Equal(got, []string{"FARGATE/ACTIVE", "FARGATE_SPOT/ACTIVE", "cp-a/ACTIVE", "cp-b/ACTIVE"}) {
+		t.Errorf("paging one at a time: %v", got)
+	}
+	d := ok[*awsecs.DescribeCapacityProvidersOutput](t, "DescribeCapacityProviders by name and ARN")(e.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{
+		CapacityProviders: []string{aws.ToString(created.CapacityProviderArn), "FARGATE_SPOT", "missing"}, Include: []types.CapacityProviderField{types.CapacityProviderFieldTags}}))
+	if len(d.CapacityProviders) != 2 || len(d.CapacityProviders[0].Tags) != 1 || aws.ToString(d.CapacityProviders[0].Tags[0].Value) != "infra" ||
+		len(d.Failures) != 1 || aws.ToString(d.Failures[0].Reason) != "MISSING" || !strings.HasSuffix(aws.ToString(d.Failures[0].Arn), ":capacity-provider/missing") {
+		t.Errorf("DescribeCapacityProviders = %+v, failures %+v", d.CapacityProviders, d.Failures)
+	}
+
+	up := ok[*awsecs.UpdateCapacityProviderOutput](t, "UpdateCapacityProvider")(e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("cp-b"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{ManagedScaling: &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(80)}}})).CapacityProvider
+	if up.UpdateStatus != types.CapacityProviderUpdateStatusUpdateInProgress || aws.ToInt32(up.AutoScalingGroupProvider.ManagedScaling.TargetCapacity) != 80 ||
+		aws.ToInt32(up.AutoScalingGroupProvider.ManagedScaling.InstanceWarmupPeriod) != 300 {
+		t.Errorf("UpdateCapacityProvider = %+v, scaling %+v", up, up.AutoScalingGroupProvider.ManagedScaling)
+	}
+	_, err = e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("FARGATE"), AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{}})
+	apiErr(t, "UpdateCapacityProvider FARGATE", err, "InvalidParameterException", "managed by AWS")
+
+	// Clusters with providers and a default strategy.
+	cl := ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("cp"),
+		CapacityProviders: []string{"FARGATE", "FARGATE_SPOT"}, DefaultCapacityProviderStrategy: strategy("FARGATE", 1, 1, "FARGATE_SPOT", 0, 3)})).Cluster
+	if !slices.Equal(cl.CapacityProviders, []string{"FARGATE", "FARGATE_SPOT"}) || len(cl.DefaultCapacityProviderStrategy) != 2 {
+		t.Errorf("CreateCluster = providers %v, strategy %+v", cl.CapacityProviders, cl.DefaultCapacityProviderStrategy)
+	}
+	for _, tc := range []struct {
+		what      string
+		providers []string
+		strategy  []types.CapacityProviderStrategyItem
+		msg       string
+	}{
+		{"two bases", []string{"FARGATE", "FARGATE_SPOT"}, strategy("FARGATE", 1, 1, "FARGATE_SPOT", 1, 1), "Only one capacity provider"},
+		{"a provider not associated", []string{"FARGATE"}, strategy("FARGATE_SPOT", 0, 1), "not associated with the cluster"},
+		{"Fargate and an Auto Scaling group", []string{"FARGATE", "cp-b"}, strategy("FARGATE", 0, 1, "cp-b", 0, 1), "cannot contain a mix"},
+		{"an unknown provider", []string{"nope"}, nil, "not in an ACTIVE state"},
+		{"a weight over 1000", []string{"FARGATE"}, strategy("FARGATE", 0, 1001), "1000"},
+	} {
+		_, err := e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("bad"), CapacityProviders: tc.providers, DefaultCapacityProviderStrategy: tc.strategy})
+		apiErr(t, "CreateCluster with "+tc.what, err, "InvalidParameterException", tc.msg)
+	}
+
+	// RunTask with no launch type takes the cluster's default strategy:
+	// the base first, then weights 1:3.
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("fg"), NetworkMode: types.NetworkModeAwsvpc, RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		Cpu: aws.String("256"), Memory: aws.String("512"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Command: []string{"serve"}}}}))
+	nc := &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}
+	run := ok[*awsecs.RunTaskOutput](t, "RunTask")(e.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("cp"), TaskDefinition: aws.String("fg"), Count: aws.Int32(5), NetworkConfiguration: nc}))
+	var got []string
+	for _, task := range run.Tasks {
+		got = append(got, aws.ToString(task.CapacityProviderName))
+		if task.LaunchType != types.LaunchTypeFargate {
+			t.Errorf("task launchType %q; want FARGATE", task.LaunchType)
+		}
+	}
+	if want := []string{"FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE", "FARGATE_SPOT"}; !slices.Equal(got, want) {
+		t.Errorf("RunTask by the default strategy: providers %v; want %v", got, want)
+	}
+	_, err = e.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("cp"), TaskDefinition: aws.String("fg"), NetworkConfiguration: nc,
+		LaunchType: types.LaunchTypeFargate, CapacityProviderStrategy: strategy("FARGATE", 0, 1)})
+	apiErr(t, "RunTask with a launch type and a strategy", err, "InvalidParameterException", "Specifying both a launch type and capacity provider strategy is not supported")
+	_, err = e.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("cp"), TaskDefinition: aws.String("fg"), NetworkConfiguration: nc, CapacityProviderStrategy: strategy("cp-b", 0, 1)})
+	apiErr(t, "RunTask with a provider the cluster lacks", err, "InvalidParameterException", "not associated with the cluster")
+	_, err = e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{Cluster: aws.String("cp"), CapacityProviders: []string{"FARGATE"}, DefaultCapacityProviderStrategy: strategy("FARGATE", 0, 1)})
+	apiErr(t, "removing a provider tasks use", err, "ResourceInUseException", "The specified capacity provider is in use and cannot be removed.")
+
+	// An Auto Scaling group provider belongs to one cluster; one a cluster
+	// has cannot be deleted.
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster other")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("other")}))
+	put := ok[*awsecs.PutClusterCapacityProvidersOutput](t, "PutClusterCapacityProviders")(e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{
+		Cluster: aws.String("other"), CapacityProviders: []string{"cp-a"}, DefaultCapacityProviderStrategy: strategy("cp-a", 0, 1)}))
+	if !slices.Equal(put.Cluster.CapacityProviders, []string{"cp-a"}) {
+		t.Errorf("PutClusterCapacityProviders: %v", put.Cluster.CapacityProviders)
+	}
+	_, err = e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{Cluster: aws.String("cp"), CapacityProviders: []string{"FARGATE", "FARGATE_SPOT", "cp-a"}, DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{}})
+	apiErr(t, "a second cluster for cp-a", err, "InvalidParameterException", "already associated with the cluster other")
+	del := ok[*awsecs.DeleteCapacityProviderOutput](t, "DeleteCapacityProvider in use")(e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("cp-a")})).CapacityProvider
+	if del.Status != types.CapacityProviderStatusActive || del.UpdateStatus != types.CapacityProviderUpdateStatusDeleteFailed ||
+		!strings.Contains(aws.ToString(del.UpdateStatusReason), "associated with cluster: other") {
+		t.Errorf("DeleteCapacityProvider of an associated provider = %+v", del)
+	}
+	ok[*awsecs.PutClusterCapacityProvidersOutput](t, "PutClusterCapacityProviders none")(e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{
+		Cluster: aws.String("other"), CapacityProviders: []string{}, DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{}}))
+	del = ok[*awsecs.DeleteCapacityProviderOutput](t, "DeleteCapacityProvider")(e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: created.CapacityProviderArn})).CapacityProvider
+	if del.UpdateStatus != types.CapacityProviderUpdateStatusDeleteInProgress {
+		t.Errorf("DeleteCapacityProvider = %+v", del)
+	}
+	d = ok[*awsecs.DescribeCapacityProvidersOutput](t, "DescribeCapacityProviders deleted")(e.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{CapacityProviders: []string{"cp-a"}}))
+	if len(d.CapacityProviders) != 1 || d.CapacityProviders[0].Status != types.CapacityProviderStatusInactive || d.CapacityProviders[0].UpdateStatus != types.CapacityProviderUpdateStatusDeleteComplete {
+		t.Errorf("a deleted provider describes as %+v", d.CapacityProviders)
+	}
+	_, err = e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("FARGATE")})
+	apiErr(t, "DeleteCapacityProvider FARGATE", err, "InvalidParameterException", "managed by AWS")
+
+	// What was acknowledged survives a restart.
+	env.h.close()
+	env.open()
+	e = env.h.ecs
+	if got := names(all()); !slices.Equal(got, []string{"FARGATE/ACTIVE", "FARGATE_SPOT/ACTIVE", "cp-b/ACTIVE"}) {
+		t.Errorf("after a restart: %v", got)
+	}
+	dc := ok[*awsecs.DescribeClustersOutput](t, "DescribeClusters")(e.DescribeClusters(c, &awsecs.DescribeClustersInput{Clusters: []string{"cp"}}))
+	if len(dc.Clusters) != 1 || len(dc.Clusters[0].DefaultCapacityProviderStrategy) != 2 || aws.ToString(dc.Clusters[0].DefaultCapacityProviderStrategy[0].CapacityProvider) != "FARGATE" ||
+		dc.Clusters[0].DefaultCapacityProviderStrategy[0].Base != 1 || dc.Clusters[0].DefaultCapacityProviderStrategy[1].Weight != 3 {
+		t.Errorf("DescribeClusters after a restart = %+v", dc.Clusters)
+	}
+}
+
+// TestCapacityProviders_ManagedScalingFollowsAService: a service on an
+// Auto Scaling group provider with managed scaling grows; its tasks wait
+// in PROVISIONING until the group has launched the instances they need,
+// then run on them; when the service shrinks, the idle instances go after
+// the reservation has stayed low long enough, and termination protection
+// keeps the instance that still runs a task.
+func TestCapacityProviders_ManagedScalingFollowsAService(t *testing.T) {
+	env := newCapEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("scaler"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-a"),
+			ManagedScaling: &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(100), InstanceWarmupPeriod: aws.Int32(0)},
+			ManagedTerminationProtection: types.ManagedTerminationProtectionEnabled}}))
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("scaled"),
+		CapacityProviders: []string{"scaler"}, DefaultCapacityProviderStrategy: strategy("scaler", 0, 1)}))
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("app"), Cpu: aws.String("512"), Memory: aws.String("1024"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Command: []string{"serve"}, StopTimeout: aws.Int32(1)}}}))
+	svc := ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{Cluster: aws.String("scaled"),
+		ServiceName: aws.String("web"), TaskDefinition: aws.String("app"), DesiredCount: aws.Int32(0)})).Service
+	if len(svc.CapacityProviderStrategy) != 1 || aws.ToString(svc.CapacityProviderStrategy[0].CapacityProvider) != "scaler" || svc.LaunchType != "" {
+		t.Errorf("a service without launch type takes the cluster's default strategy: %+v, launchType %q", svc.CapacityProviderStrategy, svc.LaunchType)
+	}
+	instances := func() []types.ContainerInstance {
+		ls := ok[*awsecs.ListContainerInstancesOutput](t, "ListContainerInstances")(e.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{Cluster: aws.String("scaled")}))
+		if len(ls.ContainerInstanceArns) == 0 {
+			return nil
+		}
+		return ok[*awsecs.DescribeContainerInstancesOutput](t, "DescribeContainerInstances")(e.DescribeContainerInstances(c, &awsecs.DescribeContainerInstancesInput{
+			Cluster: aws.String("scaled"), ContainerInstances: ls.ContainerInstanceArns})).ContainerInstances
+	}
+	tasks := func(status types.DesiredStatus) []types.Task {
+		ls := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("scaled"), DesiredStatus: status}))
+		if len(ls.TaskArns) == 0 {
+			return nil
+		}
+		return ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("scaled"), Tasks: ls.TaskArns})).Tasks
+	}
+	env.step()
+	if n := len(instances()); n != 0 {
+		t.Fatalf("an idle group of minSize 0 has %d instances", n)
+	}
+
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService 3")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("scaled"), Service: aws.String("web"), DesiredCount: aws.Int32(3)}))
+	env.eventually("three tasks waiting in PROVISIONING", func() bool {
+		ts := tasks(types.DesiredStatusRunning)
+		if len(ts) != 3 {
+			return false
+		}
+		for _, task := range ts {
+			if aws.ToString(task.LastStatus) != "PROVISIONING" || task.ContainerInstanceArn != nil || aws.ToString(task.CapacityProviderName) != "scaler" {
+				t.Fatalf("a task without capacity: %s on %v by %q", aws.ToString(task.LastStatus), task.ContainerInstanceArn, aws.ToString(task.CapacityProviderName))
+			}
+		}
+		return true
+	})
+	// M = 0 + 2 (three tasks of 512 CPU / 1 GiB on instances of 1024 /
+	// 2 GiB), N = 0: the group launches 2 instances.
+	env.step()
+	env.eventually("the tasks run on the two new instances", func() bool {
+		ts := tasks(types.DesiredStatusRunning)
+		running := 0
+		for _, task := range ts {
+			if aws.ToString(task.LastStatus) == "RUNNING" && task.ContainerInstanceArn != nil {
+				running++
+			}
+		}
+		return running == 3
+	})
+	ins := instances()
+	if len(ins) != 2 {
+		t.Fatalf("the group has %d instances; want 2", len(ins))
+	}
+	var zones []string
+	for _, in := range ins {
+		if aws.ToString(in.CapacityProviderName) != "scaler" || in.Status == nil || *in.Status != "ACTIVE" {
+			t.Errorf("instance %s: provider %q, status %v", aws.ToString(in.ContainerInstanceArn), aws.ToString(in.CapacityProviderName), aws.ToString(in.Status))
+		}
+		for _, a := range in.Attributes {
+			if aws.ToString(a.Name) == "ecs.availability-zone" {
+				zones = append(zones, aws.ToString(a.Value))
+			}
+		}
+	}
+	sort.Strings(zones)
+	if !slices.Equal(zones, []string{"us-east-1a", "us-east-1b"}) {
+		t.Errorf("instance zones %v; want one in each of the group's zones", zones)
+	}
+	env.step() // steady: M = N = 2
+	if n := len(instances()); n != 2 {
+		t.Fatalf("at target the group went to %d instances", n)
+	}
+
+	// Down to one task: an instance may go idle, but not before the
+	// reservation has been low for 15 minutes.
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService 1")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("scaled"), Service: aws.String("web"), DesiredCount: aws.Int32(1)}))
+	env.eventually("one task left", func() bool { return len(tasks(types.DesiredStatusRunning)) == 1 })
+	env.eventually("the stopped tasks are STOPPED", func() bool {
+		for _, task := range tasks(types.DesiredStatusStopped) {
+			if aws.ToString(task.LastStatus) != "STOPPED" {
+				return false
+			}
+		}
+		return true
+	})
+	kept := aws.ToString(tasks(types.DesiredStatusRunning)[0].ContainerInstanceArn)
+	env.step()
+	if n := len(instances()); n != 2 {
+		t.Fatalf("scale-in did not wait for the low alarm: %d instances", n)
+	}
+	env.advance(16 * time.Minute)
+	env.step()
+	ins = instances()
+	if len(ins) != 1 || aws.ToString(ins[0].ContainerInstanceArn) != kept {
+		t.Fatalf("after 16 low minutes: instances %d (want only %s, which runs the task)", len(ins), kept)
+	}
+	if task := tasks(types.DesiredStatusRunning); len(task) != 1 || aws.ToString(task[0].LastStatus) != "RUNNING" {
+		t.Fatalf("scale-in touched the running task: %+v", task)
+	}
+
+	// Down to none: the last instance goes too.
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService 0")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("scaled"), Service: aws.String("web"), DesiredCount: aws.Int32(0)}))
+	env.eventually("no task left", func() bool {
+		for _, task := range tasks(types.DesiredStatusStopped) {
+			if aws.ToString(task.LastStatus) != "STOPPED" {
+				return false
+			}
+		}
+		return len(tasks(types.DesiredStatusRunning)) == 0
+	})
+	env.step()
+	env.advance(16 * time.Minute)
+	env.step()
+	if n := len(instances()); n != 0 {
+		t.Fatalf("an idle group kept %d instances", n)
+	}
+}
