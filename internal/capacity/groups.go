@@ -131,7 +131,7 @@ func (r *Registry) stepGroup(ctx context.Context, clusters Clusters, name string
 			Waiting:        waiting, LowSince: st.LowSince,
 		}
 		for _, gi := range st.Instances {
-			in.Instances = append(in.Instances, cp.Instance{ID: gi.Key, LaunchedAt: gi.LaunchedAt, Busy: busy[gi.Key]})
+			in.Instances = append(in.Instances, cp.Instance{ID: gi.Key, Zone: gi.Zone, LaunchedAt: gi.LaunchedAt, Busy: busy[gi.Key]})
 		}
 		d := cp.Scale(in, now)
 		st.LowSince = d.LowSince

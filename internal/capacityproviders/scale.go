@@ -19,6 +19,7 @@ type Resources struct{ CPU, Memory int64 }
 // sees it.
 type Instance struct {
 	ID         string
+	Zone       string
 	LaunchedAt time.Time
 	// Busy: the instance runs at least one task that is not a daemon task.
 	Busy bool
@@ -81,8 +82,8 @@ type Decision struct {
 //     [MinSize, MaxSize];
 //   - above N: launch the difference at once (the step sizes bound it);
 //     below N: after the reservation has stayed below the target for
-//     ScaleInAfter, remove instances without non-daemon tasks (idle ones
-//     first, newest first; busy ones only without termination protection);
+//     ScaleInAfter, remove instances (see pickVictims: with termination
+//     protection only those without non-daemon tasks);
 //   - nothing happens while an instance is warming up.
 func Scale(g Group, now time.Time) Decision {
 	n := len(g.Instances)
@@ -151,25 +152,38 @@ func Scale(g Group, now time.Time) Decision {
 	return d
 }
 
-// pickVictims chooses k instances to remove: idle ones first, newest first;
-// then, unless protected, busy ones, newest first.
+// pickVictims chooses k instances to remove. With managed termination
+// protection ECS protects the instances that run non-daemon tasks, so only
+// idle ones go, newest first. Without it the Auto Scaling group chooses by
+// its default termination policy, which knows nothing of tasks: from the
+// zone with the most instances, the oldest (the tasks on it are stopped).
 func pickVictims(ins []Instance, k int, protected bool) []string {
-	order := slices.Clone(ins)
-	sort.SliceStable(order, func(i, j int) bool {
-		if order[i].Busy != order[j].Busy {
-			return !order[i].Busy
-		}
-		return order[i].LaunchedAt.After(order[j].LaunchedAt)
-	})
 	var out []string
-	for _, in := range order {
-		if len(out) == k {
-			break
+	if protected {
+		order := slices.Clone(ins)
+		sort.SliceStable(order, func(i, j int) bool { return order[i].LaunchedAt.After(order[j].LaunchedAt) })
+		for _, in := range order {
+			if len(out) < k && !in.Busy {
+				out = append(out, in.ID)
+			}
 		}
-		if in.Busy && protected {
-			break
+		return out
+	}
+	left := slices.Clone(ins)
+	for len(out) < k && len(left) > 0 {
+		perZone := map[string]int{}
+		for _, in := range left {
+			perZone[in.Zone]++
 		}
-		out = append(out, in.ID)
+		best := -1
+		for i, in := range left {
+			if best < 0 || perZone[in.Zone] > perZone[left[best].Zone] ||
+				perZone[in.Zone] == perZone[left[best].Zone] && in.LaunchedAt.Before(left[best].LaunchedAt) {
+				best = i
+			}
+		}
+		out = append(out, left[best].ID)
+		left = slices.Delete(left, best, best+1)
 	}
 	return out
 }

@@ -38,7 +38,7 @@ func TestScale(t *testing.T) {
 		{name: "idle instance: low, waits for the alarm",
 			g: Group{MaxSize: 5, TargetCapacity: 100, Size: size, Instances: []Instance{inst("a", true), inst("b", false)}}, now: t0, m: 1, n: 2, res: 50, low: true},
 		{name: "idle long enough: scale in the idle one",
-			g: Group{MaxSize: 5, TargetCapacity: 100, Size: size, Instances: []Instance{inst("a", false), inst("b", true)}, LowSince: t0.Add(-ScaleInAfter)}, now: t0, m: 1, n: 2, res: 50, term: []string{"a"}, low: true},
+			g: Group{MaxSize: 5, TargetCapacity: 100, Size: size, Instances: []Instance{inst("a", false), inst("b", true)}, LowSince: t0.Add(-ScaleInAfter), Protected: true}, now: t0, m: 1, n: 2, res: 50, term: []string{"a"}, low: true},
 		{name: "min size holds",
 			g: Group{MinSize: 2, MaxSize: 5, TargetCapacity: 100, Size: size, Instances: []Instance{inst("a", false), inst("b", false)}, LowSince: t0.Add(-time.Hour)}, now: t0, m: 0, n: 2, res: 0, low: true},
 		{name: "warming instance holds everything",
@@ -58,11 +58,23 @@ func TestScale(t *testing.T) {
 
 func TestPickVictims(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	ins := []Instance{{"a", t0, true}, {"b", t0.Add(time.Minute), false}, {"c", t0.Add(2 * time.Minute), true}, {"d", t0.Add(3 * time.Minute), false}}
-	if got := pickVictims(ins, 3, true); !slices.Equal(got, []string{"d", "b"}) {
-		t.Errorf("protected = %v; want [d b]", got)
+	ins := []Instance{
+		{"a", "z1", t0, true},
+		{"b", "z1", t0.Add(time.Minute), false},
+		{"c", "z2", t0.Add(2 * time.Minute), true},
+		{"d", "z1", t0.Add(3 * time.Minute), false},
 	}
-	if got := pickVictims(ins, 3, false); !slices.Equal(got, []string{"d", "b", "c"}) {
-		t.Errorf("unprotected = %v; want [d b c]", got)
+	for _, tc := range []struct {
+		k         int
+		protected bool
+		want      []string
+	}{
+		{3, true, []string{"d", "b"}},       // idle only, newest first
+		{1, false, []string{"a"}},           // z1 has most; its oldest, busy or not
+		{3, false, []string{"a", "b", "c"}}, // z1 (3) a; z1 (2) vs z2 (1): b; then z1 d vs z2 c tie: older c
+	} {
+		if got := pickVictims(ins, tc.k, tc.protected); !slices.Equal(got, tc.want) {
+			t.Errorf("pickVictims(k=%d, protected=%v) = %v; want %v", tc.k, tc.protected, got, tc.want)
+		}
 	}
 }
