@@ -145,28 +145,5 @@ func placementFailures(fs []placement.Failure) []ecsmodel.Failure {
 // it returns the tasks placed (with their instance and GPUs) and the
 // failures of the others. Callers hold cp.mu.
 func (cp *ControlPlane) place(cluster string, def *ecsmodel.TaskDefinition, in *ecsmodel.RunTaskRequest, group string, recs []*taskRecord) ([]*taskRecord, []ecsmodel.Failure, error) {
-	need, err := ecs.TaskResourceNeeds(def, in.Overrides)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids := make([]string, len(recs))
-	for i, t := range recs {
-		ids[i] = t.ID
-	}
-	req, err := placementRequest(def, in, group, need, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := cp.placer(cluster).Place(req)
-	if err != nil {
-		return nil, nil, placementError(err)
-	}
-	placed := make([]*taskRecord, 0, len(res.Placements))
-	for _, p := range res.Placements {
-		t := recs[p.TaskIndex]
-		t.ContainerInstance = ecs.ResourceName(p.InstanceARN)
-		t.GPUs = p.GPUIDs
-		placed = append(placed, t)
-	}
-	return placed, placementFailures(res.Failures), nil
+	return cp.placeOnly(cluster, def, in, group, recs, "")
 }

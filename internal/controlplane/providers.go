@@ -273,7 +273,8 @@ func (cp *ControlPlane) placeOnProvider(cluster, provider string, def *ecsmodel.
 	return out, nil, nil
 }
 
-// placeOnly is place restricted by one more memberOf expression.
+// placeOnly is place restricted by one more memberOf expression (none
+// when only is "").
 func (cp *ControlPlane) placeOnly(cluster string, def *ecsmodel.TaskDefinition, in *ecsmodel.RunTaskRequest, group string, recs []*taskRecord, only string) ([]*taskRecord, []ecsmodel.Failure, error) {
 	need, err := ecs.TaskResourceNeeds(def, in.Overrides)
 	if err != nil {
@@ -287,7 +288,9 @@ func (cp *ControlPlane) placeOnly(cluster string, def *ecsmodel.TaskDefinition, 
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Constraints = append(req.Constraints, placement.Constraint{Type: placement.MemberOf, Expression: only})
+	if only != "" {
+		req.Constraints = append(req.Constraints, placement.Constraint{Type: placement.MemberOf, Expression: only})
+	}
 	res, err := cp.placer(cluster).Place(req)
 	if err != nil {
 		return nil, nil, placementError(err)

@@ -198,6 +198,15 @@ func TestCapacityProviders_CreateDescribeUpdateDelete(t *testing.T) {
 		aws.ToInt32(up.AutoScalingGroupProvider.ManagedScaling.InstanceWarmupPeriod) != 300 {
 		t.Errorf("UpdateCapacityProvider = %+v, scaling %+v", up, up.AutoScalingGroupProvider.ManagedScaling)
 	}
+	// Tags of a capacity provider.
+	ok[*awsecs.TagResourceOutput](t, "TagResource")(e.TagResource(c, &awsecs.TagResourceInput{ResourceArn: created.CapacityProviderArn, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))
+	ok[*awsecs.UntagResourceOutput](t, "UntagResource")(e.UntagResource(c, &awsecs.UntagResourceInput{ResourceArn: created.CapacityProviderArn, TagKeys: []string{"team"}}))
+	lt := ok[*awsecs.ListTagsForResourceOutput](t, "ListTagsForResource")(e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: created.CapacityProviderArn}))
+	if len(lt.Tags) != 1 || aws.ToString(lt.Tags[0].Key) != "env" {
+		t.Errorf("provider tags = %+v; want env only", lt.Tags)
+	}
+	_, err = e.TagResource(c, &awsecs.TagResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:000000000000:capacity-provider/FARGATE"), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
+	apiErr(t, "TagResource FARGATE", err, "InvalidParameterException", "managed by AWS")
 	_, err = e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("FARGATE"), AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{}})
 	apiErr(t, "UpdateCapacityProvider FARGATE", err, "InvalidParameterException", "managed by AWS")
 
@@ -427,5 +436,75 @@ func TestCapacityProviders_ManagedScalingFollowsAService(t *testing.T) {
 	env.step()
 	if n := len(instances()); n != 0 {
 		t.Fatalf("an idle group kept %d instances", n)
+	}
+}
+
+// TestCapacityProviders_WaitingTasks: tasks that wait in PROVISIONING for a
+// provider without managed scaling can be stopped there, survive a
+// restart, and start when the group has room; without termination
+// protection the group shrinks whatever its instances run.
+func TestCapacityProviders_WaitingTasks(t *testing.T) {
+	env := newCapEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("plain"), AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-a")}}))
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("w"),
+		CapacityProviders: []string{"plain"}, DefaultCapacityProviderStrategy: strategy("plain", 0, 1)}))
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("job"), Cpu: aws.String("1024"), Memory: aws.String("1024"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Command: []string{"serve"}, StopTimeout: aws.Int32(1)}}}))
+	run := ok[*awsecs.RunTaskOutput](t, "RunTask")(e.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("w"), TaskDefinition: aws.String("job"), Count: aws.Int32(2)}))
+	if len(run.Tasks) != 2 || len(run.Failures) != 0 {
+		t.Fatalf("RunTask without capacity: %d tasks, failures %+v; want 2 tasks waiting", len(run.Tasks), run.Failures)
+	}
+	describe := func(arn *string) types.Task {
+		d := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("w"), Tasks: []string{aws.ToString(arn)}}))
+		return d.Tasks[0]
+	}
+	first, second := run.Tasks[0].TaskArn, run.Tasks[1].TaskArn
+	env.step()
+	if task := describe(first); aws.ToString(task.LastStatus) != "PROVISIONING" || task.ContainerInstanceArn != nil {
+		t.Fatalf("without managed scaling nothing launches: %s on %v", aws.ToString(task.LastStatus), task.ContainerInstanceArn)
+	}
+	stopped := ok[*awsecs.StopTaskOutput](t, "StopTask")(e.StopTask(c, &awsecs.StopTaskInput{Cluster: aws.String("w"), Task: first, Reason: aws.String("not needed")})).Task
+	if aws.ToString(stopped.LastStatus) != "STOPPED" || aws.ToString(stopped.StoppedReason) != "not needed" {
+		t.Errorf("a waiting task stops at once: %s (%s)", aws.ToString(stopped.LastStatus), aws.ToString(stopped.StoppedReason))
+	}
+
+	// Managed scaling turned on after a restart: the waiting task gets its
+	// instance and runs.
+	env.h.close()
+	env.open()
+	e = env.h.ecs
+	if task := describe(second); aws.ToString(task.LastStatus) != "PROVISIONING" {
+		t.Fatalf("after a restart the waiting task is %s", aws.ToString(task.LastStatus))
+	}
+	ok[*awsecs.UpdateCapacityProviderOutput](t, "UpdateCapacityProvider")(e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("plain"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{ManagedScaling: &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, InstanceWarmupPeriod: aws.Int32(0)}}}))
+	env.step()
+	env.eventually("the waiting task runs", func() bool { return aws.ToString(describe(second).LastStatus) == "RUNNING" })
+	on := aws.ToString(describe(second).ContainerInstanceArn)
+
+	// Without termination protection, lowering the target leaves the busy
+	// instance exposed: the group's own policy may take it, tasks and all.
+	ok[*awsecs.UpdateCapacityProviderOutput](t, "UpdateCapacityProvider 50")(e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("plain"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{ManagedScaling: &types.ManagedScaling{TargetCapacity: aws.Int32(50)}}}))
+	env.step() // M 1, desired 2: a spare instance
+	ls := ok[*awsecs.ListContainerInstancesOutput](t, "ListContainerInstances")(e.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{Cluster: aws.String("w")}))
+	if len(ls.ContainerInstanceArns) != 2 {
+		t.Fatalf("target 50 with one busy instance: %d instances; want 2", len(ls.ContainerInstanceArns))
+	}
+	ok[*awsecs.UpdateCapacityProviderOutput](t, "UpdateCapacityProvider 100")(e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("plain"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{ManagedScaling: &types.ManagedScaling{TargetCapacity: aws.Int32(100)}}}))
+	env.step()
+	env.advance(16 * time.Minute)
+	env.step() // desired 1 of 2: the oldest instance goes, the busy one (then the idle one: nothing runs)
+	env.eventually("the task on the terminated instance stops", func() bool {
+		task := describe(second)
+		return aws.ToString(task.LastStatus) == "STOPPED" && task.StopCode == types.TaskStopCodeTerminationNotice
+	})
+	ls = ok[*awsecs.ListContainerInstancesOutput](t, "ListContainerInstances")(e.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{Cluster: aws.String("w")}))
+	if slices.Contains(ls.ContainerInstanceArns, on) {
+		t.Errorf("instances after scale-in: %v; the busy one (%s) was the group's choice", ls.ContainerInstanceArns, on)
 	}
 }
