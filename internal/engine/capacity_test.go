@@ -312,7 +312,7 @@ func TestCapacityProviders_ManagedScalingFollowsAService(t *testing.T) {
 	ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
 		Name: aws.String("scaler"),
 		AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-a"),
-			ManagedScaling: &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(100), InstanceWarmupPeriod: aws.Int32(0)},
+			ManagedScaling:               &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(100), InstanceWarmupPeriod: aws.Int32(0)},
 			ManagedTerminationProtection: types.ManagedTerminationProtectionEnabled}}))
 	ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("scaled"),
 		CapacityProviders: []string{"scaler"}, DefaultCapacityProviderStrategy: strategy("scaler", 0, 1)}))
