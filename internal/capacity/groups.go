@@ -23,7 +23,10 @@ type group struct {
 
 // groupState is what a group stores.
 type groupState struct {
-	Desired   int             `json:"desired"`
+	Desired int `json:"desired"`
+	// Declared is the desiredCapacity of the declaration the group last
+	// started with: a new one in the configuration resets Desired.
+	Declared  int             `json:"declared"`
 	Instances []groupInstance `json:"instances"`
 	Seq       int             `json:"seq"`
 	LowSince  time.Time       `json:"lowSince,omitzero"`

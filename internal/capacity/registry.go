@@ -132,12 +132,15 @@ func Open(ctx context.Context, opts Options) (*Registry, error) {
 		err := r.db.QueryRowContext(ctx, `SELECT body FROM autoscaling_groups WHERE name = ?`, d.Name).Scan(&body)
 		switch {
 		case err == sql.ErrNoRows:
-			g.state.Desired = d.Desired
+			g.state.Desired, g.state.Declared = d.Desired, d.Desired
 		case err != nil:
 			return nil, fmt.Errorf("capacity: load group %s: %w", d.Name, err)
 		default:
 			if err := json.Unmarshal(body, &g.state); err != nil {
 				return nil, fmt.Errorf("capacity: load group %s: %w", d.Name, err)
+			}
+			if g.state.Declared != d.Desired {
+				g.state.Desired, g.state.Declared = d.Desired, d.Desired
 			}
 			g.state.Desired = min(max(g.state.Desired, d.MinSize), d.MaxSize)
 		}
