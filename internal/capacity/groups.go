@@ -76,8 +76,8 @@ func (r *Registry) Step(ctx context.Context) {
 	clusters := r.clusters
 	names := slices.Sorted(maps.Keys(r.groups))
 	r.mu.Unlock()
-	if clusters == nil {
-		return
+	if clusters == nil || len(names) == 0 {
+		return // without groups no task waits for capacity
 	}
 	for _, name := range names {
 		if err := r.stepGroup(ctx, clusters, name); err != nil && ctx.Err() == nil {
