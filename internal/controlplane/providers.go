@@ -421,7 +421,10 @@ func (cp *ControlPlane) AddGroupInstance(ctx context.Context, cluster, provider 
 	defer cp.mu.Unlock()
 	id := groupInstanceID(gi.Key)
 	prev := cp.instances[id]
-	if prev != nil && prev.Status == instanceActive && prev.Cluster == cluster && prev.CapacityProvider == provider {
+	if prev != nil && prev.Cluster == cluster && prev.CapacityProvider == provider {
+		// Registered already, or deregistered by the user: an instance
+		// deregistered from ECS stays in its group, unregistered, as an
+		// EC2 instance whose agent was deregistered does.
 		return nil
 	}
 	if c := cp.clusters[cluster]; c == nil || c.Status != "ACTIVE" {
@@ -455,7 +458,7 @@ func (cp *ControlPlane) RemoveGroupInstance(ctx context.Context, key string) err
 	id := groupInstanceID(key)
 	cp.mu.Lock()
 	r := cp.instances[id]
-	if r == nil || r.Status == instanceInactive {
+	if r == nil || r.CapacityProvider == "" {
 		cp.mu.Unlock()
 		return nil
 	}
@@ -463,16 +466,27 @@ func (cp *ControlPlane) RemoveGroupInstance(ctx context.Context, key string) err
 	for _, t := range cp.activeTasksOn(id) {
 		ids = append(ids, t.ID)
 	}
+	reason := "Container instance " + r.EC2InstanceID + " was terminated by its Auto Scaling group (scale-in)"
 	cp.mu.Unlock()
-	if err := cp.stopTasks(ctx, ids, "TerminationNotice", "Container instance "+r.EC2InstanceID+" was terminated by its Auto Scaling group (scale-in)"); err != nil {
+	if err := cp.stopTasks(ctx, ids, "TerminationNotice", reason); err != nil {
 		return err
 	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	if r.Status == instanceInactive {
-		return nil
+	if r.Status != instanceInactive {
+		if err := cp.deactivate(ctx, r); err != nil {
+			return err
+		}
 	}
-	return cp.deactivate(ctx, r)
+	// Released by its group: registering it again (the provider back in a
+	// cluster) is a new registration.
+	upd := *r
+	upd.CapacityProvider = ""
+	if err := cp.saveInstance(ctx, &upd); err != nil {
+		return err
+	}
+	*r = upd
+	return nil
 }
 
 // serviceStrategy checks a new service's strategy and returns the one it

@@ -508,3 +508,54 @@ func TestCapacityProviders_WaitingTasks(t *testing.T) {
 		t.Errorf("instances after scale-in: %v; the busy one (%s) was the group's choice", ls.ContainerInstanceArns, on)
 	}
 }
+
+// TestCapacityProviders_GroupFollowsItsProvider: a group without managed
+// scaling keeps its declared size; its instances register in the cluster
+// the provider is associated with, leave it when the provider does, and
+// one the user deregisters stays deregistered.
+func TestCapacityProviders_GroupFollowsItsProvider(t *testing.T) {
+	env := newCapEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	env.cfg.AutoScalingGroups[1].Desired = 2 // asg-b, t3.small
+	env.h.close()
+	env.open()
+	e = env.h.ecs
+	ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("fixed"), AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-b")}}))
+	for _, n := range []string{"one", "two"} {
+		ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String(n)}))
+	}
+	list := func(cluster string) []string {
+		return ok[*awsecs.ListContainerInstancesOutput](t, "ListContainerInstances")(e.ListContainerInstances(c, &awsecs.ListContainerInstancesInput{Cluster: aws.String(cluster)})).ContainerInstanceArns
+	}
+	put := func(cluster string, providers ...string) {
+		ok[*awsecs.PutClusterCapacityProvidersOutput](t, "PutClusterCapacityProviders")(e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{
+			Cluster: aws.String(cluster), CapacityProviders: append([]string{}, providers...), DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{}}))
+	}
+	env.step()
+	if n := len(list("one")); n != 0 {
+		t.Fatalf("instances before the provider is in a cluster: %d", n)
+	}
+	put("one", "fixed")
+	env.step()
+	arns := list("one")
+	if len(arns) != 2 {
+		t.Fatalf("the group's declared size in cluster one: %d instances; want 2", len(arns))
+	}
+	d := ok[*awsecs.DescribeContainerInstancesOutput](t, "DescribeContainerInstances")(e.DescribeContainerInstances(c, &awsecs.DescribeContainerInstancesInput{Cluster: aws.String("one"), ContainerInstances: arns[:1]}))
+	if v, _ := attribute(d.ContainerInstances[0].Attributes, "ecs.instance-type"); v != "t3.small" || resource(d.ContainerInstances[0].RegisteredResources, "MEMORY").IntegerValue != 1955 {
+		t.Errorf("a t3.small instance: type %q, resources %+v", v, d.ContainerInstances[0].RegisteredResources)
+	}
+	ok[*awsecs.DeregisterContainerInstanceOutput](t, "DeregisterContainerInstance")(e.DeregisterContainerInstance(c, &awsecs.DeregisterContainerInstanceInput{Cluster: aws.String("one"), ContainerInstance: aws.String(arns[0])}))
+	env.step()
+	if got := list("one"); len(got) != 1 || got[0] != arns[1] {
+		t.Errorf("after deregistering %s: %v; want it to stay deregistered", arns[0], got)
+	}
+	put("one")
+	put("two", "fixed")
+	env.step()
+	env.step()
+	if n, m := len(list("one")), len(list("two")); n != 0 || m != 2 {
+		t.Errorf("the provider moved to cluster two: %d instances in one, %d in two; want 0 and 2", n, m)
+	}
+}
