@@ -104,6 +104,8 @@ func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateCl
 			return nil, err
 		}
 		cp.clusters[name] = c
+	} else if err := sameClusterProviders(c, in); err != nil {
+		return nil, err
 	}
 	w := cp.clusterWire(c, true, false)
 	return &ecsmodel.CreateClusterResponse{Cluster: &w}, nil

@@ -521,3 +521,15 @@ func (cp *ControlPlane) checkServiceStrategyOf(cluster string, s []ecsmodel.Capa
 func associated(c *clusterRecord) []string {
 	return append([]string{}, c.CapacityProviders...)
 }
+
+// sameClusterProviders refuses a CreateCluster of an existing cluster that
+// gives other capacity providers or another default strategy, as ECS does.
+func sameClusterProviders(c *clusterRecord, in *ecsmodel.CreateClusterRequest) error {
+	if in.CapacityProviders == nil && in.DefaultCapacityProviderStrategy == nil {
+		return nil
+	}
+	if !slices.Equal(in.CapacityProviders, c.CapacityProviders) || !slices.Equal(in.DefaultCapacityProviderStrategy, c.DefaultStrategy) {
+		return ecs.Errorf(ecs.ErrInvalidParameter, "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).")
+	}
+	return nil
+}

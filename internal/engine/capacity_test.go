@@ -216,6 +216,10 @@ func TestCapacityProviders_CreateDescribeUpdateDelete(t *testing.T) {
 	if !slices.Equal(cl.CapacityProviders, []string{"FARGATE", "FARGATE_SPOT"}) || len(cl.DefaultCapacityProviderStrategy) != 2 {
 		t.Errorf("CreateCluster = providers %v, strategy %+v", cl.CapacityProviders, cl.DefaultCapacityProviderStrategy)
 	}
+	_, err = e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("cp"), CapacityProviders: []string{"FARGATE"}})
+	apiErr(t, "CreateCluster of an existing cluster with other providers", err, "InvalidParameterException", "Arguments on this idempotent request are inconsistent")
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster again, same providers")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("cp"),
+		CapacityProviders: []string{"FARGATE", "FARGATE_SPOT"}, DefaultCapacityProviderStrategy: strategy("FARGATE", 1, 1, "FARGATE_SPOT", 0, 3)}))
 	for _, tc := range []struct {
 		what      string
 		providers []string
