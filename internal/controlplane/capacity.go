@@ -25,12 +25,14 @@ const (
 // chooseCapacity decides where the tasks of a RunTask request run, given
 // the launch type the request asked for, the one in effect (a
 // FARGATE-only definition runs as FARGATE when none is asked for),
-// whether a capacity provider strategy was given, and how many container
+// whether a (Fargate) capacity provider strategy applies, and how many container
 // instances (ACTIVE or DRAINING) the cluster has:
 //
 //	FARGATE (asked or in effect)        the host, no placement
 //	MANAGED_INSTANCES                   the host, no placement
-//	a capacity provider strategy        the host, no placement
+//	a Fargate capacity provider         the host, no placement
+//	strategy (an Auto Scaling group strategy places on its provider's
+//	instances: see placeByProviders)
 //	EC2 or EXTERNAL                     placement; no instances: error
 //	nothing asked                       placement when the cluster has
 //	                                    instances, otherwise the host
