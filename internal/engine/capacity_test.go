@@ -563,3 +563,63 @@ func TestCapacityProviders_GroupFollowsItsProvider(t *testing.T) {
 		t.Errorf("the provider moved to cluster two: %d instances in one, %d in two; want 0 and 2", n, m)
 	}
 }
+
+// TestCapacityProviders_ServiceSplitsByBaseAndWeight: a service's tasks
+// go to two Auto Scaling group providers by base and weight, counting the
+// tasks it runs already, each on its own provider's instances.
+func TestCapacityProviders_ServiceSplitsByBaseAndWeight(t *testing.T) {
+	env := newCapEnv(t)
+	env.cfg.AutoScalingGroups[1].Desired = 2 // asg-b: two t3.small, no managed scaling
+	env.h.close()
+	env.open()
+	e, c := env.h.ecs, ctx(t)
+	for name, group := range map[string]string{"a": "asg-a", "b": "asg-b"} {
+		in := &awsecs.CreateCapacityProviderInput{Name: aws.String(name), AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String(group)}}
+		if name == "a" {
+			in.AutoScalingGroupProvider.ManagedScaling = &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, InstanceWarmupPeriod: aws.Int32(0)}
+		}
+		ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider "+name)(e.CreateCapacityProvider(c, in))
+	}
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("split"), CapacityProviders: []string{"a", "b"}}))
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("small"), Cpu: aws.String("256"), Memory: aws.String("256"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Command: []string{"serve"}, StopTimeout: aws.Int32(1)}}}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{Cluster: aws.String("split"), ServiceName: aws.String("s"),
+		TaskDefinition: aws.String("small"), DesiredCount: aws.Int32(6), CapacityProviderStrategy: strategy("a", 2, 1, "b", 0, 1)}))
+	providerOf := map[string]string{} // instance ARN -> provider
+	split := func(want int) map[string]int {
+		counts := map[string]int{}
+		env.eventually("the service's tasks run", func() bool {
+			env.step()
+			ls := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("split"), DesiredStatus: types.DesiredStatusRunning}))
+			if len(ls.TaskArns) != want {
+				return false
+			}
+			ts := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("split"), Tasks: ls.TaskArns})).Tasks
+			clear(counts)
+			for _, task := range ts {
+				if aws.ToString(task.LastStatus) != "RUNNING" {
+					return false
+				}
+				counts[aws.ToString(task.CapacityProviderName)]++
+				in := aws.ToString(task.ContainerInstanceArn)
+				if providerOf[in] == "" {
+					d := ok[*awsecs.DescribeContainerInstancesOutput](t, "DescribeContainerInstances")(e.DescribeContainerInstances(c, &awsecs.DescribeContainerInstancesInput{Cluster: aws.String("split"), ContainerInstances: []string{in}}))
+					providerOf[in] = aws.ToString(d.ContainerInstances[0].CapacityProviderName)
+				}
+				if providerOf[in] != aws.ToString(task.CapacityProviderName) {
+					t.Fatalf("a task of provider %s runs on an instance of %s", aws.ToString(task.CapacityProviderName), providerOf[in])
+				}
+			}
+			return true
+		})
+		return counts
+	}
+	if got := split(6); got["a"] != 4 || got["b"] != 2 {
+		t.Errorf("6 tasks with a base 2 weight 1, b weight 1: %v; want a 4, b 2", got)
+	}
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService 8")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("split"), Service: aws.String("s"), DesiredCount: aws.Int32(8)}))
+	if got := split(8); got["a"] != 5 || got["b"] != 3 {
+		t.Errorf("2 more tasks counting the 6 running: %v; want a 5, b 3", got)
+	}
+}
