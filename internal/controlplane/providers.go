@@ -380,19 +380,15 @@ func (cp *ControlPlane) GroupUsage(provider string) (map[string]bool, []cpcore.R
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	busy := map[string]bool{}
-	for _, r := range cp.instances {
-		if r.CapacityProvider != provider || r.Status == instanceInactive {
-			continue
-		}
-		key := strings.TrimPrefix(r.Source, sourceGroup)
-		for _, t := range cp.activeTasksOn(r.ID) {
-			if !cp.isDaemonTask(t) {
-				busy[key] = true
-			}
-		}
-	}
 	var waiting []cpcore.Resources
 	for _, t := range cp.tasks {
+		if t.ContainerInstance != "" && !t.State.Status.Terminal() {
+			r := cp.instances[t.ContainerInstance]
+			if r != nil && r.CapacityProvider == provider && r.Status != instanceInactive && !cp.isDaemonTask(t) {
+				busy[strings.TrimPrefix(r.Source, sourceGroup)] = true
+			}
+			continue
+		}
 		if !t.AwaitingCapacity || t.CapacityProvider != provider || t.State.Status.Terminal() || t.State.Desired == taskstate.Stopped {
 			continue
 		}
