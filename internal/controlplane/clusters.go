@@ -13,6 +13,9 @@ type clusterRecord struct {
 	Status   string                    `json:"status"`
 	Tags     []ecsmodel.Tag            `json:"tags,omitempty"`
 	Settings []ecsmodel.ClusterSetting `json:"settings,omitempty"`
+	// CapacityProviders and DefaultStrategy: see providers.go.
+	CapacityProviders []string                                `json:"capacityProviders,omitempty"`
+	DefaultStrategy   []ecsmodel.CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitempty"`
 }
 
 func (cp *ControlPlane) saveCluster(ctx context.Context, c *clusterRecord) error {
@@ -41,8 +44,8 @@ func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel
 		RunningTasksCount:               running,
 		PendingTasksCount:               pending,
 		Settings:                        c.Settings,
-		CapacityProviders:               []string{},
-		DefaultCapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{},
+		CapacityProviders:               append([]string{}, c.CapacityProviders...),
+		DefaultCapacityProviderStrategy: append([]ecsmodel.CapacityProviderStrategyItem{}, c.DefaultStrategy...),
 	}
 	if st := cp.placers[c.Name]; st != nil {
 		out.RegisteredContainerInstancesCount = int32(st.Len())
@@ -92,11 +95,17 @@ func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateCl
 	defer cp.mu.Unlock()
 	c := cp.clusters[name]
 	if c == nil || c.Status != "ACTIVE" {
-		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: in.Settings}
+		if err := cp.checkClusterProviders(name, in.CapacityProviders, in.DefaultCapacityProviderStrategy); err != nil {
+			return nil, err
+		}
+		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: in.Settings,
+			CapacityProviders: in.CapacityProviders, DefaultStrategy: in.DefaultCapacityProviderStrategy}
 		if err := cp.saveCluster(ctx, c); err != nil {
 			return nil, err
 		}
 		cp.clusters[name] = c
+	} else if err := sameClusterProviders(c, in); err != nil {
+		return nil, err
 	}
 	w := cp.clusterWire(c, true, false)
 	return &ecsmodel.CreateClusterResponse{Cluster: &w}, nil

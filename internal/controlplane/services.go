@@ -472,7 +472,11 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err := cp.checkRunnable(def, lt); err != nil {
 		return nil, err
 	}
-	if len(in.CapacityProviderStrategy) > 0 {
+	strategy, err := cp.serviceStrategy(c, in.LaunchType, in.CapacityProviderStrategy, daemon)
+	if err != nil {
+		return nil, err
+	}
+	if len(strategy) > 0 {
 		lt = ""
 	}
 	now := cp.now()
@@ -483,7 +487,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	s := &serviceRecord{
 		Name: in.ServiceName, Cluster: c.Name, Status: serviceActive,
 		DesiredCount: desired, TaskDefinition: def.TaskDefinitionArn,
-		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: in.CapacityProviderStrategy,
+		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: strategy,
 		PlatformVersion: pv, SchedulingStrategy: string(ecsmodel.SchedulingStrategyREPLICA),
 		MaxPercent: maxPct, MinHealthyPercent: minPct, CircuitBreaker: breaker, Rollback: rollback,
 		ResetOnHealthy: resetOnHealthy, Threshold: threshold,
@@ -604,6 +608,9 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		// launch type) takes a new deployment, which ECS wants asked for.
 		if !in.ForceNewDeployment {
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.")
+		}
+		if err := cp.checkServiceStrategyOf(s.Cluster, in.CapacityProviderStrategy); err != nil {
+			return nil, err
 		}
 		upd.CapacityProviders, upd.AskedLaunchType, upd.LaunchType = in.CapacityProviderStrategy, "", ""
 		if len(upd.CapacityProviders) == 0 {

@@ -103,6 +103,13 @@ func appendTask(b []byte, t *taskRecord) ([]byte, bool) {
 		b = appendResources(append(b, `,"resources":`...), r)
 	}
 	b = appendOptString(b, `,"subnet":`, t.Subnet)
+	b = appendOptString(b, `,"capacityProvider":`, t.CapacityProvider)
+	if t.AwaitingCapacity {
+		b = append(b, `,"awaitingCapacity":true`...)
+	}
+	if t.WaitPlacement != nil {
+		b = appendMarshalled(append(b, `,"waitPlacement":`...), t.WaitPlacement)
+	}
 	return append(b, '}'), true
 }
 

@@ -50,6 +50,12 @@ type taskRecord struct {
 	// volumes, pause container); Subnet is the awsvpc subnet asked for.
 	Resources agent.Resources `json:"resources,omitzero"`
 	Subnet    string          `json:"subnet,omitempty"`
+	// CapacityProvider is the provider the task was placed by;
+	// AwaitingCapacity: it waits in PROVISIONING for that provider's
+	// capacity, to be placed with WaitPlacement (see providers.go).
+	CapacityProvider string         `json:"capacityProvider,omitempty"`
+	AwaitingCapacity bool           `json:"awaitingCapacity,omitempty"`
+	WaitPlacement    *waitPlacement `json:"waitPlacement,omitempty"`
 }
 
 // saveTasks commits tasks, in one transaction, shared with other callers'
@@ -186,9 +192,27 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	if in.PropagateTags == ecsmodel.PropagateTagsTASKDEFINITION && len(td.Tags) > 0 {
 		tags = append(append([]ecsmodel.Tag{}, td.Tags...), tags...)
 	}
-	where, err := chooseCapacity(in.LaunchType, launchType, len(in.CapacityProviderStrategy) > 0, cp.placer(c.Name).Len())
+	strategy, err := cp.taskStrategy(c, in)
 	if err != nil {
 		return nil, err
+	}
+	byProviders := false
+	if strategy != nil {
+		if _, fargate := cp.lookupProvider(strategy[0].Provider); fargate {
+			launchType = string(ecsmodel.LaunchTypeFARGATE)
+			if def.NetworkMode != ecsmodel.NetworkModeAwsvpc {
+				return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Task definition does not support launch_type FARGATE: networkMode must be awsvpc.")
+			}
+		} else {
+			launchType, byProviders = string(ecsmodel.LaunchTypeEC2), true
+		}
+	}
+	where, err := chooseCapacity(in.LaunchType, launchType, strategy != nil, cp.placer(c.Name).Len())
+	if err != nil {
+		return nil, err
+	}
+	if byProviders {
+		where = instancePlacement
 	}
 	if err := hostPlacementCheck(where, launchType, in); err != nil {
 		return nil, err
@@ -200,6 +224,7 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	}
 	now := cp.now()
 	var recs []*taskRecord
+	assigned := cp.strategyAssign(strategy, c.Name, group, forService, int(count))
 	for i := int32(0); i < count; i++ {
 		id := newID()
 		cp.taskSeq++
@@ -212,6 +237,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 			ContainerARNs: map[string]string{},
 			ClientToken:   in.ClientToken, TokenKey: tokenKey,
 			Version: 1,
+		}
+		if assigned != nil {
+			t.CapacityProvider = assigned[i]
 		}
 		if nc := in.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.Subnets) > 0 {
 			t.Subnet = nc.AwsvpcConfiguration.Subnets[0]
@@ -231,7 +259,13 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 		recs = append(recs, t)
 	}
 	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
-	if where == instancePlacement {
+	if byProviders {
+		placed, failures, err := cp.placeByProviders(c.Name, def, in, group, recs)
+		if err != nil {
+			return nil, err
+		}
+		recs, out.Failures = placed, failures
+	} else if where == instancePlacement {
 		placed, failures, err := cp.place(c.Name, def, in, group, recs)
 		if err != nil {
 			return nil, err
@@ -257,6 +291,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	}
 	if cp.launcher != nil {
 		for _, t := range recs {
+			if t.AwaitingCapacity {
+				continue // PlaceWaiting launches it when capacity arrives
+			}
 			spec, _ := cp.specFor(t)
 			cp.launcher.Launch(spec)
 		}
@@ -596,6 +633,7 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		HealthStatus:         ecsmodel.HealthStatus(st.Health()),
 		LastStatus:           st.Status.String(),
 		LaunchType:           ecsmodel.LaunchType(t.LaunchType),
+		CapacityProviderName: t.CapacityProvider,
 		PullStartedAt:        t.PullStartedAt,
 		PullStoppedAt:        t.PullStoppedAt,
 		StartedAt:            wire.At(st.StartedAt),

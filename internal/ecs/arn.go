@@ -272,3 +272,6 @@ func clipARN(s string) string {
 	}
 	return s
 }
+
+// CapacityProviderARN returns the ARN of the named capacity provider.
+func (a Account) CapacityProviderARN(name string) string { return a.arn("capacity-provider/" + name) }

@@ -42,6 +42,9 @@ const (
 	ErrClusterContainsServices Kind = "ClusterContainsServicesException"
 	// ErrServer: ecsrun failed internally.
 	ErrServer Kind = "ServerException"
+	// ErrResourceInUse: the resource is in use (a capacity provider a
+	// cluster or service uses).
+	ErrResourceInUse Kind = "ResourceInUseException"
 )
 
 // Error is a domain error of a given kind with a message for the user.

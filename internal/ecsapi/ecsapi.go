@@ -43,6 +43,7 @@ type ControlPlane interface {
 	DeleteService(context.Context, *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error)
 	DescribeServices(context.Context, *ecsmodel.DescribeServicesRequest) (*ecsmodel.DescribeServicesResponse, error)
 	ListServices(context.Context, *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error)
+	PutClusterCapacityProviders(context.Context, *ecsmodel.PutClusterCapacityProvidersRequest) (*ecsmodel.PutClusterCapacityProvidersResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -97,6 +98,8 @@ func New(cp ControlPlane) *awsjson.Service {
 			"DeleteService":    op(cp.DeleteService),
 			"DescribeServices": op(cp.DescribeServices),
 			"ListServices":     op(cp.ListServices),
+
+			"PutClusterCapacityProviders": op(cp.PutClusterCapacityProviders),
 		},
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/logsmodel"
 	"github.com/ecsrun/ecsrun/internal/modelcheck"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
 )
 
 // newFakeHarness is an engine on the fake runtime (nothing runs; containers
@@ -31,9 +32,15 @@ import (
 // checked against the service models.
 func newFakeHarness(t *testing.T) (*harness, *fake.Runtime, *modelcheck.Checker) {
 	t.Helper()
+	return newFakeHarnessWith(t, nil)
+}
+
+// newFakeHarnessWith is newFakeHarness with a serve configuration.
+func newFakeHarnessWith(t *testing.T, cfg *serveconfig.Config) (*harness, *fake.Runtime, *modelcheck.Checker) {
+	t.Helper()
 	rt := fake.New()
 	h := &harness{t: t, dir: stateDir(t), rt: rt}
-	eng, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: rt})
+	eng, err := Open(context.Background(), Options{StateDir: h.dir, Runtime: rt, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +105,11 @@ func ok[T any](t *testing.T, what string) func(T, error) T {
 // operation must have answered at least once with success and once with an
 // error, each answer checked against the model's shapes.
 func TestEngineAPI_EveryOperation(t *testing.T) {
-	h, rt, check := newFakeHarness(t)
+	cfg, err := serveconfig.Parse([]byte("autoScalingGroups: [{name: api-asg, maxSize: 2, cpu: 1024, memory: 1024}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, rt, check := newFakeHarnessWith(t, cfg)
 	c := ctx(t)
 	e, l := h.ecs, h.logs
 	rt.OnCommand("fail", fake.Exits(3, "failing now"))
@@ -112,7 +123,7 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	if clusterARN != "arn:aws:ecs:us-east-1:000000000000:cluster/api" || aws.ToString(cl.Cluster.Status) != "ACTIVE" {
 		t.Errorf("CreateCluster = %s %s", clusterARN, aws.ToString(cl.Cluster.Status))
 	}
-	_, err := e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("no spaces")})
+	_, err = e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("no spaces")})
 	apiErr(t, "CreateCluster with a bad name", err, "InvalidParameterException", "no spaces")
 	dc := ok[*awsecs.DescribeClustersOutput](t, "DescribeClusters")(e.DescribeClusters(c, &awsecs.DescribeClustersInput{
 		Clusters: []string{"api", "ghost"}, Include: []types.ClusterField{types.ClusterFieldTags},
@@ -445,6 +456,35 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	_, err = l.DeleteLogGroup(c, &cwl.DeleteLogGroupInput{LogGroupName: g})
 	apiErr(t, "DeleteLogGroup twice", err, "ResourceNotFoundException", "log group does not exist")
 	exerciseLogsResources(t, h)
+
+	// Capacity providers (see capacity_test.go for their semantics).
+	cp := ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("api-cp"), AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("api-asg")}}))
+	_, err = e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{Name: aws.String("aws-cp"),
+		AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("api-asg")}})
+	apiErr(t, "CreateCapacityProvider with a reserved name", err, "InvalidParameterException", "prefixed")
+	ok[*awsecs.UpdateCapacityProviderOutput](t, "UpdateCapacityProvider")(e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{
+		Name: aws.String("api-cp"), AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{ManagedDraining: types.ManagedDrainingDisabled}}))
+	_, err = e.UpdateCapacityProvider(c, &awsecs.UpdateCapacityProviderInput{Name: aws.String("ghost"), AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{}})
+	apiErr(t, "UpdateCapacityProvider of a missing provider", err, "InvalidParameterException", "does not exist")
+	dcp := ok[*awsecs.DescribeCapacityProvidersOutput](t, "DescribeCapacityProviders")(e.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{}))
+	if len(dcp.CapacityProviders) != 3 {
+		t.Errorf("DescribeCapacityProviders = %+v", dcp.CapacityProviders)
+	}
+	_, err = e.DescribeCapacityProviders(c, &awsecs.DescribeCapacityProvidersInput{NextToken: aws.String("bogus")})
+	apiErr(t, "DescribeCapacityProviders with a bad token", err, "InvalidParameterException", "nextToken")
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster api-capacity")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("api-capacity")}))
+	ok[*awsecs.PutClusterCapacityProvidersOutput](t, "PutClusterCapacityProviders")(e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{
+		Cluster: aws.String("api-capacity"), CapacityProviders: []string{"FARGATE"}, DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{}}))
+	_, err = e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{Cluster: aws.String("api-capacity"), CapacityProviders: []string{"ghost"},
+		DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{}})
+	apiErr(t, "PutClusterCapacityProviders with a missing provider", err, "InvalidParameterException", "ghost")
+	dcpOut := ok[*awsecs.DeleteCapacityProviderOutput](t, "DeleteCapacityProvider")(e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: cp.CapacityProvider.CapacityProviderArn}))
+	if dcpOut.CapacityProvider.UpdateStatus != types.CapacityProviderUpdateStatusDeleteInProgress {
+		t.Errorf("DeleteCapacityProvider = %+v", dcpOut.CapacityProvider)
+	}
+	_, err = e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("api-cp")})
+	apiErr(t, "DeleteCapacityProvider twice", err, "InvalidParameterException", "does not exist")
 
 	// Walk the ECS and Logs operation tables: every implemented operation
 	// answered both ways, and the checker saw (and checked) each answer. The

@@ -20,6 +20,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/activities"
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/capacity"
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
@@ -85,7 +86,16 @@ type Options struct {
 	// state machine alias that routes to two (seeded at random when nil;
 	// tests pass a seeded one).
 	WorkflowRand *rand.Rand
+	// ScalingInterval is how often the Auto Scaling groups of capacity
+	// providers are looked at (DefaultScalingInterval when 0).
+	ScalingInterval time.Duration
+	// ScalingTick, when set, drives the Auto Scaling groups instead of
+	// ScalingInterval: one step per value received (tests).
+	ScalingTick <-chan time.Time
 }
+
+// DefaultScalingInterval is how often managed scaling decides by default.
+const DefaultScalingInterval = time.Second
 
 // Engine is a running local ECS.
 type Engine struct {
@@ -106,6 +116,8 @@ type Engine struct {
 	endpoint     taskmeta.Endpoint
 	// acts holds the Step Functions activities and their task queues.
 	acts *activities.Manager
+	// capacity holds the capacity providers and Auto Scaling groups.
+	capacity *capacity.Registry
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -149,8 +161,17 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if e.logs, err = e.openLogs(ctx); err != nil {
 		return fail(err)
 	}
+	var groups []serveconfig.AutoScalingGroup
+	if opts.Config != nil {
+		groups = opts.Config.AutoScalingGroups
+	}
+	e.capacity, err = capacity.Open(ctx, capacity.Options{DB: e.db, Account: opts.Account, Now: opts.Now, Log: opts.Log, Groups: groups})
+	if err != nil {
+		return fail(err)
+	}
 	cpOpts := controlplane.Options{
-		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
+		Providers: e.capacity,
+		DB:        e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
 		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
 	}
 	if !opts.NoHostInstance {
@@ -192,12 +213,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
+	e.capacity.Attach(e.cp)
 	sfn, err := e.openWorkflows(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), sfn)
+	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -205,6 +227,11 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
 	e.janitor.Go(func() { store.Checkpoint(jctx, e.db, CheckpointInterval) })
 	e.startLogDelivery(jctx)
+	scaling := opts.ScalingInterval
+	if scaling <= 0 {
+		scaling = DefaultScalingInterval
+	}
+	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingTick) })
 	return e, nil
 }
 

@@ -16,6 +16,15 @@ instances:
     cpu: 1024
     memory: 1GB
     zones: [us-east-1a, us-east-1b, us-east-1c]
+autoScalingGroups:
+  - name: compat-asg-cli
+    maxSize: 4
+    cpu: 1024
+    memory: 1GB
+  - name: compat-asg-boto3
+    maxSize: 2
+    cpu: 1024
+    memory: 1GB
 EOF
 ./bin/ecsrun serve --state-dir "$state" --listen 127.0.0.1:0 --pull prefer-cached --config "$state/config.yaml" >"$state/serve.out" 2>"$state/serve.err" &
 pid=$!
@@ -37,6 +46,10 @@ if command -v moto_server >/dev/null; then
 else
   echo "moto_server is not installed: comparison skipped"
 fi
+echo "-- AWS CLI: capacity providers"
+bash test/compat/capacity_cli_compat.sh "$endpoint" "$image" || status=1
+echo "-- boto3: capacity providers"
+python3 test/compat/capacity_boto3_compat.py "$endpoint" "$image" || status=1
 echo "-- AWS CLI: Step Functions"
 bash test/compat/sfn_cli_compat.sh "$endpoint" "$image" || status=1
 echo "-- boto3: Step Functions"
