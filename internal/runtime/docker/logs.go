@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -123,7 +122,7 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, tty bool, since tim
 	if tty {
 		err = ttyFrames(rc, sink)
 	} else {
-		_, err = stdcopy.StdCopy(frameWriter{runtime.Stdout, sink}, frameWriter{runtime.Stderr, sink}, rc)
+		err = demux(rc, sink)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -134,20 +133,6 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, tty bool, since tim
 		return wrap("logs", id, runtime.ErrUnavailable, nil, err)
 	}
 	return nil
-}
-
-// frameWriter passes each Write (stdcopy writes one frame, the engine sends
-// one message per frame) to a frameSink.
-type frameWriter struct {
-	stream runtime.Stream
-	sink   frameSink
-}
-
-var _ io.Writer = frameWriter{}
-
-func (w frameWriter) Write(p []byte) (int, error) {
-	w.sink.frame(w.stream, p)
-	return len(p), nil
 }
 
 // ttyFrames passes the raw output of a container with a terminal to sink,
@@ -190,7 +175,7 @@ func parseFrame(p []byte) (ts time.Time, text []byte, ok bool) {
 	if i <= 0 {
 		return time.Time{}, p, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(p[:i]))
+	t, err := parseStamp(p[:i])
 	if err != nil {
 		return time.Time{}, p, false
 	}
@@ -208,8 +193,9 @@ type logReader struct {
 
 func newLogReader(since time.Time, fn func(runtime.LogLine)) *logReader {
 	rd := &logReader{pos: runtime.NewLogPosition(since, 0), lines: map[runtime.Stream]*lineSplitter{}}
+	arena := &stringArena{}
 	for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
-		rd.lines[s] = &lineSplitter{stream: s, emit: fn}
+		rd.lines[s] = &lineSplitter{stream: s, emit: fn, arena: arena}
 	}
 	return rd
 }
@@ -265,11 +251,12 @@ func (f *lastFrame) frame(stream runtime.Stream, p []byte) {
 type lineSplitter struct {
 	stream   runtime.Stream
 	emit     func(runtime.LogLine)
-	pending  []byte    // the line received so far
-	open     bool      // a line has started
-	cut      bool      // a piece of the open line was delivered
-	ts       time.Time // time of the open line
-	lastTime time.Time // time of the last message
+	arena    *stringArena // makes the lines' strings (nil: one allocation each)
+	pending  []byte       // the line received so far
+	open     bool         // a line has started
+	cut      bool         // a piece of the open line was delivered
+	ts       time.Time    // time of the open line
+	lastTime time.Time    // time of the last message
 }
 
 func (l *lineSplitter) add(ts time.Time, text []byte) {
@@ -309,7 +296,13 @@ func (l *lineSplitter) cutLong() {
 }
 
 func (l *lineSplitter) line(b []byte) {
-	l.emit(runtime.LogLine{Stream: l.stream, Time: l.ts, Text: string(b)})
+	text := ""
+	if l.arena != nil {
+		text = l.arena.string(b)
+	} else {
+		text = string(b)
+	}
+	l.emit(runtime.LogLine{Stream: l.stream, Time: l.ts, Text: text})
 }
 
 // flush delivers a last line that has no newline.
