@@ -153,9 +153,7 @@ func (l *logs) read(ctx context.Context, f *follower, all bool) {
 			}
 			return
 		}
-		for _, ev := range res.Events {
-			l.console.line(f.label, f.taskID, f.container, aws.ToString(ev.Message))
-		}
+		l.console.lines(f.label, f.taskID, f.container, len(res.Events), func(i int) string { return aws.ToString(res.Events[i].Message) })
 		same := f.token != nil && aws.ToString(res.NextForwardToken) == *f.token
 		if res.NextForwardToken != nil {
 			f.token = res.NextForwardToken
