@@ -145,7 +145,7 @@ docker_fan() {
   for i in "${pids[@]}"; do wait "$i"; done
 }
 ecsrun_fan() {
-  run_ecsrun workflow run "$work/fan-flow.json" --pull prefer-cached --logs none --input "{\"items\": [$items]}" --poll 20ms
+  run_ecsrun workflow run "$work/fan-flow.json" --pull prefer-cached --logs none --input "{\"items\": [$items]}"
 }
 
 log "single task: $rounds rounds..."

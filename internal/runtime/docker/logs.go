@@ -41,13 +41,23 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	}
 	tty := info.Config != nil && info.Config.Tty
 	rd := newLogReader(opts.Since, fn)
+	fromFile := opts.Follow && !tty && !r.noLogFiles // see followFile
 	for {
 		if opts.Follow {
 			if err := r.waitStarted(ctx, id); err != nil {
 				return err
 			}
 		}
-		if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
+		if fromFile {
+			followed, err := r.followFile(ctx, id, info, rd)
+			if err != nil {
+				return err
+			}
+			if !followed {
+				fromFile = false
+				continue // through the engine, from where the file read ended
+			}
+		} else if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
 			return err
 		}
 		if !opts.Follow {
@@ -212,6 +222,22 @@ func (rd *logReader) frame(stream runtime.Stream, p []byte) {
 	rd.last.frame(stream, p)
 	ls.add(ts, text)
 }
+
+// entry takes a message read from the container's log file (followFile):
+// the message the engine would have sent as "<ts> <text>".
+func (rd *logReader) entry(stream runtime.Stream, ts time.Time, text []byte) {
+	if !rd.pos.Keep(stream, ts) {
+		return
+	}
+	// As the engine stamps the messages it sends.
+	raw := append(ts.AppendFormat(rd.last.raw[:0], rfc3339NanoFixed), ' ')
+	rd.last.seen, rd.last.stream, rd.last.raw = true, stream, append(raw, text...)
+	rd.lines[stream].add(ts, text)
+}
+
+// rfc3339NanoFixed is the format of the engine's timestamps on the log
+// messages it sends (jsonmessage.RFC3339NanoFixed).
+const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
 
 // endsWith reports whether the last message of the output, last, is the
 // last one delivered, so that nothing is left to read. A message that ends
