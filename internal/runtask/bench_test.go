@@ -62,7 +62,9 @@ func BenchmarkConsoleLines(b *testing.B) {
 		texts[i] = fmt.Sprintf("2026-12-07T08:00:00Z INFO migrate applied table=items %d", 100000+i)
 	}
 	c := newConsole(io.Discard, io.Discard, false, false)
-	run := func() { c.lines("", "0123456789abcdef0123456789abcdef", "app", lines, func(i int) string { return texts[i] }) }
+	run := func() {
+		c.lines("", "0123456789abcdef0123456789abcdef", "app", lines, func(i int) string { return texts[i] })
+	}
 	for b.Loop() {
 		run()
 	}

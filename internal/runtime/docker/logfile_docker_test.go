@@ -29,7 +29,9 @@ func TestRuntime_FollowThroughLogRotations(t *testing.T) {
 		id := h.Create(spec)
 		var got []runtime.LogLine
 		done := make(chan error, 1)
-		go func() { done <- rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got = append(got, l) }) }()
+		go func() {
+			done <- rt.Logs(h.ctx, id, runtime.LogOptions{Follow: true}, func(l runtime.LogLine) { got = append(got, l) })
+		}()
 		if err := h.rt.Start(h.ctx, id); err != nil {
 			t.Fatal(err)
 		}
