@@ -8,7 +8,7 @@
 #
 #   --strict    exit 1 when a target is missed (default: exit non-zero only
 #               when the script itself fails)
-#   --quick     fewer rounds (a smoke test of the script, about a minute)
+#   --quick     fewer rounds (a smoke test of the script, about two minutes)
 #   --rounds N  rounds of the single-task measure (default 11; the chatty
 #               task gets (N+1)/2, the fan-out (N+3)/4)
 #
@@ -25,7 +25,7 @@ while (($#)); do
   --strict) strict=1 ;;
   --quick) quick=1 rounds=3 ;;
   --rounds) rounds=$2; shift ;;
-  -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench/all.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
