@@ -175,6 +175,19 @@ type clients struct {
 	// stopCommand is the command that stops a task on this target.
 	stopCommand func(runtask.StillRunning) string
 	close       func()
+	// logReader, when set, reads log events from the embedded engine's
+	// store directly (see followLogs).
+	logReader runtask.Logs
+}
+
+// followLogs returns what run-task and workflow read log streams with: the
+// embedded engine's store directly (GetLogEvents without encoding every
+// event as JSON and decoding it again), else the Logs client.
+func (c *clients) followLogs() runtask.Logs {
+	if c.logReader != nil {
+		return c.logReader
+	}
+	return c.Logs
 }
 
 // localClients returns clients for the local engine: the `ecsrun serve`
@@ -217,6 +230,7 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 		Where:       "embedded engine (state " + e.stateDir + ")",
 		close:       closeEng,
 		taskRoles:   eng.TaskRolesFile(),
+		logReader:   eng.LogReader(),
 	}, nil
 }
 
