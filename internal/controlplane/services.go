@@ -18,6 +18,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/placement/query"
+	"github.com/ecsrun/ecsrun/internal/tasksets"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -107,6 +108,10 @@ type serviceRecord struct {
 	// says so in an event once each time it gets there).
 	Steady     bool      `json:"steady,omitempty"`
 	InactiveAt time.Time `json:"inactiveAt,omitzero"`
+	// Controller is the deployment controller ("" is ECS); an EXTERNAL
+	// service runs its tasks in TaskSets (tasksets.go).
+	Controller string             `json:"deploymentController,omitempty"`
+	TaskSets   []tasksets.TaskSet `json:"taskSets,omitempty"`
 	// placeFailures counts the passes in a row that could not start a
 	// task; placeRetryAt is when the scheduler tries again (not stored: a
 	// restarted engine tries at once).
@@ -195,10 +200,8 @@ func unsupportedServiceFeatures(lbs int, registries int, connect bool, volumes i
 		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot create EBS volumes for services: remove volumeConfigurations.")
 	case lattice > 0:
 		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun has no VPC Lattice: remove vpcLatticeConfigurations.")
-	case controller != nil && controller.Type != "" && controller.Type != ecsmodel.DeploymentControllerTypeECS:
-		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun supports the ECS deployment controller (rolling updates) only; got %s.", controller.Type)
 	}
-	return nil
+	return controllerError(controller)
 }
 
 // deploymentSettings checks a deploymentConfiguration and returns it
@@ -391,6 +394,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if !serviceNameRE.MatchString(in.ServiceName) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Invalid service name %q: up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed.", in.ServiceName)
 	}
+	if in.DeploymentController != nil && string(in.DeploymentController.Type) == controllerExternal {
+		return cp.createExternalService(ctx, in)
+	}
 	daemon := in.SchedulingStrategy == ecsmodel.SchedulingStrategyDAEMON
 	if err := unsupportedServiceFeatures(len(in.LoadBalancers), len(in.ServiceRegistries), in.ServiceConnectConfiguration != nil && in.ServiceConnectConfiguration.Enabled,
 		len(in.VolumeConfigurations), len(in.VpcLatticeConfigurations), in.DeploymentController); err != nil {
@@ -550,6 +556,11 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if err != nil {
 		return nil, err
 	}
+	if s.external() {
+		if err := checkExternalUpdate(in); err != nil {
+			return nil, err
+		}
+	}
 	daemon := s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON)
 	if daemon && in.DesiredCount != nil {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "desiredCount cannot be set on a DAEMON service: it runs one task on each container instance.")
@@ -622,7 +633,7 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if in.PropagateTags != "" {
 		upd.PropagateTags = string(in.PropagateTags)
 	}
-	if redeploy || check {
+	if (redeploy || check) && !s.external() {
 		def, err := cp.taskDefOfUpdate(upd.TaskDefinition, s.TaskDefinition)
 		if err != nil {
 			return nil, err
@@ -826,6 +837,9 @@ func (cp *ControlPlane) serviceWire(s *serviceRecord, withTags bool) ecsmodel.Se
 		}
 		for _, t := range cp.serviceTasks(s) {
 			d := counts[t.StartedBy]
+			if d == nil {
+				continue
+			}
 			switch t.State.Status {
 			case taskstate.Running:
 				w.RunningCount++
@@ -835,6 +849,9 @@ func (cp *ControlPlane) serviceWire(s *serviceRecord, withTags bool) ecsmodel.Se
 				d.PendingCount++
 			}
 		}
+	}
+	if s.external() {
+		cp.externalWire(s, &w)
 	}
 	if withTags {
 		w.Tags = tagsOrEmpty(s.Tags)

@@ -14,6 +14,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/protection"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -50,6 +51,8 @@ type taskRecord struct {
 	// volumes, pause container); Subnet is the awsvpc subnet asked for.
 	Resources agent.Resources `json:"resources,omitzero"`
 	Subnet    string          `json:"subnet,omitempty"`
+	// Protection is the task's scale-in protection (UpdateTaskProtection).
+	Protection *protection.State `json:"protection,omitempty"`
 }
 
 // saveTasks commits tasks, in one transaction, shared with other callers'

@@ -43,6 +43,13 @@ type ControlPlane interface {
 	DeleteService(context.Context, *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error)
 	DescribeServices(context.Context, *ecsmodel.DescribeServicesRequest) (*ecsmodel.DescribeServicesResponse, error)
 	ListServices(context.Context, *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error)
+	CreateTaskSet(context.Context, *ecsmodel.CreateTaskSetRequest) (*ecsmodel.CreateTaskSetResponse, error)
+	UpdateTaskSet(context.Context, *ecsmodel.UpdateTaskSetRequest) (*ecsmodel.UpdateTaskSetResponse, error)
+	DeleteTaskSet(context.Context, *ecsmodel.DeleteTaskSetRequest) (*ecsmodel.DeleteTaskSetResponse, error)
+	DescribeTaskSets(context.Context, *ecsmodel.DescribeTaskSetsRequest) (*ecsmodel.DescribeTaskSetsResponse, error)
+	UpdateServicePrimaryTaskSet(context.Context, *ecsmodel.UpdateServicePrimaryTaskSetRequest) (*ecsmodel.UpdateServicePrimaryTaskSetResponse, error)
+	GetTaskProtection(context.Context, *ecsmodel.GetTaskProtectionRequest) (*ecsmodel.GetTaskProtectionResponse, error)
+	UpdateTaskProtection(context.Context, *ecsmodel.UpdateTaskProtectionRequest) (*ecsmodel.UpdateTaskProtectionResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -97,6 +104,14 @@ func New(cp ControlPlane) *awsjson.Service {
 			"DeleteService":    op(cp.DeleteService),
 			"DescribeServices": op(cp.DescribeServices),
 			"ListServices":     op(cp.ListServices),
+
+			"CreateTaskSet":               op(cp.CreateTaskSet),
+			"UpdateTaskSet":               op(cp.UpdateTaskSet),
+			"DeleteTaskSet":               op(cp.DeleteTaskSet),
+			"DescribeTaskSets":            op(cp.DescribeTaskSets),
+			"UpdateServicePrimaryTaskSet": op(cp.UpdateServicePrimaryTaskSet),
+			"GetTaskProtection":           op(cp.GetTaskProtection),
+			"UpdateTaskProtection":        op(cp.UpdateTaskProtection),
 		},
 	}
 }
