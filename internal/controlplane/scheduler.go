@@ -267,6 +267,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 		d := &s.Deployments[i]
 		if n := dec.Counts[d.ID].Failed; n != d.FailedTasks {
 			d.FailedTasks, d.UpdatedAt, changed = n, now, true
+			s.History = s.History.Failures(d.ServiceDeployment, n, now)
 		}
 	}
 	if dec.Inactive {
@@ -284,6 +285,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 			s.Deployments[0].RolloutStateReason = fmt.Sprintf("ECS deployment circuit breaker: rolling back to deploymentId %s.", failed)
 			s.addEvent(now, "(service %s) rolling back to task definition %s after deployment %s failed.", s.Name, s.LastCompleted, failed)
 		}
+		cp.deploymentFailed(s, *p, dec.Counts[p.ID].Failed, dec.RollBack, now)
 		return true
 	}
 	if len(dec.Drop) > 0 {
@@ -294,6 +296,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 		p := &s.Deployments[0]
 		p.RolloutState, p.RolloutStateReason, p.UpdatedAt = rolloutCompleted, fmt.Sprintf("ECS deployment %s completed.", p.ID), now
 		s.LastCompleted = p.TaskDefinition
+		s.deploymentCompleted(p, dec.Counts[p.ID].Running, now)
 		s.addEvent(now, "(service %s) (deployment %s) deployment completed.", s.Name, p.ID)
 		changed = true
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/deployments"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/placement"
@@ -63,6 +64,10 @@ type deploymentRecord struct {
 	LaunchType           string                                  `json:"launchType,omitempty"`
 	CapacityProviders    []ecsmodel.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
 	PlatformVersion      string                                  `json:"platformVersion,omitempty"`
+	// Revision is the service revision the deployment runs and
+	// ServiceDeployment the service deployment it belongs to (deployments.go).
+	Revision          string `json:"revision,omitempty"`
+	ServiceDeployment string `json:"serviceDeployment,omitempty"`
 }
 
 // serviceRecord is everything the control plane keeps about a service.
@@ -112,6 +117,10 @@ type serviceRecord struct {
 	// service runs its tasks in TaskSets (tasksets.go).
 	Controller string             `json:"deploymentController,omitempty"`
 	TaskSets   []tasksets.TaskSet `json:"taskSets,omitempty"`
+	// History is the service's service deployments and Revisions the
+	// service revisions they name (deployments.go).
+	History   deployments.History    `json:"history,omitempty"`
+	Revisions []deployments.Revision `json:"revisions,omitempty"`
 	// placeFailures counts the passes in a row that could not start a
 	// task; placeRetryAt is when the scheduler tries again (not stored: a
 	// restarted engine tries at once).
@@ -504,6 +513,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		s.DesiredCount = cp.daemonCount(s)
 	}
 	s.Deployments = []deploymentRecord{s.newDeployment(now)}
+	cp.beginDeployment(s, now)
 	if err := cp.saveService(ctx, s); err != nil {
 		return nil, err
 	}
@@ -653,6 +663,7 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 				upd.LaunchType = lt
 			}
 			upd.deploy(cp.now())
+			cp.beginDeployment(&upd, cp.now())
 		}
 	}
 	if upd.DesiredCount != s.DesiredCount {

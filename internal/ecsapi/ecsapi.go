@@ -50,6 +50,11 @@ type ControlPlane interface {
 	UpdateServicePrimaryTaskSet(context.Context, *ecsmodel.UpdateServicePrimaryTaskSetRequest) (*ecsmodel.UpdateServicePrimaryTaskSetResponse, error)
 	GetTaskProtection(context.Context, *ecsmodel.GetTaskProtectionRequest) (*ecsmodel.GetTaskProtectionResponse, error)
 	UpdateTaskProtection(context.Context, *ecsmodel.UpdateTaskProtectionRequest) (*ecsmodel.UpdateTaskProtectionResponse, error)
+	ListServiceDeployments(context.Context, *ecsmodel.ListServiceDeploymentsRequest) (*ecsmodel.ListServiceDeploymentsResponse, error)
+	DescribeServiceDeployments(context.Context, *ecsmodel.DescribeServiceDeploymentsRequest) (*ecsmodel.DescribeServiceDeploymentsResponse, error)
+	DescribeServiceRevisions(context.Context, *ecsmodel.DescribeServiceRevisionsRequest) (*ecsmodel.DescribeServiceRevisionsResponse, error)
+	StopServiceDeployment(context.Context, *ecsmodel.StopServiceDeploymentRequest) (*ecsmodel.StopServiceDeploymentResponse, error)
+	ContinueServiceDeployment(context.Context, *ecsmodel.ContinueServiceDeploymentRequest) (*ecsmodel.ContinueServiceDeploymentResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -112,6 +117,11 @@ func New(cp ControlPlane) *awsjson.Service {
 			"UpdateServicePrimaryTaskSet": op(cp.UpdateServicePrimaryTaskSet),
 			"GetTaskProtection":           op(cp.GetTaskProtection),
 			"UpdateTaskProtection":        op(cp.UpdateTaskProtection),
+			"ListServiceDeployments":      op(cp.ListServiceDeployments),
+			"DescribeServiceDeployments":  op(cp.DescribeServiceDeployments),
+			"DescribeServiceRevisions":    op(cp.DescribeServiceRevisions),
+			"StopServiceDeployment":       op(cp.StopServiceDeployment),
+			"ContinueServiceDeployment":   op(cp.ContinueServiceDeployment),
 		},
 	}
 }
