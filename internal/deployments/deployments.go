@@ -319,10 +319,13 @@ func Match(d *Deployment, statuses []string, after, before time.Time) bool {
 			return false
 		}
 	}
-	if !after.IsZero() && !d.CreatedAt.After(after) {
+	// The wire carries milliseconds: compare at that precision, so that a
+	// deployment's own createdAt, given back, is not after itself.
+	at := d.CreatedAt.Truncate(time.Millisecond)
+	if !after.IsZero() && !at.After(after) {
 		return false
 	}
-	if !before.IsZero() && !d.CreatedAt.Before(before) {
+	if !before.IsZero() && !at.Before(before) {
 		return false
 	}
 	return true

@@ -134,3 +134,11 @@ func TestMatchAndARNs(t *testing.T) {
 		t.Fatal("a short ARN parsed")
 	}
 }
+
+func TestMatchAtMilliseconds(t *testing.T) {
+	d := &Deployment{CreatedAt: at(10).Add(123456789)}
+	own := d.CreatedAt.Truncate(time.Millisecond) // as the wire gives it back
+	if Match(d, nil, own, time.Time{}) || Match(d, nil, time.Time{}, own) {
+		t.Fatal("a deployment matched createdAt after or before its own createdAt")
+	}
+}
