@@ -445,6 +445,8 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	_, err = l.DeleteLogGroup(c, &cwl.DeleteLogGroupInput{LogGroupName: g})
 	apiErr(t, "DeleteLogGroup twice", err, "ResourceNotFoundException", "log group does not exist")
 
+	everyDeployOperation(t, h)
+
 	// Walk the ECS and Logs operation tables: every implemented operation
 	// answered both ways, and the checker saw (and checked) each answer. The
 	// Step Functions operations have their own tests (internal/sfnapi).
@@ -459,6 +461,9 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 		}
 		for op := range svc.Handlers {
 			n := seen[svc.TargetPrefix+"."+op]
+			if n.OK == 0 && n.Errors > 0 && neverSucceeds[op] != "" {
+				continue
+			}
 			if n.OK == 0 || n.Errors == 0 {
 				t.Errorf("%s.%s answered %d times with success and %d with an error; want both paths tested", svc.TargetPrefix, op, n.OK, n.Errors)
 			}

@@ -373,3 +373,101 @@ func TestServiceDeployments_StopRollsBack(t *testing.T) {
 	_, err = e.StopServiceDeployment(c, &awsecs.StopServiceDeploymentInput{ServiceDeploymentArn: aws.String(bad)})
 	apiErr(t, "StopServiceDeployment of a finished one", err, "ConflictException", "only a service deployment in progress can be stopped")
 }
+
+// neverSucceeds are the operations that answer every call with an error
+// (and why): TestEngineAPI_EveryOperation's walk wants an error of them.
+var neverSucceeds = map[string]string{
+	"ContinueServiceDeployment": "ecsrun's deployments have no lifecycle hooks, so none is ever paused",
+}
+
+// everyDeployOperation answers each task set, service deployment and task
+// protection operation with success and with an error, for
+// TestEngineAPI_EveryOperation's walk; the scenarios are tested in depth
+// above.
+func everyDeployOperation(t *testing.T, h *harness) {
+	t.Helper()
+	e, c := h.ecs, ctx(t)
+	cl := aws.String("deploy")
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster deploy")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: cl}))
+	for _, f := range []struct{ family, cmd string }{{"dweb", "serve"}, {"dfail", "fail"}} {
+		ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition "+f.family)(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+			Family: aws.String(f.family), ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"),
+				Memory: aws.Int32(16), Command: []string{f.cmd}, StopTimeout: aws.Int32(2)}}}))
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+
+	// Task sets and task protection.
+	ok[*awsecs.CreateServiceOutput](t, "CreateService EXTERNAL")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: cl, ServiceName: aws.String("ext"), DesiredCount: aws.Int32(1), DeploymentController: external}))
+	ts := ok[*awsecs.CreateTaskSetOutput](t, "CreateTaskSet")(e.CreateTaskSet(c, &awsecs.CreateTaskSetInput{
+		Cluster: cl, Service: aws.String("ext"), TaskDefinition: aws.String("dweb"), Scale: pct(100)})).TaskSet
+	_, err := e.CreateTaskSet(c, &awsecs.CreateTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskDefinition: aws.String("ghost")})
+	apiErr(t, "CreateTaskSet of a missing task definition", err, "ClientException", "")
+	ok[*awsecs.UpdateTaskSetOutput](t, "UpdateTaskSet")(e.UpdateTaskSet(c, &awsecs.UpdateTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskSet: ts.Id, Scale: pct(100)}))
+	_, err = e.UpdateTaskSet(c, &awsecs.UpdateTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskSet: aws.String("ecs-svc/1"), Scale: pct(1)})
+	apiErr(t, "UpdateTaskSet of a missing task set", err, "TaskSetNotFoundException", "ecs-svc/1")
+	ok[*awsecs.UpdateServicePrimaryTaskSetOutput](t, "UpdateServicePrimaryTaskSet")(e.UpdateServicePrimaryTaskSet(c, &awsecs.UpdateServicePrimaryTaskSetInput{
+		Cluster: cl, Service: aws.String("ext"), PrimaryTaskSet: ts.TaskSetArn}))
+	_, err = e.UpdateServicePrimaryTaskSet(c, &awsecs.UpdateServicePrimaryTaskSetInput{Cluster: cl, Service: aws.String("ext"), PrimaryTaskSet: aws.String("ecs-svc/1")})
+	apiErr(t, "UpdateServicePrimaryTaskSet of a missing task set", err, "TaskSetNotFoundException", "ecs-svc/1")
+	ok[*awsecs.DescribeTaskSetsOutput](t, "DescribeTaskSets")(e.DescribeTaskSets(c, &awsecs.DescribeTaskSetsInput{Cluster: cl, Service: aws.String("ext")}))
+	_, err = e.DescribeTaskSets(c, &awsecs.DescribeTaskSetsInput{Cluster: cl, Service: aws.String("ghost")})
+	apiErr(t, "DescribeTaskSets of a missing service", err, "ServiceNotFoundException", "Service not found")
+	var task string
+	waitFor("the task set's task", func() bool {
+		lt := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: cl, ServiceName: aws.String("ext")}))
+		if len(lt.TaskArns) > 0 {
+			task = lt.TaskArns[0]
+		}
+		return task != ""
+	})
+	ok[*awsecs.UpdateTaskProtectionOutput](t, "UpdateTaskProtection")(e.UpdateTaskProtection(c, &awsecs.UpdateTaskProtectionInput{Cluster: cl, Tasks: []string{task}, ProtectionEnabled: true}))
+	_, err = e.UpdateTaskProtection(c, &awsecs.UpdateTaskProtectionInput{Cluster: cl, Tasks: []string{task}, ProtectionEnabled: true, ExpiresInMinutes: aws.Int32(0)})
+	apiErr(t, "UpdateTaskProtection for 0 minutes", err, "InvalidParameterException", "expiresInMinutes")
+	gp := ok[*awsecs.GetTaskProtectionOutput](t, "GetTaskProtection")(e.GetTaskProtection(c, &awsecs.GetTaskProtectionInput{Cluster: cl, Tasks: []string{task}}))
+	if len(gp.ProtectedTasks) != 1 || !gp.ProtectedTasks[0].ProtectionEnabled {
+		t.Errorf("GetTaskProtection = %+v", gp)
+	}
+	_, err = e.GetTaskProtection(c, &awsecs.GetTaskProtectionInput{Cluster: cl})
+	apiErr(t, "GetTaskProtection of no task", err, "InvalidParameterException", "Tasks cannot be empty")
+	_, err = e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskSet: ts.Id})
+	apiErr(t, "DeleteTaskSet without force", err, "InvalidParameterException", "scaled down to zero")
+	ok[*awsecs.DeleteTaskSetOutput](t, "DeleteTaskSet")(e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskSet: ts.Id, Force: aws.Bool(true)}))
+
+	// Service deployments and revisions.
+	ok[*awsecs.CreateServiceOutput](t, "CreateService roll")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: cl, ServiceName: aws.String("roll"), TaskDefinition: aws.String("dweb"), DesiredCount: aws.Int32(1)}))
+	waitFor("the first deployment to complete", func() bool {
+		ds := ok[*awsecs.DescribeServicesOutput](t, "DescribeServices")(e.DescribeServices(c, &awsecs.DescribeServicesInput{Cluster: cl, Services: []string{"roll"}}))
+		return ds.Services[0].Deployments[0].RolloutState == types.DeploymentRolloutStateCompleted
+	})
+	ok[*awsecs.UpdateServiceOutput](t, "UpdateService dfail")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: cl, Service: aws.String("roll"), TaskDefinition: aws.String("dfail")}))
+	ls := ok[*awsecs.ListServiceDeploymentsOutput](t, "ListServiceDeployments")(e.ListServiceDeployments(c, &awsecs.ListServiceDeploymentsInput{Cluster: cl, Service: aws.String("roll")}))
+	if len(ls.ServiceDeployments) != 2 || ls.ServiceDeployments[0].Status != types.ServiceDeploymentStatusInProgress {
+		t.Fatalf("ListServiceDeployments = %+v", ls.ServiceDeployments)
+	}
+	_, err = e.ListServiceDeployments(c, &awsecs.ListServiceDeploymentsInput{Cluster: cl, Service: aws.String("roll"), MaxResults: aws.Int32(101)})
+	apiErr(t, "ListServiceDeployments of 101", err, "InvalidParameterException", "maxResults")
+	sd := ls.ServiceDeployments[0]
+	ok[*awsecs.DescribeServiceDeploymentsOutput](t, "DescribeServiceDeployments")(e.DescribeServiceDeployments(c, &awsecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{aws.ToString(sd.ServiceDeploymentArn)}}))
+	_, err = e.DescribeServiceDeployments(c, &awsecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{"roll"}})
+	apiErr(t, "DescribeServiceDeployments of a name", err, "InvalidParameterException", "service-deployment ARN")
+	ok[*awsecs.DescribeServiceRevisionsOutput](t, "DescribeServiceRevisions")(e.DescribeServiceRevisions(c, &awsecs.DescribeServiceRevisionsInput{ServiceRevisionArns: []string{aws.ToString(sd.TargetServiceRevisionArn)}}))
+	_, err = e.DescribeServiceRevisions(c, &awsecs.DescribeServiceRevisionsInput{ServiceRevisionArns: make([]string, 21)})
+	apiErr(t, "DescribeServiceRevisions of 21", err, "InvalidParameterException", "1 to 20")
+	_, err = e.StopServiceDeployment(c, &awsecs.StopServiceDeploymentInput{ServiceDeploymentArn: ls.ServiceDeployments[1].ServiceDeploymentArn})
+	apiErr(t, "StopServiceDeployment of a finished one", err, "ConflictException", "SUCCESSFUL")
+	ok[*awsecs.StopServiceDeploymentOutput](t, "StopServiceDeployment")(e.StopServiceDeployment(c, &awsecs.StopServiceDeploymentInput{ServiceDeploymentArn: sd.ServiceDeploymentArn}))
+	_, err = e.ContinueServiceDeployment(c, &awsecs.ContinueServiceDeploymentInput{ServiceDeploymentArn: sd.ServiceDeploymentArn, HookId: aws.String("h")})
+	apiErr(t, "ContinueServiceDeployment", err, "InvalidParameterException", "not paused")
+	for _, s := range []string{"ext", "roll"} {
+		ok[*awsecs.DeleteServiceOutput](t, "DeleteService "+s)(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: cl, Service: aws.String(s), Force: aws.Bool(true)}))
+	}
+}
