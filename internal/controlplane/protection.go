@@ -8,6 +8,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/protection"
+	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
@@ -17,9 +18,10 @@ import (
 
 // protectedTasks resolves the tasks a protection call names, answering
 // the ones it cannot act on as failures: MISSING for an unknown task,
-// TASK_NOT_VALID for one that is not part of a service (ECS's reasons);
+// TASK_NOT_VALID for one that is not part of a service, and, to update,
+// TASK_STOPPING_OR_STOPPED for one that is stopping (ECS's reasons);
 // callers hold cp.mu.
-func (cp *ControlPlane) protectedTasks(cluster string, refs []string) ([]*taskRecord, []ecsmodel.Failure, error) {
+func (cp *ControlPlane) protectedTasks(cluster string, refs []string, update bool) ([]*taskRecord, []ecsmodel.Failure, error) {
 	if len(refs) == 0 {
 		return nil, nil, ecs.Errorf(ecs.ErrInvalidParameter, "Tasks cannot be empty.")
 	}
@@ -43,6 +45,8 @@ func (cp *ControlPlane) protectedTasks(cluster string, refs []string) ([]*taskRe
 			failures = append(failures, ecsmodel.Failure{Arn: arn, Reason: "MISSING"})
 		case !strings.HasPrefix(t.Group, "service:"):
 			failures = append(failures, ecsmodel.Failure{Arn: arn, Reason: "TASK_NOT_VALID", Detail: "The task is not part of a service: only service tasks can be protected from scale-in."})
+		case update && (t.State.Desired == taskstate.Stopped || t.State.Status.Terminal()):
+			failures = append(failures, ecsmodel.Failure{Arn: arn, Reason: "TASK_STOPPING_OR_STOPPED", Detail: "The task is stopping or has stopped: its protection cannot change."})
 		default:
 			ts = append(ts, t)
 		}
@@ -63,7 +67,7 @@ func (cp *ControlPlane) protectedTaskWire(t *taskRecord, now time.Time) ecsmodel
 func (cp *ControlPlane) GetTaskProtection(ctx context.Context, in *ecsmodel.GetTaskProtectionRequest) (*ecsmodel.GetTaskProtectionResponse, error) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	ts, failures, err := cp.protectedTasks(in.Cluster, in.Tasks)
+	ts, failures, err := cp.protectedTasks(in.Cluster, in.Tasks, false)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +89,7 @@ func (cp *ControlPlane) UpdateTaskProtection(ctx context.Context, in *ecsmodel.U
 	if err != nil {
 		return nil, err
 	}
-	ts, failures, err := cp.protectedTasks(in.Cluster, in.Tasks)
+	ts, failures, err := cp.protectedTasks(in.Cluster, in.Tasks, true)
 	if err != nil {
 		return nil, err
 	}
@@ -117,32 +121,4 @@ func (cp *ControlPlane) protect(ctx context.Context, ts []*taskRecord, st *prote
 	}
 	cp.wakeScheduler() // protection that ends lets scale-in go on
 	return nil
-}
-
-// TaskProtection is a task's protection as its containers see it through
-// the agent's task-protection endpoint; ok is false when the task is not
-// known.
-func (cp *ControlPlane) TaskProtection(taskID string) (p ecsmodel.ProtectedTask, ok bool) {
-	cp.mu.Lock()
-	defer cp.mu.Unlock()
-	t := cp.tasks[taskID]
-	if t == nil {
-		return p, false
-	}
-	return cp.protectedTaskWire(t, cp.now()), true
-}
-
-// SetTaskProtection sets a task's protection for its own containers (the
-// agent's task-protection endpoint), with UpdateTaskProtection's rules.
-func (cp *ControlPlane) SetTaskProtection(ctx context.Context, taskID string, enabled bool, minutes *int32) (*ecsmodel.UpdateTaskProtectionResponse, error) {
-	cp.mu.Lock()
-	cluster := ""
-	if t := cp.tasks[taskID]; t != nil {
-		cluster = t.Cluster
-	}
-	cp.mu.Unlock()
-	if cluster == "" {
-		return nil, ecs.Errorf(ecs.ErrResourceNotFound, "The task %s is not known.", taskID)
-	}
-	return cp.UpdateTaskProtection(ctx, &ecsmodel.UpdateTaskProtectionRequest{Cluster: cluster, Tasks: []string{taskID}, ProtectionEnabled: enabled, ExpiresInMinutes: minutes})
 }
