@@ -471,3 +471,41 @@ func everyDeployOperation(t *testing.T, h *harness) {
 		ok[*awsecs.DeleteServiceOutput](t, "DeleteService "+s)(e.DeleteService(c, &awsecs.DeleteServiceInput{Cluster: cl, Service: aws.String(s), Force: aws.Bool(true)}))
 	}
 }
+
+// TestDeployments_SurviveRestart: task sets, a task's protection and the
+// service deployments are what they were after the engine restarts.
+func TestDeployments_SurviveRestart(t *testing.T) {
+	env := newSvcEnv(t)
+	h, e, c := env.h, env.h.ecs, ctx(t)
+	ok[*awsecs.CreateServiceOutput](t, "CreateService EXTERNAL")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("bg"), DesiredCount: aws.Int32(2), DeploymentController: external}))
+	ts := ok[*awsecs.CreateTaskSetOutput](t, "CreateTaskSet")(e.CreateTaskSet(c, &awsecs.CreateTaskSetInput{
+		Cluster: env.cluster, Service: aws.String("bg"), TaskDefinition: aws.String("web:1"), Scale: pct(50)})).TaskSet
+	id := aws.ToString(ts.Id)
+	env.waitService("bg", "the task set's task", func(s types.Service) bool { return runs(s, id, 1) })
+	task := aws.ToString(env.tasks("bg", types.DesiredStatusRunning)[0].TaskArn)
+	ok[*awsecs.UpdateTaskProtectionOutput](t, "UpdateTaskProtection")(e.UpdateTaskProtection(c, &awsecs.UpdateTaskProtectionInput{
+		Cluster: env.cluster, Tasks: []string{task}, ProtectionEnabled: true}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		Cluster: env.cluster, ServiceName: aws.String("web"), TaskDefinition: aws.String("web:1"), DesiredCount: aws.Int32(1)}))
+	before := env.serviceDeployments("web", nil)
+
+	h.close()
+	h.open()
+
+	s := env.waitService("bg", "the task set after the restart", func(s types.Service) bool { return runs(s, id, 1) })
+	if got := taskSetIn(s, id); got.Scale.Value != 50 || aws.ToString(got.TaskDefinition) != aws.ToString(ts.TaskDefinition) {
+		t.Errorf("task set after the restart = %+v", got)
+	}
+	if arns := taskARNs(env.tasks("bg", types.DesiredStatusRunning)); !slices.Equal(arns, []string{task}) {
+		t.Errorf("after the restart the task set runs %v; want the adopted %s", arns, task)
+	}
+	gp := ok[*awsecs.GetTaskProtectionOutput](t, "GetTaskProtection")(e.GetTaskProtection(c, &awsecs.GetTaskProtectionInput{Cluster: env.cluster, Tasks: []string{task}}))
+	if len(gp.ProtectedTasks) != 1 || !gp.ProtectedTasks[0].ProtectionEnabled {
+		t.Errorf("protection after the restart = %+v", gp.ProtectedTasks)
+	}
+	after := env.serviceDeployments("web", nil)
+	if len(after) != 1 || aws.ToString(after[0].ServiceDeploymentArn) != aws.ToString(before[0].ServiceDeploymentArn) {
+		t.Errorf("service deployments after the restart = %+v; want %+v", after, before)
+	}
+}
