@@ -12,7 +12,6 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
-	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
 // Service deployments and service revisions (ListServiceDeployments,
@@ -125,65 +124,23 @@ func (cp *ControlPlane) deploymentService(arn, kind string, notFound ecs.Kind) (
 
 // revisionCounts counts the service's tasks by the revision their
 // deployment runs; callers hold cp.mu.
-func (cp *ControlPlane) revisionCounts(s *serviceRecord) map[string][2]int32 {
+func (cp *ControlPlane) revisionCounts(s *serviceRecord) map[string]deployments.Counts {
 	revOf := map[string]string{}
 	for _, d := range s.Deployments {
 		revOf[d.ID] = d.Revision
 	}
-	out := map[string][2]int32{}
+	out := map[string]deployments.Counts{}
 	for _, t := range cp.serviceTasks(s) {
 		c := out[revOf[t.StartedBy]]
 		switch t.State.Status {
 		case taskstate.Running:
-			c[0]++
+			c.Running++
 		case taskstate.Provisioning, taskstate.Pending, taskstate.Activating:
-			c[1]++
+			c.Pending++
 		}
 		out[revOf[t.StartedBy]] = c
 	}
 	return out
-}
-
-func (cp *ControlPlane) serviceDeploymentWire(s *serviceRecord, d *deployments.Deployment, counts map[string][2]int32) ecsmodel.ServiceDeployment {
-	revARN := func(id string) string { return deployments.RevisionARN(cp.acct, s.Cluster, s.Name, id) }
-	w := ecsmodel.ServiceDeployment{
-		ServiceDeploymentArn: deployments.DeploymentARN(cp.acct, s.Cluster, s.Name, d.ID),
-		ServiceArn:           cp.acct.ServiceARN(s.Cluster, s.Name), ClusterArn: cp.acct.ClusterARN(s.Cluster),
-		CreatedAt: wire.At(d.CreatedAt), StartedAt: wire.At(d.StartedAt), UpdatedAt: wire.At(d.UpdatedAt),
-		SourceServiceRevisions: []ecsmodel.ServiceRevisionSummary{},
-		Status:                 ecsmodel.ServiceDeploymentStatus(d.Status), StatusReason: d.Reason,
-		DeploymentConfiguration: &ecsmodel.DeploymentConfiguration{
-			MaximumPercent: ptr(d.Config.MaxPercent), MinimumHealthyPercent: ptr(d.Config.MinHealthyPercent),
-			DeploymentCircuitBreaker: &ecsmodel.DeploymentCircuitBreaker{Enable: d.Config.CircuitBreaker, Rollback: d.Config.Rollback},
-		},
-		DeploymentCircuitBreaker: &ecsmodel.ServiceDeploymentCircuitBreaker{
-			Status: ecsmodel.ServiceDeploymentRollbackMonitorsStatus(d.BreakerStatus()), FailureCount: d.Failures, Threshold: d.Config.Threshold},
-		Alarms: &ecsmodel.ServiceDeploymentAlarms{Status: ecsmodel.ServiceDeploymentRollbackMonitorsStatus(deployments.Disabled)},
-	}
-	if !d.FinishedAt.IsZero() {
-		w.FinishedAt = wire.At(d.FinishedAt)
-	}
-	if !d.StoppedAt.IsZero() {
-		w.StoppedAt = wire.At(d.StoppedAt)
-	}
-	target := ecsmodel.ServiceRevisionSummary{Arn: revARN(d.Target), RequestedTaskCount: d.Requested, RunningTaskCount: d.Running, PendingTaskCount: d.Pending}
-	if d.Ongoing() {
-		c := counts[d.Target]
-		target.RunningTaskCount, target.PendingTaskCount = c[0], c[1]
-	}
-	w.TargetServiceRevision = &target
-	for _, src := range d.Sources {
-		sw := ecsmodel.ServiceRevisionSummary{Arn: revARN(src.Revision), RequestedTaskCount: src.Requested, RunningTaskCount: src.Running, PendingTaskCount: src.Pending}
-		if d.Ongoing() {
-			c := counts[src.Revision]
-			sw.RunningTaskCount, sw.PendingTaskCount = c[0], c[1]
-		}
-		w.SourceServiceRevisions = append(w.SourceServiceRevisions, sw)
-	}
-	if r := d.Rollback; r != nil {
-		w.Rollback = &ecsmodel.Rollback{Reason: r.Reason, StartedAt: wire.At(r.StartedAt), ServiceRevisionArn: revARN(r.Revision)}
-	}
-	return w
 }
 
 // ListServiceDeployments lists a service's deployments, newest first,
@@ -236,18 +193,7 @@ func (cp *ControlPlane) ListServiceDeployments(ctx context.Context, in *ecsmodel
 	}
 	out := &ecsmodel.ListServiceDeploymentsResponse{ServiceDeployments: []ecsmodel.ServiceDeploymentBrief{}, NextToken: next}
 	for _, k := range keys[start:end] {
-		d := byKey[k]
-		b := ecsmodel.ServiceDeploymentBrief{
-			ServiceDeploymentArn: deployments.DeploymentARN(cp.acct, s.Cluster, s.Name, d.ID),
-			ServiceArn:           cp.acct.ServiceARN(s.Cluster, s.Name), ClusterArn: cp.acct.ClusterARN(s.Cluster),
-			StartedAt: wire.At(d.StartedAt), CreatedAt: wire.At(d.CreatedAt),
-			TargetServiceRevisionArn: deployments.RevisionARN(cp.acct, s.Cluster, s.Name, d.Target),
-			Status:                   ecsmodel.ServiceDeploymentStatus(d.Status), StatusReason: d.Reason,
-		}
-		if !d.FinishedAt.IsZero() {
-			b.FinishedAt = wire.At(d.FinishedAt)
-		}
-		out.ServiceDeployments = append(out.ServiceDeployments, b)
+		out.ServiceDeployments = append(out.ServiceDeployments, deployments.Brief(cp.acct, s.Cluster, s.Name, byKey[k]))
 	}
 	return out, nil
 }
@@ -274,7 +220,7 @@ func (cp *ControlPlane) DescribeServiceDeployments(ctx context.Context, in *ecsm
 			out.Failures = append(out.Failures, ecsmodel.Failure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		out.ServiceDeployments = append(out.ServiceDeployments, cp.serviceDeploymentWire(s, d, cp.revisionCounts(s)))
+		out.ServiceDeployments = append(out.ServiceDeployments, deployments.Wire(cp.acct, s.Cluster, s.Name, d, cp.revisionCounts(s)))
 	}
 	return out, nil
 }
@@ -301,14 +247,7 @@ func (cp *ControlPlane) DescribeServiceRevisions(ctx context.Context, in *ecsmod
 			out.Failures = append(out.Failures, ecsmodel.Failure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		r := &s.Revisions[i]
-		out.ServiceRevisions = append(out.ServiceRevisions, ecsmodel.ServiceRevision{
-			ServiceRevisionArn: arn, ServiceArn: cp.acct.ServiceARN(s.Cluster, s.Name), ClusterArn: cp.acct.ClusterARN(s.Cluster),
-			TaskDefinition: r.TaskDefinition, CapacityProviderStrategy: r.CapacityProviders, LaunchType: ecsmodel.LaunchType(r.LaunchType),
-			PlatformVersion: r.PlatformVersion, NetworkConfiguration: r.NetworkConfiguration,
-			LoadBalancers: []ecsmodel.LoadBalancer{}, ServiceRegistries: []ecsmodel.ServiceRegistry{},
-			ContainerImages: r.Images, CreatedAt: wire.At(r.CreatedAt),
-		})
+		out.ServiceRevisions = append(out.ServiceRevisions, deployments.RevisionWire(cp.acct, s.Cluster, s.Name, &s.Revisions[i]))
 	}
 	return out, nil
 }

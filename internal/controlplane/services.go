@@ -210,7 +210,7 @@ func unsupportedServiceFeatures(lbs int, registries int, connect bool, volumes i
 	case lattice > 0:
 		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun has no VPC Lattice: remove vpcLatticeConfigurations.")
 	}
-	return controllerError(controller)
+	return tasksets.ControllerError(controller)
 }
 
 // deploymentSettings checks a deploymentConfiguration and returns it
@@ -403,7 +403,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if !serviceNameRE.MatchString(in.ServiceName) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Invalid service name %q: up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed.", in.ServiceName)
 	}
-	if in.DeploymentController != nil && string(in.DeploymentController.Type) == controllerExternal {
+	if in.DeploymentController != nil && string(in.DeploymentController.Type) == tasksets.ControllerExternal {
 		return cp.createExternalService(ctx, in)
 	}
 	daemon := in.SchedulingStrategy == ecsmodel.SchedulingStrategyDAEMON
@@ -567,7 +567,7 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		return nil, err
 	}
 	if s.external() {
-		if err := checkExternalUpdate(in); err != nil {
+		if err := tasksets.CheckUpdateService(in); err != nil {
 			return nil, err
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/ecsrun/ecsrun/internal/protection"
 	"github.com/ecsrun/ecsrun/internal/tasksets"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
-	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
 // Task sets: the API of services with the EXTERNAL deployment controller
@@ -23,61 +22,17 @@ import (
 // their tasks are ordinary service tasks (group "service:<name>") whose
 // startedBy is the task set's id, as on ECS.
 
-const (
-	controllerExternal   = string(ecsmodel.DeploymentControllerTypeEXTERNAL)
-	controllerCodeDeploy = string(ecsmodel.DeploymentControllerTypeCODEDEPLOY)
-
-	// maxTaskSets is how many task sets (not DRAINING) a service may have.
-	maxTaskSets = 5
-)
-
 // external: the service's tasks are run in task sets an external
 // deployment controller manages.
-func (s *serviceRecord) external() bool { return s.Controller == controllerExternal }
-
-// controllerError refuses a deployment controller ecsrun cannot run:
-// CODE_DEPLOY needs AWS CodeDeploy (and a load balancer, which ECS
-// requires of it).
-func controllerError(c *ecsmodel.DeploymentController) error {
-	if c == nil {
-		return nil
-	}
-	switch string(c.Type) {
-	case "", string(ecsmodel.DeploymentControllerTypeECS), controllerExternal:
-		return nil
-	case controllerCodeDeploy:
-		return ecs.Errorf(ecs.ErrUnsupportedFeature, "The CODE_DEPLOY deployment controller needs AWS CodeDeploy and a load balancer, which ecsrun does not have. Use the EXTERNAL deployment controller and drive blue/green deployments with CreateTaskSet, UpdateTaskSet and UpdateServicePrimaryTaskSet.")
-	}
-	return ecs.Errorf(ecs.ErrInvalidParameter, "deploymentController.type must be ECS, CODE_DEPLOY or EXTERNAL; got %s.", c.Type)
-}
+func (s *serviceRecord) external() bool { return s.Controller == tasksets.ControllerExternal }
 
 // createExternalService creates a service with the EXTERNAL deployment
 // controller: it holds what all its task sets share (desired count,
 // deployment configuration, placement, tags); the task definition, launch
 // type, network configuration and platform version belong to task sets.
 func (cp *ControlPlane) createExternalService(ctx context.Context, in *ecsmodel.CreateServiceRequest) (*ecsmodel.CreateServiceResponse, error) {
-	blank := func(what string) error {
-		return ecs.Errorf(ecs.ErrInvalidParameter, "%s must be blank for a service with the EXTERNAL deployment controller: give it to CreateTaskSet.", what)
-	}
-	switch {
-	case len(in.LoadBalancers) > 0:
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "LoadBalancers must be empty or null.")
-	case in.TaskDefinition != "":
-		return nil, blank("TaskDefinition")
-	case in.LaunchType != "":
-		return nil, blank("LaunchType")
-	case len(in.CapacityProviderStrategy) > 0:
-		return nil, blank("CapacityProviderStrategy")
-	case in.NetworkConfiguration != nil:
-		return nil, blank("NetworkConfiguration")
-	case in.PlatformVersion != "":
-		return nil, blank("PlatformVersion")
-	case in.SchedulingStrategy == ecsmodel.SchedulingStrategyDAEMON:
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The DAEMON scheduling strategy is not supported with the EXTERNAL deployment controller.")
-	case in.DesiredCount == nil:
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "desiredCount is required for a service with the REPLICA scheduling strategy.")
-	case *in.DesiredCount < 0:
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "desiredCount must be 0 or more; got %d.", *in.DesiredCount)
+	if err := tasksets.CheckCreateService(in); err != nil {
+		return nil, err
 	}
 	if err := unsupportedServiceFeatures(0, len(in.ServiceRegistries), in.ServiceConnectConfiguration != nil && in.ServiceConnectConfiguration.Enabled,
 		len(in.VolumeConfigurations), len(in.VpcLatticeConfigurations), nil); err != nil {
@@ -113,7 +68,7 @@ func (cp *ControlPlane) createExternalService(ctx context.Context, in *ecsmodel.
 	}
 	now := cp.now()
 	s := &serviceRecord{
-		Name: in.ServiceName, Cluster: c.Name, Status: serviceActive, Controller: controllerExternal,
+		Name: in.ServiceName, Cluster: c.Name, Status: serviceActive, Controller: tasksets.ControllerExternal,
 		DesiredCount: *in.DesiredCount, SchedulingStrategy: string(ecsmodel.SchedulingStrategyREPLICA),
 		MaxPercent: maxPct, MinHealthyPercent: minPct, CircuitBreaker: breaker, Rollback: rollback,
 		PlacementConstraints: in.PlacementConstraints, PlacementStrategy: in.PlacementStrategy,
@@ -129,31 +84,6 @@ func (cp *ControlPlane) createExternalService(ctx context.Context, in *ecsmodel.
 	cp.wakeScheduler()
 	w := cp.serviceWire(s, true)
 	return &ecsmodel.CreateServiceResponse{Service: &w}, nil
-}
-
-// checkExternalUpdate refuses what UpdateService cannot change on a
-// service with the EXTERNAL deployment controller (a new task set does).
-func checkExternalUpdate(in *ecsmodel.UpdateServiceRequest) error {
-	what := ""
-	switch {
-	case in.TaskDefinition != "":
-		what = "task definition"
-	case in.NetworkConfiguration != nil:
-		what = "network configuration"
-	case in.PlatformVersion != "":
-		what = "platform version"
-	case len(in.CapacityProviderStrategy) > 0:
-		what = "capacity provider strategy"
-	case len(in.LoadBalancers) > 0:
-		what = "load balancers"
-	case in.ForceNewDeployment:
-		what = "deployment (forceNewDeployment)"
-	case in.DeploymentController != nil && in.DeploymentController.Type != "" && string(in.DeploymentController.Type) != controllerExternal:
-		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot change a service's deployment controller; create a new service.")
-	default:
-		return nil
-	}
-	return ecs.Errorf(ecs.ErrInvalidParameter, "Unable to update %s on services with a EXTERNAL deployment controller. Create a new task set (CreateTaskSet) instead.", what)
 }
 
 // externalService returns the ACTIVE service with the EXTERNAL deployment
@@ -226,7 +156,7 @@ func (cp *ControlPlane) CreateTaskSet(ctx context.Context, in *ecsmodel.CreateTa
 			live++
 		}
 	}
-	if live >= maxTaskSets {
+	if live >= tasksets.MaxPerService {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "%d deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit.", live)
 	}
 	def, err := cp.resolveServiceTaskDef(in.TaskDefinition)
@@ -411,24 +341,7 @@ func (cp *ControlPlane) taskSetCounts(s *serviceRecord, id string) tasksets.Coun
 
 // taskSetWire builds a TaskSet answer; callers hold cp.mu.
 func (cp *ControlPlane) taskSetWire(s *serviceRecord, ts *tasksets.TaskSet, withTags bool) ecsmodel.TaskSet {
-	c := cp.taskSetCounts(s, ts.ID)
-	w := ecsmodel.TaskSet{
-		Id: ts.ID, TaskSetArn: tasksets.ARN(cp.acct, s.Cluster, s.Name, ts.ID),
-		ServiceArn: cp.acct.ServiceARN(s.Cluster, s.Name), ClusterArn: cp.acct.ClusterARN(s.Cluster),
-		ExternalId: ts.ExternalID, StartedBy: ts.StartedBy, Status: ts.Status, TaskDefinition: ts.TaskDefinition,
-		ComputedDesiredCount: tasksets.ComputedDesired(ts.Status, s.DesiredCount, ts.Scale),
-		RunningCount:         c.Running, PendingCount: c.Pending,
-		CreatedAt: wire.At(ts.CreatedAt), UpdatedAt: wire.At(ts.UpdatedAt),
-		LaunchType: ecsmodel.LaunchType(ts.LaunchType), CapacityProviderStrategy: ts.CapacityProviders,
-		PlatformVersion: ts.PlatformVersion, NetworkConfiguration: ts.NetworkConfiguration,
-		LoadBalancers: []ecsmodel.LoadBalancer{}, ServiceRegistries: []ecsmodel.ServiceRegistry{},
-		Scale:           &ecsmodel.Scale{Value: ts.Scale, Unit: ecsmodel.ScaleUnitPERCENT},
-		StabilityStatus: ecsmodel.StabilityStatus(ts.Stability), StabilityStatusAt: wire.At(ts.StabilityAt),
-	}
-	if withTags {
-		w.Tags = tagsOrEmpty(ts.Tags)
-	}
-	return w
+	return tasksets.Wire(cp.acct, s.Cluster, s.Name, ts, s.DesiredCount, cp.taskSetCounts(s, ts.ID), withTags)
 }
 
 // externalWire fills in what a service with the EXTERNAL deployment
