@@ -142,3 +142,31 @@ func TestMatchAtMilliseconds(t *testing.T) {
 		t.Fatal("a deployment matched createdAt after or before its own createdAt")
 	}
 }
+
+func TestWire(t *testing.T) {
+	a := ecs.Account{ID: "123456789012", Region: "us-east-1"}
+	h := History{}.Start(Deployment{ID: "d", Target: "r2", Requested: 2, Sources: []Source{{Revision: "r1"}},
+		Config: Config{MaxPercent: 200, MinHealthyPercent: 100, CircuitBreaker: true, Threshold: 3}}, at(0))
+	live := map[string]Counts{"r2": {Running: 1, Pending: 1}, "r1": {Running: 2}}
+	w := Wire(a, "c", "s", h.Find("d"), live)
+	if w.Status != "IN_PROGRESS" || w.TargetServiceRevision.RunningTaskCount != 1 || w.TargetServiceRevision.PendingTaskCount != 1 ||
+		w.SourceServiceRevisions[0].RunningTaskCount != 2 || w.FinishedAt != nil || w.DeploymentCircuitBreaker.Status != Monitoring ||
+		w.Alarms.Status != Disabled || *w.DeploymentConfiguration.MaximumPercent != 200 ||
+		w.TargetServiceRevision.Arn != "arn:aws:ecs:us-east-1:123456789012:service-revision/c/s/r2" {
+		t.Fatalf("ongoing = %+v", w)
+	}
+	h = h.Finish("d", 2, at(5))
+	w = Wire(a, "c", "s", h.Find("d"), live)
+	if w.Status != "SUCCESSFUL" || w.TargetServiceRevision.RunningTaskCount != 2 || w.SourceServiceRevisions[0].RunningTaskCount != 0 ||
+		w.FinishedAt == nil || w.DeploymentCircuitBreaker.Status != MonitoringComplete {
+		t.Fatalf("finished = %+v", w)
+	}
+	b := Brief(a, "c", "s", h.Find("d"))
+	if b.ServiceDeploymentArn != w.ServiceDeploymentArn || b.TargetServiceRevisionArn != w.TargetServiceRevision.Arn || b.FinishedAt == nil {
+		t.Fatalf("Brief = %+v", b)
+	}
+	r := RevisionWire(a, "c", "s", &Revision{ID: "r2", TaskDefinition: "td", CreatedAt: at(0)})
+	if r.ServiceRevisionArn != w.TargetServiceRevision.Arn || r.TaskDefinition != "td" || r.LoadBalancers == nil {
+		t.Fatalf("RevisionWire = %+v", r)
+	}
+}
