@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/taskmeta"
 )
 
 // Task sets, service deployments and revisions, and task protection,
@@ -508,4 +514,81 @@ func TestDeployments_SurviveRestart(t *testing.T) {
 	if len(after) != 1 || aws.ToString(after[0].ServiceDeploymentArn) != aws.ToString(before[0].ServiceDeploymentArn) {
 		t.Errorf("service deployments after the restart = %+v; want %+v", after, before)
 	}
+}
+
+// TestTaskProtection_AgentEndpoint: a container sets and reads its task's
+// protection at ${ECS_AGENT_URI}/task-protection/v1/state, and the API
+// sees what it set.
+func TestTaskProtection_AgentEndpoint(t *testing.T) {
+	rt := fake.New()
+	eng, err := Open(context.Background(), Options{StateDir: stateDir(t), Runtime: rt, TaskEndpoint: taskmeta.ModeLoopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	h := &harness{t: t, rt: rt}
+	h.connect(eng)
+	e, c := h.ecs, ctx(t)
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("hostweb"), NetworkMode: types.NetworkModeHost,
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(16)}}}))
+	ok[*awsecs.CreateServiceOutput](t, "CreateService")(e.CreateService(c, &awsecs.CreateServiceInput{
+		ServiceName: aws.String("web"), TaskDefinition: aws.String("hostweb"), DesiredCount: aws.Int32(1)}))
+	var task types.Task
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		lt := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{ServiceName: aws.String("web")}))
+		if len(lt.TaskArns) == 1 {
+			dt := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Tasks: lt.TaskArns}))
+			if task = dt.Tasks[0]; aws.ToString(task.LastStatus) == "RUNNING" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the service's task")
+		}
+	}
+	spec, err := rt.Spec(aws.ToString(task.Containers[0].RuntimeId))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := ""
+	for _, kv := range spec.Env {
+		if k, v, _ := strings.Cut(kv, "="); k == taskmeta.EnvAgentURI {
+			uri = v
+		}
+	}
+	if !strings.HasPrefix(uri, "http://127.0.0.1:") || !strings.Contains(uri, "/api/") {
+		t.Fatalf("ECS_AGENT_URI = %q; want the task endpoints' /api/<id>", uri)
+	}
+	call := func(method, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(c, method, uri+"/task-protection/v1/state", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	arn := aws.ToString(task.TaskArn)
+	if code, body := call(http.MethodPut, `{"ProtectionEnabled":true,"ExpiresInMinutes":5}`); code != http.StatusOK ||
+		!strings.Contains(body, `"ProtectionEnabled":true,"TaskArn":"`+arn+`"`) {
+		t.Fatalf("PUT = %d %s", code, body)
+	}
+	gp := ok[*awsecs.GetTaskProtectionOutput](t, "GetTaskProtection")(e.GetTaskProtection(c, &awsecs.GetTaskProtectionInput{Cluster: aws.String("default"), Tasks: []string{arn}}))
+	if len(gp.ProtectedTasks) != 1 || !gp.ProtectedTasks[0].ProtectionEnabled ||
+		gp.ProtectedTasks[0].ExpirationDate.After(time.Now().Add(5*time.Minute)) {
+		t.Errorf("GetTaskProtection after the container's PUT = %+v", gp.ProtectedTasks)
+	}
+	if code, body := call(http.MethodGet, ""); code != http.StatusOK || !strings.Contains(body, `"ProtectionEnabled":true`) {
+		t.Errorf("GET = %d %s", code, body)
+	}
+	if code, body := call(http.MethodPut, `{"ExpiresInMinutes":5}`); code != http.StatusBadRequest || !strings.Contains(body, "ProtectionEnabled") {
+		t.Errorf("PUT without ProtectionEnabled = %d %s", code, body)
+	}
+	ok[*awsecs.DeleteServiceOutput](t, "DeleteService")(e.DeleteService(c, &awsecs.DeleteServiceInput{Service: aws.String("web"), Force: aws.Bool(true)}))
 }
