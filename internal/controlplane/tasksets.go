@@ -382,73 +382,35 @@ type taskSetJob struct {
 // sets whose tasks have stopped leave, and a DRAINING service goes
 // INACTIVE once every task is winding down. Callers hold cp.mu.
 func (cp *ControlPlane) taskSetPass(ctx context.Context, key string, s *serviceRecord, tasks []*taskRecord, now time.Time) (taskSetJob, bool) {
-	job := taskSetJob{key: key, name: s.Name, starts: map[string]int{}}
-	changed := false
-	draining := s.Status == serviceDraining
-	if draining {
-		left := 0
-		for _, t := range tasks {
-			if t.State.Status.Terminal() || t.State.Status >= taskstate.Stopping {
-				continue
-			}
-			left++
-			if t.State.Desired != taskstate.Stopped && !cp.stopOrdered[t.ID] {
-				job.stops = append(job.stops, stopOrder{ID: t.ID, Deployment: t.StartedBy})
-			}
+	view := make([]tasksets.ServiceTask, 0, len(tasks))
+	for _, t := range tasks {
+		v := tasksets.ServiceTask{Task: tasksets.Task{ID: t.ID, Seq: t.Seq, Protected: protection.Active(t.Protection, now)},
+			TaskSet: t.StartedBy, WindingDown: t.State.Status >= taskstate.Stopping}
+		switch {
+		case t.State.Status.Terminal():
+			v.Phase = tasksets.Stopped
+		case t.State.Desired == taskstate.Stopped || cp.stopOrdered[t.ID]:
+			v.Phase = tasksets.Stopping
+		case t.State.Status == taskstate.Running:
+			v.Phase = tasksets.Running
+		default:
+			v.Phase = tasksets.Pending
 		}
-		if left == 0 {
-			s.Status, s.InactiveAt = serviceInactive, now
-			changed = true
-		}
+		view = append(view, v)
 	}
-	kept := s.TaskSets[:0:0]
-	for i := range s.TaskSets {
-		ts := s.TaskSets[i]
-		if draining && ts.Status != tasksets.Draining {
-			ts.Status, ts.UpdatedAt, changed = tasksets.Draining, now, true
-		}
-		var mine []tasksets.Task
-		for _, t := range tasks {
-			if t.StartedBy != ts.ID {
-				continue
-			}
-			v := tasksets.Task{ID: t.ID, Seq: t.Seq, Protected: protection.Active(t.Protection, now)}
-			switch {
-			case t.State.Status.Terminal():
-				v.Phase = tasksets.Stopped
-			case t.State.Desired == taskstate.Stopped || cp.stopOrdered[t.ID]:
-				v.Phase = tasksets.Stopping
-			case t.State.Status == taskstate.Running:
-				v.Phase = tasksets.Running
-			default:
-				v.Phase = tasksets.Pending
-			}
-			mine = append(mine, v)
-		}
-		if tasksets.Gone(&ts, mine) {
-			changed = true
-			continue
-		}
-		computed := tasksets.ComputedDesired(ts.Status, s.DesiredCount, ts.Scale)
-		if !draining {
-			start, stop := tasksets.Plan(computed, mine)
-			if start > 0 && !now.Before(s.placeRetryAt) {
-				job.starts[ts.ID] = start
-			}
-			for _, id := range stop {
-				job.stops = append(job.stops, stopOrder{ID: id, Deployment: ts.ID})
-			}
-		}
-		if st := tasksets.Stability(computed, tasksets.Count(mine)); st != ts.Stability {
-			ts.Stability, ts.StabilityAt, changed = st, now, true
-		}
-		kept = append(kept, ts)
+	o := tasksets.Pass(s.DesiredCount, s.Status == serviceDraining, now.Before(s.placeRetryAt), s.TaskSets, view, now)
+	s.TaskSets = o.TaskSets
+	if o.Inactive {
+		s.Status, s.InactiveAt = serviceInactive, now
 	}
-	s.TaskSets = kept
-	if changed {
+	if o.Changed {
 		if err := cp.saveService(ctx, s); err != nil {
 			cp.log.Error("cannot store a service", "service", s.Name, "err", err)
 		}
+	}
+	job := taskSetJob{key: key, name: s.Name, starts: o.Starts}
+	for _, st := range o.Stops {
+		job.stops = append(job.stops, stopOrder{ID: st.ID, Deployment: st.TaskSet})
 	}
 	return job, len(job.stops) > 0 || len(job.starts) > 0
 }
