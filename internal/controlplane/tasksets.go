@@ -277,7 +277,11 @@ func (cp *ControlPlane) DeleteTaskSet(ctx context.Context, in *ecsmodel.DeleteTa
 		return nil, err
 	}
 	ts := s.TaskSets[i]
-	if ts.Status != tasksets.Draining && ts.Scale > 0 && (in.Force == nil || !*in.Force) {
+	force := in.Force != nil && *in.Force
+	if ts.Status == tasksets.Primary && !force {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Cannot delete task set %s: it is the service's PRIMARY task set. Make another task set primary (UpdateServicePrimaryTaskSet), or delete it with force.", ts.ID)
+	}
+	if ts.Status != tasksets.Draining && ts.Scale > 0 && !force {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Cannot delete task set %s: it has not been scaled down to zero (scale %v%%). Scale it to 0 with UpdateTaskSet, or delete it with force.", ts.ID, ts.Scale)
 	}
 	upd := *s

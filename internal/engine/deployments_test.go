@@ -128,6 +128,10 @@ func TestTaskSets_ExternalBlueGreen(t *testing.T) {
 	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("bg"), TaskDefinition: aws.String("web:2")})
 	apiErr(t, "UpdateService task definition of an EXTERNAL service", err, "InvalidParameterException", "Unable to update task definition on services with a EXTERNAL deployment controller")
 
+	// The primary cannot go without force.
+	_, err = e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: env.cluster, Service: aws.String("bg"), TaskSet: aws.String(greenID)})
+	apiErr(t, "DeleteTaskSet of the primary", err, "InvalidParameterException", "PRIMARY task set")
+
 	// Blue goes: not while scaled above zero (without force).
 	_, err = e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: env.cluster, Service: aws.String("bg"), TaskSet: aws.String(blueID)})
 	apiErr(t, "DeleteTaskSet scaled above 0", err, "InvalidParameterException", "not been scaled down to zero")
@@ -444,7 +448,7 @@ func everyDeployOperation(t *testing.T, h *harness) {
 	_, err = e.GetTaskProtection(c, &awsecs.GetTaskProtectionInput{Cluster: cl})
 	apiErr(t, "GetTaskProtection of no task", err, "InvalidParameterException", "Tasks cannot be empty")
 	_, err = e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskSet: ts.Id})
-	apiErr(t, "DeleteTaskSet without force", err, "InvalidParameterException", "scaled down to zero")
+	apiErr(t, "DeleteTaskSet of the primary without force", err, "InvalidParameterException", "PRIMARY task set")
 	ok[*awsecs.DeleteTaskSetOutput](t, "DeleteTaskSet")(e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: cl, Service: aws.String("ext"), TaskSet: ts.Id, Force: aws.Bool(true)}))
 
 	// Service deployments and revisions.
