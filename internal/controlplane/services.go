@@ -666,6 +666,11 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 			cp.beginDeployment(&upd, cp.now())
 		}
 	}
+	if check && s.external() {
+		if err := checkServicePlacement(&ecsmodel.TaskDefinition{}, upd.PlacementConstraints, upd.PlacementStrategy); err != nil {
+			return nil, err
+		}
+	}
 	if upd.DesiredCount != s.DesiredCount {
 		upd.Steady = false
 	}

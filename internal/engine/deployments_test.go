@@ -127,6 +127,9 @@ func TestTaskSets_ExternalBlueGreen(t *testing.T) {
 	env.waitService("bg", "3 and 3", func(s types.Service) bool { return runs(s, blueID, 3) && runs(s, greenID, 3) })
 	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("bg"), TaskDefinition: aws.String("web:2")})
 	apiErr(t, "UpdateService task definition of an EXTERNAL service", err, "InvalidParameterException", "Unable to update task definition on services with a EXTERNAL deployment controller")
+	_, err = e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("bg"),
+		PlacementStrategy: []types.PlacementStrategy{{Type: "sideways"}}})
+	apiErr(t, "UpdateService of an EXTERNAL service with a bad placement strategy", err, "InvalidParameterException", "sideways")
 
 	// The primary cannot go without force.
 	_, err = e.DeleteTaskSet(c, &awsecs.DeleteTaskSetInput{Cluster: env.cluster, Service: aws.String("bg"), TaskSet: aws.String(greenID)})
