@@ -110,6 +110,14 @@ func appendTask(b []byte, t *taskRecord) ([]byte, bool) {
 	if t.WaitPlacement != nil {
 		b = appendMarshalled(append(b, `,"waitPlacement":`...), t.WaitPlacement)
 	}
+	if p := t.Protection; p != nil {
+		b = append(b, `,"protection":{"enabled":`...)
+		b = strconv.AppendBool(b, p.Enabled)
+		if b, ok = appendTime(append(b, `,"expiresAt":`...), p.ExpiresAt); !ok {
+			return b, false
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}'), true
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/protection"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -56,6 +57,8 @@ type taskRecord struct {
 	CapacityProvider string         `json:"capacityProvider,omitempty"`
 	AwaitingCapacity bool           `json:"awaitingCapacity,omitempty"`
 	WaitPlacement    *waitPlacement `json:"waitPlacement,omitempty"`
+	// Protection is the task's scale-in protection (UpdateTaskProtection).
+	Protection *protection.State `json:"protection,omitempty"`
 }
 
 // saveTasks commits tasks, in one transaction, shared with other callers'

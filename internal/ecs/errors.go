@@ -40,6 +40,11 @@ const (
 	// ErrClusterContainsServices: a cluster with ACTIVE or DRAINING
 	// services cannot be deleted.
 	ErrClusterContainsServices Kind = "ClusterContainsServicesException"
+	// ErrTaskSetNotFound: the named task set does not exist in the service.
+	ErrTaskSetNotFound Kind = "TaskSetNotFoundException"
+	// ErrServiceDeploymentNotFound: the named service deployment does not
+	// exist.
+	ErrServiceDeploymentNotFound Kind = "ServiceDeploymentNotFoundException"
 	// ErrServer: ecsrun failed internally.
 	ErrServer Kind = "ServerException"
 	// ErrResourceInUse: the resource is in use (a capacity provider a

@@ -44,6 +44,18 @@ type ControlPlane interface {
 	DescribeServices(context.Context, *ecsmodel.DescribeServicesRequest) (*ecsmodel.DescribeServicesResponse, error)
 	ListServices(context.Context, *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error)
 	PutClusterCapacityProviders(context.Context, *ecsmodel.PutClusterCapacityProvidersRequest) (*ecsmodel.PutClusterCapacityProvidersResponse, error)
+	CreateTaskSet(context.Context, *ecsmodel.CreateTaskSetRequest) (*ecsmodel.CreateTaskSetResponse, error)
+	UpdateTaskSet(context.Context, *ecsmodel.UpdateTaskSetRequest) (*ecsmodel.UpdateTaskSetResponse, error)
+	DeleteTaskSet(context.Context, *ecsmodel.DeleteTaskSetRequest) (*ecsmodel.DeleteTaskSetResponse, error)
+	DescribeTaskSets(context.Context, *ecsmodel.DescribeTaskSetsRequest) (*ecsmodel.DescribeTaskSetsResponse, error)
+	UpdateServicePrimaryTaskSet(context.Context, *ecsmodel.UpdateServicePrimaryTaskSetRequest) (*ecsmodel.UpdateServicePrimaryTaskSetResponse, error)
+	GetTaskProtection(context.Context, *ecsmodel.GetTaskProtectionRequest) (*ecsmodel.GetTaskProtectionResponse, error)
+	UpdateTaskProtection(context.Context, *ecsmodel.UpdateTaskProtectionRequest) (*ecsmodel.UpdateTaskProtectionResponse, error)
+	ListServiceDeployments(context.Context, *ecsmodel.ListServiceDeploymentsRequest) (*ecsmodel.ListServiceDeploymentsResponse, error)
+	DescribeServiceDeployments(context.Context, *ecsmodel.DescribeServiceDeploymentsRequest) (*ecsmodel.DescribeServiceDeploymentsResponse, error)
+	DescribeServiceRevisions(context.Context, *ecsmodel.DescribeServiceRevisionsRequest) (*ecsmodel.DescribeServiceRevisionsResponse, error)
+	StopServiceDeployment(context.Context, *ecsmodel.StopServiceDeploymentRequest) (*ecsmodel.StopServiceDeploymentResponse, error)
+	ContinueServiceDeployment(context.Context, *ecsmodel.ContinueServiceDeploymentRequest) (*ecsmodel.ContinueServiceDeploymentResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -100,6 +112,18 @@ func New(cp ControlPlane) *awsjson.Service {
 			"ListServices":     op(cp.ListServices),
 
 			"PutClusterCapacityProviders": op(cp.PutClusterCapacityProviders),
+			"CreateTaskSet":               op(cp.CreateTaskSet),
+			"UpdateTaskSet":               op(cp.UpdateTaskSet),
+			"DeleteTaskSet":               op(cp.DeleteTaskSet),
+			"DescribeTaskSets":            op(cp.DescribeTaskSets),
+			"UpdateServicePrimaryTaskSet": op(cp.UpdateServicePrimaryTaskSet),
+			"GetTaskProtection":           op(cp.GetTaskProtection),
+			"UpdateTaskProtection":        op(cp.UpdateTaskProtection),
+			"ListServiceDeployments":      op(cp.ListServiceDeployments),
+			"DescribeServiceDeployments":  op(cp.DescribeServiceDeployments),
+			"DescribeServiceRevisions":    op(cp.DescribeServiceRevisions),
+			"StopServiceDeployment":       op(cp.StopServiceDeployment),
+			"ContinueServiceDeployment":   op(cp.ContinueServiceDeployment),
 		},
 	}
 }

@@ -486,6 +486,8 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	_, err = e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("api-cp")})
 	apiErr(t, "DeleteCapacityProvider twice", err, "InvalidParameterException", "does not exist")
 
+	everyDeployOperation(t, h)
+
 	// Walk the ECS and Logs operation tables: every implemented operation
 	// answered both ways, and the checker saw (and checked) each answer. The
 	// Step Functions operations have their own tests (internal/sfnapi).
@@ -500,6 +502,9 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 		}
 		for op := range svc.Handlers {
 			n := seen[svc.TargetPrefix+"."+op]
+			if n.OK == 0 && n.Errors > 0 && neverSucceeds[op] != "" {
+				continue
+			}
 			if n.OK == 0 || n.Errors == 0 {
 				t.Errorf("%s.%s answered %d times with success and %d with an error; want both paths tested", svc.TargetPrefix, op, n.OK, n.Errors)
 			}
