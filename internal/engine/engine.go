@@ -25,6 +25,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
 	"github.com/ecsrun/ecsrun/internal/efs"
 	"github.com/ecsrun/ecsrun/internal/executions"
+	"github.com/ecsrun/ecsrun/internal/logquery"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -97,6 +98,7 @@ type Engine struct {
 	cp      *controlplane.ControlPlane
 	agent   *agent.Agent
 	logs    *logs.Store
+	logq    *logquery.Service
 	flows   *executions.Manager
 	handler *awsjson.Server
 	// The task metadata and credentials endpoints.
@@ -149,6 +151,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if e.logs, err = e.openLogs(ctx); err != nil {
 		return fail(err)
 	}
+	if e.logq, err = logquery.Open(ctx, e.db, e.logs, logquery.Options{Account: opts.Account.ID, Now: opts.Now}); err != nil {
+		return fail(err)
+	}
 	cpOpts := controlplane.Options{
 		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
 		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
@@ -197,7 +202,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs), sfn)
+	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.NewWithQueries(e.logs, e.logq), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -317,6 +322,9 @@ func (e *Engine) Close() error {
 		e.cp.Close() // the agent's last reports are committed before the database closes
 	}
 	var err error
+	if e.logq != nil {
+		err = errors.Join(err, e.logq.Close())
+	}
 	if e.logs != nil {
 		err = errors.Join(err, e.logs.Close())
 	}

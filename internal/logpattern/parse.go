@@ -57,7 +57,13 @@ type Pattern struct {
 	names map[string]bool
 
 	selectors []string // JSON selectors in pattern order, for Extract
+	regexes   int
 }
+
+// UsesRegex reports whether the pattern holds a %regular expression%
+// (CloudWatch Logs limits how many metric and subscription filters of a
+// log group may).
+func (p *Pattern) UsesRegex() bool { return p.kind == Regex || p.regexes > 0 }
 
 // slot is one field of a space-delimited pattern.
 type slot struct {
@@ -345,6 +351,7 @@ func (p *Pattern) parseJSON(s string) error {
 	}
 	sc := &scanner{s: s[1 : len(s)-1]}
 	e, err := p.orExpr(sc, p.jsonCond)
+	p.regexes = sc.regexes
 	if err != nil {
 		return err
 	}
@@ -565,6 +572,7 @@ func (p *Pattern) parseDelimited(s string) error {
 			return sc.errf("fields are separated by ','")
 		}
 	}
+	p.regexes = sc.regexes
 	for _, c := range p.conds {
 		for _, f := range fieldsOf(c) {
 			if !p.names[f] {

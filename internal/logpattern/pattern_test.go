@@ -193,3 +193,15 @@ func TestMatchAll(t *testing.T) {
 		}
 	}
 }
+
+func TestUsesRegex(t *testing.T) {
+	for p, want := range map[string]bool{"%a%": true, "{ $.a = %x% }": true, "[a = %x%, b]": true, "a": false, "{ $.a = 1 }": false, "[a, b]": false} {
+		q, err := Parse(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.UsesRegex() != want {
+			t.Errorf("Parse(%q).UsesRegex() = %v; want %v", p, !want, want)
+		}
+	}
+}

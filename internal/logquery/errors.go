@@ -1,0 +1,38 @@
+package logquery
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds; test them with errors.Is.
+var (
+	// ErrInvalid: a parameter is wrong.
+	ErrInvalid = errors.New("invalid parameter")
+	// ErrNotFound: the log group, metric filter, query or query
+	// definition does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrLimit: a quota would be exceeded.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrMalformedQuery: the query string does not compile; the *Error
+	// carries the location.
+	ErrMalformedQuery = errors.New("malformed query")
+)
+
+// Error is a caller's mistake: Kind is an error kind, Msg the message the
+// service gives. For ErrMalformedQuery, Start and End are the offending
+// characters of the query.
+type Error struct {
+	Kind       error
+	Msg        string
+	Start, End int
+}
+
+func (e *Error) Error() string { return "logquery: " + e.Msg }
+
+// Unwrap returns the kind.
+func (e *Error) Unwrap() error { return e.Kind }
+
+func errf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
