@@ -314,4 +314,3 @@ func decodeToken(tok string) (string, string, bool) {
 	a, c, ok := strings.Cut(string(b), "\x00")
 	return a, c, ok
 }
-
