@@ -271,7 +271,7 @@ func (r *Run) Result() Result {
 						}
 						continue
 					}
-					cmp, _ := compare(a, b)
+					cmp := naturalCompare(a, b)
 					if cmp == 0 {
 						continue
 					}
@@ -619,4 +619,79 @@ func sortValue(k sortKey, rec *record) Value {
 		return v
 	}
 	return eval(k.expr, rec)
+}
+
+// naturalCompare orders values as Logs Insights' sort does: every value
+// that is not a number before every number, numbers by value, and other
+// values chunk by chunk, runs of digits by length then value and the rest
+// by Unicode order.
+func naturalCompare(a, b Value) int {
+	fa, na := sortNumber(a)
+	fb, nb := sortNumber(b)
+	switch {
+	case na && nb:
+		switch {
+		case fa < fb:
+			return -1
+		case fa > fb:
+			return 1
+		}
+		return strings.Compare(text(a), text(b)) // 01 before 1
+	case na:
+		return 1
+	case nb:
+		return -1
+	}
+	x, y := text(a), text(b)
+	for x != "" && y != "" {
+		cx, restX := chunk(x)
+		cy, restY := chunk(y)
+		dx, dy := isDigit(cx[0]), isDigit(cy[0])
+		switch {
+		case dx && dy:
+			tx, ty := strings.TrimLeft(cx, "0"), strings.TrimLeft(cy, "0")
+			if len(tx) != len(ty) {
+				if len(tx) < len(ty) {
+					return -1
+				}
+				return 1
+			}
+			if c := strings.Compare(tx, ty); c != 0 {
+				return c
+			}
+		default:
+			if c := strings.Compare(cx, cy); c != 0 {
+				return c
+			}
+		}
+		x, y = restX, restY
+	}
+	return strings.Compare(x, y)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// chunk splits off the leading run of digits or of non-digits.
+func chunk(s string) (string, string) {
+	d := isDigit(s[0])
+	i := 1
+	for i < len(s) && isDigit(s[i]) == d {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+// sortNumber reports whether v is a number value (only digits, with sign
+// and decimal point) and its value.
+func sortNumber(v Value) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case Time:
+		return float64(x), true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil && strings.Trim(x, "+-.0123456789") == ""
+	}
+	return 0, false
 }

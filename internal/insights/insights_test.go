@@ -3,6 +3,7 @@ package insights
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,19 @@ func TestFieldNames(t *testing.T) {
 	}
 	if len(DiscoverFields("not json")) != 0 {
 		t.Fatal("plain text has no discovered fields")
+	}
+}
+
+func TestNaturalSort(t *testing.T) {
+	// AWS's example of an ascending sort.
+	in := []Value{"1", "a12345hfh", "A9876fghj", "@_", "2345_", "111A", "5A", "0#", "*%04", "!:", "01", "2", "3", "0"}
+	want := []string{"!:", "*%04", "0#", "5A", "111A", "2345_", "@_", "A9876fghj", "a12345hfh", "0", "01", "1", "2", "3"}
+	sort.SliceStable(in, func(i, j int) bool { return naturalCompare(in[i], in[j]) < 0 })
+	var got []string
+	for _, v := range in {
+		got = append(got, text(v))
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("sorted = %q\nwant %q", got, want)
 	}
 }
