@@ -31,6 +31,9 @@ func (s *Store) ScanEvents(ctx context.Context, q ScanQuery, fn func(ScannedEven
 	if err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	ids := make([]int64, len(q.Groups))
 	for i, g := range q.Groups {
 		if ids[i], err = s.groupID(ctx, s.db, g); err != nil {
