@@ -49,6 +49,12 @@ var migrations = []string{
 		parameters    TEXT    NOT NULL,
 		last_modified INTEGER NOT NULL
 	);`,
+	`CREATE TABLE logquery_index_policies (
+		group_name    TEXT    NOT NULL PRIMARY KEY,
+		group_created INTEGER NOT NULL,
+		document      TEXT    NOT NULL,
+		last_update   INTEGER NOT NULL
+	);`,
 }
 
 // Options configure a Service.

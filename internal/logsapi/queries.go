@@ -22,7 +22,7 @@ const (
 // NewWithQueries returns the CloudWatch Logs service over st with the
 // operations of q: metric filters, Logs Insights queries and query
 // definitions. The model's operations that only AWS can serve (Live Tail,
-// scheduled queries, anomaly detection, field indexes, data source
+// scheduled queries, anomaly detection, data source
 // fields) are refused with the reason and the local alternative.
 func NewWithQueries(st *logs.Store, q *logquery.Service) *awsjson.Service {
 	svc := New(st)
@@ -41,6 +41,10 @@ func NewWithQueries(st *logs.Store, q *logquery.Service) *awsjson.Service {
 		"DescribeQueryDefinitions": a.describeQueryDefinitions,
 		"DeleteQueryDefinition":    a.deleteQueryDefinition,
 		"GetLogGroupFields":        a.getLogGroupFields,
+		"PutIndexPolicy":           a.putIndexPolicy,
+		"DescribeIndexPolicies":    a.describeIndexPolicies,
+		"DeleteIndexPolicy":        a.deleteIndexPolicy,
+		"DescribeFieldIndexes":     a.describeFieldIndexes,
 	} {
 		svc.Handlers[op] = h
 	}
@@ -92,8 +96,6 @@ const (
 		"run the query on your own schedule with StartQuery and GetQueryResults (both work against ecsrun)."
 	whyAnomaly = "log anomaly detection runs AWS's machine-learning models over a log group's patterns, which exist only in AWS; " +
 		"search for known patterns locally with metric filters (TestMetricFilter) or Logs Insights queries (StartQuery)."
-	whyIndex = "field indexes only make AWS skip events in large log groups and change no result; ecsrun's Logs Insights queries scan every event " +
-		"of the time range, so use StartQuery without an index."
 	whyLogFields = "data sources (dataSourceName, dataSourceType) are AWS-vended log types processed by AWS pipelines, which do not exist locally; " +
 		"list a log group's discovered fields with GetLogGroupFields."
 )
@@ -113,10 +115,6 @@ var queryRefusals = map[string]string{
 	"ListLogAnomalyDetectors":  whyAnomaly,
 	"ListAnomalies":            whyAnomaly,
 	"UpdateAnomaly":            whyAnomaly,
-	"DescribeFieldIndexes":     whyIndex,
-	"PutIndexPolicy":           whyIndex,
-	"DescribeIndexPolicies":    whyIndex,
-	"DeleteIndexPolicy":        whyIndex,
 	"GetLogFields":             whyLogFields,
 }
 
@@ -478,6 +476,97 @@ func (a *queryAPI) getLogGroupFields(ctx context.Context, in wire.Input) (any, e
 	}{make([]logGroupField, len(fs))}
 	for i, f := range fs {
 		out.LogGroupFields[i] = logGroupField{f.Name, f.Percent}
+	}
+	return out, nil
+}
+
+type indexPolicy struct {
+	LogGroupIdentifier string `json:"logGroupIdentifier"`
+	LastUpdateTime     int64  `json:"lastUpdateTime"`
+	PolicyDocument     string `json:"policyDocument"`
+	Source             string `json:"source"`
+}
+
+func (a *queryAPI) toIndexPolicy(p logquery.IndexPolicy) indexPolicy {
+	return indexPolicy{a.st.GroupARN(p.Group), p.LastUpdate, p.Document, "LOG_GROUP"}
+}
+
+func (a *queryAPI) putIndexPolicy(ctx context.Context, in wire.Input) (any, error) {
+	req := in.(*lm.PutIndexPolicyRequest)
+	group, err := groupName("", req.LogGroupIdentifier)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.q.PutIndexPolicy(ctx, group, req.PolicyDocument)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		IndexPolicy indexPolicy `json:"indexPolicy"`
+	}{a.toIndexPolicy(p)}, nil
+}
+
+func (a *queryAPI) describeIndexPolicies(ctx context.Context, in wire.Input) (any, error) {
+	req := in.(*lm.DescribeIndexPoliciesRequest)
+	out := struct {
+		IndexPolicies []indexPolicy `json:"indexPolicies"`
+	}{[]indexPolicy{}}
+	for _, id := range req.LogGroupIdentifiers {
+		group, err := groupName("", id)
+		if err != nil {
+			return nil, err
+		}
+		p, ok, err := a.q.IndexPolicyOf(ctx, group)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out.IndexPolicies = append(out.IndexPolicies, a.toIndexPolicy(p))
+		}
+	}
+	return out, nil
+}
+
+func (a *queryAPI) deleteIndexPolicy(ctx context.Context, in wire.Input) (any, error) {
+	req := in.(*lm.DeleteIndexPolicyRequest)
+	group, err := groupName("", req.LogGroupIdentifier)
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.q.DeleteIndexPolicy(ctx, group)
+}
+
+type fieldIndex struct {
+	LogGroupIdentifier string `json:"logGroupIdentifier"`
+	FieldIndexName     string `json:"fieldIndexName"`
+	LastScanTime       int64  `json:"lastScanTime"`
+	FirstEventTime     int64  `json:"firstEventTime"`
+	LastEventTime      int64  `json:"lastEventTime"`
+	Type               string `json:"type"`
+	IndexCategory      string `json:"indexCategory"`
+}
+
+func (a *queryAPI) describeFieldIndexes(ctx context.Context, in wire.Input) (any, error) {
+	req := in.(*lm.DescribeFieldIndexesRequest)
+	cats := make([]string, len(req.IndexCategories))
+	for i, c := range req.IndexCategories {
+		cats[i] = string(c)
+	}
+	out := struct {
+		FieldIndexes []fieldIndex `json:"fieldIndexes"`
+	}{[]fieldIndex{}}
+	for _, id := range req.LogGroupIdentifiers {
+		group, err := groupName("", id)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := a.q.FieldIndexes(ctx, group, cats)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			out.FieldIndexes = append(out.FieldIndexes, fieldIndex{a.st.GroupARN(f.Group), f.Name, f.LastScanTime, f.FirstEventTime, f.LastEventTime, f.Type, f.Category})
+		}
 	}
 	return out, nil
 }

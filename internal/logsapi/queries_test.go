@@ -515,12 +515,57 @@ func TestQueryRefusals(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" || !strings.Contains(ae.ErrorMessage(), "CreateScheduledQuery") || !strings.Contains(ae.ErrorMessage(), "StartQuery") {
 		t.Fatalf("CreateScheduledQuery = %v", err)
 	}
-	_, err = e.c.PutIndexPolicy(ctx, &cwl.PutIndexPolicyInput{LogGroupIdentifier: aws.String("/g"), PolicyDocument: aws.String(`{"Fields":["a"]}`)})
-	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" || !strings.Contains(ae.ErrorMessage(), "field indexes") {
-		t.Fatalf("PutIndexPolicy = %v", err)
-	}
 	_, err = e.c.ListLogAnomalyDetectors(ctx, &cwl.ListLogAnomalyDetectorsInput{})
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" {
 		t.Fatalf("ListLogAnomalyDetectors = %v", err)
+	}
+}
+
+func TestIndexPolicies(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	e, closeEnv := newQueryEnv(t, dir)
+	g := "/idx"
+	e.group(t, g, "s")
+	base := now()
+	e.putAt(t, g, "s", base, `{"requestId":"r1","status":200}`, `plain text`, `{"requestId":"r2","api":"Get"}`)
+	doc := `{"Fields":["requestId"],"FieldsV2":{"api":{"type":"FACET"},"absent":{"type":"FIELD_INDEX"}}}`
+	put, err := e.c.PutIndexPolicy(ctx, &cwl.PutIndexPolicyInput{LogGroupIdentifier: &g, PolicyDocument: &doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := put.IndexPolicy; aws.ToString(p.LogGroupIdentifier) != "arn:aws:logs:us-east-1:123456789012:log-group:/idx" || aws.ToString(p.PolicyDocument) != doc || p.Source != types.IndexSourceLogGroup {
+		t.Fatalf("indexPolicy = %+v", p)
+	}
+	for _, bad := range []string{`{}`, `{"Fields":["a"],"FieldsV2":{"a":{"type":"FACET"}}}`, `{"FieldsV2":{"a":{"type":"NOPE"}}}`, `{"Other":1}`, `not json`} {
+		_, err := e.c.PutIndexPolicy(ctx, &cwl.PutIndexPolicyInput{LogGroupIdentifier: &g, PolicyDocument: aws.String(bad)})
+		wantAPIError(t, err, "InvalidParameterException", "")
+	}
+	_, err = e.c.PutIndexPolicy(ctx, &cwl.PutIndexPolicyInput{LogGroupIdentifier: aws.String("/missing"), PolicyDocument: &doc})
+	wantAPIError(t, err, "ResourceNotFoundException", "The specified log group does not exist.")
+	closeEnv()
+	e, _ = newQueryEnv(t, dir)
+	d, err := e.c.DescribeIndexPolicies(ctx, &cwl.DescribeIndexPoliciesInput{LogGroupIdentifiers: []string{g}})
+	if err != nil || len(d.IndexPolicies) != 1 || aws.ToString(d.IndexPolicies[0].PolicyDocument) != doc || aws.ToInt64(d.IndexPolicies[0].LastUpdateTime) == 0 {
+		t.Fatalf("DescribeIndexPolicies after a restart = %+v, %v", d, err)
+	}
+	fi, err := e.c.DescribeFieldIndexes(ctx, &cwl.DescribeFieldIndexesInput{LogGroupIdentifiers: []string{g}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fi.FieldIndexes {
+		got = append(got, fmt.Sprintf("%s:%s:%s:%d-%d", aws.ToString(f.FieldIndexName), f.IndexCategory, f.Type, aws.ToInt64(f.FirstEventTime)-base, aws.ToInt64(f.LastEventTime)-base))
+	}
+	if want := []string{"@logStream:DEFAULT:FIELD_INDEX:0-2", "api:CUSTOM:FACET:2-2", "requestId:CUSTOM:FIELD_INDEX:0-2"}; !slices.Equal(got, want) {
+		t.Fatalf("DescribeFieldIndexes = %q; want %q", got, want)
+	}
+	if _, err := e.c.DeleteIndexPolicy(ctx, &cwl.DeleteIndexPolicyInput{LogGroupIdentifier: &g}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.DeleteIndexPolicy(ctx, &cwl.DeleteIndexPolicyInput{LogGroupIdentifier: &g})
+	wantAPIError(t, err, "ResourceNotFoundException", "")
+	if d, err := e.c.DescribeIndexPolicies(ctx, &cwl.DescribeIndexPoliciesInput{LogGroupIdentifiers: []string{g}}); err != nil || len(d.IndexPolicies) != 0 {
+		t.Fatalf("DescribeIndexPolicies after delete = %+v, %v", d, err)
 	}
 }
