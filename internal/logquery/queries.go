@@ -26,6 +26,9 @@ const (
 	StatusTimeout   = "Timeout"
 )
 
+// maxQueryTime bounds startTime and endTime (seconds): the year 9999.
+const maxQueryTime = 253402300799
+
 // LanguageCWLI is the Logs Insights query language, the one ecsrun runs.
 const LanguageCWLI = "CWLI"
 
@@ -74,8 +77,8 @@ func (s *Service) StartQuery(ctx context.Context, r QueryRequest) (string, error
 	if len(r.Groups) > MaxQueryGroups {
 		return "", errf(ErrInvalid, "A query reads at most %d log groups; %d were given.", MaxQueryGroups, len(r.Groups))
 	}
-	if r.StartTime < 0 || r.EndTime < r.StartTime {
-		return "", errf(ErrInvalid, "endTime (%d) must not be before startTime (%d); both are seconds since the epoch.", r.EndTime, r.StartTime)
+	if r.StartTime < 0 || r.EndTime < r.StartTime || r.EndTime > maxQueryTime {
+		return "", errf(ErrInvalid, "endTime (%d) must not be before startTime (%d), and neither after %d; both are seconds since the epoch.", r.EndTime, r.StartTime, maxQueryTime)
 	}
 	if r.Limit < 0 || r.Limit > insights.MaxLimit {
 		return "", errf(ErrInvalid, "Invalid limit %d: it must be from 1 to %d.", r.Limit, insights.MaxLimit)
