@@ -8,6 +8,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/iam v1.68.0
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.116.0
 	github.com/blues/jsonata-go v1.5.4
+	github.com/robfig/cron/v3 v3.0.1
 )
 
 require (

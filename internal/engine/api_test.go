@@ -507,6 +507,28 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	ok[*cwl.DeleteIndexPolicyOutput](t, "DeleteIndexPolicy")(l.DeleteIndexPolicy(c, &cwl.DeleteIndexPolicyInput{LogGroupIdentifier: g}))
 	_, err = l.DeleteIndexPolicy(c, &cwl.DeleteIndexPolicyInput{LogGroupIdentifier: g})
 	apiErr(t, "DeleteIndexPolicy twice", err, "ResourceNotFoundException", "no index policy")
+	sched := &cwl.CreateScheduledQueryInput{Name: aws.String("hourly"), QueryLanguage: cwltypes.QueryLanguageCwli, QueryString: aws.String("stats count(*)"),
+		LogGroupIdentifiers: []string{*g}, ScheduleExpression: aws.String("rate(1 hour)"), ExecutionRoleArn: aws.String("arn:aws:iam::000000000000:role/logs")}
+	ok[*cwl.CreateScheduledQueryOutput](t, "CreateScheduledQuery")(l.CreateScheduledQuery(c, sched))
+	_, err = l.CreateScheduledQuery(c, sched)
+	apiErr(t, "CreateScheduledQuery twice", err, "ConflictException", "already exists")
+	ok[*cwl.GetScheduledQueryOutput](t, "GetScheduledQuery")(l.GetScheduledQuery(c, &cwl.GetScheduledQueryInput{Identifier: aws.String("hourly")}))
+	_, err = l.GetScheduledQuery(c, &cwl.GetScheduledQueryInput{Identifier: aws.String("ghost")})
+	apiErr(t, "GetScheduledQuery of a missing query", err, "ResourceNotFoundException", "ghost")
+	ok[*cwl.UpdateScheduledQueryOutput](t, "UpdateScheduledQuery")(l.UpdateScheduledQuery(c, &cwl.UpdateScheduledQueryInput{Identifier: aws.String("hourly"), QueryLanguage: cwltypes.QueryLanguageCwli,
+		QueryString: aws.String("stats count(*) as n"), LogGroupIdentifiers: []string{*g}, ScheduleExpression: aws.String("cron(0 * * * ? *)"), ExecutionRoleArn: sched.ExecutionRoleArn}))
+	_, err = l.UpdateScheduledQuery(c, &cwl.UpdateScheduledQueryInput{Identifier: aws.String("hourly"), QueryLanguage: cwltypes.QueryLanguageCwli,
+		QueryString: aws.String("stats count(*)"), LogGroupIdentifiers: []string{*g}, ScheduleExpression: aws.String("sometimes"), ExecutionRoleArn: sched.ExecutionRoleArn})
+	apiErr(t, "UpdateScheduledQuery with a bad schedule", err, "ValidationException", "scheduleExpression")
+	ok[*cwl.ListScheduledQueriesOutput](t, "ListScheduledQueries")(l.ListScheduledQueries(c, &cwl.ListScheduledQueriesInput{}))
+	_, err = l.ListScheduledQueries(c, &cwl.ListScheduledQueriesInput{MaxResults: aws.Int32(5000)})
+	apiErr(t, "ListScheduledQueries of 5000", err, "InvalidParameterException", "maxResults")
+	ok[*cwl.GetScheduledQueryHistoryOutput](t, "GetScheduledQueryHistory")(l.GetScheduledQueryHistory(c, &cwl.GetScheduledQueryHistoryInput{Identifier: aws.String("hourly"), StartTime: aws.Int64(0), EndTime: aws.Int64(ts)}))
+	_, err = l.GetScheduledQueryHistory(c, &cwl.GetScheduledQueryHistoryInput{Identifier: aws.String("ghost"), StartTime: aws.Int64(0), EndTime: aws.Int64(ts)})
+	apiErr(t, "GetScheduledQueryHistory of a missing query", err, "ResourceNotFoundException", "ghost")
+	ok[*cwl.DeleteScheduledQueryOutput](t, "DeleteScheduledQuery")(l.DeleteScheduledQuery(c, &cwl.DeleteScheduledQueryInput{Identifier: aws.String("hourly")}))
+	_, err = l.DeleteScheduledQuery(c, &cwl.DeleteScheduledQueryInput{Identifier: aws.String("hourly")})
+	apiErr(t, "DeleteScheduledQuery twice", err, "ResourceNotFoundException", "hourly")
 	ok[*cwl.DeleteLogStreamOutput](t, "DeleteLogStream")(l.DeleteLogStream(c, &cwl.DeleteLogStreamInput{LogGroupName: g, LogStreamName: s}))
 	_, err = l.DeleteLogStream(c, &cwl.DeleteLogStreamInput{LogGroupName: g, LogStreamName: s})
 	apiErr(t, "DeleteLogStream twice", err, "ResourceNotFoundException", "log stream does not exist")

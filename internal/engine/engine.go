@@ -151,7 +151,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if e.logs, err = e.openLogs(ctx); err != nil {
 		return fail(err)
 	}
-	if e.logq, err = logquery.Open(ctx, e.db, e.logs, logquery.Options{Account: opts.Account.ID, Now: opts.Now}); err != nil {
+	if e.logq, err = logquery.Open(ctx, e.db, e.logs, logquery.Options{Account: opts.Account.ID, Region: opts.Account.Region, S3Dir: opts.S3Dir, Now: opts.Now}); err != nil {
 		return fail(err)
 	}
 	cpOpts := controlplane.Options{

@@ -2,7 +2,9 @@
 // store rather than writes it: metric filters (with the filter pattern
 // language of package logpattern), Logs Insights queries (run
 // asynchronously with package insights over the store's events, results
-// kept as long as CloudWatch Logs keeps them) and saved query definitions.
+// kept as long as CloudWatch Logs keeps them), saved query definitions,
+// field index policies and scheduled queries (run on their schedule, their
+// results written to the local S3 directory).
 //
 // Its state lives in SQLite beside the logs store's tables, under its own
 // migrations. Errors are *Error values with a kind (ErrInvalid,

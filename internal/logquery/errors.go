@@ -14,6 +14,11 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrLimit: a quota would be exceeded.
 	ErrLimit = errors.New("limit exceeded")
+	// ErrValidation: a parameter of a scheduled query operation is wrong
+	// (those operations answer ValidationException).
+	ErrValidation = errors.New("validation")
+	// ErrConflict: a scheduled query of that name exists.
+	ErrConflict = errors.New("conflict")
 	// ErrMalformedQuery: the query string does not compile; the *Error
 	// carries the location.
 	ErrMalformedQuery = errors.New("malformed query")

@@ -141,3 +141,41 @@ func TestCheckTransformation(t *testing.T) {
 		}
 	}
 }
+
+func TestSchedule(t *testing.T) {
+	at := time.Date(2026, 3, 29, 0, 10, 0, 0, time.UTC) // the night Paris moves to summer time
+	for _, tt := range []struct {
+		expr, tz string
+		want     time.Time
+	}{
+		{"rate(5 minutes)", "", at.Add(5 * time.Minute)},
+		{"rate(1 hour)", "", at.Add(time.Hour)},
+		{"rate(2 days)", "", at.Add(48 * time.Hour)},
+		{"cron(30 6 * * ? *)", "", time.Date(2026, 3, 29, 6, 30, 0, 0, time.UTC)},
+		{"cron(30 6 * * ? *)", "Europe/Paris", time.Date(2026, 3, 29, 4, 30, 0, 0, time.UTC)},
+		{"0 */2 * * *", "", time.Date(2026, 3, 29, 2, 0, 0, 0, time.UTC)},
+		{"cron(0 9 ? * MON-FRI *)", "", time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC)},
+	} {
+		s, err := parseSchedule(tt.expr, tt.tz)
+		if err != nil {
+			t.Errorf("parseSchedule(%q, %q) = %v", tt.expr, tt.tz, err)
+			continue
+		}
+		if got := s.Next(at); !got.Equal(tt.want) {
+			t.Errorf("%s in %q: next after %v = %v; want %v", tt.expr, tt.tz, at, got.UTC(), tt.want)
+		}
+	}
+	for _, bad := range []string{"rate(0 minutes)", "rate(5 weeks)", "cron(0 12 L * ? *)", "cron(0 12 * * ? 2030)", "cron(1 2 3)", "every day", "cron(61 * * * ? *)"} {
+		if _, err := parseSchedule(bad, ""); !errors.Is(err, ErrValidation) {
+			t.Errorf("parseSchedule(%q) = %v; want ErrValidation", bad, err)
+		}
+	}
+	s, _ := parseSchedule("rate(1 hour)", "")
+	q := &ScheduledQuery{ScheduleStart: at.Add(3 * time.Hour).UnixMilli(), ScheduleEnd: at.Add(10 * time.Hour).UnixMilli()}
+	if got := nextRun(s, q, at); got != q.ScheduleStart {
+		t.Errorf("nextRun before the schedule's start = %v", time.UnixMilli(got).UTC())
+	}
+	if got := nextRun(s, q, at.Add(10*time.Hour)); got != 0 {
+		t.Errorf("nextRun after the schedule's end = %v; want 0", got)
+	}
+}

@@ -55,12 +55,47 @@ var migrations = []string{
 		document      TEXT    NOT NULL,
 		last_update   INTEGER NOT NULL
 	);`,
+	`CREATE TABLE logquery_scheduled (
+		name           TEXT    NOT NULL PRIMARY KEY,
+		description    TEXT    NOT NULL,
+		language       TEXT    NOT NULL,
+		query_string   TEXT    NOT NULL,
+		groups         TEXT    NOT NULL,
+		expression     TEXT    NOT NULL,
+		timezone       TEXT    NOT NULL,
+		start_offset   INTEGER NOT NULL,
+		end_offset     INTEGER NOT NULL,
+		destination    TEXT,
+		schedule_start INTEGER NOT NULL,
+		schedule_end   INTEGER NOT NULL,
+		role_arn       TEXT    NOT NULL,
+		state          TEXT    NOT NULL,
+		created        INTEGER NOT NULL,
+		updated        INTEGER NOT NULL,
+		last_triggered INTEGER NOT NULL,
+		last_status    TEXT    NOT NULL,
+		next_run       INTEGER NOT NULL -- milliseconds; 0: the schedule has ended
+	);
+	CREATE TABLE logquery_scheduled_runs (
+		name        TEXT    NOT NULL,
+		query_id    TEXT    NOT NULL,
+		status      TEXT    NOT NULL,
+		triggered   INTEGER NOT NULL,
+		error       TEXT    NOT NULL,
+		destination TEXT
+	);
+	CREATE INDEX logquery_scheduled_runs_name ON logquery_scheduled_runs (name, triggered);`,
 }
 
 // Options configure a Service.
 type Options struct {
 	// Account goes into @log and ARNs (logs.DefaultAccount when empty).
 	Account string
+	// Region goes into ARNs (logs.DefaultRegion when empty).
+	Region string
+	// S3Dir is the local S3 directory (<S3Dir>/<bucket>/<key>) scheduled
+	// queries deliver their results to; without it, deliveries fail.
+	S3Dir string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// QueryTimeout ends a query that runs longer with status Timeout
@@ -91,11 +126,14 @@ type Service struct {
 	db      *sql.DB
 	logs    *logs.Store
 	account string
+	region  string
+	s3Dir   string
 	now     func() time.Time
 	timeout time.Duration
 
 	mu      sync.Mutex
 	running map[string]context.CancelFunc // queries in flight
+	runMu   sync.Mutex                    // serialises RunDue
 	closed  bool
 	wg      sync.WaitGroup
 	base    context.Context
@@ -108,9 +146,12 @@ func Open(ctx context.Context, db *sql.DB, st *logs.Store, opts Options) (*Servi
 	if err := store.Migrate(ctx, db, Component, migrations); err != nil {
 		return nil, fmt.Errorf("logquery: %w", err)
 	}
-	s := &Service{db: db, logs: st, account: opts.Account, now: opts.Now, timeout: opts.QueryTimeout, running: map[string]context.CancelFunc{}}
+	s := &Service{db: db, logs: st, account: opts.Account, region: opts.Region, s3Dir: opts.S3Dir, now: opts.Now, timeout: opts.QueryTimeout, running: map[string]context.CancelFunc{}}
 	if s.account == "" {
 		s.account = logs.DefaultAccount
+	}
+	if s.region == "" {
+		s.region = logs.DefaultRegion
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -123,11 +164,13 @@ func Open(ctx context.Context, db *sql.DB, st *logs.Store, opts Options) (*Servi
 		s.Close()
 		return nil, err
 	}
+	s.wg.Add(1)
+	go s.scheduler()
 	return s, nil
 }
 
 // Close stops the running queries (they run again when the state is
-// opened next) and waits for them.
+// opened next) and the scheduler of scheduled queries, and waits for them.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	s.closed = true

@@ -22,7 +22,7 @@ const (
 // NewWithQueries returns the CloudWatch Logs service over st with the
 // operations of q: metric filters, Logs Insights queries and query
 // definitions. The model's operations that only AWS can serve (Live Tail,
-// scheduled queries, anomaly detection, data source
+// anomaly detection, data source
 // fields) are refused with the reason and the local alternative.
 func NewWithQueries(st *logs.Store, q *logquery.Service) *awsjson.Service {
 	svc := New(st)
@@ -46,6 +46,9 @@ func NewWithQueries(st *logs.Store, q *logquery.Service) *awsjson.Service {
 		"DeleteIndexPolicy":        a.deleteIndexPolicy,
 		"DescribeFieldIndexes":     a.describeFieldIndexes,
 	} {
+		svc.Handlers[op] = h
+	}
+	for op, h := range a.scheduledHandlers() {
 		svc.Handlers[op] = h
 	}
 	// DescribeLogGroups shows each group's metricFilterCount.
@@ -92,8 +95,6 @@ func NewWithQueries(st *logs.Store, q *logquery.Service) *awsjson.Service {
 const (
 	whyLiveTail = "Live Tail answers with an event stream (application/vnd.amazon.eventstream), which ecsrun's JSON API server does not speak; " +
 		"follow a log group locally with `aws logs tail --follow` or by polling FilterLogEvents (both work against ecsrun)."
-	whyScheduled = "scheduled queries deliver their results to AWS destinations (S3 buckets, EventBridge) through an IAM role ecsrun cannot assume; " +
-		"run the query on your own schedule with StartQuery and GetQueryResults (both work against ecsrun)."
 	whyAnomaly = "log anomaly detection runs AWS's machine-learning models over a log group's patterns, which exist only in AWS; " +
 		"search for known patterns locally with metric filters (TestMetricFilter) or Logs Insights queries (StartQuery)."
 	whyLogFields = "data sources (dataSourceName, dataSourceType) are AWS-vended log types processed by AWS pipelines, which do not exist locally; " +
@@ -102,12 +103,6 @@ const (
 
 var queryRefusals = map[string]string{
 	"StartLiveTail":            whyLiveTail,
-	"CreateScheduledQuery":     whyScheduled,
-	"GetScheduledQuery":        whyScheduled,
-	"UpdateScheduledQuery":     whyScheduled,
-	"DeleteScheduledQuery":     whyScheduled,
-	"ListScheduledQueries":     whyScheduled,
-	"GetScheduledQueryHistory": whyScheduled,
 	"CreateLogAnomalyDetector": whyAnomaly,
 	"GetLogAnomalyDetector":    whyAnomaly,
 	"UpdateLogAnomalyDetector": whyAnomaly,
@@ -138,6 +133,10 @@ func classifyQuery(err error) (awsjson.Fault, bool) {
 		f.Type = typeLimitExceeded
 	case errors.Is(err, logquery.ErrInvalid):
 		f.Type = typeInvalidParameter
+	case errors.Is(err, logquery.ErrValidation):
+		f.Type = typeValidation
+	case errors.Is(err, logquery.ErrConflict):
+		f.Type = typeConflict
 	default:
 		return awsjson.Fault{}, false
 	}

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +31,14 @@ import (
 // t.Cleanup, or close) stops its queries.
 func newQueryEnv(t *testing.T, dir string) (*env, func()) {
 	t.Helper()
+	e, _, closeAll := newQueryEnvWith(t, dir, logquery.Options{})
+	return e, closeAll
+}
+
+// newQueryEnvWith is newQueryEnv with options of the query service, which
+// it returns too.
+func newQueryEnvWith(t *testing.T, dir string, opts logquery.Options) (*env, *logquery.Service, func()) {
+	t.Helper()
 	ctx := testCtx(t)
 	db, err := store.Open(ctx, dir)
 	if err != nil {
@@ -37,7 +48,8 @@ func newQueryEnv(t *testing.T, dir string) (*env, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := logquery.Open(ctx, db, st, logquery.Options{Account: "123456789012"})
+	opts.Account = "123456789012"
+	q, err := logquery.Open(ctx, db, st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +73,7 @@ func newQueryEnv(t *testing.T, dir string) (*env, func()) {
 		o.HTTPClient = &http.Client{Transport: &inproc.Transport{Handler: srv}}
 		o.RetryMaxAttempts = 1
 	})
-	return &env{st: st, srv: srv, c: c}, closeAll
+	return &env{st: st, srv: srv, c: c}, q, closeAll
 }
 
 func (e *env) group(t *testing.T, g string, streams ...string) {
@@ -507,16 +519,13 @@ func TestQueryDefinitions(t *testing.T) {
 func TestQueryRefusals(t *testing.T) {
 	ctx := testCtx(t)
 	e, _ := newQueryEnv(t, t.TempDir())
-	_, err := e.c.CreateScheduledQuery(ctx, &cwl.CreateScheduledQueryInput{
-		Name: aws.String("q"), QueryLanguage: types.QueryLanguageCwli, QueryString: aws.String("fields @message"),
-		ScheduleExpression: aws.String("rate(5 minutes)"), ExecutionRoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
-	})
 	var ae smithy.APIError
-	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" || !strings.Contains(ae.ErrorMessage(), "CreateScheduledQuery") || !strings.Contains(ae.ErrorMessage(), "StartQuery") {
-		t.Fatalf("CreateScheduledQuery = %v", err)
+	_, err := e.c.StartLiveTail(ctx, &cwl.StartLiveTailInput{LogGroupIdentifiers: []string{"arn:aws:logs:us-east-1:123456789012:log-group:/g"}})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" || !strings.Contains(ae.ErrorMessage(), "aws logs tail --follow") {
+		t.Fatalf("StartLiveTail = %v", err)
 	}
 	_, err = e.c.ListLogAnomalyDetectors(ctx, &cwl.ListLogAnomalyDetectorsInput{})
-	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" {
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidOperationException" || !strings.Contains(ae.ErrorMessage(), "ListLogAnomalyDetectors") {
 		t.Fatalf("ListLogAnomalyDetectors = %v", err)
 	}
 }
@@ -568,4 +577,146 @@ func TestIndexPolicies(t *testing.T) {
 	if d, err := e.c.DescribeIndexPolicies(ctx, &cwl.DescribeIndexPoliciesInput{LogGroupIdentifiers: []string{g}}); err != nil || len(d.IndexPolicies) != 0 {
 		t.Fatalf("DescribeIndexPolicies after delete = %+v, %v", d, err)
 	}
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestScheduledQueries(t *testing.T) {
+	ctx := testCtx(t)
+	dir, s3 := t.TempDir(), t.TempDir()
+	clk := &testClock{t: time.Now()}
+	e, q, closeEnv := newQueryEnvWith(t, dir, logquery.Options{Now: clk.now, S3Dir: s3})
+	g := "/sched"
+	e.group(t, g, "s")
+	e.putAt(t, g, "s", now(), `{"level":"ERROR"}`, `{"level":"INFO"}`, `{"level":"ERROR"}`)
+	create := cwl.CreateScheduledQueryInput{
+		Name: aws.String("errors"), QueryLanguage: types.QueryLanguageCwli,
+		QueryString:         aws.String(`filter level = "ERROR" | stats count(*) as n`),
+		LogGroupIdentifiers: []string{g}, ScheduleExpression: aws.String("rate(1 minute)"),
+		ExecutionRoleArn: aws.String("arn:aws:iam::123456789012:role/logs"),
+		DestinationConfiguration: &types.DestinationConfiguration{S3Configuration: &types.S3Configuration{
+			DestinationIdentifier: aws.String("s3://reports/hourly"), RoleArn: aws.String("arn:aws:iam::123456789012:role/s3"),
+		}},
+	}
+	out, err := e.c.CreateScheduledQuery(ctx, &create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(out.ScheduledQueryArn)
+	if arn != "arn:aws:logs:us-east-1:123456789012:scheduled-query:errors" || out.State != types.ScheduledQueryStateEnabled {
+		t.Fatalf("CreateScheduledQuery = %s %s", arn, out.State)
+	}
+	_, err = e.c.CreateScheduledQuery(ctx, &create)
+	wantAPIError(t, err, "ConflictException", "")
+	for name, mutate := range map[string]func(*cwl.CreateScheduledQueryInput){
+		"bad schedule": func(in *cwl.CreateScheduledQueryInput) { in.ScheduleExpression = aws.String("every minute") },
+		"bad cron":     func(in *cwl.CreateScheduledQueryInput) { in.ScheduleExpression = aws.String("cron(0 12 L * ? *)") },
+		"bad query":    func(in *cwl.CreateScheduledQueryInput) { in.QueryString = aws.String("stats nope(x)") },
+		"bad timezone": func(in *cwl.CreateScheduledQueryInput) { in.Timezone = aws.String("Mars/Olympus") },
+		"bad offsets": func(in *cwl.CreateScheduledQueryInput) {
+			in.StartTimeOffset, in.EndTimeOffset = aws.Int64(60), aws.Int64(120)
+		},
+		"bad s3": func(in *cwl.CreateScheduledQueryInput) {
+			in.DestinationConfiguration = &types.DestinationConfiguration{S3Configuration: &types.S3Configuration{DestinationIdentifier: aws.String("s3://ab..cd/x"), RoleArn: aws.String("arn:aws:iam::123456789012:role/s3")}}
+		},
+	} {
+		in := create
+		in.Name = aws.String("other")
+		mutate(&in)
+		_, err := e.c.CreateScheduledQuery(ctx, &in)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+			t.Errorf("%s: %v; want ValidationException", name, err)
+		}
+	}
+	missing := create
+	missing.Name, missing.LogGroupIdentifiers = aws.String("other"), []string{"/missing"}
+	_, err = e.c.CreateScheduledQuery(ctx, &missing)
+	wantAPIError(t, err, "ResourceNotFoundException", "")
+	cron := create
+	cron.Name, cron.ScheduleExpression, cron.Timezone, cron.DestinationConfiguration = aws.String("daily"), aws.String("cron(30 6 * * ? *)"), aws.String("Europe/Paris"), nil
+	if _, err := e.c.CreateScheduledQuery(ctx, &cron); err != nil {
+		t.Fatal(err)
+	}
+
+	// The schedule comes due: the query runs and its results land in S3.
+	clk.add(61 * time.Second)
+	if n, err := q.RunDue(ctx); err != nil || n != 1 {
+		t.Fatalf("RunDue = %d, %v; want 1 run", n, err)
+	}
+	h, err := e.c.GetScheduledQueryHistory(ctx, &cwl.GetScheduledQueryHistoryInput{Identifier: aws.String("errors"), StartTime: aws.Int64(0), EndTime: aws.Int64(clk.now().Add(time.Hour).UnixMilli())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.TriggerHistory) != 1 || h.TriggerHistory[0].ExecutionStatus != types.ExecutionStatusComplete || len(h.TriggerHistory[0].Destinations) != 1 {
+		t.Fatalf("history = %+v", h.TriggerHistory)
+	}
+	run := h.TriggerHistory[0]
+	d := run.Destinations[0]
+	qid := aws.ToString(run.QueryId)
+	if d.Status != types.ActionStatusComplete || aws.ToString(d.ProcessedIdentifier) != "s3://reports/hourly/errors/"+qid+".json" {
+		t.Fatalf("destination = %+v", d)
+	}
+	body, err := os.ReadFile(filepath.Join(s3, "reports", "hourly", "errors", qid+".json"))
+	if err != nil || !strings.Contains(string(body), `"value": "2"`) {
+		t.Fatalf("delivered object = %s, %v", body, err)
+	}
+	if r, err := e.c.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: &qid}); err != nil || len(r.Results) != 1 || row(r.Results[0])["n"] != "2" {
+		t.Fatalf("GetQueryResults of the run = %+v, %v", r, err)
+	}
+	got, err := e.c.GetScheduledQuery(ctx, &cwl.GetScheduledQueryInput{Identifier: &arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.LastExecutionStatus != types.ExecutionStatusComplete || aws.ToInt64(got.LastTriggeredTime) == 0 || aws.ToInt64(got.StartTimeOffset) != logquery.DefaultStartTimeOffset ||
+		aws.ToString(got.DestinationConfiguration.S3Configuration.DestinationIdentifier) != "s3://reports/hourly" || got.ScheduleType != types.ScheduleTypeCustomerManaged {
+		t.Fatalf("GetScheduledQuery = %+v", got)
+	}
+
+	// Disabled, it does not run.
+	upd := cwl.UpdateScheduledQueryInput{
+		Identifier: aws.String("errors"), QueryLanguage: types.QueryLanguageCwli, QueryString: create.QueryString,
+		LogGroupIdentifiers: []string{g}, ScheduleExpression: aws.String("rate(1 minute)"), ExecutionRoleArn: create.ExecutionRoleArn,
+		State: types.ScheduledQueryStateDisabled,
+	}
+	if u, err := e.c.UpdateScheduledQuery(ctx, &upd); err != nil || u.State != types.ScheduledQueryStateDisabled || u.DestinationConfiguration != nil {
+		t.Fatalf("UpdateScheduledQuery = %+v, %v", u, err)
+	}
+	clk.add(2 * time.Minute)
+	if n, err := q.RunDue(ctx); err != nil || n != 0 {
+		t.Fatalf("RunDue of a disabled query = %d, %v", n, err)
+	}
+
+	// Stored across a restart.
+	closeEnv()
+	e, _, _ = newQueryEnvWith(t, dir, logquery.Options{Now: clk.now, S3Dir: s3})
+	l, err := e.c.ListScheduledQueries(ctx, &cwl.ListScheduledQueriesInput{})
+	if err != nil || len(l.ScheduledQueries) != 2 || aws.ToString(l.ScheduledQueries[0].Name) != "daily" || l.ScheduledQueries[1].LastExecutionStatus != types.ExecutionStatusComplete {
+		t.Fatalf("ListScheduledQueries = %+v, %v", l, err)
+	}
+	if l, err := e.c.ListScheduledQueries(ctx, &cwl.ListScheduledQueriesInput{State: types.ScheduledQueryStateDisabled}); err != nil || len(l.ScheduledQueries) != 1 {
+		t.Fatalf("ListScheduledQueries DISABLED = %+v, %v", l, err)
+	}
+	if _, err := e.c.DeleteScheduledQuery(ctx, &cwl.DeleteScheduledQueryInput{Identifier: &arn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.GetScheduledQuery(ctx, &cwl.GetScheduledQueryInput{Identifier: &arn})
+	wantAPIError(t, err, "ResourceNotFoundException", "")
+	_, err = e.c.DeleteScheduledQuery(ctx, &cwl.DeleteScheduledQueryInput{Identifier: &arn})
+	wantAPIError(t, err, "ResourceNotFoundException", "")
 }
