@@ -474,6 +474,9 @@ func (s *Service) runScheduled(ctx context.Context, q ScheduledQuery, now time.T
 		qctx, cancel := context.WithTimeout(ctx, s.timeout)
 		s.execute(qctx, id, compiled, q.Groups, req)
 		cancel()
+		if ctx.Err() != nil {
+			return nil // closing: the run is due again when the state is next opened
+		}
 		res, err := s.GetQueryResults(context.WithoutCancel(ctx), id)
 		switch {
 		case err != nil:
