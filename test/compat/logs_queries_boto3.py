@@ -56,5 +56,18 @@ except logs.exceptions.MalformedQueryException as e:
 qd = logs.put_query_definition(name="compat/errors", queryString="filter level = 'ERROR'", logGroupNames=[g])["queryDefinitionId"]
 check([d["queryDefinitionId"] for d in logs.describe_query_definitions(queryDefinitionNamePrefix="compat/")["queryDefinitions"]] == [qd], "put/describe_query_definitions")
 check(logs.delete_query_definition(queryDefinitionId=qd)["success"], "delete_query_definition")
+
+# Scheduled queries: stored, listed, validated (runs take a minute: the Go tests drive them with a clock).
+arn = logs.create_scheduled_query(name="compat-hourly", queryLanguage="CWLI", queryString="stats count(*) as n", logGroupIdentifiers=[g],
+                                  scheduleExpression="cron(0 * * * ? *)", executionRoleArn="arn:aws:iam::000000000000:role/logs",
+                                  destinationConfiguration={"s3Configuration": {"destinationIdentifier": "s3://compat/reports", "roleArn": "arn:aws:iam::000000000000:role/s3"}})["scheduledQueryArn"]
+sq = logs.get_scheduled_query(identifier=arn)
+check(sq["name"] == "compat-hourly" and sq["state"] == "ENABLED" and sq["destinationConfiguration"]["s3Configuration"]["destinationIdentifier"] == "s3://compat/reports",
+      "create_scheduled_query, get_scheduled_query")
+check([q["name"] for q in logs.list_scheduled_queries()["scheduledQueries"]] == ["compat-hourly"], "list_scheduled_queries")
+check(error_code(logs.create_scheduled_query, name="compat-bad", queryLanguage="CWLI", queryString="stats count(*)", logGroupIdentifiers=[g],
+                 scheduleExpression="whenever", executionRoleArn="arn:aws:iam::000000000000:role/logs") == "ValidationException", "bad schedule -> ValidationException")
+logs.delete_scheduled_query(identifier=arn)
+check(error_code(logs.get_scheduled_query, identifier=arn) == "ResourceNotFoundException", "delete_scheduled_query")
 logs.delete_log_group(logGroupName=g)
 finish()
