@@ -206,7 +206,8 @@ func (p *Pattern) match(msg string) (bool, *env) {
 	case Delimited:
 		toks := Tokenize(msg)
 		var found *env
-		p.bind(toks, 0, 0, map[string]string{}, func(f map[string]string) bool {
+		budget := maxBindSteps
+		p.bind(toks, 0, 0, map[string]string{}, &budget, func(f map[string]string) bool {
 			e := &env{fields: f}
 			for _, c := range p.conds {
 				if !c.eval(e) {
@@ -247,17 +248,26 @@ func clone(m map[string]string) map[string]string {
 	return out
 }
 
+// maxBindSteps bounds the work of matching one event against a
+// space-delimited pattern with several '...': an event that needs more is
+// not matched (a pattern such as [a, ..., b, ..., c] over an event of
+// thousands of fields would otherwise take cubic time).
+const maxBindSteps = 1 << 20
+
 // bind assigns tokens to slots from slot i and token j on; '...' takes any
 // number of tokens. ok is called with each complete binding until it
-// accepts one.
-func (p *Pattern) bind(toks []string, i, j int, f map[string]string, ok func(map[string]string) bool) bool {
+// accepts one, or until the budget of steps runs out.
+func (p *Pattern) bind(toks []string, i, j int, f map[string]string, budget *int, ok func(map[string]string) bool) bool {
+	if *budget--; *budget < 0 {
+		return false
+	}
 	if i == len(p.slots) {
 		return j == len(toks) && ok(f)
 	}
 	s := p.slots[i]
 	if s.ellipsis {
 		for k := j; k <= len(toks); k++ {
-			if p.bind(toks, i+1, k, f, ok) {
+			if p.bind(toks, i+1, k, f, budget, ok) {
 				return true
 			}
 		}
@@ -267,7 +277,7 @@ func (p *Pattern) bind(toks []string, i, j int, f map[string]string, ok func(map
 		return false
 	}
 	f[s.name] = toks[j]
-	done := p.bind(toks, i+1, j+1, f, ok)
+	done := p.bind(toks, i+1, j+1, f, budget, ok)
 	delete(f, s.name)
 	return done
 }

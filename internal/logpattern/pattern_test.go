@@ -3,7 +3,9 @@ package logpattern
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The cases follow the examples of AWS's "Filter pattern syntax for metric
@@ -203,5 +205,21 @@ func TestUsesRegex(t *testing.T) {
 		if q.UsesRegex() != want {
 			t.Errorf("Parse(%q).UsesRegex() = %v; want %v", p, !want, want)
 		}
+	}
+}
+
+func TestDelimited_BoundedWork(t *testing.T) {
+	p, err := Parse("[a, ..., b = x, ..., c = y, ..., d = z]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := strings.Repeat("w ", 5000) + "x y z"
+	start := time.Now()
+	p.Match(msg) // may or may not match within the budget; it must return soon
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("matching took %v", d)
+	}
+	if !p.Match("w x y z") {
+		t.Fatal("a short event should match")
 	}
 }
