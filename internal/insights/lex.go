@@ -31,6 +31,7 @@ type SyntaxError struct {
 	Line, Col  int
 }
 
+// Error returns the reason and where it is, as Logs Insights words it.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s at line %d and position %d", e.Msg, e.Line, e.Col)
 }

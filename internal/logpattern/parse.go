@@ -33,6 +33,7 @@ type SyntaxError struct {
 	Msg string
 }
 
+// Error returns the reason.
 func (e *SyntaxError) Error() string { return e.Msg }
 
 func syntaxf(format string, args ...any) error {

@@ -33,6 +33,7 @@ type Error struct {
 	Start, End int
 }
 
+// Error returns the message prefixed by the package name.
 func (e *Error) Error() string { return "logquery: " + e.Msg }
 
 // Unwrap returns the kind.

@@ -80,6 +80,7 @@ type schedule interface {
 
 type rate time.Duration
 
+// Next is the time one rate after t.
 func (r rate) Next(t time.Time) time.Time { return t.Add(time.Duration(r)) }
 
 var rateRE = regexp.MustCompile(`^rate\(\s*([0-9]+)\s+(minute|minutes|hour|hours|day|days)\s*\)$`)
