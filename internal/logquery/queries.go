@@ -243,6 +243,8 @@ type QueryResults struct {
 	Language string
 	Rows     [][]insights.Field
 	Stats    insights.Stats
+	// Groups is how many log groups the query reads.
+	Groups int
 }
 
 func (s *Service) lookup(ctx context.Context, id string) (*sql.Row, error) {
@@ -280,6 +282,9 @@ func (s *Service) GetQueryResults(ctx context.Context, id string) (QueryResults,
 	if st.Valid {
 		_ = json.Unmarshal([]byte(st.String), &out.Stats)
 	}
+	var names []string
+	_ = json.Unmarshal([]byte(groups), &names)
+	out.Groups = len(names)
 	return out, nil
 }
 

@@ -323,6 +323,9 @@ func (a *queryAPI) getQueryResults(ctx context.Context, in wire.Input) (any, err
 		QueryLanguage: r.Language, Status: r.Status, Results: make([][]resultField, 0, len(r.Rows)),
 		Statistics: queryStatistics{RecordsMatched: r.Stats.RecordsMatched, RecordsScanned: r.Stats.RecordsScanned, BytesScanned: r.Stats.BytesScanned},
 	}
+	if r.Status == logquery.StatusComplete {
+		out.Statistics.LogGroupsScanned = float64(r.Groups)
+	}
 	for _, row := range r.Rows {
 		fs := make([]resultField, len(row))
 		for i, f := range row {

@@ -355,7 +355,7 @@ func TestInsightsQueries(t *testing.T) {
 		r0["@timestamp"] != time.UnixMilli(base+1).UTC().Format("2006-01-02 15:04:05.000") {
 		t.Fatalf("row = %v", r0)
 	}
-	if s := res.Statistics; s.RecordsScanned != 4 || s.RecordsMatched != 2 || s.BytesScanned == 0 {
+	if s := res.Statistics; s.RecordsScanned != 4 || s.RecordsMatched != 2 || s.BytesScanned == 0 || s.LogGroupsScanned != 1 {
 		t.Fatalf("statistics = %+v", s)
 	}
 
