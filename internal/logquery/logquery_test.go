@@ -179,3 +179,44 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("nextRun after the schedule's end = %v; want 0", got)
 	}
 }
+
+func TestStopQuery_Running(t *testing.T) {
+	reading := make(chan struct{}, 1)
+	testHookEvent = func(ctx context.Context) {
+		select {
+		case reading <- struct{}{}:
+		default:
+		}
+		<-ctx.Done() // the query runs until it is stopped
+	}
+	t.Cleanup(func() { testHookEvent = nil })
+	s, st := open(t, Options{})
+	ctx := context.Background()
+	if err := st.CreateLogStream(ctx, "/g", "s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutLogEvents(ctx, "/g", "s", []logs.Event{{Timestamp: time.Now().UnixMilli(), Message: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.StartQuery(ctx, QueryRequest{Groups: []string{"/g"}, EndTime: time.Now().Unix() + 60, QueryString: "fields @message"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the query never read an event")
+	}
+	if r, err := s.GetQueryResults(ctx, id); err != nil || r.Status != StatusRunning {
+		t.Fatalf("while reading: %+v, %v; want Running", r, err)
+	}
+	if ok, err := s.StopQuery(ctx, id); err != nil || !ok {
+		t.Fatalf("StopQuery = %v, %v; want true", ok, err)
+	}
+	if r := wait(t, s, id); r.Status != StatusCancelled {
+		t.Fatalf("status = %s; want %s", r.Status, StatusCancelled)
+	}
+	if ok, err := s.StopQuery(ctx, id); err != nil || ok {
+		t.Fatalf("StopQuery of a cancelled query = %v, %v; want false", ok, err)
+	}
+}

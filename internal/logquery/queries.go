@@ -134,6 +134,10 @@ func (s *Service) launch(id string, q *insights.Query, groups []string, r QueryR
 	}()
 }
 
+// testHookEvent, when set (by tests only), is called with the query's
+// context for each event a query reads.
+var testHookEvent func(ctx context.Context)
+
 // storedResult is the JSON of a finished query's results.
 type storedResult struct {
 	Rows [][]insights.Field `json:"rows"`
@@ -144,6 +148,9 @@ func (s *Service) execute(ctx context.Context, id string, q *insights.Query, gro
 	s.setStatus(bg, id, StatusRunning, nil, nil, "")
 	run := q.Start(insights.Options{Account: s.account, Limit: r.Limit})
 	err := s.logs.ScanEvents(ctx, logs.ScanQuery{Groups: groups, StartTime: r.StartTime * 1000, EndTime: (r.EndTime + 1) * 1000}, func(e logs.ScannedEvent) error {
+		if testHookEvent != nil {
+			testHookEvent(ctx)
+		}
 		run.Add(insights.Event{
 			Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Message: e.Message,
 			Stream: e.Stream, Group: e.Group, Ptr: Pointer(e.Group, e.ID),
