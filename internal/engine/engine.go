@@ -202,7 +202,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.NewWithQueries(e.logs, e.logq), sfn)
+	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.WithQueries(logsapi.New(e.logs), e.logs, e.logq), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())

@@ -16,7 +16,7 @@ import (
 // Error types of the query operations.
 const (
 	typeMalformedQuery = "MalformedQueryException"
-	typeLimitExceeded  = "LimitExceededException"
+	typeQueryLimit     = "LimitExceededException"
 )
 
 // NewWithQueries returns the CloudWatch Logs service over st with the
@@ -25,7 +25,12 @@ const (
 // anomaly detection, data source
 // fields) are refused with the reason and the local alternative.
 func NewWithQueries(st *logs.Store, q *logquery.Service) *awsjson.Service {
-	svc := New(st)
+	return WithQueries(New(st), st, q)
+}
+
+// WithQueries adds the operations of q (see NewWithQueries) to svc, the
+// CloudWatch Logs service over st, and returns it.
+func WithQueries(svc *awsjson.Service, st *logs.Store, q *logquery.Service) *awsjson.Service {
 	a := &queryAPI{st: st, q: q}
 	for op, h := range map[string]awsjson.Handler{
 		"PutMetricFilter":          a.putMetricFilter,
@@ -130,11 +135,11 @@ func classifyQuery(err error) (awsjson.Fault, bool) {
 	case errors.Is(err, logquery.ErrNotFound):
 		f.Type = typeNotFound
 	case errors.Is(err, logquery.ErrLimit):
-		f.Type = typeLimitExceeded
+		f.Type = typeQueryLimit
 	case errors.Is(err, logquery.ErrInvalid):
 		f.Type = typeInvalidParameter
 	case errors.Is(err, logquery.ErrValidation):
-		f.Type = typeValidation
+		f.Type = typeSchedValidation
 	case errors.Is(err, logquery.ErrConflict):
 		f.Type = typeConflict
 	default:

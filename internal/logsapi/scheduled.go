@@ -12,9 +12,9 @@ import (
 
 // Error types of the scheduled query operations.
 const (
-	typeValidation   = "ValidationException"
-	typeConflict     = "ConflictException"
-	typeQuotaReached = "ServiceQuotaExceededException"
+	typeSchedValidation = "ValidationException"
+	typeConflict        = "ConflictException"
+	typeQuotaReached    = "ServiceQuotaExceededException"
 )
 
 func (a *queryAPI) scheduledHandlers() map[string]awsjson.Handler {
@@ -38,7 +38,7 @@ func scheduledError(err error) error {
 	}
 	switch {
 	case errors.Is(err, logquery.ErrInvalid), errors.Is(err, logquery.ErrMalformedQuery):
-		return awsjson.Errorf(typeValidation, "%s", qe.Msg)
+		return awsjson.Errorf(typeSchedValidation, "%s", qe.Msg)
 	case errors.Is(err, logquery.ErrLimit):
 		return awsjson.Errorf(typeQuotaReached, "%s", qe.Msg)
 	}
@@ -115,13 +115,13 @@ func scheduledInput(lang lm.QueryLanguage, qs string, ids []string, expr, tz str
 	for _, id := range ids {
 		g, err := groupName("", id)
 		if err != nil {
-			return q, awsjson.Errorf(typeValidation, "Invalid log group identifier %q: want a log group name or ARN.", id)
+			return q, awsjson.Errorf(typeSchedValidation, "Invalid log group identifier %q: want a log group name or ARN.", id)
 		}
 		q.Groups = append(q.Groups, g)
 	}
 	if dest != nil {
 		if dest.LookupTableConfiguration != nil {
-			return q, awsjson.Errorf(typeValidation, "ecsrun delivers scheduled query results to S3 only (s3Configuration): lookup table destinations are not supported.")
+			return q, awsjson.Errorf(typeSchedValidation, "ecsrun delivers scheduled query results to S3 only (s3Configuration): lookup table destinations are not supported.")
 		}
 		if c := dest.S3Configuration; c != nil {
 			q.Destination = &logquery.S3Destination{URI: c.DestinationIdentifier, RoleARN: c.RoleArn, OwnerAccount: c.OwnerAccountId, KMSKey: c.KmsKeyId}
