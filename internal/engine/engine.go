@@ -26,6 +26,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
 	"github.com/ecsrun/ecsrun/internal/efs"
 	"github.com/ecsrun/ecsrun/internal/executions"
+	"github.com/ecsrun/ecsrun/internal/logquery"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -107,6 +108,7 @@ type Engine struct {
 	cp      *controlplane.ControlPlane
 	agent   *agent.Agent
 	logs    *logs.Store
+	logq    *logquery.Service
 	flows   *executions.Manager
 	handler *awsjson.Server
 	// The task metadata and credentials endpoints.
@@ -159,6 +161,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(err)
 	}
 	if e.logs, err = e.openLogs(ctx); err != nil {
+		return fail(err)
+	}
+	if e.logq, err = logquery.Open(ctx, e.db, e.logs, logquery.Options{Account: opts.Account.ID, Region: opts.Account.Region, S3Dir: opts.S3Dir, Now: opts.Now}); err != nil {
 		return fail(err)
 	}
 	var groups []serveconfig.AutoScalingGroup
@@ -219,7 +224,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), sfn)
+	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.WithQueries(logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), e.logs, e.logq), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -345,6 +350,9 @@ func (e *Engine) Close() error {
 		e.cp.Close() // the agent's last reports are committed before the database closes
 	}
 	var err error
+	if e.logq != nil {
+		err = errors.Join(err, e.logq.Close())
+	}
 	if e.logs != nil {
 		err = errors.Join(err, e.logs.Close())
 	}

@@ -54,5 +54,9 @@ echo "-- AWS CLI: Step Functions"
 bash test/compat/sfn_cli_compat.sh "$endpoint" "$image" || status=1
 echo "-- boto3: Step Functions"
 python3 test/compat/sfn_boto3_compat.py "$endpoint" "$image" || status=1
+echo "-- AWS CLI: metric filters and Logs Insights"
+bash test/compat/logs_queries_cli.sh "$endpoint" || status=1
+echo "-- boto3: metric filters and Logs Insights"
+python3 test/compat/logs_queries_boto3.py "$endpoint" || status=1
 if [ $status != 0 ]; then cat "$state/serve.err"; fi
 exit $status
