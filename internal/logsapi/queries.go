@@ -3,6 +3,7 @@ package logsapi
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -76,9 +77,13 @@ func WithQueries(svc *awsjson.Service, st *logs.Store, q *logquery.Service) *aws
 			return out, err
 		}
 	}
-	if svc.Refusals == nil {
-		svc.Refusals = map[string]string{}
+	// A copy: New's Refusals is the package's own map, shared by every
+	// service it returned.
+	refused := maps.Clone(svc.Refusals)
+	if refused == nil {
+		refused = map[string]string{}
 	}
+	svc.Refusals = refused
 	for op, reason := range queryRefusals {
 		if _, ok := svc.Refusals[op]; !ok {
 			svc.Refusals[op] = reason
