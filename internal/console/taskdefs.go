@@ -177,18 +177,24 @@ func (c *Console) loadDiff(r *http.Request) (loaded, error) {
 	return loaded{title: "Diff " + family + ":" + v.A + " → " + v.B, nav: "taskdefs", data: v}, nil
 }
 
-// withoutRevision drops the lines that always differ between revisions
-// (ARN, revision, registration time), so the diff shows what changed.
+// withoutRevision drops the members that always differ between
+// revisions (ARN, revision, registration time), so the diff shows what
+// changed.
 func withoutRevision(js string) string {
-	var keep []string
-	for line := range strings.SplitSeq(js, "\n") {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, `"taskDefinitionArn"`) || strings.HasPrefix(t, `"revision"`) || strings.HasPrefix(t, `"registeredAt"`) || strings.HasPrefix(t, `"deregisteredAt"`) {
-			continue
-		}
-		keep = append(keep, line)
+	var doc map[string]any
+	d := json.NewDecoder(strings.NewReader(js))
+	d.UseNumber()
+	if d.Decode(&doc) != nil {
+		return js
 	}
-	return strings.Join(keep, "\n")
+	for _, k := range []string{"taskDefinitionArn", "revision", "registeredAt", "deregisteredAt", "registeredBy"} {
+		delete(doc, k)
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return js
+	}
+	return string(out)
 }
 
 // wireJSON marshals an SDK shape as the API's JSON: the SDK's field names
@@ -245,6 +251,8 @@ func empty(v any) bool {
 		return len(x) == 0
 	case []any:
 		return len(x) == 0
+	case string:
+		return x == "" // an unset enumeration
 	}
 	return false
 }
