@@ -74,7 +74,10 @@ func newTestEnv(t *testing.T, auth bool) *testEnv {
 	}
 	e.con = New(co)
 	e.srv = httptest.NewServer(Mount(eng.Handler(), e.con))
-	t.Cleanup(e.srv.Close)
+	t.Cleanup(func() {
+		e.srv.CloseClientConnections() // the browser's event streams
+		e.srv.Close()
+	})
 	return e
 }
 
@@ -91,7 +94,7 @@ func (e *testEnv) register(family string, command ...string) string {
 		Family: aws.String(family),
 		ContainerDefinitions: []types.ContainerDefinition{{
 			Name: aws.String("app"), Image: aws.String("busybox"), Essential: aws.Bool(true), Memory: aws.Int32(64),
-			Command: command,
+			Command:      command,
 			PortMappings: []types.PortMapping{{ContainerPort: aws.Int32(8080), HostPort: aws.Int32(0)}},
 		}},
 	})
