@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -224,6 +225,12 @@ func TestBrowser_executionGraphColoursLive(t *testing.T) {
 		`window.__notReloaded && document.getElementById('execution-status').textContent === 'FAILED' && `+flaky+` === '`+fillCaught+`' && `+fill("GiveUp")+` === '`+fillFailed+`'`)
 	waitFor(t, ctx, "the two ECS tasks linked to their pages", `document.querySelectorAll('a.ecs-task').length === 2`)
 	screenshot(t, ctx, "execution")
+	// In dark mode (prefers-color-scheme) the page turns dark.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the dark background", `getComputedStyle(document.body).backgroundColor === 'rgb(13, 17, 23)'`)
+	screenshot(t, ctx, "execution-dark")
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a.ecs-task').getAttribute('href')`))
 	if err != nil || !strings.HasPrefix(href, "/console/tasks/default/") {
 		t.Fatalf("task link %q %v", href, err)
