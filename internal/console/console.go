@@ -97,11 +97,11 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Mount returns a handler that serves the console under Prefix (and
-// redirects /console to it) and everything else with api.
+// redirects a GET of /console to it) and everything else with api.
 func Mount(api http.Handler, c *Console) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case r.URL.Path == "/console" || r.URL.Path == "/":
+		case r.URL.Path == "/console":
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, Prefix, http.StatusFound)
 				return

@@ -294,3 +294,30 @@ func TestLogin(t *testing.T) {
 		t.Errorf("one-time URL used twice: %d", code)
 	}
 }
+
+func TestMount_leavesTheAPIAlone(t *testing.T) {
+	e := newTestEnv(t, false)
+	c := browser(t)
+	if code, _, h := get(t, c, e.srv.URL+"/console"); code != http.StatusFound || h.Get("Location") != "/console/" {
+		t.Errorf("GET /console: %d to %q", code, h.Get("Location"))
+	}
+	if code, _, h := get(t, c, e.srv.URL+"/console/"); code != http.StatusFound || h.Get("Location") != "/console/tasks" {
+		t.Errorf("GET /console/: %d to %q", code, h.Get("Location"))
+	}
+	// The API answers at / as before: an SDK call works through the mount.
+	cfg := e.ecs.Options()
+	cfg.BaseEndpoint = aws.String(e.srv.URL)
+	cfg.HTTPClient = http.DefaultClient
+	if _, err := awsecs.New(cfg).ListClusters(e.ctx(), &awsecs.ListClustersInput{}); err != nil {
+		t.Errorf("ListClusters through the mount: %v", err)
+	}
+	// Assets are embedded, with their types.
+	for path, ct := range map[string]string{"/console/static/console.css": "text/css", "/console/static/console.js": "javascript"} {
+		if code, body, h := get(t, c, e.srv.URL+path); code != 200 || !strings.Contains(h.Get("Content-Type"), ct) || len(body) < 100 {
+			t.Errorf("GET %s: %d %q", path, code, h.Get("Content-Type"))
+		}
+	}
+	if _, _, h := get(t, c, e.srv.URL+"/console/tasks"); !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") || h.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("security headers %v", h)
+	}
+}

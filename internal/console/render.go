@@ -218,12 +218,6 @@ func (c *Console) action(act actor) http.Handler {
 
 // funcs are the templates' helpers.
 var funcs = template.FuncMap{
-	"ago": func(t *time.Time) string {
-		if t == nil || t.IsZero() {
-			return ""
-		}
-		return ago(time.Since(*t))
-	},
 	"clock": func(t *time.Time) string {
 		if t == nil || t.IsZero() {
 			return ""
@@ -240,23 +234,6 @@ var funcs = template.FuncMap{
 	"path":  url.PathEscape,
 	"short": shortArn,
 	"lower": strings.ToLower,
-}
-
-// ago says how long ago something was, roughly.
-func ago(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "just now"
-	case d < time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
 }
 
 // shortArn is the last part of an ARN: the resource id after its last
