@@ -17,7 +17,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
+	"github.com/ecsrun/ecsrun/internal/runtime/docker"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
 // The browser tests drive a real headless Chromium through the DevTools
@@ -159,6 +161,39 @@ func TestBrowser_taskStopsLiveWithItsOutput(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(e.srv.URL+"/console/clusters"))
 	do(t, ctx, chromedp.KeyEvent("t"))
 	waitFor(t, ctx, "the tasks page after the key t", `location.pathname === '/console/tasks' && !!document.querySelector('tr[data-task="`+id+`"]')`)
+}
+
+// On Docker: a real container (Debian's busybox) traps SIGTERM, prints
+// and exits 4; its page follows it to STOPPED without a reload.
+func TestBrowser_dockerTaskStopsLive(t *testing.T) {
+	image := testimage.Busybox(t)
+	rt, err := docker.New(docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	ctx := newBrowser(t)
+	e := newTestEnvOn(t, rt, false)
+	td := e.registerImage("trapper", image, "sh", "-c", "trap 'echo got TERM; exit 4' TERM; echo waiting for TERM; while true; do sleep 0.1; done")
+	id := e.run(td)
+	task := e.waitTask(id, "RUNNING")
+	t.Cleanup(func() { // the containers this test ran
+		cs, _ := rt.List(context.Background(), map[string]string{"com.amazonaws.ecs.task-arn": aws.ToString(task.TaskArn)})
+		for _, c := range cs {
+			rt.Remove(context.Background(), c.ID)
+		}
+	})
+	do(t, ctx, chromedp.Navigate(e.srv.URL+"/console/tasks/default/"+id))
+	waitFor(t, ctx, "the running container's first line", `document.getElementById('last-status').textContent === 'RUNNING' && document.getElementById('logs').textContent.includes('waiting for TERM')`)
+	eval(t, ctx, markPage)
+	if _, err := e.ecs.StopTask(e.ctx(), &awsecs.StopTaskInput{Task: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "STOPPED, exit code 4 and the last line, without a reload",
+		`window.__notReloaded && document.getElementById('last-status').textContent === 'STOPPED' &&
+		 document.querySelector('tr[data-container="app"] .exit-code').textContent === '4' &&
+		 document.getElementById('logs').textContent.includes('got TERM')`)
+	screenshot(t, ctx, "docker-task")
 }
 
 func TestBrowser_scaleAServiceFromItsPage(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/inproc"
+	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
 )
@@ -41,7 +42,15 @@ var testKey = sigv4.Key{Name: "test", AccessKeyID: "AKIDCONSOLETEST", SecretAcce
 func newTestEnv(t *testing.T, auth bool) *testEnv {
 	t.Helper()
 	rt := fake.New()
-	opts := engine.Options{StateDir: t.TempDir(), Runtime: rt}
+	e := newTestEnvOn(t, rt, auth)
+	e.rt = rt
+	return e
+}
+
+// newTestEnvOn is newTestEnv on another runtime.
+func newTestEnvOn(t *testing.T, rt runtime.Runtime, auth bool) *testEnv {
+	t.Helper()
+	opts := engine.Options{StateDir: t.TempDir(), Runtime: rt, PullBehavior: runtime.PullPreferCached}
 	var creds *sigv4.StaticCredentials
 	provider := credentials.NewStaticCredentialsProvider("ecsrun", "ecsrun", "")
 	if auth {
@@ -63,7 +72,7 @@ func newTestEnv(t *testing.T, auth bool) *testEnv {
 	t.Cleanup(func() { eng.Close() })
 	cfg := aws.Config{Region: "us-east-1", Credentials: provider, HTTPClient: &http.Client{Transport: &inproc.Transport{Handler: eng.Handler()}}}
 	base := aws.String("http://ecsrun.embedded")
-	e := &testEnv{t: t, rt: rt, eng: eng,
+	e := &testEnv{t: t, eng: eng,
 		ecs:  awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = base }),
 		logs: cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = base }),
 		sfn:  sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = base }),
@@ -90,10 +99,16 @@ func (e *testEnv) ctx() context.Context {
 // register registers a one-container task definition running command.
 func (e *testEnv) register(family string, command ...string) string {
 	e.t.Helper()
+	return e.registerImage(family, "busybox", command...)
+}
+
+// registerImage is register with another image.
+func (e *testEnv) registerImage(family, image string, command ...string) string {
+	e.t.Helper()
 	out, err := e.ecs.RegisterTaskDefinition(e.ctx(), &awsecs.RegisterTaskDefinitionInput{
 		Family: aws.String(family),
 		ContainerDefinitions: []types.ContainerDefinition{{
-			Name: aws.String("app"), Image: aws.String("busybox"), Essential: aws.Bool(true), Memory: aws.Int32(64),
+			Name: aws.String("app"), Image: aws.String(image), Essential: aws.Bool(true), Memory: aws.Int32(64),
 			Command:      command,
 			PortMappings: []types.PortMapping{{ContainerPort: aws.Int32(8080), HostPort: aws.Int32(0)}},
 		}},
