@@ -21,6 +21,10 @@ const SessionLifetime = 12 * time.Hour
 // LoginTokenLifetime is how long a one-time login URL stays valid.
 const LoginTokenLifetime = 24 * time.Hour
 
+// maxSessions bounds the sessions kept: past it, creating one ends the
+// one closest to expiring (an open console gives every new browser one).
+const maxSessions = 10000
+
 // session is a logged-in browser.
 type session struct {
 	csrf    string
@@ -51,9 +55,17 @@ func (s *sessions) create(user string) (string, *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	for id, se := range s.byID {
-		if now.After(se.expires) {
-			delete(s.byID, id)
+	if len(s.byID) >= maxSessions {
+		oldest := ""
+		for id, se := range s.byID {
+			if now.After(se.expires) {
+				delete(s.byID, id)
+			} else if oldest == "" || se.expires.Before(s.byID[oldest].expires) {
+				oldest = id
+			}
+		}
+		if len(s.byID) >= maxSessions {
+			delete(s.byID, oldest)
 		}
 	}
 	id := randomToken()

@@ -14,8 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
+	"github.com/ecsrun/ecsrun/internal/serveconfig"
 )
 
 // browser is an HTTP client with cookies that does not follow redirects.
@@ -319,5 +322,44 @@ func TestMount_leavesTheAPIAlone(t *testing.T) {
 	}
 	if _, _, h := get(t, c, e.srv.URL+"/console/tasks"); !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") || h.Get("X-Frame-Options") != "DENY" {
 		t.Errorf("security headers %v", h)
+	}
+}
+
+// Instances declared in three zones: the page groups them by zone, with
+// their CPU and memory in use and the tasks spread over them.
+func TestInstances_groupedByZone(t *testing.T) {
+	cfg, err := serveconfig.Parse([]byte(`
+clusters: [{name: demo}]
+instances:
+  - {name: web, cluster: demo, count: 3, cpu: 1024, memory: 2GB, zones: [us-east-1a, us-east-1b, us-east-1c]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := fake.New()
+	rt.OnCommand("serve", fake.RunsUntilStopped())
+	e := newTestEnvWith(t, engine.Options{Runtime: rt, Config: cfg, NoHostInstance: true}, false)
+	td := e.register("web", "serve")
+	out, err := e.ecs.RunTask(e.ctx(), &awsecs.RunTaskInput{Cluster: aws.String("demo"), TaskDefinition: aws.String(td), Count: aws.Int32(3),
+		PlacementStrategy: []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("attribute:ecs.availability-zone")}}})
+	if err != nil || len(out.Tasks) != 3 {
+		t.Fatalf("RunTask: %v %+v", err, out)
+	}
+	code, body, _ := get(t, browser(t), e.srv.URL+"/console/instances?cluster=demo")
+	if code != 200 {
+		t.Fatalf("instances: %d\n%s", code, body)
+	}
+	zones := regexp.MustCompile(`<h2>(us-east-1[abc])</h2>`).FindAllStringSubmatch(body, -1)
+	if len(zones) != 3 || zones[0][1] != "us-east-1a" || zones[2][1] != "us-east-1c" {
+		t.Errorf("zones %q", zones)
+	}
+	// 64 MiB of 2048 in use on each: one task per zone.
+	if n := strings.Count(body, "MEMORY: 1984 of 2048 free"); n != 3 {
+		t.Errorf("%d instances with one task's memory in use, want 3:\n%s", n, body)
+	}
+	for _, tk := range out.Tasks {
+		if id := shortArn(aws.ToString(tk.TaskArn)); !strings.Contains(body, `href="/console/tasks/demo/`+id+`"`) {
+			t.Errorf("task %s is not on the page", id)
+		}
 	}
 }

@@ -50,7 +50,14 @@ func newTestEnv(t *testing.T, auth bool) *testEnv {
 // newTestEnvOn is newTestEnv on another runtime.
 func newTestEnvOn(t *testing.T, rt runtime.Runtime, auth bool) *testEnv {
 	t.Helper()
-	opts := engine.Options{StateDir: t.TempDir(), Runtime: rt, PullBehavior: runtime.PullPreferCached}
+	return newTestEnvWith(t, engine.Options{Runtime: rt}, auth)
+}
+
+// newTestEnvWith is newTestEnv with engine options (a new state
+// directory).
+func newTestEnvWith(t *testing.T, opts engine.Options, auth bool) *testEnv {
+	t.Helper()
+	opts.StateDir, opts.PullBehavior = t.TempDir(), runtime.PullPreferCached
 	var creds *sigv4.StaticCredentials
 	provider := credentials.NewStaticCredentialsProvider("ecsrun", "ecsrun", "")
 	if auth {

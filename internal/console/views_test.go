@@ -250,3 +250,38 @@ func TestWriteData_oneDataLinePerLine(t *testing.T) {
 		t.Errorf("%q, want %q", b.String(), want)
 	}
 }
+
+func TestSessions_expireAndStayBounded(t *testing.T) {
+	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	s := newSessions(func() time.Time { return now })
+	first, _ := s.create("a")
+	if s.get(first) == nil {
+		t.Fatal("a new session is unknown")
+	}
+	now = now.Add(SessionLifetime - time.Minute)
+	if s.get(first) == nil {
+		t.Fatal("a session used within its lifetime expired")
+	}
+	now = now.Add(SessionLifetime + time.Second)
+	if s.get(first) != nil {
+		t.Fatal("a session unused past its lifetime is still valid")
+	}
+	var ids []string
+	for i := 0; i < maxSessions+5; i++ {
+		now = now.Add(time.Millisecond)
+		id, _ := s.create("")
+		ids = append(ids, id)
+	}
+	if len(s.byID) != maxSessions || s.get(ids[0]) != nil || s.get(ids[len(ids)-1]) == nil {
+		t.Errorf("%d sessions; the oldest kept: %v", len(s.byID), s.get(ids[0]) != nil)
+	}
+	tok := "t"
+	s.tokens[tok] = now.Add(time.Minute)
+	if !s.useToken(tok) || s.useToken(tok) {
+		t.Error("a login token is not usable exactly once")
+	}
+	s.tokens[tok] = now.Add(-time.Second)
+	if s.useToken(tok) {
+		t.Error("an expired login token was accepted")
+	}
+}
