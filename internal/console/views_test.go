@@ -285,3 +285,32 @@ func TestSessions_expireAndStayBounded(t *testing.T) {
 		t.Error("an expired login token was accepted")
 	}
 }
+
+// The diff of a and b gives back a (its " " and "-" lines) and b (its " "
+// and "+" lines), and keeps as many lines as a longest common subsequence.
+func FuzzDiffLines(f *testing.F) {
+	f.Add("a\nb\nc", "a\nc\nd")
+	f.Add("", "")
+	f.Add("{\n  \"x\": 1\n}", "{\n  \"x\": 2,\n  \"y\": 3\n}")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if strings.Count(a, "\n") > 200 || strings.Count(b, "\n") > 200 {
+			return
+		}
+		var x, y []string
+		for _, l := range diffLines(a, b) {
+			switch l.Op {
+			case " ":
+				x, y = append(x, l.Text), append(y, l.Text)
+			case "-":
+				x = append(x, l.Text)
+			case "+":
+				y = append(y, l.Text)
+			default:
+				t.Fatalf("op %q", l.Op)
+			}
+		}
+		if strings.Join(x, "\n") != a || strings.Join(y, "\n") != b {
+			t.Fatalf("diff of %q and %q gives back %q and %q", a, b, x, y)
+		}
+	})
+}
