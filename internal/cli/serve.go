@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/connguard"
+	"github.com/ecsrun/ecsrun/internal/console"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
 	"github.com/ecsrun/ecsrun/internal/sigv4"
@@ -147,12 +148,22 @@ The wait of a long poll (GetActivityTask) is not limited.`,
 				return err
 			}
 			defer engine.RemoveServeInfo(e.stateDir)
-			srv := ln.Server(eng.Handler())
+			con, err := e.newWebConsole(ctx, eng, creds)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			srv := ln.Server(console.Mount(eng.Handler(), con))
 			srv.RegisterOnShutdown(eng.EndPolls) // GetActivityTask answers at once
 			lim := ln.Limits()
 			log.Info("ecsrun serve: listening", "endpoint", endpoint, "state", e.stateDir, "runtime", ef.runtime, "sigv4", auth != nil,
 				"maxConnections", lim.MaxConns, "maxUnauthenticated", lim.MaxUntrusted)
 			fmt.Fprintf(e.stdout, "ecsrun: serving the ECS, CloudWatch Logs and Step Functions APIs at %s\n", endpoint)
+			if con.Open() {
+				fmt.Fprintf(e.stdout, "ecsrun: web console at %s%s\n", endpoint, console.Prefix)
+			} else {
+				fmt.Fprintf(e.stdout, "ecsrun: web console at %s%s (one-time login URL: %s)\n", endpoint, console.Prefix, con.LoginURL(endpoint))
+			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
 			select {

@@ -24,6 +24,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body == nil {
 		req.Body = http.NoBody
 	}
+	if req.Host == "" {
+		// A server reads the Host header into Host (SigV4 signs it).
+		req = req.Clone(req.Context())
+		req.Host = req.URL.Host
+	}
 	t.Handler.ServeHTTP(rec, req)
 	resp := &http.Response{
 		Status:        strconv.Itoa(rec.code) + " " + http.StatusText(rec.code),
