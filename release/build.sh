@@ -43,8 +43,8 @@ targets="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64"
 if $snapshot; then
   targets="$(go env GOOS)/$(go env GOARCH)"
 fi
-rm -rf "$out"
 mkdir -p "$out"
+rm -rf "$out"/ecsrun_* "$out/SHA256SUMS"
 for target in $targets; do
   goos=${target%/*} goarch=${target#*/}
   name="ecsrun_${version}_${goos}_${goarch}"
@@ -66,7 +66,7 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     tar -C "$out" --owner=0 --group=0 --numeric-owner -czf "$out/$name.tar.gz" "$name"
   fi
 done
-(cd "$out" && sha256sum ecsrun_*.tar.gz ecsrun_*.zip 2>/dev/null > SHA256SUMS)
+(cd "$out" && shopt -s nullglob && sha256sum ecsrun_*.tar.gz ecsrun_*.zip > SHA256SUMS)
 cat "$out/SHA256SUMS"
 
 if $build_image; then
