@@ -180,7 +180,8 @@ func TestRunner_NamesTheFailingBlock(t *testing.T) {
 
 // TestRunnableBlocks runs every page's runnable blocks. It needs Docker
 // and builds ecsrun and the example image, so it runs only when
-// ECSRUN_DOCS_RUN=1 (.ci/run sets it).
+// ECSRUN_DOCS_RUN=1 (.ci/run sets it); ECSRUN_DOCS_ONLY narrows it to a
+// comma-separated list of pages.
 func TestRunnableBlocks(t *testing.T) {
 	if os.Getenv("ECSRUN_DOCS_RUN") != "1" {
 		t.Skip("set ECSRUN_DOCS_RUN=1 to run the pages' runnable blocks (.ci/run does)")
@@ -201,8 +202,19 @@ func TestRunnableBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := Runner{Root: root, BinDir: bin, Timeout: 5 * time.Minute}
+	// ECSRUN_DOCS_ONLY=docs/a.md,docs/b.md runs only those pages (while
+	// writing them).
+	only := map[string]bool{}
+	for _, p := range strings.Split(os.Getenv("ECSRUN_DOCS_ONLY"), ",") {
+		if p != "" {
+			only[p] = true
+		}
+	}
 	ran := 0
 	for _, p := range pages {
+		if len(only) > 0 && !only[p] {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
 		if err != nil {
 			t.Fatal(err)
