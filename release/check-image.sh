@@ -6,6 +6,9 @@
 #   release/check-image.sh IMAGE
 #
 # Needs the AWS CLI and ecsrun-example/hello:latest (examples/hello/build.sh).
+# The task endpoints stay on loopback (--task-endpoint loopback): on a shared
+# CI machine the engine in the container must not take 169.254.170.2:80 from
+# the host's engines, whose lock (/run/ecsrun) it does not see.
 set -euo pipefail
 image=${1:?usage: release/check-image.sh IMAGE}
 cd "$(dirname "$0")/.."
@@ -19,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 docker run -d --name "$name" --network host \
   -v /var/run/docker.sock:/var/run/docker.sock -v "$state:$state" \
-  "$image" serve --state-dir "$state" --listen 127.0.0.1:0 >/dev/null
+  "$image" serve --state-dir "$state" --listen 127.0.0.1:0 --task-endpoint loopback >/dev/null
 for _ in $(seq 1 300); do
   [ -s "$state/serve.json" ] && break
   if [ "$(docker inspect -f '{{.State.Running}}' "$name")" != true ]; then
