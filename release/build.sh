@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds an ecsrun release: static binaries (CGO_ENABLED=0) for Linux and
-# macOS (amd64, arm64) and Windows (amd64) as archives with a SHA256SUMS
+# Builds an ecsrun release: static binaries (CGO_ENABLED=0; on macOS Go
+# links the system's libSystem, as always) for Linux and macOS (amd64,
+# arm64) and Windows (amd64) as archives with a SHA256SUMS
 # file, and the container image of ecsrun itself (FROM scratch), all stamped
 # with the version, the commit and the build date (`ecsrun version`).
 #
@@ -78,7 +79,11 @@ if $build_image; then
   cp "$out/ecsrun_${version}_linux_${arch}/ecsrun" "$ctx/ecsrun"
   cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-certificates.crt"
   cp release/Dockerfile "$ctx/Dockerfile"
-  docker build -q --build-arg "VERSION=$version" -t "$image:$version" -t "$image:latest" "$ctx" >/dev/null
+  # (-q: the image id only; the legacy builder's deprecation notice on
+  # standard error is shown only when the build fails.)
+  if ! docker build -q --build-arg "VERSION=$version" -t "$image:$version" -t "$image:latest" "$ctx" >/dev/null 2>"$ctx/build.err"; then
+    cat "$ctx/build.err" >&2; exit 1
+  fi
   echo "== image $image:$version ($image:latest), linux/$arch"
   docker run --rm "$image:$version" version
 fi

@@ -67,7 +67,8 @@ func versionLine(set stamp, bi *debug.BuildInfo) string {
 		}
 	}
 	if set.commit != "" {
-		rev, modified = set.commit, false
+		// release/build.sh writes a modified tree's commit as ID-dirty.
+		rev, modified = strings.CutSuffix(set.commit, "-dirty")
 	}
 	var parts []string
 	if rev != "" {

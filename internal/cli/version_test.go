@@ -35,6 +35,9 @@ func TestVersionLine(t *testing.T) {
 		{"a release build of a dirty tree keeps the stamped commit", stamp{"v1.4.0", "0123456789abcdef", "2026-12-07T05:00:00Z"},
 			&debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "(devel)"}, Settings: dirty},
 			"ecsrun v1.4.0 (commit 0123456789ab, built 2026-12-07T05:00:00Z, go1.26.0)"},
+		{"a release build of a modified tree (release/build.sh's -dirty)", stamp{"v1.4.0", "0123456789abcdef-dirty", "2026-12-07T05:00:00Z"},
+			&debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "(devel)"}},
+			"ecsrun v1.4.0 (commit 0123456789ab with uncommitted changes, built 2026-12-07T05:00:00Z, go1.26.0)"},
 	}
 	for _, tt := range tests {
 		if got := versionLine(tt.set, tt.bi); got != tt.want {
