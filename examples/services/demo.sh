@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's services walk-through: a service of two greeter tasks that
+# The services walk-through of docs/services.md: a service of two greeter tasks that
 # ecsrun keeps running. Needs `ecsrun serve`, the AWS CLI and the
 # ecsrun-example/hello image (examples/hello/build.sh). The endpoint is $1,
 # else $AWS_ENDPOINT_URL_ECS, else http://127.0.0.1:5757.

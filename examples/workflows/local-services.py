@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A stand-in for Lambda and SNS on 127.0.0.1:3001, for trying workflows that
-call them (see the README, "Other services: local endpoints").
+call them (see docs/workflow-services.md, "Other services: local endpoints").
 
 Lambda Invoke (POST /2015-03-31/functions/NAME/invocations) answers
 {"function": NAME, "input": <the payload>}; SNS Publish (a form with

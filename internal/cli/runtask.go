@@ -589,7 +589,7 @@ func localNotices(rolesFile string) func(*types.TaskDefinition, *ecsmodel.RunTas
 			return out
 		}
 		if err := taskroles.NewProvider(rolesFile).Check(role); errors.Is(err, taskroles.ErrNoMapping) {
-			out = append(out, err.Error()+". The task runs, and AWS calls from its containers fail with NoCredentialsAssociated; map the role in that file to give them credentials (README: \"Task roles\").")
+			out = append(out, err.Error()+". The task runs, and AWS calls from its containers fail with NoCredentialsAssociated; map the role in that file to give them credentials (docs/runtime.md: \"Task roles\").")
 		}
 		return out
 	}

@@ -47,7 +47,7 @@ CLI, boto3 and the AWS SDKs work against it unmodified:
 
 Services (aws ecs create-service ...) are kept at their desired count while
 the engine runs: serve's scheduler replaces tasks that stop, rolls new task
-definitions out and scales them (see the README's Services section).
+definitions out and scales them (see docs/services.md).
 
 While it runs, other ecsrun commands using the same --state-dir talk to it.
 Stopping it (SIGINT, SIGTERM) leaves running containers alone; the next start

@@ -59,7 +59,7 @@ func (r *Resources) warnUnmapped(role string, err error) {
 	r.unmapped[role] = true
 	r.mu.Unlock()
 	if !seen && r.opts.Log != nil {
-		r.opts.Log.Warn("task role without local credentials: its tasks run, and AWS calls from their containers fail with NoCredentialsAssociated; map the role in the task roles file (README: \"Task roles\")", "role", role, "why", err)
+		r.opts.Log.Warn("task role without local credentials: its tasks run, and AWS calls from their containers fail with NoCredentialsAssociated; map the role in the task roles file (docs/runtime.md: \"Task roles\")", "role", role, "why", err)
 	}
 }
 
@@ -100,7 +100,7 @@ func (r *Resources) Check(spec *agent.TaskSpec) error {
 		if err := r.opts.Roles.Check(role); err != nil && !errors.Is(err, taskroles.ErrNoMapping) {
 			return ecs.Errorf(ecs.ErrClient, "ECS was unable to assume the role '%s' that was provided for this task. "+
 				"Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role. "+
-				"(ecsrun: %v; fix the task roles file, see the README's \"Task roles\")", role, err)
+				"(ecsrun: %v; fix the task roles file, see docs/runtime.md, \"Task roles\")", role, err)
 		}
 	}
 	if executionRole(spec) != "" {

@@ -300,7 +300,7 @@ func (s *Server) serveCredentials(w http.ResponseWriter, r *http.Request) {
 		// credentials. Say so to the SDK in the task, which shows the
 		// message, and say what to do.
 		writeCredentialsError(w, http.StatusBadRequest, "NoCredentialsAssociated",
-			err.Error()+". Map the role to a profile or keys in that file (see the README's \"Task roles\"), then run the task again.")
+			err.Error()+". Map the role to a profile or keys in that file (see docs/runtime.md, \"Task roles\"), then run the task again.")
 		return
 	}
 	if err != nil {

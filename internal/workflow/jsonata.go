@@ -25,7 +25,7 @@ import (
 // expression; any other string is a literal. Expressions see the variables
 // in scope and $states (input, result, errorOutput, context); `$` itself is
 // bound to nothing. The evaluator is github.com/blues/jsonata-go (a port of
-// jsonata-js 1.5.4; AWS runs 2.0.6): the README lists what differs.
+// jsonata-js 1.5.4; AWS runs 2.0.6): docs/states-language.md lists what differs.
 
 // jvalue is a field of a JSONata state: JSON in which strings of the form
 // "{% expr %}" are expressions, at any depth.

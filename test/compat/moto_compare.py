@@ -13,7 +13,7 @@ Every check records what each backend answers and compares it with what real
 ECS answers, according to ../shared/reference/ecs-semantics.md and the botocore
 model (the "source" column). It prints a Markdown table and exits 1 when
 ecsrun differs from real ECS where no documented reason (by design, or a
-known gap with its issue) says so, so that `.ci/run` keeps the README's summary
+known gap with its issue) says so, so that `.ci/run` keeps the summary in docs/development.md
 true. moto's differences are reported, never fatal.
 """
 import json
