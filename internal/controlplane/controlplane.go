@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/accountsettings"
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
@@ -94,6 +95,7 @@ type ControlPlane struct {
 	log      *slog.Logger
 	launcher Launcher
 	batch    *batcher
+	settings *accountsettings.Store
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -205,6 +207,11 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	if err := cp.load(ctx); err != nil {
 		return nil, err
 	}
+	settings, err := accountsettings.Open(ctx, opts.DB, opts.Account)
+	if err != nil {
+		return nil, err
+	}
+	cp.settings = settings
 	if _, ok := cp.clusters[ecs.DefaultCluster]; !ok {
 		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: ecs.DefaultCluster}); err != nil {
 			return nil, err

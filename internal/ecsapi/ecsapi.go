@@ -43,6 +43,13 @@ type ControlPlane interface {
 	DeleteService(context.Context, *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error)
 	DescribeServices(context.Context, *ecsmodel.DescribeServicesRequest) (*ecsmodel.DescribeServicesResponse, error)
 	ListServices(context.Context, *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error)
+
+	PutAccountSetting(context.Context, *ecsmodel.PutAccountSettingRequest) (*ecsmodel.PutAccountSettingResponse, error)
+	PutAccountSettingDefault(context.Context, *ecsmodel.PutAccountSettingDefaultRequest) (*ecsmodel.PutAccountSettingDefaultResponse, error)
+	ListAccountSettings(context.Context, *ecsmodel.ListAccountSettingsRequest) (*ecsmodel.ListAccountSettingsResponse, error)
+	DeleteAccountSetting(context.Context, *ecsmodel.DeleteAccountSettingRequest) (*ecsmodel.DeleteAccountSettingResponse, error)
+	UpdateCluster(context.Context, *ecsmodel.UpdateClusterRequest) (*ecsmodel.UpdateClusterResponse, error)
+	UpdateClusterSettings(context.Context, *ecsmodel.UpdateClusterSettingsRequest) (*ecsmodel.UpdateClusterSettingsResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -97,7 +104,15 @@ func New(cp ControlPlane) *awsjson.Service {
 			"DeleteService":    op(cp.DeleteService),
 			"DescribeServices": op(cp.DescribeServices),
 			"ListServices":     op(cp.ListServices),
+
+			"PutAccountSetting":        op(cp.PutAccountSetting),
+			"PutAccountSettingDefault": op(cp.PutAccountSettingDefault),
+			"ListAccountSettings":      op(cp.ListAccountSettings),
+			"DeleteAccountSetting":     op(cp.DeleteAccountSetting),
+			"UpdateCluster":            op(cp.UpdateCluster),
+			"UpdateClusterSettings":    op(cp.UpdateClusterSettings),
 		},
+		Refusals: Refusals,
 	}
 }
 
