@@ -56,11 +56,19 @@ type Options struct {
 	// while it was down) before their records are deleted. When it fails
 	// the records stay, and the next Open forgets them again.
 	Forget func(ctx context.Context, streams []LogStream) error
+	// Machine is what an ECS agent on this machine registers (CPU units
+	// and MiB of memory): RegisterContainerInstance without
+	// totalResources registers it. Zero: totalResources is required.
+	Machine MachineResources
 	// HostPaths, when set, says which host paths (volumes' host.sourcePath)
 	// tasks may bind-mount: RunTask refuses the others with a
 	// ClientException.
 	HostPaths HostPathChecker
 }
+
+// MachineResources are a machine's CPU units (1024 per core) and memory
+// available to tasks, in MiB.
+type MachineResources struct{ CPU, Memory int64 }
 
 // HostPathChecker decides whether a task may bind-mount a host path; the
 // error says why not, naming the volume.
@@ -96,6 +104,7 @@ type ControlPlane struct {
 	launcher Launcher
 	batch    *batcher
 	settings *accountsettings.Store
+	machine  MachineResources
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -176,7 +185,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, machine: opts.Machine,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},

@@ -118,6 +118,12 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 // INACTIVE task definition (a service whose definition was deregistered
 // still scales and replaces its tasks, as on ECS).
 func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskRequest, forService bool) (*ecsmodel.RunTaskResponse, error) {
+	return cp.runTasksOn(ctx, in, forService, nil)
+}
+
+// runTasksOn is runTasks; with targets (StartTask's container instances,
+// one per task) the tasks go to those instances instead of being placed.
+func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequest, forService bool, targets []string) (*ecsmodel.RunTaskResponse, error) {
 	count := int32(1)
 	if in.Count != nil {
 		count = *in.Count
@@ -187,6 +193,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 		tags = append(append([]ecsmodel.Tag{}, td.Tags...), tags...)
 	}
 	where, err := chooseCapacity(in.LaunchType, launchType, len(in.CapacityProviderStrategy) > 0, cp.placer(c.Name).Len())
+	if targets != nil {
+		where, err = instancePlacement, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +241,11 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 	}
 	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
 	if where == instancePlacement {
-		placed, failures, err := cp.place(c.Name, def, in, group, recs)
+		place := cp.place
+		if targets != nil {
+			place = cp.placeOn(c, targets)
+		}
+		placed, failures, err := place(c.Name, def, in, group, recs)
 		if err != nil {
 			return nil, err
 		}

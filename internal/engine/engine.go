@@ -153,6 +153,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
 		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
 	}
+	if mem, err := totalMemoryMiB(); err == nil {
+		// What an ECS agent would register for this machine.
+		cpOpts.Machine = controlplane.MachineResources{CPU: int64(goruntime.NumCPU()) * ecs.CPUUnitsPerVCPU, Memory: mem - AgentReservedMemoryMiB}
+	}
 	if !opts.NoHostInstance {
 		mem, err := totalMemoryMiB()
 		if err != nil {
@@ -232,6 +236,10 @@ func localEFS(opts *Options) *efs.Local {
 	}
 	return l
 }
+
+// AgentReservedMemoryMiB is the memory the ECS agent keeps back from what
+// it registers (its ECS_RESERVED_MEMORY, 0 by default).
+const AgentReservedMemoryMiB = 0
 
 // JanitorDelay is how long after opening the engine first removes expired
 // containers (not at once, so a short command does not pay for it), and
