@@ -245,7 +245,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := h(context.WithValue(r.Context(), headerKey{}, r.Header), in)
+	hctx := context.WithValue(context.WithValue(r.Context(), headerKey{}, r.Header), baseURLKey{}, baseURL(r))
+	out, err := h(hctx, in)
 	if err != nil {
 		var f *Fault
 		if errors.As(err, &f) {
@@ -285,6 +286,29 @@ type headerKey struct{}
 func Header(ctx context.Context) http.Header {
 	h, _ := ctx.Value(headerKey{}).(http.Header)
 	return h
+}
+
+type baseURLKey struct{}
+
+// baseURL returns the scheme and host a request was sent to.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" { // a request handed to the handler in-process
+		host = r.URL.Host
+	}
+	return scheme + "://" + host
+}
+
+// BaseURL returns the scheme and host ("http://127.0.0.1:4566") the
+// request a handler serves was sent to ("" outside a handler), for answers
+// that point clients back at the server.
+func BaseURL(ctx context.Context) string {
+	u, _ := ctx.Value(baseURLKey{}).(string)
+	return u
 }
 
 func (s *Server) logf(format string, args ...any) {

@@ -50,6 +50,13 @@ type ControlPlane interface {
 	DeleteAccountSetting(context.Context, *ecsmodel.DeleteAccountSettingRequest) (*ecsmodel.DeleteAccountSettingResponse, error)
 	UpdateCluster(context.Context, *ecsmodel.UpdateClusterRequest) (*ecsmodel.UpdateClusterResponse, error)
 	UpdateClusterSettings(context.Context, *ecsmodel.UpdateClusterSettingsRequest) (*ecsmodel.UpdateClusterSettingsResponse, error)
+	StartTask(context.Context, *ecsmodel.StartTaskRequest) (*ecsmodel.StartTaskResponse, error)
+	DiscoverPollEndpoint(context.Context, *ecsmodel.DiscoverPollEndpointRequest) (*ecsmodel.DiscoverPollEndpointResponse, error)
+	SubmitTaskStateChange(context.Context, *ecsmodel.SubmitTaskStateChangeRequest) (*ecsmodel.SubmitTaskStateChangeResponse, error)
+	SubmitContainerStateChange(context.Context, *ecsmodel.SubmitContainerStateChangeRequest) (*ecsmodel.SubmitContainerStateChangeResponse, error)
+	SubmitAttachmentStateChanges(context.Context, *ecsmodel.SubmitAttachmentStateChangesRequest) (*ecsmodel.SubmitAttachmentStateChangesResponse, error)
+	UpdateContainerAgent(context.Context, *ecsmodel.UpdateContainerAgentRequest) (*ecsmodel.UpdateContainerAgentResponse, error)
+	ListServicesByNamespace(context.Context, *ecsmodel.ListServicesByNamespaceRequest) (*ecsmodel.ListServicesByNamespaceResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -105,12 +112,19 @@ func New(cp ControlPlane) *awsjson.Service {
 			"DescribeServices": op(cp.DescribeServices),
 			"ListServices":     op(cp.ListServices),
 
-			"PutAccountSetting":        op(cp.PutAccountSetting),
-			"PutAccountSettingDefault": op(cp.PutAccountSettingDefault),
-			"ListAccountSettings":      op(cp.ListAccountSettings),
-			"DeleteAccountSetting":     op(cp.DeleteAccountSetting),
-			"UpdateCluster":            op(cp.UpdateCluster),
-			"UpdateClusterSettings":    op(cp.UpdateClusterSettings),
+			"PutAccountSetting":            op(cp.PutAccountSetting),
+			"PutAccountSettingDefault":     op(cp.PutAccountSettingDefault),
+			"ListAccountSettings":          op(cp.ListAccountSettings),
+			"DeleteAccountSetting":         op(cp.DeleteAccountSetting),
+			"UpdateCluster":                op(cp.UpdateCluster),
+			"UpdateClusterSettings":        op(cp.UpdateClusterSettings),
+			"StartTask":                    op(cp.StartTask),
+			"DiscoverPollEndpoint":         op(discoverPollEndpoint(cp)),
+			"SubmitTaskStateChange":        op(cp.SubmitTaskStateChange),
+			"SubmitContainerStateChange":   op(cp.SubmitContainerStateChange),
+			"SubmitAttachmentStateChanges": op(cp.SubmitAttachmentStateChanges),
+			"UpdateContainerAgent":         op(cp.UpdateContainerAgent),
+			"ListServicesByNamespace":      op(cp.ListServicesByNamespace),
 		},
 		Refusals: Refusals,
 	}
