@@ -191,3 +191,68 @@ func (h *harness) waitIn(cluster, arn, what string, cond func(types.Task) bool) 
 		}
 	}
 }
+
+// everyAPIOperation answers each operation of account settings, cluster
+// updates, StartTask, the agent's operations and ListServicesByNamespace
+// once with success and once with an error (for
+// TestEngineAPI_EveryOperation; the behaviour is tested above).
+func everyAPIOperation(t *testing.T, h *harness) {
+	c := ctx(t)
+	e := h.ecs
+	bad := aws.String("bogus")
+	ok[*awsecs.PutAccountSettingOutput](t, "PutAccountSetting")(e.PutAccountSetting(c, &awsecs.PutAccountSettingInput{Name: "awsvpcTrunking", Value: aws.String("enabled")}))
+	_, err := e.PutAccountSetting(c, &awsecs.PutAccountSettingInput{Name: "awsvpcTrunking", Value: bad})
+	apiErr(t, "PutAccountSetting bogus", err, "InvalidParameterException", "bogus")
+	ok[*awsecs.PutAccountSettingDefaultOutput](t, "PutAccountSettingDefault")(e.PutAccountSettingDefault(c, &awsecs.PutAccountSettingDefaultInput{Name: "awsvpcTrunking", Value: aws.String("disabled")}))
+	_, err = e.PutAccountSettingDefault(c, &awsecs.PutAccountSettingDefaultInput{Name: "guardDutyActivate", Value: aws.String("enabled")})
+	apiErr(t, "PutAccountSettingDefault guardDutyActivate", err, "InvalidParameterException", "read-only")
+	ok[*awsecs.ListAccountSettingsOutput](t, "ListAccountSettings")(e.ListAccountSettings(c, &awsecs.ListAccountSettingsInput{EffectiveSettings: true}))
+	_, err = e.ListAccountSettings(c, &awsecs.ListAccountSettingsInput{NextToken: bad})
+	apiErr(t, "ListAccountSettings with a bad token", err, "InvalidParameterException", "nextToken")
+	ok[*awsecs.DeleteAccountSettingOutput](t, "DeleteAccountSetting")(e.DeleteAccountSetting(c, &awsecs.DeleteAccountSettingInput{Name: "awsvpcTrunking"}))
+	_, err = e.DeleteAccountSetting(c, &awsecs.DeleteAccountSettingInput{Name: "awsvpcTrunking", PrincipalArn: bad})
+	apiErr(t, "DeleteAccountSetting for a bad principal", err, "InvalidParameterException", "principalArn")
+
+	ok[*awsecs.UpdateClusterOutput](t, "UpdateCluster")(e.UpdateCluster(c, &awsecs.UpdateClusterInput{Cluster: aws.String("default"),
+		ServiceConnectDefaults: &types.ClusterServiceConnectDefaultsRequest{Namespace: aws.String("every")}}))
+	_, err = e.UpdateCluster(c, &awsecs.UpdateClusterInput{Cluster: bad})
+	apiErr(t, "UpdateCluster of a missing cluster", err, "ClusterNotFoundException", "Cluster not found")
+	ok[*awsecs.UpdateClusterSettingsOutput](t, "UpdateClusterSettings")(e.UpdateClusterSettings(c, &awsecs.UpdateClusterSettingsInput{Cluster: aws.String("default"),
+		Settings: []types.ClusterSetting{{Name: "containerInsights", Value: aws.String("disabled")}}}))
+	_, err = e.UpdateClusterSettings(c, &awsecs.UpdateClusterSettingsInput{Cluster: aws.String("default"),
+		Settings: []types.ClusterSetting{{Name: "containerInsights", Value: bad}}})
+	apiErr(t, "UpdateClusterSettings bogus", err, "InvalidParameterException", "bogus")
+	ok[*awsecs.ListServicesByNamespaceOutput](t, "ListServicesByNamespace")(e.ListServicesByNamespace(c, &awsecs.ListServicesByNamespaceInput{Namespace: aws.String("every")}))
+	_, err = e.ListServicesByNamespace(c, &awsecs.ListServicesByNamespaceInput{Namespace: bad})
+	apiErr(t, "ListServicesByNamespace of an unknown namespace", err, "NamespaceNotFoundException", "bogus")
+
+	cl := aws.String("every-agent")
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: cl}))
+	reg := ok[*awsecs.RegisterContainerInstanceOutput](t, "RegisterContainerInstance")(e.RegisterContainerInstance(c, &awsecs.RegisterContainerInstanceInput{
+		Cluster: cl, TotalResources: resources(1024, 1024), VersionInfo: &types.VersionInfo{AgentVersion: aws.String("1.80.0")}}))
+	inst := reg.ContainerInstance.ContainerInstanceArn
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("every-agent"), ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Memory: aws.Int32(64), Command: []string{"serve"}}}}))
+	st := ok[*awsecs.StartTaskOutput](t, "StartTask")(e.StartTask(c, &awsecs.StartTaskInput{Cluster: cl, TaskDefinition: aws.String("every-agent"), ContainerInstances: []string{aws.ToString(inst)}}))
+	if len(st.Tasks) != 1 {
+		t.Fatalf("StartTask: %+v", st.Failures)
+	}
+	task := st.Tasks[0].TaskArn
+	_, err = e.StartTask(c, &awsecs.StartTaskInput{Cluster: cl, TaskDefinition: bad, ContainerInstances: []string{aws.ToString(inst)}})
+	apiErr(t, "StartTask of a missing task definition", err, "ClientException", "")
+	ok[*awsecs.DiscoverPollEndpointOutput](t, "DiscoverPollEndpoint")(e.DiscoverPollEndpoint(c, &awsecs.DiscoverPollEndpointInput{Cluster: cl, ContainerInstance: inst}))
+	_, err = e.DiscoverPollEndpoint(c, &awsecs.DiscoverPollEndpointInput{Cluster: bad})
+	apiErr(t, "DiscoverPollEndpoint of a missing cluster", err, "ClientException", "not found")
+	ok[*awsecs.SubmitContainerStateChangeOutput](t, "SubmitContainerStateChange")(e.SubmitContainerStateChange(c, &awsecs.SubmitContainerStateChangeInput{Cluster: cl, Task: task, ContainerName: aws.String("app"), RuntimeId: aws.String("r")}))
+	_, err = e.SubmitContainerStateChange(c, &awsecs.SubmitContainerStateChangeInput{Cluster: cl, Task: bad, ContainerName: aws.String("app")})
+	apiErr(t, "SubmitContainerStateChange of a missing task", err, "InvalidParameterException", "not found")
+	ok[*awsecs.SubmitTaskStateChangeOutput](t, "SubmitTaskStateChange")(e.SubmitTaskStateChange(c, &awsecs.SubmitTaskStateChangeInput{Cluster: cl, Task: task, Status: aws.String("STOPPED"), Reason: aws.String("done")}))
+	_, err = e.SubmitTaskStateChange(c, &awsecs.SubmitTaskStateChangeInput{Cluster: bad, Task: task})
+	apiErr(t, "SubmitTaskStateChange in a missing cluster", err, "ClusterNotFoundException", "")
+	ok[*awsecs.SubmitAttachmentStateChangesOutput](t, "SubmitAttachmentStateChanges")(e.SubmitAttachmentStateChanges(c, &awsecs.SubmitAttachmentStateChangesInput{Cluster: cl, Attachments: []types.AttachmentStateChange{}}))
+	_, err = e.SubmitAttachmentStateChanges(c, &awsecs.SubmitAttachmentStateChangesInput{Cluster: cl, Attachments: []types.AttachmentStateChange{{AttachmentArn: bad, Status: aws.String("ATTACHED")}}})
+	apiErr(t, "SubmitAttachmentStateChanges of a missing attachment", err, "InvalidParameterException", "not an attachment")
+	_, err = e.UpdateContainerAgent(c, &awsecs.UpdateContainerAgentInput{Cluster: cl, ContainerInstance: inst})
+	apiErr(t, "UpdateContainerAgent", err, "NoUpdateAvailableException", "")
+	h.waitIn("every-agent", aws.ToString(task), "STOPPED", func(tk types.Task) bool { return aws.ToString(tk.LastStatus) == "STOPPED" })
+}
