@@ -98,6 +98,18 @@ type Server struct {
 	// Inspect, when set, sees every answer just before it is written. Tests
 	// set it to check answers against the service model.
 	Inspect func(Answer)
+	// mounts are other handlers, by path prefix (see Mount).
+	mounts map[string]http.Handler
+}
+
+// Mount serves the requests whose path starts with prefix with h instead
+// (for example the exec sessions' stream URLs, which the API's answers
+// point at). Call it before serving.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	if s.mounts == nil {
+		s.mounts = map[string]http.Handler{}
+	}
+	s.mounts[prefix] = h
 }
 
 // Answer is one answer of the server, as Inspect sees it.
@@ -141,6 +153,12 @@ const RequestIDHeader = "X-Amzn-Requestid"
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for prefix, h := range s.mounts {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
 	reqID := newRequestID()
 	w.Header().Set(RequestIDHeader, reqID)
 	target := r.Header.Get("X-Amz-Target")

@@ -14,6 +14,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/execsession"
 	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/store"
 )
@@ -60,6 +61,9 @@ type Options struct {
 	// and MiB of memory): RegisterContainerInstance without
 	// totalResources registers it. Zero: totalResources is required.
 	Machine MachineResources
+	// Exec opens ExecuteCommand's sessions (nil: the runtime cannot run
+	// commands in containers, and ExecuteCommand says so).
+	Exec *execsession.Manager
 	// HostPaths, when set, says which host paths (volumes' host.sourcePath)
 	// tasks may bind-mount: RunTask refuses the others with a
 	// ClientException.
@@ -105,6 +109,7 @@ type ControlPlane struct {
 	batch    *batcher
 	settings *accountsettings.Store
 	machine  MachineResources
+	execs    *execsession.Manager
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -185,7 +190,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, machine: opts.Machine,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, machine: opts.Machine, execs: opts.Exec,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},

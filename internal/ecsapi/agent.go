@@ -22,3 +22,18 @@ func discoverPollEndpoint(cp ControlPlane) func(context.Context, *ecsmodel.Disco
 		return out, nil
 	}
 }
+
+// executeCommand makes the session's stream URL absolute: it is served by
+// the engine the request came to.
+func executeCommand(cp ControlPlane) func(context.Context, *ecsmodel.ExecuteCommandRequest) (*ecsmodel.ExecuteCommandResponse, error) {
+	return func(ctx context.Context, in *ecsmodel.ExecuteCommandRequest) (*ecsmodel.ExecuteCommandResponse, error) {
+		out, err := cp.ExecuteCommand(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		if out.Session != nil {
+			out.Session.StreamUrl = awsjson.BaseURL(ctx) + out.Session.StreamUrl
+		}
+		return out, nil
+	}
+}

@@ -57,6 +57,7 @@ type ControlPlane interface {
 	SubmitAttachmentStateChanges(context.Context, *ecsmodel.SubmitAttachmentStateChangesRequest) (*ecsmodel.SubmitAttachmentStateChangesResponse, error)
 	UpdateContainerAgent(context.Context, *ecsmodel.UpdateContainerAgentRequest) (*ecsmodel.UpdateContainerAgentResponse, error)
 	ListServicesByNamespace(context.Context, *ecsmodel.ListServicesByNamespaceRequest) (*ecsmodel.ListServicesByNamespaceResponse, error)
+	ExecuteCommand(context.Context, *ecsmodel.ExecuteCommandRequest) (*ecsmodel.ExecuteCommandResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -125,6 +126,7 @@ func New(cp ControlPlane) *awsjson.Service {
 			"SubmitAttachmentStateChanges": op(cp.SubmitAttachmentStateChanges),
 			"UpdateContainerAgent":         op(cp.UpdateContainerAgent),
 			"ListServicesByNamespace":      op(cp.ListServicesByNamespace),
+			"ExecuteCommand":               op(executeCommand(cp)),
 		},
 		Refusals: Refusals,
 	}

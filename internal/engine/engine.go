@@ -24,6 +24,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
 	"github.com/ecsrun/ecsrun/internal/efs"
+	"github.com/ecsrun/ecsrun/internal/execsession"
 	"github.com/ecsrun/ecsrun/internal/executions"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
@@ -106,6 +107,9 @@ type Engine struct {
 	endpoint     taskmeta.Endpoint
 	// acts holds the Step Functions activities and their task queues.
 	acts *activities.Manager
+	// execs holds ExecuteCommand's sessions (nil when the runtime cannot
+	// run commands in containers).
+	execs *execsession.Manager
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -176,6 +180,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			}
 		}
 	}
+	if _, ok := opts.Runtime.(runtime.Execer); ok {
+		e.execs = execsession.NewManager(opts.Now)
+		cpOpts.Exec = e.execs
+	}
 	e.cp, err = controlplane.Open(ctx, cpOpts)
 	if err != nil {
 		return fail(err)
@@ -202,6 +210,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.recoverWorkflows(ctx)
 	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs), sfn)
+	if e.execs != nil {
+		e.handler.Mount(execsession.PathPrefix, execsession.Handler(e.execs, opts.Runtime.(runtime.Execer)))
+	}
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
