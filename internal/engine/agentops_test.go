@@ -254,5 +254,7 @@ func everyAPIOperation(t *testing.T, h *harness) {
 	apiErr(t, "SubmitAttachmentStateChanges of a missing attachment", err, "InvalidParameterException", "not an attachment")
 	_, err = e.UpdateContainerAgent(c, &awsecs.UpdateContainerAgentInput{Cluster: cl, ContainerInstance: inst})
 	apiErr(t, "UpdateContainerAgent", err, "NoUpdateAvailableException", "")
+	_, err = e.ExecuteCommand(c, &awsecs.ExecuteCommandInput{Cluster: cl, Task: task, Command: aws.String("/bin/sh"), Interactive: true})
+	apiErr(t, "ExecuteCommand in a task run without enableExecuteCommand", err, "InvalidParameterException", "execute command was not enabled when the task was run")
 	h.waitIn("every-agent", aws.ToString(task), "STOPPED", func(tk types.Task) bool { return aws.ToString(tk.LastStatus) == "STOPPED" })
 }
