@@ -36,8 +36,8 @@ func newExec(e *env) *cobra.Command {
 through the ECS ExecuteCommand API of the local engine (the ecsrun serve daemon
 holding the state directory, an engine started for the command, or
 --endpoint-url). As on ECS, the task must have been run with
-enableExecuteCommand (RunTask --enable-execute-command, or
-"enableExecuteCommand": true in the request).
+enableExecuteCommand ("enableExecuteCommand": true in run-task's --request
+file, or aws ecs run-task --enable-execute-command).
 
 With a terminal on standard input the command gets a terminal too (raw mode,
 resized with yours); -i forwards standard input when it is not a terminal,
