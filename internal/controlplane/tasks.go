@@ -671,6 +671,11 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		if wc.NetworkBindings == nil {
 			wc.NetworkBindings = []ecsmodel.NetworkBinding{}
 		}
+		if t.EnableExecuteCommand {
+			// ECS Exec's agent, as ECS shows it: the engine itself runs
+			// the commands, for as long as the container runs.
+			wc.ManagedAgents = []ecsmodel.ManagedAgent{{Name: ecsmodel.ManagedAgentNameExecuteCommandAgent, LastStatus: c.Status.String(), LastStartedAt: wire.At(st.StartedAt)}}
+		}
 		wc.NetworkInterfaces = []ecsmodel.NetworkInterface{}
 		if eni != nil && t.Resources.PrivateIPv4 != "" {
 			wc.NetworkInterfaces = append(wc.NetworkInterfaces, ecsmodel.NetworkInterface{AttachmentId: eni.Id, PrivateIpv4Address: t.Resources.PrivateIPv4})

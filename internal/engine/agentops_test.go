@@ -79,6 +79,9 @@ func TestStartTaskAPI(t *testing.T) {
 		t.Errorf("acknowledgment %q", aws.ToString(ack.Acknowledgment))
 	}
 	d := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: cl, Tasks: []string{aws.ToString(task.TaskArn)}}))
+	if ma := d.Tasks[0].Containers[0].ManagedAgents; len(ma) != 1 || ma[0].Name != types.ManagedAgentNameExecuteCommandAgent || aws.ToString(ma[0].LastStatus) != "RUNNING" {
+		t.Errorf("managed agents of a task run with enableExecuteCommand: %+v", ma)
+	}
 	if nb := d.Tasks[0].Containers[0].NetworkBindings; len(nb) != 1 || aws.ToInt32(nb[0].HostPort) != 8080 {
 		t.Errorf("network bindings after SubmitContainerStateChange: %+v", nb)
 	}
