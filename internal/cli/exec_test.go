@@ -44,7 +44,7 @@ func TestExec(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := e.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{Family: aws.String("exec"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String(image), Memory: aws.Int32(64), Command: []string{"sleep", "300"}}}}); err != nil {
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String(image), Memory: aws.Int32(64), Command: []string{"sleep", "300"}, StopTimeout: aws.Int32(1)}}}); err != nil {
 		t.Fatal(err)
 	}
 	runTask := func(enable bool) string {
