@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +13,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/connguard"
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/inproc"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -77,17 +78,25 @@ func TestExec(t *testing.T) {
 			e.StopTask(ctx, &awsecs.StopTaskInput{Task: aws.String(arn)})
 		}
 	}
-	srv := httptest.NewServer(eng.Handler())
+	// Served as `ecsrun serve` serves: behind connguard.
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard := connguard.New(tcp, connguard.DefaultLimits(1024))
+	srv := guard.Server(eng.Handler())
+	go srv.Serve(guard)
+	srvURL := "http://" + guard.Addr().String()
 
-	code, out, errOut := runIn(t, "hello\n", "exec", withExec, "--endpoint-url", srv.URL, "-i", "--", "sh", "-c", "read x; echo got $x; echo oops >&2; exit 3")
+	code, out, errOut := runIn(t, "hello\n", "exec", withExec, "--endpoint-url", srvURL, "-i", "--", "sh", "-c", "read x; echo got $x; echo oops >&2; exit 3")
 	if code != 3 || out != "got hello\n" || !strings.Contains(errOut, "oops") {
 		t.Errorf("exec through serve: exit %d, stdout %q, stderr %q; want 3, %q, oops", code, out, errOut, "got hello\n")
 	}
-	code, _, errOut = runIn(t, "", "exec", without, "--endpoint-url", srv.URL, "--", "true")
+	code, _, errOut = runIn(t, "", "exec", without, "--endpoint-url", srvURL, "--", "true")
 	if code == 0 || !strings.Contains(errOut, "execute command was not enabled when the task was run") {
 		t.Errorf("exec in a task without enableExecuteCommand: exit %d, stderr %q", code, errOut)
 	}
-	code, _, errOut = runIn(t, "", "exec", withExec, "--endpoint-url", srv.URL, "--container", "nope", "--", "true")
+	code, _, errOut = runIn(t, "", "exec", withExec, "--endpoint-url", srvURL, "--container", "nope", "--", "true")
 	if code == 0 || !strings.Contains(errOut, "does not exist") {
 		t.Errorf("exec in a missing container: exit %d, stderr %q", code, errOut)
 	}

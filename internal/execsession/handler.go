@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/connguard"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -30,6 +33,10 @@ func Handler(m *Manager, ex runtime.Execer) http.Handler {
 			fail(http.StatusUnauthorized, err.Error())
 			return
 		}
+		// The token authenticates the connection: under `ecsrun serve` it
+		// no longer counts against the unauthenticated connections' budget
+		// (which would close it to admit newcomers).
+		connguard.Trust(r.Context())
 		if ex == nil {
 			fail(http.StatusNotImplemented, "the engine's container runtime cannot run commands in containers")
 			return
@@ -39,6 +46,8 @@ func Handler(m *Manager, ex runtime.Execer) http.Handler {
 			fail(http.StatusInternalServerError, "cannot take over the connection: "+err.Error())
 			return
 		}
+		// The server's deadlines were for the request, not the session.
+		conn.SetDeadline(time.Time{})
 		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + Protocol + "\r\n\r\n")
 		if err := brw.Flush(); err != nil {
 			conn.Close()
