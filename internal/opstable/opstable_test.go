@@ -1,6 +1,7 @@
 package opstable
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,10 +11,11 @@ import (
 	"testing"
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
-	"github.com/ecsrun/ecsrun/internal/controlplane"
-	"github.com/ecsrun/ecsrun/internal/ecsapi"
-	"github.com/ecsrun/ecsrun/internal/logsapi"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/engine"
+	"github.com/ecsrun/ecsrun/internal/logsmodel"
 	"github.com/ecsrun/ecsrun/internal/modelcheck"
+	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/operations.md")
@@ -100,10 +102,20 @@ func service(t *testing.T, title, model string, svc *awsjson.Service, pending []
 }
 
 func TestOperationsTable(t *testing.T) {
-	// The handler maps need no server: the handlers are never called.
+	// The services as the engine wires them (on the fake runtime: nothing
+	// runs), so that every handler and refusal it adds is seen.
+	eng, err := engine.Open(context.Background(), engine.Options{StateDir: t.TempDir(), Runtime: fake.New(), NoHostInstance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	byPrefix := map[string]*awsjson.Service{}
+	for _, svc := range eng.Handler().(*awsjson.Server).Services() {
+		byPrefix[svc.TargetPrefix] = svc
+	}
 	services := []Service{
-		service(t, "Amazon ECS", "ecs/2014-11-13/service-2.json", ecsapi.New((*controlplane.ControlPlane)(nil)), pendingOtherHelpers["ecs"]),
-		service(t, "Amazon CloudWatch Logs", "logs/2014-03-28/service-2.json", logsapi.New(nil), pendingOtherHelpers["logs"]),
+		service(t, "Amazon ECS", "ecs/2014-11-13/service-2.json", byPrefix[ecsmodel.TargetPrefix], pendingOtherHelpers["ecs"]),
+		service(t, "Amazon CloudWatch Logs", "logs/2014-03-28/service-2.json", byPrefix[logsmodel.TargetPrefix], pendingOtherHelpers["logs"]),
 	}
 	for _, s := range services {
 		inModel := map[string]bool{}
