@@ -4,13 +4,43 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/ecsrun/ecsrun/internal/cli"
 )
 
+// profileEnv names a file to write a CPU profile of the whole command to
+// (bench/all.sh and docs/performance.md use it to profile a chatty task).
+const profileEnv = "ECSRUN_CPUPROFILE"
+
 func main() {
+	stop := startProfile()
 	// cli.Main turns SIGINT and SIGTERM into a cancelled context and returns
 	// the exit code (130 and 143 for those signals).
-	os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	code := cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startProfile starts a CPU profile when $ECSRUN_CPUPROFILE names a file,
+// and returns what stops it.
+func startProfile() func() {
+	path := os.Getenv(profileEnv)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ecsrun: %s: %v\n", profileEnv, err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -164,8 +164,9 @@ func (r *runner) pollHealth(ctx context.Context, name, id string, done <-chan st
 	}
 }
 
-// maxLogBatch is the most lines of output copied into the sink at once.
-const maxLogBatch = 1000
+// maxLogBatch is the most lines of output copied into the sink at once
+// (in one transaction).
+const maxLogBatch = 4096
 
 // appendRetries is how often a failed append of container output is retried
 // before the batch is given up.

@@ -9,8 +9,11 @@ import (
 
 // logSlack is how many lines of a container's output may wait between the
 // runtime's reader and the batches copied into the sink; the reader waits
-// while that many are queued.
-const logSlack = 256
+// while that many are queued. It is as large as a batch (maxLogBatch), so
+// that while one batch is stored, the next one can gather: with 256, a
+// chatty container's lines were stored in batches of a few hundred, each a
+// transaction.
+const logSlack = maxLogBatch
 
 // lineQueue carries a container's output from the runtime's reader to the
 // batches: a buffered channel of logSlack lines, except that it holds no

@@ -35,6 +35,9 @@ type Fault struct {
 	Status int
 	// Message is the human message.
 	Message string
+	// Members are the error shape's other members (for example
+	// MalformedQueryException's queryCompileError), sent beside message.
+	Members map[string]any
 }
 
 // Error makes a Fault an error, so handlers can return one directly.
@@ -343,6 +346,14 @@ func writeFault(w http.ResponseWriter, write func(int, []byte), f Fault) {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{f.Type, f.Message})
+	if len(f.Members) > 0 {
+		body := map[string]any{}
+		for k, v := range f.Members {
+			body[k] = v
+		}
+		body["__type"], body["message"] = f.Type, f.Message
+		b, _ = json.Marshal(body)
+	}
 	w.Header().Set("X-Amzn-Errortype", f.Type)
 	write(f.Status, b)
 }

@@ -179,6 +179,19 @@ type clients struct {
 	// execConn connects to an exec session of an engine in this process
 	// (nil: dial the session's stream URL).
 	execConn func(ctx context.Context, streamURL, token string) (io.ReadWriteCloser, error)
+	// logReader, when set, reads log events from the embedded engine's
+	// store directly (see followLogs).
+	logReader runtask.Logs
+}
+
+// followLogs returns what run-task and workflow read log streams with: the
+// embedded engine's store directly (GetLogEvents without encoding every
+// event as JSON and decoding it again), else the Logs client.
+func (c *clients) followLogs() runtask.Logs {
+	if c.logReader != nil {
+		return c.logReader
+	}
+	return c.Logs
 }
 
 // localClients returns clients for the local engine: the `ecsrun serve`
@@ -222,6 +235,7 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 		close:       closeEng,
 		taskRoles:   eng.TaskRolesFile(),
 		execConn:    pipeExec(eng.ExecConn),
+		logReader:   eng.LogReader(),
 	}, nil
 }
 

@@ -212,7 +212,7 @@ func newRunTask(e *env) *cobra.Command {
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "ECS endpoint URL, which also serves CloudWatch Logs (default $AWS_ENDPOINT_URL_ECS)")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared-config profile (--target aws; default $AWS_PROFILE)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", 0, "first interval between DescribeTasks calls (default 10ms locally, 2s on AWS)")
-	fs.DurationVar(&f.maxPollInterval, "max-poll-interval", 0, "longest interval between DescribeTasks calls (default 250ms locally, 6s on AWS)")
+	fs.DurationVar(&f.maxPollInterval, "max-poll-interval", 0, "longest interval between DescribeTasks calls (default 100ms locally, 6s on AWS)")
 	f.ef.add(fs)
 	return cmd
 }
@@ -626,7 +626,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 		if err != nil {
 			return nil, err
 		}
-		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.Logs, Target: cl.Where}
+		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.followLogs(), Target: cl.Where}
 		r.opts.StopCommand = cl.stopCommand
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()

@@ -75,6 +75,9 @@ the container instances the file declares, for trying placement locally:
         rootDirectory:
           path: /app
           creationInfo: {ownerUid: 1000, ownerGid: 1000, permissions: "0755"}
+  autoScalingGroups:       # virtual groups behind capacity providers
+    - {name: web-asg, minSize: 0, maxSize: 4, cpu: 1024, memory: 2GB}
+                           # (docs/capacity-providers.md)
 
 Security: with credentials configured (ECSRUN_ACCESS_KEY_ID and
 ECSRUN_SECRET_ACCESS_KEY, or --credentials-file in the layout of

@@ -286,7 +286,7 @@ Exit codes:
 			p.watched = true
 			var logs *runtask.LogFollower
 			if logMode != runtask.LogsNone {
-				logs = runtask.NewLogFollower(c.Logs, console, logTuning(f.endpoint))
+				logs = runtask.NewLogFollower(c.followLogs(), console, logTuning(f.endpoint))
 			}
 			w := newRunWatch(client, c.ECS, console, logs, p, arn, pollPeriod)
 			w.noDefaultLogGroup = remoteEndpoint(f.endpoint)

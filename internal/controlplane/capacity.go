@@ -25,12 +25,14 @@ const (
 // chooseCapacity decides where the tasks of a RunTask request run, given
 // the launch type the request asked for, the one in effect (a
 // FARGATE-only definition runs as FARGATE when none is asked for),
-// whether a capacity provider strategy was given, and how many container
+// whether a (Fargate) capacity provider strategy applies, and how many container
 // instances (ACTIVE or DRAINING) the cluster has:
 //
 //	FARGATE (asked or in effect)        the host, no placement
 //	MANAGED_INSTANCES                   the host, no placement
-//	a capacity provider strategy        the host, no placement
+//	a Fargate capacity provider         the host, no placement
+//	strategy (an Auto Scaling group strategy places on its provider's
+//	instances: see placeByProviders)
 //	EC2 or EXTERNAL                     placement; no instances: error
 //	nothing asked                       placement when the cluster has
 //	                                    instances, otherwise the host
@@ -145,28 +147,5 @@ func placementFailures(fs []placement.Failure) []ecsmodel.Failure {
 // it returns the tasks placed (with their instance and GPUs) and the
 // failures of the others. Callers hold cp.mu.
 func (cp *ControlPlane) place(cluster string, def *ecsmodel.TaskDefinition, in *ecsmodel.RunTaskRequest, group string, recs []*taskRecord) ([]*taskRecord, []ecsmodel.Failure, error) {
-	need, err := ecs.TaskResourceNeeds(def, in.Overrides)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids := make([]string, len(recs))
-	for i, t := range recs {
-		ids[i] = t.ID
-	}
-	req, err := placementRequest(def, in, group, need, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := cp.placer(cluster).Place(req)
-	if err != nil {
-		return nil, nil, placementError(err)
-	}
-	placed := make([]*taskRecord, 0, len(res.Placements))
-	for _, p := range res.Placements {
-		t := recs[p.TaskIndex]
-		t.ContainerInstance = ecs.ResourceName(p.InstanceARN)
-		t.GPUs = p.GPUIDs
-		placed = append(placed, t)
-	}
-	return placed, placementFailures(res.Failures), nil
+	return cp.placeOnly(cluster, def, in, group, recs, "")
 }

@@ -17,6 +17,9 @@ type clusterRecord struct {
 	// UpdateCluster).
 	Configuration          *ecsmodel.ClusterConfiguration          `json:"configuration,omitempty"`
 	ServiceConnectDefaults *ecsmodel.ClusterServiceConnectDefaults `json:"serviceConnectDefaults,omitempty"`
+	// CapacityProviders and DefaultStrategy: see providers.go.
+	CapacityProviders []string                                `json:"capacityProviders,omitempty"`
+	DefaultStrategy   []ecsmodel.CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitempty"`
 }
 
 func (cp *ControlPlane) saveCluster(ctx context.Context, c *clusterRecord) error {
@@ -47,8 +50,8 @@ func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel
 		Settings:                        c.Settings,
 		Configuration:                   c.Configuration,
 		ServiceConnectDefaults:          c.ServiceConnectDefaults,
-		CapacityProviders:               []string{},
-		DefaultCapacityProviderStrategy: []ecsmodel.CapacityProviderStrategyItem{},
+		CapacityProviders:               append([]string{}, c.CapacityProviders...),
+		DefaultCapacityProviderStrategy: append([]ecsmodel.CapacityProviderStrategyItem{}, c.DefaultStrategy...),
 	}
 	if st := cp.placers[c.Name]; st != nil {
 		out.RegisteredContainerInstancesCount = int32(st.Len())
@@ -102,11 +105,17 @@ func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateCl
 	defer cp.mu.Unlock()
 	c := cp.clusters[name]
 	if c == nil || c.Status != "ACTIVE" {
-		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: settings, Configuration: in.Configuration, ServiceConnectDefaults: scd}
+		if err := cp.checkClusterProviders(name, in.CapacityProviders, in.DefaultCapacityProviderStrategy); err != nil {
+			return nil, err
+		}
+		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: settings, Configuration: in.Configuration, ServiceConnectDefaults: scd,
+			CapacityProviders: in.CapacityProviders, DefaultStrategy: in.DefaultCapacityProviderStrategy}
 		if err := cp.saveCluster(ctx, c); err != nil {
 			return nil, err
 		}
 		cp.clusters[name] = c
+	} else if err := sameClusterProviders(c, in); err != nil {
+		return nil, err
 	}
 	w := cp.clusterWire(c, true, false)
 	return &ecsmodel.CreateClusterResponse{Cluster: &w}, nil

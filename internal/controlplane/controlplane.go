@@ -68,6 +68,9 @@ type Options struct {
 	// tasks may bind-mount: RunTask refuses the others with a
 	// ClientException.
 	HostPaths HostPathChecker
+	// Providers, when set, knows the capacity providers (package
+	// capacity); without it only FARGATE and FARGATE_SPOT exist.
+	Providers ProviderCatalog
 }
 
 // MachineResources are a machine's CPU units (1024 per core) and memory
@@ -98,18 +101,19 @@ func logStreams(tasks []*taskRecord) []LogStream {
 
 // ControlPlane holds the state of the local ECS.
 type ControlPlane struct {
-	db       *sql.DB
-	acct     ecs.Account
-	now      func() time.Time
-	keep     time.Duration
-	forget   func(context.Context, []LogStream) error
-	hostPath HostPathChecker
-	log      *slog.Logger
-	launcher Launcher
-	batch    *batcher
-	settings *accountsettings.Store
-	machine  MachineResources
-	execs    *execsession.Manager
+	db        *sql.DB
+	acct      ecs.Account
+	now       func() time.Time
+	keep      time.Duration
+	forget    func(context.Context, []LogStream) error
+	hostPath  HostPathChecker
+	providers ProviderCatalog
+	log       *slog.Logger
+	launcher  Launcher
+	batch     *batcher
+	settings  *accountsettings.Store
+	machine   MachineResources
+	execs     *execsession.Manager
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -190,7 +194,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, machine: opts.Machine, execs: opts.Exec,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, providers: opts.Providers, machine: opts.Machine, execs: opts.Exec,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
@@ -259,7 +263,7 @@ func (cp *ControlPlane) Start(l Launcher) {
 	cp.launcher = l
 	var adopt []agent.TaskSpec
 	for _, t := range cp.tasks {
-		if t.State.Status.Terminal() {
+		if t.State.Status.Terminal() || t.AwaitingCapacity {
 			continue
 		}
 		spec, err := cp.specFor(t)

@@ -61,6 +61,9 @@ type instanceRecord struct {
 	// API). At each start the declaration is applied again; what was
 	// changed through the API besides it is kept (see redeclare).
 	Declared *declaration `json:"declared,omitempty"`
+	// CapacityProvider is the provider whose Auto Scaling group the
+	// instance belongs to.
+	CapacityProvider string `json:"capacityProvider,omitempty"`
 }
 
 // declaration is what a host or --config registration sets.
@@ -349,6 +352,7 @@ func (cp *ControlPlane) instanceWire(r *instanceRecord, counts map[string][2]int
 		RemainingResources:   slices.Clone(r.Resources),
 		Status:               r.Status,
 		AgentConnected:       r.AgentConnected && r.Status != instanceInactive,
+		CapacityProviderName: r.CapacityProvider,
 		RunningTasksCount:    counts[r.ID][0],
 		PendingTasksCount:    counts[r.ID][1],
 		Attributes:           attributeList(r.Attributes),

@@ -40,8 +40,11 @@ type schedTask struct {
 	// OnDraining: the task runs on a DRAINING container instance, so the
 	// scheduler replaces it as it replaces an old deployment's tasks.
 	OnDraining bool
-	StartedAt  time.Time // zero when it never ran
-	StoppedAt  time.Time
+	// Protected: its scale-in protection is on; scaling in and
+	// deployments leave it running (ECS does).
+	Protected bool
+	StartedAt time.Time // zero when it never ran
+	StoppedAt time.Time
 	// Failed: it stopped on its own (an essential container exited, or it
 	// failed to start) or the scheduler stopped it for failing its health
 	// checks (HealthStopped).
@@ -280,7 +283,7 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	}
 	if len(mine) > desired {
 		gone := map[string]bool{}
-		for _, t := range pickStops(mine, mine, len(mine)-desired, s.Strategy) {
+		for _, t := range pickStops(unprotected(mine), mine, len(mine)-desired, s.Strategy) {
 			stop(t, false)
 			gone[t.ID] = true
 		}
@@ -311,10 +314,11 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 	if !(len(mine) >= desired && countHealthy(mine) >= desired) {
 		can = min(can, max(healthy-lower, 0))
 	}
-	for _, t := range pickStops(oldRunning, append(slices.Clone(mine), oldRunning...), can, s.Strategy) {
+	picked := pickStops(unprotected(oldRunning), append(slices.Clone(mine), oldRunning...), can, s.Strategy)
+	for _, t := range picked {
 		stop(t, false)
 	}
-	oldLive := len(oldRunning) - can
+	oldLive := len(oldRunning) - len(picked)
 
 	// Start what the primary lacks, within the maximum.
 	need := desired - len(mine)
@@ -340,6 +344,11 @@ func decide(s schedService, tasks []schedTask, now time.Time) decision {
 		stopping[primary.ID] == 0 && len(mine) == desired && settled(mine, now, s.Settle)
 	d.Completed = d.Steady && primary.Rollout == "IN_PROGRESS"
 	return d
+}
+
+// unprotected returns the tasks without scale-in protection.
+func unprotected(ts []schedTask) []schedTask {
+	return slices.DeleteFunc(slices.Clone(ts), func(t schedTask) bool { return t.Protected })
 }
 
 // settled: every task has been running for at least d, and is healthy

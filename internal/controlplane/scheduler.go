@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/protection"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 )
 
@@ -158,6 +159,7 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 		}
 	}
 	var jobs []schedJob
+	var setJobs []taskSetJob
 	for key, s := range cp.services {
 		if s.Status == serviceInactive {
 			if now.Sub(s.InactiveAt) > cp.keep {
@@ -165,6 +167,12 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 				if err := cp.exec(ctx, `DELETE FROM services WHERE cluster = ? AND name = ?`, s.Cluster, s.Name); err != nil {
 					cp.log.Error("cannot forget an inactive service", "service", s.Name, "err", err)
 				}
+			}
+			continue
+		}
+		if s.external() {
+			if j, ok := cp.taskSetPass(ctx, key, s, byGroup[s.Cluster+"/"+serviceGroup(s.Name)], now); ok {
+				setJobs = append(setJobs, j)
 			}
 			continue
 		}
@@ -208,6 +216,7 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 		for _, t := range byGroup[s.Cluster+"/"+serviceGroup(s.Name)] {
 			if deps[t.StartedBy] {
 				v := schedTaskOf(t)
+				v.Protected = protection.Active(t.Protection, now)
 				if r := cp.instances[t.ContainerInstance]; r != nil {
 					// A DAEMON service's task on an instance that no longer
 					// satisfies its constraints is replaced as one on a
@@ -245,6 +254,9 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 		cp.stopServiceTasks(ctx, j)
 		cp.startServiceTasks(ctx, j)
 	}
+	for _, j := range setJobs {
+		cp.runTaskSetJob(ctx, j)
+	}
 }
 
 // recordDecision folds what decide found into the service; true when the
@@ -255,6 +267,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 		d := &s.Deployments[i]
 		if n := dec.Counts[d.ID].Failed; n != d.FailedTasks {
 			d.FailedTasks, d.UpdatedAt, changed = n, now, true
+			s.History = s.History.Failures(d.ServiceDeployment, n, now)
 		}
 	}
 	if dec.Inactive {
@@ -272,6 +285,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 			s.Deployments[0].RolloutStateReason = fmt.Sprintf("ECS deployment circuit breaker: rolling back to deploymentId %s.", failed)
 			s.addEvent(now, "(service %s) rolling back to task definition %s after deployment %s failed.", s.Name, s.LastCompleted, failed)
 		}
+		cp.deploymentFailed(s, *p, dec.Counts[p.ID].Failed, dec.RollBack, now)
 		return true
 	}
 	if len(dec.Drop) > 0 {
@@ -282,6 +296,7 @@ func (cp *ControlPlane) recordDecision(s *serviceRecord, dec decision, now time.
 		p := &s.Deployments[0]
 		p.RolloutState, p.RolloutStateReason, p.UpdatedAt = rolloutCompleted, fmt.Sprintf("ECS deployment %s completed.", p.ID), now
 		s.LastCompleted = p.TaskDefinition
+		s.deploymentCompleted(p, dec.Counts[p.ID].Running, now)
 		s.addEvent(now, "(service %s) (deployment %s) deployment completed.", s.Name, p.ID)
 		changed = true
 	}
@@ -428,10 +443,16 @@ func (cp *ControlPlane) startServiceTasks(ctx context.Context, j schedJob) {
 	}
 	in := cp.serviceRunRequest(s, &s.Deployments[0])
 	cp.mu.Unlock()
+	cp.startTasksOf(ctx, j.key, in, j.start)
+}
 
+// startTasksOf starts n tasks of the service at key with in (RunTask
+// starts at most 10 at once) and says so, or why it could not, in the
+// service's events.
+func (cp *ControlPlane) startTasksOf(ctx context.Context, key string, in ecsmodel.RunTaskRequest, n int) {
 	var started []string
 	var problem string
-	for left := j.start; left > 0 && problem == ""; {
+	for left := n; left > 0 && problem == ""; {
 		n := int32(min(left, 10))
 		req := in
 		req.Count = &n
@@ -454,7 +475,7 @@ func (cp *ControlPlane) startServiceTasks(ctx context.Context, j schedJob) {
 
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	s = cp.services[j.key]
+	s := cp.services[key]
 	if s == nil {
 		return
 	}

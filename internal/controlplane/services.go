@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/agent"
+	"github.com/ecsrun/ecsrun/internal/deployments"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/placement/query"
+	"github.com/ecsrun/ecsrun/internal/tasksets"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -62,6 +64,10 @@ type deploymentRecord struct {
 	LaunchType           string                                  `json:"launchType,omitempty"`
 	CapacityProviders    []ecsmodel.CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
 	PlatformVersion      string                                  `json:"platformVersion,omitempty"`
+	// Revision is the service revision the deployment runs and
+	// ServiceDeployment the service deployment it belongs to (deployments.go).
+	Revision          string `json:"revision,omitempty"`
+	ServiceDeployment string `json:"serviceDeployment,omitempty"`
 }
 
 // serviceRecord is everything the control plane keeps about a service.
@@ -110,6 +116,14 @@ type serviceRecord struct {
 	// says so in an event once each time it gets there).
 	Steady     bool      `json:"steady,omitempty"`
 	InactiveAt time.Time `json:"inactiveAt,omitzero"`
+	// Controller is the deployment controller ("" is ECS); an EXTERNAL
+	// service runs its tasks in TaskSets (tasksets.go).
+	Controller string             `json:"deploymentController,omitempty"`
+	TaskSets   []tasksets.TaskSet `json:"taskSets,omitempty"`
+	// History is the service's service deployments and Revisions the
+	// service revisions they name (deployments.go).
+	History   deployments.History    `json:"history,omitempty"`
+	Revisions []deployments.Revision `json:"revisions,omitempty"`
 	// placeFailures counts the passes in a row that could not start a
 	// task; placeRetryAt is when the scheduler tries again (not stored: a
 	// restarted engine tries at once).
@@ -198,10 +212,8 @@ func unsupportedServiceFeatures(lbs int, registries int, connect bool, volumes i
 		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun cannot create EBS volumes for services: remove volumeConfigurations.")
 	case lattice > 0:
 		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun has no VPC Lattice: remove vpcLatticeConfigurations.")
-	case controller != nil && controller.Type != "" && controller.Type != ecsmodel.DeploymentControllerTypeECS:
-		return ecs.Errorf(ecs.ErrUnsupportedFeature, "ecsrun supports the ECS deployment controller (rolling updates) only; got %s.", controller.Type)
 	}
-	return nil
+	return tasksets.ControllerError(controller)
 }
 
 // deploymentSettings checks a deploymentConfiguration and returns it
@@ -394,6 +406,9 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if !serviceNameRE.MatchString(in.ServiceName) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Invalid service name %q: up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed.", in.ServiceName)
 	}
+	if in.DeploymentController != nil && string(in.DeploymentController.Type) == tasksets.ControllerExternal {
+		return cp.createExternalService(ctx, in)
+	}
 	daemon := in.SchedulingStrategy == ecsmodel.SchedulingStrategyDAEMON
 	if err := unsupportedServiceFeatures(len(in.LoadBalancers), len(in.ServiceRegistries), in.ServiceConnectConfiguration != nil && in.ServiceConnectConfiguration.Enabled,
 		len(in.VolumeConfigurations), len(in.VpcLatticeConfigurations), in.DeploymentController); err != nil {
@@ -475,7 +490,11 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err := cp.checkRunnable(def, lt); err != nil {
 		return nil, err
 	}
-	if len(in.CapacityProviderStrategy) > 0 {
+	strategy, err := cp.serviceStrategy(c, in.LaunchType, in.CapacityProviderStrategy, daemon)
+	if err != nil {
+		return nil, err
+	}
+	if len(strategy) > 0 {
 		lt = ""
 	}
 	now := cp.now()
@@ -486,7 +505,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	s := &serviceRecord{
 		Name: in.ServiceName, Cluster: c.Name, Status: serviceActive,
 		DesiredCount: desired, TaskDefinition: def.TaskDefinitionArn,
-		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: in.CapacityProviderStrategy,
+		AskedLaunchType: string(in.LaunchType), LaunchType: lt, CapacityProviders: strategy,
 		PlatformVersion: pv, SchedulingStrategy: string(ecsmodel.SchedulingStrategyREPLICA),
 		MaxPercent: maxPct, MinHealthyPercent: minPct, CircuitBreaker: breaker, Rollback: rollback,
 		ResetOnHealthy: resetOnHealthy, Threshold: threshold,
@@ -506,6 +525,7 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		s.DesiredCount = cp.daemonCount(s)
 	}
 	s.Deployments = []deploymentRecord{s.newDeployment(now)}
+	cp.beginDeployment(s, now)
 	if err := cp.saveService(ctx, s); err != nil {
 		return nil, err
 	}
@@ -557,6 +577,11 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	s, err := cp.activeService(in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
+	}
+	if s.external() {
+		if err := tasksets.CheckUpdateService(in); err != nil {
+			return nil, err
+		}
 	}
 	daemon := s.SchedulingStrategy == string(ecsmodel.SchedulingStrategyDAEMON)
 	if daemon && in.DesiredCount != nil {
@@ -618,6 +643,9 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 		if !in.ForceNewDeployment {
 			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.")
 		}
+		if err := cp.checkServiceStrategyOf(s.Cluster, in.CapacityProviderStrategy); err != nil {
+			return nil, err
+		}
 		upd.CapacityProviders, upd.AskedLaunchType, upd.LaunchType = in.CapacityProviderStrategy, "", ""
 		if len(upd.CapacityProviders) == 0 {
 			upd.CapacityProviders = nil
@@ -635,7 +663,7 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	if in.PropagateTags != "" {
 		upd.PropagateTags = string(in.PropagateTags)
 	}
-	if redeploy || check {
+	if (redeploy || check) && !s.external() {
 		def, err := cp.taskDefOfUpdate(upd.TaskDefinition, s.TaskDefinition)
 		if err != nil {
 			return nil, err
@@ -655,6 +683,12 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 				upd.LaunchType = lt
 			}
 			upd.deploy(cp.now())
+			cp.beginDeployment(&upd, cp.now())
+		}
+	}
+	if check && s.external() {
+		if err := checkServicePlacement(&ecsmodel.TaskDefinition{}, upd.PlacementConstraints, upd.PlacementStrategy); err != nil {
+			return nil, err
 		}
 	}
 	if upd.DesiredCount != s.DesiredCount {
@@ -839,6 +873,9 @@ func (cp *ControlPlane) serviceWire(s *serviceRecord, withTags bool) ecsmodel.Se
 		}
 		for _, t := range cp.serviceTasks(s) {
 			d := counts[t.StartedBy]
+			if d == nil {
+				continue
+			}
 			switch t.State.Status {
 			case taskstate.Running:
 				w.RunningCount++
@@ -848,6 +885,9 @@ func (cp *ControlPlane) serviceWire(s *serviceRecord, withTags bool) ecsmodel.Se
 				d.PendingCount++
 			}
 		}
+	}
+	if s.external() {
+		cp.externalWire(s, &w)
 	}
 	if withTags {
 		w.Tags = tagsOrEmpty(s.Tags)

@@ -103,6 +103,21 @@ func appendTask(b []byte, t *taskRecord) ([]byte, bool) {
 		b = appendResources(append(b, `,"resources":`...), r)
 	}
 	b = appendOptString(b, `,"subnet":`, t.Subnet)
+	b = appendOptString(b, `,"capacityProvider":`, t.CapacityProvider)
+	if t.AwaitingCapacity {
+		b = append(b, `,"awaitingCapacity":true`...)
+	}
+	if t.WaitPlacement != nil {
+		b = appendMarshalled(append(b, `,"waitPlacement":`...), t.WaitPlacement)
+	}
+	if p := t.Protection; p != nil {
+		b = append(b, `,"protection":{"enabled":`...)
+		b = strconv.AppendBool(b, p.Enabled)
+		if b, ok = appendTime(append(b, `,"expiresAt":`...), p.ExpiresAt); !ok {
+			return b, false
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}'), true
 }
 

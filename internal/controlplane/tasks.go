@@ -14,6 +14,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/protection"
 	"github.com/ecsrun/ecsrun/internal/taskstate"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -50,6 +51,14 @@ type taskRecord struct {
 	// volumes, pause container); Subnet is the awsvpc subnet asked for.
 	Resources agent.Resources `json:"resources,omitzero"`
 	Subnet    string          `json:"subnet,omitempty"`
+	// CapacityProvider is the provider the task was placed by;
+	// AwaitingCapacity: it waits in PROVISIONING for that provider's
+	// capacity, to be placed with WaitPlacement (see providers.go).
+	CapacityProvider string         `json:"capacityProvider,omitempty"`
+	AwaitingCapacity bool           `json:"awaitingCapacity,omitempty"`
+	WaitPlacement    *waitPlacement `json:"waitPlacement,omitempty"`
+	// Protection is the task's scale-in protection (UpdateTaskProtection).
+	Protection *protection.State `json:"protection,omitempty"`
 }
 
 // saveTasks commits tasks, in one transaction, shared with other callers'
@@ -192,12 +201,30 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 	if in.PropagateTags == ecsmodel.PropagateTagsTASKDEFINITION && len(td.Tags) > 0 {
 		tags = append(append([]ecsmodel.Tag{}, td.Tags...), tags...)
 	}
-	where, err := chooseCapacity(in.LaunchType, launchType, len(in.CapacityProviderStrategy) > 0, cp.placer(c.Name).Len())
-	if targets != nil {
-		where, err = instancePlacement, nil
+	strategy, err := cp.taskStrategy(c, in)
+	if err != nil {
+		return nil, err
+	}
+	byProviders := false
+	if strategy != nil {
+		if _, fargate := cp.lookupProvider(strategy[0].Provider); fargate {
+			launchType = string(ecsmodel.LaunchTypeFARGATE)
+			if def.NetworkMode != ecsmodel.NetworkModeAwsvpc {
+				return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Task definition does not support launch_type FARGATE: networkMode must be awsvpc.")
+			}
+		} else {
+			launchType, byProviders = string(ecsmodel.LaunchTypeEC2), true
+		}
+	}
+	where, err := chooseCapacity(in.LaunchType, launchType, strategy != nil, cp.placer(c.Name).Len())
+	if targets != nil { // StartTask: the instances are chosen
+		where, byProviders, err = instancePlacement, false, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if byProviders {
+		where = instancePlacement
 	}
 	if err := hostPlacementCheck(where, launchType, in); err != nil {
 		return nil, err
@@ -209,6 +236,7 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 	}
 	now := cp.now()
 	var recs []*taskRecord
+	assigned := cp.strategyAssign(strategy, c.Name, group, forService, int(count))
 	for i := int32(0); i < count; i++ {
 		id := newID()
 		cp.taskSeq++
@@ -221,6 +249,9 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 			ContainerARNs: map[string]string{},
 			ClientToken:   in.ClientToken, TokenKey: tokenKey,
 			Version: 1,
+		}
+		if assigned != nil {
+			t.CapacityProvider = assigned[i]
 		}
 		if nc := in.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil && len(nc.AwsvpcConfiguration.Subnets) > 0 {
 			t.Subnet = nc.AwsvpcConfiguration.Subnets[0]
@@ -240,7 +271,13 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 		recs = append(recs, t)
 	}
 	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
-	if where == instancePlacement {
+	if byProviders {
+		placed, failures, err := cp.placeByProviders(c.Name, def, in, group, recs)
+		if err != nil {
+			return nil, err
+		}
+		recs, out.Failures = placed, failures
+	} else if where == instancePlacement {
 		place := cp.place
 		if targets != nil {
 			place = cp.placeOn(c, targets)
@@ -270,6 +307,9 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 	}
 	if cp.launcher != nil {
 		for _, t := range recs {
+			if t.AwaitingCapacity {
+				continue // PlaceWaiting launches it when capacity arrives
+			}
 			spec, _ := cp.specFor(t)
 			cp.launcher.Launch(spec)
 		}
@@ -609,6 +649,7 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		HealthStatus:         ecsmodel.HealthStatus(st.Health()),
 		LastStatus:           st.Status.String(),
 		LaunchType:           ecsmodel.LaunchType(t.LaunchType),
+		CapacityProviderName: t.CapacityProvider,
 		PullStartedAt:        t.PullStartedAt,
 		PullStoppedAt:        t.PullStoppedAt,
 		StartedAt:            wire.At(st.StartedAt),

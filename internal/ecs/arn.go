@@ -196,7 +196,7 @@ func ValidateFamily(family string) error {
 		return Errorf(ErrClient, "Family should not be null or empty.")
 	}
 	if len(family) > 255 {
-		return Errorf(ErrClient, "Family name can be up to 255 characters long; %q has %d.", family[:32]+"...", len(family))
+		return Errorf(ErrClient, "Family name can be up to 255 characters long; %q has %d.", family, len(family))
 	}
 	for _, r := range family {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
@@ -272,3 +272,6 @@ func clipARN(s string) string {
 	}
 	return s
 }
+
+// CapacityProviderARN returns the ARN of the named capacity provider.
+func (a Account) CapacityProviderARN(name string) string { return a.arn("capacity-provider/" + name) }

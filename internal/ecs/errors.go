@@ -48,8 +48,16 @@ const (
 	ErrNamespaceNotFound Kind = "NamespaceNotFoundException"
 	// ErrTargetNotConnected: the target of ExecuteCommand cannot be reached.
 	ErrTargetNotConnected Kind = "TargetNotConnectedException"
+	// ErrTaskSetNotFound: the named task set does not exist in the service.
+	ErrTaskSetNotFound Kind = "TaskSetNotFoundException"
+	// ErrServiceDeploymentNotFound: the named service deployment does not
+	// exist.
+	ErrServiceDeploymentNotFound Kind = "ServiceDeploymentNotFoundException"
 	// ErrServer: ecsrun failed internally.
 	ErrServer Kind = "ServerException"
+	// ErrResourceInUse: the resource is in use (a capacity provider a
+	// cluster or service uses).
+	ErrResourceInUse Kind = "ResourceInUseException"
 )
 
 // Error is a domain error of a given kind with a message for the user.

@@ -173,12 +173,9 @@ func attrNameChar(r rune) bool {
 		r == '-' || r == '_' || r == '/' || r == '\\' || r == '.'
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
+// clip is where long values used to be cut; AWS quotes the whole offending
+// value, so it returns s unchanged.
+func clip(s string) string { return s }
 
 // InstanceResources is what a container instance offers: its
 // RegisterContainerInstance totalResources, parsed.

@@ -88,12 +88,9 @@ func validName(s string) bool {
 	return true
 }
 
-func clipName(s string) string {
-	if len(s) > 64 {
-		return s[:61] + "..."
-	}
-	return s
-}
+// clipName is where long names used to be cut; AWS quotes the whole
+// offending value, so it returns s unchanged.
+func clipName(s string) string { return s }
 
 // NewTaskDefinition checks a RegisterTaskDefinition request against the rules
 // ECS applies on registration, beyond the model's own constraints (which it

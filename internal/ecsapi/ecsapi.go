@@ -43,6 +43,19 @@ type ControlPlane interface {
 	DeleteService(context.Context, *ecsmodel.DeleteServiceRequest) (*ecsmodel.DeleteServiceResponse, error)
 	DescribeServices(context.Context, *ecsmodel.DescribeServicesRequest) (*ecsmodel.DescribeServicesResponse, error)
 	ListServices(context.Context, *ecsmodel.ListServicesRequest) (*ecsmodel.ListServicesResponse, error)
+	PutClusterCapacityProviders(context.Context, *ecsmodel.PutClusterCapacityProvidersRequest) (*ecsmodel.PutClusterCapacityProvidersResponse, error)
+	CreateTaskSet(context.Context, *ecsmodel.CreateTaskSetRequest) (*ecsmodel.CreateTaskSetResponse, error)
+	UpdateTaskSet(context.Context, *ecsmodel.UpdateTaskSetRequest) (*ecsmodel.UpdateTaskSetResponse, error)
+	DeleteTaskSet(context.Context, *ecsmodel.DeleteTaskSetRequest) (*ecsmodel.DeleteTaskSetResponse, error)
+	DescribeTaskSets(context.Context, *ecsmodel.DescribeTaskSetsRequest) (*ecsmodel.DescribeTaskSetsResponse, error)
+	UpdateServicePrimaryTaskSet(context.Context, *ecsmodel.UpdateServicePrimaryTaskSetRequest) (*ecsmodel.UpdateServicePrimaryTaskSetResponse, error)
+	GetTaskProtection(context.Context, *ecsmodel.GetTaskProtectionRequest) (*ecsmodel.GetTaskProtectionResponse, error)
+	UpdateTaskProtection(context.Context, *ecsmodel.UpdateTaskProtectionRequest) (*ecsmodel.UpdateTaskProtectionResponse, error)
+	ListServiceDeployments(context.Context, *ecsmodel.ListServiceDeploymentsRequest) (*ecsmodel.ListServiceDeploymentsResponse, error)
+	DescribeServiceDeployments(context.Context, *ecsmodel.DescribeServiceDeploymentsRequest) (*ecsmodel.DescribeServiceDeploymentsResponse, error)
+	DescribeServiceRevisions(context.Context, *ecsmodel.DescribeServiceRevisionsRequest) (*ecsmodel.DescribeServiceRevisionsResponse, error)
+	StopServiceDeployment(context.Context, *ecsmodel.StopServiceDeploymentRequest) (*ecsmodel.StopServiceDeploymentResponse, error)
+	ContinueServiceDeployment(context.Context, *ecsmodel.ContinueServiceDeploymentRequest) (*ecsmodel.ContinueServiceDeploymentResponse, error)
 
 	PutAccountSetting(context.Context, *ecsmodel.PutAccountSettingRequest) (*ecsmodel.PutAccountSettingResponse, error)
 	PutAccountSettingDefault(context.Context, *ecsmodel.PutAccountSettingDefaultRequest) (*ecsmodel.PutAccountSettingDefaultResponse, error)
@@ -113,6 +126,19 @@ func New(cp ControlPlane) *awsjson.Service {
 			"DescribeServices": op(cp.DescribeServices),
 			"ListServices":     op(cp.ListServices),
 
+			"PutClusterCapacityProviders":  op(cp.PutClusterCapacityProviders),
+			"CreateTaskSet":                op(cp.CreateTaskSet),
+			"UpdateTaskSet":                op(cp.UpdateTaskSet),
+			"DeleteTaskSet":                op(cp.DeleteTaskSet),
+			"DescribeTaskSets":             op(cp.DescribeTaskSets),
+			"UpdateServicePrimaryTaskSet":  op(cp.UpdateServicePrimaryTaskSet),
+			"GetTaskProtection":            op(cp.GetTaskProtection),
+			"UpdateTaskProtection":         op(cp.UpdateTaskProtection),
+			"ListServiceDeployments":       op(cp.ListServiceDeployments),
+			"DescribeServiceDeployments":   op(cp.DescribeServiceDeployments),
+			"DescribeServiceRevisions":     op(cp.DescribeServiceRevisions),
+			"StopServiceDeployment":        op(cp.StopServiceDeployment),
+			"ContinueServiceDeployment":    op(cp.ContinueServiceDeployment),
 			"PutAccountSetting":            op(cp.PutAccountSetting),
 			"PutAccountSettingDefault":     op(cp.PutAccountSettingDefault),
 			"ListAccountSettings":          op(cp.ListAccountSettings),

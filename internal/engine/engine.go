@@ -20,12 +20,14 @@ import (
 	"github.com/ecsrun/ecsrun/internal/activities"
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/capacity"
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
 	"github.com/ecsrun/ecsrun/internal/efs"
 	"github.com/ecsrun/ecsrun/internal/execsession"
 	"github.com/ecsrun/ecsrun/internal/executions"
+	"github.com/ecsrun/ecsrun/internal/logquery"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	"github.com/ecsrun/ecsrun/internal/logsapi"
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -86,7 +88,16 @@ type Options struct {
 	// state machine alias that routes to two (seeded at random when nil;
 	// tests pass a seeded one).
 	WorkflowRand *rand.Rand
+	// ScalingInterval is how often the Auto Scaling groups of capacity
+	// providers are looked at (DefaultScalingInterval when 0).
+	ScalingInterval time.Duration
+	// ScalingTick, when set, drives the Auto Scaling groups instead of
+	// ScalingInterval: one step per value received (tests).
+	ScalingTick <-chan time.Time
 }
+
+// DefaultScalingInterval is how often managed scaling decides by default.
+const DefaultScalingInterval = time.Second
 
 // Engine is a running local ECS.
 type Engine struct {
@@ -98,6 +109,7 @@ type Engine struct {
 	cp      *controlplane.ControlPlane
 	agent   *agent.Agent
 	logs    *logs.Store
+	logq    *logquery.Service
 	flows   *executions.Manager
 	handler *awsjson.Server
 	// The task metadata and credentials endpoints.
@@ -110,6 +122,8 @@ type Engine struct {
 	// execs holds ExecuteCommand's sessions (nil when the runtime cannot
 	// run commands in containers).
 	execs *execsession.Manager
+	// capacity holds the capacity providers and Auto Scaling groups.
+	capacity *capacity.Registry
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -153,8 +167,20 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if e.logs, err = e.openLogs(ctx); err != nil {
 		return fail(err)
 	}
+	if e.logq, err = logquery.Open(ctx, e.db, e.logs, logquery.Options{Account: opts.Account.ID, Region: opts.Account.Region, S3Dir: opts.S3Dir, Now: opts.Now}); err != nil {
+		return fail(err)
+	}
+	var groups []serveconfig.AutoScalingGroup
+	if opts.Config != nil {
+		groups = opts.Config.AutoScalingGroups
+	}
+	e.capacity, err = capacity.Open(ctx, capacity.Options{DB: e.db, Account: opts.Account, Now: opts.Now, Log: opts.Log, Groups: groups})
+	if err != nil {
+		return fail(err)
+	}
 	cpOpts := controlplane.Options{
-		DB: e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
+		Providers: e.capacity,
+		DB:        e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
 		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
 	}
 	if mem, err := totalMemoryMiB(); err == nil {
@@ -204,12 +230,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
+	e.capacity.Attach(e.cp)
 	sfn, err := e.openWorkflows(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs), sfn)
+	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.WithQueries(logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), e.logs, e.logq), sfn)
 	if e.execs != nil {
 		e.handler.Mount(execsession.PathPrefix, execsession.Handler(e.execs, opts.Runtime.(runtime.Execer)))
 	}
@@ -219,6 +246,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.stop = stop
 	e.janitor.Go(func() { e.removeExpiredEvery(jctx, JanitorDelay, JanitorInterval) })
 	e.janitor.Go(func() { store.Checkpoint(jctx, e.db, CheckpointInterval) })
+	e.startLogDelivery(jctx)
+	scaling := opts.ScalingInterval
+	if scaling <= 0 {
+		scaling = DefaultScalingInterval
+	}
+	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingTick) })
 	return e, nil
 }
 
@@ -336,6 +369,9 @@ func (e *Engine) Close() error {
 		e.cp.Close() // the agent's last reports are committed before the database closes
 	}
 	var err error
+	if e.logq != nil {
+		err = errors.Join(err, e.logq.Close())
+	}
 	if e.logs != nil {
 		err = errors.Join(err, e.logs.Close())
 	}

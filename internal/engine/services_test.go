@@ -848,6 +848,9 @@ func TestServices_UpdateWhatStartsADeployment(t *testing.T) {
 			aws.ToString(up.Service.Deployments[0].Id), first, up.Service.PlacementStrategy, up.Service.PlacementConstraints)
 	}
 	cps := []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}
+	// A strategy may name only providers associated with the cluster.
+	ok[*awsecs.PutClusterCapacityProvidersOutput](t, "PutClusterCapacityProviders")(e.PutClusterCapacityProviders(c, &awsecs.PutClusterCapacityProvidersInput{
+		Cluster: env.cluster, CapacityProviders: []string{"FARGATE"}, DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{}}))
 	_, err := e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"), CapacityProviderStrategy: cps})
 	apiErr(t, "UpdateService capacityProviderStrategy without forceNewDeployment", err, "InvalidParameterException", "you must force a new deployment")
 	up = ok[*awsecs.UpdateServiceOutput](t, "UpdateService capacityProviderStrategy, forced")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: env.cluster, Service: aws.String("upd"),

@@ -73,6 +73,7 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	roles := taskroles.NewProvider(opts.TaskRolesFile)
 	srv := taskmeta.New(taskmeta.Options{
 		Endpoint: ep, Key: st.Key, Tasks: taskSource{e}, Runtime: opts.Runtime, Credentials: roles, Log: opts.Log,
+		Protection: protectionSource{e},
 	})
 	e.endpoint = ep
 	e.metaListener = ln
@@ -160,6 +161,18 @@ func defaultTaskEnvPaths(opts *Options) {
 	if opts.TaskEndpoint == "" {
 		opts.TaskEndpoint = taskmeta.ModeAuto
 	}
+}
+
+// protectionSource answers the agent's task protection endpoint through
+// the control plane.
+type protectionSource struct{ e *Engine }
+
+func (s protectionSource) GetTaskProtection(ctx context.Context, in *ecsmodel.GetTaskProtectionRequest) (*ecsmodel.GetTaskProtectionResponse, error) {
+	return s.e.cp.GetTaskProtection(ctx, in)
+}
+
+func (s protectionSource) UpdateTaskProtection(ctx context.Context, in *ecsmodel.UpdateTaskProtectionRequest) (*ecsmodel.UpdateTaskProtectionResponse, error) {
+	return s.e.cp.UpdateTaskProtection(ctx, in)
 }
 
 // taskSource describes tasks to the endpoints through the control plane.

@@ -31,7 +31,7 @@ import (
 // service. The callback operations are also served to containers on the
 // task endpoint, under sfnapi.CallbackPath.
 func (e *Engine) openWorkflows(ctx context.Context) (*awsjson.Service, error) {
-	own := awsjson.NewServer(ecsapi.New(e.cp), logsapi.New(e.logs))
+	own := awsjson.NewServer(ecsapi.New(e.cp), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}))
 	own.Log = e.opts.Log
 	cfg := aws.Config{
 		Region:      e.opts.Account.Region,

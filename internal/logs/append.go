@@ -97,6 +97,10 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 		return 0, fmt.Errorf("update stream: %w", err)
 	}
 	args := make([]any, 0, 4<<(insertSizes-1))
+	// Box the stream and the ingestion time once, not for every row.
+	idArg, nowArg := any(id), any(now)
+	var tsArg any
+	var lastTS int64
 	for rest := events; len(rest) > 0; {
 		k := insertSizes - 1
 		for 1<<k > len(rest) {
@@ -106,7 +110,12 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 		rest = rest[1<<k:]
 		args = args[:0]
 		for _, e := range chunk {
-			args = append(args, id, e.Timestamp, now, e.Message)
+			// Lines of a chatty container share their millisecond: box
+			// a timestamp once for the run of lines that have it.
+			if e.Timestamp != lastTS || tsArg == nil {
+				lastTS, tsArg = e.Timestamp, e.Timestamp
+			}
+			args = append(args, idArg, tsArg, nowArg, e.Message)
 		}
 		if _, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...); err != nil {
 			return 0, fmt.Errorf("insert events: %w", err)

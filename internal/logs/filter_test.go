@@ -28,6 +28,8 @@ func TestCompilePattern(t *testing.T) {
 		{"%timeout after [0-9]+s%", []string{"timeout after 30s"}, []string{"timeout after s"}},
 		{"  spaced   out  ", []string{"out is spaced"}, []string{"spaced"}},
 		{"-", []string{"a-b"}, []string{"ab"}},
+		{`{ $.level = "error" && $.ms > 100 }`, []string{`{"level":"error","ms":250}`}, []string{`{"level":"error","ms":50}`, "level error"}},
+		{"[ip, user, ..., status=5*, size]", []string{"1.2.3.4 bob GET / 503 12"}, []string{"1.2.3.4 bob GET / 200 12"}},
 	}
 	for _, tt := range tests {
 		p, err := logs.CompilePattern(tt.pattern)
@@ -48,7 +50,7 @@ func TestCompilePattern(t *testing.T) {
 }
 
 func TestCompilePattern_Invalid(t *testing.T) {
-	for _, p := range []string{`{ $.level = "error" }`, `[ip, user, status=404]`, `"unclosed`, `%(bad%`} {
+	for _, p := range []string{`{ $.level = }`, `[ip, user, status>abc]`, `"unclosed`, `%(bad%`} {
 		if _, err := logs.CompilePattern(p); !errors.Is(err, logs.ErrInvalid) {
 			t.Errorf("CompilePattern(%q) = %v; want ErrInvalid", p, err)
 		}
@@ -167,7 +169,7 @@ func TestFilterLogEvents(t *testing.T) {
 		{"names and prefix", logs.FilterQuery{Group: "g", StreamNames: []string{"a"}, StreamNamePrefix: "a"}, logs.ErrInvalid},
 		{"missing group", logs.FilterQuery{Group: "nope"}, logs.ErrNotFound},
 		{"bad token", logs.FilterQuery{Group: "g", NextToken: "f/0001"}, logs.ErrInvalid},
-		{"JSON pattern", logs.FilterQuery{Group: "g", Pattern: "{ $.x = 1 }"}, logs.ErrInvalid},
+		{"bad JSON pattern", logs.FilterQuery{Group: "g", Pattern: "{ $.x = 1 "}, logs.ErrInvalid},
 	}
 	for _, tt := range errTests {
 		if _, err := st.FilterLogEvents(ctx, tt.q); !errors.Is(err, tt.kind) {

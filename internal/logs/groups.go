@@ -133,6 +133,11 @@ func (s *Store) DeleteLogGroup(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
+		for _, h := range s.deleteHooks {
+			if err := h(ctx, tx, name); err != nil {
+				return err
+			}
+		}
 		for _, q := range []string{
 			`DELETE FROM logs_events WHERE stream_id IN (SELECT id FROM logs_streams WHERE group_id = ?)`,
 			`DELETE FROM logs_streams WHERE group_id = ?`,

@@ -100,6 +100,8 @@ type Store struct {
 	now     func() time.Time
 	// createRetention is Options.CreateRetention.
 	createRetention map[string]int32
+	// deleteHooks run in DeleteLogGroup's transaction (see OnDeleteGroup).
+	deleteHooks []DeleteHook
 
 	// wmu serialises write transactions; streams caches stream ids by
 	// group and stream name for Append (guarded by wmu).
@@ -222,12 +224,9 @@ func checkStreamName(name string) error {
 	return nil
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:61] + "..."
-	}
-	return s
-}
+// clip used to shorten long values; AWS quotes the whole offending value,
+// so it returns s unchanged.
+func clip(s string) string { return s }
 
 func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 

@@ -281,8 +281,8 @@ func TestLogs_Errors(t *testing.T) {
 			_, err := e.c.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: &missing})
 			return err
 		}, "ResourceNotFoundException", "The specified log group does not exist."},
-		{"FilterLogEvents JSON pattern", func() error {
-			_, err := e.c.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: &g, FilterPattern: aws.String(`{ $.level = "error" }`)})
+		{"FilterLogEvents bad JSON pattern", func() error {
+			_, err := e.c.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: &g, FilterPattern: aws.String(`{ $.level = }`)})
 			return err
 		}, "InvalidParameterException", ""},
 		{"FilterLogEvents invalid token", func() error {

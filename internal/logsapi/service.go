@@ -9,6 +9,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/logs"
 	lm "github.com/ecsrun/ecsrun/internal/logsmodel"
+	"github.com/ecsrun/ecsrun/internal/logsres"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
@@ -32,9 +33,21 @@ const (
 )
 
 // New returns the CloudWatch Logs service over st, to mount with
-// awsjson.NewServer.
-func New(st *logs.Store) *awsjson.Service {
+// awsjson.NewServer. It has no local S3 directory: use NewWithOptions for
+// export tasks.
+func New(st *logs.Store) *awsjson.Service { return NewWithOptions(st, Options{}) }
+
+// Options configure the service beyond its store.
+type Options struct {
+	// S3Dir is the local S3 directory (<S3Dir>/<bucket>/<key>) export
+	// tasks write to.
+	S3Dir string
+}
+
+// NewWithOptions is New with options.
+func NewWithOptions(st *logs.Store, opts Options) *awsjson.Service {
 	a := &api{st: st}
+	a.res, a.resErr = logsres.Open(context.Background(), st, logsres.Options{S3Dir: opts.S3Dir})
 	handlers := map[string]awsjson.Handler{
 		"CreateLogGroup":        a.createLogGroup,
 		"CreateLogStream":       a.createLogStream,
@@ -48,6 +61,7 @@ func New(st *logs.Store) *awsjson.Service {
 		"FilterLogEvents":       a.filterLogEvents,
 		"PutLogEvents":          a.putLogEvents,
 	}
+	a.addResourceHandlers(handlers)
 	return &awsjson.Service{
 		TargetPrefix:      TargetPrefix,
 		JSONVersion:       JSONVersion,
@@ -57,7 +71,8 @@ func New(st *logs.Store) *awsjson.Service {
 		Handlers:          handlers,
 		ValidationType:    typeInvalidParameter,
 		UnimplementedType: typeUnimplemented,
-		Classify:          Classify,
+		Refusals:          refusals,
+		Classify:          classifyRes,
 		InternalType:      typeInternal,
 	}
 }
@@ -84,6 +99,11 @@ func Classify(err error) (awsjson.Fault, bool) {
 
 type api struct {
 	st *logs.Store
+	// res keeps tags, settings, subscription filters, destinations and
+	// policies; resErr is why it could not open (every operation that needs
+	// it answers with it).
+	res    *logsres.Store
+	resErr error
 }
 
 // groupName resolves logGroupName / logGroupIdentifier (a name or an ARN,
@@ -109,7 +129,18 @@ func groupName(name, ident string) (string, error) {
 
 func (a *api) createLogGroup(ctx context.Context, in wire.Input) (any, error) {
 	req := in.(*lm.CreateLogGroupRequest)
-	return nil, a.st.CreateLogGroup(ctx, req.LogGroupName)
+	if a.resErr != nil {
+		return nil, a.resErr
+	}
+	return nil, a.res.CreateLogGroup(ctx, logsres.NewGroup{
+		Name: req.LogGroupName,
+		GroupSettings: logsres.GroupSettings{
+			KmsKeyID:           req.KmsKeyId,
+			Class:              string(req.LogGroupClass),
+			DeletionProtection: boolValue(req.DeletionProtectionEnabled),
+		},
+		Tags: req.Tags,
+	})
 }
 
 func (a *api) createLogStream(ctx context.Context, in wire.Input) (any, error) {
@@ -159,7 +190,7 @@ func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error)
 			}
 			out.LogGroups = append(out.LogGroups, toLogGroup(g, false))
 		}
-		return out, nil
+		return a.withSettings(ctx, out, req.LogGroupClass, false)
 	}
 	groups, next, err := a.st.DescribeLogGroups(ctx, logs.GroupQuery{
 		Prefix:    req.LogGroupNamePrefix,
@@ -174,7 +205,7 @@ func (a *api) describeLogGroups(ctx context.Context, in wire.Input) (any, error)
 		out.LogGroups = append(out.LogGroups, toLogGroup(g, req.LogGroupNamePattern != ""))
 	}
 	out.NextToken = next
-	return out, nil
+	return a.withSettings(ctx, out, req.LogGroupClass, req.LogGroupNamePattern != "")
 }
 
 func (a *api) describeLogStreams(ctx context.Context, in wire.Input) (any, error) {

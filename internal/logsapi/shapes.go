@@ -20,6 +20,11 @@ type logGroup struct {
 	StoredBytes       *int64 `json:"storedBytes,omitempty"`
 	LogGroupClass     string `json:"logGroupClass,omitempty"`
 	LogGroupArn       string `json:"logGroupArn,omitempty"`
+	// Set from internal/logsres by withSettings.
+	KmsKeyID                  string `json:"kmsKeyId,omitempty"`
+	DeletionProtectionEnabled *bool  `json:"deletionProtectionEnabled,omitempty"`
+	DataProtectionStatus      string `json:"dataProtectionStatus,omitempty"`
+	BearerTokenAuthentication *bool  `json:"bearerTokenAuthenticationEnabled,omitempty"`
 }
 
 // toLogGroup converts a group; brief is the reduced form DescribeLogGroups

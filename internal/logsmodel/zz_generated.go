@@ -917,9 +917,6 @@ func (v *CreateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 	if v.QueryLanguage != "" && !v.QueryLanguage.Valid() {
 		errs.Enum(wire.Join(prefix, "queryLanguage"), string(v.QueryLanguage), v.QueryLanguage.Values())
 	}
-	if v.QueryString == "" {
-		errs.Missing(wire.Join(prefix, "queryString"))
-	}
 	if len(v.QueryString) > 10000 {
 		errs.MaxLen(wire.Join(prefix, "queryString"), string(v.QueryString), 10000)
 	}
@@ -6229,9 +6226,6 @@ func (v *PutMetricFilterRequest) Validate(prefix string, errs *wire.Violations) 
 	if v.FilterName != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterName)) {
 		errs.Pattern(wire.Join(prefix, "filterName"), string(v.FilterName), "[^:*]*")
 	}
-	if v.FilterPattern == "" {
-		errs.Missing(wire.Join(prefix, "filterPattern"))
-	}
 	if len(v.FilterPattern) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "filterPattern"), string(v.FilterPattern), 1024)
 	}
@@ -6453,9 +6447,6 @@ func (v *PutSubscriptionFilterRequest) Validate(prefix string, errs *wire.Violat
 	}
 	if v.FilterName != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterName)) {
 		errs.Pattern(wire.Join(prefix, "filterName"), string(v.FilterName), "[^:*]*")
-	}
-	if v.FilterPattern == "" {
-		errs.Missing(wire.Join(prefix, "filterPattern"))
 	}
 	if len(v.FilterPattern) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "filterPattern"), string(v.FilterPattern), 1024)
@@ -7259,9 +7250,6 @@ func (v *StartQueryRequest) Validate(prefix string, errs *wire.Violations) {
 	if true && float64(v.EndTime) < 0 {
 		errs.Min(wire.Join(prefix, "endTime"), float64(v.EndTime), 0)
 	}
-	if v.QueryString == "" {
-		errs.Missing(wire.Join(prefix, "queryString"))
-	}
 	if len(v.QueryString) > 10000 {
 		errs.MaxLen(wire.Join(prefix, "queryString"), string(v.QueryString), 10000)
 	}
@@ -7702,9 +7690,6 @@ type TestMetricFilterRequest struct {
 func (v *TestMetricFilterRequest) Validate(prefix string, errs *wire.Violations) {
 	if v == nil {
 		return
-	}
-	if v.FilterPattern == "" {
-		errs.Missing(wire.Join(prefix, "filterPattern"))
 	}
 	if len(v.FilterPattern) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "filterPattern"), string(v.FilterPattern), 1024)
@@ -8210,9 +8195,6 @@ func (v *UpdateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 	}
 	if v.QueryLanguage != "" && !v.QueryLanguage.Valid() {
 		errs.Enum(wire.Join(prefix, "queryLanguage"), string(v.QueryLanguage), v.QueryLanguage.Values())
-	}
-	if v.QueryString == "" {
-		errs.Missing(wire.Join(prefix, "queryString"))
 	}
 	if len(v.QueryString) > 10000 {
 		errs.MaxLen(wire.Join(prefix, "queryString"), string(v.QueryString), 10000)

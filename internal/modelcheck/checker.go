@@ -132,8 +132,8 @@ func (c *Checker) checkError(a awsjson.Answer, m *Model, op Operation, opKnown b
 		errs = append(errs, "error body has no string message")
 	}
 	for k := range body {
-		if k != "__type" && k != "message" {
-			errs = append(errs, fmt.Sprintf("error body has member %q; want only __type and message", k))
+		if k != "__type" && k != "message" && !m.errorMember(typ, k) {
+			errs = append(errs, fmt.Sprintf("error body has member %q; want only __type, message and the members of the error shape", k))
 		}
 	}
 	if typ == "" {

@@ -303,3 +303,17 @@ func suggest(k string, members map[string]ref) string {
 	}
 	return ""
 }
+
+// errorMember reports whether the error shape typ defines the member name
+// (MalformedQueryException's queryCompileError, for example).
+func (m *Model) errorMember(typ, name string) bool {
+	if m == nil {
+		return false
+	}
+	sh := m.shapes[typ]
+	if sh == nil || !sh.Exception {
+		return false
+	}
+	_, ok := sh.Members[name]
+	return ok
+}

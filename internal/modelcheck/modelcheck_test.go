@@ -34,7 +34,7 @@ const tinyModel = `{
     "Time": {"type": "timestamp"},
     "Blob": {"type": "blob"},
     "Color": {"type": "string", "enum": ["RED", "GREEN"]},
-    "NotFound": {"type": "structure", "members": {"message": {"shape": "Str"}}, "exception": true},
+    "NotFound": {"type": "structure", "members": {"message": {"shape": "Str"}, "resource": {"shape": "Str"}}, "exception": true},
     "Boom": {"type": "structure", "members": {"message": {"shape": "Str"}}, "exception": true, "fault": true}
   }
 }`
@@ -114,6 +114,7 @@ func TestChecker_Check(t *testing.T) {
 		{"client error as 500", awsjson.Answer{Service: svc, Operation: "Get", Status: 500, Header: header("NotFound"), Body: []byte(`{"__type":"NotFound","message":"m"}`)}, "want 4xx"},
 		{"header differs", awsjson.Answer{Service: svc, Operation: "Get", Status: 400, Header: header("Other"), Body: []byte(`{"__type":"NotFound","message":"m"}`)}, "differs from __type"},
 		{"extra error member", awsjson.Answer{Service: svc, Operation: "Get", Status: 400, Header: header("NotFound"), Body: []byte(`{"__type":"NotFound","message":"m","code":1}`)}, `member "code"`},
+		{"error shape member", awsjson.Answer{Service: svc, Operation: "Get", Status: 400, Header: header("NotFound"), Body: []byte(`{"__type":"NotFound","message":"m","resource":"r"}`)}, ""},
 		{"no request id", awsjson.Answer{Service: svc, Operation: "Get", Status: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}}, Body: []byte(`{"id":"a"}`)}, "x-amzn-RequestId"},
 		{"no service", awsjson.Answer{Operation: "", Status: 400, Header: header("UnknownOperationException"), Body: []byte(`{"__type":"UnknownOperationException","message":"m"}`)}, ""},
 	}

@@ -49,6 +49,7 @@ type consoleState struct {
 	live     bool   // info is a terminal
 	status   string // the status line shown, "" when none
 	disabled bool   // status lines off (parallel runs)
+	buf      []byte // lines being written (reused)
 }
 
 // NewConsole returns a console writing container output to out and the
@@ -122,11 +123,21 @@ func (c *Console) Line(taskID, container, text string) {
 // line writes one line of a container's output, with label (when not
 // empty) before the task id.
 func (c *Console) line(label, taskID, container, text string) {
+	c.lines(label, taskID, container, 1, func(int) string { return text })
+}
+
+// lines writes n lines of one container's output (text(i) for each i), in
+// one write: a page of a chatty container's output costs one system call,
+// not one per line.
+func (c *Console) lines(label, taskID, container string, n int, text func(int) string) {
+	if n == 0 {
+		return
+	}
 	st := c.shared
 	if label != "" {
 		label += " "
 	}
-	p := fmt.Sprintf("%s%s%s %s |", c.prefix(), label, shortID(taskID), container)
+	p := c.prefix() + label + shortID(taskID) + " " + container + " |"
 	if st.colour {
 		h := fnv.New32a()
 		io.WriteString(h, taskID+"/"+container)
@@ -135,9 +146,27 @@ func (c *Console) line(label, taskID, container, text string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.clearStatus()
-	fmt.Fprintf(st.out, "%s %s\n", p, text)
+	buf := st.buf[:0]
+	for i := range n {
+		buf = append(buf, p...)
+		buf = append(buf, ' ')
+		buf = append(buf, text(i)...)
+		buf = append(buf, '\n')
+		if len(buf) >= consoleFlush {
+			st.out.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	if len(buf) > 0 {
+		st.out.Write(buf)
+	}
+	st.buf = buf[:0]
 	st.redrawStatus()
 }
+
+// consoleFlush is how many bytes of container output the console gathers
+// before it writes them.
+const consoleFlush = 64 << 10
 
 // Infof writes a line of the progress log.
 func (c *Console) Infof(format string, args ...any) {

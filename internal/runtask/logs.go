@@ -79,20 +79,30 @@ func (l *logs) pollDue(ctx context.Context, now time.Time) {
 			l.cursor = (l.cursor + i) % n
 			return
 		}
-		l.read(ctx, f, false)
 		f.next = now.Add(l.poll)
+		if l.read(ctx, f, false) >= chattyPage {
+			// A chatty stream: read on at its next turn of the budget
+			// rather than fall behind by a page per poll interval.
+			f.next = now
+		}
 		if !f.stoppedAt.IsZero() && now.Sub(f.stoppedAt) >= l.settle {
 			f.closed = true
 		}
 	}
 }
 
-// nextDue returns when a stream is next due, or the zero time.
+// nextDue returns when a stream is next due (and the call budget allows a
+// read), or the zero time.
 func (l *logs) nextDue() time.Time {
 	var t time.Time
 	for _, f := range l.order {
 		if !f.closed && (t.IsZero() || f.next.Before(t)) {
 			t = f.next
+		}
+	}
+	if !t.IsZero() {
+		if r := l.bucket.readyAt(time.Now()); r.After(t) {
+			t = r
 		}
 	}
 	return t
@@ -136,8 +146,13 @@ func (l *logs) drain(ctx context.Context) {
 	}
 }
 
+// chattyPage is the size of a page from which a stream is read again at
+// once (see pollDue).
+const chattyPage = 1000
+
 // read prints the stream's new events: one page, or every page when all.
-func (l *logs) read(ctx context.Context, f *follower, all bool) {
+// It returns how many events the last page held.
+func (l *logs) read(ctx context.Context, f *follower, all bool) int {
 	for {
 		res, err := l.api.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
 			LogGroupName:  aws.String(f.group),
@@ -151,17 +166,15 @@ func (l *logs) read(ctx context.Context, f *follower, all bool) {
 				f.failed = true
 				l.console.Infof("cannot read the logs of %s %s (%s %s): %v", shortID(f.taskID), f.container, f.group, f.stream, err)
 			}
-			return
+			return 0
 		}
-		for _, ev := range res.Events {
-			l.console.line(f.label, f.taskID, f.container, aws.ToString(ev.Message))
-		}
+		l.console.lines(f.label, f.taskID, f.container, len(res.Events), func(i int) string { return aws.ToString(res.Events[i].Message) })
 		same := f.token != nil && aws.ToString(res.NextForwardToken) == *f.token
 		if res.NextForwardToken != nil {
 			f.token = res.NextForwardToken
 		}
 		if same || len(res.Events) == 0 || !all {
-			return
+			return len(res.Events)
 		}
 	}
 }
@@ -196,6 +209,18 @@ func (b *bucket) take(now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// readyAt returns when a token is available (now when one is).
+func (b *bucket) readyAt(now time.Time) time.Time {
+	if b.rate <= 0 {
+		return now
+	}
+	b.refill(now)
+	if b.tokens >= 1 {
+		return now
+	}
+	return now.Add(time.Duration((1 - b.tokens) / b.rate * float64(time.Second)))
 }
 
 // wait spends a token, waiting for one if needed.

@@ -103,7 +103,9 @@ type Options struct {
 
 	// Poll is the first interval between DescribeTasks calls (default
 	// 10 ms); it is scaled up with the number of tasks (x1 per 10 tasks),
-	// and after the first second grows to MaxPoll (default 250 ms).
+	// and after the first second grows to MaxPoll (default 100 ms: a task
+	// that ran a few seconds is noticed stopped within 100 ms, at 10
+	// in-process calls a second).
 	Poll, MaxPoll time.Duration
 	// LogPoll is the interval at which each log stream is read while its
 	// container runs (default 250 ms); LogRate caps GetLogEvents calls per
@@ -171,7 +173,7 @@ func (o *Options) defaults() {
 		o.Poll = 10 * time.Millisecond
 	}
 	if o.MaxPoll == 0 {
-		o.MaxPoll = 250 * time.Millisecond
+		o.MaxPoll = 100 * time.Millisecond
 	}
 	if o.MaxPoll < o.Poll {
 		o.MaxPoll = o.Poll

@@ -49,6 +49,7 @@ type LogPosition struct {
 	since   time.Time // where the first read started
 	skipAny int       // lines still to skip, whatever their stream
 	newest  time.Time // the newest line received
+	floor   int64     // the grain before which grains were forgotten
 	streams map[Stream]*streamPosition
 }
 
@@ -244,8 +245,13 @@ func (p *LogPosition) record(st Stream, t time.Time) {
 		if p.pending() {
 			return // a resumed read starts at since: keep every grain
 		}
-		// Forget the grains a resumed read can no longer start in.
+		// Forget the grains a resumed read can no longer start in (once
+		// per grain the floor moves, not for every line).
 		floor := grainStart(t.Add(-PositionWindow))
+		if floor <= p.floor {
+			return
+		}
+		p.floor = floor
 		for _, s := range p.streams {
 			for len(s.grain) > 0 && s.grain[0].start < floor {
 				s.grain = s.grain[1:]

@@ -37,6 +37,9 @@ type File struct {
 	// may bind-mount although they hand over the host: the engine's state
 	// directory, the Docker socket, "/" (see package hostmounts).
 	AllowHostPaths []string `json:"allowHostPaths"`
+	// AutoScalingGroups are virtual Auto Scaling groups, for capacity
+	// providers (see AutoScalingGroupDecl).
+	AutoScalingGroups []AutoScalingGroupDecl `json:"autoScalingGroups"`
 }
 
 // ClusterDecl declares a cluster.
@@ -134,6 +137,8 @@ type Config struct {
 	// AllowHostPaths are absolute host paths tasks may bind-mount although
 	// they are protected (package hostmounts).
 	AllowHostPaths []string
+	// AutoScalingGroups are the declared Auto Scaling groups.
+	AutoScalingGroups []AutoScalingGroup
 }
 
 // Instance is one declared container instance.
@@ -210,6 +215,18 @@ func (f *File) expand() (*Config, error) {
 			keys[k] = true
 		}
 		cfg.Instances = append(cfg.Instances, insts...)
+	}
+	groups := map[string]bool{}
+	for i, d := range f.AutoScalingGroups {
+		g, err := d.expand()
+		if err != nil {
+			return nil, fmt.Errorf("autoScalingGroups[%d]: %v", i, err)
+		}
+		if groups[g.Name] || (g.ARN != "" && groups[g.ARN]) {
+			return nil, fmt.Errorf("autoScalingGroups[%d]: the group %s is declared twice", i, g.Name)
+		}
+		groups[g.Name], groups[g.ARN] = true, true
+		cfg.AutoScalingGroups = append(cfg.AutoScalingGroups, g)
 	}
 	eps, err := checkEndpoints(f.Endpoints)
 	if err != nil {

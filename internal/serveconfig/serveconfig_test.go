@@ -114,6 +114,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("accepted an invalid instance %+v from %q", in, data)
 			}
 		}
+		for _, g := range cfg.AutoScalingGroups {
+			if g.Name == "" || g.CPU <= 0 || g.Memory <= 0 || g.MinSize < 0 || g.MinSize > g.Desired || g.Desired > g.MaxSize {
+				t.Fatalf("accepted an invalid group %+v from %q", g, data)
+			}
+		}
 	})
 }
 

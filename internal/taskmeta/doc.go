@@ -9,9 +9,11 @@
 //	GET /v4/<id>/task/stats       Docker stats of every container, by DockerId
 //	GET /v3/<id>...               the same paths, version 3
 //	GET /v2/credentials/<id>      {"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}
+//	GET|PUT /api/<id>/task-protection/v1/state   the task's scale-in protection
 //
 // Each container gets ECS_CONTAINER_METADATA_URI and
-// ECS_CONTAINER_METADATA_URI_V4 with an id of its own, and a task with a
+// ECS_CONTAINER_METADATA_URI_V4 (and ECS_AGENT_URI, /api/<id>) with an id
+// of its own, and a task with a
 // task role gets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (when the server
 // holds port 80 of 169.254.170.2, where the SDKs look) or
 // AWS_CONTAINER_CREDENTIALS_FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN

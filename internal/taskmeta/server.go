@@ -60,7 +60,10 @@ type Options struct {
 	Runtime runtime.Runtime
 	// Credentials gives task role credentials (no task gets any when nil).
 	Credentials CredentialSource
-	Log         *slog.Logger
+	// Protection answers the agent's task protection endpoint (see
+	// EnvAgentURI); without it the endpoint answers 404.
+	Protection ProtectionSource
+	Log        *slog.Logger
 }
 
 // Task is what Register needs to know about a task.
@@ -104,6 +107,7 @@ type Server struct {
 	byCreds    map[string]*entry
 	containers map[string]containerRef
 	mountEnv   map[string]string // variable -> path of a mounted service
+	protection ProtectionSource
 }
 
 // New returns a server; serve its Handler on the endpoint's listener.
@@ -128,6 +132,9 @@ func New(opts Options) *Server {
 		mux.HandleFunc("GET "+p+"/task/stats", s.metadata(v, taskStatsDoc))
 	}
 	mux.HandleFunc("GET /v4/{id}/taskWithTags", s.metadata(4, taskWithTagsDoc))
+	mux.HandleFunc("GET /api/{id}"+protectionPath, s.serveProtection)
+	mux.HandleFunc("PUT /api/{id}"+protectionPath, s.serveProtection)
+	s.protection = opts.Protection
 	s.mux = mux
 	return s
 }
@@ -193,6 +200,7 @@ func (s *Server) Register(t Task) map[string]map[string]string {
 		}
 		env[EnvMetadataURI] = base + "/v3/" + id
 		env[EnvMetadataURIV4] = base + "/v4/" + id
+		env[EnvAgentURI] = base + "/api/" + id
 		for k, path := range s.mountEnv {
 			env[k] = base + path
 		}

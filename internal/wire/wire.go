@@ -153,12 +153,9 @@ func (v *Violations) MaxItems(path string, n int) {
 	v.list = append(v.list, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", path, n))
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:61] + "..."
-	}
-	return s
-}
+// clip is where long values used to be cut; AWS quotes the whole offending
+// value in its validation messages, so it returns s unchanged.
+func clip(s string) string { return s }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 

@@ -353,7 +353,7 @@ func (g *gen) validator(name string, s *shape) {
 		f := "v." + exported(mn)
 		path := fmt.Sprintf("wire.Join(prefix, %q)", mn)
 		t, prim := g.goType(mb, req[mn])
-		if req[mn] && !prim {
+		if req[mn] && !prim && !g.emptyString(mb.Shape) {
 			g.p("if %s { errs.Missing(%s) }\n", g.zeroTest(f, t), path)
 		}
 		g.valueChecks(f, t, mb.Shape, path, 0)
@@ -380,6 +380,14 @@ func (g *gen) zeroTest(f, t string) string {
 }
 
 func (g *gen) enumType(t string) bool { return g.enums[t] }
+
+// emptyString reports a string shape whose model allows "" (min 0): a
+// required member of it may be empty (CloudWatch Logs' filterPattern "" means
+// every event), so "" cannot stand for "absent" there.
+func (g *gen) emptyString(shapeName string) bool {
+	s := g.m.Shapes[shapeName]
+	return s.Type == "string" && len(s.Enum) == 0 && s.Min != nil && *s.Min == 0
+}
 
 // valueChecks emits range, length, enum and pattern checks for the value f of
 // the given shape, recursing into lists, maps and structures.

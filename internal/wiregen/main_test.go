@@ -78,3 +78,23 @@ func TestGen_requiredEnumBeforeItsType(t *testing.T) {
 		t.Errorf("generated code lacks %q:\n%s", want, src)
 	}
 }
+
+// A required string whose model allows "" (min 0, as CloudWatch Logs'
+// filterPattern) may be empty; one without min is still checked.
+func TestGen_requiredStringThatMayBeEmpty(t *testing.T) {
+	src := genFrom(t, `{
+ "metadata": {"targetPrefix": "T", "jsonVersion": "1.1"},
+ "operations": {"Op": {"name": "Op", "input": {"shape": "Req"}}},
+ "shapes": {
+  "Req": {"type": "structure", "required": ["pattern", "name"], "members": {"pattern": {"shape": "Pattern"}, "name": {"shape": "Name"}}},
+  "Pattern": {"type": "string", "min": 0, "max": 1024},
+  "Name": {"type": "string"}
+ }}`)
+	flat := strings.Join(strings.Fields(src), " ")
+	if bad := `errs.Missing(wire.Join(prefix, "pattern"))`; strings.Contains(flat, bad) {
+		t.Errorf("generated code refuses an empty pattern:\n%s", src)
+	}
+	if want := `if v.Name == "" { errs.Missing(wire.Join(prefix, "name")) }`; !strings.Contains(flat, want) {
+		t.Errorf("generated code lacks %q:\n%s", want, src)
+	}
+}

@@ -16,6 +16,15 @@ instances:
     cpu: 1024
     memory: 1GB
     zones: [us-east-1a, us-east-1b, us-east-1c]
+autoScalingGroups:
+  - name: compat-asg-cli
+    maxSize: 4
+    cpu: 1024
+    memory: 1GB
+  - name: compat-asg-boto3
+    maxSize: 2
+    cpu: 1024
+    memory: 1GB
 EOF
 ./bin/ecsrun serve --state-dir "$state" --listen 127.0.0.1:0 --pull prefer-cached --config "$state/config.yaml" >"$state/serve.out" 2>"$state/serve.err" &
 pid=$!
@@ -41,9 +50,17 @@ echo "-- AWS CLI: account settings"
 bash test/compat/account_settings_compat.sh "$endpoint" || status=1
 echo "-- boto3: account settings"
 python3 test/compat/account_settings_boto3.py "$endpoint" || status=1
+echo "-- AWS CLI: capacity providers"
+bash test/compat/capacity_cli_compat.sh "$endpoint" "$image" || status=1
+echo "-- boto3: capacity providers"
+python3 test/compat/capacity_boto3_compat.py "$endpoint" "$image" || status=1
 echo "-- AWS CLI: Step Functions"
 bash test/compat/sfn_cli_compat.sh "$endpoint" "$image" || status=1
 echo "-- boto3: Step Functions"
 python3 test/compat/sfn_boto3_compat.py "$endpoint" "$image" || status=1
+echo "-- AWS CLI: metric filters and Logs Insights"
+bash test/compat/logs_queries_cli.sh "$endpoint" || status=1
+echo "-- boto3: metric filters and Logs Insights"
+python3 test/compat/logs_queries_boto3.py "$endpoint" || status=1
 if [ $status != 0 ]; then cat "$state/serve.err"; fi
 exit $status

@@ -39,6 +39,10 @@ type Options struct {
 	// meanwhile the default pull behaviour uses a cached image without
 	// asking the engine to pull (default 30s; negative: always try).
 	UnreachableTTL time.Duration
+	// NoLogFiles makes Logs read a running container's output only through
+	// the engine's logs endpoint, never from its json-file log (see
+	// followFile).
+	NoLogFiles bool
 }
 
 // Defaults for Options.
@@ -62,6 +66,8 @@ type Runtime struct {
 	pauseRef string
 	// cgroups is how task cgroups are made here, once probed.
 	cgroups *cgroupSupport
+	// noLogFiles is Options.NoLogFiles.
+	noLogFiles bool
 	// stops holds the ids of the containers Stop was called for (see
 	// settleOOM).
 	stops sync.Map
@@ -80,6 +86,7 @@ func New(opts Options) (*Runtime, error) {
 		pullStartTimeout:      opts.PullStartTimeout,
 		pullInactivityTimeout: opts.PullInactivityTimeout,
 		unreachableTTL:        opts.UnreachableTTL,
+		noLogFiles:            opts.NoLogFiles,
 		flights:               map[string]*flight{},
 		down:                  map[string]time.Time{},
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -42,13 +41,23 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	}
 	tty := info.Config != nil && info.Config.Tty
 	rd := newLogReader(opts.Since, fn)
+	fromFile := opts.Follow && !tty && !r.noLogFiles // see followFile
 	for {
 		if opts.Follow {
 			if err := r.waitStarted(ctx, id); err != nil {
 				return err
 			}
 		}
-		if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
+		if fromFile {
+			followed, err := r.followFile(ctx, id, info, rd)
+			if err != nil {
+				return err
+			}
+			if !followed {
+				fromFile = false
+				continue // through the engine, from where the file read ended
+			}
+		} else if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
 			return err
 		}
 		if !opts.Follow {
@@ -123,7 +132,7 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, tty bool, since tim
 	if tty {
 		err = ttyFrames(rc, sink)
 	} else {
-		_, err = stdcopy.StdCopy(frameWriter{runtime.Stdout, sink}, frameWriter{runtime.Stderr, sink}, rc)
+		err = demux(rc, sink)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -134,20 +143,6 @@ func (r *Runtime) streamLogs(ctx context.Context, id string, tty bool, since tim
 		return wrap("logs", id, runtime.ErrUnavailable, nil, err)
 	}
 	return nil
-}
-
-// frameWriter passes each Write (stdcopy writes one frame, the engine sends
-// one message per frame) to a frameSink.
-type frameWriter struct {
-	stream runtime.Stream
-	sink   frameSink
-}
-
-var _ io.Writer = frameWriter{}
-
-func (w frameWriter) Write(p []byte) (int, error) {
-	w.sink.frame(w.stream, p)
-	return len(p), nil
 }
 
 // ttyFrames passes the raw output of a container with a terminal to sink,
@@ -190,7 +185,7 @@ func parseFrame(p []byte) (ts time.Time, text []byte, ok bool) {
 	if i <= 0 {
 		return time.Time{}, p, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(p[:i]))
+	t, err := parseStamp(p[:i])
 	if err != nil {
 		return time.Time{}, p, false
 	}
@@ -208,8 +203,9 @@ type logReader struct {
 
 func newLogReader(since time.Time, fn func(runtime.LogLine)) *logReader {
 	rd := &logReader{pos: runtime.NewLogPosition(since, 0), lines: map[runtime.Stream]*lineSplitter{}}
+	arena := &stringArena{}
 	for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
-		rd.lines[s] = &lineSplitter{stream: s, emit: fn}
+		rd.lines[s] = &lineSplitter{stream: s, emit: fn, arena: arena}
 	}
 	return rd
 }
@@ -226,6 +222,22 @@ func (rd *logReader) frame(stream runtime.Stream, p []byte) {
 	rd.last.frame(stream, p)
 	ls.add(ts, text)
 }
+
+// entry takes a message read from the container's log file (followFile):
+// the message the engine would have sent as "<ts> <text>".
+func (rd *logReader) entry(stream runtime.Stream, ts time.Time, text []byte) {
+	if !rd.pos.Keep(stream, ts) {
+		return
+	}
+	// As the engine stamps the messages it sends.
+	raw := append(ts.AppendFormat(rd.last.raw[:0], rfc3339NanoFixed), ' ')
+	rd.last.seen, rd.last.stream, rd.last.raw = true, stream, append(raw, text...)
+	rd.lines[stream].add(ts, text)
+}
+
+// rfc3339NanoFixed is the format of the engine's timestamps on the log
+// messages it sends (jsonmessage.RFC3339NanoFixed).
+const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
 
 // endsWith reports whether the last message of the output, last, is the
 // last one delivered, so that nothing is left to read. A message that ends
@@ -265,11 +277,12 @@ func (f *lastFrame) frame(stream runtime.Stream, p []byte) {
 type lineSplitter struct {
 	stream   runtime.Stream
 	emit     func(runtime.LogLine)
-	pending  []byte    // the line received so far
-	open     bool      // a line has started
-	cut      bool      // a piece of the open line was delivered
-	ts       time.Time // time of the open line
-	lastTime time.Time // time of the last message
+	arena    *stringArena // makes the lines' strings (nil: one allocation each)
+	pending  []byte       // the line received so far
+	open     bool         // a line has started
+	cut      bool         // a piece of the open line was delivered
+	ts       time.Time    // time of the open line
+	lastTime time.Time    // time of the last message
 }
 
 func (l *lineSplitter) add(ts time.Time, text []byte) {
@@ -309,7 +322,13 @@ func (l *lineSplitter) cutLong() {
 }
 
 func (l *lineSplitter) line(b []byte) {
-	l.emit(runtime.LogLine{Stream: l.stream, Time: l.ts, Text: string(b)})
+	text := ""
+	if l.arena != nil {
+		text = l.arena.string(b)
+	} else {
+		text = string(b)
+	}
+	l.emit(runtime.LogLine{Stream: l.stream, Time: l.ts, Text: text})
 }
 
 // flush delivers a last line that has no newline.

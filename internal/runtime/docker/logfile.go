@@ -1,0 +1,353 @@
+package docker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docker/docker/api/types/container"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+// Following a container's output from its json-file log.
+//
+// The engine's logs endpoint decodes the json-file log of a container line
+// by line and sends each line again, multiplexed, over HTTP: for a chatty
+// container (200,000 short lines) that costs the Docker daemon more CPU
+// than everything else the container does, and is what made a streamed
+// run-task several times slower than `docker run`. So while a container
+// runs, Logs reads the log file itself when it can (it is a json-file log
+// this process may read, not compressed, and not rotated yet when the read
+// starts): the same entries, with the same timestamps, that the endpoint
+// would send. Whatever it cannot follow exactly (a rotation it did not
+// see, an entry it cannot read) ends the file read, and the read goes on
+// through the endpoint from the position reached (runtime.LogPosition), so
+// no line is lost or repeated either way.
+
+// fileFollowPoll bounds the wait for more output at the end of the file
+// while the container runs: the wait starts at fileFollowMin after a read
+// that found output and doubles up to it.
+const (
+	fileFollowMin  = 2 * time.Millisecond
+	fileFollowPoll = 100 * time.Millisecond
+)
+
+// errFileFollow ends a file read that cannot go on exactly.
+var errFileFollow = errors.New("log file cannot be followed")
+
+// followFile follows the container's output in its log file until the
+// container is no longer running. It returns false (and no error) when the
+// file cannot be read or followed exactly; the caller then follows through
+// the engine from rd's position.
+func (r *Runtime) followFile(ctx context.Context, id string, info container.InspectResponse, rd *logReader) (bool, error) {
+	if info.LogPath == "" {
+		// Set when the container starts: inspected before, it had none.
+		var err error
+		if info, err = r.cli.ContainerInspect(ctx, id); err != nil {
+			return false, nil
+		}
+	}
+	if info.LogPath == "" || info.HostConfig == nil || info.HostConfig.LogConfig.Type != "json-file" ||
+		info.HostConfig.LogConfig.Config["compress"] == "true" {
+		return false, nil
+	}
+	f, err := os.Open(info.LogPath)
+	if err != nil {
+		return false, nil
+	}
+	// queued are the files written after f, opened when f was found
+	// rotated, oldest first.
+	var queued []*os.File
+	defer func() { f.Close(); closeAll(queued) }()
+	if _, err := os.Stat(info.LogPath + ".1"); !errors.Is(err, os.ErrNotExist) {
+		return false, nil // rotated: older output is in other files
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	waitC, waitErr := r.cli.ContainerWait(wctx, id, container.WaitConditionNotRunning)
+	stopped := false
+	since := rd.pos.Resume()
+	fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), since: since, rd: rd}
+	delay := fileFollowMin
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		n, err := fr.readAll()
+		if err != nil {
+			return false, nil
+		}
+		if n > 0 {
+			delay = fileFollowMin
+			continue
+		}
+		// At the end of the file: it may have been rotated.
+		if len(queued) == 0 {
+			if queued, err = rotatedAfter(info.LogPath, f); err != nil || len(queued) > 0 && fr.partial() {
+				return false, nil // the deferred call closes queued
+			}
+		}
+		if len(queued) > 0 {
+			// Ours was rotated: it holds all it ever will, and was read
+			// to its end. Go on with the next one.
+			f.Close()
+			f, queued = queued[0], queued[1:]
+			fr.br.Reset(f)
+			continue
+		}
+		if stopped {
+			return !fr.partial(), nil
+		}
+		if timer == nil {
+			timer = time.NewTimer(delay)
+		} else {
+			timer.Reset(delay)
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-waitC:
+			stopped = true // read to the end once more
+		case <-waitErr:
+			stopped = true
+		case <-timer.C:
+			delay = min(2*delay, fileFollowPoll)
+		}
+	}
+}
+
+// maxLogFiles bounds the rotated files looked at (the json-file driver's
+// max-file; Docker's default is 1, the usual settings 3 or 5).
+const maxLogFiles = 20
+
+// rotatedAfter returns the files written after f, oldest first, opened,
+// when f was rotated (renamed path.1, path.2, ...; the json-file driver
+// renames path.i to path.i+1, then path to path.1, then creates path); none
+// when it was not. It fails when f is no longer among the files, or the
+// files were rotated again while it opened them.
+func rotatedAfter(path string, f *os.File) ([]*os.File, error) {
+	mine, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	at := func(i int) string {
+		if i == 0 {
+			return path
+		}
+		return fmt.Sprintf("%s.%d", path, i)
+	}
+	cur, err := os.Stat(path)
+	if err == nil && os.SameFile(cur, mine) {
+		return nil, nil
+	}
+	k := -1
+	for i := 1; i <= maxLogFiles; i++ {
+		st, err := os.Stat(at(i))
+		if err != nil {
+			break
+		}
+		if os.SameFile(st, mine) {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		return nil, errFileFollow
+	}
+	var files []*os.File
+	for i := k - 1; i >= 0; i-- {
+		nf, err := os.Open(at(i))
+		if err != nil {
+			closeAll(files)
+			return nil, errFileFollow
+		}
+		files = append(files, nf)
+	}
+	// No rotation while they were opened: ours is still path.k.
+	if st, err := os.Stat(at(k)); err != nil || !os.SameFile(st, mine) {
+		closeAll(files)
+		return nil, errFileFollow
+	}
+	return files, nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// fileReader reads the entries of a json-file log and passes them to a
+// logReader, as the engine's logs endpoint would send them.
+type fileReader struct {
+	br      *bufio.Reader
+	since   time.Time
+	rd      *logReader
+	pending []byte // a line read up to the end of the file so far
+	text    []byte // the decoded text of the last entry
+}
+
+func (fr *fileReader) partial() bool { return len(fr.pending) > 0 }
+
+// readAll passes every complete entry up to the end of the file, and
+// returns how many bytes it read.
+func (fr *fileReader) readAll() (int, error) {
+	n := 0
+	for {
+		chunk, err := fr.br.ReadSlice('\n')
+		n += len(chunk)
+		if err == bufio.ErrBufferFull {
+			fr.pending = append(fr.pending, chunk...)
+			continue
+		}
+		if err == io.EOF {
+			fr.pending = append(fr.pending, chunk...)
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		line := chunk
+		if len(fr.pending) > 0 {
+			fr.pending = append(fr.pending, chunk...)
+			line = fr.pending
+		}
+		e, ok := parseEntry(line, &fr.text)
+		if !ok {
+			return n, errFileFollow
+		}
+		fr.pending = fr.pending[:0]
+		if !fr.since.IsZero() && e.time.Before(fr.since) {
+			continue // the endpoint's since
+		}
+		fr.rd.entry(e.stream, e.time, e.text)
+	}
+}
+
+// logEntry is one entry of a json-file log.
+type logEntry struct {
+	stream runtime.Stream
+	time   time.Time
+	text   []byte // valid until the next read
+}
+
+// jsonEntry is the json-file driver's entry, for entries parseEntry's fast
+// path does not read.
+type jsonEntry struct {
+	Log    string    `json:"log"`
+	Stream string    `json:"stream"`
+	Time   time.Time `json:"time"`
+}
+
+// parseEntry reads one line of a json-file log,
+// {"log":"<text>","stream":"stdout","time":"<RFC 3339>"}: directly when
+// the text has no escapes but \n, \t, \r, \" and \\ (what Docker writes for
+// common output), else with encoding/json, as the engine decodes it.
+func parseEntry(line []byte, scratch *[]byte) (logEntry, bool) {
+	if e, ok := parseEntryFast(line, scratch); ok {
+		return e, true
+	}
+	var j jsonEntry
+	if err := json.Unmarshal(line, &j); err != nil {
+		return logEntry{}, false
+	}
+	e := logEntry{time: j.Time, text: []byte(j.Log)}
+	switch j.Stream {
+	case "stdout":
+		e.stream = runtime.Stdout
+	case "stderr":
+		e.stream = runtime.Stderr
+	default:
+		return logEntry{}, false
+	}
+	return e, true
+}
+
+var (
+	entryStart  = []byte(`{"log":"`)
+	entryStream = []byte(`","stream":"`)
+	entryTime   = []byte(`","time":"`)
+	entryEnd    = []byte("\"}\n")
+)
+
+// parseEntryFast decodes the text into *scratch, reused.
+func parseEntryFast(line []byte, scratch *[]byte) (logEntry, bool) {
+	if !bytes.HasPrefix(line, entryStart) || !bytes.HasSuffix(line, entryEnd) {
+		return logEntry{}, false
+	}
+	p := line[len(entryStart):]
+	out := (*scratch)[:0]
+	defer func() { *scratch = out[:0] }()
+	i := 0
+	for ; i < len(p); i++ {
+		c := p[i]
+		if c == '"' {
+			break
+		}
+		if c < 0x20 {
+			return logEntry{}, false
+		}
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i+1 >= len(p) {
+			return logEntry{}, false
+		}
+		i++
+		switch p[i] {
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case 'r':
+			out = append(out, '\r')
+		case '"', '\\', '/':
+			out = append(out, p[i])
+		default:
+			return logEntry{}, false // \u and the rest: encoding/json
+		}
+	}
+	if !utf8.Valid(out) {
+		return logEntry{}, false // encoding/json replaces what is not UTF-8
+	}
+	rest := p[i:]
+	if !bytes.HasPrefix(rest, entryStream) {
+		return logEntry{}, false
+	}
+	rest = rest[len(entryStream):]
+	var e logEntry
+	switch {
+	case bytes.HasPrefix(rest, []byte("stdout")):
+		e.stream = runtime.Stdout
+	case bytes.HasPrefix(rest, []byte("stderr")):
+		e.stream = runtime.Stderr
+	default:
+		return logEntry{}, false
+	}
+	rest = rest[len("stdout"):]
+	if !bytes.HasPrefix(rest, entryTime) {
+		return logEntry{}, false // attrs, or something else: encoding/json
+	}
+	stamp := rest[len(entryTime) : len(rest)-len(entryEnd)]
+	if bytes.IndexByte(stamp, '"') >= 0 {
+		return logEntry{}, false
+	}
+	t, err := parseStamp(stamp)
+	if err != nil {
+		return logEntry{}, false
+	}
+	e.time, e.text = t, out
+	return e, true
+}

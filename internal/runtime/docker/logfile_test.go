@@ -1,0 +1,139 @@
+package docker
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ecsrun/ecsrun/internal/runtime"
+)
+
+// jsonLine is an entry as the json-file driver writes it (encoding/json
+// escapes as Docker's encoder does: <, > and & as \u00XX, invalid UTF-8 as
+// \ufffd).
+func jsonLine(t testing.TB, stream, text string, ts time.Time) []byte {
+	b, err := json.Marshal(jsonEntry{Log: text, Stream: stream, Time: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}
+
+func TestParseEntry_AsEncodingJSON(t *testing.T) {
+	ts := time.Date(2026, 12, 7, 8, 0, 0, 123456789, time.UTC)
+	texts := []string{"plain line\n", "tab\tquote\" backslash\\ cr\r\n", "<html> & more\n", "partial, no newline",
+		"caf\u00e9 \u2028 \U0001F600\n", "bad \xff utf8\n", "ctrl \x01\n", "slash / \n"}
+	var scratch []byte
+	for _, stream := range []string{"stdout", "stderr"} {
+		for _, text := range texts {
+			line := jsonLine(t, stream, text, ts)
+			checkEntry(t, line, &scratch)
+		}
+	}
+	// Docker writes "\/" for nothing, but JSON allows it; attrs go to the
+	// slow path.
+	checkEntry(t, []byte(`{"log":"a\/b\n","stream":"stdout","time":"2026-12-07T08:00:00.5Z"}`+"\n"), &scratch)
+	checkEntry(t, []byte(`{"log":"x\n","stream":"stdout","attrs":{"k":"v"},"time":"2026-12-07T08:00:00Z"}`+"\n"), &scratch)
+	for _, bad := range []string{`{"log":"x","stream":"stdin","time":"2026-12-07T08:00:00Z"}` + "\n", "not json\n", `{"log":"x\n","stream":"stdout","time":"yesterday"}` + "\n"} {
+		if _, ok := parseEntry([]byte(bad), &scratch); ok {
+			t.Errorf("parseEntry(%q) ok; want refused", bad)
+		}
+	}
+}
+
+// checkEntry checks parseEntry against encoding/json, which the engine's
+// logs endpoint decodes the file with.
+func checkEntry(t *testing.T, line []byte, scratch *[]byte) {
+	t.Helper()
+	var want jsonEntry
+	wantErr := json.Unmarshal(line, &want)
+	if wantErr == nil && want.Stream != "stdout" && want.Stream != "stderr" {
+		wantErr = os.ErrInvalid
+	}
+	got, ok := parseEntry(line, scratch)
+	if ok != (wantErr == nil) {
+		t.Fatalf("parseEntry(%q) ok %v; encoding/json: %v", line, ok, wantErr)
+	}
+	if !ok {
+		return
+	}
+	wantStream := runtime.Stdout
+	if want.Stream == "stderr" {
+		wantStream = runtime.Stderr
+	}
+	if string(got.text) != want.Log || got.stream != wantStream || !got.time.Equal(want.Time) {
+		t.Errorf("parseEntry(%q) = %q %v %v; want %q %v %v", line, got.text, got.stream, got.time, want.Log, wantStream, want.Time)
+	}
+}
+
+func FuzzParseEntry(f *testing.F) {
+	f.Add("line\n", "stdout", int64(0))
+	f.Add("<a> \"q\" \\ \t\xff", "stderr", int64(123456789))
+	f.Fuzz(func(t *testing.T, text, stream string, ns int64) {
+		if stream != "stdout" && stream != "stderr" {
+			stream = "stdout"
+		}
+		var scratch []byte
+		ts := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC).Add(time.Duration(ns % int64(time.Hour)))
+		checkEntry(t, jsonLine(t, stream, text, ts), &scratch)
+		checkEntry(t, []byte(text), &scratch) // anything at all
+	})
+}
+
+// The json-file driver renames path.i to path.i+1, then path to path.1,
+// and creates path: a reader of a rotated file goes on with the files
+// written after it, in order.
+func TestRotatedAfter(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c-json.log")
+	write := func(name, text string) {
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rotate := func() {
+		for i := maxLogFiles - 1; i >= 1; i-- {
+			os.Rename(path+"."+itoa(i), path+"."+itoa(i+1))
+		}
+		if err := os.Rename(path, path+".1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(path, "a")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if files, err := rotatedAfter(path, f); err != nil || len(files) != 0 {
+		t.Fatalf("not rotated: %d files, %v; want none", len(files), err)
+	}
+	rotate()
+	write(path, "b")
+	rotate()
+	write(path, "c")
+	files, err := rotatedAfter(path, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll(files)
+	var got string
+	for _, nf := range files {
+		b := make([]byte, 1)
+		nf.Read(b)
+		got += string(b)
+	}
+	if got != "bc" {
+		t.Errorf("files after ours: %q; want b then c", got)
+	}
+	// Ours deleted (max-file reached): not followable.
+	os.Remove(path + ".2")
+	if _, err := rotatedAfter(path, f); err == nil {
+		t.Error("ours removed: no error")
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
