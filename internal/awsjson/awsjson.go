@@ -101,6 +101,18 @@ type Server struct {
 	// Inspect, when set, sees every answer just before it is written. Tests
 	// set it to check answers against the service model.
 	Inspect func(Answer)
+	// mounts are other handlers, by path prefix (see Mount).
+	mounts map[string]http.Handler
+}
+
+// Mount serves the requests whose path starts with prefix with h instead
+// (for example the exec sessions' stream URLs, which the API's answers
+// point at). Call it before serving.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	if s.mounts == nil {
+		s.mounts = map[string]http.Handler{}
+	}
+	s.mounts[prefix] = h
 }
 
 // Answer is one answer of the server, as Inspect sees it.
@@ -144,6 +156,12 @@ const RequestIDHeader = "X-Amzn-Requestid"
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for prefix, h := range s.mounts {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
 	reqID := newRequestID()
 	w.Header().Set(RequestIDHeader, reqID)
 	target := r.Header.Get("X-Amz-Target")
@@ -248,7 +266,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := h(context.WithValue(r.Context(), headerKey{}, r.Header), in)
+	hctx := context.WithValue(context.WithValue(r.Context(), headerKey{}, r.Header), baseURLKey{}, baseURL(r))
+	out, err := h(hctx, in)
 	if err != nil {
 		var f *Fault
 		if errors.As(err, &f) {
@@ -288,6 +307,29 @@ type headerKey struct{}
 func Header(ctx context.Context) http.Header {
 	h, _ := ctx.Value(headerKey{}).(http.Header)
 	return h
+}
+
+type baseURLKey struct{}
+
+// baseURL returns the scheme and host a request was sent to.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" { // a request handed to the handler in-process
+		host = r.URL.Host
+	}
+	return scheme + "://" + host
+}
+
+// BaseURL returns the scheme and host ("http://127.0.0.1:4566") the
+// request a handler serves was sent to ("" outside a handler), for answers
+// that point clients back at the server.
+func BaseURL(ctx context.Context) string {
+	u, _ := ctx.Value(baseURLKey{}).(string)
+	return u
 }
 
 func (s *Server) logf(format string, args ...any) {

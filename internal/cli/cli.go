@@ -137,6 +137,7 @@ files work against any ECS endpoint (--endpoint-url).
 	pf.StringVar(&e.region, "region", "us-east-1", "region of the local engine's ARNs (and of --endpoint-url clients)")
 	pf.StringVar(&e.accountID, "account-id", "000000000000", "account id of the local engine's ARNs")
 	root.AddCommand(newServe(e), newRunTask(e), newVersion(e), newWorkflow(e), newSecrets(e), newConsoleCmd(e))
+	root.AddCommand(newExec(e))
 	usageArgs(root)
 	return root
 }

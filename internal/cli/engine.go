@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -175,6 +176,9 @@ type clients struct {
 	// stopCommand is the command that stops a task on this target.
 	stopCommand func(runtask.StillRunning) string
 	close       func()
+	// execConn connects to an exec session of an engine in this process
+	// (nil: dial the session's stream URL).
+	execConn func(ctx context.Context, streamURL, token string) (io.ReadWriteCloser, error)
 	// logReader, when set, reads log events from the embedded engine's
 	// store directly (see followLogs).
 	logReader runtask.Logs
@@ -230,6 +234,7 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 		Where:       "embedded engine (state " + e.stateDir + ")",
 		close:       closeEng,
 		taskRoles:   eng.TaskRolesFile(),
+		execConn:    pipeExec(eng.ExecConn),
 		logReader:   eng.LogReader(),
 	}, nil
 }

@@ -50,6 +50,13 @@ func ExitCodes(path string) []ExitCode {
 			{strconv.Itoa(ExitError), "a definition has problems (one line per problem on standard output)"},
 			{strconv.Itoa(ExitUsage), "the command line is wrong, or a file it names cannot be read"},
 		}
+	case "ecsrun exec":
+		return []ExitCode{
+			{"0", "the command exited 0"},
+			{"N", "the command's own exit code"},
+			{strconv.Itoa(ExitError), "ecsrun failed: the task is not found or not RUNNING, it was run without `enableExecuteCommand`, the container is not found, or the session broke"},
+			{strconv.Itoa(ExitUsage), "the command line is wrong"},
+		}
 	case "ecsrun serve":
 		return []ExitCode{
 			{"0", "stopped by SIGINT or SIGTERM (running containers are left alone: the next start re-adopts them)"},

@@ -13,6 +13,10 @@ type clusterRecord struct {
 	Status   string                    `json:"status"`
 	Tags     []ecsmodel.Tag            `json:"tags,omitempty"`
 	Settings []ecsmodel.ClusterSetting `json:"settings,omitempty"`
+	// Configuration and ServiceConnectDefaults are stored and echoed (see
+	// UpdateCluster).
+	Configuration          *ecsmodel.ClusterConfiguration          `json:"configuration,omitempty"`
+	ServiceConnectDefaults *ecsmodel.ClusterServiceConnectDefaults `json:"serviceConnectDefaults,omitempty"`
 	// CapacityProviders and DefaultStrategy: see providers.go.
 	CapacityProviders []string                                `json:"capacityProviders,omitempty"`
 	DefaultStrategy   []ecsmodel.CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitempty"`
@@ -44,6 +48,8 @@ func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel
 		RunningTasksCount:               running,
 		PendingTasksCount:               pending,
 		Settings:                        c.Settings,
+		Configuration:                   c.Configuration,
+		ServiceConnectDefaults:          c.ServiceConnectDefaults,
 		CapacityProviders:               append([]string{}, c.CapacityProviders...),
 		DefaultCapacityProviderStrategy: append([]ecsmodel.CapacityProviderStrategyItem{}, c.DefaultStrategy...),
 	}
@@ -91,6 +97,10 @@ func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateCl
 	if err := ecs.ValidateTags(in.Tags); err != nil {
 		return nil, err
 	}
+	settings, scd, err := cp.clusterUpdate(nil, in.Settings, in.Configuration, in.ServiceConnectDefaults)
+	if err != nil {
+		return nil, err
+	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	c := cp.clusters[name]
@@ -98,7 +108,7 @@ func (cp *ControlPlane) CreateCluster(ctx context.Context, in *ecsmodel.CreateCl
 		if err := cp.checkClusterProviders(name, in.CapacityProviders, in.DefaultCapacityProviderStrategy); err != nil {
 			return nil, err
 		}
-		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: in.Settings,
+		c = &clusterRecord{Name: name, Status: "ACTIVE", Tags: in.Tags, Settings: settings, Configuration: in.Configuration, ServiceConnectDefaults: scd,
 			CapacityProviders: in.CapacityProviders, DefaultStrategy: in.DefaultCapacityProviderStrategy}
 		if err := cp.saveCluster(ctx, c); err != nil {
 			return nil, err
@@ -121,10 +131,12 @@ func (cp *ControlPlane) DescribeClusters(ctx context.Context, in *ecsmodel.Descr
 	if len(names) > 100 {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "clusters can have at most 100 entries; got %d.", len(names))
 	}
-	var tags, stats bool
+	var tags, stats, settings, configs bool
 	for _, f := range in.Include {
 		tags = tags || f == ecsmodel.ClusterFieldTAGS
 		stats = stats || f == ecsmodel.ClusterFieldSTATISTICS
+		settings = settings || f == ecsmodel.ClusterFieldSETTINGS
+		configs = configs || f == ecsmodel.ClusterFieldCONFIGURATIONS
 	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
@@ -135,7 +147,14 @@ func (cp *ControlPlane) DescribeClusters(ctx context.Context, in *ecsmodel.Descr
 			out.Failures = append(out.Failures, ecsmodel.Failure{Arn: cp.acct.ClusterARN(ecs.ClusterName(n)), Reason: "MISSING"})
 			continue
 		}
-		out.Clusters = append(out.Clusters, cp.clusterWire(c, tags, stats))
+		w := cp.clusterWire(c, tags, stats)
+		if !settings { // as ECS, only asked for
+			w.Settings = []ecsmodel.ClusterSetting{}
+		}
+		if !configs {
+			w.Configuration = nil
+		}
+		out.Clusters = append(out.Clusters, w)
 	}
 	return out, nil
 }
@@ -186,4 +205,70 @@ func (cp *ControlPlane) DeleteCluster(ctx context.Context, in *ecsmodel.DeleteCl
 	*c = upd
 	w := cp.clusterWire(c, false, false)
 	return &ecsmodel.DeleteClusterResponse{Cluster: &w}, nil
+}
+
+// clusterUpdate checks the settings, configuration and Service Connect
+// defaults of a CreateCluster or UpdateCluster request and returns cur's
+// settings with those given applied (for a new cluster, cur is nil and
+// containerInsights defaults to the account setting) and the Service
+// Connect defaults to store (nil when none are given).
+func (cp *ControlPlane) clusterUpdate(cur *clusterRecord, settings []ecsmodel.ClusterSetting, conf *ecsmodel.ClusterConfiguration, scd *ecsmodel.ClusterServiceConnectDefaultsRequest) ([]ecsmodel.ClusterSetting, *ecsmodel.ClusterServiceConnectDefaults, error) {
+	if err := ecs.CheckClusterSettings(settings); err != nil {
+		return nil, nil, err
+	}
+	if err := ecs.CheckClusterConfiguration(conf); err != nil {
+		return nil, nil, err
+	}
+	var out *ecsmodel.ClusterServiceConnectDefaults
+	if scd != nil {
+		arn, err := cp.acct.NamespaceARN(scd.Namespace)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = &ecsmodel.ClusterServiceConnectDefaults{Namespace: arn}
+	}
+	if cur != nil {
+		return ecs.MergeClusterSettings(cur.Settings, settings), out, nil
+	}
+	base := []ecsmodel.ClusterSetting{{Name: ecsmodel.ClusterSettingNameContainerInsights, Value: cp.settings.Default(ecsmodel.SettingNameContainerInsights)}}
+	return ecs.MergeClusterSettings(base, settings), out, nil
+}
+
+// UpdateCluster changes a cluster's settings (by name; the others are
+// kept), configuration (replaced when given) and Service Connect defaults
+// (replaced when given).
+func (cp *ControlPlane) UpdateCluster(ctx context.Context, in *ecsmodel.UpdateClusterRequest) (*ecsmodel.UpdateClusterResponse, error) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c, err := cp.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	settings, scd, err := cp.clusterUpdate(c, in.Settings, in.Configuration, in.ServiceConnectDefaults)
+	if err != nil {
+		return nil, err
+	}
+	upd := *c
+	upd.Settings = settings
+	if in.Configuration != nil {
+		upd.Configuration = in.Configuration
+	}
+	if scd != nil {
+		upd.ServiceConnectDefaults = scd
+	}
+	if err := cp.saveCluster(ctx, &upd); err != nil {
+		return nil, err
+	}
+	*c = upd
+	w := cp.clusterWire(c, false, false)
+	return &ecsmodel.UpdateClusterResponse{Cluster: &w}, nil
+}
+
+// UpdateClusterSettings changes a cluster's settings by name.
+func (cp *ControlPlane) UpdateClusterSettings(ctx context.Context, in *ecsmodel.UpdateClusterSettingsRequest) (*ecsmodel.UpdateClusterSettingsResponse, error) {
+	out, err := cp.UpdateCluster(ctx, &ecsmodel.UpdateClusterRequest{Cluster: in.Cluster, Settings: in.Settings})
+	if err != nil {
+		return nil, err
+	}
+	return &ecsmodel.UpdateClusterSettingsResponse{Cluster: out.Cluster}, nil
 }

@@ -10,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/accountsettings"
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/execsession"
 	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/store"
 )
@@ -55,6 +57,13 @@ type Options struct {
 	// while it was down) before their records are deleted. When it fails
 	// the records stay, and the next Open forgets them again.
 	Forget func(ctx context.Context, streams []LogStream) error
+	// Machine is what an ECS agent on this machine registers (CPU units
+	// and MiB of memory): RegisterContainerInstance without
+	// totalResources registers it. Zero: totalResources is required.
+	Machine MachineResources
+	// Exec opens ExecuteCommand's sessions (nil: the runtime cannot run
+	// commands in containers, and ExecuteCommand says so).
+	Exec *execsession.Manager
 	// HostPaths, when set, says which host paths (volumes' host.sourcePath)
 	// tasks may bind-mount: RunTask refuses the others with a
 	// ClientException.
@@ -63,6 +72,10 @@ type Options struct {
 	// capacity); without it only FARGATE and FARGATE_SPOT exist.
 	Providers ProviderCatalog
 }
+
+// MachineResources are a machine's CPU units (1024 per core) and memory
+// available to tasks, in MiB.
+type MachineResources struct{ CPU, Memory int64 }
 
 // HostPathChecker decides whether a task may bind-mount a host path; the
 // error says why not, naming the volume.
@@ -98,6 +111,9 @@ type ControlPlane struct {
 	log       *slog.Logger
 	launcher  Launcher
 	batch     *batcher
+	settings  *accountsettings.Store
+	machine   MachineResources
+	execs     *execsession.Manager
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -178,7 +194,7 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp := &ControlPlane{
-		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, providers: opts.Providers,
+		db: opts.DB, acct: opts.Account, now: opts.Now, keep: opts.TaskRetention, log: opts.Log, forget: opts.Forget, hostPath: opts.HostPaths, providers: opts.Providers, machine: opts.Machine, execs: opts.Exec,
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
@@ -209,6 +225,11 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	if err := cp.load(ctx); err != nil {
 		return nil, err
 	}
+	settings, err := accountsettings.Open(ctx, opts.DB, opts.Account)
+	if err != nil {
+		return nil, err
+	}
+	cp.settings = settings
 	if _, ok := cp.clusters[ecs.DefaultCluster]; !ok {
 		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: ecs.DefaultCluster}); err != nil {
 			return nil, err

@@ -459,7 +459,12 @@ func checkAttributes(attrs map[string]string) error {
 // registered again: resources, attributes and version info are replaced
 // and its tasks keep running.
 func (cp *ControlPlane) RegisterContainerInstance(ctx context.Context, in *ecsmodel.RegisterContainerInstanceRequest) (*ecsmodel.RegisterContainerInstanceResponse, error) {
-	res, err := ecs.ParseInstanceResources(in.TotalResources)
+	total := in.TotalResources
+	if len(total) == 0 && cp.machine.CPU > 0 {
+		// What the ECS agent reports for the machine it runs on.
+		total = ecs.InstanceResources{CPU: cp.machine.CPU, Memory: cp.machine.Memory, TCPPorts: slices.Clone(ecs.AgentPorts)}.Wire()
+	}
+	res, err := ecs.ParseInstanceResources(total)
 	if err != nil {
 		return nil, err
 	}

@@ -99,9 +99,12 @@ type serviceRecord struct {
 	EnableManagedTags    bool                             `json:"enableECSManagedTags,omitempty"`
 	PropagateTags        string                           `json:"propagateTags,omitempty"`
 	EnableExecuteCommand bool                             `json:"enableExecuteCommand,omitempty"`
-	RoleArn              string                           `json:"roleArn,omitempty"`
-	CreatedAt            time.Time                        `json:"createdAt"`
-	CreatedBy            string                           `json:"createdBy"`
+	// Namespace is the Cloud Map namespace ARN its Service Connect
+	// configuration names (ListServicesByNamespace).
+	Namespace string    `json:"namespace,omitempty"`
+	RoleArn   string    `json:"roleArn,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy string    `json:"createdBy"`
 	// CreateKey fingerprints the CreateService request (for idempotency).
 	CreateKey   string             `json:"createKey"`
 	Deployments []deploymentRecord `json:"deployments"`
@@ -512,6 +515,11 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 		EnableExecuteCommand: in.EnableExecuteCommand, RoleArn: in.Role,
 		CreatedAt: now, CreatedBy: fmt.Sprintf("arn:aws:iam::%s:root", cp.acct.ID), CreateKey: key,
 	}
+	if ns, err := cp.serviceNamespace(in.ServiceConnectConfiguration); err != nil {
+		return nil, err
+	} else if ns != "" {
+		s.Namespace = ns
+	}
 	if daemon {
 		s.SchedulingStrategy = string(ecsmodel.SchedulingStrategyDAEMON)
 		s.DesiredCount = cp.daemonCount(s)
@@ -587,6 +595,11 @@ func (cp *ControlPlane) UpdateService(ctx context.Context, in *ecsmodel.UpdateSe
 	}
 	upd := *s
 	upd.Deployments = slices.Clone(s.Deployments)
+	if ns, err := cp.serviceNamespace(in.ServiceConnectConfiguration); err != nil {
+		return nil, err
+	} else if ns != "" {
+		upd.Namespace = ns
+	}
 	upd.MaxPercent, upd.MinHealthyPercent, upd.CircuitBreaker, upd.Rollback, err = deploymentSettings(in.DeploymentConfiguration, s.MaxPercent, s.MinHealthyPercent, s.CircuitBreaker, s.Rollback)
 	if err != nil {
 		return nil, err

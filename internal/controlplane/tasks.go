@@ -127,6 +127,12 @@ func (cp *ControlPlane) RunTask(ctx context.Context, in *ecsmodel.RunTaskRequest
 // INACTIVE task definition (a service whose definition was deregistered
 // still scales and replaces its tasks, as on ECS).
 func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskRequest, forService bool) (*ecsmodel.RunTaskResponse, error) {
+	return cp.runTasksOn(ctx, in, forService, nil)
+}
+
+// runTasksOn is runTasks; with targets (StartTask's container instances,
+// one per task) the tasks go to those instances instead of being placed.
+func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequest, forService bool, targets []string) (*ecsmodel.RunTaskResponse, error) {
 	count := int32(1)
 	if in.Count != nil {
 		count = *in.Count
@@ -211,6 +217,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 		}
 	}
 	where, err := chooseCapacity(in.LaunchType, launchType, strategy != nil, cp.placer(c.Name).Len())
+	if targets != nil { // StartTask: the instances are chosen
+		where, byProviders, err = instancePlacement, false, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +278,11 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 		}
 		recs, out.Failures = placed, failures
 	} else if where == instancePlacement {
-		placed, failures, err := cp.place(c.Name, def, in, group, recs)
+		place := cp.place
+		if targets != nil {
+			place = cp.placeOn(c, targets)
+		}
+		placed, failures, err := place(c.Name, def, in, group, recs)
 		if err != nil {
 			return nil, err
 		}
@@ -698,6 +711,11 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		}
 		if wc.NetworkBindings == nil {
 			wc.NetworkBindings = []ecsmodel.NetworkBinding{}
+		}
+		if t.EnableExecuteCommand {
+			// ECS Exec's agent, as ECS shows it: the engine itself runs
+			// the commands, for as long as the container runs.
+			wc.ManagedAgents = []ecsmodel.ManagedAgent{{Name: ecsmodel.ManagedAgentNameExecuteCommandAgent, LastStatus: c.Status.String(), LastStartedAt: wire.At(st.StartedAt)}}
 		}
 		wc.NetworkInterfaces = []ecsmodel.NetworkInterface{}
 		if eni != nil && t.Resources.PrivateIPv4 != "" {

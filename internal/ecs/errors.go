@@ -40,6 +40,14 @@ const (
 	// ErrClusterContainsServices: a cluster with ACTIVE or DRAINING
 	// services cannot be deleted.
 	ErrClusterContainsServices Kind = "ClusterContainsServicesException"
+	// ErrNoUpdateAvailable: the container agent has no update to install.
+	ErrNoUpdateAvailable Kind = "NoUpdateAvailableException"
+	// ErrMissingVersion: the container agent's version is not known.
+	ErrMissingVersion Kind = "MissingVersionException"
+	// ErrNamespaceNotFound: the Cloud Map namespace does not exist.
+	ErrNamespaceNotFound Kind = "NamespaceNotFoundException"
+	// ErrTargetNotConnected: the target of ExecuteCommand cannot be reached.
+	ErrTargetNotConnected Kind = "TargetNotConnectedException"
 	// ErrTaskSetNotFound: the named task set does not exist in the service.
 	ErrTaskSetNotFound Kind = "TaskSetNotFoundException"
 	// ErrServiceDeploymentNotFound: the named service deployment does not

@@ -56,6 +56,21 @@ type ControlPlane interface {
 	DescribeServiceRevisions(context.Context, *ecsmodel.DescribeServiceRevisionsRequest) (*ecsmodel.DescribeServiceRevisionsResponse, error)
 	StopServiceDeployment(context.Context, *ecsmodel.StopServiceDeploymentRequest) (*ecsmodel.StopServiceDeploymentResponse, error)
 	ContinueServiceDeployment(context.Context, *ecsmodel.ContinueServiceDeploymentRequest) (*ecsmodel.ContinueServiceDeploymentResponse, error)
+
+	PutAccountSetting(context.Context, *ecsmodel.PutAccountSettingRequest) (*ecsmodel.PutAccountSettingResponse, error)
+	PutAccountSettingDefault(context.Context, *ecsmodel.PutAccountSettingDefaultRequest) (*ecsmodel.PutAccountSettingDefaultResponse, error)
+	ListAccountSettings(context.Context, *ecsmodel.ListAccountSettingsRequest) (*ecsmodel.ListAccountSettingsResponse, error)
+	DeleteAccountSetting(context.Context, *ecsmodel.DeleteAccountSettingRequest) (*ecsmodel.DeleteAccountSettingResponse, error)
+	UpdateCluster(context.Context, *ecsmodel.UpdateClusterRequest) (*ecsmodel.UpdateClusterResponse, error)
+	UpdateClusterSettings(context.Context, *ecsmodel.UpdateClusterSettingsRequest) (*ecsmodel.UpdateClusterSettingsResponse, error)
+	StartTask(context.Context, *ecsmodel.StartTaskRequest) (*ecsmodel.StartTaskResponse, error)
+	DiscoverPollEndpoint(context.Context, *ecsmodel.DiscoverPollEndpointRequest) (*ecsmodel.DiscoverPollEndpointResponse, error)
+	SubmitTaskStateChange(context.Context, *ecsmodel.SubmitTaskStateChangeRequest) (*ecsmodel.SubmitTaskStateChangeResponse, error)
+	SubmitContainerStateChange(context.Context, *ecsmodel.SubmitContainerStateChangeRequest) (*ecsmodel.SubmitContainerStateChangeResponse, error)
+	SubmitAttachmentStateChanges(context.Context, *ecsmodel.SubmitAttachmentStateChangesRequest) (*ecsmodel.SubmitAttachmentStateChangesResponse, error)
+	UpdateContainerAgent(context.Context, *ecsmodel.UpdateContainerAgentRequest) (*ecsmodel.UpdateContainerAgentResponse, error)
+	ListServicesByNamespace(context.Context, *ecsmodel.ListServicesByNamespaceRequest) (*ecsmodel.ListServicesByNamespaceResponse, error)
+	ExecuteCommand(context.Context, *ecsmodel.ExecuteCommandRequest) (*ecsmodel.ExecuteCommandResponse, error)
 }
 
 // op adapts a typed control-plane method to an awsjson.Handler.
@@ -111,20 +126,35 @@ func New(cp ControlPlane) *awsjson.Service {
 			"DescribeServices": op(cp.DescribeServices),
 			"ListServices":     op(cp.ListServices),
 
-			"PutClusterCapacityProviders": op(cp.PutClusterCapacityProviders),
-			"CreateTaskSet":               op(cp.CreateTaskSet),
-			"UpdateTaskSet":               op(cp.UpdateTaskSet),
-			"DeleteTaskSet":               op(cp.DeleteTaskSet),
-			"DescribeTaskSets":            op(cp.DescribeTaskSets),
-			"UpdateServicePrimaryTaskSet": op(cp.UpdateServicePrimaryTaskSet),
-			"GetTaskProtection":           op(cp.GetTaskProtection),
-			"UpdateTaskProtection":        op(cp.UpdateTaskProtection),
-			"ListServiceDeployments":      op(cp.ListServiceDeployments),
-			"DescribeServiceDeployments":  op(cp.DescribeServiceDeployments),
-			"DescribeServiceRevisions":    op(cp.DescribeServiceRevisions),
-			"StopServiceDeployment":       op(cp.StopServiceDeployment),
-			"ContinueServiceDeployment":   op(cp.ContinueServiceDeployment),
+			"PutClusterCapacityProviders":  op(cp.PutClusterCapacityProviders),
+			"CreateTaskSet":                op(cp.CreateTaskSet),
+			"UpdateTaskSet":                op(cp.UpdateTaskSet),
+			"DeleteTaskSet":                op(cp.DeleteTaskSet),
+			"DescribeTaskSets":             op(cp.DescribeTaskSets),
+			"UpdateServicePrimaryTaskSet":  op(cp.UpdateServicePrimaryTaskSet),
+			"GetTaskProtection":            op(cp.GetTaskProtection),
+			"UpdateTaskProtection":         op(cp.UpdateTaskProtection),
+			"ListServiceDeployments":       op(cp.ListServiceDeployments),
+			"DescribeServiceDeployments":   op(cp.DescribeServiceDeployments),
+			"DescribeServiceRevisions":     op(cp.DescribeServiceRevisions),
+			"StopServiceDeployment":        op(cp.StopServiceDeployment),
+			"ContinueServiceDeployment":    op(cp.ContinueServiceDeployment),
+			"PutAccountSetting":            op(cp.PutAccountSetting),
+			"PutAccountSettingDefault":     op(cp.PutAccountSettingDefault),
+			"ListAccountSettings":          op(cp.ListAccountSettings),
+			"DeleteAccountSetting":         op(cp.DeleteAccountSetting),
+			"UpdateCluster":                op(cp.UpdateCluster),
+			"UpdateClusterSettings":        op(cp.UpdateClusterSettings),
+			"StartTask":                    op(cp.StartTask),
+			"DiscoverPollEndpoint":         op(discoverPollEndpoint(cp)),
+			"SubmitTaskStateChange":        op(cp.SubmitTaskStateChange),
+			"SubmitContainerStateChange":   op(cp.SubmitContainerStateChange),
+			"SubmitAttachmentStateChanges": op(cp.SubmitAttachmentStateChanges),
+			"UpdateContainerAgent":         op(cp.UpdateContainerAgent),
+			"ListServicesByNamespace":      op(cp.ListServicesByNamespace),
+			"ExecuteCommand":               op(executeCommand(cp)),
 		},
+		Refusals: Refusals,
 	}
 }
 

@@ -579,6 +579,10 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 
 	everyDeployOperation(t, h)
 
+	// Account settings, cluster updates, StartTask and the agent's
+	// operations (agentops_test.go).
+	everyAPIOperation(t, h)
+
 	// Walk the ECS and Logs operation tables: every implemented operation
 	// answered both ways, and the checker saw (and checked) each answer. The
 	// Step Functions operations have their own tests (internal/sfnapi).

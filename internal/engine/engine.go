@@ -25,6 +25,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
 	"github.com/ecsrun/ecsrun/internal/efs"
+	"github.com/ecsrun/ecsrun/internal/execsession"
 	"github.com/ecsrun/ecsrun/internal/executions"
 	"github.com/ecsrun/ecsrun/internal/logquery"
 	"github.com/ecsrun/ecsrun/internal/logs"
@@ -118,6 +119,9 @@ type Engine struct {
 	endpoint     taskmeta.Endpoint
 	// acts holds the Step Functions activities and their task queues.
 	acts *activities.Manager
+	// execs holds ExecuteCommand's sessions (nil when the runtime cannot
+	// run commands in containers).
+	execs *execsession.Manager
 	// capacity holds the capacity providers and Auto Scaling groups.
 	capacity *capacity.Registry
 }
@@ -179,6 +183,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DB:        e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
 		Forget: e.forgetLogs, HostPaths: hostPathPolicy(&opts),
 	}
+	if mem, err := totalMemoryMiB(); err == nil {
+		// What an ECS agent would register for this machine.
+		cpOpts.Machine = controlplane.MachineResources{CPU: int64(goruntime.NumCPU()) * ecs.CPUUnitsPerVCPU, Memory: mem - AgentReservedMemoryMiB}
+	}
 	if !opts.NoHostInstance {
 		mem, err := totalMemoryMiB()
 		if err != nil {
@@ -197,6 +205,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 				cpOpts.Host.Attributes[name] = ""
 			}
 		}
+	}
+	if _, ok := opts.Runtime.(runtime.Execer); ok {
+		e.execs = execsession.NewManager(opts.Now)
+		cpOpts.Exec = e.execs
 	}
 	e.cp, err = controlplane.Open(ctx, cpOpts)
 	if err != nil {
@@ -225,6 +237,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.recoverWorkflows(ctx)
 	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.WithQueries(logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), e.logs, e.logq), sfn)
+	if e.execs != nil {
+		e.handler.Mount(execsession.PathPrefix, execsession.Handler(e.execs, opts.Runtime.(runtime.Execer)))
+	}
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -265,6 +280,10 @@ func localEFS(opts *Options) *efs.Local {
 	}
 	return l
 }
+
+// AgentReservedMemoryMiB is the memory the ECS agent keeps back from what
+// it registers (its ECS_RESERVED_MEMORY, 0 by default).
+const AgentReservedMemoryMiB = 0
 
 // JanitorDelay is how long after opening the engine first removes expired
 // containers (not at once, so a short command does not pay for it), and

@@ -46,6 +46,10 @@ if command -v moto_server >/dev/null; then
 else
   echo "moto_server is not installed: comparison skipped"
 fi
+echo "-- AWS CLI: account settings"
+bash test/compat/account_settings_compat.sh "$endpoint" || status=1
+echo "-- boto3: account settings"
+python3 test/compat/account_settings_boto3.py "$endpoint" || status=1
 echo "-- AWS CLI: capacity providers"
 bash test/compat/capacity_cli_compat.sh "$endpoint" "$image" || status=1
 echo "-- boto3: capacity providers"
