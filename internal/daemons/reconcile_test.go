@@ -12,7 +12,9 @@ func TestReconcile(t *testing.T) {
 	q1 := Instance{ARN: "q1", Provider: "q", Active: true}
 	gone := Instance{ARN: "i9", Provider: "p", Active: false}
 	d := Daemon{Name: "d", Target: "r2", Providers: []string{"p"}, DrainPercent: 25}
-	run := func(arn, rev, in string) Task { return Task{ARN: arn, Daemon: "d", Revision: rev, Instance: in, Running: true} }
+	run := func(arn, rev, in string) Task {
+		return Task{ARN: arn, Daemon: "d", Revision: rev, Instance: in, Running: true}
+	}
 	pend := func(arn, rev, in string) Task { return Task{ARN: arn, Daemon: "d", Revision: rev, Instance: in} }
 	start := func(in string) Start { return Start{Daemon: "d", Revision: "r2", Instance: in, Provider: "p"} }
 
