@@ -21,6 +21,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/agent"
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/capacity"
+	"github.com/ecsrun/ecsrun/internal/daemons"
 	"github.com/ecsrun/ecsrun/internal/controlplane"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
@@ -92,6 +93,9 @@ type Options struct {
 	// ScalingTick, when set, drives the Auto Scaling groups instead of
 	// ScalingInterval: one step per value received (tests).
 	ScalingTick <-chan time.Time
+	// DaemonInterval is how often the managed daemons are looked at
+	// (daemons.DefaultInterval when 0).
+	DaemonInterval time.Duration
 }
 
 // DefaultScalingInterval is how often managed scaling decides by default.
@@ -118,6 +122,8 @@ type Engine struct {
 	acts *activities.Manager
 	// capacity holds the capacity providers and Auto Scaling groups.
 	capacity *capacity.Registry
+	// daemons holds the managed daemons.
+	daemons *daemons.Manager
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -169,6 +175,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return fail(err)
 	}
+	e.daemons, err = daemons.Open(ctx, daemons.Options{DB: e.db, Account: opts.Account, Now: opts.Now, Log: opts.Log, Providers: e.capacity})
+	if err != nil {
+		return fail(err)
+	}
 	cpOpts := controlplane.Options{
 		Providers: e.capacity,
 		DB:        e.db, Account: opts.Account, Now: opts.Now, TaskRetention: opts.TaskRetention, Log: opts.Log,
@@ -214,12 +224,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	})
 	e.cp.Start(e.agent)
 	e.capacity.Attach(e.cp)
+	e.daemons.Attach(e.cp)
 	sfn, err := e.openWorkflows(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), sfn)
+	e.handler = awsjson.NewServer(ecsapi.WithDaemons(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), e.daemons), logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), sfn)
 	e.handler.Log = opts.Log
 	e.handler.Auth = opts.Auth
 	jctx, stop := context.WithCancel(context.Background())
@@ -232,6 +243,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		scaling = DefaultScalingInterval
 	}
 	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingTick) })
+	e.janitor.Go(func() { e.daemons.Run(jctx, opts.DaemonInterval) })
 	return e, nil
 }
 

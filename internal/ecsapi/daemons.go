@@ -1,0 +1,42 @@
+package ecsapi
+
+import (
+	"context"
+
+	"github.com/ecsrun/ecsrun/internal/awsjson"
+	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+)
+
+// Daemons is what the API needs from the managed daemons (package
+// daemons).
+type Daemons interface {
+	RegisterDaemonTaskDefinition(context.Context, *ecsmodel.RegisterDaemonTaskDefinitionRequest) (*ecsmodel.RegisterDaemonTaskDefinitionResponse, error)
+	DescribeDaemonTaskDefinition(context.Context, *ecsmodel.DescribeDaemonTaskDefinitionRequest) (*ecsmodel.DescribeDaemonTaskDefinitionResponse, error)
+	ListDaemonTaskDefinitions(context.Context, *ecsmodel.ListDaemonTaskDefinitionsRequest) (*ecsmodel.ListDaemonTaskDefinitionsResponse, error)
+	DeleteDaemonTaskDefinition(context.Context, *ecsmodel.DeleteDaemonTaskDefinitionRequest) (*ecsmodel.DeleteDaemonTaskDefinitionResponse, error)
+	CreateDaemon(context.Context, *ecsmodel.CreateDaemonRequest) (*ecsmodel.CreateDaemonResponse, error)
+	UpdateDaemon(context.Context, *ecsmodel.UpdateDaemonRequest) (*ecsmodel.UpdateDaemonResponse, error)
+	DeleteDaemon(context.Context, *ecsmodel.DeleteDaemonRequest) (*ecsmodel.DeleteDaemonResponse, error)
+	DescribeDaemon(context.Context, *ecsmodel.DescribeDaemonRequest) (*ecsmodel.DescribeDaemonResponse, error)
+	ListDaemons(context.Context, *ecsmodel.ListDaemonsRequest) (*ecsmodel.ListDaemonsResponse, error)
+	DescribeDaemonDeployments(context.Context, *ecsmodel.DescribeDaemonDeploymentsRequest) (*ecsmodel.DescribeDaemonDeploymentsResponse, error)
+	ListDaemonDeployments(context.Context, *ecsmodel.ListDaemonDeploymentsRequest) (*ecsmodel.ListDaemonDeploymentsResponse, error)
+	DescribeDaemonRevisions(context.Context, *ecsmodel.DescribeDaemonRevisionsRequest) (*ecsmodel.DescribeDaemonRevisionsResponse, error)
+}
+
+// WithDaemons adds the managed daemon operations of d to s.
+func WithDaemons(s *awsjson.Service, d Daemons) *awsjson.Service {
+	s.Handlers["RegisterDaemonTaskDefinition"] = op(d.RegisterDaemonTaskDefinition)
+	s.Handlers["DescribeDaemonTaskDefinition"] = op(d.DescribeDaemonTaskDefinition)
+	s.Handlers["ListDaemonTaskDefinitions"] = op(d.ListDaemonTaskDefinitions)
+	s.Handlers["DeleteDaemonTaskDefinition"] = op(d.DeleteDaemonTaskDefinition)
+	s.Handlers["CreateDaemon"] = op(d.CreateDaemon)
+	s.Handlers["UpdateDaemon"] = op(d.UpdateDaemon)
+	s.Handlers["DeleteDaemon"] = op(d.DeleteDaemon)
+	s.Handlers["DescribeDaemon"] = op(d.DescribeDaemon)
+	s.Handlers["ListDaemons"] = op(d.ListDaemons)
+	s.Handlers["DescribeDaemonDeployments"] = op(d.DescribeDaemonDeployments)
+	s.Handlers["ListDaemonDeployments"] = op(d.ListDaemonDeployments)
+	s.Handlers["DescribeDaemonRevisions"] = op(d.DescribeDaemonRevisions)
+	return s
+}
