@@ -150,11 +150,11 @@ func (m *Manager) newDeployment(d *daemonRecord, target string, cfg *ecsmodel.Da
 		c.DrainPercent = &p
 	}
 	dep.Dep = ecsmodel.DaemonDeployment{
-		DaemonDeploymentArn: m.arn("daemon-deployment/" + d.Cluster + "/" + d.Name + "/" + id),
-		ClusterArn:          m.acct.ClusterARN(d.Cluster),
-		Status:              ecsmodel.DaemonDeploymentStatusPENDING,
-		CircuitBreaker:      &ecsmodel.DaemonCircuitBreaker{Status: ecsmodel.DaemonDeploymentRollbackMonitorsStatusDISABLED},
-		Alarms:              &ecsmodel.DaemonDeploymentAlarms{Status: ecsmodel.DaemonDeploymentRollbackMonitorsStatusDISABLED},
+		DaemonDeploymentArn:     m.arn("daemon-deployment/" + d.Cluster + "/" + d.Name + "/" + id),
+		ClusterArn:              m.acct.ClusterARN(d.Cluster),
+		Status:                  ecsmodel.DaemonDeploymentStatusPENDING,
+		CircuitBreaker:          &ecsmodel.DaemonCircuitBreaker{Status: ecsmodel.DaemonDeploymentRollbackMonitorsStatusDISABLED},
+		Alarms:                  &ecsmodel.DaemonDeploymentAlarms{Status: ecsmodel.DaemonDeploymentRollbackMonitorsStatusDISABLED},
 		DeploymentConfiguration: &c,
 		CreatedAt:               wire.At(now),
 	}

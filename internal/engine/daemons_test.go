@@ -70,7 +70,7 @@ func TestDaemons_EndToEnd(t *testing.T) {
 
 	created := ok[*awsecs.CreateDaemonOutput](t, "CreateDaemon")(e.CreateDaemon(c, &awsecs.CreateDaemonInput{
 		DaemonName: aws.String("agent"), ClusterArn: aws.String("dc"), DaemonTaskDefinitionArn: aws.String(def1),
-		CapacityProviderArns: []string{"arn:aws:ecs:us-east-1:000000000000:capacity-provider/cp-d"},
+		CapacityProviderArns:    []string{"arn:aws:ecs:us-east-1:000000000000:capacity-provider/cp-d"},
 		DeploymentConfiguration: &types.DaemonDeploymentConfiguration{DrainPercent: aws.Float64(34)},
 	}))
 	daemonARN := aws.ToString(created.DaemonArn)
