@@ -507,7 +507,8 @@ func (m *Manager) ListDaemonDeployments(ctx context.Context, in *ecsmodel.ListDa
 		}
 		if !found {
 			m.mu.Unlock()
-			return nil, err
+			// The model lists no DaemonNotFoundException here.
+			return nil, ecs.Errorf(ecs.ErrClient, "Daemon not found: %s. List the daemons with ListDaemons.", in.DaemonArn)
 		}
 	}
 	var deps []*deploymentRecord

@@ -485,6 +485,7 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	}
 	_, err = e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("api-cp")})
 	apiErr(t, "DeleteCapacityProvider twice", err, "InvalidParameterException", "does not exist")
+	exerciseDaemons(t, h)
 
 	// Walk the ECS and Logs operation tables: every implemented operation
 	// answered both ways, and the checker saw (and checked) each answer. The
