@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/wire"
 )
@@ -269,4 +270,43 @@ func (m *Manager) settle(ctx context.Context, ds []Daemon, tasks []Task, plan Pl
 			}
 		}
 	}
+}
+
+// ListDaemonTasks answers ListTasks with daemonName: the tasks of that
+// daemon (group "daemon:<name>") among those the other filters select.
+func (m *Manager) ListDaemonTasks(ctx context.Context, in *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error) {
+	if m.cp == nil {
+		return nil, ecs.Errorf(ecs.ErrServer, "The daemon manager is not attached to a control plane.")
+	}
+	req := *in
+	req.DaemonName, req.NextToken, req.MaxResults = "", "", nil
+	var arns []string
+	for {
+		out, err := m.cp.ListTasks(ctx, &req)
+		if err != nil {
+			return nil, err
+		}
+		arns = append(arns, out.TaskArns...)
+		if out.NextToken == "" {
+			break
+		}
+		req.NextToken = out.NextToken
+	}
+	var mine []string
+	for i := 0; i < len(arns); i += 100 {
+		out, err := m.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Cluster: in.Cluster, Tasks: arns[i:min(i+100, len(arns))]})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range out.Tasks {
+			if t.Group == GroupPrefix+in.DaemonName {
+				mine = append(mine, t.TaskArn)
+			}
+		}
+	}
+	start, end, err := pageOf(in.NextToken, in.MaxResults, 100, len(mine))
+	if err != nil {
+		return nil, err
+	}
+	return &ecsmodel.ListTasksResponse{TaskArns: append([]string{}, mine[start:end]...), NextToken: nextToken(end, len(mine))}, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
+	"github.com/ecsrun/ecsrun/internal/wire"
 )
 
 // Daemons is what the API needs from the managed daemons (package
@@ -22,6 +23,8 @@ type Daemons interface {
 	DescribeDaemonDeployments(context.Context, *ecsmodel.DescribeDaemonDeploymentsRequest) (*ecsmodel.DescribeDaemonDeploymentsResponse, error)
 	ListDaemonDeployments(context.Context, *ecsmodel.ListDaemonDeploymentsRequest) (*ecsmodel.ListDaemonDeploymentsResponse, error)
 	DescribeDaemonRevisions(context.Context, *ecsmodel.DescribeDaemonRevisionsRequest) (*ecsmodel.DescribeDaemonRevisionsResponse, error)
+	// ListDaemonTasks answers ListTasks with daemonName.
+	ListDaemonTasks(context.Context, *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error)
 }
 
 // WithDaemons adds the managed daemon operations of d to s.
@@ -38,5 +41,14 @@ func WithDaemons(s *awsjson.Service, d Daemons) *awsjson.Service {
 	s.Handlers["DescribeDaemonDeployments"] = op(d.DescribeDaemonDeployments)
 	s.Handlers["ListDaemonDeployments"] = op(d.ListDaemonDeployments)
 	s.Handlers["DescribeDaemonRevisions"] = op(d.DescribeDaemonRevisions)
+	// ListTasks with daemonName lists a daemon's tasks; without, it goes
+	// where it went.
+	listTasks := s.Handlers["ListTasks"]
+	s.Handlers["ListTasks"] = func(ctx context.Context, in wire.Input) (any, error) {
+		if r := in.(*ecsmodel.ListTasksRequest); r.DaemonName != "" {
+			return d.ListDaemonTasks(ctx, r)
+		}
+		return listTasks(ctx, in)
+	}
 	return s
 }

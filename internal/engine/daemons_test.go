@@ -137,6 +137,13 @@ func TestDaemons_EndToEnd(t *testing.T) {
 		t.Errorf("DescribeDaemon = %+v", desc)
 	}
 	rev1 := aws.ToString(desc.CurrentRevisions[0].Arn)
+	byName := ok[*awsecs.ListTasksOutput](t, "ListTasks by daemon name")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("dc"), DaemonName: aws.String("agent"), MaxResults: aws.Int32(1)}))
+	if len(byName.TaskArns) != 1 || byName.NextToken == nil {
+		t.Errorf("ListTasks daemonName agent, one a page = %+v", byName)
+	}
+	if n := ok[*awsecs.ListTasksOutput](t, "ListTasks by another daemon name")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("dc"), DaemonName: aws.String("other")})).TaskArns; len(n) != 0 {
+		t.Errorf("ListTasks daemonName other = %v", n)
+	}
 
 	// A daemon task that stops is replaced.
 	before := daemonTasks()
