@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"context"
+	"strings"
 
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
@@ -25,6 +26,10 @@ type Daemons interface {
 	DescribeDaemonRevisions(context.Context, *ecsmodel.DescribeDaemonRevisionsRequest) (*ecsmodel.DescribeDaemonRevisionsResponse, error)
 	// ListDaemonTasks answers ListTasks with daemonName.
 	ListDaemonTasks(context.Context, *ecsmodel.ListTasksRequest) (*ecsmodel.ListTasksResponse, error)
+	// The tag operations of daemon and daemon task definition ARNs.
+	TagResource(context.Context, *ecsmodel.TagResourceRequest) (*ecsmodel.TagResourceResponse, error)
+	UntagResource(context.Context, *ecsmodel.UntagResourceRequest) (*ecsmodel.UntagResourceResponse, error)
+	ListTagsForResource(context.Context, *ecsmodel.ListTagsForResourceRequest) (*ecsmodel.ListTagsForResourceResponse, error)
 }
 
 // WithDaemons adds the managed daemon operations of d to s.
@@ -50,5 +55,22 @@ func WithDaemons(s *awsjson.Service, d Daemons) *awsjson.Service {
 		}
 		return listTasks(ctx, in)
 	}
+	byARN := func(name string, arnOf func(wire.Input) string, mine awsjson.Handler) {
+		other := s.Handlers[name]
+		s.Handlers[name] = func(ctx context.Context, in wire.Input) (any, error) {
+			if daemonARN(arnOf(in)) {
+				return mine(ctx, in)
+			}
+			return other(ctx, in)
+		}
+	}
+	byARN("TagResource", func(in wire.Input) string { return in.(*ecsmodel.TagResourceRequest).ResourceArn }, op(d.TagResource))
+	byARN("UntagResource", func(in wire.Input) string { return in.(*ecsmodel.UntagResourceRequest).ResourceArn }, op(d.UntagResource))
+	byARN("ListTagsForResource", func(in wire.Input) string { return in.(*ecsmodel.ListTagsForResourceRequest).ResourceArn }, op(d.ListTagsForResource))
 	return s
+}
+
+// daemonARN: a daemon's or a daemon task definition's ARN.
+func daemonARN(arn string) bool {
+	return strings.HasPrefix(arn, "arn:") && (strings.Contains(arn, ":daemon/") || strings.Contains(arn, ":daemon-task-definition/"))
 }

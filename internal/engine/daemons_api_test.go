@@ -70,6 +70,13 @@ func exerciseDaemons(t *testing.T, h *harness) {
 	ok[*awsecs.DescribeDaemonRevisionsOutput](t, "DescribeDaemonRevisions")(e.DescribeDaemonRevisions(c, &awsecs.DescribeDaemonRevisionsInput{DaemonRevisionArns: []string{aws.ToString(ldd.DaemonDeployments[0].TargetDaemonRevisionArn)}}))
 	_, err = e.DescribeDaemonRevisions(c, &awsecs.DescribeDaemonRevisionsInput{DaemonRevisionArns: make([]string, 21)})
 	apiErr(t, "DescribeDaemonRevisions of 21", err, "InvalidParameterException", "1 to 20")
+	ok[*awsecs.TagResourceOutput](t, "TagResource of a daemon task definition")(e.TagResource(c, &awsecs.TagResourceInput{ResourceArn: aws.String(def), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}))
+	ok[*awsecs.UntagResourceOutput](t, "UntagResource of a daemon")(e.UntagResource(c, &awsecs.UntagResourceInput{ResourceArn: created.DaemonArn, TagKeys: []string{"k"}}))
+	if tl := ok[*awsecs.ListTagsForResourceOutput](t, "ListTagsForResource of a daemon task definition")(e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String(def)})); len(tl.Tags) != 1 {
+		t.Errorf("daemon task definition tags = %+v", tl.Tags)
+	}
+	_, err = e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: ghost})
+	apiErr(t, "ListTagsForResource of a missing daemon", err, "InvalidParameterException", "could not be found")
 	ok[*awsecs.DeleteDaemonOutput](t, "DeleteDaemon")(e.DeleteDaemon(c, &awsecs.DeleteDaemonInput{DaemonArn: created.DaemonArn}))
 	_, err = e.DeleteDaemon(c, &awsecs.DeleteDaemonInput{DaemonArn: created.DaemonArn})
 	if err == nil {

@@ -72,6 +72,7 @@ func TestDaemons_EndToEnd(t *testing.T) {
 		DaemonName: aws.String("agent"), ClusterArn: aws.String("dc"), DaemonTaskDefinitionArn: aws.String(def1),
 		CapacityProviderArns:    []string{"arn:aws:ecs:us-east-1:000000000000:capacity-provider/cp-d"},
 		DeploymentConfiguration: &types.DaemonDeploymentConfiguration{DrainPercent: aws.Float64(34)},
+		Tags:                    []types.Tag{{Key: aws.String("team"), Value: aws.String("infra")}}, PropagateTags: types.DaemonPropagateTagsDaemon,
 	}))
 	daemonARN := aws.ToString(created.DaemonArn)
 	if daemonARN != "arn:aws:ecs:us-east-1:000000000000:daemon/dc/agent" || created.Status != types.DaemonStatusActive {
@@ -137,6 +138,17 @@ func TestDaemons_EndToEnd(t *testing.T) {
 		t.Errorf("DescribeDaemon = %+v", desc)
 	}
 	rev1 := aws.ToString(desc.CurrentRevisions[0].Arn)
+	tl := ok[*awsecs.ListTagsForResourceOutput](t, "ListTagsForResource of the daemon")(e.ListTagsForResource(c, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String(daemonARN)}))
+	if len(tl.Tags) != 1 || aws.ToString(tl.Tags[0].Value) != "infra" {
+		t.Errorf("the daemon's tags = %+v", tl.Tags)
+	}
+	for in := range daemonTasks() {
+		arns := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("dc"), ContainerInstance: aws.String(in)})).TaskArns
+		dt := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks with tags")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("dc"), Tasks: arns, Include: []types.TaskField{types.TaskFieldTags}}))
+		if len(dt.Tasks) != 1 || len(dt.Tasks[0].Tags) != 1 || aws.ToString(dt.Tasks[0].Tags[0].Key) != "team" {
+			t.Errorf("a daemon task with propagateTags DAEMON has tags %+v", dt.Tasks)
+		}
+	}
 	byName := ok[*awsecs.ListTasksOutput](t, "ListTasks by daemon name")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("dc"), DaemonName: aws.String("agent"), MaxResults: aws.Int32(1)}))
 	if len(byName.TaskArns) != 1 || byName.NextToken == nil {
 		t.Errorf("ListTasks daemonName agent, one a page = %+v", byName)
