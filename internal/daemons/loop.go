@@ -39,11 +39,15 @@ func (m *Manager) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Step looks at every cluster with daemons once: it starts and stops
-// daemon tasks as Reconcile decides and moves the deployments on.
+// daemon tasks as Reconcile decides and moves the deployments on. The
+// engine also calls it before the tasks waiting for capacity are placed,
+// so that a new instance gets its daemon tasks first.
 func (m *Manager) Step(ctx context.Context) {
 	if m.cp == nil {
 		return
 	}
+	m.step.Lock()
+	defer m.step.Unlock()
 	m.mu.Lock()
 	byCluster := map[string][]Daemon{}
 	backing := map[string]*revisionRecord{} // by revision id

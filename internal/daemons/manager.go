@@ -66,6 +66,9 @@ type Manager struct {
 	cp        ControlPlane
 	kick      chan struct{}
 
+	// step serialises Step (Run's, and the capacity loop's before it
+	// places waiting tasks).
+	step sync.Mutex
 	// reg serialises RegisterDaemonTaskDefinition (it registers the
 	// backing task definition before taking mu).
 	reg sync.Mutex

@@ -19,14 +19,19 @@ import (
 // instances (up to three) and whose daemon loop runs on its own.
 func newDaemonEnv(t *testing.T) *capEnv {
 	t.Helper()
-	cfg, err := serveconfig.Parse([]byte(`
+	return newDaemonEnvWith(t, `
 autoScalingGroups:
   - name: asg-d
     minSize: 2
     maxSize: 3
     cpu: 1024
     memory: 2048
-`))
+`)
+}
+
+func newDaemonEnvWith(t *testing.T, config string) *capEnv {
+	t.Helper()
+	cfg, err := serveconfig.Parse([]byte(config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,4 +277,51 @@ func TestDaemons_EndToEnd(t *testing.T) {
 		st := ok[*awsecs.DescribeDaemonTaskDefinitionOutput](t, "DescribeDaemonTaskDefinition")(e.DescribeDaemonTaskDefinition(c, &awsecs.DescribeDaemonTaskDefinitionInput{DaemonTaskDefinition: aws.String(def2)})).DaemonTaskDefinition
 		return st.Status == types.DaemonTaskDefinitionStatusDeleted
 	})
+}
+
+// TestDaemons_FirstOnANewInstance: when managed scaling launches an
+// instance for a task waiting for capacity, the daemon's task is placed on
+// it before the waiting task (which, needing the whole instance, then
+// waits on).
+func TestDaemons_FirstOnANewInstance(t *testing.T) {
+	env := newDaemonEnvWith(t, `
+autoScalingGroups:
+  - name: asg-p
+    minSize: 0
+    maxSize: 1
+    cpu: 1024
+    memory: 2048
+`)
+	e, c := env.h.ecs, ctx(t)
+	ok[*awsecs.CreateCapacityProviderOutput](t, "CreateCapacityProvider")(e.CreateCapacityProvider(c, &awsecs.CreateCapacityProviderInput{
+		Name: aws.String("cp-p"), AutoScalingGroupProvider: &types.AutoScalingGroupProvider{AutoScalingGroupArn: aws.String("asg-p"),
+			ManagedScaling: &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(100), InstanceWarmupPeriod: aws.Int32(0)}}}))
+	ok[*awsecs.CreateClusterOutput](t, "CreateCluster")(e.CreateCluster(c, &awsecs.CreateClusterInput{ClusterName: aws.String("pc"),
+		CapacityProviders: []string{"cp-p"}, DefaultCapacityProviderStrategy: strategy("cp-p", 0, 1)}))
+	def := ok[*awsecs.RegisterDaemonTaskDefinitionOutput](t, "RegisterDaemonTaskDefinition")(e.RegisterDaemonTaskDefinition(c, &awsecs.RegisterDaemonTaskDefinitionInput{
+		Family: aws.String("agent"), Cpu: aws.String("128"), Memory: aws.String("128"),
+		ContainerDefinitions: []types.DaemonContainerDefinition{{Name: aws.String("agent"), Image: aws.String("busybox"), Command: []string{"serve"}}},
+	})).DaemonTaskDefinitionArn
+	ok[*awsecs.CreateDaemonOutput](t, "CreateDaemon")(e.CreateDaemon(c, &awsecs.CreateDaemonInput{DaemonName: aws.String("agent"), ClusterArn: aws.String("pc"),
+		DaemonTaskDefinitionArn: def, CapacityProviderArns: []string{"cp-p"}}))
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("big"), Cpu: aws.String("1024"), Memory: aws.String("512"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("busybox"), Command: []string{"serve"}}}}))
+	app := ok[*awsecs.RunTaskOutput](t, "RunTask")(e.RunTask(c, &awsecs.RunTaskInput{Cluster: aws.String("pc"), TaskDefinition: aws.String("big")})).Tasks[0].TaskArn
+	env.step() // managed scaling launches the instance
+	daemonTask := func() *types.Task {
+		ts := ok[*awsecs.ListTasksOutput](t, "ListTasks")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("pc"), DaemonName: aws.String("agent")})).TaskArns
+		if len(ts) == 0 {
+			return nil
+		}
+		return &ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("pc"), Tasks: ts})).Tasks[0]
+	}
+	env.eventually("the daemon task runs on the new instance", func() bool {
+		d := daemonTask()
+		return d != nil && aws.ToString(d.LastStatus) == "RUNNING"
+	})
+	got := ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("pc"), Tasks: []string{aws.ToString(app)}})).Tasks[0]
+	if aws.ToString(got.LastStatus) != "PROVISIONING" || got.ContainerInstanceArn != nil {
+		t.Errorf("the waiting task took the instance before the daemon: %s on %v", aws.ToString(got.LastStatus), aws.ToString(got.ContainerInstanceArn))
+	}
 }

@@ -223,8 +223,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
-	e.capacity.Attach(e.cp)
 	e.daemons.Attach(e.cp)
+	e.capacity.Attach(daemonsFirst{e.cp, e.daemons})
 	sfn, err := e.openWorkflows(ctx)
 	if err != nil {
 		return fail(err)
