@@ -25,7 +25,7 @@ func (f *fakeCP) RegisterTaskDefinition(_ context.Context, in *ecsmodel.Register
 	return &ecsmodel.RegisterTaskDefinitionResponse{TaskDefinition: &ecsmodel.TaskDefinition{TaskDefinitionArn: arn}}, nil
 }
 
-func openManager(t *testing.T, dir string) (*Manager, *fakeCP) {
+func openManager(t testing.TB, dir string) (*Manager, *fakeCP) {
 	t.Helper()
 	db, err := store.Open(context.Background(), dir)
 	if err != nil {
