@@ -362,9 +362,13 @@ func (cp *ControlPlane) PlaceWaiting(ctx context.Context) {
 	}
 }
 
-// isDaemonTask reports whether t belongs to a DAEMON service; callers
-// hold cp.mu.
+// isDaemonTask reports whether t belongs to a DAEMON service or to a
+// managed daemon (group "daemon:<name>", package daemons); callers hold
+// cp.mu.
 func (cp *ControlPlane) isDaemonTask(t *taskRecord) bool {
+	if strings.HasPrefix(t.Group, "daemon:") {
+		return true
+	}
 	name, ok := strings.CutPrefix(t.Group, "service:")
 	if !ok {
 		return false

@@ -576,6 +576,7 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	}
 	_, err = e.DeleteCapacityProvider(c, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("api-cp")})
 	apiErr(t, "DeleteCapacityProvider twice", err, "InvalidParameterException", "does not exist")
+	exerciseDaemons(t, h)
 
 	everyDeployOperation(t, h)
 

@@ -22,6 +22,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/awsjson"
 	"github.com/ecsrun/ecsrun/internal/capacity"
 	"github.com/ecsrun/ecsrun/internal/controlplane"
+	"github.com/ecsrun/ecsrun/internal/daemons"
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsapi"
 	"github.com/ecsrun/ecsrun/internal/efs"
@@ -94,6 +95,9 @@ type Options struct {
 	// ScalingTick, when set, drives the Auto Scaling groups instead of
 	// ScalingInterval: one step per value received (tests).
 	ScalingTick <-chan time.Time
+	// DaemonInterval is how often the managed daemons are looked at
+	// (daemons.DefaultInterval when 0).
+	DaemonInterval time.Duration
 }
 
 // DefaultScalingInterval is how often managed scaling decides by default.
@@ -124,6 +128,8 @@ type Engine struct {
 	execs *execsession.Manager
 	// capacity holds the capacity providers and Auto Scaling groups.
 	capacity *capacity.Registry
+	// daemons holds the managed daemons.
+	daemons *daemons.Manager
 }
 
 // Open takes the state directory's lock (ErrLocked when another process
@@ -175,6 +181,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		groups = opts.Config.AutoScalingGroups
 	}
 	e.capacity, err = capacity.Open(ctx, capacity.Options{DB: e.db, Account: opts.Account, Now: opts.Now, Log: opts.Log, Groups: groups})
+	if err != nil {
+		return fail(err)
+	}
+	e.daemons, err = daemons.Open(ctx, daemons.Options{DB: e.db, Account: opts.Account, Now: opts.Now, Log: opts.Log, Providers: e.capacity})
 	if err != nil {
 		return fail(err)
 	}
@@ -230,13 +240,14 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
-	e.capacity.Attach(e.cp)
+	e.daemons.Attach(e.cp)
+	e.capacity.Attach(daemonsFirst{e.cp, e.daemons})
 	sfn, err := e.openWorkflows(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	e.recoverWorkflows(ctx)
-	e.handler = awsjson.NewServer(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), logsapi.WithQueries(logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), e.logs, e.logq), sfn)
+	e.handler = awsjson.NewServer(ecsapi.WithDaemons(ecsapi.WithCapacityProviders(ecsapi.New(e.cp), e.capacity), e.daemons), logsapi.WithQueries(logsapi.NewWithOptions(e.logs, logsapi.Options{S3Dir: e.opts.S3Dir}), e.logs, e.logq), sfn)
 	if e.execs != nil {
 		e.handler.Mount(execsession.PathPrefix, execsession.Handler(e.execs, opts.Runtime.(runtime.Execer)))
 	}
@@ -252,6 +263,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		scaling = DefaultScalingInterval
 	}
 	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingTick) })
+	e.janitor.Go(func() { e.daemons.Run(jctx, opts.DaemonInterval) })
 	return e, nil
 }
 

@@ -11,16 +11,13 @@ type Status int
 
 // Statuses.
 const (
-	// Missing: neither implemented nor refused (a failure of the test,
-	// unless the operation is pending).
+	// Missing: neither implemented nor refused (a failure of the test).
 	Missing Status = iota
 	// Implemented: the operation has a handler.
 	Implemented
 	// Refused: ecsrun answers it with the reason only an AWS account can
 	// lift.
 	Refused
-	// Pending: another change implements it.
-	Pending
 )
 
 // Service is one service's operations and what ecsrun does with them.
@@ -29,11 +26,10 @@ type Service struct {
 	Title string
 	// Operations are the model's operation names.
 	Operations []string
-	// Implemented, Refusals and Pending are the handler names, the
-	// refusals (operation -> reason) and the operations pending.
+	// Implemented and Refusals are the handler names and the refusals
+	// (operation -> reason).
 	Implemented map[string]bool
 	Refusals    map[string]string
-	Pending     map[string]bool
 }
 
 // StatusOf returns the status of op in s, and the refusal reason.
@@ -43,8 +39,6 @@ func (s *Service) StatusOf(op string) (Status, string) {
 		return Implemented, ""
 	case s.Refusals[op] != "":
 		return Refused, s.Refusals[op]
-	case s.Pending[op]:
-		return Pending, ""
 	}
 	return Missing, ""
 }

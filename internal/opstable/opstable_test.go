@@ -20,19 +20,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite docs/operations.md")
 
-// pendingOtherHelpers lists the operations /work/notes/common-ops.md gives
-// to the other helpers of issue 15 that main did not implement yet when
-// h-api merged it: the Daemon operations (helper cap). They show as "not
-// implemented yet" instead of failing the test. The coordinator removes
-// this set when they are merged.
-var pendingOtherHelpers = map[string][]string{
-	"ecs": {
-		// cap
-		"CreateDaemon", "UpdateDaemon", "DeleteDaemon", "DescribeDaemon", "ListDaemons", "DescribeDaemonDeployments", "ListDaemonDeployments",
-		"DescribeDaemonRevisions", "RegisterDaemonTaskDefinition", "DescribeDaemonTaskDefinition", "ListDaemonTaskDefinitions", "DeleteDaemonTaskDefinition",
-	},
-}
-
 // modelOperations returns the operation names of a botocore model.
 func modelOperations(t *testing.T, path string) []string {
 	t.Helper()
@@ -56,19 +43,16 @@ func modelOperations(t *testing.T, path string) []string {
 	return ops
 }
 
-func service(t *testing.T, title, model string, svc *awsjson.Service, pending []string) Service {
+func service(t *testing.T, title, model string, svc *awsjson.Service) Service {
 	t.Helper()
 	dir, err := modelcheck.ModelsDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := Service{Title: title, Operations: modelOperations(t, filepath.Join(dir, model)),
-		Implemented: map[string]bool{}, Refusals: svc.Refusals, Pending: map[string]bool{}}
+		Implemented: map[string]bool{}, Refusals: svc.Refusals}
 	for op := range svc.Handlers {
 		s.Implemented[op] = true
-	}
-	for _, op := range pending {
-		s.Pending[op] = true
 	}
 	return s
 }
@@ -86,8 +70,8 @@ func TestOperationsTable(t *testing.T) {
 		byPrefix[svc.TargetPrefix] = svc
 	}
 	services := []Service{
-		service(t, "Amazon ECS", "ecs/2014-11-13/service-2.json", byPrefix[ecsmodel.TargetPrefix], pendingOtherHelpers["ecs"]),
-		service(t, "Amazon CloudWatch Logs", "logs/2014-03-28/service-2.json", byPrefix[logsmodel.TargetPrefix], pendingOtherHelpers["logs"]),
+		service(t, "Amazon ECS", "ecs/2014-11-13/service-2.json", byPrefix[ecsmodel.TargetPrefix]),
+		service(t, "Amazon CloudWatch Logs", "logs/2014-03-28/service-2.json", byPrefix[logsmodel.TargetPrefix]),
 	}
 	for _, s := range services {
 		inModel := map[string]bool{}
@@ -104,11 +88,6 @@ func TestOperationsTable(t *testing.T) {
 		for op := range s.Refusals {
 			if !inModel[op] {
 				t.Errorf("%s: refusal of %s, which is not an operation of the model", s.Title, op)
-			}
-		}
-		for op := range s.Pending {
-			if !inModel[op] {
-				t.Errorf("%s: pending %s is not an operation of the model", s.Title, op)
 			}
 		}
 	}

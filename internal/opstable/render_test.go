@@ -7,8 +7,8 @@ import (
 
 func TestRender(t *testing.T) {
 	s := Service{Title: "Svc", Operations: []string{"B", "A", "C", "D"},
-		Implemented: map[string]bool{"A": true}, Refusals: map[string]string{"B": "needs AWS | really"}, Pending: map[string]bool{"C": true}}
-	for op, want := range map[string]Status{"A": Implemented, "B": Refused, "C": Pending, "D": Missing} {
+		Implemented: map[string]bool{"A": true}, Refusals: map[string]string{"B": "needs AWS | really"}}
+	for op, want := range map[string]Status{"A": Implemented, "B": Refused, "C": Missing, "D": Missing} {
 		if got, _ := s.StatusOf(op); got != want {
 			t.Errorf("StatusOf(%s) = %v, want %v", op, got, want)
 		}
