@@ -52,13 +52,15 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 		return fmt.Errorf("logs: append to %s/%s: begin: %w", group, stream, err)
 	}
 	id, err := s.ensureStream(ctx, tx, group, stream)
+	var ins inserted
+	now := s.now()
 	if err == nil && len(events) > 0 {
-		_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
+		ins, err = s.insertEvents(ctx, tx, id, events, now.UnixMilli())
 		if errors.Is(err, errStaleStream) {
 			// The stream was deleted since it was cached: create it again.
 			delete(s.streams, key)
 			if id, err = s.ensureStream(ctx, tx, group, stream); err == nil {
-				_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
+				ins, err = s.insertEvents(ctx, tx, id, events, now.UnixMilli())
 			}
 		}
 	}
@@ -70,17 +72,35 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 		return fmt.Errorf("logs: append to %s/%s: %w", group, stream, err)
 	}
 	if err := tx.Commit(); err != nil {
+		s.tails.forget(id)
 		return fmt.Errorf("logs: append to %s/%s: commit: %w", group, stream, err)
 	}
 	s.streams[key] = id
+	if len(events) > 0 {
+		if ins.consecutive {
+			s.tails.record(id, ins.first, now.UnixMilli(), events, now)
+		} else {
+			s.tails.forget(id)
+		}
+	}
 	return nil
 }
 
 var errStaleStream = errors.New("log stream vanished")
 
+// inserted is what insertEvents did.
+type inserted struct {
+	// seq is the stream's new sequence number.
+	seq int64
+	// first is the id of the first event stored; when consecutive, the
+	// others have the ids that follow it, in order.
+	first       int64
+	consecutive bool
+}
+
 // insertEvents stores events in stream id and updates the stream's
-// statistics; it returns the stream's new sequence number.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events []Event, now int64) (int64, error) {
+// statistics.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events []Event, now int64) (inserted, error) {
 	first, last := events[0].Timestamp, events[0].Timestamp
 	var bytes int64
 	for _, e := range events {
@@ -91,11 +111,13 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 	var seq int64
 	err := tx.StmtContext(ctx, s.updStream).QueryRowContext(ctx, first, last, now, bytes, len(events), id).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errStaleStream
+		return inserted{}, errStaleStream
 	}
 	if err != nil {
-		return 0, fmt.Errorf("update stream: %w", err)
+		return inserted{}, fmt.Errorf("update stream: %w", err)
 	}
+	ins := inserted{seq: seq, consecutive: true}
+	var prev int64
 	args := make([]any, 0, 4<<(insertSizes-1))
 	// Box the stream and the ingestion time once, not for every row.
 	idArg, nowArg := any(id), any(now)
@@ -117,11 +139,20 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 			}
 			args = append(args, idArg, tsArg, nowArg, e.Message)
 		}
-		if _, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...); err != nil {
-			return 0, fmt.Errorf("insert events: %w", err)
+		res, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...)
+		if err != nil {
+			return inserted{}, fmt.Errorf("insert events: %w", err)
 		}
+		last, err := res.LastInsertId()
+		if err != nil || !consecutive(prev, last, len(chunk)) {
+			ins.consecutive = false
+		}
+		if prev == 0 {
+			ins.first = last - int64(len(chunk)) + 1
+		}
+		prev = last
 	}
-	return seq, nil
+	return ins, nil
 }
 
 // PutResult is what PutLogEvents answers.
@@ -202,9 +233,14 @@ func (s *Store) PutLogEvents(ctx context.Context, group, stream string, events [
 			return err
 		}
 		if len(accepted) > 0 {
-			if seq, err = s.insertEvents(ctx, tx, id, accepted, now.UnixMilli()); err != nil {
+			// The stream's tail does not follow this path: read it from
+			// SQLite until Append starts a new one.
+			s.tails.forget(id)
+			ins, err := s.insertEvents(ctx, tx, id, accepted, now.UnixMilli())
+			if err != nil {
 				return fmt.Errorf("logs: put log events: %w", err)
 			}
+			seq = ins.seq
 		}
 		res.NextSequenceToken = sequenceToken(seq)
 		return nil

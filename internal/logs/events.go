@@ -125,6 +125,15 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 		}
 		pos = end + 1
 	}
+	var page EventPage
+	if forward {
+		// A forward reader is likely to come back for what is stored next.
+		s.tails.watch(sid, s.now())
+		if events, ok := s.tails.read(sid, q.Stream, pos, lo, hi, limit); ok {
+			page.Events = events
+			return s.pageTokens(page, q, sid, forward, pos), nil
+		}
+	}
 	var query string
 	if forward {
 		query = `SELECT id, ts, ingested, message FROM logs_events
@@ -138,7 +147,6 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 		return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
 	}
 	defer rows.Close()
-	var page EventPage
 	bytes := 0
 	for rows.Next() {
 		e := StoredEvent{Stream: q.Stream}
@@ -156,6 +164,11 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 	if !forward {
 		slices.Reverse(page.Events)
 	}
+	return s.pageTokens(page, q, sid, forward, pos), nil
+}
+
+// pageTokens sets the tokens of a page read from position pos.
+func (s *Store) pageTokens(page EventPage, q EventQuery, sid int64, forward bool, pos int64) EventPage {
 	switch {
 	case len(page.Events) > 0:
 		page.NextForwardToken = formatToken('f', sid, page.Events[len(page.Events)-1].ID+1)
@@ -170,5 +183,5 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 		page.NextForwardToken = formatToken('f', sid, pos)
 		page.NextBackwardToken = formatToken('b', sid, pos)
 	}
-	return page, nil
+	return page
 }

@@ -108,6 +108,9 @@ type Store struct {
 	wmu     sync.Mutex
 	streams map[streamKey]int64
 
+	// tails keep the newest events of followed streams (tail.go).
+	tails tails
+
 	insert    [insertSizes]*sql.Stmt // insert[k] inserts 1<<k rows
 	updStream *sql.Stmt
 	setMark   *sql.Stmt
