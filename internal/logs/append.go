@@ -78,7 +78,7 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 	s.streams[key] = id
 	if len(events) > 0 {
 		if ins.consecutive {
-			s.tails.record(id, ins.first, now.UnixMilli(), events, now)
+			s.tails.record(key, id, ins.first, ins.seq == int64(len(events)), now.UnixMilli(), events, now)
 		} else {
 			s.tails.forget(id)
 		}

@@ -107,11 +107,16 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 	if err != nil {
 		return EventPage{}, err
 	}
+	forward, pos := q.StartFromHead, int64(0)
+	if forward || q.NextToken != "" {
+		// A forward reader is likely to come back for what is stored
+		// next (even when the stream does not exist yet).
+		s.tails.watch(streamKey{q.Group, q.Stream}, s.now())
+	}
 	sid, err := s.streamID(ctx, s.db, q.Group, q.Stream)
 	if err != nil {
 		return EventPage{}, err
 	}
-	forward, pos := q.StartFromHead, int64(0)
 	if q.NextToken != "" {
 		if forward, pos, err = parseToken(q.NextToken, sid); err != nil {
 			return EventPage{}, err
@@ -127,8 +132,6 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 	}
 	var page EventPage
 	if forward {
-		// A forward reader is likely to come back for what is stored next.
-		s.tails.watch(sid, s.now())
 		if events, ok := s.tails.read(sid, q.Stream, pos, lo, hi, limit); ok {
 			page.Events = events
 			return s.pageTokens(page, q, sid, forward, pos), nil

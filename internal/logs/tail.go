@@ -22,25 +22,29 @@ const (
 	// tailWatch is how long after its last forward read a stream's new
 	// events are kept in memory.
 	tailWatch = 30 * time.Second
-	// tailMaxEvents and tailMaxBytes bound one stream's tail; past them the
-	// oldest half is dropped.
-	tailMaxEvents = 32768
-	tailMaxBytes  = 4 << 20
+	// tailMaxEvents and tailMaxBytes bound one stream's tail (what its
+	// reader has not read yet: a read drops what lies before it); past
+	// them the oldest half is dropped and a reader that far behind reads
+	// SQLite.
+	tailMaxEvents = 1 << 17
+	tailMaxBytes  = 16 << 20
 )
 
 // tails holds the streams' tails, by stream id.
 type tails struct {
 	mu sync.Mutex
-	// watched is when each stream was last read forward, in Unix
-	// nanoseconds.
-	watched map[int64]int64
+	// watched is when each stream was last read forward (or asked for
+	// before it existed), in Unix nanoseconds, by group and stream name.
+	watched map[streamKey]int64
 	byID    map[int64]*tail
 }
 
 // tail is one stream's newest events: every event of the stream whose id is
-// at least from is in events, in id order.
+// at least from is in events, in id order; when whole, they are all the
+// stream's events.
 type tail struct {
 	from   int64
+	whole  bool
 	events []tailEvent
 	bytes  int
 }
@@ -51,28 +55,39 @@ type tailEvent struct {
 	message          string
 }
 
-// watch notes a forward read of stream sid at now.
-func (t *tails) watch(sid int64, now time.Time) {
-	t.mu.Lock()
-	if t.watched == nil {
-		t.watched = map[int64]int64{}
-	}
-	t.watched[sid] = now.UnixNano()
-	t.mu.Unlock()
-}
-
-// record adds a committed batch of stream sid whose ids are first,
-// first+1, ...; it keeps it only while the stream is watched. Called with
-// the Store's write lock held, so batches come in commit order.
-func (t *tails) record(sid int64, first int64, ingested int64, events []Event, now time.Time) {
+// watch notes a forward read of a stream at now.
+func (t *tails) watch(k streamKey, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	w, ok := t.watched[sid]
+	if t.watched == nil {
+		t.watched = map[streamKey]int64{}
+	}
+	if _, ok := t.watched[k]; !ok && len(t.watched) >= 1024 {
+		// Reads of many streams that are never appended to: forget
+		// those not read lately.
+		for w, at := range t.watched {
+			if now.UnixNano()-at > int64(tailWatch) {
+				delete(t.watched, w)
+			}
+		}
+	}
+	t.watched[k] = now.UnixNano()
+}
+
+// record adds a committed batch of stream sid (named k) whose ids are
+// first, first+1, ...; whole says the stream had no event before it. It
+// keeps the batch only while the stream is watched. Called with the Store's
+// write lock held, so batches come in commit order.
+func (t *tails) record(k streamKey, sid int64, first int64, whole bool, ingested int64, events []Event, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w, ok := t.watched[k]
 	if !ok {
+		delete(t.byID, sid)
 		return
 	}
 	if now.UnixNano()-w > int64(tailWatch) {
-		delete(t.watched, sid)
+		delete(t.watched, k)
 		delete(t.byID, sid)
 		return
 	}
@@ -81,7 +96,7 @@ func (t *tails) record(sid int64, first int64, ingested int64, events []Event, n
 	}
 	tl := t.byID[sid]
 	if tl == nil {
-		tl = &tail{from: first}
+		tl = &tail{from: first, whole: whole}
 		t.byID[sid] = tl
 	}
 	for i, e := range events {
@@ -89,15 +104,22 @@ func (t *tails) record(sid int64, first int64, ingested int64, events []Event, n
 		tl.bytes += len(e.Message)
 	}
 	if len(tl.events) > tailMaxEvents || tl.bytes > tailMaxBytes {
-		// Keep the newer half, in a new array so the old one's messages
-		// can be collected.
-		keep := slices.Clone(tl.events[len(tl.events)/2:])
-		tl.events, tl.bytes = keep, 0
-		for _, e := range keep {
-			tl.bytes += len(e.message)
-		}
-		tl.from = keep[0].id
+		n := len(tl.events) / 2
+		tl.drop(n, tl.events[n].id)
 	}
+}
+
+// drop removes the tail's n oldest events; from is the new bound: at most
+// the id of the first event kept, and above those dropped.
+func (tl *tail) drop(n int, from int64) {
+	// Keep the rest in a new array, so the old one's messages can be
+	// collected.
+	keep := slices.Clone(tl.events[n:])
+	for _, e := range tl.events[:n] {
+		tl.bytes -= len(e.message)
+	}
+	tl.events = keep
+	tl.from, tl.whole = from, false
 }
 
 // forget drops the tail of stream sid.
@@ -122,10 +144,17 @@ func (t *tails) read(sid int64, stream string, pos, lo, hi int64, limit int) (ev
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tl := t.byID[sid]
-	if tl == nil || pos < tl.from {
+	if tl == nil || (pos < tl.from && !tl.whole) {
 		return nil, false
 	}
 	i := sort.Search(len(tl.events), func(i int) bool { return tl.events[i].id >= pos })
+	if i > 0 && i >= len(tl.events)/2 {
+		// The reader is past these: free them (another reader further
+		// behind reads SQLite). Every event at or after pos is still
+		// held.
+		tl.drop(i, pos)
+		i = 0
+	}
 	bytes := 0
 	for _, e := range tl.events[i:] {
 		if len(events) == limit {

@@ -18,6 +18,14 @@ import (
 // page read through the store that keeps tails equals the page a second
 // store over the same database, which never appends and so always reads
 // SQLite, answers to the same query; and that the tails answered most pages.
+func unreadLines(round int) []Event {
+	ev := make([]Event, 10)
+	for i := range ev {
+		ev[i] = Event{Timestamp: 2000, Message: fmt.Sprintf("unread %d.%d", round, i)}
+	}
+	return ev
+}
+
 func TestTail_AnswersAsSQLite(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -89,14 +97,19 @@ func TestTail_AnswersAsSQLite(t *testing.T) {
 			case i%501 == 7:
 				msg = strings.Repeat("x", 300<<10)
 			}
-			ev[i] = Event{Timestamp: 1000 + int64(round*10+i%13), Message: msg}
+			ev[i] = Event{Timestamp: 1000 + int64(round%3+i%13), Message: msg}
 		}
 		if err := st.AppendMarked(ctx, group, name, ev, fmt.Sprint(round)); err != nil {
 			t.Fatal(err)
 		}
 	}
 
+	// The follower asks before the stream exists: the tail then holds the
+	// whole stream, and the first read from the head is answered by it.
 	for _, name := range streams {
+		if _, err := st.GetLogEvents(ctx, EventQuery{Group: group, Stream: name, StartFromHead: true}); err == nil {
+			t.Fatalf("%s: read before it exists: no error", name)
+		}
 		appendBatch(name, 1, 0)
 	}
 	follow(0, 0, 0)
@@ -131,6 +144,18 @@ func TestTail_AnswersAsSQLite(t *testing.T) {
 			follow(0, 0, 0)
 		}
 	}
+	follow(0, 0, 0)
+	// More than a tail holds, unread: the oldest are dropped and the
+	// reader catches up through SQLite, then reads the tail again.
+	big := strings.Repeat("y", 500<<10)
+	for i := range 40 {
+		ev := append(unreadLines(i), Event{Timestamp: 2000, Message: big})
+		if err := st.Append(ctx, group, streams[0], ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	follow(0, 0, 0)
+	appendBatch(streams[0], 10, 50)
 	follow(0, 0, 0)
 	t.Logf("the tails answered %d of %d reads", hits, reads)
 	if hits < reads/2 {
