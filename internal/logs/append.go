@@ -78,7 +78,7 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 	s.streams[key] = id
 	if len(events) > 0 {
 		if ins.consecutive {
-			s.tails.record(key, id, ins.first, ins.seq == int64(len(events)), now.UnixMilli(), events, now)
+			s.tails.record(key, id, ins.first, ins.seq == int64(len(events)), now.UnixMilli(), events, int(ins.bytes), now)
 		} else {
 			s.tails.forget(id)
 		}
@@ -96,6 +96,8 @@ type inserted struct {
 	// others have the ids that follow it, in order.
 	first       int64
 	consecutive bool
+	// bytes is the size of the messages.
+	bytes int64
 }
 
 // insertEvents stores events in stream id and updates the stream's
@@ -116,7 +118,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 	if err != nil {
 		return inserted{}, fmt.Errorf("update stream: %w", err)
 	}
-	ins := inserted{seq: seq, consecutive: true}
+	ins := inserted{seq: seq, consecutive: true, bytes: bytes}
 	var prev int64
 	args := make([]any, 0, 4<<(insertSizes-1))
 	// Box the stream and the ingestion time once, not for every row.

@@ -40,20 +40,25 @@ type tails struct {
 }
 
 // tail is one stream's newest events: every event of the stream whose id is
-// at least from is in events, in id order; when whole, they are all the
+// at least from is in batches, in id order; when whole, they are all the
 // stream's events.
 type tail struct {
-	from   int64
-	whole  bool
-	events []tailEvent
-	bytes  int
+	from    int64
+	whole   bool
+	batches []tailBatch
+	events  int // in batches
+	bytes   int // of the messages in batches
 }
 
-// tailEvent is a StoredEvent without its stream's name.
-type tailEvent struct {
-	id, ts, ingested int64
-	message          string
+// tailBatch is a committed batch: its events have the ids first, first+1,
+// ... and the ingestion time ingested.
+type tailBatch struct {
+	first, ingested int64
+	events          []Event
+	bytes           int
 }
+
+func (b *tailBatch) end() int64 { return b.first + int64(len(b.events)) }
 
 // watch notes a forward read of a stream at now.
 func (t *tails) watch(k streamKey, now time.Time) {
@@ -75,10 +80,10 @@ func (t *tails) watch(k streamKey, now time.Time) {
 }
 
 // record adds a committed batch of stream sid (named k) whose ids are
-// first, first+1, ...; whole says the stream had no event before it. It
-// keeps the batch only while the stream is watched. Called with the Store's
-// write lock held, so batches come in commit order.
-func (t *tails) record(k streamKey, sid int64, first int64, whole bool, ingested int64, events []Event, now time.Time) {
+// first, first+1, ... (bytes of messages); whole says the stream had no
+// event before it. It keeps the batch only while the stream is watched.
+// Called with the Store's write lock held, so batches come in commit order.
+func (t *tails) record(k streamKey, sid int64, first int64, whole bool, ingested int64, events []Event, bytes int, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	w, ok := t.watched[k]
@@ -99,27 +104,23 @@ func (t *tails) record(k streamKey, sid int64, first int64, whole bool, ingested
 		tl = &tail{from: first, whole: whole}
 		t.byID[sid] = tl
 	}
-	for i, e := range events {
-		tl.events = append(tl.events, tailEvent{id: first + int64(i), ts: e.Timestamp, ingested: ingested, message: e.Message})
-		tl.bytes += len(e.Message)
-	}
-	if len(tl.events) > tailMaxEvents || tl.bytes > tailMaxBytes {
-		n := len(tl.events) / 2
-		tl.drop(n, tl.events[n].id)
+	// A copy: the caller may reuse its slice.
+	tl.batches = append(tl.batches, tailBatch{first: first, ingested: ingested, events: slices.Clone(events), bytes: bytes})
+	tl.events += len(events)
+	tl.bytes += bytes
+	for len(tl.batches) > 1 && (tl.events > tailMaxEvents || tl.bytes > tailMaxBytes) {
+		tl.dropBatch()
 	}
 }
 
-// drop removes the tail's n oldest events; from is the new bound: at most
-// the id of the first event kept, and above those dropped.
-func (tl *tail) drop(n int, from int64) {
-	// Keep the rest in a new array, so the old one's messages can be
-	// collected.
-	keep := slices.Clone(tl.events[n:])
-	for _, e := range tl.events[:n] {
-		tl.bytes -= len(e.message)
-	}
-	tl.events = keep
-	tl.from, tl.whole = from, false
+// dropBatch removes the tail's oldest batch.
+func (tl *tail) dropBatch() {
+	b := tl.batches[0]
+	tl.batches[0] = tailBatch{}
+	tl.batches = tl.batches[1:]
+	tl.events -= len(b.events)
+	tl.bytes -= b.bytes
+	tl.from, tl.whole = tl.batches[0].first, false
 }
 
 // forget drops the tail of stream sid.
@@ -147,30 +148,44 @@ func (t *tails) read(sid int64, stream string, pos, lo, hi int64, limit int) (ev
 	if tl == nil || (pos < tl.from && !tl.whole) {
 		return nil, false
 	}
-	i := sort.Search(len(tl.events), func(i int) bool { return tl.events[i].id >= pos })
-	if i > 0 && i >= len(tl.events)/2 {
-		// The reader is past these: free them (another reader further
-		// behind reads SQLite). Every event at or after pos is still
-		// held.
-		tl.drop(i, pos)
+	// The first batch that holds events at or after pos.
+	i := sort.Search(len(tl.batches), func(i int) bool { return tl.batches[i].end() > pos })
+	switch {
+	case i == len(tl.batches) && i > 0:
+		// The reader has read everything: free it. No event at or after
+		// pos is stored but not held.
+		*tl = tail{from: pos}
+		return nil, true
+	case i > 0:
+		// The reader is past the batches before: free them (another
+		// reader further behind reads SQLite).
+		for range i {
+			tl.dropBatch()
+		}
 		i = 0
 	}
 	bytes := 0
-	for _, e := range tl.events[i:] {
-		if len(events) == limit {
-			break
+	for _, b := range tl.batches[i:] {
+		j := 0
+		if pos > b.first {
+			j = int(pos - b.first)
 		}
-		if e.ts < lo || e.ts >= hi {
-			continue
+		for k, e := range b.events[j:] {
+			if len(events) == limit {
+				return events, true
+			}
+			if e.Timestamp < lo || e.Timestamp >= hi {
+				continue
+			}
+			se := StoredEvent{ID: b.first + int64(j+k), Stream: stream, Timestamp: e.Timestamp, IngestionTime: b.ingested, Message: e.Message}
+			if bytes += se.size(); bytes > MaxPageBytes && len(events) > 0 {
+				return events, true
+			}
+			if events == nil {
+				events = make([]StoredEvent, 0, min(limit, tl.events))
+			}
+			events = append(events, se)
 		}
-		se := StoredEvent{ID: e.id, Stream: stream, Timestamp: e.ts, IngestionTime: e.ingested, Message: e.message}
-		if bytes += se.size(); bytes > MaxPageBytes && len(events) > 0 {
-			break
-		}
-		if events == nil {
-			events = make([]StoredEvent, 0, min(limit, len(tl.events)-i))
-		}
-		events = append(events, se)
 	}
 	return events, true
 }
