@@ -120,9 +120,10 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 	}
 	ins := inserted{seq: seq, consecutive: true, bytes: bytes}
 	var prev int64
-	args := make([]any, 0, 4<<(insertSizes-1))
-	// Box the stream and the ingestion time once, not for every row.
-	idArg, nowArg := any(id), any(now)
+	args := make([]any, 0, 2+2<<(insertSizes-1))
+	// The stream and the ingestion time are the statement's first two
+	// parameters, shared by its rows.
+	args = append(args, id, now)
 	var tsArg any
 	var lastTS int64
 	for rest := events; len(rest) > 0; {
@@ -132,14 +133,14 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 		}
 		chunk := rest[:1<<k]
 		rest = rest[1<<k:]
-		args = args[:0]
+		args = args[:2]
 		for _, e := range chunk {
 			// Lines of a chatty container share their millisecond: box
 			// a timestamp once for the run of lines that have it.
 			if e.Timestamp != lastTS || tsArg == nil {
 				lastTS, tsArg = e.Timestamp, e.Timestamp
 			}
-			args = append(args, idArg, tsArg, nowArg, e.Message)
+			args = append(args, tsArg, e.Message)
 		}
 		res, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...)
 		if err != nil {

@@ -162,3 +162,56 @@ func TestTail_AnswersAsSQLite(t *testing.T) {
 		t.Errorf("the tails answered %d of %d reads with a token, want most", hits, reads)
 	}
 }
+
+// TestAppend_KeepsOrder appends batches whose sizes cross the insert
+// statements' chunks, with timestamps going backwards, and reads them back
+// from SQLite in the order given, with consecutive ids.
+func TestAppend_KeepsOrder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := Open(ctx, db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var want []string
+	for _, n := range []int{1, 127, 128, 129, 255, 1000, 4096} {
+		ev := make([]Event, n)
+		for i := range ev {
+			ev[i] = Event{Timestamp: int64(100000 - len(want) - i), Message: fmt.Sprintf("line %d", len(want)+i)}
+		}
+		for _, e := range ev {
+			want = append(want, e.Message)
+		}
+		if err := st.Append(ctx, "g", "s", ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	var last int64
+	for tok := ""; ; {
+		p, err := st.GetLogEvents(ctx, EventQuery{Group: "g", Stream: "s", StartFromHead: true, NextToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) == 0 {
+			break
+		}
+		for _, e := range p.Events {
+			if last != 0 && e.ID != last+1 {
+				t.Fatalf("event %q has id %d after %d", e.Message, e.ID, last)
+			}
+			last = e.ID
+			got = append(got, e.Message)
+		}
+		tok = p.NextForwardToken
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back %d events, not in the order appended (%d)", len(got), len(want))
+	}
+}
