@@ -15,7 +15,8 @@ import (
 // Append records a batch only after its transaction committed, every other
 // write of events (PutLogEvents, deletions, expiry) drops the tails it could
 // make wrong, and a query the tail cannot answer exactly (a position before
-// the oldest event it holds, a backward read, no token) goes to SQLite.
+// the oldest event it holds, unless it holds the whole stream; a backward
+// read; the newest events, without a token) goes to SQLite.
 // This holds because the Store is the only writer of its tables: one engine
 // holds a state directory (its lock file), and it opens one Store.
 
