@@ -132,7 +132,7 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 	}
 	var page EventPage
 	if forward {
-		if events, ok := s.tails.read(sid, q.Stream, pos, lo, hi, limit); ok {
+		if events, ok := s.tails.read(sid, q.Stream, pos, lo, hi, limit, s.now()); ok {
 			page.Events = events
 			return s.pageTokens(page, q, sid, forward, pos), nil
 		}

@@ -40,6 +40,9 @@ type tails struct {
 	// before it existed), in Unix nanoseconds, by group and stream name.
 	watched map[streamKey]int64
 	byID    map[int64]*tail
+	// swept is when tails and watches unused for tailWatch were last
+	// dropped, in Unix nanoseconds.
+	swept int64
 }
 
 // tail is one stream's newest events: every event of the stream whose id is
@@ -48,6 +51,7 @@ type tails struct {
 type tail struct {
 	from    int64
 	whole   bool
+	used    int64 // last record or read, in Unix nanoseconds
 	batches []tailBatch
 	events  int // in batches
 	bytes   int // of the messages in batches
@@ -70,12 +74,18 @@ func (t *tails) watch(k streamKey, now time.Time) {
 	if t.watched == nil {
 		t.watched = map[streamKey]int64{}
 	}
-	if _, ok := t.watched[k]; !ok && len(t.watched) >= 1024 {
-		// Reads of many streams that are never appended to: forget
-		// those not read lately.
-		for w, at := range t.watched {
-			if now.UnixNano()-at > int64(tailWatch) {
+	if at := now.UnixNano(); at-t.swept > int64(tailWatch) {
+		// Forget the streams no longer read, and the tails no longer
+		// used (a reader that left, a stream no longer appended to).
+		t.swept = at
+		for w, read := range t.watched {
+			if at-read > int64(tailWatch) {
 				delete(t.watched, w)
+			}
+		}
+		for sid, tl := range t.byID {
+			if at-tl.used > int64(tailWatch) {
+				delete(t.byID, sid)
 			}
 		}
 	}
@@ -107,6 +117,7 @@ func (t *tails) record(k streamKey, sid int64, first int64, whole bool, ingested
 		tl = &tail{from: first, whole: whole}
 		t.byID[sid] = tl
 	}
+	tl.used = now.UnixNano()
 	// A copy: the caller may reuse its slice.
 	tl.batches = append(tl.batches, tailBatch{first: first, ingested: ingested, events: slices.Clone(events), bytes: bytes})
 	tl.events += len(events)
@@ -140,24 +151,25 @@ func (t *tails) forgetAll() {
 	t.mu.Unlock()
 }
 
-// read answers a forward read of stream sid from position pos (the events
-// whose ids are at least pos, timestamps in [lo, hi), at most limit events
-// and MaxPageBytes) as the SQL query would, when the tail holds every event
-// it could return; ok is false otherwise.
-func (t *tails) read(sid int64, stream string, pos, lo, hi int64, limit int) (events []StoredEvent, ok bool) {
+// read answers, at now, a forward read of stream sid from position pos
+// (the events whose ids are at least pos, timestamps in [lo, hi), at most
+// limit events and MaxPageBytes) as the SQL query would, when the tail
+// holds every event it could return; ok is false otherwise.
+func (t *tails) read(sid int64, stream string, pos, lo, hi int64, limit int, now time.Time) (events []StoredEvent, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tl := t.byID[sid]
 	if tl == nil || (pos < tl.from && !tl.whole) {
 		return nil, false
 	}
+	tl.used = now.UnixNano()
 	// The first batch that holds events at or after pos.
 	i := sort.Search(len(tl.batches), func(i int) bool { return tl.batches[i].end() > pos })
 	switch {
 	case i == len(tl.batches) && i > 0:
 		// The reader has read everything: free it. No event at or after
 		// pos is stored but not held.
-		*tl = tail{from: pos}
+		*tl = tail{from: pos, used: tl.used}
 		return nil, true
 	case i > 0:
 		// The reader is past the batches before: free them (another

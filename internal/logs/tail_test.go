@@ -63,7 +63,7 @@ func TestTail_AnswersAsSQLite(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, pos, _ := parseToken(q.NextToken, sid)
-				if _, ok := st.tails.read(sid, name, pos, 0, 1<<62, 1); ok && q.NextToken != "" {
+				if _, ok := st.tails.read(sid, name, pos, 0, 1<<62, 1, now); ok && q.NextToken != "" {
 					hits++
 				}
 				reads++
@@ -213,5 +213,47 @@ func TestAppend_KeepsOrder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("read back %d events, not in the order appended (%d)", len(got), len(want))
+	}
+}
+
+// TestTails_Bounds checks that what a tail keeps is bounded: a reader's
+// reads free what it passed, an unread tail keeps at most tailMaxEvents,
+// and tails and watches unused for tailWatch go at the next watch.
+func TestTails_Bounds(t *testing.T) {
+	var tl tails
+	t0 := time.Unix(1000, 0)
+	k := streamKey{"g", "s"}
+	tl.watch(k, t0)
+	batch := make([]Event, 1000)
+	for i := range batch {
+		batch[i] = Event{Timestamp: 1, Message: "m"}
+	}
+	next := int64(1)
+	for range tailMaxEvents/len(batch) + 10 {
+		tl.record(k, 7, next, next == 1, 5, batch, len(batch), t0)
+		next += int64(len(batch))
+	}
+	if n := tl.byID[7].events; n > tailMaxEvents {
+		t.Fatalf("an unread tail holds %d events, more than %d", n, tailMaxEvents)
+	}
+	if _, ok := tl.read(7, "s", 1, 0, 1<<62, 10, t0); ok {
+		t.Fatal("a read from the head was answered after the tail dropped its oldest batches")
+	}
+	evs, ok := tl.read(7, "s", next-1500, 0, 1<<62, 10000, t0)
+	if !ok || len(evs) != 1500 || evs[0].ID != next-1500 || evs[1499].ID != next-1 {
+		t.Fatalf("read of the last 1,500 events: ok %v, %d events", ok, len(evs))
+	}
+	if n := tl.byID[7].events; n != 2000 {
+		t.Fatalf("after a read of the last 1,500 events the tail holds %d events, want the 2,000 of the batches that hold them", n)
+	}
+	if _, ok := tl.read(7, "s", next, 0, 1<<62, 10000, t0); !ok || tl.byID[7].events != 0 {
+		t.Fatalf("a read at the end: ok %v, %d events left", ok, tl.byID[7].events)
+	}
+	tl.watch(streamKey{"g", "other"}, t0.Add(tailWatch+time.Second))
+	if tl.byID[7] != nil {
+		t.Error("a tail unused for longer than tailWatch is kept")
+	}
+	if _, ok := tl.watched[k]; ok {
+		t.Error("a watch older than tailWatch is kept")
 	}
 }
