@@ -190,7 +190,7 @@ go test -run '^$' -bench 'ControlPlane_RunTask5000' -count 3 ./internal/engine >
 {
   go test -run '^$' -bench 'LogStream' -benchtime "$benchtime" ./internal/runtime/docker
   go test -run '^$' -bench 'AppendMarked|GetLogEvents' -benchmem -benchtime "$benchtime" ./internal/logs
-  go test -run '^$' -bench 'Follower|ConsoleLines' -benchtime "$benchtime" ./internal/runtask
+  go test -run '^$' -bench 'Follower|ConsoleLines' -benchmem -benchtime "$benchtime" ./internal/runtask
 } >"$work/logpath.bench" 2>&1 || {
   cat "$work/logpath.bench" >&2
   exit 1
@@ -228,12 +228,17 @@ ratio_row "chatty task ${chatty_lines} lines, wall, logs streamed" ms "$(median_
 ratio_row "chatty task, wall, --logs none" ms "$(median_col "$work/ecsrun-chatty-none.times" 1)" "$(median_col "$work/docker-chatty.times" 1)" 1.10
 ratio_row "chatty task, CPU of the command, logs streamed" ms "$(median_col "$work/ecsrun-chatty.times" 2)" "$(median_col "$work/docker-chatty.times" 2)" 2
 ratio_row "chatty task, CPU of the command, --logs none" ms "$(median_col "$work/ecsrun-chatty-none.times" 2)" "$(median_col "$work/docker-chatty.times" 2)" 2
-# The Docker daemon's CPU meanwhile (serving the logs API, for ecsrun):
-# the command's CPU alone leaves out what each makes dockerd do.
+# The command's CPU plus the Docker daemon's meanwhile: the docker CLI only
+# copies bytes (dockerd runs the container, writes its log and serves the
+# attach stream), so the issue's "at most 2x its CPU time" is read as the
+# CPU that each command costs the machine, the daemon included
+# (docs/performance.md). The rows of the command alone stay, as measures.
 sum() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%d", a + b}'; }
-ce=$(sum "$(median_col "$work/ecsrun-chatty.times" 2)" "$(median_col "$work/ecsrun-chatty.dockerd" 1)")
 cb=$(sum "$(median_col "$work/docker-chatty.times" 2)" "$(median_col "$work/docker-chatty.dockerd" 1)")
-info_row "chatty task, CPU of the command + dockerd, streamed" "$ce ms" "$cb ms" "$(awk -v e="$ce" -v b="$cb" 'BEGIN {if (b > 0) printf "%.2f", e / b; else print "?"}')"
+ce=$(sum "$(median_col "$work/ecsrun-chatty.times" 2)" "$(median_col "$work/ecsrun-chatty.dockerd" 1)")
+ratio_row "chatty task, CPU of the command + dockerd, logs streamed" ms "$ce" "$cb" 2
+ce=$(sum "$(median_col "$work/ecsrun-chatty-none.times" 2)" "$(median_col "$work/ecsrun-chatty-none.dockerd" 1)")
+ratio_row "chatty task, CPU of the command + dockerd, --logs none" ms "$ce" "$cb" 2
 ratio_row "Map of $fan ECS tasks, MaxConcurrency 0 ($fan parallel docker run --rm)" ms "$(median_col "$work/ecsrun-fan.times" 1)" "$(median_col "$work/docker-fan.times" 1)" 1.10
 min_row "placement: binpack, 5,000 instances" placements/s "$(bench_metric "$work/placement.bench" Placement_Binpack5000 placements/s)" 34000
 min_row "placement: spread then binpack, 5,000 instances" placements/s "$(bench_metric "$work/placement.bench" Placement_SpreadBinpack5000 placements/s)" 10000
@@ -241,7 +246,9 @@ min_row "control plane: RunTask x10 against 5,000 instances" tasks/s "$(bench_me
 info_row "control plane: CPU per task" "$(bench_metric "$work/controlplane.bench" ControlPlane_RunTask5000 cpu-µs/task) µs" "-"
 info_row "log stream reading (demux, parse, split), per line" "$(bench_metric "$work/logpath.bench" LogStream allocs/line) allocs" "-"
 info_row "log store append (batches of 1,000), per line" "$(awk '/^BenchmarkAppendMarked/ {for (i = 2; i < NF; i++) if ($(i + 1) == "allocs/op") printf "%.2f", $i / 1000}' "$work/logpath.bench") allocs" "-"
-info_row "follower (store to console), per line" "$(bench_metric "$work/logpath.bench" Follower allocs/line) allocs" "-"
+info_row "log store append (batches of 1,000), time per line" "$(awk '/^BenchmarkAppendMarked/ {for (i = 2; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.2f", $i / 1000000}' "$work/logpath.bench") µs" "-"
+info_row "follower (store to console), per line" "$(bench_metric "$work/logpath.bench" Follower- allocs/line) allocs" "-"
+info_row "follower of a live stream (in-memory tail), per line" "$(awk '/^BenchmarkFollowerLive/ {for (i = 2; i < NF; i++) if ($(i + 1) == "allocs/op") printf "%.3f", $i / 1000}' "$work/logpath.bench") allocs" "-"
 info_row "console prefixing, per line" "$(bench_metric "$work/logpath.bench" ConsoleLines allocs/line) allocs" "-"
 
 load_end=$(loadavg)

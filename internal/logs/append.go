@@ -52,13 +52,15 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 		return fmt.Errorf("logs: append to %s/%s: begin: %w", group, stream, err)
 	}
 	id, err := s.ensureStream(ctx, tx, group, stream)
+	var ins inserted
+	now := s.now()
 	if err == nil && len(events) > 0 {
-		_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
+		ins, err = s.insertEvents(ctx, tx, id, events, now.UnixMilli())
 		if errors.Is(err, errStaleStream) {
 			// The stream was deleted since it was cached: create it again.
 			delete(s.streams, key)
 			if id, err = s.ensureStream(ctx, tx, group, stream); err == nil {
-				_, err = s.insertEvents(ctx, tx, id, events, s.nowMS())
+				ins, err = s.insertEvents(ctx, tx, id, events, now.UnixMilli())
 			}
 		}
 	}
@@ -70,17 +72,37 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 		return fmt.Errorf("logs: append to %s/%s: %w", group, stream, err)
 	}
 	if err := tx.Commit(); err != nil {
+		s.tails.forget(id)
 		return fmt.Errorf("logs: append to %s/%s: commit: %w", group, stream, err)
 	}
 	s.streams[key] = id
+	if len(events) > 0 {
+		if ins.consecutive {
+			s.tails.record(key, id, ins.first, ins.seq == int64(len(events)), now.UnixMilli(), events, int(ins.bytes), now)
+		} else {
+			s.tails.forget(id)
+		}
+	}
 	return nil
 }
 
 var errStaleStream = errors.New("log stream vanished")
 
+// inserted is what insertEvents did.
+type inserted struct {
+	// seq is the stream's new sequence number.
+	seq int64
+	// first is the id of the first event stored; when consecutive, the
+	// others have the ids that follow it, in order.
+	first       int64
+	consecutive bool
+	// bytes is the size of the messages.
+	bytes int64
+}
+
 // insertEvents stores events in stream id and updates the stream's
-// statistics; it returns the stream's new sequence number.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events []Event, now int64) (int64, error) {
+// statistics.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events []Event, now int64) (inserted, error) {
 	first, last := events[0].Timestamp, events[0].Timestamp
 	var bytes int64
 	for _, e := range events {
@@ -91,14 +113,17 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 	var seq int64
 	err := tx.StmtContext(ctx, s.updStream).QueryRowContext(ctx, first, last, now, bytes, len(events), id).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errStaleStream
+		return inserted{}, errStaleStream
 	}
 	if err != nil {
-		return 0, fmt.Errorf("update stream: %w", err)
+		return inserted{}, fmt.Errorf("update stream: %w", err)
 	}
-	args := make([]any, 0, 4<<(insertSizes-1))
-	// Box the stream and the ingestion time once, not for every row.
-	idArg, nowArg := any(id), any(now)
+	ins := inserted{seq: seq, consecutive: true, bytes: bytes}
+	var prev int64
+	args := make([]any, 0, 2+2<<(insertSizes-1))
+	// The stream and the ingestion time are the statement's first two
+	// parameters, shared by its rows.
+	args = append(args, id, now)
 	var tsArg any
 	var lastTS int64
 	for rest := events; len(rest) > 0; {
@@ -108,20 +133,29 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 		}
 		chunk := rest[:1<<k]
 		rest = rest[1<<k:]
-		args = args[:0]
+		args = args[:2]
 		for _, e := range chunk {
 			// Lines of a chatty container share their millisecond: box
 			// a timestamp once for the run of lines that have it.
 			if e.Timestamp != lastTS || tsArg == nil {
 				lastTS, tsArg = e.Timestamp, e.Timestamp
 			}
-			args = append(args, idArg, tsArg, nowArg, e.Message)
+			args = append(args, tsArg, e.Message)
 		}
-		if _, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...); err != nil {
-			return 0, fmt.Errorf("insert events: %w", err)
+		res, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...)
+		if err != nil {
+			return inserted{}, fmt.Errorf("insert events: %w", err)
 		}
+		last, err := res.LastInsertId()
+		if err != nil || !consecutive(prev, last, len(chunk)) {
+			ins.consecutive = false
+		}
+		if prev == 0 {
+			ins.first = last - int64(len(chunk)) + 1
+		}
+		prev = last
 	}
-	return seq, nil
+	return ins, nil
 }
 
 // PutResult is what PutLogEvents answers.
@@ -202,9 +236,14 @@ func (s *Store) PutLogEvents(ctx context.Context, group, stream string, events [
 			return err
 		}
 		if len(accepted) > 0 {
-			if seq, err = s.insertEvents(ctx, tx, id, accepted, now.UnixMilli()); err != nil {
+			// The stream's tail does not follow this path: read it from
+			// SQLite until Append starts a new one.
+			s.tails.forget(id)
+			ins, err := s.insertEvents(ctx, tx, id, accepted, now.UnixMilli())
+			if err != nil {
 				return fmt.Errorf("logs: put log events: %w", err)
 			}
+			seq = ins.seq
 		}
 		res.NextSequenceToken = sequenceToken(seq)
 		return nil

@@ -107,11 +107,16 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 	if err != nil {
 		return EventPage{}, err
 	}
+	forward, pos := q.StartFromHead, int64(0)
+	if forward || q.NextToken != "" {
+		// A forward reader is likely to come back for what is stored
+		// next (even when the stream does not exist yet).
+		s.tails.watch(streamKey{q.Group, q.Stream}, s.now())
+	}
 	sid, err := s.streamID(ctx, s.db, q.Group, q.Stream)
 	if err != nil {
 		return EventPage{}, err
 	}
-	forward, pos := q.StartFromHead, int64(0)
 	if q.NextToken != "" {
 		if forward, pos, err = parseToken(q.NextToken, sid); err != nil {
 			return EventPage{}, err
@@ -124,6 +129,13 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 			return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
 		}
 		pos = end + 1
+	}
+	var page EventPage
+	if forward {
+		if events, ok := s.tails.read(sid, q.Stream, pos, lo, hi, limit, s.now()); ok {
+			page.Events = events
+			return s.pageTokens(page, q, sid, forward, pos), nil
+		}
 	}
 	var query string
 	if forward {
@@ -138,7 +150,6 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 		return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
 	}
 	defer rows.Close()
-	var page EventPage
 	bytes := 0
 	for rows.Next() {
 		e := StoredEvent{Stream: q.Stream}
@@ -156,6 +167,11 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 	if !forward {
 		slices.Reverse(page.Events)
 	}
+	return s.pageTokens(page, q, sid, forward, pos), nil
+}
+
+// pageTokens sets the tokens of a page read from position pos.
+func (s *Store) pageTokens(page EventPage, q EventQuery, sid int64, forward bool, pos int64) EventPage {
 	switch {
 	case len(page.Events) > 0:
 		page.NextForwardToken = formatToken('f', sid, page.Events[len(page.Events)-1].ID+1)
@@ -170,5 +186,5 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 		page.NextForwardToken = formatToken('f', sid, pos)
 		page.NextBackwardToken = formatToken('b', sid, pos)
 	}
-	return page, nil
+	return page
 }

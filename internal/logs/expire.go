@@ -83,6 +83,7 @@ func (s *Store) dropEmptyStreams(ctx context.Context, gid int64, group string, c
 				return err
 			}
 			delete(s.streams, k)
+			s.tails.forgetAll()
 		}
 		return rows.Err()
 	})
@@ -112,6 +113,9 @@ func (s *Store) expireBatch(ctx context.Context, gid, cutoff int64) (int64, erro
 		}
 		if err := rows.Close(); err != nil {
 			return err
+		}
+		if n > 0 {
+			s.tails.forgetAll()
 		}
 		for id, bytes := range freed {
 			if _, err := tx.ExecContext(ctx, `UPDATE logs_streams SET stored_bytes = max(stored_bytes - ?1, 0),
@@ -149,6 +153,7 @@ func (s *Store) DeleteStreams(ctx context.Context, group string, streams []strin
 			if err != nil {
 				return fmt.Errorf("logs: delete log stream %q in %q: %w", name, group, err)
 			}
+			s.tails.forgetAll()
 			for _, q := range []string{`DELETE FROM logs_events WHERE stream_id = ?`, `DELETE FROM logs_streams WHERE id = ?`} {
 				if _, err := tx.ExecContext(ctx, q, id); err != nil {
 					return fmt.Errorf("logs: delete log stream %q in %q: %w", name, group, err)

@@ -138,6 +138,7 @@ func (s *Store) DeleteLogGroup(ctx context.Context, name string) error {
 				return err
 			}
 		}
+		s.tails.forgetAll()
 		for _, q := range []string{
 			`DELETE FROM logs_events WHERE stream_id IN (SELECT id FROM logs_streams WHERE group_id = ?)`,
 			`DELETE FROM logs_streams WHERE group_id = ?`,
@@ -163,6 +164,7 @@ func (s *Store) DeleteLogStream(ctx context.Context, group, stream string) error
 		if err != nil {
 			return err
 		}
+		s.tails.forgetAll()
 		for _, q := range []string{
 			`DELETE FROM logs_events WHERE stream_id = ?`,
 			`DELETE FROM logs_streams WHERE id = ?`,

@@ -108,6 +108,9 @@ type Store struct {
 	wmu     sync.Mutex
 	streams map[streamKey]int64
 
+	// tails keep the newest events of followed streams (tail.go).
+	tails tails
+
 	insert    [insertSizes]*sql.Stmt // insert[k] inserts 1<<k rows
 	updStream *sql.Stmt
 	setMark   *sql.Stmt
@@ -159,11 +162,15 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 		return st
 	}
 	for k := range insertSizes {
-		q := "INSERT INTO logs_events (stream_id, ts, ingested, message) VALUES (?, ?, ?, ?)"
+		// The stream and the ingestion time are bound once per statement,
+		// not per row: each bind costs the driver a C string or a call
+		// that takes SQLite's mutex. The rows are inserted in the order
+		// of the VALUES list (TestAppend_KeepsOrder).
+		q := "INSERT INTO logs_events (stream_id, ingested, ts, message) SELECT ?, ?, column1, column2 FROM (VALUES (?, ?)"
 		for range (1 << k) - 1 {
-			q += ", (?, ?, ?, ?)"
+			q += ", (?, ?)"
 		}
-		s.insert[k] = prep(q)
+		s.insert[k] = prep(q + ")")
 	}
 	s.updStream = prep(`UPDATE logs_streams SET
 		first_event    = CASE WHEN first_event IS NULL OR first_event > ?1 THEN ?1 ELSE first_event END,

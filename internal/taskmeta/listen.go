@@ -112,7 +112,9 @@ func listenLinkLocal(o ListenOptions) (net.Listener, Endpoint, error) {
 	}
 	host, elsewhere, why := claimHostPort(o.Owner)
 	port80 := netip.AddrPortFrom(netip.MustParseAddr(LinkLocalIP), 80)
-	if taken, _ := listening(port80); taken && host != nil {
+	// Only with the host lock (reading the socket table costs
+	// milliseconds on a host with thousands of sockets).
+	if taken := host != nil && listeningOn(port80); taken {
 		// Not through the host lock: an older ecsrun, or another server of
 		// the endpoints. A redirect would take its connections.
 		host.release()
@@ -141,6 +143,12 @@ func listenLinkLocal(o ListenOptions) (net.Listener, Endpoint, error) {
 	// This engine holds port 80 itself: it keeps the host lock, so that
 	// another engine does not redirect the port away from it.
 	return &ownedListener{Listener: ln, host: host}, ep, nil
+}
+
+// listeningOn reports whether a listening socket on addr is known.
+func listeningOn(addr netip.AddrPort) bool {
+	taken, _ := listening(addr)
+	return taken
 }
 
 // listenDirect listens on 169.254.170.2:80 (when may80), else on port (the
