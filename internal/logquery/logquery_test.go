@@ -116,7 +116,7 @@ func TestPointer(t *testing.T) {
 	if eventDigest(other) == ref.Digest {
 		t.Fatal("two events have the same digest")
 	}
-	for _, bad := range []string{"", "!!", encodeToken("/a/b", "42"), encodeToken("", "42", ref.Digest), encodeToken("/a/b", "x", ref.Digest), encodeToken("/a/b", "0", ref.Digest), encodeToken("/a/b", "42", "short")} {
+	for _, bad := range []string{"", "!!", encodeToken("/a/b", "42"), encodeToken("", "42", ref.Digest), encodeToken("/a/b", "x", ref.Digest), encodeToken("/a/b", "0", ref.Digest), encodeToken("/a/b", "42", "short"), encodeToken("/a/b", "42", "0123456789abcdeZ")} {
 		if ref, ok := ParsePointer(bad); ok {
 			t.Errorf("ParsePointer(%q) = %+v; want it refused", bad, ref)
 		}

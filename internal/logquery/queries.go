@@ -211,7 +211,7 @@ func ParsePointer(ptr string) (PointerRef, bool) {
 		return PointerRef{}, false
 	}
 	n, d, ok := strings.Cut(rest, "\x00")
-	if !ok || len(d) != 16 {
+	if !ok || len(d) != 16 || strings.Trim(d, "0123456789abcdef") != "" {
 		return PointerRef{}, false
 	}
 	id, err := strconv.ParseInt(n, 10, 64)
