@@ -695,3 +695,25 @@ func sortNumber(v Value) (float64, bool) {
 	}
 	return 0, false
 }
+
+// LogRecord returns the fields of e as GetLogRecord shows them: the fields
+// a query's record of e has (the built-in ones and those DiscoverFields
+// finds in the message), each formatted as GetQueryResults formats it,
+// except @timestamp and @ingestionTime, which GetLogRecord gives in
+// milliseconds since the epoch. account prefixes @log as Options.Account does;
+// @ptr is not a field of the record.
+func LogRecord(e Event, account string) map[string]string {
+	rec := newRecord(e, account)
+	out := make(map[string]string, len(rec.names))
+	for _, n := range rec.names {
+		v := rec.get(n)
+		if t, ok := v.(Time); ok && (n == "@timestamp" || n == "@ingestionTime") {
+			out[n] = strconv.FormatInt(int64(t), 10)
+			continue
+		}
+		if v != nil {
+			out[n] = Format(v)
+		}
+	}
+	return out
+}

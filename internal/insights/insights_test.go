@@ -192,3 +192,29 @@ func TestNaturalSort(t *testing.T) {
 		t.Fatalf("sorted = %q\nwant %q", got, want)
 	}
 }
+
+func TestLogRecord(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		e       Event
+		account string
+		want    map[string]string
+	}{
+		{"json", Event{Timestamp: 1716099016682, IngestionTime: 1716099017288, Stream: "s", Group: "/g", Ptr: "p",
+			Message: `{"a":{"b":1.5,"c":[true,"x"]},"n":200,"null":null,"@message":"shadowed"}`}, "123456789012",
+			map[string]string{"@timestamp": "1716099016682", "@ingestionTime": "1716099017288", "@logStream": "s", "@log": "123456789012:/g",
+				"@message": `{"a":{"b":1.5,"c":[true,"x"]},"n":200,"null":null,"@message":"shadowed"}`,
+				"a.b":      "1.5", "a.c.0": "true", "a.c.1": "x", "n": "200"}},
+		{"plain text, no account", Event{Timestamp: 1, IngestionTime: 2, Message: "hello {", Stream: "s", Group: "/g"}, "",
+			map[string]string{"@timestamp": "1", "@ingestionTime": "2", "@message": "hello {", "@logStream": "s", "@log": "/g"}},
+		{"json field named like a time", Event{Timestamp: 1, IngestionTime: 2, Message: `{"@ingestionTime":"x","ts":3}`, Stream: "s", Group: "/g"}, "1",
+			map[string]string{"@timestamp": "1", "@ingestionTime": "2", "@message": `{"@ingestionTime":"x","ts":3}`, "@logStream": "s", "@log": "1:/g", "ts": "3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := LogRecord(tt.e, tt.account)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("LogRecord = %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}

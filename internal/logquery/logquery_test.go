@@ -106,12 +106,20 @@ func TestQueryRetention(t *testing.T) {
 }
 
 func TestPointer(t *testing.T) {
-	g, id, ok := ParsePointer(Pointer("/a/b", 42))
-	if !ok || g != "/a/b" || id != 42 {
-		t.Fatalf("ParsePointer = %q %d %v", g, id, ok)
+	e := logs.ScannedEvent{StoredEvent: logs.StoredEvent{ID: 42, Stream: "s", Timestamp: 1, IngestionTime: 2, Message: "m"}, Group: "/a/b"}
+	ref, ok := ParsePointer(Pointer(e))
+	if !ok || ref.Group != "/a/b" || ref.ID != 42 || ref.Digest != eventDigest(e) {
+		t.Fatalf("ParsePointer = %+v %v", ref, ok)
 	}
-	if _, _, ok := ParsePointer("!!"); ok {
-		t.Fatal("ParsePointer accepted garbage")
+	other := e
+	other.Message = "n"
+	if eventDigest(other) == ref.Digest {
+		t.Fatal("two events have the same digest")
+	}
+	for _, bad := range []string{"", "!!", encodeToken("/a/b", "42"), encodeToken("", "42", ref.Digest), encodeToken("/a/b", "x", ref.Digest), encodeToken("/a/b", "0", ref.Digest), encodeToken("/a/b", "42", "short"), encodeToken("/a/b", "42", "0123456789abcdeZ")} {
+		if ref, ok := ParsePointer(bad); ok {
+			t.Errorf("ParsePointer(%q) = %+v; want it refused", bad, ref)
+		}
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -153,7 +155,7 @@ func (s *Service) execute(ctx context.Context, id string, q *insights.Query, gro
 		}
 		run.Add(insights.Event{
 			Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Message: e.Message,
-			Stream: e.Stream, Group: e.Group, Ptr: Pointer(e.Group, e.ID),
+			Stream: e.Stream, Group: e.Group, Ptr: Pointer(e),
 		})
 		return nil
 	})
@@ -186,20 +188,80 @@ func (s *Service) setStatus(ctx context.Context, id, status string, res *storedR
 		WHERE id = ? AND status IN (?, ?)`, status, rj, sj, msg, id, StatusScheduled, StatusRunning)
 }
 
-// Pointer is an event's @ptr: an opaque reference to the event (its group
-// and id in the store).
-func Pointer(group string, id int64) string {
-	return encodeToken(group, strconv.FormatInt(id, 10))
+// Pointer is an event's @ptr: an opaque reference to the event: its group,
+// its id in the store and a digest of the event. Event ids can be used
+// again once the events holding them are deleted (with their stream or
+// group), so GetLogRecord checks the digest: a pointer never reads another
+// event than the one it was made for.
+func Pointer(e logs.ScannedEvent) string {
+	return encodeToken(e.Group, strconv.FormatInt(e.ID, 10), eventDigest(e))
+}
+
+// PointerRef is what a Pointer holds.
+type PointerRef struct {
+	Group  string
+	ID     int64
+	Digest string
 }
 
 // ParsePointer reads a Pointer back.
-func ParsePointer(ptr string) (group string, id int64, ok bool) {
-	g, n, ok := decodeToken(ptr)
-	if !ok {
-		return "", 0, false
+func ParsePointer(ptr string) (PointerRef, bool) {
+	g, rest, ok := decodeToken(ptr)
+	if !ok || g == "" {
+		return PointerRef{}, false
+	}
+	n, d, ok := strings.Cut(rest, "\x00")
+	if !ok || len(d) != 16 || strings.Trim(d, "0123456789abcdef") != "" {
+		return PointerRef{}, false
 	}
 	id, err := strconv.ParseInt(n, 10, 64)
-	return g, id, err == nil
+	if err != nil || id <= 0 {
+		return PointerRef{}, false
+	}
+	return PointerRef{Group: g, ID: id, Digest: d}, true
+}
+
+// eventDigest identifies an event's content: its stream, times and
+// message.
+func eventDigest(e logs.ScannedEvent) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00", e.Stream, e.Timestamp, e.IngestionTime)
+	h.Write([]byte(e.Message))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// LogRecord reads the event a query's @ptr points to and returns its
+// fields as GetLogRecord shows them (insights.LogRecord).
+//
+// AWS documents two errors for GetLogRecord besides the service-wide ones:
+// InvalidParameterException ("a parameter is specified incorrectly") and
+// ResourceNotFoundException ("the specified resource does not exist"). A
+// pointer that is not one @ptr could be (it does not decode) is the
+// former, ErrInvalid; a well-formed pointer whose event is gone (its log
+// group was deleted, its stream deleted, or the event expired) is the
+// latter, ErrNotFound.
+func (s *Service) LogRecord(ctx context.Context, ptr string) (map[string]string, error) {
+	ref, ok := ParsePointer(ptr)
+	if !ok {
+		return nil, errf(ErrInvalid, "Invalid logRecordPointer: give the value of the @ptr field of a GetQueryResults row.")
+	}
+	e, err := s.logs.EventByID(ctx, ref.Group, ref.ID)
+	if err == nil && eventDigest(e) != ref.Digest {
+		err = logs.ErrEventNotFound()
+	}
+	if errors.Is(err, logs.ErrNotFound) {
+		msg := "The specified log event does not exist."
+		if le := (*logs.Error)(nil); errors.As(err, &le) {
+			msg = le.Msg
+		}
+		return nil, errf(ErrNotFound, "%s (The log record pointer names an event of log group '%s'.)", msg, ref.Group)
+	} else if err != nil {
+		return nil, err
+	}
+	return insights.LogRecord(insights.Event{
+		Timestamp: e.Timestamp, IngestionTime: e.IngestionTime, Message: e.Message,
+		Stream: e.Stream, Group: e.Group,
+	}, s.account), nil
 }
 
 // resume starts the queries left Scheduled or Running.

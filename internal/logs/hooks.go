@@ -79,6 +79,9 @@ func (s *Store) CreateLogGroupWith(ctx context.Context, name string, fn func(tx 
 // ErrGroupNotFound returns the service's error for a missing log group.
 func ErrGroupNotFound() error { return errGroupNotFound }
 
+// ErrEventNotFound returns the error of a log event that does not exist.
+func ErrEventNotFound() error { return errEventNotFound }
+
 // Errorf returns a caller's mistake of the given kind (ErrNotFound,
 // ErrExists, ErrInvalid) with the service's message.
 func Errorf(kind error, format string, args ...any) error { return errf(kind, format, args...) }

@@ -2,7 +2,9 @@ package logs
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -65,4 +67,30 @@ func (s *Store) ScanEvents(ctx context.Context, q ScanQuery, fn func(ScannedEven
 		return fmt.Errorf("logs: scan events: %w", err)
 	}
 	return nil
+}
+
+// errEventNotFound: no event of the group has the id.
+var errEventNotFound = &Error{Kind: ErrNotFound, Msg: "The specified log event does not exist."}
+
+// EventByID reads one event of a group by its ID (GetLogRecord reads the
+// event a query's @ptr names). A group that does not exist is an
+// errGroupNotFound error; an id that is not one of the group's events (it
+// expired, its stream was deleted, or it never was) is an ErrNotFound error
+// too.
+func (s *Store) EventByID(ctx context.Context, group string, id int64) (ScannedEvent, error) {
+	gid, err := s.groupID(ctx, s.db, group)
+	if err != nil {
+		return ScannedEvent{}, err
+	}
+	e := ScannedEvent{Group: group}
+	err = s.db.QueryRowContext(ctx, `SELECT e.id, s.name, e.ts, e.ingested, e.message
+		FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id
+		WHERE e.id = ? AND s.group_id = ?`, id, gid).Scan(&e.ID, &e.Stream, &e.Timestamp, &e.IngestionTime, &e.Message)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ScannedEvent{}, errEventNotFound
+	}
+	if err != nil {
+		return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
+	}
+	return e, nil
 }

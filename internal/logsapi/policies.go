@@ -173,7 +173,6 @@ var refusals = map[string]string{
 	"DeleteSyslogConfiguration":                "syslog ingestion goes through an interface VPC endpoint, which exists only in AWS, so there are no syslog configurations locally.",
 	"ListSyslogConfigurations":                 "syslog ingestion goes through an interface VPC endpoint, which exists only in AWS, so there are no syslog configurations locally.",
 	"GetLogObject":                             "large log objects are the overflow of events ingested with the OpenTelemetry (OTLP) endpoint, which ecsrun does not serve, so there are none locally; read events with GetLogEvents.",
-	"GetLogRecord":                             "log record pointers (@ptr) point into AWS's storage; read the event with GetLogEvents or FilterLogEvents instead.",
 	"ListAggregateLogGroupSummaries":           "it groups log groups by the data source AWS services attach to their vended logs, and ecsrun's log groups have none; list them with ListLogGroups or DescribeLogGroups.",
 	"DescribeConfigurationTemplates":           "configuration templates are AWS's catalogue of the services that vend logs to deliveries, which exists only in AWS; deliveries (PutDeliverySource, PutDeliveryDestination, CreateDelivery) are stored and described locally without it.",
 }

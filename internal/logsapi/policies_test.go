@@ -1,7 +1,6 @@
 package logsapi_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,8 +85,4 @@ func TestLogs_Refusals(t *testing.T) {
 	wantErrContains(t, err, "InvalidOperationException", "CreateImportTask", "CloudTrail Lake", "PutLogEvents")
 	_, err = e.c.ListIntegrations(ctx, &cwl.ListIntegrationsInput{})
 	wantErrContains(t, err, "InvalidOperationException", "ListIntegrations", "OpenSearch")
-	_, err = e.c.GetLogRecord(ctx, &cwl.GetLogRecordInput{LogRecordPointer: aws.String("ptr")})
-	if err == nil || !strings.Contains(err.Error(), "GetLogEvents") {
-		t.Fatalf("GetLogRecord: %v", err)
-	}
 }
