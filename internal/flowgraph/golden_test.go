@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,7 +69,18 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run go test -run Golden -args -update to write it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs from %s (if the change is meant, go test -run Golden -args -update and look at the diff):\n%s", name, p, got)
+		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		i := 0
+		for i < min(len(g), len(w)) && g[i] == w[i] {
+			i++
+		}
+		line := func(ls []string) string {
+			if i < len(ls) {
+				return ls[i]
+			}
+			return "(the end)"
+		}
+		t.Errorf("%s differs from %s at line %d (if the change is meant, go test -run Golden -args -update and look at the diff):\ngot:  %s\nwant: %s", name, p, i+1, line(g), line(w))
 	}
 }
 

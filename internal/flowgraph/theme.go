@@ -2,6 +2,7 @@ package flowgraph
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -23,12 +24,12 @@ var light = palette{
 		NotRun:    {"#ffffff", "#8a8f98"},
 		Succeeded: {"#e3f5e1", "#2e7d32"},
 		Failed:    {"#fde7e7", "#c62828"},
-		Caught:    {"#fff1dc", "#e07b00"},
+		Caught:    {"#fff1dc", "#c96f00"},
 		Running:   {"#e3eefc", "#1565c0"},
 		Aborted:   {"#eeeeee", "#616161"},
 	},
 	bg:   "#fafafa",
-	edge: "#9aa0a6", taken: "#2e7d32", catch: "#e07b00",
+	edge: "#9aa0a6", taken: "#2e7d32", catch: "#c96f00",
 	name: "#202124", typ: "#5f6368", detail: "#3c4043",
 	marker: "#ffffff", markerLine: "#5f6368",
 	frame: "#ffffff", frameLine: "#dadce0",
@@ -42,12 +43,12 @@ var dark = palette{
 		NotRun:    {"#0d1117", "#8b949e"},
 		Succeeded: {"#12261e", "#3fb950"},
 		Failed:    {"#2d1619", "#f85149"},
-		Caught:    {"#2b1d0e", "#f0883e"},
+		Caught:    {"#2b1d0e", "#d29922"},
 		Running:   {"#121d2f", "#58a6ff"},
-		Aborted:   {"#30363d", "#c9d1d9"},
+		Aborted:   {"#262c36", "#c9d1d9"},
 	},
 	bg:   "#161b22",
-	edge: "#7d8590", taken: "#3fb950", catch: "#f0883e",
+	edge: "#7d8590", taken: "#3fb950", catch: "#d29922",
 	name: "#e6edf3", typ: "#9198a1", detail: "#c9d1d9",
 	marker: "#0d1117", markerLine: "#9198a1",
 	frame: "#0d1117", frameLine: "#30363d",
@@ -121,4 +122,24 @@ var statuses = []Status{Succeeded, Caught, Failed, Running, Aborted, NotRun}
 // presentation attributes.)
 func themeStyle() string {
 	return "<style>@media (prefers-color-scheme: dark){\n" + dark.css() + "}</style>\n"
+}
+
+// luminance is the relative luminance of a colour #rrggbb (WCAG 2).
+func luminance(hex string) float64 {
+	var r, g, b int
+	fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b)
+	lin := func(v int) float64 {
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			return c / 12.92
+		}
+		return math.Pow((c+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
+
+// contrast is the contrast ratio of two colours (WCAG 2: 1 to 21).
+func contrast(a, b string) float64 {
+	la, lb := luminance(a), luminance(b)
+	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 }
