@@ -231,6 +231,10 @@ const (
 	fillRunning = "#e3eefc"
 	fillFailed  = "#fde7e7"
 	fillCaught  = "#fff1dc"
+	// in dark mode (computed styles)
+	darkFillSucceeded = "rgb(18, 38, 30)"
+	darkFillFailed    = "rgb(45, 22, 25)"
+	darkFillCaught    = "rgb(43, 29, 14)"
 )
 
 func TestBrowser_executionGraphColoursLive(t *testing.T) {
@@ -265,6 +269,22 @@ func TestBrowser_executionGraphColoursLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the dark background", `getComputedStyle(document.body).backgroundColor === 'rgb(13, 17, 23)'`)
+	// The graph turns dark with the page: its canvas and every state's
+	// box dark, the names light, the states in their dark colours.
+	computedFill := func(state string) string {
+		return fmt.Sprintf(`(function(){ const g = [...document.querySelectorAll('#graph g > title')].map(t => t.parentNode).find(g => [...g.querySelectorAll('text')].some(x => x.textContent === %q)); return g ? getComputedStyle(g.querySelector('rect')).fill : ''; })()`, state)
+	}
+	waitFor(t, ctx, "the graph in dark colours", `(function(){
+	  const lum = c => { const m = c.match(/\d+/g); if (!m) return -1; const [r, g, b] = m.map(Number); return (0.2126*r + 0.7152*g + 0.0722*b) / 255; };
+	  const bg = document.querySelector('#graph rect.fg-bg');
+	  const boxes = [...document.querySelectorAll('#graph g > title')].map(t => t.parentNode.querySelector('rect'));
+	  const names = [...document.querySelectorAll('#graph text.fg-name')];
+	  return bg && lum(getComputedStyle(bg).fill) >= 0 && lum(getComputedStyle(bg).fill) < 0.15 &&
+	    lum(getComputedStyle(document.getElementById('graph')).backgroundColor) < 0.15 &&
+	    boxes.length === 3 && boxes.every(r => lum(getComputedStyle(r).fill) >= 0 && lum(getComputedStyle(r).fill) < 0.15) &&
+	    names.length === 3 && names.every(x => lum(getComputedStyle(x).fill) > 0.7);
+	})()`)
+	waitFor(t, ctx, "Flaky caught and GiveUp failed, in the dark palette", computedFill("Flaky")+` === '`+darkFillCaught+`' && `+computedFill("GiveUp")+` === '`+darkFillFailed+`' && `+computedFill("Prepare")+` === '`+darkFillSucceeded+`'`)
 	screenshot(t, ctx, "execution-dark")
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a.ecs-task').getAttribute('href')`))
 	if err != nil || !strings.HasPrefix(href, "/console/tasks/default/") {

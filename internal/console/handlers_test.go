@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/ecsrun/ecsrun/internal/engine"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
@@ -361,5 +363,97 @@ instances:
 		if id := shortArn(aws.ToString(tk.TaskArn)); !strings.Contains(body, `href="/console/tasks/demo/`+id+`"`) {
 			t.Errorf("task %s is not on the page", id)
 		}
+	}
+}
+
+// TestExecution_graphFollowsTheTheme: the graph on an execution's page
+// (and in the live part the page receives) is flowgraph's themed SVG:
+// classes for the states' statuses and the dark rules, so it turns dark
+// with the page; the state machine's page too.
+func TestExecution_graphFollowsTheTheme(t *testing.T) {
+	e := newTestEnv(t, false)
+	sm, err := e.sfn.CreateStateMachine(e.ctx(), &sfn.CreateStateMachineInput{Name: aws.String("pass"),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Fail","Error":"E"}}}`),
+		RoleArn:    aws.String("arn:aws:iam::000000000000:role/test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.sfn.StartExecution(e.ctx(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("once")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		d, err := e.sfn.DescribeExecution(e.ctx(), &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status == sfntypes.ExecutionStatusFailed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the execution is %s; want FAILED", d.Status)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the API for the condition, with a deadline
+	}
+	graph := regexp.MustCompile(`(?s)<div class="graph" id="graph">(.*?)</svg>`)
+	box := func(page, state string) string {
+		m := regexp.MustCompile(`<title>[A-Za-z]+ state ` + state + `(?:: [^<]*)?</title><rect [^>]*class="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	check := func(what, page string) {
+		t.Helper()
+		m := graph.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s has no graph:\n%s", what, page)
+		}
+		g := m[1]
+		for _, want := range []string{`<style>@media (prefers-color-scheme: dark){`, `.fg-succeeded{fill:`, `class="fg-bg"`, `class="fg-name"`, `class="fg-edge-taken"`} {
+			if !strings.Contains(g, want) {
+				t.Errorf("the graph of %s lacks %q", what, want)
+			}
+		}
+		if got := box(g, "P"); got != "fg-succeeded" {
+			t.Errorf("%s: the box of P has class %q; want fg-succeeded", what, got)
+		}
+		if got := box(g, "Q"); got != "fg-failed" {
+			t.Errorf("%s: the box of Q has class %q; want fg-failed", what, got)
+		}
+	}
+	c := browser(t)
+	u := e.srv.URL + "/console/execution?arn=" + url.QueryEscape(aws.ToString(ex.ExecutionArn))
+	code, page, _ := get(t, c, u)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", u, code, page)
+	}
+	check("the execution's page", page)
+	// The live part, which replaces the graph as the execution goes on.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<22)
+	var b strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		if d, ok := strings.CutPrefix(line, "data: "); ok {
+			b.WriteString(d + "\n")
+		} else if line == "" && b.Len() > 0 {
+			break
+		}
+	}
+	check("the live part of the execution's page", b.String())
+	// The state machine's page draws the graph uncoloured, themed too.
+	_, page, _ = get(t, c, e.srv.URL+"/console/workflow?arn="+url.QueryEscape(aws.ToString(sm.StateMachineArn)))
+	if !strings.Contains(page, `<style>@media (prefers-color-scheme: dark){`) || box(page, "P") != "fg-notrun" {
+		t.Errorf("the state machine's graph is not themed:\n%s", page)
 	}
 }

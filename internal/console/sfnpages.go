@@ -67,7 +67,7 @@ func (c *Console) loadWorkflow(r *http.Request) (loaded, error) {
 	}
 	v := WorkflowView{MachineRow: MachineRow{Name: aws.ToString(d.Name), Arn: arn, Type: string(d.Type), Created: d.CreationDate}}
 	if sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{}); err == nil {
-		v.Graph = template.HTML(flowgraph.New(sm).SVG(""))
+		v.Graph = template.HTML(flowgraph.New(sm).ThemedSVG(""))
 	}
 	out, err := c.opts.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn), MaxResults: executionLimit})
 	if err != nil {
@@ -139,7 +139,7 @@ func (c *Console) loadExecution(r *http.Request) (loaded, error) {
 	if sm, err := workflow.Parse([]byte(aws.ToString(d.Definition)), workflow.ParseOptions{}); err == nil {
 		g := flowgraph.New(sm)
 		g.Color(historyEvents(evs))
-		v.Graph = template.HTML(g.SVG(""))
+		v.Graph = template.HTML(g.ThemedSVG(""))
 	}
 	v.History, v.Tasks = history(evs)
 	return loaded{title: "Execution " + v.Name, nav: "workflows", data: v, live: true}, nil

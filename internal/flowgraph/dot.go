@@ -47,9 +47,9 @@ func (g *Graph) dot(b *strings.Builder, indent string) {
 			attrs = append(attrs, "style=dashed")
 		}
 		if e.Taken {
-			colour := takenColour
+			colour := light.taken
 			if e.Kind == "catch" {
-				colour = catchColour
+				colour = light.catch
 			}
 			attrs = append(attrs, "penwidth=2.5", "color="+strconv.Quote(colour))
 		}

@@ -7,31 +7,25 @@ import (
 	"strings"
 )
 
-// colours of a status: fill, stroke.
-var colours = map[Status][2]string{
-	NotRun:    {"#ffffff", "#8a8f98"},
-	Succeeded: {"#e3f5e1", "#2e7d32"},
-	Failed:    {"#fde7e7", "#c62828"},
-	Caught:    {"#fff1dc", "#e07b00"},
-	Running:   {"#e3eefc", "#1565c0"},
-	Aborted:   {"#eeeeee", "#616161"},
-}
-
-const (
-	edgeColour  = "#9aa0a6"
-	takenColour = "#2e7d32"
-	catchColour = "#e07b00"
-)
-
 // SVG renders the graph as a standalone SVG document. Its elements come
 // in layers, bottom to top: the boxes of Parallel and Map states (with
 // their nested graphs' frames), the edges, the other states and the
 // Start and End markers, the edges' labels; so no container hides an
 // edge or a label. The canvas is the bounding box of everything drawn,
-// the title and the legend included.
-func (g *Graph) SVG(title string) string {
+// the title and the legend included. Its colours are fixed (presentation
+// attributes), so a file of it looks the same in any viewer.
+func (g *Graph) SVG(title string) string { return g.svg(title, false) }
+
+// ThemedSVG is SVG with a class on every coloured element (fg-bg,
+// fg-succeeded, fg-edge-taken, fg-name, ...) and a <style> element that
+// repaints them in dark colours when the viewer prefers a dark colour
+// scheme: for a page, such as the console's, that follows the browser's
+// theme. Without the classes and the <style> it is SVG's picture.
+func (g *Graph) ThemedSVG(title string) string { return g.svg(title, true) }
+
+func (g *Graph) svg(title string, themed bool) string {
 	l := computeLayout(g)
-	c := &canvas{}
+	c := &canvas{themed: themed}
 	top := 0.0
 	if title != "" {
 		top = 28
@@ -45,14 +39,14 @@ func (g *Graph) SVG(title string) string {
 	if legend {
 		x := margin
 		y := h + 16
-		for _, s := range []Status{Succeeded, Caught, Failed, Running, Aborted, NotRun} {
+		for _, s := range statuses {
 			name := string(s)
 			if s == NotRun {
 				name = "not run"
 			}
-			col := colours[s]
-			fmt.Fprintf(&lg, `<rect x="%.1f" y="%.1f" width="12" height="12" rx="3" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="#3c4043">%s</text>`+"\n",
-				x, y-10, col[0], col[1], x+16, y, name)
+			col := light.status[s]
+			fmt.Fprintf(&lg, `<rect x="%.1f" y="%.1f" width="12" height="12" rx="3" fill="%s" stroke="%s"%s/><text x="%.1f" y="%.1f" fill="%s"%s>%s</text>`+"\n",
+				x, y-10, col[0], col[1], c.class(statusClass(s)), x+16, y, light.detail, c.class("fg-detail"), name)
 			x += 16 + textWidth(name) + 18
 		}
 		c.cover(margin, y-10, x-18-margin, 14)
@@ -67,10 +61,17 @@ func (g *Graph) SVG(title string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="%.0f %.0f %.0f %.0f" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n",
 		math.Ceil(w), math.Ceil(ht), math.Floor(x0), math.Floor(y0), math.Ceil(w), math.Ceil(ht))
+	if themed {
+		b.WriteString(themeStyle())
+	}
 	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
-	fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="#fafafa"/>`+"\n", math.Floor(x0), math.Floor(y0), math.Ceil(w), math.Ceil(ht))
+	fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="%s"%s/>`+"\n", math.Floor(x0), math.Floor(y0), math.Ceil(w), math.Ceil(ht), light.bg, c.class("fg-bg"))
 	if title != "" {
-		fmt.Fprintf(&b, `<text class="title" x="%.0f" y="20" font-size="14" font-weight="bold" fill="#202124">%s</text>`+"\n", margin, esc(title))
+		cls := "title"
+		if themed {
+			cls += " fg-name"
+		}
+		fmt.Fprintf(&b, `<text class=%q x="%.0f" y="20" font-size="14" font-weight="bold" fill="%s">%s</text>`+"\n", cls, margin, light.name, esc(title))
 	}
 	for i, name := range layerNames {
 		fmt.Fprintf(&b, "<g class=%q>\n%s</g>\n", name, c.layers[i].String())
@@ -99,6 +100,7 @@ type canvas struct {
 	layers                 [len(layerNames)]strings.Builder
 	labels                 []box // placed labels (x, y: top left)
 	any                    bool
+	themed                 bool // classes on the coloured elements
 	minX, minY, maxX, maxY float64
 }
 
@@ -131,6 +133,14 @@ func (c *canvas) cover(x, y, w, h float64) {
 	c.maxX, c.maxY = max(c.maxX, x+w), max(c.maxY, y+h)
 }
 
+// class is a class attribute, on a themed canvas.
+func (c *canvas) class(name string) string {
+	if !c.themed {
+		return ""
+	}
+	return ` class="` + name + `"`
+}
+
 func (c *canvas) printf(layer int, format string, args ...any) {
 	fmt.Fprintf(&c.layers[layer], format, args...)
 }
@@ -150,24 +160,25 @@ func esc(s string) string { return html.EscapeString(s) }
 
 func (g *Graph) render(c *canvas, l *layout, ox, oy float64) {
 	for _, e := range g.Edges {
-		colour, width, dash := edgeColour, 1.2, ""
+		kind, width, dash := edgePlain, 1.2, ""
 		if e.Kind == "catch" {
 			dash = ` stroke-dasharray="5,4"`
 		}
 		if e.Taken {
-			colour, width = takenColour, 2.4
+			kind, width = edgeTaken, 2.4
 			if e.Kind == "catch" {
-				colour = catchColour
+				kind = edgeCatch
 			}
 			if from := g.ids[e.From]; from != nil && from.Type == "Fail" {
-				colour = colours[Failed][1] // the way out of a Fail state
+				kind = edgeFail // the way out of a Fail state
 			}
 		}
+		colour := light.edgeColour(kind)
 		d, pts, lx, ly := l.path(e, ox, oy)
 		for _, p := range pts {
 			c.cover(p.x-4, p.y-4, 8, 8) // (the arrow head)
 		}
-		c.printf(layerEdges, `<path d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s marker-end="url(#arrow)"/>`+"\n", d, colour, width, dash)
+		c.printf(layerEdges, `<path d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s marker-end="url(#arrow)"%s/>`+"\n", d, colour, width, dash, c.class("fg-edge-"+kind))
 		if e.Label != "" {
 			label := e.Label
 			if len([]rune(label)) > 40 {
@@ -178,26 +189,26 @@ func (g *Graph) render(c *canvas, l *layout, ox, oy float64) {
 			lx, ly = c.placeLabel(lx+4, ly-10, w, 14)
 			lx, ly = lx-4, ly+10
 			c.cover(lx+4, ly-10, w, 14)
-			c.printf(layerLabels, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="#fafafa" opacity="0.9"/><text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n",
-				lx+4, ly-10, w, lx+7, ly, colour, esc(label))
+			c.printf(layerLabels, `<rect x="%.1f" y="%.1f" width="%.1f" height="14" rx="3" fill="%s" opacity="0.9"%s/><text x="%.1f" y="%.1f" font-size="10" fill="%s"%s>%s</text>`+"\n",
+				lx+4, ly-10, w, light.bg, c.class("fg-label-bg"), lx+7, ly, colour, c.class("fg-label-"+kind), esc(label))
 		}
 	}
 	for _, n := range g.Nodes {
 		bx := l.boxes[n.ID]
 		x, y := ox+bx.x-bx.w/2, oy+bx.y-bx.h/2
 		c.cover(x, y, bx.w, bx.h)
-		col := colours[n.Status]
+		col := light.status[n.Status]
 		switch n.Type {
 		case KindStart, KindEnd:
-			fill, stroke := "#ffffff", "#5f6368"
+			fill, stroke, cls := light.marker, light.markerLine, "fg-marker"
 			switch {
 			case n.Type == KindEnd && n.Status != NotRun:
-				fill, stroke = col[0], col[1]
+				fill, stroke, cls = col[0], col[1], statusClass(n.Status)
 			case n.Status != NotRun || g.endTaken(n):
-				fill = colours[Succeeded][0]
+				fill, cls = light.status[Succeeded][0], "fg-marker-taken"
 			}
-			c.printf(layerNodes, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%.1f" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" text-anchor="middle" fill="#3c4043">%s</text>`+"\n",
-				x, y, bx.w, bx.h, bx.h/2, fill, stroke, ox+bx.x, oy+bx.y+4, esc(n.Name))
+			c.printf(layerNodes, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%.1f" fill="%s" stroke="%s"%s/><text x="%.1f" y="%.1f" text-anchor="middle" fill="%s"%s>%s</text>`+"\n",
+				x, y, bx.w, bx.h, bx.h/2, fill, stroke, c.class(cls), ox+bx.x, oy+bx.y+4, light.detail, c.class("fg-detail"), esc(n.Name))
 			continue
 		}
 		layer := layerNodes
@@ -213,20 +224,20 @@ func (g *Graph) render(c *canvas, l *layout, ox, oy float64) {
 			dash = ` stroke-dasharray="6,3"`
 		}
 		c.printf(layer, `<g><title>%s</title>`, esc(n.title()))
-		c.printf(layer, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="8" fill="%s" stroke="%s" stroke-width="%.1f"%s/>`,
-			x, y, bx.w, bx.h, col[0], col[1], width, dash)
+		c.printf(layer, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="8" fill="%s" stroke="%s" stroke-width="%.1f"%s%s/>`,
+			x, y, bx.w, bx.h, col[0], col[1], width, dash, c.class(statusClass(n.Status)))
 		top := y + 15
-		c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#5f6368">%s</text>`, ox+bx.x, top, esc(n.typeLine()))
-		c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="#202124">%s</text>`, ox+bx.x, top+16, esc(n.Name))
+		c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="%s"%s>%s</text>`, ox+bx.x, top, light.typ, c.class("fg-type"), esc(n.typeLine()))
+		c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" fill="%s"%s>%s</text>`, ox+bx.x, top+16, light.name, c.class("fg-name"), esc(n.Name))
 		if n.Detail != "" {
-			c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="#3c4043">%s</text>`, ox+bx.x, top+30, esc(n.Detail))
+			c.printf(layer, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10" fill="%s"%s>%s</text>`, ox+bx.x, top+30, light.detail, c.class("fg-detail"), esc(n.Detail))
 		}
 		c.printf(layer, "</g>\n")
 		for i, sl := range l.subs[n.ID] {
 			off := l.offs[n.ID][i]
 			sx := x + (bx.w-subWidth(l.subs[n.ID]))/2 + off.x
 			sy := y + headerH
-			c.printf(layerContainers, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="#ffffff" fill-opacity="0.6" stroke="#dadce0" stroke-dasharray="3,3"/>`+"\n", sx, sy, sl.w, sl.h)
+			c.printf(layerContainers, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="%s" fill-opacity="0.6" stroke="%s" stroke-dasharray="3,3"%s/>`+"\n", sx, sy, sl.w, sl.h, light.frame, light.frameLine, c.class("fg-frame"))
 			n.Graphs[i].render(c, sl, sx, sy)
 		}
 	}
