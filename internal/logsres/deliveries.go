@@ -109,38 +109,12 @@ func (s *Store) PutDeliverySource(ctx context.Context, d DeliverySource) (Delive
 
 // GetDeliverySource returns a delivery source with its tags.
 func (s *Store) GetDeliverySource(ctx context.Context, name string) (DeliverySource, error) {
-	var d DeliverySource
-	found, err := getDoc(ctx, s.db, docDeliverySource, name, &d)
-	if err != nil {
-		return d, err
-	}
-	if !found {
-		return d, notFound("Delivery source %s does not exist.", name)
-	}
-	d.Tags, err = tagsOf(ctx, s.db, d.ARN)
-	return d, err
+	return getTagged[DeliverySource](ctx, s.db, docDeliverySource, name, "Delivery source %s does not exist.")
 }
 
 // DescribeDeliverySources lists delivery sources in name order.
 func (s *Store) DescribeDeliverySources(ctx context.Context, nextToken string, limit int) ([]DeliverySource, string, error) {
-	var out []DeliverySource
-	next, err := listDocs(ctx, s.db, docDeliverySource, nextToken, limit, func(_ string, b []byte) error {
-		var d DeliverySource
-		if err := json.Unmarshal(b, &d); err != nil {
-			return err
-		}
-		out = append(out, d)
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	for i := range out {
-		if out[i].Tags, err = tagsOf(ctx, s.db, out[i].ARN); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return describeTagged[DeliverySource](ctx, s.db, docDeliverySource, nextToken, limit)
 }
 
 // deliveriesUsing returns the ids of the deliveries whose source or
@@ -259,38 +233,12 @@ func (s *Store) PutDeliveryDestination(ctx context.Context, d DeliveryDestinatio
 
 // GetDeliveryDestination returns a delivery destination with its tags.
 func (s *Store) GetDeliveryDestination(ctx context.Context, name string) (DeliveryDestination, error) {
-	var d DeliveryDestination
-	found, err := getDoc(ctx, s.db, docDeliveryDestination, name, &d)
-	if err != nil {
-		return d, err
-	}
-	if !found {
-		return d, notFound("Delivery destination %s does not exist.", name)
-	}
-	d.Tags, err = tagsOf(ctx, s.db, d.ARN)
-	return d, err
+	return getTagged[DeliveryDestination](ctx, s.db, docDeliveryDestination, name, "Delivery destination %s does not exist.")
 }
 
 // DescribeDeliveryDestinations lists delivery destinations in name order.
 func (s *Store) DescribeDeliveryDestinations(ctx context.Context, nextToken string, limit int) ([]DeliveryDestination, string, error) {
-	var out []DeliveryDestination
-	next, err := listDocs(ctx, s.db, docDeliveryDestination, nextToken, limit, func(_ string, b []byte) error {
-		var d DeliveryDestination
-		if err := json.Unmarshal(b, &d); err != nil {
-			return err
-		}
-		out = append(out, d)
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	for i := range out {
-		if out[i].Tags, err = tagsOf(ctx, s.db, out[i].ARN); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return describeTagged[DeliveryDestination](ctx, s.db, docDeliveryDestination, nextToken, limit)
 }
 
 // DeleteDeliveryDestination deletes a delivery destination no delivery
@@ -418,38 +366,12 @@ func newDeliveryID() string {
 
 // GetDelivery returns a delivery with its tags.
 func (s *Store) GetDelivery(ctx context.Context, id string) (Delivery, error) {
-	var d Delivery
-	found, err := getDoc(ctx, s.db, docDelivery, id, &d)
-	if err != nil {
-		return d, err
-	}
-	if !found {
-		return d, notFound("Delivery %s does not exist.", id)
-	}
-	d.Tags, err = tagsOf(ctx, s.db, d.ARN)
-	return d, err
+	return getTagged[Delivery](ctx, s.db, docDelivery, id, "Delivery %s does not exist.")
 }
 
 // DescribeDeliveries lists deliveries by id.
 func (s *Store) DescribeDeliveries(ctx context.Context, nextToken string, limit int) ([]Delivery, string, error) {
-	var out []Delivery
-	next, err := listDocs(ctx, s.db, docDelivery, nextToken, limit, func(_ string, b []byte) error {
-		var d Delivery
-		if err := json.Unmarshal(b, &d); err != nil {
-			return err
-		}
-		out = append(out, d)
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	for i := range out {
-		if out[i].Tags, err = tagsOf(ctx, s.db, out[i].ARN); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return describeTagged[Delivery](ctx, s.db, docDelivery, nextToken, limit)
 }
 
 // DeleteDelivery deletes a delivery and its tags.
@@ -495,4 +417,60 @@ func (s *Store) UpdateDeliveryConfiguration(ctx context.Context, id string, fiel
 		}
 		return putDoc(ctx, tx, docDelivery, id, d)
 	})
+}
+
+func (d *DeliverySource) arn() string                      { return d.ARN }
+func (d *DeliverySource) setTags(t map[string]string)      { d.Tags = t }
+func (d *DeliveryDestination) arn() string                 { return d.ARN }
+func (d *DeliveryDestination) setTags(t map[string]string) { d.Tags = t }
+func (d *Delivery) arn() string                            { return d.ARN }
+func (d *Delivery) setTags(t map[string]string)            { d.Tags = t }
+
+// tagged is a pointer to a stored document whose tags are kept under its
+// ARN.
+type tagged[T any] interface {
+	*T
+	arn() string
+	setTags(map[string]string)
+}
+
+// getTagged reads the document of kind named name, with its tags; missing
+// is the not-found message, formatted with name.
+func getTagged[T any, P tagged[T]](ctx context.Context, db *sql.DB, kind, name, missing string) (T, error) {
+	var d T
+	found, err := getDoc(ctx, db, kind, name, &d)
+	if err != nil {
+		return d, err
+	}
+	if !found {
+		return d, notFound(missing, name)
+	}
+	tags, err := tagsOf(ctx, db, P(&d).arn())
+	P(&d).setTags(tags)
+	return d, err
+}
+
+// describeTagged lists a page of the documents of kind in name order, each
+// with its tags.
+func describeTagged[T any, P tagged[T]](ctx context.Context, db *sql.DB, kind, nextToken string, limit int) ([]T, string, error) {
+	var out []T
+	next, err := listDocs(ctx, db, kind, nextToken, limit, func(_ string, b []byte) error {
+		var d T
+		if err := json.Unmarshal(b, &d); err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range out {
+		tags, err := tagsOf(ctx, db, P(&out[i]).arn())
+		if err != nil {
+			return nil, "", err
+		}
+		P(&out[i]).setTags(tags)
+	}
+	return out, next, nil
 }
