@@ -463,15 +463,8 @@ func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateSe
 	if err != nil {
 		return nil, err
 	}
-	if s := cp.services[serviceKey(c.Name, in.ServiceName)]; s != nil && s.Status != serviceInactive {
-		if s.Status == serviceDraining {
-			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Unable to Start a service that is still Draining.")
-		}
-		if s.CreateKey != key {
-			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Creation of service was not idempotent.")
-		}
-		w := cp.serviceWire(s, true)
-		return &ecsmodel.CreateServiceResponse{Service: &w}, nil
+	if out, err := cp.existingService(c.Name, in.ServiceName, key); out != nil || err != nil {
+		return out, err
 	}
 	def, err := cp.resolveServiceTaskDef(in.TaskDefinition)
 	if err != nil {
@@ -925,4 +918,23 @@ func (cp *ControlPlane) serviceTaggable(a ecs.ResourceARN, notFound ecs.Kind) (t
 		*s = upd
 		return nil
 	}}, nil
+}
+
+// existingService answers a CreateService of a service that exists already
+// (ACTIVE or DRAINING; nil and no error when there is none): the service,
+// when key says the request is the one that created it, else ECS's error.
+// cp.mu is held.
+func (cp *ControlPlane) existingService(cluster, name, key string) (*ecsmodel.CreateServiceResponse, error) {
+	s := cp.services[serviceKey(cluster, name)]
+	if s == nil || s.Status == serviceInactive {
+		return nil, nil
+	}
+	if s.Status == serviceDraining {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Unable to Start a service that is still Draining.")
+	}
+	if s.CreateKey != key {
+		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Creation of service was not idempotent.")
+	}
+	w := cp.serviceWire(s, true)
+	return &ecsmodel.CreateServiceResponse{Service: &w}, nil
 }

@@ -56,15 +56,8 @@ func (cp *ControlPlane) createExternalService(ctx context.Context, in *ecsmodel.
 	if err != nil {
 		return nil, err
 	}
-	if s := cp.services[serviceKey(c.Name, in.ServiceName)]; s != nil && s.Status != serviceInactive {
-		if s.Status == serviceDraining {
-			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Unable to Start a service that is still Draining.")
-		}
-		if s.CreateKey != key {
-			return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Creation of service was not idempotent.")
-		}
-		w := cp.serviceWire(s, true)
-		return &ecsmodel.CreateServiceResponse{Service: &w}, nil
+	if out, err := cp.existingService(c.Name, in.ServiceName, key); out != nil || err != nil {
+		return out, err
 	}
 	now := cp.now()
 	s := &serviceRecord{
