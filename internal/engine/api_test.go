@@ -485,6 +485,31 @@ func TestEngineAPI_EveryOperation(t *testing.T) {
 	}
 	_, err = l.GetQueryResults(c, &cwl.GetQueryResultsInput{QueryId: aws.String("ghost")})
 	apiErr(t, "GetQueryResults of a missing query", err, "ResourceNotFoundException", "")
+	// GetLogRecord reads the event behind a result row's @ptr.
+	pq := ok[*cwl.StartQueryOutput](t, "StartQuery")(l.StartQuery(c, &cwl.StartQueryInput{LogGroupName: g, StartTime: aws.Int64(ts/1000 - 60), EndTime: aws.Int64(ts/1000 + 60), QueryString: aws.String("fields @message | filter @message like 'error' | limit 1")}))
+	var ptr string
+	for deadline := time.Now().Add(20 * time.Second); ptr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		pr := ok[*cwl.GetQueryResultsOutput](t, "GetQueryResults")(l.GetQueryResults(c, &cwl.GetQueryResultsInput{QueryId: pq.QueryId}))
+		if pr.Status != cwltypes.QueryStatusComplete {
+			continue
+		}
+		for _, row := range pr.Results {
+			for _, f := range row {
+				if aws.ToString(f.Field) == "@ptr" {
+					ptr = aws.ToString(f.Value)
+				}
+			}
+		}
+		if ptr == "" {
+			t.Fatalf("GetQueryResults: no @ptr in %+v", pr.Results)
+		}
+	}
+	rec := ok[*cwl.GetLogRecordOutput](t, "GetLogRecord")(l.GetLogRecord(c, &cwl.GetLogRecordInput{LogRecordPointer: aws.String(ptr)}))
+	if !strings.Contains(rec.LogRecord["@message"], "error") {
+		t.Errorf("GetLogRecord = %v", rec.LogRecord)
+	}
+	_, err = l.GetLogRecord(c, &cwl.GetLogRecordInput{LogRecordPointer: aws.String("not-a-pointer")})
+	apiErr(t, "GetLogRecord of a malformed pointer", err, "InvalidParameterException", "")
 	ok[*cwl.StopQueryOutput](t, "StopQuery")(l.StopQuery(c, &cwl.StopQueryInput{QueryId: sq.QueryId}))
 	_, err = l.StopQuery(c, &cwl.StopQueryInput{QueryId: aws.String("ghost")})
 	apiErr(t, "StopQuery of a missing query", err, "ResourceNotFoundException", "")

@@ -489,13 +489,13 @@ func TestServices_DockerReplacesAKilledContainer(t *testing.T) {
 	if killed.StopCode != types.TaskStopCodeEssentialContainerExited {
 		t.Errorf("killed task: stop code %s; want EssentialContainerExited", killed.StopCode)
 	}
-	s := env.waitService(name, "a replacement", func(s types.Service) bool {
+	// The service is described before its tasks are listed, so the event
+	// is part of the condition: a description from before the replacement
+	// may pass the counts.
+	env.waitService(name, "a replacement and its event", func(s types.Service) bool {
 		arns := taskARNs(env.tasks(name, types.DesiredStatusRunning))
-		return s.RunningCount == 2 && len(arns) == 2 && !slices.Contains(arns, before[0])
+		return s.RunningCount == 2 && len(arns) == 2 && !slices.Contains(arns, before[0]) && hasEvent(s, "has started 1 tasks:")
 	})
-	if !hasEvent(s, "has started 1 tasks:") {
-		t.Errorf("events: %v", eventMessages(s))
-	}
 }
 
 // TestServices_ReplacesUnhealthyTasks: a task whose container health check
@@ -515,9 +515,13 @@ func TestServices_ReplacesUnhealthyTasks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := env.waitService("checked", "the unhealthy task's replacement", func(s types.Service) bool {
+	// The event is part of the condition: the service is described before
+	// its tasks are listed, and a description from before the health check
+	// failed passes the counts too.
+	unhealthy := "(task " + taskID(aws.ToString(sick.TaskArn)) + ") failed container health checks."
+	env.waitService("checked", "the unhealthy task's replacement and its event", func(s types.Service) bool {
 		arns := taskARNs(env.tasks("checked", types.DesiredStatusRunning))
-		return s.RunningCount == 1 && len(arns) == 1 && arns[0] != aws.ToString(sick.TaskArn)
+		return s.RunningCount == 1 && len(arns) == 1 && arns[0] != aws.ToString(sick.TaskArn) && hasEvent(s, unhealthy)
 	})
 	var stopped types.Task
 	for _, tk := range env.tasks("checked", types.DesiredStatusStopped) {
@@ -527,9 +531,6 @@ func TestServices_ReplacesUnhealthyTasks(t *testing.T) {
 	}
 	if stopped.StopCode != types.TaskStopCodeServiceSchedulerInitiated || aws.ToString(stopped.StoppedReason) != "Task failed container health checks" {
 		t.Errorf("unhealthy task stopped with %s %q", stopped.StopCode, aws.ToString(stopped.StoppedReason))
-	}
-	if !hasEvent(s, "(task "+taskID(aws.ToString(sick.TaskArn))+") failed container health checks.") {
-		t.Errorf("events: %v", eventMessages(s))
 	}
 }
 
