@@ -231,7 +231,13 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	cp.settings = settings
 	if _, ok := cp.clusters[ecs.DefaultCluster]; !ok {
-		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: ecs.DefaultCluster}); err != nil {
+		// The default cluster stands in for the user's own clusters, which
+		// the ECS console creates with FARGATE and FARGATE_SPOT associated:
+		// a request naming either (a common capacityProviderStrategy) runs
+		// as it does there. No default strategy: RunTask without a launch
+		// type or strategy uses EC2, as on ECS.
+		if _, err := cp.CreateCluster(ctx, &ecsmodel.CreateClusterRequest{ClusterName: ecs.DefaultCluster,
+			CapacityProviders: []string{"FARGATE", "FARGATE_SPOT"}}); err != nil {
 			return nil, err
 		}
 	}
