@@ -623,3 +623,26 @@ func TestCapacityProviders_ServiceSplitsByBaseAndWeight(t *testing.T) {
 		t.Errorf("2 more tasks counting the 6 running: %v; want a 5, b 3", got)
 	}
 }
+
+// TestCapacityProviders_DefaultClusterHasFargate: the default cluster has
+// FARGATE and FARGATE_SPOT associated (and no default strategy), so a real
+// request whose capacityProviderStrategy names them runs there.
+func TestCapacityProviders_DefaultClusterHasFargate(t *testing.T) {
+	env := newCapEnv(t)
+	e, c := env.h.ecs, ctx(t)
+	cl := ok[*awsecs.DescribeClustersOutput](t, "DescribeClusters")(e.DescribeClusters(c, &awsecs.DescribeClustersInput{})).Clusters
+	if len(cl) != 1 || !slices.Equal(cl[0].CapacityProviders, []string{"FARGATE", "FARGATE_SPOT"}) || len(cl[0].DefaultCapacityProviderStrategy) != 0 {
+		t.Fatalf("default cluster = %+v", cl)
+	}
+	ok[*awsecs.RegisterTaskDefinitionOutput](t, "RegisterTaskDefinition")(e.RegisterTaskDefinition(c, &awsecs.RegisterTaskDefinitionInput{
+		Family: aws.String("fg"), NetworkMode: types.NetworkModeAwsvpc, RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		Cpu: aws.String("256"), Memory: aws.String("512"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("app"), Command: []string{"serve"}, Essential: aws.Bool(true)}},
+	}))
+	out := ok[*awsecs.RunTaskOutput](t, "RunTask")(e.RunTask(c, &awsecs.RunTaskInput{TaskDefinition: aws.String("fg"),
+		CapacityProviderStrategy: strategy("FARGATE_SPOT", 0, 1),
+		NetworkConfiguration:     &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}}))
+	if len(out.Failures) != 0 || len(out.Tasks) != 1 || aws.ToString(out.Tasks[0].CapacityProviderName) != "FARGATE_SPOT" {
+		t.Fatalf("RunTask on the default cluster with FARGATE_SPOT = %+v, failures %+v", out.Tasks, out.Failures)
+	}
+}
