@@ -488,6 +488,19 @@ func TestStopTask(t *testing.T) {
 	if len(f.rec.stopped) != 1 || f.rec.stopped[0] != ecs.ResourceName(arn)+":enough" {
 		t.Errorf("launcher stops = %v; want the task with reason 'enough'", f.rec.stopped)
 	}
+	// The agent (here a recorder) has not reported the stop yet: the API
+	// shows the task as desired STOPPED all the same, as ECS does once
+	// StopTask has answered.
+	d, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{arn}})
+	if err != nil || len(d.Tasks) != 1 || d.Tasks[0].DesiredStatus != "STOPPED" {
+		t.Errorf("DescribeTasks after StopTask = %+v, %v; want desiredStatus STOPPED", d, err)
+	}
+	for desired, want := range map[ecsmodel.DesiredStatus]int{ecsmodel.DesiredStatusRUNNING: 0, ecsmodel.DesiredStatusSTOPPED: 1} {
+		l, err := f.cp.ListTasks(ctx, &ecsmodel.ListTasksRequest{DesiredStatus: desired})
+		if err != nil || len(l.TaskArns) != want {
+			t.Errorf("ListTasks desiredStatus %s after StopTask = %v, %v; want %d tasks", desired, l.TaskArns, err, want)
+		}
+	}
 	if _, err := f.cp.StopTask(ctx, &ecsmodel.StopTaskRequest{Task: "nope"}); !errors.Is(err, ecs.ErrInvalidParameter) {
 		t.Errorf("StopTask(nope) error = %v; want InvalidParameterException", err)
 	}

@@ -21,6 +21,12 @@ import (
 
 // taskRecord is everything the control plane keeps about a task.
 type taskRecord struct {
+	// stopAsked: StopTask was answered and the agent has not reported the
+	// stop yet; the API shows the task as desired STOPPED meanwhile, as ECS
+	// does from the moment StopTask answers. Not stored: the agent's report
+	// is.
+	stopAsked bool
+
 	ID       string `json:"id"`
 	Seq      int64  `json:"seq"`
 	Cluster  string `json:"cluster"`
@@ -472,6 +478,9 @@ func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskReque
 
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
+	if cur := cp.tasks[id]; handled && cur != nil {
+		cur.stopAsked = true
+	}
 	// ECS counts a stopping task's resources as free at once.
 	cp.release(t)
 	if !handled {
@@ -598,7 +607,7 @@ func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksReq
 	}
 	var items []keyed
 	for _, t := range cp.tasks {
-		if t.Cluster != c.Name || t.State.Desired.String() != string(desired) {
+		if t.Cluster != c.Name || t.desired().String() != string(desired) {
 			continue
 		}
 		if in.Family != "" && t.Family != in.Family {
@@ -642,7 +651,7 @@ func (cp *ControlPlane) taskWire(t *taskRecord, withTags bool) ecsmodel.Task {
 		Connectivity:         ecsmodel.ConnectivityCONNECTED,
 		ConnectivityAt:       wire.At(st.CreatedAt),
 		CreatedAt:            wire.At(st.CreatedAt),
-		DesiredStatus:        st.Desired.String(),
+		DesiredStatus:        t.desired().String(),
 		EnableExecuteCommand: t.EnableExecuteCommand,
 		ExecutionStoppedAt:   wire.At(st.ExecutionStoppedAt),
 		Group:                t.Group,
@@ -763,4 +772,13 @@ func (cp *ControlPlane) checkHostPaths(def *ecsmodel.TaskDefinition) error {
 		}
 	}
 	return nil
+}
+
+// desired is the task's desired status as the API shows it: STOPPED from
+// the moment StopTask answered, before the agent reports the stop.
+func (t *taskRecord) desired() taskstate.Status {
+	if t.stopAsked {
+		return taskstate.Stopped
+	}
+	return t.State.Desired
 }
