@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -527,5 +528,55 @@ func TestAgent_StopWhileAContainerWaitsForItsDependency(t *testing.T) {
 	}
 	if rep.State.StopCode != taskstate.StopUserInitiated || rep.State.StoppedReason != "not needed" || !rep.State.StartedAt.IsZero() {
 		t.Errorf("task stop %s %q startedAt %v; want UserInitiated, the reason, never RUNNING", rep.State.StopCode, rep.State.StoppedReason, rep.State.StartedAt)
+	}
+}
+
+// blockingLogs is a LogSink whose first Append waits for release.
+type blockingLogs struct {
+	memLogs
+	once     sync.Once
+	entered  chan struct{}
+	release  chan struct{}
+	returned atomic.Bool
+}
+
+func (b *blockingLogs) Append(ctx context.Context, group, stream string, evs []LogEvent, mark string) error {
+	first := false
+	b.once.Do(func() { first = true })
+	if first {
+		close(b.entered)
+		<-b.release
+		defer b.returned.Store(true)
+	}
+	return b.memLogs.Append(ctx, group, stream, evs, mark)
+}
+
+// TestAgent_CloseWaitsForTheLastLogWrite: Close returns only once the
+// output's store write under way has returned (the engine closes the
+// database right after: a write still going on then outlived it, and left
+// files in a removed state directory).
+func TestAgent_CloseWaitsForTheLastLogWrite(t *testing.T) {
+	logs := &blockingLogs{entered: make(chan struct{}), release: make(chan struct{})}
+	rt := fake.New()
+	rt.OnImage("app", fake.RunsUntilStopped("serving"))
+	ag := New(Options{Runtime: rt, Logs: logs, Reporter: newRecorder(), Region: "us-east-1", Engine: "test", HealthPoll: 10 * time.Millisecond})
+	ag.Launch(TaskSpec{ID: "task1", ARN: "arn:aws:ecs:us-east-1:000000000000:task/default/task1", Cluster: "default",
+		Definition: def(cdef("app", "app", true))})
+	select {
+	case <-logs.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the container's output was never stored")
+	}
+	closed := make(chan struct{})
+	go func() { ag.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a store write was under way")
+	case <-time.After(300 * time.Millisecond): // Close must still be waiting
+	}
+	close(logs.release)
+	<-closed
+	if !logs.returned.Load() {
+		t.Error("Close returned before the store write did")
 	}
 }

@@ -88,10 +88,21 @@ func (r *runner) stopRetry(ctx context.Context, name, id string, timeout time.Du
 func (r *runner) follow(ctx context.Context, name, id string, pos *runtime.LogPosition) {
 	ci := r.info[name]
 	done := make(chan struct{})
+	// Both goroutines count in the agent's wait group, so that Close
+	// returns only once they have: the output's last batch is stored with
+	// a context that is not cancelled, and a store write still under way
+	// after Close would go on after the database closed (database/sql's
+	// Close does not wait for a transaction in progress).
 	if r.defs[name].HealthCheck != nil {
-		go r.pollHealth(ctx, name, id, done)
+		r.a.wg.Add(1)
+		go func() {
+			defer r.a.wg.Done()
+			r.pollHealth(ctx, name, id, done)
+		}()
 	}
+	r.a.wg.Add(1)
 	go func() {
+		defer r.a.wg.Done()
 		defer close(done)
 		// Follow the output until the container stops; when the runtime
 		// goes away meanwhile, resume after the last stored line once it is
