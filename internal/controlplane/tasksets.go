@@ -199,24 +199,17 @@ func (cp *ControlPlane) UpdateTaskSet(ctx context.Context, in *ecsmodel.UpdateTa
 	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	s, err := cp.externalService(in.Cluster, in.Service)
+	s, i, err := cp.liveTaskSet(in.Cluster, in.Service, in.TaskSet, "be scaled")
 	if err != nil {
 		return nil, err
-	}
-	i, err := taskSetOf(s, in.TaskSet)
-	if err != nil {
-		return nil, err
-	}
-	if s.TaskSets[i].Status == tasksets.Draining {
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The task set %s is DRAINING (being deleted): it cannot be scaled.", s.TaskSets[i].ID)
 	}
 	upd := *s
 	upd.TaskSets = slices.Clone(s.TaskSets)
 	upd.TaskSets[i].Scale, upd.TaskSets[i].UpdatedAt, upd.Steady = scale, cp.now(), false
-	if _, err := cp.replaceService(ctx, s, upd, false); err != nil {
+	w, err := cp.saveTaskSets(ctx, s, upd, i)
+	if err != nil {
 		return nil, err
 	}
-	w := cp.taskSetWire(s, &s.TaskSets[i], false)
 	return &ecsmodel.UpdateTaskSetResponse{TaskSet: &w}, nil
 }
 
@@ -225,16 +218,9 @@ func (cp *ControlPlane) UpdateTaskSet(ctx context.Context, in *ecsmodel.UpdateTa
 func (cp *ControlPlane) UpdateServicePrimaryTaskSet(ctx context.Context, in *ecsmodel.UpdateServicePrimaryTaskSetRequest) (*ecsmodel.UpdateServicePrimaryTaskSetResponse, error) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	s, err := cp.externalService(in.Cluster, in.Service)
+	s, i, err := cp.liveTaskSet(in.Cluster, in.Service, in.PrimaryTaskSet, "become the primary task set")
 	if err != nil {
 		return nil, err
-	}
-	i, err := taskSetOf(s, in.PrimaryTaskSet)
-	if err != nil {
-		return nil, err
-	}
-	if s.TaskSets[i].Status == tasksets.Draining {
-		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The task set %s is DRAINING (being deleted): it cannot become the primary task set.", s.TaskSets[i].ID)
 	}
 	now := cp.now()
 	upd := *s
@@ -248,11 +234,37 @@ func (cp *ControlPlane) UpdateServicePrimaryTaskSet(ctx context.Context, in *ecs
 			ts.Status, ts.UpdatedAt = tasksets.Active, now
 		}
 	}
-	if _, err := cp.replaceService(ctx, s, upd, false); err != nil {
+	w, err := cp.saveTaskSets(ctx, s, upd, i)
+	if err != nil {
 		return nil, err
 	}
-	w := cp.taskSetWire(s, &s.TaskSets[i], false)
 	return &ecsmodel.UpdateServicePrimaryTaskSetResponse{TaskSet: &w}, nil
+}
+
+// liveTaskSet returns the EXTERNAL service and the index of its task set
+// ref, refusing a DRAINING one: it cannot <what>. cp.mu is held.
+func (cp *ControlPlane) liveTaskSet(cluster, service, ref, what string) (*serviceRecord, int, error) {
+	s, err := cp.externalService(cluster, service)
+	if err != nil {
+		return nil, 0, err
+	}
+	i, err := taskSetOf(s, ref)
+	if err != nil {
+		return nil, 0, err
+	}
+	if s.TaskSets[i].Status == tasksets.Draining {
+		return nil, 0, ecs.Errorf(ecs.ErrInvalidParameter, "The task set %s is DRAINING (being deleted): it cannot %s.", s.TaskSets[i].ID, what)
+	}
+	return s, i, nil
+}
+
+// saveTaskSets stores upd in place of s and returns task set i as it now
+// is. cp.mu is held.
+func (cp *ControlPlane) saveTaskSets(ctx context.Context, s *serviceRecord, upd serviceRecord, i int) (ecsmodel.TaskSet, error) {
+	if _, err := cp.replaceService(ctx, s, upd, false); err != nil {
+		return ecsmodel.TaskSet{}, err
+	}
+	return cp.taskSetWire(s, &s.TaskSets[i], false), nil
 }
 
 // DeleteTaskSet deletes a task set: it goes DRAINING while the scheduler
