@@ -18,6 +18,12 @@ import (
 // Install replaces the table r.Table with r, in one transaction: the table
 // is created when missing, and whatever it held before (a previous run's
 // redirect) is gone in the same step. It needs CAP_NET_ADMIN.
+//
+// The usual case, no such table (the previous engine removed it), is one
+// transaction that only adds: the kernel ends a transaction that deletes
+// a table with NAT chains only after an RCU grace period (their hooks are
+// unregistered), 10 to 20 ms on a 2-core machine, against well under one
+// for adding. The replacing transaction runs only when the table exists.
 func Install(r Redirect) error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -27,18 +33,32 @@ func Install(r Redirect) error {
 		return fmt.Errorf("natredirect: netlink: %w", err)
 	}
 	t := &nftables.Table{Name: r.Table, Family: nftables.TableFamilyIPv4}
+	c.CreateTable(t) // fails, changing nothing, when the table exists
+	addRedirect(c, t, r)
+	err = c.Flush()
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("natredirect: install nftables table ip %s: %w", r.Table, err)
+	}
 	c.AddTable(t) // so that the deletion finds it
 	c.DelTable(t)
 	c.AddTable(t)
+	addRedirect(c, t, r)
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("natredirect: install nftables table ip %s: %w", r.Table, err)
+	}
+	return nil
+}
+
+// addRedirect queues the chains of table t and r's rule in each.
+func addRedirect(c *nftables.Conn, t *nftables.Table, r Redirect) {
 	comment := userdata.AppendString(nil, userdata.TypeComment, r.comment())
 	for _, ch := range chains(t) {
 		c.AddChain(ch)
 		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: ruleExprs(r.From, r.To), UserData: comment})
 	}
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("natredirect: install nftables table ip %s: %w", r.Table, err)
-	}
-	return nil
 }
 
 // Remove deletes the table; a missing table is not an error.
