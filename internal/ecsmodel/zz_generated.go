@@ -4257,7 +4257,7 @@ func (v *InstanceRequirementsRequest) Validate(prefix string, errs *wire.Violati
 		if len(v.ExcludedInstanceTypes[i0]) > 30 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "excludedInstanceTypes"), i0), string(v.ExcludedInstanceTypes[i0]), 30)
 		}
-		if v.ExcludedInstanceTypes[i0] != "" && patternExcludedInstanceType != nil && !patternExcludedInstanceType.MatchString(string(v.ExcludedInstanceTypes[i0])) {
+		if v.ExcludedInstanceTypes[i0] != "" && !patternExcludedInstanceType.MatchString(string(v.ExcludedInstanceTypes[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "excludedInstanceTypes"), i0), string(v.ExcludedInstanceTypes[i0]), "[a-zA-Z0-9\\.\\*\\-]+")
 		}
 	}
@@ -4311,7 +4311,7 @@ func (v *InstanceRequirementsRequest) Validate(prefix string, errs *wire.Violati
 		if len(v.AllowedInstanceTypes[i0]) > 30 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "allowedInstanceTypes"), i0), string(v.AllowedInstanceTypes[i0]), 30)
 		}
-		if v.AllowedInstanceTypes[i0] != "" && patternAllowedInstanceType != nil && !patternAllowedInstanceType.MatchString(string(v.AllowedInstanceTypes[i0])) {
+		if v.AllowedInstanceTypes[i0] != "" && !patternAllowedInstanceType.MatchString(string(v.AllowedInstanceTypes[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "allowedInstanceTypes"), i0), string(v.AllowedInstanceTypes[i0]), "[a-zA-Z0-9\\.\\*\\-]+")
 		}
 	}
@@ -7444,13 +7444,13 @@ func (v *Tag) Validate(prefix string, errs *wire.Violations) {
 	if len(v.Key) > 128 {
 		errs.MaxLen(wire.Join(prefix, "key"), string(v.Key), 128)
 	}
-	if v.Key != "" && patternTagKey != nil && !patternTagKey.MatchString(string(v.Key)) {
+	if v.Key != "" && !patternTagKey.MatchString(string(v.Key)) {
 		errs.Pattern(wire.Join(prefix, "key"), string(v.Key), "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
 	}
 	if len(v.Value) > 256 {
 		errs.MaxLen(wire.Join(prefix, "value"), string(v.Value), 256)
 	}
-	if v.Value != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Value)) {
+	if v.Value != "" && !patternTagValue.MatchString(string(v.Value)) {
 		errs.Pattern(wire.Join(prefix, "value"), string(v.Value), "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
 	}
 }
@@ -8140,7 +8140,7 @@ func (v *UntagResourceRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.TagKeys[i0]) > 128 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "tagKeys"), i0), string(v.TagKeys[i0]), 128)
 		}
-		if v.TagKeys[i0] != "" && patternTagKey != nil && !patternTagKey.MatchString(string(v.TagKeys[i0])) {
+		if v.TagKeys[i0] != "" && !patternTagKey.MatchString(string(v.TagKeys[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "tagKeys"), i0), string(v.TagKeys[i0]), "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
 		}
 	}
@@ -8687,10 +8687,10 @@ func (v *VpcLatticeConfiguration) Validate(prefix string, errs *wire.Violations)
 	}
 }
 
-var patternAllowedInstanceType = wire.CompilePattern("[a-zA-Z0-9\\.\\*\\-]+")
-var patternExcludedInstanceType = wire.CompilePattern("[a-zA-Z0-9\\.\\*\\-]+")
-var patternTagKey = wire.CompilePattern("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
-var patternTagValue = wire.CompilePattern("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
+var patternAllowedInstanceType = wire.NewPattern("[a-zA-Z0-9\\.\\*\\-]+")
+var patternExcludedInstanceType = wire.NewPattern("[a-zA-Z0-9\\.\\*\\-]+")
+var patternTagKey = wire.NewPattern("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
+var patternTagValue = wire.NewPattern("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)")
 
 // Operations describes every operation of the service model by name.
 var Operations = map[string]wire.Operation{

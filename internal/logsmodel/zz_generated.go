@@ -206,7 +206,7 @@ func (v *AssociateKmsKeyRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.KmsKeyId == "" {
@@ -221,7 +221,7 @@ func (v *AssociateKmsKeyRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.ResourceIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "resourceIdentifier"), string(v.ResourceIdentifier), 2048)
 	}
-	if v.ResourceIdentifier != "" && patternResourceIdentifier != nil && !patternResourceIdentifier.MatchString(string(v.ResourceIdentifier)) {
+	if v.ResourceIdentifier != "" && !patternResourceIdentifier.MatchString(string(v.ResourceIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "resourceIdentifier"), string(v.ResourceIdentifier), "[\\w+=/:,.@\\-\\*]*")
 	}
 }
@@ -346,7 +346,7 @@ func (v *CancelImportTaskRequest) Validate(prefix string, errs *wire.Violations)
 	if len(v.ImportId) > 256 {
 		errs.MaxLen(wire.Join(prefix, "importId"), string(v.ImportId), 256)
 	}
-	if v.ImportId != "" && patternImportId != nil && !patternImportId.MatchString(string(v.ImportId)) {
+	if v.ImportId != "" && !patternImportId.MatchString(string(v.ImportId)) {
 		errs.Pattern(wire.Join(prefix, "importId"), string(v.ImportId), "[\\-a-zA-Z0-9]+")
 	}
 }
@@ -470,7 +470,7 @@ func (v *CreateDeliveryRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.DeliverySourceName) > 60 {
 		errs.MaxLen(wire.Join(prefix, "deliverySourceName"), string(v.DeliverySourceName), 60)
 	}
-	if v.DeliverySourceName != "" && patternDeliverySourceName != nil && !patternDeliverySourceName.MatchString(string(v.DeliverySourceName)) {
+	if v.DeliverySourceName != "" && !patternDeliverySourceName.MatchString(string(v.DeliverySourceName)) {
 		errs.Pattern(wire.Join(prefix, "deliverySourceName"), string(v.DeliverySourceName), "[\\w-]*")
 	}
 	if v.DeliveryDestinationArn == "" {
@@ -504,13 +504,13 @@ func (v *CreateDeliveryRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -553,7 +553,7 @@ func (v *CreateExportTaskRequest) Validate(prefix string, errs *wire.Violations)
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogStreamNamePrefix != "" && len(v.LogStreamNamePrefix) < 1 {
@@ -562,7 +562,7 @@ func (v *CreateExportTaskRequest) Validate(prefix string, errs *wire.Violations)
 	if len(v.LogStreamNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), 512)
 	}
-	if v.LogStreamNamePrefix != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
+	if v.LogStreamNamePrefix != "" && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), "[^:*]*")
 	}
 	if true && float64(v.From) < 0 {
@@ -646,7 +646,7 @@ func (v *CreateLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 		if len(v.LogGroupArnList[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupArnList"), i0), string(v.LogGroupArnList[i0]), 2048)
 		}
-		if v.LogGroupArnList[i0] != "" && patternLogGroupArn != nil && !patternLogGroupArn.MatchString(string(v.LogGroupArnList[i0])) {
+		if v.LogGroupArnList[i0] != "" && !patternLogGroupArn.MatchString(string(v.LogGroupArnList[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupArnList"), i0), string(v.LogGroupArnList[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -662,7 +662,7 @@ func (v *CreateLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 	if len(v.KmsKeyId) > 256 {
 		errs.MaxLen(wire.Join(prefix, "kmsKeyId"), string(v.KmsKeyId), 256)
 	}
-	if v.KmsKeyId != "" && patternDetectorKmsKeyArn != nil && !patternDetectorKmsKeyArn.MatchString(string(v.KmsKeyId)) {
+	if v.KmsKeyId != "" && !patternDetectorKmsKeyArn.MatchString(string(v.KmsKeyId)) {
 		errs.Pattern(wire.Join(prefix, "kmsKeyId"), string(v.KmsKeyId), "^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")
 	}
 	if v.AnomalyVisibilityTime != nil && float64(*v.AnomalyVisibilityTime) < 7 {
@@ -684,13 +684,13 @@ func (v *CreateLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -725,7 +725,7 @@ func (v *CreateLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if len(v.KmsKeyId) > 256 {
@@ -744,13 +744,13 @@ func (v *CreateLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -780,7 +780,7 @@ func (v *CreateLogStreamRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogStreamName == "" {
@@ -792,7 +792,7 @@ func (v *CreateLogStreamRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogStreamName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), 512)
 	}
-	if v.LogStreamName != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
+	if v.LogStreamName != "" && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
 		errs.Pattern(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), "[^:*]*")
 	}
 }
@@ -822,7 +822,7 @@ func (v *CreateLookupTableRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LookupTableName) > 256 {
 		errs.MaxLen(wire.Join(prefix, "lookupTableName"), string(v.LookupTableName), 256)
 	}
-	if v.LookupTableName != "" && patternLookupTableName != nil && !patternLookupTableName.MatchString(string(v.LookupTableName)) {
+	if v.LookupTableName != "" && !patternLookupTableName.MatchString(string(v.LookupTableName)) {
 		errs.Pattern(wire.Join(prefix, "lookupTableName"), string(v.LookupTableName), "^[a-zA-Z0-9_]+$")
 	}
 	if len(v.Description) > 1024 {
@@ -856,13 +856,13 @@ func (v *CreateLookupTableRequest) Validate(prefix string, errs *wire.Violations
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -933,7 +933,7 @@ func (v *CreateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -975,13 +975,13 @@ func (v *CreateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -1166,7 +1166,7 @@ func (v *DeleteDataProtectionPolicyRequest) Validate(prefix string, errs *wire.V
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -1191,7 +1191,7 @@ func (v *DeleteDeliveryDestinationPolicyRequest) Validate(prefix string, errs *w
 	if len(v.DeliveryDestinationName) > 60 {
 		errs.MaxLen(wire.Join(prefix, "deliveryDestinationName"), string(v.DeliveryDestinationName), 60)
 	}
-	if v.DeliveryDestinationName != "" && patternDeliveryDestinationName != nil && !patternDeliveryDestinationName.MatchString(string(v.DeliveryDestinationName)) {
+	if v.DeliveryDestinationName != "" && !patternDeliveryDestinationName.MatchString(string(v.DeliveryDestinationName)) {
 		errs.Pattern(wire.Join(prefix, "deliveryDestinationName"), string(v.DeliveryDestinationName), "[\\w-]*")
 	}
 }
@@ -1216,7 +1216,7 @@ func (v *DeleteDeliveryDestinationRequest) Validate(prefix string, errs *wire.Vi
 	if len(v.Name) > 60 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 60)
 	}
-	if v.Name != "" && patternDeliveryDestinationName != nil && !patternDeliveryDestinationName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternDeliveryDestinationName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "[\\w-]*")
 	}
 }
@@ -1241,7 +1241,7 @@ func (v *DeleteDeliveryRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.Id) > 64 {
 		errs.MaxLen(wire.Join(prefix, "id"), string(v.Id), 64)
 	}
-	if v.Id != "" && patternDeliveryId != nil && !patternDeliveryId.MatchString(string(v.Id)) {
+	if v.Id != "" && !patternDeliveryId.MatchString(string(v.Id)) {
 		errs.Pattern(wire.Join(prefix, "id"), string(v.Id), "^[0-9A-Za-z]+$")
 	}
 }
@@ -1266,7 +1266,7 @@ func (v *DeleteDeliverySourceRequest) Validate(prefix string, errs *wire.Violati
 	if len(v.Name) > 60 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 60)
 	}
-	if v.Name != "" && patternDeliverySourceName != nil && !patternDeliverySourceName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternDeliverySourceName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "[\\w-]*")
 	}
 }
@@ -1291,7 +1291,7 @@ func (v *DeleteDestinationRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.DestinationName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "destinationName"), string(v.DestinationName), 512)
 	}
-	if v.DestinationName != "" && patternDestinationName != nil && !patternDestinationName.MatchString(string(v.DestinationName)) {
+	if v.DestinationName != "" && !patternDestinationName.MatchString(string(v.DestinationName)) {
 		errs.Pattern(wire.Join(prefix, "destinationName"), string(v.DestinationName), "[^:*]*")
 	}
 }
@@ -1316,7 +1316,7 @@ func (v *DeleteIndexPolicyRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -1346,7 +1346,7 @@ func (v *DeleteIntegrationRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.IntegrationName) > 50 {
 		errs.MaxLen(wire.Join(prefix, "integrationName"), string(v.IntegrationName), 50)
 	}
-	if v.IntegrationName != "" && patternIntegrationName != nil && !patternIntegrationName.MatchString(string(v.IntegrationName)) {
+	if v.IntegrationName != "" && !patternIntegrationName.MatchString(string(v.IntegrationName)) {
 		errs.Pattern(wire.Join(prefix, "integrationName"), string(v.IntegrationName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 }
@@ -1399,7 +1399,7 @@ func (v *DeleteLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 	if v.AnomalyDetectorArn != "" && len(v.AnomalyDetectorArn) < 1 {
 		errs.MinLen(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), 1)
 	}
-	if v.AnomalyDetectorArn != "" && patternAnomalyDetectorArn != nil && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
+	if v.AnomalyDetectorArn != "" && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
 		errs.Pattern(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -1424,7 +1424,7 @@ func (v *DeleteLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 }
@@ -1450,7 +1450,7 @@ func (v *DeleteLogStreamRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogStreamName == "" {
@@ -1462,7 +1462,7 @@ func (v *DeleteLogStreamRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogStreamName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), 512)
 	}
-	if v.LogStreamName != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
+	if v.LogStreamName != "" && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
 		errs.Pattern(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), "[^:*]*")
 	}
 }
@@ -1504,7 +1504,7 @@ func (v *DeleteMetricFilterRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.FilterName == "" {
@@ -1516,7 +1516,7 @@ func (v *DeleteMetricFilterRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.FilterName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "filterName"), string(v.FilterName), 512)
 	}
-	if v.FilterName != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterName)) {
+	if v.FilterName != "" && !patternFilterName.MatchString(string(v.FilterName)) {
 		errs.Pattern(wire.Join(prefix, "filterName"), string(v.FilterName), "[^:*]*")
 	}
 }
@@ -1586,7 +1586,7 @@ func (v *DeleteRetentionPolicyRequest) Validate(prefix string, errs *wire.Violat
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 }
@@ -1638,7 +1638,7 @@ func (v *DeleteSubscriptionFilterRequest) Validate(prefix string, errs *wire.Vio
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.FilterName == "" {
@@ -1650,7 +1650,7 @@ func (v *DeleteSubscriptionFilterRequest) Validate(prefix string, errs *wire.Vio
 	if len(v.FilterName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "filterName"), string(v.FilterName), 512)
 	}
-	if v.FilterName != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterName)) {
+	if v.FilterName != "" && !patternFilterName.MatchString(string(v.FilterName)) {
 		errs.Pattern(wire.Join(prefix, "filterName"), string(v.FilterName), "[^:*]*")
 	}
 }
@@ -1676,10 +1676,10 @@ func (v *DeleteSyslogConfigurationRequest) Validate(prefix string, errs *wire.Vi
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
-	if v.VpcEndpointId != "" && patternVpcEndpointId != nil && !patternVpcEndpointId.MatchString(string(v.VpcEndpointId)) {
+	if v.VpcEndpointId != "" && !patternVpcEndpointId.MatchString(string(v.VpcEndpointId)) {
 		errs.Pattern(wire.Join(prefix, "vpcEndpointId"), string(v.VpcEndpointId), "^vpce-[0-9a-f]{1,64}$")
 	}
 }
@@ -1704,7 +1704,7 @@ func (v *DeleteTransformerRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -1897,7 +1897,7 @@ func (v *DescribeAccountPoliciesRequest) Validate(prefix string, errs *wire.Viol
 		if len(v.AccountIdentifiers[i0]) > 12 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), 12)
 		}
-		if v.AccountIdentifiers[i0] != "" && patternAccountId != nil && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
+		if v.AccountIdentifiers[i0] != "" && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), "^\\d{12}$")
 		}
 	}
@@ -1934,7 +1934,7 @@ func (v *DescribeConfigurationTemplatesRequest) Validate(prefix string, errs *wi
 	if len(v.Service) > 255 {
 		errs.MaxLen(wire.Join(prefix, "service"), string(v.Service), 255)
 	}
-	if v.Service != "" && patternService != nil && !patternService.MatchString(string(v.Service)) {
+	if v.Service != "" && !patternService.MatchString(string(v.Service)) {
 		errs.Pattern(wire.Join(prefix, "service"), string(v.Service), "[\\w_-]*")
 	}
 	if v.LogTypes != nil && len(v.LogTypes) < 1 {
@@ -1950,7 +1950,7 @@ func (v *DescribeConfigurationTemplatesRequest) Validate(prefix string, errs *wi
 		if len(v.LogTypes[i0]) > 255 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logTypes"), i0), string(v.LogTypes[i0]), 255)
 		}
-		if v.LogTypes[i0] != "" && patternLogType != nil && !patternLogType.MatchString(string(v.LogTypes[i0])) {
+		if v.LogTypes[i0] != "" && !patternLogType.MatchString(string(v.LogTypes[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logTypes"), i0), string(v.LogTypes[i0]), "[\\w]*")
 		}
 	}
@@ -1967,7 +1967,7 @@ func (v *DescribeConfigurationTemplatesRequest) Validate(prefix string, errs *wi
 		if len(v.ResourceTypes[i0]) > 255 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "resourceTypes"), i0), string(v.ResourceTypes[i0]), 255)
 		}
-		if v.ResourceTypes[i0] != "" && patternResourceType != nil && !patternResourceType.MatchString(string(v.ResourceTypes[i0])) {
+		if v.ResourceTypes[i0] != "" && !patternResourceType.MatchString(string(v.ResourceTypes[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "resourceTypes"), i0), string(v.ResourceTypes[i0]), "[\\w-_]*")
 		}
 	}
@@ -2105,7 +2105,7 @@ func (v *DescribeDestinationsRequest) Validate(prefix string, errs *wire.Violati
 	if len(v.DestinationNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "DestinationNamePrefix"), string(v.DestinationNamePrefix), 512)
 	}
-	if v.DestinationNamePrefix != "" && patternDestinationName != nil && !patternDestinationName.MatchString(string(v.DestinationNamePrefix)) {
+	if v.DestinationNamePrefix != "" && !patternDestinationName.MatchString(string(v.DestinationNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "DestinationNamePrefix"), string(v.DestinationNamePrefix), "[^:*]*")
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
@@ -2194,7 +2194,7 @@ func (v *DescribeFieldIndexesRequest) Validate(prefix string, errs *wire.Violati
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -2240,7 +2240,7 @@ func (v *DescribeImportTaskBatchesRequest) Validate(prefix string, errs *wire.Vi
 	if len(v.ImportId) > 256 {
 		errs.MaxLen(wire.Join(prefix, "importId"), string(v.ImportId), 256)
 	}
-	if v.ImportId != "" && patternImportId != nil && !patternImportId.MatchString(string(v.ImportId)) {
+	if v.ImportId != "" && !patternImportId.MatchString(string(v.ImportId)) {
 		errs.Pattern(wire.Join(prefix, "importId"), string(v.ImportId), "[\\-a-zA-Z0-9]+")
 	}
 	for i0 := range v.BatchImportStatus {
@@ -2288,7 +2288,7 @@ func (v *DescribeImportTasksRequest) Validate(prefix string, errs *wire.Violatio
 	if len(v.ImportId) > 256 {
 		errs.MaxLen(wire.Join(prefix, "importId"), string(v.ImportId), 256)
 	}
-	if v.ImportId != "" && patternImportId != nil && !patternImportId.MatchString(string(v.ImportId)) {
+	if v.ImportId != "" && !patternImportId.MatchString(string(v.ImportId)) {
 		errs.Pattern(wire.Join(prefix, "importId"), string(v.ImportId), "[\\-a-zA-Z0-9]+")
 	}
 	if v.ImportStatus != "" && !v.ImportStatus.Valid() {
@@ -2339,7 +2339,7 @@ func (v *DescribeIndexPoliciesRequest) Validate(prefix string, errs *wire.Violat
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -2382,7 +2382,7 @@ func (v *DescribeLogGroupsRequest) Validate(prefix string, errs *wire.Violations
 		if len(v.AccountIdentifiers[i0]) > 12 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), 12)
 		}
-		if v.AccountIdentifiers[i0] != "" && patternAccountId != nil && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
+		if v.AccountIdentifiers[i0] != "" && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), "^\\d{12}$")
 		}
 	}
@@ -2392,13 +2392,13 @@ func (v *DescribeLogGroupsRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LogGroupNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupNamePrefix"), string(v.LogGroupNamePrefix), 512)
 	}
-	if v.LogGroupNamePrefix != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupNamePrefix)) {
+	if v.LogGroupNamePrefix != "" && !patternLogGroupName.MatchString(string(v.LogGroupNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "logGroupNamePrefix"), string(v.LogGroupNamePrefix), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if len(v.LogGroupNamePattern) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupNamePattern"), string(v.LogGroupNamePattern), 512)
 	}
-	if v.LogGroupNamePattern != "" && patternLogGroupNamePattern != nil && !patternLogGroupNamePattern.MatchString(string(v.LogGroupNamePattern)) {
+	if v.LogGroupNamePattern != "" && !patternLogGroupNamePattern.MatchString(string(v.LogGroupNamePattern)) {
 		errs.Pattern(wire.Join(prefix, "logGroupNamePattern"), string(v.LogGroupNamePattern), "[\\.\\-_/#A-Za-z0-9]*")
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
@@ -2426,7 +2426,7 @@ func (v *DescribeLogGroupsRequest) Validate(prefix string, errs *wire.Violations
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -2461,7 +2461,7 @@ func (v *DescribeLogStreamsRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogGroupIdentifier != "" && len(v.LogGroupIdentifier) < 1 {
@@ -2470,7 +2470,7 @@ func (v *DescribeLogStreamsRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 	if v.LogStreamNamePrefix != "" && len(v.LogStreamNamePrefix) < 1 {
@@ -2479,7 +2479,7 @@ func (v *DescribeLogStreamsRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.LogStreamNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), 512)
 	}
-	if v.LogStreamNamePrefix != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
+	if v.LogStreamNamePrefix != "" && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), "[^:*]*")
 	}
 	if v.OrderBy != "" && !v.OrderBy.Valid() {
@@ -2521,7 +2521,7 @@ func (v *DescribeLookupTablesRequest) Validate(prefix string, errs *wire.Violati
 	if len(v.LookupTableNamePrefix) > 256 {
 		errs.MaxLen(wire.Join(prefix, "lookupTableNamePrefix"), string(v.LookupTableNamePrefix), 256)
 	}
-	if v.LookupTableNamePrefix != "" && patternLookupTableName != nil && !patternLookupTableName.MatchString(string(v.LookupTableNamePrefix)) {
+	if v.LookupTableNamePrefix != "" && !patternLookupTableName.MatchString(string(v.LookupTableNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "lookupTableNamePrefix"), string(v.LookupTableNamePrefix), "^[a-zA-Z0-9_]+$")
 	}
 	if v.MaxResults != nil && float64(*v.MaxResults) > 100 {
@@ -2560,7 +2560,7 @@ func (v *DescribeMetricFiltersRequest) Validate(prefix string, errs *wire.Violat
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.FilterNamePrefix != "" && len(v.FilterNamePrefix) < 1 {
@@ -2569,7 +2569,7 @@ func (v *DescribeMetricFiltersRequest) Validate(prefix string, errs *wire.Violat
 	if len(v.FilterNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "filterNamePrefix"), string(v.FilterNamePrefix), 512)
 	}
-	if v.FilterNamePrefix != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterNamePrefix)) {
+	if v.FilterNamePrefix != "" && !patternFilterName.MatchString(string(v.FilterNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "filterNamePrefix"), string(v.FilterNamePrefix), "[^:*]*")
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
@@ -2584,13 +2584,13 @@ func (v *DescribeMetricFiltersRequest) Validate(prefix string, errs *wire.Violat
 	if len(v.MetricName) > 255 {
 		errs.MaxLen(wire.Join(prefix, "metricName"), string(v.MetricName), 255)
 	}
-	if v.MetricName != "" && patternMetricName != nil && !patternMetricName.MatchString(string(v.MetricName)) {
+	if v.MetricName != "" && !patternMetricName.MatchString(string(v.MetricName)) {
 		errs.Pattern(wire.Join(prefix, "metricName"), string(v.MetricName), "[^:*$]*")
 	}
 	if len(v.MetricNamespace) > 255 {
 		errs.MaxLen(wire.Join(prefix, "metricNamespace"), string(v.MetricNamespace), 255)
 	}
-	if v.MetricNamespace != "" && patternMetricNamespace != nil && !patternMetricNamespace.MatchString(string(v.MetricNamespace)) {
+	if v.MetricNamespace != "" && !patternMetricNamespace.MatchString(string(v.MetricNamespace)) {
 		errs.Pattern(wire.Join(prefix, "metricNamespace"), string(v.MetricNamespace), "[^:*$]*")
 	}
 }
@@ -2622,7 +2622,7 @@ func (v *DescribeQueriesRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.Status != "" && !v.Status.Valid() {
@@ -2745,7 +2745,7 @@ func (v *DescribeSubscriptionFiltersRequest) Validate(prefix string, errs *wire.
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.FilterNamePrefix != "" && len(v.FilterNamePrefix) < 1 {
@@ -2754,7 +2754,7 @@ func (v *DescribeSubscriptionFiltersRequest) Validate(prefix string, errs *wire.
 	if len(v.FilterNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "filterNamePrefix"), string(v.FilterNamePrefix), 512)
 	}
-	if v.FilterNamePrefix != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterNamePrefix)) {
+	if v.FilterNamePrefix != "" && !patternFilterName.MatchString(string(v.FilterNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "filterNamePrefix"), string(v.FilterNamePrefix), "[^:*]*")
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
@@ -2818,7 +2818,7 @@ func (v *DisassociateKmsKeyRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.ResourceIdentifier != "" && len(v.ResourceIdentifier) < 1 {
@@ -2827,7 +2827,7 @@ func (v *DisassociateKmsKeyRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.ResourceIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "resourceIdentifier"), string(v.ResourceIdentifier), 2048)
 	}
-	if v.ResourceIdentifier != "" && patternResourceIdentifier != nil && !patternResourceIdentifier.MatchString(string(v.ResourceIdentifier)) {
+	if v.ResourceIdentifier != "" && !patternResourceIdentifier.MatchString(string(v.ResourceIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "resourceIdentifier"), string(v.ResourceIdentifier), "[\\w+=/:,.@\\-\\*]*")
 	}
 }
@@ -3131,7 +3131,7 @@ func (v *FilterLogEventsRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogGroupIdentifier != "" && len(v.LogGroupIdentifier) < 1 {
@@ -3140,7 +3140,7 @@ func (v *FilterLogEventsRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 	if v.LogStreamNames != nil && len(v.LogStreamNames) < 1 {
@@ -3156,7 +3156,7 @@ func (v *FilterLogEventsRequest) Validate(prefix string, errs *wire.Violations) 
 		if len(v.LogStreamNames[i0]) > 512 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logStreamNames"), i0), string(v.LogStreamNames[i0]), 512)
 		}
-		if v.LogStreamNames[i0] != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNames[i0])) {
+		if v.LogStreamNames[i0] != "" && !patternLogStreamName.MatchString(string(v.LogStreamNames[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logStreamNames"), i0), string(v.LogStreamNames[i0]), "[^:*]*")
 		}
 	}
@@ -3166,7 +3166,7 @@ func (v *FilterLogEventsRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogStreamNamePrefix) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), 512)
 	}
-	if v.LogStreamNamePrefix != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
+	if v.LogStreamNamePrefix != "" && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "logStreamNamePrefix"), string(v.LogStreamNamePrefix), "[^:*]*")
 	}
 	if v.StartTime != nil && float64(*v.StartTime) < 0 {
@@ -3248,7 +3248,7 @@ func (v *GetDataProtectionPolicyRequest) Validate(prefix string, errs *wire.Viol
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -3280,7 +3280,7 @@ func (v *GetDeliveryDestinationPolicyRequest) Validate(prefix string, errs *wire
 	if len(v.DeliveryDestinationName) > 60 {
 		errs.MaxLen(wire.Join(prefix, "deliveryDestinationName"), string(v.DeliveryDestinationName), 60)
 	}
-	if v.DeliveryDestinationName != "" && patternDeliveryDestinationName != nil && !patternDeliveryDestinationName.MatchString(string(v.DeliveryDestinationName)) {
+	if v.DeliveryDestinationName != "" && !patternDeliveryDestinationName.MatchString(string(v.DeliveryDestinationName)) {
 		errs.Pattern(wire.Join(prefix, "deliveryDestinationName"), string(v.DeliveryDestinationName), "[\\w-]*")
 	}
 }
@@ -3310,7 +3310,7 @@ func (v *GetDeliveryDestinationRequest) Validate(prefix string, errs *wire.Viola
 	if len(v.Name) > 60 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 60)
 	}
-	if v.Name != "" && patternDeliveryDestinationName != nil && !patternDeliveryDestinationName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternDeliveryDestinationName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "[\\w-]*")
 	}
 }
@@ -3340,7 +3340,7 @@ func (v *GetDeliveryRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.Id) > 64 {
 		errs.MaxLen(wire.Join(prefix, "id"), string(v.Id), 64)
 	}
-	if v.Id != "" && patternDeliveryId != nil && !patternDeliveryId.MatchString(string(v.Id)) {
+	if v.Id != "" && !patternDeliveryId.MatchString(string(v.Id)) {
 		errs.Pattern(wire.Join(prefix, "id"), string(v.Id), "^[0-9A-Za-z]+$")
 	}
 }
@@ -3370,7 +3370,7 @@ func (v *GetDeliverySourceRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.Name) > 60 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 60)
 	}
-	if v.Name != "" && patternDeliverySourceName != nil && !patternDeliverySourceName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternDeliverySourceName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "[\\w-]*")
 	}
 }
@@ -3400,7 +3400,7 @@ func (v *GetIntegrationRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.IntegrationName) > 50 {
 		errs.MaxLen(wire.Join(prefix, "integrationName"), string(v.IntegrationName), 50)
 	}
-	if v.IntegrationName != "" && patternIntegrationName != nil && !patternIntegrationName.MatchString(string(v.IntegrationName)) {
+	if v.IntegrationName != "" && !patternIntegrationName.MatchString(string(v.IntegrationName)) {
 		errs.Pattern(wire.Join(prefix, "integrationName"), string(v.IntegrationName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 }
@@ -3430,7 +3430,7 @@ func (v *GetLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Violat
 	if v.AnomalyDetectorArn != "" && len(v.AnomalyDetectorArn) < 1 {
 		errs.MinLen(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), 1)
 	}
-	if v.AnomalyDetectorArn != "" && patternAnomalyDetectorArn != nil && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
+	if v.AnomalyDetectorArn != "" && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
 		errs.Pattern(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -3473,7 +3473,7 @@ func (v *GetLogEventsRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogGroupIdentifier != "" && len(v.LogGroupIdentifier) < 1 {
@@ -3482,7 +3482,7 @@ func (v *GetLogEventsRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 	if v.LogStreamName == "" {
@@ -3494,7 +3494,7 @@ func (v *GetLogEventsRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogStreamName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), 512)
 	}
-	if v.LogStreamName != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
+	if v.LogStreamName != "" && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
 		errs.Pattern(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), "[^:*]*")
 	}
 	if v.StartTime != nil && float64(*v.StartTime) < 0 {
@@ -3565,7 +3565,7 @@ func (v *GetLogGroupFieldsRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.Time != nil && float64(*v.Time) < 0 {
@@ -3577,7 +3577,7 @@ func (v *GetLogGroupFieldsRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -3846,7 +3846,7 @@ func (v *GetTransformerRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -4219,7 +4219,7 @@ func (v *ListAggregateLogGroupSummariesRequest) Validate(prefix string, errs *wi
 		if len(v.AccountIdentifiers[i0]) > 12 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), 12)
 		}
-		if v.AccountIdentifiers[i0] != "" && patternAccountId != nil && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
+		if v.AccountIdentifiers[i0] != "" && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), "^\\d{12}$")
 		}
 	}
@@ -4232,7 +4232,7 @@ func (v *ListAggregateLogGroupSummariesRequest) Validate(prefix string, errs *wi
 	if len(v.LogGroupNamePattern) > 129 {
 		errs.MaxLen(wire.Join(prefix, "logGroupNamePattern"), string(v.LogGroupNamePattern), 129)
 	}
-	if v.LogGroupNamePattern != "" && patternLogGroupNameRegexPattern != nil && !patternLogGroupNameRegexPattern.MatchString(string(v.LogGroupNamePattern)) {
+	if v.LogGroupNamePattern != "" && !patternLogGroupNameRegexPattern.MatchString(string(v.LogGroupNamePattern)) {
 		errs.Pattern(wire.Join(prefix, "logGroupNamePattern"), string(v.LogGroupNamePattern), "(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}")
 	}
 	if v.DataSources != nil && len(v.DataSources) < 1 {
@@ -4284,7 +4284,7 @@ func (v *ListAnomaliesRequest) Validate(prefix string, errs *wire.Violations) {
 	if v.AnomalyDetectorArn != "" && len(v.AnomalyDetectorArn) < 1 {
 		errs.MinLen(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), 1)
 	}
-	if v.AnomalyDetectorArn != "" && patternAnomalyDetectorArn != nil && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
+	if v.AnomalyDetectorArn != "" && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
 		errs.Pattern(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), "[\\w#+=/:,.@-]*")
 	}
 	if v.SuppressionState != "" && !v.SuppressionState.Valid() {
@@ -4326,7 +4326,7 @@ func (v *ListIntegrationsRequest) Validate(prefix string, errs *wire.Violations)
 	if len(v.IntegrationNamePrefix) > 50 {
 		errs.MaxLen(wire.Join(prefix, "integrationNamePrefix"), string(v.IntegrationNamePrefix), 50)
 	}
-	if v.IntegrationNamePrefix != "" && patternIntegrationNamePrefix != nil && !patternIntegrationNamePrefix.MatchString(string(v.IntegrationNamePrefix)) {
+	if v.IntegrationNamePrefix != "" && !patternIntegrationNamePrefix.MatchString(string(v.IntegrationNamePrefix)) {
 		errs.Pattern(wire.Join(prefix, "integrationNamePrefix"), string(v.IntegrationNamePrefix), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.IntegrationType != "" && !v.IntegrationType.Valid() {
@@ -4361,7 +4361,7 @@ func (v *ListLogAnomalyDetectorsRequest) Validate(prefix string, errs *wire.Viol
 	if len(v.FilterLogGroupArn) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "filterLogGroupArn"), string(v.FilterLogGroupArn), 2048)
 	}
-	if v.FilterLogGroupArn != "" && patternLogGroupArn != nil && !patternLogGroupArn.MatchString(string(v.FilterLogGroupArn)) {
+	if v.FilterLogGroupArn != "" && !patternLogGroupArn.MatchString(string(v.FilterLogGroupArn)) {
 		errs.Pattern(wire.Join(prefix, "filterLogGroupArn"), string(v.FilterLogGroupArn), "[\\w#+=/:,.@-]*")
 	}
 	if v.Limit != nil && float64(*v.Limit) < 1 {
@@ -4445,7 +4445,7 @@ func (v *ListLogGroupsRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupNamePattern) > 129 {
 		errs.MaxLen(wire.Join(prefix, "logGroupNamePattern"), string(v.LogGroupNamePattern), 129)
 	}
-	if v.LogGroupNamePattern != "" && patternLogGroupNameRegexPattern != nil && !patternLogGroupNameRegexPattern.MatchString(string(v.LogGroupNamePattern)) {
+	if v.LogGroupNamePattern != "" && !patternLogGroupNameRegexPattern.MatchString(string(v.LogGroupNamePattern)) {
 		errs.Pattern(wire.Join(prefix, "logGroupNamePattern"), string(v.LogGroupNamePattern), "(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}")
 	}
 	if v.LogGroupClass != "" && !v.LogGroupClass.Valid() {
@@ -4461,7 +4461,7 @@ func (v *ListLogGroupsRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.AccountIdentifiers[i0]) > 12 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), 12)
 		}
-		if v.AccountIdentifiers[i0] != "" && patternAccountId != nil && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
+		if v.AccountIdentifiers[i0] != "" && !patternAccountId.MatchString(string(v.AccountIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "accountIdentifiers"), i0), string(v.AccountIdentifiers[i0]), "^\\d{12}$")
 		}
 	}
@@ -4496,7 +4496,7 @@ func (v *ListLogGroupsRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.FieldIndexNames[i0]) > 512 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "fieldIndexNames"), i0), string(v.FieldIndexNames[i0]), 512)
 		}
-		if v.FieldIndexNames[i0] != "" && patternFieldIndexName != nil && !patternFieldIndexName.MatchString(string(v.FieldIndexNames[i0])) {
+		if v.FieldIndexNames[i0] != "" && !patternFieldIndexName.MatchString(string(v.FieldIndexNames[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "fieldIndexNames"), i0), string(v.FieldIndexNames[i0]), "[\\.\\-_/#A-Za-z0-9]+")
 		}
 	}
@@ -4607,10 +4607,10 @@ func (v *ListSyslogConfigurationsRequest) Validate(prefix string, errs *wire.Vio
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
-	if v.VpcEndpointId != "" && patternVpcEndpointId != nil && !patternVpcEndpointId.MatchString(string(v.VpcEndpointId)) {
+	if v.VpcEndpointId != "" && !patternVpcEndpointId.MatchString(string(v.VpcEndpointId)) {
 		errs.Pattern(wire.Join(prefix, "vpcEndpointId"), string(v.VpcEndpointId), "^vpce-[0-9a-f]{1,64}$")
 	}
 	if v.NextToken != "" && len(v.NextToken) < 1 {
@@ -4650,7 +4650,7 @@ func (v *ListTagsForResourceRequest) Validate(prefix string, errs *wire.Violatio
 	if len(v.ResourceArn) > 1011 {
 		errs.MaxLen(wire.Join(prefix, "resourceArn"), string(v.ResourceArn), 1011)
 	}
-	if v.ResourceArn != "" && patternAmazonResourceName != nil && !patternAmazonResourceName.MatchString(string(v.ResourceArn)) {
+	if v.ResourceArn != "" && !patternAmazonResourceName.MatchString(string(v.ResourceArn)) {
 		errs.Pattern(wire.Join(prefix, "resourceArn"), string(v.ResourceArn), "[\\w+=/:,.@-]*")
 	}
 }
@@ -4680,7 +4680,7 @@ func (v *ListTagsLogGroupRequest) Validate(prefix string, errs *wire.Violations)
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 }
@@ -4876,7 +4876,7 @@ func (v *LookupTableConfiguration) Validate(prefix string, errs *wire.Violations
 	if len(v.TableName) > 256 {
 		errs.MaxLen(wire.Join(prefix, "tableName"), string(v.TableName), 256)
 	}
-	if v.TableName != "" && patternLookupTableName != nil && !patternLookupTableName.MatchString(string(v.TableName)) {
+	if v.TableName != "" && !patternLookupTableName.MatchString(string(v.TableName)) {
 		errs.Pattern(wire.Join(prefix, "tableName"), string(v.TableName), "^[a-zA-Z0-9_]+$")
 	}
 	if v.RoleArn == "" {
@@ -4904,13 +4904,13 @@ func (v *LookupTableConfiguration) Validate(prefix string, errs *wire.Violations
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -4989,7 +4989,7 @@ func (v *MetricTransformation) Validate(prefix string, errs *wire.Violations) {
 	if len(v.MetricName) > 255 {
 		errs.MaxLen(wire.Join(prefix, "metricName"), string(v.MetricName), 255)
 	}
-	if v.MetricName != "" && patternMetricName != nil && !patternMetricName.MatchString(string(v.MetricName)) {
+	if v.MetricName != "" && !patternMetricName.MatchString(string(v.MetricName)) {
 		errs.Pattern(wire.Join(prefix, "metricName"), string(v.MetricName), "[^:*$]*")
 	}
 	if v.MetricNamespace == "" {
@@ -4998,7 +4998,7 @@ func (v *MetricTransformation) Validate(prefix string, errs *wire.Violations) {
 	if len(v.MetricNamespace) > 255 {
 		errs.MaxLen(wire.Join(prefix, "metricNamespace"), string(v.MetricNamespace), 255)
 	}
-	if v.MetricNamespace != "" && patternMetricNamespace != nil && !patternMetricNamespace.MatchString(string(v.MetricNamespace)) {
+	if v.MetricNamespace != "" && !patternMetricNamespace.MatchString(string(v.MetricNamespace)) {
 		errs.Pattern(wire.Join(prefix, "metricNamespace"), string(v.MetricNamespace), "[^:*$]*")
 	}
 	if v.MetricValue == "" {
@@ -5459,7 +5459,7 @@ func (v *ParseToOCSF) Validate(prefix string, errs *wire.Violations) {
 	if len(v.MappingVersion) > 10 {
 		errs.MaxLen(wire.Join(prefix, "mappingVersion"), string(v.MappingVersion), 10)
 	}
-	if v.MappingVersion != "" && patternMappingVersion != nil && !patternMappingVersion.MatchString(string(v.MappingVersion)) {
+	if v.MappingVersion != "" && !patternMappingVersion.MatchString(string(v.MappingVersion)) {
 		errs.Pattern(wire.Join(prefix, "mappingVersion"), string(v.MappingVersion), "^\\d+\\.\\d+(\\.\\d+)?$")
 	}
 }
@@ -5681,7 +5681,7 @@ func (v *PutBearerTokenAuthenticationRequest) Validate(prefix string, errs *wire
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -5707,7 +5707,7 @@ func (v *PutDataProtectionPolicyRequest) Validate(prefix string, errs *wire.Viol
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 	if v.PolicyDocument == "" {
@@ -5743,7 +5743,7 @@ func (v *PutDeliveryDestinationPolicyRequest) Validate(prefix string, errs *wire
 	if len(v.DeliveryDestinationName) > 60 {
 		errs.MaxLen(wire.Join(prefix, "deliveryDestinationName"), string(v.DeliveryDestinationName), 60)
 	}
-	if v.DeliveryDestinationName != "" && patternDeliveryDestinationName != nil && !patternDeliveryDestinationName.MatchString(string(v.DeliveryDestinationName)) {
+	if v.DeliveryDestinationName != "" && !patternDeliveryDestinationName.MatchString(string(v.DeliveryDestinationName)) {
 		errs.Pattern(wire.Join(prefix, "deliveryDestinationName"), string(v.DeliveryDestinationName), "[\\w-]*")
 	}
 	if v.DeliveryDestinationPolicy == "" {
@@ -5786,7 +5786,7 @@ func (v *PutDeliveryDestinationRequest) Validate(prefix string, errs *wire.Viola
 	if len(v.Name) > 60 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 60)
 	}
-	if v.Name != "" && patternDeliveryDestinationName != nil && !patternDeliveryDestinationName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternDeliveryDestinationName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "[\\w-]*")
 	}
 	if v.OutputFormat != "" && !v.OutputFormat.Valid() {
@@ -5809,13 +5809,13 @@ func (v *PutDeliveryDestinationRequest) Validate(prefix string, errs *wire.Viola
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -5850,7 +5850,7 @@ func (v *PutDeliverySourceRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.Name) > 60 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 60)
 	}
-	if v.Name != "" && patternDeliverySourceName != nil && !patternDeliverySourceName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternDeliverySourceName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "[\\w-]*")
 	}
 	if v.ResourceArn == "" {
@@ -5865,7 +5865,7 @@ func (v *PutDeliverySourceRequest) Validate(prefix string, errs *wire.Violations
 	if len(v.LogType) > 255 {
 		errs.MaxLen(wire.Join(prefix, "logType"), string(v.LogType), 255)
 	}
-	if v.LogType != "" && patternLogType != nil && !patternLogType.MatchString(string(v.LogType)) {
+	if v.LogType != "" && !patternLogType.MatchString(string(v.LogType)) {
 		errs.Pattern(wire.Join(prefix, "logType"), string(v.LogType), "[\\w]*")
 	}
 	if v.Tags != nil && len(v.Tags) < 1 {
@@ -5881,13 +5881,13 @@ func (v *PutDeliverySourceRequest) Validate(prefix string, errs *wire.Violations
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -5934,7 +5934,7 @@ func (v *PutDestinationPolicyRequest) Validate(prefix string, errs *wire.Violati
 	if len(v.DestinationName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "destinationName"), string(v.DestinationName), 512)
 	}
-	if v.DestinationName != "" && patternDestinationName != nil && !patternDestinationName.MatchString(string(v.DestinationName)) {
+	if v.DestinationName != "" && !patternDestinationName.MatchString(string(v.DestinationName)) {
 		errs.Pattern(wire.Join(prefix, "destinationName"), string(v.DestinationName), "[^:*]*")
 	}
 	if v.AccessPolicy == "" {
@@ -5968,7 +5968,7 @@ func (v *PutDestinationRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.DestinationName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "destinationName"), string(v.DestinationName), 512)
 	}
-	if v.DestinationName != "" && patternDestinationName != nil && !patternDestinationName.MatchString(string(v.DestinationName)) {
+	if v.DestinationName != "" && !patternDestinationName.MatchString(string(v.DestinationName)) {
 		errs.Pattern(wire.Join(prefix, "destinationName"), string(v.DestinationName), "[^:*]*")
 	}
 	if v.TargetArn == "" {
@@ -5996,13 +5996,13 @@ func (v *PutDestinationRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -6034,7 +6034,7 @@ func (v *PutIndexPolicyRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 	if v.PolicyDocument == "" {
@@ -6075,7 +6075,7 @@ func (v *PutIntegrationRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.IntegrationName) > 50 {
 		errs.MaxLen(wire.Join(prefix, "integrationName"), string(v.IntegrationName), 50)
 	}
-	if v.IntegrationName != "" && patternIntegrationName != nil && !patternIntegrationName.MatchString(string(v.IntegrationName)) {
+	if v.IntegrationName != "" && !patternIntegrationName.MatchString(string(v.IntegrationName)) {
 		errs.Pattern(wire.Join(prefix, "integrationName"), string(v.IntegrationName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.ResourceConfig == nil {
@@ -6119,7 +6119,7 @@ func (v *PutLogEventsRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.LogStreamName == "" {
@@ -6131,7 +6131,7 @@ func (v *PutLogEventsRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogStreamName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), 512)
 	}
-	if v.LogStreamName != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
+	if v.LogStreamName != "" && !patternLogStreamName.MatchString(string(v.LogStreamName)) {
 		errs.Pattern(wire.Join(prefix, "logStreamName"), string(v.LogStreamName), "[^:*]*")
 	}
 	if v.LogEvents == nil {
@@ -6180,7 +6180,7 @@ func (v *PutLogGroupDeletionProtectionRequest) Validate(prefix string, errs *wir
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 }
@@ -6211,7 +6211,7 @@ func (v *PutMetricFilterRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.FilterName == "" {
@@ -6223,7 +6223,7 @@ func (v *PutMetricFilterRequest) Validate(prefix string, errs *wire.Violations) 
 	if len(v.FilterName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "filterName"), string(v.FilterName), 512)
 	}
-	if v.FilterName != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterName)) {
+	if v.FilterName != "" && !patternFilterName.MatchString(string(v.FilterName)) {
 		errs.Pattern(wire.Join(prefix, "filterName"), string(v.FilterName), "[^:*]*")
 	}
 	if len(v.FilterPattern) > 1024 {
@@ -6288,7 +6288,7 @@ func (v *PutQueryDefinitionRequest) Validate(prefix string, errs *wire.Violation
 		if len(v.LogGroupNames[i0]) > 512 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupNames"), i0), string(v.LogGroupNames[i0]), 512)
 		}
-		if v.LogGroupNames[i0] != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupNames[i0])) {
+		if v.LogGroupNames[i0] != "" && !patternLogGroupName.MatchString(string(v.LogGroupNames[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupNames"), i0), string(v.LogGroupNames[i0]), "[\\.\\-_/#A-Za-z0-9]+")
 		}
 	}
@@ -6307,7 +6307,7 @@ func (v *PutQueryDefinitionRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.ClientToken) > 128 {
 		errs.MaxLen(wire.Join(prefix, "clientToken"), string(v.ClientToken), 128)
 	}
-	if v.ClientToken != "" && patternClientToken != nil && !patternClientToken.MatchString(string(v.ClientToken)) {
+	if v.ClientToken != "" && !patternClientToken.MatchString(string(v.ClientToken)) {
 		errs.Pattern(wire.Join(prefix, "clientToken"), string(v.ClientToken), "\\S{36,128}")
 	}
 	if len(v.Parameters) > 20 {
@@ -6375,7 +6375,7 @@ func (v *PutRetentionPolicyRequest) Validate(prefix string, errs *wire.Violation
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 }
@@ -6433,7 +6433,7 @@ func (v *PutSubscriptionFilterRequest) Validate(prefix string, errs *wire.Violat
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.FilterName == "" {
@@ -6445,7 +6445,7 @@ func (v *PutSubscriptionFilterRequest) Validate(prefix string, errs *wire.Violat
 	if len(v.FilterName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "filterName"), string(v.FilterName), 512)
 	}
-	if v.FilterName != "" && patternFilterName != nil && !patternFilterName.MatchString(string(v.FilterName)) {
+	if v.FilterName != "" && !patternFilterName.MatchString(string(v.FilterName)) {
 		errs.Pattern(wire.Join(prefix, "filterName"), string(v.FilterName), "[^:*]*")
 	}
 	if len(v.FilterPattern) > 1024 {
@@ -6489,10 +6489,10 @@ func (v *PutSyslogConfigurationRequest) Validate(prefix string, errs *wire.Viola
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
-	if v.VpcEndpointId != "" && patternVpcEndpointId != nil && !patternVpcEndpointId.MatchString(string(v.VpcEndpointId)) {
+	if v.VpcEndpointId != "" && !patternVpcEndpointId.MatchString(string(v.VpcEndpointId)) {
 		errs.Pattern(wire.Join(prefix, "vpcEndpointId"), string(v.VpcEndpointId), "^vpce-[0-9a-f]{1,64}$")
 	}
 }
@@ -6518,7 +6518,7 @@ func (v *PutTransformerRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupIdentifier) > 2048 {
 		errs.MaxLen(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), 2048)
 	}
-	if v.LogGroupIdentifier != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
+	if v.LogGroupIdentifier != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "logGroupIdentifier"), string(v.LogGroupIdentifier), "[\\w#+=/:,.@-]*")
 	}
 	if v.TransformerConfig == nil {
@@ -6617,7 +6617,7 @@ func (v *QueryParameter) Validate(prefix string, errs *wire.Violations) {
 	if len(v.Name) > 128 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 128)
 	}
-	if v.Name != "" && patternQueryParameterName != nil && !patternQueryParameterName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternQueryParameterName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "^[a-zA-Z_][a-zA-Z0-9_]*")
 	}
 	if len(v.DefaultValue) > 1024 {
@@ -6786,7 +6786,7 @@ func (v *S3Configuration) Validate(prefix string, errs *wire.Violations) {
 	if len(v.DestinationIdentifier) > 1024 {
 		errs.MaxLen(wire.Join(prefix, "destinationIdentifier"), string(v.DestinationIdentifier), 1024)
 	}
-	if v.DestinationIdentifier != "" && patternS3Uri != nil && !patternS3Uri.MatchString(string(v.DestinationIdentifier)) {
+	if v.DestinationIdentifier != "" && !patternS3Uri.MatchString(string(v.DestinationIdentifier)) {
 		errs.Pattern(wire.Join(prefix, "destinationIdentifier"), string(v.DestinationIdentifier), "s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")
 	}
 	if v.RoleArn == "" {
@@ -6801,7 +6801,7 @@ func (v *S3Configuration) Validate(prefix string, errs *wire.Violations) {
 	if len(v.OwnerAccountId) > 12 {
 		errs.MaxLen(wire.Join(prefix, "ownerAccountId"), string(v.OwnerAccountId), 12)
 	}
-	if v.OwnerAccountId != "" && patternAccountId != nil && !patternAccountId.MatchString(string(v.OwnerAccountId)) {
+	if v.OwnerAccountId != "" && !patternAccountId.MatchString(string(v.OwnerAccountId)) {
 		errs.Pattern(wire.Join(prefix, "ownerAccountId"), string(v.OwnerAccountId), "^\\d{12}$")
 	}
 	if len(v.KmsKeyId) > 256 {
@@ -7144,7 +7144,7 @@ func (v *StartLiveTailRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -7161,7 +7161,7 @@ func (v *StartLiveTailRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.LogStreamNames[i0]) > 512 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logStreamNames"), i0), string(v.LogStreamNames[i0]), 512)
 		}
-		if v.LogStreamNames[i0] != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNames[i0])) {
+		if v.LogStreamNames[i0] != "" && !patternLogStreamName.MatchString(string(v.LogStreamNames[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logStreamNames"), i0), string(v.LogStreamNames[i0]), "[^:*]*")
 		}
 	}
@@ -7178,7 +7178,7 @@ func (v *StartLiveTailRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.LogStreamNamePrefixes[i0]) > 512 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logStreamNamePrefixes"), i0), string(v.LogStreamNamePrefixes[i0]), 512)
 		}
-		if v.LogStreamNamePrefixes[i0] != "" && patternLogStreamName != nil && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefixes[i0])) {
+		if v.LogStreamNamePrefixes[i0] != "" && !patternLogStreamName.MatchString(string(v.LogStreamNamePrefixes[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logStreamNamePrefixes"), i0), string(v.LogStreamNamePrefixes[i0]), "[^:*]*")
 		}
 	}
@@ -7219,7 +7219,7 @@ func (v *StartQueryRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	for i0 := range v.LogGroupNames {
@@ -7229,7 +7229,7 @@ func (v *StartQueryRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.LogGroupNames[i0]) > 512 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupNames"), i0), string(v.LogGroupNames[i0]), 512)
 		}
-		if v.LogGroupNames[i0] != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupNames[i0])) {
+		if v.LogGroupNames[i0] != "" && !patternLogGroupName.MatchString(string(v.LogGroupNames[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupNames"), i0), string(v.LogGroupNames[i0]), "[\\.\\-_/#A-Za-z0-9]+")
 		}
 	}
@@ -7240,7 +7240,7 @@ func (v *StartQueryRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -7559,7 +7559,7 @@ func (v *TagFilter) Validate(prefix string, errs *wire.Violations) {
 	if len(v.Key) > 128 {
 		errs.MaxLen(wire.Join(prefix, "key"), string(v.Key), 128)
 	}
-	if v.Key != "" && patternTagFilterKey != nil && !patternTagFilterKey.MatchString(string(v.Key)) {
+	if v.Key != "" && !patternTagFilterKey.MatchString(string(v.Key)) {
 		errs.Pattern(wire.Join(prefix, "key"), string(v.Key), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 	}
 	if len(v.Values) > 5 {
@@ -7569,7 +7569,7 @@ func (v *TagFilter) Validate(prefix string, errs *wire.Violations) {
 		if len(v.Values[i0]) > 259 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "values"), i0), string(v.Values[i0]), 259)
 		}
-		if v.Values[i0] != "" && patternTagFilterValue != nil && !patternTagFilterValue.MatchString(string(v.Values[i0])) {
+		if v.Values[i0] != "" && !patternTagFilterValue.MatchString(string(v.Values[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "values"), i0), string(v.Values[i0]), "^!?\\*?([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\*?$")
 		}
 	}
@@ -7596,7 +7596,7 @@ func (v *TagLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.Tags == nil {
@@ -7615,13 +7615,13 @@ func (v *TagLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -7648,7 +7648,7 @@ func (v *TagResourceRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.ResourceArn) > 1011 {
 		errs.MaxLen(wire.Join(prefix, "resourceArn"), string(v.ResourceArn), 1011)
 	}
-	if v.ResourceArn != "" && patternAmazonResourceName != nil && !patternAmazonResourceName.MatchString(string(v.ResourceArn)) {
+	if v.ResourceArn != "" && !patternAmazonResourceName.MatchString(string(v.ResourceArn)) {
 		errs.Pattern(wire.Join(prefix, "resourceArn"), string(v.ResourceArn), "[\\w+=/:,.@-]*")
 	}
 	if v.Tags == nil {
@@ -7667,13 +7667,13 @@ func (v *TagResourceRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(k0) > 128 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), 128)
 		}
-		if k0 != "" && patternTagKey != nil && !patternTagKey.MatchString(string(k0)) {
+		if k0 != "" && !patternTagKey.MatchString(string(k0)) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(k0), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 		if len(v.Tags[k0]) > 256 {
 			errs.MaxLen(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), 256)
 		}
-		if v.Tags[k0] != "" && patternTagValue != nil && !patternTagValue.MatchString(string(v.Tags[k0])) {
+		if v.Tags[k0] != "" && !patternTagValue.MatchString(string(v.Tags[k0])) {
 			errs.Pattern(wire.Key(wire.Join(prefix, "tags"), k0), string(v.Tags[k0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
@@ -7917,7 +7917,7 @@ func (v *UntagLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.LogGroupName) > 512 {
 		errs.MaxLen(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), 512)
 	}
-	if v.LogGroupName != "" && patternLogGroupName != nil && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
+	if v.LogGroupName != "" && !patternLogGroupName.MatchString(string(v.LogGroupName)) {
 		errs.Pattern(wire.Join(prefix, "logGroupName"), string(v.LogGroupName), "[\\.\\-_/#A-Za-z0-9]+")
 	}
 	if v.Tags == nil {
@@ -7933,7 +7933,7 @@ func (v *UntagLogGroupRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.Tags[i0]) > 128 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "tags"), i0), string(v.Tags[i0]), 128)
 		}
-		if v.Tags[i0] != "" && patternTagKey != nil && !patternTagKey.MatchString(string(v.Tags[i0])) {
+		if v.Tags[i0] != "" && !patternTagKey.MatchString(string(v.Tags[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "tags"), i0), string(v.Tags[i0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 	}
@@ -7960,7 +7960,7 @@ func (v *UntagResourceRequest) Validate(prefix string, errs *wire.Violations) {
 	if len(v.ResourceArn) > 1011 {
 		errs.MaxLen(wire.Join(prefix, "resourceArn"), string(v.ResourceArn), 1011)
 	}
-	if v.ResourceArn != "" && patternAmazonResourceName != nil && !patternAmazonResourceName.MatchString(string(v.ResourceArn)) {
+	if v.ResourceArn != "" && !patternAmazonResourceName.MatchString(string(v.ResourceArn)) {
 		errs.Pattern(wire.Join(prefix, "resourceArn"), string(v.ResourceArn), "[\\w+=/:,.@-]*")
 	}
 	if v.TagKeys == nil {
@@ -7976,7 +7976,7 @@ func (v *UntagResourceRequest) Validate(prefix string, errs *wire.Violations) {
 		if len(v.TagKeys[i0]) > 128 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "tagKeys"), i0), string(v.TagKeys[i0]), 128)
 		}
-		if v.TagKeys[i0] != "" && patternTagKey != nil && !patternTagKey.MatchString(string(v.TagKeys[i0])) {
+		if v.TagKeys[i0] != "" && !patternTagKey.MatchString(string(v.TagKeys[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "tagKeys"), i0), string(v.TagKeys[i0]), "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
 		}
 	}
@@ -8016,7 +8016,7 @@ func (v *UpdateAnomalyRequest) Validate(prefix string, errs *wire.Violations) {
 	if v.AnomalyDetectorArn != "" && len(v.AnomalyDetectorArn) < 1 {
 		errs.MinLen(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), 1)
 	}
-	if v.AnomalyDetectorArn != "" && patternAnomalyDetectorArn != nil && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
+	if v.AnomalyDetectorArn != "" && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
 		errs.Pattern(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), "[\\w#+=/:,.@-]*")
 	}
 	if v.SuppressionType != "" && !v.SuppressionType.Valid() {
@@ -8048,7 +8048,7 @@ func (v *UpdateDeliveryConfigurationRequest) Validate(prefix string, errs *wire.
 	if len(v.Id) > 64 {
 		errs.MaxLen(wire.Join(prefix, "id"), string(v.Id), 64)
 	}
-	if v.Id != "" && patternDeliveryId != nil && !patternDeliveryId.MatchString(string(v.Id)) {
+	if v.Id != "" && !patternDeliveryId.MatchString(string(v.Id)) {
 		errs.Pattern(wire.Join(prefix, "id"), string(v.Id), "^[0-9A-Za-z]+$")
 	}
 	if len(v.RecordFields) > 128 {
@@ -8093,7 +8093,7 @@ func (v *UpdateLogAnomalyDetectorRequest) Validate(prefix string, errs *wire.Vio
 	if v.AnomalyDetectorArn != "" && len(v.AnomalyDetectorArn) < 1 {
 		errs.MinLen(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), 1)
 	}
-	if v.AnomalyDetectorArn != "" && patternAnomalyDetectorArn != nil && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
+	if v.AnomalyDetectorArn != "" && !patternAnomalyDetectorArn.MatchString(string(v.AnomalyDetectorArn)) {
 		errs.Pattern(wire.Join(prefix, "anomalyDetectorArn"), string(v.AnomalyDetectorArn), "[\\w#+=/:,.@-]*")
 	}
 	if v.EvaluationFrequency != "" && !v.EvaluationFrequency.Valid() {
@@ -8212,7 +8212,7 @@ func (v *UpdateScheduledQueryRequest) Validate(prefix string, errs *wire.Violati
 		if len(v.LogGroupIdentifiers[i0]) > 2048 {
 			errs.MaxLen(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), 2048)
 		}
-		if v.LogGroupIdentifiers[i0] != "" && patternLogGroupIdentifier != nil && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
+		if v.LogGroupIdentifiers[i0] != "" && !patternLogGroupIdentifier.MatchString(string(v.LogGroupIdentifiers[i0])) {
 			errs.Pattern(wire.Index(wire.Join(prefix, "logGroupIdentifiers"), i0), string(v.LogGroupIdentifiers[i0]), "[\\w#+=/:,.@-]*")
 		}
 	}
@@ -8298,41 +8298,41 @@ func (v *UpperCaseString) Validate(prefix string, errs *wire.Violations) {
 type ValidationException struct {
 }
 
-var patternAccountId = wire.CompilePattern("^\\d{12}$")
-var patternAmazonResourceName = wire.CompilePattern("[\\w+=/:,.@-]*")
-var patternAnomalyDetectorArn = wire.CompilePattern("[\\w#+=/:,.@-]*")
-var patternClientToken = wire.CompilePattern("\\S{36,128}")
-var patternDeliveryDestinationName = wire.CompilePattern("[\\w-]*")
-var patternDeliveryId = wire.CompilePattern("^[0-9A-Za-z]+$")
-var patternDeliverySourceName = wire.CompilePattern("[\\w-]*")
-var patternDestinationName = wire.CompilePattern("[^:*]*")
-var patternDetectorKmsKeyArn = wire.CompilePattern("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")
-var patternFieldIndexName = wire.CompilePattern("[\\.\\-_/#A-Za-z0-9]+")
-var patternFilterName = wire.CompilePattern("[^:*]*")
-var patternImportId = wire.CompilePattern("[\\-a-zA-Z0-9]+")
-var patternIntegrationName = wire.CompilePattern("[\\.\\-_/#A-Za-z0-9]+")
-var patternIntegrationNamePrefix = wire.CompilePattern("[\\.\\-_/#A-Za-z0-9]+")
-var patternLogGroupArn = wire.CompilePattern("[\\w#+=/:,.@-]*")
-var patternLogGroupIdentifier = wire.CompilePattern("[\\w#+=/:,.@-]*")
-var patternLogGroupName = wire.CompilePattern("[\\.\\-_/#A-Za-z0-9]+")
-var patternLogGroupNamePattern = wire.CompilePattern("[\\.\\-_/#A-Za-z0-9]*")
-var patternLogGroupNameRegexPattern = wire.CompilePattern("(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}")
-var patternLogStreamName = wire.CompilePattern("[^:*]*")
-var patternLogType = wire.CompilePattern("[\\w]*")
-var patternLookupTableName = wire.CompilePattern("^[a-zA-Z0-9_]+$")
-var patternMappingVersion = wire.CompilePattern("^\\d+\\.\\d+(\\.\\d+)?$")
-var patternMetricName = wire.CompilePattern("[^:*$]*")
-var patternMetricNamespace = wire.CompilePattern("[^:*$]*")
-var patternQueryParameterName = wire.CompilePattern("^[a-zA-Z_][a-zA-Z0-9_]*")
-var patternResourceIdentifier = wire.CompilePattern("[\\w+=/:,.@\\-\\*]*")
-var patternResourceType = wire.CompilePattern("[\\w-_]*")
-var patternS3Uri = wire.CompilePattern("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")
-var patternService = wire.CompilePattern("[\\w_-]*")
-var patternTagFilterKey = wire.CompilePattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
-var patternTagFilterValue = wire.CompilePattern("^!?\\*?([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\*?$")
-var patternTagKey = wire.CompilePattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
-var patternTagValue = wire.CompilePattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
-var patternVpcEndpointId = wire.CompilePattern("^vpce-[0-9a-f]{1,64}$")
+var patternAccountId = wire.NewPattern("^\\d{12}$")
+var patternAmazonResourceName = wire.NewPattern("[\\w+=/:,.@-]*")
+var patternAnomalyDetectorArn = wire.NewPattern("[\\w#+=/:,.@-]*")
+var patternClientToken = wire.NewPattern("\\S{36,128}")
+var patternDeliveryDestinationName = wire.NewPattern("[\\w-]*")
+var patternDeliveryId = wire.NewPattern("^[0-9A-Za-z]+$")
+var patternDeliverySourceName = wire.NewPattern("[\\w-]*")
+var patternDestinationName = wire.NewPattern("[^:*]*")
+var patternDetectorKmsKeyArn = wire.NewPattern("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")
+var patternFieldIndexName = wire.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
+var patternFilterName = wire.NewPattern("[^:*]*")
+var patternImportId = wire.NewPattern("[\\-a-zA-Z0-9]+")
+var patternIntegrationName = wire.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
+var patternIntegrationNamePrefix = wire.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
+var patternLogGroupArn = wire.NewPattern("[\\w#+=/:,.@-]*")
+var patternLogGroupIdentifier = wire.NewPattern("[\\w#+=/:,.@-]*")
+var patternLogGroupName = wire.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
+var patternLogGroupNamePattern = wire.NewPattern("[\\.\\-_/#A-Za-z0-9]*")
+var patternLogGroupNameRegexPattern = wire.NewPattern("(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}")
+var patternLogStreamName = wire.NewPattern("[^:*]*")
+var patternLogType = wire.NewPattern("[\\w]*")
+var patternLookupTableName = wire.NewPattern("^[a-zA-Z0-9_]+$")
+var patternMappingVersion = wire.NewPattern("^\\d+\\.\\d+(\\.\\d+)?$")
+var patternMetricName = wire.NewPattern("[^:*$]*")
+var patternMetricNamespace = wire.NewPattern("[^:*$]*")
+var patternQueryParameterName = wire.NewPattern("^[a-zA-Z_][a-zA-Z0-9_]*")
+var patternResourceIdentifier = wire.NewPattern("[\\w+=/:,.@\\-\\*]*")
+var patternResourceType = wire.NewPattern("[\\w-_]*")
+var patternS3Uri = wire.NewPattern("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")
+var patternService = wire.NewPattern("[\\w_-]*")
+var patternTagFilterKey = wire.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
+var patternTagFilterValue = wire.NewPattern("^!?\\*?([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\*?$")
+var patternTagKey = wire.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
+var patternTagValue = wire.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+var patternVpcEndpointId = wire.NewPattern("^vpce-[0-9a-f]{1,64}$")
 
 // Operations describes every operation of the service model by name.
 var Operations = map[string]wire.Operation{

@@ -183,7 +183,7 @@ func (v *CreateStateMachineAliasInput) Validate(prefix string, errs *wire.Violat
 	if len(v.Name) > 80 {
 		errs.MaxLen(wire.Join(prefix, "name"), string(v.Name), 80)
 	}
-	if v.Name != "" && patternCharacterRestrictedName != nil && !patternCharacterRestrictedName.MatchString(string(v.Name)) {
+	if v.Name != "" && !patternCharacterRestrictedName.MatchString(string(v.Name)) {
 		errs.Pattern(wire.Join(prefix, "name"), string(v.Name), "^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")
 	}
 	if v.RoutingConfiguration == nil {
@@ -1810,7 +1810,7 @@ func (v *RedriveExecutionInput) Validate(prefix string, errs *wire.Violations) {
 	if len(v.ClientToken) > 64 {
 		errs.MaxLen(wire.Join(prefix, "clientToken"), string(v.ClientToken), 64)
 	}
-	if v.ClientToken != "" && patternClientToken != nil && !patternClientToken.MatchString(string(v.ClientToken)) {
+	if v.ClientToken != "" && !patternClientToken.MatchString(string(v.ClientToken)) {
 		errs.Pattern(wire.Join(prefix, "clientToken"), string(v.ClientToken), "[!-~]+")
 	}
 }
@@ -1988,7 +1988,7 @@ func (v *StartExecutionInput) Validate(prefix string, errs *wire.Violations) {
 	if len(v.TraceHeader) > 256 {
 		errs.MaxLen(wire.Join(prefix, "traceHeader"), string(v.TraceHeader), 256)
 	}
-	if v.TraceHeader != "" && patternTraceHeader != nil && !patternTraceHeader.MatchString(string(v.TraceHeader)) {
+	if v.TraceHeader != "" && !patternTraceHeader.MatchString(string(v.TraceHeader)) {
 		errs.Pattern(wire.Join(prefix, "traceHeader"), string(v.TraceHeader), "\\p{ASCII}*")
 	}
 }
@@ -2035,7 +2035,7 @@ func (v *StartSyncExecutionInput) Validate(prefix string, errs *wire.Violations)
 	if len(v.TraceHeader) > 256 {
 		errs.MaxLen(wire.Join(prefix, "traceHeader"), string(v.TraceHeader), 256)
 	}
-	if v.TraceHeader != "" && patternTraceHeader != nil && !patternTraceHeader.MatchString(string(v.TraceHeader)) {
+	if v.TraceHeader != "" && !patternTraceHeader.MatchString(string(v.TraceHeader)) {
 		errs.Pattern(wire.Join(prefix, "traceHeader"), string(v.TraceHeader), "\\p{ASCII}*")
 	}
 	if v.IncludedData != "" && !v.IncludedData.Valid() {
@@ -2808,9 +2808,9 @@ func (e ValidationExceptionReason) Valid() bool {
 	return false
 }
 
-var patternCharacterRestrictedName = wire.CompilePattern("^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")
-var patternClientToken = wire.CompilePattern("[!-~]+")
-var patternTraceHeader = wire.CompilePattern("\\p{ASCII}*")
+var patternCharacterRestrictedName = wire.NewPattern("^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")
+var patternClientToken = wire.NewPattern("[!-~]+")
+var patternTraceHeader = wire.NewPattern("\\p{ASCII}*")
 
 // Operations describes every operation of the service model by name.
 var Operations = map[string]wire.Operation{

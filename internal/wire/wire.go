@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -181,4 +182,24 @@ func CompilePattern(p string) *regexp.Regexp {
 		return nil
 	}
 	return re
+}
+
+// Pattern is a model pattern compiled at its first use: the generated
+// models hold hundreds, and compiling them all when the program starts
+// cost every command (a run-task included) a few milliseconds.
+type Pattern struct {
+	src  string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// NewPattern returns the pattern p, compiled (as CompilePattern does) when
+// it first matches.
+func NewPattern(p string) *Pattern { return &Pattern{src: p} }
+
+// MatchString reports whether s matches the whole pattern; true when RE2
+// cannot compile the pattern (it goes unchecked).
+func (p *Pattern) MatchString(s string) bool {
+	p.once.Do(func() { p.re = CompilePattern(p.src) })
+	return p.re == nil || p.re.MatchString(s)
 }

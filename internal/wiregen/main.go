@@ -224,7 +224,7 @@ func (g *gen) run() ([]byte, error) {
 		}
 	}
 	for _, n := range patterns {
-		g.p("var pattern%s = wire.CompilePattern(%q)\n", n, g.m.Shapes[n].Pattern)
+		g.p("var pattern%s = wire.NewPattern(%q)\n", n, g.m.Shapes[n].Pattern)
 	}
 	g.operations()
 	return format.Source(g.buf.Bytes())
@@ -410,7 +410,7 @@ func (g *gen) valueChecks(f, t, shapeName, path string, depth int) {
 			g.p("if len(%s) > %d { errs.MaxLen(%s, string(%s), %d) }\n", f, int(*s.Max), path, f, int(*s.Max))
 		}
 		if s.Pattern != "" && g.inputs[shapeName] {
-			g.p("if %s != \"\" && pattern%s != nil && !pattern%s.MatchString(string(%s)) { errs.Pattern(%s, string(%s), %q) }\n", f, shapeName, shapeName, f, path, f, s.Pattern)
+			g.p("if %s != \"\" && !pattern%s.MatchString(string(%s)) { errs.Pattern(%s, string(%s), %q) }\n", f, shapeName, f, path, f, s.Pattern)
 		}
 	case "integer", "long", "double", "float":
 		cond := "true"
