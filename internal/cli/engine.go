@@ -182,6 +182,9 @@ type clients struct {
 	// logReader, when set, reads log events from the embedded engine's
 	// store directly (see followLogs).
 	logReader runtask.Logs
+	// taskChanges, when set, signals the embedded engine's task changes
+	// (see runtask.Runner.Changes).
+	taskChanges func() <-chan struct{}
 }
 
 // followLogs returns what run-task and workflow read log streams with: the
@@ -236,6 +239,7 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 		taskRoles:   eng.TaskRolesFile(),
 		execConn:    pipeExec(eng.ExecConn),
 		logReader:   eng.LogReader(),
+		taskChanges: eng.TaskChanges,
 	}, nil
 }
 

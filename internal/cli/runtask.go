@@ -626,7 +626,7 @@ func (c *connections) run(ctx context.Context, r *plannedRun) (*runtask.Report, 
 		if err != nil {
 			return nil, err
 		}
-		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.followLogs(), Target: cl.Where}
+		runner = &runtask.Runner{ECS: cl.ECS, Logs: cl.followLogs(), Changes: cl.taskChanges, Target: cl.Where}
 		r.opts.StopCommand = cl.stopCommand
 		if cl.aws && !cl.loopback {
 			r.opts.AWSTuning()

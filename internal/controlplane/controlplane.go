@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/ecsrun/ecsrun/internal/broadcast"
 	"log/slog"
 	"slices"
 	"sync"
@@ -114,6 +115,9 @@ type ControlPlane struct {
 	settings  *accountsettings.Store
 	machine   MachineResources
 	execs     *execsession.Manager
+
+	// taskChanges is signalled after tasks change (see TaskChanges).
+	taskChanges broadcast.Signal
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a

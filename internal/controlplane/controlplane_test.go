@@ -634,3 +634,43 @@ func TestExpireStopped_ForgetsLogStreamsFirst(t *testing.T) {
 		t.Errorf("rows of the task after the start: %d (%v); want none", rows, err)
 	}
 }
+
+// TaskChanges is closed by a task's change, and only then: by the agent's
+// report, and by a change the control plane stores itself (StopTask).
+func TestTaskChanges_ClosedWhenATaskChanges(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.runJob()
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	c := f.cp.TaskChanges()
+	if _, err := f.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Tasks: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	if closed(c) {
+		t.Fatal("TaskChanges closed by a DescribeTasks: nothing changed")
+	}
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}, {Name: "sidecar"}}, f.now)
+	st.Provisioned = true
+	st, _ = st.Advance(f.now)
+	f.cp.Report(ctx, agent.Report{TaskID: id, State: st})
+	if !closed(c) {
+		t.Fatal("TaskChanges not closed by the agent's report")
+	}
+	c = f.cp.TaskChanges()
+	if closed(c) {
+		t.Fatal("the channel taken after the report is already closed")
+	}
+	if _, err := f.cp.StopTask(ctx, &ecsmodel.StopTaskRequest{Task: id}); err != nil {
+		t.Fatal(err)
+	}
+	if !closed(c) {
+		t.Fatal("TaskChanges not closed by StopTask")
+	}
+}

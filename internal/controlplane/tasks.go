@@ -74,7 +74,11 @@ func (cp *ControlPlane) saveTasks(ctx context.Context, ts ...*taskRecord) error 
 	for i, t := range ts {
 		rows[i] = rowOf(t)
 	}
-	return cp.batch.commit(ctx, rows...)
+	if err := cp.batch.commit(ctx, rows...); err != nil {
+		return err
+	}
+	cp.taskChanges.Notify()
+	return nil
 }
 
 func newID() string {
@@ -376,6 +380,7 @@ func (cp *ControlPlane) specFor(t *taskRecord) (agent.TaskSpec, error) {
 // one comes is replaced by it (a transaction holding both would store the
 // last one only).
 func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
+	defer cp.taskChanges.Notify()
 	for i, r := range steps {
 		held := cp.lockForReport()
 		t := cp.tasks[r.TaskID]
@@ -406,6 +411,15 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 			cp.wakeScheduler()
 		}
 	}
+}
+
+// TaskChanges returns a channel closed the next time a task changes (the
+// agent's reports, and every change the control plane stores): an
+// in-process client takes it before it describes its
+// tasks, and describes them again as soon as it is closed rather than at
+// its next poll.
+func (cp *ControlPlane) TaskChanges() <-chan struct{} {
+	return cp.taskChanges.C()
 }
 
 // Sync returns once every report of the task received so far is
@@ -479,7 +493,8 @@ func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskReque
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if cur := cp.tasks[id]; handled && cur != nil {
-		cur.stopAsked = true
+		cur.stopAsked = true // described as desired STOPPED from now on
+		cp.taskChanges.Notify()
 	}
 	// ECS counts a stopping task's resources as free at once.
 	cp.release(t)

@@ -6,3 +6,9 @@ import "github.com/ecsrun/ecsrun/internal/logsapi"
 // client in this process (run-task and workflow on the embedded engine):
 // the API's answers without the JSON in between.
 func (e *Engine) LogReader() *logsapi.Direct { return logsapi.NewDirect(e.logs) }
+
+// TaskChanges returns a channel closed the next time the agent reports a
+// change of a task, for a client in this process that waits for tasks
+// (run-task on the embedded engine): it describes them again at once
+// instead of at its next poll.
+func (e *Engine) TaskChanges() <-chan struct{} { return e.cp.TaskChanges() }

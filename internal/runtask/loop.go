@@ -104,6 +104,11 @@ type loop struct {
 	nextPoll    time.Time
 	youngUntil  time.Time
 	describeErr int
+	// changed is closed at the target's next task change (Runner.Changes;
+	// nil without them, and once it fired until the next describe).
+	changed      <-chan struct{}
+	lastDescribe time.Time
+	wakeGap      time.Duration
 
 	stopping     stopKind
 	stopDeadline time.Time
@@ -267,6 +272,21 @@ func (l *loop) sleep(ctx context.Context) {
 	select {
 	case <-done:
 	case <-t.C:
+	case <-l.changed:
+		// A task changed: describe again now, though not more often than
+		// a fifth of the first poll interval (scaled with the tasks).
+		l.changed = nil
+		if soon := l.lastDescribe.Add(l.wakeGap); soon.Before(l.nextPoll) {
+			l.nextPoll = soon
+		}
+	}
+}
+
+// watchChanges takes the channel of the target's next task change, before
+// a call that looks at the tasks: a change after the look closes it.
+func (l *loop) watchChanges() {
+	if l.api.Changes != nil {
+		l.changed = l.api.Changes()
 	}
 }
 
@@ -486,6 +506,7 @@ type launched struct {
 func (l *loop) launch(ctx context.Context, batch []*slot, now time.Time) (started, failed int, fresh []launched) {
 	token := fmt.Sprintf("ecsrun-%s-%d", l.runID, l.batches)
 	l.batches++
+	l.watchChanges()
 	var as []*attempt
 	for _, s := range batch {
 		s.waiting = false
@@ -574,6 +595,8 @@ func (l *loop) judge(a *attempt, v verdict, now time.Time) {
 
 // describe polls the tasks still followed, at most 100 per call.
 func (l *loop) describe(ctx context.Context, now time.Time) {
+	l.watchChanges()
+	l.lastDescribe = now
 	byCluster := map[string][]string{}
 	var clusters []string
 	live := 0
@@ -634,11 +657,16 @@ func (l *loop) describe(ctx context.Context, now time.Time) {
 		}
 	}
 	// Poll fast while tasks are young, scaled with their number, then back
-	// off towards MaxPoll.
+	// off towards MaxPoll. A target that signals its task changes is
+	// described when they change, so polls only back that up.
 	base := max(l.o.Poll, l.o.Poll*time.Duration(live)/10)
-	if now.Before(l.youngUntil) {
+	l.wakeGap = base / 5
+	switch {
+	case l.api.Changes != nil:
+		l.interval = l.o.MaxPoll
+	case now.Before(l.youngUntil):
 		l.interval = base
-	} else {
+	default:
 		l.interval = min(max(l.interval*5/4, base), l.o.MaxPoll)
 	}
 	l.nextPoll = now.Add(l.interval)

@@ -51,6 +51,12 @@ var (
 type Runner struct {
 	ECS  ECS
 	Logs Logs
+	// Changes, when set, returns a channel closed at the target's next
+	// task change (an engine in this process): the run describes its
+	// tasks again at once (at most every fifth of the poll interval,
+	// scaled with the tasks) rather than at its next poll, and polls only
+	// every MaxPoll besides.
+	Changes func() <-chan struct{}
 	// Target describes where the tasks run, for the report.
 	Target string
 }
@@ -74,7 +80,7 @@ func (r *Runner) Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	calls := &callCounter{counts: map[string]int{}}
-	api := &Runner{Target: r.Target}
+	api := &Runner{Target: r.Target, Changes: r.Changes}
 	if r.ECS != nil {
 		api.ECS = countingECS{r.ECS, calls}
 	}

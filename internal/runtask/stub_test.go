@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"github.com/ecsrun/ecsrun/internal/broadcast"
 	"github.com/ecsrun/ecsrun/internal/runtask/retry"
 )
 
@@ -355,5 +356,47 @@ func TestStub_SaysWhenAContainerHasNoLogStream(t *testing.T) {
 	}
 	if n := strings.Count(s.out.Info(), "Container app has no awslogs log configuration"); n != 1 {
 		t.Errorf("the note was printed %d times; want once\n%s", n, s.out.Info())
+	}
+}
+
+// A target that signals its task changes (the embedded engine) gets a
+// DescribeTasks as soon as a task changed, not at the next poll: here the
+// polls are a minute apart, and the run still ends as soon as its task
+// stopped.
+func TestStub_DescribesAtOnceWhenTheTargetSignalsAChange(t *testing.T) {
+	s := &stubECS{t: t}
+	var changes broadcast.Signal
+	launched := make(chan struct{}, 1)
+	s.handle = func(op string, in map[string]any) (int, any) {
+		if op == "RunTask" {
+			launched <- struct{}{}
+		}
+		return 0, nil // the defaults: the task is STOPPED when described
+	}
+	go func() {
+		<-launched
+		changes.Notify() // the task changed (it stopped)
+	}()
+	cfg := aws.Config{
+		Region:      "eu-west-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+		HTTPClient:  &http.Client{Transport: s},
+	}
+	r := &Runner{ECS: awsecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Target: "stub", Changes: changes.C}
+	opts := Options{TaskDefinition: "job:4"}
+	opts.Poll, opts.MaxPoll, opts.LogPoll, opts.LogSettle = time.Minute, time.Minute, time.Millisecond, 0
+	out := &output{}
+	opts.Console = out.console(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := r.Run(ctx, opts)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.Info())
+	}
+	if ctx.Err() != nil || rep.ExitCode != 0 {
+		t.Fatalf("exit code %d, context %v: the change did not wake the run (polls are a minute apart)\n%s", rep.ExitCode, ctx.Err(), out.Info())
+	}
+	if n := s.count("DescribeTasks"); n != 1 {
+		t.Errorf("%d DescribeTasks calls; want 1 (the one the change asked for)", n)
 	}
 }
