@@ -61,6 +61,8 @@ type Agent struct {
 
 	mu    sync.Mutex
 	tasks map[string]*runner
+	// adopting counts the adopted tasks not yet prepared (see Adopted).
+	adopting sync.WaitGroup
 }
 
 // New returns an agent; Close stops following its tasks.
@@ -95,17 +97,38 @@ func (a *Agent) Launch(spec TaskSpec) {
 		a.opts.Log.Warn("proxyConfiguration (App Mesh): the task runs, but its traffic is not redirected through the proxy container (no iptables rules)",
 			"task", spec.ID, "family", spec.Definition.Family, "type", p.Type, "proxyContainer", p.ContainerName)
 	}
-	a.start(spec)
+	a.start(spec, func() {})
 }
 
 // Adopt resumes a task that was running when the engine stopped: containers
 // still running are followed again, those that exited meanwhile get their
 // real exit codes, and those that vanished are stopped with
 // ContainerVanishedError.
-func (a *Agent) Adopt(spec TaskSpec) { a.start(spec) }
+func (a *Agent) Adopt(spec TaskSpec) {
+	a.adopting.Add(1)
+	a.start(spec, sync.OnceFunc(a.adopting.Done))
+}
 
-func (a *Agent) start(spec TaskSpec) {
+// Adopted returns once every task adopted so far has its credentials and
+// task metadata endpoints back (or has stopped), or when ctx ends: until
+// then the endpoints would answer its containers that they are unknown.
+func (a *Agent) Adopted(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		a.adopting.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (a *Agent) start(spec TaskSpec, prepared func()) {
 	r := newRunner(a, spec)
+	r.prepared = prepared
 	a.mu.Lock()
 	a.tasks[spec.ID] = r
 	a.mu.Unlock()

@@ -308,3 +308,50 @@ func (w lockedBuilder) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// blockingResources is a TaskResources whose Prepare waits for release.
+type blockingResources struct {
+	resources
+	release chan struct{}
+}
+
+func (r *blockingResources) Prepare(ctx context.Context, spec *TaskSpec) (map[string]ContainerEnv, error) {
+	<-r.release
+	return r.resources.Prepare(ctx, spec)
+}
+
+// Adopted returns only once the adopted tasks are prepared again (their
+// endpoints know their containers), and before that when its context
+// ends.
+func TestAgent_AdoptedWaitsForTheAdoptedTasksResources(t *testing.T) {
+	rt := fake.New()
+	res := &blockingResources{release: make(chan struct{})}
+	a := New(Options{Runtime: rt, Logs: &memLogs{}, Reporter: newRecorder(), Region: "us-east-1", Engine: "test", Resources: res})
+	t.Cleanup(a.Close)
+	d := def(cdef("app", "app", true))
+	id, err := rt.Create(context.Background(), runtime.ContainerSpec{Name: RuntimeName(d, "app", "task1"), Image: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Start(context.Background(), id)
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
+	st.Provisioned = true
+	st = st.ContainerStarted("app")
+	st, _ = st.Advance(time.Now())
+	a.Adopt(TaskSpec{ID: "task1", ARN: "arn:task1", Definition: d, State: &st, Containers: map[string]ContainerInfo{"app": {RuntimeID: id}}})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := a.Adopted(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Adopted while Prepare waits = %v; want the context's deadline", err)
+	}
+	close(res.release)
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Adopted(ctx); err != nil {
+		t.Fatalf("Adopted after Prepare = %v", err)
+	}
+	if prepared, _ := res.calls(); !slices.Equal(prepared, []string{"task1"}) {
+		t.Errorf("prepared %v; want task1", prepared)
+	}
+}

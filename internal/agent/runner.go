@@ -44,14 +44,17 @@ type healthEvent struct {
 // then it releases the task's resources (deprovisioning) and reports
 // STOPPED.
 type runner struct {
-	a     *Agent
-	spec  TaskSpec
-	rt    runtime.Runtime
-	state taskstate.Task
-	info  map[string]ContainerInfo
-	defs  map[string]*ecsmodel.ContainerDefinition
-	graph *depgraph.Graph
-	res   Resources
+	// prepared is called once an adopted task is prepared (or its runner
+	// ends); see Agent.Adopted.
+	prepared func()
+	a        *Agent
+	spec     TaskSpec
+	rt       runtime.Runtime
+	state    taskstate.Task
+	info     map[string]ContainerInfo
+	defs     map[string]*ecsmodel.ContainerDefinition
+	graph    *depgraph.Graph
+	res      Resources
 
 	pullStartedAt, pullStoppedAt time.Time
 
@@ -70,7 +73,7 @@ type runner struct {
 func newRunner(a *Agent, spec TaskSpec) *runner {
 	n := len(spec.Definition.ContainerDefinitions)
 	r := &runner{
-		a: a, spec: spec, rt: a.opts.Runtime,
+		a: a, spec: spec, rt: a.opts.Runtime, prepared: func() {},
 		info:          map[string]ContainerInfo{},
 		defs:          map[string]*ecsmodel.ContainerDefinition{},
 		res:           spec.Resources,
@@ -200,6 +203,7 @@ func (r *runner) run(ctx context.Context) {
 	// a context that is not cancelled with the agent.
 	rep := context.WithoutCancel(ctx)
 	adopting := r.spec.State != nil
+	defer r.prepared()
 	if adopting {
 		if !r.adopt(ctx, rep) {
 			return
@@ -208,6 +212,7 @@ func (r *runner) run(ctx context.Context) {
 	if adopting {
 		// Adopted tasks get their credentials and endpoints back.
 		r.prepare(ctx, rep, true)
+		r.prepared()
 	}
 	if !r.state.Provisioned && !r.stopRequested(rep) {
 		if !adopting {

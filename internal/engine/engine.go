@@ -240,6 +240,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,
 	})
 	e.cp.Start(e.agent)
+	// The task metadata endpoint serves already: it must know the adopted
+	// tasks' containers before the engine counts as open.
+	actx, cancel := context.WithTimeout(ctx, adoptWait)
+	if err := e.agent.Adopted(actx); err != nil {
+		opts.Log.Warn("adopted tasks: their endpoints are not back yet", "after", adoptWait, "err", err)
+	}
+	cancel()
 	e.daemons.Attach(e.cp)
 	e.capacity.Attach(daemonsFirst{e.cp, e.daemons})
 	sfn, err := e.openWorkflows(ctx)
@@ -266,6 +273,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e.janitor.Go(func() { e.daemons.Run(jctx, opts.DaemonInterval) })
 	return e, nil
 }
+
+// adoptWait bounds how long Open waits for the adopted tasks' endpoints.
+const adoptWait = 10 * time.Second
 
 // volumePlugins returns the capability attributes of the runtime's volume
 // plugins; none when they cannot be listed in time.

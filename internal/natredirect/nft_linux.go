@@ -15,15 +15,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Install replaces the table r.Table with r, in one transaction: the table
-// is created when missing, and whatever it held before (a previous run's
-// redirect) is gone in the same step. It needs CAP_NET_ADMIN.
+// Install puts r in force in the table r.Table, creating the table when it
+// is missing. It needs CAP_NET_ADMIN.
 //
-// The usual case, no such table (the previous engine removed it), is one
-// transaction that only adds: the kernel ends a transaction that deletes
-// a table with NAT chains only after an RCU grace period (their hooks are
-// unregistered), 10 to 20 ms on a 2-core machine, against well under one
-// for adding. The replacing transaction runs only when the table exists.
+// Every step a start and a stop take only adds to the table: the kernel
+// ends a transaction that deletes something from a table of NAT chains
+// (a rule, a chain, the table) only after an RCU grace period, 10 to 20
+// ms on a 2-core machine, against well under one for adding, and an
+// engine starts and stops for every command. So when the table exists
+// (an earlier engine's, turned off by [Disable], or left by one that was
+// killed), Install inserts r's rules at the head of its chains, where they
+// come before every older rule and decide alone (a DNAT ends the chain);
+// [Tidy] then deletes the older rules, off the command's path. A table of
+// another layout (other chains) is replaced in one transaction.
 func Install(r Redirect) error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -33,8 +37,13 @@ func Install(r Redirect) error {
 		return fmt.Errorf("natredirect: netlink: %w", err)
 	}
 	t := &nftables.Table{Name: r.Table, Family: nftables.TableFamilyIPv4}
-	c.CreateTable(t) // fails, changing nothing, when the table exists
-	addRedirect(c, t, r)
+	// The usual case: no table. This fails, changing nothing, when it
+	// exists.
+	c.CreateTable(t)
+	for _, ch := range chains(t) {
+		c.AddChain(ch)
+		c.AddRule(redirectRule(t, ch, r))
+	}
 	err = c.Flush()
 	if err == nil {
 		return nil
@@ -42,23 +51,116 @@ func Install(r Redirect) error {
 	if !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("natredirect: install nftables table ip %s: %w", r.Table, err)
 	}
-	c.AddTable(t) // so that the deletion finds it
-	c.DelTable(t)
-	c.AddTable(t)
-	addRedirect(c, t, r)
+	if ours(c, t) {
+		for _, ch := range chains(t) {
+			c.InsertRule(redirectRule(t, ch, r))
+		}
+	} else {
+		c.AddTable(t) // so that the deletion finds it
+		c.DelTable(t)
+		c.AddTable(t)
+		for _, ch := range chains(t) {
+			c.AddChain(ch)
+			c.AddRule(redirectRule(t, ch, r))
+		}
+	}
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("natredirect: install nftables table ip %s: %w", r.Table, err)
 	}
 	return nil
 }
 
-// addRedirect queues the chains of table t and r's rule in each.
-func addRedirect(c *nftables.Conn, t *nftables.Table, r Redirect) {
-	comment := userdata.AppendString(nil, userdata.TypeComment, r.comment())
-	for _, ch := range chains(t) {
-		c.AddChain(ch)
-		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: ruleExprs(r.From, r.To), UserData: comment})
+// ours reports whether table t has exactly the chains a redirect's table
+// has, as this package makes them.
+func ours(c *nftables.Conn, t *nftables.Table) bool {
+	all, err := c.ListChainsOfTableFamily(t.Family)
+	if err != nil {
+		return false
 	}
+	want := map[string]*nftables.Chain{}
+	for _, ch := range chains(t) {
+		want[ch.Name] = ch
+	}
+	n := 0
+	for _, ch := range all {
+		if ch.Table == nil || ch.Table.Name != t.Name {
+			continue
+		}
+		n++
+		w := want[ch.Name]
+		if w == nil || ch.Type != w.Type || ch.Hooknum == nil || *ch.Hooknum != *w.Hooknum || ch.Priority == nil || *ch.Priority != *w.Priority {
+			return false
+		}
+	}
+	return n == len(want)
+}
+
+// redirectRule is r's rule in chain ch of table t.
+func redirectRule(t *nftables.Table, ch *nftables.Chain, r Redirect) *nftables.Rule {
+	comment := userdata.AppendString(nil, userdata.TypeComment, r.comment())
+	return &nftables.Rule{Table: t, Chain: ch, Exprs: ruleExprs(r.From, r.To), UserData: comment}
+}
+
+// Disable turns the table's redirect off by inserting a rule that returns
+// (no NAT) at the head of each chain; the table stays, doing nothing, for
+// the next [Install]. A missing table is not an error. Unlike [Remove],
+// it only adds, so it takes well under a millisecond.
+func Disable(table string) error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("natredirect: netlink: %w", err)
+	}
+	t := &nftables.Table{Name: table, Family: nftables.TableFamilyIPv4}
+	comment := userdata.AppendString(nil, userdata.TypeComment, disabledComment)
+	for _, ch := range chains(t) {
+		c.InsertRule(&nftables.Rule{Table: t, Chain: ch, UserData: comment,
+			Exprs: []expr.Any{&expr.Counter{}, &expr.Verdict{Kind: expr.VerdictReturn}}})
+	}
+	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("natredirect: turn off nftables table ip %s: %w", table, err)
+	}
+	return nil
+}
+
+// disabledComment marks the rules of [Disable].
+const disabledComment = "ecsrun: off (no engine serves this redirect)"
+
+// Tidy deletes every rule of the table's chains but the first, the one in
+// force: what [Install] left below its own rules. It waits for the kernel
+// (see Install): an engine runs it off the command's path, while it
+// serves. A missing table is not an error.
+func Tidy(table string) error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("natredirect: netlink: %w", err)
+	}
+	t, err := c.ListTableOfFamily(table, nftables.TableFamilyIPv4)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("natredirect: read nftables table ip %s: %w", table, err)
+	}
+	stale := 0
+	for _, ch := range chains(t) {
+		rules, err := c.GetRules(t, ch)
+		if err != nil {
+			return fmt.Errorf("natredirect: read chain %s of nftables table ip %s: %w", ch.Name, table, err)
+		}
+		for _, r := range rules[min(1, len(rules)):] {
+			if err := c.DelRule(r); err != nil {
+				return err
+			}
+			stale++
+		}
+	}
+	if stale == 0 {
+		return nil
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("natredirect: tidy nftables table ip %s: %w", table, err)
+	}
+	return nil
 }
 
 // Remove deletes the table; a missing table is not an error.
@@ -76,8 +178,9 @@ func Remove(table string) error {
 	return nil
 }
 
-// Read returns the rules of the table's chains (none when there is no such
-// table). A rule that is not a redirect has no From and To.
+// Read returns the rules in force in the table: the first rule of each
+// chain, when it is a redirect (none when there is no such table, or the
+// redirect is turned off). A redirect of another shape has no From and To.
 func Read(table string) ([]Rule, error) {
 	c, err := nftables.New()
 	if err != nil {
@@ -96,14 +199,24 @@ func Read(table string) ([]Rule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("natredirect: read chain %s of nftables table ip %s: %w", ch.Name, table, err)
 		}
-		for _, r := range rules {
-			got := parseRule(r.Exprs)
-			got.Chain = ch.Name
-			got.Comment, _ = userdata.GetString(r.UserData, userdata.TypeComment)
-			out = append(out, got)
+		if len(rules) == 0 || returns(rules[0].Exprs) {
+			continue
 		}
+		got := parseRule(rules[0].Exprs)
+		got.Chain = ch.Name
+		got.Comment, _ = userdata.GetString(rules[0].UserData, userdata.TypeComment)
+		out = append(out, got)
 	}
 	return out, nil
+}
+
+// returns reports whether a rule ends in a return verdict (Disable's).
+func returns(exprs []expr.Any) bool {
+	if len(exprs) == 0 {
+		return false
+	}
+	v, ok := exprs[len(exprs)-1].(*expr.Verdict)
+	return ok && v.Kind == expr.VerdictReturn
 }
 
 // chains are the base chains of a redirect's table.

@@ -176,11 +176,49 @@ func TestInstall_RedirectsKeepingTheSourceAndReplaces(t *testing.T) {
 	}
 	connect(t, src, from, target2)
 
+	// Installs over an existing table only add: the older rules stay
+	// below the new ones, which decide, until Tidy deletes them.
+	if n := ruleCount(t, table); n != 8 {
+		t.Errorf("%d rules after four installs; want 8 (two each, the newest first)", n)
+	}
+	if err := Tidy(table); err != nil {
+		t.Fatal(err)
+	}
+	if n := ruleCount(t, table); n != 2 {
+		t.Errorf("%d rules after Tidy; want 2", n)
+	}
+	connect(t, src, from, target2)
+
+	// Disable turns the redirect off; the next Install turns it on again.
+	if err := Disable(table); err != nil {
+		t.Fatal(err)
+	}
+	if rules, err := Read(table); err != nil || len(rules) != 0 {
+		t.Errorf("Read after Disable = %+v, %v; want nothing in force", rules, err)
+	}
+	connect(t, src, from, decoy)
+	r.To = to
+	if err := Install(r); err != nil {
+		t.Fatal(err)
+	}
+	if rules, err := Read(table); err != nil || len(rules) != 2 || rules[0].To != to {
+		t.Errorf("Read after an install over a disabled table = %+v, %v; want both rules to %v", rules, err, to)
+	}
+	connect(t, src, from, target)
+	if err := Disable(table); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := Remove(table); err != nil {
 		t.Fatal(err)
 	}
 	if rules, err := Read(table); err != nil || len(rules) != 0 {
 		t.Errorf("Read after Remove = %+v, %v; want nothing", rules, err)
+	}
+	for name, f := range map[string]func(string) error{"Disable": Disable, "Tidy": Tidy} {
+		if err := f(table); err != nil {
+			t.Errorf("%s of a missing table: %v", name, err)
+		}
 	}
 	if err := Remove(table); err != nil {
 		t.Errorf("Remove of a missing table: %v", err)
@@ -193,4 +231,49 @@ func TestInstall_RedirectsKeepingTheSourceAndReplaces(t *testing.T) {
 		}
 		t.Errorf("dial %v without redirects: %v; want connection refused", from, err)
 	}
+}
+
+// ruleCount counts every rule of the table's chains, in force or not.
+func ruleCount(t *testing.T, table string) int {
+	t.Helper()
+	c, err := nftables.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := &nftables.Table{Name: table, Family: nftables.TableFamilyIPv4}
+	n := 0
+	for _, ch := range chains(tb) {
+		rules, err := c.GetRules(tb, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(rules)
+	}
+	return n
+}
+
+// A table of another layout (an older program's chains) is replaced, not
+// added to.
+func TestInstall_ReplacesATableOfAnotherLayout(t *testing.T) {
+	requireNftables(t)
+	table := fmt.Sprintf("natredirect-layout-%d", os.Getpid())
+	t.Cleanup(func() { Remove(table) })
+	c, err := nftables.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := c.AddTable(&nftables.Table{Name: table, Family: nftables.TableFamilyIPv4})
+	c.AddChain(&nftables.Chain{Name: ChainOutput, Table: tb, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	target, to := listen(t)
+	from := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), freePort(t))
+	if err := Install(Redirect{Table: table, From: from, To: to, Comment: "layout test"}); err != nil {
+		t.Fatal(err)
+	}
+	if rules, err := Read(table); err != nil || len(rules) != 2 {
+		t.Fatalf("Read = %+v, %v; want one rule in each of the two chains", rules, err)
+	}
+	connect(t, netip.MustParseAddr("127.0.0.1"), from, target)
 }

@@ -15,3 +15,9 @@ func Remove(table string) error { return ErrUnsupported }
 
 // Read is supported on Linux only.
 func Read(table string) ([]Rule, error) { return nil, ErrUnsupported }
+
+// Disable is supported on Linux only.
+func Disable(table string) error { return ErrUnsupported }
+
+// Tidy is supported on Linux only.
+func Tidy(table string) error { return ErrUnsupported }

@@ -100,7 +100,16 @@ func listenRedirected(o ListenOptions, host *hostLock) (net.Listener, Endpoint, 
 		// reach the endpoints there still.
 		ep.AlsoURL = "http://" + net.JoinHostPort(LinkLocalIP, strconv.Itoa(port))
 	}
-	return &ownedListener{Listener: ln, host: host, redirected: true}, ep, nil
+	ol := &ownedListener{Listener: ln, host: host, redirected: true, tidied: make(chan struct{})}
+	go func() {
+		// An earlier engine's rules, below ours: deleted while this one
+		// serves (see natredirect.Install).
+		defer close(ol.tidied)
+		if err := natredirect.Tidy(RedirectTable); err != nil {
+			ol.tidyErr = err
+		}
+	}()
+	return ol, ep, nil
 }
 
 // ownedListener is the listener of the engine that owns 169.254.170.2:80:
@@ -109,16 +118,23 @@ type ownedListener struct {
 	net.Listener
 	host       *hostLock
 	redirected bool
-	once       sync.Once
-	err        error
+	// tidied is closed once the older rules are deleted (tidyErr says
+	// how that went).
+	tidied  chan struct{}
+	tidyErr error
+	once    sync.Once
+	err     error
 }
 
-// Close removes the redirect, stops listening and releases the host lock;
-// it returns the same answer every time.
+// Close turns the redirect off, stops listening and releases the host
+// lock; it returns the same answer every time. The redirect's table stays,
+// turned off, for the next engine: deleting it would make every command's
+// end wait for the kernel (see natredirect.Install).
 func (l *ownedListener) Close() error {
 	l.once.Do(func() {
 		if l.redirected {
-			l.err = natredirect.Remove(RedirectTable)
+			<-l.tidied
+			l.err = errors.Join(l.tidyErr, natredirect.Disable(RedirectTable))
 		}
 		l.err = errors.Join(l.err, l.Listener.Close(), l.host.release())
 	})
