@@ -37,25 +37,25 @@ func Install(r Redirect) error {
 		return fmt.Errorf("natredirect: netlink: %w", err)
 	}
 	t := &nftables.Table{Name: r.Table, Family: nftables.TableFamilyIPv4}
-	// The usual case: no table. This fails, changing nothing, when it
-	// exists.
-	c.CreateTable(t)
-	for _, ch := range chains(t) {
-		c.AddChain(ch)
-		c.AddRule(redirectRule(t, ch, r))
-	}
-	err = c.Flush()
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("natredirect: install nftables table ip %s: %w", r.Table, err)
-	}
-	if ours(c, t) {
+	// Looked up first: a transaction that fails (creating a table that
+	// exists) costs as much as one that deletes.
+	_, err = c.ListTableOfFamily(r.Table, nftables.TableFamilyIPv4)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		// Created only if still missing: another program's table of
+		// this name makes the transaction fail rather than be added to.
+		c.CreateTable(t)
+		for _, ch := range chains(t) {
+			c.AddChain(ch)
+			c.AddRule(redirectRule(t, ch, r))
+		}
+	case err != nil:
+		return fmt.Errorf("natredirect: read nftables table ip %s: %w", r.Table, err)
+	case ours(c, t):
 		for _, ch := range chains(t) {
 			c.InsertRule(redirectRule(t, ch, r))
 		}
-	} else {
+	default:
 		c.AddTable(t) // so that the deletion finds it
 		c.DelTable(t)
 		c.AddTable(t)
