@@ -28,7 +28,14 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 	path := filepath.Join(dir, FileName)
 	// auto_vacuum must come before journal_mode: it takes effect only on
 	// a database that has no table yet (see reclaimable for older ones).
-	dsn := "file:" + path + "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)" +
+	// On a database that has tables it changes nothing, yet costs every
+	// connection 1 to 8 ms (the engine's open, for every command): it is
+	// given to a new database only.
+	dsn := "file:" + path + "?"
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		dsn += "_pragma=auto_vacuum(INCREMENTAL)&"
+	}
+	dsn += "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(AutoCheckpointPages) + ")" +
 		"&_pragma=journal_size_limit(" + strconv.Itoa(WALSizeLimit) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)

@@ -119,3 +119,24 @@ func TestReclaim_GivesSpaceBack(t *testing.T) {
 		})
 	}
 }
+
+// A database keeps auto_vacuum INCREMENTAL across opens, although only a
+// new one is given the pragma when it is opened.
+func TestOpen_ReopenedDatabaseStaysReclaimable(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	for i := range 3 {
+		db, err := Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS t (x INTEGER)`); err != nil {
+			t.Fatal(err)
+		}
+		var mode int
+		if err := db.QueryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != 2 {
+			t.Errorf("open %d: auto_vacuum = %d, %v; want 2 (INCREMENTAL)", i+1, mode, err)
+		}
+		db.Close()
+	}
+}
