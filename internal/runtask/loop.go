@@ -274,7 +274,7 @@ func (l *loop) sleep(ctx context.Context) {
 	case <-t.C:
 	case <-l.changed:
 		// A task changed: describe again now, though not more often than
-		// a fifth of the first poll interval (scaled with the tasks).
+		// a tenth of the first poll interval (scaled with the tasks).
 		l.changed = nil
 		if soon := l.lastDescribe.Add(l.wakeGap); soon.Before(l.nextPoll) {
 			l.nextPoll = soon
@@ -660,7 +660,7 @@ func (l *loop) describe(ctx context.Context, now time.Time) {
 	// off towards MaxPoll. A target that signals its task changes is
 	// described when they change, so polls only back that up.
 	base := max(l.o.Poll, l.o.Poll*time.Duration(live)/10)
-	l.wakeGap = base / 5
+	l.wakeGap = base / 10
 	switch {
 	case l.api.Changes != nil:
 		l.interval = l.o.MaxPoll

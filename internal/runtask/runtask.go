@@ -53,7 +53,7 @@ type Runner struct {
 	Logs Logs
 	// Changes, when set, returns a channel closed at the target's next
 	// task change (an engine in this process): the run describes its
-	// tasks again at once (at most every fifth of the poll interval,
+	// tasks again at once (at most every tenth of the poll interval,
 	// scaled with the tasks) rather than at its next poll, and polls only
 	// every MaxPoll besides.
 	Changes func() <-chan struct{}
