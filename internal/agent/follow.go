@@ -237,7 +237,7 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 			timer.Stop()
 		}
 	}()
-	for open := true; open || len(order.held) > 0; {
+	for open := true; open || order.holding() > 0; {
 		var wake <-chan time.Time
 		if due, ok := order.due(); ok && open {
 			d := max(time.Until(due), time.Millisecond)

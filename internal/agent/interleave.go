@@ -21,10 +21,18 @@ const interleaveSettle = 50 * time.Millisecond
 // their times (as the awslogs driver's, each stamped when read); only their
 // order changes, so within each stream it is the runtime's.
 type interleave struct {
-	held   []heldLine // sorted by time, ties in arrival order
+	// held[head:] are the lines held, sorted by time, ties in arrival
+	// order. Those before head were moved out: the slice is compacted once
+	// they are half of it rather than at every move (a chatty stream holds
+	// tens of thousands of lines for interleaveSettle).
+	held   []heldLine
+	head   int
 	latest [2]time.Time
 	seen   [2]bool
 }
+
+// holding reports how many lines are held.
+func (m *interleave) holding() int { return len(m.held) - m.head }
 
 type heldLine struct {
 	line    runtime.LogLine
@@ -46,7 +54,7 @@ func (m *interleave) add(l runtime.LogLine, now time.Time) {
 	}
 	// After every held line stamped no later: ties keep arrival order.
 	at := len(m.held)
-	for at > 0 && m.held[at-1].line.Time.After(l.Time) {
+	for at > m.head && m.held[at-1].line.Time.After(l.Time) {
 		at--
 	}
 	m.held = slices.Insert(m.held, at, heldLine{l, now})
@@ -56,7 +64,7 @@ func (m *interleave) add(l runtime.LogLine, now time.Time) {
 // of them with all: no more lines will come).
 func (m *interleave) ready(dst []runtime.LogLine, now time.Time, all bool) []runtime.LogLine {
 	n := 0
-	for _, h := range m.held {
+	for _, h := range m.held[m.head:] {
 		other := 1 - streamIndex(h.line.Stream)
 		settled := all || now.Sub(h.arrived) >= interleaveSettle ||
 			(m.seen[other] && !m.latest[other].Before(h.line.Time))
@@ -66,17 +74,24 @@ func (m *interleave) ready(dst []runtime.LogLine, now time.Time, all bool) []run
 		dst = append(dst, h.line)
 		n++
 	}
-	rest := copy(m.held, m.held[n:])
-	clear(m.held[rest:])
-	m.held = m.held[:rest]
+	clear(m.held[m.head : m.head+n]) // the lines' strings can go
+	m.head += n
+	switch {
+	case m.head == len(m.held):
+		m.held, m.head = m.held[:0], 0
+	case m.head > len(m.held)/2:
+		rest := copy(m.held, m.held[m.head:])
+		clear(m.held[rest:])
+		m.held, m.head = m.held[:rest], 0
+	}
 	return dst
 }
 
 // due returns when the first held line will be ready by waiting; false when
 // none is held.
 func (m *interleave) due() (time.Time, bool) {
-	if len(m.held) == 0 {
+	if m.holding() == 0 {
 		return time.Time{}, false
 	}
-	return m.held[0].arrived.Add(interleaveSettle), true
+	return m.held[m.head].arrived.Add(interleaveSettle), true
 }

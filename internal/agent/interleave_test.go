@@ -2,6 +2,7 @@ package agent
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,6 +45,44 @@ func TestInterleave_Ready(t *testing.T) {
 		}
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s: ready = %q; want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// Lines moved out in many small turns, with more arriving between them
+// (some stamped before lines still held), come out once each, in time
+// order, whatever the compaction of the held lines does meanwhile.
+func TestInterleave_ManyTurnsKeepOrder(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var m interleave
+	var got []runtime.LogLine
+	now := t0
+	for i := range 5000 {
+		stream, us := runtime.Stdout, i*10
+		if i%7 == 3 {
+			stream, us = runtime.Stderr, i*10-25 // recorded late: precedes held lines
+		}
+		m.add(runtime.LogLine{Stream: stream, Time: t0.Add(time.Duration(us) * time.Microsecond), Text: strconv.Itoa(i)}, now)
+		if i%13 == 0 {
+			now = now.Add(interleaveSettle / 3)
+			got = m.ready(got, now, false)
+		}
+	}
+	got = m.ready(got, now, true)
+	if m.holding() != 0 {
+		t.Fatalf("%d lines still held after the end", m.holding())
+	}
+	if len(got) != 5000 {
+		t.Fatalf("%d lines out; want 5000 (each once)", len(got))
+	}
+	seen := map[string]bool{}
+	for i, l := range got {
+		if seen[l.Text] {
+			t.Fatalf("line %s came out twice", l.Text)
+		}
+		seen[l.Text] = true
+		if i > 0 && l.Time.Before(got[i-1].Time) {
+			t.Fatalf("line %s (%v) came out after %s (%v)", l.Text, l.Time, got[i-1].Text, got[i-1].Time)
 		}
 	}
 }
