@@ -3,7 +3,8 @@
 // (component "logs"), with the query semantics of the CloudWatch Logs API.
 //
 // The agent writes every line a container prints through [Store.Append], the
-// fast path: one transaction per batch, prepared multi-row inserts, group and
+// fast path: one transaction per batch, whose events are encoded into one row (a
+// block, split past 4,096 events or 1 MiB), group and
 // stream created on first use as the awslogs driver does with
 // awslogs-create-group. The API layer (internal/logsapi) calls the other
 // methods, which follow the service's rules:
