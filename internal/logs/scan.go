@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 )
@@ -117,31 +116,37 @@ func (s *Store) EventByID(ctx context.Context, group string, id int64) (ScannedE
 	if err != nil {
 		return ScannedEvent{}, err
 	}
-	// The stream's block with the largest first id at most id holds the
-	// event, if any block does: a stream's blocks hold disjoint id ranges.
-	var (
-		m      blockMeta
-		stream string
-		data   []byte
-	)
-	err = s.db.QueryRowContext(ctx, `SELECT b.id, b.last_id, b.count, b.data, s.name FROM logs_streams s
+	// In each stream of the group, the block with the largest first id at
+	// most id holds the event, if any does: a stream's blocks hold
+	// disjoint id ranges (blocks of different streams may overlap).
+	rows, err := s.db.QueryContext(ctx, `SELECT b.id, b.last_id, b.count, b.data, s.name FROM logs_streams s
 		JOIN logs_blocks b ON b.id = (SELECT id FROM logs_blocks WHERE stream_id = s.id AND id <= ?1 ORDER BY id DESC LIMIT 1)
-		WHERE s.group_id = ?2 AND b.last_id >= ?1`, id, gid).Scan(&m.first, &m.last, &m.count, &data, &stream)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ScannedEvent{}, errEventNotFound
-	}
+		WHERE s.group_id = ?2 AND b.last_id >= ?1`, id, gid)
 	if err != nil {
 		return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
 	}
-	evs, err := checkBlock(nil, m, data)
-	if err != nil {
+	defer rows.Close()
+	var evs []blockEvent
+	for rows.Next() {
+		var (
+			m      blockMeta
+			stream string
+			data   sql.RawBytes
+		)
+		if err := rows.Scan(&m.first, &m.last, &m.count, &data, &stream); err != nil {
+			return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
+		}
+		if evs, err = checkBlock(evs[:0], m, data); err != nil {
+			return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
+		}
+		i, found := slices.BinarySearchFunc(evs, id, func(e blockEvent, id int64) int { return cmp.Compare(e.id, id) })
+		if found {
+			ev := evs[i]
+			return ScannedEvent{StoredEvent: StoredEvent{ID: ev.id, Stream: stream, Timestamp: ev.ts, IngestionTime: ev.ingested, Message: ev.msg}, Group: group}, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
 	}
-	i, found := slices.BinarySearchFunc(evs, id, func(e blockEvent, id int64) int { return cmp.Compare(e.id, id) })
-	if !found {
-		return ScannedEvent{}, errEventNotFound
-	}
-	ev := evs[i]
-	e := ScannedEvent{StoredEvent: StoredEvent{ID: ev.id, Stream: stream, Timestamp: ev.ts, IngestionTime: ev.ingested, Message: ev.msg}, Group: group}
-	return e, nil
+	return ScannedEvent{}, errEventNotFound
 }

@@ -1,0 +1,210 @@
+package logs_test
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/ecsrun/ecsrun/internal/logs"
+)
+
+// TestEventIDs_NeverReused: deleting the newest events (their stream, their
+// group, their expiry) and reopening the store never gives their ids again,
+// so a reader that follows ids (subscription filters) never misses an event.
+func TestEventIDs_NeverReused(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	if err := st.Append(ctx, "g", "keep", lines("k", t0.UnixMilli(), 2)); err != nil {
+		t.Fatal(err)
+	}
+	high := int64(0)
+	check := func(step string, st *logs.Store, group, stream string) {
+		t.Helper()
+		if err := st.Append(ctx, group, stream, lines("n", t0.UnixMilli(), 3)); err != nil {
+			t.Fatal(err)
+		}
+		p, err := st.GetLogEvents(ctx, logs.EventQuery{Group: group, Stream: stream, StartFromHead: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Events {
+			if e.ID <= high {
+				t.Errorf("%s: event %q got id %d, at most the %d given before", step, e.Message, e.ID, high)
+			}
+		}
+		high = p.Events[len(p.Events)-1].ID
+		last, err := st.LastEventID(ctx, st.DB())
+		if err != nil || last != high {
+			t.Errorf("%s: LastEventID = %d, %v; want %d", step, last, err, high)
+		}
+	}
+	check("first", st, "g", "s")
+	if err := st.DeleteLogStream(ctx, "g", "s"); err != nil {
+		t.Fatal(err)
+	}
+	check("after DeleteLogStream", st, "g", "s")
+	if err := st.DeleteStreams(ctx, "g", []string{"s"}); err != nil {
+		t.Fatal(err)
+	}
+	st2 := openStore(t, dir)
+	check("reopened after DeleteStreams", st2, "g", "s")
+	if err := st2.DeleteLogGroup(ctx, "g"); err != nil {
+		t.Fatal(err)
+	}
+	st3 := openStore(t, dir)
+	if last, err := st3.LastEventID(ctx, st3.DB()); err != nil || last != high {
+		t.Errorf("LastEventID with no event left = %d, %v; want %d", last, err, high)
+	}
+	check("reopened after DeleteLogGroup", st3, "g2", "s")
+}
+
+// TestAppend_LargeBatch: a batch larger than a block is stored in several,
+// and reads see one stream.
+func TestAppend_LargeBatch(t *testing.T) {
+	ctx := testCtx(t)
+	st := newStore(t)
+	const n = 10_000
+	if err := st.Append(ctx, "g", "s", lines("m", t0.UnixMilli(), n)); err != nil {
+		t.Fatal(err)
+	}
+	var got []logs.StoredEvent
+	q := logs.EventQuery{Group: "g", Stream: "s", StartFromHead: true, Limit: 3000}
+	for {
+		p, err := st.GetLogEvents(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) == 0 {
+			break
+		}
+		got = append(got, p.Events...)
+		q.NextToken = p.NextForwardToken
+	}
+	if len(got) != n {
+		t.Fatalf("read %d events, want %d", len(got), n)
+	}
+	for i, e := range got {
+		if e.Message != fmt.Sprintf("m%d", i) || e.ID != got[0].ID+int64(i) {
+			t.Fatalf("event %d: %+v", i, e)
+		}
+	}
+	e, err := st.EventByID(ctx, "g", got[5000].ID)
+	if err != nil || e.Message != "m5000" {
+		t.Errorf("EventByID = %+v, %v", e, err)
+	}
+}
+
+// TestCrossStreamOrder compares FilterLogEvents (both directions, paged),
+// ScanEvents and EventsAfter with the order they promise, on streams whose
+// batches interleave in time and carry timestamps out of order.
+func TestCrossStreamOrder(t *testing.T) {
+	ctx := testCtx(t)
+	st := newStore(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	base := t0.UnixMilli() - 3600_000
+	type ev struct {
+		stream, msg string
+		ts          int64
+	}
+	var all []ev
+	for i := range 60 {
+		stream := fmt.Sprintf("s%d", r.IntN(4))
+		batch := make([]logs.Event, 1+r.IntN(200))
+		for j := range batch {
+			// Mostly in order, some lines late or early.
+			ts := base + int64(i*100+j/3)
+			if r.IntN(10) == 0 {
+				ts += int64(r.IntN(2000) - 1000)
+			}
+			batch[j] = logs.Event{Timestamp: ts, Message: fmt.Sprintf("b%d-%d", i, j)}
+			all = append(all, ev{stream, batch[j].Message, ts})
+		}
+		if err := st.Append(ctx, "g", stream, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ids are ingestion order: the order of all.
+	byMsg := map[string]int{}
+	for i, e := range all {
+		byMsg[e.msg] = i
+	}
+	want := slices.Clone(all)
+	slices.SortStableFunc(want, func(a, b ev) int { return cmp.Compare(a.ts, b.ts) })
+	wantMsgs := func(lo, hi int64, desc bool) []string {
+		var out []string
+		for _, e := range want {
+			if e.ts >= lo && e.ts < hi {
+				out = append(out, e.msg)
+			}
+		}
+		if desc {
+			slices.Reverse(out)
+		}
+		return out
+	}
+	for _, desc := range []bool{false, true} {
+		for _, rng := range [][2]int64{{0, 0}, {base + 1000, base + 4000}} {
+			q := logs.FilterQuery{Group: "g", Descending: desc, Limit: 97, StartTime: rng[0], EndTime: rng[1]}
+			var got []string
+			for range 1000 {
+				p, err := st.FilterLogEvents(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, messages(p.Events)...)
+				if p.NextToken == "" {
+					break
+				}
+				q.NextToken = p.NextToken
+			}
+			hi := rng[1]
+			if hi == 0 {
+				hi = 1 << 62
+			}
+			if w := wantMsgs(rng[0], hi, desc); !slices.Equal(got, w) {
+				t.Errorf("FilterLogEvents desc=%v range %v: %d events, want %d in order (first difference at %d)", desc, rng, len(got), len(w), firstDiff(got, w))
+			}
+		}
+	}
+	var scanned []string
+	if err := st.ScanEvents(ctx, logs.ScanQuery{Groups: []string{"g"}}, func(e logs.ScannedEvent) error {
+		if e.Group != "g" || e.Stream != all[byMsg[e.Message]].stream {
+			t.Fatalf("scanned %+v", e)
+		}
+		scanned = append(scanned, e.Message)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if w := wantMsgs(0, 1<<62, true); !slices.Equal(scanned, w) {
+		t.Errorf("ScanEvents: first difference at %d", firstDiff(scanned, w))
+	}
+	var after int64
+	var followed []string
+	for {
+		evs, err := st.EventsAfter(ctx, "g", after, 333)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			if e.ID <= after || e.Stream != all[byMsg[e.Message]].stream {
+				t.Fatalf("EventsAfter(%d) gave %+v", after, e)
+			}
+			after = e.ID
+			followed = append(followed, e.Message)
+		}
+	}
+	allMsgs := make([]string, len(all))
+	for i, e := range all {
+		allMsgs[i] = e.msg
+	}
+	if !slices.Equal(followed, allMsgs) {
+		t.Errorf("EventsAfter: first difference at %d", firstDiff(followed, allMsgs))
+	}
+}
