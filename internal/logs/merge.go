@@ -36,6 +36,14 @@ type mergeEvent struct {
 	stream int64
 }
 
+// run is a decoded block's events in the merge's order; evs[i] is next.
+type run struct {
+	evs []mergeEvent
+	i   int
+}
+
+func (r *run) head() *blockEvent { return &r.evs[r.i].blockEvent }
+
 // merger yields the events of a set of blocks in an order.
 type merger struct {
 	ctx   context.Context
@@ -46,7 +54,8 @@ type merger struct {
 
 	blocks []blockRef // in opening order
 	next   int        // blocks[next] is the next block to open
-	runs   [][]mergeEvent
+	runs   []run
+	free   [][]mergeEvent // runs read to the end, for reuse
 	dec    []blockEvent
 	err    error
 }
@@ -101,20 +110,24 @@ func (m *merger) open() error {
 	if m.dec, err = checkBlock(m.dec[:0], blockMeta{first: b.id, last: b.last, count: b.count}, data); err != nil {
 		return err
 	}
-	run := make([]mergeEvent, 0, len(m.dec))
+	var evs []mergeEvent
+	if n := len(m.free); n > 0 {
+		evs, m.free = m.free[n-1][:0], m.free[:n-1]
+	}
 	for i := range m.dec {
 		if m.keep(&m.dec[i]) {
-			run = append(run, mergeEvent{m.dec[i], b.stream})
+			evs = append(evs, mergeEvent{m.dec[i], b.stream})
 		}
 	}
-	if len(run) == 0 {
+	if len(evs) == 0 {
+		m.free = append(m.free, evs)
 		return nil
 	}
 	// A block is in id order; its timestamps usually are in order too.
-	if !slices.IsSortedFunc(run, m.cmp) {
-		slices.SortFunc(run, m.cmp)
+	if !slices.IsSortedFunc(evs, m.cmp) {
+		slices.SortFunc(evs, m.cmp)
 	}
-	m.runs = append(m.runs, run)
+	m.runs = append(m.runs, run{evs: evs})
 	return nil
 }
 
@@ -132,8 +145,8 @@ func (m *merger) cmp(a, b mergeEvent) int {
 // when there is none.
 func (m *merger) head() int {
 	best := -1
-	for i, r := range m.runs {
-		if best < 0 || m.less(&r[0].blockEvent, &m.runs[best][0].blockEvent) {
+	for i := range m.runs {
+		if best < 0 || m.less(m.runs[i].head(), m.runs[best].head()) {
 			best = i
 		}
 	}
@@ -148,7 +161,7 @@ func (m *merger) Next() (e mergeEvent, ok bool) {
 	}
 	for {
 		h := m.head()
-		if m.next < len(m.blocks) && (h < 0 || m.mayPrecede(&m.blocks[m.next], &m.runs[h][0].blockEvent)) {
+		if m.next < len(m.blocks) && (h < 0 || m.mayPrecede(&m.blocks[m.next], m.runs[h].head())) {
 			if err := m.ctx.Err(); err != nil {
 				m.err = err
 				return e, false
@@ -162,8 +175,10 @@ func (m *merger) Next() (e mergeEvent, ok bool) {
 		if h < 0 {
 			return e, false
 		}
-		e = m.runs[h][0]
-		if m.runs[h] = m.runs[h][1:]; len(m.runs[h]) == 0 {
+		r := &m.runs[h]
+		e = r.evs[r.i]
+		if r.i++; r.i == len(r.evs) {
+			m.free = append(m.free, r.evs)
 			m.runs = slices.Delete(m.runs, h, h+1)
 		}
 		return e, true
