@@ -2,10 +2,12 @@ package logs_test
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ecsrun/ecsrun/internal/logs"
 )
@@ -206,5 +208,65 @@ func TestCrossStreamOrder(t *testing.T) {
 	}
 	if !slices.Equal(followed, allMsgs) {
 		t.Errorf("EventsAfter: first difference at %d", firstDiff(followed, allMsgs))
+	}
+}
+
+// TestExpireEvents_PartOfABlock: a batch whose lines straddle the cutoff
+// loses only its old lines; the others keep their ids, and the stream's
+// stored bytes and first event time follow.
+func TestExpireEvents_PartOfABlock(t *testing.T) {
+	ctx := testCtx(t)
+	clk := newClock(t0)
+	st := openWith(t, logs.Options{Now: clk.now})
+	day := int64(24 * time.Hour / time.Millisecond)
+	base := t0.UnixMilli()
+	// One batch, old and new lines mixed (Append keeps any timestamps).
+	batch := []logs.Event{
+		{Timestamp: base - 2*day, Message: "old-1"},
+		{Timestamp: base - 10, Message: "new-1"},
+		{Timestamp: base - 2*day + 5, Message: "old-2"},
+		{Timestamp: base - 5, Message: "new-22"},
+	}
+	if err := st.Append(ctx, "g", "s", batch); err != nil {
+		t.Fatal(err)
+	}
+	before, err := st.GetLogEvents(ctx, logs.EventQuery{Group: "g", Stream: "s", StartFromHead: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutRetentionPolicy(ctx, "g", 1); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.ExpireEvents(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("ExpireEvents = %d, %v; want 2", n, err)
+	}
+	after, err := st.GetLogEvents(ctx, logs.EventQuery{Group: "g", Stream: "s", StartFromHead: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []logs.StoredEvent{before.Events[1], before.Events[3]}
+	if !slices.Equal(after.Events, want) {
+		t.Errorf("after expiry: %+v, want %+v", after.Events, want)
+	}
+	streams, _, err := st.DescribeLogStreams(ctx, logs.StreamQuery{Group: "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := streams[0]; s.StoredBytes != int64(len("new-1")+len("new-22")) || s.FirstEventTimestamp == nil || *s.FirstEventTimestamp != base-10 {
+		t.Errorf("stream after expiry: %+v", s)
+	}
+	for _, e := range want {
+		got, err := st.EventByID(ctx, "g", e.ID)
+		if err != nil || got.StoredEvent != e {
+			t.Errorf("EventByID(%d) = %+v, %v", e.ID, got, err)
+		}
+	}
+	if _, err := st.EventByID(ctx, "g", before.Events[0].ID); !errors.Is(err, logs.ErrNotFound) {
+		t.Errorf("EventByID of an expired event: %v", err)
+	}
+	// Nothing left to expire.
+	if n, err := st.ExpireEvents(ctx); err != nil || n != 0 {
+		t.Errorf("second ExpireEvents = %d, %v", n, err)
 	}
 }
