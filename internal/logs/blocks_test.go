@@ -113,7 +113,7 @@ func TestCrossStreamOrder(t *testing.T) {
 	}
 	var all []ev
 	for i := range 60 {
-		stream := fmt.Sprintf("s%d", r.IntN(4))
+		stream := fmt.Sprintf("s%d", r.IntN(12))
 		batch := make([]logs.Event, 1+r.IntN(200))
 		for j := range batch {
 			// Mostly in order, some lines late or early.

@@ -128,6 +128,7 @@ func (m *merger) open() error {
 		slices.SortFunc(evs, m.cmp)
 	}
 	m.runs = append(m.runs, run{evs: evs})
+	m.up(len(m.runs) - 1)
 	return nil
 }
 
@@ -141,16 +142,35 @@ func (m *merger) cmp(a, b mergeEvent) int {
 	return 0
 }
 
-// head returns the index of the run whose first event comes first, -1
-// when there is none.
-func (m *merger) head() int {
-	best := -1
-	for i := range m.runs {
-		if best < 0 || m.less(m.runs[i].head(), m.runs[best].head()) {
-			best = i
+// runs is a binary heap: runs[0]'s next event comes first.
+func (m *merger) before(i, j int) bool { return m.less(m.runs[i].head(), m.runs[j].head()) }
+
+func (m *merger) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !m.before(i, p) {
+			return
 		}
+		m.runs[i], m.runs[p] = m.runs[p], m.runs[i]
+		i = p
 	}
-	return best
+}
+
+func (m *merger) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(m.runs) {
+			return
+		}
+		if c+1 < len(m.runs) && m.before(c+1, c) {
+			c++
+		}
+		if !m.before(c, i) {
+			return
+		}
+		m.runs[i], m.runs[c] = m.runs[c], m.runs[i]
+		i = c
+	}
 }
 
 // Next returns the next event; ok is false at the end or on an error
@@ -160,8 +180,7 @@ func (m *merger) Next() (e mergeEvent, ok bool) {
 		return e, false
 	}
 	for {
-		h := m.head()
-		if m.next < len(m.blocks) && (h < 0 || m.mayPrecede(&m.blocks[m.next], m.runs[h].head())) {
+		if m.next < len(m.blocks) && (len(m.runs) == 0 || m.mayPrecede(&m.blocks[m.next], m.runs[0].head())) {
 			if err := m.ctx.Err(); err != nil {
 				m.err = err
 				return e, false
@@ -172,15 +191,19 @@ func (m *merger) Next() (e mergeEvent, ok bool) {
 			}
 			continue
 		}
-		if h < 0 {
+		if len(m.runs) == 0 {
 			return e, false
 		}
-		r := &m.runs[h]
+		r := &m.runs[0]
 		e = r.evs[r.i]
 		if r.i++; r.i == len(r.evs) {
 			m.free = append(m.free, r.evs)
-			m.runs = slices.Delete(m.runs, h, h+1)
+			last := len(m.runs) - 1
+			m.runs[0] = m.runs[last]
+			m.runs[last] = run{}
+			m.runs = m.runs[:last]
 		}
+		m.down(0)
 		return e, true
 	}
 }
