@@ -134,7 +134,10 @@ type Store struct {
 	tails tails
 
 	// nextID is the id the next event stored gets, 0 until read from the
-	// database (guarded by wmu; reset when a write transaction fails).
+	// database (guarded by wmu; reset when a write transaction fails). It
+	// relies, as the tails do, on this Store being the only writer of its
+	// tables; a second writer's ids would collide on logs_blocks' primary
+	// key (an error, never a silent reuse).
 	nextID int64
 	// enc builds blocks (guarded by wmu).
 	enc encoder
