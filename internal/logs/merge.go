@@ -13,8 +13,9 @@ import (
 // merge of blocks: the candidate blocks' rows (not their data) are read
 // first, ordered by the smallest key an event of theirs can have; a block is
 // decoded only when that key could come next, and the decoded blocks are
-// merged as sorted runs. At most the blocks whose key ranges overlap the
-// current position are in memory.
+// merged as sorted runs (a heap of them). In memory: the candidate blocks'
+// rows (48 bytes each) and the decoded blocks whose key ranges overlap the
+// current position, never a whole group's events.
 
 // mergeOrder is the order a merge yields events in.
 type mergeOrder int
@@ -120,7 +121,9 @@ func (m *merger) open() error {
 		}
 	}
 	if len(evs) == 0 {
-		m.free = append(m.free, evs)
+		if cap(evs) > 0 {
+			m.free = append(m.free, evs)
+		}
 		return nil
 	}
 	// A block is in id order; its timestamps usually are in order too.
