@@ -50,10 +50,11 @@ var migrations = []string{
 	`ALTER TABLE logs_streams ADD COLUMN writer_mark TEXT;`,
 	// Events are stored in blocks, one row per appended batch (block.go);
 	// id is the block's first event id, so the index on stream_id orders a
-	// stream's blocks by id. logs_meta.high_id is the largest event id
-	// ever given while the blocks holding it may have been deleted: ids
-	// are never given twice. Open then moves logs_events into blocks
-	// (convertLegacyEvents) and drops it.
+	// stream's blocks by id. logs_meta.high_id is set, by every
+	// transaction that deletes events, to the largest id given so far
+	// (keepHighID): the next id is above it and above the newest block's,
+	// so ids are never given twice. Open then moves logs_events into
+	// blocks (convertLegacyEvents) and drops it.
 	`CREATE TABLE logs_blocks (
 		id        INTEGER PRIMARY KEY,
 		stream_id INTEGER NOT NULL,
