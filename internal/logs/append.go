@@ -19,8 +19,8 @@ type Event struct {
 
 // Append stores events at the end of a stream, creating the group and the
 // stream first if they do not exist (the awslogs driver's behaviour with
-// awslogs-create-group). It is the agent's fast path: one transaction and a
-// few prepared multi-row inserts per call, so pass lines in batches. Events
+// awslogs-create-group). It is the agent's fast path: one transaction and one
+// row (a block of events, block.go) per call, so pass lines in batches. Events
 // keep the order given, whatever their timestamps; empty messages are
 // dropped, as CloudWatch Logs refuses them. Every event gets the same
 // ingestion time.
@@ -69,19 +69,17 @@ func (s *Store) AppendMarked(ctx context.Context, group, stream string, events [
 	}
 	if err != nil {
 		tx.Rollback()
+		s.nextID = 0
 		return fmt.Errorf("logs: append to %s/%s: %w", group, stream, err)
 	}
 	if err := tx.Commit(); err != nil {
+		s.nextID = 0
 		s.tails.forget(id)
 		return fmt.Errorf("logs: append to %s/%s: commit: %w", group, stream, err)
 	}
 	s.streams[key] = id
 	if len(events) > 0 {
-		if ins.consecutive {
-			s.tails.record(key, id, ins.first, ins.seq == int64(len(events)), now.UnixMilli(), events, int(ins.bytes), now)
-		} else {
-			s.tails.forget(id)
-		}
+		s.tails.record(key, id, ins.first, ins.seq == int64(len(events)), now.UnixMilli(), events, int(ins.bytes), now)
 	}
 	return nil
 }
@@ -92,16 +90,15 @@ var errStaleStream = errors.New("log stream vanished")
 type inserted struct {
 	// seq is the stream's new sequence number.
 	seq int64
-	// first is the id of the first event stored; when consecutive, the
-	// others have the ids that follow it, in order.
-	first       int64
-	consecutive bool
+	// first is the id of the first event stored; the others have the ids
+	// that follow it, in order.
+	first int64
 	// bytes is the size of the messages.
 	bytes int64
 }
 
-// insertEvents stores events in stream id and updates the stream's
-// statistics.
+// insertEvents stores events in stream id, in blocks of consecutive ids,
+// and updates the stream's statistics.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events []Event, now int64) (inserted, error) {
 	first, last := events[0].Timestamp, events[0].Timestamp
 	var bytes int64
@@ -118,43 +115,42 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 	if err != nil {
 		return inserted{}, fmt.Errorf("update stream: %w", err)
 	}
-	ins := inserted{seq: seq, consecutive: true, bytes: bytes}
-	var prev int64
-	args := make([]any, 0, 2+2<<(insertSizes-1))
-	// The stream and the ingestion time are the statement's first two
-	// parameters, shared by its rows.
-	args = append(args, id, now)
-	var tsArg any
-	var lastTS int64
-	for rest := events; len(rest) > 0; {
-		k := insertSizes - 1
-		for 1<<k > len(rest) {
-			k--
-		}
-		chunk := rest[:1<<k]
-		rest = rest[1<<k:]
-		args = args[:2]
-		for _, e := range chunk {
-			// Lines of a chatty container share their millisecond: box
-			// a timestamp once for the run of lines that have it.
-			if e.Timestamp != lastTS || tsArg == nil {
-				lastTS, tsArg = e.Timestamp, e.Timestamp
-			}
-			args = append(args, tsArg, e.Message)
-		}
-		res, err := tx.StmtContext(ctx, s.insert[k]).ExecContext(ctx, args...)
-		if err != nil {
-			return inserted{}, fmt.Errorf("insert events: %w", err)
-		}
-		last, err := res.LastInsertId()
-		if err != nil || !consecutive(prev, last, len(chunk)) {
-			ins.consecutive = false
-		}
-		if prev == 0 {
-			ins.first = last - int64(len(chunk)) + 1
-		}
-		prev = last
+	next, err := s.nextEventID(ctx, tx)
+	if err != nil {
+		return inserted{}, err
 	}
+	ins := inserted{seq: seq, first: next, bytes: bytes}
+	stmt := tx.StmtContext(ctx, s.insert)
+	enc := &s.enc
+	flush := func() error {
+		m := enc.meta
+		if _, err := stmt.ExecContext(ctx, m.first, id, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.buf); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+		return nil
+	}
+	enc.reset()
+	for _, e := range events {
+		enc.add(next, e.Timestamp, now, e.Message)
+		next++
+		if enc.full() {
+			if err := flush(); err != nil {
+				return inserted{}, err
+			}
+			enc.reset()
+		}
+	}
+	if enc.meta.count > 0 {
+		if err := flush(); err != nil {
+			return inserted{}, err
+		}
+	}
+	if cap(enc.buf) > 2*blockMaxBytes {
+		enc.buf = nil
+	}
+	// Committed or not, the ids are taken: the caller resets nextID when
+	// the transaction fails.
+	s.nextID = next
 	return ins, nil
 }
 

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -125,7 +126,7 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 		// Read the end first: events stored after this read lie beyond it,
 		// so the forward token of an empty page cannot skip them.
 		var end int64
-		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM logs_events WHERE stream_id = ?`, sid).Scan(&end); err != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT last_id FROM logs_blocks WHERE stream_id = ? ORDER BY id DESC LIMIT 1), 0)`, sid).Scan(&end); err != nil {
 			return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
 		}
 		pos = end + 1
@@ -137,33 +138,11 @@ func (s *Store) GetLogEvents(ctx context.Context, q EventQuery) (EventPage, erro
 			return s.pageTokens(page, q, sid, forward, pos), nil
 		}
 	}
-	var query string
-	if forward {
-		query = `SELECT id, ts, ingested, message FROM logs_events
-			WHERE stream_id = ? AND id >= ? AND ts >= ? AND ts < ? ORDER BY id LIMIT ?`
-	} else {
-		query = `SELECT id, ts, ingested, message FROM logs_events
-			WHERE stream_id = ? AND id < ? AND ts >= ? AND ts < ? ORDER BY id DESC LIMIT ?`
-	}
-	rows, err := s.db.QueryContext(ctx, query, sid, pos, lo, hi, limit)
+	events, err := s.readStream(ctx, sid, q.Stream, forward, pos, lo, hi, limit)
 	if err != nil {
 		return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
 	}
-	defer rows.Close()
-	bytes := 0
-	for rows.Next() {
-		e := StoredEvent{Stream: q.Stream}
-		if err := rows.Scan(&e.ID, &e.Timestamp, &e.IngestionTime, &e.Message); err != nil {
-			return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
-		}
-		if bytes += e.size(); bytes > MaxPageBytes && len(page.Events) > 0 {
-			break
-		}
-		page.Events = append(page.Events, e)
-	}
-	if err := rows.Err(); err != nil {
-		return EventPage{}, fmt.Errorf("logs: get log events: %w", err)
-	}
+	page.Events = events
 	if !forward {
 		slices.Reverse(page.Events)
 	}
@@ -187,4 +166,63 @@ func (s *Store) pageTokens(page EventPage, q EventQuery, sid int64, forward bool
 		page.NextBackwardToken = formatToken('b', sid, pos)
 	}
 	return page
+}
+
+// readStream reads the events of stream sid (named stream) whose
+// timestamps are in [lo, hi): forward, those at or after position pos in id
+// order; backward, those before it, newest first. It stops at limit events
+// and before MaxPageBytes (the page's first event always fits).
+func (s *Store) readStream(ctx context.Context, sid int64, stream string, forward bool, pos, lo, hi int64, limit int) ([]StoredEvent, error) {
+	var query string
+	if forward {
+		// From the block that holds pos, if any: the blocks of a stream
+		// hold disjoint, increasing id ranges.
+		query = `SELECT id, last_id, count, data FROM logs_blocks
+			WHERE stream_id = ?1 AND id >= COALESCE((SELECT id FROM logs_blocks WHERE stream_id = ?1 AND id <= ?2 ORDER BY id DESC LIMIT 1), 0)
+			AND last_id >= ?2 AND max_ts >= ?3 AND min_ts < ?4 ORDER BY id`
+	} else {
+		query = `SELECT id, last_id, count, data FROM logs_blocks
+			WHERE stream_id = ?1 AND id < ?2 AND max_ts >= ?3 AND min_ts < ?4 ORDER BY id DESC`
+	}
+	rows, err := s.db.QueryContext(ctx, query, sid, pos, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		out   []StoredEvent
+		buf   []blockEvent
+		bytes int
+	)
+	for rows.Next() {
+		var m blockMeta
+		var data sql.RawBytes
+		if err := rows.Scan(&m.first, &m.last, &m.count, &data); err != nil {
+			return nil, err
+		}
+		if buf, err = checkBlock(buf[:0], m, data); err != nil {
+			return nil, err
+		}
+		for i := range buf {
+			e := &buf[i]
+			if !forward {
+				e = &buf[len(buf)-1-i]
+			}
+			if (forward && e.id < pos) || (!forward && e.id >= pos) || e.ts < lo || e.ts >= hi {
+				continue
+			}
+			se := StoredEvent{ID: e.id, Stream: stream, Timestamp: e.ts, IngestionTime: e.ingested, Message: e.msg}
+			if bytes += se.size(); bytes > MaxPageBytes && len(out) > 0 {
+				return out, nil
+			}
+			if out == nil {
+				out = make([]StoredEvent, 0, min(limit, max(len(buf)-i, 64)))
+			}
+			out = append(out, se)
+			if len(out) == limit {
+				return out, nil
+			}
+		}
+	}
+	return out, rows.Err()
 }

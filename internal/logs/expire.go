@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// expireBatch is how many events one transaction of ExpireEvents deletes,
-// so that appenders never wait long behind it.
+// expireBatch is about how many events one transaction of ExpireEvents
+// reads (in whole blocks), so that appenders never wait long behind it.
 const expireBatch = 5000
 
 // ExpireEvents deletes the events older than their group's retention
@@ -47,12 +47,12 @@ func (s *Store) ExpireEvents(ctx context.Context) (int64, error) {
 	var total int64
 	for _, g := range groups {
 		for {
-			n, err := s.expireBatch(ctx, g.id, g.cutoff)
+			n, more, err := s.expireBatch(ctx, g.id, g.cutoff)
 			total += n
 			if err != nil {
 				return total, fmt.Errorf("logs: expire events of %q: %w", g.name, err)
 			}
-			if n < expireBatch {
+			if !more {
 				break
 			}
 		}
@@ -71,7 +71,7 @@ func (s *Store) dropEmptyStreams(ctx context.Context, gid int64, group string, c
 	return s.write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `DELETE FROM logs_streams AS st WHERE group_id = ?
 				AND COALESCE(last_ingestion, creation_time) < ?
-				AND NOT EXISTS (SELECT 1 FROM logs_events WHERE stream_id = st.id)
+				AND NOT EXISTS (SELECT 1 FROM logs_blocks WHERE stream_id = st.id)
 			RETURNING name`, gid, cutoff)
 		if err != nil {
 			return err
@@ -89,43 +89,83 @@ func (s *Store) dropEmptyStreams(ctx context.Context, gid int64, group string, c
 	})
 }
 
-// expireBatch deletes up to expireBatch events of group gid older than
-// cutoff and updates their streams.
-func (s *Store) expireBatch(ctx context.Context, gid, cutoff int64) (int64, error) {
-	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `DELETE FROM logs_events WHERE id IN (
-				SELECT e.id FROM logs_streams st JOIN logs_events e ON e.stream_id = st.id
-				WHERE st.group_id = ? AND st.first_event < ? AND e.ts < ? LIMIT ?)
-			RETURNING stream_id, length(CAST(message AS BLOB))`, gid, cutoff, cutoff, expireBatch)
+// expireBatch deletes the events of group gid older than cutoff from the
+// blocks that hold some, about expireBatch events' worth of blocks at a time
+// (more is true when it stopped there), and updates their streams. A block
+// partly expired is written again with the events that remain, which keep
+// their ids.
+func (s *Store) expireBatch(ctx context.Context, gid, cutoff int64) (n int64, more bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT b.id, b.stream_id, b.last_id, b.count, b.data
+			FROM logs_streams st JOIN logs_blocks b ON b.stream_id = st.id
+			WHERE st.group_id = ? AND st.first_event < ? AND b.min_ts < ?`, gid, cutoff, cutoff)
 		if err != nil {
 			return err
 		}
-		freed := map[int64]int64{}
+		type block struct {
+			meta   blockMeta
+			stream int64
+			data   []byte
+		}
+		var blocks []block
+		var read int64
 		for rows.Next() {
-			var id, bytes int64
-			if err := rows.Scan(&id, &bytes); err != nil {
+			if read >= expireBatch {
+				more = true
+				break
+			}
+			var b block
+			if err := rows.Scan(&b.meta.first, &b.stream, &b.meta.last, &b.meta.count, &b.data); err != nil {
 				rows.Close()
 				return err
 			}
-			freed[id] += bytes
-			n++
+			blocks = append(blocks, b)
+			read += b.meta.count
 		}
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		if n > 0 {
-			s.tails.forgetAll()
+		if len(blocks) == 0 {
+			return nil
+		}
+		s.tails.forgetAll()
+		if err := keepHighID(ctx, tx); err != nil {
+			return err
+		}
+		freed := map[int64]int64{}
+		var evs []blockEvent
+		var enc encoder
+		for _, b := range blocks {
+			if evs, err = checkBlock(evs[:0], b.meta, b.data); err != nil {
+				return err
+			}
+			enc.reset()
+			for _, e := range evs {
+				if e.ts < cutoff {
+					freed[b.stream] += int64(len(e.msg))
+					n++
+				} else {
+					enc.add(e.id, e.ts, e.ingested, e.msg)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM logs_blocks WHERE id = ?`, b.meta.first); err != nil {
+				return err
+			}
+			if m := enc.meta; m.count > 0 {
+				if _, err := tx.StmtContext(ctx, s.insert).ExecContext(ctx, m.first, b.stream, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.buf); err != nil {
+					return err
+				}
+			}
 		}
 		for id, bytes := range freed {
 			if _, err := tx.ExecContext(ctx, `UPDATE logs_streams SET stored_bytes = max(stored_bytes - ?1, 0),
-				first_event = (SELECT min(ts) FROM logs_events WHERE stream_id = ?2) WHERE id = ?2`, bytes, id); err != nil {
+				first_event = (SELECT min(min_ts) FROM logs_blocks WHERE stream_id = ?2) WHERE id = ?2`, bytes, id); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	return n, err
+	return n, more, err
 }
 
 // DeleteStreams deletes streams of group and their events, as
@@ -154,7 +194,10 @@ func (s *Store) DeleteStreams(ctx context.Context, group string, streams []strin
 				return fmt.Errorf("logs: delete log stream %q in %q: %w", name, group, err)
 			}
 			s.tails.forgetAll()
-			for _, q := range []string{`DELETE FROM logs_events WHERE stream_id = ?`, `DELETE FROM logs_streams WHERE id = ?`} {
+			if err := keepHighID(ctx, tx); err != nil {
+				return err
+			}
+			for _, q := range []string{`DELETE FROM logs_blocks WHERE stream_id = ?`, `DELETE FROM logs_streams WHERE id = ?`} {
 				if _, err := tx.ExecContext(ctx, q, id); err != nil {
 					return fmt.Errorf("logs: delete log stream %q in %q: %w", name, group, err)
 				}

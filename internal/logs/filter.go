@@ -92,55 +92,70 @@ func (s *Store) FilterLogEvents(ctx context.Context, q FilterQuery) (FilterPage,
 		return page, nil
 	}
 	idList, _ := json.Marshal(ids)
-	query := `SELECT id, stream_id, ts, ingested, message FROM logs_events
-		WHERE stream_id IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ?`
-	args := []any{string(idList), lo, hi}
-	cmp, dir := ">", "ASC"
-	if desc {
-		cmp, dir = "<", "DESC"
-	}
+	// The candidate blocks: those that can hold an event in the range and
+	// after the cursor.
+	query := `SELECT id, stream_id, last_id, min_ts, max_ts, count FROM logs_blocks
+		WHERE stream_id IN (SELECT value FROM json_each(?)) AND max_ts >= ? AND min_ts < ?`
+	blo, bhi := lo, hi
 	if after != nil {
-		query += fmt.Sprintf(" AND (ts %s ? OR (ts = ? AND id %s ?))", cmp, cmp)
-		args = append(args, after.ts, after.ts, after.id)
+		if desc {
+			bhi = min(hi, after.ts+1)
+		} else {
+			blo = max(lo, after.ts)
+		}
 	}
-	query += fmt.Sprintf(" ORDER BY ts %s, id %s LIMIT ?", dir, dir)
-	args = append(args, filterScanBudget)
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return FilterPage{}, fmt.Errorf("logs: filter log events: %w", err)
+	args := []any{string(idList), blo, bhi}
+	order := byTimeAsc
+	if desc {
+		order = byTimeDesc
 	}
-	defer rows.Close()
+	keep := func(e *blockEvent) bool {
+		if e.ts < lo || e.ts >= hi {
+			return false
+		}
+		switch {
+		case after == nil:
+			return true
+		case desc:
+			return e.ts < after.ts || (e.ts == after.ts && e.id < after.id)
+		default:
+			return e.ts > after.ts || (e.ts == after.ts && e.id > after.id)
+		}
+	}
 	var (
 		scanned, bytes int
 		more           bool
 		resume         cursor // where the next page starts
 	)
-	for rows.Next() {
-		var e StoredEvent
-		var sid int64
-		if err := rows.Scan(&e.ID, &sid, &e.Timestamp, &e.IngestionTime, &e.Message); err != nil {
-			return FilterPage{}, fmt.Errorf("logs: filter log events: %w", err)
-		}
-		scanned++
-		if !pat.Match(e.Message) {
-			if scanned == filterScanBudget {
-				more, resume = true, cursor{desc, e.Timestamp, e.ID}
+	err = s.readMerge(ctx, order, keep, query, args, func(m *merger) error {
+		for scanned < filterScanBudget {
+			me, ok := m.Next()
+			if !ok {
+				break
 			}
-			continue
+			e := StoredEvent{ID: me.id, Timestamp: me.ts, IngestionTime: me.ingested, Message: me.msg}
+			scanned++
+			if !pat.Match(e.Message) {
+				if scanned == filterScanBudget {
+					more, resume = true, cursor{desc, e.Timestamp, e.ID}
+				}
+				continue
+			}
+			if len(page.Events) == limit || (bytes+e.size() > MaxPageBytes && len(page.Events) > 0) {
+				more = true // a match beyond the full page: resume after the last event
+				break
+			}
+			e.Stream = names[me.stream]
+			bytes += e.size()
+			page.Events = append(page.Events, e)
+			resume = cursor{desc, e.Timestamp, e.ID}
+			if scanned == filterScanBudget {
+				more = true
+			}
 		}
-		if len(page.Events) == limit || (bytes+e.size() > MaxPageBytes && len(page.Events) > 0) {
-			more = true // a match beyond the full page: resume after the last event
-			break
-		}
-		e.Stream = names[sid]
-		bytes += e.size()
-		page.Events = append(page.Events, e)
-		resume = cursor{desc, e.Timestamp, e.ID}
-		if scanned == filterScanBudget {
-			more = true
-		}
-	}
-	if err := rows.Err(); err != nil {
+		return m.Err()
+	})
+	if err != nil {
 		return FilterPage{}, fmt.Errorf("logs: filter log events: %w", err)
 	}
 	if more {

@@ -139,8 +139,11 @@ func (s *Store) DeleteLogGroup(ctx context.Context, name string) error {
 			}
 		}
 		s.tails.forgetAll()
+		if err := keepHighID(ctx, tx); err != nil {
+			return err
+		}
 		for _, q := range []string{
-			`DELETE FROM logs_events WHERE stream_id IN (SELECT id FROM logs_streams WHERE group_id = ?)`,
+			`DELETE FROM logs_blocks WHERE stream_id IN (SELECT id FROM logs_streams WHERE group_id = ?)`,
 			`DELETE FROM logs_streams WHERE group_id = ?`,
 			`DELETE FROM logs_groups WHERE id = ?`,
 		} {
@@ -165,8 +168,11 @@ func (s *Store) DeleteLogStream(ctx context.Context, group, stream string) error
 			return err
 		}
 		s.tails.forgetAll()
+		if err := keepHighID(ctx, tx); err != nil {
+			return err
+		}
 		for _, q := range []string{
-			`DELETE FROM logs_events WHERE stream_id = ?`,
+			`DELETE FROM logs_blocks WHERE stream_id = ?`,
 			`DELETE FROM logs_streams WHERE id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

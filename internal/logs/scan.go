@@ -1,11 +1,12 @@
 package logs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 )
 
 // ScanQuery chooses the events ScanEvents reads.
@@ -43,30 +44,63 @@ func (s *Store) ScanEvents(ctx context.Context, q ScanQuery, fn func(ScannedEven
 		}
 	}
 	idList, _ := json.Marshal(ids)
-	rows, err := s.db.QueryContext(ctx, `SELECT e.id, s.name, g.name, e.ts, e.ingested, e.message
-		FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id JOIN logs_groups g ON g.id = s.group_id
-		WHERE s.group_id IN (SELECT value FROM json_each(?)) AND e.ts >= ? AND e.ts < ?
-		ORDER BY e.ts DESC, e.id DESC`, string(idList), lo, hi)
+	type names struct{ stream, group string }
+	byStream := map[int64]names{}
+	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.name, g.name FROM logs_streams s JOIN logs_groups g ON g.id = s.group_id
+		WHERE s.group_id IN (SELECT value FROM json_each(?))`, string(idList))
 	if err != nil {
 		return fmt.Errorf("logs: scan events: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
-		var e ScannedEvent
-		if err := rows.Scan(&e.ID, &e.Stream, &e.Group, &e.Timestamp, &e.IngestionTime, &e.Message); err != nil {
+		var id int64
+		var n names
+		if err := rows.Scan(&id, &n.stream, &n.group); err != nil {
+			rows.Close()
 			return fmt.Errorf("logs: scan events: %w", err)
 		}
-		if err := fn(e); err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+		byStream[id] = n
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Close(); err != nil {
 		return fmt.Errorf("logs: scan events: %w", err)
 	}
-	return nil
+	query := `SELECT b.id, b.stream_id, b.last_id, b.min_ts, b.max_ts, b.count FROM logs_blocks b JOIN logs_streams s ON s.id = b.stream_id
+		WHERE s.group_id IN (SELECT value FROM json_each(?)) AND b.max_ts >= ? AND b.min_ts < ?`
+	keep := func(e *blockEvent) bool { return e.ts >= lo && e.ts < hi }
+	var fnErr error
+	err = s.readMerge(ctx, byTimeDesc, keep, query, []any{string(idList), lo, hi}, func(m *merger) error {
+		for {
+			me, ok := m.Next()
+			if !ok {
+				return m.Err()
+			}
+			n, ok := byStream[me.stream]
+			if !ok {
+				// A stream created since the names were read.
+				var err error
+				if n.stream, n.group, err = s.streamNames(ctx, me.stream); err != nil {
+					return err
+				}
+				byStream[me.stream] = n
+			}
+			e := ScannedEvent{StoredEvent: StoredEvent{ID: me.id, Stream: n.stream, Timestamp: me.ts, IngestionTime: me.ingested, Message: me.msg}, Group: n.group}
+			if fnErr = fn(e); fnErr != nil {
+				return fnErr
+			}
+			if fnErr = ctx.Err(); fnErr != nil {
+				return fnErr
+			}
+		}
+	})
+	if err != nil && (fnErr == nil || err != fnErr) {
+		return fmt.Errorf("logs: scan events: %w", err)
+	}
+	return err
+}
+
+// streamNames returns the names of stream id and of its group.
+func (s *Store) streamNames(ctx context.Context, id int64) (stream, group string, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT s.name, g.name FROM logs_streams s JOIN logs_groups g ON g.id = s.group_id WHERE s.id = ?`, id).Scan(&stream, &group)
+	return stream, group, err
 }
 
 // errEventNotFound: no event of the group has the id.
@@ -82,15 +116,37 @@ func (s *Store) EventByID(ctx context.Context, group string, id int64) (ScannedE
 	if err != nil {
 		return ScannedEvent{}, err
 	}
-	e := ScannedEvent{Group: group}
-	err = s.db.QueryRowContext(ctx, `SELECT e.id, s.name, e.ts, e.ingested, e.message
-		FROM logs_events e JOIN logs_streams s ON s.id = e.stream_id
-		WHERE e.id = ? AND s.group_id = ?`, id, gid).Scan(&e.ID, &e.Stream, &e.Timestamp, &e.IngestionTime, &e.Message)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ScannedEvent{}, errEventNotFound
-	}
+	// In each stream of the group, the block with the largest first id at
+	// most id holds the event, if any does: a stream's blocks hold
+	// disjoint id ranges (blocks of different streams may overlap).
+	rows, err := s.db.QueryContext(ctx, `SELECT b.id, b.last_id, b.count, b.data, s.name FROM logs_streams s
+		JOIN logs_blocks b ON b.id = (SELECT id FROM logs_blocks WHERE stream_id = s.id AND id <= ?1 ORDER BY id DESC LIMIT 1)
+		WHERE s.group_id = ?2 AND b.last_id >= ?1`, id, gid)
 	if err != nil {
 		return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
 	}
-	return e, nil
+	defer rows.Close()
+	var evs []blockEvent
+	for rows.Next() {
+		var (
+			m      blockMeta
+			stream string
+			data   sql.RawBytes
+		)
+		if err := rows.Scan(&m.first, &m.last, &m.count, &data, &stream); err != nil {
+			return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
+		}
+		if evs, err = checkBlock(evs[:0], m, data); err != nil {
+			return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
+		}
+		i, found := slices.BinarySearchFunc(evs, id, func(e blockEvent, id int64) int { return cmp.Compare(e.id, id) })
+		if found {
+			ev := evs[i]
+			return ScannedEvent{StoredEvent: StoredEvent{ID: ev.id, Stream: stream, Timestamp: ev.ts, IngestionTime: ev.ingested, Message: ev.msg}, Group: group}, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ScannedEvent{}, fmt.Errorf("logs: read event %d of %q: %w", id, group, err)
+	}
+	return ScannedEvent{}, errEventNotFound
 }

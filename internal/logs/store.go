@@ -48,6 +48,29 @@ var migrations = []string{
 	// The position of the writer that copies a source into the stream
 	// (AppendMarked), committed with the events it stored.
 	`ALTER TABLE logs_streams ADD COLUMN writer_mark TEXT;`,
+	// Events are stored in blocks, one row per appended batch (block.go);
+	// id is the block's first event id, so the index on stream_id orders a
+	// stream's blocks by id. logs_meta.high_id is set, by every
+	// transaction that deletes events, to the largest id given so far
+	// (keepHighID): the next id is above it and above the newest block's,
+	// so ids are never given twice. Open then moves logs_events into
+	// blocks (convertLegacyEvents) and drops it.
+	`CREATE TABLE logs_blocks (
+		id        INTEGER PRIMARY KEY,
+		stream_id INTEGER NOT NULL,
+		last_id   INTEGER NOT NULL,
+		min_ts    INTEGER NOT NULL,
+		max_ts    INTEGER NOT NULL,
+		count     INTEGER NOT NULL,
+		bytes     INTEGER NOT NULL,
+		data      BLOB    NOT NULL
+	);
+	CREATE INDEX logs_blocks_stream ON logs_blocks (stream_id);
+	CREATE TABLE logs_meta (
+		one     INTEGER PRIMARY KEY CHECK (one = 1),
+		high_id INTEGER NOT NULL
+	);
+	INSERT INTO logs_meta (one, high_id) VALUES (1, (SELECT COALESCE(MAX(id), 0) FROM logs_events));`,
 }
 
 // Defaults used when Options leave them empty.
@@ -111,7 +134,16 @@ type Store struct {
 	// tails keep the newest events of followed streams (tail.go).
 	tails tails
 
-	insert    [insertSizes]*sql.Stmt // insert[k] inserts 1<<k rows
+	// nextID is the id the next event stored gets, 0 until read from the
+	// database (guarded by wmu; reset when a write transaction fails). It
+	// relies, as the tails do, on this Store being the only writer of its
+	// tables; a second writer's ids would collide on logs_blocks' primary
+	// key (an error, never a silent reuse).
+	nextID int64
+	// enc builds blocks (guarded by wmu).
+	enc encoder
+
+	insert    *sql.Stmt
 	updStream *sql.Stmt
 	setMark   *sql.Stmt
 	closeOnce sync.Once
@@ -120,15 +152,14 @@ type Store struct {
 
 type streamKey struct{ group, stream string }
 
-// insertSizes is how many multi-row insert statements are prepared: batches
-// are split into chunks of 1, 2, 4, ... 1<<(insertSizes-1) rows.
-const insertSizes = 8
-
 // Open migrates the store's tables in db and prepares its statements. The
 // caller keeps ownership of db; Close releases the statements only.
 func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	if err := store.Migrate(ctx, db, Component, migrations); err != nil {
 		return nil, fmt.Errorf("logs: %w", err)
+	}
+	if err := convertLegacyEvents(ctx, db); err != nil {
+		return nil, err
 	}
 	s := &Store{
 		db:      db,
@@ -161,17 +192,8 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 		s.prepared = append(s.prepared, st)
 		return st
 	}
-	for k := range insertSizes {
-		// The stream and the ingestion time are bound once per statement,
-		// not per row: each bind costs the driver a C string or a call
-		// that takes SQLite's mutex. The rows are inserted in the order
-		// of the VALUES list (TestAppend_KeepsOrder).
-		q := "INSERT INTO logs_events (stream_id, ingested, ts, message) SELECT ?, ?, column1, column2 FROM (VALUES (?, ?)"
-		for range (1 << k) - 1 {
-			q += ", (?, ?)"
-		}
-		s.insert[k] = prep(q + ")")
-	}
+	s.insert = prep(`INSERT INTO logs_blocks (id, stream_id, last_id, min_ts, max_ts, count, bytes, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	s.updStream = prep(`UPDATE logs_streams SET
 		first_event    = CASE WHEN first_event IS NULL OR first_event > ?1 THEN ?1 ELSE first_event END,
 		last_event     = CASE WHEN last_event IS NULL OR last_event < ?2 THEN ?2 ELSE last_event END,
@@ -286,10 +308,40 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		s.nextID = 0
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		s.nextID = 0
 		return fmt.Errorf("logs: commit: %w", err)
+	}
+	return nil
+}
+
+// nextEventID returns the id the next event stored gets, reading it in tx
+// the first time.
+func (s *Store) nextEventID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if s.nextID > 0 {
+		return s.nextID, nil
+	}
+	var high int64
+	err := tx.QueryRowContext(ctx, `SELECT max((SELECT high_id FROM logs_meta),
+		COALESCE((SELECT last_id FROM logs_blocks ORDER BY id DESC LIMIT 1), 0))`).Scan(&high)
+	if err != nil {
+		return 0, fmt.Errorf("read next event id: %w", err)
+	}
+	s.nextID = high + 1
+	return s.nextID, nil
+}
+
+// keepHighID records in tx, before events are deleted, the largest event
+// id given so far, so that deleting the newest events never lets their ids
+// be given again.
+func keepHighID(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE logs_meta SET high_id = max(high_id,
+		COALESCE((SELECT last_id FROM logs_blocks ORDER BY id DESC LIMIT 1), 0))`)
+	if err != nil {
+		return fmt.Errorf("logs: keep the last event id: %w", err)
 	}
 	return nil
 }

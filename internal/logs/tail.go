@@ -1,7 +1,6 @@
 package logs
 
 import (
-	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -203,17 +202,4 @@ func (t *tails) read(sid int64, stream string, pos, lo, hi int64, limit int, now
 		}
 	}
 	return events, true
-}
-
-// consecutive reports whether a multi-row insert of n rows that ended at
-// rowid last, following one that ended at prev (0 for the first), gave
-// its rows the ids last-n+1 ... last right after prev. SQLite gives a new
-// row the largest rowid plus one (it picks at random only once the largest
-// is the maximum), and the Store's writes are serialised, so this holds
-// unless the table reached that maximum.
-func consecutive(prev, last int64, n int) bool {
-	if last <= 0 || last == math.MaxInt64 {
-		return false
-	}
-	return prev == 0 || last-int64(n) == prev
 }

@@ -1,0 +1,164 @@
+package logs
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func encodeEvents(events []blockEvent) (blockMeta, []byte) {
+	var enc encoder
+	enc.reset()
+	for _, e := range events {
+		enc.add(e.id, e.ts, e.ingested, e.msg)
+	}
+	return enc.meta, enc.buf
+}
+
+func TestBlock_RoundTrip(t *testing.T) {
+	tests := []struct {
+		name   string
+		events []blockEvent
+		want   blockMeta
+		size   int // of the data, when not 0
+	}{
+		{
+			name:   "one event",
+			events: []blockEvent{{id: 1, ts: 1000, ingested: 2000, msg: "hello"}},
+			want:   blockMeta{first: 1, last: 1, minTS: 1000, maxTS: 1000, count: 1, bytes: 5},
+		},
+		{
+			name: "an appended batch: consecutive ids, one ingestion time",
+			events: []blockEvent{
+				{id: 7, ts: 1_765_094_400_000, ingested: 1_765_094_400_100, msg: "a"},
+				{id: 8, ts: 1_765_094_400_000, ingested: 1_765_094_400_100, msg: "bb"},
+				{id: 9, ts: 1_765_094_400_001, ingested: 1_765_094_400_100, msg: "ccc"},
+			},
+			want: blockMeta{first: 7, last: 9, minTS: 1_765_094_400_000, maxTS: 1_765_094_400_001, count: 3, bytes: 6},
+			// format, first event 1+6+6+1+1, then 4+2 and 4+3 bytes.
+			size: 1 + 15 + 6 + 7,
+		},
+		{
+			name: "timestamps out of order, ids with gaps (a partly expired block)",
+			events: []blockEvent{
+				{id: 100, ts: 50, ingested: 60, msg: "x"},
+				{id: 250, ts: 10, ingested: 61, msg: "y"},
+				{id: 251, ts: 90, ingested: 59, msg: "z"},
+			},
+			want: blockMeta{first: 100, last: 251, minTS: 10, maxTS: 90, count: 3, bytes: 3},
+		},
+		{
+			name: "extremes",
+			events: []blockEvent{
+				{id: 1, ts: 0, ingested: math.MaxInt64, msg: strings.Repeat("é", 1000)},
+				{id: 1 << 40, ts: math.MaxInt64, ingested: 0, msg: "\x00"},
+			},
+			want: blockMeta{first: 1, last: 1 << 40, minTS: 0, maxTS: math.MaxInt64, count: 2, bytes: 2001},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			meta, data := encodeEvents(tt.events)
+			if meta != tt.want {
+				t.Errorf("meta = %+v, want %+v", meta, tt.want)
+			}
+			if tt.size != 0 && len(data) != tt.size {
+				t.Errorf("encoded in %d bytes, want %d", len(data), tt.size)
+			}
+			got, err := checkBlock(nil, meta, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.events) {
+				t.Errorf("decoded %+v, want %+v", got, tt.events)
+			}
+		})
+	}
+}
+
+func TestBlock_Full(t *testing.T) {
+	var enc encoder
+	enc.reset()
+	for i := range blockMaxEvents - 1 {
+		enc.add(int64(i+1), 0, 0, "m")
+		if enc.full() {
+			t.Fatalf("full after %d events", i+1)
+		}
+	}
+	enc.add(blockMaxEvents, 0, 0, "m")
+	if !enc.full() {
+		t.Errorf("not full after %d events", blockMaxEvents)
+	}
+	enc.reset()
+	enc.add(1, 0, 0, strings.Repeat("m", blockMaxBytes))
+	if !enc.full() {
+		t.Errorf("not full after %d bytes", len(enc.buf))
+	}
+}
+
+func TestBlock_Corrupt(t *testing.T) {
+	meta, good := encodeEvents([]blockEvent{{id: 5, ts: 1, ingested: 2, msg: "hello"}, {id: 6, ts: 1, ingested: 2, msg: "world"}})
+	tests := []struct {
+		name string
+		meta blockMeta
+		data []byte
+	}{
+		{"empty", meta, nil},
+		{"unknown format", meta, append([]byte{2}, good[1:]...)},
+		{"truncated message", meta, good[:len(good)-1]},
+		{"truncated varint", meta, append(append([]byte{}, good...), 0x80)},
+		{"zero id delta", meta, []byte{1, 5, 2, 4, 1, 'a', 0, 0, 0, 1, 'b'}},
+		{"empty message", meta, []byte{1, 5, 2, 4, 0}},
+		{"count differs from its row", blockMeta{first: 5, last: 6, count: 3}, good},
+		{"ids differ from its row", blockMeta{first: 5, last: 7, count: 2}, good},
+		{"id overflow", blockMeta{first: 1 << 62, last: 1 << 62, count: 2}, []byte{1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0, 0, 1, 'a', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 0, 0, 1, 'b'}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := checkBlock([]blockEvent{{id: 1}}, tt.meta, tt.data)
+			if !errors.Is(err, errCorruptBlock) {
+				t.Errorf("err = %v, want a corrupt block", err)
+			}
+			if len(got) != 1 {
+				t.Errorf("left %d events in dst, want the 1 it had", len(got))
+			}
+		})
+	}
+}
+
+// FuzzDecodeBlock: any data decodes to events or to an error, never a
+// panic, and what decodes encodes back to the same data.
+func FuzzDecodeBlock(f *testing.F) {
+	_, data := encodeEvents([]blockEvent{{id: 7, ts: 1000, ingested: 1001, msg: "a"}, {id: 8, ts: 999, ingested: 1001, msg: "bc"}})
+	f.Add(data)
+	f.Add([]byte{1})
+	f.Add([]byte{1, 0x80})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		evs, err := decodeBlock(nil, data)
+		if err != nil {
+			if !errors.Is(err, errCorruptBlock) {
+				t.Fatalf("error %v is not a corrupt block", err)
+			}
+			return
+		}
+		for i, e := range evs {
+			if e.msg == "" || (i > 0 && e.id <= evs[i-1].id) {
+				t.Fatalf("decoded event %d: %+v", i, e)
+			}
+		}
+		if len(evs) == 0 {
+			return
+		}
+		meta, again := encodeEvents(evs)
+		if _, err := checkBlock(nil, meta, again); err != nil {
+			t.Fatal(err)
+		}
+		// Varints may have more than one encoding: compare the events.
+		back, _ := decodeBlock(nil, again)
+		if !reflect.DeepEqual(back, evs) {
+			t.Fatalf("re-encoded %+v, decoded %+v", evs, back)
+		}
+	})
+}
