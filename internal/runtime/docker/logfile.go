@@ -63,19 +63,30 @@ func (r *Runtime) followFile(ctx context.Context, id string, info container.Insp
 	if err != nil {
 		return false, nil
 	}
-	// queued are the files written after f, opened when f was found
-	// rotated, oldest first.
-	var queued []*os.File
-	defer func() { f.Close(); closeAll(queued) }()
 	if _, err := os.Stat(info.LogPath + ".1"); !errors.Is(err, os.ErrNotExist) {
+		f.Close()
 		return false, nil // rotated: older output is in other files
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	waitC, waitErr := r.cli.ContainerWait(wctx, id, container.WaitConditionNotRunning)
+	fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), since: rd.pos.Resume(), rd: rd}
+	return followFrom(ctx, info.LogPath, f, fr, waitC, waitErr)
+}
+
+// atFileEnd, when set (by tests), is called each time followFrom has read
+// to the end of the file it reads, before it looks for a rotation.
+var atFileEnd func()
+
+// followFrom reads the json-file log f, at path, and the files the driver
+// writes after it when it rotates f, until the container has stopped
+// (waitC or waitErr) and everything is read. It closes f.
+func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, waitC <-chan container.WaitResponse, waitErr <-chan error) (bool, error) {
+	// queued are the files written after f, opened when f was found
+	// rotated, oldest first.
+	var queued []*os.File
+	defer func() { f.Close(); closeAll(queued) }()
 	stopped := false
-	since := rd.pos.Resume()
-	fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), since: since, rd: rd}
 	delay := fileFollowMin
 	var timer *time.Timer
 	defer func() {
@@ -92,10 +103,21 @@ func (r *Runtime) followFile(ctx context.Context, id string, info container.Insp
 			delay = fileFollowMin
 			continue
 		}
+		if atFileEnd != nil {
+			atFileEnd()
+		}
 		// At the end of the file: it may have been rotated.
 		if len(queued) == 0 {
-			if queued, err = rotatedAfter(info.LogPath, f); err != nil || len(queued) > 0 && fr.partial() {
+			if queued, err = rotatedAfter(path, f); err != nil {
 				return false, nil // the deferred call closes queued
+			}
+			if len(queued) > 0 {
+				// Ours was rotated: it holds all it ever will. Read it to
+				// its end once more: the read that found the end may have
+				// come before the rest of its last entry was written.
+				if _, err := fr.readAll(); err != nil || fr.partial() {
+					return false, nil
+				}
 			}
 		}
 		if len(queued) > 0 {

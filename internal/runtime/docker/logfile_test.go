@@ -1,12 +1,17 @@
 package docker
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api/types/container"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
 )
@@ -137,3 +142,79 @@ func TestRotatedAfter(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// The reader found the end of the file in the middle of an entry; before it
+// looked for a rotation, the driver wrote the rest of the entry and rotated
+// the file. The file is read to its end before the next one: every line
+// comes once, in order, and the follow goes on from the file (Docker 20.10
+// rotates a chatty container's log every few hundred milliseconds at its
+// default 10 MB; this sent one run in eight back to the engine's logs
+// endpoint, at several times the daemon's CPU).
+func TestFollowFrom_RotationAfterAPartialEntry(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c-json.log")
+	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	entry := func(i int) []byte {
+		return jsonLine(t, "stdout", "line "+strconv.Itoa(i)+"\n", t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	third := entry(3)
+	first := append(append(entry(1), entry(2)...), third[:len(third)/2]...)
+	if err := os.WriteFile(path, first, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	all := make(chan struct{})
+	rd := newLogReader(time.Time{}, func(l runtime.LogLine) {
+		if got = append(got, l.Text); len(got) == 4 {
+			close(all)
+		}
+	})
+	fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), rd: rd}
+	rotated := false
+	atFileEnd = func() {
+		if rotated || !fr.partial() {
+			return
+		}
+		rotated = true
+		// The rest of the entry, then the driver's rotation and the next
+		// entry in a new file.
+		w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(third[len(third)/2:])
+		w.Close()
+		if err := os.Rename(path, path+".1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, entry(4), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { atFileEnd = nil })
+	waitC := make(chan container.WaitResponse, 1)
+	go func() {
+		select {
+		case <-all:
+		case <-time.After(10 * time.Second):
+		}
+		waitC <- container.WaitResponse{} // the container stopped
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	followed, err := followFrom(ctx, path, f, fr, waitC, nil)
+	if err != nil || !followed {
+		t.Fatalf("followFrom = %v, %v; want the whole output followed from the files", followed, err)
+	}
+	if !rotated {
+		t.Fatal("the reader never stopped in the middle of an entry: the test did not test")
+	}
+	want := []string{"line 1", "line 2", "line 3", "line 4"}
+	if !slices.Equal(got, want) {
+		t.Errorf("lines %q; want %q", got, want)
+	}
+}
