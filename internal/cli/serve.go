@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,11 @@ import (
 
 // DefaultListen is the address `ecsrun serve` listens on by default.
 const DefaultListen = "127.0.0.1:5757"
+
+// ServeGCPercent is the garbage collector's target of `ecsrun serve`
+// unless GOGC is set: Go's default (the short commands keep more garbage,
+// see cmd/ecsrun).
+const ServeGCPercent = 100
 
 func newServe(e *env) *cobra.Command {
 	var (
@@ -94,6 +100,10 @@ is written within 30s, and keep-alive connections idle for 60s are closed.
 The wait of a long poll (GetActivityTask) is not limited.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if os.Getenv("GOGC") == "" {
+				// A daemon: Go's default garbage collector target.
+				debug.SetGCPercent(ServeGCPercent)
+			}
 			ctx := cmd.Context()
 			creds, err := sigv4.Load(os.LookupEnv, credsFile)
 			if err != nil {
