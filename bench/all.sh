@@ -8,7 +8,7 @@
 #
 #   --strict    exit 1 when a target is missed (default: exit non-zero only
 #               when the script itself fails)
-#   --quick     fewer rounds (a smoke test of the script, about two minutes)
+#   --quick     fewer rounds (a smoke test of the script, under two minutes)
 #   --rounds N  rounds of the single-task measure (default 11; the chatty
 #               task gets (N+1)/2, the fan-out (N+3)/4)
 #
