@@ -147,26 +147,36 @@ func (s *stubECS) callsOf(op string) []map[string]any {
 	return out
 }
 
-// runner returns a Runner whose SDK clients go through the stub, with the
-// tuning Amazon ECS gets but fast polls.
+// run runs opts through the stub's Runner with the tuning Amazon ECS gets
+// but fast polls.
 func (s *stubECS) run(t *testing.T, opts Options) *Report {
 	t.Helper()
+	opts.AWSTuning()
+	opts.Poll, opts.MaxPoll, opts.LogPoll, opts.LogSettle = time.Millisecond, 10*time.Millisecond, time.Millisecond, 0
+	if opts.TaskDefinition == "" {
+		opts.TaskDefinition = "job:4"
+	}
+	return s.runWith(t, s.runner(), opts)
+}
+
+// runner returns a Runner whose SDK clients go through the stub.
+func (s *stubECS) runner() *Runner {
 	cfg := aws.Config{
 		Region:      "eu-west-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
 		HTTPClient:  &http.Client{Transport: s},
 	}
 	noRetryWait := func(o *awsecs.Options) { o.Retryer = retryNoWait(o.Retryer) }
-	r := &Runner{
+	return &Runner{
 		ECS:    awsecs.NewFromConfig(cfg, noRetryWait),
 		Logs:   cloudwatchlogs.NewFromConfig(cfg),
 		Target: "stub",
 	}
-	opts.AWSTuning()
-	opts.Poll, opts.MaxPoll, opts.LogPoll, opts.LogSettle = time.Millisecond, 10*time.Millisecond, time.Millisecond, 0
-	if opts.TaskDefinition == "" {
-		opts.TaskDefinition = "job:4"
-	}
+}
+
+// runWith runs opts with r, printing to a console kept in s.out.
+func (s *stubECS) runWith(t *testing.T, r *Runner, opts Options) *Report {
+	t.Helper()
 	out := &output{}
 	s.out = out
 	opts.Console = out.console(nil)
@@ -377,24 +387,14 @@ func TestStub_DescribesAtOnceWhenTheTargetSignalsAChange(t *testing.T) {
 		<-launched
 		changes.Notify() // the task changed (it stopped)
 	}()
-	cfg := aws.Config{
-		Region:      "eu-west-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
-		HTTPClient:  &http.Client{Transport: s},
-	}
-	r := &Runner{ECS: awsecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Target: "stub", Changes: changes.C}
+	r := s.runner()
+	r.Changes = changes.C
 	opts := Options{TaskDefinition: "job:4"}
 	opts.Poll, opts.MaxPoll, opts.LogPoll, opts.LogSettle = time.Minute, time.Minute, time.Millisecond, 0
-	out := &output{}
-	opts.Console = out.console(nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := r.Run(ctx, opts)
-	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, out.Info())
-	}
-	if ctx.Err() != nil || rep.ExitCode != 0 {
-		t.Fatalf("exit code %d, context %v: the change did not wake the run (polls are a minute apart)\n%s", rep.ExitCode, ctx.Err(), out.Info())
+	// Without the wake, the first poll comes after the run's 30 s context
+	// ends, and the run ends interrupted, not with exit code 0.
+	if rep := s.runWith(t, r, opts); rep.ExitCode != 0 {
+		t.Fatalf("exit code %d: the change did not wake the run (polls are a minute apart)\n%s", rep.ExitCode, s.out.Info())
 	}
 	if n := s.count("DescribeTasks"); n != 1 {
 		t.Errorf("%d DescribeTasks calls; want 1 (the one the change asked for)", n)
