@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,14 @@ func exitCode(t types.Task, name string) *int32 {
 		}
 	}
 	return nil
+}
+
+// derefCode shows an exit code for a test's message: the number, or "none".
+func derefCode(c *int32) string {
+	if c == nil {
+		return "none"
+	}
+	return strconv.Itoa(int(*c))
 }
 
 func TestEngine_ExitCodeAndLogs(t *testing.T) {

@@ -113,17 +113,22 @@ func TestEngine_RepositoryCredentials(t *testing.T) {
 		c.RepositoryCredentials = &types.RepositoryCredentials{CredentialsParameter: aws.String("arn:aws:secretsmanager:us-east-1:000000000000:secret:" + secret)}
 		return c
 	}
+	// The essential container starts after the other has exited 0: were
+	// they to run side by side, the essential one's exit could stop the
+	// other before it had run.
+	essential := withCreds(container("stored", stored, true, "out", "ran"), "registry/creds")
+	essential.DependsOn = dependsOn("missing", types.ContainerConditionSuccess)
 	arn := h.runDef(&awsecs.RegisterTaskDefinitionInput{
 		Family: aws.String("private"), ExecutionRoleArn: aws.String(execRole),
 		ContainerDefinitions: []types.ContainerDefinition{
-			withCreds(container("stored", stored, true, "out", "ran"), "registry/creds"),
+			essential,
 			withCreds(container("missing", missing, false, "out", "ran"), "registry/absent"),
 		},
 	}, nil)
 	task := h.waitStopped(arn)
 	for _, name := range []string{"stored", "missing"} {
 		if got := exitCode(task, name); got == nil || *got != 0 {
-			t.Errorf("container %s exit code = %v; want 0 (the cached image); task %s %q", name, got, task.StopCode, aws.ToString(task.StoppedReason))
+			t.Errorf("container %s exit code = %v; want 0 (the cached image); task %s %q", name, derefCode(got), task.StopCode, aws.ToString(task.StoppedReason))
 		}
 	}
 	if got := reg.Credentials(); len(got) == 0 || slices.ContainsFunc(got, func(c string) bool { return c != "robot:t0ken" }) {
