@@ -196,7 +196,13 @@ func newDeploymentID() string {
 	return fmt.Sprintf("ecs-svc/%d", n.Int64()+1e18)
 }
 
-var serviceNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+// serviceNameRE is the characters of a service name (at most 255 of them:
+// see validServiceName).
+var serviceNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// validServiceName reports whether name is 1 to 255 letters, digits,
+// hyphens and underscores.
+func validServiceName(name string) bool { return len(name) <= 255 && serviceNameRE.MatchString(name) }
 
 // unsupportedServiceFeatures refuses what ecsrun's services cannot do,
 // naming it, rather than accepting it and silently doing nothing.
@@ -403,7 +409,7 @@ func (cp *ControlPlane) service(c *clusterRecord, nameOrARN string) (*serviceRec
 // CreateService creates a REPLICA service and hands it to the scheduler,
 // which starts its tasks.
 func (cp *ControlPlane) CreateService(ctx context.Context, in *ecsmodel.CreateServiceRequest) (*ecsmodel.CreateServiceResponse, error) {
-	if !serviceNameRE.MatchString(in.ServiceName) {
+	if !validServiceName(in.ServiceName) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "Invalid service name %q: up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed.", in.ServiceName)
 	}
 	if in.DeploymentController != nil && string(in.DeploymentController.Type) == tasksets.ControllerExternal {

@@ -304,6 +304,7 @@ func TestServices_Errors(t *testing.T) {
 		{"other parameters", func(in *awsecs.CreateServiceInput) { in.DesiredCount = aws.Int32(3) }, "InvalidParameterException", "Creation of service was not idempotent."},
 		{"missing cluster", func(in *awsecs.CreateServiceInput) { in.Cluster = aws.String("ghost") }, "ClusterNotFoundException", "Cluster not found."},
 		{"bad name", func(in *awsecs.CreateServiceInput) { in.ServiceName = aws.String("a b") }, "InvalidParameterException", "Invalid service name"},
+		{"name too long", func(in *awsecs.CreateServiceInput) { in.ServiceName = aws.String(strings.Repeat("s", 256)) }, "InvalidParameterException", "Invalid service name"},
 		{"no desired count", func(in *awsecs.CreateServiceInput) { in.ServiceName, in.DesiredCount = aws.String("b"), nil }, "InvalidParameterException", "desiredCount is required"},
 		{"DAEMON on FARGATE", func(in *awsecs.CreateServiceInput) {
 			in.ServiceName, in.SchedulingStrategy, in.LaunchType = aws.String("b"), types.SchedulingStrategyDaemon, types.LaunchTypeFargate

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind says what a Resource names.
@@ -113,27 +114,34 @@ func notRecognized(arn, why string) error { return &Error{ARN: arn, Why: why} }
 
 var (
 	partitionRe = `aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc`
-	// Lambda: arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER].
-	lambdaRe = regexp.MustCompile(`^arn:(` + partitionRe + `):lambda:([a-z0-9-]*):([^:]*):function:([a-zA-Z0-9_-]{1,140})(?::(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$`)
-	// Activity: arn:PARTITION:states:REGION:ACCOUNT:activity:NAME.
-	activityRe = regexp.MustCompile(`^arn:(` + partitionRe + `):states:([a-z0-9-]+):([^:]+):activity:([^:\s]{1,80})$`)
+	// Lambda: arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER],
+	// NAME at most 140 characters and QUALIFIER 128 (see shortEnough: a
+	// counted repetition in the expression would make it costly to compile,
+	// at every start of the binary).
+	lambdaRe = regexp.MustCompile(`^arn:(` + partitionRe + `):lambda:([a-z0-9-]*):([^:]*):function:([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$`)
+	// Activity: arn:PARTITION:states:REGION:ACCOUNT:activity:NAME, NAME at
+	// most 80 characters.
+	activityRe = regexp.MustCompile(`^arn:(` + partitionRe + `):states:([a-z0-9-]+):([^:]+):activity:([^:\s]+)$`)
 	// Integrations: arn:PARTITION:states:::REST.
 	integrationRe = regexp.MustCompile(`^arn:(` + partitionRe + `):states:::(.+)$`)
 	sdkServiceRe  = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 	sdkActionRe   = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 )
 
+// shortEnough reports whether s has at most n characters.
+func shortEnough(s string, n int) bool { return utf8.RuneCountInString(s) <= n }
+
 // Parse recognises a Task Resource as AWS Step Functions does. Its error
 // (errors.Is ErrNotRecognized) has AWS's wording followed by what is wrong.
 func Parse(arn string) (Resource, error) {
-	if m := lambdaRe.FindStringSubmatch(arn); m != nil {
+	if m := lambdaRe.FindStringSubmatch(arn); m != nil && shortEnough(m[4], 140) && shortEnough(m[5], 128) {
 		return Resource{ARN: arn, Kind: KindLambda, Service: "lambda", Action: "invoke",
 			Partition: m[1], Region: m[2], Account: m[3], Name: m[4], Qualifier: m[5]}, nil
 	}
 	if parts := strings.SplitN(arn, ":", 4); len(parts) == 4 && parts[0] == "arn" && parts[2] == "lambda" {
 		return Resource{}, notRecognized(arn, "A Lambda function ARN is arn:aws:lambda:REGION:ACCOUNT:function:NAME, optionally followed by :VERSION or :ALIAS.")
 	}
-	if m := activityRe.FindStringSubmatch(arn); m != nil {
+	if m := activityRe.FindStringSubmatch(arn); m != nil && shortEnough(m[4], 80) {
 		return Resource{ARN: arn, Kind: KindActivity, Partition: m[1], Region: m[2], Account: m[3], Name: m[4]}, nil
 	}
 	m := integrationRe.FindStringSubmatch(arn)

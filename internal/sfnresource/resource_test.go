@@ -45,6 +45,12 @@ func TestParse(t *testing.T) {
 		{arn: "arn:aws:lambda:us-east-1:123456789012:function:hello:$LATEST", kind: KindLambda, svc: "lambda", act: "invoke"},
 		{arn: "arn:aws:lambda:us-east-1:123456789012:layer:x", bad: "A Lambda function ARN is"},
 		{arn: "arn:aws:states:us-east-1:123456789012:activity:work", kind: KindActivity},
+		// The longest names AWS accepts, and one character more.
+		{arn: "arn:aws:lambda:us-east-1:123456789012:function:" + strings.Repeat("f", 140) + ":" + strings.Repeat("q", 128), kind: KindLambda, svc: "lambda", act: "invoke"},
+		{arn: "arn:aws:lambda:us-east-1:123456789012:function:" + strings.Repeat("f", 141), bad: "A Lambda function ARN is"},
+		{arn: "arn:aws:lambda:us-east-1:123456789012:function:f:" + strings.Repeat("q", 129), bad: "A Lambda function ARN is"},
+		{arn: "arn:aws:states:us-east-1:123456789012:activity:" + strings.Repeat("é", 80), kind: KindActivity},
+		{arn: "arn:aws:states:us-east-1:123456789012:activity:" + strings.Repeat("a", 81), bad: "is not recognized"},
 		{arn: "arn:aws:states:us-east-1:123456789012:stateMachine:x", bad: "is not recognized"},
 		{arn: "foo:bar", bad: "The resource provided foo:bar is not recognized"},
 		{arn: "", bad: "is not recognized"},

@@ -115,3 +115,24 @@ func TestRun_DataLimit(t *testing.T) {
 		t.Errorf("Pass with a large output: %s %v; want FAILED States.DataLimitExceeded", res.Status, res.Error)
 	}
 }
+
+// TestIsActivityArn: an activity ARN's name is 1 to 80 characters.
+func TestIsActivityArn(t *testing.T) {
+	const prefix = "arn:aws:states:us-east-1:123456789012:activity:"
+	for _, tc := range []struct {
+		resource string
+		want     bool
+	}{
+		{prefix + "work", true},
+		{prefix + strings.Repeat("é", 80), true},
+		{prefix + strings.Repeat("a", 81), false},
+		{prefix, false},
+		{prefix + "a:b", false},
+		{"arn:aws:states:us-east-1:12345:activity:work", false},
+		{"arn:aws:states:::ecs:runTask", false},
+	} {
+		if got := IsActivityArn(tc.resource); got != tc.want {
+			t.Errorf("IsActivityArn(%.70q...) = %v; want %v", tc.resource, got, tc.want)
+		}
+	}
+}

@@ -4,18 +4,23 @@ import (
 	"regexp"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ecsrun/ecsrun/internal/sfnmodel"
 )
 
 // activityArnRe matches the ARN of a Step Functions activity,
-// arn:PARTITION:states:REGION:ACCOUNT:activity:NAME.
-var activityArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:activity:[^:\s]{1,80}$`)
+// arn:PARTITION:states:REGION:ACCOUNT:activity:NAME (NAME at most 80
+// characters, checked apart: a counted repetition is costly to compile).
+var activityArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:activity:([^:\s]+)$`)
 
 // IsActivityArn reports whether resource names an activity; a Task state
 // whose Resource is one waits for an activity worker (GetActivityTask) and
 // records Activity* events instead of Task* events.
-func IsActivityArn(resource string) bool { return activityArnRe.MatchString(resource) }
+func IsActivityArn(resource string) bool {
+	m := activityArnRe.FindStringSubmatch(resource)
+	return m != nil && utf8.RuneCountInString(m[1]) <= 80
+}
 
 // taskEvents writes the history events of one Task state attempt: Task*
 // events for service integrations, Activity* events for activities.

@@ -33,7 +33,11 @@ type cgroupSupport struct {
 	root    string
 }
 
-var cgroupName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+var cgroupChars = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// validCgroupName reports whether name is 1 to 128 letters, digits, dots,
+// hyphens and underscores.
+func validCgroupName(name string) bool { return len(name) <= 128 && cgroupChars.MatchString(name) }
 
 // probeCgroups decides, once, whether this runtime can make task cgroups:
 // the engine must use the cgroupfs driver and run on this host (a local
@@ -115,7 +119,7 @@ func writeFile(path, value string) error {
 // containers, whose own cgroups then nest under it, so the limits hold for
 // all of them together (what the ECS agent does with /ecs/<task id>).
 func (r *Runtime) TaskCgroup(ctx context.Context, name string, lim runtime.TaskLimits) (string, error) {
-	if !cgroupName.MatchString(name) {
+	if !validCgroupName(name) {
 		return "", fmt.Errorf("docker: task cgroup %q: %w: invalid name", name, runtime.ErrCreate)
 	}
 	s, err := r.probeCgroups(ctx)
@@ -176,7 +180,7 @@ func (r *Runtime) TaskCgroup(ctx context.Context, name string, lim runtime.TaskL
 // (empty) cgroups its containers left. Removing one that is gone is not an
 // error.
 func (r *Runtime) RemoveTaskCgroup(ctx context.Context, name string) error {
-	if !cgroupName.MatchString(name) {
+	if !validCgroupName(name) {
 		return fmt.Errorf("docker: remove task cgroup %q: invalid name", name)
 	}
 	s, err := r.probeCgroups(ctx)
