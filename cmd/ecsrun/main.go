@@ -3,31 +3,31 @@
 package main
 
 import (
+	// First: the garbage collector's target is raised before the other
+	// packages initialise (see its doc).
+	"github.com/ecsrun/ecsrun/internal/initgc"
+
 	"context"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"runtime/pprof"
 
 	"github.com/ecsrun/ecsrun/internal/cli"
 )
-
-// shortGCPercent is the garbage collector's target of the short commands
-// (GOGC=400).
-const shortGCPercent = 400
 
 // profileEnv names a file to write a CPU profile of the whole command to
 // (bench/all.sh and docs/performance.md use it to profile a chatty task).
 const profileEnv = "ECSRUN_CPUPROFILE"
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// Most commands are short and run an engine in this process for
-		// their length: a run-task of a chatty container collected its
-		// garbage a few hundred times at Go's default (a tenth of its
-		// CPU). They keep more garbage instead; `ecsrun serve`, which
-		// runs for days, goes back to the default (cli.ServeGCPercent).
-		debug.SetGCPercent(shortGCPercent)
+	// Most commands are short and run an engine in this process for their
+	// length: a run-task of a chatty container collected its garbage a few
+	// hundred times at Go's default (a tenth of its CPU). They keep more
+	// garbage instead (initgc.Percent, from the binary's start); `ecsrun
+	// serve`, which runs for days, goes back to the default
+	// (cli.ServeGCPercent). GOGC, when set, decides.
+	if os.Getenv("GOGC") != "" {
+		initgc.Restore()
 	}
 	stop := startProfile()
 	// cli.Main turns SIGINT and SIGTERM into a cancelled context and returns
