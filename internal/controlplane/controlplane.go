@@ -53,6 +53,15 @@ type Options struct {
 	// Host, when set, registers the machine as the first container
 	// instance of the default cluster (or refreshes it).
 	Host *HostInstance
+	// HostLater, when set with Host, delivers the host's registration once
+	// it is complete: the volume plugins' capabilities need the runtime's
+	// answer, which may come after Open. Until then the host instance
+	// keeps the volume plugin attributes it had beside Host's, and the
+	// tasks whose placement depends on one (a task definition requiring
+	// one, a placement constraint naming one) wait for it: RunTask,
+	// StartTask and the services' alike. A closed channel ends the wait
+	// with Host as registered.
+	HostLater <-chan *HostInstance
 	// Forget, when set, is given the log streams of the stopped tasks the
 	// control plane forgets (ExpireStopped, and Open for those that expired
 	// while it was down) before their records are deleted. When it fails
@@ -118,6 +127,10 @@ type ControlPlane struct {
 
 	// taskChanges is signalled after tasks change (see TaskChanges).
 	taskChanges broadcast.Signal
+	// hostReady is closed once the host instance's registration is
+	// complete (Options.HostLater); hostStop ends the wait for it, and
+	// hostDone is closed when that wait has ended.
+	hostReady, hostStop, hostDone chan struct{}
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -216,6 +229,10 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		settle:    opts.ServiceSettle,
 
 		stopOrdered: map[string]bool{},
+
+		hostReady: make(chan struct{}),
+		hostStop:  make(chan struct{}),
+		hostDone:  make(chan struct{}),
 	}
 	if cp.settle <= 0 {
 		cp.settle = DefaultServiceSettle
@@ -247,11 +264,17 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	if opts.Host != nil {
 		cp.mu.Lock()
-		err := cp.registerHost(ctx, opts.Host)
+		err := cp.registerHost(ctx, opts.Host, opts.HostLater != nil)
 		cp.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
+	}
+	if opts.Host != nil && opts.HostLater != nil {
+		go cp.registerHostLater(opts.HostLater)
+	} else {
+		close(cp.hostReady)
+		close(cp.hostDone)
 	}
 	return cp, nil
 }
@@ -259,6 +282,12 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 // Close returns once every task report it has received is committed (or
 // has failed to be); close the database after it.
 func (cp *ControlPlane) Close() {
+	select {
+	case <-cp.hostStop:
+	default:
+		close(cp.hostStop)
+	}
+	<-cp.hostDone
 	cp.stopScheduler()
 	if err := cp.batch.flush(); err != nil {
 		cp.log.Error("cannot store task reports", "err", err)

@@ -27,10 +27,78 @@ type HostInstance struct {
 	GPUs []string
 }
 
+// registerHostLater registers the host again with what later delivers
+// (see Options.HostLater), and then lets tasks be placed.
+func (cp *ControlPlane) registerHostLater(later <-chan *HostInstance) {
+	defer close(cp.hostDone)
+	defer close(cp.hostReady)
+	select {
+	case h, ok := <-later:
+		if !ok || h == nil {
+			return
+		}
+		cp.mu.Lock()
+		err := cp.registerHost(context.Background(), h, false)
+		cp.mu.Unlock()
+		if err != nil {
+			cp.log.Error("cannot register the host instance's capabilities", "err", err)
+		}
+	case <-cp.hostStop:
+	}
+}
+
+// awaitHost returns once the placement of in's tasks can rely on the host
+// instance's attributes: at once, unless Options.HostLater is pending and
+// they depend on a volume plugin's; else when the registration is
+// complete, or with ctx's error.
+func (cp *ControlPlane) awaitHost(ctx context.Context, in *ecsmodel.RunTaskRequest) error {
+	select {
+	case <-cp.hostReady:
+		return nil
+	default:
+	}
+	cp.mu.Lock()
+	td, err := cp.taskDef(in.TaskDefinition)
+	cp.mu.Unlock()
+	if err != nil || !needsVolumePlugin(&td.Def, in) {
+		return nil // runTasksOn says what is wrong
+	}
+	select {
+	case <-cp.hostReady:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// needsVolumePlugin reports whether placing a task of def (as in asks)
+// depends on a volume plugin's capability attribute.
+func needsVolumePlugin(def *ecsmodel.TaskDefinition, in *ecsmodel.RunTaskRequest) bool {
+	for _, a := range def.RequiresAttributes {
+		if ecs.IsVolumePluginAttribute(a.Name) {
+			return true
+		}
+	}
+	names := func(expr string) bool { return strings.Contains(expr, ecs.DockerPluginAttribute("")) }
+	for _, c := range def.PlacementConstraints {
+		if names(c.Expression) {
+			return true
+		}
+	}
+	for _, c := range in.PlacementConstraints {
+		if names(c.Expression) {
+			return true
+		}
+	}
+	return false
+}
+
 // registerHost registers the host as the first container instance of the
 // default cluster, or refreshes its resources and attributes; once the
-// host instance has been deregistered it stays so. Callers hold cp.mu.
-func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance) error {
+// host instance has been deregistered it stays so. With keepPlugins, the
+// volume plugin attributes the host had are kept beside h's (h's are not
+// known yet). Callers hold cp.mu.
+func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance, keepPlugins bool) error {
 	c := cp.clusters[ecs.DefaultCluster]
 	if c == nil || c.Status != "ACTIVE" {
 		return nil
@@ -44,9 +112,18 @@ func (cp *ControlPlane) registerHost(ctx context.Context, h *HostInstance) error
 	if prev != nil && prev.Status == instanceInactive {
 		return nil
 	}
+	attrs := h.Attributes
+	if keepPlugins && prev != nil && prev.Declared != nil {
+		attrs = maps.Clone(attrs)
+		for name, value := range prev.Declared.Attributes {
+			if _, ok := attrs[name]; !ok && ecs.IsVolumePluginAttribute(name) {
+				attrs[name] = value
+			}
+		}
+	}
 	spec := instanceSpec{
 		res:            ecs.InstanceResources{CPU: h.CPU, Memory: h.Memory, TCPPorts: slices.Clone(ecs.AgentPorts), GPUs: slices.Sorted(slices.Values(h.GPUs))},
-		attrs:          cp.builtinAttributes(h.Attributes, nil),
+		attrs:          cp.builtinAttributes(attrs, nil),
 		info:           h.VersionInfo,
 		agentConnected: true,
 	}

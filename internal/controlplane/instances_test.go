@@ -96,3 +96,125 @@ func TestHostInstance_StaysDeregistered(t *testing.T) {
 		}
 	}
 }
+
+// TestHostInstance_Later: an engine whose runtime answers late (its volume
+// plugins) opens with the host instance's previous plugins, places no task
+// needing a plugin until the registration is complete, and then places
+// them on the plugins the host has from then on; other tasks are placed at
+// once. Close ends the wait when the answer never comes.
+func TestHostInstance_Later(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	oldPlugin, newPlugin := ecs.DockerPluginAttribute("old"), ecs.DockerPluginAttribute("fresh")
+	host := func(plugins ...string) *HostInstance {
+		// As the engine does: the agent's capabilities, and the plugins
+		// once they are known.
+		h := &HostInstance{CPU: 2048, Memory: 4096, Attributes: map[string]string{ecs.AttrInstanceType: "local"}}
+		for _, name := range append(ecs.AgentCapabilities(), plugins...) {
+			h.Attributes[name] = ""
+		}
+		return h
+	}
+	open := func(h *HostInstance, later <-chan *HostInstance) *ControlPlane {
+		t.Helper()
+		db, err := store.Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		cp, err := Open(ctx, Options{DB: db, Account: ecs.DefaultAccountInfo(), Now: func() time.Time { return now }, Host: h, HostLater: later})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp.Start(&recorder{})
+		return cp
+	}
+	hostAttrs := func(cp *ControlPlane) map[string]bool {
+		t.Helper()
+		list, err := cp.ListContainerInstances(ctx, &ecsmodel.ListContainerInstancesRequest{})
+		if err != nil || len(list.ContainerInstanceArns) != 1 {
+			t.Fatalf("ListContainerInstances: %v, %v; want the host", list, err)
+		}
+		out, err := cp.DescribeContainerInstances(ctx, &ecsmodel.DescribeContainerInstancesRequest{ContainerInstances: list.ContainerInstanceArns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, a := range out.ContainerInstances[0].Attributes {
+			got[a.Name] = true
+		}
+		return got
+	}
+
+	// The first engine's host has the plugin "old".
+	cp := open(host(oldPlugin), nil)
+	cp.Close()
+
+	// The second's runtime has "fresh" instead, and says so late.
+	later := make(chan *HostInstance)
+	cp = open(host(), later)
+	if got := hostAttrs(cp); !got[oldPlugin] || got[newPlugin] || !got[ecs.AgentCapabilities()[0]] {
+		t.Errorf("before the runtime answers, the host has %s %v, %s %v and %s %v; want the previous plugins and the agent's capabilities",
+			oldPlugin, got[oldPlugin], newPlugin, got[newPlugin], ecs.AgentCapabilities()[0], got[ecs.AgentCapabilities()[0]])
+	}
+	plain := func(cp *ControlPlane) {
+		t.Helper()
+		if _, err := cp.RegisterTaskDefinition(ctx, &ecsmodel.RegisterTaskDefinitionRequest{
+			Family: "plain", ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Image: "busybox", Memory: ptr32(64)}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "plain"})
+		if err != nil || len(out.Tasks) != 1 {
+			t.Fatalf("RunTask of a task needing no plugin while the host's registration waits: %+v, %v; want one task", out, err)
+		}
+	}
+	plain(cp)
+	if _, err := cp.RegisterTaskDefinition(ctx, &ecsmodel.RegisterTaskDefinitionRequest{
+		Family:               "plugged",
+		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Image: "busybox", Memory: ptr32(64)}},
+		Volumes:              []ecsmodel.Volume{{Name: "data", DockerVolumeConfiguration: &ecsmodel.DockerVolumeConfiguration{Driver: "fresh", Scope: ecsmodel.ScopeTask}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		out *ecsmodel.RunTaskResponse
+		err error
+	}
+	ran := make(chan result, 1)
+	go func() {
+		out, err := cp.RunTask(ctx, &ecsmodel.RunTaskRequest{TaskDefinition: "plugged"})
+		ran <- result{out, err}
+	}()
+	select {
+	case r := <-ran:
+		t.Fatalf("RunTask answered before the host's registration was complete: %+v, %v", r.out, r.err)
+	case later <- host(newPlugin):
+	}
+	r := <-ran
+	if r.err != nil || len(r.out.Tasks) != 1 {
+		t.Fatalf("RunTask once the host has the plugin: %+v, %v; want one task", r.out, r.err)
+	}
+	if got := hostAttrs(cp); got[oldPlugin] || !got[newPlugin] {
+		t.Errorf("after the runtime answered, the host has %s %v and %s %v; want only the new plugin", oldPlugin, got[oldPlugin], newPlugin, got[newPlugin])
+	}
+	cp.Close()
+
+	// A runtime that never answers: Close does not wait for it, and a
+	// RunTask waiting meanwhile ends with its context.
+	cp = open(host(), make(chan *HostInstance))
+	plain(cp)
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := cp.RunTask(wctx, &ecsmodel.RunTaskRequest{TaskDefinition: "plugged"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("RunTask while the host's registration waits, context ended: %v; want its error", err)
+	}
+	closed := make(chan struct{})
+	go func() { cp.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waits for a registration that never comes")
+	}
+}

@@ -143,6 +143,9 @@ func (cp *ControlPlane) runTasks(ctx context.Context, in *ecsmodel.RunTaskReques
 // runTasksOn is runTasks; with targets (StartTask's container instances,
 // one per task) the tasks go to those instances instead of being placed.
 func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequest, forService bool, targets []string) (*ecsmodel.RunTaskResponse, error) {
+	if err := cp.awaitHost(ctx, in); err != nil {
+		return nil, err
+	}
 	count := int32(1)
 	if in.Count != nil {
 		count = *in.Count

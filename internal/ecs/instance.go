@@ -125,6 +125,13 @@ func DockerPluginAttribute(driver string) string {
 	return attrDockerPluginPrefix + strings.ReplaceAll(driver, ":", ".")
 }
 
+// IsVolumePluginAttribute reports whether name is the capability attribute
+// of a volume plugin (ecs.capability.docker-plugin.<name>), not the local
+// driver's, which every agent has.
+func IsVolumePluginAttribute(name string) bool {
+	return strings.HasPrefix(name, attrDockerPluginPrefix) && name != attrDockerPluginPrefix+"local"
+}
+
 // IsCapabilityAttribute reports whether name is an agent capability
 // (com.amazonaws.ecs.capability.* or ecs.capability.*).
 func IsCapabilityAttribute(name string) bool {

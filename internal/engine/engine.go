@@ -108,14 +108,18 @@ type Engine struct {
 	opts    Options
 	stop    context.CancelFunc
 	janitor sync.WaitGroup
-	lock    *os.File
-	db      *sql.DB
-	cp      *controlplane.ControlPlane
-	agent   *agent.Agent
-	logs    *logs.Store
-	logq    *logquery.Service
-	flows   *executions.Manager
-	handler *awsjson.Server
+	// hostAsk runs the question of the runtime's volume plugins and the
+	// host registration that waits for it; hostCancel ends the question.
+	hostAsk    sync.WaitGroup
+	hostCancel context.CancelFunc
+	lock       *os.File
+	db         *sql.DB
+	cp         *controlplane.ControlPlane
+	agent      *agent.Agent
+	logs       *logs.Store
+	logq       *logquery.Service
+	flows      *executions.Manager
+	handler    *awsjson.Server
 	// The task metadata and credentials endpoints.
 	meta         *http.Server
 	metaListener net.Listener
@@ -156,13 +160,23 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{lock: lk, opts: opts}
+	// The runtime is asked for its volume plugins meanwhile; Close ends
+	// the question when it comes first.
 	drivers := make(chan []string, 1)
+	hctx, hcancel := context.WithCancel(ctx)
+	e.hostCancel = hcancel
 	if vd, ok := opts.Runtime.(runtime.VolumeDrivers); ok && !opts.NoHostInstance {
-		go func() { drivers <- volumePlugins(ctx, vd, opts.Log) }()
+		e.hostAsk.Go(func() { drivers <- volumePlugins(hctx, vd, opts.Log) })
 	} else {
 		drivers <- nil
 	}
+	// So are the task endpoints' listening, until openTaskResources.
+	listened := make(chan listening, 1)
+	go func() { listened <- listenTaskEndpoint(opts) }()
 	fail := func(err error) (*Engine, error) {
+		if listened != nil {
+			(<-listened).close()
+		}
 		e.Close()
 		return nil, err
 	}
@@ -207,14 +221,30 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		if len(gpus) > 0 {
 			opts.Log.Info("the host instance registers the machine's NVIDIA GPUs", "gpus", gpus)
 		}
-		cpOpts.Host = hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem, gpus)
-		if plugins := <-drivers; len(plugins) > 0 {
-			// As the ECS agent does, the host advertises the volume
-			// plugins installed, beside the agent's capabilities.
-			for _, name := range append(ecs.AgentCapabilities(), plugins...) {
-				cpOpts.Host.Attributes[name] = ""
-			}
+		newHost := func() *controlplane.HostInstance {
+			return hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem, gpus)
 		}
+		// The volume plugins come from the runtime (docker info takes 10-20
+		// ms): the control plane opens meanwhile, the host with the
+		// agent's capabilities, and places the tasks that need a plugin
+		// once the host's registration has them.
+		cpOpts.Host = newHost()
+		for _, name := range ecs.AgentCapabilities() {
+			cpOpts.Host.Attributes[name] = ""
+		}
+		later := make(chan *controlplane.HostInstance, 1)
+		cpOpts.HostLater = later
+		e.hostAsk.Go(func() {
+			h := newHost()
+			if plugins := <-drivers; len(plugins) > 0 {
+				// As the ECS agent does, the host advertises the volume
+				// plugins installed, beside the agent's capabilities.
+				for _, name := range append(ecs.AgentCapabilities(), plugins...) {
+					h.Attributes[name] = ""
+				}
+			}
+			later <- h
+		})
 	}
 	if _, ok := opts.Runtime.(runtime.Execer); ok {
 		e.execs = execsession.NewManager(opts.Now)
@@ -229,7 +259,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			return fail(fmt.Errorf("engine: configuration: %w", err))
 		}
 	}
-	resources, err := e.openTaskResources()
+	l := <-listened
+	listened = nil
+	resources, err := e.openTaskResources(l)
 	if err != nil {
 		return fail(err)
 	}
@@ -284,7 +316,7 @@ func volumePlugins(ctx context.Context, vd runtime.VolumeDrivers, log *slog.Logg
 	defer cancel()
 	names, err := vd.VolumeDrivers(ctx)
 	if err != nil {
-		if !errors.Is(err, runtime.ErrUnavailable) { // said elsewhere
+		if !errors.Is(err, runtime.ErrUnavailable) && !errors.Is(ctx.Err(), context.Canceled) { // said elsewhere, or closed
 			log.Warn("cannot list the volume plugins; the host instance advertises none", "err", err)
 		}
 		return nil
@@ -372,6 +404,10 @@ func (e *Engine) Handler() http.Handler { return e.handler }
 // Close stops following tasks (their containers keep running and are
 // re-adopted by the next Open), closes the store and releases the lock.
 func (e *Engine) Close() error {
+	if e.hostCancel != nil {
+		e.hostCancel()
+		e.hostAsk.Wait()
+	}
 	if e.stop != nil {
 		e.stop()
 		e.janitor.Wait()

@@ -27,13 +27,29 @@ const (
 	S3DirName = "s3"
 )
 
-// openTaskResources starts the task metadata and credentials endpoints and
-// returns the agent's task resources.
-func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
-	opts := e.opts
+// listening is where the task metadata and credentials endpoints listen
+// (listenTaskEndpoint), or why they cannot.
+type listening struct {
+	st  taskmeta.State
+	ln  net.Listener
+	ep  taskmeta.Endpoint
+	err error
+}
+
+// close closes the listener, when there is one.
+func (l listening) close() {
+	if l.ln != nil {
+		l.ln.Close()
+	}
+}
+
+// listenTaskEndpoint listens for the task metadata and credentials
+// endpoints (the address, the host lock, the redirect: system calls that
+// need nothing else of the engine, so Open runs it beside the rest).
+func listenTaskEndpoint(opts Options) listening {
 	st, err := taskmeta.LoadState(opts.StateDir)
 	if err != nil {
-		return nil, err
+		return listening{err: err}
 	}
 	owner, err := filepath.Abs(opts.StateDir)
 	if err != nil {
@@ -41,8 +57,19 @@ func (e *Engine) openTaskResources() (*taskenv.Resources, error) {
 	}
 	ln, ep, err := taskmeta.Listen(taskmeta.ListenOptions{Mode: opts.TaskEndpoint, Port: st.Port, Owner: owner})
 	if err != nil {
-		return nil, fmt.Errorf("engine: task metadata endpoint: %w", err)
+		return listening{err: fmt.Errorf("engine: task metadata endpoint: %w", err)}
 	}
+	return listening{st: st, ln: ln, ep: ep}
+}
+
+// openTaskResources serves the task metadata and credentials endpoints
+// where l listens and returns the agent's task resources.
+func (e *Engine) openTaskResources(l listening) (*taskenv.Resources, error) {
+	opts := e.opts
+	if l.err != nil {
+		return nil, l.err
+	}
+	st, ln, ep := l.st, l.ln, l.ep
 	if st.URL != "" && !ep.Serves(st.URL) {
 		if tasks := e.cp.TasksWithContainers(); len(tasks) > 0 {
 			warning, err := endpointMoved(st.URL, ep, tasks)
