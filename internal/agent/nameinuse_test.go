@@ -39,12 +39,28 @@ func (h *agentHarness) reserveUntilMissed(d *ecsmodel.TaskDefinition) *fake.Rese
 		h.t.Fatal(err)
 	}
 	h.adoptPending(d)
-	select {
-	case <-v.Missed():
-	case <-time.After(10 * time.Second):
-		h.t.Fatal("timed out waiting for the agent to miss the reserved name")
-	}
+	h.awaitMissed(v)
 	return v
+}
+
+// awaitMissed waits until the agent's Create of v's name was refused and
+// an Inspect then missed it; it fails the test if the task stops first.
+func (h *agentHarness) awaitMissed(v *fake.Reservation) {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		rep, changed := h.rec.last()
+		if stopped(rep) {
+			h.t.Fatalf("task stopped before the reserved name was missed: %s %q", rep.State.StopCode, rep.State.StoppedReason)
+		}
+		select {
+		case <-v.Missed():
+			return
+		case <-changed:
+		case <-deadline:
+			h.t.Fatal("timed out waiting for the agent to miss the reserved name")
+		}
+	}
 }
 
 func (h *agentHarness) output(rep Report, name string) []string {
@@ -173,5 +189,29 @@ func TestAgent_AdoptionTakesOnlyANameConflictForALeftContainer(t *testing.T) {
 	defer rt.mu.Unlock()
 	if i := slices.Index(rt.ops, "create"); i < 0 || slices.Contains(rt.ops[i:], "inspect") {
 		t.Errorf("runtime calls %q; want no Inspect after a Create that failed for another reason than a name conflict", rt.ops)
+	}
+}
+
+func TestAgent_AdoptionWaitsForAPauseContainerCreateStillUnderWay(t *testing.T) {
+	h := newAgentHarness(t)
+	d := def(cdef("app", "app", true))
+	d.NetworkMode = ecsmodel.NetworkModeAwsvpc
+	// Killed while it provisioned the task: the pause container's create
+	// was still under way in the daemon.
+	v, err := h.rt.Reserve(runtime.ContainerSpec{Name: RuntimeName(d, "internalecspause", "task1"), Image: fake.PauseImage, NetworkMode: "bridge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := taskstate.New([]taskstate.Container{{Name: "app", Essential: true}}, time.Now())
+	h.ag.Adopt(TaskSpec{ID: "task1", ARN: "arn:task1", Definition: d, State: &st, Containers: map[string]ContainerInfo{}})
+	h.awaitMissed(v)
+	id, err := v.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := h.waitFor("app running", runningOrStopped("app"))
+	if c := ctr(rep, "app"); c.Status != taskstate.ContainerRunning || rep.Resources.PauseID != id {
+		t.Fatalf("app = %s, pause %q (task %q); want RUNNING with the pause container %s the killed engine created",
+			c.Status, rep.Resources.PauseID, rep.State.StoppedReason, id)
 	}
 }
