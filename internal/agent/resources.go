@@ -240,6 +240,12 @@ func (r *runner) startPause(ctx context.Context) error {
 		}
 		r.res.PauseName = name
 		id, err := r.rt.Create(ctx, cs)
+		if errors.Is(err, runtime.ErrNameInUse) && r.spec.State != nil {
+			// Re-adopted: the killed engine's create of it may still be
+			// under way (see startContainer).
+			st, err = r.inspectNamed(ctx, name)
+			id = st.ID
+		}
 		if err != nil {
 			return fmt.Errorf("pause container: %w", err)
 		}

@@ -479,10 +479,28 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 	// restarted agent finds a container created just before it died (the
 	// ECS agent, whose names are random, saves the name first instead).
 	id, err := r.rt.Create(ctx, cs)
-	if errors.Is(err, runtime.ErrCreate) && r.spec.State != nil {
-		// Re-adopted: a container of that name may be left from before.
-		if st, ierr := r.rt.Inspect(ctx, cs.Name); ierr == nil && !st.Running && !st.Exited {
+	if errors.Is(err, runtime.ErrNameInUse) && r.spec.State != nil {
+		// Re-adopted: the name is taken by a container the killed engine
+		// created (or asked for: its create may still be under way in the
+		// runtime, which then holds the name but finds no container yet).
+		st, ierr := r.inspectNamed(ctx, cs.Name)
+		switch {
+		case ierr != nil:
+			if ctx.Err() != nil {
+				return false
+			}
+			r.a.opts.Log.Warn("the container's name is in use, but no container of that name was found", "task", r.spec.ID, "container", name, "err", ierr)
+		case !st.Running && !st.Exited:
+			// Created, never started: start it as if it were ours.
 			id, err = st.ID, nil
+		default:
+			// Started already (and maybe exited): follow it as adopt does,
+			// without starting it again.
+			ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, cd, r.spec.ID, st.ID)
+			ci.Bindings = startedBindings(cd, cs, st)
+			r.adoptStarted(ctx, name, ci, st)
+			r.report(rep)
+			return true
 		}
 	}
 	if err != nil {
@@ -518,24 +536,65 @@ func (r *runner) startContainer(ctx, rep context.Context, name string) bool {
 		return false
 	}
 	ci.StartedAt = r.now()
-	switch {
-	case len(cs.PortBindings) > 0:
+	var st runtime.State
+	var ierr error
+	if len(cs.PortBindings) > 0 {
 		// Dynamic host ports are known only once the container started.
-		if st, err := r.rt.Inspect(ctx, id); err == nil {
-			ci.Bindings = bindings(st.Ports)
-			if hasPortRange(cd) {
-				ci.Bindings = rangeBindings(st.Ports, cd.PortMappings)
-			}
-		}
-	case cs.NetworkMode == "host":
-		// Host networking: each container port is the host port.
-		ci.Bindings = hostBindings(cd.PortMappings)
+		st, ierr = r.rt.Inspect(ctx, id)
+	}
+	if ierr == nil {
+		ci.Bindings = startedBindings(cd, cs, st)
 	}
 	r.info[name] = ci
 	r.state = r.state.ContainerStarted(name)
 	r.follow(ctx, name, id, runtime.NewLogPosition(time.Time{}, 0))
 	r.report(rep)
 	return true
+}
+
+// nameInUseWait bounds how long a re-adopted task looks for the container
+// that holds a container's name (see inspectNamed), and nameInUseRetryMax
+// the pause between two looks.
+const (
+	nameInUseWait     = 5 * time.Second
+	nameInUseRetryMax = 250 * time.Millisecond
+)
+
+// inspectNamed finds the container whose name a Create found in use. A
+// create sent by an engine killed just before may still be under way in
+// the runtime: Docker holds the name before it can find the container by
+// it. So while the runtime answers not found (or cannot be reached), it
+// looks again, with a short backoff, for up to nameInUseWait.
+func (r *runner) inspectNamed(ctx context.Context, name string) (runtime.State, error) {
+	ctx, cancel := context.WithTimeout(ctx, nameInUseWait)
+	defer cancel()
+	delay := 10 * time.Millisecond
+	for {
+		st, err := r.rt.Inspect(ctx, name)
+		if err == nil || !errors.Is(err, runtime.ErrNotFound) && !errors.Is(err, runtime.ErrUnavailable) {
+			return st, err
+		}
+		if !sleepCtx(ctx, delay) {
+			return st, err
+		}
+		delay = min(2*delay, nameInUseRetryMax)
+	}
+}
+
+// startedBindings returns the network bindings of a started container of
+// definition cd, created from cs: with published ports, those st (its
+// Inspect) shows, dynamic host ports included; with host networking, its
+// port mappings, each container port being the host port.
+func startedBindings(cd *ecsmodel.ContainerDefinition, cs runtime.ContainerSpec, st runtime.State) []ecsmodel.NetworkBinding {
+	switch {
+	case len(cs.PortBindings) > 0 && hasPortRange(cd):
+		return rangeBindings(st.Ports, cd.PortMappings)
+	case len(cs.PortBindings) > 0:
+		return bindings(st.Ports)
+	case cs.NetworkMode == "host":
+		return hostBindings(cd.PortMappings)
+	}
+	return nil
 }
 
 func failureReason(kind string, err error) string {
@@ -644,11 +703,6 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 			r.state = r.state.ContainerStopped(c.Name, nil, fmt.Sprintf("ContainerVanishedError: cannot inspect container: %v", err), r.now())
 			continue
 		}
-		ci.RuntimeID = st.ID
-		if ci.LogStream == "" {
-			ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, r.defs[c.Name], r.spec.ID, st.ID)
-		}
-		r.info[c.Name] = ci
 		if !st.Running && !st.Exited {
 			// Created but never started: start it as a pending container.
 			r.sync(rep)
@@ -658,18 +712,31 @@ func (r *runner) adopt(ctx, rep context.Context) bool {
 				continue
 			}
 		}
-		if ci.StartedAt.IsZero() {
-			ci.StartedAt = st.StartedAt
-			if ci.StartedAt.IsZero() {
-				ci.StartedAt = r.now()
-			}
-			r.info[c.Name] = ci
-		}
-		r.state = r.state.ContainerStarted(c.Name)
-		r.follow(ctx, c.Name, st.ID, r.storedPosition(ctx, c.Name, ci))
+		r.adoptStarted(ctx, c.Name, ci, st)
 	}
 	r.report(rep)
 	return true
+}
+
+// adoptStarted makes a container that was started before the engine
+// restarted (st is its Inspect; it may have exited since) the task's
+// container name, RUNNING, and follows it: its output after what the sink
+// holds (all of it when the sink holds none), its health, its exit code.
+// ci is what the runner knows of the container; the caller reports.
+func (r *runner) adoptStarted(ctx context.Context, name string, ci ContainerInfo, st runtime.State) {
+	ci.RuntimeID = st.ID
+	if ci.LogStream == "" {
+		ci.LogGroup, ci.LogStream = ecs.LogDestination(r.spec.Definition, r.defs[name], r.spec.ID, st.ID)
+	}
+	if ci.StartedAt.IsZero() {
+		ci.StartedAt = st.StartedAt
+		if ci.StartedAt.IsZero() {
+			ci.StartedAt = r.now()
+		}
+	}
+	r.info[name] = ci
+	r.state = r.state.ContainerStarted(name)
+	r.follow(ctx, name, st.ID, r.storedPosition(ctx, name, ci))
 }
 
 // storedPosition returns how far the sink holds a container's output: the

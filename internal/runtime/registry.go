@@ -1,13 +1,6 @@
 package runtime
 
-import (
-	"errors"
-	"sync"
-)
-
-// ErrNameInUse is returned (wrapped) by Registry.Add for a name another
-// container has.
-var ErrNameInUse = errors.New("name already in use")
+import "sync"
 
 // Registry holds the containers of a runtime that keeps them itself (the
 // process and fake runtimes), by id and by unique name. It is safe for

@@ -17,6 +17,10 @@ var (
 	ErrPull = errors.New("image pull failed")
 	// ErrCreate: the runtime refused to create the container.
 	ErrCreate = errors.New("cannot create container")
+	// ErrNameInUse: another container has (or a create still under way
+	// has reserved) that name. Create returns it wrapped together with
+	// ErrCreate; Registry.Add returns it alone.
+	ErrNameInUse = errors.New("name already in use")
 	// ErrStart: the runtime refused to start the container.
 	ErrStart = errors.New("cannot start container")
 	// ErrUnavailable: the runtime itself cannot be reached.

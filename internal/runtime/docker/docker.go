@@ -184,6 +184,10 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 		if cerrdefs.IsNotFound(err) && strings.Contains(strings.ToLower(err.Error()), "image") {
 			return "", fmt.Errorf("docker: create %s: %w, %w: %w", spec.Name, runtime.ErrCreate, runtime.ErrImageNotFound, err)
 		}
+		if cerrdefs.IsConflict(err) {
+			// 409: the name is taken, perhaps by a create still under way.
+			return "", fmt.Errorf("docker: create %s: %w, %w: %w", spec.Name, runtime.ErrCreate, runtime.ErrNameInUse, err)
+		}
 		return "", wrap("create", spec.Name, runtime.ErrCreate, nil, err)
 	}
 	return resp.ID, nil

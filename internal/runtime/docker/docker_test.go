@@ -428,6 +428,21 @@ func TestRuntime_CreateMissingImage(t *testing.T) {
 	}
 }
 
+func TestRuntime_CreateNameInUse(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("exit", "0")
+	h.Create(spec)
+	_, err := h.rt.Create(h.ctx, spec)
+	if !errors.Is(err, runtime.ErrNameInUse) || !errors.Is(err, runtime.ErrCreate) {
+		t.Fatalf("Create with a name in use = %v; want ErrNameInUse and ErrCreate", err)
+	}
+	spec.Image = "ecsrun-test/missing-" + randHex(6) + ":latest"
+	spec.Name = "ecsrun-test-" + randHex(10)
+	if _, err := h.rt.Create(h.ctx, spec); errors.Is(err, runtime.ErrNameInUse) {
+		t.Errorf("Create with a missing image = %v; want no ErrNameInUse", err)
+	}
+}
+
 // tagToolbox gives the toolbox image a second, never-pushed name.
 func (h *harness) tagToolbox() (ref, id string) {
 	h.t.Helper()

@@ -18,5 +18,7 @@
 // A stopped container exits 143 (as a process ended by SIGTERM), or with the
 // StopExitCode of a Behavior that TrapsStop, after StopDelay, or with 137 at the
 // Stop timeout when it ignores the stop signal. Tests can also end a running
-// container with Exit and add output with Print.
+// container with Exit and add output with Print, and with Reserve hold a
+// name as a create still under way inside the daemon would: taken, but not
+// yet found.
 package fake

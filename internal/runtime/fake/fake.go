@@ -124,6 +124,9 @@ type Runtime struct {
 
 	smu     sync.Mutex // guards started
 	started []string
+
+	nmu      sync.Mutex // serialises names taken: Add to ctrs, reserved
+	reserved map[string]*Reservation
 }
 
 // New returns a Runtime whose containers run until stopped.
@@ -326,12 +329,23 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.ContainerSpec) (strin
 	if b.CreateErr != nil {
 		return "", wrapKind("create", spec.Name, runtime.ErrCreate, b.CreateErr)
 	}
-	c := &ctr{id: newID(), spec: spec, b: b, done: make(chan struct{})}
-	c.spec.Labels = maps.Clone(spec.Labels)
+	c := newCtr(spec, b)
+	r.nmu.Lock()
+	defer r.nmu.Unlock()
+	if v := r.reserved[spec.Name]; v != nil {
+		v.refused = true
+		return "", fmt.Errorf("fake: create %s: %w: %w", spec.Name, runtime.ErrCreate, runtime.ErrNameInUse)
+	}
 	if err := r.ctrs.Add(c.id, spec.Name, c); err != nil {
 		return "", fmt.Errorf("fake: create %s: %w: %w", spec.Name, runtime.ErrCreate, err)
 	}
 	return c.id, nil
+}
+
+func newCtr(spec runtime.ContainerSpec, b Behavior) *ctr {
+	c := &ctr{id: newID(), spec: spec, b: b, done: make(chan struct{})}
+	c.spec.Labels = maps.Clone(spec.Labels)
+	return c
 }
 
 // Start runs the script: prints the output and, for an exiting Behavior,
@@ -343,6 +357,11 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	return r.start(c)
+}
+
+func (r *Runtime) start(c *ctr) error {
+	id := c.id
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch c.status {
@@ -496,10 +515,12 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	return nil
 }
 
-// Inspect reports a container's state.
+// Inspect reports a container's state; a name reserved (see Reserve) is
+// not found.
 func (r *Runtime) Inspect(ctx context.Context, id string) (runtime.State, error) {
 	c, err := r.lookup("inspect", id)
 	if err != nil {
+		r.missed(id)
 		return runtime.State{}, err
 	}
 	return c.state(), nil

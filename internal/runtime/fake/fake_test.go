@@ -348,3 +348,72 @@ func TestStart_RestartsAnExitedContainer(t *testing.T) {
 		t.Errorf("output = %q; want one line per run", lines)
 	}
 }
+
+func TestRuntime_ReserveHoldsTheNameUntilCreated(t *testing.T) {
+	rt := fake.New()
+	spec := runtime.ContainerSpec{Name: "app", Image: "app"}
+	v, err := rt.Reserve(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Reserve(spec); !errors.Is(err, runtime.ErrNameInUse) {
+		t.Errorf("Reserve of a reserved name = %v; want ErrNameInUse", err)
+	}
+	if _, err := rt.Inspect(ctx(t), "app"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatalf("Inspect of a reserved name before any Create = %v; want ErrNotFound", err)
+	}
+	select {
+	case <-v.Missed():
+		t.Fatal("Missed closed before a Create was refused")
+	default:
+	}
+	_, err = rt.Create(ctx(t), spec)
+	if !errors.Is(err, runtime.ErrNameInUse) || !errors.Is(err, runtime.ErrCreate) {
+		t.Fatalf("Create of a reserved name = %v; want ErrCreate and ErrNameInUse", err)
+	}
+	if _, err := rt.Inspect(ctx(t), "app"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatalf("Inspect of a reserved name = %v; want ErrNotFound", err)
+	}
+	select {
+	case <-v.Missed():
+	default:
+		t.Fatal("Missed not closed after an Inspect missed the refused name")
+	}
+	id, err := v.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := rt.Inspect(ctx(t), "app")
+	if err != nil || st.ID != id || st.Running || st.Exited {
+		t.Fatalf("Inspect after the reservation's Create = %+v, %v; want created container %s", st, err, id)
+	}
+	if _, err := v.Create(); err == nil {
+		t.Errorf("second Create of a reservation succeeded")
+	}
+	if _, err := rt.Create(ctx(t), spec); !errors.Is(err, runtime.ErrNameInUse) {
+		t.Errorf("Create of a created name = %v; want ErrNameInUse", err)
+	}
+}
+
+func TestRuntime_ReservationRunStartsTheContainer(t *testing.T) {
+	rt := fake.New()
+	rt.OnImage("app", fake.Exits(4, "hi"))
+	v, err := rt.Reserve(runtime.ContainerSpec{Name: "app", Image: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := v.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := rt.Inspect(ctx(t), "app")
+	if err != nil || st.ID != id || !st.Exited || st.ExitCode != 4 {
+		t.Fatalf("Inspect = %+v, %v; want exited with 4", st, err)
+	}
+	if got := logs(t, rt, id, runtime.LogOptions{}); !slices.Equal(got, []string{"stdout:hi"}) {
+		t.Errorf("Logs = %q; want stdout:hi", got)
+	}
+	if got := rt.Started(); !slices.Equal(got, []string{"app"}) {
+		t.Errorf("Started = %q; want [app]", got)
+	}
+}
