@@ -188,7 +188,8 @@ go test -run '^$' -bench 'ControlPlane_RunTask5000' -count 3 ./internal/engine >
   exit 1
 }
 {
-  go test -run '^$' -bench 'LogStream' -benchtime "$benchtime" ./internal/runtime/docker
+  go test -run '^$' -bench 'LogStream|LogFile' -benchtime "$benchtime" ./internal/runtime/docker
+  go test -run '^$' -bench 'LogPosition' -benchtime "$benchtime" ./internal/runtime
   go test -run '^$' -bench 'AppendMarked|GetLogEvents' -benchmem -benchtime "$benchtime" ./internal/logs
   go test -run '^$' -bench 'Follower|ConsoleLines' -benchmem -benchtime "$benchtime" ./internal/runtask
 } >"$work/logpath.bench" 2>&1 || {
@@ -245,6 +246,8 @@ min_row "placement: spread then binpack, 5,000 instances" placements/s "$(bench_
 min_row "control plane: RunTask x10 against 5,000 instances" tasks/s "$(bench_metric "$work/controlplane.bench" ControlPlane_RunTask5000 tasks/s)" 5000
 info_row "control plane: CPU per task" "$(bench_metric "$work/controlplane.bench" ControlPlane_RunTask5000 cpu-µs/task) µs" "-"
 info_row "log stream reading (demux, parse, split), per line" "$(bench_metric "$work/logpath.bench" LogStream allocs/line) allocs" "-"
+info_row "log file reading (json-file: parse, split), per line" "$(awk '/^BenchmarkLogFile/ {for (i = 2; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 10000}' "$work/logpath.bench") ns" "-"
+info_row "log position (Keep), per line" "$(bench_metric "$work/logpath.bench" LogPosition_Keep ns/op) ns" "-"
 info_row "log store append (batches of 1,000), per line" "$(awk '/^BenchmarkAppendMarked/ {for (i = 2; i < NF; i++) if ($(i + 1) == "allocs/op") printf "%.2f", $i / 1000}' "$work/logpath.bench") allocs" "-"
 info_row "log store append (batches of 1,000), time per line" "$(awk '/^BenchmarkAppendMarked/ {for (i = 2; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.2f", $i / 1000000}' "$work/logpath.bench") µs" "-"
 info_row "follower (store to console), per line" "$(bench_metric "$work/logpath.bench" Follower- allocs/line) allocs" "-"

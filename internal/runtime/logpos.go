@@ -49,8 +49,22 @@ type LogPosition struct {
 	since   time.Time // where the first read started
 	skipAny int       // lines still to skip, whatever their stream
 	newest  time.Time // the newest line received
-	floor   int64     // the grain before which grains were forgotten
-	streams map[Stream]*streamPosition
+	// newestGrain is the grain of newest when the floor was last looked
+	// at.
+	newestGrain int64
+	floor       int64 // the grain before which grains were forgotten
+	// streams are stdout's and stderr's (streamIndex), nil until the
+	// stream has a line or a base: an array, not a map, as Keep is called
+	// for every line.
+	streams [2]*streamPosition
+}
+
+// streamIndex is st's index in LogPosition.streams.
+func streamIndex(st Stream) int {
+	if st == Stderr {
+		return 1
+	}
+	return 0
 }
 
 type streamPosition struct {
@@ -71,7 +85,7 @@ type grainCount struct {
 // and already has the first skip lines of that read, whatever their stream
 // (what a log store kept of it, for example).
 func NewLogPosition(since time.Time, skip int) *LogPosition {
-	return &LogPosition{since: since, skipAny: skip, streams: map[Stream]*streamPosition{}}
+	return &LogPosition{since: since, skipAny: skip}
 }
 
 // Resume returns the Since of the next read, and arms Keep to skip the
@@ -79,7 +93,9 @@ func NewLogPosition(since time.Time, skip int) *LogPosition {
 func (p *LogPosition) Resume() time.Time {
 	since, from := p.start()
 	for _, s := range p.streams {
-		s.skip = s.counted(from)
+		if s != nil {
+			s.skip = s.counted(from)
+		}
 	}
 	return since
 }
@@ -111,7 +127,7 @@ func (p *LogPosition) pending() bool {
 		return true
 	}
 	for _, s := range p.streams {
-		if s.base > 0 {
+		if s != nil && s.base > 0 {
 			return true
 		}
 	}
@@ -143,10 +159,10 @@ type LogMark struct {
 func (p *LogPosition) Mark() LogMark {
 	since, from := p.start()
 	m := LogMark{Since: since, Any: p.skipAny}
-	if s := p.streams[Stdout]; s != nil {
+	if s := p.streams[streamIndex(Stdout)]; s != nil {
 		m.Stdout = s.counted(from) + s.base
 	}
-	if s := p.streams[Stderr]; s != nil {
+	if s := p.streams[streamIndex(Stderr)]; s != nil {
 		m.Stderr = s.counted(from) + s.base
 	}
 	return m
@@ -157,7 +173,7 @@ func NewLogPositionAt(m LogMark) *LogPosition {
 	p := NewLogPosition(m.Since, m.Any)
 	for st, n := range map[Stream]int{Stdout: m.Stdout, Stderr: m.Stderr} {
 		if n > 0 {
-			p.streams[st] = &streamPosition{base: n}
+			p.streams[streamIndex(st)] = &streamPosition{base: n}
 		}
 	}
 	return p
@@ -193,8 +209,7 @@ func ParseLogMark(s string) (LogMark, error) {
 // stderr; false while one of them has received nothing.
 func (p *LogPosition) oldestLast() (int64, bool) {
 	var oldest int64
-	for i, name := range []Stream{Stdout, Stderr} {
-		s := p.streams[name]
+	for i, s := range p.streams {
 		if s == nil {
 			return 0, false
 		}
@@ -208,7 +223,7 @@ func (p *LogPosition) oldestLast() (int64, bool) {
 // Keep reports whether a line of stream st stamped t, the next one of the
 // read started at Resume's time, is new to the reader, and records it.
 func (p *LogPosition) Keep(st Stream, t time.Time) bool {
-	s := p.streams[st]
+	s := p.streams[streamIndex(st)]
 	if s != nil && s.skip > 0 {
 		s.skip--
 		return false
@@ -228,10 +243,10 @@ func (p *LogPosition) Keep(st Stream, t time.Time) bool {
 }
 
 func (p *LogPosition) record(st Stream, t time.Time) {
-	s := p.streams[st]
+	s := p.streams[streamIndex(st)]
 	if s == nil {
 		s = &streamPosition{}
-		p.streams[st] = s
+		p.streams[streamIndex(st)] = s
 	}
 	s.last = t
 	g := grainStart(t)
@@ -242,6 +257,12 @@ func (p *LogPosition) record(st Stream, t time.Time) {
 	}
 	if t.After(p.newest) {
 		p.newest = t
+		// The floor below moves with the newest line's grain only (the
+		// window is a whole number of grains): look once per grain.
+		if g == p.newestGrain {
+			return
+		}
+		p.newestGrain = g
 		if p.pending() {
 			return // a resumed read starts at since: keep every grain
 		}
@@ -253,7 +274,7 @@ func (p *LogPosition) record(st Stream, t time.Time) {
 		}
 		p.floor = floor
 		for _, s := range p.streams {
-			for len(s.grain) > 0 && s.grain[0].start < floor {
+			for s != nil && len(s.grain) > 0 && s.grain[0].start < floor {
 				s.grain = s.grain[1:]
 			}
 		}

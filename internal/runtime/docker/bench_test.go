@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"testing"
@@ -28,6 +29,39 @@ func BenchmarkLogStream(b *testing.B) {
 		rd := newLogReader(time.Time{}, func(runtime.LogLine) { got++ })
 		if err := demux(bytes.NewReader(stream.Bytes()), rd); err != nil {
 			b.Fatal(err)
+		}
+		rd.flush()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		run()
+	}
+	b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
+	got = 0
+	b.ReportMetric(testing.AllocsPerRun(3, run)/lines, "allocs/line")
+	if got != 4*lines {
+		b.Fatalf("%d lines, want %d", got, 4*lines)
+	}
+}
+
+// BenchmarkLogFile measures the reading of a chatty container's output from
+// its json-file log (followFile's path): 10,000 entries of about 60 bytes,
+// parsed, split into lines and positioned. It reports lines/s and
+// allocations per line.
+func BenchmarkLogFile(b *testing.B) {
+	const lines = 10000
+	var file bytes.Buffer
+	at := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for i := range lines {
+		fmt.Fprintf(&file, `{"log":"2026-12-07T08:00:00Z INFO migrate applied table=items %d\n","stream":"stdout","time":"%s"}`+"\n",
+			100000+i, at.Add(time.Duration(i)*5*time.Microsecond).Format(time.RFC3339Nano))
+	}
+	got := 0
+	run := func() {
+		rd := newLogReader(time.Time{}, func(runtime.LogLine) { got++ })
+		fr := &fileReader{br: bufio.NewReaderSize(bytes.NewReader(file.Bytes()), 64<<10), rd: rd}
+		if _, err := fr.readAll(); err != nil || fr.partial() {
+			b.Fatal(err, fr.partial())
 		}
 		rd.flush()
 	}

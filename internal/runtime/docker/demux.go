@@ -83,32 +83,77 @@ func unexpected(err error) error {
 // nanoseconds ("2006-01-02T15:04:05.999999999Z", trailing zeros trimmed),
 // without allocating; anything else goes to time.Parse.
 func parseStamp(b []byte) (time.Time, error) {
+	if t, ok := parseStampFast(b); ok {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339Nano, string(b))
+}
+
+// stampShape reports whether b has the shape parseStampFast reads:
+// "YYYY-MM-DDTHH:MM:SS" and an optional fraction, then "Z".
+func stampShape(b []byte) bool {
 	n := len(b)
-	if n >= 20 && n <= 30 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[n-1] == 'Z' {
-		year, ok1 := digits(b[0:4])
-		month, ok2 := digits(b[5:7])
-		day, ok3 := digits(b[8:10])
-		hour, ok4 := digits(b[11:13])
-		minute, ok5 := digits(b[14:16])
-		sec, ok6 := digits(b[17:19])
-		nsec, ok7 := 0, true
-		if n > 20 {
-			frac := b[19 : n-1]
-			if len(frac) < 2 || frac[0] != '.' {
-				ok7 = false
-			} else {
-				nsec, ok7 = digits(frac[1:])
-				for i := len(frac) - 1; i < 9; i++ {
-					nsec *= 10
-				}
-			}
+	return n >= 20 && n <= 30 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[n-1] == 'Z'
+}
+
+// parseStampFast reads a timestamp of stampShape; false when it is not
+// one, or not a valid time.
+func parseStampFast(b []byte) (time.Time, bool) {
+	if !stampShape(b) {
+		return time.Time{}, false
+	}
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	nsec, ok7 := fraction(b[19 : len(b)-1])
+	if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && sec < 60 {
+		t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+		if t.Day() == day { // not 31 April
+			return t, true
 		}
-		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && sec < 60 {
-			t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-			if t.Day() == day { // not 31 April
-				return t, nil
-			}
+	}
+	return time.Time{}, false
+}
+
+// fraction reads the fraction of a second of a timestamp, "" or "." and 1
+// to 9 digits, as nanoseconds.
+func fraction(frac []byte) (int, bool) {
+	if len(frac) == 0 {
+		return 0, true
+	}
+	if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
+		return 0, false
+	}
+	nsec, ok := digits(frac[1:])
+	for i := len(frac) - 1; i < 9; i++ {
+		nsec *= 10
+	}
+	return nsec, ok
+}
+
+// stampParser is parseStamp for the timestamps of one output, in order:
+// most share their second with the one before, whose time it keeps, so
+// that only their fraction is read. The zero value is ready to use.
+type stampParser struct {
+	second [19]byte  // "YYYY-MM-DDTHH:MM:SS" of the last one read
+	base   time.Time // that second's time
+	valid  bool
+}
+
+// parse is parseStamp.
+func (sp *stampParser) parse(b []byte) (time.Time, error) {
+	if sp.valid && stampShape(b) && string(b[:19]) == string(sp.second[:]) {
+		if nsec, ok := fraction(b[19 : len(b)-1]); ok {
+			return sp.base.Add(time.Duration(nsec)), nil
 		}
+	}
+	if t, ok := parseStampFast(b); ok {
+		copy(sp.second[:], b[:19])
+		sp.base, sp.valid = t.Add(-time.Duration(t.Nanosecond())), true
+		return t, nil
 	}
 	return time.Parse(time.RFC3339Nano, string(b))
 }

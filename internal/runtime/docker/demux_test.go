@@ -118,6 +118,33 @@ func checkStamp(t *testing.T, s string) {
 	if (gotErr != nil) != (wantErr != nil) || !got.Equal(want) {
 		t.Errorf("parseStamp(%q) = %v, %v; time.Parse: %v, %v", s, got, gotErr, want, wantErr)
 	}
+	// A stampParser that has just read a stamp of the same second (when
+	// there is one) reads only the fraction: the same answer.
+	var sp stampParser
+	if len(s) >= 19 {
+		sp.parse([]byte(s[:19] + "Z"))
+	}
+	got, gotErr = sp.parse([]byte(s))
+	if (gotErr != nil) != (wantErr != nil) || !got.Equal(want) {
+		t.Errorf("stampParser.parse(%q) after its second = %v, %v; time.Parse: %v, %v", s, got, gotErr, want, wantErr)
+	}
+}
+
+// TestStampParser_Sequence: a parser reading the stamps of an output in
+// order answers as time.Parse for each, across seconds and bad stamps.
+func TestStampParser_Sequence(t *testing.T) {
+	var sp stampParser
+	for _, s := range []string{
+		"2026-12-07T08:00:00.1Z", "2026-12-07T08:00:00.123456789Z", "2026-12-07T08:00:00Z", "2026-12-07T08:00:00.Z",
+		"2026-12-07T08:00:00.1234567890Z", "2026-12-07T08:00:00.x1Z", "2026-12-07T08:00:01.5Z", "2026-12-07T08:00:00.5Z",
+		"2026-04-30T23:59:59.9Z", "2026-04-31T00:00:00.1Z", "2026-04-30T23:59:59.95Z", "2026-12-07T08:00:00+01:00", "2026-12-07T08:00:00.25Z",
+	} {
+		got, gotErr := sp.parse([]byte(s))
+		want, wantErr := time.Parse(time.RFC3339Nano, s)
+		if (gotErr != nil) != (wantErr != nil) || !got.Equal(want) {
+			t.Errorf("stampParser.parse(%q) = %v, %v; time.Parse: %v, %v", s, got, gotErr, want, wantErr)
+		}
+	}
 }
 
 func FuzzParseStamp(f *testing.F) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -245,7 +246,7 @@ func (fr *fileReader) readAll() (int, error) {
 			fr.pending = append(fr.pending, chunk...)
 			line = fr.pending
 		}
-		e, ok := parseEntry(line, &fr.text)
+		e, ok := parseEntry(line, &fr.text, &fr.rd.stamps)
 		if !ok {
 			return n, errFileFollow
 		}
@@ -276,8 +277,8 @@ type jsonEntry struct {
 // {"log":"<text>","stream":"stdout","time":"<RFC 3339>"}: directly when
 // the text has no escapes but \n, \t, \r, \" and \\ (what Docker writes for
 // common output), else with encoding/json, as the engine decodes it.
-func parseEntry(line []byte, scratch *[]byte) (logEntry, bool) {
-	if e, ok := parseEntryFast(line, scratch); ok {
+func parseEntry(line []byte, scratch *[]byte, stamps *stampParser) (logEntry, bool) {
+	if e, ok := parseEntryFast(line, scratch, stamps); ok {
 		return e, true
 	}
 	var j jsonEntry
@@ -303,32 +304,39 @@ var (
 	entryEnd    = []byte("\"}\n")
 )
 
-// parseEntryFast decodes the text into *scratch, reused.
-func parseEntryFast(line []byte, scratch *[]byte) (logEntry, bool) {
+// parseEntryFast decodes the text into *scratch, reused, and the time with
+// stamps.
+func parseEntryFast(line []byte, scratch *[]byte, stamps *stampParser) (logEntry, bool) {
 	if !bytes.HasPrefix(line, entryStart) || !bytes.HasSuffix(line, entryEnd) {
 		return logEntry{}, false
 	}
 	p := line[len(entryStart):]
 	out := (*scratch)[:0]
 	defer func() { *scratch = out[:0] }()
-	i := 0
-	for ; i < len(p); i++ {
-		c := p[i]
-		if c == '"' {
+	// The text runs to the first quote not escaped: copy it a run without
+	// escapes at a time (found with IndexByte), decoding each escape.
+	for {
+		q := bytes.IndexByte(p, '"')
+		if q < 0 {
+			return logEntry{}, false
+		}
+		run := p[:q]
+		esc := bytes.IndexByte(run, '\\')
+		if esc >= 0 {
+			run = run[:esc]
+		}
+		if hasControl(run) {
+			return logEntry{}, false // not JSON: encoding/json says so
+		}
+		out = append(out, run...)
+		if esc < 0 {
+			p = p[q:]
 			break
 		}
-		if c < 0x20 {
+		if esc+1 >= len(p) {
 			return logEntry{}, false
 		}
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		if i+1 >= len(p) {
-			return logEntry{}, false
-		}
-		i++
-		switch p[i] {
+		switch c := p[esc+1]; c {
 		case 'n':
 			out = append(out, '\n')
 		case 't':
@@ -336,15 +344,16 @@ func parseEntryFast(line []byte, scratch *[]byte) (logEntry, bool) {
 		case 'r':
 			out = append(out, '\r')
 		case '"', '\\', '/':
-			out = append(out, p[i])
+			out = append(out, c)
 		default:
 			return logEntry{}, false // \u and the rest: encoding/json
 		}
+		p = p[esc+2:]
 	}
 	if !utf8.Valid(out) {
 		return logEntry{}, false // encoding/json replaces what is not UTF-8
 	}
-	rest := p[i:]
+	rest := p
 	if !bytes.HasPrefix(rest, entryStream) {
 		return logEntry{}, false
 	}
@@ -366,10 +375,30 @@ func parseEntryFast(line []byte, scratch *[]byte) (logEntry, bool) {
 	if bytes.IndexByte(stamp, '"') >= 0 {
 		return logEntry{}, false
 	}
-	t, err := parseStamp(stamp)
+	t, err := stamps.parse(stamp)
 	if err != nil {
 		return logEntry{}, false
 	}
 	e.time, e.text = t, out
 	return e, true
+}
+
+// hasControl reports whether b has a byte below 0x20 (which a JSON string
+// cannot hold unescaped), eight bytes at a time: a word x has such a byte
+// if and only if (x - 0x2020...) & ^x & 0x8080... is not zero (a byte's
+// borrow reaches the next only from a byte below 0x20 itself).
+func hasControl(b []byte) bool {
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-0x2020202020202020)&^x&0x8080808080808080 != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -31,7 +32,7 @@ func TestParseEntry_AsEncodingJSON(t *testing.T) {
 	ts := time.Date(2026, 12, 7, 8, 0, 0, 123456789, time.UTC)
 	texts := []string{"plain line\n", "tab\tquote\" backslash\\ cr\r\n", "<html> & more\n", "partial, no newline",
 		"caf\u00e9 \u2028 \U0001F600\n", "bad \xff utf8\n", "ctrl \x01\n", "slash / \n"}
-	var scratch []byte
+	var scratch entryScratch
 	for _, stream := range []string{"stdout", "stderr"} {
 		for _, text := range texts {
 			line := jsonLine(t, stream, text, ts)
@@ -43,22 +44,28 @@ func TestParseEntry_AsEncodingJSON(t *testing.T) {
 	checkEntry(t, []byte(`{"log":"a\/b\n","stream":"stdout","time":"2026-12-07T08:00:00.5Z"}`+"\n"), &scratch)
 	checkEntry(t, []byte(`{"log":"x\n","stream":"stdout","attrs":{"k":"v"},"time":"2026-12-07T08:00:00Z"}`+"\n"), &scratch)
 	for _, bad := range []string{`{"log":"x","stream":"stdin","time":"2026-12-07T08:00:00Z"}` + "\n", "not json\n", `{"log":"x\n","stream":"stdout","time":"yesterday"}` + "\n"} {
-		if _, ok := parseEntry([]byte(bad), &scratch); ok {
+		if _, ok := parseEntry([]byte(bad), &scratch.text, &scratch.stamps); ok {
 			t.Errorf("parseEntry(%q) ok; want refused", bad)
 		}
 	}
 }
 
+// entryScratch is what a reader of a log file keeps from entry to entry.
+type entryScratch struct {
+	text   []byte
+	stamps stampParser
+}
+
 // checkEntry checks parseEntry against encoding/json, which the engine's
 // logs endpoint decodes the file with.
-func checkEntry(t *testing.T, line []byte, scratch *[]byte) {
+func checkEntry(t *testing.T, line []byte, scratch *entryScratch) {
 	t.Helper()
 	var want jsonEntry
 	wantErr := json.Unmarshal(line, &want)
 	if wantErr == nil && want.Stream != "stdout" && want.Stream != "stderr" {
 		wantErr = os.ErrInvalid
 	}
-	got, ok := parseEntry(line, scratch)
+	got, ok := parseEntry(line, &scratch.text, &scratch.stamps)
 	if ok != (wantErr == nil) {
 		t.Fatalf("parseEntry(%q) ok %v; encoding/json: %v", line, ok, wantErr)
 	}
@@ -81,7 +88,7 @@ func FuzzParseEntry(f *testing.F) {
 		if stream != "stdout" && stream != "stderr" {
 			stream = "stdout"
 		}
-		var scratch []byte
+		var scratch entryScratch
 		ts := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC).Add(time.Duration(ns % int64(time.Hour)))
 		checkEntry(t, jsonLine(t, stream, text, ts), &scratch)
 		checkEntry(t, []byte(text), &scratch) // anything at all
@@ -216,5 +223,24 @@ func TestFollowFrom_RotationAfterAPartialEntry(t *testing.T) {
 	want := []string{"line 1", "line 2", "line 3", "line 4"}
 	if !slices.Equal(got, want) {
 		t.Errorf("lines %q; want %q", got, want)
+	}
+}
+
+// TestHasControl: each byte value at each position of runs of 0 to 20
+// bytes, against a byte-by-byte check.
+func TestHasControl(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for at := range n {
+			for c := range 256 {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[at] = byte(c)
+				if got, want := hasControl(b), c < 0x20; got != want {
+					t.Fatalf("hasControl(%q) = %v; want %v", b, got, want)
+				}
+			}
+		}
+	}
+	if !hasControl([]byte("\xff\xff\xff\xff\xff\xff\xff\x1f")) || hasControl([]byte("\x20\x80\xff\x7f \x21\xfe\x20\x20")) {
+		t.Error("hasControl is wrong beside bytes of the high half")
 	}
 }

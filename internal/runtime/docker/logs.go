@@ -180,12 +180,12 @@ func ttyFrames(rc io.Reader, sink frameSink) error {
 
 // parseFrame splits a message "<RFC3339Nano timestamp> <text>"; ok is false
 // when it does not start with a timestamp.
-func parseFrame(p []byte) (ts time.Time, text []byte, ok bool) {
+func (rd *logReader) parseFrame(p []byte) (ts time.Time, text []byte, ok bool) {
 	i := bytes.IndexByte(p, ' ')
 	if i <= 0 {
 		return time.Time{}, p, false
 	}
-	t, err := parseStamp(p[:i])
+	t, err := rd.stamps.parse(p[:i])
 	if err != nil {
 		return time.Time{}, p, false
 	}
@@ -196,23 +196,33 @@ func parseFrame(p []byte) (ts time.Time, text []byte, ok bool) {
 // output into lines: it skips the messages a read repeats, and joins the
 // pieces of a line across reads.
 type logReader struct {
-	pos   *runtime.LogPosition
-	lines map[runtime.Stream]*lineSplitter
-	last  lastFrame // the last message delivered
+	pos *runtime.LogPosition
+	// lines are stdout's and stderr's (lineIndex).
+	lines  [2]*lineSplitter
+	last   lastFrame // the last message delivered
+	stamps stampParser
+}
+
+// lineIndex is a stream's index in logReader.lines.
+func lineIndex(s runtime.Stream) int {
+	if s == runtime.Stderr {
+		return 1
+	}
+	return 0
 }
 
 func newLogReader(since time.Time, fn func(runtime.LogLine)) *logReader {
-	rd := &logReader{pos: runtime.NewLogPosition(since, 0), lines: map[runtime.Stream]*lineSplitter{}}
+	rd := &logReader{pos: runtime.NewLogPosition(since, 0)}
 	arena := &stringArena{}
 	for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
-		rd.lines[s] = &lineSplitter{stream: s, emit: fn, arena: arena}
+		rd.lines[lineIndex(s)] = &lineSplitter{stream: s, emit: fn, arena: arena}
 	}
 	return rd
 }
 
 func (rd *logReader) frame(stream runtime.Stream, p []byte) {
-	ls := rd.lines[stream]
-	ts, text, ok := parseFrame(p)
+	ls := rd.lines[lineIndex(stream)]
+	ts, text, ok := rd.parseFrame(p)
 	if !ok {
 		ts = ls.lastTime // not sent by the engine, but handled
 	}
@@ -233,7 +243,7 @@ func (rd *logReader) entry(stream runtime.Stream, ts time.Time, text []byte) {
 	// only if the end of the output is checked (formatting the time of
 	// every line cost a chatty container's reader a tenth of its CPU).
 	rd.last.entry(stream, ts, text)
-	rd.lines[stream].add(ts, text)
+	rd.lines[lineIndex(stream)].add(ts, text)
 }
 
 // rfc3339NanoFixed is the format of the engine's timestamps on the log
@@ -254,7 +264,7 @@ func (rd *logReader) endsWith(last *lastFrame) bool {
 // flush delivers the lines left without a newline at the end of the output.
 func (rd *logReader) flush() {
 	for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
-		rd.lines[s].flush()
+		rd.lines[lineIndex(s)].flush()
 	}
 }
 
