@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"slices"
 	"time"
 
 	"github.com/ecsrun/ecsrun/internal/runtime"
@@ -20,23 +19,27 @@ const interleaveSettle = 50 * time.Millisecond
 // a line stamped no earlier, or it has waited interleaveSettle. Lines keep
 // their times (as the awslogs driver's, each stamped when read); only their
 // order changes, so within each stream it is the runtime's.
+//
+// Each stream's lines wait in a queue of their own, in arrival order, and
+// leave by merging the two queues on time (ties in arrival order): a line
+// is never moved while it waits. (A chatty stream alone holds tens of
+// thousands of lines for interleaveSettle; keeping them in one sorted
+// slice, compacted as lines left, cost a tenth of a chatty task's CPU in
+// copies.)
 type interleave struct {
-	// held[head:] are the lines held, sorted by time, ties in arrival
-	// order. Those before head were moved out: the slice is compacted once
-	// they are half of it rather than at every move (a chatty stream holds
-	// tens of thousands of lines for interleaveSettle).
-	held   []heldLine
-	head   int
+	queues [2]heldQueue // stdout's, stderr's (streamIndex)
+	seq    uint64       // arrival order of the next line
 	latest [2]time.Time
 	seen   [2]bool
 }
 
 // holding reports how many lines are held.
-func (m *interleave) holding() int { return len(m.held) - m.head }
+func (m *interleave) holding() int { return m.queues[0].n + m.queues[1].n }
 
 type heldLine struct {
 	line    runtime.LogLine
 	arrived time.Time
+	seq     uint64
 }
 
 func streamIndex(s runtime.Stream) int {
@@ -52,46 +55,87 @@ func (m *interleave) add(l runtime.LogLine, now time.Time) {
 	if !m.seen[i] || l.Time.After(m.latest[i]) {
 		m.latest[i], m.seen[i] = l.Time, true
 	}
-	// After every held line stamped no later: ties keep arrival order.
-	at := len(m.held)
-	for at > m.head && m.held[at-1].line.Time.After(l.Time) {
-		at--
+	m.queues[i].push(heldLine{l, now, m.seq})
+	m.seq++
+}
+
+// next returns the index of the queue whose first line leaves next: the
+// earlier in time, ties in arrival order; -1 when both are empty.
+func (m *interleave) next() int {
+	a, b := m.queues[0].first(), m.queues[1].first()
+	switch {
+	case a == nil && b == nil:
+		return -1
+	case b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b.line.Time.Before(a.line.Time) || b.line.Time.Equal(a.line.Time) && b.seq < a.seq:
+		return 1
 	}
-	m.held = slices.Insert(m.held, at, heldLine{l, now})
+	return 0
 }
 
 // ready moves to dst, in order, the held lines that are ready at now (all
 // of them with all: no more lines will come).
 func (m *interleave) ready(dst []runtime.LogLine, now time.Time, all bool) []runtime.LogLine {
-	n := 0
-	for _, h := range m.held[m.head:] {
-		other := 1 - streamIndex(h.line.Stream)
+	for {
+		q := m.next()
+		if q < 0 {
+			return dst
+		}
+		h := m.queues[q].first()
+		other := 1 - q
 		settled := all || now.Sub(h.arrived) >= interleaveSettle ||
 			(m.seen[other] && !m.latest[other].Before(h.line.Time))
 		if !settled {
-			break
+			return dst
 		}
 		dst = append(dst, h.line)
-		n++
+		m.queues[q].pop()
 	}
-	clear(m.held[m.head : m.head+n]) // the lines' strings can go
-	m.head += n
-	switch {
-	case m.head == len(m.held):
-		m.held, m.head = m.held[:0], 0
-	case m.head > len(m.held)/2:
-		rest := copy(m.held, m.held[m.head:])
-		clear(m.held[rest:])
-		m.held, m.head = m.held[:rest], 0
-	}
-	return dst
 }
 
-// due returns when the first held line will be ready by waiting; false when
-// none is held.
+// due returns when the next line to leave will be ready by waiting; false
+// when none is held.
 func (m *interleave) due() (time.Time, bool) {
-	if m.holding() == 0 {
+	q := m.next()
+	if q < 0 {
 		return time.Time{}, false
 	}
-	return m.held[m.head].arrived.Add(interleaveSettle), true
+	return m.queues[q].first().arrived.Add(interleaveSettle), true
+}
+
+// heldQueue is a first-in first-out queue of held lines in a ring that
+// grows (doubling) when full and never moves a line otherwise.
+type heldQueue struct {
+	ring []heldLine
+	head int // index of the first line
+	n    int // lines held
+}
+
+func (q *heldQueue) push(h heldLine) {
+	if q.n == len(q.ring) {
+		grown := make([]heldLine, max(64, 2*len(q.ring)))
+		k := copy(grown, q.ring[q.head:])
+		copy(grown[k:], q.ring[:q.head])
+		q.ring, q.head = grown, 0
+	}
+	q.ring[(q.head+q.n)%len(q.ring)] = h
+	q.n++
+}
+
+// first returns the first line; nil when none is held.
+func (q *heldQueue) first() *heldLine {
+	if q.n == 0 {
+		return nil
+	}
+	return &q.ring[q.head]
+}
+
+// pop removes the first line (its strings can go).
+func (q *heldQueue) pop() {
+	q.ring[q.head] = heldLine{}
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
 }
