@@ -209,7 +209,8 @@ func TestDaemons_EndToEnd(t *testing.T) {
 	dep := deployment(aws.ToString(up.DeploymentArn))
 	if aws.ToInt32(dep.TargetDaemonRevision.TotalRunningInstanceCount) != 3 || len(dep.SourceDaemonRevisions) != 1 || aws.ToString(dep.SourceDaemonRevisions[0].Arn) != rev1 ||
 		aws.ToFloat64(dep.DeploymentConfiguration.DrainPercent) != 34 {
-		t.Errorf("update deployment = %+v", dep)
+		t.Errorf("update deployment %s: target running instances %d, sources %v, drainPercent %g; want 3, [%s], 34",
+			dep.Status, aws.ToInt32(dep.TargetDaemonRevision.TotalRunningInstanceCount), revisionARNs(dep.SourceDaemonRevisions), aws.ToFloat64(dep.DeploymentConfiguration.DrainPercent), rev1)
 	}
 	revs := ok[*awsecs.DescribeDaemonRevisionsOutput](t, "DescribeDaemonRevisions")(e.DescribeDaemonRevisions(c, &awsecs.DescribeDaemonRevisionsInput{
 		DaemonRevisionArns: []string{rev1, aws.ToString(dep.TargetDaemonRevision.Arn), "arn:aws:ecs:us-east-1:000000000000:daemon-revision/dc/agent/nope"}}))
@@ -324,4 +325,13 @@ autoScalingGroups:
 	if aws.ToString(got.LastStatus) != "PROVISIONING" || got.ContainerInstanceArn != nil {
 		t.Errorf("the waiting task took the instance before the daemon: %s on %v", aws.ToString(got.LastStatus), aws.ToString(got.ContainerInstanceArn))
 	}
+}
+
+// revisionARNs lists the ARNs of a deployment's revisions.
+func revisionARNs(revs []types.DaemonDeploymentRevisionDetail) []string {
+	var out []string
+	for _, r := range revs {
+		out = append(out, aws.ToString(r.Arn))
+	}
+	return out
 }
