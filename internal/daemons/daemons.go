@@ -123,9 +123,15 @@ func (m *Manager) newRevision(d *daemonRecord, def *defRecord, providers []strin
 // newDeployment records a deployment of d to target (a revision ARN, ""
 // when deleting), which stops d's deployment in progress; callers hold
 // m.mu.
+//
+// The revisions it replaces (its sources) are those the previous
+// deployment deployed and those the daemon's tasks ran at the loop's last
+// look: a call just after a restart, before the loop has looked, still
+// names them.
 func (m *Manager) newDeployment(d *daemonRecord, target string, cfg *ecsmodel.DaemonDeploymentConfiguration) (dep *deploymentRecord, stopped *deploymentRecord) {
 	now := m.now()
-	if prev := m.deployments[d.Deployment]; prev != nil && !finished(prev.Dep.Status) {
+	prev := m.deployments[d.Deployment]
+	if prev != nil && !finished(prev.Dep.Status) {
 		p := *prev
 		p.Dep.Status = ecsmodel.DaemonDeploymentStatusSTOPPED
 		p.Dep.StatusReason = "Replaced by a new deployment."
@@ -135,12 +141,22 @@ func (m *Manager) newDeployment(d *daemonRecord, target string, cfg *ecsmodel.Da
 	id := newID()
 	m.seq++
 	dep = &deploymentRecord{Daemon: d.ARN, Target: target, Seq: m.seq}
-	for rev := range m.running[d.ARN] {
-		if rev != target {
-			dep.Sources = append(dep.Sources, rev)
+	running, looked := m.running[d.ARN]
+	sources := map[string]bool{}
+	for rev := range running {
+		sources[rev] = true
+	}
+	if prev != nil {
+		sources[prev.Target] = true
+		if !looked && !finished(prev.Dep.Status) {
+			for _, rev := range prev.Sources {
+				sources[rev] = true
+			}
 		}
 	}
-	sort.Strings(dep.Sources)
+	delete(sources, target)
+	delete(sources, "")
+	dep.Sources = sortedKeys(sources)
 	if cfg == nil {
 		cfg = &ecsmodel.DaemonDeploymentConfiguration{}
 	}

@@ -55,8 +55,16 @@ func (m *Manager) Step(ctx context.Context) {
 		backing[r.ID] = r
 	}
 	daemons := map[string]*daemonRecord{}
+	// seen is the deployment of each daemon this step decides for: a
+	// call that replaces it meanwhile leaves it to the next step.
+	seen := map[string]string{}
+	deleting := map[string]bool{} // clusters with a daemon being deleted
 	for _, d := range m.daemons {
 		daemons[d.ARN] = d
+		seen[d.ARN] = d.Deployment
+		if d.Status != ecsmodel.DaemonStatusACTIVE {
+			deleting[d.Cluster] = true
+		}
 		rd := Daemon{Name: d.ARN, Deleting: d.Status != ecsmodel.DaemonStatusACTIVE, DrainPercent: DefaultDrainPercent}
 		if dep := m.deployments[d.Deployment]; dep != nil {
 			rd.Target = dep.Target
@@ -82,6 +90,16 @@ func (m *Manager) Step(ctx context.Context) {
 			m.log.Warn("daemons: list daemon tasks", "cluster", cluster, "err", err)
 			continue
 		}
+		// The tasks of a daemon being deleted that were told to stop
+		// before this step and have not stopped yet keep it
+		// DELETE_IN_PROGRESS.
+		var stopping map[string]int
+		if deleting[cluster] {
+			if stopping, err = m.stopping(ctx, cluster); err != nil {
+				m.log.Warn("daemons: list stopping daemon tasks", "cluster", cluster, "err", err)
+				continue
+			}
+		}
 		plan := Reconcile(instances, ds, tasks)
 		for _, s := range plan.Stops {
 			if _, err := m.cp.StopTask(ctx, &ecsmodel.StopTaskRequest{Cluster: cluster, Task: s.Task, Reason: s.Reason}); err != nil {
@@ -91,7 +109,7 @@ func (m *Manager) Step(ctx context.Context) {
 		for _, s := range plan.Starts {
 			m.start(ctx, cluster, daemons[s.Daemon], s, ec2[s.Instance])
 		}
-		m.settle(ctx, ds, tasks, plan)
+		m.settle(ctx, ds, seen, tasks, stopping, plan)
 	}
 }
 
@@ -172,6 +190,37 @@ func (m *Manager) tasks(ctx context.Context, cluster string, revs map[string]*re
 	return ts, nil
 }
 
+// stopping counts, by daemon ARN, the daemon tasks of the cluster the
+// control plane has been told to stop that have not stopped yet.
+func (m *Manager) stopping(ctx context.Context, cluster string) (map[string]int, error) {
+	var arns []string
+	req := &ecsmodel.ListTasksRequest{Cluster: cluster, DesiredStatus: ecsmodel.DesiredStatusSTOPPED}
+	for {
+		out, err := m.cp.ListTasks(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		arns = append(arns, out.TaskArns...)
+		if out.NextToken == "" {
+			break
+		}
+		req.NextToken = out.NextToken
+	}
+	n := map[string]int{}
+	for i := 0; i < len(arns); i += 100 {
+		out, err := m.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Cluster: cluster, Tasks: arns[i:min(i+100, len(arns))]})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range out.Tasks {
+			if name, ok := strings.CutPrefix(t.Group, GroupPrefix); ok && t.LastStatus != "STOPPED" {
+				n[m.daemonARN(cluster, name)]++
+			}
+		}
+	}
+	return n, nil
+}
+
 // start runs one daemon task on one instance, through the provider's
 // capacity.
 func (m *Manager) start(ctx context.Context, cluster string, d *daemonRecord, s Start, ec2ID string) {
@@ -210,11 +259,17 @@ func (m *Manager) start(ctx context.Context, cluster string, d *daemonRecord, s 
 // settle records what the step found and moves the deployments on: a
 // deployment is IN_PROGRESS from its first step and SUCCESSFUL once every
 // covered instance runs its revision; a deleted daemon is forgotten once
-// its tasks have stopped.
-func (m *Manager) settle(ctx context.Context, ds []Daemon, tasks []Task, plan Plan) {
+// its tasks have stopped (none is wanted running and none is still
+// stopping). A deployment that replaced seen's (the one the step decided
+// for) is left to the next step: what the step found says nothing of its
+// target.
+func (m *Manager) settle(ctx context.Context, ds []Daemon, seen map[string]string, tasks []Task, stopping map[string]int, plan Plan) {
 	live := map[string]int{}
 	for _, t := range tasks {
 		live[t.Daemon]++
+	}
+	for d, n := range stopping {
+		live[d] += n
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -227,7 +282,7 @@ func (m *Manager) settle(ctx context.Context, ds []Daemon, tasks []Task, plan Pl
 		st := plan.Status[rd.Name]
 		m.running[d.ARN] = st.Running
 		dep := m.deployments[d.Deployment]
-		if dep == nil || finished(dep.Dep.Status) {
+		if dep == nil || finished(dep.Dep.Status) || d.Deployment != seen[d.ARN] {
 			continue
 		}
 		next := *dep

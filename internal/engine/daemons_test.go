@@ -11,6 +11,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/ecsrun/ecsrun/internal/runtime"
 	"github.com/ecsrun/ecsrun/internal/runtime/fake"
 	"github.com/ecsrun/ecsrun/internal/serveconfig"
 )
@@ -56,13 +57,13 @@ func TestDaemons_EndToEnd(t *testing.T) {
 		CapacityProviders: []string{"cp-d"}, DefaultCapacityProviderStrategy: strategy("cp-d", 0, 1)}))
 	env.step()
 
-	register := func(image string) string {
+	register := func(image string, stopTimeout int32) string {
 		return aws.ToString(ok[*awsecs.RegisterDaemonTaskDefinitionOutput](t, "RegisterDaemonTaskDefinition")(e.RegisterDaemonTaskDefinition(c, &awsecs.RegisterDaemonTaskDefinitionInput{
 			Family: aws.String("agent"), Cpu: aws.String("128"), Memory: aws.String("128"),
-			ContainerDefinitions: []types.DaemonContainerDefinition{{Name: aws.String("agent"), Image: aws.String(image), Command: []string{"serve"}, StopTimeout: aws.Int32(1)}},
+			ContainerDefinitions: []types.DaemonContainerDefinition{{Name: aws.String("agent"), Image: aws.String(image), Command: []string{"serve"}, StopTimeout: aws.Int32(stopTimeout)}},
 		})).DaemonTaskDefinitionArn)
 	}
-	def1 := register("busybox:1")
+	def1 := register("busybox:1", 1)
 	if def1 != "arn:aws:ecs:us-east-1:000000000000:daemon-task-definition/agent:1" {
 		t.Errorf("daemon task definition ARN %s", def1)
 	}
@@ -185,8 +186,11 @@ func TestDaemons_EndToEnd(t *testing.T) {
 	onEach("a third daemon task on the third instance", "task-definition/ecs-daemon-agent:1", 3)
 
 	// UpdateDaemon rolls revision 2 out instance by instance (34% of 3: one
-	// at a time).
-	def2 := register("busybox:2")
+	// at a time). Revision 2's container ignores the stop signal and has
+	// the longest stop timeout, so that its tasks stop only when the test
+	// ends them (see DeleteDaemon below).
+	env.rt.OnImage("busybox:2", fake.IgnoresStop())
+	def2 := register("busybox:2", 120)
 	up := ok[*awsecs.UpdateDaemonOutput](t, "UpdateDaemon")(e.UpdateDaemon(c, &awsecs.UpdateDaemonInput{DaemonArn: aws.String(daemonARN),
 		DaemonTaskDefinitionArn: aws.String(def2), CapacityProviderArns: []string{"cp-d"}}))
 	fewest := 3
@@ -209,7 +213,8 @@ func TestDaemons_EndToEnd(t *testing.T) {
 	dep := deployment(aws.ToString(up.DeploymentArn))
 	if aws.ToInt32(dep.TargetDaemonRevision.TotalRunningInstanceCount) != 3 || len(dep.SourceDaemonRevisions) != 1 || aws.ToString(dep.SourceDaemonRevisions[0].Arn) != rev1 ||
 		aws.ToFloat64(dep.DeploymentConfiguration.DrainPercent) != 34 {
-		t.Errorf("update deployment = %+v", dep)
+		t.Errorf("update deployment %s: target running instances %d, sources %v, drainPercent %g; want 3, [%s], 34",
+			dep.Status, aws.ToInt32(dep.TargetDaemonRevision.TotalRunningInstanceCount), revisionARNs(dep.SourceDaemonRevisions), aws.ToFloat64(dep.DeploymentConfiguration.DrainPercent), rev1)
 	}
 	revs := ok[*awsecs.DescribeDaemonRevisionsOutput](t, "DescribeDaemonRevisions")(e.DescribeDaemonRevisions(c, &awsecs.DescribeDaemonRevisionsInput{
 		DaemonRevisionArns: []string{rev1, aws.ToString(dep.TargetDaemonRevision.Arn), "arn:aws:ecs:us-east-1:000000000000:daemon-revision/dc/agent/nope"}}))
@@ -260,13 +265,53 @@ func TestDaemons_EndToEnd(t *testing.T) {
 	_, err = e.DeleteDaemonTaskDefinition(c, &awsecs.DeleteDaemonTaskDefinitionInput{DaemonTaskDefinition: aws.String("agent:2")})
 	apiErr(t, "DeleteDaemonTaskDefinition twice", err, "ClientException", "only an ACTIVE daemon task definition")
 
-	// DeleteDaemon stops the tasks; the daemon goes once they have.
+	// DeleteDaemon stops the tasks; the daemon is DELETE_IN_PROGRESS until
+	// they have stopped, then gone.
 	del := ok[*awsecs.DeleteDaemonOutput](t, "DeleteDaemon")(e.DeleteDaemon(c, &awsecs.DeleteDaemonInput{DaemonArn: aws.String(daemonARN)}))
 	if del.Status != types.DaemonStatusDeleteInProgress {
 		t.Errorf("DeleteDaemon = %s", del.Status)
 	}
+	// stopping returns the daemon's tasks told to stop that have not
+	// stopped yet.
+	stopping := func() []string {
+		ls := ok[*awsecs.ListTasksOutput](t, "ListTasks of the daemon, desired STOPPED")(e.ListTasks(c, &awsecs.ListTasksInput{Cluster: aws.String("dc"), DaemonName: aws.String("agent"), DesiredStatus: types.DesiredStatusStopped}))
+		if len(ls.TaskArns) == 0 {
+			return nil
+		}
+		var out []string
+		for _, task := range ok[*awsecs.DescribeTasksOutput](t, "DescribeTasks")(e.DescribeTasks(c, &awsecs.DescribeTasksInput{Cluster: aws.String("dc"), Tasks: ls.TaskArns})).Tasks {
+			if aws.ToString(task.LastStatus) != "STOPPED" {
+				out = append(out, aws.ToString(task.TaskArn))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	env.eventually("the daemon's 3 tasks are told to stop", func() bool {
+		return len(daemonTasks()) == 0 && slices.Equal(stopping(), after)
+	})
+	// Whatever the daemon loop does while they stop (a full step of it
+	// here), the daemon stays DELETE_IN_PROGRESS.
+	env.step()
+	if d, err := e.DescribeDaemon(c, &awsecs.DescribeDaemonInput{DaemonArn: aws.String(daemonARN)}); err != nil || d.Daemon.Status != types.DaemonStatusDeleteInProgress {
+		t.Errorf("DescribeDaemon while its tasks stop = %v, %v; want DELETE_IN_PROGRESS", d, err)
+	}
 	_, err = e.UpdateDaemon(c, &awsecs.UpdateDaemonInput{DaemonArn: aws.String(daemonARN), DaemonTaskDefinitionArn: aws.String(def1), CapacityProviderArns: []string{"cp-d"}})
 	apiErr(t, "UpdateDaemon of a deleted daemon", err, "DaemonNotActiveException", "cannot be updated")
+	_, err = e.DeleteDaemon(c, &awsecs.DeleteDaemonInput{DaemonArn: aws.String(daemonARN)})
+	apiErr(t, "DeleteDaemon twice", err, "DaemonNotActiveException", "already DELETE_IN_PROGRESS")
+	// The containers end (as at their stop timeout).
+	for _, arn := range after {
+		cs, err := env.rt.List(c, map[string]string{"com.amazonaws.ecs.task-arn": arn})
+		if err != nil || len(cs) == 0 {
+			t.Fatalf("the containers of %s: %v, %v", arn, cs, err)
+		}
+		for _, ct := range cs {
+			if _, err := env.rt.Exit(ct.ID, runtime.ExitStatus{ExitCode: 137}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	env.eventually("the daemon's tasks stop and the daemon is gone", func() bool {
 		_, err := e.DescribeDaemon(c, &awsecs.DescribeDaemonInput{DaemonArn: aws.String(daemonARN)})
 		return len(daemonTasks()) == 0 && err != nil
@@ -324,4 +369,13 @@ autoScalingGroups:
 	if aws.ToString(got.LastStatus) != "PROVISIONING" || got.ContainerInstanceArn != nil {
 		t.Errorf("the waiting task took the instance before the daemon: %s on %v", aws.ToString(got.LastStatus), aws.ToString(got.ContainerInstanceArn))
 	}
+}
+
+// revisionARNs lists the ARNs of a deployment's revisions.
+func revisionARNs(revs []types.DaemonDeploymentRevisionDetail) []string {
+	var out []string
+	for _, r := range revs {
+		out = append(out, aws.ToString(r.Arn))
+	}
+	return out
 }
