@@ -60,13 +60,12 @@ func (r *Runtime) followFile(ctx context.Context, id string, info container.Insp
 		info.HostConfig.LogConfig.Config["compress"] == "true" {
 		return false, nil
 	}
-	f, err := os.Open(info.LogPath)
+	// From its oldest file: a chatty container may have filled one before
+	// the read starts (an adopted one, many), and the rotated files hold
+	// its output as the engine's endpoint would send it.
+	f, err := openOldest(info.LogPath)
 	if err != nil {
 		return false, nil
-	}
-	if _, err := os.Stat(info.LogPath + ".1"); !errors.Is(err, os.ErrNotExist) {
-		f.Close()
-		return false, nil // rotated: older output is in other files
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -148,6 +147,42 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 			delay = min(2*delay, fileFollowPoll)
 		}
 	}
+}
+
+// openOldest opens the oldest file of the json-file log at path: path.k
+// for the highest k there is (the driver keeps max-file files, renaming
+// path.i to path.i+1 at each rotation, the oldest dropped), else path. A
+// rotation while it looks moves the files: it looks again, a few times,
+// then gives up (errFileFollow).
+func openOldest(path string) (*os.File, error) {
+	at := func(i int) string {
+		if i == 0 {
+			return path
+		}
+		return fmt.Sprintf("%s.%d", path, i)
+	}
+	for range 5 {
+		k := 0
+		for k < maxLogFiles {
+			if _, err := os.Stat(at(k + 1)); err != nil {
+				break
+			}
+			k++
+		}
+		f, err := os.Open(at(k))
+		if err != nil {
+			continue // rotated away meanwhile
+		}
+		// Still the oldest, still at path.k: no rotation came between.
+		mine, err1 := f.Stat()
+		st, err2 := os.Stat(at(k))
+		_, err3 := os.Stat(at(k + 1))
+		if err1 == nil && err2 == nil && os.SameFile(st, mine) && errors.Is(err3, os.ErrNotExist) {
+			return f, nil
+		}
+		f.Close()
+	}
+	return nil, errFileFollow
 }
 
 // maxLogFiles bounds the rotated files looked at (the json-file driver's

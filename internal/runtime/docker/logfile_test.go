@@ -244,3 +244,60 @@ func TestHasControl(t *testing.T) {
 		t.Error("hasControl is wrong beside bytes of the high half")
 	}
 }
+
+// A container's log rotated before its read starts (a chatty one, or one
+// adopted after a restart) is read from its oldest file, through the
+// newer ones, to the current one: every line once, in order, from the
+// files (it was read through the engine's endpoint, at several times the
+// daemon's CPU).
+func TestFollowFrom_OldestFileFirst(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c-json.log")
+	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	entry := func(i int) []byte {
+		return jsonLine(t, "stdout", "line "+strconv.Itoa(i)+"\n", t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	write := func(name string, entries ...int) {
+		var b []byte
+		for _, i := range entries {
+			b = append(b, entry(i)...)
+		}
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(path+".2", 1, 2)
+	write(path+".1", 3)
+	write(path, 4, 5)
+	f, err := openOldest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	rd := newLogReader(time.Time{}, func(l runtime.LogLine) { got = append(got, l.Text) })
+	fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), rd: rd}
+	waitC := make(chan container.WaitResponse, 1)
+	waitC <- container.WaitResponse{} // stopped already: read to the end
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	followed, err := followFrom(ctx, path, f, fr, waitC, nil)
+	rd.flush()
+	if err != nil || !followed {
+		t.Fatalf("followFrom = %v, %v; want the whole output followed from the files", followed, err)
+	}
+	if want := []string{"line 1", "line 2", "line 3", "line 4", "line 5"}; !slices.Equal(got, want) {
+		t.Errorf("lines %q; want %q", got, want)
+	}
+	// Not rotated: the file itself.
+	os.Remove(path + ".1")
+	os.Remove(path + ".2")
+	f, err = openOldest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := os.Stat(path)
+	if mine, _ := f.Stat(); !os.SameFile(st, mine) {
+		t.Error("openOldest of a log never rotated: not the log file")
+	}
+}

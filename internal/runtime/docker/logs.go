@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -54,6 +55,7 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 				return err
 			}
 			if !followed {
+				endpointFollows.Add(1)
 				fromFile = false
 				continue // through the engine, from where the file read ended
 			}
@@ -85,6 +87,11 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 		return nil
 	}
 }
+
+// endpointFollows counts the follows that went on through the engine's
+// logs endpoint because the log files could not be followed (tests read
+// it).
+var endpointFollows atomic.Int64
 
 // waitStarted returns once the container has left the "created" state. The
 // engine ends a follow request at once for a container that is not running,
