@@ -9,8 +9,8 @@
 #   --strict    exit 1 when a target is missed (default: exit non-zero only
 #               when the script itself fails)
 #   --quick     fewer rounds (a smoke test of the script, under two minutes)
-#   --rounds N  rounds of the single-task measure (default 11; the chatty
-#               task gets (N+1)/2, the fan-out (N+3)/4)
+#   --rounds N  rounds of the single-task and the chatty-task measures
+#               (default 11; the fan-out gets (N+3)/4)
 #
 # Needs Go and a Docker Engine; builds everything it runs (the ecsrun binary,
 # an image FROM scratch holding a static Go binary), pulls nothing.
@@ -30,7 +30,7 @@ while (($#)); do
   esac
   shift
 done
-chatty_rounds=$(((rounds + 1) / 2))
+chatty_rounds=$rounds
 fan_rounds=$(((rounds + 3) / 4))
 fan=50
 chatty_lines=200000
@@ -118,6 +118,11 @@ dockerd_ticks() {
 timed() {
   local name=$1 d0 d1 t
   shift
+  # What the command before wrote goes to disk first, outside the timing:
+  # the chatty task writes tens of MB (Docker's json-file log, the engine's
+  # store), and its writeback would otherwise fall on whichever command
+  # runs next.
+  sync
   d0=$(dockerd_ticks)
   t=$({ TIMEFORMAT='%3R %3U %3S'; time "$@" >"$work/$name.out" 2>"$work/$name.err"; } 2>&1) || {
     log "bench/all.sh: $name failed: $*"
