@@ -151,41 +151,26 @@ func (m *Manager) tasks(ctx context.Context, cluster string, revs map[string]*re
 	for _, in := range instances {
 		byID[lastPart(in.ARN)] = in.ARN
 	}
-	var arns []string
-	req := &ecsmodel.ListTasksRequest{Cluster: cluster, DesiredStatus: ecsmodel.DesiredStatusRUNNING}
-	for {
-		out, err := m.cp.ListTasks(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		arns = append(arns, out.TaskArns...)
-		if out.NextToken == "" {
-			break
-		}
-		req.NextToken = out.NextToken
+	tasks, err := m.describeTasks(ctx, cluster, ecsmodel.DesiredStatusRUNNING)
+	if err != nil {
+		return nil, err
 	}
 	var ts []Task
-	for i := 0; i < len(arns); i += 100 {
-		out, err := m.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Cluster: cluster, Tasks: arns[i:min(i+100, len(arns))]})
-		if err != nil {
-			return nil, err
+	for _, t := range tasks {
+		name, ok := strings.CutPrefix(t.Group, GroupPrefix)
+		if !ok || t.DesiredStatus != "RUNNING" {
+			continue
 		}
-		for _, t := range out.Tasks {
-			name, ok := strings.CutPrefix(t.Group, GroupPrefix)
-			if !ok || t.DesiredStatus != "RUNNING" {
-				continue
-			}
-			revID, instID, _ := strings.Cut(t.StartedBy, "/")
-			task := Task{ARN: t.TaskArn, Daemon: m.daemonARN(cluster, name), Running: t.LastStatus == "RUNNING"}
-			if r := revs[revID]; r != nil {
-				task.Revision = r.Rev.DaemonRevisionArn
-			}
-			task.Instance = byID[instID]
-			if task.Instance == "" {
-				task.Instance = instID
-			}
-			ts = append(ts, task)
+		revID, instID, _ := strings.Cut(t.StartedBy, "/")
+		task := Task{ARN: t.TaskArn, Daemon: m.daemonARN(cluster, name), Running: t.LastStatus == "RUNNING"}
+		if r := revs[revID]; r != nil {
+			task.Revision = r.Rev.DaemonRevisionArn
 		}
+		task.Instance = byID[instID]
+		if task.Instance == "" {
+			task.Instance = instID
+		}
+		ts = append(ts, task)
 	}
 	return ts, nil
 }
@@ -193,8 +178,24 @@ func (m *Manager) tasks(ctx context.Context, cluster string, revs map[string]*re
 // stopping counts, by daemon ARN, the daemon tasks of the cluster the
 // control plane has been told to stop that have not stopped yet.
 func (m *Manager) stopping(ctx context.Context, cluster string) (map[string]int, error) {
+	tasks, err := m.describeTasks(ctx, cluster, ecsmodel.DesiredStatusSTOPPED)
+	if err != nil {
+		return nil, err
+	}
+	n := map[string]int{}
+	for _, t := range tasks {
+		if name, ok := strings.CutPrefix(t.Group, GroupPrefix); ok && t.LastStatus != "STOPPED" {
+			n[m.daemonARN(cluster, name)]++
+		}
+	}
+	return n, nil
+}
+
+// describeTasks returns the cluster's tasks of a desired status, every
+// page of ListTasks described 100 at a time.
+func (m *Manager) describeTasks(ctx context.Context, cluster string, desired ecsmodel.DesiredStatus) ([]ecsmodel.Task, error) {
 	var arns []string
-	req := &ecsmodel.ListTasksRequest{Cluster: cluster, DesiredStatus: ecsmodel.DesiredStatusSTOPPED}
+	req := &ecsmodel.ListTasksRequest{Cluster: cluster, DesiredStatus: desired}
 	for {
 		out, err := m.cp.ListTasks(ctx, req)
 		if err != nil {
@@ -206,19 +207,15 @@ func (m *Manager) stopping(ctx context.Context, cluster string) (map[string]int,
 		}
 		req.NextToken = out.NextToken
 	}
-	n := map[string]int{}
+	var tasks []ecsmodel.Task
 	for i := 0; i < len(arns); i += 100 {
 		out, err := m.cp.DescribeTasks(ctx, &ecsmodel.DescribeTasksRequest{Cluster: cluster, Tasks: arns[i:min(i+100, len(arns))]})
 		if err != nil {
 			return nil, err
 		}
-		for _, t := range out.Tasks {
-			if name, ok := strings.CutPrefix(t.Group, GroupPrefix); ok && t.LastStatus != "STOPPED" {
-				n[m.daemonARN(cluster, name)]++
-			}
-		}
+		tasks = append(tasks, out.Tasks...)
 	}
-	return n, nil
+	return tasks, nil
 }
 
 // start runs one daemon task on one instance, through the provider's
