@@ -3,8 +3,9 @@
 package main
 
 import (
-	// First: the garbage collector's target is raised before the other
-	// packages initialise (see its doc).
+	// Raises the garbage collector's target before the other packages
+	// initialise: it imports nothing that needs initialising, which puts it
+	// first whatever its place here (see its doc, and TestInitOrder).
 	"github.com/ecsrun/ecsrun/internal/initgc"
 
 	"context"
