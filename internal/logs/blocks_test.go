@@ -72,19 +72,7 @@ func TestAppend_LargeBatch(t *testing.T) {
 	if err := st.Append(ctx, "g", "s", lines("m", t0.UnixMilli(), n)); err != nil {
 		t.Fatal(err)
 	}
-	var got []logs.StoredEvent
-	q := logs.EventQuery{Group: "g", Stream: "s", StartFromHead: true, Limit: 3000}
-	for {
-		p, err := st.GetLogEvents(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p.Events) == 0 {
-			break
-		}
-		got = append(got, p.Events...)
-		q.NextToken = p.NextForwardToken
-	}
+	got := pagedEvents(t, st, "g", "s", 3000) // pages that cross blocks
 	if len(got) != n {
 		t.Fatalf("read %d events, want %d", len(got), n)
 	}

@@ -107,8 +107,15 @@ func TestExpireEvents_DeletesEventsPastTheRetention(t *testing.T) {
 
 func eventsOf(t *testing.T, st *logs.Store, group, stream string) []logs.StoredEvent {
 	t.Helper()
+	return pagedEvents(t, st, group, stream, 0)
+}
+
+// pagedEvents reads a stream from its head with GetLogEvents, limit events
+// a page (0: the default), following the tokens to the end.
+func pagedEvents(t *testing.T, st *logs.Store, group, stream string, limit int) []logs.StoredEvent {
+	t.Helper()
 	var all []logs.StoredEvent
-	q := logs.EventQuery{Group: group, Stream: stream, StartFromHead: true}
+	q := logs.EventQuery{Group: group, Stream: stream, StartFromHead: true, Limit: limit}
 	for {
 		p, err := st.GetLogEvents(testCtx(t), q)
 		if err != nil {
