@@ -2,11 +2,15 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -409,17 +413,82 @@ overrides:
 }
 
 func TestRunTaskCLI_WaitRunningWithATaskThatExitsAtOnce(t *testing.T) {
+	// The first poll comes after the task stopped (the endpoint holds
+	// every DescribeTasks until the tasks asked for are STOPPED): it is
+	// judged by its exit codes, never an error of the waiter.
+	url := serveDescribesStopped(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	for _, tc := range []struct {
 		exit string
 		want int
 	}{{"0", 0}, {"4", 4}} {
 		def := processDef(t, "quick"+tc.exit, app("out", "bye", "--", "exit", tc.exit))
-		// The first poll comes after the task stopped: it is judged by its
-		// exit codes, never an error of the waiter.
-		code, out, errOut := runProc(t, "--task-definition", def, "--wait", "running", "--poll-interval", "700ms")
-		if code != tc.want || !strings.Contains(out, "app | bye") {
+		code, out, errOut := run(t, "run-task", "--endpoint-url", url, "--region", "us-east-1",
+			"--task-definition", def, "--wait", "running", "--output", "json")
+		if code != tc.want || !strings.Contains(errOut, "app | bye") {
 			t.Errorf("exit %s with --wait running: got %d; want %d\nstdout:\n%s\nstderr:\n%s", tc.exit, code, tc.want, out, errOut)
+			continue
 		}
+		if a := attempts(decodeReport(t, out))[0]; a["lastStatus"] != "STOPPED" {
+			t.Errorf("exit %s with --wait running: judged %v; want STOPPED", tc.exit, a["lastStatus"])
+		}
+	}
+}
+
+// serveDescribesStopped serves an engine as serveEngine does, except that
+// it answers a DescribeTasks only once every task it names has stopped.
+func serveDescribesStopped(t *testing.T) string {
+	t.Helper()
+	_, client := serveEngine(t)
+	inner := client.Options().BaseEndpoint
+	target, err := neturl.Parse(aws.ToString(inner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DescribeTasks") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var in struct {
+				Cluster string
+				Tasks   []string
+			}
+			if err := json.Unmarshal(body, &in); err == nil {
+				waitStopped(r.Context(), client, in.Cluster, in.Tasks)
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// waitStopped returns once every task is STOPPED, or after 30 s.
+func waitStopped(ctx context.Context, client *awsecs.Client, cluster string, tasks []string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		d, err := client.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: tasks})
+		if err != nil {
+			return
+		}
+		stopped := 0
+		for _, tk := range d.Tasks {
+			if aws.ToString(tk.LastStatus) == "STOPPED" {
+				stopped++
+			}
+		}
+		if stopped == len(tasks) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

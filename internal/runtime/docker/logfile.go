@@ -152,8 +152,8 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 // openOldest opens the oldest file of the json-file log at path: path.k
 // for the highest k there is (the driver keeps max-file files, renaming
 // path.i to path.i+1 at each rotation, the oldest dropped), else path. A
-// rotation while it looks moves the files: it looks again, a few times,
-// then gives up (errFileFollow).
+// rotation while it looks moves the files: it looks again, as rotatedAfter
+// does, then gives up (errFileFollow).
 func openOldest(path string) (*os.File, error) {
 	at := func(i int) string {
 		if i == 0 {
@@ -161,7 +161,10 @@ func openOldest(path string) (*os.File, error) {
 		}
 		return fmt.Sprintf("%s.%d", path, i)
 	}
-	for range 5 {
+	for try := range rotationTries {
+		if try > 0 {
+			time.Sleep(time.Millisecond)
+		}
 		k := 0
 		for k < maxLogFiles {
 			if _, err := os.Stat(at(k + 1)); err != nil {
@@ -192,9 +195,27 @@ const maxLogFiles = 20
 // rotatedAfter returns the files written after f, oldest first, opened,
 // when f was rotated (renamed path.1, path.2, ...; the json-file driver
 // renames path.i to path.i+1, then path to path.1, then creates path); none
-// when it was not. It fails when f is no longer among the files, or the
-// files were rotated again while it opened them.
+// when it was not. A rotation while it looks moves the files under it: it
+// looks again, up to rotationTries times, a millisecond apart (a chatty
+// container rotates its log every few milliseconds, and a busy machine can
+// pause the look for longer than that). It fails when f is no longer among
+// the files.
 func rotatedAfter(path string, f *os.File) ([]*os.File, error) {
+	for try := 1; ; try++ {
+		files, err := rotatedAfterOnce(path, f)
+		if err == nil || try == rotationTries {
+			return files, err
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// rotationTries bounds the looks of openOldest and rotatedAfter.
+const rotationTries = 20
+
+// rotatedAfterOnce is one look of rotatedAfter: it fails when f is not
+// among the files, or the files were rotated again while it opened them.
+func rotatedAfterOnce(path string, f *os.File) ([]*os.File, error) {
 	mine, err := f.Stat()
 	if err != nil {
 		return nil, err
