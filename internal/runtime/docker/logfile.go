@@ -165,12 +165,14 @@ func openOldest(path string) (*os.File, error) {
 		if try > 0 {
 			time.Sleep(time.Millisecond)
 		}
+		// The highest number there is, past any gap: the driver renames
+		// path.i to path.i+1 from the highest down, so in the middle of
+		// a rotation one number is missing below the oldest file.
 		k := 0
-		for k < maxLogFiles {
-			if _, err := os.Stat(at(k + 1)); err != nil {
-				break
+		for i := 1; i <= maxLogFiles; i++ {
+			if _, err := os.Stat(at(i)); err == nil {
+				k = i
 			}
-			k++
 		}
 		f, err := os.Open(at(k))
 		if err != nil {

@@ -288,6 +288,22 @@ func TestFollowFrom_OldestFileFirst(t *testing.T) {
 	if want := []string{"line 1", "line 2", "line 3", "line 4", "line 5"}; !slices.Equal(got, want) {
 		t.Errorf("lines %q; want %q", got, want)
 	}
+	// In the middle of a rotation (the driver renames path.i to path.i+1
+	// from the highest down), a number is missing below the oldest file:
+	// it is still the one opened.
+	if err := os.Rename(path+".2", path+".4"); err != nil {
+		t.Fatal(err)
+	}
+	write(path+".2", 6)
+	if f, err = openOldest(path); err != nil {
+		t.Fatal(err)
+	}
+	st4, _ := os.Stat(path + ".4")
+	if mine, _ := f.Stat(); !os.SameFile(st4, mine) {
+		t.Error("openOldest in the middle of a rotation: not the oldest file (path.4, above the missing path.3)")
+	}
+	f.Close()
+	os.Remove(path + ".4")
 	// Not rotated: the file itself.
 	os.Remove(path + ".1")
 	os.Remove(path + ".2")
