@@ -7,9 +7,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -155,39 +155,58 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 // rotation while it looks moves the files: it looks again, as rotatedAfter
 // does, then gives up (errFileFollow).
 func openOldest(path string) (*os.File, error) {
-	at := func(i int) string {
-		if i == 0 {
-			return path
-		}
-		return fmt.Sprintf("%s.%d", path, i)
-	}
 	for try := range rotationTries {
 		if try > 0 {
 			time.Sleep(time.Millisecond)
 		}
-		// The highest number there is, past any gap: the driver renames
-		// path.i to path.i+1 from the highest down, so in the middle of
-		// a rotation one number is missing below the oldest file.
-		k := 0
-		for i := 1; i <= maxLogFiles; i++ {
-			if _, err := os.Stat(at(i)); err == nil {
-				k = i
-			}
+		k := highestLogFile(path)
+		if oldestFound != nil {
+			oldestFound()
 		}
-		f, err := os.Open(at(k))
+		f, err := os.Open(logFileAt(path, k))
 		if err != nil {
 			continue // rotated away meanwhile
 		}
-		// Still the oldest, still at path.k: no rotation came between.
+		// No older file since it was opened: a second scan finds none
+		// numbered above it (a file cannot get ahead of a scan upwards,
+		// as a rotation moves each file up by one), and it is still
+		// path.k. A rotation meanwhile fails one or the other.
 		mine, err1 := f.Stat()
-		st, err2 := os.Stat(at(k))
-		_, err3 := os.Stat(at(k + 1))
-		if err1 == nil && err2 == nil && os.SameFile(st, mine) && errors.Is(err3, os.ErrNotExist) {
+		again := highestLogFile(path)
+		st, err2 := os.Stat(logFileAt(path, k))
+		if err1 == nil && err2 == nil && again == k && os.SameFile(st, mine) {
 			return f, nil
 		}
 		f.Close()
 	}
 	return nil, errFileFollow
+}
+
+// oldestFound, when set (by tests), is called each time openOldest has
+// found the oldest file, before it opens it.
+var oldestFound func()
+
+// highestLogFile returns the highest k for which the json-file log at
+// path has a file path.k, 0 for none. It looks past a missing number: the
+// driver renames path.i to path.i+1 from the highest down, so in the
+// middle of a rotation a number is missing below the oldest file.
+func highestLogFile(path string) int {
+	k := 0
+	for i := 1; i <= maxLogFiles; i++ {
+		if _, err := os.Stat(logFileAt(path, i)); err == nil {
+			k = i
+		}
+	}
+	return k
+}
+
+// logFileAt names the json-file log's file k: path itself for 0, else
+// path.k.
+func logFileAt(path string, k int) string {
+	if k == 0 {
+		return path
+	}
+	return path + "." + strconv.Itoa(k)
 }
 
 // maxLogFiles bounds the rotated files looked at (the json-file driver's
@@ -222,12 +241,7 @@ func rotatedAfterOnce(path string, f *os.File) ([]*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := func(i int) string {
-		if i == 0 {
-			return path
-		}
-		return fmt.Sprintf("%s.%d", path, i)
-	}
+	at := func(i int) string { return logFileAt(path, i) }
 	cur, err := os.Stat(path)
 	if err == nil && os.SameFile(cur, mine) {
 		return nil, nil

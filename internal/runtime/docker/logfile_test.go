@@ -304,6 +304,36 @@ func TestFollowFrom_OldestFileFirst(t *testing.T) {
 	}
 	f.Close()
 	os.Remove(path + ".4")
+	// Two rotations between the look and the open (a busy machine, a
+	// chatty container): the first moves the oldest file up and a newer
+	// one into its place, the second has moved the oldest up again and
+	// not yet the rest. The file at the number found is not the oldest.
+	write(path+".3", 7)
+	oldest, _ := os.Stat(path + ".3")
+	rotations := 0
+	oldestFound = func() {
+		if rotations++; rotations > 1 {
+			return
+		}
+		for _, mv := range [][2]string{{".3", ".4"}, {".2", ".3"}, {".1", ".2"}, {"", ".1"}, {".4", ".5"}} {
+			if err := os.Rename(path+mv[0], path+mv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(path, 8)
+	}
+	defer func() { oldestFound = nil }()
+	if f, err = openOldest(path); err != nil {
+		t.Fatal(err)
+	}
+	if mine, _ := f.Stat(); !os.SameFile(oldest, mine) || rotations < 2 {
+		t.Errorf("openOldest across two rotations (%d looks): not the oldest file (path.5, above the missing path.4)", rotations)
+	}
+	f.Close()
+	oldestFound = nil
+	for _, n := range []string{".3", ".5"} {
+		os.Remove(path + n)
+	}
 	// Not rotated: the file itself.
 	os.Remove(path + ".1")
 	os.Remove(path + ".2")
