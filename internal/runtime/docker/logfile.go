@@ -82,10 +82,14 @@ var atFileEnd func()
 // writes after it when it rotates f, until the container has stopped
 // (waitC or waitErr) and everything is read. It closes f.
 func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, waitC <-chan container.WaitResponse, waitErr <-chan error) (bool, error) {
-	// queued are the files written after f, opened when f was found
-	// rotated, oldest first.
-	var queued []*os.File
-	defer func() { f.Close(); closeAll(queued) }()
+	// next is the file written after f, opened when f was found rotated.
+	var next *os.File
+	defer func() {
+		f.Close()
+		if next != nil {
+			next.Close()
+		}
+	}()
 	stopped := false
 	delay := fileFollowMin
 	var timer *time.Timer
@@ -107,11 +111,11 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 			atFileEnd()
 		}
 		// At the end of the file: it may have been rotated.
-		if len(queued) == 0 {
-			if queued, err = rotatedAfter(path, f); err != nil {
-				return false, nil // the deferred call closes queued
+		if next == nil {
+			if next, err = rotatedAfter(path, f); err != nil {
+				return false, nil
 			}
-			if len(queued) > 0 {
+			if next != nil {
 				// Ours was rotated: it holds all it ever will. Read it to
 				// its end once more: the read that found the end may have
 				// come before the rest of its last entry was written.
@@ -120,11 +124,11 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 				}
 			}
 		}
-		if len(queued) > 0 {
+		if next != nil {
 			// Ours was rotated: it holds all it ever will, and was read
 			// to its end. Go on with the next one.
 			f.Close()
-			f, queued = queued[0], queued[1:]
+			f, next = next, nil
 			fr.br.Reset(f)
 			continue
 		}
@@ -159,7 +163,7 @@ func openOldest(path string) (*os.File, error) {
 		if try > 0 {
 			time.Sleep(time.Millisecond)
 		}
-		k := highestLogFile(path)
+		k := highestLogFile(path, 1)
 		if oldestFound != nil {
 			oldestFound()
 		}
@@ -169,12 +173,13 @@ func openOldest(path string) (*os.File, error) {
 		}
 		// No older file since it was opened: a second scan finds none
 		// numbered above it (a file cannot get ahead of a scan upwards,
-		// as a rotation moves each file up by one), and it is still
-		// path.k. A rotation meanwhile fails one or the other.
+		// as a rotation moves each file up by one, and the driver keeps
+		// fewer than maxLogFiles), and it is still path.k. A rotation
+		// meanwhile fails one or the other.
 		mine, err1 := f.Stat()
-		again := highestLogFile(path)
+		older := highestLogFile(path, k+1)
 		st, err2 := os.Stat(logFileAt(path, k))
-		if err1 == nil && err2 == nil && again == k && os.SameFile(st, mine) {
+		if err1 == nil && err2 == nil && older == 0 && os.SameFile(st, mine) {
 			return f, nil
 		}
 		f.Close()
@@ -186,13 +191,14 @@ func openOldest(path string) (*os.File, error) {
 // found the oldest file, before it opens it.
 var oldestFound func()
 
-// highestLogFile returns the highest k for which the json-file log at
-// path has a file path.k, 0 for none. It looks past a missing number: the
-// driver renames path.i to path.i+1 from the highest down, so in the
-// middle of a rotation a number is missing below the oldest file.
-func highestLogFile(path string) int {
+// highestLogFile returns the highest k, from k = from up, for which the
+// json-file log at path has a file path.k, 0 for none. It looks past a
+// missing number: the driver renames path.i to path.i+1 from the highest
+// down, so in the middle of a rotation a number is missing below the
+// oldest file.
+func highestLogFile(path string, from int) int {
 	k := 0
-	for i := 1; i <= maxLogFiles; i++ {
+	for i := from; i <= maxLogFiles; i++ {
 		if _, err := os.Stat(logFileAt(path, i)); err == nil {
 			k = i
 		}
@@ -213,74 +219,59 @@ func logFileAt(path string, k int) string {
 // max-file; Docker's default is 1, the usual settings 3 or 5).
 const maxLogFiles = 20
 
-// rotatedAfter returns the files written after f, oldest first, opened,
-// when f was rotated (renamed path.1, path.2, ...; the json-file driver
-// renames path.i to path.i+1, then path to path.1, then creates path); none
-// when it was not. A rotation while it looks moves the files under it: it
-// looks again, up to rotationTries times, a millisecond apart (a chatty
-// container rotates its log every few milliseconds, and a busy machine can
-// pause the look for longer than that). It fails when f is no longer among
-// the files.
-func rotatedAfter(path string, f *os.File) ([]*os.File, error) {
+// rotatedAfter returns the file written after f, opened, when f was
+// rotated (the json-file driver renames path.i to path.i+1 from the
+// highest down, then path to path.1, and creates path); nil when it was
+// not. A rotation while it looks moves the files under it: it looks again,
+// up to rotationTries times a millisecond apart (a chatty container
+// rotates its log every few milliseconds, and a busy machine can pause a
+// look for longer than that). It fails when it never finds f still among
+// the files (the driver removed it, max-file reached: its lines after f
+// are lost to the driver).
+func rotatedAfter(path string, f *os.File) (*os.File, error) {
 	for try := 1; ; try++ {
-		files, err := rotatedAfterOnce(path, f)
+		next, err := nextFile(path, f)
 		if err == nil || try == rotationTries {
-			return files, err
+			return next, err
 		}
 		time.Sleep(time.Millisecond)
 	}
 }
 
 // rotationTries bounds the looks of openOldest and rotatedAfter.
-const rotationTries = 20
+const rotationTries = 100
 
-// rotatedAfterOnce is one look of rotatedAfter: it fails when f is not
-// among the files, or the files were rotated again while it opened them.
-func rotatedAfterOnce(path string, f *os.File) ([]*os.File, error) {
+// nextFile is one look of rotatedAfter. It finds f at path.k and opens
+// path.k-1, then checks that f is still path.k: the driver renames from
+// the highest down, f before the file after it, so while f has not moved
+// the file after it has not either (path.k-1 is missing in between). It
+// fails when f is not among the files, or moved while it looked.
+func nextFile(path string, f *os.File) (*os.File, error) {
 	mine, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	at := func(i int) string { return logFileAt(path, i) }
-	cur, err := os.Stat(path)
-	if err == nil && os.SameFile(cur, mine) {
+	if cur, err := os.Stat(path); err == nil && os.SameFile(cur, mine) {
 		return nil, nil
 	}
 	k := -1
-	for i := 1; i <= maxLogFiles; i++ {
-		st, err := os.Stat(at(i))
-		if err != nil {
-			break
-		}
-		if os.SameFile(st, mine) {
+	for i := 1; i <= maxLogFiles && k < 0; i++ {
+		if st, err := os.Stat(logFileAt(path, i)); err == nil && os.SameFile(st, mine) {
 			k = i
-			break
 		}
 	}
 	if k < 0 {
 		return nil, errFileFollow
 	}
-	var files []*os.File
-	for i := k - 1; i >= 0; i-- {
-		nf, err := os.Open(at(i))
-		if err != nil {
-			closeAll(files)
-			return nil, errFileFollow
-		}
-		files = append(files, nf)
-	}
-	// No rotation while they were opened: ours is still path.k.
-	if st, err := os.Stat(at(k)); err != nil || !os.SameFile(st, mine) {
-		closeAll(files)
+	next, err := os.Open(logFileAt(path, k-1))
+	if err != nil {
 		return nil, errFileFollow
 	}
-	return files, nil
-}
-
-func closeAll(files []*os.File) {
-	for _, f := range files {
-		f.Close()
+	if st, err := os.Stat(logFileAt(path, k)); err != nil || !os.SameFile(st, mine) {
+		next.Close()
+		return nil, errFileFollow
 	}
+	return next, nil
 }
 
 // fileReader reads the entries of a json-file log and passes them to a

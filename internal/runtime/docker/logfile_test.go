@@ -120,23 +120,29 @@ func TestRotatedAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if files, err := rotatedAfter(path, f); err != nil || len(files) != 0 {
-		t.Fatalf("not rotated: %d files, %v; want none", len(files), err)
+	if next, err := rotatedAfter(path, f); err != nil || next != nil {
+		t.Fatalf("not rotated: %v, %v; want no file", next, err)
 	}
 	rotate()
 	write(path, "b")
 	rotate()
 	write(path, "c")
-	files, err := rotatedAfter(path, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAll(files)
 	var got string
-	for _, nf := range files {
+	for cur := f; ; {
+		next, err := rotatedAfter(path, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur != f {
+			cur.Close()
+		}
+		if next == nil {
+			break
+		}
 		b := make([]byte, 1)
-		nf.Read(b)
+		next.Read(b)
 		got += string(b)
+		cur = next
 	}
 	if got != "bc" {
 		t.Errorf("files after ours: %q; want b then c", got)
