@@ -115,14 +115,46 @@ dockerd_ticks() {
     echo 0
   fi
 }
+# quiet: whether the machine was quiet for the last half second: its CPUs
+# less than 10% busy, and (where the kernel reports pressure stalls) tasks
+# stalled on IO less than 5% of the time.
+cpu_busy_idle() { awk '/^cpu / {b = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) b += $i; print b, $5 + $6; exit}' /proc/stat; }
+io_stall() { if [[ -r /proc/pressure/io ]]; then awk '/^some/ {split($5, a, "="); print a[2]; exit}' /proc/pressure/io; else echo 0; fi; }
+quiet() {
+  local c0 i0 c1 i1
+  c0=$(cpu_busy_idle) i0=$(io_stall)
+  sleep 0.5
+  c1=$(cpu_busy_idle) i1=$(io_stall)
+  awk -v c0="$c0" -v c1="$c1" -v i0="$i0" -v i1="$i1" 'BEGIN {
+    split(c0, a, " "); split(c1, b, " "); busy = b[1] - a[1]; all = busy + b[2] - a[2]
+    exit !((all == 0 || busy / all < 0.10) && (i1 - i0) < 25000)}'
+}
+# settle: waits, at most settle_max seconds, until the machine is quiet,
+# and records the wait in $work/settle: whatever the command before left
+# running (the daemon's removal of a container, the kernel's writeback of a
+# chatty log, a build) must not fall on the next command.
+settle_max=60
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+settle() {
+  local t0 state=quiet
+  t0=$(now_ms)
+  until quiet; do
+    if (($(now_ms) - t0 >= settle_max * 1000)); then
+      state=loud
+      break
+    fi
+  done
+  echo "$(($(now_ms) - t0)) $state" >>"$work/settle"
+}
 timed() {
   local name=$1 d0 d1 t
   shift
   # What the command before wrote goes to disk first, outside the timing:
   # the chatty task writes tens of MB (Docker's json-file log, the engine's
   # store), and its writeback would otherwise fall on whichever command
-  # runs next.
+  # runs next. Then the machine settles.
   sync
+  settle
   d0=$(dockerd_ticks)
   t=$({ TIMEFORMAT='%3R %3U %3S'; time "$@" >"$work/$name.out" 2>"$work/$name.err"; } 2>&1) || {
     log "bench/all.sh: $name failed: $*"
@@ -264,6 +296,7 @@ echo
 echo "bench/all.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?') ($rounds single rounds, $chatty_rounds chatty, $fan_rounds fan-out; medians)"
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), Docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'), $(go version | awk '{print $3}')"
 echo "load average: $load_start at the start, $load_end at the end"
+echo "before each timed command: $(awk '{n++; t += $1; if ($2 == "loud") l++; if ($1 > m) m = $1} END {printf "%d waits for a quiet machine (CPUs under 10%% busy and IO stalls under 5%% for half a second), %.0f s in all, the longest %.1f s; %d not quiet within '"$settle_max"' s", n, t / 1000, m / 1000, l}' "$work/settle")"
 echo
 {
   printf 'measure\tecsrun\tbaseline\tratio\ttarget\tresult\n'
