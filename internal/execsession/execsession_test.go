@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +23,10 @@ type echoExec struct {
 }
 
 type echoRun struct {
-	e    *echoExec
-	done chan struct{}
+	e       *echoExec
+	done    chan struct{}
+	resize  sync.Once
+	resized chan struct{} // closed by the first Resize
 }
 
 func (e *echoExec) Exec(ctx context.Context, id string, spec runtime.ExecSpec, stdio runtime.ExecIO) (runtime.Exec, error) {
@@ -31,18 +34,31 @@ func (e *echoExec) Exec(ctx context.Context, id string, spec runtime.ExecSpec, s
 		return nil, runtime.ErrNotFound
 	}
 	e.spec = spec
-	r := &echoRun{e: e, done: make(chan struct{})}
+	r := &echoRun{e: e, done: make(chan struct{}), resized: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		stdio.Stderr.Write([]byte("err"))
 		b, _ := io.ReadAll(stdio.Stdin)
 		stdio.Stdout.Write(bytes.ToUpper(b))
+		if spec.TTY {
+			// A terminal's process runs until the client's resize has
+			// come (the client sends it beside stdin, in no set order),
+			// or for at most 30 s.
+			select {
+			case <-r.resized:
+			case <-time.After(30 * time.Second):
+			}
+		}
 	}()
 	return r, nil
 }
 
 func (r *echoRun) Resize(ctx context.Context, rows, cols uint) error {
-	r.e.resized <- [2]uint{rows, cols}
+	select {
+	case r.e.resized <- [2]uint{rows, cols}:
+	default: // the test looks at the first
+	}
+	r.resize.Do(func() { close(r.resized) })
 	return nil
 }
 
@@ -78,8 +94,13 @@ func TestSessionOverHTTP(t *testing.T) {
 	if !ex.spec.TTY || ex.spec.Rows != 24 || ex.spec.Cols != 80 {
 		t.Errorf("exec spec %+v", ex.spec)
 	}
-	if got := <-ex.resized; got != [2]uint{40, 100} {
-		t.Errorf("resized to %v", got)
+	select {
+	case got := <-ex.resized:
+		if got != [2]uint{40, 100} {
+			t.Errorf("resized to %v", got)
+		}
+	default:
+		t.Error("the resize sent while the process ran never reached it")
 	}
 	if _, err := Dial(ctx, url, s.Token); err == nil {
 		t.Error("a session was used twice")
