@@ -462,34 +462,17 @@ func serveDescribesStopped(t *testing.T) string {
 				Tasks   []string
 			}
 			if err := json.Unmarshal(body, &in); err == nil {
-				waitStopped(r.Context(), client, in.Cluster, in.Tasks)
+				// Answered after 30 s whatever: the test then fails on
+				// what the task was judged.
+				awsecs.NewTasksStoppedWaiter(client, func(o *awsecs.TasksStoppedWaiterOptions) {
+					o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
+				}).Wait(r.Context(), &awsecs.DescribeTasksInput{Cluster: aws.String(in.Cluster), Tasks: in.Tasks}, 30*time.Second)
 			}
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// waitStopped returns once every task is STOPPED, or after 30 s.
-func waitStopped(ctx context.Context, client *awsecs.Client, cluster string, tasks []string) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		d, err := client.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: tasks})
-		if err != nil {
-			return
-		}
-		stopped := 0
-		for _, tk := range d.Tasks {
-			if aws.ToString(tk.LastStatus) == "STOPPED" {
-				stopped++
-			}
-		}
-		if stopped == len(tasks) {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // serveEngine starts an engine with the process runtime behind an HTTP
