@@ -124,7 +124,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 	enc := &s.enc
 	flush := func() error {
 		m := enc.meta
-		if _, err := stmt.ExecContext(ctx, m.first, id, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.buf); err != nil {
+		if _, err := stmt.ExecContext(ctx, m.first, id, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.data()); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		return nil
@@ -145,9 +145,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, id int64, events [
 			return inserted{}, err
 		}
 	}
-	if cap(enc.buf) > 2*blockMaxBytes {
-		enc.buf = nil
-	}
+	enc.trim()
 	// Committed or not, the ids are taken: the caller resets nextID when
 	// the transaction fails.
 	s.nextID = next

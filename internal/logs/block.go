@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // This file is the encoding of a block: the events of one stream stored in
@@ -24,9 +27,27 @@ import (
 // costs its message plus usually 4 bytes. The row's columns repeat what a
 // reader selects on without decoding: the first and last ids, the smallest
 // and largest timestamps, the count and the messages' bytes.
+//
+// A block is stored compressed when that makes it smaller by at least an
+// eighth: the format byte blockFormatS2, then the events as above (without
+// their format byte) compressed with S2 (github.com/klauspost/compress/s2,
+// its block format). Output is repetitive (a build's or a migration's
+// lines differ in a few words), so the store writes a fraction of what it
+// would (a twelfth for run-task's benchmark, a sixth for a Docker daemon's
+// log), twice over in WAL mode (the WAL, then the database at the
+// checkpoint), for about 3 ms of CPU per 12 MB. Blocks written before
+// compression, and those it does not shrink, stay blockFormat.
 
-// blockFormat is the first byte of a block's data.
-const blockFormat = 1
+// Block formats: the first byte of a block's data.
+const (
+	blockFormat   = 1
+	blockFormatS2 = 2
+)
+
+// maxDecodedBlock bounds what a compressed block may claim to hold (a
+// written block holds at most blockMaxBytes plus one event), so that a
+// corrupt one cannot make a reader allocate gigabytes.
+const maxDecodedBlock = 4 * blockMaxBytes
 
 // Bounds of a block written by Append or PutLogEvents: a larger batch is
 // split, so that readers never decode a huge blob for a few events.
@@ -51,6 +72,7 @@ type blockMeta struct {
 // encoder builds a block's data; its buffer is reused from block to block.
 type encoder struct {
 	buf                     []byte
+	zbuf                    []byte // data's compressed block
 	meta                    blockMeta
 	lastID, lastTS, lastIng int64
 }
@@ -88,36 +110,87 @@ func (e *encoder) full() bool {
 	return e.meta.count >= blockMaxEvents || len(e.buf) >= blockMaxBytes
 }
 
+// data returns the block as stored: compressed (blockFormatS2) when that
+// saves at least an eighth of its size, else as built. It is valid until
+// the next reset.
+func (e *encoder) data() []byte {
+	raw := e.buf[1:]
+	need := 1 + s2.MaxEncodedLen(len(raw))
+	if cap(e.zbuf) < need {
+		e.zbuf = make([]byte, need)
+	}
+	z := e.zbuf[:need]
+	z[0] = blockFormatS2
+	n := len(s2.Encode(z[1:], raw))
+	if n > len(raw)-len(raw)/8 {
+		return e.buf
+	}
+	return z[:1+n]
+}
+
+// trim drops buffers that one large batch grew, so that they do not stay
+// for the life of the store.
+func (e *encoder) trim() {
+	if cap(e.buf) > 2*blockMaxBytes {
+		e.buf = nil
+	}
+	if cap(e.zbuf) > 2*blockMaxBytes {
+		e.zbuf = nil
+	}
+}
+
 var errCorruptBlock = errors.New("corrupt log event block")
 
 // decodeBlock decodes a block's data, appending its events to dst. The
 // messages share one string allocation with each other. A corrupt block is
 // an error, never a panic.
 func decodeBlock(dst []blockEvent, data []byte) ([]blockEvent, error) {
-	if len(data) == 0 || data[0] != blockFormat {
-		return dst, fmt.Errorf("%w: unknown format", errCorruptBlock)
+	if len(data) == 0 {
+		return dst, fmt.Errorf("%w: empty", errCorruptBlock)
 	}
-	all := string(data) // one copy; messages are substrings of it
-	p := 1
+	// body holds the events; all is a string of the same bytes (one copy
+	// at most), of which the messages are substrings.
+	var body []byte
+	var all string
+	switch data[0] {
+	case blockFormat:
+		body = data[1:]
+		all = string(body)
+	case blockFormatS2:
+		n, err := s2.DecodedLen(data[1:])
+		if err != nil || n == 0 || n > maxDecodedBlock {
+			return dst, fmt.Errorf("%w: bad compressed length", errCorruptBlock)
+		}
+		raw, err := s2.Decode(make([]byte, n), data[1:])
+		if err != nil || len(raw) != n {
+			return dst, fmt.Errorf("%w: %v", errCorruptBlock, err)
+		}
+		// raw is this function's own and never written again: its bytes
+		// serve as the string without a second copy.
+		body, all = raw, unsafe.String(unsafe.SliceData(raw), len(raw))
+	default:
+		return dst, fmt.Errorf("%w: unknown format %d", errCorruptBlock, data[0])
+	}
+	p := 0
 	var id, ts, ing int64
-	for n := 0; p < len(data); n++ {
-		d, k := binary.Uvarint(data[p:])
+	for n := 0; p < len(body); n++ {
+		d, k := binary.Uvarint(body[p:])
 		if k <= 0 || (n > 0 && d == 0) || d > 1<<62 {
 			return dst, fmt.Errorf("%w: bad id at byte %d", errCorruptBlock, p)
 		}
 		p += k
-		dt, k := binary.Varint(data[p:])
+		dt, k := binary.Varint(body[p:])
 		if k <= 0 {
 			return dst, fmt.Errorf("%w: bad timestamp at byte %d", errCorruptBlock, p)
 		}
 		p += k
-		di, k := binary.Varint(data[p:])
+		di, k := binary.Varint(body[p:])
 		if k <= 0 {
 			return dst, fmt.Errorf("%w: bad ingestion time at byte %d", errCorruptBlock, p)
 		}
 		p += k
-		l, k := binary.Uvarint(data[p:])
-		if k <= 0 || l == 0 || l > uint64(len(data)-p-k) {
+		l, k := binary.Uvarint(body[p:])
+		if k <= 0 || l == 0 || l > uint64(len(body)-p-k) {
 			return dst, fmt.Errorf("%w: bad message length at byte %d", errCorruptBlock, p)
 		}
 		p += k

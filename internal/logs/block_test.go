@@ -1,11 +1,16 @@
 package logs
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/s2"
 )
 
 func encodeEvents(events []blockEvent) (blockMeta, []byte) {
@@ -98,15 +103,26 @@ func TestBlock_Full(t *testing.T) {
 	}
 }
 
+// s2Block is a compressed block holding events (encoded without their
+// format byte).
+func s2Block(events []byte) []byte {
+	return append([]byte{blockFormatS2}, s2.Encode(nil, events)...)
+}
+
 func TestBlock_Corrupt(t *testing.T) {
 	meta, good := encodeEvents([]blockEvent{{id: 5, ts: 1, ingested: 2, msg: "hello"}, {id: 6, ts: 1, ingested: 2, msg: "world"}})
+	compressed := s2Block(good[1:])
 	tests := []struct {
 		name string
 		meta blockMeta
 		data []byte
 	}{
 		{"empty", meta, nil},
-		{"unknown format", meta, append([]byte{2}, good[1:]...)},
+		{"unknown format", meta, append([]byte{9}, good[1:]...)},
+		{"compressed: truncated", meta, compressed[:len(compressed)-3]},
+		{"compressed: claims more than a block holds", meta, append([]byte{blockFormatS2}, binary.AppendUvarint(nil, maxDecodedBlock+1)...)},
+		{"compressed: not S2", meta, append([]byte{blockFormatS2}, good[1:]...)},
+		{"compressed: events cut short", meta, s2Block(good[1 : len(good)-2])},
 		{"truncated message", meta, good[:len(good)-1]},
 		{"truncated varint", meta, append(append([]byte{}, good...), 0x80)},
 		{"zero id delta", meta, []byte{1, 5, 2, 4, 1, 'a', 0, 0, 0, 1, 'b'}},
@@ -128,6 +144,54 @@ func TestBlock_Corrupt(t *testing.T) {
 	}
 }
 
+func TestBlock_StoredCompressedWhenThatSaves(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	noise := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rnd.IntN(256))
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name       string
+		msg        func(i int) string
+		wantFormat byte
+		maxSize    float64 // of the stored data, against the data as built
+	}{
+		{"a migration's lines", func(i int) string {
+			return fmt.Sprintf("2026-12-07T08:00:00Z INFO migrate applied table=items_%d rows=%d", i%7, i*13)
+		}, blockFormatS2, 0.25},
+		{"random bytes", func(int) string { return noise(64) }, blockFormat, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var enc encoder
+			enc.reset()
+			var want []blockEvent
+			for i := range 2000 {
+				e := blockEvent{id: int64(100 + i), ts: int64(1_765_094_400_000 + i/3), ingested: 1_765_094_400_500, msg: tt.msg(i)}
+				enc.add(e.id, e.ts, e.ingested, e.msg)
+				want = append(want, e)
+			}
+			data := enc.data()
+			if data[0] != tt.wantFormat {
+				t.Errorf("format %d, want %d", data[0], tt.wantFormat)
+			}
+			if r := float64(len(data)) / float64(len(enc.buf)); r > tt.maxSize {
+				t.Errorf("stored %d bytes of %d (%.2f), want at most %.2f", len(data), len(enc.buf), r, tt.maxSize)
+			}
+			got, err := checkBlock(nil, enc.meta, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("decoded events differ from those added")
+			}
+		})
+	}
+}
+
 // FuzzDecodeBlock: any data decodes to events or to an error, never a
 // panic, and what decodes encodes back to the same data.
 func FuzzDecodeBlock(f *testing.F) {
@@ -135,6 +199,8 @@ func FuzzDecodeBlock(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte{1})
 	f.Add([]byte{1, 0x80})
+	f.Add(s2Block(data[1:]))
+	f.Add([]byte{blockFormatS2, 0x80})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		evs, err := decodeBlock(nil, data)
 		if err != nil {

@@ -87,6 +87,34 @@ func TestAppend_LargeBatch(t *testing.T) {
 	}
 }
 
+// TestAppend_RepetitiveOutputStoredCompressed: a chatty container's lines
+// take a fraction of their size in the database, and read back as written.
+func TestAppend_RepetitiveOutputStoredCompressed(t *testing.T) {
+	ctx := testCtx(t)
+	st := newStore(t)
+	const n = 20_000
+	evs := lines("2026-12-07T08:00:00Z INFO migrate applied table=items row=", t0.UnixMilli(), n)
+	if err := st.Append(ctx, "g", "s", evs); err != nil {
+		t.Fatal(err)
+	}
+	var stored, messages int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT sum(length(data)), sum(bytes) FROM logs_blocks`).Scan(&stored, &messages); err != nil {
+		t.Fatal(err)
+	}
+	if stored*4 > messages {
+		t.Errorf("%d bytes of messages stored in %d bytes, want at most a quarter", messages, stored)
+	}
+	got := pagedEvents(t, st, "g", "s", 7000)
+	if len(got) != n {
+		t.Fatalf("read %d events, want %d", len(got), n)
+	}
+	for i, e := range got {
+		if e.Message != evs[i].Message || e.Timestamp != evs[i].Timestamp {
+			t.Fatalf("event %d: %+v, want %+v", i, e, evs[i])
+		}
+	}
+}
+
 // TestCrossStreamOrder compares FilterLogEvents (both directions, paged),
 // ScanEvents and EventsAfter with the order they promise, on streams whose
 // batches interleave in time and carry timestamps out of order.

@@ -72,7 +72,7 @@ func convertLegacyTx(ctx context.Context, tx *sql.Tx) error {
 		if m.count == 0 {
 			return nil
 		}
-		_, err := ins.ExecContext(ctx, m.first, sid, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.buf)
+		_, err := ins.ExecContext(ctx, m.first, sid, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.data())
 		enc.reset()
 		return err
 	}

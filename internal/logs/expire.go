@@ -152,7 +152,7 @@ func (s *Store) expireBatch(ctx context.Context, gid, cutoff int64) (n int64, mo
 				return err
 			}
 			if m := enc.meta; m.count > 0 {
-				if _, err := tx.StmtContext(ctx, s.insert).ExecContext(ctx, m.first, b.stream, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.buf); err != nil {
+				if _, err := tx.StmtContext(ctx, s.insert).ExecContext(ctx, m.first, b.stream, m.last, m.minTS, m.maxTS, m.count, m.bytes, enc.data()); err != nil {
 					return err
 				}
 			}

@@ -71,6 +71,11 @@ var migrations = []string{
 		high_id INTEGER NOT NULL
 	);
 	INSERT INTO logs_meta (one, high_id) VALUES (1, (SELECT COALESCE(MAX(id), 0) FROM logs_events));`,
+	// Blocks may be compressed (blockFormatS2, block.go). The step changes
+	// no row: it raises the version, so that an older ecsrun, which cannot
+	// read such a block, refuses the database and says to upgrade instead
+	// of failing on the first compressed block it reads.
+	`UPDATE logs_meta SET high_id = high_id;`,
 }
 
 // Defaults used when Options leave them empty.
