@@ -1,7 +1,9 @@
 package taskmeta
 
 import (
+	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 )
@@ -51,6 +53,62 @@ func TestListenInodes(t *testing.T) {
 		got := listenInodes([]byte(tc.table), netip.MustParseAddrPort(tc.addr))
 		if strings.Join(got, ",") != tc.want {
 			t.Errorf("listenInodes(%s) = %v; want %q", tc.addr, got, tc.want)
+		}
+	}
+}
+
+// TestListeningDiag: the kernel's socket diagnostics see a listening socket
+// by its exact address, not a connection on it, and agree with
+// /proc/net/tcp.
+func TestListeningDiag(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := netip.MustParseAddrPort(ln.Addr().String())
+	conn, err := net.Dial("tcp4", at.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := netip.MustParseAddrPort(conn.LocalAddr().String())
+	proc, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		addr netip.AddrPort
+		want bool
+	}{
+		{at, true},
+		{netip.AddrPortFrom(netip.MustParseAddr("127.0.0.2"), at.Port()), false}, // another address
+		{client, false}, // a connection, not a listening socket
+	} {
+		got, err := listeningDiag(tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("listeningDiag(%s) = %v; want %v", tc.addr, got, tc.want)
+		}
+		if fromProc := listensIn(proc, tc.addr); fromProc != got {
+			t.Errorf("listeningDiag(%s) = %v; /proc/net/tcp says %v", tc.addr, got, fromProc)
+		}
+	}
+	ln.Close()
+	if got, err := listeningDiag(at); err != nil || got {
+		t.Errorf("after Close: listeningDiag(%s) = %v, %v; want false", at, got, err)
+	}
+}
+
+func TestDiagListens_BadAnswers(t *testing.T) {
+	for _, b := range [][]byte{
+		{1, 2, 3}, // shorter than a header: nothing read
+		{0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, // longer than the batch
+	} {
+		found, _, _ := diagListens(b, [4]byte{127, 0, 0, 1}, 80)
+		if found {
+			t.Errorf("diagListens(%v) found a socket", b)
 		}
 	}
 }
