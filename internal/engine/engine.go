@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ecsrun/ecsrun/internal/broadcast"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -115,11 +116,13 @@ type Engine struct {
 	lock       *os.File
 	db         *sql.DB
 	cp         *controlplane.ControlPlane
-	agent      *agent.Agent
-	logs       *logs.Store
-	logq       *logquery.Service
-	flows      *executions.Manager
-	handler    *awsjson.Server
+	// stops signals the agent's reports of a stopped task (stops.go).
+	stops   broadcast.Keyed[string]
+	agent   *agent.Agent
+	logs    *logs.Store
+	logq    *logquery.Service
+	flows   *executions.Manager
+	handler *awsjson.Server
 	// The task metadata and credentials endpoints.
 	meta         *http.Server
 	metaListener net.Listener
@@ -266,7 +269,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return fail(err)
 	}
 	e.agent = agent.New(agent.Options{
-		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: e.cp,
+		Runtime: opts.Runtime, Logs: logSink{e.logs}, Reporter: stopReporter{e.cp, &e.stops},
 		Region: opts.Account.Region, PullBehavior: opts.PullBehavior, Now: opts.Now, Log: opts.Log,
 		Engine: engineID(opts.StateDir), Resources: resources, EFS: localEFS(&opts),
 		DataDir: agentDataDir(opts.StateDir), S3Dir: opts.S3Dir,

@@ -41,7 +41,7 @@ func (e *Engine) openWorkflows(ctx context.Context) (*awsjson.Service, error) {
 	client := awsecs.NewFromConfig(cfg, func(o *awsecs.Options) { o.BaseEndpoint = aws.String("http://ecsrun.internal") })
 	logsClient := awscwlogs.NewFromConfig(cfg, func(o *awscwlogs.Options) { o.BaseEndpoint = aws.String("http://ecsrun.internal") })
 	tokens := executions.NewTokens()
-	ecsTasks := sfnecs.New(sfnecs.Options{ECS: client, Callbacks: tokens})
+	ecsTasks := sfnecs.New(sfnecs.Options{ECS: client, Callbacks: tokens, Stopped: e.taskStopped})
 	acts, err := activities.Open(ctx, activities.Options{
 		DB: e.db, Region: e.opts.Account.Region, Account: e.opts.Account.ID, Tokens: tokens, Now: e.opts.Now,
 	})

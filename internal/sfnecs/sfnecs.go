@@ -70,6 +70,12 @@ type Options struct {
 	// MaxPoll bounds the interval between DescribeTasks calls while a
 	// .sync task runs (polls start at 25 ms and grow to it; 1 s when 0).
 	MaxPoll time.Duration
+	// Stopped, when set, returns a channel closed once the task may have
+	// stopped, and a function that gives the channel up; a .sync wait then
+	// describes the task at once instead of at its next poll (which stays,
+	// for the stops the channel does not see). The engine sets it for its
+	// own tasks.
+	Stopped func(taskArn string) (<-chan struct{}, func())
 }
 
 // Integration runs the ECS Task states. It is a workflow.TaskRegistry.
@@ -77,7 +83,11 @@ type Integration struct {
 	ecs       ECS
 	callbacks Callbacks
 	maxPoll   time.Duration
+	stopped   func(taskArn string) (<-chan struct{}, func())
 	checkOnly bool
+	// firstPoll is the first interval between DescribeTasks calls (25 ms
+	// when 0; tests set it).
+	firstPoll time.Duration
 }
 
 var (
@@ -92,7 +102,7 @@ func New(opts Options) *Integration {
 	if opts.MaxPoll <= 0 {
 		opts.MaxPoll = time.Second
 	}
-	return &Integration{ecs: opts.ECS, callbacks: opts.Callbacks, maxPoll: opts.MaxPoll}
+	return &Integration{ecs: opts.ECS, callbacks: opts.Callbacks, maxPoll: opts.MaxPoll, stopped: opts.Stopped}
 }
 
 // Checker validates definitions as an engine with the integration does,
@@ -224,7 +234,17 @@ func submittedTask(v any) (types.Task, bool) {
 // first, it stops the task.
 func (g *Integration) waitStopped(ctx context.Context, req *workflow.TaskRequest, t types.Task) (any, *workflow.StatesError) {
 	in := &awsecs.DescribeTasksInput{Cluster: t.ClusterArn, Tasks: []string{aws.ToString(t.TaskArn)}}
-	poll := 25 * time.Millisecond
+	// Taken before the first look: a stop after it closes the channel.
+	var stopped <-chan struct{}
+	if g.stopped != nil {
+		var unwatch func()
+		stopped, unwatch = g.stopped(aws.ToString(t.TaskArn))
+		defer unwatch()
+	}
+	poll := g.firstPoll
+	if poll == 0 {
+		poll = 25 * time.Millisecond
+	}
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	errs := 0
@@ -234,6 +254,8 @@ func (g *Integration) waitStopped(ctx context.Context, req *workflow.TaskRequest
 			g.stop(ctx, req, t)
 			return nil, workflow.NewStatesError("States.Aborted", "cancelled")
 		case <-timer.C:
+		case <-stopped:
+			stopped = nil // closed once: the polls go on if it is not STOPPED yet
 		}
 		out, err := g.ecs.DescribeTasks(ctx, in)
 		switch {

@@ -256,6 +256,52 @@ func TestInvoke(t *testing.T) {
 	}
 }
 
+// TestInvoke_syncLooksWhenTheTaskStopped: with Stopped, a .sync wait
+// describes its task when the channel closes, not at its next poll (an hour
+// away here).
+func TestInvoke_syncLooksWhenTheTaskStopped(t *testing.T) {
+	f := &fakeECS{statuses: []string{"RUNNING"}, exit: aws.Int32(0)}
+	stopped := make(chan struct{})
+	var watched []string
+	var givenUp int
+	g := New(Options{ECS: f, MaxPoll: time.Hour, Stopped: func(arn string) (<-chan struct{}, func()) {
+		watched = append(watched, arn)
+		return stopped, func() { givenUp++ }
+	}})
+	g.firstPoll = time.Hour
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	params := g.AdjustParameters(ResourceRunTaskSync, map[string]any{"TaskDefinition": "job"})
+	type result struct {
+		out any
+		err *workflow.StatesError
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := g.Invoke(ctx, &workflow.TaskRequest{Resource: ResourceRunTaskSync, ExecutionArn: "arn:aws:states:us-east-1:0:execution:sm:e",
+			Parameters: params, Submitted: func(any) {}})
+		done <- result{out, err}
+	}()
+	f.mu.Lock()
+	f.statuses = []string{"STOPPED"}
+	f.mu.Unlock()
+	close(stopped)
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("Invoke error %v", r.err)
+		}
+		if s := workflow.EncodeJSON(r.out); !strings.Contains(s, `"LastStatus":"STOPPED"`) {
+			t.Errorf("output %s; want the stopped task", s)
+		}
+	case <-ctx.Done():
+		t.Fatal("the wait did not look at the task when it stopped")
+	}
+	if len(watched) != 1 || watched[0] != "arn:aws:ecs:us-east-1:0:task/c/1" || givenUp != 1 {
+		t.Errorf("watched %q, given up %d times; want the task's ARN once, given up once", watched, givenUp)
+	}
+}
+
 func TestInvoke_syncAddsStartedBy(t *testing.T) {
 	f := &fakeECS{statuses: []string{"STOPPED"}, exit: aws.Int32(0)}
 	if _, err, _ := invoke(t, context.Background(), f, ResourceRunTaskSync); err != nil {
