@@ -185,6 +185,9 @@ type clients struct {
 	// taskChanges, when set, signals the embedded engine's task changes
 	// (see runtask.Runner.Changes).
 	taskChanges func() <-chan struct{}
+	// waitExecution, when set, returns once the embedded engine's
+	// execution has ended (see runWatch.ended).
+	waitExecution func(ctx context.Context, arn string) error
 }
 
 // followLogs returns what run-task and workflow read log streams with: the
@@ -240,6 +243,8 @@ func (e *env) localClients(ctx context.Context, f *engineFlags, endpoint string)
 		execConn:    pipeExec(eng.ExecConn),
 		logReader:   eng.LogReader(),
 		taskChanges: eng.TaskChanges,
+
+		waitExecution: eng.WaitExecution,
 	}, nil
 }
 

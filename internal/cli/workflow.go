@@ -290,6 +290,17 @@ Exit codes:
 			}
 			w := newRunWatch(client, c.ECS, console, logs, p, arn, pollPeriod)
 			w.noDefaultLogGroup = remoteEndpoint(f.endpoint)
+			if c.waitExecution != nil {
+				ended := make(chan struct{})
+				wctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				go func() {
+					if c.waitExecution(wctx, arn) == nil {
+						close(ended)
+					}
+				}()
+				w.ended = ended
+			}
 			ex, events, err := w.run(ctx)
 			if sig := e.signal(); sig != nil || errors.Is(err, context.Canceled) {
 				console.EndStatus()

@@ -542,3 +542,18 @@ func TestWorkflowRun_ClusterARNOfAnotherRegion(t *testing.T) {
 		t.Errorf("exit %d; want %d with ECS.InvalidParameterException: Invalid Region in ARN\n%s", code, ExitWorkflowFailed, errOut)
 	}
 }
+
+// TestWorkflowRun_EndsWithTheExecution: on the embedded engine, the watch
+// reads the history as soon as the execution ends, not at its next poll
+// (an hour away here).
+func TestWorkflowRun_EndsWithTheExecution(t *testing.T) {
+	def := writeFile(t, "wait.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}`)
+	start := time.Now()
+	code, out, errOut := run(t, "workflow", "run", "--state-dir", t.TempDir(), "--runtime", "process", "--poll", "1h", "--output", "json", def)
+	if code != 0 || !strings.Contains(out, `"status": "SUCCEEDED"`) {
+		t.Fatalf("exit %d; want 0 and SUCCEEDED\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("took %s for a one-second execution", took)
+	}
+}

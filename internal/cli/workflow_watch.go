@@ -53,6 +53,10 @@ type runWatch struct {
 	// noDefaultLogGroup skips containers without an awslogs configuration
 	// (on AWS their output is nowhere to read).
 	noDefaultLogGroup bool
+	// ended, when set, is closed once the execution has ended (the
+	// embedded engine's): the watch reads the history then instead of at
+	// its next poll.
+	ended <-chan struct{}
 
 	lastID   int64
 	events   []sfntypes.HistoryEvent
@@ -103,10 +107,25 @@ func (w *runWatch) run(ctx context.Context) (*sfn.DescribeExecutionOutput, []sfn
 			}
 		}
 		w.status(time.Now())
-		if !sleepCtx(ctx, w.period) {
+		if !w.sleep(ctx) {
 			return nil, nil, ctx.Err()
 		}
 	}
+}
+
+// sleep waits a poll period, or less when the execution ends meanwhile;
+// false when ctx ended first.
+func (w *runWatch) sleep(ctx context.Context) bool {
+	t := time.NewTimer(w.period)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-w.ended:
+		w.ended = nil // once: it stays closed
+	}
+	return true
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

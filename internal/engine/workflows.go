@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 
@@ -96,4 +97,14 @@ func (e *Engine) recoverWorkflows(ctx context.Context) {
 	if err := e.flows.Recover(ctx); err != nil {
 		e.opts.Log.Warn("close the executions left running by the previous engine", "err", err)
 	}
+}
+
+// WaitExecution returns once the execution arn has ended (at once when it
+// is not running), or with ctx's error.
+func (e *Engine) WaitExecution(ctx context.Context, arn string) error {
+	if e.flows == nil {
+		return errors.New("engine: no workflows")
+	}
+	_, err := e.flows.Wait(ctx, arn)
+	return err
 }
