@@ -71,6 +71,11 @@ type Runtime struct {
 	// stops holds the ids of the containers Stop was called for (see
 	// settleOOM).
 	stops sync.Map
+	// ended holds, by id, the inspection that ended a follow of a
+	// container's output (Logs): the container had stopped, and the Wait
+	// that comes next answers from it instead of asking the engine twice
+	// more. Start and Remove drop it.
+	ended sync.Map // string -> container.InspectResponse
 }
 
 // New returns a Runtime talking to the engine named by the environment
@@ -337,6 +342,7 @@ func device(s string) (container.DeviceMapping, error) {
 
 // Start starts a created container.
 func (r *Runtime) Start(ctx context.Context, id string) error {
+	r.ended.Delete(id)
 	if err := r.cli.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		return wrap("start", id, runtime.ErrStart, runtime.ErrNotFound, err)
 	}
@@ -347,6 +353,10 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 // returns at once for a container that already stopped, and keeps waiting
 // for one that was created but not started yet.
 func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, error) {
+	if v, ok := r.ended.LoadAndDelete(id); ok {
+		info := v.(container.InspectResponse)
+		return r.settleOOM(ctx, id, info, exitStatus(info)), nil
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// With API >= 1.30 ContainerWait returns once the engine has registered
@@ -604,6 +614,7 @@ func (r *Runtime) List(ctx context.Context, labels map[string]string) ([]runtime
 // if it still runs.
 func (r *Runtime) Remove(ctx context.Context, id string) error {
 	r.stops.Delete(id)
+	r.ended.Delete(id)
 	err := r.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if err != nil {
 		if cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress") {

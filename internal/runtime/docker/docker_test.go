@@ -114,6 +114,28 @@ func TestRuntime_WaitAfterExit(t *testing.T) {
 	}
 }
 
+// TestRuntime_WaitAfterARestartWaitsForTheNewRun: a follow that ended
+// with the container's exit lets the next Wait answer at once; a Start
+// between them makes Wait wait for the new run's exit instead.
+func TestRuntime_WaitAfterARestartWaitsForTheNewRun(t *testing.T) {
+	h := newHarness(t)
+	id := h.Run(h.spec("sleep", "300ms", "--", "exit", "3"))
+	_, done := h.Follow(id, "")
+	done()
+	st0, err := h.rt.Inspect(h.ctx, id)
+	if err != nil || !st0.Exited {
+		t.Fatalf("Inspect after the follow = %+v, %v; want exited", st0, err)
+	}
+	restarted := time.Now()
+	if err := h.rt.Start(h.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	st := h.Wait(id)
+	if st.ExitCode != 3 || !st.FinishedAt.After(restarted) {
+		t.Fatalf("Wait after the restart = %+v; want exit 3 of the run started at %v", st, restarted)
+	}
+}
+
 func TestRuntime_FollowBeforeStart(t *testing.T) {
 	h := newHarness(t)
 	id := h.Create(h.spec("lines", "100", "line", "--", "sleep", "200ms", "--", "out", "last"))

@@ -73,6 +73,9 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 		if info.State != nil && (info.State.Running || info.State.Restarting || info.State.Paused) {
 			continue // the follow ended early: follow again from where it was
 		}
+		if stopped(info.State) {
+			r.ended.Store(id, info) // for the Wait that comes next
+		}
 		// Stopped: the engine has recorded all of the output now.
 		last := &lastFrame{}
 		if err := r.streamLogs(ctx, id, tty, opts.Since, false, "1", last); err != nil {
