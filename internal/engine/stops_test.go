@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,10 +29,15 @@ func TestEngine_TaskStoppedSignalsTheAgentsStop(t *testing.T) {
 	h.connect(eng)
 	app := container("app", "unused", true)
 	app.EntryPoint = []string{bin}
-	app.Command = []string{"sleep", "300ms"}
+	// The container ends once the test has taken the channel.
+	release := filepath.Join(t.TempDir(), "release")
+	app.Command = []string{"waitfile", release}
 	arn := h.run("stops", app)
 	stopped, unwatch := eng.taskStopped(arn)
 	defer unwatch()
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-stopped:
 	case <-time.After(30 * time.Second):
