@@ -394,18 +394,26 @@ func TestEngine_PortMappingsReportNetworkBindings(t *testing.T) {
 	h.stopTask(arn)
 }
 
-func TestEngine_ProcessRuntime(t *testing.T) {
+// newProcessHarness is a harness on the process runtime, and a container
+// definition running the toolbox as a host process.
+func newProcessHarness(t *testing.T) (*harness, types.ContainerDefinition) {
+	t.Helper()
 	bin := testimage.HostBinary(t)
 	dir := t.TempDir()
 	eng, err := Open(context.Background(), Options{StateDir: dir, Runtime: process.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
+	t.Cleanup(func() { eng.Close() })
 	h := &harness{t: t, dir: dir}
 	h.connect(eng)
 	app := container("app", "unused", true)
 	app.EntryPoint = []string{bin}
+	return h, app
+}
+
+func TestEngine_ProcessRuntime(t *testing.T) {
+	h, app := newProcessHarness(t)
 	app.Command = []string{"getenv", "GREETING", "--", "exit", "5"}
 	app.Environment = []types.KeyValuePair{{Name: aws.String("GREETING"), Value: aws.String("from the host")}}
 	arn := h.run("proc", app)

@@ -1,16 +1,12 @@
 package engine
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
-
-	"github.com/ecsrun/ecsrun/internal/runtime/process"
-	"github.com/ecsrun/ecsrun/internal/testimage"
 )
 
 // TestEngine_TaskStoppedSignalsTheAgentsStop: the channel of taskStopped,
@@ -18,17 +14,8 @@ import (
 // DescribeTasks shows it STOPPED at that moment (a workflow's .sync wait
 // relies on both).
 func TestEngine_TaskStoppedSignalsTheAgentsStop(t *testing.T) {
-	bin := testimage.HostBinary(t)
-	dir := t.TempDir()
-	eng, err := Open(context.Background(), Options{StateDir: dir, Runtime: process.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	h := &harness{t: t, dir: dir}
-	h.connect(eng)
-	app := container("app", "unused", true)
-	app.EntryPoint = []string{bin}
+	h, app := newProcessHarness(t)
+	eng := h.eng
 	// The container ends once the test has taken the channel.
 	release := filepath.Join(t.TempDir(), "release")
 	app.Command = []string{"waitfile", release}
