@@ -33,10 +33,11 @@ import (
 // their format byte) compressed with S2 (github.com/klauspost/compress/s2,
 // its block format). Output is repetitive (a build's or a migration's
 // lines differ in a few words), so the store writes a fraction of what it
-// would (a twelfth for run-task's benchmark, a sixth for a Docker daemon's
-// log), twice over in WAL mode (the WAL, then the database at the
-// checkpoint), for about 3 ms of CPU per 12 MB. Blocks written before
-// compression, and those it does not shrink, stay blockFormat.
+// would, twice over in WAL mode (the WAL, then the database at the
+// checkpoint): BenchmarkBlockData stores run-task's benchmark output in a
+// twelfth of its size at about 6 GB/s, and Go source in less than half at
+// about 650 MB/s. Blocks written before compression, and those it does not
+// shrink, stay blockFormat.
 
 // Block formats: the first byte of a block's data.
 const (
