@@ -1,6 +1,7 @@
 package taskmeta
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
@@ -107,14 +108,48 @@ func TestListeningDiag(t *testing.T) {
 	}
 }
 
-func TestDiagListens_BadAnswers(t *testing.T) {
-	for _, b := range [][]byte{
-		{1, 2, 3}, // shorter than a header: nothing read
-		{0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, // longer than the batch
+// diagMessage is one netlink message of type typ holding body.
+func diagMessage(typ uint16, body []byte) []byte {
+	m := make([]byte, unix.SizeofNlMsghdr, unix.SizeofNlMsghdr+len(body)+unix.NLMSG_ALIGNTO)
+	binary.NativeEndian.PutUint32(m[0:], uint32(unix.SizeofNlMsghdr+len(body)))
+	binary.NativeEndian.PutUint16(m[4:], typ)
+	m = append(m, body...)
+	for len(m)%unix.NLMSG_ALIGNTO != 0 {
+		m = append(m, 0)
+	}
+	return m
+}
+
+// socketMsg is an inet_diag_msg of an IPv4 socket bound to ip:port.
+func socketMsg(ip [4]byte, port uint16) []byte {
+	b := make([]byte, 72)
+	b[0], b[1] = unix.AF_INET, 10
+	binary.BigEndian.PutUint16(b[4:], port)
+	copy(b[8:], ip[:])
+	return diagMessage(unix.SOCK_DIAG_BY_FAMILY, b)
+}
+
+func TestDiagListens(t *testing.T) {
+	lo, other := [4]byte{127, 0, 0, 1}, [4]byte{169, 254, 170, 2}
+	errno := make([]byte, 4)
+	minusEPERM := -int32(unix.EPERM)
+	binary.NativeEndian.PutUint32(errno, uint32(minusEPERM))
+	for _, tc := range []struct {
+		name              string
+		batch             []byte
+		found, done, fail bool
+	}{
+		{"the socket", append(socketMsg(other, 80), socketMsg(lo, 80)...), true, false, false},
+		{"another address", socketMsg(other, 80), false, false, false},
+		{"another port", socketMsg(lo, 8080), false, false, false},
+		{"the end of the dump", append(socketMsg(other, 80), diagMessage(unix.NLMSG_DONE, make([]byte, 4))...), false, true, false},
+		{"an error", diagMessage(unix.NLMSG_ERROR, errno), false, true, true},
+		{"a message longer than the batch", socketMsg(lo, 80)[:40], false, false, true},
+		{"less than a header", []byte{1, 2, 3}, false, false, false},
 	} {
-		found, _, _ := diagListens(b, [4]byte{127, 0, 0, 1}, 80)
-		if found {
-			t.Errorf("diagListens(%v) found a socket", b)
+		found, done, err := diagListens(tc.batch, lo, 80)
+		if found != tc.found || done != tc.done || (err != nil) != tc.fail {
+			t.Errorf("%s: found %v, done %v, err %v; want %v, %v, error %v", tc.name, found, done, err, tc.found, tc.done, tc.fail)
 		}
 	}
 }
