@@ -454,7 +454,7 @@ func TestEngine_RemovesExpiredContainers(t *testing.T) {
 
 func TestEngine_OutOfMemory(t *testing.T) {
 	h, image := newHarness(t)
-	app := container("hog", image, true, "waitfile", "/signal/go", "--", "alloc", "256", "--", "forever")
+	app := container("hog", image, true, "waitfile", "/signal/go", "--", "allocchild", "256", "--", "forever")
 	app.Memory = aws.Int32(16)
 	arn := h.runDefThenSignal(&awsecs.RegisterTaskDefinitionInput{Family: aws.String("oom"), ContainerDefinitions: []types.ContainerDefinition{app}})
 	task := h.waitStopped(arn)

@@ -279,7 +279,7 @@ func TestRuntime_StopKillsAfterTimeout(t *testing.T) {
 
 func TestRuntime_OOMKilled(t *testing.T) {
 	h := newHarness(t)
-	spec := h.spec("waitfile", "/signal/go", "--", "alloc", "256", "--", "out", "survived", "--", "exit", "0")
+	spec := h.spec("waitfile", "/signal/go", "--", "allocchild", "256", "--", "out", "survived", "--", "exit", "0")
 	spec.MemoryBytes = 16 << 20
 	id := h.runThenSignal(spec)
 	st := h.Wait(id)

@@ -5,16 +5,19 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -285,6 +288,30 @@ func run(step []string) error {
 				b[i] = 1
 			}
 			memory = append(memory, b)
+		}
+	case "allocchild":
+		// alloc N in a child process; when the kernel kills the child,
+		// exit as it did (128+9) one second later. A container whose only
+		// process is OOM-killed is gone, cgroup and all, at once, and
+		// containerd 1.6's cgroup v1 OOM watcher drops the event when it
+		// finds the cgroup deleted (pkg/oom/v1: a loaded machine lost
+		// Docker's OOMKilled flag so): the second keeps the cgroup alive
+		// while the engine records the OOM kill.
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		child := exec.Command("/proc/self/exe", "alloc", step[1])
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		err := child.Run()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+				time.Sleep(time.Second)
+				os.Exit(128 + int(syscall.SIGKILL))
+			}
+		}
+		if err != nil {
+			return err
 		}
 	case "oomadj":
 		if err := need(step, 1); err != nil {
