@@ -49,20 +49,29 @@ func (r *Registry) saveGroup(ctx context.Context, name string, st groupState) er
 	return nil
 }
 
-// Run steps every interval until ctx ends; tick, when not nil, replaces
-// the ticker (tests drive it).
-func (r *Registry) Run(ctx context.Context, interval time.Duration, tick <-chan time.Time) {
-	if tick == nil {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		tick = t.C
+// Run steps every interval until ctx ends, the first time at once. When
+// steps is not nil it drives the loop instead (tests): one step for each
+// channel received, which Run closes once that step is done.
+func (r *Registry) Run(ctx context.Context, interval time.Duration, steps <-chan chan struct{}) {
+	if steps != nil {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case done := <-steps:
+				r.Step(ctx)
+				close(done)
+			}
+		}
 	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
 	for {
 		r.Step(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick:
+		case <-t.C:
 		}
 	}
 }

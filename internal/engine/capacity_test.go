@@ -21,10 +21,10 @@ import (
 // declared, a clock the test moves, and the scaling loop stepped by the
 // test.
 type capEnv struct {
-	h    *harness
-	rt   *fake.Runtime
-	cfg  *serveconfig.Config
-	tick chan time.Time
+	h     *harness
+	rt    *fake.Runtime
+	cfg   *serveconfig.Config
+	steps chan chan struct{}
 
 	mu  sync.Mutex
 	off time.Duration
@@ -49,7 +49,7 @@ func newCapEnv(t *testing.T) *capEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &capEnv{h: &harness{t: t, dir: stateDir(t)}, rt: fake.New(), cfg: cfg, tick: make(chan time.Time)}
+	env := &capEnv{h: &harness{t: t, dir: stateDir(t)}, rt: fake.New(), cfg: cfg, steps: make(chan chan struct{})}
 	env.h.rt = env.rt
 	env.rt.OnCommand("serve", fake.RunsUntilStopped("serving"))
 	env.open()
@@ -71,23 +71,26 @@ func (env *capEnv) advance(d time.Duration) {
 
 func (env *capEnv) open() {
 	env.h.t.Helper()
-	eng, err := Open(context.Background(), Options{StateDir: env.h.dir, Runtime: env.rt, NoHostInstance: true, Config: env.cfg, Now: env.now, ScalingTick: env.tick})
+	eng, err := Open(context.Background(), Options{StateDir: env.h.dir, Runtime: env.rt, NoHostInstance: true, Config: env.cfg, Now: env.now, ScalingSteps: env.steps})
 	if err != nil {
 		env.h.t.Fatal(err)
 	}
 	env.h.connect(eng)
 }
 
-// step runs one step of the scaling loop and returns once it is done (the
-// loop takes the second value only after the first step has finished).
+// step runs one step of the scaling loop and returns once it is done.
 func (env *capEnv) step() {
 	env.h.t.Helper()
-	for range 2 {
-		select {
-		case env.tick <- env.now():
-		case <-ctx(env.h.t).Done():
-			env.h.t.Fatal("the scaling loop does not take ticks")
-		}
+	done := make(chan struct{})
+	select {
+	case env.steps <- done:
+	case <-ctx(env.h.t).Done():
+		env.h.t.Fatal("the scaling loop does not take steps")
+	}
+	select {
+	case <-done:
+	case <-ctx(env.h.t).Done():
+		env.h.t.Fatal("the scaling step did not end")
 	}
 }
 
@@ -428,12 +431,17 @@ func TestCapacityProviders_ManagedScalingFollowsAService(t *testing.T) {
 	// Down to none: the last instance goes too.
 	ok[*awsecs.UpdateServiceOutput](t, "UpdateService 0")(e.UpdateService(c, &awsecs.UpdateServiceInput{Cluster: aws.String("scaled"), Service: aws.String("web"), DesiredCount: aws.Int32(0)}))
 	env.eventually("no task left", func() bool {
+		// Running ones first: a task leaves that list when it is asked to
+		// stop, and is then in the other until it has stopped.
+		if len(tasks(types.DesiredStatusRunning)) != 0 {
+			return false
+		}
 		for _, task := range tasks(types.DesiredStatusStopped) {
 			if aws.ToString(task.LastStatus) != "STOPPED" {
 				return false
 			}
 		}
-		return len(tasks(types.DesiredStatusRunning)) == 0
+		return true
 	})
 	env.step()
 	env.advance(16 * time.Minute)

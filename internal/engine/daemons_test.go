@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -36,7 +35,7 @@ func newDaemonEnvWith(t *testing.T, config string) *capEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &capEnv{h: &harness{t: t, dir: stateDir(t)}, rt: fake.New(), cfg: cfg, tick: make(chan time.Time)}
+	env := &capEnv{h: &harness{t: t, dir: stateDir(t)}, rt: fake.New(), cfg: cfg, steps: make(chan chan struct{})}
 	env.h.rt = env.rt
 	env.rt.OnCommand("serve", fake.RunsUntilStopped("serving"))
 	env.open()

@@ -93,9 +93,10 @@ type Options struct {
 	// ScalingInterval is how often the Auto Scaling groups of capacity
 	// providers are looked at (DefaultScalingInterval when 0).
 	ScalingInterval time.Duration
-	// ScalingTick, when set, drives the Auto Scaling groups instead of
-	// ScalingInterval: one step per value received (tests).
-	ScalingTick <-chan time.Time
+	// ScalingSteps, when set, drives the Auto Scaling groups instead of
+	// ScalingInterval (tests): one step for each channel received, closed
+	// once that step is done.
+	ScalingSteps <-chan chan struct{}
 	// DaemonInterval is how often the managed daemons are looked at
 	// (daemons.DefaultInterval when 0).
 	DaemonInterval time.Duration
@@ -304,7 +305,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if scaling <= 0 {
 		scaling = DefaultScalingInterval
 	}
-	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingTick) })
+	e.janitor.Go(func() { e.capacity.Run(jctx, scaling, opts.ScalingSteps) })
 	e.janitor.Go(func() { e.daemons.Run(jctx, opts.DaemonInterval) })
 	return e, nil
 }
