@@ -65,7 +65,7 @@ func (cp *ControlPlane) agentTask(cluster, ref string) (*taskRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := cp.tasks[ecs.ResourceName(ref)]
+	t := cp.tasks.Get(ecs.ResourceName(ref))
 	if t == nil || t.Cluster != c.Name || (len(ref) > 4 && ref[:4] == "arn:" && ref != t.ARN) {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The referenced task was not found.")
 	}
@@ -149,7 +149,7 @@ func (cp *ControlPlane) submit(ctx context.Context, r agent.Report) error {
 	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	if t := cp.tasks[r.TaskID]; t != nil {
+	if t := cp.tasks.Get(r.TaskID); t != nil {
 		cp.release(t)
 		return cp.stopHere(ctx, t, r.State.StopCode, r.State.StoppedReason)
 	}
@@ -244,7 +244,7 @@ func (cp *ControlPlane) SubmitAttachmentStateChanges(ctx context.Context, in *ec
 		return nil, err
 	}
 	known := map[string]bool{}
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.All() {
 		if t.Cluster == c.Name && t.Subnet != "" { // awsvpc tasks have one
 			known[cp.eniAttachment(t).Id] = true
 		}

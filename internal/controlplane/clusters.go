@@ -30,7 +30,7 @@ func (cp *ControlPlane) saveCluster(ctx context.Context, c *clusterRecord) error
 // clusterWire builds the Cluster answer; callers hold cp.mu.
 func (cp *ControlPlane) clusterWire(c *clusterRecord, tags, stats bool) ecsmodel.Cluster {
 	var running, pending int32
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.Cluster != c.Name {
 			continue
 		}
@@ -189,7 +189,7 @@ func (cp *ControlPlane) DeleteCluster(ctx context.Context, in *ecsmodel.DeleteCl
 			return nil, ecs.Errorf(ecs.ErrClusterContainsServices, "The Cluster cannot be deleted while Services are active.")
 		}
 	}
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.Cluster == c.Name && !t.State.Status.Terminal() {
 			return nil, ecs.Errorf(ecs.ErrClusterContainsTasks, "The Cluster cannot be deleted while Tasks are active.")
 		}

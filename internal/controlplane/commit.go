@@ -13,6 +13,11 @@ type taskRow struct {
 	id, cluster string
 	seq         int64
 	stopped     bool
+	// stoppedAt is when a stopped task stopped (Unix milliseconds); token
+	// and tokenKey its RunTask client token and request fingerprint. Open
+	// reads them without decoding the body.
+	stoppedAt       int64
+	token, tokenKey string
 	// body is the stored document; when nil, the committer writes it from
 	// rec, a version of the task that nothing changes any more, outside
 	// the control plane's lock.
@@ -26,7 +31,11 @@ type taskRow struct {
 // rowOf returns the row of a version of a task; the caller hands t over
 // (nothing may change it afterwards).
 func rowOf(t *taskRecord) taskRow {
-	return taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), rec: t, update: t.Version > 1}
+	r := taskRow{id: t.ID, cluster: t.Cluster, seq: t.Seq, stopped: t.State.Status.Terminal(), token: t.ClientToken, tokenKey: t.TokenKey, rec: t, update: t.Version > 1}
+	if r.stopped {
+		r.stoppedAt = t.State.StoppedAt.UnixMilli()
+	}
+	return r
 }
 
 // batcher commits task rows written by many goroutines in shared
@@ -150,16 +159,16 @@ func (b *batcher) run() {
 }
 
 const (
-	upsertTask = `INSERT INTO tasks(id, seq, cluster, stopped, body) VALUES(?, ?, ?, ?, ?)
-	ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, body = excluded.body`
-	updateTask = `UPDATE tasks SET stopped = ?, body = ? WHERE id = ?`
+	upsertTask = `INSERT INTO tasks(id, seq, cluster, stopped, stopped_at, client_token, token_key, body) VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT(id) DO UPDATE SET stopped = excluded.stopped, stopped_at = excluded.stopped_at, body = excluded.body`
+	updateTask = `UPDATE tasks SET stopped = ?, stopped_at = ?, body = ? WHERE id = ?`
 )
 
 // exec stores one row: with update when the row says it exists (and it
 // does), otherwise with upsert.
 func (r *taskRow) exec(ctx context.Context, upsert, update *sql.Stmt) error {
 	if r.update {
-		res, err := update.ExecContext(ctx, r.stopped, r.body, r.id)
+		res, err := update.ExecContext(ctx, r.stopped, r.stoppedAt, r.body, r.id)
 		if err != nil {
 			return fmt.Errorf("controlplane: store: %w", err)
 		}
@@ -167,7 +176,7 @@ func (r *taskRow) exec(ctx context.Context, upsert, update *sql.Stmt) error {
 			return nil
 		}
 	}
-	if _, err := upsert.ExecContext(ctx, r.id, r.seq, r.cluster, r.stopped, r.body); err != nil {
+	if _, err := upsert.ExecContext(ctx, r.id, r.seq, r.cluster, r.stopped, r.stoppedAt, r.token, r.tokenKey, r.body); err != nil {
 		return fmt.Errorf("controlplane: store: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/ecsrun/ecsrun/internal/lazyrecords"
 	"log/slog"
 	"slices"
 	"sync"
@@ -140,9 +141,12 @@ type ControlPlane struct {
 	lending  bool
 	clusters map[string]*clusterRecord
 	families map[string][]*taskDefRecord // by family, index revision-1
-	tasks    map[string]*taskRecord
-	taskSeq  int64
-	tokens   map[string]string // RunTask clientToken -> request fingerprint and task ids
+	// tasks holds every task; those that had stopped when the control
+	// plane opened stay encoded until something asks for them (loadTasks):
+	// a task that has not stopped is always decoded.
+	tasks   *lazyrecords.Set[taskRecord, storedTask]
+	taskSeq int64
+	tokens  map[string]string // RunTask clientToken -> request fingerprint and task ids
 
 	instances map[string]*instanceRecord  // container instances by id
 	instSeq   int64                       // registration order
@@ -193,6 +197,15 @@ var migrations = []string{
 		body    TEXT NOT NULL,
 		PRIMARY KEY (cluster, name)
 	);`,
+	// What Open needs of a stopped task without decoding its body: when it
+	// stopped (Unix milliseconds), and its RunTask client token.
+	`ALTER TABLE tasks ADD COLUMN stopped_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE tasks ADD COLUMN client_token TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tasks ADD COLUMN token_key TEXT NOT NULL DEFAULT '';
+	UPDATE tasks SET
+		stopped_at = CASE WHEN stopped THEN coalesce(CAST(round(unixepoch(json_extract(body, '$.state.StoppedAt'), 'subsec') * 1000) AS INTEGER), 0) ELSE 0 END,
+		client_token = coalesce(json_extract(body, '$.clientToken'), ''),
+		token_key = coalesce(json_extract(body, '$.tokenKey'), '');`,
 }
 
 // Open loads the control plane's state from opts.DB, creating the default
@@ -215,7 +228,6 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		batch:    newBatcher(opts.DB, opts.Log),
 		clusters: map[string]*clusterRecord{},
 		families: map[string][]*taskDefRecord{},
-		tasks:    map[string]*taskRecord{},
 		tokens:   map[string]string{},
 
 		instances: map[string]*instanceRecord{},
@@ -234,6 +246,9 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 		hostStop:  make(chan struct{}),
 		hostDone:  make(chan struct{}),
 	}
+	cp.tasks = lazyrecords.New[taskRecord, storedTask](decodeTask, func(id string, err error) {
+		cp.log.Error("a stored task cannot be read; it is left out", "task", id, "err", err)
+	})
 	if cp.settle <= 0 {
 		cp.settle = DefaultServiceSettle
 	}
@@ -301,7 +316,7 @@ func (cp *ControlPlane) Start(l Launcher) {
 	cp.mu.Lock()
 	cp.launcher = l
 	var adopt []agent.TaskSpec
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.State.Status.Terminal() || t.AwaitingCapacity {
 			continue
 		}
@@ -341,7 +356,7 @@ func (cp *ControlPlane) TasksWithContainers() []string {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	var ids []string
-	for id, t := range cp.tasks {
+	for id, t := range cp.tasks.Decoded() {
 		if t.State.Status.Terminal() {
 			continue
 		}
@@ -377,22 +392,7 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 	if err := cp.loadServices(ctx); err != nil {
 		return err
 	}
-	cutoff := cp.now().Add(-cp.keep)
-	var expired []*taskRecord
-	err = loadRows(ctx, cp.db, `SELECT body FROM tasks ORDER BY seq`, "tasks", func(t *taskRecord) error {
-		if t.Seq > cp.taskSeq {
-			cp.taskSeq = t.Seq
-		}
-		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
-			expired = append(expired, t)
-			return nil
-		}
-		cp.tasks[t.ID] = t
-		if t.ClientToken != "" {
-			cp.tokens[t.ClientToken] = t.TokenKey
-		}
-		return nil
-	})
+	expired, err := cp.loadTasks(ctx)
 	if err != nil {
 		return err
 	}
@@ -407,6 +407,71 @@ func (cp *ControlPlane) load(ctx context.Context) error {
 	}
 	cp.restoreAllocations(func(*taskRecord) bool { return true })
 	return nil
+}
+
+// storedTask is what the control plane keeps beside a stopped task it has
+// not decoded (see loadTasks).
+type storedTask struct {
+	// stoppedAt is when the task stopped, in Unix milliseconds.
+	stoppedAt int64
+	// token is the RunTask client token that started it.
+	token string
+}
+
+// loadTasks loads the stored tasks and returns those that stopped more
+// than the task retention ago. A task that has not stopped is decoded; one
+// that has stays encoded until something asks for it: a run-task of a
+// state directory that has run hundreds of tasks in the last hour would
+// otherwise decode them all at each start (tens of milliseconds).
+func (cp *ControlPlane) loadTasks(ctx context.Context) ([]*taskRecord, error) {
+	rows, err := cp.db.QueryContext(ctx, `SELECT id, seq, stopped, stopped_at, client_token, token_key, body FROM tasks`)
+	if err != nil {
+		return nil, fmt.Errorf("controlplane: load tasks: %w", err)
+	}
+	defer rows.Close()
+	cutoff := cp.now().Add(-cp.keep).UnixMilli()
+	var expired []*taskRecord
+	for rows.Next() {
+		var (
+			id, token, tokenKey string
+			seq, stoppedAt      int64
+			stopped             bool
+			body                []byte
+		)
+		if err := rows.Scan(&id, &seq, &stopped, &stoppedAt, &token, &tokenKey, &body); err != nil {
+			return nil, fmt.Errorf("controlplane: load tasks: %w", err)
+		}
+		cp.taskSeq = max(cp.taskSeq, seq)
+		if stopped && stoppedAt >= cutoff {
+			cp.tasks.PutEncoded(id, body, storedTask{stoppedAt: stoppedAt, token: token})
+		} else {
+			t, err := decodeTask(body)
+			if err != nil {
+				return nil, fmt.Errorf("controlplane: load tasks: %w", err)
+			}
+			if stopped {
+				expired = append(expired, t)
+				continue
+			}
+			cp.tasks.Put(id, t)
+		}
+		if token != "" {
+			cp.tokens[token] = tokenKey
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("controlplane: load tasks: %w", err)
+	}
+	return expired, nil
+}
+
+// decodeTask decodes a stored task.
+func decodeTask(body []byte) (*taskRecord, error) {
+	t := new(taskRecord)
+	if err := json.Unmarshal(body, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // loadRows decodes the JSON body of every row query selects into a new T

@@ -33,7 +33,7 @@ func (cp *ControlPlane) ExecuteCommand(ctx context.Context, in *ecsmodel.Execute
 	if err != nil {
 		return nil, err
 	}
-	t := cp.tasks[ecs.ResourceName(in.Task)]
+	t := cp.tasks.Get(ecs.ResourceName(in.Task))
 	if t == nil || t.Cluster != c.Name {
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The referenced task was not found.")
 	}

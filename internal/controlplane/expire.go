@@ -13,9 +13,12 @@ import (
 func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
 	cp.mu.Lock()
 	cutoff := cp.now().Add(-cp.keep)
+	// The tasks not decoded yet had stopped; those past the retention are
+	// decoded for their log streams.
+	cp.tasks.DecodeWhere(func(_ string, st storedTask) bool { return st.stoppedAt < cutoff.UnixMilli() })
 	var ids []string
 	var gone []*taskRecord
-	for id, t := range cp.tasks {
+	for id, t := range cp.tasks.Decoded() {
 		if t.State.Status.Terminal() && t.State.StoppedAt.Before(cutoff) {
 			ids = append(ids, id)
 			gone = append(gone, t)
@@ -27,13 +30,18 @@ func (cp *ControlPlane) ExpireStopped(ctx context.Context) (int, error) {
 	}
 	streams := logStreams(gone)
 	for _, id := range ids {
-		delete(cp.tasks, id)
+		cp.tasks.Delete(id)
 	}
 	// A client token stays known while any task it started does.
 	live := map[string]bool{}
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.ClientToken != "" {
 			live[t.ClientToken] = true
+		}
+	}
+	for _, st := range cp.tasks.Encoded() {
+		if st.token != "" {
+			live[st.token] = true
 		}
 	}
 	for tok := range cp.tokens {

@@ -139,8 +139,8 @@ func (cp *ControlPlane) loadInstances(ctx context.Context) error {
 // container instances hold; tasks asked to stop hold nothing (ECS frees a
 // stopping task's resources at once).
 func (cp *ControlPlane) restoreAllocations(match func(*taskRecord) bool) {
-	ts := make([]*taskRecord, 0, len(cp.tasks))
-	for _, t := range cp.tasks {
+	ts := make([]*taskRecord, 0, cp.tasks.Len())
+	for _, t := range cp.tasks.Decoded() {
 		if t.ContainerInstance != "" && t.State.Desired != taskstate.Stopped && !t.State.Status.Terminal() && match(t) {
 			ts = append(ts, t)
 		}
@@ -312,7 +312,7 @@ func (cp *ControlPlane) instanceRefARN(c *clusterRecord, ref string) string {
 // callers hold cp.mu.
 func (cp *ControlPlane) activeTasksOn(id string) []*taskRecord {
 	var out []*taskRecord
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.ContainerInstance == id && !t.State.Status.Terminal() {
 			out = append(out, t)
 		}
@@ -325,7 +325,7 @@ func (cp *ControlPlane) activeTasksOn(id string) []*taskRecord {
 // running ones and pending ones (not yet RUNNING). Callers hold cp.mu.
 func (cp *ControlPlane) taskCounts() map[string][2]int32 {
 	out := map[string][2]int32{}
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.ContainerInstance == "" || t.State.Desired == taskstate.Stopped || t.State.Status.Terminal() {
 			continue
 		}

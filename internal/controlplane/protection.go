@@ -39,7 +39,7 @@ func (cp *ControlPlane) protectedTasks(cluster string, refs []string, update boo
 		if !strings.HasPrefix(ref, "arn:") {
 			arn = cp.acct.TaskARN(c.Name, ref)
 		}
-		t := cp.tasks[ecs.ResourceName(ref)]
+		t := cp.tasks.Get(ecs.ResourceName(ref))
 		switch {
 		case t == nil || t.Cluster != c.Name:
 			failures = append(failures, ecsmodel.Failure{Arn: arn, Reason: "MISSING"})

@@ -117,7 +117,7 @@ func (cp *ControlPlane) PutClusterCapacityProviders(ctx context.Context, in *ecs
 // providerUsedIn reports whether tasks that have not stopped or services
 // of cluster use provider; callers hold cp.mu.
 func (cp *ControlPlane) providerUsedIn(cluster, provider string) bool {
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.Cluster == cluster && t.CapacityProvider == provider && !t.State.Status.Terminal() {
 			return true
 		}
@@ -185,7 +185,7 @@ func (cp *ControlPlane) strategyAssign(items []cpcore.Item, cluster, group strin
 	var existing map[string]int
 	if forService {
 		existing = map[string]int{}
-		for _, t := range cp.tasks {
+		for _, t := range cp.tasks.Decoded() {
 			if t.Cluster == cluster && t.Group == group && t.CapacityProvider != "" && !t.State.Status.Terminal() && t.State.Desired != taskstate.Stopped {
 				existing[t.CapacityProvider]++
 			}
@@ -312,7 +312,7 @@ func (cp *ControlPlane) PlaceWaiting(ctx context.Context) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	var waiting []*taskRecord
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.AwaitingCapacity && !t.State.Status.Terminal() && t.State.Desired != taskstate.Stopped {
 			waiting = append(waiting, t)
 		}
@@ -385,7 +385,7 @@ func (cp *ControlPlane) GroupUsage(provider string) (map[string]bool, []cpcore.R
 	defer cp.mu.Unlock()
 	busy := map[string]bool{}
 	var waiting []cpcore.Resources
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.ContainerInstance != "" && !t.State.Status.Terminal() {
 			r := cp.instances[t.ContainerInstance]
 			if r != nil && r.CapacityProvider == provider && r.Status != instanceInactive && !cp.isDaemonTask(t) {

@@ -147,12 +147,12 @@ func (cp *ControlPlane) schedulePass(ctx context.Context) {
 	}
 	now := cp.now()
 	for id := range cp.stopOrdered {
-		if t := cp.tasks[id]; t == nil || t.State.Status.Terminal() || t.State.Desired == taskstate.Stopped {
+		if t := cp.tasks.Get(id); t == nil || t.State.Status.Terminal() || t.State.Desired == taskstate.Stopped {
 			delete(cp.stopOrdered, id)
 		}
 	}
 	byGroup := map[string][]*taskRecord{}
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.All() {
 		if strings.HasPrefix(t.Group, "service:") {
 			k := t.Cluster + "/" + t.Group
 			byGroup[k] = append(byGroup[k], t)

@@ -797,7 +797,7 @@ func (cp *ControlPlane) serviceTasks(s *serviceRecord) []*taskRecord {
 	}
 	group := serviceGroup(s.Name)
 	var out []*taskRecord
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.All() {
 		if t.Cluster == s.Cluster && t.Group == group && deps[t.StartedBy] {
 			out = append(out, t)
 		}

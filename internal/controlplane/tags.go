@@ -114,13 +114,13 @@ func (cp *ControlPlane) taskTaggable(a ecs.ResourceARN, notFound ecs.Kind) (tagg
 	var t *taskRecord
 	switch len(a.Path) {
 	case 1: // the old short form task/<id>
-		t = cp.tasks[a.Path[0]]
+		t = cp.tasks.Get(a.Path[0])
 	case 2:
 		c, err := cp.cluster(a.Path[0])
 		if err != nil {
 			return taggable{}, err
 		}
-		if t = cp.tasks[a.Path[1]]; t != nil && t.Cluster != c.Name {
+		if t = cp.tasks.Get(a.Path[1]); t != nil && t.Cluster != c.Name {
 			t = nil
 		}
 	default:

@@ -312,7 +312,7 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 		return nil, err
 	}
 	for _, t := range recs {
-		cp.tasks[t.ID] = t
+		cp.tasks.Put(t.ID, t)
 		out.Tasks = append(out.Tasks, cp.taskWire(t, true))
 	}
 	if in.ClientToken != "" {
@@ -334,7 +334,8 @@ func (cp *ControlPlane) runTasksOn(ctx context.Context, in *ecsmodel.RunTaskRequ
 func (cp *ControlPlane) replay(token string) *ecsmodel.RunTaskResponse {
 	out := &ecsmodel.RunTaskResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
 	var ts []*taskRecord
-	for _, t := range cp.tasks {
+	cp.tasks.DecodeWhere(func(_ string, st storedTask) bool { return st.token == token })
+	for _, t := range cp.tasks.Decoded() {
 		if t.ClientToken == token {
 			ts = append(ts, t)
 		}
@@ -386,7 +387,7 @@ func (cp *ControlPlane) Report(ctx context.Context, steps ...agent.Report) {
 	defer cp.taskChanges.Notify()
 	for i, r := range steps {
 		held := cp.lockForReport()
-		t := cp.tasks[r.TaskID]
+		t := cp.tasks.Get(r.TaskID)
 		if t == nil {
 			held.Unlock()
 			return
@@ -481,7 +482,7 @@ func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskReque
 		cp.mu.Unlock()
 		return nil, err
 	}
-	t := cp.tasks[ecs.ResourceName(in.Task)]
+	t := cp.tasks.Get(ecs.ResourceName(in.Task))
 	if t == nil || t.Cluster != c.Name {
 		cp.mu.Unlock()
 		return nil, ecs.Errorf(ecs.ErrInvalidParameter, "The referenced task was not found.")
@@ -495,7 +496,7 @@ func (cp *ControlPlane) StopTask(ctx context.Context, in *ecsmodel.StopTaskReque
 
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	if cur := cp.tasks[id]; handled && cur != nil {
+	if cur := cp.tasks.Get(id); handled && cur != nil {
 		cur.stopAsked = true // described as desired STOPPED from now on
 		cp.taskChanges.Notify()
 	}
@@ -559,12 +560,12 @@ func (cp *ControlPlane) stopTasks(ctx context.Context, ids []string, code, reaso
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	for _, id := range ids {
-		if t := cp.tasks[id]; t != nil {
+		if t := cp.tasks.Get(id); t != nil {
 			cp.release(t)
 		}
 	}
 	for _, id := range here {
-		if t := cp.tasks[id]; t != nil {
+		if t := cp.tasks.Get(id); t != nil {
 			if err := cp.stopHere(ctx, t, code, reason); err != nil {
 				return err
 			}
@@ -594,7 +595,7 @@ func (cp *ControlPlane) DescribeTasks(ctx context.Context, in *ecsmodel.Describe
 	}
 	out := &ecsmodel.DescribeTasksResponse{Tasks: []ecsmodel.Task{}, Failures: []ecsmodel.Failure{}}
 	for _, ref := range in.Tasks {
-		t := cp.tasks[ecs.ResourceName(ref)]
+		t := cp.tasks.Get(ecs.ResourceName(ref))
 		if t == nil || t.Cluster != c.Name {
 			arn := ref
 			if !strings.HasPrefix(ref, "arn:") {
@@ -624,7 +625,11 @@ func (cp *ControlPlane) ListTasks(ctx context.Context, in *ecsmodel.ListTasksReq
 		return nil, err
 	}
 	var items []keyed
-	for _, t := range cp.tasks {
+	tasks := cp.tasks.Decoded() // the tasks not decoded yet had stopped
+	if desired == ecsmodel.DesiredStatusSTOPPED {
+		tasks = cp.tasks.All()
+	}
+	for _, t := range tasks {
 		if t.Cluster != c.Name || t.desired().String() != string(desired) {
 			continue
 		}

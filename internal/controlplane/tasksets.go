@@ -331,7 +331,7 @@ func (cp *ControlPlane) DescribeTaskSets(ctx context.Context, in *ecsmodel.Descr
 func (cp *ControlPlane) taskSetCounts(s *serviceRecord, id string) tasksets.Counts {
 	var c tasksets.Counts
 	group := serviceGroup(s.Name)
-	for _, t := range cp.tasks {
+	for _, t := range cp.tasks.Decoded() {
 		if t.Cluster != s.Cluster || t.Group != group || t.StartedBy != id {
 			continue
 		}
