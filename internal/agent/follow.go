@@ -179,6 +179,32 @@ func (r *runner) pollHealth(ctx context.Context, name, id string, done <-chan st
 // (in one transaction).
 const maxLogBatch = 4096
 
+// logBatchEvery is the least time between two batches of a container's
+// output, unless a batch fills up (maxLogBatch) or the output ends: lines
+// that arrive sooner gather for what remains of it, and held lines (see
+// interleave) wait for it. Each batch is a transaction of the store, whose
+// own cost (about 0.2 ms) a chatty container otherwise paid hundreds of
+// times a second, for batches of the thousand lines or so that one read of
+// its log brings. A line after a quiet spell is stored as soon as it is
+// due; the awslogs driver waits up to five seconds.
+const logBatchEvery = 25 * time.Millisecond
+
+// gather adds to got the lines that come within d, until got holds
+// maxLogBatch lines or the queue closes; it returns false once the queue is
+// closed and empty.
+func gather(lines *lineQueue, got []runtime.LogLine, d time.Duration) ([]runtime.LogLine, bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	open := true
+	for open && len(got) < maxLogBatch {
+		n := len(got)
+		if got, open = lines.takeBy(got, maxLogBatch-n, true, t.C); open && len(got) == n {
+			break // d has passed
+		}
+	}
+	return got, open
+}
+
 // appendRetries is how often a failed append of container output is retried
 // before the batch is given up.
 const appendRetries = 5
@@ -198,6 +224,7 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 	}()
 	var batch []LogEvent
 	var appendErr error
+	var flushed time.Time // when a batch was last stored
 	flush := func() {
 		if len(batch) == 0 {
 			return
@@ -219,6 +246,7 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 			appendErr = err
 		}
 		batch = batch[:0]
+		flushed = time.Now()
 	}
 	add := func(l runtime.LogLine) {
 		if l.Text != "" && pos.Keep(l.Stream, l.Time) {
@@ -240,7 +268,9 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 	for open := true; open || order.holding() > 0; {
 		var wake <-chan time.Time
 		if due, ok := order.due(); ok && open {
-			d := max(time.Until(due), time.Millisecond)
+			// Held lines are stored once due, but not sooner than a
+			// batch may follow the last one.
+			d := max(time.Until(due), time.Until(flushed.Add(logBatchEvery)), time.Millisecond)
 			if timer == nil {
 				timer = time.NewTimer(d)
 			} else {
@@ -255,6 +285,11 @@ func (r *runner) copyLogs(ctx context.Context, group, stream, id string, follow 
 					break
 				}
 				n = len(got)
+			}
+			if n := len(got); open && n > 0 && n < maxLogBatch {
+				if rest := logBatchEvery - time.Since(flushed); rest > 0 {
+					got, open = gather(lines, got, rest)
+				}
 			}
 		}
 		if timer != nil && !timer.Stop() {
