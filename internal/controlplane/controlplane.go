@@ -63,6 +63,10 @@ type Options struct {
 	// StartTask and the services' alike. A closed channel ends the wait
 	// with Host as registered.
 	HostLater <-chan *HostInstance
+	// HostWanted, when set with HostLater, is called when a task waits for
+	// it: whoever delivers HostLater may then be asking later than at
+	// once (see engine.HostAskDelay). It may be called more than once.
+	HostWanted func()
 	// Forget, when set, is given the log streams of the stopped tasks the
 	// control plane forgets (ExpireStopped, and Open for those that expired
 	// while it was down) before their records are deleted. When it fails
@@ -132,6 +136,7 @@ type ControlPlane struct {
 	// complete (Options.HostLater); hostStop ends the wait for it, and
 	// hostDone is closed when that wait has ended.
 	hostReady, hostStop, hostDone chan struct{}
+	hostWanted                    func()
 
 	mu sync.Mutex
 	// reportMu and lending: while lending, the holder of mu waits for a
@@ -242,9 +247,10 @@ func Open(ctx context.Context, opts Options) (*ControlPlane, error) {
 
 		stopOrdered: map[string]bool{},
 
-		hostReady: make(chan struct{}),
-		hostStop:  make(chan struct{}),
-		hostDone:  make(chan struct{}),
+		hostReady:  make(chan struct{}),
+		hostWanted: opts.HostWanted,
+		hostStop:   make(chan struct{}),
+		hostDone:   make(chan struct{}),
 	}
 	cp.tasks = lazyrecords.New[taskRecord, storedTask](decodeTask, func(id string, err error) {
 		cp.log.Error("a stored task cannot be read; it is left out", "task", id, "err", err)

@@ -63,6 +63,9 @@ func (cp *ControlPlane) awaitHost(ctx context.Context, in *ecsmodel.RunTaskReque
 	if err != nil || !needsVolumePlugin(&td.Def, in) {
 		return nil // runTasksOn says what is wrong
 	}
+	if cp.hostWanted != nil {
+		cp.hostWanted()
+	}
 	select {
 	case <-cp.hostReady:
 		return nil

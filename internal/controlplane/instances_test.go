@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,14 +117,14 @@ func TestHostInstance_Later(t *testing.T) {
 		}
 		return h
 	}
-	open := func(h *HostInstance, later <-chan *HostInstance) *ControlPlane {
+	open := func(h *HostInstance, later <-chan *HostInstance, wanted func()) *ControlPlane {
 		t.Helper()
 		db, err := store.Open(ctx, dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		cp, err := Open(ctx, Options{DB: db, Account: ecs.DefaultAccountInfo(), Now: func() time.Time { return now }, Host: h, HostLater: later})
+		cp, err := Open(ctx, Options{DB: db, Account: ecs.DefaultAccountInfo(), Now: func() time.Time { return now }, Host: h, HostLater: later, HostWanted: wanted})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,12 +149,15 @@ func TestHostInstance_Later(t *testing.T) {
 	}
 
 	// The first engine's host has the plugin "old".
-	cp := open(host(oldPlugin), nil)
+	cp := open(host(oldPlugin), nil, nil)
 	cp.Close()
 
-	// The second's runtime has "fresh" instead, and says so late.
+	// The second's runtime has "fresh" instead, and says so late: when
+	// a task waits for it (HostWanted).
 	later := make(chan *HostInstance)
-	cp = open(host(), later)
+	asked := make(chan struct{})
+	var askOnce sync.Once
+	cp = open(host(), later, func() { askOnce.Do(func() { close(asked) }) })
 	if got := hostAttrs(cp); !got[oldPlugin] || got[newPlugin] || !got[ecs.AgentCapabilities()[0]] {
 		t.Errorf("before the runtime answers, the host has %s %v, %s %v and %s %v; want the previous plugins and the agent's capabilities",
 			oldPlugin, got[oldPlugin], newPlugin, got[newPlugin], ecs.AgentCapabilities()[0], got[ecs.AgentCapabilities()[0]])
@@ -171,6 +175,11 @@ func TestHostInstance_Later(t *testing.T) {
 		}
 	}
 	plain(cp)
+	select {
+	case <-asked:
+		t.Error("a task needing no plugin asked for the host's registration")
+	default:
+	}
 	if _, err := cp.RegisterTaskDefinition(ctx, &ecsmodel.RegisterTaskDefinitionRequest{
 		Family:               "plugged",
 		ContainerDefinitions: []ecsmodel.ContainerDefinition{{Name: "app", Image: "busybox", Memory: ptr32(64)}},
@@ -190,6 +199,13 @@ func TestHostInstance_Later(t *testing.T) {
 	select {
 	case r := <-ran:
 		t.Fatalf("RunTask answered before the host's registration was complete: %+v, %v", r.out, r.err)
+	case <-asked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a task needing a plugin did not ask for the host's registration")
+	}
+	select {
+	case r := <-ran:
+		t.Fatalf("RunTask answered before the host's registration was complete: %+v, %v", r.out, r.err)
 	case later <- host(newPlugin):
 	}
 	r := <-ran
@@ -203,7 +219,7 @@ func TestHostInstance_Later(t *testing.T) {
 
 	// A runtime that never answers: Close does not wait for it, and a
 	// RunTask waiting meanwhile ends with its context.
-	cp = open(host(), make(chan *HostInstance))
+	cp = open(host(), make(chan *HostInstance), nil)
 	plain(cp)
 	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()

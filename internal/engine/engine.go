@@ -164,13 +164,28 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{lock: lk, opts: opts}
-	// The runtime is asked for its volume plugins meanwhile; Close ends
-	// the question when it comes first.
+	// The runtime is asked for its volume plugins HostAskDelay after the
+	// open, or as soon as a task's placement needs them (hostWanted);
+	// Close ends the question when it comes first.
 	drivers := make(chan []string, 1)
 	hctx, hcancel := context.WithCancel(ctx)
 	e.hostCancel = hcancel
+	wanted := make(chan struct{})
+	var wantOnce sync.Once
+	hostWanted := func() { wantOnce.Do(func() { close(wanted) }) }
 	if vd, ok := opts.Runtime.(runtime.VolumeDrivers); ok && !opts.NoHostInstance {
-		e.hostAsk.Go(func() { drivers <- volumePlugins(hctx, vd, opts.Log) })
+		e.hostAsk.Go(func() {
+			t := time.NewTimer(HostAskDelay)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-wanted:
+			case <-hctx.Done():
+				drivers <- nil
+				return
+			}
+			drivers <- volumePlugins(hctx, vd, opts.Log)
+		})
 	} else {
 		drivers <- nil
 	}
@@ -229,15 +244,16 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 			return hostInstance(opts.Account.Region, opts.Runtime.Name(), goruntime.NumCPU(), mem, gpus)
 		}
 		// The volume plugins come from the runtime (docker info takes 10-20
-		// ms): the control plane opens meanwhile, the host with the
-		// agent's capabilities, and places the tasks that need a plugin
-		// once the host's registration has them.
+		// ms, asked later: see HostAskDelay): the control plane opens
+		// meanwhile, the host with the agent's capabilities, and places
+		// the tasks that need a plugin once the host's registration has
+		// them.
 		cpOpts.Host = newHost()
 		for _, name := range ecs.AgentCapabilities() {
 			cpOpts.Host.Attributes[name] = ""
 		}
 		later := make(chan *controlplane.HostInstance, 1)
-		cpOpts.HostLater = later
+		cpOpts.HostLater, cpOpts.HostWanted = later, hostWanted
 		e.hostAsk.Go(func() {
 			h := newHost()
 			if plugins := <-drivers; len(plugins) > 0 {
@@ -312,6 +328,15 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 
 // adoptWait bounds how long Open waits for the adopted tasks' endpoints.
 const adoptWait = 10 * time.Second
+
+// HostAskDelay is how long after the engine opens it asks the runtime for
+// its volume plugins, for the host instance's capability attributes,
+// unless a task's placement needs them sooner. Docker answers with its
+// system information (docker info: 7-9 ms of the daemon's work, which
+// runs executables to learn their versions): asked at once, that work
+// fell on the first task's container create, a few milliseconds longer
+// for a short run-task.
+const HostAskDelay = 2 * time.Second
 
 // volumePlugins returns the capability attributes of the runtime's volume
 // plugins; none when they cannot be listed in time.
