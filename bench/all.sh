@@ -264,17 +264,23 @@ min_row() {
   row "$1" "$(printf '%.0f' "$3") $2" "-" "-" ">= $4" "$v"
 }
 info_row() { row "$1" "$2" "$3" "${4:--}" "-" "info"; }
+# ratio_info_row MEASURE UNIT ECSRUN BASELINE: a ratio shown, no target.
+ratio_info_row() {
+  info_row "$1" "$3 $2" "$4 $2" "$(awk -v e="$3" -v b="$4" 'BEGIN {if (b > 0) printf "%.2f", e / b; else print "?"}')"
+}
 
 ratio_row "single task, wall (docker run --rm)" ms "$(median_col "$work/ecsrun-single.times" 1)" "$(median_col "$work/docker-single.times" 1)" 1.05
 ratio_row "chatty task ${chatty_lines} lines, wall, logs streamed" ms "$(median_col "$work/ecsrun-chatty.times" 1)" "$(median_col "$work/docker-chatty.times" 1)" 1.10
 ratio_row "chatty task, wall, --logs none" ms "$(median_col "$work/ecsrun-chatty-none.times" 1)" "$(median_col "$work/docker-chatty.times" 1)" 1.10
-ratio_row "chatty task, CPU of the command, logs streamed" ms "$(median_col "$work/ecsrun-chatty.times" 2)" "$(median_col "$work/docker-chatty.times" 2)" 2
-ratio_row "chatty task, CPU of the command, --logs none" ms "$(median_col "$work/ecsrun-chatty-none.times" 2)" "$(median_col "$work/docker-chatty.times" 2)" 2
-# The command's CPU plus the Docker daemon's meanwhile: the docker CLI only
-# copies bytes (dockerd runs the container, writes its log and serves the
-# attach stream), so the issue's "at most 2x its CPU time" is read as the
-# CPU that each command costs the machine, the daemon included
-# (docs/performance.md). The rows of the command alone stay, as measures.
+# The command's CPU alone, as information: the docker CLI only copies bytes
+# (dockerd runs the container, writes its log and serves the attach stream)
+# where ecsrun does that work in its own process. The issue's "at most 2x
+# its CPU time" is the CPU each command costs the machine, the daemon
+# included (the rows below): the 5-9x the issue measured was that, when the
+# command alone stood at 25x and more (docs/performance.md, "The CPU
+# target").
+ratio_info_row "chatty task, CPU of the command, logs streamed" ms "$(median_col "$work/ecsrun-chatty.times" 2)" "$(median_col "$work/docker-chatty.times" 2)"
+ratio_info_row "chatty task, CPU of the command, --logs none" ms "$(median_col "$work/ecsrun-chatty-none.times" 2)" "$(median_col "$work/docker-chatty.times" 2)"
 sum() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%d", a + b}'; }
 cb=$(sum "$(median_col "$work/docker-chatty.times" 2)" "$(median_col "$work/docker-chatty.dockerd" 1)")
 ce=$(sum "$(median_col "$work/ecsrun-chatty.times" 2)" "$(median_col "$work/ecsrun-chatty.dockerd" 1)")
