@@ -10,8 +10,8 @@
 #               when the script itself fails)
 #   --quick     fewer rounds (a smoke test of the script, under two minutes)
 #   --rounds N  rounds of the single-task and the chatty-task measures
-#               (default 21 single, 11 chatty; the fan-out gets (N+3)/4 of
-#               the chatty rounds)
+#               (default 21 of each, and 3 of the fan-out; with N, the
+#               fan-out gets (N+3)/4)
 #
 # Needs Go and a Docker Engine; builds everything it runs (the ecsrun binary,
 # an image FROM scratch holding a static Go binary), pulls nothing.
@@ -24,18 +24,20 @@ export PATH="/usr/local/go/bin:$PATH"
 # spreads over 80 ms within a run: over 11 rounds, the ratio of the medians
 # of the same two binaries moved between 0.96 and 1.14 from run to run, more
 # than the 5% the target allows. 21 rounds narrow that by about a quarter.
-strict=0 rounds=21 chatty_rounds=11 quick=0
+# So for the chatty task, whose `docker run --rm` spreads over 250 ms within
+# a run: over 11 rounds its `--logs none` ratio moved between 1.01 and 1.15
+# in six runs of the same code.
+strict=0 rounds=21 chatty_rounds=21 fan_rounds=3 quick=0
 while (($#)); do
   case "$1" in
   --strict) strict=1 ;;
-  --quick) quick=1 rounds=3 chatty_rounds=3 ;;
-  --rounds) rounds=$2 chatty_rounds=$2; shift ;;
+  --quick) quick=1 rounds=3 chatty_rounds=3 fan_rounds=1 ;;
+  --rounds) rounds=$2 chatty_rounds=$2 fan_rounds=$((($2 + 3) / 4)); shift ;;
   -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench/all.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-fan_rounds=$(((chatty_rounds + 3) / 4))
 fan=50
 chatty_lines=200000
 
@@ -177,16 +179,31 @@ docker_single() { docker run --rm --network none -m 64m "$img" out hello; }
 ecsrun_single() { run_ecsrun run-task --pull prefer-cached --task-definition ecsrun-bench-single; }
 docker_chatty() { docker run --rm --network none -m 128m "$img" lines "$chatty_lines" "$text"; }
 ecsrun_chatty() { run_ecsrun run-task --pull prefer-cached --task-definition ecsrun-bench-chatty "$@"; }
+# The fan-out's commands end after fan_limit seconds at most: under 50
+# parallel starts, Docker 20.10 has lost containers' exits (they stay "Up"
+# with their processes gone), which would hang the run.
+fan_limit=300
+fan_hung() {
+  log "bench/all.sh: $1 did not end within $fan_limit s: the Docker daemon lost a container's exit (docker ps shows them Up); restart dockerd and run again"
+  return 1
+}
 docker_fan() {
-  local pids=() i
+  local pids=() i st=0
   for ((i = 0; i < fan; i++)); do
-    docker run --rm --network none -m 32m --label io.ecsrun.bench=baseline "$img" out hello >/dev/null &
+    timeout -k 5 "$fan_limit" docker run --rm --network none -m 32m --label io.ecsrun.bench=baseline "$img" out hello >/dev/null &
     pids+=($!)
   done
-  for i in "${pids[@]}"; do wait "$i"; done
+  for i in "${pids[@]}"; do
+    wait "$i" || st=$?
+  done
+  if ((st == 124)); then fan_hung "a docker run of the fan-out"; fi
+  return "$st"
 }
 ecsrun_fan() {
-  run_ecsrun workflow run "$work/fan-flow.json" --pull prefer-cached --logs none --input "{\"items\": [$items]}"
+  local st=0
+  timeout -k 5 "$fan_limit" "$ecsrun" --state-dir "$state" workflow run "$work/fan-flow.json" --pull prefer-cached --logs none --input "{\"items\": [$items]}" || st=$?
+  if ((st == 124)); then fan_hung "ecsrun workflow run of the fan-out"; fi
+  return "$st"
 }
 
 log "single task: $rounds rounds..."
