@@ -104,11 +104,7 @@ func (f *fixture) register(family string) *ecsmodel.TaskDefinition {
 func (f *fixture) runJob() string {
 	f.t.Helper()
 	f.register("job")
-	out, err := f.cp.RunTask(context.Background(), &ecsmodel.RunTaskRequest{TaskDefinition: "job"})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return ecs.ResourceName(out.Tasks[0].TaskArn)
+	return f.run("")
 }
 
 func ptr32(i int32) *int32 { return &i }
