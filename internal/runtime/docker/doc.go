@@ -16,7 +16,11 @@
 // joined back into one line of at most MaxLineBytes. A follow does not end
 // with the engine's: once the container has stopped, Logs checks that the
 // last message recorded was delivered, and else reads the end of the output
-// again, since the engine's follow can end before its last messages.
+// again, since the engine's follow can end before its last messages. While a
+// container runs, a follow reads its json-file log itself where it can
+// (logfile.go), and ends with the container's die event or the engine's
+// answer to a wait for its exit, whichever comes first (dies.go: Docker 20.10
+// answers the wait about 10 ms after the event).
 //
 // Errors are prefixed "docker: <operation> <id>:" and wrap the kinds of the
 // runtime package: ErrNotFound for a missing container, ErrImageNotFound for

@@ -71,11 +71,11 @@ type Runtime struct {
 	// stops holds the ids of the containers Stop was called for (see
 	// settleOOM).
 	stops sync.Map
-	// ended holds, by id, the inspection that ended a follow of a
-	// container's output (Logs): the container had stopped, and the Wait
-	// that comes next answers from it instead of asking the engine twice
-	// more. Start and Remove drop it.
-	ended sync.Map // string -> container.InspectResponse
+	// ended holds, by id, what ended a follow of a container's output
+	// (Logs): the inspection that found it stopped, or the exit status its
+	// die event gave. The Wait that comes next answers from it instead of
+	// asking the engine twice more. Start and Remove drop it.
+	ended sync.Map // string -> container.InspectResponse or runtime.ExitStatus
 }
 
 // New returns a Runtime talking to the engine named by the environment
@@ -354,8 +354,12 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 // for one that was created but not started yet.
 func (r *Runtime) Wait(ctx context.Context, id string) (runtime.ExitStatus, error) {
 	if v, ok := r.ended.LoadAndDelete(id); ok {
-		info := v.(container.InspectResponse)
-		return r.settleOOM(ctx, id, info, exitStatus(info)), nil
+		switch e := v.(type) {
+		case container.InspectResponse:
+			return r.settleOOM(ctx, id, e, exitStatus(e)), nil
+		case runtime.ExitStatus:
+			return e, nil
+		}
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -136,6 +136,74 @@ func TestRuntime_WaitAfterARestartWaitsForTheNewRun(t *testing.T) {
 	}
 }
 
+// TestRuntime_FollowAfterARestartEndsWithTheNewRun: a container started
+// again has its earlier run's die event (which can end a follow sooner
+// than the wait for its exit); the follow of the new run ends with the new
+// run's exit, with all its output, and Wait gives how it ended.
+func TestRuntime_FollowAfterARestartEndsWithTheNewRun(t *testing.T) {
+	h := newHarness(t)
+	id := h.Run(h.spec("out", "begin", "--", "sleep", "300ms", "--", "out", "end", "--", "exit", "3"))
+	_, done := h.Follow(id, "")
+	if got, want := runtimetest.Texts(done()), []string{"stdout:begin", "stdout:end"}; !slices.Equal(got, want) {
+		t.Fatalf("the first run's follow delivered %q; want %q", got, want)
+	}
+	if st := h.Wait(id); st.ExitCode != 3 {
+		t.Fatalf("Wait after the first run = %+v; want exit 3", st)
+	}
+	restarted := time.Now()
+	if err := h.rt.Start(h.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	_, done = h.Follow(id, "")
+	// The log holds both runs.
+	if got, want := runtimetest.Texts(done()), []string{"stdout:begin", "stdout:end", "stdout:begin", "stdout:end"}; !slices.Equal(got, want) {
+		t.Fatalf("the second run's follow delivered %q; want %q", got, want)
+	}
+	if st := h.Wait(id); st.ExitCode != 3 || !st.FinishedAt.After(restarted) {
+		t.Fatalf("Wait after the second run = %+v; want exit 3 of the run started at %v", st, restarted)
+	}
+	t.Logf("follows ended by a die event in this process so far: %d", docker.DieEnds())
+}
+
+// TestRuntime_DieEventOfTheRunAskedFor: the die event watched for is the
+// one of the run that started at the time given, also when it came before
+// the watch; an earlier run's is not.
+func TestRuntime_DieEventOfTheRunAskedFor(t *testing.T) {
+	h := newHarness(t)
+	id := h.Run(h.spec("exit", "4"))
+	h.Wait(id)
+	st, err := h.rt.Inspect(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 30*time.Second)
+	defer cancel()
+	var first docker.Died
+	select {
+	case first = <-h.rt.WatchDie(ctx, id, st.StartedAt):
+	case <-ctx.Done():
+		t.Fatal("no die event for a run that has ended")
+	}
+	if first.ExitCode != 4 || first.At.Before(st.FinishedAt) {
+		t.Fatalf("die event %+v; want exit code 4, after the run's end at %v", first, st.FinishedAt)
+	}
+	// Watched for a run that starts after it: the first run's event, in
+	// the engine's recent events, is left out.
+	dies := h.rt.WatchDie(ctx, id, first.At.Add(time.Nanosecond))
+	restarted := time.Now()
+	if err := h.rt.Start(h.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-dies:
+		if d.ExitCode != 4 || !d.At.After(restarted) {
+			t.Fatalf("die event %+v; want the second run's, after %v", d, restarted)
+		}
+	case <-ctx.Done():
+		t.Fatal("no die event for the second run")
+	}
+}
+
 func TestRuntime_FollowBeforeStart(t *testing.T) {
 	h := newHarness(t)
 	id := h.Create(h.spec("lines", "100", "line", "--", "sleep", "200ms", "--", "out", "last"))
@@ -292,6 +360,23 @@ func TestRuntime_OOMKilled(t *testing.T) {
 	}
 	if !info.OOMKilled {
 		t.Fatalf("Inspect = %+v; want OOMKilled", info)
+	}
+}
+
+// TestRuntime_OOMKilledWithItsOwnExitCode: a container whose child the
+// OOM killer ended, and that then exits with a code of its own, is
+// OOMKilled, as Docker (and so the ECS agent) says, also when the follow
+// of its output ended with its die event.
+func TestRuntime_OOMKilledWithItsOwnExitCode(t *testing.T) {
+	h := newHarness(t)
+	spec := h.spec("waitfile", "/signal/go", "--", "allocchildthen", "256", "--", "out", "survived", "--", "exit", "3")
+	spec.MemoryBytes = 16 << 20
+	id := h.runThenSignal(spec)
+	_, done := h.Follow(id, "")
+	lines := done()
+	st := h.Wait(id)
+	if !st.OOMKilled || st.ExitCode != 3 || !slices.Contains(runtimetest.Texts(lines), "stdout:survived") {
+		t.Fatalf("Wait = %+v after the output %q; want OOMKilled with exit 3 after \"survived\"", st, runtimetest.Texts(lines))
 	}
 }
 

@@ -45,33 +45,50 @@ const (
 var errFileFollow = errors.New("log file cannot be followed")
 
 // followFile follows the container's output in its log file until the
-// container is no longer running. It returns false (and no error) when the
-// file cannot be read or followed exactly; the caller then follows through
-// the engine from rd's position.
-func (r *Runtime) followFile(ctx context.Context, id string, info container.InspectResponse, rd *logReader) (bool, error) {
+// container is no longer running: the run that info saw started. It
+// returns false (and no error) when the file cannot be read or followed
+// exactly; the caller then follows through the engine from rd's position.
+// When the run's die event ended the follow, it returns what the event
+// said.
+func (r *Runtime) followFile(ctx context.Context, id string, info container.InspectResponse, rd *logReader) (bool, *died, error) {
 	if info.LogPath == "" {
 		// Set when the container starts: inspected before, it had none.
 		var err error
 		if info, err = r.cli.ContainerInspect(ctx, id); err != nil {
-			return false, nil
+			return false, nil, nil
 		}
 	}
 	if info.LogPath == "" || info.HostConfig == nil || info.HostConfig.LogConfig.Type != "json-file" ||
 		info.HostConfig.LogConfig.Config["compress"] == "true" {
-		return false, nil
+		return false, nil, nil
 	}
 	// From its oldest file: a chatty container may have filled one before
 	// the read starts (an adopted one, many), and the rotated files hold
 	// its output as the engine's endpoint would send it.
 	f, err := openOldest(info.LogPath)
 	if err != nil {
-		return false, nil
+		return false, nil, nil
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	waitC, waitErr := r.cli.ContainerWait(wctx, id, container.WaitConditionNotRunning)
+	var dieC <-chan died
+	if info.State != nil {
+		if t, err := time.Parse(time.RFC3339Nano, info.State.StartedAt); err == nil && !t.IsZero() {
+			dieC = r.watchDie(wctx, id, t)
+		}
+	}
 	fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), since: rd.pos.Resume(), rd: rd}
-	return followFrom(ctx, info.LogPath, f, fr, waitC, waitErr)
+	return followFrom(ctx, info.LogPath, f, fr, stopSignals{waitC, waitErr, dieC})
+}
+
+// stopSignals are what tells followFrom that the container has stopped:
+// the engine's answer to a wait for it (wait, or an error on waitErr), or
+// its die event (die, which may come sooner; nil when not asked for).
+type stopSignals struct {
+	wait    <-chan container.WaitResponse
+	waitErr <-chan error
+	die     <-chan died
 }
 
 // atFileEnd, when set (by tests), is called each time followFrom has read
@@ -79,9 +96,10 @@ func (r *Runtime) followFile(ctx context.Context, id string, info container.Insp
 var atFileEnd func()
 
 // followFrom reads the json-file log f, at path, and the files the driver
-// writes after it when it rotates f, until the container has stopped
-// (waitC or waitErr) and everything is read. It closes f.
-func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, waitC <-chan container.WaitResponse, waitErr <-chan error) (bool, error) {
+// writes after it when it rotates f, until the container has stopped (one
+// of stop's signals) and everything is read. It closes f. It returns the
+// die event when that was the signal.
+func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, stop stopSignals) (bool, *died, error) {
 	// next is the file written after f, opened when f was found rotated.
 	var next *os.File
 	defer func() {
@@ -91,6 +109,7 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 		}
 	}()
 	stopped := false
+	var dieEvent *died // the die event, when it was the signal
 	delay := fileFollowMin
 	var timer *time.Timer
 	defer func() {
@@ -101,7 +120,7 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 	for {
 		n, err := fr.readAll()
 		if err != nil {
-			return false, nil
+			return false, nil, nil
 		}
 		if n > 0 {
 			delay = fileFollowMin
@@ -113,14 +132,14 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 		// At the end of the file: it may have been rotated.
 		if next == nil {
 			if next, err = rotatedAfter(path, f); err != nil {
-				return false, nil
+				return false, nil, nil
 			}
 			if next != nil {
 				// Ours was rotated: it holds all it ever will. Read it to
 				// its end once more: the read that found the end may have
 				// come before the rest of its last entry was written.
 				if _, err := fr.readAll(); err != nil || fr.partial() {
-					return false, nil
+					return false, nil, nil
 				}
 			}
 		}
@@ -133,7 +152,10 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 			continue
 		}
 		if stopped {
-			return !fr.partial(), nil
+			if fr.partial() {
+				return false, nil, nil
+			}
+			return true, dieEvent, nil
 		}
 		if timer == nil {
 			timer = time.NewTimer(delay)
@@ -142,11 +164,15 @@ func followFrom(ctx context.Context, path string, f *os.File, fr *fileReader, wa
 		}
 		select {
 		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-waitC:
+			return false, nil, ctx.Err()
+		case <-stop.wait:
 			stopped = true // read to the end once more
-		case <-waitErr:
+		case <-stop.waitErr:
 			stopped = true
+		case d := <-stop.die:
+			// The engine had closed the container's logger before it sent
+			// the event (see dies.go): the file is complete.
+			stopped, dieEvent = true, &d
 		case <-timer.C:
 			delay = min(2*delay, fileFollowPoll)
 		}

@@ -219,7 +219,7 @@ func TestFollowFrom_RotationAfterAPartialEntry(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	followed, err := followFrom(ctx, path, f, fr, waitC, nil)
+	followed, _, err := followFrom(ctx, path, f, fr, stopSignals{wait: waitC})
 	if err != nil || !followed {
 		t.Fatalf("followFrom = %v, %v; want the whole output followed from the files", followed, err)
 	}
@@ -286,7 +286,7 @@ func TestFollowFrom_OldestFileFirst(t *testing.T) {
 	waitC <- container.WaitResponse{} // stopped already: read to the end
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	followed, err := followFrom(ctx, path, f, fr, waitC, nil)
+	followed, _, err := followFrom(ctx, path, f, fr, stopSignals{wait: waitC})
 	rd.flush()
 	if err != nil || !followed {
 		t.Fatalf("followFrom = %v, %v; want the whole output followed from the files", followed, err)
@@ -351,5 +351,67 @@ func TestFollowFrom_OldestFileFirst(t *testing.T) {
 	st, _ := os.Stat(path)
 	if mine, _ := f.Stat(); !os.SameFile(st, mine) {
 		t.Error("openOldest of a log never rotated: not the log file")
+	}
+}
+
+// A die event ends a follow as the wait for the exit does: the file is
+// read to its end once more, and the event is returned. A file that then
+// ends in the middle of an entry is not followed exactly (the caller reads
+// on through the engine).
+func TestFollowFrom_EndsWithTheDieEvent(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		tail     []byte // written after the die event was sent
+		followed bool
+		want     []string
+	}{
+		{"complete", jsonLine(t, "stdout", "line 3\n", t0.Add(3*time.Millisecond)), true, []string{"line 1", "line 2", "line 3"}},
+		{"an entry cut short", jsonLine(t, "stdout", "line 3\n", t0.Add(3*time.Millisecond))[:20], false, []string{"line 1", "line 2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c-json.log")
+			b := append(jsonLine(t, "stdout", "line 1\n", t0.Add(time.Millisecond)), jsonLine(t, "stdout", "line 2\n", t0.Add(2*time.Millisecond))...)
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rd := newLogReader(time.Time{}, func(l runtime.LogLine) { got = append(got, l.Text) })
+			fr := &fileReader{br: bufio.NewReaderSize(f, 64<<10), rd: rd}
+			die := make(chan died, 1)
+			ends := 0
+			atFileEnd = func() {
+				// At the first end of the file: the rest comes, then the
+				// die event (the engine writes the output before it).
+				if ends++; ends == 1 {
+					w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					w.Write(tc.tail)
+					w.Close()
+					die <- died{exitCode: 3, at: t0.Add(time.Second)}
+				}
+			}
+			t.Cleanup(func() { atFileEnd = nil })
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			// No wait answer ever comes: the die event alone ends it.
+			followed, d, err := followFrom(ctx, path, f, fr, stopSignals{wait: make(chan container.WaitResponse), die: die})
+			rd.flush()
+			if err != nil || followed != tc.followed {
+				t.Fatalf("followFrom = %v, %v; want followed %v", followed, err, tc.followed)
+			}
+			if tc.followed && (d == nil || d.exitCode != 3) {
+				t.Errorf("followFrom returned the die event %+v; want exit code 3", d)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("lines %q; want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -45,12 +45,13 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	fromFile := opts.Follow && !tty && !r.noLogFiles // see followFile
 	for {
 		if opts.Follow {
-			if err := r.waitStarted(ctx, id); err != nil {
+			// The run followed is the one this inspection sees started.
+			if info, err = r.waitStarted(ctx, id); err != nil {
 				return err
 			}
 		}
 		if fromFile {
-			followed, err := r.followFile(ctx, id, info, rd)
+			followed, d, err := r.followFile(ctx, id, info, rd)
 			if err != nil {
 				return err
 			}
@@ -58,6 +59,19 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 				endpointFollows.Add(1)
 				fromFile = false
 				continue // through the engine, from where the file read ended
+			}
+			if d != nil && !d.oom && d.exitCode != exitSIGKILL && !restarts(info) {
+				// Its die event ended the follow (see dies.go): the log
+				// file was complete, and was read to its end. An
+				// inspection, or the engine's logs endpoint, would wait
+				// for the engine's cleanup of the container; the Wait
+				// that comes next answers from the event. After an oom
+				// event, or an exit by SIGKILL (which may be the OOM
+				// killer's: settleOOM), an inspection tells how it ended.
+				dieEnds.Add(1)
+				r.ended.Store(id, runtime.ExitStatus{ExitCode: d.exitCode, FinishedAt: d.at})
+				rd.flush()
+				return nil
 			}
 		} else if err := r.streamLogs(ctx, id, tty, rd.pos.Resume(), opts.Follow, "", rd); err != nil {
 			return err
@@ -91,29 +105,43 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	}
 }
 
+// exitSIGKILL is the exit code of a process killed by SIGKILL.
+const exitSIGKILL = 137
+
+// restarts reports whether the engine restarts the container when it
+// exits (a restart policy; ecsrun sets none, the agent restarts).
+func restarts(info container.InspectResponse) bool {
+	return info.HostConfig != nil && !info.HostConfig.RestartPolicy.IsNone()
+}
+
+// dieEnds counts the follows that the container's die event ended (tests
+// read it).
+var dieEnds atomic.Int64
+
 // endpointFollows counts the follows that went on through the engine's
 // logs endpoint because the log files could not be followed (tests read
 // it).
 var endpointFollows atomic.Int64
 
-// waitStarted returns once the container has left the "created" state. The
-// engine ends a follow request at once for a container that is not running,
-// so following a container that has not started yet must wait for it.
-func (r *Runtime) waitStarted(ctx context.Context, id string) error {
+// waitStarted returns once the container has left the "created" state, with
+// the inspection that saw it. The engine ends a follow request at once for a
+// container that is not running, so following a container that has not
+// started yet must wait for it.
+func (r *Runtime) waitStarted(ctx context.Context, id string) (container.InspectResponse, error) {
 	delay := 5 * time.Millisecond
 	for {
 		info, err := r.cli.ContainerInspect(ctx, id)
 		if err != nil {
-			return wrap("logs", id, nil, runtime.ErrNotFound, err)
+			return info, wrap("logs", id, nil, runtime.ErrNotFound, err)
 		}
 		if info.State == nil || info.State.Status != container.StateCreated {
-			return nil
+			return info, nil
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("docker: logs %s: %w", id, ctx.Err())
+			return info, fmt.Errorf("docker: logs %s: %w", id, ctx.Err())
 		case <-t.C:
 		}
 		delay = min(2*delay, 100*time.Millisecond)

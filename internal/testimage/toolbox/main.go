@@ -313,6 +313,22 @@ func run(step []string) error {
 		if err != nil {
 			return err
 		}
+	case "allocchildthen":
+		// alloc N in a child; when the kernel kills the child, wait a
+		// second (the engine records the OOM kill meanwhile, see
+		// allocchild) and go on with the next step: a container the OOM
+		// killer acted in that ends with its own exit code.
+		if err := need(step, 1); err != nil {
+			return err
+		}
+		child := exec.Command("/proc/self/exe", "alloc", step[1])
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		err := child.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return fmt.Errorf("the child was not killed: %v", err)
+		}
+		time.Sleep(time.Second)
 	case "oomadj":
 		if err := need(step, 1); err != nil {
 			return err
