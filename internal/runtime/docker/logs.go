@@ -43,8 +43,8 @@ func (r *Runtime) Logs(ctx context.Context, id string, opts runtime.LogOptions, 
 	tty := info.Config != nil && info.Config.Tty
 	rd := newLogReader(opts.Since, fn)
 	fromFile := opts.Follow && !tty && !r.noLogFiles // see followFile
-	for {
-		if opts.Follow {
+	for again := false; ; again = true {
+		if opts.Follow && (again || info.State == nil || info.State.Status == container.StateCreated) {
 			// The run followed is the one this inspection sees started.
 			if info, err = r.waitStarted(ctx, id); err != nil {
 				return err
