@@ -19,6 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # The single task takes about 300 ms, and `docker run --rm` of it alone
 # spreads over 80 ms within a run: over 11 rounds, the ratio of the medians
@@ -58,22 +60,13 @@ finish() {
 }
 trap finish EXIT
 
-log() { printf '%s\n' "$*" >&2; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 load_start=$(loadavg)
 t_start=$(date +%s)
 
 # --- build ---------------------------------------------------------------
 log "building ecsrun and the bench image..."
 go build -o "$work/ecsrun" ./cmd/ecsrun
-mkdir -p "$work/img"
-(cd internal/testimage/toolbox && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/img/toolbox" .)
-printf 'FROM scratch\nCOPY toolbox /toolbox\nENTRYPOINT ["/toolbox"]\n' >"$work/img/Dockerfile"
-img=ecsrun-bench/toolbox:latest
-if ! out=$(docker build -t "$img" "$work/img" 2>&1); then
-  echo "$out" >&2
-  exit 1
-fi
+build_toolbox "$work/img"
 ecsrun="$work/ecsrun"
 text="2026-12-07T08:00:00Z INFO migrate applied table=items" # lines of about 60 bytes
 
@@ -121,37 +114,6 @@ dockerd_ticks() {
     echo 0
   fi
 }
-# quiet: whether the machine was quiet for the last half second: its CPUs
-# less than 10% busy, and (where the kernel reports pressure stalls) tasks
-# stalled on IO less than 5% of the time.
-cpu_busy_idle() { awk '/^cpu / {b = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) b += $i; print b, $5 + $6; exit}' /proc/stat; }
-io_stall() { if [[ -r /proc/pressure/io ]]; then awk '/^some/ {split($5, a, "="); print a[2]; exit}' /proc/pressure/io; else echo 0; fi; }
-quiet() {
-  local c0 i0 c1 i1
-  c0=$(cpu_busy_idle) i0=$(io_stall)
-  sleep 0.5
-  c1=$(cpu_busy_idle) i1=$(io_stall)
-  awk -v c0="$c0" -v c1="$c1" -v i0="$i0" -v i1="$i1" 'BEGIN {
-    split(c0, a, " "); split(c1, b, " "); busy = b[1] - a[1]; all = busy + b[2] - a[2]
-    exit !((all == 0 || busy / all < 0.10) && (i1 - i0) < 25000)}'
-}
-# settle: waits, at most settle_max seconds, until the machine is quiet,
-# and records the wait in $work/settle: whatever the command before left
-# running (the daemon's removal of a container, the kernel's writeback of a
-# chatty log, a build) must not fall on the next command.
-settle_max=60
-now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
-settle() {
-  local t0 state=quiet
-  t0=$(now_ms)
-  until quiet; do
-    if (($(now_ms) - t0 >= settle_max * 1000)); then
-      state=loud
-      break
-    fi
-  done
-  echo "$(($(now_ms) - t0)) $state" >>"$work/settle"
-}
 timed() {
   local name=$1 d0 d1 t
   shift
@@ -170,9 +132,6 @@ timed() {
   d1=$(dockerd_ticks)
   awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%d %d\n", a[1] * 1000, (a[2] + a[3]) * 1000}' >>"$work/$name.times"
   echo $(((d1 - d0) * 1000 / clk)) >>"$work/$name.dockerd"
-}
-median_col() { # FILE COLUMN: the median, rounded to an integer
-  awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {if (NR == 0) print 0; else printf "%d\n", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) + 0.5}'
 }
 
 docker_single() { docker run --rm --network none -m 64m "$img" out hello; }
