@@ -140,7 +140,9 @@ docker_chatty() { docker run --rm --network none -m 128m "$img" lines "$chatty_l
 ecsrun_chatty() { run_ecsrun run-task --pull prefer-cached --task-definition ecsrun-bench-chatty "$@"; }
 # The fan-out's commands end after fan_limit seconds at most: under 50
 # parallel starts, Docker 20.10 has lost containers' exits (they stay "Up"
-# with their processes gone), which would hang the run.
+# with their processes gone), which would hang the run. timeout exits 124,
+# or 137 when the command outlived its TERM by 5 s (a docker run does: it
+# passes the signal to its container, which the daemon has lost).
 fan_limit=300
 fan_hung() {
   log "bench/all.sh: $1 did not end within $fan_limit s: the Docker daemon lost a container's exit (docker ps shows them Up); restart dockerd and run again"
@@ -155,13 +157,13 @@ docker_fan() {
   for i in "${pids[@]}"; do
     wait "$i" || st=$?
   done
-  if ((st == 124)); then fan_hung "a docker run of the fan-out"; fi
+  if ((st == 124 || st == 137)); then fan_hung "a docker run of the fan-out"; fi
   return "$st"
 }
 ecsrun_fan() {
   local st=0
   timeout -k 5 "$fan_limit" "$ecsrun" --state-dir "$state" workflow run "$work/fan-flow.json" --pull prefer-cached --logs none --input "{\"items\": [$items]}" || st=$?
-  if ((st == 124)); then fan_hung "ecsrun workflow run of the fan-out"; fi
+  if ((st == 124 || st == 137)); then fan_hung "ecsrun workflow run of the fan-out"; fi
   return "$st"
 }
 
