@@ -79,6 +79,21 @@ func need(step []string, n int) error {
 	return nil
 }
 
+// allocInChild runs alloc n in a child process, and reports whether
+// SIGKILL ended it (the OOM killer's signal).
+func allocInChild(n string) (killed bool, err error) {
+	child := exec.Command("/proc/self/exe", "alloc", n)
+	child.Stdout, child.Stderr = os.Stdout, os.Stderr
+	err = child.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true, err
+		}
+	}
+	return false, err
+}
+
 func write(w io.Writer, s string) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -300,15 +315,10 @@ func run(step []string) error {
 		if err := need(step, 1); err != nil {
 			return err
 		}
-		child := exec.Command("/proc/self/exe", "alloc", step[1])
-		child.Stdout, child.Stderr = os.Stdout, os.Stderr
-		err := child.Run()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-				time.Sleep(time.Second)
-				os.Exit(128 + int(syscall.SIGKILL))
-			}
+		killed, err := allocInChild(step[1])
+		if killed {
+			time.Sleep(time.Second)
+			os.Exit(128 + int(syscall.SIGKILL))
 		}
 		if err != nil {
 			return err
@@ -321,12 +331,8 @@ func run(step []string) error {
 		if err := need(step, 1); err != nil {
 			return err
 		}
-		child := exec.Command("/proc/self/exe", "alloc", step[1])
-		child.Stdout, child.Stderr = os.Stdout, os.Stderr
-		err := child.Run()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) {
-			return fmt.Errorf("the child was not killed: %v", err)
+		if killed, err := allocInChild(step[1]); !killed {
+			return fmt.Errorf("the child was not killed (%v)", err)
 		}
 		time.Sleep(time.Second)
 	case "oomadj":
