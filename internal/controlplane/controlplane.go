@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/ecsrun/ecsrun/internal/lazyrecords"
 	"log/slog"
 	"slices"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/ecsrun/ecsrun/internal/ecs"
 	"github.com/ecsrun/ecsrun/internal/ecsmodel"
 	"github.com/ecsrun/ecsrun/internal/execsession"
+	"github.com/ecsrun/ecsrun/internal/lazyrecords"
 	"github.com/ecsrun/ecsrun/internal/placement"
 	"github.com/ecsrun/ecsrun/internal/store"
 )
