@@ -51,6 +51,10 @@ settle() {
   echo "$(($(now_ms) - t0)) $state" >>"$work/settle"
 }
 
-median_col() { # FILE COLUMN: the median, rounded to an integer
-  awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {if (NR == 0) print 0; else printf "%d\n", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) + 0.5}'
+# median_col FILE COLUMN [DECIMALS]: the median of a column, rounded to
+# DECIMALS places (0 when not given: to an integer, halves up).
+median_col() {
+  awk -v c="$2" '{print $c}' "$1" | sort -g | awk -v d="${3:-0}" '{a[NR] = $1} END {
+    m = NR == 0 ? 0 : NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+    if (d == 0) printf "%d\n", m + 0.5; else printf "%.*f\n", d, m}'
 }

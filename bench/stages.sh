@@ -134,10 +134,7 @@ for ((r = 0; r < rounds; r++)); do
   cleanup_containers
 done
 
-# median FILE COLUMN: the median of a column, to a tenth of a ms.
-median() {
-  awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
-}
+median() { median_col "$1" "$2" 1; }
 echo
 echo "bench/stages.sh, $(date -u +%Y-%m-%dT%H:%MZ), $rounds rounds (medians, ms; stages cut at the Docker daemon's create, start and die events)"
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), Linux $(uname -r), Docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'); load average $load_start at the start, $(loadavg) at the end"
